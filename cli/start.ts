@@ -1,0 +1,31 @@
+// cicsmail start: a region in the foreground, on the settings of the environment.
+import { loadConfig } from '../region/config.js';
+import { drainOnSignals, startRegion } from '../region/server.js';
+import { parseCommand, UsageError } from './usage.js';
+
+const HELP = `usage: cicsmail start
+
+Starts a region in the foreground. Settings come from the environment:
+  CICSMAIL_HOST   address to bind           (default 127.0.0.1)
+  CICSMAIL_PORT   HTTP port, 0 = any free   (default 8080)
+  CICSMAIL_DATA   journal and state folder  (default ./data)
+  CICSMAIL_RELAY  smtp://[user:pass@]host:port[,…]; unset: an embedded capture relay
+  CICSMAIL_CCSID  default EBCDIC code page  (default 037)
+SIGTERM or SIGINT drains it and stops it with exit code 0.`;
+
+export async function startCommand(argv: readonly string[]): Promise<number> {
+  const parsed = parseCommand(argv, {}, HELP);
+  if (!parsed) return 0;
+  if (parsed.positionals.length > 0) throw new UsageError(`start takes no arguments (got '${parsed.positionals[0]}')`);
+  const config = loadConfig();
+  const region = await startRegion(config);
+  console.log(`region ${config.sysid} listening on ${region.url}`);
+  const relay = region.app.region.captureRelay;
+  if (relay) {
+    console.log(`no CICSMAIL_RELAY: mail goes to the capture relay on smtp://127.0.0.1:${relay.port}; see ${region.url}/captured`);
+  }
+  drainOnSignals(region, config, (line) => console.log(line));
+  // Runs until a signal stops it.
+  await new Promise(() => {});
+  return 0;
+}

@@ -1,0 +1,78 @@
+// Builds a region: the HTTP front (fastify), the dispatcher and its worker pool, and the
+// embedded capture relay where no smart host is configured. Tests build one with
+// `buildRegion` and listen on port 0; `server.ts` only listens and shuts down.
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { CaptureRelay } from './capture-relay.js';
+import type { RegionConfig } from './config.js';
+import { DefinitionTable, defaultDefinitions, type TransactionDefinition } from './definitions.js';
+import { Dispatcher } from './dispatcher.js';
+import { cicsReplyOf } from './errors.js';
+import { cicsRoutes } from './routes/cics.js';
+import { capturedRoutes } from './routes/captured.js';
+import { parseRelayUrl } from '../transactions/smtp/relay-url.js';
+import type { WorkerConfig } from '../transactions/services.js';
+
+export interface RegionOptions {
+  /** The transaction definitions; the defaults (MAIL) where not given. */
+  readonly definitions?: readonly TransactionDefinition[];
+  readonly logger?: FastifyServerOptions['logger'];
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    readonly region: {
+      readonly config: RegionConfig;
+      readonly definitions: DefinitionTable;
+      readonly dispatcher: Dispatcher;
+      /** The embedded capture relay, where the region runs one. */
+      readonly captureRelay: CaptureRelay | null;
+    };
+  }
+}
+
+export async function buildRegion(config: RegionConfig, options: RegionOptions = {}): Promise<FastifyInstance> {
+  const definitions = new DefinitionTable(options.definitions ?? defaultDefinitions());
+  let captureRelay: CaptureRelay | null = null;
+  let relays = config.relays;
+  if (relays.length === 0) {
+    captureRelay = new CaptureRelay(config.dataDir);
+    relays = [parseRelayUrl(await captureRelay.listen())];
+  }
+  const workerConfig: WorkerConfig = {
+    dataDir: config.dataDir,
+    sysid: config.sysid,
+    hostname: config.hostname,
+    relays,
+    smtp: config.smtp,
+  };
+  const dispatcher = new Dispatcher({ workers: config.workers, tasksPerWorker: config.tasksPerWorker, workerConfig });
+
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // No line per request: the hot path logs nothing it need not.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Bodies past the COMMAREA limit are read far enough to answer LENGERR with their size.
+    bodyLimit: 1024 * 1024,
+  });
+  app.decorate('region', { config, definitions, dispatcher, captureRelay });
+  app.addHook('onClose', async () => {
+    await dispatcher.close();
+    await captureRelay?.close();
+  });
+
+  app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, request, reply) => {
+    const cics = cicsReplyOf(err);
+    if (cics.abcode === 'ASRA') request.log.error({ err }, 'task failed');
+    void reply.code(cics.status).header('X-CICS-Resp', cics.resp);
+    if (cics.abcode) void reply.header('X-CICS-Abcode', cics.abcode);
+    const message = cics.abcode === 'ASRA' && err.code !== 'CICS_ASRA' ? 'the region failed unexpectedly; see its log' : err.message;
+    return reply.send({ resp: cics.resp, resp2: cics.resp2, abcode: cics.abcode, message });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    return reply.code(404).send({ message: `no route ${request.method} ${request.url}; transactions run as POST /cics/{TRANID}` });
+  });
+
+  await app.register(cicsRoutes);
+  await app.register(capturedRoutes);
+  return app;
+}

@@ -1,0 +1,110 @@
+// The region's settings: the contract's environment variables (http.md), checked once at
+// start. A bad value stops the start with the variable's name and the reason.
+import { hostname as osHostname } from 'node:os';
+import { resolve } from 'node:path';
+import { parseCcsid, SUPPORTED_CCSIDS } from './codepages.js';
+import { parseRelayUrls, type RelayTarget } from '../transactions/smtp/relay-url.js';
+
+export interface RegionConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** The smart hosts; empty: the region starts its embedded capture relay. */
+  readonly relays: readonly RelayTarget[];
+  readonly ccsid: number;
+  readonly configFile: string | null;
+  /** The region's name (APPLID), `&SYSID` in SEND. */
+  readonly sysid: string;
+  /** The name given in EHLO and in Message-IDs. */
+  readonly hostname: string;
+  /** Worker threads running programs. */
+  readonly workers: number;
+  /** Tasks one worker runs at once (they mostly wait on the relay and the disk). */
+  readonly tasksPerWorker: number;
+  /** How long in-flight tasks may take to finish on SIGTERM. */
+  readonly drainTimeoutMs: number;
+  readonly smtp: {
+    readonly maxConnections: number;
+    readonly maxMailsPerConnection: number;
+    readonly idleTimeout: number;
+    readonly timeouts: { readonly connect: number; readonly command: number; readonly final: number };
+  };
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CICSMAIL_CONFIG';
+  constructor(
+    readonly key: string,
+    reason: string,
+  ) {
+    super(`${key}: ${reason}`);
+  }
+}
+
+function integer(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number, max: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(key, `'${raw}' is not a whole number`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(key, `${n} is not between ${min} and ${max}`);
+  return n;
+}
+
+// RFC 1035 labels: the EHLO name and the Message-ID domain must be one.
+const HOSTNAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+function configFileOf(env: NodeJS.ProcessEnv): string | null {
+  const file = env.CICSMAIL_CONFIG?.trim();
+  if (!file) return null;
+  // Region definition files are issue 8's; refusing beats silently ignoring one.
+  throw new ConfigError('CICSMAIL_CONFIG', `region definition files are not read by this version; unset it (was '${file}')`);
+}
+
+/** Settings from the environment, on the contract's defaults. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): RegionConfig {
+  const host = env.CICSMAIL_HOST?.trim() || '127.0.0.1';
+  const port = integer(env, 'CICSMAIL_PORT', 8080, 0, 65535);
+  const dataDir = resolve(env.CICSMAIL_DATA?.trim() || './data');
+  let relays: RelayTarget[] = [];
+  const relayText = env.CICSMAIL_RELAY?.trim();
+  if (relayText) {
+    try {
+      relays = parseRelayUrls(relayText);
+    } catch (err) {
+      throw new ConfigError('CICSMAIL_RELAY', (err as Error).message);
+    }
+  }
+  const ccsidText = env.CICSMAIL_CCSID?.trim() || '037';
+  const ccsid = parseCcsid(ccsidText);
+  if (ccsid === undefined) {
+    throw new ConfigError('CICSMAIL_CCSID', `'${ccsidText}' is not a supported code page (${SUPPORTED_CCSIDS.join(', ')})`);
+  }
+  const sysid = (env.CICSMAIL_SYSID?.trim() || 'CICSMAIL').toUpperCase();
+  if (!/^[A-Z0-9@#$]{1,8}$/.test(sysid)) throw new ConfigError('CICSMAIL_SYSID', `'${sysid}' is not 1 to 8 characters of A-Z 0-9 @ # $`);
+  const systemName = osHostname();
+  const hostname = env.CICSMAIL_HOSTNAME?.trim() || (HOSTNAME.test(systemName) ? systemName : 'localhost');
+  if (!HOSTNAME.test(hostname)) throw new ConfigError('CICSMAIL_HOSTNAME', `'${hostname}' is not a host name`);
+  return {
+    host,
+    port,
+    dataDir,
+    relays,
+    ccsid,
+    configFile: configFileOf(env),
+    sysid,
+    hostname,
+    workers: integer(env, 'CICSMAIL_WORKERS', 2, 1, 64),
+    tasksPerWorker: integer(env, 'CICSMAIL_TASKS_PER_WORKER', 64, 1, 10_000),
+    drainTimeoutMs: integer(env, 'CICSMAIL_DRAIN_TIMEOUT_MS', 30_000, 0, 3_600_000),
+    smtp: {
+      maxConnections: integer(env, 'CICSMAIL_SMTP_CONNECTIONS', 8, 1, 1000),
+      maxMailsPerConnection: integer(env, 'CICSMAIL_SMTP_MAILS_PER_CONNECTION', 1000, 1, 1_000_000),
+      idleTimeout: integer(env, 'CICSMAIL_SMTP_IDLE_MS', 30_000, 100, 3_600_000),
+      timeouts: {
+        connect: integer(env, 'CICSMAIL_SMTP_CONNECT_MS', 10_000, 10, 600_000),
+        command: integer(env, 'CICSMAIL_SMTP_COMMAND_MS', 30_000, 10, 600_000),
+        final: integer(env, 'CICSMAIL_SMTP_FINAL_MS', 60_000, 10, 900_000),
+      },
+    },
+  };
+}

@@ -1,0 +1,426 @@
+// Reads a COBOL copybook (fixed format: sequence area in columns 1–6, indicator in 7,
+// code in 8–72) into a RecordLayout with the offsets an IBM compiler gives.
+import { CopybookError } from './errors.js';
+import { jsonNameOf } from './layout.js';
+import type { Condition, ElementaryItem, GroupItem, Item, Occurs, Picture, RecordLayout, Usage } from './layout.js';
+
+interface Token {
+  readonly text: string;
+  readonly line: number;
+  readonly column: number;
+  /** A quoted literal (text without its quotes). */
+  readonly literal?: boolean;
+}
+
+/** One data description entry: from its level number to its separator period. */
+interface Entry {
+  readonly level: number;
+  readonly tokens: readonly Token[];
+  readonly at: Token;
+}
+
+function tokenize(text: string, source: string): Token[] {
+  const tokens: Token[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i] ?? '';
+    const lineNo = i + 1;
+    if (raw.length < 7) {
+      if (raw.trim() !== '' && !/^\d*\s*$/.test(raw)) {
+        throw new CopybookError(source, lineNo, 1, 'text in the sequence area (columns 1-6); copybooks are fixed format');
+      }
+      continue;
+    }
+    const indicator = raw[6];
+    if (indicator === '*' || indicator === '/') continue;
+    if (indicator === '-') throw new CopybookError(source, lineNo, 7, 'continuation lines are not supported');
+    if (indicator !== ' ' && indicator !== 'D' && indicator !== 'd') {
+      throw new CopybookError(source, lineNo, 7, `unknown indicator '${indicator}' in column 7`);
+    }
+    if (indicator !== ' ') continue; // debugging line
+    const code = raw.slice(7, 72);
+    let pos = 0;
+    while (pos < code.length) {
+      const ch = code[pos] ?? '';
+      if (ch === ' ' || ch === '\t' || ch === ',' || ch === ';') {
+        pos++;
+        continue;
+      }
+      const column = pos + 8;
+      if (ch === "'" || ch === '"') {
+        let end = pos + 1;
+        let value = '';
+        for (;;) {
+          if (end >= code.length) throw new CopybookError(source, lineNo, column, 'literal not closed on its line');
+          const c = code[end] ?? '';
+          if (c === ch) {
+            if (code[end + 1] === ch) {
+              value += ch;
+              end += 2;
+              continue;
+            }
+            break;
+          }
+          value += c;
+          end++;
+        }
+        tokens.push({ text: value, line: lineNo, column, literal: true });
+        pos = end + 1;
+        continue;
+      }
+      let end = pos;
+      while (end < code.length && !/[\s,;]/.test(code[end] ?? ' ')) end++;
+      let word = code.slice(pos, end);
+      // A period ends an entry when a blank or the line's end follows it.
+      const period = word.endsWith('.');
+      if (period) word = word.slice(0, -1);
+      if (word !== '') tokens.push({ text: word.toUpperCase(), line: lineNo, column });
+      if (period) tokens.push({ text: '.', line: lineNo, column: column + word.length });
+      pos = end;
+    }
+  }
+  return tokens;
+}
+
+function entriesOf(tokens: Token[], source: string): Entry[] {
+  const entries: Entry[] = [];
+  let current: Token[] = [];
+  for (const token of tokens) {
+    if (token.text === '.' && !token.literal) {
+      if (current.length > 0) {
+        const head = current[0] as Token;
+        if (!/^\d{1,2}$/.test(head.text)) throw new CopybookError(source, head.line, head.column, `expected a level number, found '${head.text}'`);
+        entries.push({ level: Number(head.text), tokens: current.slice(1), at: head });
+      }
+      current = [];
+    } else {
+      current.push(token);
+    }
+  }
+  const last = current[0];
+  if (last) throw new CopybookError(source, last.line, last.column, 'entry is not ended by a period');
+  return entries;
+}
+
+const USAGES: Record<string, Usage> = {
+  DISPLAY: 'display',
+  COMP: 'binary', COMPUTATIONAL: 'binary', 'COMP-4': 'binary', 'COMPUTATIONAL-4': 'binary', BINARY: 'binary',
+  'COMP-5': 'comp-5', 'COMPUTATIONAL-5': 'comp-5',
+  'COMP-3': 'packed', 'COMPUTATIONAL-3': 'packed', 'PACKED-DECIMAL': 'packed',
+};
+
+function parsePicture(text: string, at: Token, source: string): Picture {
+  let expanded = '';
+  const re = /([A-Z9.,+\-*$/0B]|CR|DB)(?:\((\d+)\))?/giy;
+  let m: RegExpExecArray | null;
+  let pos = 0;
+  while (pos < text.length && (re.lastIndex = pos, (m = re.exec(text)) !== null)) {
+    const symbol = (m[1] ?? '').toUpperCase();
+    const count = m[2] === undefined ? 1 : Number(m[2]);
+    if (count < 1) throw new CopybookError(source, at.line, at.column, `PIC ${text}: repeat count must be at least 1`);
+    expanded += symbol.repeat(count);
+    pos = re.lastIndex;
+  }
+  if (pos !== text.length || expanded === '') throw new CopybookError(source, at.line, at.column, `PIC ${text} cannot be read`);
+  if (/^[XA]+$/.test(expanded)) return { category: 'alphanumeric', length: expanded.length, signed: false, scale: 0, source: text };
+  const numeric = /^(S?)(P*)(9*)(?:V(9*))?(P*)$/.exec(expanded);
+  if (!numeric) throw new CopybookError(source, at.line, at.column, `PIC ${text}: edited and mixed pictures are not supported`);
+  const [, sign = '', leadP = '', intDigits = '', fracDigits = '', trailP = ''] = numeric;
+  const length = intDigits.length + fracDigits.length;
+  if (length === 0) throw new CopybookError(source, at.line, at.column, `PIC ${text} has no digit positions`);
+  if (length > 31) throw new CopybookError(source, at.line, at.column, `PIC ${text}: more than 31 digits`);
+  const scale = leadP.length > 0 ? leadP.length + length : fracDigits.length - trailP.length;
+  return { category: 'numeric', length, signed: sign === 'S', scale, source: text };
+}
+
+function literalValue(token: Token): string | number {
+  if (token.literal) return token.text;
+  switch (token.text) {
+    case 'ZERO': case 'ZEROS': case 'ZEROES': return 0;
+    case 'SPACE': case 'SPACES': return ' ';
+    default: return /^[+-]?\d*\.?\d+$/.test(token.text) ? Number(token.text) : token.text;
+  }
+}
+
+interface Draft {
+  level: number;
+  name: string;
+  line: number;
+  picture?: Picture;
+  usage?: Usage;
+  occurs?: Occurs;
+  redefines?: string;
+  value?: string | number;
+  signPosition?: 'leading' | 'trailing';
+  signSeparate?: boolean;
+  conditions: Condition[];
+  children: Draft[];
+}
+
+function draftOf(entry: Entry, source: string): Draft {
+  const toks = entry.tokens;
+  let i = 0;
+  const fail = (token: Token | undefined, reason: string): never => {
+    const t = token ?? entry.at;
+    throw new CopybookError(source, t.line, t.column, reason);
+  };
+  let name = 'FILLER';
+  const first = toks[0];
+  if (first && !first.literal && /^[A-Z0-9][A-Z0-9-]*$/.test(first.text) && !(first.text in KEYWORDS)) {
+    name = first.text;
+    i++;
+  }
+  const draft: Draft = { level: entry.level, name, line: entry.at.line, conditions: [], children: [] };
+  const next = () => toks[i++];
+  const optional = (word: string) => {
+    if (toks[i]?.text === word && !toks[i]?.literal) i++;
+  };
+  while (i < toks.length) {
+    const t = next() as Token;
+    const word = t.literal ? '' : t.text;
+    if (word === 'PIC' || word === 'PICTURE') {
+      optional('IS');
+      const p = next();
+      if (!p) fail(t, 'PIC without a picture string');
+      draft.picture = parsePicture((p as Token).text, p as Token, source);
+    } else if (word === 'USAGE') {
+      optional('IS');
+      const u = next();
+      const usage = u ? USAGES[u.text] : undefined;
+      if (!usage) fail(u, `unsupported USAGE ${u?.text ?? ''}`);
+      draft.usage = usage;
+    } else if (word in USAGES) {
+      draft.usage = USAGES[word];
+    } else if (word === 'COMP-1' || word === 'COMP-2' || word === 'POINTER' || word === 'INDEX') {
+      fail(t, `USAGE ${word} is not supported`);
+    } else if (word === 'OCCURS') {
+      const n = next();
+      if (!n || !/^\d+$/.test(n.text)) fail(n ?? t, 'OCCURS needs a count');
+      let min = Number((n as Token).text);
+      let max = min;
+      if (toks[i]?.text === 'TO') {
+        i++;
+        const m = next();
+        if (!m || !/^\d+$/.test(m.text)) fail(m ?? t, 'OCCURS … TO needs a count');
+        max = Number((m as Token).text);
+      } else {
+        min = max;
+      }
+      optional('TIMES');
+      let dependingOn: string | undefined;
+      if (toks[i]?.text === 'DEPENDING') {
+        i++;
+        optional('ON');
+        dependingOn = next()?.text;
+        if (!dependingOn) fail(t, 'DEPENDING ON needs a data name');
+      }
+      if (max < min) fail(n, `OCCURS ${min} TO ${max}: the maximum is below the minimum`);
+      if (max > min && !dependingOn) fail(n, 'OCCURS … TO needs DEPENDING ON');
+      draft.occurs = dependingOn ? { min, max, dependingOn } : { min, max };
+      // KEY and INDEXED BY phrases name things this layout has no use for.
+      const phrase = ['ASCENDING', 'DESCENDING', 'INDEXED'];
+      while (phrase.includes(toks[i]?.text ?? '')) {
+        i++;
+        optional('KEY');
+        optional('IS');
+        optional('BY');
+        while (toks[i] && !toks[i]?.literal && !phrase.includes(toks[i]?.text ?? '') && !((toks[i]?.text ?? '') in KEYWORDS)) i++;
+      }
+    } else if (word === 'REDEFINES') {
+      const r = next();
+      if (!r) fail(t, 'REDEFINES needs a data name');
+      draft.redefines = (r as Token).text;
+    } else if (word === 'VALUE' || word === 'VALUES') {
+      optional('IS');
+      optional('ARE');
+      const values: Condition['values'][number][] = [];
+      while (i < toks.length && (toks[i]?.literal || !((toks[i]?.text ?? '') in KEYWORDS) || ['ZERO', 'ZEROS', 'ZEROES', 'SPACE', 'SPACES'].includes(toks[i]?.text ?? ''))) {
+        const from = literalValue(next() as Token);
+        if (toks[i]?.text === 'THRU' || toks[i]?.text === 'THROUGH') {
+          i++;
+          const to = next();
+          if (!to) fail(t, 'THRU needs a value');
+          values.push([from, literalValue(to as Token)]);
+        } else {
+          values.push(from);
+        }
+        if (entry.level !== 88) break;
+      }
+      if (values.length === 0) fail(t, 'VALUE needs a literal');
+      if (entry.level === 88) draft.conditions.push({ name, values });
+      else {
+        const v = values[0];
+        draft.value = Array.isArray(v) ? v[0] : (v as string | number);
+      }
+    } else if (word === 'SIGN') {
+      optional('IS');
+      const pos = next();
+      if (pos?.text !== 'LEADING' && pos?.text !== 'TRAILING') fail(pos ?? t, 'SIGN needs LEADING or TRAILING');
+      draft.signPosition = (pos as Token).text === 'LEADING' ? 'leading' : 'trailing';
+      if (toks[i]?.text === 'SEPARATE') {
+        i++;
+        optional('CHARACTER');
+        draft.signSeparate = true;
+      }
+    } else if (word === 'LEADING' || word === 'TRAILING') {
+      draft.signPosition = word === 'LEADING' ? 'leading' : 'trailing';
+      if (toks[i]?.text === 'SEPARATE') {
+        i++;
+        optional('CHARACTER');
+        draft.signSeparate = true;
+      }
+    } else if (['SYNC', 'SYNCHRONIZED', 'JUST', 'JUSTIFIED', 'RIGHT', 'BLANK', 'WHEN', 'ZERO', 'GLOBAL', 'EXTERNAL', 'IS'].includes(word)) {
+      // Accepted; they do not change the layout of an unaligned record.
+    } else {
+      fail(t, `unexpected '${t.text}'`);
+    }
+  }
+  return draft;
+}
+
+const KEYWORDS: Record<string, true> = Object.fromEntries(
+  ['PIC', 'PICTURE', 'USAGE', 'OCCURS', 'TO', 'TIMES', 'DEPENDING', 'ON', 'REDEFINES', 'VALUE', 'VALUES',
+    'SIGN', 'LEADING', 'TRAILING', 'SEPARATE', 'CHARACTER', 'SYNC', 'SYNCHRONIZED', 'JUST', 'JUSTIFIED',
+    'BLANK', 'WHEN', 'IS', 'ARE', 'THRU', 'THROUGH', 'ASCENDING', 'DESCENDING', 'KEY', 'INDEXED', 'BY',
+    'FILLER', 'GLOBAL', 'EXTERNAL', ...Object.keys(USAGES), 'COMP-1', 'COMP-2', 'POINTER', 'INDEX',
+  ].map((k) => [k, true]),
+);
+
+function storageSize(picture: Picture, usage: Usage, signSeparate: boolean): number {
+  if (picture.category === 'alphanumeric') return picture.length;
+  switch (usage) {
+    case 'display': return picture.length + (signSeparate ? 1 : 0);
+    case 'packed': return Math.floor(picture.length / 2) + 1;
+    case 'binary':
+    case 'comp-5':
+      return picture.length <= 4 ? 2 : picture.length <= 9 ? 4 : 8;
+  }
+}
+
+/** Lays out the drafts from `offset`; returns the items and where the next one starts. */
+function layOut(drafts: Draft[], offset: number, parentUsage: Usage | undefined, source: string, items: Map<string, Item>): { items: Item[]; end: number } {
+  const out: Item[] = [];
+  let pos = offset;
+  let maxEnd = offset;
+  for (const d of drafts) {
+    let start = pos;
+    if (d.redefines) {
+      const target = out.find((o) => o.name === d.redefines);
+      if (!target) throw new CopybookError(source, d.line, 1, `REDEFINES ${d.redefines}: no such item just before at this level`);
+      start = target.offset;
+    }
+    const base = { level: d.level, name: d.name, jsonName: jsonNameOf(d.name), offset: start, line: d.line, ...(d.occurs ? { occurs: d.occurs } : {}), ...(d.redefines ? { redefines: d.redefines } : {}) };
+    let item: Item;
+    if (d.children.length > 0) {
+      if (d.picture) throw new CopybookError(source, d.line, 1, `${d.name} has subordinate items and a PIC`);
+      const inner = layOut(d.children, start, d.usage ?? parentUsage, source, items);
+      const group: GroupItem = { ...base, kind: 'group', size: inner.end - start, children: inner.items };
+      item = group;
+    } else {
+      if (!d.picture) throw new CopybookError(source, d.line, 1, `${d.name} has no PIC and no subordinate items`);
+      const usage = d.usage ?? parentUsage ?? 'display';
+      if (d.picture.category === 'alphanumeric' && usage !== 'display') {
+        throw new CopybookError(source, d.line, 1, `${d.name}: PIC ${d.picture.source} cannot have a numeric USAGE`);
+      }
+      const elementary: ElementaryItem = {
+        ...base,
+        kind: 'elementary',
+        picture: d.picture,
+        usage,
+        size: storageSize(d.picture, usage, d.signSeparate === true),
+        conditions: d.conditions,
+        ...(d.value !== undefined ? { value: d.value } : {}),
+        ...(d.signPosition ? { signPosition: d.signPosition } : {}),
+        ...(d.signSeparate ? { signSeparate: true } : {}),
+      };
+      item = elementary;
+    }
+    if (d.name !== 'FILLER') {
+      if (items.has(d.name)) throw new CopybookError(source, d.line, 1, `${d.name} is declared twice`);
+      items.set(d.name, item);
+    }
+    out.push(item);
+    const count = d.occurs ? d.occurs.max : 1;
+    const end = start + item.size * count;
+    if (!d.redefines) pos = end;
+    maxEnd = Math.max(maxEnd, end, pos);
+  }
+  return { items: out, end: maxEnd };
+}
+
+/**
+ * Parses a copybook that holds one record (an 01 or 77 level, or level 05… items that a
+ * record is made of). `source` names it in errors.
+ */
+export function parseCopybook(text: string, source = 'copybook'): RecordLayout {
+  const entries = entriesOf(tokenize(text, source), source);
+  if (entries.length === 0) throw new CopybookError(source, 1, 1, 'no data description entries');
+  const roots: Draft[] = [];
+  // Open groups with the level they were declared at (77 counts as 01).
+  const stack: { level: number; draft: Draft }[] = [];
+  let lastData: Draft | undefined;
+  for (const entry of entries) {
+    const level = entry.level;
+    if (level === 66) throw new CopybookError(source, entry.at.line, entry.at.column, 'level 66 (RENAMES) is not supported');
+    if (level !== 77 && level !== 88 && (level < 1 || level > 49)) {
+      throw new CopybookError(source, entry.at.line, entry.at.column, `level ${level} is not 01-49, 77 or 88`);
+    }
+    const draft = draftOf(entry, source);
+    if (level === 88) {
+      if (!lastData) throw new CopybookError(source, entry.at.line, entry.at.column, 'level 88 before any data item');
+      if (draft.conditions.length === 0) throw new CopybookError(source, entry.at.line, entry.at.column, 'level 88 needs VALUE');
+      lastData.conditions.push(...draft.conditions);
+      continue;
+    }
+    const effective = level === 77 ? 1 : level;
+    while (stack.length > 0 && (stack[stack.length - 1]?.level ?? 0) >= effective) stack.pop();
+    const parent = stack[stack.length - 1];
+    if (parent) parent.draft.children.push(draft);
+    else roots.push(draft);
+    stack.push({ level: effective, draft });
+    lastData = draft;
+  }
+  const items = new Map<string, Item>();
+  let rootDraft: Draft;
+  if (roots.length === 1 && (roots[0] as Draft).children.length > 0) rootDraft = roots[0] as Draft;
+  else rootDraft = { level: 0, name: 'RECORD', line: 1, conditions: [], children: roots };
+  const laid = layOut([rootDraft], 0, undefined, source, items);
+  const root = laid.items[0] as GroupItem;
+  checkOccursDependingOn(root, items, source);
+  const minLength = minLengthOf(root);
+  return { root, minLength, maxLength: laid.end, items };
+}
+
+/** IBM allows OCCURS DEPENDING ON only as the record's last item here; check it. */
+function checkOccursDependingOn(root: GroupItem, items: Map<string, Item>, source: string): void {
+  const all: Item[] = [];
+  const walk = (item: Item) => {
+    all.push(item);
+    if (item.kind === 'group') item.children.forEach(walk);
+  };
+  walk(root);
+  for (const item of all) {
+    const dep = item.occurs?.dependingOn;
+    if (!dep) continue;
+    const counter = items.get(dep);
+    if (!counter || counter.kind !== 'elementary' || counter.picture.category !== 'numeric') {
+      throw new CopybookError(source, item.line, 1, `${item.name}: DEPENDING ON ${dep} must name a numeric item`);
+    }
+    if (item.offset + item.size * (item.occurs?.max ?? 1) !== root.offset + root.size) {
+      throw new CopybookError(source, item.line, 1, `${item.name}: OCCURS DEPENDING ON must be the last item of the record`);
+    }
+    if (counter.offset + counter.size > item.offset) {
+      throw new CopybookError(source, item.line, 1, `${item.name}: DEPENDING ON ${dep} must come before the table`);
+    }
+  }
+}
+
+function minLengthOf(root: GroupItem): number {
+  let min = root.size;
+  const walk = (item: Item) => {
+    if (item.occurs?.dependingOn) min = Math.min(min, item.offset + item.size * item.occurs.min);
+    if (item.kind === 'group') item.children.forEach(walk);
+  };
+  walk(root);
+  return min;
+}

@@ -1,0 +1,48 @@
+// The transaction definition table (CICS's PCT): which tranids exist, the program each
+// runs, and whether it is enabled.
+import { moduleUrl } from './paths.js';
+
+export interface TransactionDefinition {
+  readonly tranid: string;
+  /** URL of the program module the worker runs. */
+  readonly program: string;
+  readonly enabled: boolean;
+  /** A task running longer ends with AICA. */
+  readonly timeLimitMs: number;
+  readonly description: string;
+}
+
+/** 1 to 4 characters of A-Z 0-9 @ # $ (lower case is folded to upper by the caller). */
+export const TRANID = /^[A-Z0-9@#$]{1,4}$/;
+
+export function defaultDefinitions(): TransactionDefinition[] {
+  return [
+    {
+      tranid: 'MAIL',
+      program: moduleUrl(import.meta.url, '../transactions/mail/program'),
+      enabled: true,
+      timeLimitMs: 120_000,
+      description: 'compose and send one mail (copybooks/MAILCA.cpy)',
+    },
+  ];
+}
+
+export class DefinitionTable {
+  readonly #byTranid = new Map<string, TransactionDefinition>();
+
+  constructor(definitions: readonly TransactionDefinition[]) {
+    for (const d of definitions) {
+      if (!TRANID.test(d.tranid)) throw new Error(`transaction definition '${d.tranid}': not 1 to 4 characters of A-Z 0-9 @ # $`);
+      if (this.#byTranid.has(d.tranid)) throw new Error(`transaction ${d.tranid} is defined twice`);
+      this.#byTranid.set(d.tranid, d);
+    }
+  }
+
+  get(tranid: string): TransactionDefinition | undefined {
+    return this.#byTranid.get(tranid);
+  }
+
+  all(): TransactionDefinition[] {
+    return [...this.#byTranid.values()];
+  }
+}

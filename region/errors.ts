@@ -1,0 +1,62 @@
+// Every way a task can fail before or instead of returning its COMMAREA, each with a
+// stable code (docs/errors.md), and the one table that maps them to the contract's
+// RESP, RESP2, abend code and HTTP status (../shared/contract/http.md).
+import createError from '@fastify/error';
+import type { TaskResult } from './task.js';
+
+export const TransactionUnknown = createError<[string]>('CICS_TRANSIDERR', "transaction '%s' is not defined in this region", 404);
+export const TranidInvalid = createError<[string]>('CICS_TRANSIDERR_NAME', "'%s' is not a transaction id: 1 to 4 characters of A-Z 0-9 @ # $", 404);
+export const TransactionDisabled = createError<[string]>('CICS_DISABLED', "transaction '%s' is disabled", 503);
+export const CommareaTooLong = createError<[number]>('CICS_LENGERR_LONG', 'COMMAREA of %d bytes is longer than 32,763', 413);
+export const CommareaShort = createError<[string]>('CICS_LENGERR_SHORT', '%s', 400);
+export const RequestInvalid = createError<[string]>('CICS_INVREQ', '%s', 400);
+export const CcsidUnknown = createError<[string, string]>('CICS_CCSID', "X-CICS-CCSID '%s' is not a supported code page (supported: %s)", 400);
+export const JobnameInvalid = createError<[string]>('CICS_JOBNAME', "X-CICS-Jobname '%s' is not 1 to 8 printable ASCII characters", 400);
+export const MediaTypeUnsupported = createError<[string]>('CICS_MEDIA_TYPE', "Content-Type '%s' is not accepted here: send the COMMAREA as application/octet-stream", 415);
+export const TaskTimedOut = createError<[string]>('CICS_AICA', '%s', 500);
+export const ProgramFailed = createError<[string]>('CICS_ASRA', '%s', 500);
+
+export interface CicsReply {
+  readonly status: number;
+  readonly resp: string;
+  readonly resp2: number;
+  readonly abcode: string | null;
+}
+
+/** error code → what the caller hears. Fastify's own codes for bodies it refuses are here too. */
+const REPLIES: Record<string, CicsReply> = {
+  CICS_TRANSIDERR: { status: 404, resp: 'TRANSIDERR', resp2: 0, abcode: 'AEI1' },
+  CICS_TRANSIDERR_NAME: { status: 404, resp: 'TRANSIDERR', resp2: 0, abcode: 'AEI1' },
+  CICS_DISABLED: { status: 503, resp: 'DISABLED', resp2: 0, abcode: null },
+  CICS_LENGERR_LONG: { status: 413, resp: 'LENGERR', resp2: 12, abcode: 'AEIV' },
+  CICS_LENGERR_SHORT: { status: 400, resp: 'LENGERR', resp2: 11, abcode: 'AEIV' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, resp: 'LENGERR', resp2: 12, abcode: 'AEIV' },
+  CICS_INVREQ: { status: 400, resp: 'INVREQ', resp2: 1, abcode: 'AEIP' },
+  CICS_CCSID: { status: 400, resp: 'INVREQ', resp2: 2, abcode: null },
+  CICS_JOBNAME: { status: 400, resp: 'INVREQ', resp2: 3, abcode: null },
+  CICS_MEDIA_TYPE: { status: 415, resp: 'INVREQ', resp2: 4, abcode: null },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, resp: 'INVREQ', resp2: 4, abcode: null },
+  CICS_AICA: { status: 500, resp: 'INVREQ', resp2: 0, abcode: 'AICA' },
+  CICS_ASRA: { status: 500, resp: 'INVREQ', resp2: 0, abcode: 'ASRA' },
+};
+
+const UNEXPECTED: CicsReply = { status: 500, resp: 'INVREQ', resp2: 0, abcode: 'ASRA' };
+
+/** What the caller hears for an error that ended a request. */
+export function cicsReplyOf(err: { code?: string; statusCode?: number }): CicsReply {
+  const known = err.code !== undefined ? REPLIES[err.code] : undefined;
+  if (known) return known;
+  // Other 4xx from fastify (a malformed request line, a bad header): the request's fault.
+  if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+    return { status: err.statusCode, resp: 'INVREQ', resp2: 0, abcode: null };
+  }
+  return UNEXPECTED;
+}
+
+/** A task that ended without its COMMAREA, as an error for the reply path. */
+export function errorOfResult(result: Exclude<TaskResult, { kind: 'normal' }>): Error & { code: string } {
+  if (result.kind === 'abend') {
+    return result.abcode === 'AICA' ? new TaskTimedOut(result.message) : new ProgramFailed(result.message);
+  }
+  return result.condition === 'LENGERR' ? new CommareaShort(result.message) : new RequestInvalid(result.message);
+}

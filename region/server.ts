@@ -1,0 +1,49 @@
+// Starts a region in the foreground: listen, print where, drain on SIGTERM/SIGINT.
+import type { FastifyInstance } from 'fastify';
+import { buildRegion } from './app.js';
+import type { RegionConfig } from './config.js';
+
+export interface RunningRegion {
+  readonly app: FastifyInstance;
+  readonly url: string;
+}
+
+export async function startRegion(config: RegionConfig): Promise<RunningRegion> {
+  const app = await buildRegion(config, { logger: { level: process.env.CICSMAIL_LOG_LEVEL ?? 'info' } });
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return { app, url: `http://${host}:${port}` };
+}
+
+/**
+ * Drains on SIGTERM or SIGINT: the listener stops taking tasks (new requests get 503),
+ * tasks in flight finish within `drainTimeoutMs`, the pool and journal close, exit 0. A
+ * task cut off by the bound stays ACCEPTED in the journal for the next start to deliver.
+ */
+export function drainOnSignals(region: RunningRegion, config: RegionConfig, log: (line: string) => void): void {
+  let draining = false;
+  const drain = (signal: NodeJS.Signals) => {
+    if (draining) return;
+    draining = true;
+    log(`region ${config.sysid} draining on ${signal}: ${region.app.region.dispatcher.active} task(s) in flight`);
+    const bound = setTimeout(() => {
+      log(`region ${config.sysid}: drain bound of ${config.drainTimeoutMs} ms reached; stopping with ${region.app.region.dispatcher.active} task(s) unfinished`);
+      process.exit(0);
+    }, config.drainTimeoutMs);
+    bound.unref();
+    region.app.close().then(
+      () => {
+        log(`region ${config.sysid} stopped`);
+        process.exit(0);
+      },
+      (err: Error) => {
+        log(`region ${config.sysid} stopped with an error: ${err.message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', drain);
+  process.on('SIGINT', drain);
+}

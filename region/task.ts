@@ -1,0 +1,78 @@
+// What crosses the thread boundary between the region and the programs in its worker
+// pool. Expected outcomes travel as tagged results (errors lose their fields on the way,
+// piscina#141); a throw from a program is a bug and becomes ASRA.
+
+/** The largest COMMAREA CICS passes (32 KB less the 5 bytes of its own prefix). */
+export const MAX_COMMAREA = 32_763;
+
+/** The EXEC Interface Block of a task, as a program sees it. */
+export interface Eib {
+  /** Transaction id, e.g. `MAIL`. */
+  readonly eibtrnid: string;
+  /** Task number, from 1 in each region run. */
+  readonly eibtaskn: number;
+  /** Length of the COMMAREA. */
+  readonly eibcalen: number;
+  /** Date the task started, 0CYYDDD (C = 1 for 20xx) as CICS keeps it. */
+  readonly eibdate: number;
+  /** Time the task started, 0HHMMSS. */
+  readonly eibtime: number;
+  /** The user the task runs for. */
+  readonly eibusrid: string;
+  /** The calling job's or program's name (X-CICS-Jobname), blank where none was given. */
+  readonly eibjobnm: string;
+}
+
+export interface TaskRequest {
+  /** URL of the program module the worker runs. */
+  readonly program: string;
+  readonly eib: Eib;
+  /** Code page of the COMMAREA's text. */
+  readonly ccsid: number;
+  readonly commarea: Uint8Array;
+  /** Milliseconds the task may run before it ends with AICA. */
+  readonly timeLimitMs: number;
+}
+
+/** A condition a program raises for its caller (RESP); the region maps it to HTTP. */
+export type TaskCondition = 'LENGERR' | 'INVREQ';
+
+export type TaskResult =
+  | {
+      readonly kind: 'normal';
+      readonly commarea: Uint8Array;
+      /** Journal sequence numbers of the mails the task wrote. */
+      readonly journalSeqs: readonly number[];
+    }
+  | {
+      readonly kind: 'condition';
+      readonly condition: TaskCondition;
+      readonly message: string;
+      /** The COBOL data name the condition is about, where there is one. */
+      readonly field?: string;
+    }
+  | {
+      readonly kind: 'abend';
+      readonly abcode: 'ASRA' | 'AICA';
+      readonly message: string;
+    };
+
+/** What a program gets; `services` are the worker's own journal and SMTP pool. */
+export interface ProgramContext<Services> {
+  readonly eib: Eib;
+  readonly ccsid: number;
+  readonly commarea: Uint8Array;
+  readonly services: Services;
+}
+
+/** 0CYYDDD and 0HHMMSS, as in the EIB. */
+export function eibDateTime(now: Date): { eibdate: number; eibtime: number } {
+  const year = now.getFullYear();
+  // Counted on UTC calendar days, so a change to or from summer time cannot skew it.
+  const day = (Date.UTC(year, now.getMonth(), now.getDate()) - Date.UTC(year, 0, 1)) / 86_400_000 + 1;
+  const century = Math.floor(year / 100) - 19;
+  return {
+    eibdate: century * 100_000 + (year % 100) * 1000 + day,
+    eibtime: now.getHours() * 10_000 + now.getMinutes() * 100 + now.getSeconds(),
+  };
+}

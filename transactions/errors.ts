@@ -1,0 +1,39 @@
+// The mail programs' outcomes: return codes (http.md) and the 8-character reasons that go
+// with them into MC-REASON and the reports. docs/reasons.md lists them for users.
+import { FieldError } from '../region/copybook/errors.js';
+import type { TaskResult } from '../region/task.js';
+
+export const RC = { OK: 0, DEFERRED: 4, INVALID: 8, REFUSED: 12, SENDER: 16 } as const;
+export type ReturnCode = (typeof RC)[keyof typeof RC];
+
+export const REASONS = {
+  SENT: { rc: RC.OK, text: 'the relay accepted the mail' },
+  PARTIAL: { rc: RC.OK, text: 'the relay accepted the mail for some recipients and refused the others' },
+  DEFERRED: { rc: RC.DEFERRED, text: 'the relay answered 4xx; the mail is journaled and kept for retry' },
+  NORELAY: { rc: RC.DEFERRED, text: 'no relay could be reached, or the connection broke; the mail is journaled and kept for retry' },
+  VERSION: { rc: RC.INVALID, text: "MC-VERSION is not '01'" },
+  NOFROM: { rc: RC.INVALID, text: 'MC-FROM is blank' },
+  BADFROM: { rc: RC.INVALID, text: 'MC-FROM is not one valid address' },
+  BADREPTO: { rc: RC.INVALID, text: 'MC-REPLY-TO is not one valid address' },
+  BADTO: { rc: RC.INVALID, text: 'MC-TO holds an address that is not valid' },
+  BADCC: { rc: RC.INVALID, text: 'MC-CC holds an address that is not valid' },
+  BADBCC: { rc: RC.INVALID, text: 'MC-BCC holds an address that is not valid' },
+  NORCPT: { rc: RC.INVALID, text: 'MC-TO, MC-CC and MC-BCC are all blank' },
+  BADIMPOR: { rc: RC.INVALID, text: "MC-IMPORTANCE is not 'L', 'N', 'H' or blank" },
+  BADFORMT: { rc: RC.INVALID, text: "MC-BODY-FORMAT is not 'T', 'H' or blank" },
+  CTLCHAR: { rc: RC.INVALID, text: 'a header field holds a control character (such as x\'0D\', x\'15\', x\'25\' or x\'00\')' },
+  REJECTED: { rc: RC.REFUSED, text: 'the relay refused the mail for good (5xx)' },
+  RCPTREJ: { rc: RC.REFUSED, text: 'the relay refused every recipient for good (5xx)' },
+} as const satisfies Record<string, { rc: ReturnCode; text: string }>;
+
+export type Reason = keyof typeof REASONS;
+
+/** A COMMAREA that does not fit its copybook: LENGERR where it is short, else INVREQ. */
+export function fieldCondition(err: FieldError): TaskResult {
+  if (err.problem === 'short') {
+    return { kind: 'condition', condition: 'LENGERR', message: err.message, field: err.field };
+  }
+  return { kind: 'condition', condition: 'INVREQ', message: err.message, field: err.field };
+}
+
+export { FieldError };

@@ -1,0 +1,215 @@
+// Program of transaction MAIL: one mail from a MAILCA COMMAREA (copybooks/MAILCA.cpy).
+// Reads the input fields, composes the mail, journals it, sends it, and returns the
+// COMMAREA as received with MC-RC, MC-REASON, MC-MESSAGE-ID, MC-JOURNAL-SEQ and
+// MC-RELAY-REPLY filled in.
+import { randomUUID } from 'node:crypto';
+import { codePage, type CodePage } from '../../region/codepages.js';
+import { readNumber, readText, writeNumber, writeText } from '../../region/copybook/codec.js';
+import { FieldError } from '../../region/copybook/errors.js';
+import { elementaryOf } from '../../region/copybook/layout.js';
+import { copybook } from '../../region/copybook/library.js';
+import type { ProgramContext, TaskResult } from '../../region/task.js';
+import { textLines } from '../../region/text-lines.js';
+import { fieldCondition, REASONS, type Reason } from '../errors.js';
+import type { Services } from '../services.js';
+import type { Delivery } from '../smtp/connection.js';
+import { parseAddressList, type Address } from './addresses.js';
+import { composeMessage, type Importance } from './compose.js';
+
+const layout = copybook('MAILCA');
+const F = {
+  version: elementaryOf(layout, 'MC-VERSION'),
+  from: elementaryOf(layout, 'MC-FROM'),
+  replyTo: elementaryOf(layout, 'MC-REPLY-TO'),
+  to: elementaryOf(layout, 'MC-TO'),
+  cc: elementaryOf(layout, 'MC-CC'),
+  bcc: elementaryOf(layout, 'MC-BCC'),
+  subject: elementaryOf(layout, 'MC-SUBJECT'),
+  importance: elementaryOf(layout, 'MC-IMPORTANCE'),
+  bodyFormat: elementaryOf(layout, 'MC-BODY-FORMAT'),
+  rc: elementaryOf(layout, 'MC-RC'),
+  reason: elementaryOf(layout, 'MC-REASON'),
+  messageId: elementaryOf(layout, 'MC-MESSAGE-ID'),
+  journalSeq: elementaryOf(layout, 'MC-JOURNAL-SEQ'),
+  relayReply: elementaryOf(layout, 'MC-RELAY-REPLY'),
+  bodyLen: elementaryOf(layout, 'MC-BODY-LEN'),
+  body: elementaryOf(layout, 'MC-BODY'),
+};
+const BODY_MAX = F.body.occurs?.max ?? 0;
+
+const IMPORTANCE: Record<string, Importance> = { L: 'low', N: 'normal', '': 'normal', H: 'high' };
+const FORMAT: Record<string, 'text' | 'html'> = { T: 'text', '': 'text', H: 'html' };
+
+// C0 and C1 controls and DEL: in a header field they could start a new header line.
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
+
+interface Outcome {
+  readonly reason: Reason;
+  /** MC-RELAY-REPLY: the relay's reply, or for RC 8 what was wrong. */
+  readonly detail: string;
+  readonly messageId?: string;
+  readonly seq?: number;
+}
+
+/** The request, decoded and checked, or the RC 8 outcome that says what is wrong. */
+type Parsed =
+  | { readonly ok: true; readonly from: Address; readonly replyTo?: Address; readonly to: readonly Address[]; readonly cc: readonly Address[]; readonly bcc: readonly Address[]; readonly subject: string; readonly importance: Importance; readonly format: 'text' | 'html'; readonly body: string }
+  | { readonly ok: false; readonly outcome: Outcome };
+
+function invalid(reason: Reason, detail: string): Parsed {
+  return { ok: false, outcome: { reason, detail } };
+}
+
+function parse(area: Uint8Array, cp: CodePage, bodyLen: number): Parsed {
+  const version = readText(area, F.version, cp);
+  if (version !== '01') return invalid('VERSION', `MC-VERSION is '${version}', not '01'`);
+
+  const headerFields = [F.from, F.replyTo, F.to, F.cc, F.bcc, F.subject] as const;
+  const text = new Map<string, string>();
+  for (const field of headerFields) {
+    const value = readText(area, field, cp);
+    const bad = CONTROL.exec(value);
+    if (bad) {
+      const code = (bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+      return invalid('CTLCHAR', `${field.name} holds control character U+${code} at position ${bad.index + 1}`);
+    }
+    text.set(field.name, value.trim());
+  }
+
+  const fromText = text.get(F.from.name) ?? '';
+  if (fromText === '') return invalid('NOFROM', 'MC-FROM is blank');
+  const from = parseAddressList(fromText);
+  if (!from.ok) return invalid('BADFROM', `MC-FROM: ${from.reason}`);
+  if (from.addresses.length !== 1) return invalid('BADFROM', `MC-FROM holds ${from.addresses.length} addresses; give one`);
+
+  let replyTo: Address | undefined;
+  const replyToText = text.get(F.replyTo.name) ?? '';
+  if (replyToText !== '') {
+    const r = parseAddressList(replyToText);
+    if (!r.ok) return invalid('BADREPTO', `MC-REPLY-TO: ${r.reason}`);
+    if (r.addresses.length !== 1) return invalid('BADREPTO', `MC-REPLY-TO holds ${r.addresses.length} addresses; give one`);
+    replyTo = r.addresses[0];
+  }
+
+  const lists: Record<'to' | 'cc' | 'bcc', readonly Address[]> = { to: [], cc: [], bcc: [] };
+  for (const [key, field, reason] of [['to', F.to, 'BADTO'], ['cc', F.cc, 'BADCC'], ['bcc', F.bcc, 'BADBCC']] as const) {
+    const r = parseAddressList(text.get(field.name) ?? '');
+    if (!r.ok) return invalid(reason, `${field.name}: ${r.reason}`);
+    lists[key] = r.addresses;
+  }
+  if (lists.to.length + lists.cc.length + lists.bcc.length === 0) {
+    return invalid('NORCPT', 'MC-TO, MC-CC and MC-BCC are all blank: no recipient');
+  }
+
+  const importanceCode = readText(area, F.importance, cp);
+  const importance = IMPORTANCE[importanceCode];
+  if (!importance) return invalid('BADIMPOR', `MC-IMPORTANCE is '${importanceCode}'; use L, N, H or blank`);
+  const formatCode = readText(area, F.bodyFormat, cp);
+  const format = FORMAT[formatCode];
+  if (!format) return invalid('BADFORMT', `MC-BODY-FORMAT is '${formatCode}'; use T, H or blank`);
+
+  const bodyBytes = area.subarray(F.body.offset, F.body.offset + bodyLen);
+  const body = textLines(cp.decode(bodyBytes)).join('\n');
+  return {
+    ok: true,
+    from: from.addresses[0] as Address,
+    ...(replyTo ? { replyTo } : {}),
+    to: lists.to,
+    cc: lists.cc,
+    bcc: lists.bcc,
+    subject: text.get(F.subject.name) ?? '',
+    importance,
+    format,
+    body,
+  };
+}
+
+function reasonOf(delivery: Delivery, recipients: number): Reason {
+  switch (delivery.kind) {
+    case 'sent':
+      return delivery.refused.length > 0 ? 'PARTIAL' : 'SENT';
+    case 'deferred':
+      // A reply with a code came from the relay; anything else is about reaching it.
+      return /^4\d\d/.test(delivery.reply) ? 'DEFERRED' : 'NORELAY';
+    case 'failed':
+      return delivery.refused.length === recipients ? 'RCPTREJ' : 'REJECTED';
+  }
+}
+
+async function deliver(ctx: ProgramContext<Services>, mail: Extract<Parsed, { ok: true }>): Promise<Outcome> {
+  const { eib, services } = ctx;
+  const messageId = `<${randomUUID()}@${services.config.hostname}>`;
+  const message = composeMessage({
+    from: mail.from,
+    ...(mail.replyTo ? { replyTo: mail.replyTo } : {}),
+    to: mail.to,
+    cc: mail.cc,
+    subject: mail.subject,
+    importance: mail.importance,
+    body: mail.body,
+    bodyFormat: mail.format,
+    messageId,
+    date: new Date(),
+  });
+  const recipients = [...mail.to, ...mail.cc, ...mail.bcc].map((a) => a.address);
+  const seq = await services.journal.accept(
+    {
+      tranid: eib.eibtrnid,
+      taskn: eib.eibtaskn,
+      userid: eib.eibusrid,
+      jobname: eib.eibjobnm,
+      ccsid: ctx.ccsid,
+      envelope: { from: mail.from.address, to: recipients },
+      subject: mail.subject,
+      attachments: 0,
+      messageId,
+    },
+    message,
+  );
+  const delivery = await services.smtp.send(mail.from.address, recipients, message);
+  await services.journal.settle(seq, {
+    at: new Date().toISOString(),
+    relay: delivery.relay,
+    outcome: delivery.kind,
+    reply: delivery.reply,
+    ...(delivery.refused.length > 0 ? { refused: delivery.refused } : {}),
+  });
+  const reason = reasonOf(delivery, recipients.length);
+  const detail = delivery.kind === 'sent' && delivery.refused.length > 0
+    ? `${delivery.reply}; refused: ${delivery.refused.map((r) => `${r.recipient} ${r.reply}`).join('; ')}`
+    : delivery.reply;
+  return { reason, detail, messageId, seq };
+}
+
+export default async function mailProgram(ctx: ProgramContext<Services>): Promise<TaskResult> {
+  const area = ctx.commarea;
+  if (area.length < layout.minLength) {
+    return { kind: 'condition', condition: 'LENGERR', field: 'MAILCA', message: `COMMAREA of ${area.length} bytes is shorter than the ${layout.minLength} bytes of MAILCA before MC-BODY` };
+  }
+  const cp = codePage(ctx.ccsid);
+  let outcome: Outcome;
+  const out = Buffer.from(area);
+  try {
+    const bodyLen = Number(readNumber(area, F.bodyLen));
+    if (bodyLen < 0 || bodyLen > BODY_MAX) {
+      return { kind: 'condition', condition: 'INVREQ', field: F.bodyLen.name, message: `MC-BODY-LEN is ${bodyLen}, outside OCCURS 0 TO ${BODY_MAX}` };
+    }
+    if (F.body.offset + bodyLen > area.length) {
+      return { kind: 'condition', condition: 'LENGERR', field: F.bodyLen.name, message: `MC-BODY-LEN is ${bodyLen} but the COMMAREA holds ${area.length - F.body.offset} bytes of MC-BODY` };
+    }
+    // Output fields are checked too, so that garbage in them is reported, not echoed back.
+    readNumber(area, F.rc);
+    readNumber(area, F.journalSeq);
+    const parsed = parse(area, cp, bodyLen);
+    outcome = parsed.ok ? await deliver(ctx, parsed) : parsed.outcome;
+  } catch (err) {
+    if (err instanceof FieldError) return fieldCondition(err);
+    throw err;
+  }
+  writeNumber(out, F.rc, REASONS[outcome.reason].rc);
+  writeText(out, F.reason, outcome.reason, cp);
+  writeText(out, F.messageId, outcome.messageId ?? '', cp, { truncate: true, substitute: true });
+  writeNumber(out, F.journalSeq, outcome.seq ?? 0);
+  writeText(out, F.relayReply, outcome.detail, cp, { truncate: true, substitute: true });
+  return { kind: 'normal', commarea: out, journalSeqs: outcome.seq !== undefined ? [outcome.seq] : [] };
+}

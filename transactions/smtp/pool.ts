@@ -1,0 +1,136 @@
+// A bounded pool of reused SMTP connections to the smart hosts, tried in order (as z/OS
+// CSSMTP tries its target servers). One pool per worker thread.
+import { ConnectionLost, SmtpConnection, type ConnectionOptions, type Delivery } from './connection.js';
+import type { RelayTarget } from './relay-url.js';
+
+export interface PoolOptions extends ConnectionOptions {
+  readonly relays: readonly RelayTarget[];
+  /** Connections open at once, at most. */
+  readonly maxConnections: number;
+  /** Mails one connection carries before it is closed and replaced. */
+  readonly maxMailsPerConnection: number;
+  /** An idle connection is closed after this long. */
+  readonly idleTimeout: number;
+}
+
+interface Idle {
+  conn: SmtpConnection;
+  timer: NodeJS.Timeout;
+}
+
+export class SmtpPool {
+  #idle: Idle[] = [];
+  #open = 0;
+  #queue: Array<(conn: SmtpConnection | null) => void> = [];
+  #closed = false;
+
+  constructor(private readonly options: PoolOptions) {}
+
+  /** Connections open now (busy or idle). */
+  get openConnections(): number {
+    return this.#open;
+  }
+
+  /**
+   * Sends one mail. Never rejects for the relay's sake: a relay that cannot be reached,
+   * or a connection lost mid-mail, is a `deferred` delivery with the reason as its reply.
+   */
+  async send(from: string, recipients: readonly string[], message: Uint8Array): Promise<Delivery> {
+    for (let attempt = 0; ; attempt++) {
+      let conn: SmtpConnection;
+      try {
+        conn = await this.#acquire();
+      } catch (err) {
+        return { kind: 'deferred', relay: this.options.relays.map((r) => r.label).join(','), reply: (err as Error).message, refused: [] };
+      }
+      const reused = conn.mails > 0;
+      try {
+        const delivery = await conn.send(from, recipients, message);
+        this.#release(conn);
+        return delivery;
+      } catch (err) {
+        this.#release(conn);
+        // A reused connection the relay had quietly closed fails before any reply; that
+        // says nothing of the relay, so try once more on a fresh one.
+        if (err instanceof ConnectionLost && err.beforeFirstReply && reused && attempt === 0) continue;
+        return { kind: 'deferred', relay: conn.relay.label, reply: (err as Error).message, refused: [] };
+      }
+    }
+  }
+
+  async #acquire(): Promise<SmtpConnection> {
+    if (this.#closed) throw new Error('the SMTP pool is closed');
+    while (this.#idle.length > 0) {
+      const idle = this.#idle.pop() as Idle;
+      clearTimeout(idle.timer);
+      if (idle.conn.usable) return idle.conn;
+      this.#discard(idle.conn);
+    }
+    if (this.#open < this.options.maxConnections) {
+      this.#open++;
+      try {
+        return await this.#connect();
+      } catch (err) {
+        this.#open--;
+        this.#wakeOne();
+        throw err;
+      }
+    }
+    const conn = await new Promise<SmtpConnection | null>((resolve) => this.#queue.push(resolve));
+    if (conn) return conn;
+    return this.#acquire();
+  }
+
+  /** The first relay that answers; the reasons of all where none does. */
+  async #connect(): Promise<SmtpConnection> {
+    const reasons: string[] = [];
+    for (const relay of this.options.relays) {
+      try {
+        return await SmtpConnection.open(relay, this.options);
+      } catch (err) {
+        reasons.push((err as Error).message);
+      }
+    }
+    throw new Error(`no relay could be reached: ${reasons.join('; ')}`);
+  }
+
+  #release(conn: SmtpConnection): void {
+    if (this.#closed || !conn.usable || conn.mails >= this.options.maxMailsPerConnection) {
+      this.#discard(conn);
+      return;
+    }
+    const waiter = this.#queue.shift();
+    if (waiter) {
+      waiter(conn);
+      return;
+    }
+    const timer = setTimeout(() => {
+      const i = this.#idle.findIndex((x) => x.conn === conn);
+      if (i !== -1) this.#idle.splice(i, 1);
+      this.#discard(conn);
+    }, this.options.idleTimeout);
+    timer.unref();
+    this.#idle.push({ conn, timer });
+  }
+
+  #discard(conn: SmtpConnection): void {
+    conn.close();
+    this.#open--;
+    this.#wakeOne();
+  }
+
+  /** A waiter whose turn has come now that a connection slot is free: it connects itself. */
+  #wakeOne(): void {
+    this.#queue.shift()?.(null);
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const idle of this.#idle.splice(0)) {
+      clearTimeout(idle.timer);
+      idle.conn.close();
+      this.#open--;
+    }
+    for (const waiter of this.#queue.splice(0)) waiter(null);
+  }
+}
