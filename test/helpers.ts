@@ -1,0 +1,125 @@
+// One place to start what tests talk to: a region on port 0 with its journal in a fresh
+// folder, and a real SMTP relay (smtp-server) on port 0 that keeps what it receives.
+import type { AddressInfo } from 'node:net';
+import { SMTPServer, type SMTPServerAddress, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
+import type { FastifyInstance } from 'fastify';
+import { buildRegion, type RegionOptions } from '../region/app.js';
+import { loadConfig, type RegionConfig } from '../region/config.js';
+import { Journal } from '../journal/journal.js';
+
+/** The part of tap's Test that the helpers use. */
+export interface TestLike {
+  testdir(content?: Record<string, never>): string;
+  teardown(fn: () => unknown): void;
+}
+
+export interface ReceivedMail {
+  readonly from: string;
+  readonly to: readonly string[];
+  readonly message: Buffer;
+}
+
+export interface Relay {
+  readonly url: string;
+  readonly port: number;
+  readonly mails: ReceivedMail[];
+  readonly server: SMTPServer;
+  /** Connections accepted since start. */
+  readonly connections: () => number;
+  close(): Promise<void>;
+}
+
+type Hook<A> = (arg: A, session: SMTPServerSession) => Error | undefined;
+export interface RelayFaults {
+  /** Return an error (with responseCode) to refuse. */
+  readonly mailFrom?: Hook<SMTPServerAddress>;
+  readonly rcptTo?: Hook<SMTPServerAddress>;
+  /** Called with the whole message once received; an error refuses it after the dot. */
+  readonly data?: Hook<Buffer>;
+  readonly options?: Partial<SMTPServerOptions>;
+}
+
+export function smtpError(code: number, message: string): Error {
+  return Object.assign(new Error(message), { responseCode: code });
+}
+
+export async function startRelay(t: TestLike, faults: RelayFaults = {}): Promise<Relay> {
+  const mails: ReceivedMail[] = [];
+  let connections = 0;
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    logger: false,
+    onConnect(_session, cb) {
+      connections++;
+      cb();
+    },
+    onMailFrom(address, session, cb) {
+      cb(faults.mailFrom?.(address, session) ?? undefined);
+    },
+    onRcptTo(address, session, cb) {
+      cb(faults.rcptTo?.(address, session) ?? undefined);
+    },
+    onData(stream, session, cb) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        const message = Buffer.concat(chunks);
+        const refusal = faults.data?.(message, session);
+        if (refusal) return cb(refusal);
+        mails.push({
+          from: session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address,
+          to: session.envelope.rcptTo.map((r) => r.address),
+          message,
+        });
+        cb(null, `Ok: queued as ${mails.length}`);
+      });
+    },
+    ...faults.options,
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.server.address() as AddressInfo).port;
+  let closed = false;
+  const close = () => {
+    if (closed) return Promise.resolve();
+    closed = true;
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  t.teardown(close);
+  return { url: `smtp://127.0.0.1:${port}`, port, mails, server, connections: () => connections, close };
+}
+
+export interface TestRegion {
+  readonly app: FastifyInstance;
+  readonly url: string;
+  readonly config: RegionConfig;
+  /** POST /cics/{tranid} with an octet-stream body. */
+  post(tranid: string, body: Uint8Array, headers?: Record<string, string>): Promise<Response>;
+  /** The journal, opened on the region's data folder. */
+  journal(): Journal;
+}
+
+export async function startRegion(
+  t: TestLike,
+  env: Record<string, string> = {},
+  options: RegionOptions = {},
+): Promise<TestRegion> {
+  const dataDir = t.testdir();
+  const config = loadConfig({ CICSMAIL_DATA: dataDir, CICSMAIL_PORT: '0', CICSMAIL_WORKERS: '1', CICSMAIL_HOSTNAME: 'region.test', ...env });
+  const app = await buildRegion(config, options);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  let journal: Journal | undefined;
+  t.teardown(async () => {
+    await app.close();
+    await journal?.close();
+  });
+  return {
+    app,
+    url,
+    config,
+    post: (tranid, body, headers = {}) =>
+      fetch(`${url}/cics/${tranid}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', ...headers }, body }),
+    journal: () => (journal ??= Journal.open(dataDir)),
+  };
+}
