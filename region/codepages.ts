@@ -35,18 +35,31 @@ export interface CodePage {
   firstUnmappable(text: string): string | undefined;
 }
 
+/**
+ * Where the `codepage` tables differ from IBM's CCSID definitions (as glibc's iconv and
+ * IBM's CDRA have them), IBM wins. The Windows 20xxx tables map x'00' and x'01' both to
+ * U+009F, and follow other editions of 278, 285 and 871; the 1047 table has the z/OS
+ * UNIX line-end swap (x'15' = LF, x'25' = NEL). test/region/codepages.test.ts checks
+ * every page against glibc on all 256 bytes, both ways.
+ */
+const WINDOWS_CONTROLS = { 0x00: '\u0000', 0x01: '\u0001' };
+const IBM_CORRECTIONS: Readonly<Record<number, Readonly<Record<number, string>>>> = {
+  273: WINDOWS_CONTROLS,
+  277: WINDOWS_CONTROLS,
+  278: { ...WINDOWS_CONTROLS, 0x71: '\u00c9', 0xe0: '\\' },
+  280: WINDOWS_CONTROLS,
+  284: WINDOWS_CONTROLS,
+  285: { ...WINDOWS_CONTROLS, 0xa1: '\u203e' },
+  297: WINDOWS_CONTROLS,
+  871: { ...WINDOWS_CONTROLS, 0x4a: '\u00fe', 0xc0: '\u00de' },
+  1047: { 0x15: '\u0085', 0x25: '\n' },
+};
+
 function tableChars(ccsid: number, table: number): string {
   const dec = cptable[table]?.dec;
   if (!dec || dec.length !== 256) throw new Error(`codepage table ${table} for CCSID ${ccsid} is missing`);
   const chars = dec.slice();
-  // `codepage` gives 1047 the z/OS UNIX line-end swap (x'15' = LF, x'25' = NEL). IBM's
-  // CDRA table for CCSID 1047, and glibc's IBM1047, have x'15' = NEL and x'25' = LF like
-  // every other EBCDIC page; follow them, so all pages agree. Both bytes end a line in
-  // the region's text handling either way.
-  if (ccsid === 1047) {
-    chars[0x15] = '\u0085';
-    chars[0x25] = '\n';
-  }
+  for (const [byte, char] of Object.entries(IBM_CORRECTIONS[ccsid] ?? {})) chars[Number(byte)] = char;
   return chars.join('');
 }
 
