@@ -111,7 +111,7 @@ const USAGES: Record<string, Usage> = {
 
 function parsePicture(text: string, at: Token, source: string): Picture {
   let expanded = '';
-  const re = /([A-Z9.,+\-*$/0B]|CR|DB)(?:\((\d+)\))?/giy;
+  const re = /(CR|DB|[AXSVPZB9.,+\-*$/0])(?:\((\d+)\))?/giy;
   let m: RegExpExecArray | null;
   let pos = 0;
   while (pos < text.length && (re.lastIndex = pos, (m = re.exec(text)) !== null)) {
@@ -166,7 +166,9 @@ function draftOf(entry: Entry, source: string): Draft {
   };
   let name = 'FILLER';
   const first = toks[0];
-  if (first && !first.literal && /^[A-Z0-9][A-Z0-9-]*$/.test(first.text) && !(first.text in KEYWORDS)) {
+  if (first?.text === 'FILLER' && !first.literal) {
+    i++;
+  } else if (first && !first.literal && /^[A-Z0-9][A-Z0-9-]*$/.test(first.text) && !(first.text in KEYWORDS)) {
     name = first.text;
     i++;
   }

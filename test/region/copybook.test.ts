@@ -1,0 +1,141 @@
+// The copybook reader and the record codec: MAILCA's layout as GnuCOBOL gives it, the
+// numeric encodings as IBM defines them, and errors that name line and column.
+import { readFileSync } from 'node:fs';
+import t from 'tap';
+import { parseCopybook } from '../../region/copybook/parse.js';
+import { readNumber, readText, writeNumber, writeText } from '../../region/copybook/codec.js';
+import { CopybookError, FieldError } from '../../region/copybook/errors.js';
+import { elementaryOf, type ElementaryItem } from '../../region/copybook/layout.js';
+import { codePage } from '../../region/codepages.js';
+
+const cp037 = codePage(37);
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+const cpy = (lines: string[]) => lines.map((l) => `       ${l}`).join('\n');
+
+t.test('MAILCA: offsets and sizes of every item, 4,378 bytes fixed and 28,378 full', async (t) => {
+  const layout = parseCopybook(readFileSync(new URL('../../copybooks/MAILCA.cpy', import.meta.url), 'latin1'), 'MAILCA.cpy');
+  t.equal(layout.minLength, 4378);
+  t.equal(layout.maxLength, 28378);
+  const shape = [...layout.items.values()].filter((i) => i.kind === 'elementary').map((i) => [i.name, i.offset, i.size]);
+  t.same(shape, [
+    ['MC-VERSION', 0, 2], ['MC-FROM', 2, 256], ['MC-REPLY-TO', 258, 256], ['MC-TO', 514, 1024],
+    ['MC-CC', 1538, 1024], ['MC-BCC', 2562, 1024], ['MC-SUBJECT', 3586, 256], ['MC-IMPORTANCE', 3842, 1],
+    ['MC-BODY-FORMAT', 3843, 1], ['MC-RC', 3844, 2], ['MC-REASON', 3846, 8], ['MC-MESSAGE-ID', 3854, 256],
+    ['MC-JOURNAL-SEQ', 4110, 8], ['MC-RELAY-REPLY', 4118, 256], ['MC-BODY-LEN', 4374, 4], ['MC-BODY', 4378, 1],
+  ]);
+  const importance = elementaryOf(layout, 'MC-IMPORTANCE');
+  t.same(importance.conditions, [
+    { name: 'MC-IMPORTANCE-LOW', values: ['L'] },
+    { name: 'MC-IMPORTANCE-NORMAL', values: ['N', ' '] },
+    { name: 'MC-IMPORTANCE-HIGH', values: ['H'] },
+  ]);
+  t.same(elementaryOf(layout, 'MC-BODY').occurs, { min: 0, max: 24000, dependingOn: 'MC-BODY-LEN' });
+  t.equal(elementaryOf(layout, 'MC-JOURNAL-SEQ').jsonName, 'mc_journal_seq');
+});
+
+t.test('groups, OCCURS, REDEFINES, VALUE, usages and sizes', async (t) => {
+  const layout = parseCopybook(cpy([
+    '01  REC.',
+    '    05  A-KEY            PIC X(4) VALUE \'ABCD\'.',
+    '    05  A-TABLE OCCURS 3 TIMES.',
+    '        10  A-CODE       PIC 9(3).',
+    '        10  A-AMT        PIC S9(7)V99 COMP-3.',
+    '    05  A-ALT REDEFINES A-TABLE PIC X(24).',
+    '    05  B-HALF           PIC S9(4) BINARY.',
+    '    05  B-FULL           PIC 9(9) COMP-4.',
+    '    05  B-DOUBLE         PIC S9(18) COMP-5.',
+    '    05  C-SIGNED         PIC S9(5) SIGN LEADING SEPARATE.',
+    '    05  FILLER           PIC X(3).',
+  ]));
+  const at = (n: string) => [layout.items.get(n)?.offset, layout.items.get(n)?.size];
+  t.same(at('A-KEY'), [0, 4]);
+  t.same(at('A-TABLE'), [4, 8]);
+  t.same(at('A-CODE'), [4, 3]);
+  t.same(at('A-AMT'), [7, 5]);
+  t.same(at('A-ALT'), [4, 24]);
+  t.same(at('B-HALF'), [28, 2]);
+  t.same(at('B-FULL'), [30, 4]);
+  t.same(at('B-DOUBLE'), [34, 8]);
+  t.same(at('C-SIGNED'), [42, 6]);
+  t.equal(layout.maxLength, 51);
+  t.equal(elementaryOf(layout, 'A-KEY').value, 'ABCD');
+  t.equal(elementaryOf(layout, 'A-AMT').picture.scale, 2);
+});
+
+t.test('a copybook it cannot read is an error with line and column', async (t) => {
+  const cases: Array<[string, RegExp]> = [
+    [cpy(['01  REC.', '    05  A PIC Q(3).']), /^t:2:\d+: PIC Q\(3\) cannot be read$/],
+    [cpy(['01  REC.', '    05  A PIC X(3)']), /^t:2:\d+: entry is not ended by a period$/],
+    [cpy(['01  REC.', '    05  A PIC X(3) COMP-3.']), /^t:2:1: A: PIC X\(3\) cannot have a numeric USAGE$/],
+    [cpy(['01  REC.', '    05  A.']), /^t:2:1: A has no PIC and no subordinate items$/],
+    [cpy(['01  REC.', '    05  N PIC 9(2).', '    05  T PIC X OCCURS 1 TO 5 DEPENDING ON N.', '    05  Z PIC X.']), /^t:3:1: T: OCCURS DEPENDING ON must be the last item of the record$/],
+    [cpy(['01  REC.', '    05  T PIC X OCCURS 1 TO 5 DEPENDING ON NOPE.']), /^t:2:1: T: DEPENDING ON NOPE must name a numeric item$/],
+    [cpy(['01  REC.', '    05  A PIC X VALUE \'OPEN.']), /^t:2:\d+: literal not closed on its line$/],
+    [cpy(['01  REC.', '    05  A PIC X(2) BLAH.']), /^t:2:\d+: unexpected 'BLAH'$/],
+    [cpy(['01  REC.', '    66  A RENAMES B.']), /^t:2:12: level 66 \(RENAMES\) is not supported$/],
+    ['', /^t:1:1: no data description entries$/],
+    ['ABCDEFG01  REC.', /^t:1:7: unknown indicator 'G' in column 7$/],
+  ];
+  for (const [text, message] of cases) {
+    const err = thrown(() => parseCopybook(text, 't'));
+    t.ok(err instanceof CopybookError, message.source);
+    t.match((err as Error).message, message);
+  }
+});
+
+t.test('numbers as IBM stores them, both ways', async (t) => {
+  const layout = parseCopybook(cpy([
+    '01  REC.',
+    '    05  P  PIC S9(5) COMP-3.',
+    '    05  PU PIC 9(4) COMP-3.',
+    '    05  Z  PIC S9(4).',
+    '    05  ZL PIC S9(3) SIGN LEADING.',
+    '    05  ZS PIC S9(3) SIGN TRAILING SEPARATE.',
+    '    05  H  PIC S9(4) COMP.',
+    '    05  F5 PIC S9(4) COMP-5.',
+  ]));
+  const f = (n: string) => elementaryOf(layout, n);
+  const buf = Buffer.alloc(layout.maxLength);
+  const cases: Array<[string, bigint, string]> = [
+    ['P', -12345n, '12345d'], ['P', 42n, '00042c'], ['PU', 1234n, '01234f'],
+    ['Z', -1234n, 'f1f2f3d4'], ['Z', 7n, 'f0f0f0c7'], ['ZL', -5n, 'd0f0f5'], ['ZS', 12n, 'f0f1f24e'], ['ZS', -3n, 'f0f0f360'],
+    ['H', -2n, 'fffe'], ['F5', 32767n, '7fff'],
+  ];
+  for (const [name, value, hex] of cases) {
+    writeNumber(buf, f(name), value);
+    const item = f(name);
+    t.equal(buf.subarray(item.offset, item.offset + item.size).toString('hex'), hex, `${name} ${value}`);
+    t.equal(readNumber(buf, item), value, `${name} reads back`);
+  }
+  t.throws(() => writeNumber(buf, f('H'), 10000n), /H: 10000 has more digits than PIC S9\(4\)/);
+  t.throws(() => writeNumber(buf, f('PU'), -1n), /PU: -1 is negative and PIC 9\(4\) has no sign/);
+  writeNumber(buf, f('F5'), -32768n);
+  t.equal(readNumber(buf, f('F5')), -32768n, 'COMP-5 holds the full binary range');
+  buf.write('f1c1f3f4', f('Z').offset, 'hex');
+  const err = thrown(() => readNumber(buf, f('Z')));
+  t.ok(err instanceof FieldError);
+  t.match(err, { field: 'Z', problem: 'bad-number', message: "Z: invalid zoned decimal: byte 2 is x'C1', not a valid digit" });
+});
+
+t.test('text fields: padding, truncation, unmappable characters', async (t) => {
+  const item: ElementaryItem = elementaryOf(parseCopybook(cpy(['01  REC.', '    05  T PIC X(5).'])), 'T');
+  const buf = Buffer.alloc(5);
+  writeText(buf, item, 'ab', cp037);
+  t.equal(buf.toString('hex'), '8182404040');
+  t.equal(readText(buf, item, cp037), 'ab');
+  t.throws(() => writeText(buf, item, 'abcdef', cp037), /T: 6 characters do not fit PIC X\(5\)/);
+  writeText(buf, item, 'abcdef', cp037, { truncate: true });
+  t.equal(readText(buf, item, cp037), 'abcde');
+  t.throws(() => writeText(buf, item, '€', cp037), /T: U\+20AC cannot be written in CCSID 37/);
+  writeText(buf, item, '€', cp037, { substitute: true });
+  t.equal(buf[0], 0x3f, 'substituted with EBCDIC SUB');
+  t.throws(() => readText(Buffer.alloc(3), item, cp037), /T: the record ends at byte 3, before the item ends at 5/);
+});
