@@ -123,3 +123,57 @@ export async function startRegion(
     journal: () => (journal ??= Journal.open(dataDir)),
   };
 }
+
+export interface ScriptedSession {
+  readonly socket: import('node:net').Socket;
+  /** Lines of the DATA phase collected so far, while in it. */
+  data: string[] | null;
+}
+
+/**
+ * A tiny SMTP server driven by a script, for faults smtp-server cannot make: `greet` says
+ * the first line (or nothing), `onLine` answers each command line (return a reply, an
+ * array of them, or null to stay silent). DATA lines are collected until the dot, then
+ * `onLine` gets '.' with the session's data.
+ */
+export async function startScriptedSmtp(
+  t: TestLike,
+  script: { greet?: string | null; onLine: (line: string, session: ScriptedSession) => string | string[] | null },
+): Promise<{ url: string; port: number; connections: () => number }> {
+  const { createServer } = await import('node:net');
+  let connections = 0;
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createServer((socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    const session: ScriptedSession = { socket, data: null };
+    const greet = script.greet === undefined ? '220 scripted ESMTP' : script.greet;
+    if (greet !== null) socket.write(`${greet}\r\n`);
+    let pending = '';
+    socket.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('latin1');
+      let nl: number;
+      while ((nl = pending.indexOf('\r\n')) !== -1) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 2);
+        if (session.data && line !== '.') {
+          session.data.push(line);
+          continue;
+        }
+        const reply = script.onLine(line, session);
+        if (line.toUpperCase() === 'DATA' && reply !== null && String(reply).startsWith('354')) session.data = [];
+        if (line === '.') session.data = null;
+        if (reply !== null && !socket.destroyed) socket.write((Array.isArray(reply) ? reply : [reply]).map((r) => `${r}\r\n`).join(''));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.address() as AddressInfo).port;
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return { url: `smtp://127.0.0.1:${port}`, port, connections: () => connections };
+}

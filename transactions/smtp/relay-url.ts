@@ -31,7 +31,7 @@ export function parseRelayUrl(text: string): RelayTarget {
   }
   const secure = url.protocol === 'smtps:';
   if (!secure && url.protocol !== 'smtp:') {
-    throw new RelayUrlError(`relay '${url.protocol}//${url.host}': the scheme must be smtp or smtps`);
+    throw new RelayUrlError(`relay scheme '${url.protocol}' is not smtp: or smtps:`);
   }
   if (url.hostname === '') throw new RelayUrlError(`relay '${text}' names no host`);
   if ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '') {

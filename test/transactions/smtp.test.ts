@@ -1,0 +1,152 @@
+// The SMTP client against real servers: smtp-server for the protocol, a scripted server
+// for the faults, with exact replies asserted.
+import t from 'tap';
+import { startRelay, startScriptedSmtp, type ScriptedSession } from '../helpers.js';
+import { SmtpPool, type PoolOptions } from '../../transactions/smtp/pool.js';
+import { ReplyParser, formatReply, type SmtpReply } from '../../transactions/smtp/reply.js';
+import { parseRelayUrl, parseRelayUrls } from '../../transactions/smtp/relay-url.js';
+
+function pool(t: { teardown(fn: () => unknown): void }, url: string, options: Partial<PoolOptions> = {}): SmtpPool {
+  const p = new SmtpPool({
+    relays: parseRelayUrls(url),
+    clientName: 'client.test',
+    maxConnections: 4,
+    maxMailsPerConnection: 100,
+    idleTimeout: 5000,
+    timeouts: { connect: 2000, command: 2000, final: 2000 },
+    ...options,
+  });
+  t.teardown(() => p.close());
+  return p;
+}
+
+const message = (body: string) => Buffer.from(`From: a@x.example\r\nTo: b@y.example\r\nSubject: t\r\n\r\n${body}`);
+
+t.test('reply parser: multi-line, enhanced codes, bare LF, garbage', async (t) => {
+  const replies: SmtpReply[] = [];
+  const errors: string[] = [];
+  const parser = new ReplyParser((r) => replies.push(r), (e) => errors.push(e));
+  parser.push(Buffer.from('250-mx.example hello\r\n250-PIPELINING\r\n250 SIZE 1000\r\n'));
+  parser.push(Buffer.from('550 5.1.1 <x@y>: user unknown\n45'));
+  parser.push(Buffer.from('1 4.3.0 try\r\nlater\r\n'));
+  t.same(replies.map(formatReply), ['250 mx.example hello PIPELINING SIZE 1000', '550 5.1.1 <x@y>: user unknown', '451 4.3.0 try']);
+  t.same(replies[1], { code: 550, enhanced: '5.1.1', lines: ['<x@y>: user unknown'] });
+  t.same(errors, ['not an SMTP reply: "later"']);
+});
+
+t.test('relay URLs', async (t) => {
+  t.match(parseRelayUrl('smtp://mx.example'), { host: 'mx.example', port: 25, secure: false, label: 'smtp://mx.example' });
+  t.match(parseRelayUrl('smtps://u%40x:p%3Aw@mx.example:2465'), { host: 'mx.example', port: 2465, secure: true, user: 'u@x', pass: 'p:w', label: 'smtps://u%40x@mx.example:2465' });
+  t.match(parseRelayUrl('smtp://[::1]:2525'), { host: '::1', port: 2525 });
+  t.equal(parseRelayUrls(' smtp://a:1 , smtp://b:2 ').length, 2);
+  for (const [bad, message] of [
+    ['mx.example:25', /^relay scheme 'mx.example:' is not smtp: or smtps:$/],
+    ['no url', /^relay 'no url' is not a URL like smtp:\/\/host:port$/],
+    ['http://user:secret@mx.example', /^relay scheme 'http:' is not smtp: or smtps:$/],
+    ['smtp://mx.example/path', /has a path or query/],
+    ['', /no relay URL given/],
+  ] as const) {
+    t.throws(() => parseRelayUrls(bad), { message }, bad);
+  }
+});
+
+t.test('pipelined send; dot-stuffing keeps every byte', async (t) => {
+  const relay = await startRelay(t);
+  const p = pool(t, relay.url);
+  const body = '.leading dot\r\n..two dots\r\n.\r\nmiddle . dot\r\n. \r\nlast line without CRLF';
+  const delivery = await p.send('a@x.example', ['b@y.example', 'c@y.example'], message(body));
+  t.same(delivery, { kind: 'sent', relay: relay.url, reply: '250 Ok: queued as 1', refused: [] });
+  t.equal(relay.mails[0]?.message.toString('latin1'), message(body).toString('latin1') + '\r\n', 'unstuffed by the server to the exact bytes, CRLF added at the end');
+  t.same(relay.mails[0]?.to, ['b@y.example', 'c@y.example']);
+});
+
+t.test('a bounded pool: 60 mails at once over at most 3 connections, 10 mails a connection', async (t) => {
+  const relay = await startRelay(t);
+  const p = pool(t, relay.url, { maxConnections: 3, maxMailsPerConnection: 10 });
+  const results = await Promise.all(Array.from({ length: 60 }, (_, i) => p.send('a@x.example', [`r${i}@y.example`], message(`mail ${i}`))));
+  t.equal(results.filter((r) => r.kind === 'sent').length, 60);
+  t.equal(relay.mails.length, 60);
+  t.ok(p.openConnections <= 3, `open now: ${p.openConnections}`);
+  t.ok(relay.connections() >= 6 && relay.connections() <= 9, `connections made: ${relay.connections()} (60 mails / 10 a connection, at most 3 at once)`);
+});
+
+t.test('a relay without EHLO: HELO and one command at a time', async (t) => {
+  const seen: string[] = [];
+  const server = await startScriptedSmtp(t, {
+    onLine: (line) => {
+      seen.push(line.split(' ')[0] ?? '');
+      if (line.startsWith('EHLO')) return '502 5.5.1 EHLO not implemented';
+      if (line.startsWith('HELO')) return '250 scripted';
+      if (line.startsWith('MAIL') || line.startsWith('RCPT')) return '250 ok';
+      if (line === 'DATA') return '354 go on';
+      if (line === '.') return '250 2.0.0 queued';
+      return '250 ok';
+    },
+  });
+  const delivery = await pool(t, server.url).send('a@x.example', ['b@y.example'], message('hi\r\n'));
+  t.same(delivery, { kind: 'sent', relay: server.url, reply: '250 2.0.0 queued', refused: [] });
+  t.same(seen, ['EHLO', 'HELO', 'MAIL', 'RCPT', 'DATA', '.']);
+});
+
+/** A server that greets, takes EHLO with PIPELINING, then acts as `fault` says. */
+async function faulty(t: Parameters<typeof startScriptedSmtp>[0], fault: (line: string, s: ScriptedSession) => string | string[] | null | undefined, greet?: string | null) {
+  return startScriptedSmtp(t, {
+    ...(greet !== undefined ? { greet } : {}),
+    onLine: (line, s) => {
+      const r = fault(line, s);
+      if (r !== undefined) return r;
+      if (line.startsWith('EHLO')) return ['250-scripted', '250 PIPELINING'];
+      if (line === 'DATA') return '354 go on';
+      if (line === '.') return '250 2.0.0 queued';
+      if (line === 'QUIT') return '221 bye';
+      return '250 ok';
+    },
+  });
+}
+
+t.test('faults end in the right delivery, with the reason', async (t) => {
+  const cases: Array<[string, Parameters<typeof faulty>[1], string | null | undefined, string, RegExp]> = [
+    ['421 at greeting', () => undefined, '421 4.3.2 too busy', 'deferred', /^no relay could be reached: smtp:\/\/127\.0\.0\.1:\d+ greeted with 421 4\.3\.2 too busy$/],
+    ['no greeting in time', () => undefined, null, 'deferred', /^no relay could be reached: no reply to greeting from smtp:\/\/127\.0\.0\.1:\d+ within 300 ms$/],
+    ['connection dropped mid-DATA', (line, s) => (line === 'DATA' ? (setTimeout(() => s.socket.destroy(), 20), '354 go on') : undefined), undefined, 'deferred', /closed the connection$/],
+    ['dropped after the dot, before the reply', (line, s) => (line === '.' ? (s.socket.destroy(), null) : undefined), undefined, 'deferred', /closed the connection$/],
+    ['no reply after the dot', (line) => (line === '.' ? null : undefined), undefined, 'deferred', /^no reply to end of data from smtp:\/\/127\.0\.0\.1:\d+ within 300 ms$/],
+    ['421 at RCPT', (line) => (line.startsWith('RCPT') ? '421 4.3.0 closing' : undefined), undefined, 'deferred', /^421 4\.3\.0 closing$/],
+    ['503 for DATA', (line) => (line === 'DATA' ? '503 5.5.1 no valid recipients' : undefined), undefined, 'failed', /^503 5\.5\.1 no valid recipients$/],
+    ['not SMTP at all', () => undefined, 'HTTP/1.1 400 Bad Request', 'deferred', /^no relay could be reached: protocol error from smtp:\/\/127\.0\.0\.1:\d+: not an SMTP reply/],
+  ];
+  for (const [name, fault, greet, kind, reply] of cases) {
+    await t.test(name, async (t) => {
+      const server = await faulty(t, fault, greet);
+      const p = pool(t, server.url, { timeouts: { connect: 300, command: 300, final: 300 } });
+      const delivery = await p.send('a@x.example', ['b@y.example'], message('x\r\n'));
+      t.equal(delivery.kind, kind);
+      t.match(delivery.reply, reply);
+      // A refusal leaves the connection good for the next mail; anything else breaks it.
+      t.equal(p.openConnections, kind === 'failed' ? 1 : 0, 'only a sound connection is kept');
+    });
+  }
+});
+
+t.test('a reused connection the relay quietly closed is replaced, not failed', async (t) => {
+  let mails = 0;
+  const server = await faulty(t, (line, s) => {
+    if (line !== '.') return undefined;
+    mails++;
+    // Answer the first mail, then hang up as an idle-timeout would.
+    setTimeout(() => s.socket.destroy(), 10);
+    return `250 2.0.0 queued ${mails}`;
+  });
+  const p = pool(t, server.url);
+  t.equal((await p.send('a@x.example', ['b@y.example'], message('1\r\n'))).reply, '250 2.0.0 queued 1');
+  await new Promise((r) => setTimeout(r, 50));
+  t.equal((await p.send('a@x.example', ['b@y.example'], message('2\r\n'))).reply, '250 2.0.0 queued 2');
+  t.equal(server.connections(), 2);
+});
+
+t.test("a message over the relay's SIZE is refused before it is sent", async (t) => {
+  const relay = await startRelay(t, { options: { size: 100 } });
+  const delivery = await pool(t, relay.url).send('a@x.example', ['b@y.example'], message('x'.repeat(200)));
+  t.same(delivery, { kind: 'failed', relay: relay.url, reply: "552 5.3.4 message of 250 bytes is over the relay's SIZE limit of 100", refused: [] });
+  t.equal(relay.mails.length, 0);
+});
