@@ -22,7 +22,7 @@ const ADDRESS_LITERAL = /^\[(?:\d{1,3}(?:\.\d{1,3}){3}|IPv6:[0-9A-Fa-f:.]+)\]$/;
 /** Why an addr-spec is not valid, or undefined where it is. */
 export function addrSpecProblem(spec: string): string | undefined {
   if (spec.length > 254) return `'${spec.slice(0, 40)}…' is longer than 254 characters`;
-  if (/[^\x21-\x7e]/.test(spec)) return `'${spec}' has a character that is not printable ASCII`;
+  if (/[^\x20-\x7e]/.test(spec)) return `'${spec}' has a character that is not printable ASCII`;
   const at = spec.lastIndexOf('@');
   if (at <= 0 || at === spec.length - 1) return `'${spec}' is not local-part@domain`;
   const local = spec.slice(0, at);
