@@ -1,0 +1,72 @@
+// The journal on a real LMDB on disk: durable accept, one place for state moves, paging,
+// and reading from another process while it is open.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import t from 'tap';
+import { Journal, type MailOrigin } from '../../journal/journal.js';
+import { JournalError } from '../../journal/errors.js';
+import { isFinal, nextState } from '../../journal/states.js';
+
+const origin = (n: number): MailOrigin => ({
+  tranid: 'MAIL', taskn: n, userid: 'CICSUSER', jobname: 'JOB1', ccsid: 37,
+  envelope: { from: 'a@x.example', to: ['b@y.example'] }, subject: `mail ${n}`, attachments: 0, messageId: `<m${n}@t>`,
+});
+const attempt = (outcome: 'sent' | 'deferred' | 'failed', reply: string) => ({ at: new Date().toISOString(), relay: 'smtp://r', outcome, reply });
+
+t.test('states: the moves there are, and the ones there are not', async (t) => {
+  t.equal(nextState('ACCEPTED', 'sent'), 'SENT');
+  t.equal(nextState('ACCEPTED', 'deferred'), 'DEFERRED');
+  t.equal(nextState('DEFERRED', 'deferred'), 'DEFERRED');
+  t.equal(nextState('DEFERRED', 'failed'), 'FAILED');
+  t.equal(nextState('SENT', 'deferred'), undefined);
+  t.equal(nextState('FAILED', 'sent'), undefined);
+  t.same(['ACCEPTED', 'DEFERRED', 'SENT', 'FAILED'].map((s) => isFinal(s as 'SENT')), [false, false, true, true]);
+});
+
+t.test('accept, settle, list, message bytes', async (t) => {
+  const dir = t.testdir();
+  const journal = Journal.open(dir);
+  t.teardown(() => journal.close());
+  const seqs = await Promise.all([1, 2, 3].map((n) => journal.accept(origin(n), Buffer.from(`message ${n}\r\n`))));
+  t.same([...seqs].sort(), [1, 2, 3], 'sequence numbers from 1, no gaps, even when accepted at once');
+  t.match(journal.get(2), { seq: 2, state: 'ACCEPTED', relayReply: null, attempts: [], size: 11 });
+  t.equal(journal.message(seqs[1]!)?.toString(), 'message 2\r\n');
+
+  const deferred = await journal.settle(1, attempt('deferred', '451 later'));
+  t.match(deferred, { state: 'DEFERRED', relayReply: '451 later' });
+  const sent = await journal.settle(1, attempt('sent', '250 ok'));
+  t.match(sent, { state: 'SENT', relayReply: '250 ok' });
+  t.same(sent.attempts.map((a) => a.outcome), ['deferred', 'sent'], 'every attempt kept, in order');
+  await t.rejects(journal.settle(1, attempt('failed', '550 no')), { code: 'CICSMAIL_JOURNAL_FINAL' });
+  t.equal(journal.get(1)?.state, 'SENT', 'a final record is not changed');
+  await t.rejects(journal.settle(99, attempt('sent', '250')), { code: 'CICSMAIL_JOURNAL_NO_RECORD' });
+
+  t.same(journal.list().map((r) => r.seq), [1, 2, 3]);
+  t.same(journal.list({ after: 1, limit: 1 }).map((r) => r.seq), [2]);
+  t.same(journal.list({ state: 'SENT' }).map((r) => r.seq), [1]);
+  t.same(journal.list({ state: 'ACCEPTED' }).map((r) => r.seq), [2, 3]);
+});
+
+t.test('another process reads the journal while this one has it open', async (t) => {
+  const dir = t.testdir();
+  const journal = Journal.open(dir);
+  t.teardown(() => journal.close());
+  await journal.accept(origin(7), Buffer.from('seven'));
+  const script = `import { Journal } from ${JSON.stringify(new URL('../../journal/journal.ts', import.meta.url).href)};
+    const j = Journal.open(process.argv[1], { readOnly: true });
+    console.log(JSON.stringify({ record: j.get(1), bytes: j.message(1)?.toString() }));
+    await j.close();`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, dir]);
+  const seen = JSON.parse(stdout) as { record: { subject: string; state: string }; bytes: string };
+  t.equal(seen.record.subject, 'mail 7');
+  t.equal(seen.record.state, 'ACCEPTED');
+  t.equal(seen.bytes, 'seven');
+});
+
+t.test('a journal that cannot be opened says where', async (t) => {
+  const dir = t.testdir({ journal: 'a file, not a folder' } as never);
+  const err = (() => { try { Journal.open(dir); } catch (e) { return e as JournalError; } return undefined; })();
+  t.ok(err instanceof JournalError);
+  t.equal(err?.code, 'CICSMAIL_JOURNAL_OPEN');
+  t.match(err?.message, /^cannot open the journal at .*journal: /);
+});
