@@ -77,8 +77,8 @@ export class Journal {
   /** Opens (creating where needed) the journal in `dataDir/journal`. */
   static open(dataDir: string, options: JournalOptions = {}): Journal {
     const path = join(dataDir, 'journal');
-    if (!options.readOnly) mkdirSync(path, { recursive: true });
     try {
+      if (!options.readOnly) mkdirSync(path, { recursive: true });
       return new Journal(open({ path, maxDbs: 8, readOnly: options.readOnly === true }));
     } catch (err) {
       throw new JournalError('CICSMAIL_JOURNAL_OPEN', `cannot open the journal at ${path}: ${(err as Error).message}`);
