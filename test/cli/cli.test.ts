@@ -1,0 +1,84 @@
+// The command line as a user runs it: the compiled `cicsmail` (npm test builds it first),
+// a region started, used, read from another process and stopped with SIGTERM.
+import { execFile, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { buildMailCommarea, readMailResponse } from '../../transactions/mail/commarea.js';
+
+const BIN = fileURLToPath(new URL('../../bin/cicsmail.js', import.meta.url));
+
+function cicsmail(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, encoding: 'latin1' }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+t.test('help and usage errors', async (t) => {
+  const help = await cicsmail(['--help']);
+  t.equal(help.code, 0);
+  t.match(help.stdout, /^usage: cicsmail <command>/);
+  for (const args of [['start', '--help'], ['journal', '--help']]) {
+    const r = await cicsmail(args);
+    t.equal(r.code, 0, args.join(' '));
+    t.match(r.stdout, new RegExp(`^usage: cicsmail ${args[0]}`), args.join(' '));
+  }
+  t.same(await cicsmail(['bogus']), { code: 2, stdout: '', stderr: "cicsmail: unknown command 'bogus'; try 'cicsmail --help'\n" });
+  t.same(await cicsmail(['journal', 'list', '--state', 'LOST']), { code: 2, stdout: '', stderr: "cicsmail: --state 'LOST' is not one of ACCEPTED, SENT, DEFERRED, FAILED\n" });
+  t.same(await cicsmail(['journal', 'show', 'x1']), { code: 2, stdout: '', stderr: "cicsmail: SEQ 'x1' is not a whole number\n" });
+  t.equal((await cicsmail(['journal', '--nope'])).code, 2);
+  const dir = t.testdir();
+  t.same(await cicsmail(['journal', 'list'], { CICSMAIL_DATA: dir }), { code: 1, stdout: '', stderr: `cicsmail: no journal in ${dir} (set CICSMAIL_DATA)\n` });
+  t.same(await cicsmail(['start'], { CICSMAIL_PORT: 'abc', CICSMAIL_DATA: dir }), { code: 1, stdout: '', stderr: "cicsmail: CICSMAIL_PORT: 'abc' is not a whole number\n" });
+  t.same(await cicsmail(['start'], { CICSMAIL_PORT: '0', CICSMAIL_DATA: dir, CICSMAIL_RELAY: 'http://x' }), { code: 1, stdout: '', stderr: "cicsmail: CICSMAIL_RELAY: relay scheme 'http:' is not smtp: or smtps:\n" });
+});
+
+t.test('start, send, read the journal from another process, drain on SIGTERM', async (t) => {
+  const dir = t.testdir();
+  const env = { ...process.env, CICSMAIL_PORT: '0', CICSMAIL_DATA: dir, CICSMAIL_WORKERS: '1', CICSMAIL_LOG_LEVEL: 'warn' };
+  delete env.CICSMAIL_RELAY;
+  const child = spawn(process.execPath, [BIN, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no start line in: ${stdout}`)), 30_000);
+    child.stdout.on('data', () => {
+      const m = /^region CICSMAIL listening on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(stdout);
+      if (m?.[1] && stdout.includes('/captured\n')) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+  });
+  t.match(stdout, /^no CICSMAIL_RELAY: mail goes to the capture relay on smtp:\/\/127\.0\.0\.1:\d+; see http:\/\/127\.0\.0\.1:\d+\/captured$/m);
+
+  const res = await fetch(`${url}/cics/MAIL`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream', 'x-cics-jobname': 'CLITEST' },
+    body: buildMailCommarea({ from: 'batch@corp.example', to: 'ops@corp.example', subject: 'from the command line test', body: 'hi' }, 37),
+  });
+  const r = readMailResponse(Buffer.from(await res.arrayBuffer()), 37);
+  t.equal(r.rc, 0);
+  t.match(r.relayReply, /^250 Ok: captured as 1$/);
+
+  const captured = (await (await fetch(`${url}/captured`)).json()) as Array<{ id: number; subject: string; messageId: string }>;
+  t.match(captured, [{ id: 1, subject: 'from the command line test', messageId: r.messageId }]);
+  const eml = Buffer.from(await (await fetch(`${url}/captured/1`)).arrayBuffer());
+  t.equal((await fetch(`${url}/captured/2`)).status, 404);
+
+  const list = await cicsmail(['journal', 'list'], { CICSMAIL_DATA: dir });
+  t.equal(list.code, 0);
+  t.match(list.stdout, /^ {5}1 {2}SENT {6}\S+ {2}CICSUSER {2}MAIL {2}1 rcpt {2}"from the command line test"\n$/);
+  const show = await cicsmail(['journal', 'show', '1'], { CICSMAIL_DATA: dir });
+  t.match(JSON.parse(show.stdout), { seq: 1, state: 'SENT', jobname: 'CLITEST', messageId: r.messageId });
+  const bytes = await cicsmail(['journal', 'show', '1', '--message'], { CICSMAIL_DATA: dir });
+  t.equal(bytes.stdout, eml.toString('latin1'), 'the journal holds the bytes the relay captured');
+  t.same(await cicsmail(['journal', 'show', '999'], { CICSMAIL_DATA: dir }), { code: 1, stdout: '', stderr: 'cicsmail: no journal record 999\n' });
+
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  t.equal(await exit, 0, 'SIGTERM: exit code 0');
+  t.match(stdout, /region CICSMAIL draining on SIGTERM: 0 task\(s\) in flight\nregion CICSMAIL stopped\n$/);
+});
