@@ -24,7 +24,7 @@ export interface CicsReply {
 }
 
 /** error code → what the caller hears. Fastify's own codes for bodies it refuses are here too. */
-const REPLIES: Record<string, CicsReply> = {
+export const REPLIES: Readonly<Record<string, CicsReply>> = {
   CICS_TRANSIDERR: { status: 404, resp: 'TRANSIDERR', resp2: 0, abcode: 'AEI1' },
   CICS_TRANSIDERR_NAME: { status: 404, resp: 'TRANSIDERR', resp2: 0, abcode: 'AEI1' },
   CICS_DISABLED: { status: 503, resp: 'DISABLED', resp2: 0, abcode: null },

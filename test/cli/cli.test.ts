@@ -36,7 +36,7 @@ t.test('help and usage errors', async (t) => {
 
 t.test('start, send, read the journal from another process, drain on SIGTERM', async (t) => {
   const dir = t.testdir();
-  const env = { ...process.env, CICSMAIL_PORT: '0', CICSMAIL_DATA: dir, CICSMAIL_WORKERS: '1', CICSMAIL_LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = { ...process.env, CICSMAIL_PORT: '0', CICSMAIL_DATA: dir, CICSMAIL_WORKERS: '1', CICSMAIL_LOG_LEVEL: 'warn' };
   delete env.CICSMAIL_RELAY;
   const child = spawn(process.execPath, [BIN, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => child.kill('SIGKILL'));
