@@ -5,6 +5,7 @@ import { Piscina } from 'piscina';
 import type { TransactionDefinition } from './definitions.js';
 import { moduleUrl } from './paths.js';
 import { eibDateTime, type Eib, type TaskRequest, type TaskResult } from './task.js';
+import { TaskSlots } from './task-slots.js';
 import type { WorkerConfig } from '../transactions/services.js';
 
 export interface DispatcherOptions {
@@ -33,6 +34,8 @@ export class Dispatcher {
   readonly #grace: number;
   #taskn = 0;
   #active = 0;
+  /** Which thread runs which task: written by the workers, read for a hard stop. */
+  readonly #slots = new TaskSlots();
 
   constructor(options: DispatcherOptions) {
     this.#grace = options.hardStopGraceMs ?? 2000;
@@ -44,8 +47,11 @@ export class Dispatcher {
       minThreads: workers,
       maxThreads: workers,
       concurrentTasksPerWorker: options.tasksPerWorker,
+      // Programs wait on SMTP and the disk: a worker must never park its event loop in
+      // Atomics.wait (piscina's default), or replies and flushes wait for the next task.
+      atomics: 'async',
       idleTimeout: Infinity,
-      workerData: options.workerConfig,
+      workerData: { ...options.workerConfig, taskSlots: this.#slots.buffer },
     });
   }
 
@@ -71,18 +77,29 @@ export class Dispatcher {
       commarea: input.commarea,
       timeLimitMs: input.definition.timeLimitMs,
     };
-    const abort = new AbortController();
-    const hardStop = setTimeout(() => abort.abort(), input.definition.timeLimitMs + this.#grace);
+    // No AbortSignal goes to piscina: it runs a task that has one alone on its worker.
+    const runaway: TaskResult = {
+      kind: 'abend',
+      abcode: 'AICA',
+      message: `task ${taskn} ran past its time limit of ${input.definition.timeLimitMs} ms and did not yield; its worker was ended`,
+    };
+    let stopped = false;
+    let hardStop: NodeJS.Timeout | undefined;
+    const overtime = new Promise<TaskResult>((resolve) => {
+      hardStop = setTimeout(() => {
+        stopped = true;
+        void this.#slots.terminate(taskn, this.#pool.threads).finally(() => resolve(runaway));
+      }, input.definition.timeLimitMs + this.#grace);
+    });
+    const run = this.#pool.run(request).catch((err: Error): TaskResult =>
+      stopped
+        ? runaway
+        : // The worker died under the task (or a sibling's runaway ended it).
+          { kind: 'abend', abcode: 'ASRA', message: `task ${taskn}: worker failed: ${err.message}` },
+    );
     this.#active++;
     try {
-      const result = await this.#pool.run(request, { signal: abort.signal });
-      return { eib, result };
-    } catch (err) {
-      if (abort.signal.aborted) {
-        return { eib, result: { kind: 'abend', abcode: 'AICA', message: `task ${taskn} ran past its time limit of ${input.definition.timeLimitMs} ms and did not yield; its worker was ended` } };
-      }
-      // The worker died under the task (or a sibling's runaway ended it).
-      return { eib, result: { kind: 'abend', abcode: 'ASRA', message: `task ${taskn}: worker failed: ${(err as Error).message}` } };
+      return { eib, result: await Promise.race([run, overtime]) };
     } finally {
       clearTimeout(hardStop);
       this.#active--;

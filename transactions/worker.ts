@@ -1,12 +1,16 @@
 // The piscina worker: runs one task of any program. Programs are modules whose default
 // export takes a ProgramContext and resolves with a TaskResult; each is loaded once.
+import { threadId } from 'node:worker_threads';
 import { workerData } from 'piscina';
+import { TaskSlots } from '../region/task-slots.js';
 import type { ProgramContext, TaskRequest, TaskResult } from '../region/task.js';
 import { createServices, type Services, type WorkerConfig } from './services.js';
 
 export type Program = (ctx: ProgramContext<Services>) => Promise<TaskResult>;
 
-const services = createServices(workerData as WorkerConfig);
+const config = workerData as WorkerConfig & { taskSlots: SharedArrayBuffer };
+const services = createServices(config);
+const slots = new TaskSlots(config.taskSlots);
 const programs = new Map<string, Promise<Program>>();
 
 function load(url: string): Promise<Program> {
@@ -22,6 +26,7 @@ function load(url: string): Promise<Program> {
 }
 
 export default async function runTask(request: TaskRequest): Promise<TaskResult> {
+  slots.claim(request.eib.eibtaskn, threadId);
   let timer: NodeJS.Timeout | undefined;
   // The time limit where the program awaits; a program that never yields is ended by the
   // region, which terminates this thread.

@@ -18,6 +18,7 @@ const region = await startRegion(t, {}, {
     define('THRW', 'throw'),
     define('OFF', 'echo', { enabled: false }),
     define('EIB', 'eib'),
+    define('OVLP', 'overlap'),
   ],
 });
 
@@ -80,4 +81,9 @@ t.test('the EIB a program sees', async (t) => {
   t.equal(eib.eibtaskn, Number(res.headers.get('x-cics-taskn')));
   t.equal(eib.eibdate, 100_000 + (before.getFullYear() % 100) * 1000 + day, '0CYYDDD');
   t.ok(Number(eib.eibtime) >= 0 && Number(eib.eibtime) <= 235959, '0HHMMSS');
+});
+
+t.test('one worker runs many tasks at once (they wait on I/O)', async (t) => {
+  const answers = await Promise.all(Array.from({ length: 10 }, async () => Number(Buffer.from(await (await region.post('OVLP', Buffer.from('x'))).arrayBuffer()).toString())));
+  t.ok(Math.max(...answers) >= 5, `most at once in the one worker: ${Math.max(...answers)} of 10`);
 });
