@@ -1,6 +1,7 @@
 // Builds a region: the HTTP front (fastify), the dispatcher and its worker pool, and the
 // embedded capture relay where no smart host is configured. Tests build one with
 // `buildRegion` and listen on port 0; `server.ts` only listens and shuts down.
+import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { CaptureRelay } from './capture-relay.js';
 import type { RegionConfig } from './config.js';
@@ -40,6 +41,7 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
   }
   const workerConfig: WorkerConfig = {
     dataDir: config.dataDir,
+    shutdownChannel: `cicsmail.shutdown.${process.pid}.${randomUUID()}`,
     sysid: config.sysid,
     hostname: config.hostname,
     relays,

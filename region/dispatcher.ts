@@ -1,6 +1,7 @@
 // The dispatcher: gives each task its number and EIB and runs it in the worker pool under
 // its transaction's time limit.
 import { availableParallelism } from 'node:os';
+import { BroadcastChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { TransactionDefinition } from './definitions.js';
 import { moduleUrl } from './paths.js';
@@ -36,9 +37,11 @@ export class Dispatcher {
   #active = 0;
   /** Which thread runs which task: written by the workers, read for a hard stop. */
   readonly #slots = new TaskSlots();
+  readonly #shutdownChannel: string;
 
   constructor(options: DispatcherOptions) {
     this.#grace = options.hardStopGraceMs ?? 2000;
+    this.#shutdownChannel = options.workerConfig.shutdownChannel;
     const workers = Math.max(1, Math.min(options.workers, availableParallelism() * 4));
     this.#pool = new Piscina<TaskRequest, TaskResult>({
       filename: import.meta.url.endsWith('.ts')
@@ -78,24 +81,23 @@ export class Dispatcher {
       timeLimitMs: input.definition.timeLimitMs,
     };
     // No AbortSignal goes to piscina: it runs a task that has one alone on its worker.
-    const runaway: TaskResult = {
-      kind: 'abend',
-      abcode: 'AICA',
-      message: `task ${taskn} ran past its time limit of ${input.definition.timeLimitMs} ms and did not yield; its worker was ended`,
-    };
-    let stopped = false;
+    const limit = input.definition.timeLimitMs;
+    let stopped: TaskResult | undefined;
     let hardStop: NodeJS.Timeout | undefined;
     const overtime = new Promise<TaskResult>((resolve) => {
       hardStop = setTimeout(() => {
-        stopped = true;
-        void this.#slots.terminate(taskn, this.#pool.threads).finally(() => resolve(runaway));
-      }, input.definition.timeLimitMs + this.#grace);
+        stopped = { kind: 'abend', abcode: 'AICA', message: `task ${taskn} ran past its time limit of ${limit} ms and did not yield; its worker was ended` };
+        void this.#slots.stop(taskn, this.#pool.threads).then((outcome) => {
+          if (outcome === 'cancelled') stopped = { kind: 'abend', abcode: 'AICA', message: `task ${taskn} waited past its time limit of ${limit} ms for a worker; it did not run` };
+          resolve(stopped as TaskResult);
+        });
+      }, limit + this.#grace);
     });
+    this.#slots.open(taskn);
     const run = this.#pool.run(request).catch((err: Error): TaskResult =>
-      stopped
-        ? runaway
-        : // The worker died under the task (or a sibling's runaway ended it).
-          { kind: 'abend', abcode: 'ASRA', message: `task ${taskn}: worker failed: ${err.message}` },
+      stopped ??
+      // The worker died under the task (or a sibling's runaway ended it).
+      { kind: 'abend', abcode: 'ASRA', message: `task ${taskn}: worker failed: ${err.message}` },
     );
     this.#active++;
     try {
@@ -106,7 +108,25 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * Asks every worker to close its journal and SMTP connections, waits for them (a
+   * bounded while), then ends the pool.
+   */
   async close(): Promise<void> {
+    const workers = this.#pool.threads.length;
+    const channel = new BroadcastChannel(this.#shutdownChannel);
+    let closed = 0;
+    await new Promise<void>((resolve) => {
+      const bound = setTimeout(resolve, 5000);
+      channel.onmessage = (event) => {
+        if ((event as MessageEvent).data === 'closed' && ++closed >= workers) {
+          clearTimeout(bound);
+          resolve();
+        }
+      };
+      channel.postMessage('close');
+    });
+    channel.close();
     await this.#pool.close();
   }
 }

@@ -1,12 +1,17 @@
-// Which worker thread runs which task, in shared memory: a worker writes its thread id
-// when it starts a task, at no message cost, and the dispatcher reads it only to end the
-// thread of a task that loops past its time limit.
+// Which worker thread runs which task, in shared memory: the dispatcher opens a slot when
+// it queues a task, a worker claims it when it starts the task (no message, no wait), and
+// the dispatcher stops a task past its hard limit: cancelled where no worker took it yet,
+// its thread ended where it runs and does not yield.
 import type { Worker } from 'node:worker_threads';
 
 const SLOTS = 65_536;
+const PENDING = 0;
+const CANCELLED = -1;
+
+export type StopOutcome = 'cancelled' | 'ended' | 'unknown';
 
 export class TaskSlots {
-  /** Pairs of (task number, thread id), indexed by task number modulo SLOTS. */
+  /** Pairs of (task number, PENDING | CANCELLED | thread id), by task number modulo SLOTS. */
   readonly buffer: SharedArrayBuffer;
   readonly #view: Int32Array;
 
@@ -15,24 +20,33 @@ export class TaskSlots {
     this.#view = new Int32Array(buffer);
   }
 
-  /** In the worker: this thread now runs task `taskn`. */
-  claim(taskn: number, threadId: number): void {
+  /** In the region, before the task is queued. */
+  open(taskn: number): void {
     const i = (taskn % SLOTS) * 2;
-    Atomics.store(this.#view, i + 1, threadId);
+    Atomics.store(this.#view, i + 1, PENDING);
     Atomics.store(this.#view, i, taskn | 0);
   }
 
-  /**
-   * In the region: ends the thread running `taskn`, where it is known and still running.
-   * Resolves once it has exited, so that the pool gives it no further task.
-   */
-  async terminate(taskn: number, threads: readonly Worker[]): Promise<boolean> {
+  /** In the worker: claims the task for this thread; false where it was cancelled. */
+  claim(taskn: number, threadId: number): boolean {
     const i = (taskn % SLOTS) * 2;
-    if (Atomics.load(this.#view, i) !== (taskn | 0)) return false;
-    const threadId = Atomics.load(this.#view, i + 1);
-    const thread = threads.find((t) => t.threadId === threadId);
-    if (!thread) return false;
+    // A slot reused by a newer task (65,536 later) cannot be cancelled: run it.
+    if (Atomics.load(this.#view, i) !== (taskn | 0)) return true;
+    return Atomics.compareExchange(this.#view, i + 1, PENDING, threadId) !== CANCELLED;
+  }
+
+  /**
+   * In the region, past the hard limit: cancels a task no worker took yet, or ends the
+   * thread that runs it (resolving once it has exited, so the pool gives it no more work).
+   */
+  async stop(taskn: number, threads: readonly Worker[]): Promise<StopOutcome> {
+    const i = (taskn % SLOTS) * 2;
+    if (Atomics.load(this.#view, i) !== (taskn | 0)) return 'unknown';
+    const owner = Atomics.compareExchange(this.#view, i + 1, PENDING, CANCELLED);
+    if (owner === PENDING || owner === CANCELLED) return 'cancelled';
+    const thread = threads.find((t) => t.threadId === owner);
+    if (!thread) return 'unknown';
     await thread.terminate();
-    return true;
+    return 'ended';
   }
 }

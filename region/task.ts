@@ -60,6 +60,8 @@ export type TaskResult =
 /** What a program gets; `services` are the worker's own journal and SMTP pool. */
 export interface ProgramContext<Services> {
   readonly eib: Eib;
+  /** When the task's time limit runs out (epoch ms): answer before it, or end AICA. */
+  readonly deadline: number;
   readonly ccsid: number;
   readonly commarea: Uint8Array;
   readonly services: Services;

@@ -8,8 +8,8 @@ export type ReturnCode = (typeof RC)[keyof typeof RC];
 
 export const REASONS = {
   SENT: { rc: RC.OK, text: 'the relay accepted the mail' },
-  PARTIAL: { rc: RC.OK, text: 'the relay accepted the mail for some recipients and refused the others' },
-  DEFERRED: { rc: RC.DEFERRED, text: 'the relay answered 4xx; the mail is journaled and kept for retry' },
+  PARTIAL: { rc: RC.OK, text: 'the relay accepted the mail for some recipients and refused the others for good' },
+  DEFERRED: { rc: RC.DEFERRED, text: 'the relay answered 4xx to the mail or to some recipients; the mail is journaled and kept for retry' },
   NORELAY: { rc: RC.DEFERRED, text: 'no relay could be reached, or the connection broke; the mail is journaled and kept for retry' },
   VERSION: { rc: RC.INVALID, text: "MC-VERSION is not '01'" },
   NOFROM: { rc: RC.INVALID, text: 'MC-FROM is blank' },

@@ -1,5 +1,6 @@
 // What every program in a worker thread shares: the journal and a pool of connections to
 // the relay. Made once per worker from the region's settings (piscina's workerData).
+import { BroadcastChannel } from 'node:worker_threads';
 import { Journal } from '../journal/journal.js';
 import { SmtpPool } from './smtp/pool.js';
 import type { SmtpTimeouts } from './smtp/connection.js';
@@ -8,6 +9,8 @@ import type { RelayTarget } from './smtp/relay-url.js';
 /** The settings a worker is started with; plain data, as it crosses a thread. */
 export interface WorkerConfig {
   readonly dataDir: string;
+  /** BroadcastChannel on which the region asks its workers to close before it ends them. */
+  readonly shutdownChannel: string;
   /** The region's name, `&SYSID` in SEND. */
   readonly sysid: string;
   /** The name given in EHLO and used in Message-IDs. */
@@ -32,5 +35,22 @@ export function createServices(config: WorkerConfig): Services {
     config,
     journal: Journal.open(config.dataDir),
     smtp: new SmtpPool({ ...config.smtp, relays: config.relays, clientName: config.hostname }),
+  };
+}
+
+/**
+ * Closes the services when the region asks on `shutdownChannel` (QUIT to the relay, the
+ * journal closed), then says so: a worker thread that is terminated gets no other chance.
+ */
+export function closeOnShutdown(services: Services): void {
+  const channel = new BroadcastChannel(services.config.shutdownChannel);
+  channel.unref();
+  channel.onmessage = (event) => {
+    if ((event as MessageEvent).data !== 'close') return;
+    services.smtp.close();
+    void services.journal.close().finally(() => {
+      channel.postMessage('closed');
+      channel.close();
+    });
   };
 }

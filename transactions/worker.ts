@@ -4,12 +4,13 @@ import { threadId } from 'node:worker_threads';
 import { workerData } from 'piscina';
 import { TaskSlots } from '../region/task-slots.js';
 import type { ProgramContext, TaskRequest, TaskResult } from '../region/task.js';
-import { createServices, type Services, type WorkerConfig } from './services.js';
+import { closeOnShutdown, createServices, type Services, type WorkerConfig } from './services.js';
 
 export type Program = (ctx: ProgramContext<Services>) => Promise<TaskResult>;
 
 const config = workerData as WorkerConfig & { taskSlots: SharedArrayBuffer };
 const services = createServices(config);
+closeOnShutdown(services);
 const slots = new TaskSlots(config.taskSlots);
 const programs = new Map<string, Promise<Program>>();
 
@@ -26,7 +27,11 @@ function load(url: string): Promise<Program> {
 }
 
 export default async function runTask(request: TaskRequest): Promise<TaskResult> {
-  slots.claim(request.eib.eibtaskn, threadId);
+  if (!slots.claim(request.eib.eibtaskn, threadId)) {
+    // The region gave up on it while it queued, and has answered AICA: do not run it.
+    return { kind: 'abend', abcode: 'AICA', message: `task ${request.eib.eibtaskn} was cancelled before it started` };
+  }
+  const deadline = Date.now() + request.timeLimitMs;
   let timer: NodeJS.Timeout | undefined;
   // The time limit where the program awaits; a program that never yields is ended by the
   // region, which terminates this thread.
@@ -38,7 +43,13 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
   });
   try {
     const program = await load(request.program);
-    const ctx: ProgramContext<Services> = { eib: request.eib, ccsid: request.ccsid, commarea: request.commarea, services };
+    const ctx: ProgramContext<Services> = {
+      eib: request.eib,
+      deadline,
+      ccsid: request.ccsid,
+      commarea: request.commarea,
+      services,
+    };
     return await Promise.race([program(ctx), overtime]);
   } catch (err) {
     const e = err as Error;

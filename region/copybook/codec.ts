@@ -7,9 +7,25 @@ import type { ElementaryItem } from './layout.js';
 
 const BLANK = 0x40;
 
-/** Where an occurrence of `item` starts: `index` counts from 0 in its innermost OCCURS. */
-export function offsetOf(item: ElementaryItem, index = 0): number {
-  return item.offset + index * item.size;
+/**
+ * Where an occurrence of `item` starts. `index` counts from 0, one number per OCCURS the
+ * item lies in (outermost first); a single number indexes the innermost.
+ */
+export function offsetOf(item: ElementaryItem, index: number | readonly number[] = 0): number {
+  const dims = item.dimensions;
+  if (typeof index === 'number') {
+    if (index === 0) return item.offset;
+    const inner = dims[dims.length - 1];
+    if (!inner) throw new RangeError(`${item.name} is not in a table`);
+    return item.offset + index * inner.stride;
+  }
+  let at = item.offset;
+  index.forEach((i, k) => {
+    const dim = dims[k];
+    if (!dim) throw new RangeError(`${item.name} lies in ${dims.length} table(s), not ${index.length}`);
+    at += i * dim.stride;
+  });
+  return at;
 }
 
 function ensureInside(buf: Uint8Array, item: ElementaryItem, at: number): void {
@@ -19,7 +35,7 @@ function ensureInside(buf: Uint8Array, item: ElementaryItem, at: number): void {
 }
 
 /** The text of an alphanumeric item, trailing blanks dropped. */
-export function readText(buf: Uint8Array, item: ElementaryItem, cp: CodePage, index = 0): string {
+export function readText(buf: Uint8Array, item: ElementaryItem, cp: CodePage, index: number | readonly number[] = 0): string {
   const at = offsetOf(item, index);
   ensureInside(buf, item, at);
   let end = at + item.size;
@@ -37,7 +53,7 @@ export function writeText(
   item: ElementaryItem,
   text: string,
   cp: CodePage,
-  options: { index?: number; truncate?: boolean; substitute?: boolean } = {},
+  options: { index?: number | readonly number[]; truncate?: boolean; substitute?: boolean } = {},
 ): void {
   const at = offsetOf(item, options.index ?? 0);
   ensureInside(buf, item, at);
@@ -199,7 +215,7 @@ function writeZoned(buf: Uint8Array, item: ElementaryItem, at: number, value: bi
 }
 
 /** The unscaled value of a numeric item (PIC 9(3)V99 holding 1.25 reads as 125n). */
-export function readNumber(buf: Uint8Array, item: ElementaryItem, index = 0): bigint {
+export function readNumber(buf: Uint8Array, item: ElementaryItem, index: number | readonly number[] = 0): bigint {
   const at = offsetOf(item, index);
   ensureInside(buf, item, at);
   let value: bigint;
@@ -209,11 +225,16 @@ export function readNumber(buf: Uint8Array, item: ElementaryItem, index = 0): bi
     case 'binary': value = readBinary(buf, item, at); checkRange(item, value); return value;
     case 'comp-5': return readBinary(buf, item, at);
   }
+  if (value < 0n && !item.picture.signed) {
+    throw new FieldError(item.name, 'bad-number', `a negative sign in PIC ${item.picture.source}, which has none`);
+  }
+  // An even number of digits leaves a spare first nibble in packed decimal: it must be 0.
+  checkRange(item, value);
   return value;
 }
 
 /** Writes the unscaled value of a numeric item. */
-export function writeNumber(buf: Uint8Array, item: ElementaryItem, value: bigint | number, index = 0): void {
+export function writeNumber(buf: Uint8Array, item: ElementaryItem, value: bigint | number, index: number | readonly number[] = 0): void {
   const at = offsetOf(item, index);
   ensureInside(buf, item, at);
   const v = typeof value === 'bigint' ? value : BigInt(value);

@@ -44,8 +44,16 @@ interface ItemBase {
   readonly line: number;
 }
 
+/** One OCCURS an item is in (its own or a group's): how far apart its occurrences are. */
+export interface Dimension {
+  readonly stride: number;
+  readonly max: number;
+}
+
 export interface ElementaryItem extends ItemBase {
   readonly kind: 'elementary';
+  /** The OCCURS it lies in, outermost first (empty where it is not in a table). */
+  readonly dimensions: readonly Dimension[];
   readonly picture: Picture;
   readonly usage: Usage;
   readonly signPosition?: 'leading' | 'trailing';

@@ -324,12 +324,16 @@ function layOut(drafts: Draft[], offset: number, parentUsage: Usage | undefined,
       if (d.picture.category === 'alphanumeric' && usage !== 'display') {
         throw new CopybookError(source, d.line, 1, `${d.name}: PIC ${d.picture.source} cannot have a numeric USAGE`);
       }
+      if ((usage === 'binary' || usage === 'comp-5') && d.picture.length > 18) {
+        throw new CopybookError(source, d.line, 1, `${d.name}: binary items hold at most 18 digits, not ${d.picture.length}`);
+      }
       const elementary: ElementaryItem = {
         ...base,
         kind: 'elementary',
         picture: d.picture,
         usage,
         size: storageSize(d.picture, usage, d.signSeparate === true),
+        dimensions: [],
         conditions: d.conditions,
         ...(d.value !== undefined ? { value: d.value } : {}),
         ...(d.signPosition ? { signPosition: d.signPosition } : {}),
@@ -388,9 +392,17 @@ export function parseCopybook(text: string, source = 'copybook'): RecordLayout {
   else rootDraft = { level: 0, name: 'RECORD', line: 1, conditions: [], children: roots };
   const laid = layOut([rootDraft], 0, undefined, source, items);
   const root = laid.items[0] as GroupItem;
+  setDimensions(root, []);
   checkOccursDependingOn(root, items, source);
   const minLength = minLengthOf(root);
   return { root, minLength, maxLength: laid.end, items };
+}
+
+/** Gives every elementary item the strides of the tables it lies in (known once laid out). */
+function setDimensions(item: Item, outer: readonly { stride: number; max: number }[]): void {
+  const own = item.occurs ? [...outer, { stride: item.size, max: item.occurs.max }] : outer;
+  if (item.kind === 'group') item.children.forEach((child) => setDimensions(child, own));
+  else (item as { dimensions: readonly { stride: number; max: number }[] }).dimensions = own;
 }
 
 /** IBM allows OCCURS DEPENDING ON only as the record's last item here; check it. */

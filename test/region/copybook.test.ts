@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { parseCopybook } from '../../region/copybook/parse.js';
-import { readNumber, readText, writeNumber, writeText } from '../../region/copybook/codec.js';
+import { offsetOf, readNumber, readText, writeNumber, writeText } from '../../region/copybook/codec.js';
 import { CopybookError, FieldError } from '../../region/copybook/errors.js';
 import { elementaryOf, type ElementaryItem } from '../../region/copybook/layout.js';
 import { codePage } from '../../region/codepages.js';
@@ -138,4 +138,38 @@ t.test('text fields: padding, truncation, unmappable characters', async (t) => {
   writeText(buf, item, '€', cp037, { substitute: true });
   t.equal(buf[0], 0x3f, 'substituted with EBCDIC SUB');
   t.throws(() => readText(Buffer.alloc(3), item, cp037), /T: the record ends at byte 3, before the item ends at 5/);
+});
+
+t.test('tables inside groups: every occurrence at its own offset', async (t) => {
+  const layout = parseCopybook(cpy([
+    '01  REC.',
+    '    05  T OCCURS 3 TIMES.',
+    '        10  A PIC X(2).',
+    '        10  B PIC S9(3) COMP-3.',
+    '        10  C OCCURS 2 TIMES PIC 9(2).',
+  ]));
+  const [a, b, c] = ['A', 'B', 'C'].map((n) => elementaryOf(layout, n)) as [ElementaryItem, ElementaryItem, ElementaryItem];
+  t.same(b.dimensions, [{ stride: 8, max: 3 }]);
+  t.same(c.dimensions, [{ stride: 8, max: 3 }, { stride: 2, max: 2 }]);
+  t.equal(offsetOf(b, 1), 10, 'B of the second T: 8 + 2');
+  t.equal(offsetOf(c, [2, 1]), 16 + 4 + 2, 'C(3, 2)');
+  t.equal(layout.maxLength, 24);
+  const buf = Buffer.alloc(24, 0x40);
+  for (let i = 0; i < 3; i++) {
+    writeText(buf, a, `A${i}`, cp037, { index: i });
+    writeNumber(buf, b, -i, i);
+    for (let j = 0; j < 2; j++) writeNumber(buf, c, i * 10 + j, [i, j]);
+  }
+  t.same([0, 1, 2].map((i) => [readText(buf, a, cp037, i), readNumber(buf, b, i), readNumber(buf, c, [i, 0]), readNumber(buf, c, [i, 1])]),
+    [['A0', 0n, 0n, 1n], ['A1', -1n, 10n, 11n], ['A2', -2n, 20n, 21n]]);
+  t.throws(() => offsetOf(a, [1, 1]), /A lies in 1 table\(s\), not 2/);
+});
+
+t.test('numbers that are no valid value of their PIC', async (t) => {
+  const layout = parseCopybook(cpy(['01  REC.', '    05  U PIC 9(3).', '    05  E PIC S9(4) COMP-3.', '    05  P PIC 9(3) COMP-3.']));
+  const buf = Buffer.from('f1f2d3' + '12345c' + '123d', 'hex');
+  t.match(thrown(() => readNumber(buf, elementaryOf(layout, 'U'))), { problem: 'bad-number', message: 'U: a negative sign in PIC 9(3), which has none' });
+  t.match(thrown(() => readNumber(buf, elementaryOf(layout, 'E'))), { problem: 'out-of-range', message: 'E: 12345 has more digits than PIC S9(4)' }, 'the spare nibble of an even PIC must be 0');
+  t.match(thrown(() => readNumber(buf, elementaryOf(layout, 'P'))), { problem: 'bad-number', message: 'P: a negative sign in PIC 9(3), which has none' });
+  t.match(thrown(() => parseCopybook(cpy(['01  REC.', '    05  X PIC S9(19) COMP.']), 't')), { message: 't:2:1: X: binary items hold at most 18 digits, not 19' });
 });

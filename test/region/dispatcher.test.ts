@@ -87,3 +87,24 @@ t.test('one worker runs many tasks at once (they wait on I/O)', async (t) => {
   const answers = await Promise.all(Array.from({ length: 10 }, async () => Number(Buffer.from(await (await region.post('OVLP', Buffer.from('x'))).arrayBuffer()).toString())));
   t.ok(Math.max(...answers) >= 5, `most at once in the one worker: ${Math.max(...answers)} of 10`);
 });
+
+t.test('a task that waits for a worker past its hard limit is answered AICA and never runs', async (t) => {
+  const busy = await startRegion(t, { CICSMAIL_WORKERS: '1', CICSMAIL_TASKS_PER_WORKER: '1' }, {
+    definitions: [define('SLOW', 'sleep', { timeLimitMs: 3000 }), define('TUCH', 'touch', { timeLimitMs: 100 })],
+  });
+  const marker = `${t.testdir()}/ran`;
+  const slow = busy.post('SLOW', Buffer.from('x'));
+  await new Promise((r) => setTimeout(r, 100));
+  const res = await busy.post('TUCH', Buffer.from(marker));
+  t.equal(res.status, 500);
+  t.equal(res.headers.get('x-cics-abcode'), 'AICA');
+  t.match(((await res.json()) as { message: string }).message, /^task \d+ waited past its time limit of 100 ms for a worker; it did not run$/);
+  t.equal((await slow).headers.get('x-cics-abcode'), 'AICA', 'SLOW itself ends at its own limit');
+  // The worker is free now and piscina hands it the cancelled task: it must not run.
+  await new Promise((r) => setTimeout(r, 500));
+  const { existsSync } = await import('node:fs');
+  t.notOk(existsSync(marker), 'the cancelled task did not run');
+  const again = await busy.post('TUCH', Buffer.from(marker));
+  t.equal(again.status, 200, 'the next one runs');
+  t.ok(existsSync(marker));
+});

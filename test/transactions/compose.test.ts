@@ -66,10 +66,23 @@ t.test('address lists as callers write them', async (t) => {
   // A quoted local part is taken inside brackets (a bare quoted string is a display name).
   t.same(ok('<"john smith"@x.example>'), ['"john smith"@x.example']);
   t.same(ok('ops@[192.168.0.1]'), ['ops@[192.168.0.1]']);
+  // A word with @ is an address of its own, never part of the next one's name.
+  t.same(ok('x@y.example "Bruce Wayne" <wayne@bar.com>'), ['x@y.example', 'Bruce Wayne <wayne@bar.com>']);
+  t.same(ok('a@b.example c@d.example <e@f.example>'), ['a@b.example', 'c@d.example', 'e@f.example']);
+  t.equal(ok('Bruce x@y.example <z@w.example>'), "'Bruce' is not an address");
   t.same(ok(''), []);
   t.same(ok('   ,  , '), []);
   t.equal(ok('a@-x.example'), "'a@-x.example': the domain is not valid");
   t.equal(ok('a.@x.example'), "'a.@x.example': the local part is not valid");
   t.equal(ok('a@x.example>'), "'>' without '<' at character 12");
   t.equal(ok(`a@${'d'.repeat(250)}.example`), `'a@${'d'.repeat(38)}…' is longer than 254 characters`);
+});
+
+t.test('a display name that looks like an address stays a name', async (t) => {
+  const message = composeMessage({ ...base, from: { name: 'Jörg <boss@corp.example>', address: 'j@x.example' } });
+  const py = await parseWithPython(message);
+  t.match(py.from, /<j@x\.example>$/);
+  t.equal(py.from_name, 'Jörg <boss@corp.example>');
+  const parsed = await simpleParser(message);
+  t.same(parsed.from?.value, [{ address: 'j@x.example', name: 'Jörg <boss@corp.example>' }]);
 });

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { simpleParser, type AddressObject } from 'mailparser';
-import { startRegion, startRelay, smtpError } from '../helpers.js';
+import { startRegion, startRelay, startScriptedSmtp, smtpError } from '../helpers.js';
+import { defaultDefinitions } from '../../region/definitions.js';
 import { parseWithPython } from '../mail-check.js';
 import { buildMailCommarea, readMailResponse } from '../../transactions/mail/commarea.js';
 import type { JournalRecord } from '../../journal/journal.js';
@@ -214,4 +215,38 @@ t.test('several relays are tried in order', async (t) => {
   t.equal(r.rc, 0);
   t.equal(up.mails.length, 1);
   t.equal(region.journal().get(1)?.attempts[0]?.relay, up.url);
+});
+
+t.test('a relay too slow for the task\'s time limit: RC 4 before the limit, never AICA', async (t) => {
+  const silent = await startScriptedSmtp(t, {
+    onLine: (line) => (line.startsWith('EHLO') ? ['250-silent', '250 PIPELINING'] : line === 'DATA' ? '354 go on' : line === '.' ? null : '250 ok'),
+  });
+  const mail = defaultDefinitions().map((d) => ({ ...d, timeLimitMs: 2500 }));
+  const region = await startRegion(t, { CICSMAIL_RELAY: silent.url }, { definitions: mail });
+  // Warm up: the worker boots and loads the program (RC 8, nothing sent).
+  await region.post('MAIL', buildMailCommarea({ from: 'a@x.example', subject: 'warm-up' }, 37));
+  const started = Date.now();
+  const res = await region.post('MAIL', buildMailCommarea({ from: 'a@x.example', to: 'b@y.example', subject: 'slow' }, 37));
+  t.equal(res.status, 200);
+  t.ok(Date.now() - started < 2500, `answered in ${Date.now() - started} ms, inside the limit`);
+  const r = readMailResponse(Buffer.from(await res.arrayBuffer()), 37);
+  t.equal(r.rc, 4);
+  t.equal(r.reason, 'NORELAY');
+  t.equal(r.relayReply, "the relay did not finish the mail within the task's time limit");
+  t.equal(region.journal().get(r.journalSeq)?.state, 'DEFERRED');
+});
+
+t.test('closing the region closes the workers\' relay connections with QUIT and their journals', async (t) => {
+  const lines: string[] = [];
+  const relay = await startScriptedSmtp(t, {
+    onLine: (line) => {
+      lines.push(line.split(' ')[0] ?? '');
+      return line.startsWith('EHLO') ? ['250-relay', '250 PIPELINING'] : line === 'DATA' ? '354 go on' : line === 'QUIT' ? '221 bye' : '250 ok';
+    },
+  });
+  const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
+  const res = await region.post('MAIL', buildMailCommarea({ from: 'a@x.example', to: 'b@y.example', subject: 'q' }, 37));
+  t.equal(readMailResponse(Buffer.from(await res.arrayBuffer()), 37).rc, 0);
+  await region.app.close();
+  t.equal(lines.at(-1), 'QUIT', `the relay heard: ${lines.join(' ')}`);
 });

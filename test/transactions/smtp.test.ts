@@ -113,6 +113,9 @@ t.test('faults end in the right delivery, with the reason', async (t) => {
     ['no reply after the dot', (line) => (line === '.' ? null : undefined), undefined, 'deferred', /^no reply to end of data from smtp:\/\/127\.0\.0\.1:\d+ within 300 ms$/],
     ['421 at RCPT', (line) => (line.startsWith('RCPT') ? '421 4.3.0 closing' : undefined), undefined, 'deferred', /^421 4\.3\.0 closing$/],
     ['503 for DATA', (line) => (line === 'DATA' ? '503 5.5.1 no valid recipients' : undefined), undefined, 'failed', /^503 5\.5\.1 no valid recipients$/],
+    ['421 at MAIL on a fresh connection', (line) => (line.startsWith('MAIL') ? '421 4.7.0 shutting down' : undefined), undefined, 'deferred', /^421 4\.7\.0 shutting down$/],
+    ['421 after the dot', (line) => (line === '.' ? '421 4.4.2 timeout' : undefined), undefined, 'deferred', /^421 4\.4\.2 timeout$/],
+    ['250 to DATA: the message never went, so it is not sent', (line) => (line === 'DATA' ? '250 2.0.0 odd' : undefined), undefined, 'deferred', /^250 2\.0\.0 odd$/],
     ['not SMTP at all', () => undefined, 'HTTP/1.1 400 Bad Request', 'deferred', /^no relay could be reached: protocol error from smtp:\/\/127\.0\.0\.1:\d+: not an SMTP reply/],
   ];
   for (const [name, fault, greet, kind, reply] of cases) {
@@ -122,8 +125,8 @@ t.test('faults end in the right delivery, with the reason', async (t) => {
       const delivery = await p.send('a@x.example', ['b@y.example'], message('x\r\n'));
       t.equal(delivery.kind, kind);
       t.match(delivery.reply, reply);
-      // A refusal leaves the connection good for the next mail; anything else breaks it.
-      t.equal(p.openConnections, kind === 'failed' ? 1 : 0, 'only a sound connection is kept');
+      // A refusal (or an odd reply, then RSET) leaves the connection good; anything else breaks it.
+      t.equal(p.openConnections, kind === 'failed' || name.startsWith('250 to DATA') ? 1 : 0, 'only a sound connection is kept');
     });
   }
 });
@@ -149,4 +152,49 @@ t.test("a message over the relay's SIZE is refused before it is sent", async (t)
   const delivery = await pool(t, relay.url).send('a@x.example', ['b@y.example'], message('x'.repeat(200)));
   t.same(delivery, { kind: 'failed', relay: relay.url, reply: "552 5.3.4 message of 250 bytes is over the relay's SIZE limit of 100", refused: [] });
   t.equal(relay.mails.length, 0);
+});
+
+t.test('421 to MAIL on a reused connection (the relay timed it out): tried again on a fresh one', async (t) => {
+  let connection = 0;
+  const server = await startScriptedSmtp(t, {
+    onLine: (line, s) => {
+      if (line.startsWith('EHLO')) {
+        connection++;
+        (s as ScriptedSession & { n?: number }).n = connection;
+        return ['250-scripted', '250 PIPELINING'];
+      }
+      if (line.startsWith('MAIL') && (s as ScriptedSession & { n?: number; mails?: number }).n === 1 && ((s as { mails?: number }).mails = ((s as { mails?: number }).mails ?? 0) + 1) === 2) {
+        setTimeout(() => s.socket.destroy(), 5);
+        return '421 4.4.2 idle too long';
+      }
+      if (line === 'DATA') return '354 go on';
+      if (line === '.') return `250 2.0.0 queued on ${(s as ScriptedSession & { n?: number }).n}`;
+      return '250 ok';
+    },
+  });
+  const p = pool(t, server.url, { maxConnections: 1 });
+  t.equal((await p.send('a@x.example', ['b@y.example'], message('1\r\n'))).reply, '250 2.0.0 queued on 1');
+  t.same(await p.send('a@x.example', ['b@y.example'], message('2\r\n')), { kind: 'sent', relay: server.url, reply: '250 2.0.0 queued on 2', refused: [] });
+});
+
+t.test('recipients refused for now: the mail reaches the others and stays deferred for them', async (t) => {
+  const relay = await startRelay(t, { rcptTo: (a) => (a.address.startsWith('full') ? Object.assign(new Error('mailbox full'), { responseCode: 452 }) : undefined) });
+  const d = await pool(t, relay.url).send('a@x.example', ['ok@y.example', 'full@y.example'], message('x\r\n'));
+  t.same(d, { kind: 'deferred', relay: relay.url, reply: '250 Ok: queued as 1', refused: [{ recipient: 'full@y.example', reply: '452 mailbox full' }] });
+  t.same(relay.mails[0]?.to, ['ok@y.example']);
+});
+
+t.test('a deadline ends a mail the relay does not finish, and a wait for a busy pool', async (t) => {
+  const server = await faulty(t, (line) => (line === '.' ? null : undefined));
+  const p = pool(t, server.url, { maxConnections: 1, timeouts: { connect: 5000, command: 5000, final: 60_000 } });
+  const started = Date.now();
+  const [first, second] = await Promise.all([
+    p.send('a@x.example', ['b@y.example'], message('x\r\n'), Date.now() + 300),
+    p.send('a@x.example', ['b@y.example'], message('y\r\n'), Date.now() + 200),
+  ]);
+  t.same(first, { kind: 'deferred', relay: server.url, reply: "the relay did not finish the mail within the task's time limit", refused: [] });
+  t.equal(second?.kind, 'deferred');
+  t.equal(second?.reply, "no connection to the relay was free within the task's time limit");
+  t.ok(Date.now() - started < 5000, 'well before any SMTP time-out');
+  t.equal(p.openConnections, 0);
 });

@@ -98,15 +98,17 @@ export function parseAddressList(text: string): AddressListResult {
       nameParts = [];
       continue;
     }
-    const nextIsAngleOrName = tokens.slice(i + 1).findIndex((x) => x.kind !== 'word' && x.kind !== 'quoted');
-    const following = nextIsAngleOrName === -1 ? undefined : tokens[i + 1 + nextIsAngleOrName];
-    if (t.kind === 'word' && t.text.includes('@') && nameParts.length === 0 && following?.kind !== 'angle') {
+    // A word with @ outside brackets is always an address: never part of a name, or a
+    // list like `x@y.example Bruce <b@y.example>` would lose x@y.example silently.
+    if (t.kind === 'word' && t.text.includes('@')) {
+      if (nameParts.length > 0) return { ok: false, reason: `'${nameParts.join(' ')}' is not an address` };
       const problem = addrSpecProblem(t.text);
       if (problem) return { ok: false, reason: problem };
       addresses.push({ name: '', address: t.text });
       continue;
     }
-    if (following?.kind === 'angle') {
+    const rest = tokens.slice(i + 1).find((x) => x.kind !== 'quoted' && !(x.kind === 'word' && !x.text.includes('@')));
+    if (rest?.kind === 'angle') {
       nameParts.push(t.text);
       continue;
     }

@@ -37,7 +37,9 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 function phrase(name: string): string {
   if (PLAIN_PHRASE.test(name)) return name;
   if (PRINTABLE_ASCII.test(name)) return `"${name.replace(/(["\\])/g, '\\$1')}"`;
-  return libmime.encodeWords(name, 'Q', 52);
+  // The whole phrase, specials too: encoding only the non-ASCII words would leave a
+  // name like `Jörg <boss@corp.example>` to be read as an address (RFC 2047 5.3).
+  return libmime.encodeWord(name, 'Q', 52);
 }
 
 export function formatAddress(a: Address): string {

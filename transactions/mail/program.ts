@@ -130,11 +130,14 @@ function reasonOf(delivery: Delivery, recipients: number): Reason {
       return delivery.refused.length > 0 ? 'PARTIAL' : 'SENT';
     case 'deferred':
       // A reply with a code came from the relay; anything else is about reaching it.
-      return /^4\d\d/.test(delivery.reply) ? 'DEFERRED' : 'NORELAY';
+      return /^\d{3}\b/.test(delivery.reply) ? 'DEFERRED' : 'NORELAY';
     case 'failed':
       return delivery.refused.length === recipients ? 'RCPTREJ' : 'REJECTED';
   }
 }
+
+/** Time kept back from the deadline to journal the outcome and answer. */
+const ANSWER_MARGIN_MS = 1000;
 
 async function deliver(ctx: ProgramContext<Services>, mail: Extract<Parsed, { ok: true }>): Promise<Outcome> {
   const { eib, services } = ctx;
@@ -166,7 +169,7 @@ async function deliver(ctx: ProgramContext<Services>, mail: Extract<Parsed, { ok
     },
     message,
   );
-  const delivery = await services.smtp.send(mail.from.address, recipients, message);
+  const delivery = await services.smtp.send(mail.from.address, recipients, message, ctx.deadline - ANSWER_MARGIN_MS);
   await services.journal.settle(seq, {
     at: new Date().toISOString(),
     relay: delivery.relay,
@@ -175,7 +178,7 @@ async function deliver(ctx: ProgramContext<Services>, mail: Extract<Parsed, { ok
     ...(delivery.refused.length > 0 ? { refused: delivery.refused } : {}),
   });
   const reason = reasonOf(delivery, recipients.length);
-  const detail = delivery.kind === 'sent' && delivery.refused.length > 0
+  const detail = delivery.refused.length > 0 && !delivery.refused.every((r) => r.reply === delivery.reply)
     ? `${delivery.reply}; refused: ${delivery.refused.map((r) => `${r.recipient} ${r.reply}`).join('; ')}`
     : delivery.reply;
   return { reason, detail, messageId, seq };
@@ -197,8 +200,8 @@ export default async function mailProgram(ctx: ProgramContext<Services>): Promis
     if (F.body.offset + bodyLen > area.length) {
       return { kind: 'condition', condition: 'LENGERR', field: F.bodyLen.name, message: `MC-BODY-LEN is ${bodyLen} but the COMMAREA holds ${area.length - F.body.offset} bytes of MC-BODY` };
     }
-    // Output fields are checked too, so that garbage in them is reported, not echoed back.
-    readNumber(area, F.rc);
+    // A packed output field can hold bytes that are no number (COBOL's S0C7): say so
+    // rather than echo them. A binary one cannot; MOVE SPACES leaves 16,448 in MC-RC.
     readNumber(area, F.journalSeq);
     const parsed = parse(area, cp, bodyLen);
     outcome = parsed.ok ? await deliver(ctx, parsed) : parsed.outcome;

@@ -36,8 +36,8 @@ export class ConnectionLost extends Error {
   readonly code = 'CICSMAIL_SMTP_LOST';
   constructor(
     message: string,
-    /** True where no byte of the current mail had been answered yet. */
-    readonly beforeFirstReply: boolean,
+    /** True where nothing of the current mail was taken: trying again elsewhere is safe. */
+    readonly retryable: boolean,
   ) {
     super(message);
   }
@@ -53,10 +53,6 @@ interface Waiter {
 const CRLF_DOT = Buffer.from('\r\n.');
 const END_OF_DATA = Buffer.from('.\r\n');
 const CRLF = Buffer.from('\r\n');
-
-function classOf(code: number): 'sent' | 'deferred' | 'failed' {
-  return code < 400 ? 'sent' : code < 500 ? 'deferred' : 'failed';
-}
 
 export class SmtpConnection {
   readonly relay: RelayTarget;
@@ -169,7 +165,6 @@ export class SmtpConnection {
     const size = this.extensions.has('SIZE') ? ` SIZE=${message.byteLength}` : '';
     const mailCmd = `MAIL FROM:<${from}>${size}\r\n`;
     const rcptCmds = recipients.map((r) => `RCPT TO:<${r}>\r\n`);
-    const pipelining = this.extensions.has('PIPELINING');
     let answered = false;
     const expect = async (what: string, timeout?: number) => {
       const reply = await this.#expect(what, timeout).catch((err: Error) => {
@@ -182,14 +177,20 @@ export class SmtpConnection {
     let mailReply: SmtpReply;
     const rcptReplies: SmtpReply[] = [];
     let dataReply: SmtpReply | undefined;
-    if (pipelining) {
+    if (this.extensions.has('PIPELINING')) {
       this.#write(mailCmd + rcptCmds.join('') + 'DATA\r\n');
       const pending = [this.#expect('MAIL FROM'), ...recipients.map(() => this.#expect('RCPT TO')), this.#expect('DATA')];
       // Every reply is awaited (in order) so that none arrives unclaimed.
       const settled = await Promise.allSettled(pending);
+      const first = settled[0];
+      // A relay that says 421 closes at once; the replies after it never come.
+      if (first?.status === 'fulfilled' && first.value.code === 421) return this.#closing(first.value, true);
       const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-      if (failure) throw new ConnectionLost((failure.reason as Error).message, settled[0]?.status === 'rejected');
-      answered = true;
+      if (failure) {
+        const closing = settled.find((s): s is PromiseFulfilledResult<SmtpReply> => s.status === 'fulfilled' && s.value.code === 421);
+        if (closing) return this.#closing(closing.value, false);
+        throw new ConnectionLost((failure.reason as Error).message, first?.status === 'rejected');
+      }
       const replies = settled.map((s) => (s as PromiseFulfilledResult<SmtpReply>).value);
       mailReply = replies[0] as SmtpReply;
       rcptReplies.push(...replies.slice(1, 1 + recipients.length));
@@ -197,10 +198,13 @@ export class SmtpConnection {
     } else {
       this.#write(mailCmd);
       mailReply = await expect('MAIL FROM');
-      if (mailReply.code === 250) {
+      if (mailReply.code === 421) return this.#closing(mailReply, true);
+      if (mailReply.code < 300) {
         for (const cmd of rcptCmds) {
           this.#write(cmd);
-          rcptReplies.push(await expect('RCPT TO'));
+          const reply = await expect('RCPT TO');
+          if (reply.code === 421) return this.#closing(reply, false);
+          rcptReplies.push(reply);
         }
         if (rcptReplies.some((r) => r.code < 300)) {
           this.#write('DATA\r\n');
@@ -208,40 +212,57 @@ export class SmtpConnection {
         }
       }
     }
+    const closing = [mailReply, ...rcptReplies, dataReply].find((r) => r?.code === 421);
+    if (closing) return this.#closing(closing, false);
 
-    const refused: RefusedRecipient[] = [];
-    // After a refused MAIL the RCPT replies (503, bad sequence) say nothing of recipients.
-    if (mailReply.code === 250) rcptReplies.forEach((reply, i) => {
-      if (reply.code >= 300) refused.push({ recipient: recipients[i] ?? '', reply: formatReply(reply) });
-    });
-    const done = async (kind: Delivery['kind'], reply: SmtpReply | string): Promise<Delivery> => {
-      const text = typeof reply === 'string' ? reply : formatReply(reply);
-      if (typeof reply !== 'string' && reply.code === 421) this.#fail(`${relay} is closing: ${text}`);
-      return { kind, relay, reply: text, refused };
-    };
+    const done = (kind: Delivery['kind'], reply: SmtpReply | string, refused: readonly RefusedRecipient[] = []): Delivery =>
+      ({ kind, relay, reply: typeof reply === 'string' ? reply : formatReply(reply), refused });
 
-    if (mailReply.code !== 250) {
+    if (mailReply.code >= 300) {
       if (dataReply?.code === 354) await this.#abortData(expect);
       await this.#reset(expect);
-      return done(classOf(mailReply.code), mailReply);
+      // After a refused MAIL the RCPT replies (503, bad sequence) say nothing of recipients.
+      return done(mailReply.code < 500 ? 'deferred' : 'failed', mailReply);
     }
+    const refused: RefusedRecipient[] = [];
+    rcptReplies.forEach((reply, i) => {
+      if (reply.code >= 300) refused.push({ recipient: recipients[i] ?? '', reply: formatReply(reply) });
+    });
+    // A recipient refused for now (4xx) must get the mail later: the mail is not done.
+    const temporary = rcptReplies.find((r) => r.code >= 400 && r.code < 500);
     if (refused.length === recipients.length) {
       if (dataReply?.code === 354) await this.#abortData(expect);
       await this.#reset(expect);
-      // Any temporary refusal makes the whole mail worth another try.
-      const temporary = rcptReplies.find((r) => r.code < 500);
-      return done(temporary ? 'deferred' : 'failed', temporary ?? (rcptReplies[0] as SmtpReply));
+      return done(temporary ? 'deferred' : 'failed', temporary ?? (rcptReplies[0] as SmtpReply), refused);
     }
     if (!dataReply || dataReply.code !== 354) {
+      // Only 354 lets the message go; anything else, a 2xx too, means it did not.
       await this.#reset(expect);
-      return done(dataReply ? classOf(dataReply.code) : 'deferred', dataReply ?? `${relay} gave no reply to DATA`);
+      if (!dataReply) return done('deferred', `${relay} gave no reply to DATA`, refused);
+      return done(dataReply.code >= 500 ? 'failed' : 'deferred', dataReply, refused);
     }
     this.#writeMessage(message);
     const final = await expect('end of data', this.options.timeouts.final);
-    if (final.code !== 250) {
-      return done(classOf(final.code), final);
-    }
-    return done('sent', final);
+    if (final.code === 421) return this.#closing(final, false);
+    if (final.code >= 300) return done(final.code < 500 ? 'deferred' : 'failed', final, refused);
+    return done(temporary ? 'deferred' : 'sent', final, refused);
+  }
+
+  /**
+   * The relay said 421 (RFC 5321 3.8: it is closing the channel). The mail is deferred with
+   * that reply; where it was the first reply to this mail, nothing of it reached the relay,
+   * which the pool may try again on a fresh connection.
+   */
+  #closing(reply: SmtpReply, first: boolean): never | Delivery {
+    const text = formatReply(reply);
+    this.#fail(`${this.relay.label} is closing: ${text}`);
+    if (first) throw new ConnectionLost(text, true);
+    return { kind: 'deferred', relay: this.relay.label, reply: text, refused: [] };
+  }
+
+  /** Ends the connection now (a task's deadline passed); the mail under way is lost to it. */
+  abort(reason: string): void {
+    this.#fail(reason);
   }
 
   /** After a 354 that came though no recipient was taken: end the empty message. */

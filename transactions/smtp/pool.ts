@@ -33,52 +33,87 @@ export class SmtpPool {
 
   /**
    * Sends one mail. Never rejects for the relay's sake: a relay that cannot be reached,
-   * or a connection lost mid-mail, is a `deferred` delivery with the reason as its reply.
+   * a connection lost mid-mail, or a `deadline` (epoch ms) passed, is a `deferred`
+   * delivery with the reason as its reply.
    */
-  async send(from: string, recipients: readonly string[], message: Uint8Array): Promise<Delivery> {
+  async send(from: string, recipients: readonly string[], message: Uint8Array, deadline = Infinity): Promise<Delivery> {
+    const relays = this.options.relays.map((r) => r.label).join(',');
     for (let attempt = 0; ; attempt++) {
       let conn: SmtpConnection;
       try {
-        conn = await this.#acquire();
+        conn = await this.#acquireBy(deadline);
       } catch (err) {
-        return { kind: 'deferred', relay: this.options.relays.map((r) => r.label).join(','), reply: (err as Error).message, refused: [] };
+        return { kind: 'deferred', relay: relays, reply: (err as Error).message, refused: [] };
       }
       const reused = conn.mails > 0;
+      const timer = deadline === Infinity ? undefined : setTimeout(() => conn.abort(`the relay did not finish the mail within the task's time limit`), Math.max(0, deadline - Date.now()));
       try {
         const delivery = await conn.send(from, recipients, message);
         this.#release(conn);
         return delivery;
       } catch (err) {
         this.#release(conn);
-        // A reused connection the relay had quietly closed fails before any reply; that
-        // says nothing of the relay, so try once more on a fresh one.
-        if (err instanceof ConnectionLost && err.beforeFirstReply && reused && attempt === 0) continue;
+        // A reused connection the relay had closed (quietly, or with 421) took nothing of
+        // this mail; that says nothing of the relay, so try once more on a fresh one.
+        if (err instanceof ConnectionLost && err.retryable && reused && attempt === 0 && Date.now() < deadline) continue;
         return { kind: 'deferred', relay: conn.relay.label, reply: (err as Error).message, refused: [] };
+      } finally {
+        clearTimeout(timer);
       }
     }
   }
 
-  async #acquire(): Promise<SmtpConnection> {
-    if (this.#closed) throw new Error('the SMTP pool is closed');
-    while (this.#idle.length > 0) {
-      const idle = this.#idle.pop() as Idle;
-      clearTimeout(idle.timer);
-      if (idle.conn.usable) return idle.conn;
-      this.#discard(idle.conn);
-    }
-    if (this.#open < this.options.maxConnections) {
-      this.#open++;
-      try {
-        return await this.#connect();
-      } catch (err) {
-        this.#open--;
-        this.#wakeOne();
-        throw err;
+  /**
+   * An idle connection, a new one where the bound allows, else a turn in the queue until
+   * one is free or the deadline passes. A connection that opens after the deadline goes
+   * to the idle list for the next mail.
+   */
+  async #acquireBy(deadline: number): Promise<SmtpConnection> {
+    for (;;) {
+      if (this.#closed) throw new Error('the SMTP pool is closed');
+      while (this.#idle.length > 0) {
+        const idle = this.#idle.pop() as Idle;
+        clearTimeout(idle.timer);
+        if (idle.conn.usable) return idle.conn;
+        this.#discard(idle.conn);
       }
+      if (this.#open < this.options.maxConnections) return this.#openBy(deadline);
+      const conn = await new Promise<SmtpConnection | null>((resolve, reject) => {
+        const waiter = (c: SmtpConnection | null) => {
+          clearTimeout(timer);
+          resolve(c);
+        };
+        const timer = deadline === Infinity ? undefined : setTimeout(() => {
+          const i = this.#queue.indexOf(waiter);
+          if (i !== -1) this.#queue.splice(i, 1);
+          reject(new Error("no connection to the relay was free within the task's time limit"));
+        }, Math.max(0, deadline - Date.now()));
+        this.#queue.push(waiter);
+      });
+      if (conn) return conn;
     }
-    const conn = await new Promise<SmtpConnection | null>((resolve) => this.#queue.push(resolve));
-    if (conn) return conn;
-    return this.#acquire();
+  }
+
+  async #openBy(deadline: number): Promise<SmtpConnection> {
+    this.#open++;
+    const opening = this.#connect().catch((err: Error) => {
+      this.#open--;
+      this.#wakeOne();
+      throw err;
+    });
+    if (deadline === Infinity) return opening;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        opening.then((conn) => this.#release(conn), () => {});
+        reject(new Error("the relay did not answer within the task's time limit"));
+      }, Math.max(0, deadline - Date.now()));
+    });
+    try {
+      return await Promise.race([opening, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The first relay that answers; the reasons of all where none does. */
