@@ -82,3 +82,29 @@ t.test('start, send, read the journal from another process, drain on SIGTERM', a
   t.equal(await exit, 0, 'SIGTERM: exit code 0');
   t.match(stdout, /region CICSMAIL draining on SIGTERM: 0 task\(s\) in flight\nregion CICSMAIL stopped\n$/);
 });
+
+t.test('npm start: builds and starts a region that prints where it listens; SIGTERM stops it with 0', async (t) => {
+  const dir = t.testdir();
+  const env: NodeJS.ProcessEnv = { ...process.env, CICSMAIL_PORT: '0', CICSMAIL_DATA: dir, CICSMAIL_WORKERS: '1' };
+  delete env.CICSMAIL_RELAY;
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const child = spawn('npm', ['start', '--silent'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no start line in: ${out}`)), 90_000);
+    child.stdout.on('data', () => {
+      const m = /^region CICSMAIL listening on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+  });
+  t.equal((await fetch(`${url}/captured`)).status, 200);
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  t.equal(await exit, 0);
+});
