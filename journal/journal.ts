@@ -22,6 +22,8 @@ export interface MailOrigin {
   readonly envelope: Envelope;
   readonly subject: string;
   readonly attachments: number;
+  /** Characters of the body written as SUB: the code page could not hold them. */
+  readonly substitutions?: number;
   readonly messageId: string;
 }
 

@@ -2,13 +2,15 @@
 // embedded capture relay where no smart host is configured. Tests build one with
 // `buildRegion` and listen on port 0; `server.ts` only listens and shuts down.
 import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { CaptureRelay } from './capture-relay.js';
 import type { RegionConfig } from './config.js';
 import { DefinitionTable, defaultDefinitions, type TransactionDefinition } from './definitions.js';
 import { Dispatcher } from './dispatcher.js';
 import { cicsReplyOf } from './errors.js';
-import { cicsRoutes } from './routes/cics.js';
+import { cicsRoutes, MAX_CHANNEL } from './routes/cics.js';
 import { capturedRoutes } from './routes/captured.js';
 import { parseRelayUrl } from '../transactions/smtp/relay-url.js';
 import type { WorkerConfig } from '../transactions/services.js';
@@ -53,8 +55,11 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     logger: options.logger ?? false,
     // No line per request: the hot path logs nothing it need not.
     logController: new LogController({ disableRequestLogging: true }),
-    // Bodies past the COMMAREA limit are read far enough to answer LENGERR with their size.
-    bodyLimit: 1024 * 1024,
+    // Bodies past the COMMAREA limit are read far enough to answer LENGERR with their size;
+    // a channel may carry attachments.
+    bodyLimit: MAX_CHANNEL,
+    // A JSON view that does not fit is refused, never bent: no coercion, no dropped properties.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
   app.decorate('region', { config, definitions, dispatcher, captureRelay });
   app.addHook('onClose', async () => {
@@ -74,6 +79,14 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     return reply.code(404).send({ message: `no route ${request.method} ${request.url}; transactions run as POST /cics/{TRANID}` });
   });
 
+  // The OpenAPI document (GET /docs/json) and its page (GET /docs): every transaction with
+  // a copybook, with the JSON Schema of its COMMAREA.
+  await app.register(swagger, {
+    openapi: {
+      info: { title: `cicsmail region ${config.sysid}`, version: '0.1.0', description: 'Transactions over HTTP: POST /cics/{TRANID} with a COMMAREA (bytes, JSON view or channel).' },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(cicsRoutes);
   await app.register(capturedRoutes);
   return app;

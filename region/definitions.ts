@@ -7,6 +7,10 @@ export interface TransactionDefinition {
   /** URL of the program module the worker runs. */
   readonly program: string;
   readonly enabled: boolean;
+  /** The COMMAREA's copybook (copybooks/NAME.cpy): the JSON view and its schema. */
+  readonly copybook?: string;
+  /** Text items whose unmappable characters may become SUB (safe in a body, never in an address). */
+  readonly substitutable?: readonly string[];
   /** A task running longer ends with AICA. */
   readonly timeLimitMs: number;
   readonly description: string;
@@ -21,6 +25,8 @@ export function defaultDefinitions(): TransactionDefinition[] {
       tranid: 'MAIL',
       program: moduleUrl(import.meta.url, '../transactions/mail/program'),
       enabled: true,
+      copybook: 'MAILCA',
+      substitutable: ['MC-BODY'],
       timeLimitMs: 120_000,
       description: 'compose and send one mail (copybooks/MAILCA.cpy)',
     },

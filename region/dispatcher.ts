@@ -5,7 +5,7 @@ import { BroadcastChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { TransactionDefinition } from './definitions.js';
 import { moduleUrl } from './paths.js';
-import { eibDateTime, type Eib, type TaskRequest, type TaskResult } from './task.js';
+import { eibDateTime, type CommareaInput, type Container, type Eib, type TaskRequest, type TaskResult } from './task.js';
 import { TaskSlots } from './task-slots.js';
 import type { WorkerConfig } from '../transactions/services.js';
 
@@ -19,7 +19,8 @@ export interface DispatcherOptions {
 
 export interface TaskInput {
   readonly definition: TransactionDefinition;
-  readonly commarea: Uint8Array;
+  readonly commarea: CommareaInput;
+  readonly containers?: readonly Container[];
   readonly ccsid: number;
   readonly userid: string;
   readonly jobname: string;
@@ -68,16 +69,20 @@ export class Dispatcher {
     const eib: Eib = {
       eibtrnid: input.definition.tranid,
       eibtaskn: taskn,
-      eibcalen: input.commarea.byteLength,
+      // A JSON COMMAREA's length is known once the worker has laid it out.
+      eibcalen: input.commarea.form === 'bytes' ? input.commarea.bytes.byteLength : 0,
       ...eibDateTime(new Date()),
       eibusrid: input.userid,
       eibjobnm: input.jobname,
     };
     const request: TaskRequest = {
       program: input.definition.program,
+      copybook: input.definition.copybook ?? null,
+      substitutable: input.definition.substitutable ?? [],
       eib,
       ccsid: input.ccsid,
       commarea: input.commarea,
+      containers: input.containers ?? [],
       timeLimitMs: input.definition.timeLimitMs,
     };
     // No AbortSignal goes to piscina: it runs a task that has one alone on its worker.

@@ -32,6 +32,7 @@ export const REPLIES: Readonly<Record<string, CicsReply>> = {
   CICS_LENGERR_SHORT: { status: 400, resp: 'LENGERR', resp2: 11, abcode: 'AEIV' },
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, resp: 'LENGERR', resp2: 12, abcode: 'AEIV' },
   CICS_INVREQ: { status: 400, resp: 'INVREQ', resp2: 1, abcode: 'AEIP' },
+  FST_ERR_VALIDATION: { status: 400, resp: 'INVREQ', resp2: 1, abcode: 'AEIP' },
   CICS_CCSID: { status: 400, resp: 'INVREQ', resp2: 2, abcode: null },
   CICS_JOBNAME: { status: 400, resp: 'INVREQ', resp2: 3, abcode: null },
   CICS_MEDIA_TYPE: { status: 415, resp: 'INVREQ', resp2: 4, abcode: null },

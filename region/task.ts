@@ -23,13 +23,35 @@ export interface Eib {
   readonly eibjobnm: string;
 }
 
+/** The COMMAREA as the caller sent it: bytes, or the JSON view of its copybook. */
+export type CommareaInput =
+  | { readonly form: 'bytes'; readonly bytes: Uint8Array }
+  | { readonly form: 'json'; readonly json: unknown };
+
+/** A container of a channel: CHAR (EBCDIC text in `ccsid`) or BIT (bytes as they are). */
+export interface Container {
+  readonly name: string;
+  readonly kind: 'char' | 'bit';
+  readonly ccsid: number;
+  /** The part's Content-Type as sent. */
+  readonly contentType: string;
+  /** The part's file name, where it gave one. */
+  readonly filename: string | null;
+  readonly data: Uint8Array;
+}
+
 export interface TaskRequest {
   /** URL of the program module the worker runs. */
   readonly program: string;
+  /** The copybook of the COMMAREA (copybooks/NAME.cpy), where the transaction has one. */
+  readonly copybook: string | null;
+  /** Text items of the copybook where an unmappable character may become SUB. */
+  readonly substitutable: readonly string[];
   readonly eib: Eib;
   /** Code page of the COMMAREA's text. */
   readonly ccsid: number;
-  readonly commarea: Uint8Array;
+  readonly commarea: CommareaInput;
+  readonly containers: readonly Container[];
   /** Milliseconds the task may run before it ends with AICA. */
   readonly timeLimitMs: number;
 }
@@ -41,6 +63,8 @@ export type TaskResult =
   | {
       readonly kind: 'normal';
       readonly commarea: Uint8Array;
+      /** The JSON view of `commarea`, where the request came as JSON. */
+      readonly json?: { readonly [key: string]: unknown };
       /** Journal sequence numbers of the mails the task wrote. */
       readonly journalSeqs: readonly number[];
     }
@@ -64,6 +88,9 @@ export interface ProgramContext<Services> {
   readonly deadline: number;
   readonly ccsid: number;
   readonly commarea: Uint8Array;
+  readonly containers: readonly Container[];
+  /** Characters the JSON view wrote as SUB because the code page lacks them. */
+  readonly substitutions: number;
   readonly services: Services;
 }
 

@@ -1,9 +1,16 @@
 // The piscina worker: runs one task of any program. Programs are modules whose default
-// export takes a ProgramContext and resolves with a TaskResult; each is loaded once.
+// export takes a ProgramContext and resolves with a TaskResult; each is loaded once. A
+// COMMAREA sent as JSON is laid out through the transaction's copybook here, and the
+// program's answer turned back into JSON, so programs only ever see bytes.
 import { threadId } from 'node:worker_threads';
 import { workerData } from 'piscina';
-import { TaskSlots } from '../region/task-slots.js';
+import { codePage } from '../region/codepages.js';
+import { FieldError } from '../region/copybook/errors.js';
+import { jsonToRecord, recordToJson } from '../region/copybook/json.js';
+import { copybook } from '../region/copybook/library.js';
 import type { ProgramContext, TaskRequest, TaskResult } from '../region/task.js';
+import { TaskSlots } from '../region/task-slots.js';
+import { fieldCondition } from './errors.js';
 import { closeOnShutdown, createServices, type Services, type WorkerConfig } from './services.js';
 
 export type Program = (ctx: ProgramContext<Services>) => Promise<TaskResult>;
@@ -26,6 +33,20 @@ function load(url: string): Promise<Program> {
   return program;
 }
 
+/** The COMMAREA's bytes, or the condition that says why the JSON does not fit. */
+function layOut(request: TaskRequest): { bytes: Uint8Array; substitutions: number } | TaskResult {
+  if (request.commarea.form === 'bytes') return { bytes: request.commarea.bytes, substitutions: 0 };
+  if (!request.copybook) {
+    return { kind: 'condition', condition: 'INVREQ', message: `transaction ${request.eib.eibtrnid} has no copybook: send its COMMAREA as application/octet-stream` };
+  }
+  try {
+    return jsonToRecord(request.commarea.json, copybook(request.copybook), codePage(request.ccsid), { substitutable: new Set(request.substitutable) });
+  } catch (err) {
+    if (err instanceof FieldError) return fieldCondition(err);
+    throw err;
+  }
+}
+
 export default async function runTask(request: TaskRequest): Promise<TaskResult> {
   if (!slots.claim(request.eib.eibtaskn, threadId)) {
     // The region gave up on it while it queued, and has answered AICA: do not run it.
@@ -42,15 +63,21 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
     );
   });
   try {
+    const area = layOut(request);
+    if ('kind' in area) return area;
     const program = await load(request.program);
     const ctx: ProgramContext<Services> = {
-      eib: request.eib,
+      eib: { ...request.eib, eibcalen: area.bytes.byteLength },
       deadline,
       ccsid: request.ccsid,
-      commarea: request.commarea,
+      commarea: area.bytes,
+      containers: request.containers,
+      substitutions: area.substitutions,
       services,
     };
-    return await Promise.race([program(ctx), overtime]);
+    const result = await Promise.race([program(ctx), overtime]);
+    if (result.kind !== 'normal' || request.commarea.form !== 'json' || !request.copybook) return result;
+    return { ...result, json: recordToJson(result.commarea, copybook(request.copybook), codePage(request.ccsid)) };
   } catch (err) {
     const e = err as Error;
     return { kind: 'abend', abcode: 'ASRA', message: `program failed: ${e?.message ?? String(err)}` };

@@ -1,59 +1,149 @@
-// POST /cics/{TRANID}: a COMMAREA in, a task run, the COMMAREA (or a RESP) out.
-import type { FastifyInstance } from 'fastify';
+// POST /cics/{TRANID}: a COMMAREA in (bytes, JSON view, or a channel of containers), a
+// task run, the COMMAREA out in the form it came (or a RESP).
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import { parseCcsid, SUPPORTED_CCSIDS } from '../codepages.js';
+import { copybook } from '../copybook/library.js';
+import { jsonSchemaOf } from '../copybook/schema.js';
 import { TRANID } from '../definitions.js';
 import {
   CcsidUnknown,
   CommareaTooLong,
   errorOfResult,
   JobnameInvalid,
+  RequestInvalid,
   TranidInvalid,
   TransactionDisabled,
   TransactionUnknown,
 } from '../errors.js';
-import { MAX_COMMAREA } from '../task.js';
+import { boundaryOf, MultipartError, parseFormData } from '../multipart.js';
+import { MAX_COMMAREA, type CommareaInput, type Container } from '../task.js';
 
 /** Until security (users) comes, every task runs for CICS's default user. */
 export const DEFAULT_USER = 'CICSUSER';
 
+/** A whole channel: COMMAREA and containers (attachments) together. */
+export const MAX_CHANNEL = 32 * 1024 * 1024;
+
 const JOBNAME = /^[\x21-\x7e]{1,8}$/;
+// CICS container names: 1 to 16 characters.
+const CONTAINER = /^[\x21-\x7e]{1,16}$/;
+
+function ccsidOf(request: FastifyRequest, fallback: number): number {
+  const header = request.headers['x-cics-ccsid'];
+  if (header === undefined) return fallback;
+  const text = String(header);
+  const parsed = parseCcsid(text);
+  if (parsed === undefined) throw new CcsidUnknown(text.slice(0, 20), SUPPORTED_CCSIDS.join(', '));
+  return parsed;
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return text.trim() === '' ? {} : JSON.parse(text);
+  } catch (err) {
+    throw new RequestInvalid(`${what} is not JSON: ${(err as Error).message}`);
+  }
+}
+
+/** The COMMAREA and containers of a multipart/form-data channel. */
+function readChannel(body: Buffer, contentType: string, ccsid: number): { commarea: CommareaInput; containers: Container[] } {
+  let parts;
+  try {
+    parts = parseFormData(body, boundaryOf(contentType));
+  } catch (err) {
+    if (err instanceof MultipartError) throw new RequestInvalid(`the channel cannot be read: ${err.message}`);
+    throw err;
+  }
+  let commarea: CommareaInput = { form: 'bytes', bytes: new Uint8Array(0) };
+  const containers: Container[] = [];
+  const names = new Set<string>();
+  for (const part of parts) {
+    const type = part.contentType || 'application/octet-stream';
+    if (part.name === 'DFHCOMMAREA') {
+      commarea = /^application\/json\b/i.test(type)
+        ? { form: 'json', json: parseJson(part.data.toString('utf8'), 'the DFHCOMMAREA part') }
+        : { form: 'bytes', bytes: part.data };
+      continue;
+    }
+    if (!CONTAINER.test(part.name)) throw new RequestInvalid(`container name '${part.name.slice(0, 20)}' is not 1 to 16 printable characters`);
+    if (names.has(part.name)) throw new RequestInvalid(`container ${part.name} comes twice`);
+    names.add(part.name);
+    const char = /^text\//i.test(type);
+    let partCcsid = ccsid;
+    const charset = /;\s*charset="?([^";\s]+)"?/i.exec(type)?.[1];
+    if (char && charset !== undefined) {
+      const parsed = parseCcsid(charset);
+      if (parsed === undefined) throw new RequestInvalid(`container ${part.name}: charset ${charset} is not an EBCDIC code page (ibm-NNN or cpNNN: ${SUPPORTED_CCSIDS.join(', ')})`);
+      partCcsid = parsed;
+    }
+    containers.push({ name: part.name, kind: char ? 'char' : 'bit', ccsid: partCcsid, contentType: type, filename: part.filename, data: part.data });
+  }
+  return { commarea, containers };
+}
 
 export async function cicsRoutes(app: FastifyInstance): Promise<void> {
   const { definitions, dispatcher, config } = app.region;
 
-  // Only the bytes form for now; JSON and channels are parsed per the contract later.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJson(String(body), 'the body'));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  app.post<{ Params: { tranid: string } }>('/cics/:tranid', async (request, reply) => {
-    const tranid = request.params.tranid.toUpperCase();
-    if (!TRANID.test(tranid)) throw new TranidInvalid(request.params.tranid.slice(0, 40));
+  async function run(request: FastifyRequest, reply: FastifyReply, name: string) {
+    const tranid = name.toUpperCase();
+    if (!TRANID.test(tranid)) throw new TranidInvalid(name.slice(0, 40));
     void reply.header('X-CICS-Tranid', tranid);
     const definition = definitions.get(tranid);
     if (!definition) throw new TransactionUnknown(tranid);
     if (!definition.enabled) throw new TransactionDisabled(tranid);
-
-    const commarea = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    if (commarea.length > MAX_COMMAREA) throw new CommareaTooLong(commarea.length);
-
-    const ccsidHeader = request.headers['x-cics-ccsid'];
-    let ccsid = config.ccsid;
-    if (ccsidHeader !== undefined) {
-      const text = String(ccsidHeader);
-      const parsed = parseCcsid(text);
-      if (parsed === undefined) throw new CcsidUnknown(text.slice(0, 20), SUPPORTED_CCSIDS.join(', '));
-      ccsid = parsed;
-    }
+    const ccsid = ccsidOf(request, config.ccsid);
     const jobHeader = request.headers['x-cics-jobname'];
     const jobname = jobHeader === undefined ? '' : String(jobHeader).toUpperCase();
     if (jobHeader !== undefined && !JOBNAME.test(jobname)) throw new JobnameInvalid(jobname.slice(0, 20));
 
-    const { eib, result } = await dispatcher.run({ definition, commarea, ccsid, userid: DEFAULT_USER, jobname });
+    let commarea: CommareaInput;
+    let containers: Container[] = [];
+    const contentType = String(request.headers['content-type'] ?? '');
+    if (/^multipart\/form-data\b/i.test(contentType) && Buffer.isBuffer(request.body)) {
+      ({ commarea, containers } = readChannel(request.body, contentType, ccsid));
+    } else if (Buffer.isBuffer(request.body) || request.body === undefined) {
+      commarea = { form: 'bytes', bytes: request.body ?? Buffer.alloc(0) };
+    } else {
+      commarea = { form: 'json', json: request.body };
+    }
+    if (commarea.form === 'bytes' && commarea.bytes.length > MAX_COMMAREA) throw new CommareaTooLong(commarea.bytes.length);
+
+    const { eib, result } = await dispatcher.run({ definition, commarea, containers, ccsid, userid: DEFAULT_USER, jobname });
     void reply.header('X-CICS-Taskn', String(eib.eibtaskn));
     if (result.kind !== 'normal') throw errorOfResult(result);
     void reply.header('X-CICS-Resp', 'NORMAL');
     if (result.journalSeqs.length > 0) void reply.header('X-Journal-Seq', result.journalSeqs.join(','));
+    if (commarea.form === 'json' && result.json) return reply.type('application/json').send(result.json);
     const out = result.commarea;
     return reply.type('application/octet-stream').send(Buffer.from(out.buffer, out.byteOffset, out.byteLength));
-  });
+  }
+
+  // Transactions with a copybook get a route of their own, so that the JSON view is checked
+  // against its schema and the OpenAPI document shows it.
+  for (const definition of definitions.all()) {
+    if (!definition.copybook) continue;
+    const schema = jsonSchemaOf(copybook(definition.copybook));
+    const options: RouteShorthandOptions = {
+      schema: {
+        summary: `run ${definition.tranid}: ${definition.description}`,
+        tags: ['transactions'],
+        description: `The COMMAREA as application/octet-stream (${definition.copybook} in the request's CCSID), as its JSON view (below), or as multipart/form-data: a part DFHCOMMAREA and containers.`,
+        // Only the JSON view is validated by schema; bytes and channels are checked by the copybook.
+        body: { content: { 'application/json': { schema } } },
+      },
+    };
+    app.post(`/cics/${definition.tranid}`, options, (request, reply) => run(request, reply, definition.tranid));
+  }
+  app.post<{ Params: { tranid: string } }>('/cics/:tranid', { schema: { hide: true } }, (request, reply) => run(request, reply, request.params.tranid));
 }

@@ -124,10 +124,13 @@ t.test('request headers', async (t) => {
     status: 400, resp: 'INVREQ', abcode: null,
     body: { resp: 'INVREQ', resp2: 3, abcode: null, message: "X-CICS-Jobname 'TOOLONGJOB' is not 1 to 8 printable ASCII characters" },
   });
-  t.same(await failure(await region.post('MAIL', good(), { 'content-type': 'application/json' })), {
+  t.same(await failure(await region.post('MAIL', good(), { 'content-type': 'text/plain' })), {
     status: 415, resp: 'INVREQ', abcode: null,
     body: { resp: 'INVREQ', resp2: 4, abcode: null, message: 'Unsupported Media Type' },
   });
+  const notJson = await failure(await region.post('MAIL', good(), { 'content-type': 'application/json' }));
+  t.match(notJson, { status: 400, resp: 'INVREQ', abcode: 'AEIP', body: { resp: 'INVREQ', resp2: 1, abcode: 'AEIP' } });
+  t.match(notJson.body.message, /^the body is not JSON: /);
 });
 
 t.test('requests the program refuses: RC 8 with a reason, nothing sent or journaled', async (t) => {

@@ -1,5 +1,6 @@
 // Composes an RFC 5322 / MIME message: headers in ASCII (RFC 2047 encoded words where
 // the text is not), a UTF-8 body, CRLF line ends, no line over 998 octets.
+import { randomUUID } from 'node:crypto';
 import libmime from 'libmime';
 import { encode as qpEncode, wrap as qpWrap } from 'libqp';
 import type { Address } from './addresses.js';
@@ -19,6 +20,15 @@ export interface MailContent {
   /** With its angle brackets. */
   readonly messageId: string;
   readonly date: Date;
+  readonly attachments?: readonly Attachment[];
+}
+
+export interface Attachment {
+  readonly filename: string;
+  /** A text attachment is given as text and goes out in UTF-8. */
+  readonly content: { readonly text: string } | { readonly bytes: Uint8Array };
+  /** Its MIME type; for text, without charset (utf-8 is added). */
+  readonly contentType: string;
 }
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -67,6 +77,27 @@ function encodeBody(body: string): { encoding: string; text: string } {
   return { encoding: 'quoted-printable', text: qp.endsWith('\r\n') ? qp : `${qp}\r\n` };
 }
 
+/** Base64 in lines of 76 (RFC 2045 6.8). */
+function base64Lines(bytes: Uint8Array): string {
+  const b64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  let out = '';
+  for (let i = 0; i < b64.length; i += 76) out += `${b64.slice(i, i + 76)}\r\n`;
+  return out;
+}
+
+function attachmentPart(a: Attachment): string {
+  const isText = 'text' in a.content;
+  const type = isText ? `${a.contentType}; charset=utf-8` : a.contentType;
+  // RFC 2231 parameters where the name is not plain ASCII (libmime folds and encodes them).
+  let head = header('Content-Type', libmime.buildHeaderValue({ value: type, params: { name: a.filename } }));
+  head += header('Content-Disposition', libmime.buildHeaderValue({ value: 'attachment', params: { filename: a.filename } }));
+  if ('text' in a.content) {
+    const body = encodeBody(a.content.text);
+    return `${head}Content-Transfer-Encoding: ${body.encoding}\r\n\r\n${body.text}`;
+  }
+  return `${head}Content-Transfer-Encoding: base64\r\n\r\n${base64Lines(a.content.bytes)}`;
+}
+
 /** The whole message, as it is journaled and sent. */
 export function composeMessage(mail: MailContent): Buffer {
   let head = '';
@@ -82,7 +113,14 @@ export function composeMessage(mail: MailContent): Buffer {
   head += header('Importance', IMPORTANCE_HEADER[mail.importance]);
   head += 'MIME-Version: 1.0\r\n';
   const body = encodeBody(mail.body);
-  head += `Content-Type: ${mail.bodyFormat === 'html' ? 'text/html' : 'text/plain'}; charset=utf-8\r\n`;
-  head += `Content-Transfer-Encoding: ${body.encoding}\r\n\r\n`;
-  return Buffer.from(head + body.text, 'utf8');
+  const bodyPart = `Content-Type: ${mail.bodyFormat === 'html' ? 'text/html' : 'text/plain'}; charset=utf-8\r\nContent-Transfer-Encoding: ${body.encoding}\r\n\r\n${body.text}`;
+  const attachments = mail.attachments ?? [];
+  if (attachments.length === 0) return Buffer.from(head + bodyPart, 'utf8');
+  // "=_" cannot occur in quoted-printable or base64 text, and the UUID in nothing else.
+  const boundary = `----=_cicsmail_${randomUUID()}`;
+  let out = `${head}Content-Type: multipart/mixed; boundary="${boundary}"\r\n\r\n`;
+  out += `--${boundary}\r\n${bodyPart}`;
+  for (const a of attachments) out += `--${boundary}\r\n${attachmentPart(a)}`;
+  out += `--${boundary}--\r\n`;
+  return Buffer.from(out, 'utf8');
 }

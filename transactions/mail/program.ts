@@ -8,13 +8,14 @@ import { readNumber, readText, writeNumber, writeText } from '../../region/copyb
 import { FieldError } from '../../region/copybook/errors.js';
 import { elementaryOf } from '../../region/copybook/layout.js';
 import { copybook } from '../../region/copybook/library.js';
-import type { ProgramContext, TaskResult } from '../../region/task.js';
+import type { Container, ProgramContext, TaskResult } from '../../region/task.js';
+import libmime from 'libmime';
 import { textLines } from '../../region/text-lines.js';
 import { fieldCondition, REASONS, type Reason } from '../errors.js';
 import type { Services } from '../services.js';
 import type { Delivery } from '../smtp/connection.js';
 import { parseAddressList, type Address } from './addresses.js';
-import { composeMessage, type Importance } from './compose.js';
+import { composeMessage, type Attachment, type Importance } from './compose.js';
 
 const layout = copybook('MAILCA');
 const F = {
@@ -109,7 +110,8 @@ function parse(area: Uint8Array, cp: CodePage, bodyLen: number): Parsed {
   if (!format) return invalid('BADFORMT', `MC-BODY-FORMAT is '${formatCode}'; use T, H or blank`);
 
   const bodyBytes = area.subarray(F.body.offset, F.body.offset + bodyLen);
-  const body = textLines(cp.decode(bodyBytes)).join('\n');
+  // SUB (x'3F') marks a character the code page could not hold: show it as U+FFFD.
+  const body = textLines(cp.decode(bodyBytes)).join('\n').replaceAll('\u001a', '\ufffd');
   return {
     ok: true,
     from: from.addresses[0] as Address,
@@ -139,6 +141,20 @@ function reasonOf(delivery: Delivery, recipients: number): Reason {
 /** Time kept back from the deadline to journal the outcome and answer. */
 const ANSWER_MARGIN_MS = 1000;
 
+/** Each container of the channel as an attachment: CHAR ones as UTF-8 text, BIT ones as they are. */
+function attachmentsOf(containers: readonly Container[]): Attachment[] {
+  return containers.map((c) => {
+    const filename = c.filename ?? c.name;
+    if (c.kind === 'char') {
+      const text = textLines(codePage(c.ccsid).decode(c.data)).join('\n');
+      return { filename, contentType: 'text/plain', content: { text } };
+    }
+    const declared = c.contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+    const contentType = declared !== '' && declared !== 'application/octet-stream' ? declared : libmime.detectMimeType(filename);
+    return { filename, contentType, content: { bytes: c.data } };
+  });
+}
+
 async function deliver(ctx: ProgramContext<Services>, mail: Extract<Parsed, { ok: true }>): Promise<Outcome> {
   const { eib, services } = ctx;
   const messageId = `<${randomUUID()}@${services.config.hostname}>`;
@@ -153,6 +169,7 @@ async function deliver(ctx: ProgramContext<Services>, mail: Extract<Parsed, { ok
     bodyFormat: mail.format,
     messageId,
     date: new Date(),
+    attachments: attachmentsOf(ctx.containers),
   });
   const recipients = [...mail.to, ...mail.cc, ...mail.bcc].map((a) => a.address);
   const seq = await services.journal.accept(
@@ -164,7 +181,8 @@ async function deliver(ctx: ProgramContext<Services>, mail: Extract<Parsed, { ok
       ccsid: ctx.ccsid,
       envelope: { from: mail.from.address, to: recipients },
       subject: mail.subject,
-      attachments: 0,
+      attachments: ctx.containers.length,
+      substitutions: ctx.substitutions,
       messageId,
     },
     message,
