@@ -44,7 +44,8 @@ export function parseFormData(body: Buffer, boundary: string): FormPart[] {
     if (next === -1) throw new MultipartError(`part ${parts.length + 1} is not closed by the boundary (a cut body?)`);
     if (headEnd === -1 || headEnd > next) throw new MultipartError(`part ${parts.length + 1} has no blank line after its headers`);
     const headers = new Map<string, string>();
-    for (const line of body.subarray(at, headEnd).toString('latin1').split('\r\n')) {
+    // Browsers and curl send names in UTF-8 (RFC 7578 5.1).
+    for (const line of body.subarray(at, headEnd).toString('utf8').split('\r\n')) {
       const colon = line.indexOf(':');
       if (colon <= 0) throw new MultipartError(`part ${parts.length + 1}: '${line.slice(0, 40)}' is not a header`);
       headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());

@@ -118,9 +118,11 @@ export function composeMessage(mail: MailContent): Buffer {
   if (attachments.length === 0) return Buffer.from(head + bodyPart, 'utf8');
   // "=_" cannot occur in quoted-printable or base64 text, and the UUID in nothing else.
   const boundary = `----=_cicsmail_${randomUUID()}`;
+  // The CRLF before each delimiter belongs to the delimiter (RFC 2046 5.1.1), so every
+  // part keeps its own last line end.
   let out = `${head}Content-Type: multipart/mixed; boundary="${boundary}"\r\n\r\n`;
   out += `--${boundary}\r\n${bodyPart}`;
-  for (const a of attachments) out += `--${boundary}\r\n${attachmentPart(a)}`;
-  out += `--${boundary}--\r\n`;
+  for (const a of attachments) out += `\r\n--${boundary}\r\n${attachmentPart(a)}`;
+  out += `\r\n--${boundary}--\r\n`;
   return Buffer.from(out, 'utf8');
 }
