@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { parseCopybook } from '../../region/copybook/parse.js';
+import { jsonToRecord, recordToJson } from '../../region/copybook/json.js';
 import { offsetOf, readNumber, readText, writeNumber, writeText } from '../../region/copybook/codec.js';
 import { CopybookError, FieldError } from '../../region/copybook/errors.js';
 import { elementaryOf, type ElementaryItem } from '../../region/copybook/layout.js';
@@ -172,4 +173,21 @@ t.test('numbers that are no valid value of their PIC', async (t) => {
   t.match(thrown(() => readNumber(buf, elementaryOf(layout, 'E'))), { problem: 'out-of-range', message: 'E: 12345 has more digits than PIC S9(4)' }, 'the spare nibble of an even PIC must be 0');
   t.match(thrown(() => readNumber(buf, elementaryOf(layout, 'P'))), { problem: 'bad-number', message: 'P: a negative sign in PIC 9(3), which has none' });
   t.match(thrown(() => parseCopybook(cpy(['01  REC.', '    05  X PIC S9(19) COMP.']), 't')), { message: 't:2:1: X: binary items hold at most 18 digits, not 19' });
+});
+
+t.test('fixed format: sequence numbers in 1-6, identification in 73-80, comments, VALUE as defaults', async (t) => {
+  const text = [
+    '000100*  A COMMENT LINE WITH A SEQUENCE NUMBER                             ABCD0001',
+    '000200 01  DEFAULTS.                                                       ABCD0002',
+    '000300     05  D-CODE   PIC X(4)   VALUE \'INIT\'.                           ABCD0003',
+    '000400     05  D-COUNT  PIC S9(3)  COMP-3 VALUE -12.                       ABCD0004',
+    '000500/    A PAGE EJECT IS A COMMENT TOO                                   ABCD0005',
+    '000600     05  D-RATE   PIC 9V99   VALUE 1.25.                             ABCD0006',
+    '000700     05  D-NAME   PIC X(3).                                          ABCD0007',
+  ].join('\r\n');
+  const layout = parseCopybook(text, 'defaults');
+  t.equal(layout.maxLength, 12);
+  const { bytes } = jsonToRecord({ d_name: 'AB' }, layout, cp037);
+  t.equal(bytes.toString('hex'), 'c9d5c9e3' + '012d' + 'f1f2f5' + 'c1c240', 'VALUE clauses fill what the JSON leaves out');
+  t.same(recordToJson(bytes, layout, cp037), { d_code: 'INIT', d_count: -12, d_rate: 1.25, d_name: 'AB' });
 });
