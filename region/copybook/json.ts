@@ -211,12 +211,7 @@ function objectToGroup(value: unknown, group: GroupItem, layout: RecordLayout, c
 function valueToItem(v: unknown, item: Item, layout: RecordLayout, cp: CodePage, buf: Buffer, index: number[], path: string, options: EncodeOptions, state: { substitutions: number; end: number }): void {
   const occurs = item.occurs;
   if (isCharTable(item)) {
-    if (typeof v !== 'string') throw new FieldError(item.name, 'bad-value', `${path} must be a string, not ${describe(v)}`);
-    const substitute = options.substitutable?.has(item.name) === true;
-    const bad = cp.firstUnmappable(v);
-    if (bad !== undefined && !substitute) throw unmappable(item as ElementaryItem, path, bad, cp);
-    if (bad !== undefined) state.substitutions += countUnmappable(v, cp);
-    const bytes = cp.encode(v);
+    const bytes = textBytes(v, item as ElementaryItem, path, cp, options, state);
     if (bytes.length > (occurs?.max ?? 0)) throw new FieldError(item.name, 'out-of-range', `${path} has ${bytes.length} characters; OCCURS allows ${occurs?.max}`);
     bytes.copy(buf, item.offset);
     // OCCURS DEPENDING ON is the record's last item: the record ends with what is in use.
@@ -226,14 +221,11 @@ function valueToItem(v: unknown, item: Item, layout: RecordLayout, cp: CodePage,
   const one = (x: unknown, i: number[], p: string) => {
     if (item.kind === 'group') return objectToGroup(x, item, layout, cp, buf, i, p, options, state);
     if (item.picture.category === 'alphanumeric') {
-      if (typeof x !== 'string') throw new FieldError(item.name, 'bad-value', `${p} must be a string, not ${describe(x)}`);
-      const substitute = options.substitutable?.has(item.name) === true;
-      const bad = cp.firstUnmappable(x);
-      if (bad !== undefined && !substitute) throw unmappable(item, p, bad, cp);
-      if (bad !== undefined) state.substitutions += countUnmappable(x, cp);
-      const bytes = cp.encode(x);
+      const bytes = textBytes(x, item, p, cp, options, state);
       if (bytes.length > item.size) throw new FieldError(item.name, 'out-of-range', `${p} has ${bytes.length} characters; PIC X(${item.size}) holds ${item.size}`);
-      writeText(buf, item, x, cp, { index: i, substitute: true });
+      const at = offsetOf(item, i);
+      bytes.copy(buf, at);
+      buf.fill(BLANK, at + bytes.length, at + item.size);
       return;
     }
     writeNumber(buf, item, fromDecimal(item, p, x), i);
@@ -244,6 +236,17 @@ function valueToItem(v: unknown, item: Item, layout: RecordLayout, cp: CodePage,
   if (occurs.dependingOn && v.length < occurs.min) throw new FieldError(item.name, 'out-of-range', `${path} has ${v.length} entries; OCCURS needs ${occurs.min}`);
   v.forEach((x, k) => one(x, [...index, k], `${path}[${k}]`));
   if (occurs.dependingOn) state.end = item.offset + v.length * item.size;
+}
+
+/** A text value in the code page: an error where it cannot hold a character, unless SUB may stand in. */
+function textBytes(v: unknown, item: ElementaryItem, path: string, cp: CodePage, options: EncodeOptions, state: { substitutions: number }): Buffer {
+  if (typeof v !== 'string') throw new FieldError(item.name, 'bad-value', `${path} must be a string, not ${describe(v)}`);
+  const bad = cp.firstUnmappable(v);
+  if (bad !== undefined) {
+    if (options.substitutable?.has(item.name) !== true) throw unmappable(item, path, bad, cp);
+    state.substitutions += countUnmappable(v, cp);
+  }
+  return cp.encode(v);
 }
 
 function unmappable(item: ElementaryItem, path: string, bad: string, cp: CodePage): FieldError {
