@@ -5,7 +5,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { JournalError } from './errors.js';
-import { nextState, type AttemptOutcome, type MailState } from './states.js';
+import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry.js';
+import { afterAttempt, isFinal, type AttemptOutcome, type MailState } from './states.js';
 
 export interface Envelope {
   readonly from: string;
@@ -38,7 +39,11 @@ export interface Attempt {
   readonly relay: string;
   readonly outcome: AttemptOutcome;
   readonly reply: string;
-  /** Recipients the relay refused while it took the mail for the others. */
+  /** Who made it: the task that accepted the mail, or the retry spool. */
+  readonly via: 'task' | 'retry';
+  /** Recipients the relay took the mail for. */
+  readonly accepted: readonly string[];
+  /** Recipients the relay refused (5xx for good, 4xx for now). */
   readonly refused?: readonly RecipientRefusal[];
 }
 
@@ -49,6 +54,12 @@ export interface JournalRecord extends MailOrigin {
   /** Size of the message in bytes. */
   readonly size: number;
   readonly state: MailState;
+  /** Recipients still owed the mail (all of them while ACCEPTED). */
+  readonly pending: readonly string[];
+  /** Recipients the relay has taken it for. */
+  readonly delivered: readonly string[];
+  /** When the retry spool takes it up (epoch ms); null once final. */
+  readonly nextAttemptAt: number | null;
   /** The relay's last reply, null before the first attempt. */
   readonly relayReply: string | null;
   readonly attempts: readonly Attempt[];
@@ -63,17 +74,26 @@ export interface ListOptions {
 
 export interface JournalOptions {
   readonly readOnly?: boolean;
+  readonly retry?: RetryPolicy;
 }
+
+/** A due entry: when, and which record. Ordered so that the earliest comes first. */
+type DueKey = [number, number];
 
 export class Journal {
   readonly #root: RootDatabase;
   readonly #records: Database<JournalRecord, number>;
   readonly #messages: Database<Buffer, number>;
+  /** Every record not final yet, by when the retry spool should take it up. */
+  readonly #due: Database<null, DueKey>;
+  readonly retry: RetryPolicy;
 
-  private constructor(root: RootDatabase) {
+  private constructor(root: RootDatabase, retry: RetryPolicy) {
     this.#root = root;
+    this.retry = retry;
     this.#records = root.openDB<JournalRecord, number>({ name: 'records' });
     this.#messages = root.openDB<Buffer, number>({ name: 'messages', encoding: 'binary' });
+    this.#due = root.openDB<null, DueKey>({ name: 'due' });
   }
 
   /** Opens (creating where needed) the journal in `dataDir/journal`. */
@@ -81,7 +101,7 @@ export class Journal {
     const path = join(dataDir, 'journal');
     try {
       if (!options.readOnly) mkdirSync(path, { recursive: true });
-      return new Journal(open({ path, maxDbs: 8, readOnly: options.readOnly === true }));
+      return new Journal(open({ path, maxDbs: 8, readOnly: options.readOnly === true }), options.retry ?? DEFAULT_RETRY);
     } catch (err) {
       throw new JournalError('CICSMAIL_JOURNAL_OPEN', `cannot open the journal at ${path}: ${(err as Error).message}`);
     }
@@ -92,22 +112,29 @@ export class Journal {
    * once both are flushed to disk, not merely committed (design invariant 1).
    */
   async accept(origin: MailOrigin, message: Uint8Array): Promise<number> {
-    const now = new Date().toISOString();
+    const now = Date.now();
+    const at = new Date(now).toISOString();
+    // Due once its task must be long over: if the task dies, the retry spool delivers it.
+    const nextAttemptAt = now + this.retry.orphanMs;
     const seq = await this.#root.transaction(() => {
       let next = 1;
       for (const last of this.#records.getKeys({ reverse: true, limit: 1 })) next = last + 1;
       const record: JournalRecord = {
         ...origin,
         seq: next,
-        acceptedAt: now,
-        updatedAt: now,
+        acceptedAt: at,
+        updatedAt: at,
         size: message.byteLength,
         state: 'ACCEPTED',
+        pending: [...new Set(origin.envelope.to)],
+        delivered: [],
+        nextAttemptAt,
         relayReply: null,
         attempts: [],
       };
       void this.#records.put(next, record);
       void this.#messages.put(next, Buffer.from(message.buffer, message.byteOffset, message.byteLength));
+      void this.#due.put([nextAttemptAt, next], null);
       return next;
     });
     await this.#root.flushed;
@@ -115,27 +142,68 @@ export class Journal {
   }
 
   /**
-   * Adds an attempt to a record and moves it to the state that outcome leads to. Resolves
-   * when committed; a crash before the flush leaves it ACCEPTED or DEFERRED, and the mail
-   * is delivered again with the same Message-ID: at least once, never lost.
+   * Adds an attempt to a record and moves it as journal/states.ts says. Resolves when
+   * committed; a crash before the flush leaves it ACCEPTED or DEFERRED, and the mail is
+   * delivered again with the same Message-ID: at least once, never lost.
    */
   async settle(seq: number, attempt: Attempt): Promise<JournalRecord> {
     return this.#root.transaction(() => {
       const record = this.#records.get(seq);
       if (!record) throw new JournalError('CICSMAIL_JOURNAL_NO_RECORD', `no journal record ${seq}`);
-      const state = nextState(record.state, attempt.outcome);
-      if (!state) {
+      const now = Date.parse(attempt.at);
+      const expired = now - Date.parse(record.acceptedAt) >= this.retry.limitMs;
+      const moved = afterAttempt(record, { outcome: attempt.outcome, accepted: attempt.accepted, refused: attempt.refused ?? [] }, expired);
+      if (!moved) {
         throw new JournalError('CICSMAIL_JOURNAL_FINAL', `record ${seq} is ${record.state}; an attempt cannot change it`);
       }
+      const attempts = [...record.attempts, attempt];
+      const deferrals = attempts.filter((a) => a.outcome === 'deferred').length;
+      const nextAttemptAt = isFinal(moved.state) ? null : now + retryDelay(this.retry, deferrals);
       const updated: JournalRecord = {
         ...record,
-        state,
+        ...moved,
+        nextAttemptAt,
         relayReply: attempt.reply,
         updatedAt: attempt.at,
-        attempts: [...record.attempts, attempt],
+        attempts,
       };
       void this.#records.put(seq, updated);
+      if (record.nextAttemptAt !== null) void this.#due.remove([record.nextAttemptAt, seq]);
+      if (nextAttemptAt !== null) void this.#due.put([nextAttemptAt, seq], null);
       return updated;
+    });
+  }
+
+  /** Sequence numbers of records due by `now`, earliest first. */
+  due(now: number, limit: number): number[] {
+    const out: number[] = [];
+    for (const key of this.#due.getKeys({ end: [now, Number.MAX_SAFE_INTEGER], limit })) out.push(key[1]);
+    return out;
+  }
+
+  /** When the next record falls due (epoch ms), or null where none waits. */
+  nextDue(): number | null {
+    for (const key of this.#due.getKeys({ limit: 1 })) return key[0];
+    return null;
+  }
+
+  /**
+   * At start, before any task runs: every record still ACCEPTED lost its task in a crash
+   * or a cut-off drain. Make it due now. Returns how many.
+   */
+  async recoverOrphans(now = Date.now()): Promise<number> {
+    return this.#root.transaction(() => {
+      let n = 0;
+      for (const [at, seq] of this.#due.getKeys({})) {
+        if (at <= now) continue;
+        const record = this.#records.get(seq);
+        if (record?.state !== 'ACCEPTED') continue;
+        void this.#due.remove([at, seq]);
+        void this.#due.put([now, seq], null);
+        void this.#records.put(seq, { ...record, nextAttemptAt: now });
+        n++;
+      }
+      return n;
     });
   }
 

@@ -13,6 +13,10 @@ import { cicsReplyOf } from './errors.js';
 import { cicsRoutes, MAX_CHANNEL } from './routes/cics.js';
 import { capturedRoutes } from './routes/captured.js';
 import { parseRelayUrl } from '../transactions/smtp/relay-url.js';
+import { SmtpPool } from '../transactions/smtp/pool.js';
+import { attemptOf } from '../transactions/smtp/attempt.js';
+import { Journal } from '../journal/journal.js';
+import { RetrySpool } from '../journal/spool.js';
 import type { WorkerConfig } from '../transactions/services.js';
 
 export interface RegionOptions {
@@ -29,6 +33,11 @@ declare module 'fastify' {
       readonly dispatcher: Dispatcher;
       /** The embedded capture relay, where the region runs one. */
       readonly captureRelay: CaptureRelay | null;
+      /** The journal, as the main thread reads it (workers have their own handles). */
+      readonly journal: Journal;
+      readonly spool: RetrySpool;
+      /** Records found ACCEPTED at start, handed to the spool. */
+      readonly orphans: number;
     };
   }
 }
@@ -47,8 +56,19 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     sysid: config.sysid,
     hostname: config.hostname,
     relays,
+    retry: config.retry,
     smtp: config.smtp,
   };
+  // Before any task runs: what a crash left ACCEPTED is due now, for the spool to deliver.
+  const journal = Journal.open(config.dataDir, { retry: config.retry });
+  const orphans = await journal.recoverOrphans();
+  const retryPool = new SmtpPool({ ...config.smtp, maxConnections: Math.min(config.smtp.maxConnections, config.retryConcurrency), relays, clientName: config.hostname });
+  const spool = new RetrySpool({
+    journal,
+    concurrency: config.retryConcurrency,
+    pollMs: config.retryPollMs,
+    send: async (from, to, message) => attemptOf(await retryPool.send(from, to, message), 'retry'),
+  });
   const dispatcher = new Dispatcher({ workers: config.workers, tasksPerWorker: config.tasksPerWorker, workerConfig });
 
   const app = Fastify({
@@ -61,9 +81,13 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     // A JSON view that does not fit is refused, never bent: no coercion, no dropped properties.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
-  app.decorate('region', { config, definitions, dispatcher, captureRelay });
+  app.decorate('region', { config, definitions, dispatcher, captureRelay, journal, spool, orphans });
+  app.addHook('onReady', async () => spool.start());
   app.addHook('onClose', async () => {
     await dispatcher.close();
+    await spool.stop();
+    retryPool.close();
+    await journal.close();
     await captureRelay?.close();
   });
 

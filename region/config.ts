@@ -4,6 +4,7 @@ import { hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
 import { parseCcsid, SUPPORTED_CCSIDS } from './codepages.js';
 import { parseRelayUrls, type RelayTarget } from '../transactions/smtp/relay-url.js';
+import { DEFAULT_RETRY, type RetryPolicy } from '../journal/retry.js';
 
 export interface RegionConfig {
   readonly host: string;
@@ -23,6 +24,11 @@ export interface RegionConfig {
   readonly tasksPerWorker: number;
   /** How long in-flight tasks may take to finish on SIGTERM. */
   readonly drainTimeoutMs: number;
+  readonly retry: RetryPolicy;
+  /** Mails the retry spool sends at once (over connections of its own). */
+  readonly retryConcurrency: number;
+  /** How often the retry spool looks for due mail. */
+  readonly retryPollMs: number;
   readonly smtp: {
     readonly maxConnections: number;
     readonly maxMailsPerConnection: number;
@@ -96,6 +102,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RegionConfig {
     workers: integer(env, 'CICSMAIL_WORKERS', 2, 1, 64),
     tasksPerWorker: integer(env, 'CICSMAIL_TASKS_PER_WORKER', 64, 1, 10_000),
     drainTimeoutMs: integer(env, 'CICSMAIL_DRAIN_TIMEOUT_MS', 30_000, 0, 3_600_000),
+    retry: {
+      firstMs: integer(env, 'CICSMAIL_RETRY_FIRST_MS', DEFAULT_RETRY.firstMs, 10, 86_400_000),
+      maxMs: integer(env, 'CICSMAIL_RETRY_MAX_MS', DEFAULT_RETRY.maxMs, 10, 7 * 86_400_000),
+      limitMs: integer(env, 'CICSMAIL_RETRY_LIMIT_MS', DEFAULT_RETRY.limitMs, 10, 60 * 86_400_000),
+      orphanMs: integer(env, 'CICSMAIL_RETRY_ORPHAN_MS', DEFAULT_RETRY.orphanMs, 1000, 86_400_000),
+    },
+    retryConcurrency: integer(env, 'CICSMAIL_RETRY_CONCURRENCY', 8, 1, 1000),
+    retryPollMs: integer(env, 'CICSMAIL_RETRY_POLL_MS', 1000, 10, 600_000),
     smtp: {
       maxConnections: integer(env, 'CICSMAIL_SMTP_CONNECTIONS', 8, 1, 1000),
       maxMailsPerConnection: integer(env, 'CICSMAIL_SMTP_MAILS_PER_CONNECTION', 1000, 1, 1_000_000),

@@ -5,7 +5,7 @@ import { SMTPServer, type SMTPServerAddress, type SMTPServerOptions, type SMTPSe
 import type { FastifyInstance } from 'fastify';
 import { buildRegion, type RegionOptions } from '../region/app.js';
 import { loadConfig, type RegionConfig } from '../region/config.js';
-import { Journal } from '../journal/journal.js';
+import type { Journal } from '../journal/journal.js';
 
 /** The part of tap's Test that the helpers use. */
 export interface TestLike {
@@ -95,7 +95,7 @@ export interface TestRegion {
   readonly config: RegionConfig;
   /** POST /cics/{tranid} with an octet-stream body. */
   post(tranid: string, body: Uint8Array, headers?: Record<string, string>): Promise<Response>;
-  /** The journal, opened on the region's data folder. */
+  /** The region's journal, as its main thread reads it. */
   journal(): Journal;
 }
 
@@ -109,18 +109,14 @@ export async function startRegion(
   const app = await buildRegion(config, options);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  let journal: Journal | undefined;
-  t.teardown(async () => {
-    await app.close();
-    await journal?.close();
-  });
+  t.teardown(() => app.close());
   return {
     app,
     url,
     config,
     post: (tranid, body, headers = {}) =>
       fetch(`${url}/cics/${tranid}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', ...headers }, body }),
-    journal: () => (journal ??= Journal.open(dataDir)),
+    journal: () => app.region.journal,
   };
 }
 

@@ -2,6 +2,7 @@
 // the relay. Made once per worker from the region's settings (piscina's workerData).
 import { BroadcastChannel } from 'node:worker_threads';
 import { Journal } from '../journal/journal.js';
+import type { RetryPolicy } from '../journal/retry.js';
 import { SmtpPool } from './smtp/pool.js';
 import type { SmtpTimeouts } from './smtp/connection.js';
 import type { RelayTarget } from './smtp/relay-url.js';
@@ -16,6 +17,7 @@ export interface WorkerConfig {
   /** The name given in EHLO and used in Message-IDs. */
   readonly hostname: string;
   readonly relays: readonly RelayTarget[];
+  readonly retry: RetryPolicy;
   readonly smtp: {
     readonly maxConnections: number;
     readonly maxMailsPerConnection: number;
@@ -33,7 +35,7 @@ export interface Services {
 export function createServices(config: WorkerConfig): Services {
   return {
     config,
-    journal: Journal.open(config.dataDir),
+    journal: Journal.open(config.dataDir, { retry: config.retry }),
     smtp: new SmtpPool({ ...config.smtp, relays: config.relays, clientName: config.hostname }),
   };
 }

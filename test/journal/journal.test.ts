@@ -5,21 +5,27 @@ import { promisify } from 'node:util';
 import t from 'tap';
 import { Journal, type MailOrigin } from '../../journal/journal.js';
 import { JournalError } from '../../journal/errors.js';
-import { isFinal, nextState } from '../../journal/states.js';
+import { afterAttempt, isFinal } from '../../journal/states.js';
 
 const origin = (n: number): MailOrigin => ({
   tranid: 'MAIL', taskn: n, userid: 'CICSUSER', jobname: 'JOB1', ccsid: 37,
   envelope: { from: 'a@x.example', to: ['b@y.example'] }, subject: `mail ${n}`, attachments: 0, messageId: `<m${n}@t>`,
 });
-const attempt = (outcome: 'sent' | 'deferred' | 'failed', reply: string) => ({ at: new Date().toISOString(), relay: 'smtp://r', outcome, reply });
+const attempt = (outcome: 'sent' | 'deferred' | 'failed', reply: string, accepted: string[] = outcome === 'sent' ? ['b@y.example'] : [], refused: { recipient: string; reply: string }[] = []) =>
+  ({ at: new Date().toISOString(), relay: 'smtp://r', outcome, reply, via: 'task' as const, accepted, ...(refused.length ? { refused } : {}) });
 
-t.test('states: the moves there are, and the ones there are not', async (t) => {
-  t.equal(nextState('ACCEPTED', 'sent'), 'SENT');
-  t.equal(nextState('ACCEPTED', 'deferred'), 'DEFERRED');
-  t.equal(nextState('DEFERRED', 'deferred'), 'DEFERRED');
-  t.equal(nextState('DEFERRED', 'failed'), 'FAILED');
-  t.equal(nextState('SENT', 'deferred'), undefined);
-  t.equal(nextState('FAILED', 'sent'), undefined);
+t.test('states: one place moves a mail, recipient by recipient', async (t) => {
+  const start = { state: 'ACCEPTED' as const, pending: ['a@x', 'b@x', 'c@x'], delivered: [] };
+  const none = { accepted: [], refused: [] };
+  t.same(afterAttempt(start, { outcome: 'sent', accepted: ['a@x', 'b@x', 'c@x'], refused: [] }, false), { state: 'SENT', pending: [], delivered: ['a@x', 'b@x', 'c@x'] });
+  t.same(afterAttempt(start, { outcome: 'deferred', ...none }, false), { state: 'DEFERRED', pending: ['a@x', 'b@x', 'c@x'], delivered: [] }, 'a 4xx to the mail: all still owed');
+  const partly = afterAttempt(start, { outcome: 'deferred', accepted: ['a@x'], refused: [{ recipient: 'b@x', reply: '452 full' }, { recipient: 'c@x', reply: '550 gone' }] }, false);
+  t.same(partly, { state: 'DEFERRED', pending: ['b@x'], delivered: ['a@x'] }, 'taken, waiting, refused for good');
+  t.same(afterAttempt(partly!, { outcome: 'sent', accepted: ['b@x'], refused: [] }, false), { state: 'SENT', pending: [], delivered: ['a@x', 'b@x'] });
+  t.same(afterAttempt(partly!, { outcome: 'deferred', ...none }, true), { state: 'FAILED', pending: ['b@x'], delivered: ['a@x'] }, 'given up after the retry limit');
+  t.same(afterAttempt(start, { outcome: 'failed', ...none }, false), { state: 'FAILED', pending: [], delivered: [] });
+  t.same(afterAttempt(partly!, { outcome: 'failed', ...none }, false), { state: 'SENT', pending: [], delivered: ['a@x'] }, 'refused for the rest, but somebody has it');
+  t.equal(afterAttempt({ ...start, state: 'SENT' }, { outcome: 'sent', accepted: ['a@x'], refused: [] }, false), undefined);
   t.same(['ACCEPTED', 'DEFERRED', 'SENT', 'FAILED'].map((s) => isFinal(s as 'SENT')), [false, false, true, true]);
 });
 

@@ -55,7 +55,7 @@ t.test('pipelined send; dot-stuffing keeps every byte', async (t) => {
   const p = pool(t, relay.url);
   const body = '.leading dot\r\n..two dots\r\n.\r\nmiddle . dot\r\n. \r\nlast line without CRLF';
   const delivery = await p.send('a@x.example', ['b@y.example', 'c@y.example'], message(body));
-  t.same(delivery, { kind: 'sent', relay: relay.url, reply: '250 Ok: queued as 1', refused: [] });
+  t.same(delivery, { kind: 'sent', relay: relay.url, reply: '250 Ok: queued as 1', refused: [], accepted: ['b@y.example', 'c@y.example'] });
   t.equal(relay.mails[0]?.message.toString('latin1'), message(body).toString('latin1') + '\r\n', 'unstuffed by the server to the exact bytes, CRLF added at the end');
   t.same(relay.mails[0]?.to, ['b@y.example', 'c@y.example']);
 });
@@ -84,7 +84,7 @@ t.test('a relay without EHLO: HELO and one command at a time', async (t) => {
     },
   });
   const delivery = await pool(t, server.url).send('a@x.example', ['b@y.example'], message('hi\r\n'));
-  t.same(delivery, { kind: 'sent', relay: server.url, reply: '250 2.0.0 queued', refused: [] });
+  t.same(delivery, { kind: 'sent', relay: server.url, reply: '250 2.0.0 queued', refused: [], accepted: ['b@y.example'] });
   t.same(seen, ['EHLO', 'HELO', 'MAIL', 'RCPT', 'DATA', '.']);
 });
 
@@ -174,13 +174,13 @@ t.test('421 to MAIL on a reused connection (the relay timed it out): tried again
   });
   const p = pool(t, server.url, { maxConnections: 1 });
   t.equal((await p.send('a@x.example', ['b@y.example'], message('1\r\n'))).reply, '250 2.0.0 queued on 1');
-  t.same(await p.send('a@x.example', ['b@y.example'], message('2\r\n')), { kind: 'sent', relay: server.url, reply: '250 2.0.0 queued on 2', refused: [] });
+  t.same(await p.send('a@x.example', ['b@y.example'], message('2\r\n')), { kind: 'sent', relay: server.url, reply: '250 2.0.0 queued on 2', refused: [], accepted: ['b@y.example'] });
 });
 
 t.test('recipients refused for now: the mail reaches the others and stays deferred for them', async (t) => {
   const relay = await startRelay(t, { rcptTo: (a) => (a.address.startsWith('full') ? Object.assign(new Error('mailbox full'), { responseCode: 452 }) : undefined) });
   const d = await pool(t, relay.url).send('a@x.example', ['ok@y.example', 'full@y.example'], message('x\r\n'));
-  t.same(d, { kind: 'deferred', relay: relay.url, reply: '250 Ok: queued as 1', refused: [{ recipient: 'full@y.example', reply: '452 mailbox full' }] });
+  t.same(d, { kind: 'deferred', relay: relay.url, reply: '250 Ok: queued as 1', refused: [{ recipient: 'full@y.example', reply: '452 mailbox full' }], accepted: ['ok@y.example'] });
   t.same(relay.mails[0]?.to, ['ok@y.example']);
 });
 

@@ -14,6 +14,7 @@ import { textLines } from '../../region/text-lines.js';
 import { fieldCondition, REASONS, type Reason } from '../errors.js';
 import type { Services } from '../services.js';
 import type { Delivery } from '../smtp/connection.js';
+import { attemptOf } from '../smtp/attempt.js';
 import { parseAddressList, type Address } from './addresses.js';
 import { composeMessage, type Attachment, type Importance } from './compose.js';
 
@@ -188,13 +189,7 @@ async function deliver(ctx: ProgramContext<Services>, mail: Extract<Parsed, { ok
     message,
   );
   const delivery = await services.smtp.send(mail.from.address, recipients, message, ctx.deadline - ANSWER_MARGIN_MS);
-  await services.journal.settle(seq, {
-    at: new Date().toISOString(),
-    relay: delivery.relay,
-    outcome: delivery.kind,
-    reply: delivery.reply,
-    ...(delivery.refused.length > 0 ? { refused: delivery.refused } : {}),
-  });
+  await services.journal.settle(seq, attemptOf(delivery, 'task'));
   const reason = reasonOf(delivery, recipients.length);
   const detail = delivery.refused.length > 0 && !delivery.refused.every((r) => r.reply === delivery.reply)
     ? `${delivery.reply}; refused: ${delivery.refused.map((r) => `${r.recipient} ${r.reply}`).join('; ')}`

@@ -26,10 +26,15 @@ export interface RefusedRecipient {
 }
 
 /** What became of one mail on one relay. */
-export type Delivery =
-  | { readonly kind: 'sent'; readonly relay: string; readonly reply: string; readonly refused: readonly RefusedRecipient[] }
-  | { readonly kind: 'deferred'; readonly relay: string; readonly reply: string; readonly refused: readonly RefusedRecipient[] }
-  | { readonly kind: 'failed'; readonly relay: string; readonly reply: string; readonly refused: readonly RefusedRecipient[] };
+export interface Delivery {
+  /** sent: every recipient but those refused for good has it; deferred: somebody must wait; failed: refused for good. */
+  readonly kind: 'sent' | 'deferred' | 'failed';
+  readonly relay: string;
+  readonly reply: string;
+  readonly refused: readonly RefusedRecipient[];
+  /** Recipients the relay took the mail for (it answered 2xx after the dot). */
+  readonly accepted?: readonly string[];
+}
 
 /** The connection broke or a reply did not come in time: the mail's fate is not known. */
 export class ConnectionLost extends Error {
@@ -215,8 +220,8 @@ export class SmtpConnection {
     const closing = [mailReply, ...rcptReplies, dataReply].find((r) => r?.code === 421);
     if (closing) return this.#closing(closing, false);
 
-    const done = (kind: Delivery['kind'], reply: SmtpReply | string, refused: readonly RefusedRecipient[] = []): Delivery =>
-      ({ kind, relay, reply: typeof reply === 'string' ? reply : formatReply(reply), refused });
+    const done = (kind: Delivery['kind'], reply: SmtpReply | string, refused: readonly RefusedRecipient[] = [], accepted: readonly string[] = []): Delivery =>
+      ({ kind, relay, reply: typeof reply === 'string' ? reply : formatReply(reply), refused, ...(accepted.length > 0 ? { accepted } : {}) });
 
     if (mailReply.code >= 300) {
       if (dataReply?.code === 354) await this.#abortData(expect);
@@ -245,7 +250,8 @@ export class SmtpConnection {
     const final = await expect('end of data', this.options.timeouts.final);
     if (final.code === 421) return this.#closing(final, false);
     if (final.code >= 300) return done(final.code < 500 ? 'deferred' : 'failed', final, refused);
-    return done(temporary ? 'deferred' : 'sent', final, refused);
+    const taken = recipients.filter((_, i) => (rcptReplies[i]?.code ?? 500) < 300);
+    return done(temporary ? 'deferred' : 'sent', final, refused, taken);
   }
 
   /**

@@ -1,0 +1,96 @@
+// The retry spool: delivers what the journal holds and has not finished, when it falls
+// due: DEFERRED mail on the retry schedule, and mail left ACCEPTED by a task that died
+// (a crash, a drain cut short). It sends only to the recipients still pending, with the
+// journaled bytes, so every retry carries the same Message-ID. It runs in the region's
+// main thread with connections of its own, so a backlog drains without taking the
+// workers' connections from new mail.
+import type { Attempt, Journal } from './journal.js';
+import { isFinal } from './states.js';
+
+/** Sends the journaled bytes to the given recipients and says what became of them. */
+export type Send = (from: string, to: readonly string[], message: Uint8Array) => Promise<Attempt>;
+
+export interface SpoolOptions {
+  readonly journal: Journal;
+  readonly send: Send;
+  /** Mails under way at once. */
+  readonly concurrency: number;
+  /** How often to look for due records when nothing is known to be due sooner. */
+  readonly pollMs: number;
+  readonly onError?: (seq: number, err: Error) => void;
+}
+
+export class RetrySpool {
+  readonly #options: SpoolOptions;
+  readonly #inflight = new Set<number>();
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | null = null;
+  #stopped = false;
+  /** Attempts made since start (for tests and the operators' view). */
+  attempts = 0;
+
+  constructor(options: SpoolOptions) {
+    this.#options = options;
+  }
+
+  start(): void {
+    this.#schedule(0);
+  }
+
+  /** Look now (e.g. after recovery at start). */
+  wake(): void {
+    this.#schedule(0);
+  }
+
+  #schedule(delay: number): void {
+    if (this.#stopped) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#running ??= this.#round().finally(() => {
+        this.#running = null;
+      });
+    }, delay);
+    this.#timer.unref();
+  }
+
+  /** Delivers every record due now, `concurrency` at a time, earliest first. */
+  async #round(): Promise<void> {
+    const { journal, concurrency, pollMs } = this.#options;
+    for (;;) {
+      if (this.#stopped) return;
+      const due = journal.due(Date.now(), concurrency * 4).filter((seq) => !this.#inflight.has(seq));
+      if (due.length === 0) break;
+      const queue = [...due];
+      const lanes = Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+        for (let seq = queue.shift(); seq !== undefined && !this.#stopped; seq = queue.shift()) await this.#attempt(seq);
+      });
+      await Promise.all(lanes);
+    }
+    const next = journal.nextDue();
+    this.#schedule(next === null ? pollMs : Math.max(0, Math.min(pollMs, next - Date.now())));
+  }
+
+  async #attempt(seq: number): Promise<void> {
+    const { journal, send } = this.#options;
+    this.#inflight.add(seq);
+    try {
+      const record = journal.get(seq);
+      const message = journal.message(seq);
+      if (!record || isFinal(record.state) || !message) return;
+      const attempt = await send(record.envelope.from, record.pending, message);
+      this.attempts++;
+      await journal.settle(seq, { ...attempt, via: 'retry' });
+    } catch (err) {
+      this.#options.onError?.(seq, err as Error);
+    } finally {
+      this.#inflight.delete(seq);
+    }
+  }
+
+  /** Stops taking records; waits for the mails under way. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#running;
+  }
+}
