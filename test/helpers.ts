@@ -50,6 +50,8 @@ export async function startRelay(t: TestLike, faults: RelayFaults = {}): Promise
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
     logger: false,
+    // Teardown may close the relay while a region still holds an idle connection.
+    closeTimeout: 100,
     onConnect(_session, cb) {
       connections++;
       cb();
@@ -104,7 +106,8 @@ export async function startRegion(
   env: Record<string, string> = {},
   options: RegionOptions = {},
 ): Promise<TestRegion> {
-  const dataDir = t.testdir();
+  // t.testdir() makes the folder anew (empty) each call: only where the test gave none.
+  const dataDir = env.CICSMAIL_DATA ?? t.testdir();
   const config = loadConfig({ CICSMAIL_DATA: dataDir, CICSMAIL_PORT: '0', CICSMAIL_WORKERS: '1', CICSMAIL_HOSTNAME: 'region.test', ...env });
   const app = await buildRegion(config, options);
   await app.listen({ host: '127.0.0.1', port: 0 });
