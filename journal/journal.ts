@@ -216,6 +216,11 @@ export class Journal {
     return this.#messages.getBinary(seq) ?? undefined;
   }
 
+  /** Every record after `after`, in sequence order, read lazily. */
+  *scan(after?: number): Generator<JournalRecord> {
+    for (const { value } of this.#records.getRange(after !== undefined ? { start: after + 1 } : {})) yield value;
+  }
+
   list(options: ListOptions = {}): JournalRecord[] {
     const limit = options.limit ?? 100;
     const out: JournalRecord[] = [];

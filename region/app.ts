@@ -12,6 +12,7 @@ import { Dispatcher } from './dispatcher.js';
 import { cicsReplyOf } from './errors.js';
 import { cicsRoutes, MAX_CHANNEL } from './routes/cics.js';
 import { capturedRoutes } from './routes/captured.js';
+import { journalRoutes } from './routes/journal.js';
 import { parseRelayUrl } from '../transactions/smtp/relay-url.js';
 import { SmtpPool } from '../transactions/smtp/pool.js';
 import { attemptOf } from '../transactions/smtp/attempt.js';
@@ -113,5 +114,6 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(cicsRoutes);
   await app.register(capturedRoutes);
+  await app.register(journalRoutes);
   return app;
 }

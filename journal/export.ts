@@ -1,0 +1,48 @@
+// Export of the accounting fields (what SMF records held on MVS): JSON Lines, and CSV that
+// a spreadsheet opens (RFC 4180: CRLF rows, fields with commas, quotes or line ends quoted,
+// quotes doubled).
+import type { JournalRecord } from './journal.js';
+
+export const EXPORT_COLUMNS = [
+  'seq', 'acceptedAt', 'userid', 'jobname', 'tranid', 'sender', 'recipients', 'attachments', 'subject', 'size', 'state', 'relayReply', 'messageId',
+] as const;
+
+export type ExportRow = Record<(typeof EXPORT_COLUMNS)[number], string | number>;
+
+export function exportRow(r: JournalRecord): ExportRow {
+  return {
+    seq: r.seq,
+    acceptedAt: r.acceptedAt,
+    userid: r.userid,
+    jobname: r.jobname,
+    tranid: r.tranid,
+    sender: r.envelope.from,
+    recipients: r.envelope.to.length,
+    attachments: r.attachments,
+    subject: r.subject,
+    size: r.size,
+    state: r.state,
+    relayReply: r.relayReply ?? '',
+    messageId: r.messageId,
+  };
+}
+
+function csvField(value: string | number): string {
+  const text = String(value);
+  // A leading = + - @ would be a formula to a spreadsheet: quote it with a ' first.
+  const safe = /^[=+\-@\t\r]/.test(text) && typeof value === 'string' ? `'${text}` : text;
+  return /[",\r\n]/.test(safe) || safe !== text ? `"${safe.replaceAll('"', '""')}"` : safe;
+}
+
+export function csvHeader(): string {
+  return `${EXPORT_COLUMNS.join(',')}\r\n`;
+}
+
+export function csvLine(r: JournalRecord): string {
+  const row = exportRow(r);
+  return `${EXPORT_COLUMNS.map((c) => csvField(row[c])).join(',')}\r\n`;
+}
+
+export function jsonLine(r: JournalRecord): string {
+  return `${JSON.stringify(exportRow(r))}\n`;
+}

@@ -1,0 +1,79 @@
+// Finding records: the filters operators ask by (state, user, tranid, jobname, recipient,
+// Message-ID, time range), paged by sequence number. A scan in sequence order: fine for the
+// journals a region keeps; indexes come when retention lets them grow large.
+import type { JournalRecord, Journal } from './journal.js';
+import type { MailState } from './states.js';
+
+export const MAIL_STATES: readonly MailState[] = ['ACCEPTED', 'SENT', 'DEFERRED', 'FAILED'];
+
+export interface RecordFilter {
+  readonly state?: MailState;
+  readonly userid?: string;
+  readonly tranid?: string;
+  readonly jobname?: string;
+  /** An envelope recipient, compared without regard to case. */
+  readonly recipient?: string;
+  readonly messageId?: string;
+  /** Accepted at or after (ISO 8601). */
+  readonly since?: string;
+  /** Accepted before (ISO 8601). */
+  readonly until?: string;
+}
+
+export interface Page {
+  readonly after?: number;
+  readonly limit: number;
+}
+
+export function matches(r: JournalRecord, f: RecordFilter): boolean {
+  if (f.state && r.state !== f.state) return false;
+  if (f.userid && r.userid !== f.userid.toUpperCase()) return false;
+  if (f.tranid && r.tranid !== f.tranid.toUpperCase()) return false;
+  if (f.jobname && r.jobname !== f.jobname.toUpperCase()) return false;
+  if (f.messageId && r.messageId !== f.messageId && r.messageId !== `<${f.messageId}>`) return false;
+  if (f.recipient) {
+    const want = f.recipient.toLowerCase();
+    if (!r.envelope.to.some((to) => to.toLowerCase() === want)) return false;
+  }
+  if (f.since && r.acceptedAt < new Date(f.since).toISOString()) return false;
+  if (f.until && r.acceptedAt >= new Date(f.until).toISOString()) return false;
+  return true;
+}
+
+/** Records that match, in sequence order, after `page.after`, at most `page.limit`. */
+export function findRecords(journal: Journal, filter: RecordFilter, page: Page): JournalRecord[] {
+  const out: JournalRecord[] = [];
+  for (const r of journal.scan(page.after)) {
+    if (!matches(r, filter)) continue;
+    out.push(r);
+    if (out.length >= page.limit) break;
+  }
+  return out;
+}
+
+export interface JournalStats {
+  readonly records: number;
+  readonly byState: Record<MailState, number>;
+  readonly byTranid: Record<string, number>;
+  readonly bytes: number;
+}
+
+export function journalStats(journal: Journal, filter: RecordFilter = {}): JournalStats {
+  const byState: Record<MailState, number> = { ACCEPTED: 0, SENT: 0, DEFERRED: 0, FAILED: 0 };
+  const byTranid: Record<string, number> = {};
+  let records = 0;
+  let bytes = 0;
+  for (const r of journal.scan()) {
+    if (!matches(r, filter)) continue;
+    records++;
+    bytes += r.size;
+    byState[r.state]++;
+    byTranid[r.tranid] = (byTranid[r.tranid] ?? 0) + 1;
+  }
+  return { records, byState, byTranid, bytes };
+}
+
+/** Checks a time given by a user: ISO 8601 that Date understands. */
+export function isTime(value: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(Date.parse(value));
+}

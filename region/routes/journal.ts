@@ -1,0 +1,106 @@
+// GET /journal, /journal/{seq}, /journal/{seq}/message, /journal/export: the journal for
+// operators (who sent what, to whom, and what became of it).
+import type { FastifyInstance } from 'fastify';
+import { csvHeader, csvLine, jsonLine } from '../../journal/export.js';
+import { findRecords, isTime, journalStats, MAIL_STATES, type RecordFilter } from '../../journal/query.js';
+import type { MailState } from '../../journal/states.js';
+
+interface FilterQuery {
+  state?: string;
+  user?: string;
+  tranid?: string;
+  jobname?: string;
+  recipient?: string;
+  messageId?: string;
+  since?: string;
+  until?: string;
+}
+
+// Query strings and path parameters are text; the region's ajv coerces nothing (a JSON
+// COMMAREA must not be bent), so numbers here are checked as digits and converted.
+const DIGITS = { type: 'string', pattern: '^[0-9]{1,15}$' };
+
+const filterSchema = {
+  state: { type: 'string', enum: [...MAIL_STATES] },
+  user: { type: 'string', maxLength: 64 },
+  tranid: { type: 'string', maxLength: 4 },
+  jobname: { type: 'string', maxLength: 8 },
+  recipient: { type: 'string', maxLength: 254 },
+  messageId: { type: 'string', maxLength: 998 },
+  since: { type: 'string', maxLength: 40 },
+  until: { type: 'string', maxLength: 40 },
+};
+
+function filterOf(q: FilterQuery): RecordFilter | string {
+  for (const key of ['since', 'until'] as const) {
+    const value = q[key];
+    if (value !== undefined && !isTime(value)) return `${key} '${value}' is not a time like 2026-11-28T13:00:00Z`;
+  }
+  return {
+    ...(q.state ? { state: q.state as MailState } : {}),
+    ...(q.user ? { userid: q.user } : {}),
+    ...(q.tranid ? { tranid: q.tranid } : {}),
+    ...(q.jobname ? { jobname: q.jobname } : {}),
+    ...(q.recipient ? { recipient: q.recipient } : {}),
+    ...(q.messageId ? { messageId: q.messageId } : {}),
+    ...(q.since ? { since: q.since } : {}),
+    ...(q.until ? { until: q.until } : {}),
+  };
+}
+
+export async function journalRoutes(app: FastifyInstance): Promise<void> {
+  const { journal } = app.region;
+  const tags = ['journal'];
+
+  app.get<{ Querystring: FilterQuery & { after?: string; limit?: string } }>('/journal', {
+    schema: {
+      tags,
+      summary: 'records that match the filters, oldest first; page with after=<last seq>',
+      querystring: { type: 'object', additionalProperties: false, properties: { ...filterSchema, after: DIGITS, limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$' } } },
+    },
+  }, async (request, reply) => {
+    const filter = filterOf(request.query);
+    if (typeof filter === 'string') return reply.code(400).send({ message: filter });
+    const limit = Number(request.query.limit ?? 100);
+    const records = findRecords(journal, filter, { limit, ...(request.query.after !== undefined ? { after: Number(request.query.after) } : {}) });
+    return { records, next: records.length === limit ? (records.at(-1)?.seq ?? null) : null };
+  });
+
+  app.get<{ Querystring: FilterQuery }>('/journal/stats', {
+    schema: { tags, summary: 'counts by state and tranid', querystring: { type: 'object', additionalProperties: false, properties: filterSchema } },
+  }, async (request, reply) => {
+    const filter = filterOf(request.query);
+    if (typeof filter === 'string') return reply.code(400).send({ message: filter });
+    return journalStats(journal, filter);
+  });
+
+  app.get<{ Querystring: FilterQuery & { format?: 'csv' | 'jsonl' } }>('/journal/export', {
+    schema: {
+      tags,
+      summary: 'the accounting fields as CSV or JSON Lines',
+      querystring: { type: 'object', additionalProperties: false, properties: { ...filterSchema, format: { type: 'string', enum: ['csv', 'jsonl'] } } },
+    },
+  }, async (request, reply) => {
+    const filter = filterOf(request.query);
+    if (typeof filter === 'string') return reply.code(400).send({ message: filter });
+    const csv = (request.query.format ?? 'csv') === 'csv';
+    let out = csv ? csvHeader() : '';
+    for (const r of findRecords(journal, filter, { limit: Number.MAX_SAFE_INTEGER })) out += csv ? csvLine(r) : jsonLine(r);
+    return reply.type(csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson').header('Content-Disposition', `attachment; filename="journal.${csv ? 'csv' : 'jsonl'}"`).send(out);
+  });
+
+  app.get<{ Params: { seq: string } }>('/journal/:seq', {
+    schema: { tags, summary: 'one record', params: { type: 'object', properties: { seq: DIGITS } } },
+  }, async (request, reply) => {
+    const record = journal.get(Number(request.params.seq));
+    return record ?? reply.code(404).send({ message: `no journal record ${request.params.seq}` });
+  });
+
+  app.get<{ Params: { seq: string } }>('/journal/:seq/message', {
+    schema: { tags, summary: 'the exact bytes of the mail, as message/rfc822', params: { type: 'object', properties: { seq: DIGITS } } },
+  }, async (request, reply) => {
+    const message = journal.message(Number(request.params.seq));
+    if (!message) return reply.code(404).send({ message: `no journal record ${request.params.seq}` });
+    return reply.type('message/rfc822').send(message);
+  });
+}
