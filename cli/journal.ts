@@ -1,19 +1,27 @@
-// cicsmail journal list | show: the journal under CICSMAIL_DATA, read-only, usable while a
-// region runs (LMDB lets several processes share it).
-import { existsSync } from 'node:fs';
+// cicsmail journal list | show | stats | export: the journal under CICSMAIL_DATA,
+// read-only, usable while a region runs (LMDB lets several processes share it).
+import { createWriteStream, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { csvHeader, csvLine, jsonLine } from '../journal/export.js';
 import { Journal, type JournalRecord } from '../journal/journal.js';
+import { findRecords, isTime, journalStats, MAIL_STATES, type RecordFilter } from '../journal/query.js';
 import type { MailState } from '../journal/states.js';
 import { parseCommand, UsageError } from './usage.js';
 
-const HELP = `usage: cicsmail journal list [--state STATE] [--after SEQ] [--limit N] [--json]
+const HELP = `usage: cicsmail journal list [FILTERS] [--after SEQ] [--limit N] [--json]
        cicsmail journal show SEQ [--message]
+       cicsmail journal stats [FILTERS]
+       cicsmail journal export [FILTERS] [--format csv|jsonl] [--out FILE]
 
   list       one line a mail: sequence number, state, time, user, tranid, recipients, subject
   show SEQ   the whole record as JSON; with --message, the exact bytes of the mail instead
-Reads the journal in CICSMAIL_DATA (default ./data).`;
+  stats      counts by state and tranid, and bytes
+  export     the accounting fields (time, user, jobname, tranid, sender, recipients,
+             attachments, subject, size, state, relay reply) as CSV (default) or JSON Lines
 
-const STATES: readonly MailState[] = ['ACCEPTED', 'SENT', 'DEFERRED', 'FAILED'];
+FILTERS: --state STATE --user ID --tranid ID --jobname NAME --recipient ADDR
+         --message-id ID --since TIME --until TIME   (TIME: ISO 8601, e.g. 2026-11-28T13:00Z)
+Reads the journal in CICSMAIL_DATA (default ./data).`;
 
 function openJournal(): Journal {
   const dataDir = resolve(process.env.CICSMAIL_DATA?.trim() || './data');
@@ -31,44 +39,104 @@ function line(r: JournalRecord): string {
   return [String(r.seq).padStart(6), r.state.padEnd(8), r.acceptedAt, r.userid.padEnd(8), r.tranid.padEnd(4), `${r.envelope.to.length} rcpt`, JSON.stringify(r.subject)].join('  ');
 }
 
+interface FilterValues {
+  state?: string | undefined;
+  user?: string | undefined;
+  tranid?: string | undefined;
+  jobname?: string | undefined;
+  recipient?: string | undefined;
+  'message-id'?: string | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+}
+
+function filterOf(v: FilterValues): RecordFilter {
+  const state = v.state?.toUpperCase();
+  if (state !== undefined && !MAIL_STATES.includes(state as MailState)) throw new UsageError(`--state '${v.state}' is not one of ${MAIL_STATES.join(', ')}`);
+  for (const key of ['since', 'until'] as const) {
+    const value = v[key];
+    if (value !== undefined && !isTime(value)) throw new UsageError(`--${key} '${value}' is not a time like 2026-11-28T13:00:00Z`);
+  }
+  return {
+    ...(state ? { state: state as MailState } : {}),
+    ...(v.user ? { userid: v.user } : {}),
+    ...(v.tranid ? { tranid: v.tranid } : {}),
+    ...(v.jobname ? { jobname: v.jobname } : {}),
+    ...(v.recipient ? { recipient: v.recipient } : {}),
+    ...(v['message-id'] ? { messageId: v['message-id'] } : {}),
+    ...(v.since ? { since: v.since } : {}),
+    ...(v.until ? { until: v.until } : {}),
+  };
+}
+
+async function withJournal<T>(fn: (journal: Journal) => T | Promise<T>): Promise<T> {
+  const journal = openJournal();
+  try {
+    return await fn(journal);
+  } finally {
+    await journal.close();
+  }
+}
+
 export async function journalCommand(argv: readonly string[]): Promise<number> {
   const parsed = parseCommand(argv, {
     state: { type: 'string' },
+    user: { type: 'string' },
+    tranid: { type: 'string' },
+    jobname: { type: 'string' },
+    recipient: { type: 'string' },
+    'message-id': { type: 'string' },
+    since: { type: 'string' },
+    until: { type: 'string' },
     after: { type: 'string' },
     limit: { type: 'string' },
     json: { type: 'boolean' },
     message: { type: 'boolean' },
+    format: { type: 'string' },
+    out: { type: 'string' },
   }, HELP);
   if (!parsed) return 0;
   const [action, ...args] = parsed.positionals;
-  const v = parsed.values;
-  if (action === 'list') {
-    const state = v.state?.toUpperCase();
-    if (state !== undefined && !STATES.includes(state as MailState)) throw new UsageError(`--state '${v.state}' is not one of ${STATES.join(', ')}`);
-    const after = wholeNumber(v.after, '--after');
-    const limit = wholeNumber(v.limit, '--limit') ?? 100;
-    const journal = openJournal();
-    try {
-      const records = journal.list({ limit, ...(after !== undefined ? { after } : {}), ...(state ? { state: state as MailState } : {}) });
-      for (const r of records) console.log(v.json ? JSON.stringify(r) : line(r));
-    } finally {
-      await journal.close();
+  const v = parsed.values as FilterValues & { after?: string; limit?: string; json?: boolean; message?: boolean; format?: string; out?: string };
+  switch (action) {
+    case 'list': {
+      const filter = filterOf(v);
+      const after = wholeNumber(v.after, '--after');
+      const limit = wholeNumber(v.limit, '--limit') ?? 100;
+      await withJournal((journal) => {
+        for (const r of findRecords(journal, filter, { limit, ...(after !== undefined ? { after } : {}) })) console.log(v.json ? JSON.stringify(r) : line(r));
+      });
+      return 0;
     }
-    return 0;
-  }
-  if (action === 'show') {
-    const seq = wholeNumber(args[0], 'SEQ');
-    if (seq === undefined) throw new UsageError('journal show needs a sequence number');
-    const journal = openJournal();
-    try {
-      const record = journal.get(seq);
-      if (!record) throw new Error(`no journal record ${seq}`);
-      if (v.message) process.stdout.write(journal.message(seq) ?? Buffer.alloc(0));
-      else console.log(JSON.stringify(record, null, 2));
-    } finally {
-      await journal.close();
+    case 'show': {
+      const seq = wholeNumber(args[0], 'SEQ');
+      if (seq === undefined) throw new UsageError('journal show needs a sequence number');
+      await withJournal((journal) => {
+        const record = journal.get(seq);
+        if (!record) throw new Error(`no journal record ${seq}`);
+        if (v.message) process.stdout.write(journal.message(seq) ?? Buffer.alloc(0));
+        else console.log(JSON.stringify(record, null, 2));
+      });
+      return 0;
     }
-    return 0;
+    case 'stats': {
+      const filter = filterOf(v);
+      await withJournal((journal) => console.log(JSON.stringify(journalStats(journal, filter), null, 2)));
+      return 0;
+    }
+    case 'export': {
+      const filter = filterOf(v);
+      const format = v.format ?? 'csv';
+      if (format !== 'csv' && format !== 'jsonl') throw new UsageError(`--format '${format}' is not csv or jsonl`);
+      await withJournal(async (journal) => {
+        const out = v.out ? createWriteStream(v.out) : process.stdout;
+        if (format === 'csv') out.write(csvHeader());
+        for (const r of findRecords(journal, filter, { limit: Number.MAX_SAFE_INTEGER })) out.write(format === 'csv' ? csvLine(r) : jsonLine(r));
+        if (out !== process.stdout) await new Promise<void>((done, fail) => (out as ReturnType<typeof createWriteStream>).end((err?: Error | null) => (err ? fail(err) : done())));
+      });
+      return 0;
+    }
+    default:
+      throw new UsageError(action === undefined ? 'journal needs list, show, stats or export; try --help' : `unknown journal action '${action}'`);
   }
-  throw new UsageError(action === undefined ? 'journal needs list or show; try --help' : `unknown journal action '${action}'`);
 }

@@ -76,6 +76,16 @@ t.test('start, send, read the journal from another process, drain on SIGTERM', a
   const bytes = await cicsmail(['journal', 'show', '1', '--message'], { CICSMAIL_DATA: dir });
   t.equal(bytes.stdout, eml.toString('latin1'), 'the journal holds the bytes the relay captured');
   t.same(await cicsmail(['journal', 'show', '999'], { CICSMAIL_DATA: dir }), { code: 1, stdout: '', stderr: 'cicsmail: no journal record 999\n' });
+  t.equal((await cicsmail(['journal', 'list', '--state', 'failed'], { CICSMAIL_DATA: dir })).stdout, '', 'filters: no FAILED mail');
+  t.match((await cicsmail(['journal', 'list', '--jobname', 'clitest', '--json'], { CICSMAIL_DATA: dir })).stdout, /^\{"tranid":"MAIL".*"seq":1,/);
+  t.match(JSON.parse((await cicsmail(['journal', 'stats'], { CICSMAIL_DATA: dir })).stdout), { records: 1, byState: { SENT: 1 }, byTranid: { MAIL: 1 } });
+  const csvFile = `${dir}/journal.csv`;
+  t.same(await cicsmail(['journal', 'export', '--out', csvFile], { CICSMAIL_DATA: dir }), { code: 0, stdout: '', stderr: '' });
+  const { readFileSync } = await import('node:fs');
+  t.match(readFileSync(csvFile, 'utf8'), /^seq,acceptedAt,userid,jobname,tranid,sender,recipients,attachments,subject,size,state,relayReply,messageId\r\n1,[^,]+,CICSUSER,CLITEST,MAIL,batch@corp\.example,1,0,from the command line test,\d+,SENT,250 Ok: captured as 1,<[^>]+>\r\n$/);
+  t.match((await cicsmail(['journal', 'export', '--format', 'jsonl'], { CICSMAIL_DATA: dir })).stdout, /^\{"seq":1,.*"state":"SENT".*\}\n$/);
+  t.same(await cicsmail(['journal', 'list', '--since', 'yesterday'], { CICSMAIL_DATA: dir }), { code: 2, stdout: '', stderr: "cicsmail: --since 'yesterday' is not a time like 2026-11-28T13:00:00Z\n" });
+  t.same(await cicsmail(['journal', 'export', '--format', 'xls'], { CICSMAIL_DATA: dir }), { code: 2, stdout: '', stderr: "cicsmail: --format 'xls' is not csv or jsonl\n" });
 
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   child.kill('SIGTERM');
