@@ -30,12 +30,13 @@ export function exportRow(r: JournalRecord): ExportRow {
 function csvField(value: string | number): string {
   const text = String(value);
   // A leading = + - @ would be a formula to a spreadsheet: quote it with a ' first.
-  const safe = /^[=+\-@\t\r]/.test(text) && typeof value === 'string' ? `'${text}` : text;
+  const safe = /^[=+\-@\t\r\n]/.test(text) && typeof value === 'string' ? `'${text}` : text;
   return /[",\r\n]/.test(safe) || safe !== text ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
+/** The header row, after a UTF-8 byte order mark: without it Excel reads UTF-8 as ANSI. */
 export function csvHeader(): string {
-  return `${EXPORT_COLUMNS.join(',')}\r\n`;
+  return `\ufeff${EXPORT_COLUMNS.join(',')}\r\n`;
 }
 
 export function csvLine(r: JournalRecord): string {

@@ -58,6 +58,8 @@ export interface JournalRecord extends MailOrigin {
   readonly pending: readonly string[];
   /** Recipients the relay has taken it for. */
   readonly delivered: readonly string[];
+  /** Recipients it will never reach (refused for good, or given up on). */
+  readonly failed: readonly string[];
   /** When the retry spool takes it up (epoch ms); null once final. */
   readonly nextAttemptAt: number | null;
   /** The relay's last reply, null before the first attempt. */
@@ -128,6 +130,7 @@ export class Journal {
         state: 'ACCEPTED',
         pending: [...new Set(origin.envelope.to)],
         delivered: [],
+        failed: [],
         nextAttemptAt,
         relayReply: null,
         attempts: [],
@@ -154,7 +157,10 @@ export class Journal {
       const expired = now - Date.parse(record.acceptedAt) >= this.retry.limitMs;
       const moved = afterAttempt(record, { outcome: attempt.outcome, accepted: attempt.accepted, refused: attempt.refused ?? [] }, expired);
       if (!moved) {
-        throw new JournalError('CICSMAIL_JOURNAL_FINAL', `record ${seq} is ${record.state}; an attempt cannot change it`);
+        // Final already (the spool and a slow task both tried): keep the attempt on record.
+        const kept: JournalRecord = { ...record, attempts: [...record.attempts, attempt] };
+        void this.#records.put(seq, kept);
+        return kept;
       }
       const attempts = [...record.attempts, attempt];
       const deferrals = attempts.filter((a) => a.outcome === 'deferred').length;
@@ -171,6 +177,29 @@ export class Journal {
       if (record.nextAttemptAt !== null) void this.#due.remove([record.nextAttemptAt, seq]);
       if (nextAttemptAt !== null) void this.#due.put([nextAttemptAt, seq], null);
       return updated;
+    });
+  }
+
+  /**
+   * For the retry spool, in one transaction: the record, if it is still not final, with
+   * its due time moved `holdMs` ahead (so no one else takes it up meanwhile, and a try
+   * that fails without a word is not taken up again at once); a stale due entry of a
+   * final or missing record is removed.
+   */
+  async claim(seq: number, holdMs: number): Promise<JournalRecord | undefined> {
+    return this.#root.transaction(() => {
+      const record = this.#records.get(seq);
+      const at = record?.nextAttemptAt ?? null;
+      if (!record || isFinal(record.state) || at === null) {
+        for (const key of this.#due.getKeys({})) if (key[1] === seq) void this.#due.remove(key);
+        return undefined;
+      }
+      const nextAttemptAt = Date.now() + holdMs;
+      void this.#due.remove([at, seq]);
+      void this.#due.put([nextAttemptAt, seq], null);
+      const held = { ...record, nextAttemptAt };
+      void this.#records.put(seq, held);
+      return held;
     });
   }
 

@@ -73,7 +73,17 @@ export function journalStats(journal: Journal, filter: RecordFilter = {}): Journ
   return { records, byState, byTranid, bytes };
 }
 
-/** Checks a time given by a user: ISO 8601 that Date understands. */
+const TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * A time given by a user: a date (UTC midnight), or a date and time with its zone
+ * (`2026-11-28T13:00Z`, `…+01:00`). Nothing is guessed: no local time, no 30 February.
+ */
 export function isTime(value: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(Date.parse(value));
+  const m = TIME.exec(value);
+  if (!m) return false;
+  if (m[4] !== undefined && m[7] === undefined) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d && Number(m[4] ?? 0) < 24 && Number(m[5] ?? 0) < 60 && Number(m[6] ?? 0) < 60;
 }

@@ -5,7 +5,6 @@
 // main thread with connections of its own, so a backlog drains without taking the
 // workers' connections from new mail.
 import type { Attempt, Journal } from './journal.js';
-import { isFinal } from './states.js';
 
 /** Sends the journaled bytes to the given recipients and says what became of them. */
 export type Send = (from: string, to: readonly string[], message: Uint8Array) => Promise<Attempt>;
@@ -17,6 +16,8 @@ export interface SpoolOptions {
   readonly concurrency: number;
   /** How often to look for due records when nothing is known to be due sooner. */
   readonly pollMs: number;
+  /** How long a record is held while the spool tries it (it is due again after, if the try says nothing). */
+  readonly holdMs: number;
   readonly onError?: (seq: number, err: Error) => void;
 }
 
@@ -46,9 +47,15 @@ export class RetrySpool {
     if (this.#stopped) return;
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
-      this.#running ??= this.#round().finally(() => {
-        this.#running = null;
-      });
+      this.#running ??= this.#round()
+        .catch((err: Error) => {
+          // The journal could not be read (e.g. the disk): look again later.
+          this.#options.onError?.(0, err);
+          this.#schedule(this.#options.pollMs);
+        })
+        .finally(() => {
+          this.#running = null;
+        });
     }, delay);
     this.#timer.unref();
   }
@@ -65,18 +72,21 @@ export class RetrySpool {
         for (let seq = queue.shift(); seq !== undefined && !this.#stopped; seq = queue.shift()) await this.#attempt(seq);
       });
       await Promise.all(lanes);
+      // Let HTTP and timers in between batches of a long backlog.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     const next = journal.nextDue();
     this.#schedule(next === null ? pollMs : Math.max(0, Math.min(pollMs, next - Date.now())));
   }
 
   async #attempt(seq: number): Promise<void> {
-    const { journal, send } = this.#options;
+    const { journal, send, holdMs } = this.#options;
     this.#inflight.add(seq);
     try {
-      const record = journal.get(seq);
-      const message = journal.message(seq);
-      if (!record || isFinal(record.state) || !message) return;
+      // Claimed in a transaction: still not final, and not due again while this try runs.
+      const record = await journal.claim(seq, holdMs);
+      const message = record ? journal.message(seq) : undefined;
+      if (!record || !message) return;
       const attempt = await send(record.envelope.from, record.pending, message);
       this.attempts++;
       await journal.settle(seq, { ...attempt, via: 'retry' });

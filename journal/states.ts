@@ -19,6 +19,8 @@ export interface RecipientsSoFar {
   readonly pending: readonly string[];
   /** Recipients the relay has taken it for, in any attempt. */
   readonly delivered: readonly string[];
+  /** Recipients it will never reach: refused for good, or given up on at the retry limit. */
+  readonly failed: readonly string[];
 }
 
 export interface AttemptResult {
@@ -33,16 +35,23 @@ export interface Transition extends RecipientsSoFar {}
 
 /**
  * The state after an attempt, or undefined where the record is final already.
- * - Recipients taken, or refused for good, are no longer pending.
- * - A `failed` attempt (5xx for the whole mail) ends it for everyone still pending.
- * - Nobody pending: SENT where anyone got it, else FAILED.
- * - Somebody pending: DEFERRED, or FAILED once `expired` (the retry limit has passed).
+ * - Recipients taken are delivered; refused for good (5xx) are failed; the rest still pending.
+ * - A `failed` attempt (5xx for the whole mail) fails everyone still pending.
+ * - Past the retry limit (`expired`) everyone still pending is failed.
+ * - Nobody pending: SENT where anyone got it (the failed ones are on record), else FAILED.
+ *   Somebody pending: DEFERRED.
  */
 export function afterAttempt(before: RecipientsSoFar, attempt: AttemptResult, expired: boolean): Transition | undefined {
   if (isFinal(before.state)) return undefined;
-  const delivered = [...new Set([...before.delivered, ...attempt.accepted])];
-  const done = new Set([...attempt.accepted, ...attempt.refused.filter((r) => r.reply.startsWith('5')).map((r) => r.recipient)]);
-  const pending = attempt.outcome === 'failed' ? [] : before.pending.filter((r) => !done.has(r));
-  if (pending.length === 0) return { state: delivered.length > 0 ? 'SENT' : 'FAILED', pending, delivered };
-  return { state: expired ? 'FAILED' : 'DEFERRED', pending, delivered };
+  const taken = new Set(attempt.accepted);
+  const refused = new Set(attempt.refused.filter((r) => r.reply.startsWith('5')).map((r) => r.recipient));
+  const delivered = [...new Set([...before.delivered, ...before.pending.filter((r) => taken.has(r))])];
+  let pending = before.pending.filter((r) => !taken.has(r) && !refused.has(r));
+  let failed = [...before.failed, ...before.pending.filter((r) => !taken.has(r) && refused.has(r))];
+  if (attempt.outcome === 'failed' || expired) {
+    failed = [...failed, ...pending];
+    pending = [];
+  }
+  if (pending.length > 0) return { state: 'DEFERRED', pending, delivered, failed };
+  return { state: delivered.length > 0 ? 'SENT' : 'FAILED', pending, delivered, failed };
 }

@@ -6,7 +6,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { CaptureRelay } from './capture-relay.js';
-import type { RegionConfig } from './config.js';
+import { ConfigError, type RegionConfig } from './config.js';
+import { lockDataDir } from './data-lock.js';
 import { DefinitionTable, defaultDefinitions, type TransactionDefinition } from './definitions.js';
 import { Dispatcher } from './dispatcher.js';
 import { cicsReplyOf } from './errors.js';
@@ -60,6 +61,11 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     retry: config.retry,
     smtp: config.smtp,
   };
+  const longest = Math.max(...definitions.all().map((d) => d.timeLimitMs));
+  if (config.retry.orphanMs <= longest + 5000) {
+    throw new ConfigError('CICSMAIL_RETRY_ORPHAN_MS', `${config.retry.orphanMs} ms must be longer than the longest time limit of a transaction (${longest} ms) and 5 s`);
+  }
+  const unlock = lockDataDir(config.dataDir);
   // Before any task runs: what a crash left ACCEPTED is due now, for the spool to deliver.
   const journal = Journal.open(config.dataDir, { retry: config.retry });
   const orphans = await journal.recoverOrphans();
@@ -68,6 +74,9 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     journal,
     concurrency: config.retryConcurrency,
     pollMs: config.retryPollMs,
+    // A try holds its record as long as a task may run: a slow relay cannot make it due twice.
+    holdMs: config.retry.orphanMs,
+    onError: (seq, err) => app.log.error({ err, seq }, 'retry spool: a try failed'),
     send: async (from, to, message) => attemptOf(await retryPool.send(from, to, message), 'retry'),
   });
   const dispatcher = new Dispatcher({ workers: config.workers, tasksPerWorker: config.tasksPerWorker, workerConfig });
@@ -90,6 +99,7 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     retryPool.close();
     await journal.close();
     await captureRelay?.close();
+    unlock();
   });
 
   app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, request, reply) => {

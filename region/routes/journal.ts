@@ -2,7 +2,8 @@
 // operators (who sent what, to whom, and what became of it).
 import type { FastifyInstance } from 'fastify';
 import { csvHeader, csvLine, jsonLine } from '../../journal/export.js';
-import { findRecords, isTime, journalStats, MAIL_STATES, type RecordFilter } from '../../journal/query.js';
+import { Readable } from 'node:stream';
+import { findRecords, isTime, journalStats, MAIL_STATES, matches, type RecordFilter } from '../../journal/query.js';
 import type { MailState } from '../../journal/states.js';
 
 interface FilterQuery {
@@ -22,13 +23,13 @@ const DIGITS = { type: 'string', pattern: '^[0-9]{1,15}$' };
 
 const filterSchema = {
   state: { type: 'string', enum: [...MAIL_STATES] },
-  user: { type: 'string', maxLength: 64 },
-  tranid: { type: 'string', maxLength: 4 },
-  jobname: { type: 'string', maxLength: 8 },
-  recipient: { type: 'string', maxLength: 254 },
-  messageId: { type: 'string', maxLength: 998 },
-  since: { type: 'string', maxLength: 40 },
-  until: { type: 'string', maxLength: 40 },
+  user: { type: 'string', minLength: 1, maxLength: 64 },
+  tranid: { type: 'string', pattern: '^[A-Za-z0-9@#$]{1,4}$' },
+  jobname: { type: 'string', minLength: 1, maxLength: 8 },
+  recipient: { type: 'string', minLength: 1, maxLength: 254 },
+  messageId: { type: 'string', minLength: 1, maxLength: 998 },
+  since: { type: 'string', minLength: 1, maxLength: 40 },
+  until: { type: 'string', minLength: 1, maxLength: 40 },
 };
 
 function filterOf(q: FilterQuery): RecordFilter | string {
@@ -84,9 +85,16 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
     const filter = filterOf(request.query);
     if (typeof filter === 'string') return reply.code(400).send({ message: filter });
     const csv = (request.query.format ?? 'csv') === 'csv';
-    let out = csv ? csvHeader() : '';
-    for (const r of findRecords(journal, filter, { limit: Number.MAX_SAFE_INTEGER })) out += csv ? csvLine(r) : jsonLine(r);
-    return reply.type(csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson').header('Content-Disposition', `attachment; filename="journal.${csv ? 'csv' : 'jsonl'}"`).send(out);
+    // Streamed, a record at a time: a large journal neither builds one huge string nor
+    // holds the main thread for the whole scan.
+    function* lines(): Generator<string> {
+      if (csv) yield csvHeader();
+      for (const r of journal.scan()) if (matches(r, filter as RecordFilter)) yield csv ? csvLine(r) : jsonLine(r);
+    }
+    return reply
+      .type(csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
+      .header('Content-Disposition', `attachment; filename="journal.${csv ? 'csv' : 'jsonl'}"`)
+      .send(Readable.from(lines()));
   });
 
   app.get<{ Params: { seq: string } }>('/journal/:seq', {

@@ -82,7 +82,7 @@ t.test('start, send, read the journal from another process, drain on SIGTERM', a
   const csvFile = `${dir}/journal.csv`;
   t.same(await cicsmail(['journal', 'export', '--out', csvFile], { CICSMAIL_DATA: dir }), { code: 0, stdout: '', stderr: '' });
   const { readFileSync } = await import('node:fs');
-  t.match(readFileSync(csvFile, 'utf8'), /^seq,acceptedAt,userid,jobname,tranid,sender,recipients,attachments,subject,size,state,relayReply,messageId\r\n1,[^,]+,CICSUSER,CLITEST,MAIL,batch@corp\.example,1,0,from the command line test,\d+,SENT,250 Ok: captured as 1,<[^>]+>\r\n$/);
+  t.match(readFileSync(csvFile, 'utf8'), /^\ufeffseq,acceptedAt,userid,jobname,tranid,sender,recipients,attachments,subject,size,state,relayReply,messageId\r\n1,[^,]+,CICSUSER,CLITEST,MAIL,batch@corp\.example,1,0,from the command line test,\d+,SENT,250 Ok: captured as 1,<[^>]+>\r\n$/);
   t.match((await cicsmail(['journal', 'export', '--format', 'jsonl'], { CICSMAIL_DATA: dir })).stdout, /^\{"seq":1,.*"state":"SENT".*\}\n$/);
   t.same(await cicsmail(['journal', 'list', '--since', 'yesterday'], { CICSMAIL_DATA: dir }), { code: 2, stdout: '', stderr: "cicsmail: --since 'yesterday' is not a time like 2026-11-28T13:00:00Z\n" });
   t.same(await cicsmail(['journal', 'export', '--format', 'xls'], { CICSMAIL_DATA: dir }), { code: 2, stdout: '', stderr: "cicsmail: --format 'xls' is not csv or jsonl\n" });

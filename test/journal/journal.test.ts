@@ -15,16 +15,18 @@ const attempt = (outcome: 'sent' | 'deferred' | 'failed', reply: string, accepte
   ({ at: new Date().toISOString(), relay: 'smtp://r', outcome, reply, via: 'task' as const, accepted, ...(refused.length ? { refused } : {}) });
 
 t.test('states: one place moves a mail, recipient by recipient', async (t) => {
-  const start = { state: 'ACCEPTED' as const, pending: ['a@x', 'b@x', 'c@x'], delivered: [] };
+  const start = { state: 'ACCEPTED' as const, pending: ['a@x', 'b@x', 'c@x'], delivered: [], failed: [] };
   const none = { accepted: [], refused: [] };
-  t.same(afterAttempt(start, { outcome: 'sent', accepted: ['a@x', 'b@x', 'c@x'], refused: [] }, false), { state: 'SENT', pending: [], delivered: ['a@x', 'b@x', 'c@x'] });
-  t.same(afterAttempt(start, { outcome: 'deferred', ...none }, false), { state: 'DEFERRED', pending: ['a@x', 'b@x', 'c@x'], delivered: [] }, 'a 4xx to the mail: all still owed');
+  t.same(afterAttempt(start, { outcome: 'sent', accepted: ['a@x', 'b@x', 'c@x'], refused: [] }, false), { state: 'SENT', pending: [], delivered: ['a@x', 'b@x', 'c@x'], failed: [] });
+  t.same(afterAttempt(start, { outcome: 'deferred', ...none }, false), { state: 'DEFERRED', pending: ['a@x', 'b@x', 'c@x'], delivered: [], failed: [] }, 'a 4xx to the mail: all still owed');
   const partly = afterAttempt(start, { outcome: 'deferred', accepted: ['a@x'], refused: [{ recipient: 'b@x', reply: '452 full' }, { recipient: 'c@x', reply: '550 gone' }] }, false);
-  t.same(partly, { state: 'DEFERRED', pending: ['b@x'], delivered: ['a@x'] }, 'taken, waiting, refused for good');
-  t.same(afterAttempt(partly!, { outcome: 'sent', accepted: ['b@x'], refused: [] }, false), { state: 'SENT', pending: [], delivered: ['a@x', 'b@x'] });
-  t.same(afterAttempt(partly!, { outcome: 'deferred', ...none }, true), { state: 'FAILED', pending: ['b@x'], delivered: ['a@x'] }, 'given up after the retry limit');
-  t.same(afterAttempt(start, { outcome: 'failed', ...none }, false), { state: 'FAILED', pending: [], delivered: [] });
-  t.same(afterAttempt(partly!, { outcome: 'failed', ...none }, false), { state: 'SENT', pending: [], delivered: ['a@x'] }, 'refused for the rest, but somebody has it');
+  t.same(partly, { state: 'DEFERRED', pending: ['b@x'], delivered: ['a@x'], failed: ['c@x'] }, 'taken, waiting, refused for good');
+  t.same(afterAttempt(partly!, { outcome: 'sent', accepted: ['b@x'], refused: [] }, false), { state: 'SENT', pending: [], delivered: ['a@x', 'b@x'], failed: ['c@x'] });
+  t.same(afterAttempt(partly!, { outcome: 'deferred', ...none }, true), { state: 'SENT', pending: [], delivered: ['a@x'], failed: ['c@x', 'b@x'] }, 'given up at the retry limit: on record as failed');
+  t.same(afterAttempt(partly!, { outcome: 'failed', accepted: [], refused: [{ recipient: 'b@x', reply: '550 no' }] }, false), { state: 'SENT', pending: [], delivered: ['a@x'], failed: ['c@x', 'b@x'] }, 'refused for the rest: failed, on record');
+  t.same(afterAttempt(start, { outcome: 'failed', ...none }, false), { state: 'FAILED', pending: [], delivered: [], failed: ['a@x', 'b@x', 'c@x'] });
+  t.same(afterAttempt(start, { outcome: 'deferred', ...none }, true), { state: 'FAILED', pending: [], delivered: [], failed: ['a@x', 'b@x', 'c@x'] });
+  t.same(afterAttempt(partly!, { outcome: 'sent', accepted: ['z@x'], refused: [] }, false), { state: 'DEFERRED', pending: ['b@x'], delivered: ['a@x'], failed: ['c@x'] }, 'a recipient not asked for is no delivery');
   t.equal(afterAttempt({ ...start, state: 'SENT' }, { outcome: 'sent', accepted: ['a@x'], refused: [] }, false), undefined);
   t.same(['ACCEPTED', 'DEFERRED', 'SENT', 'FAILED'].map((s) => isFinal(s as 'SENT')), [false, false, true, true]);
 });
@@ -43,8 +45,9 @@ t.test('accept, settle, list, message bytes', async (t) => {
   const sent = await journal.settle(1, attempt('sent', '250 ok'));
   t.match(sent, { state: 'SENT', relayReply: '250 ok' });
   t.same(sent.attempts.map((a) => a.outcome), ['deferred', 'sent'], 'every attempt kept, in order');
-  await t.rejects(journal.settle(1, attempt('failed', '550 no')), { code: 'CICSMAIL_JOURNAL_FINAL' });
-  t.equal(journal.get(1)?.state, 'SENT', 'a final record is not changed');
+  const late = await journal.settle(1, attempt('failed', '550 no'));
+  t.equal(late.state, 'SENT', 'a final record keeps its state…');
+  t.same(late.attempts.map((a) => a.outcome), ['deferred', 'sent', 'failed'], '…and the late attempt is on record');
   await t.rejects(journal.settle(99, attempt('sent', '250')), { code: 'CICSMAIL_JOURNAL_NO_RECORD' });
 
   t.same(journal.list().map((r) => r.seq), [1, 2, 3]);

@@ -106,7 +106,8 @@ t.test('past the retry limit a mail is FAILED with the last reply', async (t) =>
   const record = journal.get(a.journalSeq)!;
   t.equal(record.relayReply, '451 greylisted');
   t.equal(record.nextAttemptAt, null);
-  t.same(record.pending, ['ops@corp.example'], 'who never got it');
+  t.same(record.pending, []);
+  t.same(record.failed, ['ops@corp.example'], 'who never got it');
   t.ok(record.attempts.length >= 2);
   t.equal(relay.mails.length, 0);
 });
@@ -126,4 +127,28 @@ t.test('mail a crash left ACCEPTED is delivered at the next start', async (t) =>
   await until('the orphan delivered', () => region.journal().get(seq)?.state === 'SENT');
   t.same(relay.mails[0]?.message, message, 'the journaled bytes, as they were');
   t.match(region.journal().get(seq)?.attempts, [{ via: 'retry', outcome: 'sent' }]);
+});
+
+t.test('one region per data folder', async (t) => {
+  const dir = t.testdir();
+  await startRegion(t, { CICSMAIL_DATA: dir, CICSMAIL_RELAY: 'smtp://127.0.0.1:1' });
+  await t.rejects(startRegion(t, { CICSMAIL_DATA: dir, CICSMAIL_RELAY: 'smtp://127.0.0.1:1' }), { code: 'CICSMAIL_CONFIG', message: `CICSMAIL_DATA: another region (pid ${process.pid}) runs on ${dir}` });
+});
+
+t.test('a record given up by its task is held while the spool tries it: never due twice at once', async (t) => {
+  const dir = t.testdir();
+  const journal = Journal.open(dir);
+  t.teardown(() => journal.close());
+  const seq = await journal.accept(
+    { tranid: 'MAIL', taskn: 1, userid: 'U', jobname: 'J', ccsid: 37, envelope: { from: 'a@x.example', to: ['b@y.example'] }, subject: 's', attachments: 0, messageId: '<m@t>' },
+    Buffer.from('m'),
+  );
+  await journal.recoverOrphans();
+  t.same(journal.due(Date.now(), 10), [seq]);
+  const held = await journal.claim(seq, 60_000);
+  t.equal(held?.state, 'ACCEPTED');
+  t.same(journal.due(Date.now(), 10), [], 'not due while held');
+  await journal.settle(seq, { at: new Date().toISOString(), relay: 'r', outcome: 'sent', reply: '250', via: 'retry', accepted: ['b@y.example'] });
+  t.equal(await journal.claim(seq, 60_000), undefined, 'a final record is not claimed');
+  t.equal(journal.nextDue(), null, 'and leaves nothing due');
 });
