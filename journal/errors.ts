@@ -4,9 +4,7 @@ export type JournalErrorCode =
   /** The journal folder cannot be opened or created. */
   | 'CICSMAIL_JOURNAL_OPEN'
   /** A sequence number that names no record. */
-  | 'CICSMAIL_JOURNAL_NO_RECORD'
-  /** An attempt on a record that is SENT or FAILED already. */
-  | 'CICSMAIL_JOURNAL_FINAL';
+  | 'CICSMAIL_JOURNAL_NO_RECORD';
 
 export class JournalError extends Error {
   constructor(
