@@ -39,8 +39,8 @@ export interface Attempt {
   readonly relay: string;
   readonly outcome: AttemptOutcome;
   readonly reply: string;
-  /** Who made it: the task that accepted the mail, or the retry spool. */
-  readonly via: 'task' | 'retry';
+  /** Who made it: the task that accepted the mail, the retry spool, or a replay. */
+  readonly via: 'task' | 'retry' | 'replay';
   /** Recipients the relay took the mail for. */
   readonly accepted: readonly string[];
   /** Recipients the relay refused (5xx for good, 4xx for now). */
@@ -65,6 +65,8 @@ export interface JournalRecord extends MailOrigin {
   /** The relay's last reply, null before the first attempt. */
   readonly relayReply: string | null;
   readonly attempts: readonly Attempt[];
+  /** Deliveries of the stored bytes again, asked for by an operator (they move no state). */
+  readonly replays?: readonly Attempt[];
 }
 
 export interface ListOptions {
@@ -200,6 +202,17 @@ export class Journal {
       const held = { ...record, nextAttemptAt };
       void this.#records.put(seq, held);
       return held;
+    });
+  }
+
+  /** Records a replay of a mail (redeliver): on record, linked to it; the state stays. */
+  async recordReplay(seq: number, replay: Attempt): Promise<JournalRecord> {
+    return this.#root.transaction(() => {
+      const record = this.#records.get(seq);
+      if (!record) throw new JournalError('CICSMAIL_JOURNAL_NO_RECORD', `no journal record ${seq}`);
+      const updated: JournalRecord = { ...record, replays: [...(record.replays ?? []), replay] };
+      void this.#records.put(seq, updated);
+      return updated;
     });
   }
 

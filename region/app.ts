@@ -14,7 +14,7 @@ import { cicsReplyOf } from './errors.js';
 import { cicsRoutes, MAX_CHANNEL } from './routes/cics.js';
 import { capturedRoutes } from './routes/captured.js';
 import { journalRoutes } from './routes/journal.js';
-import { parseRelayUrl } from '../transactions/smtp/relay-url.js';
+import { parseRelayUrl, type RelayTarget } from '../transactions/smtp/relay-url.js';
 import { SmtpPool } from '../transactions/smtp/pool.js';
 import { attemptOf } from '../transactions/smtp/attempt.js';
 import { Journal } from '../journal/journal.js';
@@ -40,6 +40,8 @@ declare module 'fastify' {
       readonly spool: RetrySpool;
       /** Records found ACCEPTED at start, handed to the spool. */
       readonly orphans: number;
+      /** Where mail goes: CICSMAIL_RELAY, or the embedded capture relay. */
+      readonly relays: readonly RelayTarget[];
     };
   }
 }
@@ -91,7 +93,7 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     // A JSON view that does not fit is refused, never bent: no coercion, no dropped properties.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
-  app.decorate('region', { config, definitions, dispatcher, captureRelay, journal, spool, orphans });
+  app.decorate('region', { config, definitions, dispatcher, captureRelay, journal, spool, orphans, relays });
   app.addHook('onReady', async () => spool.start());
   app.addHook('onClose', async () => {
     await dispatcher.close();

@@ -5,6 +5,10 @@ import { csvHeader, csvLine, jsonLine } from '../../journal/export.js';
 import { Readable } from 'node:stream';
 import { findRecords, isTime, journalStats, MAIL_STATES, matches, type RecordFilter } from '../../journal/query.js';
 import type { MailState } from '../../journal/states.js';
+import { redeliver } from '../../journal/replay.js';
+import { attemptOf } from '../../transactions/smtp/attempt.js';
+import { SmtpPool } from '../../transactions/smtp/pool.js';
+import { parseRelayUrls } from '../../transactions/smtp/relay-url.js';
 
 interface FilterQuery {
   state?: string;
@@ -50,8 +54,51 @@ function filterOf(q: FilterQuery): RecordFilter | string {
 }
 
 export async function journalRoutes(app: FastifyInstance): Promise<void> {
-  const { journal } = app.region;
+  const { journal, config } = app.region;
   const tags = ['journal'];
+
+  app.post<{ Body: { mode: 'redeliver' | 'redrive'; filter?: FilterQuery; relay?: string; dryRun?: boolean; limit?: number } }>('/journal/replay', {
+    schema: {
+      tags,
+      summary: 'redeliver: send the stored bytes of the records the filter picks again (same Message-ID), to the configured relay or `relay`',
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['mode'],
+        properties: {
+          mode: { type: 'string', enum: ['redeliver', 'redrive'] },
+          filter: { type: 'object', additionalProperties: false, properties: filterSchema },
+          relay: { type: 'string', minLength: 1, maxLength: 1000 },
+          dryRun: { type: 'boolean' },
+          limit: { type: 'integer', minimum: 1, maximum: 10000 },
+        },
+      },
+    },
+  }, async (request, reply) => {
+    const body = request.body;
+    if (body.mode === 'redrive') {
+      return reply.code(400).send({ message: 'redrive is not available yet: the journal does not keep the tasks\' requests' });
+    }
+    const filter = filterOf(body.filter ?? {});
+    if (typeof filter === 'string') return reply.code(400).send({ message: filter });
+    let relays;
+    try {
+      relays = body.relay ? parseRelayUrls(body.relay) : app.region.relays;
+    } catch (err) {
+      return reply.code(400).send({ message: (err as Error).message });
+    }
+    const pool = new SmtpPool({ ...config.smtp, relays, clientName: config.hostname });
+    try {
+      const results = await redeliver(journal, async (from, to, message) => attemptOf(await pool.send(from, to, message), 'replay'), {
+        filter,
+        limit: body.limit ?? 1000,
+        dryRun: body.dryRun === true,
+      });
+      return { mode: 'redeliver', dryRun: body.dryRun === true, relay: relays.map((r) => r.label).join(','), results };
+    } finally {
+      pool.close();
+    }
+  });
 
   app.get<{ Querystring: FilterQuery & { after?: string; limit?: string } }>('/journal', {
     schema: {

@@ -1,0 +1,39 @@
+// Redeliver: send the stored bytes of chosen records again (same Message-ID) to their
+// envelope recipients, each replay recorded on its record. The state does not move: a
+// replay is an operator's extra delivery, not the mail's own.
+import type { Attempt, Journal } from './journal.js';
+import { findRecords, type RecordFilter } from './query.js';
+import type { Send } from './spool.js';
+
+export interface RedeliverOptions {
+  readonly filter: RecordFilter;
+  /** At most this many records. */
+  readonly limit: number;
+  /** List what would be sent; send nothing. */
+  readonly dryRun: boolean;
+}
+
+export interface ReplayResult {
+  readonly seq: number;
+  readonly messageId: string;
+  readonly recipients: readonly string[];
+  /** Absent in a dry run. */
+  readonly outcome?: Attempt['outcome'];
+  readonly reply?: string;
+}
+
+export async function redeliver(journal: Journal, send: Send, options: RedeliverOptions): Promise<ReplayResult[]> {
+  const results: ReplayResult[] = [];
+  for (const record of findRecords(journal, options.filter, { limit: options.limit })) {
+    const recipients = record.envelope.to;
+    const message = journal.message(record.seq);
+    if (options.dryRun || !message) {
+      results.push({ seq: record.seq, messageId: record.messageId, recipients });
+      continue;
+    }
+    const attempt = await send(record.envelope.from, recipients, message);
+    await journal.recordReplay(record.seq, { ...attempt, via: 'replay' });
+    results.push({ seq: record.seq, messageId: record.messageId, recipients, outcome: attempt.outcome, reply: attempt.reply });
+  }
+  return results;
+}
