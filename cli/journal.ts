@@ -6,18 +6,25 @@ import { csvHeader, csvLine, jsonLine } from '../journal/export.js';
 import { Journal, type JournalRecord } from '../journal/journal.js';
 import { findRecords, isTime, journalStats, MAIL_STATES, type RecordFilter } from '../journal/query.js';
 import type { MailState } from '../journal/states.js';
+import { redeliver } from '../journal/replay.js';
+import { attemptOf } from '../transactions/smtp/attempt.js';
+import { SmtpPool } from '../transactions/smtp/pool.js';
+import { parseRelayUrls } from '../transactions/smtp/relay-url.js';
 import { parseCommand, UsageError } from './usage.js';
 
 const HELP = `usage: cicsmail journal list [FILTERS] [--after SEQ] [--limit N] [--json]
        cicsmail journal show SEQ [--message]
        cicsmail journal stats [FILTERS]
        cicsmail journal export [FILTERS] [--format csv|jsonl] [--out FILE]
+       cicsmail journal replay [FILTERS] [--relay URL] [--dry-run] [--limit N]
 
   list       one line a mail: sequence number, state, time, user, tranid, recipients, subject
   show SEQ   the whole record as JSON; with --message, the exact bytes of the mail instead
   stats      counts by state and tranid, and bytes
   export     the accounting fields (time, user, jobname, tranid, sender, recipients,
              attachments, subject, size, state, relay reply) as CSV (default) or JSON Lines
+  replay     redeliver: send the stored bytes of the records the filters pick again (same
+             Message-ID) to --relay or CICSMAIL_RELAY; each replay is kept on its record
 
 FILTERS: --state STATE --user ID --tranid ID --jobname NAME --recipient ADDR
          --message-id ID --since TIME --until TIME   (TIME: ISO 8601, e.g. 2026-11-28T13:00Z)
@@ -94,10 +101,12 @@ export async function journalCommand(argv: readonly string[]): Promise<number> {
     message: { type: 'boolean' },
     format: { type: 'string' },
     out: { type: 'string' },
+    relay: { type: 'string' },
+    'dry-run': { type: 'boolean' },
   }, HELP);
   if (!parsed) return 0;
   const [action, ...args] = parsed.positionals;
-  const v = parsed.values as FilterValues & { after?: string; limit?: string; json?: boolean; message?: boolean; format?: string; out?: string };
+  const v = parsed.values as FilterValues & { after?: string; limit?: string; json?: boolean; message?: boolean; format?: string; out?: string; relay?: string; 'dry-run'?: boolean };
   switch (action) {
     case 'list': {
       const filter = filterOf(v);
@@ -136,7 +145,32 @@ export async function journalCommand(argv: readonly string[]): Promise<number> {
       });
       return 0;
     }
+    case 'replay': {
+      const filter = filterOf(v);
+      const limit = wholeNumber(v.limit, '--limit') ?? 1000;
+      const relayText = v.relay ?? process.env.CICSMAIL_RELAY?.trim();
+      if (!relayText) throw new UsageError('journal replay needs --relay smtp://host:port (or CICSMAIL_RELAY)');
+      let relays;
+      try {
+        relays = parseRelayUrls(relayText);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      const dataDir = resolve(process.env.CICSMAIL_DATA?.trim() || './data');
+      if (!existsSync(join(dataDir, 'journal'))) throw new Error(`no journal in ${dataDir} (set CICSMAIL_DATA)`);
+      // Read-write: each replay is kept on its record (LMDB lets a running region share it).
+      const journal = Journal.open(dataDir);
+      const pool = new SmtpPool({ relays, clientName: 'cicsmail-replay', maxConnections: 4, maxMailsPerConnection: 1000, idleTimeout: 1000, timeouts: { connect: 10_000, command: 30_000, final: 60_000 } });
+      try {
+        const results = await redeliver(journal, async (from, to, message) => attemptOf(await pool.send(from, to, message), 'replay'), { filter, limit, dryRun: v['dry-run'] === true });
+        for (const r of results) console.log([String(r.seq).padStart(6), r.messageId, r.outcome ?? 'dry-run', r.reply ?? `${r.recipients.length} rcpt`].join('  '));
+        return results.some((r) => r.outcome !== undefined && r.outcome !== 'sent') ? 1 : 0;
+      } finally {
+        pool.close();
+        await journal.close();
+      }
+    }
     default:
-      throw new UsageError(action === undefined ? 'journal needs list, show, stats or export; try --help' : `unknown journal action '${action}'`);
+      throw new UsageError(action === undefined ? 'journal needs list, show, stats, export or replay; try --help' : `unknown journal action '${action}'`);
   }
 }

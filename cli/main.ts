@@ -8,7 +8,7 @@ const HELP = `usage: cicsmail <command> [options]
 
 commands:
   start                     start a region in the foreground (what npm start does)
-  journal list|show|stats|export   read the journal under CICSMAIL_DATA
+  journal list|show|stats|export|replay   the journal under CICSMAIL_DATA
 
 Run 'cicsmail <command> --help' for a command's options.`;
 

@@ -87,6 +87,17 @@ t.test('start, send, read the journal from another process, drain on SIGTERM', a
   t.same(await cicsmail(['journal', 'list', '--since', 'yesterday'], { CICSMAIL_DATA: dir }), { code: 2, stdout: '', stderr: "cicsmail: --since 'yesterday' is not a time like 2026-11-28T13:00:00Z\n" });
   t.same(await cicsmail(['journal', 'export', '--format', 'xls'], { CICSMAIL_DATA: dir }), { code: 2, stdout: '', stderr: "cicsmail: --format 'xls' is not csv or jsonl\n" });
 
+  // Redeliver from the command line, while the region runs, to a relay of the test's own.
+  const { startRelay } = await import('../helpers.js');
+  const other = await startRelay(t);
+  const dry = await cicsmail(['journal', 'replay', '--dry-run', '--relay', other.url], { CICSMAIL_DATA: dir });
+  t.match(dry, { code: 0, stdout: /^ {5}1 {2}<[^>]+> {2}dry-run {2}1 rcpt\n$/ });
+  const again = await cicsmail(['journal', 'replay', '--jobname', 'CLITEST', '--relay', other.url], { CICSMAIL_DATA: dir });
+  t.match(again, { code: 0, stdout: /^ {5}1 {2}<[^>]+> {2}sent {2}250 /, stderr: '' });
+  t.equal(other.mails[0]?.message.toString('latin1'), eml.toString('latin1'), 'the same bytes again');
+  t.same(await cicsmail(['journal', 'replay'], { CICSMAIL_DATA: dir, CICSMAIL_RELAY: '' }), { code: 2, stdout: '', stderr: 'cicsmail: journal replay needs --relay smtp://host:port (or CICSMAIL_RELAY)\n' });
+  t.match(JSON.parse((await cicsmail(['journal', 'show', '1'], { CICSMAIL_DATA: dir })).stdout), { state: 'SENT', replays: [{ via: 'replay', outcome: 'sent' }] });
+
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   child.kill('SIGTERM');
   t.equal(await exit, 0, 'SIGTERM: exit code 0');
