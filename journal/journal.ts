@@ -90,6 +90,8 @@ export class Journal {
   readonly #messages: Database<Buffer, number>;
   /** Every record not final yet, by when the retry spool should take it up. */
   readonly #due: Database<null, DueKey>;
+  /** `lastSeq`: the highest sequence number ever given, so that pruning never frees one. */
+  readonly #meta: Database<number, string>;
   readonly retry: RetryPolicy;
 
   private constructor(root: RootDatabase, retry: RetryPolicy) {
@@ -98,6 +100,7 @@ export class Journal {
     this.#records = root.openDB<JournalRecord, number>({ name: 'records' });
     this.#messages = root.openDB<Buffer, number>({ name: 'messages', encoding: 'binary' });
     this.#due = root.openDB<null, DueKey>({ name: 'due' });
+    this.#meta = root.openDB<number, string>({ name: 'meta' });
   }
 
   /** Opens (creating where needed) the journal in `dataDir/journal`. */
@@ -121,8 +124,9 @@ export class Journal {
     // Due once its task must be long over: if the task dies, the retry spool delivers it.
     const nextAttemptAt = now + this.retry.orphanMs;
     const seq = await this.#root.transaction(() => {
-      let next = 1;
-      for (const last of this.#records.getKeys({ reverse: true, limit: 1 })) next = last + 1;
+      let next = (this.#meta.get('lastSeq') ?? 0) + 1;
+      for (const last of this.#records.getKeys({ reverse: true, limit: 1 })) next = Math.max(next, last + 1);
+      void this.#meta.put('lastSeq', next);
       const record: JournalRecord = {
         ...origin,
         seq: next,
@@ -202,6 +206,25 @@ export class Journal {
       const held = { ...record, nextAttemptAt };
       void this.#records.put(seq, held);
       return held;
+    });
+  }
+
+  /**
+   * Removes records (and their bytes) accepted before `before` (epoch ms) that are final:
+   * SENT or FAILED. Mail not yet delivered is never pruned. Oldest first, `limit` at most.
+   */
+  async prune(before: number, limit = 10_000): Promise<number> {
+    const cutoff = new Date(before).toISOString();
+    return this.#root.transaction(() => {
+      let n = 0;
+      for (const { key, value } of this.#records.getRange({})) {
+        if (value.acceptedAt >= cutoff || n >= limit) break;
+        if (!isFinal(value.state)) continue;
+        void this.#records.remove(key);
+        void this.#messages.remove(key);
+        n++;
+      }
+      return n;
     });
   }
 

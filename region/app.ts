@@ -94,8 +94,19 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
   app.decorate('region', { config, definitions, dispatcher, captureRelay, journal, spool, orphans, relays });
-  app.addHook('onReady', async () => spool.start());
+  // Retention: once at start and then hourly, final records past their age go.
+  let pruning: NodeJS.Timeout | undefined;
+  const prune = () => {
+    if (config.retentionMs > 0) void journal.prune(Date.now() - config.retentionMs).catch((err: Error) => app.log.error({ err }, 'journal: pruning failed'));
+  };
+  app.addHook('onReady', async () => {
+    spool.start();
+    prune();
+    pruning = setInterval(prune, 3_600_000);
+    pruning.unref();
+  });
   app.addHook('onClose', async () => {
+    clearInterval(pruning);
     await dispatcher.close();
     await spool.stop();
     retryPool.close();

@@ -79,3 +79,20 @@ t.test('a journal that cannot be opened says where', async (t) => {
   t.equal(err?.code, 'CICSMAIL_JOURNAL_OPEN');
   t.match(err?.message, /^cannot open the journal at .*journal: /);
 });
+
+t.test('retention: final records past their age go, undelivered ones stay, numbers are never reused', async (t) => {
+  const journal = Journal.open(t.testdir());
+  t.teardown(() => journal.close());
+  for (const n of [1, 2, 3, 4]) await journal.accept(origin(n), Buffer.from(`m${n}`));
+  await journal.settle(1, attempt('sent', '250 ok'));
+  await journal.settle(2, attempt('deferred', '451 later'));
+  await journal.settle(4, attempt('failed', '554 no'));
+  t.equal(await journal.prune(Date.now() + 1000), 2, 'SENT and FAILED ones');
+  t.same(journal.list().map((r) => [r.seq, r.state]), [[2, 'DEFERRED'], [3, 'ACCEPTED']]);
+  t.equal(journal.message(1), undefined, 'with their bytes');
+  t.equal(journal.message(2)?.toString(), 'm2');
+  t.equal(await journal.prune(Date.now() - 60_000), 0, 'nothing younger than the cut-off');
+  await journal.settle(3, attempt('sent', '250 ok'));
+  await journal.prune(Date.now() + 1000);
+  t.equal(await journal.accept(origin(5), Buffer.from('m5')), 5, 'the next number after the highest ever given');
+});
