@@ -289,8 +289,7 @@ export class Journal {
   list(options: ListOptions = {}): JournalRecord[] {
     const limit = options.limit ?? 100;
     const out: JournalRecord[] = [];
-    const range = this.#records.getRange(options.after !== undefined ? { start: options.after + 1 } : {});
-    for (const { value } of range) {
+    for (const value of this.scan(options.after)) {
       if (options.state && value.state !== options.state) continue;
       out.push(value);
       if (out.length >= limit) break;
