@@ -6,6 +6,10 @@ import { encode as qpEncode, wrap as qpWrap } from 'libqp';
 import type { Address } from './addresses.js';
 
 export type Importance = 'low' | 'normal' | 'high';
+/** RFC 2156 Priority. */
+export type Priority = 'non-urgent' | 'normal' | 'urgent';
+/** RFC 2156 Sensitivity. */
+export type Sensitivity = 'personal' | 'private' | 'company-confidential';
 
 export interface MailContent {
   readonly from: Address;
@@ -14,6 +18,10 @@ export interface MailContent {
   readonly cc: readonly Address[];
   readonly subject: string;
   readonly importance: Importance;
+  readonly priority?: Priority;
+  readonly sensitivity?: Sensitivity;
+  /** Disposition-Notification-To (RFC 8098): ask for a read receipt. */
+  readonly receipt?: Address;
   /** Lines joined by `\n`. */
   readonly body: string;
   readonly bodyFormat: 'text' | 'html';
@@ -65,6 +73,7 @@ function unstructured(value: string): string {
 }
 
 const IMPORTANCE_HEADER: Record<Importance, string> = { low: 'Low', normal: 'Normal', high: 'High' };
+const SENSITIVITY_HEADER: Record<Sensitivity, string> = { personal: 'Personal', private: 'Private', 'company-confidential': 'Company-Confidential' };
 
 /** Body bytes and the transfer encoding they need: 7bit where they can, else QP. */
 function encodeBody(body: string): { encoding: string; text: string } {
@@ -111,6 +120,9 @@ export function composeMessage(mail: MailContent): Buffer {
   head += header('Date', rfc5322Date(mail.date));
   head += header('Message-ID', mail.messageId);
   head += header('Importance', IMPORTANCE_HEADER[mail.importance]);
+  if (mail.priority) head += header('Priority', mail.priority);
+  if (mail.sensitivity) head += header('Sensitivity', SENSITIVITY_HEADER[mail.sensitivity]);
+  if (mail.receipt) head += header('Disposition-Notification-To', formatAddress(mail.receipt));
   head += 'MIME-Version: 1.0\r\n';
   const body = encodeBody(mail.body);
   const bodyPart = `Content-Type: ${mail.bodyFormat === 'html' ? 'text/html' : 'text/plain'}; charset=utf-8\r\nContent-Transfer-Encoding: ${body.encoding}\r\n\r\n${body.text}`;
