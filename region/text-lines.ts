@@ -6,6 +6,13 @@ const LINE_END = /\r\n|\r\u0085|[\r\n\u0085]/;
 
 export function textLines(text: string): string[] {
   const lines = text.split(LINE_END);
-  for (let i = 0; i < lines.length; i++) lines[i] = (lines[i] as string).replace(/ +$/, '');
+  for (let i = 0; i < lines.length; i++) lines[i] = trimBlanks(lines[i] as string);
   return lines;
+}
+
+/** Drops trailing blanks in one pass (`/ +$/` retries at every blank: quadratic on a long run). */
+function trimBlanks(line: string): string {
+  let end = line.length;
+  while (end > 0 && line.charCodeAt(end - 1) === 0x20) end--;
+  return end === line.length ? line : line.slice(0, end);
 }
