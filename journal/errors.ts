@@ -4,7 +4,11 @@ export type JournalErrorCode =
   /** The journal folder cannot be opened or created. */
   | 'CICSMAIL_JOURNAL_OPEN'
   /** A sequence number that names no record. */
-  | 'CICSMAIL_JOURNAL_NO_RECORD';
+  | 'CICSMAIL_JOURNAL_NO_RECORD'
+  /** The disk (or quota) holding the journal is full: nothing was written. */
+  | 'CICSMAIL_JOURNAL_FULL'
+  /** A write failed for another reason (an I/O error): nothing was written. */
+  | 'CICSMAIL_JOURNAL_WRITE';
 
 export class JournalError extends Error {
   constructor(

@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { guardCommitFailures, journalWriteError } from './commit-failure.js';
 import { JournalError } from './errors.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry.js';
 import { afterAttempt, isFinal, type AttemptOutcome, type MailState } from './states.js';
@@ -93,9 +94,12 @@ export class Journal {
   /** `lastSeq`: the highest sequence number ever given, so that pruning never frees one. */
   readonly #meta: Database<number, string>;
   readonly retry: RetryPolicy;
+  /** The LMDB folder. */
+  readonly path: string;
 
-  private constructor(root: RootDatabase, retry: RetryPolicy) {
+  private constructor(root: RootDatabase, path: string, retry: RetryPolicy) {
     this.#root = root;
+    this.path = path;
     this.retry = retry;
     this.#records = root.openDB<JournalRecord, number>({ name: 'records' });
     this.#messages = root.openDB<Buffer, number>({ name: 'messages', encoding: 'binary' });
@@ -103,12 +107,22 @@ export class Journal {
     this.#meta = root.openDB<number, string>({ name: 'meta' });
   }
 
+  /** A write transaction; a failed commit becomes a JournalError (FULL or WRITE). */
+  async #write<T>(action: () => T): Promise<T> {
+    try {
+      return await this.#root.transaction(action);
+    } catch (err) {
+      throw await journalWriteError(err, this.path);
+    }
+  }
+
   /** Opens (creating where needed) the journal in `dataDir/journal`. */
   static open(dataDir: string, options: JournalOptions = {}): Journal {
     const path = join(dataDir, 'journal');
+    guardCommitFailures();
     try {
       if (!options.readOnly) mkdirSync(path, { recursive: true });
-      return new Journal(open({ path, maxDbs: 8, readOnly: options.readOnly === true }), options.retry ?? DEFAULT_RETRY);
+      return new Journal(open({ path, maxDbs: 8, readOnly: options.readOnly === true }), path, options.retry ?? DEFAULT_RETRY);
     } catch (err) {
       throw new JournalError('CICSMAIL_JOURNAL_OPEN', `cannot open the journal at ${path}: ${(err as Error).message}`);
     }
@@ -123,7 +137,7 @@ export class Journal {
     const at = new Date(now).toISOString();
     // Due once its task must be long over: if the task dies, the retry spool delivers it.
     const nextAttemptAt = now + this.retry.orphanMs;
-    const seq = await this.#root.transaction(() => {
+    const seq = await this.#write(() => {
       let next = (this.#meta.get('lastSeq') ?? 0) + 1;
       for (const last of this.#records.getKeys({ reverse: true, limit: 1 })) next = Math.max(next, last + 1);
       void this.#meta.put('lastSeq', next);
@@ -156,7 +170,7 @@ export class Journal {
    * delivered again with the same Message-ID: at least once, never lost.
    */
   async settle(seq: number, attempt: Attempt): Promise<JournalRecord> {
-    return this.#root.transaction(() => {
+    return this.#write(() => {
       const record = this.#records.get(seq);
       if (!record) throw new JournalError('CICSMAIL_JOURNAL_NO_RECORD', `no journal record ${seq}`);
       const now = Date.parse(attempt.at);
@@ -193,7 +207,7 @@ export class Journal {
    * final or missing record is removed.
    */
   async claim(seq: number, holdMs: number): Promise<JournalRecord | undefined> {
-    return this.#root.transaction(() => {
+    return this.#write(() => {
       const record = this.#records.get(seq);
       const at = record?.nextAttemptAt ?? null;
       if (!record || isFinal(record.state) || at === null) {
@@ -215,7 +229,7 @@ export class Journal {
    */
   async prune(before: number, limit = 10_000): Promise<number> {
     const cutoff = new Date(before).toISOString();
-    return this.#root.transaction(() => {
+    return this.#write(() => {
       let n = 0;
       for (const { key, value } of this.#records.getRange({})) {
         if (value.acceptedAt >= cutoff || n >= limit) break;
@@ -230,7 +244,7 @@ export class Journal {
 
   /** Records a replay of a mail (redeliver): on record, linked to it; the state stays. */
   async recordReplay(seq: number, replay: Attempt): Promise<JournalRecord> {
-    return this.#root.transaction(() => {
+    return this.#write(() => {
       const record = this.#records.get(seq);
       if (!record) throw new JournalError('CICSMAIL_JOURNAL_NO_RECORD', `no journal record ${seq}`);
       const updated: JournalRecord = { ...record, replays: [...(record.replays ?? []), replay] };
@@ -257,7 +271,7 @@ export class Journal {
    * or a cut-off drain. Make it due now. Returns how many.
    */
   async recoverOrphans(now = Date.now()): Promise<number> {
-    return this.#root.transaction(() => {
+    return this.#write(() => {
       let n = 0;
       for (const [at, seq] of this.#due.getKeys({})) {
         if (at <= now) continue;

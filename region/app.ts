@@ -10,6 +10,7 @@ import { ConfigError, type RegionConfig } from './config.js';
 import { lockDataDir } from './data-lock.js';
 import { DefinitionTable, defaultDefinitions, type TransactionDefinition } from './definitions.js';
 import { Dispatcher } from './dispatcher.js';
+import { JournalSpace } from './journal-space.js';
 import { cicsReplyOf } from './errors.js';
 import { cicsRoutes, MAX_CHANNEL } from './routes/cics.js';
 import { capturedRoutes } from './routes/captured.js';
@@ -38,6 +39,8 @@ declare module 'fastify' {
       /** The journal, as the main thread reads it (workers have their own handles). */
       readonly journal: Journal;
       readonly spool: RetrySpool;
+      /** Free space under the journal: new tasks wait for it. */
+      readonly space: JournalSpace;
       /** Records found ACCEPTED at start, handed to the spool. */
       readonly orphans: number;
       /** Where mail goes: CICSMAIL_RELAY, or the embedded capture relay. */
@@ -71,6 +74,7 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
   // Before any task runs: what a crash left ACCEPTED is due now, for the spool to deliver.
   const journal = Journal.open(config.dataDir, { retry: config.retry });
   const orphans = await journal.recoverOrphans();
+  const space = new JournalSpace(journal.path, config.journalReserveBytes);
   const retryPool = new SmtpPool({ ...config.smtp, maxConnections: Math.min(config.smtp.maxConnections, config.retryConcurrency), relays, clientName: config.hostname });
   const spool = new RetrySpool({
     journal,
@@ -93,13 +97,14 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     // A JSON view that does not fit is refused, never bent: no coercion, no dropped properties.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
-  app.decorate('region', { config, definitions, dispatcher, captureRelay, journal, spool, orphans, relays });
+  app.decorate('region', { config, definitions, dispatcher, captureRelay, journal, spool, space, orphans, relays });
   // Retention: once at start and then hourly, final records past their age go.
   let pruning: NodeJS.Timeout | undefined;
   const prune = () => {
     if (config.retentionMs > 0) void journal.prune(Date.now() - config.retentionMs).catch((err: Error) => app.log.error({ err }, 'journal: pruning failed'));
   };
   app.addHook('onReady', async () => {
+    await space.start();
     spool.start();
     prune();
     pruning = setInterval(prune, 3_600_000);
@@ -107,6 +112,7 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
   });
   app.addHook('onClose', async () => {
     clearInterval(pruning);
+    space.stop();
     await dispatcher.close();
     await spool.stop();
     retryPool.close();
@@ -120,6 +126,7 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     if (cics.abcode === 'ASRA') request.log.error({ err }, 'task failed');
     void reply.code(cics.status).header('X-CICS-Resp', cics.resp);
     if (cics.abcode) void reply.header('X-CICS-Abcode', cics.abcode);
+    if (cics.retryAfter !== undefined) void reply.header('Retry-After', String(cics.retryAfter));
     const message = cics.abcode === 'ASRA' && err.code !== 'CICS_ASRA' ? 'the region failed unexpectedly; see its log' : err.message;
     return reply.send({ resp: cics.resp, resp2: cics.resp2, abcode: cics.abcode, message });
   });

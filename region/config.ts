@@ -31,6 +31,8 @@ export interface RegionConfig {
   readonly retryPollMs: number;
   /** SENT and FAILED records older than this are pruned (0: kept for ever); undelivered ones never. */
   readonly retentionMs: number;
+  /** Free space below which new tasks are refused (503 NOSPACE), so the journal never fills mid-mail. */
+  readonly journalReserveBytes: number;
   readonly smtp: {
     readonly maxConnections: number;
     readonly maxMailsPerConnection: number;
@@ -113,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RegionConfig {
     retryConcurrency: integer(env, 'CICSMAIL_RETRY_CONCURRENCY', 8, 1, 1000),
     retryPollMs: integer(env, 'CICSMAIL_RETRY_POLL_MS', 1000, 10, 600_000),
     retentionMs: integer(env, 'CICSMAIL_RETENTION_DAYS', 90, 0, 36_500) * 86_400_000,
+    journalReserveBytes: integer(env, 'CICSMAIL_JOURNAL_RESERVE_MB', 32, 0, 1_048_576) * 1_048_576,
     smtp: {
       maxConnections: integer(env, 'CICSMAIL_SMTP_CONNECTIONS', 8, 1, 1000),
       maxMailsPerConnection: integer(env, 'CICSMAIL_SMTP_MAILS_PER_CONNECTION', 1000, 1, 1_000_000),

@@ -13,6 +13,7 @@ export const RequestInvalid = createError<[string]>('CICS_INVREQ', '%s', 400);
 export const CcsidUnknown = createError<[string, string]>('CICS_CCSID', "X-CICS-CCSID '%s' is not a supported code page (supported: %s)", 400);
 export const JobnameInvalid = createError<[string]>('CICS_JOBNAME', "X-CICS-Jobname '%s' is not 1 to 8 printable ASCII characters", 400);
 export const MediaTypeUnsupported = createError<[string]>('CICS_MEDIA_TYPE', "Content-Type '%s' is not accepted here: send the COMMAREA as application/octet-stream", 415);
+export const JournalFull = createError<[string]>('CICS_NOSPACE', '%s', 503);
 export const TaskTimedOut = createError<[string]>('CICS_AICA', '%s', 500);
 export const ProgramFailed = createError<[string]>('CICS_ASRA', '%s', 500);
 
@@ -21,6 +22,8 @@ export interface CicsReply {
   readonly resp: string;
   readonly resp2: number;
   readonly abcode: string | null;
+  /** Seconds the caller should wait before trying again (Retry-After). */
+  readonly retryAfter?: number;
 }
 
 /** error code → what the caller hears. Fastify's own codes for bodies it refuses are here too. */
@@ -37,6 +40,7 @@ export const REPLIES: Readonly<Record<string, CicsReply>> = {
   CICS_JOBNAME: { status: 400, resp: 'INVREQ', resp2: 3, abcode: null },
   CICS_MEDIA_TYPE: { status: 415, resp: 'INVREQ', resp2: 4, abcode: null },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, resp: 'INVREQ', resp2: 4, abcode: null },
+  CICS_NOSPACE: { status: 503, resp: 'NOSPACE', resp2: 0, abcode: null, retryAfter: 30 },
   CICS_AICA: { status: 500, resp: 'INVREQ', resp2: 0, abcode: 'AICA' },
   CICS_ASRA: { status: 500, resp: 'INVREQ', resp2: 0, abcode: 'ASRA' },
 };
@@ -59,5 +63,12 @@ export function errorOfResult(result: Exclude<TaskResult, { kind: 'normal' }>): 
   if (result.kind === 'abend') {
     return result.abcode === 'AICA' ? new TaskTimedOut(result.message) : new ProgramFailed(result.message);
   }
-  return result.condition === 'LENGERR' ? new CommareaShort(result.message) : new RequestInvalid(result.message);
+  switch (result.condition) {
+    case 'LENGERR':
+      return new CommareaShort(result.message);
+    case 'NOSPACE':
+      return new JournalFull(result.message);
+    case 'INVREQ':
+      return new RequestInvalid(result.message);
+  }
 }

@@ -56,8 +56,11 @@ export interface TaskRequest {
   readonly timeLimitMs: number;
 }
 
-/** A condition a program raises for its caller (RESP); the region maps it to HTTP. */
-export type TaskCondition = 'LENGERR' | 'INVREQ';
+/**
+ * A condition a program raises for its caller (RESP); the region maps it to HTTP.
+ * NOSPACE: the journal could not take the mail (disk full); nothing of it was written.
+ */
+export type TaskCondition = 'LENGERR' | 'INVREQ' | 'NOSPACE';
 
 export type TaskResult =
   | {

@@ -4,6 +4,7 @@
 // program's answer turned back into JSON, so programs only ever see bytes.
 import { threadId } from 'node:worker_threads';
 import { workerData } from 'piscina';
+import { JournalError } from '../journal/errors.js';
 import { codePage } from '../region/codepages.js';
 import { FieldError } from '../region/copybook/errors.js';
 import { jsonToRecord, recordToJson } from '../region/copybook/json.js';
@@ -79,6 +80,9 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
     if (result.kind !== 'normal' || request.commarea.form !== 'json' || !request.copybook) return result;
     return { ...result, json: recordToJson(result.commarea, copybook(request.copybook), codePage(request.ccsid)) };
   } catch (err) {
+    if (err instanceof JournalError && err.code === 'CICSMAIL_JOURNAL_FULL') {
+      return { kind: 'condition', condition: 'NOSPACE', message: err.message };
+    }
     const e = err as Error;
     return { kind: 'abend', abcode: 'ASRA', message: `program failed: ${e?.message ?? String(err)}` };
   } finally {

@@ -10,6 +10,7 @@ import {
   CommareaTooLong,
   errorOfResult,
   JobnameInvalid,
+  JournalFull,
   RequestInvalid,
   TranidInvalid,
   TransactionDisabled,
@@ -82,7 +83,7 @@ function readChannel(body: Buffer, contentType: string, ccsid: number): { commar
 }
 
 export async function cicsRoutes(app: FastifyInstance): Promise<void> {
-  const { definitions, dispatcher, config } = app.region;
+  const { definitions, dispatcher, config, space } = app.region;
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -102,6 +103,8 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
     const definition = definitions.get(tranid);
     if (!definition) throw new TransactionUnknown(tranid);
     if (!definition.enabled) throw new TransactionDisabled(tranid);
+    const noRoom = space.refusal;
+    if (noRoom !== undefined) throw new JournalFull(noRoom);
     const ccsid = ccsidOf(request, config.ccsid);
     const jobHeader = request.headers['x-cics-jobname'];
     const jobname = jobHeader === undefined ? '' : String(jobHeader).toUpperCase();
@@ -121,6 +124,7 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
 
     const { eib, result } = await dispatcher.run({ definition, commarea, containers, ccsid, userid: DEFAULT_USER, jobname });
     void reply.header('X-CICS-Taskn', String(eib.eibtaskn));
+    if (result.kind === 'condition' && result.condition === 'NOSPACE') void space.exhausted().catch((err: Error) => request.log.error({ err }, 'journal: cannot read free space'));
     if (result.kind !== 'normal') throw errorOfResult(result);
     void reply.header('X-CICS-Resp', 'NORMAL');
     if (result.journalSeqs.length > 0) void reply.header('X-Journal-Seq', result.journalSeqs.join(','));
