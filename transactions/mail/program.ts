@@ -2,7 +2,6 @@
 // Reads the input fields, composes the mail, journals it, sends it, and returns the
 // COMMAREA as received with MC-RC, MC-REASON, MC-MESSAGE-ID, MC-JOURNAL-SEQ and
 // MC-RELAY-REPLY filled in.
-import { randomUUID } from 'node:crypto';
 import { codePage, type CodePage } from '../../region/codepages.js';
 import { readNumber, readText, writeNumber, writeText } from '../../region/copybook/codec.js';
 import { FieldError } from '../../region/copybook/errors.js';
@@ -13,10 +12,9 @@ import libmime from 'libmime';
 import { textLines } from '../../region/text-lines.js';
 import { fieldCondition, REASONS, type Reason } from '../errors.js';
 import type { Services } from '../services.js';
-import type { Delivery } from '../smtp/connection.js';
-import { attemptOf } from '../smtp/attempt.js';
 import { parseAddressList, type Address } from './addresses.js';
 import { composeMessage, type Attachment, type Importance } from './compose.js';
+import { journalAndSend, newMessageId, type Outcome } from './deliver.js';
 
 const layout = copybook('MAILCA');
 const F = {
@@ -44,14 +42,6 @@ const FORMAT: Record<string, 'text' | 'html'> = { T: 'text', '': 'text', H: 'htm
 
 // C0 and C1 controls and DEL: in a header field they could start a new header line.
 const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
-
-interface Outcome {
-  readonly reason: Reason;
-  /** MC-RELAY-REPLY: the relay's reply, or for RC 8 what was wrong. */
-  readonly detail: string;
-  readonly messageId?: string;
-  readonly seq?: number;
-}
 
 /** The request, decoded and checked, or the RC 8 outcome that says what is wrong. */
 type Parsed =
@@ -127,21 +117,6 @@ function parse(area: Uint8Array, cp: CodePage, bodyLen: number): Parsed {
   };
 }
 
-function reasonOf(delivery: Delivery, recipients: number): Reason {
-  switch (delivery.kind) {
-    case 'sent':
-      return delivery.refused.length > 0 ? 'PARTIAL' : 'SENT';
-    case 'deferred':
-      // A reply with a code came from the relay; anything else is about reaching it.
-      return /^\d{3}\b/.test(delivery.reply) ? 'DEFERRED' : 'NORELAY';
-    case 'failed':
-      return delivery.refused.length === recipients ? 'RCPTREJ' : 'REJECTED';
-  }
-}
-
-/** Time kept back from the deadline to journal the outcome and answer. */
-const ANSWER_MARGIN_MS = 1000;
-
 /** Each container of the channel as an attachment: CHAR ones as UTF-8 text, BIT ones as they are. */
 function attachmentsOf(containers: readonly Container[]): Attachment[] {
   return containers.map((c) => {
@@ -156,9 +131,8 @@ function attachmentsOf(containers: readonly Container[]): Attachment[] {
   });
 }
 
-async function deliver(ctx: ProgramContext<Services>, mail: Extract<Parsed, { ok: true }>): Promise<Outcome> {
-  const { eib, services } = ctx;
-  const messageId = `<${randomUUID()}@${services.config.hostname}>`;
+function deliver(ctx: ProgramContext<Services>, mail: Extract<Parsed, { ok: true }>): Promise<Outcome> {
+  const messageId = newMessageId(ctx.services.config.hostname);
   const message = composeMessage({
     from: mail.from,
     ...(mail.replyTo ? { replyTo: mail.replyTo } : {}),
@@ -172,29 +146,8 @@ async function deliver(ctx: ProgramContext<Services>, mail: Extract<Parsed, { ok
     date: new Date(),
     attachments: attachmentsOf(ctx.containers),
   });
-  const recipients = [...mail.to, ...mail.cc, ...mail.bcc].map((a) => a.address);
-  const seq = await services.journal.accept(
-    {
-      tranid: eib.eibtrnid,
-      taskn: eib.eibtaskn,
-      userid: eib.eibusrid,
-      jobname: eib.eibjobnm,
-      ccsid: ctx.ccsid,
-      envelope: { from: mail.from.address, to: recipients },
-      subject: mail.subject,
-      attachments: ctx.containers.length,
-      substitutions: ctx.substitutions,
-      messageId,
-    },
-    message,
-  );
-  const delivery = await services.smtp.send(mail.from.address, recipients, message, ctx.deadline - ANSWER_MARGIN_MS);
-  await services.journal.settle(seq, attemptOf(delivery, 'task'));
-  const reason = reasonOf(delivery, recipients.length);
-  const detail = delivery.refused.length > 0 && !delivery.refused.every((r) => r.reply === delivery.reply)
-    ? `${delivery.reply}; refused: ${delivery.refused.map((r) => `${r.recipient} ${r.reply}`).join('; ')}`
-    : delivery.reply;
-  return { reason, detail, messageId, seq };
+  const to = [...mail.to, ...mail.cc, ...mail.bcc].map((a) => a.address);
+  return journalAndSend(ctx, { from: mail.from.address, to, message, messageId, subject: mail.subject, attachments: ctx.containers.length, substitutions: ctx.substitutions });
 }
 
 export default async function mailProgram(ctx: ProgramContext<Services>): Promise<TaskResult> {

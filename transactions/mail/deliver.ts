@@ -1,0 +1,75 @@
+// The one way a program hands a composed mail on: journal it as ACCEPTED with its exact
+// bytes (durable before anything is sent), send it to the relay, record the attempt, and
+// say what came of it as a reason (transactions/errors.ts). MAIL, SEND and SPOL share it.
+import { randomUUID } from 'node:crypto';
+import type { ProgramContext } from '../../region/task.js';
+import type { Reason } from '../errors.js';
+import type { Services } from '../services.js';
+import { attemptOf } from '../smtp/attempt.js';
+import type { Delivery } from '../smtp/connection.js';
+
+export interface Outcome {
+  readonly reason: Reason;
+  /** The relay's reply, or for RC 8 what was wrong. */
+  readonly detail: string;
+  readonly messageId?: string;
+  readonly seq?: number;
+}
+
+export interface OutgoingMail {
+  readonly from: string;
+  readonly to: readonly string[];
+  readonly message: Uint8Array;
+  /** With its angle brackets, as in the message's Message-ID header. */
+  readonly messageId: string;
+  /** For the journal: the subject as a person reads it. */
+  readonly subject: string;
+  readonly attachments: number;
+  /** Characters written as SUB because the code page could not hold them. */
+  readonly substitutions?: number;
+}
+
+/** Time kept back from the deadline to journal the outcome and answer. */
+const ANSWER_MARGIN_MS = 1000;
+
+export function newMessageId(hostname: string): string {
+  return `<${randomUUID()}@${hostname}>`;
+}
+
+function reasonOf(delivery: Delivery, recipients: number): Reason {
+  switch (delivery.kind) {
+    case 'sent':
+      return delivery.refused.length > 0 ? 'PARTIAL' : 'SENT';
+    case 'deferred':
+      // A reply with a code came from the relay; anything else is about reaching it.
+      return /^\d{3}\b/.test(delivery.reply) ? 'DEFERRED' : 'NORELAY';
+    case 'failed':
+      return delivery.refused.length === recipients ? 'RCPTREJ' : 'REJECTED';
+  }
+}
+
+export async function journalAndSend(ctx: ProgramContext<Services>, mail: OutgoingMail): Promise<Outcome> {
+  const { eib, services } = ctx;
+  const seq = await services.journal.accept(
+    {
+      tranid: eib.eibtrnid,
+      taskn: eib.eibtaskn,
+      userid: eib.eibusrid,
+      jobname: eib.eibjobnm,
+      ccsid: ctx.ccsid,
+      envelope: { from: mail.from, to: mail.to },
+      subject: mail.subject,
+      attachments: mail.attachments,
+      substitutions: mail.substitutions ?? 0,
+      messageId: mail.messageId,
+    },
+    mail.message,
+  );
+  const delivery = await services.smtp.send(mail.from, mail.to, mail.message, ctx.deadline - ANSWER_MARGIN_MS);
+  await services.journal.settle(seq, attemptOf(delivery, 'task'));
+  const reason = reasonOf(delivery, mail.to.length);
+  const detail = delivery.refused.length > 0 && !delivery.refused.every((r) => r.reply === delivery.reply)
+    ? `${delivery.reply}; refused: ${delivery.refused.map((r) => `${r.recipient} ${r.reply}`).join('; ')}`
+    : delivery.reply;
+  return { reason, detail, messageId: mail.messageId, seq };
+}
