@@ -30,6 +30,20 @@ export function defaultDefinitions(): TransactionDefinition[] {
       timeLimitMs: 120_000,
       description: 'compose and send one mail (copybooks/MAILCA.cpy)',
     },
+    {
+      tranid: 'SEND',
+      program: moduleUrl(import.meta.url, '../transactions/send/program'),
+      enabled: true,
+      timeLimitMs: 120_000,
+      description: 'control statements, one or more mails (EBCDIC text, or container INPUT)',
+    },
+    {
+      tranid: 'SPOL',
+      program: moduleUrl(import.meta.url, '../transactions/spool/program'),
+      enabled: true,
+      timeLimitMs: 120_000,
+      description: 'an SMTP datastream relayed whole (EBCDIC text, or container INPUT)',
+    },
   ];
 }
 

@@ -70,6 +70,8 @@ export type TaskResult =
       readonly json?: { readonly [key: string]: unknown };
       /** Journal sequence numbers of the mails the task wrote. */
       readonly journalSeqs: readonly number[];
+      /** The highest RC of a text transaction's mails (X-Mail-RC), where it reports one. */
+      readonly mailRc?: number;
     }
   | {
       readonly kind: 'condition';

@@ -128,6 +128,7 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
     if (result.kind !== 'normal') throw errorOfResult(result);
     void reply.header('X-CICS-Resp', 'NORMAL');
     if (result.journalSeqs.length > 0) void reply.header('X-Journal-Seq', result.journalSeqs.join(','));
+    if (result.mailRc !== undefined) void reply.header('X-Mail-RC', String(result.mailRc));
     if (commarea.form === 'json' && result.json) return reply.type('application/json').send(result.json);
     const out = result.commarea;
     return reply.type('application/octet-stream').send(Buffer.from(out.buffer, out.byteOffset, out.byteLength));
