@@ -247,7 +247,7 @@ const reasons: Array<[string, string[], { line: number; reason: string; message:
   ['only SENDs', ['SEND', '', 'SEND'], { line: 1, reason: 'NOMAIL', message: 'the input holds no mail' }],
   ['unknown statement', ['TO a@x.example', 'FRMO a@x.example'], { line: 2, reason: 'BADSTMT', message: 'unknown statement FRMO' }],
   ['unknown statement as written', ['TO a@x.example', '  subjekt hi'], { line: 2, reason: 'BADSTMT', message: 'unknown statement subjekt' }],
-  ['long unknown statement', ['X'.repeat(100)], { line: 1, reason: 'BADSTMT', message: `unknown statement ${'X'.repeat(40)}…` }],
+  ['long unknown statement', ['X'.repeat(100)], { line: 1, reason: 'BADSTMT', message: `unknown statement ${'X'.repeat(40)}...` }],
   ['ASCII-only case folding', ['TO a@x.example', 'ſEND'], { line: 2, reason: 'BADSTMT', message: 'unknown statement ſEND' }],
   ['FROM without operand', ['TO a@x.example', 'FROM   '], { line: 2, reason: 'BADOPER', message: 'FROM needs an operand' }],
   ['TO without operand', ['TO'], { line: 1, reason: 'BADOPER', message: 'TO needs an operand' }],

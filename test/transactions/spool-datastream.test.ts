@@ -103,7 +103,7 @@ function failure(lines: string[]) {
 }
 
 t.test('NOMAIL: a stream with no MAIL FROM … DATA', async (t) => {
-  const nomail = { line: 1, reason: 'NOMAIL', message: 'the stream holds no MAIL FROM … DATA: there is no mail to send' };
+  const nomail = { line: 1, reason: 'NOMAIL', message: 'the stream holds no MAIL FROM ... DATA: there is no mail to send' };
   t.same(failure([]), nomail, 'no lines');
   t.same(failure(['']), nomail, 'one empty line');
   t.same(failure(textLines('')), nomail, 'empty input through textLines');
@@ -117,7 +117,7 @@ t.test('BADCMD: unknown commands, HELO without a domain, operands where none bel
   t.same(failure(['helo']), { line: 1, reason: 'BADCMD', message: 'HELO without a domain' });
   t.same(failure(['NOOP', '  EHLO']), { line: 2, reason: 'BADCMD', message: 'EHLO without a domain' });
   t.same(failure(['QUIT now']), { line: 1, reason: 'BADCMD', message: "QUIT takes no operand: 'QUIT now'" });
-  t.same(failure(['X'.repeat(100)]), { line: 1, reason: 'BADCMD', message: `unknown command ${'X'.repeat(40)}…` }, 'long names are cut');
+  t.same(failure(['X'.repeat(100)]), { line: 1, reason: 'BADCMD', message: `unknown command ${'X'.repeat(40)}...` }, 'long names are cut');
   // inside a mail: the mail fails, its DATA is consumed, the next mail is read
   const items = parseDatastream([
     'MAIL FROM:<a@b.example>',
@@ -159,7 +159,7 @@ t.test('BADSEQ: commands out of order', async (t) => {
   const afterQuit = parseDatastream([...mail('a@b.example', ['c@d.example'], ['x']), 'QUIT', '', 'NOOP', ...mail('a@b.example', ['c@d.example'], ['y'])]);
   t.same(afterQuit.map((i) => i.ok), [true, false], 'the mail before QUIT, then one item');
   t.same(afterQuit[1], { ok: false, line: 8, reason: 'BADSEQ', message: 'line 8 follows QUIT at line 6; nothing may' });
-  t.same(failure(['QUIT', '', '  ', '']), { line: 1, reason: 'NOMAIL', message: 'the stream holds no MAIL FROM … DATA: there is no mail to send' }, 'blank lines after QUIT are fine');
+  t.same(failure(['QUIT', '', '  ', '']), { line: 1, reason: 'NOMAIL', message: 'the stream holds no MAIL FROM ... DATA: there is no mail to send' }, 'blank lines after QUIT are fine');
   t.same(failure(['MAIL FROM:<a@b.example>', 'RCPT TO:<c@d.example>', 'QUIT']), {
     line: 1,
     reason: 'BADSEQ',

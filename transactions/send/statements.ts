@@ -86,7 +86,8 @@ const MIME_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^
 // ASCII only: 'ı'.toUpperCase() is 'I', and 'ſend' must not end a mail.
 const asciiUpper = (s: string) => s.replace(/[a-z]+/g, (m) => m.toUpperCase());
 // Caller text quoted in a message, cut short: a report line is not the place for 100 kB.
-const clip = (s: string, max = 40) => (s.length > max ? `${s.slice(0, max)}…` : s);
+// '...', not an ellipsis: the report goes back in EBCDIC, which has none.
+const clip = (s: string, max = 40) => (s.length > max ? `${s.slice(0, max)}...` : s);
 
 // Loops, not / +$/: that regex is quadratic on a long run of blanks inside a line.
 function skipBlanks(s: string, from: number): number {

@@ -54,7 +54,8 @@ const ESMTP_PARAMS = /^(?: +[A-Za-z0-9][A-Za-z0-9-]*(?:=[\x21-\x3c\x3e-\x7e]+)?)
 const FIELD_NAME = /^([\x21-\x39\x3b-\x7e]+)[ \t]*:/;
 const MAX_OCTETS = 998;
 
-const shown = (s: string) => (s.length > 40 ? `${s.slice(0, 40)}…` : s);
+// '...', not an ellipsis: the report goes back in EBCDIC, which has none.
+const shown = (s: string) => (s.length > 40 ? `${s.slice(0, 40)}...` : s);
 const codePoint = (c: string) => `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
 
 function controlFailure(found: RegExpExecArray | null, line: number): Failure | undefined {
@@ -260,7 +261,7 @@ export function parseDatastream(lines: readonly string[]): SpoolItem[] {
   noData('the end of the input');
   endAttempt();
   if (items.length === 0) {
-    items.push({ ok: false, line: 1, reason: 'NOMAIL', message: 'the stream holds no MAIL FROM … DATA: there is no mail to send' });
+    items.push({ ok: false, line: 1, reason: 'NOMAIL', message: 'the stream holds no MAIL FROM ... DATA: there is no mail to send' });
   }
   return items;
 }
