@@ -1,6 +1,7 @@
 // The `cicsmail` command line: subcommands that exit 0 on success and non-zero with a
 // one-line reason on failure; each prints its help with --help.
 import { journalCommand } from './journal.js';
+import { sendCommand } from './send.js';
 import { startCommand } from './start.js';
 import { UsageError } from './usage.js';
 
@@ -8,6 +9,7 @@ const HELP = `usage: cicsmail <command> [options]
 
 commands:
   start                     start a region in the foreground (what npm start does)
+  send [FILE]               run a file of SEND statements (or --tx SPOL, a datastream) on a region
   journal list|show|stats|export|replay   the journal under CICSMAIL_DATA
 
 Run 'cicsmail <command> --help' for a command's options.`;
@@ -20,6 +22,8 @@ export async function run(argv: readonly string[]): Promise<number> {
         return await startCommand(rest);
       case 'journal':
         return await journalCommand(rest);
+      case 'send':
+        return await sendCommand(rest);
       case undefined:
       case '--help':
       case '-h':
