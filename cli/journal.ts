@@ -7,6 +7,7 @@ import { Journal, type JournalRecord } from '../journal/journal.js';
 import { findRecords, isTime, journalStats, MAIL_STATES, type RecordFilter } from '../journal/query.js';
 import type { MailState } from '../journal/states.js';
 import { redeliver } from '../journal/replay.js';
+import { redrive } from '../journal/redrive.js';
 import { attemptOf } from '../transactions/smtp/attempt.js';
 import { SmtpPool } from '../transactions/smtp/pool.js';
 import { parseRelayUrls } from '../transactions/smtp/relay-url.js';
@@ -17,6 +18,8 @@ const HELP = `usage: cicsmail journal list [FILTERS] [--after SEQ] [--limit N] [
        cicsmail journal stats [FILTERS]
        cicsmail journal export [FILTERS] [--format csv|jsonl] [--out FILE]
        cicsmail journal replay [FILTERS] [--relay URL] [--dry-run] [--limit N]
+       cicsmail journal replay --redrive [FILTERS] [--url URL] [--speed N] [--concurrency N]
+                               [--auth U:P] [--dry-run] [--limit N] [--json]
 
   list       one line a mail: sequence number, state, time, user, tranid, recipients, subject
   show SEQ   the whole record as JSON; with --message, the exact bytes of the mail instead
@@ -25,6 +28,11 @@ const HELP = `usage: cicsmail journal list [FILTERS] [--after SEQ] [--limit N] [
              attachments, subject, size, state, relay reply) as CSV (default) or JSON Lines
   replay     redeliver: send the stored bytes of the records the filters pick again (same
              Message-ID) to --relay or CICSMAIL_RELAY; each replay is kept on its record
+             --redrive: run the recorded tasks again (tranid, COMMAREA or channel, CCSID,
+             jobname) on the region at --url (CICSMAIL_URL, else http://127.0.0.1:8080), at
+             --speed N times their recorded pace or, without it, as fast as --concurrency
+             (8) allows; prints how the outcomes compare, RC by RC (exit 1 where any differ).
+             Filters on state, recipient or Message-ID pick the tasks whose mails match.
 
 FILTERS: --state STATE --user ID --tranid ID --jobname NAME --recipient ADDR
          --message-id ID --since TIME --until TIME   (TIME: ISO 8601, e.g. 2026-11-28T13:00Z)
@@ -85,6 +93,52 @@ async function withJournal<T>(fn: (journal: Journal) => T | Promise<T>): Promise
   }
 }
 
+interface ReplayValues {
+  relay?: string;
+  'dry-run'?: boolean;
+  redrive?: boolean;
+  url?: string;
+  speed?: string;
+  concurrency?: string;
+  auth?: string;
+  limit?: string;
+  json?: boolean;
+}
+
+async function redriveCommand(v: FilterValues & ReplayValues): Promise<number> {
+  const filter = filterOf(v);
+  if (v.relay) throw new UsageError('--relay is for redeliver; redrive runs tasks on the region at --url');
+  const speed = v.speed === undefined ? null : Number(v.speed);
+  if (speed !== null && !(speed > 0 && speed <= 1000)) throw new UsageError(`--speed '${v.speed}' is not a number above 0 and at most 1000`);
+  const concurrency = wholeNumber(v.concurrency, '--concurrency') ?? (speed === null ? 8 : 64);
+  if (concurrency < 1 || concurrency > 256) throw new UsageError('--concurrency is 1 to 256');
+  const url = v.url ?? process.env.CICSMAIL_URL ?? 'http://127.0.0.1:8080';
+  if (!/^https?:\/\//.test(url)) throw new UsageError(`--url '${url}' is not an http:// or https:// URL`);
+  const user = v.auth ?? process.env.CICSMAIL_USER;
+  const report = await withJournal((journal) =>
+    redrive(journal, {
+      url,
+      filter,
+      limit: wholeNumber(v.limit, '--limit') ?? 1000,
+      speed,
+      concurrency,
+      dryRun: v['dry-run'] === true,
+      ...(user ? { authorization: `Basic ${Buffer.from(user, 'utf8').toString('base64')}` } : {}),
+    }),
+  );
+  if (v.json) {
+    console.log(JSON.stringify(report));
+  } else if (report.dryRun) {
+    for (const t of report.differences) console.log([String(t.id).padStart(6), t.tranid.padEnd(4), t.at, t.was].join('  '));
+    console.log(`${report.tasks} tasks would be run again on ${report.url}`);
+  } else {
+    console.log(`redrive of ${report.tasks} tasks on ${report.url}: ${report.same} the same, ${report.different} different, in ${(report.elapsedMs / 1000).toFixed(1)} s`);
+    for (const [transition, n] of Object.entries(report.transitions)) console.log(`  ${transition.padEnd(40)} ${n}`);
+    for (const t of report.differences) console.log(`  task ${t.id} ${t.tranid} of ${t.at}: was ${t.was}, now ${t.now ?? '?'}`);
+  }
+  return report.different > 0 ? 1 : 0;
+}
+
 export async function journalCommand(argv: readonly string[]): Promise<number> {
   const parsed = parseCommand(argv, {
     state: { type: 'string' },
@@ -103,10 +157,15 @@ export async function journalCommand(argv: readonly string[]): Promise<number> {
     out: { type: 'string' },
     relay: { type: 'string' },
     'dry-run': { type: 'boolean' },
+    redrive: { type: 'boolean' },
+    url: { type: 'string' },
+    speed: { type: 'string' },
+    concurrency: { type: 'string' },
+    auth: { type: 'string' },
   }, HELP);
   if (!parsed) return 0;
   const [action, ...args] = parsed.positionals;
-  const v = parsed.values as FilterValues & { after?: string; limit?: string; json?: boolean; message?: boolean; format?: string; out?: string; relay?: string; 'dry-run'?: boolean };
+  const v = parsed.values as FilterValues & ReplayValues & { after?: string; limit?: string; json?: boolean; message?: boolean; format?: string; out?: string };
   switch (action) {
     case 'list': {
       const filter = filterOf(v);
@@ -146,6 +205,7 @@ export async function journalCommand(argv: readonly string[]): Promise<number> {
       return 0;
     }
     case 'replay': {
+      if (v.redrive) return redriveCommand(v);
       const filter = filterOf(v);
       const limit = wholeNumber(v.limit, '--limit') ?? 1000;
       const relayText = v.relay ?? process.env.CICSMAIL_RELAY?.trim();

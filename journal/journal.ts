@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { guardCommitFailures, journalWriteError } from './commit-failure.js';
 import { JournalError } from './errors.js';
+import { TaskLog, type TaskEntry } from './task-log.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry.js';
 import { afterAttempt, isFinal, type AttemptOutcome, type MailState } from './states.js';
 
@@ -96,6 +97,8 @@ export class Journal {
   readonly retry: RetryPolicy;
   /** The LMDB folder. */
   readonly path: string;
+  /** Each task's request and answer, for redrive. */
+  readonly tasks: TaskLog;
 
   private constructor(root: RootDatabase, path: string, retry: RetryPolicy) {
     this.#root = root;
@@ -105,6 +108,7 @@ export class Journal {
     this.#messages = root.openDB<Buffer, number>({ name: 'messages', encoding: 'binary' });
     this.#due = root.openDB<null, DueKey>({ name: 'due' });
     this.#meta = root.openDB<number, string>({ name: 'meta' });
+    this.tasks = new TaskLog(root.openDB<TaskEntry, number>({ name: 'tasks' }), (action) => this.#write(action));
   }
 
   /** A write transaction; a failed commit becomes a JournalError (FULL or WRITE). */

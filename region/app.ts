@@ -101,7 +101,10 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
   // Retention: once at start and then hourly, final records past their age go.
   let pruning: NodeJS.Timeout | undefined;
   const prune = () => {
-    if (config.retentionMs > 0) void journal.prune(Date.now() - config.retentionMs).catch((err: Error) => app.log.error({ err }, 'journal: pruning failed'));
+    if (config.retentionMs <= 0) return;
+    const before = Date.now() - config.retentionMs;
+    void journal.prune(before).catch((err: Error) => app.log.error({ err }, 'journal: pruning failed'));
+    void journal.tasks.prune(before).catch((err: Error) => app.log.error({ err }, 'journal: pruning the task log failed'));
   };
   app.addHook('onReady', async () => {
     await space.start();

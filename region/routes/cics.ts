@@ -7,6 +7,7 @@ import { jsonSchemaOf } from '../copybook/schema.js';
 import { TRANID } from '../definitions.js';
 import {
   CcsidUnknown,
+  cicsReplyOf,
   CommareaTooLong,
   errorOfResult,
   JobnameInvalid,
@@ -83,7 +84,7 @@ function readChannel(body: Buffer, contentType: string, ccsid: number): { commar
 }
 
 export async function cicsRoutes(app: FastifyInstance): Promise<void> {
-  const { definitions, dispatcher, config, space } = app.region;
+  const { definitions, dispatcher, config, space, journal } = app.region;
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -122,10 +123,29 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
     }
     if (commarea.form === 'bytes' && commarea.bytes.length > MAX_COMMAREA) throw new CommareaTooLong(commarea.bytes.length);
 
+    const started = new Date();
     const { eib, result } = await dispatcher.run({ definition, commarea, containers, ccsid, userid: DEFAULT_USER, jobname });
     void reply.header('X-CICS-Taskn', String(eib.eibtaskn));
+    const failure = result.kind === 'normal' ? undefined : errorOfResult(result);
+    const answer = failure ? cicsReplyOf(failure) : undefined;
+    // For redrive; not awaited: the task log is a record for testing, not part of the answer.
+    journal.tasks
+      .add({
+        at: started.toISOString(),
+        taskn: eib.eibtaskn,
+        tranid,
+        userid: eib.eibusrid,
+        jobname,
+        ccsid,
+        commarea,
+        containers,
+        outcome: answer ? { kind: 'failed', resp: answer.resp, abcode: answer.abcode } : { kind: 'normal', rc: result.kind === 'normal' ? (result.mailRc ?? null) : null },
+        journalSeqs: result.kind === 'normal' ? result.journalSeqs : [],
+        durationMs: Date.now() - started.getTime(),
+      })
+      .catch((err: Error) => request.log.warn({ err }, 'journal: the task log could not keep a task'));
     if (result.kind === 'condition' && result.condition === 'NOSPACE') void space.exhausted().catch((err: Error) => request.log.error({ err }, 'journal: cannot read free space'));
-    if (result.kind !== 'normal') throw errorOfResult(result);
+    if (failure || result.kind !== 'normal') throw failure;
     void reply.header('X-CICS-Resp', 'NORMAL');
     if (result.journalSeqs.length > 0) void reply.header('X-Journal-Seq', result.journalSeqs.join(','));
     if (result.mailRc !== undefined) void reply.header('X-Mail-RC', String(result.mailRc));

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { findRecords, isTime, journalStats, MAIL_STATES, matches, type RecordFilter } from '../../journal/query.js';
 import type { MailState } from '../../journal/states.js';
 import { redeliver } from '../../journal/replay.js';
+import { redrive } from '../../journal/redrive.js';
 import { attemptOf } from '../../transactions/smtp/attempt.js';
 import { SmtpPool } from '../../transactions/smtp/pool.js';
 import { parseRelayUrls } from '../../transactions/smtp/relay-url.js';
@@ -53,14 +54,22 @@ function filterOf(q: FilterQuery): RecordFilter | string {
   };
 }
 
+/** Where this region listens, as a URL it can call itself on. */
+function ownUrl(app: FastifyInstance): string {
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('the region does not listen on TCP');
+  const host = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+}
+
 export async function journalRoutes(app: FastifyInstance): Promise<void> {
   const { journal, config } = app.region;
   const tags = ['journal'];
 
-  app.post<{ Body: { mode: 'redeliver' | 'redrive'; filter?: FilterQuery; relay?: string; dryRun?: boolean; limit?: number } }>('/journal/replay', {
+  app.post<{ Body: { mode: 'redeliver' | 'redrive'; filter?: FilterQuery; relay?: string; url?: string; speed?: number; concurrency?: number; dryRun?: boolean; limit?: number } }>('/journal/replay', {
     schema: {
       tags,
-      summary: 'redeliver: send the stored bytes of the records the filter picks again (same Message-ID), to the configured relay or `relay`',
+      summary: 'redeliver: send the stored bytes of the records the filter picks again (same Message-ID), to the configured relay or `relay`; redrive: run the recorded tasks again on the region at `url` (this one by default), at `speed` times their pace or as fast as `concurrency` allows, and compare the outcomes',
       body: {
         type: 'object',
         additionalProperties: false,
@@ -69,6 +78,9 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
           mode: { type: 'string', enum: ['redeliver', 'redrive'] },
           filter: { type: 'object', additionalProperties: false, properties: filterSchema },
           relay: { type: 'string', minLength: 1, maxLength: 1000 },
+          url: { type: 'string', pattern: '^https?://', maxLength: 1000 },
+          speed: { type: 'number', exclusiveMinimum: 0, maximum: 1000 },
+          concurrency: { type: 'integer', minimum: 1, maximum: 256 },
           dryRun: { type: 'boolean' },
           limit: { type: 'integer', minimum: 1, maximum: 10000 },
         },
@@ -76,11 +88,20 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
     },
   }, async (request, reply) => {
     const body = request.body;
-    if (body.mode === 'redrive') {
-      return reply.code(400).send({ message: 'redrive is not available yet: the journal does not keep the tasks\' requests' });
-    }
     const filter = filterOf(body.filter ?? {});
     if (typeof filter === 'string') return reply.code(400).send({ message: filter });
+    if (body.mode === 'redrive') {
+      const report = await redrive(journal, {
+        url: body.url ?? ownUrl(app),
+        filter,
+        limit: body.limit ?? 1000,
+        speed: body.speed ?? null,
+        concurrency: body.concurrency ?? (body.speed === undefined ? 8 : 64),
+        dryRun: body.dryRun === true,
+        ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
+      });
+      return { mode: 'redrive', ...report };
+    }
     let relays;
     try {
       relays = body.relay ? parseRelayUrls(body.relay) : app.region.relays;

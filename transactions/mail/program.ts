@@ -180,5 +180,5 @@ export default async function mailProgram(ctx: ProgramContext<Services>): Promis
   writeText(out, F.messageId, outcome.messageId ?? '', cp, { truncate: true, substitute: true });
   writeNumber(out, F.journalSeq, outcome.seq ?? 0);
   writeText(out, F.relayReply, outcome.detail, cp, { truncate: true, substitute: true });
-  return { kind: 'normal', commarea: out, journalSeqs: outcome.seq !== undefined ? [outcome.seq] : [] };
+  return { kind: 'normal', commarea: out, journalSeqs: outcome.seq !== undefined ? [outcome.seq] : [], mailRc: REASONS[outcome.reason].rc };
 }
