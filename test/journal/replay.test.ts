@@ -47,7 +47,8 @@ t.test('to another relay', async (t) => {
 });
 
 t.test('requests it cannot do, with the reason', async (t) => {
-  t.same(await replay({ mode: 'redrive' }), { status: 400, body: { message: "redrive is not available yet: the journal does not keep the tasks' requests" } });
+  t.equal((await replay({ mode: 'redrive', url: 'ftp://x' })).status, 400, 'redrive to a URL that is not http');
+  t.equal((await replay({ mode: 'redrive', speed: 0 })).status, 400, 'redrive at speed 0');
   t.same(await replay({ mode: 'redeliver', relay: 'http://x' }), { status: 400, body: { message: "relay scheme 'http:' is not smtp: or smtps:" } });
   t.same(await replay({ mode: 'redeliver', filter: { since: '2026-02-30' } }), { status: 400, body: { message: "since '2026-02-30' is not a time like 2026-11-28T13:00:00Z" } });
   t.equal((await replay({ mode: 'again' })).status, 400);
