@@ -11,7 +11,14 @@ Starts a region in the foreground. Settings come from the environment:
   CICSMAIL_DATA   journal and state folder  (default ./data)
   CICSMAIL_RELAY  smtp://[user:pass@]host:port[,…]; unset: an embedded capture relay
   CICSMAIL_CCSID  default EBCDIC code page  (default 037)
+  CICSMAIL_TLS_CERT, CICSMAIL_TLS_KEY   PEM files: HTTPS instead of HTTP
+More settings are in the README. The first start with no users file creates an
+administrator, ADMIN, and prints its password once.
 SIGTERM or SIGINT drains it and stops it with exit code 0.`;
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
 
 export async function startCommand(argv: readonly string[]): Promise<number> {
   const parsed = parseCommand(argv, {}, HELP);
@@ -20,6 +27,13 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
   const config = loadConfig();
   const region = await startRegion(config);
   console.log(`region ${config.sysid} listening on ${region.url}`);
+  const admin = region.app.region.security.createdAdmin;
+  if (admin) {
+    console.log(`no users yet: administrator ${admin.id} created with password ${admin.password} (shown once; 'cicsmail user passwd ${admin.id}' changes it)`);
+  }
+  if (!isLoopback(config.host) && !config.tls) {
+    console.error(`WARNING: region ${config.sysid} listens on ${config.host} without TLS: passwords and mail cross the network in clear. Set CICSMAIL_TLS_CERT and CICSMAIL_TLS_KEY, or bind 127.0.0.1 behind a TLS proxy.`);
+  }
   const relay = region.app.region.captureRelay;
   if (relay) {
     console.log(`no CICSMAIL_RELAY: mail goes to the capture relay on smtp://127.0.0.1:${relay.port}; see ${region.url}/captured`);

@@ -22,7 +22,7 @@ export function exportRow(r: JournalRecord): ExportRow {
     subject: r.subject,
     size: r.size,
     state: r.state,
-    relayReply: r.relayReply ?? '',
+    relayReply: r.denial ? `denied: ${r.denial.reason} ${r.denial.detail}` : (r.relayReply ?? ''),
     messageId: r.messageId,
   };
 }

@@ -69,6 +69,29 @@ export interface JournalRecord extends MailOrigin {
   readonly attempts: readonly Attempt[];
   /** Deliveries of the stored bytes again, asked for by an operator (they move no state). */
   readonly replays?: readonly Attempt[];
+  /** Why a DENIED record was refused, and from where the attempt came. */
+  readonly denial?: Denial;
+}
+
+/** A refused attempt, for the audit trail (state DENIED). */
+export interface Denial {
+  /** A stable reason: NOCREDS, BADCREDS, NOTALLOWED, RATE, or the RC 16 / RC 8 reason of the program. */
+  readonly reason: string;
+  readonly detail: string;
+  /** The caller's address. */
+  readonly remote: string;
+}
+
+/** What is known of a refused attempt. */
+export interface DeniedAttempt {
+  readonly tranid: string;
+  readonly taskn: number;
+  readonly userid: string;
+  readonly jobname: string;
+  readonly ccsid: number;
+  readonly envelope: Envelope;
+  readonly subject: string;
+  readonly denial: Denial;
 }
 
 export interface ListOptions {
@@ -141,31 +164,83 @@ export class Journal {
     const at = new Date(now).toISOString();
     // Due once its task must be long over: if the task dies, the retry spool delivers it.
     const nextAttemptAt = now + this.retry.orphanMs;
-    const seq = await this.#write(() => {
-      let next = (this.#meta.get('lastSeq') ?? 0) + 1;
-      for (const last of this.#records.getKeys({ reverse: true, limit: 1 })) next = Math.max(next, last + 1);
-      void this.#meta.put('lastSeq', next);
+    let seq: number;
+    try {
+      seq = await this.#write(() => this.#putAccepted(origin, message, at, nextAttemptAt));
+    } catch (err) {
+      // A commit in doubt: on a full disk lmdb-js may report a failure for a transaction
+      // whose record is readable afterwards. Then the mail is accepted (the retry spool
+      // would deliver it anyway); say so rather than refuse a mail that will be sent.
+      const written = this.#lastWith(origin.messageId, at);
+      if (written === undefined || !(err instanceof JournalError && err.code === 'CICSMAIL_JOURNAL_FULL')) throw err;
+      return written;
+    }
+    await this.#root.flushed;
+    return seq;
+  }
+
+  /** The sequence number of a recent record with this Message-ID accepted at `at`, if there is one. */
+  #lastWith(messageId: string, at: string): number | undefined {
+    for (const { key, value } of this.#records.getRange({ reverse: true, limit: 16 })) {
+      if (value.messageId === messageId && value.acceptedAt === at && this.#messages.getBinary(key)?.byteLength === value.size) return key;
+    }
+    return undefined;
+  }
+
+  #putAccepted(origin: MailOrigin, message: Uint8Array, at: string, nextAttemptAt: number): number {
+    const next = this.#nextSeq();
+    const record: JournalRecord = {
+      ...origin,
+      seq: next,
+      acceptedAt: at,
+      updatedAt: at,
+      size: message.byteLength,
+      state: 'ACCEPTED',
+      pending: [...new Set(origin.envelope.to)],
+      delivered: [],
+      failed: [],
+      nextAttemptAt,
+      relayReply: null,
+      attempts: [],
+    };
+    void this.#records.put(next, record);
+    void this.#messages.put(next, Buffer.from(message.buffer, message.byteOffset, message.byteLength));
+    void this.#due.put([nextAttemptAt, next], null);
+    return next;
+  }
+
+  /** Records a refused attempt as DENIED: final at once, no message bytes, never sent. */
+  async deny(attempt: DeniedAttempt): Promise<number> {
+    const at = new Date().toISOString();
+    return this.#write(() => {
+      const seq = this.#nextSeq();
       const record: JournalRecord = {
-        ...origin,
-        seq: next,
+        ...attempt,
+        attachments: 0,
+        messageId: '',
+        seq,
         acceptedAt: at,
         updatedAt: at,
-        size: message.byteLength,
-        state: 'ACCEPTED',
-        pending: [...new Set(origin.envelope.to)],
+        size: 0,
+        state: 'DENIED',
+        pending: [],
         delivered: [],
         failed: [],
-        nextAttemptAt,
+        nextAttemptAt: null,
         relayReply: null,
         attempts: [],
       };
-      void this.#records.put(next, record);
-      void this.#messages.put(next, Buffer.from(message.buffer, message.byteOffset, message.byteLength));
-      void this.#due.put([nextAttemptAt, next], null);
-      return next;
+      void this.#records.put(seq, record);
+      return seq;
     });
-    await this.#root.flushed;
-    return seq;
+  }
+
+  /** The next sequence number, taken (inside a write transaction). */
+  #nextSeq(): number {
+    let next = (this.#meta.get('lastSeq') ?? 0) + 1;
+    for (const last of this.#records.getKeys({ reverse: true, limit: 1 })) next = Math.max(next, last + 1);
+    void this.#meta.put('lastSeq', next);
+    return next;
   }
 
   /**

@@ -4,7 +4,7 @@
 import type { JournalRecord, Journal } from './journal.js';
 import type { MailState } from './states.js';
 
-export const MAIL_STATES: readonly MailState[] = ['ACCEPTED', 'SENT', 'DEFERRED', 'FAILED'];
+export const MAIL_STATES: readonly MailState[] = ['ACCEPTED', 'SENT', 'DEFERRED', 'FAILED', 'DENIED'];
 
 export interface RecordFilter {
   readonly state?: MailState;
@@ -59,7 +59,7 @@ export interface JournalStats {
 }
 
 export function journalStats(journal: Journal, filter: RecordFilter = {}): JournalStats {
-  const byState: Record<MailState, number> = { ACCEPTED: 0, SENT: 0, DEFERRED: 0, FAILED: 0 };
+  const byState: Record<MailState, number> = { ACCEPTED: 0, SENT: 0, DEFERRED: 0, FAILED: 0, DENIED: 0 };
   const byTranid: Record<string, number> = {};
   let records = 0;
   let bytes = 0;

@@ -25,6 +25,8 @@ export interface ReplayResult {
 export async function redeliver(journal: Journal, send: Send, options: RedeliverOptions): Promise<ReplayResult[]> {
   const results: ReplayResult[] = [];
   for (const record of findRecords(journal, options.filter, { limit: options.limit })) {
+    // A refused attempt has no mail to send.
+    if (record.state === 'DENIED') continue;
     const recipients = record.envelope.to;
     const message = journal.message(record.seq);
     if (options.dryRun || !message) {

@@ -1,12 +1,13 @@
 // The one place that says how a mail's journal state moves. No other code chooses a next
 // state: it reports what an attempt came to, and `afterAttempt` answers.
 
-export type MailState = 'ACCEPTED' | 'SENT' | 'DEFERRED' | 'FAILED';
+/** DENIED: an attempt the region refused (who, from where, what, why); no mail was sent. */
+export type MailState = 'ACCEPTED' | 'SENT' | 'DEFERRED' | 'FAILED' | 'DENIED';
 
 /** What one delivery attempt came to, as the SMTP client saw it. */
 export type AttemptOutcome = 'sent' | 'deferred' | 'failed';
 
-const FINAL: ReadonlySet<MailState> = new Set(['SENT', 'FAILED']);
+const FINAL: ReadonlySet<MailState> = new Set(['SENT', 'FAILED', 'DENIED']);
 
 /** A state that no further attempt changes. */
 export function isFinal(state: MailState): boolean {

@@ -2,6 +2,7 @@
 // embedded capture relay where no smart host is configured. Tests build one with
 // `buildRegion` and listen on port 0; `server.ts` only listens and shuts down.
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -11,6 +12,7 @@ import { lockDataDir } from './data-lock.js';
 import { DefinitionTable, defaultDefinitions, type TransactionDefinition } from './definitions.js';
 import { Dispatcher } from './dispatcher.js';
 import { JournalSpace } from './journal-space.js';
+import { RegionSecurity } from './security.js';
 import { cicsReplyOf } from './errors.js';
 import { cicsRoutes, MAX_CHANNEL } from './routes/cics.js';
 import { capturedRoutes } from './routes/captured.js';
@@ -41,6 +43,8 @@ declare module 'fastify' {
       readonly spool: RetrySpool;
       /** Free space under the journal: new tasks wait for it. */
       readonly space: JournalSpace;
+      /** Users, transaction security, the audit trail. */
+      readonly security: RegionSecurity;
       /** Records found ACCEPTED at start, handed to the spool. */
       readonly orphans: number;
       /** Where mail goes: CICSMAIL_RELAY, or the embedded capture relay. */
@@ -64,6 +68,7 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     hostname: config.hostname,
     relays,
     retry: config.retry,
+    senderExit: config.security.senderExit,
     smtp: config.smtp,
   };
   const longest = Math.max(...definitions.all().map((d) => d.timeLimitMs));
@@ -75,6 +80,7 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
   const journal = Journal.open(config.dataDir, { retry: config.retry });
   const orphans = await journal.recoverOrphans();
   const space = new JournalSpace(journal.path, config.journalReserveBytes);
+  const security = new RegionSecurity(config.dataDir, config.security, journal, (err) => app.log.error({ err }, 'journal: a refused attempt could not be kept'));
   const retryPool = new SmtpPool({ ...config.smtp, maxConnections: Math.min(config.smtp.maxConnections, config.retryConcurrency), relays, clientName: config.hostname });
   const spool = new RetrySpool({
     journal,
@@ -88,6 +94,7 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
   const dispatcher = new Dispatcher({ workers: config.workers, tasksPerWorker: config.tasksPerWorker, workerConfig });
 
   const app = Fastify({
+    ...(config.tls ? { https: { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } } : {}),
     logger: options.logger ?? false,
     // No line per request: the hot path logs nothing it need not.
     logController: new LogController({ disableRequestLogging: true }),
@@ -97,7 +104,8 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     // A JSON view that does not fit is refused, never bent: no coercion, no dropped properties.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
-  app.decorate('region', { config, definitions, dispatcher, captureRelay, journal, spool, space, orphans, relays });
+  app.decorate('region', { config, definitions, dispatcher, captureRelay, journal, spool, space, security, orphans, relays });
+  app.decorateRequest('caller', null);
   // Retention: once at start and then hourly, final records past their age go.
   let pruning: NodeJS.Timeout | undefined;
   const prune = () => {
@@ -130,6 +138,7 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     void reply.code(cics.status).header('X-CICS-Resp', cics.resp);
     if (cics.abcode) void reply.header('X-CICS-Abcode', cics.abcode);
     if (cics.retryAfter !== undefined) void reply.header('Retry-After', String(cics.retryAfter));
+    if (cics.status === 401) void reply.header('WWW-Authenticate', 'Basic realm="cicsmail", charset="UTF-8"');
     const message = cics.abcode === 'ASRA' && err.code !== 'CICS_ASRA' ? 'the region failed unexpectedly; see its log' : err.message;
     return reply.send({ resp: cics.resp, resp2: cics.resp2, abcode: cics.abcode, message });
   });

@@ -1,7 +1,9 @@
 // The region's settings: the contract's environment variables (http.md), checked once at
 // start. A bad value stops the start with the variable's name and the reason.
+import { existsSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseCcsid, SUPPORTED_CCSIDS } from './codepages.js';
 import { parseRelayUrls, type RelayTarget } from '../transactions/smtp/relay-url.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../journal/retry.js';
@@ -31,6 +33,9 @@ export interface RegionConfig {
   readonly retryPollMs: number;
   /** SENT and FAILED records older than this are pruned (0: kept for ever); undelivered ones never. */
   readonly retentionMs: number;
+  readonly security: SecurityConfig;
+  /** HTTPS for the listener: PEM files. */
+  readonly tls: { readonly cert: string; readonly key: string } | null;
   /** Free space below which new tasks are refused (503 NOSPACE), so the journal never fills mid-mail. */
   readonly journalReserveBytes: number;
   readonly smtp: {
@@ -39,6 +44,21 @@ export interface RegionConfig {
     readonly idleTimeout: number;
     readonly timeouts: { readonly connect: number; readonly command: number; readonly final: number };
   };
+}
+
+/** What the region allows, whoever asks (users narrow it further). */
+export interface SecurityConfig {
+  /** What a user without a policy of their own gets: verify (RC 16) or replace. */
+  readonly senderPolicy: 'verify' | 'replace';
+  /** A module whose default export decides on each mail's sender (the verification exit). */
+  readonly senderExit: string | null;
+  /** A composed mail longer than this is refused (RC 8 TOOBIG), as MAXMAILBYTES did. */
+  readonly maxMessageBytes: number;
+  readonly maxRecipients: number;
+  /** Recipient domains mail may go to (patterns); empty: any. */
+  readonly recipientDomains: readonly string[];
+  /** Tasks a minute a user may start (0: no limit); a user's own setting wins. */
+  readonly rateLimit: number;
 }
 
 export class ConfigError extends Error {
@@ -62,6 +82,32 @@ function integer(env: NodeJS.ProcessEnv, key: string, fallback: number, min: num
 
 // RFC 1035 labels: the EHLO name and the Message-ID domain must be one.
 const HOSTNAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+function choice<T extends string>(env: NodeJS.ProcessEnv, key: string, values: readonly T[], fallback: T): T {
+  const raw = env[key]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(key, `'${raw}' is not one of ${values.join(', ')}`);
+  return raw as T;
+}
+
+function senderExitOf(env: NodeJS.ProcessEnv): string | null {
+  const file = env.CICSMAIL_SENDER_EXIT?.trim();
+  if (!file) return null;
+  const path = resolve(file);
+  if (!existsSync(path)) throw new ConfigError('CICSMAIL_SENDER_EXIT', `no module at ${path}`);
+  return pathToFileURL(path).href;
+}
+
+function tlsOf(env: NodeJS.ProcessEnv): RegionConfig['tls'] {
+  const cert = env.CICSMAIL_TLS_CERT?.trim();
+  const key = env.CICSMAIL_TLS_KEY?.trim();
+  if (!cert && !key) return null;
+  if (!cert || !key) throw new ConfigError(cert ? 'CICSMAIL_TLS_KEY' : 'CICSMAIL_TLS_CERT', 'HTTPS needs both CICSMAIL_TLS_CERT and CICSMAIL_TLS_KEY (PEM files)');
+  for (const [name, file] of [['CICSMAIL_TLS_CERT', cert], ['CICSMAIL_TLS_KEY', key]] as const) {
+    if (!existsSync(file)) throw new ConfigError(name, `no file at ${resolve(file)}`);
+  }
+  return { cert: resolve(cert), key: resolve(key) };
+}
 
 function configFileOf(env: NodeJS.ProcessEnv): string | null {
   const file = env.CICSMAIL_CONFIG?.trim();
@@ -115,6 +161,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RegionConfig {
     retryConcurrency: integer(env, 'CICSMAIL_RETRY_CONCURRENCY', 8, 1, 1000),
     retryPollMs: integer(env, 'CICSMAIL_RETRY_POLL_MS', 1000, 10, 600_000),
     retentionMs: integer(env, 'CICSMAIL_RETENTION_DAYS', 90, 0, 36_500) * 86_400_000,
+    security: {
+      senderPolicy: choice(env, 'CICSMAIL_SENDER_POLICY', ['verify', 'replace'] as const, 'verify'),
+      senderExit: senderExitOf(env),
+      maxMessageBytes: integer(env, 'CICSMAIL_MAX_MESSAGE_MB', 25, 1, 1024) * 1_048_576,
+      maxRecipients: integer(env, 'CICSMAIL_MAX_RECIPIENTS', 100, 1, 100_000),
+      recipientDomains: (env.CICSMAIL_RECIPIENT_DOMAINS ?? '').split(',').map((d) => d.trim().toLowerCase()).filter((d) => d !== ''),
+      rateLimit: integer(env, 'CICSMAIL_RATE_LIMIT', 0, 0, 10_000_000),
+    },
+    tls: tlsOf(env),
     journalReserveBytes: integer(env, 'CICSMAIL_JOURNAL_RESERVE_MB', 32, 0, 1_048_576) * 1_048_576,
     smtp: {
       maxConnections: integer(env, 'CICSMAIL_SMTP_CONNECTIONS', 8, 1, 1000),

@@ -5,7 +5,7 @@ import { BroadcastChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { TransactionDefinition } from './definitions.js';
 import { moduleUrl } from './paths.js';
-import { eibDateTime, type CommareaInput, type Container, type Eib, type TaskRequest, type TaskResult } from './task.js';
+import { eibDateTime, type CommareaInput, type Container, type Eib, type TaskRequest, type TaskResult, type TaskSecurity } from './task.js';
 import { TaskSlots } from './task-slots.js';
 import type { WorkerConfig } from '../transactions/services.js';
 
@@ -24,6 +24,7 @@ export interface TaskInput {
   readonly ccsid: number;
   readonly userid: string;
   readonly jobname: string;
+  readonly security: TaskSecurity;
 }
 
 export interface TaskOutcome {
@@ -84,6 +85,7 @@ export class Dispatcher {
       commarea: input.commarea,
       containers: input.containers ?? [],
       timeLimitMs: input.definition.timeLimitMs,
+      security: input.security,
     };
     // No AbortSignal goes to piscina: it runs a task that has one alone on its worker.
     const limit = input.definition.timeLimitMs;

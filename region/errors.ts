@@ -13,6 +13,11 @@ export const RequestInvalid = createError<[string]>('CICS_INVREQ', '%s', 400);
 export const CcsidUnknown = createError<[string, string]>('CICS_CCSID', "X-CICS-CCSID '%s' is not a supported code page (supported: %s)", 400);
 export const JobnameInvalid = createError<[string]>('CICS_JOBNAME', "X-CICS-Jobname '%s' is not 1 to 8 printable ASCII characters", 400);
 export const MediaTypeUnsupported = createError<[string]>('CICS_MEDIA_TYPE', "Content-Type '%s' is not accepted here: send the COMMAREA as application/octet-stream", 415);
+export const CredentialsMissing = createError('CICS_NOTAUTH_NONE', 'this region needs a user id and password (HTTP Basic)', 401);
+export const CredentialsInvalid = createError('CICS_NOTAUTH', 'user id or password not valid', 401);
+export const TransactionNotAllowed = createError<[string, string]>('CICS_NOTAUTH_TRAN', "user %s may not run transaction '%s'", 403);
+export const AdminOnly = createError<[string]>('CICS_NOTAUTH_ADMIN', 'user %s is not an administrator of this region', 403);
+export const RateLimited = createError<[string, number, string]>('CICS_RATE', 'user %s has started %d tasks this minute, the most allowed; retry in %s', 429);
 export const JournalFull = createError<[string]>('CICS_NOSPACE', '%s', 503);
 export const TaskTimedOut = createError<[string]>('CICS_AICA', '%s', 500);
 export const ProgramFailed = createError<[string]>('CICS_ASRA', '%s', 500);
@@ -40,6 +45,11 @@ export const REPLIES: Readonly<Record<string, CicsReply>> = {
   CICS_JOBNAME: { status: 400, resp: 'INVREQ', resp2: 3, abcode: null },
   CICS_MEDIA_TYPE: { status: 415, resp: 'INVREQ', resp2: 4, abcode: null },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, resp: 'INVREQ', resp2: 4, abcode: null },
+  CICS_NOTAUTH_NONE: { status: 401, resp: 'NOTAUTH', resp2: 1, abcode: 'AEY7' },
+  CICS_NOTAUTH: { status: 401, resp: 'NOTAUTH', resp2: 2, abcode: 'AEY7' },
+  CICS_NOTAUTH_TRAN: { status: 403, resp: 'NOTAUTH', resp2: 101, abcode: 'AEY7' },
+  CICS_NOTAUTH_ADMIN: { status: 403, resp: 'NOTAUTH', resp2: 102, abcode: 'AEY7' },
+  CICS_RATE: { status: 429, resp: 'INVREQ', resp2: 5, abcode: null },
   CICS_NOSPACE: { status: 503, resp: 'NOSPACE', resp2: 0, abcode: null, retryAfter: 30 },
   CICS_AICA: { status: 500, resp: 'INVREQ', resp2: 0, abcode: 'AICA' },
   CICS_ASRA: { status: 500, resp: 'INVREQ', resp2: 0, abcode: 'ASRA' },

@@ -14,7 +14,7 @@ export async function startRegion(config: RegionConfig): Promise<RunningRegion> 
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  return { app, url: `http://${host}:${port}` };
+  return { app, url: `${config.tls ? 'https' : 'http'}://${host}:${port}` };
 }
 
 /**

@@ -40,6 +40,20 @@ export interface Container {
   readonly data: Uint8Array;
 }
 
+/** What the task's user may send: the region's limits narrowed by the user's entry. */
+export interface TaskSecurity {
+  /** Senders the user may use (addresses and `*` patterns). */
+  readonly senders: readonly string[];
+  readonly defaultSender: string | null;
+  readonly policy: 'verify' | 'replace';
+  readonly maxMessageBytes: number;
+  readonly maxRecipients: number;
+  /** Recipient domains allowed (patterns); empty: any. */
+  readonly recipientDomains: readonly string[];
+  /** Where the caller is (its address), for the audit trail. */
+  readonly remote: string;
+}
+
 export interface TaskRequest {
   /** URL of the program module the worker runs. */
   readonly program: string;
@@ -54,6 +68,7 @@ export interface TaskRequest {
   readonly containers: readonly Container[];
   /** Milliseconds the task may run before it ends with AICA. */
   readonly timeLimitMs: number;
+  readonly security: TaskSecurity;
 }
 
 /**
@@ -96,6 +111,7 @@ export interface ProgramContext<Services> {
   readonly containers: readonly Container[];
   /** Characters the JSON view wrote as SUB because the code page lacks them. */
   readonly substitutions: number;
+  readonly security: TaskSecurity;
   readonly services: Services;
 }
 

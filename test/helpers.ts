@@ -1,11 +1,15 @@
 // One place to start what tests talk to: a region on port 0 with its journal in a fresh
 // folder, and a real SMTP relay (smtp-server) on port 0 that keeps what it receives.
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import type { FastifyInstance } from 'fastify';
 import { buildRegion, type RegionOptions } from '../region/app.js';
 import { loadConfig, type RegionConfig } from '../region/config.js';
 import type { Journal } from '../journal/journal.js';
+import { newUser, UserStore, type NewUser, type UserRecord } from '../region/users.js';
 
 /** The part of tap's Test that the helpers use. */
 export interface TestLike {
@@ -93,34 +97,75 @@ export async function startRelay(t: TestLike, faults: RelayFaults = {}): Promise
   return { url: `smtp://127.0.0.1:${port}`, port, mails, server, connections: () => connections, close };
 }
 
+/** The user every test region knows: an administrator who may run anything as anyone. */
+export const TESTER = { id: 'TESTER', password: 'tester-password' } as const;
+
+export function basicAuth(id: string, password: string): string {
+  return `Basic ${Buffer.from(`${id}:${password}`, 'utf8').toString('base64')}`;
+}
+
+let testerRecord: UserRecord | undefined;
+
+/** Writes a users file (TESTER and `users`) into a data folder that has none yet. */
+export function writeUsers(dataDir: string, users: readonly NewUser[] = []): void {
+  const store = new UserStore(dataDir);
+  if (store.exists) return;
+  // scrypt is slow on purpose: TESTER's hash is made once a test process.
+  testerRecord ??= newUser({ id: TESTER.id, password: TESTER.password, admin: true, transactions: ['*'], senders: ['*'] });
+  store.put(testerRecord);
+  for (const u of users) store.put(newUser(u));
+}
+
 export interface TestRegion {
   readonly app: FastifyInstance;
   readonly url: string;
   readonly config: RegionConfig;
-  /** POST /cics/{tranid} with an octet-stream body. */
+  /** TESTER's Authorization header. */
+  readonly auth: string;
+  /** POST /cics/{tranid} with an octet-stream body, as TESTER unless headers say otherwise. */
   post(tranid: string, body: Uint8Array, headers?: Record<string, string>): Promise<Response>;
+  /** fetch() on the region's URL, as TESTER unless `init.headers` names another authorization. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
   /** The region's journal, as its main thread reads it. */
   journal(): Journal;
+}
+
+/**
+ * A fresh folder of the test's own, removed in teardown. Not t.testdir(): tap empties that
+ * folder on every call, so a test that asks for one after starting a region would wipe
+ * the region's journal and users under it.
+ */
+export function freshDir(t: TestLike): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cicsmail-test-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 export async function startRegion(
   t: TestLike,
   env: Record<string, string> = {},
-  options: RegionOptions = {},
+  options: RegionOptions & { users?: readonly NewUser[] } = {},
 ): Promise<TestRegion> {
-  // t.testdir() makes the folder anew (empty) each call: only where the test gave none.
-  const dataDir = env.CICSMAIL_DATA ?? t.testdir();
+  const dataDir = env.CICSMAIL_DATA ?? freshDir(t);
+  writeUsers(dataDir, options.users);
   const config = loadConfig({ CICSMAIL_DATA: dataDir, CICSMAIL_PORT: '0', CICSMAIL_WORKERS: '1', CICSMAIL_HOSTNAME: 'region.test', ...env });
   const app = await buildRegion(config, options);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   t.teardown(() => app.close());
+  const auth = basicAuth(TESTER.id, TESTER.password);
   return {
     app,
     url,
     config,
+    auth,
     post: (tranid, body, headers = {}) =>
-      fetch(`${url}/cics/${tranid}`, { method: 'POST', headers: { 'content-type': 'application/octet-stream', ...headers }, body }),
+      fetch(`${url}/cics/${tranid}`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/octet-stream', ...headers }, body }),
+    fetch: (path, init = {}) => {
+      const headers = new Headers(init.headers);
+      if (!headers.has('authorization')) headers.set('authorization', auth);
+      return fetch(`${url}${path}`, { ...init, headers });
+    },
     journal: () => app.region.journal,
   };
 }

@@ -33,6 +33,12 @@ export const REASONS = {
   BADSEQ: { rc: RC.INVALID, text: 'SPOL: a command out of order (RCPT before MAIL FROM, DATA before RCPT TO)' },
   NODOT: { rc: RC.INVALID, text: 'SPOL: DATA without the line holding a single dot that ends it' },
   LONGLINE: { rc: RC.INVALID, text: 'a line of the message is longer than 998 octets (RFC 5322 2.1.1)' },
+  TOOMANY: { rc: RC.INVALID, text: 'more recipients than the region allows a mail (CICSMAIL_MAX_RECIPIENTS)' },
+  RCPTDOM: { rc: RC.INVALID, text: 'a recipient outside the domains the region sends to (CICSMAIL_RECIPIENT_DOMAINS)' },
+  TOOBIG: { rc: RC.INVALID, text: 'the composed mail is larger than the region allows (CICSMAIL_MAX_MESSAGE_MB)' },
+  SENDER: { rc: RC.SENDER, text: 'the user may not send as this sender (sender verification)' },
+  EXITDENY: { rc: RC.SENDER, text: 'the sender verification exit refused the mail' },
+  EXITFAIL: { rc: RC.SENDER, text: 'the sender verification exit failed or answered nonsense: refused, to be safe' },
   REJECTED: { rc: RC.REFUSED, text: 'the relay refused the mail for good (5xx)' },
   RCPTREJ: { rc: RC.REFUSED, text: 'the relay refused every recipient for good (5xx)' },
 } as const satisfies Record<string, { rc: ReturnCode; text: string }>;

@@ -18,6 +18,8 @@ export interface WorkerConfig {
   readonly hostname: string;
   readonly relays: readonly RelayTarget[];
   readonly retry: RetryPolicy;
+  /** URL of the sender verification exit module (CICSMAIL_SENDER_EXIT), null where none. */
+  readonly senderExit: string | null;
   readonly smtp: {
     readonly maxConnections: number;
     readonly maxMailsPerConnection: number;

@@ -74,6 +74,7 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
       commarea: area.bytes,
       containers: request.containers,
       substitutions: area.substitutions,
+      security: request.security,
       services,
     };
     const result = await Promise.race([program(ctx), overtime]);

@@ -1,6 +1,8 @@
 // POST /cics/{TRANID}: a COMMAREA in (bytes, JSON view, or a channel of containers), a
 // task run, the COMMAREA out in the form it came (or a RESP).
+import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
+import type { UserRecord } from '../users.js';
 import { parseCcsid, SUPPORTED_CCSIDS } from '../codepages.js';
 import { copybook } from '../copybook/library.js';
 import { jsonSchemaOf } from '../copybook/schema.js';
@@ -12,6 +14,7 @@ import {
   errorOfResult,
   JobnameInvalid,
   JournalFull,
+  RateLimited,
   RequestInvalid,
   TranidInvalid,
   TransactionDisabled,
@@ -19,9 +22,6 @@ import {
 } from '../errors.js';
 import { boundaryOf, MultipartError, parseFormData } from '../multipart.js';
 import { MAX_COMMAREA, type CommareaInput, type Container } from '../task.js';
-
-/** Until security (users) comes, every task runs for CICS's default user. */
-export const DEFAULT_USER = 'CICSUSER';
 
 /** A whole channel: COMMAREA and containers (attachments) together. */
 export const MAX_CHANNEL = 32 * 1024 * 1024;
@@ -84,7 +84,25 @@ function readChannel(body: Buffer, contentType: string, ccsid: number): { commar
 }
 
 export async function cicsRoutes(app: FastifyInstance): Promise<void> {
-  const { definitions, dispatcher, config, space, journal } = app.region;
+  const { definitions, dispatcher, config, space, journal, security } = app.region;
+
+  // Every transaction has a user: credentials are checked before the body is read.
+  app.addHook('onRequest', security.authenticate);
+  // Tasks a minute per user, after authentication (the key is the user, not the address).
+  await app.register(rateLimit, {
+    hook: 'preHandler',
+    timeWindow: 60_000,
+    keyGenerator: (request) => (request.caller as UserRecord).id,
+    allowList: (request) => security.rateLimitOf(request.caller as UserRecord) === 0,
+    max: (request) => security.rateLimitOf(request.caller as UserRecord),
+    addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
+    addHeaders: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false, 'retry-after': true },
+    onExceeded: (request) => {
+      const caller = request.caller as UserRecord;
+      security.audit(request, { tranid: String((request.params as { tranid?: string }).tranid ?? request.url.split('/')[2] ?? '').slice(0, 4).toUpperCase(), userid: caller.id, reason: 'RATE', detail: `more than ${security.rateLimitOf(caller)} tasks a minute` });
+    },
+    errorResponseBuilder: (request, context) => new RateLimited((request.caller as UserRecord).id, context.max, context.after),
+  });
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
@@ -103,6 +121,7 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
     void reply.header('X-CICS-Tranid', tranid);
     const definition = definitions.get(tranid);
     if (!definition) throw new TransactionUnknown(tranid);
+    const caller = security.checkTransaction(request, tranid);
     if (!definition.enabled) throw new TransactionDisabled(tranid);
     const noRoom = space.refusal;
     if (noRoom !== undefined) throw new JournalFull(noRoom);
@@ -124,7 +143,7 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
     if (commarea.form === 'bytes' && commarea.bytes.length > MAX_COMMAREA) throw new CommareaTooLong(commarea.bytes.length);
 
     const started = new Date();
-    const { eib, result } = await dispatcher.run({ definition, commarea, containers, ccsid, userid: DEFAULT_USER, jobname });
+    const { eib, result } = await dispatcher.run({ definition, commarea, containers, ccsid, userid: caller.id, jobname, security: security.taskSecurity(caller, request.ip) });
     void reply.header('X-CICS-Taskn', String(eib.eibtaskn));
     const failure = result.kind === 'normal' ? undefined : errorOfResult(result);
     const answer = failure ? cicsReplyOf(failure) : undefined;

@@ -65,6 +65,8 @@ function ownUrl(app: FastifyInstance): string {
 export async function journalRoutes(app: FastifyInstance): Promise<void> {
   const { journal, config } = app.region;
   const tags = ['journal'];
+  // The journal is the operators': who sent what to whom.
+  app.addHook('onRequest', app.region.security.authenticateAdmin);
 
   app.post<{ Body: { mode: 'redeliver' | 'redrive'; filter?: FilterQuery; relay?: string; url?: string; speed?: number; concurrency?: number; dryRun?: boolean; limit?: number } }>('/journal/replay', {
     schema: {

@@ -25,7 +25,7 @@ t.test('help and usage errors', async (t) => {
     t.match(r.stdout, new RegExp(`^usage: cicsmail ${args[0]}`), args.join(' '));
   }
   t.same(await cicsmail(['bogus']), { code: 2, stdout: '', stderr: "cicsmail: unknown command 'bogus'; try 'cicsmail --help'\n" });
-  t.same(await cicsmail(['journal', 'list', '--state', 'LOST']), { code: 2, stdout: '', stderr: "cicsmail: --state 'LOST' is not one of ACCEPTED, SENT, DEFERRED, FAILED\n" });
+  t.same(await cicsmail(['journal', 'list', '--state', 'LOST']), { code: 2, stdout: '', stderr: "cicsmail: --state 'LOST' is not one of ACCEPTED, SENT, DEFERRED, FAILED, DENIED\n" });
   t.same(await cicsmail(['journal', 'show', 'x1']), { code: 2, stdout: '', stderr: "cicsmail: SEQ 'x1' is not a whole number\n" });
   t.equal((await cicsmail(['journal', '--nope'])).code, 2);
   const dir = t.testdir();
@@ -53,24 +53,29 @@ t.test('start, send, read the journal from another process, drain on SIGTERM', a
     });
   });
   t.match(stdout, /^no CICSMAIL_RELAY: mail goes to the capture relay on smtp:\/\/127\.0\.0\.1:\d+; see http:\/\/127\.0\.0\.1:\d+\/captured$/m);
+  // The first start made an administrator and printed its password, once.
+  const password = /^no users yet: administrator ADMIN created with password ([A-Za-z0-9_-]{24}) \(shown once; 'cicsmail user passwd ADMIN' changes it\)$/m.exec(stdout)?.[1];
+  t.ok(password, 'the administrator\'s password is printed');
+  const auth = { authorization: `Basic ${Buffer.from(`ADMIN:${password}`).toString('base64')}` };
+  t.equal((await fetch(`${url}/captured`)).status, 401, 'nothing without it');
 
   const res = await fetch(`${url}/cics/MAIL`, {
     method: 'POST',
-    headers: { 'content-type': 'application/octet-stream', 'x-cics-jobname': 'CLITEST' },
+    headers: { 'content-type': 'application/octet-stream', 'x-cics-jobname': 'CLITEST', ...auth },
     body: buildMailCommarea({ from: 'batch@corp.example', to: 'ops@corp.example', subject: 'from the command line test', body: 'hi' }, 37),
   });
   const r = readMailResponse(Buffer.from(await res.arrayBuffer()), 37);
   t.equal(r.rc, 0);
   t.match(r.relayReply, /^250 Ok: captured as 1$/);
 
-  const captured = (await (await fetch(`${url}/captured`)).json()) as Array<{ id: number; subject: string; messageId: string }>;
+  const captured = (await (await fetch(`${url}/captured`, { headers: auth })).json()) as Array<{ id: number; subject: string; messageId: string }>;
   t.match(captured, [{ id: 1, subject: 'from the command line test', messageId: r.messageId }]);
-  const eml = Buffer.from(await (await fetch(`${url}/captured/1`)).arrayBuffer());
-  t.equal((await fetch(`${url}/captured/2`)).status, 404);
+  const eml = Buffer.from(await (await fetch(`${url}/captured/1`, { headers: auth })).arrayBuffer());
+  t.equal((await fetch(`${url}/captured/2`, { headers: auth })).status, 404);
 
   const list = await cicsmail(['journal', 'list'], { CICSMAIL_DATA: dir });
   t.equal(list.code, 0);
-  t.match(list.stdout, /^ {5}1 {2}SENT {6}\S+ {2}CICSUSER {2}MAIL {2}1 rcpt {2}"from the command line test"\n$/);
+  t.match(list.stdout, /^ {5}1 {2}SENT {6}\S+ {2}ADMIN {5}MAIL {2}1 rcpt {2}"from the command line test"\n$/);
   const show = await cicsmail(['journal', 'show', '1'], { CICSMAIL_DATA: dir });
   t.match(JSON.parse(show.stdout), { seq: 1, state: 'SENT', jobname: 'CLITEST', messageId: r.messageId });
   const bytes = await cicsmail(['journal', 'show', '1', '--message'], { CICSMAIL_DATA: dir });
@@ -82,7 +87,7 @@ t.test('start, send, read the journal from another process, drain on SIGTERM', a
   const csvFile = `${dir}/journal.csv`;
   t.same(await cicsmail(['journal', 'export', '--out', csvFile], { CICSMAIL_DATA: dir }), { code: 0, stdout: '', stderr: '' });
   const { readFileSync } = await import('node:fs');
-  t.match(readFileSync(csvFile, 'utf8'), /^\ufeffseq,acceptedAt,userid,jobname,tranid,sender,recipients,attachments,subject,size,state,relayReply,messageId\r\n1,[^,]+,CICSUSER,CLITEST,MAIL,batch@corp\.example,1,0,from the command line test,\d+,SENT,250 Ok: captured as 1,<[^>]+>\r\n$/);
+  t.match(readFileSync(csvFile, 'utf8'), /^\ufeffseq,acceptedAt,userid,jobname,tranid,sender,recipients,attachments,subject,size,state,relayReply,messageId\r\n1,[^,]+,ADMIN,CLITEST,MAIL,batch@corp\.example,1,0,from the command line test,\d+,SENT,250 Ok: captured as 1,<[^>]+>\r\n$/);
   t.match((await cicsmail(['journal', 'export', '--format', 'jsonl'], { CICSMAIL_DATA: dir })).stdout, /^\{"seq":1,.*"state":"SENT".*\}\n$/);
   t.same(await cicsmail(['journal', 'list', '--since', 'yesterday'], { CICSMAIL_DATA: dir }), { code: 2, stdout: '', stderr: "cicsmail: --since 'yesterday' is not a time like 2026-11-28T13:00:00Z\n" });
   t.same(await cicsmail(['journal', 'export', '--format', 'xls'], { CICSMAIL_DATA: dir }), { code: 2, stdout: '', stderr: "cicsmail: --format 'xls' is not csv or jsonl\n" });
@@ -124,7 +129,8 @@ t.test('npm start: builds and starts a region that prints where it listens; SIGT
       }
     });
   });
-  t.equal((await fetch(`${url}/captured`)).status, 200);
+  t.equal((await fetch(`${url}/captured`)).status, 401, 'a region with no users file makes an administrator: nobody else gets in');
+  t.match(out, /^no users yet: administrator ADMIN created with password \S+ \(shown once/m);
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   child.kill('SIGTERM');
   t.equal(await exit, 0);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { simpleParser } from 'mailparser';
-import { startRegion, startRelay, smtpError } from '../helpers.js';
+import { startRegion, startRelay, smtpError, TESTER } from '../helpers.js';
 import { ebcdicLines } from '../ebcdic.js';
 
 const BIN = fileURLToPath(new URL('../../bin/cicsmail.js', import.meta.url));
@@ -32,7 +32,7 @@ interface Run {
 
 function cicsmail(args: string[], input?: Buffer | string): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [BIN, ...args], { env: { ...process.env, CICSMAIL_URL: region.url }, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, [BIN, ...args], { env: { ...process.env, CICSMAIL_URL: region.url, CICSMAIL_USER: `${TESTER.id}:${TESTER.password}` }, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
     child.stdin?.end(input ?? '');

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { simpleParser } from 'mailparser';
-import { startRelay } from '../helpers.js';
+import { basicAuth, startRelay, TESTER, writeUsers } from '../helpers.js';
 import { Journal } from '../../journal/journal.js';
 import { buildMailCommarea, readMailResponse } from '../../transactions/mail/commarea.js';
 
@@ -42,6 +42,7 @@ function startRegionProcess(dataDir: string, relay: string): Promise<{ child: Ch
 async function run(t: Test, killAfter: number) {
   const relay = await startRelay(t);
   const dir = t.testdir();
+  writeUsers(dir);
   const first = await startRegionProcess(dir, relay.url);
   const answered = new Map<string, number>(); // Message-ID -> RC
   let sent = 0;
@@ -52,7 +53,7 @@ async function run(t: Test, killAfter: number) {
       try {
         const res = await fetch(`${first.url}/cics/MAIL`, {
           method: 'POST',
-          headers: { 'content-type': 'application/octet-stream' },
+          headers: { 'content-type': 'application/octet-stream', authorization: basicAuth(TESTER.id, TESTER.password) },
           body: buildMailCommarea({ from: `client${c}@corp.example`, to: `ops${n % 7}@corp.example`, subject: `mail ${n}`, body: `mail ${n} from client ${c}` }, 37),
         });
         const r = readMailResponse(Buffer.from(await res.arrayBuffer()), 37);

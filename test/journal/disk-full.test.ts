@@ -53,7 +53,7 @@ t.test('Journal.accept on a full disk: JournalError FULL, nothing half-written, 
   const seqs: number[] = [];
   let failure: unknown;
   for (let i = 0; i < 1000 && failure === undefined; i++) {
-    await journal.accept(origin, message).then((seq) => seqs.push(seq), (err: unknown) => (failure = err));
+    await journal.accept({ ...origin, messageId: `<m${i}@x>` }, message).then((seq) => seqs.push(seq), (err: unknown) => (failure = err));
   }
   t.ok(failure instanceof JournalError, 'a JournalError');
   t.equal((failure as JournalError).code, 'CICSMAIL_JOURNAL_FULL');
@@ -116,10 +116,16 @@ t.test('a region on a full disk answers 503 NOSPACE, keeps what it accepted, and
   t.equal(last.rc, 0);
   t.equal(last.journalSeq, delivered.length + 1, 'the refused tasks left no record');
   const journal = region.journal();
+  let unsettled = 0;
   for (const [i, seq] of delivered.entries()) {
-    t.equal(journal.get(seq)?.state, 'SENT', `record ${seq} SENT`);
+    const record = journal.get(seq);
+    // SENT; or, where the disk filled between the relay's answer and its record, still
+    // ACCEPTED and due: the retry spool sends it again with the same Message-ID.
+    if (record?.state === 'ACCEPTED' && record.nextAttemptAt !== null) unsettled++;
+    else t.equal(record?.state, 'SENT', `record ${seq} SENT`);
     t.ok(journal.message(seq)?.equals(relay.mails[i]!.message), `record ${seq} holds the bytes the relay got`);
   }
+  t.ok(unsettled <= 2, `${unsettled} records left ACCEPTED by a failed settle`);
 });
 
 t.test('a reserve larger than the free space: tasks are refused before they run, nothing is journaled', async (t) => {
@@ -134,5 +140,5 @@ t.test('a reserve larger than the free space: tasks are refused before they run,
   t.equal(relay.mails.length, 0);
   t.same(region.journal().list({}), []);
   // Reading the journal still works.
-  t.equal((await fetch(`${region.url}/journal`)).status, 200);
+  t.equal((await region.fetch(`/journal`)).status, 200);
 });

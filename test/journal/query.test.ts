@@ -7,7 +7,7 @@ import { buildMailCommarea, readMailResponse } from '../../transactions/mail/com
 const relay = await startRelay(t, { rcptTo: (a) => (a.address.startsWith('nobody') ? smtpError(550, 'no such user') : undefined) });
 const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
 const get = async (path: string) => {
-  const res = await fetch(`${region.url}${path}`);
+  const res = await region.fetch(`${path}`);
   // Buffer keeps a byte order mark where fetch's text() would drop it.
   return { status: res.status, type: res.headers.get('content-type'), text: Buffer.from(await res.arrayBuffer()).toString('utf8') };
 };
@@ -38,7 +38,7 @@ t.test('filters and paging', async (t) => {
   t.same(await q('jobname=billing'), [3, 4]);
   t.same(await q('recipient=dev@corp.example'), [3, 4], 'recipients without regard to case');
   t.same(await q(`messageId=${encodeURIComponent(sent[2]!.messageId)}`), [3]);
-  t.same(await q('tranid=MAIL&user=cicsuser&state=SENT'), [1, 3, 4]);
+  t.same(await q('tranid=MAIL&user=tester&state=SENT'), [1, 3, 4]);
   t.same(await q(`since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`), []);
   t.same(await q('until=2000-01-01'), []);
   t.same(await q(`since=2000-01-01T00:00%2B01:00`), [1, 2, 3, 4], 'a time with its zone');
@@ -56,7 +56,7 @@ t.test('one record and its bytes', async (t) => {
   const one = await get('/journal/3');
   t.equal(one.status, 200);
   t.match(JSON.parse(one.text), { seq: 3, state: 'SENT', jobname: 'BILLING', delivered: ['ops@corp.example', 'dev@corp.example'] });
-  const bytes = await fetch(`${region.url}/journal/3/message`);
+  const bytes = await region.fetch(`/journal/3/message`);
   t.equal(bytes.headers.get('content-type'), 'message/rfc822');
   t.same(Buffer.from(await bytes.arrayBuffer()), relay.mails[1]?.message);
   t.equal((await get('/journal/99')).status, 404);
@@ -65,7 +65,7 @@ t.test('one record and its bytes', async (t) => {
 });
 
 t.test('stats', async (t) => {
-  t.same(JSON.parse((await get('/journal/stats')).text), { records: 4, byState: { ACCEPTED: 0, SENT: 3, DEFERRED: 0, FAILED: 1 }, byTranid: { MAIL: 4 }, bytes: JSON.parse((await get('/journal')).text).records.reduce((n: number, r: { size: number }) => n + r.size, 0) });
+  t.same(JSON.parse((await get('/journal/stats')).text), { records: 4, byState: { ACCEPTED: 0, SENT: 3, DEFERRED: 0, FAILED: 1, DENIED: 0 }, byTranid: { MAIL: 4 }, bytes: JSON.parse((await get('/journal')).text).records.reduce((n: number, r: { size: number }) => n + r.size, 0) });
 });
 
 t.test('exports: CSV a spreadsheet opens, and JSON Lines', async (t) => {
@@ -74,7 +74,7 @@ t.test('exports: CSV a spreadsheet opens, and JSON Lines', async (t) => {
   const rows = csv.text.split('\r\n');
   t.equal(rows[0], '\ufeffseq,acceptedAt,userid,jobname,tranid,sender,recipients,attachments,subject,size,state,relayReply,messageId');
   t.equal(rows.length, 6, 'header, 4 rows, and the last CRLF');
-  t.match(rows[3], /^3,[^,]+,CICSUSER,BILLING,MAIL,batch@corp\.example,2,0,"Totals, ""final"" and more",\d+,SENT,250 Ok: queued as 2,<[^>]+>$/);
+  t.match(rows[3], /^3,[^,]+,TESTER,BILLING,MAIL,batch@corp\.example,2,0,"Totals, ""final"" and more",\d+,SENT,250 Ok: queued as 2,<[^>]+>$/);
   t.match(rows[4], /,"'=SUM\(A1:A9\)",/, 'a formula is quoted as text');
   t.match(rows[2], /,FAILED,550 no such user,/);
   // Python's csv module reads it back to the same fields.

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { simpleParser } from 'mailparser';
-import { startRegion, startRelay, smtpError } from '../helpers.js';
+import { startRegion, startRelay, smtpError, TESTER } from '../helpers.js';
 import { ebcdicLines } from '../ebcdic.js';
 import { buildMailCommarea } from '../../transactions/mail/commarea.js';
 import type { RedriveReport } from '../../journal/redrive.js';
@@ -28,26 +28,26 @@ channel.append('DFHCOMMAREA', new Blob([mail('ops@corp.example', 'with attachmen
 channel.append('DUMP', new Blob([attachment], { type: 'application/octet-stream' }), 'dump.bin');
 const recorded: [string, Response][] = [
   ['bytes RC 0', await region.post('MAIL', mail('ops@corp.example', 'one'), { 'x-cics-jobname': 'NIGHTLY' })],
-  ['json RC 0', await fetch(`${region.url}/cics/MAIL`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mc_version: '01', mc_from: 'batch@corp.example', mc_to: 'ops@corp.example', mc_subject: 'json' }) })],
-  ['channel RC 0', await fetch(`${region.url}/cics/MAIL`, { method: 'POST', body: channel })],
+  ['json RC 0', await region.fetch(`/cics/MAIL`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mc_version: '01', mc_from: 'batch@corp.example', mc_to: 'ops@corp.example', mc_subject: 'json' }) })],
+  ['channel RC 0', await region.fetch(`/cics/MAIL`, { method: 'POST', body: channel })],
   ['RC 12', await region.post('MAIL', mail('gone@corp.example', 'refused'))],
   ['SEND RC 8', await region.post('SEND', ebcdicLines(['FROM batch@corp.example', 'TO ops@corp.example', 'SUBJECT send', 'SEND', 'FRMO x'], 37))],
   ['LENGERR', await region.post('MAIL', Buffer.alloc(10, 0x40))],
   // Refused by the JSON schema before any task starts: not a task either.
-  ['not a task', await fetch(`${region.url}/cics/MAIL`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"mc_bogus":1}' })],
+  ['not a task', await region.fetch(`/cics/MAIL`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"mc_bogus":1}' })],
   ['not a task', await region.post('NOPE', Buffer.alloc(1))],
 ];
 for (const [, res] of recorded) await res.arrayBuffer();
 
 async function replay(body: Record<string, unknown>): Promise<RedriveReport & { mode: string }> {
-  const res = await fetch(`${region.url}/journal/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'redrive', ...body }) });
+  const res = await region.fetch(`/journal/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'redrive', ...body }) });
   t.equal(res.status, 200, 'replay answered 200');
   return (await res.json()) as RedriveReport & { mode: string };
 }
 
 function cicsmail(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, CICSMAIL_DATA: region.config.dataDir, CICSMAIL_URL: region.url } }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, CICSMAIL_DATA: region.config.dataDir, CICSMAIL_URL: region.url, CICSMAIL_USER: `${TESTER.id}:${TESTER.password}` } }, (err, stdout, stderr) => {
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });

@@ -8,7 +8,7 @@ const relay = await startRelay(t);
 const other = await startRelay(t);
 const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
 const replay = async (body: unknown) => {
-  const res = await fetch(`${region.url}/journal/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await region.fetch(`/journal/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 };
 

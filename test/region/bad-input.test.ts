@@ -23,7 +23,7 @@ t.test('unknown and malformed tranids: 404 TRANSIDERR AEI1', async (t) => {
     t.equal(f.resp, 'TRANSIDERR', bad);
     t.match(f.body.message, /is not a transaction id: 1 to 4 characters of A-Z 0-9 @ # \$$/, bad);
   }
-  const res = await fetch(`${region.url}/cics/`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: good() });
+  const res = await region.fetch(`/cics/`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: good() });
   t.equal(res.status, 404);
 });
 
@@ -39,7 +39,7 @@ t.test('COMMAREA lengths', async (t) => {
     status: 400, resp: 'LENGERR', abcode: 'AEIV',
     body: { resp: 'LENGERR', resp2: 11, abcode: 'AEIV', message: 'COMMAREA of 0 bytes is shorter than the 4378 bytes of MAILCA before MC-BODY' },
   });
-  const noType = await fetch(`${region.url}/cics/MAIL`, { method: 'POST' });
+  const noType = await region.fetch(`/cics/MAIL`, { method: 'POST' });
   t.equal(noType.status, 400, 'no body and no Content-Type: an empty COMMAREA');
   t.equal(noType.headers.get('x-cics-resp'), 'LENGERR');
 
@@ -137,7 +137,7 @@ t.test('requests the program refuses: RC 8 with a reason, nothing sent or journa
   const before = relay.mails.length;
   const cases: Array<[string, Parameters<typeof buildMailCommarea>[0], string, RegExp | string]> = [
     ['no recipients', { from: 'a@x.example', subject: 's' }, 'NORCPT', 'MC-TO, MC-CC and MC-BCC are all blank: no recipient'],
-    ['blank from', { from: '', to: 'b@y.example' }, 'NOFROM', 'MC-FROM is blank'],
+    ['blank from', { from: '', to: 'b@y.example' }, 'NOFROM', 'the sender is blank and user TESTER has no default sender'],
     ['two senders', { from: 'a@x.example b@x.example', to: 'b@y.example' }, 'BADFROM', 'MC-FROM holds 2 addresses; give one'],
     ['sender with no domain', { from: 'a@', to: 'b@y.example' }, 'BADFROM', "MC-FROM: 'a@' is not local-part@domain"],
     ['bare word', { from: 'a@x.example', to: 'wayne' }, 'BADTO', "MC-TO: 'wayne' is not an address"],

@@ -32,7 +32,7 @@ function formData(parts: Part[], boundary = 'cicsmail-test-boundary'): { body: B
 }
 
 const post = (form: { body: Buffer; type: string }, headers: Record<string, string> = {}) =>
-  fetch(`${region.url}/cics/MAIL`, { method: 'POST', headers: { 'content-type': form.type, ...headers }, body: form.body });
+  region.fetch(`/cics/MAIL`, { method: 'POST', headers: { 'content-type': form.type, ...headers }, body: form.body });
 
 t.test('containers become attachments: CHAR translated, BIT byte for byte, non-ASCII names kept', async (t) => {
   const report = execFileSync('iconv', ['-f', 'UTF-8', '-t', 'IBM273'], { input: 'Plattenbelegung\nSYSRES: 97 %, Größe 3390-9\n' });

@@ -77,7 +77,7 @@ t.test('the EIB a program sees', async (t) => {
   const res = await region.post('eib', Buffer.alloc(77), { 'X-CICS-Jobname': 'nightly', 'X-CICS-CCSID': '1141' });
   const eib = (await res.json()) as Record<string, number | string>;
   const day = (Date.UTC(before.getFullYear(), before.getMonth(), before.getDate()) - Date.UTC(before.getFullYear(), 0, 1)) / 86_400_000 + 1;
-  t.match(eib, { eibtrnid: 'EIB', eibcalen: 77, eibusrid: 'CICSUSER', eibjobnm: 'NIGHTLY', ccsid: 1141 });
+  t.match(eib, { eibtrnid: 'EIB', eibcalen: 77, eibusrid: 'TESTER', eibjobnm: 'NIGHTLY', ccsid: 1141 });
   t.equal(eib.eibtaskn, Number(res.headers.get('x-cics-taskn')));
   t.equal(eib.eibdate, 100_000 + (before.getFullYear() % 100) * 1000 + day, '0CYYDDD');
   t.ok(Number(eib.eibtime) >= 0 && Number(eib.eibtime) <= 235959, '0HHMMSS');

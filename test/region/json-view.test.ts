@@ -9,7 +9,7 @@ const relay = await startRelay(t);
 const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
 
 const postJson = (body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${region.url}/cics/MAIL`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  region.fetch(`/cics/MAIL`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
 const mail = {
   mc_version: '01',
@@ -87,14 +87,14 @@ t.test('a character the code page lacks in the body becomes SUB, shown as U+FFFD
 });
 
 t.test('the OpenAPI document lists MAIL with the schema of MAILCA', async (t) => {
-  const doc = (await (await fetch(`${region.url}/docs/json`)).json()) as { openapi: string; paths: Record<string, { post?: { requestBody?: { content?: Record<string, { schema: { properties: Record<string, { maxLength?: number; description?: string }> } }> } } }> };
+  const doc = (await (await region.fetch(`/docs/json`)).json()) as { openapi: string; paths: Record<string, { post?: { requestBody?: { content?: Record<string, { schema: { properties: Record<string, { maxLength?: number; description?: string }> } }> } } }> };
   t.match(doc.openapi, /^3\./);
   const schema = doc.paths['/cics/MAIL']?.post?.requestBody?.content?.['application/json']?.schema;
   t.equal(schema?.properties.mc_from?.maxLength, 256);
   t.equal(schema?.properties.mc_body?.maxLength, 24000);
   t.equal(schema?.properties.mc_journal_seq?.description, 'MC-JOURNAL-SEQ: PIC S9(15) COMP-3');
   t.equal(doc.paths['/cics/{tranid}'], undefined, 'the catch-all route is not listed');
-  const page = await fetch(`${region.url}/docs`, { redirect: 'follow' });
+  const page = await region.fetch(`/docs`, { redirect: 'follow' });
   t.equal(page.status, 200);
   t.match(await page.text(), /swagger-ui/i);
 });

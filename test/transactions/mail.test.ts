@@ -91,7 +91,7 @@ t.test('a CCSID 037 COMMAREA made by Python becomes the mail it describes', asyn
     state: 'SENT',
     tranid: 'MAIL',
     taskn: 1,
-    userid: 'CICSUSER',
+    userid: 'TESTER',
     jobname: 'PAYROLL1',
     ccsid: 37,
     subject: 'DAILY REPORT OF DISK UTILIZATION',

@@ -112,7 +112,7 @@ t.test('every statement: the mail the relay gets, read by mailparser and by Pyth
   const parsed = await simpleParser(got.message);
   const today = new Date();
   const date = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')}`;
-  t.equal(parsed.subject, `Report ${date} for CICSUSER on CICSPROD (SEND) &x &UNKNOWN`);
+  t.equal(parsed.subject, `Report ${date} for TESTER on CICSPROD (SEND) &x &UNKNOWN`);
   const head = got.message.toString('latin1').split('\r\n\r\n')[0] ?? '';
   for (const field of ['Importance: High', 'Priority: urgent', 'Sensitivity: Company-Confidential', 'Disposition-Notification-To: ops@corp.example']) {
     t.ok(head.split('\r\n').includes(field), field);
@@ -140,7 +140,7 @@ t.test('broken and hostile input: each with its exact report line, nothing sent'
     ['ATTACH without NAME', ['FROM a@corp.example', 'TO b@corp.example', 'ATTACH TYPE=text/plain', 'x', 'ENDATTACH'], 'RC=08 LINE=3 ATTACH without NAME='],
     ['bad base64', ['FROM a@corp.example', 'TO b@corp.example', 'ATTACH NAME=a.bin ENCODING=BASE64', 'AAAA', 'AA*A', 'ENDATTACH'], "RC=08 LINE=5 ATTACH a.bin, line 5: '*' at column 3 is not base64"],
     ['no recipient', ['FROM a@corp.example', 'SUBJECT x'], 'RC=08 LINE=1 the mail has no TO, CC or BCC'],
-    ['no FROM', ['TO b@corp.example', 'SUBJECT x'], 'RC=08 LINE=1 the mail has no FROM statement'],
+    ['no FROM', ['TO b@corp.example', 'SUBJECT x'], 'RC=08 LINE=1 the sender is blank and user TESTER has no default sender'],
     ['bad address', ['FROM a@corp.example', 'TO b@@corp.example'], "RC=08 LINE=2 TO: 'b@@corp.example': the local part is not valid"],
     ['bad IMPORTANCE', ['FROM a@corp.example', 'TO b@corp.example', 'IMPORTANCE URGENT'], "RC=08 LINE=3 IMPORTANCE is LOW, NORMAL, HIGH, not 'URGENT'"],
     ['only comments', ['* nothing', '', '*'], 'RC=08 LINE=1 the input holds no mail'],
@@ -177,7 +177,7 @@ t.test('an empty COMMAREA, JSON, and a channel holding more than INPUT', async (
   t.same(empty.report, ['RC=08 LINE=1 the input holds no mail']);
   t.equal(empty.rc, '8');
 
-  const json = await fetch(`${region.url}/cics/SEND`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const json = await region.fetch(`/cics/SEND`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   t.equal(json.status, 400);
   t.equal(json.headers.get('x-cics-resp'), 'INVREQ');
   t.match(((await json.json()) as { message: string }).message, /SEND has no copybook/);
@@ -185,7 +185,7 @@ t.test('an empty COMMAREA, JSON, and a channel holding more than INPUT', async (
   const form = new FormData();
   form.append('INPUT', new Blob([ebcdicLines(['FROM a@corp.example', 'TO b@corp.example'], 37)], { type: 'text/plain; charset=ibm-037' }));
   form.append('OTHER', new Blob([Buffer.from('x')], { type: 'application/octet-stream' }));
-  const both = await fetch(`${region.url}/cics/SEND`, { method: 'POST', body: form });
+  const both = await region.fetch(`/cics/SEND`, { method: 'POST', body: form });
   t.equal(both.status, 400);
   t.equal(((await both.json()) as { message: string }).message, 'SEND reads one container, INPUT; the channel also holds OTHER');
 });
@@ -199,7 +199,7 @@ t.test('5 MB of statements through container INPUT: one mail with a 5 MB body', 
   t.ok(input.length > 5_000_000, `${input.length} bytes of input`);
   const form = new FormData();
   form.append('INPUT', new Blob([input], { type: 'text/plain; charset=ibm-1047' }));
-  const res = await fetch(`${region.url}/cics/SEND`, { method: 'POST', body: form, headers: { 'x-cics-ccsid': '1047' } });
+  const res = await region.fetch(`/cics/SEND`, { method: 'POST', body: form, headers: { 'x-cics-ccsid': '1047' } });
   const answer = await answerOf(res, 1047);
   t.equal(answer.status, 200);
   t.match(answer.report[0] ?? '', SENT);

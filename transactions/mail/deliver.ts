@@ -2,11 +2,13 @@
 // bytes (durable before anything is sent), send it to the relay, record the attempt, and
 // say what came of it as a reason (transactions/errors.ts). MAIL, SEND and SPOL share it.
 import { randomUUID } from 'node:crypto';
+import { JournalError } from '../../journal/errors.js';
 import type { ProgramContext } from '../../region/task.js';
 import type { Reason } from '../errors.js';
 import type { Services } from '../services.js';
 import { attemptOf } from '../smtp/attempt.js';
 import type { Delivery } from '../smtp/connection.js';
+import { auditRefusal } from '../sender-check.js';
 
 export interface Outcome {
   readonly reason: Reason;
@@ -48,6 +50,15 @@ function reasonOf(delivery: Delivery, recipients: number): Reason {
   }
 }
 
+/**
+ * A mail the region's policy refuses (RC 16 for the sender, RC 8 for a limit): kept on
+ * record as DENIED, except a blank FROM with no default, which is only a wrong request.
+ */
+export async function refuse(ctx: ProgramContext<Services>, from: string, to: readonly string[], subject: string, problem: { reason: Reason; detail: string }): Promise<Outcome> {
+  if (problem.reason !== 'NOFROM') await auditRefusal(ctx, { from, to }, subject, problem.reason, problem.detail);
+  return { reason: problem.reason, detail: problem.detail };
+}
+
 export async function journalAndSend(ctx: ProgramContext<Services>, mail: OutgoingMail): Promise<Outcome> {
   const { eib, services } = ctx;
   const seq = await services.journal.accept(
@@ -66,7 +77,15 @@ export async function journalAndSend(ctx: ProgramContext<Services>, mail: Outgoi
     mail.message,
   );
   const delivery = await services.smtp.send(mail.from, mail.to, mail.message, ctx.deadline - ANSWER_MARGIN_MS);
-  await services.journal.settle(seq, attemptOf(delivery, 'task'));
+  try {
+    await services.journal.settle(seq, attemptOf(delivery, 'task'));
+  } catch (err) {
+    // The relay has answered; only the record of it failed (a full disk). The record stays
+    // ACCEPTED and the retry spool sends it again, same Message-ID, once it can write:
+    // at least once, never lost. The caller hears what the relay said, not a 503 that
+    // would make it send the mail a second time under a new Message-ID.
+    if (!(err instanceof JournalError)) throw err;
+  }
   const reason = reasonOf(delivery, mail.to.length);
   const detail = delivery.refused.length > 0 && !delivery.refused.every((r) => r.reply === delivery.reply)
     ? `${delivery.reply}; refused: ${delivery.refused.map((r) => `${r.recipient} ${r.reply}`).join('; ')}`

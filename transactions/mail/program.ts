@@ -14,7 +14,8 @@ import { fieldCondition, REASONS, type Reason } from '../errors.js';
 import type { Services } from '../services.js';
 import { parseAddressList, type Address } from './addresses.js';
 import { composeMessage, type Attachment, type Importance } from './compose.js';
-import { journalAndSend, newMessageId, type Outcome } from './deliver.js';
+import { journalAndSend, newMessageId, refuse, type Outcome } from './deliver.js';
+import { decideSender, recipientProblem, sizeProblem } from '../sender-check.js';
 
 const layout = copybook('MAILCA');
 const F = {
@@ -45,7 +46,7 @@ const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 
 /** The request, decoded and checked, or the RC 8 outcome that says what is wrong. */
 type Parsed =
-  | { readonly ok: true; readonly from: Address; readonly replyTo?: Address; readonly to: readonly Address[]; readonly cc: readonly Address[]; readonly bcc: readonly Address[]; readonly subject: string; readonly importance: Importance; readonly format: 'text' | 'html'; readonly body: string }
+  | { readonly ok: true; readonly from: Address | null; readonly replyTo?: Address; readonly to: readonly Address[]; readonly cc: readonly Address[]; readonly bcc: readonly Address[]; readonly subject: string; readonly importance: Importance; readonly format: 'text' | 'html'; readonly body: string }
   | { readonly ok: false; readonly outcome: Outcome };
 
 function invalid(reason: Reason, detail: string): Parsed {
@@ -68,11 +69,11 @@ function parse(area: Uint8Array, cp: CodePage, bodyLen: number): Parsed {
     text.set(field.name, value.trim());
   }
 
+  // A blank MC-FROM is the user's default sender's to fill (transactions/sender-check.ts).
   const fromText = text.get(F.from.name) ?? '';
-  if (fromText === '') return invalid('NOFROM', 'MC-FROM is blank');
-  const from = parseAddressList(fromText);
-  if (!from.ok) return invalid('BADFROM', `MC-FROM: ${from.reason}`);
-  if (from.addresses.length !== 1) return invalid('BADFROM', `MC-FROM holds ${from.addresses.length} addresses; give one`);
+  const from = fromText === '' ? null : parseAddressList(fromText);
+  if (from && !from.ok) return invalid('BADFROM', `MC-FROM: ${from.reason}`);
+  if (from && from.addresses.length !== 1) return invalid('BADFROM', `MC-FROM holds ${from.addresses.length} addresses; give one`);
 
   let replyTo: Address | undefined;
   const replyToText = text.get(F.replyTo.name) ?? '';
@@ -105,7 +106,7 @@ function parse(area: Uint8Array, cp: CodePage, bodyLen: number): Parsed {
   const body = textLines(cp.decode(bodyBytes)).join('\n').replaceAll('\u001a', '\ufffd');
   return {
     ok: true,
-    from: from.addresses[0] as Address,
+    from: from ? (from.addresses[0] as Address) : null,
     ...(replyTo ? { replyTo } : {}),
     to: lists.to,
     cc: lists.cc,
@@ -131,11 +132,17 @@ function attachmentsOf(containers: readonly Container[]): Attachment[] {
   });
 }
 
-function deliver(ctx: ProgramContext<Services>, mail: Extract<Parsed, { ok: true }>): Promise<Outcome> {
+async function deliver(ctx: ProgramContext<Services>, mail: Extract<Parsed, { ok: true }>): Promise<Outcome> {
+  const to = [...mail.to, ...mail.cc, ...mail.bcc].map((a) => a.address);
+  const limits = recipientProblem(ctx, to);
+  if (limits) return refuse(ctx, mail.from?.address ?? '', to, mail.subject, limits);
+  const sender = await decideSender(ctx, mail.from, to);
+  if (!sender.ok) return refuse(ctx, mail.from?.address ?? '', to, mail.subject, sender);
   const messageId = newMessageId(ctx.services.config.hostname);
+  const replyTo = sender.replyTo ?? mail.replyTo;
   const message = composeMessage({
-    from: mail.from,
-    ...(mail.replyTo ? { replyTo: mail.replyTo } : {}),
+    from: sender.from,
+    ...(replyTo ? { replyTo } : {}),
     to: mail.to,
     cc: mail.cc,
     subject: mail.subject,
@@ -146,8 +153,9 @@ function deliver(ctx: ProgramContext<Services>, mail: Extract<Parsed, { ok: true
     date: new Date(),
     attachments: attachmentsOf(ctx.containers),
   });
-  const to = [...mail.to, ...mail.cc, ...mail.bcc].map((a) => a.address);
-  return journalAndSend(ctx, { from: mail.from.address, to, message, messageId, subject: mail.subject, attachments: ctx.containers.length, substitutions: ctx.substitutions });
+  const size = sizeProblem(ctx, message.byteLength);
+  if (size) return refuse(ctx, sender.from.address, to, mail.subject, size);
+  return journalAndSend(ctx, { from: sender.from.address, to, message, messageId, subject: mail.subject, attachments: ctx.containers.length, substitutions: ctx.substitutions });
 }
 
 export default async function mailProgram(ctx: ProgramContext<Services>): Promise<TaskResult> {

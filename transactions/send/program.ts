@@ -4,7 +4,8 @@
 import type { ProgramContext, TaskResult } from '../../region/task.js';
 import type { Services } from '../services.js';
 import { composeMessage } from '../mail/compose.js';
-import { journalAndSend, newMessageId } from '../mail/deliver.js';
+import { journalAndSend, newMessageId, refuse } from '../mail/deliver.js';
+import { decideSender, recipientProblem, sizeProblem } from '../sender-check.js';
 import { outcomeLine, readTextInput, refusalLine, reportResult, type ReportLine } from '../text/request.js';
 import { parseStatements, type SendMail, type Symbols } from './statements.js';
 
@@ -24,11 +25,16 @@ function symbolsOf(ctx: ProgramContext<Services>, now: Date): Symbols {
 }
 
 async function sendOne(ctx: ProgramContext<Services>, mail: SendMail, line: number, now: Date): Promise<ReportLine> {
-  if (mail.from === null) return refusalLine('NOFROM', line, 'the mail has no FROM statement');
+  const to = [...mail.to, ...mail.cc, ...mail.bcc].map((a) => a.address);
+  const limits = recipientProblem(ctx, to);
+  if (limits) return outcomeLine(await refuse(ctx, mail.from?.address ?? '', to, mail.subject, limits), line);
+  const sender = await decideSender(ctx, mail.from, to);
+  if (!sender.ok) return outcomeLine(await refuse(ctx, mail.from?.address ?? '', to, mail.subject, sender), line);
+  const replyTo = sender.replyTo ?? mail.replyTo;
   const messageId = newMessageId(ctx.services.config.hostname);
   const message = composeMessage({
-    from: mail.from,
-    ...(mail.replyTo ? { replyTo: mail.replyTo } : {}),
+    from: sender.from,
+    ...(replyTo ? { replyTo } : {}),
     to: mail.to,
     cc: mail.cc,
     subject: mail.subject,
@@ -43,8 +49,9 @@ async function sendOne(ctx: ProgramContext<Services>, mail: SendMail, line: numb
     date: now,
     attachments: mail.attachments,
   });
-  const to = [...mail.to, ...mail.cc, ...mail.bcc].map((a) => a.address);
-  const outcome = await journalAndSend(ctx, { from: mail.from.address, to, message, messageId, subject: mail.subject, attachments: mail.attachments.length });
+  const size = sizeProblem(ctx, message.byteLength);
+  if (size) return outcomeLine(await refuse(ctx, sender.from.address, to, mail.subject, size), line);
+  const outcome = await journalAndSend(ctx, { from: sender.from.address, to, message, messageId, subject: mail.subject, attachments: mail.attachments.length });
   return outcomeLine(outcome, line);
 }
 

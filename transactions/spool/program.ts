@@ -4,8 +4,10 @@
 import libmime from 'libmime';
 import type { ProgramContext, TaskResult } from '../../region/task.js';
 import type { Services } from '../services.js';
-import { rfc5322Date } from '../mail/compose.js';
-import { journalAndSend, newMessageId } from '../mail/deliver.js';
+import type { Address } from '../mail/addresses.js';
+import { formatAddress, rfc5322Date } from '../mail/compose.js';
+import { journalAndSend, newMessageId, refuse } from '../mail/deliver.js';
+import { decideSender, recipientProblem, sizeProblem } from '../sender-check.js';
 import { outcomeLine, readTextInput, refusalLine, reportResult, type ReportLine } from '../text/request.js';
 import { parseDatastream, type SpoolMail } from './datastream.js';
 
@@ -39,10 +41,43 @@ function readable(subject: string): string {
   }
 }
 
+/**
+ * The header section with From (and Reply-To) written anew, for a sender the policy or the
+ * exit replaced: every From line and its folded continuations go, the new ones come first.
+ */
+function withSender(message: string, from: Address, replyTo: Address | undefined): string {
+  const headerEnd = message.indexOf('\r\n\r\n');
+  const header = headerEnd === -1 ? message : message.slice(0, headerEnd + 2);
+  const rest = headerEnd === -1 ? '' : message.slice(headerEnd + 2);
+  const kept: string[] = [];
+  let dropping = false;
+  for (const line of header.split('\r\n')) {
+    if (line === '') continue;
+    if (/^[ \t]/.test(line) && dropping) continue;
+    dropping = /^(?:from|reply-to)[ \t]*:/i.test(line);
+    if (!dropping) kept.push(line);
+  }
+  const added = [`From: ${formatAddress(from)}`, ...(replyTo ? [`Reply-To: ${formatAddress(replyTo)}`] : [])];
+  return `${[...added, ...kept].join('\r\n')}\r\n${rest}`;
+}
+
 async function relayOne(ctx: ProgramContext<Services>, mail: SpoolMail, line: number, now: Date): Promise<ReportLine> {
+  const subject = readable(mail.subject);
+  if (mail.fromHeader !== null && mail.fromHeader.length === 0) {
+    return refusalLine('BADFROM', line, 'the From header is not a list of valid addresses, so its sender cannot be verified');
+  }
+  const limits = recipientProblem(ctx, mail.to);
+  if (limits) return outcomeLine(await refuse(ctx, mail.from, mail.to, subject, limits), line);
+  // The envelope and every address of the From header must be senders the user may use.
+  const asked: Address = { name: '', address: mail.from };
+  const sender = await decideSender(ctx, asked, mail.to, mail.fromHeader ?? []);
+  if (!sender.ok) return outcomeLine(await refuse(ctx, mail.from, mail.to, subject, sender), line);
+  const text = sender.from.address === mail.from && !sender.replaced ? mail : { ...mail, message: withSender(mail.message, sender.from, sender.replyTo) };
   const messageId = mail.messageId ?? newMessageId(ctx.services.config.hostname);
-  const message = messageOf(mail, messageId, now);
-  const outcome = await journalAndSend(ctx, { from: mail.from, to: mail.to, message, messageId, subject: readable(mail.subject), attachments: 0 });
+  const message = messageOf(text, messageId, now);
+  const size = sizeProblem(ctx, message.byteLength);
+  if (size) return outcomeLine(await refuse(ctx, sender.from.address, mail.to, subject, size), line);
+  const outcome = await journalAndSend(ctx, { from: sender.from.address, to: mail.to, message, messageId, subject, attachments: 0 });
   return outcomeLine(outcome, line);
 }
 

@@ -1,0 +1,77 @@
+// Who calls: HTTP Basic credentials checked against the users file. A password is verified
+// with scrypt once; the region then remembers that this user id and password go together
+// (keyed by an HMAC under a key of this process, so the memory never holds a password) until
+// the users file changes. Transaction security and the administrator's routes are here too.
+import { createHmac, randomBytes } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { CredentialsInvalid, CredentialsMissing } from './errors.js';
+import { USERID, verifyPassword, type UserRecord, type UserStore } from './users.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller, once authenticated. */
+    caller: UserRecord | null;
+  }
+}
+
+/** Remembered verifications at most; past it the memory starts again. */
+const CACHE_LIMIT = 10_000;
+
+export interface Denial {
+  /** The user id as claimed; '' where none was given. */
+  readonly userid: string;
+  readonly reason: 'NOCREDS' | 'BADCREDS';
+  readonly detail: string;
+}
+
+export class Authenticator {
+  readonly #store: UserStore;
+  readonly #key = randomBytes(32);
+  readonly #verified = new Map<string, string>();
+  #generation = -1;
+  #checkedAt = 0;
+
+  constructor(store: UserStore) {
+    this.#store = store;
+  }
+
+  /** The user behind the request's credentials; throws NOTAUTH (401) and reports the denial. */
+  async authenticate(request: FastifyRequest, onDenied: (denial: Denial) => void): Promise<UserRecord> {
+    const header = request.headers.authorization;
+    const basic = header === undefined ? null : /^Basic +([A-Za-z0-9+/=]{1,1000})$/i.exec(header);
+    if (!basic?.[1]) {
+      onDenied({ userid: '', reason: 'NOCREDS', detail: header === undefined ? 'no Authorization header' : 'an Authorization header that is not Basic' });
+      throw new CredentialsMissing();
+    }
+    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const id = (colon < 0 ? decoded : decoded.slice(0, colon)).toUpperCase();
+    const password = colon < 0 ? '' : decoded.slice(colon + 1);
+    const claimed = USERID.test(id) ? id : id.slice(0, 8).replace(/[^\x21-\x7e]/g, '?');
+    this.#refresh();
+    const key = createHmac('sha256', this.#key).update(id).update('\0').update(password).digest('base64');
+    const user = this.#store.get(id);
+    if (user && this.#verified.get(key) === user.id) return user;
+    // Unknown user or wrong password: the same answer, so a caller cannot tell which ids exist.
+    if (!user || !USERID.test(id) || !(await verifyPassword(password, user.hash))) {
+      onDenied({ userid: claimed, reason: 'BADCREDS', detail: user ? 'wrong password' : 'unknown user' });
+      throw new CredentialsInvalid();
+    }
+    if (this.#verified.size >= CACHE_LIMIT) this.#verified.clear();
+    this.#verified.set(key, user.id);
+    return user;
+  }
+
+  /** Reads the users file again (at most once a second) where another process changed it. */
+  #refresh(): void {
+    const now = Date.now();
+    if (now - this.#checkedAt >= 1000) {
+      this.#checkedAt = now;
+      this.#store.reload();
+    }
+    if (this.#store.generation !== this.#generation) {
+      this.#generation = this.#store.generation;
+      this.#verified.clear();
+    }
+  }
+}

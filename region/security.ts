@@ -1,0 +1,115 @@
+// The region's security in one service: who calls (authentication), what they may run
+// (transaction security), what they may send (passed to the task), and the audit trail
+// of refused attempts (journal records in state DENIED).
+import { randomBytes } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Journal } from '../journal/journal.js';
+import { Authenticator } from './auth.js';
+import type { SecurityConfig } from './config.js';
+import { AdminOnly, TransactionNotAllowed } from './errors.js';
+import type { TaskSecurity } from './task.js';
+import { mayRun, newUser, UserStore, type UserRecord } from './users.js';
+
+export interface AuditEntry {
+  readonly tranid: string;
+  readonly userid: string;
+  readonly reason: string;
+  readonly detail: string;
+}
+
+export class RegionSecurity {
+  readonly users: UserStore;
+  readonly #auth: Authenticator;
+  readonly #config: SecurityConfig;
+  readonly #journal: Journal;
+  readonly #onAuditError: (err: Error) => void;
+  /** The administrator made at the first start, with the password to print once. */
+  readonly createdAdmin: { readonly id: string; readonly password: string } | null;
+
+  constructor(dataDir: string, config: SecurityConfig, journal: Journal, onAuditError: (err: Error) => void) {
+    this.users = new UserStore(dataDir);
+    this.#config = config;
+    this.#journal = journal;
+    this.#onAuditError = onAuditError;
+    this.#auth = new Authenticator(this.users);
+    // No users yet: one administrator with a random password, so that a new region is
+    // usable at once and open to nobody who did not see the password.
+    if (!this.users.exists) {
+      const password = randomBytes(18).toString('base64url');
+      this.users.put(newUser({ id: 'ADMIN', password, admin: true, transactions: ['*'], senders: ['*'] }));
+      this.createdAdmin = { id: 'ADMIN', password };
+    } else {
+      this.createdAdmin = null;
+    }
+  }
+
+  /** onRequest hook: the caller must be a user. */
+  readonly authenticate = async (request: FastifyRequest, _reply?: FastifyReply): Promise<void> => {
+    // A request with no credentials at all is no one's attempt (a browser asks first, a
+    // scanner knocks): answered 401, not journaled. Wrong credentials are.
+    request.caller = await this.#auth.authenticate(request, (d) => {
+      if (d.reason !== 'NOCREDS') this.audit(request, { tranid: tranidOf(request), userid: d.userid, reason: d.reason, detail: d.detail });
+    });
+  };
+
+  /** onRequest hook: the caller must be an administrator. */
+  readonly authenticateAdmin = async (request: FastifyRequest): Promise<void> => {
+    await this.authenticate(request);
+    const caller = request.caller as UserRecord;
+    if (!caller.admin) {
+      this.audit(request, { tranid: '', userid: caller.id, reason: 'NOTADMIN', detail: `${request.method} ${request.url.split('?')[0]?.slice(0, 100)}` });
+      throw new AdminOnly(caller.id);
+    }
+  };
+
+  /** Transaction security: throws NOTAUTH (403) where the caller may not run `tranid`. */
+  checkTransaction(request: FastifyRequest, tranid: string): UserRecord {
+    const caller = request.caller as UserRecord;
+    if (!mayRun(caller, tranid)) {
+      this.audit(request, { tranid, userid: caller.id, reason: 'NOTALLOWED', detail: `transaction ${tranid} is not in the user's list` });
+      throw new TransactionNotAllowed(caller.id, tranid);
+    }
+    return caller;
+  }
+
+  /** What a task of this user may send. */
+  taskSecurity(user: UserRecord, remote: string): TaskSecurity {
+    return {
+      senders: user.senders,
+      defaultSender: user.defaultSender,
+      policy: user.policy ?? this.#config.senderPolicy,
+      maxMessageBytes: this.#config.maxMessageBytes,
+      maxRecipients: this.#config.maxRecipients,
+      recipientDomains: this.#config.recipientDomains,
+      remote,
+    };
+  }
+
+  /** Tasks a minute the user may start; 0: no limit. */
+  rateLimitOf(user: UserRecord): number {
+    return user.rateLimit ?? this.#config.rateLimit;
+  }
+
+  /** Keeps a refused attempt on record (not awaited: the answer does not wait for the audit). */
+  audit(request: FastifyRequest, entry: AuditEntry): void {
+    const jobname = String(request.headers['x-cics-jobname'] ?? '').slice(0, 8).toUpperCase();
+    this.#journal
+      .deny({
+        tranid: entry.tranid,
+        taskn: 0,
+        userid: entry.userid,
+        jobname,
+        ccsid: 0,
+        envelope: { from: '', to: [] },
+        subject: '',
+        denial: { reason: entry.reason, detail: entry.detail, remote: request.ip },
+      })
+      .catch(this.#onAuditError);
+  }
+}
+
+/** The tranid of a /cics/{TRANID} request, '' for other routes. */
+function tranidOf(request: FastifyRequest): string {
+  const m = /^\/cics\/([A-Za-z0-9@#$]{1,4})(?:[/?]|$)/.exec(request.url);
+  return m?.[1]?.toUpperCase() ?? '';
+}
