@@ -86,7 +86,8 @@ export async function decideSender(
     }
     // replace: the user's own sender goes out, the one asked for becomes Reply-To.
     from = fallback;
-    replyTo = refused;
+    // The From header's own words where it has them (a name), else the envelope's.
+    replyTo = headerFrom.find((a) => a.address.toLowerCase() === refused.address.toLowerCase() && a.name !== '') ?? headerFrom.find((a) => a.name !== '') ?? refused;
   }
   const exitUrl = ctx.services.config.senderExit;
   if (exitUrl !== null) {

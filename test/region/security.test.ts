@@ -1,0 +1,208 @@
+// Security, refusal by refusal, each with its exact answer: who calls (Basic credentials),
+// what they may run, whom they may send as (verify, replace, the exit), the limits, and
+// the audit trail of refused attempts (DENIED records).
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { simpleParser } from 'mailparser';
+import { basicAuth, freshDir, startRegion, startRelay } from '../helpers.js';
+import { ebcdicLines, fromEbcdic } from '../ebcdic.js';
+import { buildMailCommarea, readMailResponse } from '../../transactions/mail/commarea.js';
+import type { JournalRecord } from '../../journal/journal.js';
+
+const EXIT = fileURLToPath(new URL('../fixtures/exits/sender-exit.mjs', import.meta.url));
+const relay = await startRelay(t);
+const users = [
+  // May run MAIL only, send as batch or anyone at jobs.corp.example; verify.
+  { id: 'BATCH1', password: 'batch1-password', transactions: ['MAIL'], senders: ['batch@corp.example', '*@jobs.corp.example'], defaultSender: 'batch@corp.example' },
+  // replace: whatever it asks, its default sender goes out.
+  { id: 'REPL1', password: 'repl1-password', transactions: ['MAIL', 'SEND', 'SPOL'], senders: ['repl@corp.example'], defaultSender: '"Replaced Sender" <repl@corp.example>', policy: 'replace' as const },
+  { id: 'RATE1', password: 'rate1-password', transactions: ['M*'], senders: ['*'], rateLimit: 3 },
+  { id: 'SPOOL1', password: 'spool1-password', transactions: ['S???'], senders: ['batch@corp.example'] },
+];
+const region = await startRegion(t, { CICSMAIL_RELAY: relay.url, CICSMAIL_SENDER_EXIT: EXIT, CICSMAIL_MAX_RECIPIENTS: '3', CICSMAIL_RECIPIENT_DOMAINS: 'corp.example,*.corp.example', CICSMAIL_MAX_MESSAGE_MB: '1' }, { users });
+const as = (id: string, password: string) => ({ authorization: basicAuth(id, password) });
+const BATCH1 = as('BATCH1', 'batch1-password');
+
+const mail = (from: string, to: string, subject = 'security') => buildMailCommarea({ from, to, subject, body: 'hello' }, 37);
+
+async function answer(res: Response) {
+  return { status: res.status, resp: res.headers.get('x-cics-resp'), abcode: res.headers.get('x-cics-abcode'), body: (await res.json()) as Record<string, unknown> };
+}
+
+/** The DENIED records written since `after`, once the (unawaited) audit writes are in. */
+async function deniedAfter(after: number): Promise<JournalRecord[]> {
+  await new Promise((r) => setTimeout(r, 100));
+  return region.journal().list({ after, limit: 1000 }).filter((r) => r.state === 'DENIED');
+}
+
+const lastSeq = () => region.journal().list({ limit: 100_000 }).at(-1)?.seq ?? 0;
+
+t.test('no credentials: 401 NOTAUTH AEY7 with a Basic challenge; not journaled', async (t) => {
+  const before = lastSeq();
+  const res = await fetch(`${region.url}/cics/MAIL`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: mail('batch@corp.example', 'ops@corp.example') });
+  t.equal(res.headers.get('www-authenticate'), 'Basic realm="cicsmail", charset="UTF-8"');
+  t.same(await answer(res), { status: 401, resp: 'NOTAUTH', abcode: 'AEY7', body: { resp: 'NOTAUTH', resp2: 1, abcode: 'AEY7', message: 'this region needs a user id and password (HTTP Basic)' } });
+  const bearer = await fetch(`${region.url}/cics/MAIL`, { method: 'POST', headers: { authorization: 'Bearer abc' }, body: '' });
+  t.equal(bearer.status, 401, 'a scheme other than Basic');
+  t.same(await deniedAfter(before), [], 'an anonymous knock is no attempt of anyone');
+});
+
+t.test('wrong password and unknown user: the same 401, and each on record as DENIED', async (t) => {
+  const before = lastSeq();
+  const expected = { status: 401, resp: 'NOTAUTH', abcode: 'AEY7', body: { resp: 'NOTAUTH', resp2: 2, abcode: 'AEY7', message: 'user id or password not valid' } };
+  t.same(await answer(await region.post('MAIL', mail('batch@corp.example', 'ops@corp.example'), as('BATCH1', 'wrong-password'))), expected, 'wrong password');
+  t.same(await answer(await region.post('MAIL', mail('batch@corp.example', 'ops@corp.example'), as('NOBODY', 'batch1-password'))), expected, 'unknown user');
+  t.same(await answer(await region.post('MAIL', mail('batch@corp.example', 'ops@corp.example'), { authorization: 'Basic !!!' })), { ...expected, status: 401, body: { resp: 'NOTAUTH', resp2: 1, abcode: 'AEY7', message: 'this region needs a user id and password (HTTP Basic)' } }, 'not base64');
+  const denied = await deniedAfter(before);
+  t.match(denied, [
+    { state: 'DENIED', userid: 'BATCH1', tranid: 'MAIL', denial: { reason: 'BADCREDS', detail: 'wrong password', remote: '127.0.0.1' } },
+    { state: 'DENIED', userid: 'NOBODY', tranid: 'MAIL', denial: { reason: 'BADCREDS', detail: 'unknown user', remote: '127.0.0.1' } },
+  ]);
+  t.equal(denied.length, 2);
+  t.equal(region.journal().message(denied[0]!.seq), undefined, 'a DENIED record holds no mail');
+});
+
+t.test('a transaction the user may not run: 403 NOTAUTH AEY7; the journal is for administrators', async (t) => {
+  const before = lastSeq();
+  t.same(await answer(await region.post('SEND', ebcdicLines(['FROM batch@corp.example', 'TO ops@corp.example'], 37), BATCH1)), {
+    status: 403, resp: 'NOTAUTH', abcode: 'AEY7', body: { resp: 'NOTAUTH', resp2: 101, abcode: 'AEY7', message: "user BATCH1 may not run transaction 'SEND'" },
+  });
+  t.same(await answer(await region.fetch('/journal', { headers: BATCH1 })), {
+    status: 403, resp: 'NOTAUTH', abcode: 'AEY7', body: { resp: 'NOTAUTH', resp2: 102, abcode: 'AEY7', message: 'user BATCH1 is not an administrator of this region' },
+  });
+  t.equal((await region.fetch('/journal/replay', { method: 'POST', headers: { ...BATCH1, 'content-type': 'application/json' }, body: '{"mode":"redeliver"}' })).status, 403, 'replay too');
+  t.equal((await region.fetch('/captured', { headers: BATCH1 })).status, 403, 'captured mail too');
+  t.match(await deniedAfter(before), [
+    { userid: 'BATCH1', tranid: 'SEND', denial: { reason: 'NOTALLOWED', detail: 'transaction SEND is not in the user\'s list' } },
+    { userid: 'BATCH1', tranid: '', denial: { reason: 'NOTADMIN', detail: 'GET /journal' } },
+  ]);
+  // Patterns: SPOOL1 may run S??? (SEND, SPOL) but not MAIL.
+  t.equal((await region.post('MAIL', mail('batch@corp.example', 'ops@corp.example'), as('SPOOL1', 'spool1-password'))).status, 403);
+  t.equal((await region.post('SPOL', ebcdicLines(['QUIT'], 37), as('SPOOL1', 'spool1-password'))).status, 200);
+});
+
+t.test('verify: a sender the user may not use is RC 16 SENDER, on record, and never sent', async (t) => {
+  const before = lastSeq();
+  const mails = relay.mails.length;
+  const res = await region.post('MAIL', mail('ceo@corp.example', 'ops@corp.example', 'urgent wire transfer'), { ...BATCH1, 'x-cics-jobname': 'PAYROLL' });
+  t.equal(res.status, 200);
+  t.equal(res.headers.get('x-mail-rc'), '16');
+  const r = readMailResponse(Buffer.from(await res.arrayBuffer()), 37);
+  t.same([r.rc, r.reason, r.relayReply, r.journalSeq], [16, 'SENDER', 'user BATCH1 may not send as ceo@corp.example', 0]);
+  t.match(await deniedAfter(before), [{ userid: 'BATCH1', jobname: 'PAYROLL', tranid: 'MAIL', envelope: { from: 'ceo@corp.example', to: ['ops@corp.example'] }, subject: 'urgent wire transfer', denial: { reason: 'SENDER', remote: '127.0.0.1' } }]);
+  const ok = readMailResponse(Buffer.from(await (await region.post('MAIL', mail('night@jobs.corp.example', 'ops@corp.example'), BATCH1)).arrayBuffer()), 37);
+  t.equal(ok.rc, 0, 'a sender that matches a pattern');
+  const blank = readMailResponse(Buffer.from(await (await region.post('MAIL', mail('', 'ops@corp.example'), BATCH1)).arrayBuffer()), 37);
+  t.equal(blank.rc, 0, 'a blank FROM takes the default sender');
+  t.same(relay.mails.slice(mails).map((m) => m.from), ['night@jobs.corp.example', 'batch@corp.example']);
+});
+
+t.test('replace: the user\'s default sender goes out, the asked one becomes Reply-To', async (t) => {
+  const REPL1 = as('REPL1', 'repl1-password');
+  const mails = relay.mails.length;
+  const r = readMailResponse(Buffer.from(await (await region.post('MAIL', mail('"Big Boss" <ceo@corp.example>', 'ops@corp.example'), REPL1)).arrayBuffer()), 37);
+  t.same([r.rc, r.reason], [0, 'SENT']);
+  const got = relay.mails[mails]!;
+  t.equal(got.from, 'repl@corp.example', 'the envelope sender is replaced');
+  const parsed = await simpleParser(got.message);
+  t.same(parsed.from?.value, [{ name: 'Replaced Sender', address: 'repl@corp.example' }]);
+  t.same(parsed.replyTo?.value, [{ name: 'Big Boss', address: 'ceo@corp.example' }]);
+
+  // SPOL: the From header is written anew, the old one is gone.
+  const report = await region.post('SPOL', ebcdicLines(['HELO x', 'MAIL FROM:<ceo@corp.example>', 'RCPT TO:<ops@corp.example>', 'DATA', 'From: "Big Boss"', ' <ceo@corp.example>', 'Subject: spooled', '', 'body', '.'], 37), REPL1);
+  t.match(fromEbcdic(Buffer.from(await report.arrayBuffer()), 37), /^RC=00 /);
+  const spooled = relay.mails[mails + 1]!;
+  t.equal(spooled.from, 'repl@corp.example');
+  t.match(spooled.message.toString('latin1'), /\r\nFrom: Replaced Sender <repl@corp\.example>\r\nReply-To: Big Boss <ceo@corp\.example>\r\nSubject: spooled\r\n\r\nbody\r\n$/);
+  t.notMatch(spooled.message.toString('latin1'), /Big Boss"\r\n <ceo/, 'the folded old From is gone with its continuation');
+});
+
+t.test('SPOL: the From header must pass too, not only the envelope', async (t) => {
+  const SPOOL1 = as('SPOOL1', 'spool1-password');
+  const report = fromEbcdic(Buffer.from(await (await region.post('SPOL', ebcdicLines(['HELO x', 'MAIL FROM:<batch@corp.example>', 'RCPT TO:<ops@corp.example>', 'DATA', 'From: ceo@corp.example', '', 'x', '.'], 37), SPOOL1)).arrayBuffer()), 37);
+  t.equal(report, 'RC=16 LINE=2 user SPOOL1 may not send as ceo@corp.example\u0085');
+  const send = fromEbcdic(Buffer.from(await (await region.post('SEND', ebcdicLines(['FROM ceo@corp.example', 'TO ops@corp.example'], 37), SPOOL1)).arrayBuffer()), 37);
+  t.equal(send, 'RC=16 LINE=1 user SPOOL1 may not send as ceo@corp.example\u0085');
+});
+
+t.test('the sender exit: deny, replace, a throw and nonsense (both refused, safely), allow', async (t) => {
+  const run = async (to: string) => readMailResponse(Buffer.from(await (await region.post('MAIL', mail('batch@corp.example', to), { ...BATCH1, 'x-cics-jobname': 'EXITJOB' })).arrayBuffer()), 37);
+  const mails = relay.mails.length;
+  t.same(await run('deny@corp.example').then((r) => [r.rc, r.reason, r.relayReply]), [16, 'EXITDENY', 'the sender exit refused batch@corp.example: jobs of EXITJOB may not mail deny@corp.example']);
+  t.same(await run('throw@corp.example').then((r) => [r.rc, r.reason, r.relayReply]), [16, 'EXITFAIL', 'the sender exit failed: the exit broke']);
+  t.same(await run('nonsense@corp.example').then((r) => [r.rc, r.reason, r.relayReply]), [16, 'EXITFAIL', 'the sender exit answered neither allow, replace nor deny']);
+  t.same(await run('slow@corp.example').then((r) => [r.rc, r.reason]), [0, 'SENT'], 'the region is unharmed by the throw');
+  t.same(await run('replace@corp.example').then((r) => [r.rc, r.reason]), [0, 'SENT']);
+  const sent = relay.mails.slice(mails);
+  t.same(sent.map((m) => [m.from, m.to[0]]), [['batch@corp.example', 'slow@corp.example'], ['exit@corp.example', 'replace@corp.example']]);
+  const replaced = await simpleParser(sent[1]!.message);
+  t.same(replaced.from?.value, [{ name: 'Exit Sender', address: 'exit@corp.example' }]);
+  t.same(replaced.replyTo?.value, [{ name: '', address: 'batch@corp.example' }]);
+});
+
+t.test('limits: too many recipients, a domain outside the list, too large', async (t) => {
+  const before = lastSeq();
+  const mails = relay.mails.length;
+  const r1 = readMailResponse(Buffer.from(await (await region.post('MAIL', mail('batch@corp.example', 'a@corp.example b@corp.example c@corp.example d@corp.example'), BATCH1)).arrayBuffer()), 37);
+  t.same([r1.rc, r1.reason, r1.relayReply], [8, 'TOOMANY', '4 recipients; this region allows 3 a mail']);
+  const r2 = readMailResponse(Buffer.from(await (await region.post('MAIL', mail('batch@corp.example', 'a@corp.example x@gmail.example'), BATCH1)).arrayBuffer()), 37);
+  t.same([r2.rc, r2.reason, r2.relayReply], [8, 'RCPTDOM', 'x@gmail.example is outside the domains this region sends to']);
+  const sub = readMailResponse(Buffer.from(await (await region.post('MAIL', mail('batch@corp.example', 'a@eu.corp.example'), BATCH1)).arrayBuffer()), 37);
+  t.equal(sub.rc, 0, 'a subdomain by pattern');
+  const form = new FormData();
+  form.append('DFHCOMMAREA', new Blob([mail('batch@corp.example', 'a@corp.example')], { type: 'application/octet-stream' }));
+  form.append('DUMP', new Blob([randomBytes(800_000)], { type: 'application/octet-stream' }), 'dump.bin');
+  const big = await region.fetch('/cics/MAIL', { method: 'POST', body: form, headers: BATCH1 });
+  const r3 = readMailResponse(Buffer.from(await big.arrayBuffer()), 37);
+  t.equal(r3.reason, 'TOOBIG');
+  t.match(r3.relayReply, /^the mail is \d+ bytes; this region sends at most 1048576$/);
+  t.equal(relay.mails.length, mails + 1, 'only the subdomain mail went');
+  t.same((await deniedAfter(before)).map((d) => d.denial?.reason), ['TOOMANY', 'RCPTDOM', 'TOOBIG']);
+});
+
+t.test('rate limit: 429 with Retry-After past the user\'s tasks a minute', async (t) => {
+  const before = lastSeq();
+  const RATE1 = as('RATE1', 'rate1-password');
+  const statuses: number[] = [];
+  let last: Response | undefined;
+  for (let i = 0; i < 4; i++) {
+    last = await region.post('MAIL', mail('batch@corp.example', 'ops@corp.example'), RATE1);
+    statuses.push(last.status);
+    if (i < 3) await last.arrayBuffer();
+  }
+  t.same(statuses, [200, 200, 200, 429]);
+  const retryAfter = Number(last!.headers.get('retry-after'));
+  t.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After: ${retryAfter}`);
+  t.match(await answer(last!), { status: 429, resp: 'INVREQ', abcode: null, body: { resp: 'INVREQ', resp2: 5, message: /^user RATE1 has started 3 tasks this minute, the most allowed; retry in (\d+ seconds?|1 minute)$/ } });
+  t.equal((await region.post('MAIL', mail('batch@corp.example', 'ops@corp.example'), BATCH1)).status, 200, 'other users are not held back');
+  t.match(await deniedAfter(before), [{ userid: 'RATE1', tranid: 'MAIL', denial: { reason: 'RATE', detail: 'more than 3 tasks a minute' } }]);
+});
+
+t.test('the journal export shows who was refused and why', async (t) => {
+  const csv = await (await region.fetch('/journal/export?state=DENIED')).text();
+  t.match(csv, /,BATCH1,PAYROLL,MAIL,ceo@corp\.example,1,0,urgent wire transfer,0,DENIED,denied: SENDER user BATCH1 may not send as ceo@corp\.example,\r\n/);
+});
+
+t.test('HTTPS: with CICSMAIL_TLS_CERT and _KEY the region speaks TLS', async (t) => {
+  const dir = freshDir(t);
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'pipe' });
+  const secure = await startRegion(t, { CICSMAIL_RELAY: relay.url, CICSMAIL_TLS_CERT: cert, CICSMAIL_TLS_KEY: key });
+  const port = new URL(secure.url).port;
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = httpsRequest({ host: '127.0.0.1', port, path: '/cics/MAIL', method: 'POST', ca: readFileSync(cert), headers: { authorization: secure.auth, 'content-type': 'application/octet-stream' } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end(mail('batch@corp.example', 'ops@corp.example'));
+  });
+  t.equal(status, 200);
+  await t.rejects(fetch(`http://127.0.0.1:${port}/cics/MAIL`, { method: 'POST' }), 'plain HTTP is not spoken');
+});
