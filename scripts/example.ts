@@ -5,6 +5,13 @@ import { buildMailCommarea, readMailResponse } from '../transactions/mail/commar
 
 const base = process.env.CICSMAIL_URL ?? `http://127.0.0.1:${process.env.CICSMAIL_PORT ?? '8080'}`;
 const ccsid = 37;
+// The administrator's id and password that the region printed at its first start.
+const user = process.env.CICSMAIL_USER;
+if (!user) {
+  console.error("example: set CICSMAIL_USER to ADMIN:<the password the region printed at its first start>, e.g. CICSMAIL_USER='ADMIN:xxxx' npm run example");
+  process.exit(2);
+}
+const authorization = `Basic ${Buffer.from(user, 'utf8').toString('base64')}`;
 
 const commarea = buildMailCommarea(
   {
@@ -21,7 +28,7 @@ let res: Response;
 try {
   res = await fetch(`${base}/cics/MAIL`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/octet-stream', 'X-CICS-CCSID': String(ccsid), 'X-CICS-Jobname': 'EXAMPLE' },
+    headers: { authorization, 'Content-Type': 'application/octet-stream', 'X-CICS-CCSID': String(ccsid), 'X-CICS-Jobname': 'EXAMPLE' },
     body: commarea,
   });
 } catch (err) {
@@ -46,6 +53,6 @@ console.log(`  MC-RELAY-REPLY ${reply.relayReply}`);
 const captured = /captured as (\d+)/.exec(reply.relayReply)?.[1];
 if (captured) {
   console.log(`\nGET ${base}/captured/${captured}:`);
-  console.log((await (await fetch(`${base}/captured/${captured}`)).text()).trimEnd());
+  console.log((await (await fetch(`${base}/captured/${captured}`, { headers: { authorization } })).text()).trimEnd());
 }
 console.log(`\nIn the journal: npx cicsmail journal show ${reply.journalSeq}`);
