@@ -339,6 +339,11 @@ export class Journal {
     return out;
   }
 
+  /** Mails not delivered yet: every record the retry spool has (ACCEPTED or DEFERRED). */
+  backlog(): number {
+    return this.#due.getCount();
+  }
+
   /** When the next record falls due (epoch ms), or null where none waits. */
   nextDue(): number | null {
     for (const key of this.#due.getKeys({ limit: 1 })) return key[0];

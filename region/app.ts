@@ -13,6 +13,8 @@ import { DefinitionTable, defaultDefinitions, type TransactionDefinition } from 
 import { Dispatcher } from './dispatcher.js';
 import { JournalSpace } from './journal-space.js';
 import { RegionSecurity } from './security.js';
+import { RegionMetrics } from './metrics.js';
+import { operationsRoutes } from './routes/operations.js';
 import { cicsReplyOf } from './errors.js';
 import { cicsRoutes, MAX_CHANNEL } from './routes/cics.js';
 import { capturedRoutes } from './routes/captured.js';
@@ -45,6 +47,7 @@ declare module 'fastify' {
       readonly space: JournalSpace;
       /** Users, transaction security, the audit trail. */
       readonly security: RegionSecurity;
+      readonly metrics: RegionMetrics;
       /** Records found ACCEPTED at start, handed to the spool. */
       readonly orphans: number;
       /** Where mail goes: CICSMAIL_RELAY, or the embedded capture relay. */
@@ -55,6 +58,12 @@ declare module 'fastify' {
 
 export async function buildRegion(config: RegionConfig, options: RegionOptions = {}): Promise<FastifyInstance> {
   const definitions = new DefinitionTable(options.definitions ?? defaultDefinitions());
+  for (const [tranid, change] of Object.entries(config.transactions)) {
+    const { class: tranclass, ...rest } = change;
+    if (!definitions.update(tranid, { ...rest, ...(tranclass !== undefined ? { tranclass } : {}) })) {
+      throw new ConfigError(`${config.configFile}: transactions.${tranid}`, `transaction ${tranid} is not defined in this region`);
+    }
+  }
   let captureRelay: CaptureRelay | null = null;
   let relays = config.relays;
   if (relays.length === 0) {
@@ -91,7 +100,14 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     onError: (seq, err) => app.log.error({ err, seq }, 'retry spool: a try failed'),
     send: async (from, to, message) => attemptOf(await retryPool.send(from, to, message), 'retry'),
   });
-  const dispatcher = new Dispatcher({ workers: config.workers, tasksPerWorker: config.tasksPerWorker, workerConfig });
+  const dispatcher = new Dispatcher({
+    workers: config.workers,
+    tasksPerWorker: config.tasksPerWorker,
+    workerConfig,
+    ...(config.maxTasks !== null ? { maxTasks: config.maxTasks } : {}),
+    maxQueued: config.maxQueued,
+    classes: config.classes,
+  });
 
   const app = Fastify({
     ...(config.tls ? { https: { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } } : {}),
@@ -104,7 +120,8 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     // A JSON view that does not fit is refused, never bent: no coercion, no dropped properties.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
-  app.decorate('region', { config, definitions, dispatcher, captureRelay, journal, spool, space, security, orphans, relays });
+  const metrics = new RegionMetrics(dispatcher, journal);
+  app.decorate('region', { config, definitions, dispatcher, captureRelay, journal, spool, space, security, metrics, orphans, relays });
   app.decorateRequest('caller', null);
   // Retention: once at start and then hourly, final records past their age go.
   let pruning: NodeJS.Timeout | undefined;
@@ -157,5 +174,6 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
   await app.register(cicsRoutes);
   await app.register(capturedRoutes);
   await app.register(journalRoutes);
+  await app.register(operationsRoutes);
   return app;
 }

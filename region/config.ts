@@ -7,6 +7,8 @@ import { pathToFileURL } from 'node:url';
 import { parseCcsid, SUPPORTED_CCSIDS } from './codepages.js';
 import { parseRelayUrls, type RelayTarget } from '../transactions/smtp/relay-url.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../journal/retry.js';
+import type { ClassLimits } from './admission.js';
+import { readRegionFile, type TransactionOverride } from './config-file.js';
 
 export interface RegionConfig {
   readonly host: string;
@@ -16,6 +18,14 @@ export interface RegionConfig {
   readonly relays: readonly RelayTarget[];
   readonly ccsid: number;
   readonly configFile: string | null;
+  /** Transaction classes (TRANCLASS) from the definition file. */
+  readonly classes: Readonly<Record<string, ClassLimits>>;
+  /** Changes to the defined transactions, from the definition file. */
+  readonly transactions: Readonly<Record<string, TransactionOverride>>;
+  /** MAXTASKS: tasks running at once; null: what the workers run at once. */
+  readonly maxTasks: number | null;
+  /** Tasks that may wait for a region slot before new ones are purged (AKCC). */
+  readonly maxQueued: number;
   /** The region's name (APPLID), `&SYSID` in SEND. */
   readonly sysid: string;
   /** The name given in EHLO and in Message-IDs. */
@@ -109,15 +119,12 @@ function tlsOf(env: NodeJS.ProcessEnv): RegionConfig['tls'] {
   return { cert: resolve(cert), key: resolve(key) };
 }
 
-function configFileOf(env: NodeJS.ProcessEnv): string | null {
-  const file = env.CICSMAIL_CONFIG?.trim();
-  if (!file) return null;
-  // Region definition files are issue 8's; refusing beats silently ignoring one.
-  throw new ConfigError('CICSMAIL_CONFIG', `region definition files are not read by this version; unset it (was '${file}')`);
-}
-
-/** Settings from the environment, on the contract's defaults. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): RegionConfig {
+/** Settings from the environment and the region definition file (CICSMAIL_CONFIG), on the contract's defaults. */
+export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RegionConfig {
+  const configFile = processEnv.CICSMAIL_CONFIG?.trim() ? resolve(processEnv.CICSMAIL_CONFIG.trim()) : null;
+  const file = configFile ? readRegionFile(configFile) : null;
+  // The file's settings are defaults; a variable set in the environment wins.
+  const env: NodeJS.ProcessEnv = { ...Object.fromEntries(Object.entries(file?.settings ?? {}).map(([k, v]) => [k, String(v)])), ...processEnv };
   const host = env.CICSMAIL_HOST?.trim() || '127.0.0.1';
   const port = integer(env, 'CICSMAIL_PORT', 8080, 0, 65535);
   const dataDir = resolve(env.CICSMAIL_DATA?.trim() || './data');
@@ -146,7 +153,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RegionConfig {
     dataDir,
     relays,
     ccsid,
-    configFile: configFileOf(env),
+    configFile,
+    classes: file?.classes ?? {},
+    transactions: file?.transactions ?? {},
+    maxTasks: env.CICSMAIL_MAXTASKS ? integer(env, 'CICSMAIL_MAXTASKS', 0, 1, 100_000) : null,
+    maxQueued: integer(env, 'CICSMAIL_MAXQUEUED', 10_000, 0, 1_000_000),
     sysid,
     hostname,
     workers: integer(env, 'CICSMAIL_WORKERS', 2, 1, 64),

@@ -13,6 +13,8 @@ export interface TransactionDefinition {
   readonly substitutable?: readonly string[];
   /** A task running longer ends with AICA. */
   readonly timeLimitMs: number;
+  /** Its transaction class (TRANCLASS): limits on its tasks running and waiting. */
+  readonly tranclass?: string;
   readonly description: string;
 }
 
@@ -60,6 +62,15 @@ export class DefinitionTable {
 
   get(tranid: string): TransactionDefinition | undefined {
     return this.#byTranid.get(tranid);
+  }
+
+  /** Changes a definition while the region runs (CEMT SET TRANSACTION); tasks already started keep the old one. */
+  update(tranid: string, change: Partial<Pick<TransactionDefinition, 'enabled' | 'timeLimitMs' | 'tranclass'>>): TransactionDefinition | undefined {
+    const old = this.#byTranid.get(tranid);
+    if (!old) return undefined;
+    const updated: TransactionDefinition = { ...old, ...change };
+    this.#byTranid.set(tranid, updated);
+    return updated;
   }
 
   all(): TransactionDefinition[] {

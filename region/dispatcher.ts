@@ -7,6 +7,7 @@ import type { TransactionDefinition } from './definitions.js';
 import { moduleUrl } from './paths.js';
 import { eibDateTime, type CommareaInput, type Container, type Eib, type TaskRequest, type TaskResult, type TaskSecurity } from './task.js';
 import { TaskSlots } from './task-slots.js';
+import { Gate, type ClassLimits } from './admission.js';
 import type { WorkerConfig } from '../transactions/services.js';
 
 export interface DispatcherOptions {
@@ -15,6 +16,11 @@ export interface DispatcherOptions {
   readonly workerConfig: WorkerConfig;
   /** Grace after a task's time limit before its worker is ended: it may be in a loop. */
   readonly hardStopGraceMs?: number;
+  /** MAXTASKS: tasks running at once in the region; default: what the workers run at once. */
+  readonly maxTasks?: number;
+  /** Tasks that may wait for a region slot before new ones are purged (AKCC). */
+  readonly maxQueued?: number;
+  readonly classes?: Readonly<Record<string, ClassLimits>>;
 }
 
 export interface TaskInput {
@@ -27,6 +33,21 @@ export interface TaskInput {
   readonly security: TaskSecurity;
 }
 
+export interface TaskInfo {
+  readonly taskn: number;
+  readonly tranid: string;
+  readonly userid: string;
+  readonly jobname: string;
+  readonly startedAt: number;
+  /** queued: waiting for a slot in its class or the region; running: in a worker. */
+  state: 'queued' | 'running';
+}
+
+export interface GateUsage extends ClassLimits {
+  readonly active: number;
+  readonly queued: number;
+}
+
 export interface TaskOutcome {
   readonly eib: Eib;
   readonly result: TaskResult;
@@ -36,7 +57,11 @@ export class Dispatcher {
   readonly #pool: Piscina<TaskRequest, TaskResult>;
   readonly #grace: number;
   #taskn = 0;
-  #active = 0;
+  readonly #tasks = new Map<number, TaskInfo>();
+  readonly #region: Gate;
+  readonly #classes = new Map<string, Gate>();
+  /** What the workers run at once. */
+  readonly #capacity: number;
   /** Which thread runs which task: written by the workers, read for a hard stop. */
   readonly #slots = new TaskSlots();
   readonly #shutdownChannel: string;
@@ -58,17 +83,101 @@ export class Dispatcher {
       idleTimeout: Infinity,
       workerData: { ...options.workerConfig, taskSlots: this.#slots.buffer },
     });
+    this.#capacity = workers * options.tasksPerWorker;
+    this.#region = new Gate({ maxActive: options.maxTasks ?? this.#capacity, purgeThreshold: options.maxQueued ?? 10_000 });
+    for (const [name, limits] of Object.entries(options.classes ?? {})) this.#classes.set(name, new Gate(limits));
   }
 
-  /** Tasks started and not yet ended. */
+  /** Tasks started and not yet ended (queued or running). */
   get active(): number {
-    return this.#active;
+    return this.#tasks.size;
+  }
+
+  /** The tasks in the region now, oldest first (CEMT INQUIRE TASK). */
+  tasks(): TaskInfo[] {
+    return [...this.#tasks.values()];
+  }
+
+  /** Region and class use: running, queued, limits. */
+  usage(): { region: GateUsage; classes: Record<string, GateUsage>; workers: number; capacity: number } {
+    const use = (g: Gate): GateUsage => ({ active: g.active, queued: g.queued, ...g.limits });
+    return {
+      region: use(this.#region),
+      classes: Object.fromEntries([...this.#classes].map(([name, g]) => [name, use(g)])),
+      workers: this.#pool.threads.length,
+      capacity: this.#capacity,
+    };
+  }
+
+  /** MAXTASKS and the region's queue bound, changed while it runs (CEMT SET SYSTEM). */
+  setRegionLimits(limits: Partial<ClassLimits>): void {
+    this.#region.setLimits({ ...this.#region.limits, ...limits });
+  }
+
+  /** A transaction class's limits, made or changed (CEMT SET TRANCLASS). */
+  setClassLimits(name: string, limits: ClassLimits): void {
+    const gate = this.#classes.get(name);
+    if (gate) gate.setLimits(limits);
+    else this.#classes.set(name, new Gate(limits));
+  }
+
+  hasClass(name: string): boolean {
+    return this.#classes.has(name);
+  }
+
+  /** A slot in the task's class and in the region, or why it is purged: a queue is full. */
+  #admit(tranclass: string | undefined): { purged: string } | { entered: Promise<void>; abandon(): void; release(): void } {
+    const cls = tranclass === undefined ? undefined : this.#classes.get(tranclass);
+    const inClass = cls ? cls.enter() : { entered: Promise.resolve(), abandon: () => undefined };
+    if (inClass === 'purge') {
+      return { purged: `transaction class ${tranclass} is full (MAXACTIVE ${cls?.limits.maxActive}, PURGETHRESH ${cls?.limits.purgeThreshold})` };
+    }
+    const inRegion = this.#region.enter();
+    if (inRegion === 'purge') {
+      inClass.abandon();
+      void inClass.entered.then(() => cls?.leave());
+      return { purged: `the region is full (MAXTASKS ${this.#region.limits.maxActive}, ${this.#region.queued} tasks waiting)` };
+    }
+    let classHeld = false;
+    let regionHeld = false;
+    let abandoned = false;
+    const entered = inClass.entered.then(() => {
+      if (abandoned) {
+        cls?.leave();
+        return new Promise<void>(() => undefined);
+      }
+      classHeld = cls !== undefined;
+      return inRegion.entered.then(() => {
+        // Woken just as the time limit gave up on it: hand the slot on.
+        if (abandoned) {
+          this.#region.leave();
+          return new Promise<void>(() => undefined);
+        }
+        regionHeld = true;
+      });
+    });
+    return {
+      entered,
+      abandon: () => {
+        abandoned = true;
+        inClass.abandon();
+        inRegion.abandon();
+        if (classHeld) cls?.leave();
+        classHeld = false;
+      },
+      release: () => {
+        if (regionHeld) this.#region.leave();
+        if (classHeld) cls?.leave();
+        regionHeld = classHeld = false;
+      },
+    };
   }
 
   async run(input: TaskInput): Promise<TaskOutcome> {
     const taskn = ++this.#taskn;
+    const definition = input.definition;
     const eib: Eib = {
-      eibtrnid: input.definition.tranid,
+      eibtrnid: definition.tranid,
       eibtaskn: taskn,
       // A JSON COMMAREA's length is known once the worker has laid it out.
       eibcalen: input.commarea.form === 'bytes' ? input.commarea.bytes.byteLength : 0,
@@ -76,23 +185,32 @@ export class Dispatcher {
       eibusrid: input.userid,
       eibjobnm: input.jobname,
     };
+    const admission = this.#admit(definition.tranclass);
+    if ('purged' in admission) return { eib, result: { kind: 'abend', abcode: 'AKCC', message: `task ${taskn} purged: ${admission.purged}` } };
     const request: TaskRequest = {
-      program: input.definition.program,
-      copybook: input.definition.copybook ?? null,
-      substitutable: input.definition.substitutable ?? [],
+      program: definition.program,
+      copybook: definition.copybook ?? null,
+      substitutable: definition.substitutable ?? [],
       eib,
       ccsid: input.ccsid,
       commarea: input.commarea,
       containers: input.containers ?? [],
-      timeLimitMs: input.definition.timeLimitMs,
+      timeLimitMs: definition.timeLimitMs,
       security: input.security,
     };
+    const info: TaskInfo = { taskn, tranid: definition.tranid, userid: input.userid, jobname: input.jobname, startedAt: Date.now(), state: 'queued' };
+    this.#tasks.set(taskn, info);
     // No AbortSignal goes to piscina: it runs a task that has one alone on its worker.
-    const limit = input.definition.timeLimitMs;
+    const limit = definition.timeLimitMs;
     let stopped: TaskResult | undefined;
     let hardStop: NodeJS.Timeout | undefined;
     const overtime = new Promise<TaskResult>((resolve) => {
       hardStop = setTimeout(() => {
+        if (info.state === 'queued') {
+          admission.abandon();
+          resolve({ kind: 'abend', abcode: 'AICA', message: `task ${taskn} waited past its time limit of ${limit} ms for a slot in the region or its class; it did not run` });
+          return;
+        }
         stopped = { kind: 'abend', abcode: 'AICA', message: `task ${taskn} ran past its time limit of ${limit} ms and did not yield; its worker was ended` };
         void this.#slots.stop(taskn, this.#pool.threads).then((outcome) => {
           if (outcome === 'cancelled') stopped = { kind: 'abend', abcode: 'AICA', message: `task ${taskn} waited past its time limit of ${limit} ms for a worker; it did not run` };
@@ -100,18 +218,21 @@ export class Dispatcher {
         });
       }, limit + this.#grace);
     });
-    this.#slots.open(taskn);
-    const run = this.#pool.run(request).catch((err: Error): TaskResult =>
-      stopped ??
-      // The worker died under the task (or a sibling's runaway ended it).
-      { kind: 'abend', abcode: 'ASRA', message: `task ${taskn}: worker failed: ${err.message}` },
-    );
-    this.#active++;
+    const run = admission.entered.then(() => {
+      info.state = 'running';
+      this.#slots.open(taskn);
+      return this.#pool.run(request).catch((err: Error): TaskResult =>
+        stopped ??
+        // The worker died under the task (or a sibling's runaway ended it).
+        { kind: 'abend', abcode: 'ASRA', message: `task ${taskn}: worker failed: ${err.message}` },
+      );
+    });
     try {
       return { eib, result: await Promise.race([run, overtime]) };
     } finally {
       clearTimeout(hardStop);
-      this.#active--;
+      admission.release();
+      this.#tasks.delete(taskn);
     }
   }
 

@@ -19,6 +19,7 @@ export const TransactionNotAllowed = createError<[string, string]>('CICS_NOTAUTH
 export const AdminOnly = createError<[string]>('CICS_NOTAUTH_ADMIN', 'user %s is not an administrator of this region', 403);
 export const RateLimited = createError<[string, number, string]>('CICS_RATE', 'user %s has started %d tasks this minute, the most allowed; retry in %s', 429);
 export const JournalFull = createError<[string]>('CICS_NOSPACE', '%s', 503);
+export const TaskPurged = createError<[string]>('CICS_AKCC', '%s', 503);
 export const TaskTimedOut = createError<[string]>('CICS_AICA', '%s', 500);
 export const ProgramFailed = createError<[string]>('CICS_ASRA', '%s', 500);
 
@@ -51,6 +52,7 @@ export const REPLIES: Readonly<Record<string, CicsReply>> = {
   CICS_NOTAUTH_ADMIN: { status: 403, resp: 'NOTAUTH', resp2: 102, abcode: 'AEY7' },
   CICS_RATE: { status: 429, resp: 'INVREQ', resp2: 5, abcode: null },
   CICS_NOSPACE: { status: 503, resp: 'NOSPACE', resp2: 0, abcode: null, retryAfter: 30 },
+  CICS_AKCC: { status: 503, resp: 'INVREQ', resp2: 0, abcode: 'AKCC', retryAfter: 1 },
   CICS_AICA: { status: 500, resp: 'INVREQ', resp2: 0, abcode: 'AICA' },
   CICS_ASRA: { status: 500, resp: 'INVREQ', resp2: 0, abcode: 'ASRA' },
 };
@@ -71,6 +73,7 @@ export function cicsReplyOf(err: { code?: string; statusCode?: number }): CicsRe
 /** A task that ended without its COMMAREA, as an error for the reply path. */
 export function errorOfResult(result: Exclude<TaskResult, { kind: 'normal' }>): Error & { code: string } {
   if (result.kind === 'abend') {
+    if (result.abcode === 'AKCC') return new TaskPurged(result.message);
     return result.abcode === 'AICA' ? new TaskTimedOut(result.message) : new ProgramFailed(result.message);
   }
   switch (result.condition) {

@@ -85,8 +85,10 @@ export type TaskResult =
       readonly json?: { readonly [key: string]: unknown };
       /** Journal sequence numbers of the mails the task wrote. */
       readonly journalSeqs: readonly number[];
-      /** The highest RC of a text transaction's mails (X-Mail-RC), where it reports one. */
+      /** The highest RC of the task's mails (X-Mail-RC), where it reports one. */
       readonly mailRc?: number;
+      /** Reply classes (2xx, 4xx, 5xx, none) of the relay's answers to the task's mails, for the metrics. */
+      readonly smtpReplies?: readonly string[];
     }
   | {
       readonly kind: 'condition';
@@ -97,7 +99,8 @@ export type TaskResult =
     }
   | {
       readonly kind: 'abend';
-      readonly abcode: 'ASRA' | 'AICA';
+      /** ASRA: the program failed; AICA: past its time limit; AKCC: purged, the region or its class full. */
+      readonly abcode: 'ASRA' | 'AICA' | 'AKCC';
       readonly message: string;
     };
 

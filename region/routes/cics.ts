@@ -84,7 +84,7 @@ function readChannel(body: Buffer, contentType: string, ccsid: number): { commar
 }
 
 export async function cicsRoutes(app: FastifyInstance): Promise<void> {
-  const { definitions, dispatcher, config, space, journal, security } = app.region;
+  const { definitions, dispatcher, config, space, journal, security, metrics } = app.region;
 
   // Every transaction has a user: credentials are checked before the body is read.
   app.addHook('onRequest', security.authenticate);
@@ -147,6 +147,18 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
     void reply.header('X-CICS-Taskn', String(eib.eibtaskn));
     const failure = result.kind === 'normal' ? undefined : errorOfResult(result);
     const answer = failure ? cicsReplyOf(failure) : undefined;
+    const durationMs = Date.now() - started.getTime();
+    const mailRc = result.kind === 'normal' ? (result.mailRc ?? null) : null;
+    metrics.taskEnded({
+      tranid,
+      resp: answer?.resp ?? 'NORMAL',
+      abcode: answer?.abcode ?? null,
+      mailRc,
+      replies: result.kind === 'normal' ? (result.smtpReplies ?? []) : [],
+      seconds: durationMs / 1000,
+    });
+    // One line a task: who ran what and how it ended; never a body or a password.
+    request.log.info({ taskn: eib.eibtaskn, tranid, user: caller.id, jobname: jobname || undefined, rc: mailRc ?? undefined, resp: answer?.resp ?? 'NORMAL', abcode: answer?.abcode ?? undefined, ms: durationMs }, 'task');
     // For redrive; not awaited: the task log is a record for testing, not part of the answer.
     journal.tasks
       .add({
@@ -160,7 +172,7 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
         containers,
         outcome: answer ? { kind: 'failed', resp: answer.resp, abcode: answer.abcode } : { kind: 'normal', rc: result.kind === 'normal' ? (result.mailRc ?? null) : null },
         journalSeqs: result.kind === 'normal' ? result.journalSeqs : [],
-        durationMs: Date.now() - started.getTime(),
+        durationMs,
       })
       .catch((err: Error) => request.log.warn({ err }, 'journal: the task log could not keep a task'));
     if (result.kind === 'condition' && result.condition === 'NOSPACE') void space.exhausted().catch((err: Error) => request.log.error({ err }, 'journal: cannot read free space'));

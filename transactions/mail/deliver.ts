@@ -34,6 +34,12 @@ export interface OutgoingMail {
 /** Time kept back from the deadline to journal the outcome and answer. */
 const ANSWER_MARGIN_MS = 1000;
 
+/** 2xx, 4xx, 5xx from a relay's reply; none where it holds no reply code (the connection failed). */
+export function replyClass(reply: string): string {
+  const m = /^([245])\d\d\b/.exec(reply);
+  return m ? `${m[1]}xx` : 'none';
+}
+
 export function newMessageId(hostname: string): string {
   return `<${randomUUID()}@${hostname}>`;
 }

@@ -14,7 +14,7 @@ import { fieldCondition, REASONS, type Reason } from '../errors.js';
 import type { Services } from '../services.js';
 import { parseAddressList, type Address } from './addresses.js';
 import { composeMessage, type Attachment, type Importance } from './compose.js';
-import { journalAndSend, newMessageId, refuse, type Outcome } from './deliver.js';
+import { journalAndSend, newMessageId, refuse, replyClass, type Outcome } from './deliver.js';
 import { decideSender, recipientProblem, sizeProblem } from '../sender-check.js';
 
 const layout = copybook('MAILCA');
@@ -188,5 +188,6 @@ export default async function mailProgram(ctx: ProgramContext<Services>): Promis
   writeText(out, F.messageId, outcome.messageId ?? '', cp, { truncate: true, substitute: true });
   writeNumber(out, F.journalSeq, outcome.seq ?? 0);
   writeText(out, F.relayReply, outcome.detail, cp, { truncate: true, substitute: true });
-  return { kind: 'normal', commarea: out, journalSeqs: outcome.seq !== undefined ? [outcome.seq] : [], mailRc: REASONS[outcome.reason].rc };
+  const seqs = outcome.seq !== undefined ? [outcome.seq] : [];
+  return { kind: 'normal', commarea: out, journalSeqs: seqs, mailRc: REASONS[outcome.reason].rc, smtpReplies: seqs.length > 0 ? [replyClass(outcome.detail)] : [] };
 }

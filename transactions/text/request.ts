@@ -5,7 +5,7 @@ import { codePage, type CodePage } from '../../region/codepages.js';
 import type { ProgramContext, TaskResult } from '../../region/task.js';
 import { textLines } from '../../region/text-lines.js';
 import { REASONS, type Reason, type ReturnCode } from '../errors.js';
-import type { Outcome } from '../mail/deliver.js';
+import { replyClass, type Outcome } from '../mail/deliver.js';
 
 export const INPUT_CONTAINER = 'INPUT';
 
@@ -38,6 +38,8 @@ export interface ReportLine {
   readonly rc: ReturnCode;
   readonly text: string;
   readonly seq?: number;
+  /** The class of the relay's reply, where the mail was sent. */
+  readonly reply?: string;
 }
 
 const rcText = (rc: number) => `RC=${String(rc).padStart(2, '0')}`;
@@ -46,7 +48,7 @@ const rcText = (rc: number) => `RC=${String(rc).padStart(2, '0')}`;
 export function outcomeLine(outcome: Outcome, line: number): ReportLine {
   const { rc } = REASONS[outcome.reason];
   if (outcome.seq === undefined) return refusalLine(outcome.reason, line, outcome.detail);
-  return { rc, seq: outcome.seq, text: `${rcText(rc)} SEQ=${outcome.seq} MSGID=${outcome.messageId ?? ''} ${outcome.detail}` };
+  return { rc, seq: outcome.seq, reply: replyClass(outcome.detail), text: `${rcText(rc)} SEQ=${outcome.seq} MSGID=${outcome.messageId ?? ''} ${outcome.detail}` };
 }
 
 /** A mail refused before it was sent: `RC=08 LINE=n what is wrong`. */
@@ -67,5 +69,6 @@ export function reportResult(cp: CodePage, lines: readonly ReportLine[]): TaskRe
     commarea: Buffer.concat(parts),
     journalSeqs: lines.flatMap((l) => (l.seq === undefined ? [] : [l.seq])),
     mailRc: lines.reduce((max, l) => Math.max(max, l.rc), 0),
+    smtpReplies: lines.flatMap((l) => (l.reply === undefined ? [] : [l.reply])),
   };
 }
