@@ -1,9 +1,11 @@
 // One place to start what tests talk to: a region on port 0 with its journal in a fresh
 // folder, and a real SMTP relay (smtp-server) on port 0 that keeps what it receives.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import type { FastifyInstance } from 'fastify';
 import { buildRegion, type RegionOptions } from '../region/app.js';
@@ -222,4 +224,27 @@ export async function startScriptedSmtp(
     return new Promise<void>((resolve) => server.close(() => resolve()));
   });
   return { url: `smtp://127.0.0.1:${port}`, port, connections: () => connections };
+}
+
+const BIN = fileURLToPath(new URL('../bin/cicsmail.js', import.meta.url));
+
+/** A region in a process of its own (the compiled `cicsmail start`), for tests that kill or signal it. */
+export function startRegionProcess(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, [BIN, 'start'], {
+    env: { ...process.env, CICSMAIL_PORT: '0', CICSMAIL_DATA: dataDir, CICSMAIL_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no start line: ${out}`)), 30_000);
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1], output: () => out });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`region exited with ${code}: ${out}`)));
+  });
 }

@@ -1,49 +1,20 @@
 // The crash test: a region process takes MAILs from 20 concurrent clients, is killed with
 // SIGKILL at a random moment, and is started again on the same journal. Every mail it
 // answered RC 0 or 4 must reach the relay; a duplicate must carry the same Message-ID.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { simpleParser } from 'mailparser';
-import { basicAuth, startRelay, TESTER, writeUsers } from '../helpers.js';
+import { basicAuth, startRegionProcess, startRelay, TESTER, writeUsers } from '../helpers.js';
 import { Journal } from '../../journal/journal.js';
 import { buildMailCommarea, readMailResponse } from '../../transactions/mail/commarea.js';
 
-const BIN = fileURLToPath(new URL('../../bin/cicsmail.js', import.meta.url));
 const MAILS = 2000;
 const CLIENTS = 20;
-
-function startRegionProcess(dataDir: string, relay: string): Promise<{ child: ChildProcess; url: string }> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    CICSMAIL_PORT: '0',
-    CICSMAIL_DATA: dataDir,
-    CICSMAIL_RELAY: relay,
-    CICSMAIL_WORKERS: '2',
-    CICSMAIL_RETRY_FIRST_MS: '200',
-    CICSMAIL_RETRY_POLL_MS: '100',
-  };
-  const child = spawn(process.execPath, [BIN, 'start'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`no start line: ${out}`)), 30_000);
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1] });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`region exited with ${code}: ${out}`)));
-  });
-}
 
 async function run(t: Test, killAfter: number) {
   const relay = await startRelay(t);
   const dir = t.testdir();
   writeUsers(dir);
-  const first = await startRegionProcess(dir, relay.url);
+  const first = await startRegionProcess(dir, { CICSMAIL_RELAY: relay.url, CICSMAIL_WORKERS: '2', CICSMAIL_RETRY_FIRST_MS: '200', CICSMAIL_RETRY_POLL_MS: '100' });
   const answered = new Map<string, number>(); // Message-ID -> RC
   let sent = 0;
   let killed = false;
@@ -70,7 +41,7 @@ async function run(t: Test, killAfter: number) {
   await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
   await new Promise((resolve) => (first.child.exitCode !== null || first.child.signalCode !== null ? resolve(null) : first.child.once('exit', resolve)));
 
-  const second = await startRegionProcess(dir, relay.url);
+  const second = await startRegionProcess(dir, { CICSMAIL_RELAY: relay.url, CICSMAIL_WORKERS: '2', CICSMAIL_RETRY_FIRST_MS: '200', CICSMAIL_RETRY_POLL_MS: '100' });
   t.teardown(() => second.child.kill('SIGKILL'));
   const journal = Journal.open(dir, { readOnly: true });
   t.teardown(() => journal.close());
