@@ -15,7 +15,26 @@ export interface PythonView {
   importance: string | null;
   content_type: string | null;
   body: string | null;
+  /** The text/plain and text/html bodies, each as a reader preferring it shows it. */
+  text: string | null;
+  html: string | null;
+  /** Content types of the multiparts, outermost first. */
+  multiparts: string[];
+  /** Every leaf part in order, and the attachments among them (iter_attachments). */
+  parts: PythonPart[];
+  attachments: PythonPart[];
   defects: string[];
+}
+
+export interface PythonPart {
+  content_type: string;
+  charset: string | null;
+  transfer_encoding: string | null;
+  disposition: string | null;
+  filename: string | null;
+  /** Of the decoded octets. */
+  size: number;
+  sha256: string;
 }
 
 const script = fileURLToPath(new URL('./fixtures/parse-mail.py', import.meta.url));

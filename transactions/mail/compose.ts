@@ -1,9 +1,16 @@
 // Composes an RFC 5322 / MIME message: headers in ASCII (RFC 2047 encoded words where
-// the text is not), a UTF-8 body, CRLF line ends, no line over 998 octets.
-import { randomUUID } from 'node:crypto';
-import libmime from 'libmime';
-import { encode as qpEncode, wrap as qpWrap } from 'libqp';
+// the text is not), UTF-8 text, CRLF line ends, no line over 998 octets, each part in the
+// transfer encoding it needs. The message is written into one Buffer of its exact size.
+//   text body:             text/plain
+//   HTML body:             multipart/alternative (text/plain made from it, text/html)
+//   with attachments:      multipart/mixed (the above, then each attachment)
 import type { Address } from './addresses.js';
+import { binaryBody, textBody } from './compose-body.js';
+import { attachmentType, formatAddress, header, rfc5322Date, unstructured, withParams } from './compose-header.js';
+import { htmlToText } from './compose-html-text.js';
+import { writeMessage, type Part } from './compose-part.js';
+
+export { formatAddress, rfc5322Date } from './compose-header.js';
 
 export type Importance = 'low' | 'normal' | 'high';
 /** RFC 2156 Priority. */
@@ -24,6 +31,7 @@ export interface MailContent {
   readonly receipt?: Address;
   /** Lines joined by `\n`. */
   readonly body: string;
+  /** HTML goes with a text/plain alternative made from it. */
   readonly bodyFormat: 'text' | 'html';
   /** With its angle brackets. */
   readonly messageId: string;
@@ -32,83 +40,24 @@ export interface MailContent {
 }
 
 export interface Attachment {
+  /** May be empty: the part then has no name. */
   readonly filename: string;
-  /** A text attachment is given as text and goes out in UTF-8. */
+  /**
+   * A text attachment is given as text (lines joined by `\n`) and goes out in UTF-8 with
+   * CRLF line ends, every line ended; bytes go out as they are, in base64.
+   */
   readonly content: { readonly text: string } | { readonly bytes: Uint8Array };
-  /** Its MIME type; for text, without charset (utf-8 is added). */
+  /**
+   * Its MIME type, as the container or statement gave it; for text, without charset
+   * (utf-8 is added). Empty, or not a MIME type: the one the file name says.
+   */
   readonly contentType: string;
-}
-
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const two = (n: number) => String(n).padStart(2, '0');
-
-/** RFC 5322 3.3 date-time, in UTC. */
-export function rfc5322Date(date: Date): string {
-  return `${DAYS[date.getUTCDay()]}, ${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()} ${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
-}
-
-// RFC 5322 atext plus blanks: a phrase that needs no quotes.
-const PLAIN_PHRASE = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]*$/;
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
-
-function phrase(name: string): string {
-  if (PLAIN_PHRASE.test(name)) return name;
-  if (PRINTABLE_ASCII.test(name)) return `"${name.replace(/(["\\])/g, '\\$1')}"`;
-  // The whole phrase, specials too: encoding only the non-ASCII words would leave a
-  // name like `Jörg <boss@corp.example>` to be read as an address (RFC 2047 5.3).
-  return libmime.encodeWord(name, 'Q', 52);
-}
-
-export function formatAddress(a: Address): string {
-  return a.name === '' ? a.address : `${phrase(a.name)} <${a.address}>`;
-}
-
-function header(name: string, value: string): string {
-  return `${libmime.foldLines(`${name}: ${value}`, 76)}\r\n`;
-}
-
-function unstructured(value: string): string {
-  return PRINTABLE_ASCII.test(value) ? value : libmime.encodeWords(value, 'Q', 52);
 }
 
 const IMPORTANCE_HEADER: Record<Importance, string> = { low: 'Low', normal: 'Normal', high: 'High' };
 const SENSITIVITY_HEADER: Record<Sensitivity, string> = { personal: 'Personal', private: 'Private', 'company-confidential': 'Company-Confidential' };
 
-/** Body bytes and the transfer encoding they need: 7bit where they can, else QP. */
-function encodeBody(body: string): { encoding: string; text: string } {
-  const crlf = body.replace(/\r?\n/g, '\r\n');
-  const longest = crlf.split('\r\n').reduce((max, line) => Math.max(max, line.length), 0);
-  if (PRINTABLE_ASCII.test(body.replace(/[\n\t]/g, ' ')) && longest <= 998) {
-    return { encoding: '7bit', text: crlf.endsWith('\r\n') ? crlf : `${crlf}\r\n` };
-  }
-  const qp = qpWrap(qpEncode(Buffer.from(crlf, 'utf8')), 76).replace(/\r?\n/g, '\r\n');
-  return { encoding: 'quoted-printable', text: qp.endsWith('\r\n') ? qp : `${qp}\r\n` };
-}
-
-/** Base64 in lines of 76 (RFC 2045 6.8). */
-function base64Lines(bytes: Uint8Array): string {
-  const b64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-  let out = '';
-  for (let i = 0; i < b64.length; i += 76) out += `${b64.slice(i, i + 76)}\r\n`;
-  return out;
-}
-
-function attachmentPart(a: Attachment): string {
-  const isText = 'text' in a.content;
-  const type = isText ? `${a.contentType}; charset=utf-8` : a.contentType;
-  // RFC 2231 parameters where the name is not plain ASCII (libmime folds and encodes them).
-  let head = header('Content-Type', libmime.buildHeaderValue({ value: type, params: { name: a.filename } }));
-  head += header('Content-Disposition', libmime.buildHeaderValue({ value: 'attachment', params: { filename: a.filename } }));
-  if ('text' in a.content) {
-    const body = encodeBody(a.content.text);
-    return `${head}Content-Transfer-Encoding: ${body.encoding}\r\n\r\n${body.text}`;
-  }
-  return `${head}Content-Transfer-Encoding: base64\r\n\r\n${base64Lines(a.content.bytes)}`;
-}
-
-/** The whole message, as it is journaled and sent. */
-export function composeMessage(mail: MailContent): Buffer {
+function messageHeaders(mail: MailContent): string {
   let head = '';
   head += header('From', formatAddress(mail.from));
   if (mail.replyTo) head += header('Reply-To', formatAddress(mail.replyTo));
@@ -124,17 +73,36 @@ export function composeMessage(mail: MailContent): Buffer {
   if (mail.sensitivity) head += header('Sensitivity', SENSITIVITY_HEADER[mail.sensitivity]);
   if (mail.receipt) head += header('Disposition-Notification-To', formatAddress(mail.receipt));
   head += 'MIME-Version: 1.0\r\n';
-  const body = encodeBody(mail.body);
-  const bodyPart = `Content-Type: ${mail.bodyFormat === 'html' ? 'text/html' : 'text/plain'}; charset=utf-8\r\nContent-Transfer-Encoding: ${body.encoding}\r\n\r\n${body.text}`;
+  return head;
+}
+
+function textPart(subtype: 'plain' | 'html', text: string): Part {
+  return { headers: `Content-Type: text/${subtype}; charset=utf-8\r\n`, body: textBody(text) };
+}
+
+function bodyPart(mail: MailContent): Part {
+  if (mail.bodyFormat === 'text') return textPart('plain', mail.body);
+  // Least preferred first (RFC 2046 5.1.4): a reader that shows HTML shows the last.
+  return { multipart: 'alternative', parts: [textPart('plain', htmlToText(mail.body)), textPart('html', mail.body)] };
+}
+
+function attachmentPart(a: Attachment): Part {
+  const isText = 'text' in a.content;
+  const type = attachmentType(a.contentType, a.filename, isText);
+  // The name in both places: Content-Disposition for today's readers, the Content-Type
+  // name for old ones. libmime writes RFC 2231 parameters where the name is not plain
+  // ASCII or is long (continuations), and quotes it where it holds specials.
+  const named = (params: Record<string, string>, key: string) => (a.filename === '' ? params : { ...params, [key]: a.filename });
+  const headers =
+    header('Content-Type', withParams(type, named(isText ? { charset: 'utf-8' } : {}, 'name'))) +
+    header('Content-Disposition', withParams('attachment', named({}, 'filename')));
+  return { headers, body: 'text' in a.content ? textBody(a.content.text) : binaryBody(a.content.bytes) };
+}
+
+/** The whole message, as it is journaled and sent. */
+export function composeMessage(mail: MailContent): Buffer {
   const attachments = mail.attachments ?? [];
-  if (attachments.length === 0) return Buffer.from(head + bodyPart, 'utf8');
-  // "=_" cannot occur in quoted-printable or base64 text, and the UUID in nothing else.
-  const boundary = `----=_cicsmail_${randomUUID()}`;
-  // The CRLF before each delimiter belongs to the delimiter (RFC 2046 5.1.1), so every
-  // part keeps its own last line end.
-  let out = `${head}Content-Type: multipart/mixed; boundary="${boundary}"\r\n\r\n`;
-  out += `--${boundary}\r\n${bodyPart}`;
-  for (const a of attachments) out += `\r\n--${boundary}\r\n${attachmentPart(a)}`;
-  out += `\r\n--${boundary}--\r\n`;
-  return Buffer.from(out, 'utf8');
+  const body = bodyPart(mail);
+  const root: Part = attachments.length === 0 ? body : { multipart: 'mixed', parts: [body, ...attachments.map(attachmentPart)] };
+  return writeMessage(messageHeaders(mail), root);
 }
