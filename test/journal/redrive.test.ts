@@ -117,6 +117,8 @@ t.test('--speed keeps the recorded pace', async (t) => {
     if (i > 0) await new Promise((r) => setTimeout(r, 400));
     await (await region.post('MAIL', mail('ops@corp.example', `paced ${i}`), { 'x-cics-jobname': 'PACED' })).arrayBuffer();
   }
+  // The task log is written after the answer: wait for the third entry.
+  for (let i = 0; i < 50 && [...region.journal().tasks.scan()].filter((x) => x.jobname === 'PACED').length < 3; i++) await new Promise((r) => setTimeout(r, 20));
   const paced = await replay({ filter: { jobname: 'PACED' }, speed: 1 });
   t.equal(paced.tasks, 3);
   t.ok(paced.elapsedMs >= 750, `at speed 1 the 800 ms of gaps are kept (${paced.elapsedMs} ms)`);

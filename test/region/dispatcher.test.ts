@@ -98,7 +98,7 @@ t.test('a task that waits for a worker past its hard limit is answered AICA and 
   const res = await busy.post('TUCH', Buffer.from(marker));
   t.equal(res.status, 500);
   t.equal(res.headers.get('x-cics-abcode'), 'AICA');
-  t.match(((await res.json()) as { message: string }).message, /^task \d+ waited past its time limit of 100 ms for a worker; it did not run$/);
+  t.match(((await res.json()) as { message: string }).message, /^task \d+ waited past its time limit of 100 ms for a slot in the region or its class; it did not run$/);
   t.equal((await slow).headers.get('x-cics-abcode'), 'AICA', 'SLOW itself ends at its own limit');
   // The worker is free now and piscina hands it the cancelled task: it must not run.
   await new Promise((r) => setTimeout(r, 500));
