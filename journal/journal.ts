@@ -82,15 +82,8 @@ export interface Denial {
   readonly remote: string;
 }
 
-/** What is known of a refused attempt. */
-export interface DeniedAttempt {
-  readonly tranid: string;
-  readonly taskn: number;
-  readonly userid: string;
-  readonly jobname: string;
-  readonly ccsid: number;
-  readonly envelope: Envelope;
-  readonly subject: string;
+/** What is known of a refused attempt: the origin of a mail that was never made, and why. */
+export interface DeniedAttempt extends Omit<MailOrigin, 'attachments' | 'substitutions' | 'messageId'> {
   readonly denial: Denial;
 }
 

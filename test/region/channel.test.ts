@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import t from 'tap';
 import { simpleParser } from 'mailparser';
-import { startRegion, startRelay } from '../helpers.js';
+import { startRegion, startRelay, channelBody, type ChannelPart } from '../helpers.js';
 import { parseWithPython } from '../mail-check.js';
 import { buildMailCommarea, readMailResponse } from '../../transactions/mail/commarea.js';
 import { parseFormData } from '../../region/multipart.js';
@@ -12,24 +12,7 @@ import { parseFormData } from '../../region/multipart.js';
 const relay = await startRelay(t);
 const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
 
-interface Part {
-  name: string;
-  filename?: string;
-  type?: string;
-  data: Buffer;
-}
-
-/** A multipart/form-data body built by hand, so the test controls every byte. */
-function formData(parts: Part[], boundary = 'cicsmail-test-boundary'): { body: Buffer; type: string } {
-  const chunks: Buffer[] = [];
-  for (const p of parts) {
-    let head = `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"${p.filename ? `; filename="${p.filename}"` : ''}\r\n`;
-    if (p.type) head += `Content-Type: ${p.type}\r\n`;
-    chunks.push(Buffer.from(`${head}\r\n`, 'utf8'), p.data, Buffer.from('\r\n'));
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { body: Buffer.concat(chunks), type: `multipart/form-data; boundary=${boundary}` };
-}
+const formData = (parts: ChannelPart[], boundary?: string) => channelBody(parts, boundary);
 
 const post = (form: { body: Buffer; type: string }, headers: Record<string, string> = {}) =>
   region.fetch(`/cics/MAIL`, { method: 'POST', headers: { 'content-type': form.type, ...headers }, body: form.body });

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { execFile, execFileSync } from 'node:child_process';
 import t, { type Test } from 'tap';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
-import { startRegion, type TestRegion } from '../helpers.js';
+import { startRegion, type TestRegion, channelBody, type ChannelPart } from '../helpers.js';
 import { startPostfix, postfixUnavailable, type Postfix } from '../postfix.js';
 import { parseWithPython } from '../mail-check.js';
 import { ebcdicLines, fromEbcdic } from '../ebcdic.js';
@@ -30,26 +30,9 @@ const addressesOf = (a: AddressObject | AddressObject[] | undefined) =>
 // Postfix's reply to the end of DATA, with its queue id.
 const QUEUED = /^250 2\.0\.0 Ok: queued as ([0-9A-Za-z]+)$/;
 
-interface Part {
-  name: string;
-  filename?: string;
-  type?: string;
-  data: Buffer;
-}
+const channel = (parts: ChannelPart[], boundary?: string) => channelBody(parts, boundary);
 
-/** A channel (multipart/form-data) built by hand, as in test/region/channel.test.ts. */
-function channel(parts: Part[], boundary = 'cicsmail-postfix-boundary'): { body: Buffer; type: string } {
-  const chunks: Buffer[] = [];
-  for (const p of parts) {
-    let head = `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"${p.filename ? `; filename="${p.filename}"` : ''}\r\n`;
-    if (p.type) head += `Content-Type: ${p.type}\r\n`;
-    chunks.push(Buffer.from(`${head}\r\n`, 'utf8'), p.data, Buffer.from('\r\n'));
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { body: Buffer.concat(chunks), type: `multipart/form-data; boundary=${boundary}` };
-}
-
-async function mail(area: Buffer, ccsid: number, containers: Part[] = []): Promise<MailResponse> {
+async function mail(area: Buffer, ccsid: number, containers: ChannelPart[] = []): Promise<MailResponse> {
   const form = containers.length ? channel([{ name: 'DFHCOMMAREA', type: 'application/octet-stream', data: area }, ...containers]) : null;
   const res = await region.post('MAIL', form?.body ?? area, { 'x-cics-ccsid': String(ccsid), ...(form ? { 'content-type': form.type } : {}) });
   if (res.status !== 200) throw new Error(`MAIL answered ${res.status}: ${await res.text()}`);
