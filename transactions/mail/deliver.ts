@@ -8,7 +8,9 @@ import type { Reason } from '../errors.js';
 import type { Services } from '../services.js';
 import { attemptOf } from '../smtp/attempt.js';
 import type { Delivery } from '../smtp/connection.js';
-import { auditRefusal } from '../sender-check.js';
+import { auditRefusal, decideSender, recipientProblem, sizeProblem } from '../sender-check.js';
+import type { Address } from './addresses.js';
+import { composeMessage, type MailContent } from './compose.js';
 
 export interface Outcome {
   readonly reason: Reason;
@@ -54,6 +56,37 @@ function reasonOf(delivery: Delivery, recipients: number): Reason {
     case 'failed':
       return delivery.refused.length === recipients ? 'RCPTREJ' : 'REJECTED';
   }
+}
+
+/** A mail a program has read from its request, to be composed once its sender is decided. */
+export interface MailDraft extends Omit<MailContent, 'from' | 'replyTo' | 'messageId' | 'date'> {
+  /** The sender asked for; null: left blank (the user's default sender). */
+  readonly from: Address | null;
+  readonly replyTo?: Address;
+  readonly bcc: readonly Address[];
+  /** Characters written as SUB because the code page could not hold them. */
+  readonly substitutions?: number;
+}
+
+/**
+ * The path every composed mail takes (MAIL, SEND): the region's recipient limits, the
+ * sender decision, composition, the size limit, then the journal and the relay.
+ */
+export async function composeAndSend(ctx: ProgramContext<Services>, draft: MailDraft, date: Date): Promise<Outcome> {
+  const to = [...draft.to, ...draft.cc, ...draft.bcc].map((a) => a.address);
+  const asked = draft.from?.address ?? '';
+  const limits = recipientProblem(ctx, to);
+  if (limits) return refuse(ctx, asked, to, draft.subject, limits);
+  const sender = await decideSender(ctx, draft.from, to);
+  if (!sender.ok) return refuse(ctx, asked, to, draft.subject, sender);
+  const { bcc: _bcc, substitutions, ...content } = draft;
+  const replyTo = sender.replyTo ?? draft.replyTo;
+  const messageId = newMessageId(ctx.services.config.hostname);
+  const message = composeMessage({ ...content, from: sender.from, ...(replyTo ? { replyTo } : {}), messageId, date });
+  const size = sizeProblem(ctx, message.byteLength);
+  if (size) return refuse(ctx, sender.from.address, to, draft.subject, size);
+  const attachments = draft.attachments?.length ?? 0;
+  return journalAndSend(ctx, { from: sender.from.address, to, message, messageId, subject: draft.subject, attachments, ...(substitutions !== undefined ? { substitutions } : {}) });
 }
 
 /**

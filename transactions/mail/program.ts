@@ -13,9 +13,8 @@ import { textLines } from '../../region/text-lines.js';
 import { fieldCondition, REASONS, type Reason } from '../errors.js';
 import type { Services } from '../services.js';
 import { parseAddressList, type Address } from './addresses.js';
-import { composeMessage, type Attachment, type Importance } from './compose.js';
-import { journalAndSend, newMessageId, refuse, replyClass, type Outcome } from './deliver.js';
-import { decideSender, recipientProblem, sizeProblem } from '../sender-check.js';
+import type { Attachment, Importance } from './compose.js';
+import { composeAndSend, replyClass, type Outcome } from './deliver.js';
 
 const layout = copybook('MAILCA');
 const F = {
@@ -132,30 +131,10 @@ function attachmentsOf(containers: readonly Container[]): Attachment[] {
   });
 }
 
-async function deliver(ctx: ProgramContext<Services>, mail: Extract<Parsed, { ok: true }>): Promise<Outcome> {
-  const to = [...mail.to, ...mail.cc, ...mail.bcc].map((a) => a.address);
-  const limits = recipientProblem(ctx, to);
-  if (limits) return refuse(ctx, mail.from?.address ?? '', to, mail.subject, limits);
-  const sender = await decideSender(ctx, mail.from, to);
-  if (!sender.ok) return refuse(ctx, mail.from?.address ?? '', to, mail.subject, sender);
-  const messageId = newMessageId(ctx.services.config.hostname);
-  const replyTo = sender.replyTo ?? mail.replyTo;
-  const message = composeMessage({
-    from: sender.from,
-    ...(replyTo ? { replyTo } : {}),
-    to: mail.to,
-    cc: mail.cc,
-    subject: mail.subject,
-    importance: mail.importance,
-    body: mail.body,
-    bodyFormat: mail.format,
-    messageId,
-    date: new Date(),
-    attachments: attachmentsOf(ctx.containers),
-  });
-  const size = sizeProblem(ctx, message.byteLength);
-  if (size) return refuse(ctx, sender.from.address, to, mail.subject, size);
-  return journalAndSend(ctx, { from: sender.from.address, to, message, messageId, subject: mail.subject, attachments: ctx.containers.length, substitutions: ctx.substitutions });
+function deliver(ctx: ProgramContext<Services>, mail: Extract<Parsed, { ok: true }>): Promise<Outcome> {
+  const { ok: _ok, format, ...fields } = mail;
+  const attachments = attachmentsOf(ctx.containers);
+  return composeAndSend(ctx, { ...fields, bodyFormat: format, attachments, substitutions: ctx.substitutions }, new Date());
 }
 
 export default async function mailProgram(ctx: ProgramContext<Services>): Promise<TaskResult> {

@@ -3,9 +3,7 @@
 // answer is the report, a line a mail, and X-Mail-RC the highest RC.
 import type { ProgramContext, TaskResult } from '../../region/task.js';
 import type { Services } from '../services.js';
-import { composeMessage } from '../mail/compose.js';
-import { journalAndSend, newMessageId, refuse } from '../mail/deliver.js';
-import { decideSender, recipientProblem, sizeProblem } from '../sender-check.js';
+import { composeAndSend } from '../mail/deliver.js';
 import { outcomeLine, readTextInput, refusalLine, reportResult, type ReportLine } from '../text/request.js';
 import { parseStatements, type SendMail, type Symbols } from './statements.js';
 
@@ -25,33 +23,9 @@ function symbolsOf(ctx: ProgramContext<Services>, now: Date): Symbols {
 }
 
 async function sendOne(ctx: ProgramContext<Services>, mail: SendMail, line: number, now: Date): Promise<ReportLine> {
-  const to = [...mail.to, ...mail.cc, ...mail.bcc].map((a) => a.address);
-  const limits = recipientProblem(ctx, to);
-  if (limits) return outcomeLine(await refuse(ctx, mail.from?.address ?? '', to, mail.subject, limits), line);
-  const sender = await decideSender(ctx, mail.from, to);
-  if (!sender.ok) return outcomeLine(await refuse(ctx, mail.from?.address ?? '', to, mail.subject, sender), line);
-  const replyTo = sender.replyTo ?? mail.replyTo;
-  const messageId = newMessageId(ctx.services.config.hostname);
-  const message = composeMessage({
-    from: sender.from,
-    ...(replyTo ? { replyTo } : {}),
-    to: mail.to,
-    cc: mail.cc,
-    subject: mail.subject,
-    importance: mail.importance,
-    ...(mail.priority ? { priority: mail.priority } : {}),
-    ...(mail.sensitivity ? { sensitivity: mail.sensitivity } : {}),
-    ...(mail.receipt ? { receipt: mail.receipt } : {}),
-    // SUB (x'3F') marks a character the code page could not hold: show it as U+FFFD.
-    body: mail.body.replaceAll('\u001a', '\ufffd'),
-    bodyFormat: mail.format,
-    messageId,
-    date: now,
-    attachments: mail.attachments,
-  });
-  const size = sizeProblem(ctx, message.byteLength);
-  if (size) return outcomeLine(await refuse(ctx, sender.from.address, to, mail.subject, size), line);
-  const outcome = await journalAndSend(ctx, { from: sender.from.address, to, message, messageId, subject: mail.subject, attachments: mail.attachments.length });
+  const { format, ...fields } = mail;
+  // SUB (x'3F') marks a character the code page could not hold: show it as U+FFFD.
+  const outcome = await composeAndSend(ctx, { ...fields, bodyFormat: format, body: mail.body.replaceAll('\u001a', '\ufffd') }, now);
   return outcomeLine(outcome, line);
 }
 
