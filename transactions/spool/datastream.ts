@@ -156,7 +156,7 @@ function readHeaders(header: readonly string[]): Omit<Content, 'message'> {
   let fromHeader: Address[] | null = null;
   if (froms.length > 0) {
     const parsed = froms.map((f) => parseAddressList(f.value));
-    fromHeader = parsed.every((p) => p.ok) ? parsed.flatMap((p) => (p.ok ? p.addresses : [])) : [];
+    fromHeader = parsed.every((p) => p.ok && p.addresses.length > 0) ? parsed.flatMap((p) => (p.ok ? p.addresses : [])) : [];
   }
   return {
     fromHeader,
