@@ -3,9 +3,8 @@
 // code, so that a shell script or a scheduler can use it as a job step.
 import { readFileSync } from 'node:fs';
 import { codePage, parseCcsid, SUPPORTED_CCSIDS } from '../region/codepages.js';
-import { MAX_COMMAREA } from '../region/task.js';
+import { INPUT_CONTAINER, MAX_COMMAREA } from '../region/task.js';
 import { textLines } from '../region/text-lines.js';
-import { INPUT_CONTAINER } from '../transactions/text/request.js';
 import { parseCommand, UsageError } from './usage.js';
 
 const HELP = `usage: cicsmail send [FILE] [--tx SEND|SPOL] [--url URL] [--user USER:PASSWORD]

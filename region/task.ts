@@ -28,6 +28,9 @@ export type CommareaInput =
   | { readonly form: 'bytes'; readonly bytes: Uint8Array }
   | { readonly form: 'json'; readonly json: unknown };
 
+/** The container a text transaction (SEND, SPOL) reads its input from, where it is longer than a COMMAREA. */
+export const INPUT_CONTAINER = 'INPUT';
+
 /** A container of a channel: CHAR (EBCDIC text in `ccsid`) or BIT (bytes as they are). */
 export interface Container {
   readonly name: string;

@@ -2,12 +2,12 @@
 // a mail (contract: send-statements.md, "Report"). Their input is the COMMAREA or, where
 // it is longer than a COMMAREA may be, a container named INPUT on a channel.
 import { codePage, type CodePage } from '../../region/codepages.js';
-import type { ProgramContext, TaskResult } from '../../region/task.js';
+import { INPUT_CONTAINER, type ProgramContext, type TaskResult } from '../../region/task.js';
+
+export { INPUT_CONTAINER };
 import { textLines } from '../../region/text-lines.js';
 import { REASONS, type Reason, type ReturnCode } from '../errors.js';
 import { replyClass, type Outcome } from '../mail/deliver.js';
-
-export const INPUT_CONTAINER = 'INPUT';
 
 export type TextInput =
   | { readonly ok: true; readonly lines: string[]; readonly cp: CodePage }
