@@ -68,7 +68,8 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
   let relays = config.relays;
   if (relays.length === 0) {
     captureRelay = new CaptureRelay(config.dataDir);
-    relays = [parseRelayUrl(await captureRelay.listen())];
+    // On loopback and without TLS: CICSMAIL_SMTP_STARTTLS=required is for real relays.
+    relays = [parseRelayUrl(`${await captureRelay.listen()}?starttls=none`)];
   }
   const workerConfig: WorkerConfig = {
     dataDir: config.dataDir,

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseCcsid, SUPPORTED_CCSIDS } from './codepages.js';
 import { parseRelayUrls, type RelayTarget } from '../transactions/smtp/relay-url.js';
+import { caFileProblem, STARTTLS_MODES, type StartTlsMode } from '../transactions/smtp/tls.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../journal/retry.js';
 import type { ClassLimits } from './admission.js';
 import { readRegionFile, type TransactionOverride } from './config-file.js';
@@ -53,6 +54,10 @@ export interface RegionConfig {
     readonly maxMailsPerConnection: number;
     readonly idleTimeout: number;
     readonly timeouts: { readonly connect: number; readonly command: number; readonly final: number };
+    /** STARTTLS for relays whose URL names none. */
+    readonly starttls: StartTlsMode;
+    /** CA file (PEM) for relays whose URL names none; null: the system's CAs. */
+    readonly ca: string | null;
   };
 }
 
@@ -136,7 +141,14 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RegionC
     } catch (err) {
       throw new ConfigError('CICSMAIL_RELAY', (err as Error).message);
     }
+    for (const relay of relays) {
+      const problem = relay.ca === undefined ? null : caFileProblem(relay.ca);
+      if (problem) throw new ConfigError('CICSMAIL_RELAY', `${relay.label}: ${problem}`);
+    }
   }
+  const smtpCa = env.CICSMAIL_SMTP_CA?.trim() ? resolve(env.CICSMAIL_SMTP_CA.trim()) : null;
+  const smtpCaProblem = smtpCa === null ? null : caFileProblem(smtpCa);
+  if (smtpCaProblem) throw new ConfigError('CICSMAIL_SMTP_CA', smtpCaProblem);
   const ccsidText = env.CICSMAIL_CCSID?.trim() || '037';
   const ccsid = parseCcsid(ccsidText);
   if (ccsid === undefined) {
@@ -191,6 +203,8 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RegionC
         command: integer(env, 'CICSMAIL_SMTP_COMMAND_MS', 30_000, 10, 600_000),
         final: integer(env, 'CICSMAIL_SMTP_FINAL_MS', 60_000, 10, 900_000),
       },
+      starttls: choice(env, 'CICSMAIL_SMTP_STARTTLS', STARTTLS_MODES, 'opportunistic'),
+      ca: smtpCa,
     },
   };
 }

@@ -6,6 +6,7 @@ import type { RetryPolicy } from '../journal/retry.js';
 import { SmtpPool } from './smtp/pool.js';
 import type { SmtpTimeouts } from './smtp/connection.js';
 import type { RelayTarget } from './smtp/relay-url.js';
+import type { StartTlsMode } from './smtp/tls.js';
 
 /** The settings a worker is started with; plain data, as it crosses a thread. */
 export interface WorkerConfig {
@@ -25,6 +26,8 @@ export interface WorkerConfig {
     readonly maxMailsPerConnection: number;
     readonly idleTimeout: number;
     readonly timeouts: SmtpTimeouts;
+    readonly starttls: StartTlsMode;
+    readonly ca: string | null;
   };
 }
 

@@ -383,14 +383,11 @@ t.test('SPOL: 8-bit UTF-8 in headers and body, as written in CCSID 273', { skip 
   const py = await parseWithPython(copy!);
   t.equal(py.subject, 'Größe');
   t.same(py.defects, []);
-  // UTF-8 in header fields is RFC 6532, for SMTPUTF8 transactions only; the region relays
-  // these headers as written without asking for SMTPUTF8 (Postfix accepts them all the
-  // same and writes "with ESMTP", not "with UTF8SMTP"). Python (policy.default) reads the
+  // UTF-8 in header fields is RFC 6532, for SMTPUTF8 transactions only: the client asks
+  // for SMTPUTF8 where the header section is not ASCII. Python (policy.default) reads the
   // raw UTF-8 Subject but keeps a raw UTF-8 display name as surrogate escapes, whatever
   // the transport: only RFC 2047 would give it the name.
-  t.match(headOf(copy!), /^\tby mta\.test \(Postfix\) with UTF8SMTPS? id /m, 'Postfix saw an SMTPUTF8 transaction', {
-    todo: 'SPOL: UTF-8 headers go out without SMTPUTF8 in MAIL FROM',
-  });
+  t.match(headOf(copy!), /^\tby mta\.test \(Postfix\) with UTF8SMTPS? id /m, 'Postfix saw an SMTPUTF8 transaction');
   t.equal(py.from_name, 'Kommissar Grün', 'Python reads the display name', { todo: "SPOL relays a raw UTF-8 display name; Python's message_from_bytes reads one only as RFC 2047" });
 });
 

@@ -34,6 +34,21 @@ t.test('reply parser: multi-line, enhanced codes, bare LF, garbage', async (t) =
   t.same(errors, ['not an SMTP reply: "later"']);
 });
 
+t.test('reply parser: RFC 3463 codes on every line of a multi-line reply are kept once, as given', async (t) => {
+  const replies: SmtpReply[] = [];
+  const errors: string[] = [];
+  const parser = new ReplyParser((r) => replies.push(r), (e) => errors.push(e));
+  parser.push(Buffer.from('550-5.7.1 [192.0.2.2] Our system has detected\r\n550-5.7.1 that this message is\r\n550 5.7.1 likely unsolicited mail. - gsmtp\r\n'));
+  parser.push(Buffer.from('451-4.3.0 first\r\n451-4.7.1 second says otherwise\r\n451 third\r\n250\r\n'));
+  t.same(replies.map(formatReply), [
+    '550 5.7.1 [192.0.2.2] Our system has detected that this message is likely unsolicited mail. - gsmtp',
+    '451 4.3.0 first 4.7.1 second says otherwise third',
+    '250',
+  ]);
+  t.same(replies[0], { code: 550, enhanced: '5.7.1', lines: ['[192.0.2.2] Our system has detected', 'that this message is', 'likely unsolicited mail. - gsmtp'] });
+  t.same(errors, []);
+});
+
 t.test('relay URLs', async (t) => {
   t.match(parseRelayUrl('smtp://mx.example'), { host: 'mx.example', port: 25, secure: false, label: 'smtp://mx.example' });
   t.match(parseRelayUrl('smtps://u%40x:p%3Aw@mx.example:2465'), { host: 'mx.example', port: 2465, secure: true, user: 'u@x', pass: 'p:w', label: 'smtps://u%40x@mx.example:2465' });
@@ -43,7 +58,7 @@ t.test('relay URLs', async (t) => {
     ['mx.example:25', /^relay scheme 'mx.example:' is not smtp: or smtps:$/],
     ['no url', /^relay 'no url' is not a URL like smtp:\/\/host:port$/],
     ['http://user:secret@mx.example', /^relay scheme 'http:' is not smtp: or smtps:$/],
-    ['smtp://mx.example/path', /has a path or query/],
+    ['smtp://mx.example/path', /^relay 'smtp:\/\/mx\.example' has a path; give only host, port and \?settings$/],
     ['', /no relay URL given/],
   ] as const) {
     t.throws(() => parseRelayUrls(bad), { message }, bad);
@@ -197,4 +212,66 @@ t.test('a deadline ends a mail the relay does not finish, and a wait for a busy 
   t.equal(second?.reply, "no connection to the relay was free within the task's time limit");
   t.ok(Date.now() - started < 5000, 'well before any SMTP time-out');
   t.equal(p.openConnections, 0);
+});
+
+t.test('a multi-line refusal with enhanced codes reaches the journal as one line', async (t) => {
+  const server = await faulty(t, (line) => (line.startsWith('RCPT') ? ['550-5.1.1 The email account that you tried to reach does', '550-5.1.1 not exist. Please try double-checking the recipient', '550 5.1.1 address. - gsmtp'] : undefined));
+  const reply = '550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking the recipient address. - gsmtp';
+  t.same(await pool(t, server.url).send('a@x.example', ['b@y.example'], message('x\r\n')), { kind: 'failed', relay: server.url, reply, refused: [{ recipient: 'b@y.example', reply }] });
+});
+
+// RFC 5321 4.5.3.2: the data block time-out, and the DATA termination one counted from the
+// end of the data, not its start.
+t.test('time-outs while the message goes out', async (t) => {
+  const big = Buffer.alloc(16 * 1024 * 1024, 'x');
+  for (let i = 76; i < big.length; i += 78) big.write('\r\n', i, 'latin1');
+  const slowReader = (pauseMs: number | null) =>
+    faulty(t, (line, s) => {
+      if (line !== 'DATA') return undefined;
+      // Read nothing for a while (or ever): the client's writes pile up unsent.
+      s.socket.pause();
+      if (pauseMs !== null) setTimeout(() => s.socket.resume(), pauseMs);
+      return '354 go on';
+    });
+
+  await t.test('a relay that takes no data for the command time-out is given up', async (t) => {
+    const server = await slowReader(null);
+    const p = pool(t, server.url, { timeouts: { connect: 2000, command: 400, final: 60_000 } });
+    const started = Date.now();
+    const d = await p.send('a@x.example', ['b@y.example'], big);
+    t.equal(d.kind, 'deferred');
+    const m = /^(.*) took none of the message for 400 ms \((\d+) bytes sent\)$/.exec(d.reply);
+    t.equal(m?.[1], server.url, d.reply);
+    t.ok(Number(m?.[2]) > 0 && Number(m?.[2]) < big.length, `some of it went: ${m?.[2]} bytes`);
+    t.ok(Date.now() - started < 5000, `given up after ${Date.now() - started} ms`);
+    t.equal(p.openConnections, 0);
+  });
+
+  await t.test('a relay that reads slowly but steadily is not a stalled one', async (t) => {
+    const server = await faulty(t, (line, s) => {
+      if (line !== 'DATA') return undefined;
+      // One read (at most 64 KiB) every 10 ms: the message takes seconds. (TCP opens the
+      // window again only once a good part of the receive buffer is free: that takes a few
+      // hundred ms at this pace, so the time-out is above it.)
+      const trickle = setInterval(() => {
+        if (s.socket.destroyed || s.data === null) return clearInterval(trickle);
+        s.socket.once('data', () => s.socket.pause());
+        s.socket.resume();
+      }, 10);
+      s.socket.pause();
+      return '354 go on';
+    });
+    const p = pool(t, server.url, { timeouts: { connect: 2000, command: 1000, final: 2000 } });
+    const started = Date.now();
+    const d = await p.send('a@x.example', ['b@y.example'], big);
+    t.same(d, { kind: 'sent', relay: server.url, reply: '250 2.0.0 queued', refused: [], accepted: ['b@y.example'] });
+    t.ok(Date.now() - started > 1000, `the message took ${Date.now() - started} ms to go, more than the time-out`);
+  });
+
+  await t.test('a large mail that takes longer to send than the final time-out still gets its reply', async (t) => {
+    const server = await slowReader(800);
+    const p = pool(t, server.url, { timeouts: { connect: 2000, command: 2000, final: 300 } });
+    const d = await p.send('a@x.example', ['b@y.example'], big);
+    t.same(d, { kind: 'sent', relay: server.url, reply: '250 2.0.0 queued', refused: [], accepted: ['b@y.example'] });
+  });
 });

@@ -1,20 +1,32 @@
 // One SMTP client connection to a relay (RFC 5321), reused for many mails. With PIPELINING
 // (RFC 2920) a mail's MAIL, RCPT and DATA commands go out in one write.
-import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import type { Socket } from 'node:net';
+import { authenticate } from './auth.js';
+import { END_OF_DATA, writeMessage } from './data.js';
+import { envelopeFor } from './envelope.js';
 import { formatReply, ReplyParser, type SmtpReply } from './reply.js';
 import type { RelayTarget } from './relay-url.js';
+import { openSocket, secureSocket, startTlsMode, type TlsDefaults } from './tls.js';
 
+/**
+ * RFC 5321 4.5.3.2 lists per-step minimums: 220 greeting 5 min, MAIL 5, RCPT 5, DATA
+ * initiation 2, each data block 3, DATA termination (the reply after the dot) 10. Here
+ * `command` is every step but the last, `final` the last; the region's defaults are
+ * shorter (a caller waits on the task, and a deferred mail goes to the retry spool).
+ */
 export interface SmtpTimeouts {
-  /** TCP (and TLS) connect. */
+  /** TCP connect, and the TLS handshake (smtps or after STARTTLS). */
   readonly connect: number;
-  /** The 220 greeting, EHLO and other commands. */
+  /**
+   * The greeting, EHLO, STARTTLS, AUTH, MAIL, RCPT, DATA and RSET replies; also the data
+   * block time-out: the relay taking none of the message for this long.
+   */
   readonly command: number;
-  /** The reply after the final dot. */
+  /** The reply after the final dot, counted from when the last byte went to the OS. */
   readonly final: number;
 }
 
-export interface ConnectionOptions {
+export interface ConnectionOptions extends TlsDefaults {
   /** The name this client gives in EHLO. */
   readonly clientName: string;
   readonly timeouts: SmtpTimeouts;
@@ -51,56 +63,55 @@ export class ConnectionLost extends Error {
 interface Waiter {
   resolve(reply: SmtpReply): void;
   reject(err: Error): void;
-  timer: NodeJS.Timeout;
+  /** Unset until the wait is armed (the reply after the dot: once the message is written). */
+  timer: NodeJS.Timeout | undefined;
   what: string;
 }
-
-const CRLF_DOT = Buffer.from('\r\n.');
-const END_OF_DATA = Buffer.from('.\r\n');
-const CRLF = Buffer.from('\r\n');
 
 export class SmtpConnection {
   readonly relay: RelayTarget;
   readonly extensions = new Map<string, string>();
   /** Mails this connection carried to their end (whatever the reply). */
   mails = 0;
+  /** TLS from the first byte (smtps) or after STARTTLS. */
+  #encrypted: boolean;
   #socket: Socket;
+  /** The TCP socket under TLS after STARTTLS, closed with it. */
+  #plain: Socket | null = null;
+  #parser!: ReplyParser;
+  #detach: () => void = () => {};
   #waiters: Waiter[] = [];
   #broken: string | null = null;
   #busy = false;
+  readonly #peer: string | undefined;
 
   private constructor(relay: RelayTarget, socket: Socket, private readonly options: ConnectionOptions) {
     this.relay = relay;
+    this.#encrypted = relay.secure;
+    this.#peer = socket.remoteAddress;
     this.#socket = socket;
-    const parser = new ReplyParser(
-      (reply) => this.#onReply(reply),
-      (message) => this.#fail(`protocol error from ${relay.label}: ${message}`),
-    );
-    socket.on('data', (chunk: Buffer) => parser.push(chunk));
-    socket.on('error', (err) => this.#fail(`connection to ${relay.label} failed: ${err.message}`));
-    socket.on('close', () => this.#fail(`${relay.label} closed the connection`));
+    this.#attach(socket);
   }
 
-  /** Connects, reads the greeting, says EHLO (HELO where EHLO is refused), AUTH where asked. */
+  /** Reads replies from `socket` with a parser of its own (nothing read in clear carries over into TLS). */
+  #attach(socket: Socket): void {
+    const label = this.relay.label;
+    const parser = new ReplyParser(
+      (reply) => this.#onReply(reply),
+      (message) => this.#fail(`protocol error from ${label}: ${message}`),
+    );
+    const onData = (chunk: Buffer) => parser.push(chunk);
+    const onError = (err: Error) => this.#fail(`connection to ${label} failed: ${err.message}`);
+    const onClose = () => this.#fail(`${label} closed the connection`);
+    socket.on('data', onData).on('error', onError).on('close', onClose);
+    this.#socket = socket;
+    this.#parser = parser;
+    this.#detach = () => socket.off('data', onData).off('error', onError).off('close', onClose);
+  }
+
+  /** Connects, reads the greeting, says EHLO (HELO where EHLO is refused), STARTTLS and AUTH where asked. */
   static async open(relay: RelayTarget, options: ConnectionOptions): Promise<SmtpConnection> {
-    const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = relay.secure
-        ? tlsConnect({ host: relay.host, port: relay.port, servername: relay.host })
-        : netConnect({ host: relay.host, port: relay.port });
-      const timer = setTimeout(() => {
-        s.destroy();
-        reject(new Error(`connect to ${relay.label} timed out after ${options.timeouts.connect} ms`));
-      }, options.timeouts.connect);
-      s.once(relay.secure ? 'secureConnect' : 'connect', () => {
-        clearTimeout(timer);
-        s.removeAllListeners('error');
-        resolve(s);
-      });
-      s.once('error', (err) => {
-        clearTimeout(timer);
-        reject(new Error(`connect to ${relay.label} failed: ${err.message}`));
-      });
-    });
+    const socket = await openSocket(relay, options, options.timeouts.connect);
     socket.setNoDelay(true);
     const conn = new SmtpConnection(relay, socket, options);
     try {
@@ -119,30 +130,76 @@ export class SmtpConnection {
   async #handshake(): Promise<void> {
     const greeting = await this.#expect('greeting');
     if (greeting.code !== 220) throw new Error(`${this.relay.label} greeted with ${formatReply(greeting)}`);
+    await this.#hello(true);
+    await this.#startTls();
+    if (this.relay.user !== undefined) {
+      await authenticate({
+        relay: this.relay,
+        extensions: this.extensions,
+        encrypted: this.#encrypted,
+        peer: this.#peer,
+        exchange: (line, what) => {
+          this.#write(`${line}\r\n`);
+          return this.#expect(what);
+        },
+      });
+    }
+  }
+
+  /** EHLO, and its keywords; HELO where EHLO is refused, on the first greeting only. */
+  async #hello(first: boolean): Promise<void> {
+    this.extensions.clear();
     this.#write(`EHLO ${this.options.clientName}\r\n`);
-    let hello = await this.#expect('EHLO');
+    const hello = await this.#expect('EHLO');
     if (hello.code === 250) {
       for (const line of hello.lines.slice(1)) {
         const [keyword = '', ...rest] = line.trim().split(/\s+/);
-        this.extensions.set(keyword.toUpperCase(), rest.join(' '));
+        if (keyword !== '') this.extensions.set(keyword.toUpperCase(), rest.join(' '));
       }
-    } else {
-      this.#write(`HELO ${this.options.clientName}\r\n`);
-      hello = await this.#expect('HELO');
-      if (hello.code !== 250) throw new Error(`${this.relay.label} refused HELO: ${formatReply(hello)}`);
+      return;
     }
-    if (this.relay.user !== undefined) await this.#auth();
+    if (!first) throw new Error(`${this.relay.label} refused EHLO after STARTTLS: ${formatReply(hello)}`);
+    this.#write(`HELO ${this.options.clientName}\r\n`);
+    const helo = await this.#expect('HELO');
+    if (helo.code !== 250) throw new Error(`${this.relay.label} refused HELO: ${formatReply(helo)}`);
   }
 
-  async #auth(): Promise<void> {
-    const mechanisms = (this.extensions.get('AUTH') ?? '').toUpperCase().split(/\s+/);
-    if (!mechanisms.includes('PLAIN')) {
-      throw new Error(`${this.relay.label} offers no AUTH PLAIN (offers: ${mechanisms.join(' ') || 'none'})`);
+  /**
+   * STARTTLS (RFC 3207) as the relay's mode says. A refusal (454) leaves the session in
+   * clear, which opportunistic accepts; a failed handshake or certificate leaves nothing
+   * usable, and the relay is not used in any mode: falling back to clear text there
+   * would let whoever spoiled the handshake read the mail.
+   */
+  async #startTls(): Promise<void> {
+    if (this.relay.secure) return;
+    const { mode, by } = startTlsMode(this.relay, this.options);
+    if (mode === 'none') return;
+    const label = this.relay.label;
+    if (!this.extensions.has('STARTTLS')) {
+      if (mode === 'required') throw new Error(`STARTTLS required by ${by} but not offered by ${label}`);
+      return;
     }
-    const token = Buffer.from(`\0${this.relay.user ?? ''}\0${this.relay.pass ?? ''}`, 'utf8').toString('base64');
-    this.#write(`AUTH PLAIN ${token}\r\n`);
-    const reply = await this.#expect('AUTH');
-    if (reply.code !== 235) throw new Error(`${this.relay.label} refused the credentials: ${formatReply(reply)}`);
+    this.#write('STARTTLS\r\n');
+    const reply = await this.#expect('STARTTLS');
+    if (reply.code !== 220) {
+      if (mode === 'required') throw new Error(`STARTTLS required by ${by} but ${label} refused it: ${formatReply(reply)}`);
+      return;
+    }
+    // Bytes after the 220 came in clear and may be an attacker's (CVE-2011-0411 is the
+    // server-side twin): RFC 3207 5 says to discard them; a relay that sends any is not
+    // used (a whole reply has already ended the connection as unasked).
+    if (this.#broken !== null) throw new Error(this.#broken);
+    if (this.#parser.buffered) throw new Error(`${label} sent more after its 220 to STARTTLS`);
+    const plain = this.#socket;
+    this.#detach();
+    // Errors of the TCP socket now surface through the TLS socket.
+    plain.on('error', () => {});
+    this.#plain = plain;
+    const secure = await secureSocket(this.relay, this.options, this.options.timeouts.connect, plain);
+    this.#attach(secure);
+    this.#encrypted = true;
+    // RFC 3207 4.2: forget what the relay said in clear and ask again.
+    await this.#hello(false);
   }
 
   /**
@@ -161,14 +218,21 @@ export class SmtpConnection {
     }
   }
 
-  async #transaction(from: string, recipients: readonly string[], message: Uint8Array): Promise<Delivery> {
+  async #transaction(from: string, all: readonly string[], message: Uint8Array): Promise<Delivery> {
     const relay = this.relay.label;
-    const sizeLimit = Number(this.extensions.get('SIZE') ?? '0');
-    if (sizeLimit > 0 && message.byteLength > sizeLimit) {
-      return { kind: 'failed', relay, reply: `552 5.3.4 message of ${message.byteLength} bytes is over the relay's SIZE limit of ${sizeLimit}`, refused: [] };
-    }
-    const size = this.extensions.has('SIZE') ? ` SIZE=${message.byteLength}` : '';
-    const mailCmd = `MAIL FROM:<${from}>${size}\r\n`;
+    const envelope = envelopeFor(this.extensions, relay, from, all, message);
+    if (envelope.kind === 'refuse') return { kind: 'failed', relay, reply: envelope.reply, refused: envelope.refused };
+    const delivery = await this.#mail(from, envelope.recipients, envelope.params, message);
+    if (envelope.refused.length === 0) return delivery;
+    // Those the relay was not asked about join those it refused, in the mail's order.
+    const refused = [...envelope.refused, ...delivery.refused];
+    const order = (r: RefusedRecipient) => all.indexOf(r.recipient);
+    return { ...delivery, refused: refused.sort((a, b) => order(a) - order(b)) };
+  }
+
+  async #mail(from: string, recipients: readonly string[], params: string, message: Uint8Array): Promise<Delivery> {
+    const relay = this.relay.label;
+    const mailCmd = `MAIL FROM:<${from}>${params}\r\n`;
     const rcptCmds = recipients.map((r) => `RCPT TO:<${r}>\r\n`);
     let answered = false;
     const expect = async (what: string, timeout?: number) => {
@@ -246,8 +310,13 @@ export class SmtpConnection {
       if (!dataReply) return done('deferred', `${relay} gave no reply to DATA`, refused);
       return done(dataReply.code >= 500 ? 'failed' : 'deferred', dataReply, refused);
     }
-    this.#writeMessage(message);
-    const final = await expect('end of data', this.options.timeouts.final);
+    // Waiting for the reply starts now (a fast relay's reply must find it), its clock
+    // once the whole message has left: a large mail on a slow link takes its own time.
+    const stall = this.options.timeouts.command;
+    const written = writeMessage(this.#socket, message, stall, (sent) => this.#fail(`${relay} took none of the message for ${stall} ms (${sent} bytes sent)`));
+    const final = await this.#expect('end of data', this.options.timeouts.final, written).catch((err: Error) => {
+      throw new ConnectionLost(err.message, false);
+    });
     if (final.code === 421) return this.#closing(final, false);
     if (final.code >= 300) return done(final.code < 500 ? 'deferred' : 'failed', final, refused);
     const taken = recipients.filter((_, i) => (rcptReplies[i]?.code ?? 500) < 300);
@@ -285,41 +354,22 @@ export class SmtpConnection {
     if (reply.code !== 250) this.#fail(`${this.relay.label} refused RSET: ${formatReply(reply)}`);
   }
 
-  /** The message, dot-stuffed (RFC 5321 4.5.2), then CRLF.CRLF, in one corked write. */
-  #writeMessage(message: Uint8Array): void {
-    const socket = this.#socket;
-    const bytes = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
-    socket.cork();
-    let start = 0;
-    if (bytes[0] === 0x2e) socket.write('.');
-    let at = bytes.indexOf(CRLF_DOT, 0);
-    while (at !== -1) {
-      // Write through the CRLF and the dot, then the dot again from the next chunk.
-      socket.write(bytes.subarray(start, at + 3));
-      start = at + 2;
-      at = bytes.indexOf(CRLF_DOT, at + 3);
-    }
-    socket.write(bytes.subarray(start));
-    const endsWithCrlf = bytes.length >= 2 && bytes[bytes.length - 2] === 0x0d && bytes[bytes.length - 1] === 0x0a;
-    if (!endsWithCrlf) socket.write(CRLF);
-    socket.write(END_OF_DATA);
-    socket.uncork();
-  }
-
+  /** Commands are ASCII but for SMTPUTF8 addresses, which go in UTF-8 (RFC 6531 3.3). */
   #write(text: string): void {
-    this.#socket.write(text, 'latin1');
+    this.#socket.write(text, 'utf8');
   }
 
-  #expect(what: string, timeout = this.options.timeouts.command): Promise<SmtpReply> {
+  /** The next reply; its time-out runs from now, or from when `after` settles. */
+  #expect(what: string, timeout = this.options.timeouts.command, after?: Promise<void>): Promise<SmtpReply> {
     if (this.#broken) return Promise.reject(new Error(this.#broken));
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        what,
-        timer: setTimeout(() => this.#fail(`no reply to ${what} from ${this.relay.label} within ${timeout} ms`), timeout),
+      const waiter: Waiter = { resolve, reject, what, timer: undefined };
+      const arm = () => {
+        if (this.#waiters.includes(waiter)) waiter.timer = setTimeout(() => this.#fail(`no reply to ${what} from ${this.relay.label} within ${timeout} ms`), timeout);
       };
       this.#waiters.push(waiter);
+      if (after) void after.then(arm, arm);
+      else arm();
     });
   }
 
@@ -343,6 +393,7 @@ export class SmtpConnection {
       w.reject(new Error(reason));
     }
     this.#socket.destroy();
+    this.#plain?.destroy();
   }
 
   /** Says QUIT where it can and closes; never throws. */

@@ -33,6 +33,11 @@ export class ReplyParser {
     private readonly onError: (message: string) => void,
   ) {}
 
+  /** Bytes of a reply not yet complete are held (STARTTLS must find none). */
+  get buffered(): boolean {
+    return this.#pending !== '' || this.#lines.length > 0;
+  }
+
   push(chunk: Buffer): void {
     // Replies are ASCII by RFC 5321; latin1 never throws on a server that is not.
     this.#pending += chunk.toString('latin1');
