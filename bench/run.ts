@@ -1,0 +1,244 @@
+// npm run bench: one run on one machine, the same 2 KB mail everywhere:
+//   (a) MAIL end to end: HTTP, EBCDIC COMMAREA, MIME, a journal flushed to disk, SMTP to
+//       Postfix smtp-sink, through a region in a process of its own (cicsmail start);
+//   (b) nodemailer, pooled, composing the same mail, to the same smtp-sink;
+//   (c) the HTTP ceiling: a fastify route that echoes the same request body;
+//   (d) the SMTP ceiling: smtp-source -d sending the mail as the region composed it;
+// then the ratios a/b, a/c, a/d, the p99 latency at a fixed rate of a/2 (latency from each
+// request's due time), and the peak RSS growth of a region while it sends 10 MB attachments.
+// Figures are printed, never asserted: they drift with the machine and what else runs on it.
+//
+// BENCH_SIZE=small (or --small): a short run for CI. BENCH_CPU_PROF=DIR: the region of (a)
+// runs with --cpu-prof and leaves its profile in DIR. --json: the figures as JSON, last line.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { spawn } from 'node:child_process';
+import nodemailer from 'nodemailer';
+import { Journal } from '../journal/journal.js';
+import { startLocalRegion, type LocalRegion } from '../cli/load/local-region.js';
+import { buildPayloads, type PayloadPool } from '../cli/load/payloads.js';
+import { summarize } from '../cli/load/record.js';
+import { preflight, runLoad, type RunResult } from '../cli/load/run.js';
+import { BENCH_MAIL } from './mail.js';
+import { benchUnavailable, SMTP_SOURCE, startEchoServer, startSmtpSink } from './processes.js';
+
+interface Size {
+  readonly name: 'full' | 'small';
+  readonly warmupS: number;
+  readonly regionS: number;
+  readonly connections: number;
+  readonly nodemailerMails: number;
+  readonly echoS: number;
+  readonly smtpSourceMessages: number;
+  readonly halfRateS: number;
+  readonly attachments: number;
+}
+
+const FULL: Size = { name: 'full', warmupS: 10, regionS: 15, connections: 50, nodemailerMails: 20_000, echoS: 10, smtpSourceMessages: 20_000, halfRateS: 15, attachments: 10 };
+const SMALL: Size = { name: 'small', warmupS: 2, regionS: 3, connections: 50, nodemailerMails: 2_000, echoS: 2, smtpSourceMessages: 2_000, halfRateS: 3, attachments: 3 };
+
+const ATTACHMENT_BYTES = 10 * 1024 * 1024;
+const MB = 1024 * 1024;
+
+const args = process.argv.slice(2);
+const size = process.env.BENCH_SIZE === 'small' || args.includes('--small') ? SMALL : FULL;
+const asJson = args.includes('--json');
+const cpuProfDir = process.env.BENCH_CPU_PROF;
+
+const f0 = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const f2 = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+const out = (line: string) => console.log(line);
+
+/** Share of all cores busy over `ms` (from /proc/stat), or null where there is none. */
+async function machineBusy(ms: number): Promise<number | null> {
+  const read = () => {
+    try {
+      const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+      const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0);
+      return { idle, total: cpu.reduce((a, b) => a + b, 0) };
+    } catch {
+      return null;
+    }
+  };
+  const a = read();
+  await new Promise((r) => setTimeout(r, ms));
+  const b = read();
+  if (!a || !b || b.total === a.total) return null;
+  return 1 - (b.idle - a.idle) / (b.total - a.total);
+}
+
+/** A region in a process of its own, its password verified once (scrypt) before any load. */
+async function regionFor(relay: string, withProfile: boolean): Promise<LocalRegion> {
+  const region = await startLocalRegion({
+    relay,
+    env: { CICSMAIL_HOSTNAME: 'bench.test' },
+    ...(withProfile && cpuProfDir ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] } : {}),
+  });
+  await preflight(region.url, auth(region));
+  return region;
+}
+
+function auth(region: LocalRegion): string {
+  return `Basic ${Buffer.from(region.user, 'utf8').toString('base64')}`;
+}
+
+async function load(url: string, pool: PayloadPool, authorization: string | undefined, options: { connections: number; durationS?: number; requests?: number; rate?: number }): Promise<RunResult> {
+  return runLoad({
+    url,
+    pool,
+    ...(authorization ? { authorization } : {}),
+    connections: options.connections,
+    ...(options.requests !== undefined ? { requests: options.requests } : { durationS: options.durationS ?? 5 }),
+    ...(options.rate !== undefined ? { rate: options.rate } : {}),
+    timeoutS: 60,
+    keepMails: false,
+  });
+}
+
+function perSecond(run: RunResult): number {
+  return run.recorder.answered / run.elapsedS;
+}
+
+function notOk(run: RunResult): number {
+  const ok = run.recorder.byRc['0'] ?? 0;
+  return run.recorder.answered - ok + run.recorder.errors;
+}
+
+async function main(): Promise<number> {
+  const why = benchUnavailable();
+  if (why) {
+    console.error(`bench: ${why}`);
+    return 2;
+  }
+  const busyBefore = await machineBusy(1000);
+  const started = performance.now();
+  out(`cicsmail bench (${size.name}): one run on one machine: ${cpus().length} cores, Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${busyBefore === null ? '?' : Math.round(busyBefore * 100)} % of the cores busy before the run`);
+
+  const sink = await startSmtpSink();
+  const echo = await startEchoServer();
+  const pool = buildPayloads({ tx: 'MAIL', ccsid: 37, from: BENCH_MAIL.from, mails: [BENCH_MAIL], jobname: 'BENCH' });
+  const work = mkdtempSync(join(tmpdir(), 'cicsmail-bench-'));
+  const figures: Record<string, unknown> = { size: size.name, cores: cpus().length, node: process.version, busyBefore };
+  try {
+    // (a) The region, end to end, as fast as `connections` go; then at a fixed a/2.
+    const region = await regionFor(sink.url, true);
+    let a: number;
+    let half: RunResult;
+    let message: Buffer;
+    try {
+      await load(region.url, pool, auth(region), { connections: size.connections, durationS: size.warmupS });
+      const run = await load(region.url, pool, auth(region), { connections: size.connections, durationS: size.regionS });
+      a = perSecond(run);
+      const l = summarize(run.recorder.histogram);
+      out(`(a) region, MAIL end to end (HTTP, EBCDIC, MIME, durable journal, SMTP) to smtp-sink: ${f0.format(a)} tx/s  [${size.connections} connections, ${size.regionS} s; p50 ${f2.format(l.p50)} ms, p99 ${f2.format(l.p99)} ms; ${notOk(run)} not RC 0]`);
+      figures.a = { txPerSec: a, latencyMs: l, notRc0: notOk(run) };
+
+      half = await load(region.url, pool, auth(region), { connections: size.connections, durationS: size.halfRateS, rate: Math.max(1, a / 2) });
+      const journal = Journal.open(region.dataDir, { readOnly: true });
+      try {
+        message = Buffer.from(journal.message(journal.list({ limit: 1 })[0]?.seq ?? 1) ?? Buffer.alloc(0));
+      } finally {
+        await journal.close();
+      }
+    } finally {
+      await region.stop();
+    }
+    out(`    the mail: ${f0.format(message.length)} bytes as the region composed it`);
+    figures.mailBytes = message.length;
+
+    // (b) nodemailer, pooled, composing the same mail for each send.
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, secure: false, ignoreTLS: true, pool: true, maxConnections: 10, maxMessages: Infinity });
+    const mail = { from: BENCH_MAIL.from, to: BENCH_MAIL.to.join(', '), subject: BENCH_MAIL.subject, text: BENCH_MAIL.body };
+    await Promise.all(Array.from({ length: 200 }, () => transport.sendMail(mail)));
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: size.nodemailerMails }, () => transport.sendMail(mail)));
+    const b = size.nodemailerMails / ((performance.now() - t0) / 1000);
+    transport.close();
+    out(`(b) nodemailer, pooled (10 connections), composing the same mail, to smtp-sink: ${f0.format(b)} msg/s  [${f0.format(size.nodemailerMails)} mails at once]`);
+    figures.b = { msgPerSec: b };
+
+    // (c) The HTTP ceiling: the same request body, echoed.
+    await load(echo.url, pool, undefined, { connections: size.connections, durationS: 1 });
+    const echoRun = await load(echo.url, pool, undefined, { connections: size.connections, durationS: size.echoS });
+    const c = perSecond(echoRun);
+    out(`(c) HTTP ceiling, a fastify route echoing the same ${f0.format(pool.meanBytes)}-byte body: ${f0.format(c)} req/s  [${size.connections} connections, ${size.echoS} s]`);
+    figures.c = { reqPerSec: c };
+
+    // (d) The SMTP ceiling: smtp-source sends the region's message, connections kept (-d).
+    const file = join(work, 'mail.eml');
+    writeFileSync(file, message.toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
+    const d = await smtpSource(sink.port, file, size.smtpSourceMessages, 20);
+    out(`(d) SMTP ceiling, smtp-source -d (20 sessions) sending the same mail to smtp-sink: ${f0.format(d)} msg/s  [${f0.format(size.smtpSourceMessages)} messages]`);
+    figures.d = { msgPerSec: d };
+
+    out(`a/b ${f2.format(a / b)}   a/c ${f2.format(a / c)}   a/d ${f2.format(a / d)}`);
+    figures.ratios = { ab: a / b, ac: a / c, ad: a / d };
+
+    const hl = summarize(half.recorder.histogram);
+    out(`p99 at half the highest rate (${f0.format(a / 2)}/s fixed, ${size.halfRateS} s, latency from each request's due time): ${f2.format(hl.p99)} ms  [p50 ${f2.format(hl.p50)} ms, max ${f2.format(hl.max)} ms; achieved ${f0.format(perSecond(half))}/s; ${notOk(half)} not RC 0]`);
+    figures.halfRate = { rate: a / 2, achieved: perSecond(half), latencyMs: hl, notRc0: notOk(half) };
+
+    // Peak RSS growth: a fresh region, warmed up with small mails, then 10 MB attachments one at a time.
+    const rss = await rssGrowth(sink.url, pool);
+    out(`peak RSS growth of the region sending 10 MB attachments: ${f0.format(rss.growth / MB)} MB  [${size.attachments} mails, one at a time; RSS ${f0.format(rss.baseline / MB)} MB before, peak ${f0.format(rss.peak / MB)} MB; ${rss.notOk} not RC 0]`);
+    figures.rss = { growthBytes: rss.growth, baselineBytes: rss.baseline, peakBytes: rss.peak, mails: size.attachments, notRc0: rss.notOk };
+  } finally {
+    await echo.stop();
+    await sink.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+  const busyAfter = await machineBusy(1000);
+  out(`done in ${f0.format((performance.now() - started) / 1000)} s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${busyAfter === null ? '?' : Math.round(busyAfter * 100)} % of the cores busy after the run${cpuProfDir ? `; the region's CPU profile is in ${cpuProfDir}` : ''}`);
+  figures.busyAfter = busyAfter;
+  if (asJson) out(JSON.stringify(figures));
+  return 0;
+}
+
+/** smtp-source -d: `messages` over `sessions` connections; messages a second, wall clock. */
+async function smtpSource(port: number, file: string, messages: number, sessions: number): Promise<number> {
+  const argv = ['-d', '-s', String(sessions), '-m', String(messages), '-F', file, '-f', BENCH_MAIL.from, '-t', BENCH_MAIL.to[0] as string, `127.0.0.1:${port}`];
+  const t0 = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(SMTP_SOURCE, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`smtp-source exited with ${code}: ${stderr.trim()}`))));
+  });
+  return messages / ((performance.now() - t0) / 1000);
+}
+
+async function rssGrowth(relay: string, smallPool: PayloadPool): Promise<{ growth: number; baseline: number; peak: number; notOk: number }> {
+  const region = await regionFor(relay, false);
+  try {
+    await load(region.url, smallPool, auth(region), { connections: 2, requests: 50 });
+    await new Promise((r) => setTimeout(r, 500));
+    // Reset the peak (VmHWM) to the RSS of now, where the kernel allows it (Linux 4.0+).
+    try {
+      writeFileSync(`/proc/${region.pid}/clear_refs`, '5');
+    } catch {
+      // The peak then includes the start; the samples below still see the attachments.
+    }
+    const baseline = region.memory()?.rss ?? 0;
+    let peak = baseline;
+    const sampler = setInterval(() => {
+      const m = region.memory();
+      if (m) peak = Math.max(peak, m.rss, m.peak);
+    }, 20);
+    const bigPool = buildPayloads({ tx: 'MAIL', ccsid: 37, from: BENCH_MAIL.from, mails: [BENCH_MAIL], attachment: ATTACHMENT_BYTES, jobname: 'BENCH' });
+    const run = await load(region.url, bigPool, auth(region), { connections: 1, requests: size.attachments });
+    clearInterval(sampler);
+    const m = region.memory();
+    if (m) peak = Math.max(peak, m.rss, m.peak);
+    return { growth: peak - baseline, baseline, peak, notOk: notOk(run) };
+  } finally {
+    await region.stop();
+  }
+}
+
+process.exitCode = await main().catch((err: Error) => {
+  console.error(`bench: ${err.stack ?? err.message}`);
+  return 1;
+});

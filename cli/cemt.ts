@@ -1,0 +1,373 @@
+// cicsmail cemt: CEMT from a shell. INQUIRE and SET of tasks, transactions, transaction
+// classes and the region, through the region's /cemt routes (an administrator's HTTP Basic
+// credentials), printed in aligned columns or, with --json, as the region answered.
+import { parseCommand, UsageError } from './usage.js';
+
+const HELP = `usage: cicsmail cemt inquire task|transaction [TRANID]|tranclass [NAME]|system
+       cicsmail cemt set transaction TRANID [enabled|disabled] [--class NAME|--no-class]
+                                            [--time-limit MS]
+       cicsmail cemt set tranclass NAME [--max-active N] [--purge-threshold N|none]
+       cicsmail cemt set system [--max-tasks N] [--max-queued N]
+       options: [--url URL] [--user USER:PASSWORD] [--json]
+
+CEMT from a shell, through the region's /cemt routes (for administrators).
+
+  inquire task         the tasks in the region now: task number, tranid, user, jobname,
+                       age in seconds, running or queued
+  inquire transaction  each transaction (or TRANID): enabled or disabled, class, time limit
+  inquire tranclass    each transaction class (or NAME): MAXACTIVE, PURGETHRESH, tasks
+                       active and queued
+  inquire system       tasks run (by tranid), abends by code, mails by state, MAXTASKS,
+                       pool, queue and journal backlog
+  set transaction      enable or disable TRANID (callers of a disabled one get 503
+                       DISABLED), put it in a class (--no-class: in none), change its
+                       time limit
+  set tranclass        make or change a class; a value left out stays as it is (a new
+                       class needs --max-active; its PURGETHRESH is none unless given)
+  set system           MAXTASKS and the bound of the region's queue (--max-queued)
+
+Keywords may be cut short to a unique prefix, as in CEMT: 'cicsmail cemt i tas',
+'cicsmail cemt s trans MAIL dis'.
+
+  --url URL    the region (default CICSMAIL_URL, else http://127.0.0.1:8080)
+  --user U:P   an administrator's HTTP Basic credentials (default CICSMAIL_USER)
+  --json       print the region's JSON answer instead of columns
+
+Exit code: 0 done, 1 the region refused (its reason on standard error) or could not be
+reached, 2 bad usage.`;
+
+// The region's answers (region/routes/operations.ts), as they come over the wire.
+interface TaskView {
+  readonly taskn: number;
+  readonly tranid: string;
+  readonly user: string;
+  readonly jobname: string;
+  readonly ageMs: number;
+  readonly state: string;
+}
+
+interface TransactionView {
+  readonly tranid: string;
+  readonly enabled: boolean;
+  readonly class: string | null;
+  readonly timeLimitMs: number;
+  readonly description?: string;
+}
+
+interface ClassView {
+  readonly maxActive: number;
+  readonly purgeThreshold: number | null;
+  readonly active?: number;
+  readonly queued?: number;
+}
+
+interface RegionView {
+  readonly sysid: string;
+  readonly startedAt: string;
+  readonly tasks: { readonly run: number; readonly byTranid: Record<string, number>; readonly now: number };
+  readonly abends: Record<string, number>;
+  readonly mails: Record<string, number>;
+  readonly maxTasks: number;
+  readonly maxQueued: number | null;
+  readonly pool: { readonly workers: number; readonly capacity: number; readonly running: number; readonly queued: number };
+  readonly classes: Record<string, ClassView>;
+  readonly journalBacklog: number;
+  readonly journalSpace: string;
+}
+
+const VERBS = ['inquire', 'set'] as const;
+const INQUIRE = ['task', 'transaction', 'tranclass', 'system'] as const;
+const SET = ['transaction', 'tranclass', 'system'] as const;
+const STATES = ['enabled', 'disabled'] as const;
+/** A transaction class name, as the region takes it. */
+const CLASS = /^[A-Z0-9@#$]{1,8}$/;
+
+/** The options each command takes, past --url, --user and --json. */
+const OPTIONS: Readonly<Record<string, readonly string[]>> = {
+  'set transaction': ['class', 'no-class', 'time-limit'],
+  'set tranclass': ['max-active', 'purge-threshold'],
+  'set system': ['max-tasks', 'max-queued'],
+};
+const COMMON = new Set(['url', 'user', 'json', 'help']);
+
+const orList = (words: readonly string[]) => (words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`);
+
+/** The keyword `word` stands for: itself or a unique prefix of one, in any case (CEMT lets 'i tas'). */
+function keyword<K extends string>(word: string | undefined, choices: readonly K[], what: string): K {
+  if (word === undefined) throw new UsageError(`${what} needs ${orList(choices)}; try 'cicsmail cemt --help'`);
+  const w = word.toLowerCase();
+  const hits = choices.filter((c) => c.startsWith(w));
+  const exact = hits.find((c) => c === w);
+  if (exact !== undefined) return exact;
+  if (hits.length === 1 && hits[0] !== undefined) return hits[0];
+  if (hits.length > 1) throw new UsageError(`${what}: '${word}' could be ${orList(hits)}`);
+  throw new UsageError(`${what}: unknown keyword '${word}'; choose ${orList(choices)}`);
+}
+
+function wholeNumber(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(value)) throw new UsageError(`${name} '${value}' is not a whole number`);
+  return Number(value);
+}
+
+function className(value: string, name: string): string {
+  const upper = value.toUpperCase();
+  if (!CLASS.test(upper)) throw new UsageError(`${name} '${value}' is not a class name: 1 to 8 characters of A-Z 0-9 @ # $`);
+  return upper;
+}
+
+/** Lines of columns, each as wide as its widest cell; the columns in `right` right-aligned. */
+function table(head: readonly string[], rows: readonly (readonly string[])[], right: readonly number[] = []): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (right.includes(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  return [line(head), ...rows.map(line)];
+}
+
+/** `NAME value` lines with the names in one column. */
+function labelled(pairs: readonly (readonly [string, string])[]): string[] {
+  const width = Math.max(...pairs.map(([k]) => k.length));
+  return pairs.map(([k, v]) => `${k.padEnd(width)}  ${v}`);
+}
+
+const counts = (byKey: Record<string, number>) => {
+  const list = Object.entries(byKey).map(([k, n]) => `${k} ${n}`);
+  return list.length > 0 ? list.join(', ') : 'none';
+};
+const threshold = (n: number | null | undefined) => (n === null || n === undefined ? 'none' : String(n));
+
+function transactionLines(list: readonly TransactionView[], withDescription: boolean): string[] {
+  const head = ['TRAN', 'STATUS', 'CLASS', 'TIMELIMIT(MS)', ...(withDescription ? ['DESCRIPTION'] : [])];
+  const rows = list.map((d) => [d.tranid, d.enabled ? 'enabled' : 'disabled', d.class ?? '-', String(d.timeLimitMs), ...(withDescription ? [d.description ?? ''] : [])]);
+  return table(head, rows, [3]);
+}
+
+function classLines(classes: Record<string, ClassView>): string[] {
+  const entries = Object.entries(classes);
+  if (entries.length === 0) return ['no transaction classes'];
+  const withUse = entries.some(([, c]) => c.active !== undefined);
+  const head = ['CLASS', 'MAXACTIVE', 'PURGETHRESH', ...(withUse ? ['ACTIVE', 'QUEUED'] : [])];
+  const rows = entries.map(([name, c]) => [name, String(c.maxActive), threshold(c.purgeThreshold), ...(withUse ? [String(c.active ?? ''), String(c.queued ?? '')] : [])]);
+  return table(head, rows, [1, 2, 3, 4]);
+}
+
+function taskLines(tasks: readonly TaskView[]): string[] {
+  if (tasks.length === 0) return ['no tasks'];
+  const rows = tasks.map((t) => [String(t.taskn), t.tranid, t.user, t.jobname || '-', (t.ageMs / 1000).toFixed(1), t.state]);
+  return table(['TASK', 'TRAN', 'USER', 'JOBNAME', 'AGE(S)', 'STATE'], rows, [0, 4]);
+}
+
+function systemLines(r: RegionView): string[] {
+  const byTranid = Object.keys(r.tasks.byTranid).length > 0 ? `  (${counts(r.tasks.byTranid)})` : '';
+  return labelled([
+    ['Sysid', r.sysid],
+    ['Started', r.startedAt],
+    ['Maxtasks', String(r.maxTasks)],
+    ['Maxqueued', threshold(r.maxQueued)],
+    ['Tasks run', `${r.tasks.run}${byTranid}`],
+    ['Tasks now', String(r.tasks.now)],
+    ['Abends', counts(r.abends)],
+    ['Mails', counts(r.mails)],
+    ['Pool', `${r.pool.workers} workers, capacity ${r.pool.capacity}, ${r.pool.running} running`],
+    ['Queue', `${r.pool.queued} waiting`],
+    ['Backlog', `${r.journalBacklog} mails due for retry`],
+    ['Journal', r.journalSpace],
+    ['Classes', Object.keys(r.classes).join(', ') || 'none'],
+  ]);
+}
+
+/** The region's /cemt routes, called as the user given (--user or CICSMAIL_USER). */
+class Cemt {
+  readonly #base: string;
+  readonly #headers: Record<string, string> = { accept: 'application/json' };
+  readonly #hasUser: boolean;
+
+  constructor(url: string, user: string | undefined) {
+    this.#base = url.endsWith('/') ? url : `${url}/`;
+    try {
+      new URL(this.#base);
+    } catch {
+      throw new UsageError(`--url '${url}' is not a URL`);
+    }
+    this.#hasUser = Boolean(user);
+    if (user) this.#headers.authorization = `Basic ${Buffer.from(user, 'utf8').toString('base64')}`;
+  }
+
+  async call<T>(method: 'GET' | 'PUT', path: string, body?: unknown): Promise<T> {
+    const url = new URL(`cemt/${path}`, this.#base);
+    const headers = body === undefined ? this.#headers : { ...this.#headers, 'content-type': 'application/json' };
+    let res: Response;
+    try {
+      res = await fetch(url, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    } catch (err) {
+      const cause = (err as Error & { cause?: Error }).cause;
+      throw new Error(`cannot reach the region at ${url.origin}: ${cause?.message ?? (err as Error).message}`);
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      if (res.ok) throw new Error(`${method} ${url.pathname} did not answer JSON: is --url a cicsmail region?`);
+    }
+    if (!res.ok) {
+      const e = (json ?? {}) as { resp?: string; abcode?: string | null; message?: string };
+      const detail = e.message === undefined ? text.slice(0, 200).replace(/\s+/g, ' ').trim() : `${e.resp ? `${e.resp}${e.abcode ? ` ${e.abcode}` : ''}: ` : ''}${e.message}`;
+      const hint = res.status === 401 && !this.#hasUser ? '; give --user USER:PASSWORD or set CICSMAIL_USER' : '';
+      throw new Error(`HTTP ${res.status} ${detail}${hint}`);
+    }
+    return json as T;
+  }
+}
+
+function print(lines: readonly string[]): void {
+  for (const l of lines) console.log(l);
+}
+
+async function inquire(cemt: Cemt, resource: (typeof INQUIRE)[number], args: readonly string[], json: boolean): Promise<void> {
+  const [name, ...extra] = args;
+  if (extra.length > 0 || (name !== undefined && (resource === 'task' || resource === 'system'))) {
+    throw new UsageError(`inquire ${resource} takes ${resource === 'transaction' ? 'one TRANID at most' : resource === 'tranclass' ? 'one class NAME at most' : 'no names'}`);
+  }
+  switch (resource) {
+    case 'task': {
+      const tasks = await cemt.call<TaskView[]>('GET', 'tasks');
+      if (json) console.log(JSON.stringify(tasks));
+      else print(taskLines(tasks));
+      return;
+    }
+    case 'transaction': {
+      let list = await cemt.call<TransactionView[]>('GET', 'transactions');
+      if (name !== undefined) {
+        list = list.filter((d) => d.tranid === name.toUpperCase());
+        if (list.length === 0) throw new Error(`transaction '${name.toUpperCase()}' is not defined in this region`);
+      }
+      if (json) console.log(JSON.stringify(list));
+      else print(transactionLines(list, true));
+      return;
+    }
+    case 'tranclass': {
+      let { classes } = await cemt.call<RegionView>('GET', 'region');
+      if (name !== undefined) {
+        const key = name.toUpperCase();
+        const one = classes[key];
+        if (!one) throw new Error(`class ${key} is not defined in this region`);
+        classes = { [key]: one };
+      }
+      if (json) console.log(JSON.stringify(classes));
+      else print(classLines(classes));
+      return;
+    }
+    case 'system': {
+      const region = await cemt.call<RegionView>('GET', 'region');
+      if (json) console.log(JSON.stringify(region));
+      else print(systemLines(region));
+      return;
+    }
+  }
+}
+
+interface SetValues {
+  class?: string | undefined;
+  'no-class'?: boolean | undefined;
+  'time-limit'?: string | undefined;
+  'max-active'?: string | undefined;
+  'purge-threshold'?: string | undefined;
+  'max-tasks'?: string | undefined;
+  'max-queued'?: string | undefined;
+}
+
+async function set(cemt: Cemt, resource: (typeof SET)[number], args: readonly string[], v: SetValues, json: boolean): Promise<void> {
+  switch (resource) {
+    case 'transaction': {
+      const [tranid, state, ...extra] = args;
+      if (tranid === undefined) throw new UsageError('set transaction needs a TRANID');
+      if (extra.length > 0) throw new UsageError(`set transaction takes a TRANID and enabled or disabled, not '${extra.join(' ')}'`);
+      if (v.class !== undefined && v['no-class']) throw new UsageError('--class and --no-class do not go together');
+      const body = {
+        ...(state !== undefined ? { enabled: keyword(state, STATES, 'set transaction') === 'enabled' } : {}),
+        ...(v.class !== undefined ? { class: className(v.class, '--class') } : {}),
+        ...(v['no-class'] ? { class: null } : {}),
+        ...(v['time-limit'] !== undefined ? { timeLimitMs: wholeNumber(v['time-limit'], '--time-limit') } : {}),
+      };
+      if (Object.keys(body).length === 0) throw new UsageError('set transaction needs enabled, disabled, --class, --no-class or --time-limit');
+      const answer = await cemt.call<TransactionView>('PUT', `transactions/${encodeURIComponent(tranid)}`, body);
+      if (json) console.log(JSON.stringify(answer));
+      else print(transactionLines([answer], false));
+      return;
+    }
+    case 'tranclass': {
+      const [given, ...extra] = args;
+      if (given === undefined) throw new UsageError('set tranclass needs a class NAME');
+      if (extra.length > 0) throw new UsageError(`set tranclass takes one class NAME, not '${args.join(' ')}'`);
+      const name = className(given, 'class NAME');
+      let maxActive = wholeNumber(v['max-active'], '--max-active');
+      const purge = v['purge-threshold'];
+      let purgeThreshold = purge === undefined ? undefined : purge.toLowerCase() === 'none' ? null : wholeNumber(purge, '--purge-threshold');
+      if (maxActive === undefined && purgeThreshold === undefined) throw new UsageError('set tranclass needs --max-active or --purge-threshold');
+      // The region sets a class whole: a value left out is the one the class has now.
+      if (maxActive === undefined || purgeThreshold === undefined) {
+        const now = (await cemt.call<RegionView>('GET', 'region')).classes[name];
+        if (maxActive === undefined && !now) throw new Error(`class ${name} is not defined in this region; give --max-active to make it`);
+        maxActive ??= now?.maxActive;
+        if (purgeThreshold === undefined) purgeThreshold = now?.purgeThreshold ?? null;
+      }
+      const answer = await cemt.call<ClassView & { class: string }>('PUT', `classes/${encodeURIComponent(name)}`, { maxActive, purgeThreshold });
+      if (json) console.log(JSON.stringify(answer));
+      else print(classLines({ [answer.class]: { maxActive: answer.maxActive, purgeThreshold: answer.purgeThreshold } }));
+      return;
+    }
+    case 'system': {
+      if (args.length > 0) throw new UsageError(`set system takes no names, not '${args.join(' ')}'`);
+      const maxTasks = wholeNumber(v['max-tasks'], '--max-tasks');
+      const maxQueued = wholeNumber(v['max-queued'], '--max-queued');
+      if (maxTasks === undefined && maxQueued === undefined) throw new UsageError('set system needs --max-tasks or --max-queued');
+      const answer = await cemt.call<{ maxTasks: number; maxQueued: number | null }>('PUT', 'region', {
+        ...(maxTasks !== undefined ? { maxTasks } : {}),
+        ...(maxQueued !== undefined ? { maxQueued } : {}),
+      });
+      if (json) console.log(JSON.stringify(answer));
+      else print(labelled([['Maxtasks', String(answer.maxTasks)], ['Maxqueued', threshold(answer.maxQueued)]]));
+      return;
+    }
+  }
+}
+
+export async function cemtCommand(argv: readonly string[]): Promise<number> {
+  const parsed = parseCommand(
+    argv,
+    {
+      url: { type: 'string' },
+      user: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      class: { type: 'string' },
+      'no-class': { type: 'boolean' },
+      'time-limit': { type: 'string' },
+      'max-active': { type: 'string' },
+      'purge-threshold': { type: 'string' },
+      'max-tasks': { type: 'string' },
+      'max-queued': { type: 'string' },
+    },
+    HELP,
+  );
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
+  const [verbWord, resourceWord, ...args] = positionals;
+  const onlyFor = (command: string) => {
+    const allowed = OPTIONS[command] ?? [];
+    for (const [option, value] of Object.entries(values)) {
+      if (value !== undefined && !COMMON.has(option) && !allowed.includes(option)) throw new UsageError(`--${option} is not an option of 'cemt ${command}'`);
+    }
+  };
+  const region = () => new Cemt(values.url ?? process.env.CICSMAIL_URL ?? 'http://127.0.0.1:8080', values.user ?? process.env.CICSMAIL_USER);
+  if (keyword(verbWord, VERBS, 'cemt') === 'inquire') {
+    const resource = keyword(resourceWord, INQUIRE, 'cemt inquire');
+    onlyFor(`inquire ${resource}`);
+    await inquire(region(), resource, args, values.json);
+  } else {
+    const resource = keyword(resourceWord, SET, 'cemt set');
+    onlyFor(`set ${resource}`);
+    await set(region(), resource, args, values, values.json);
+  }
+  return 0;
+}

@@ -1,0 +1,248 @@
+// cicsmail load URL: many concurrent transactions against a region (autocannon drives the
+// HTTP), a summary with tx/s, latency percentiles (HdrHistogram) and counts by RESP, abend
+// and RC; optionally a sink of its own, a region of its own (URL `local`), a reconciliation
+// with the journal and the relay (--verify) and an HTML report.
+import { writeFileSync } from 'node:fs';
+import { parseCcsid, SUPPORTED_CCSIDS } from '../region/codepages.js';
+import { startLocalRegion, type LocalRegion } from './load/local-region.js';
+import { buildPayloads, LOAD_TXS, parseSize, type LoadTx } from './load/payloads.js';
+import { reportHtml } from './load/report-html.js';
+import { preflight, runLoad } from './load/run.js';
+import { startSink, type Sink } from './load/sink.js';
+import { formatSummary, progressLine, summaryOf } from './load/summary.js';
+import {
+  formatVerify,
+  journalFromData,
+  journalFromHttp,
+  receivedFromCaptured,
+  receivedFromFolder,
+  receivedFromSink,
+  verifyRun,
+  type JournalSource,
+  type ReceivedSource,
+} from './load/verify.js';
+import { parseCommand, UsageError } from './usage.js';
+
+const HELP = `usage: cicsmail load URL|local [--tx MAIL|SEND|SPOL] [--connections N]
+                      [--duration S | --requests N] [--rate R] [--ccsid N]
+                      [--attachment SIZE] [--user USER:PASSWORD] [--from ADDRESS] [--warmup S]
+                      [--json] [--report FILE.html] [--sink] [--sink-port N]
+                      [--verify] [--data DIR] [--received DIR]
+
+Sends many transactions to the region at URL at once, each a different mail (EBCDIC,
+varied recipients, subjects, bodies and sizes), and prints tx/s, latency percentiles
+(p50 p90 p99 p99.9 max) and the answers counted by HTTP status, RESP, abend and RC.
+
+  --tx T            MAIL (a MAILCA COMMAREA, default), SEND (statements) or SPOL (a datastream)
+  --connections N   requests in flight at once, each on a keep-alive connection (default 10)
+  --duration S      seconds to run (default 10), or
+  --requests N      this many requests in all
+  --rate R          a fixed arrival rate, R requests a second: latency is measured from
+                    when each request was due, so a slow region cannot hide its backlog
+                    (no coordinated omission); give connections enough for R x latency
+  --ccsid N         the code page of the payloads (default 037)
+  --attachment SIZE an attachment on every mail (10k, 10m): a BIT container on a channel
+                    for MAIL, an ATTACH block (SEND) or MIME part (SPOL) in base64
+  --user U:P        HTTP Basic credentials (default CICSMAIL_USER)
+  --from ADDRESS    the sender of every mail (default load@example.test): one the user may use
+  --seed N          the payloads' seed (default 1): the same seed, the same mails
+  --timeout S       seconds to wait for an answer (default 30)
+  --warmup S        run this long first, uncounted (a region just started is slower: workers,
+                    JIT, SMTP connections); its mails are journaled and sent all the same
+  --jobname NAME    X-CICS-Jobname of every request (default CICSLOAD)
+  --json            the summary as one JSON object on standard output
+  --report FILE     an HTML page with latency over time and a latency histogram
+  --sink            start a sink of its own: an SMTP server on loopback that counts what
+                    it receives; point a region at it with CICSMAIL_RELAY (see --sink-port)
+  --sink-port N     the sink's port (default: any free one, printed)
+  --verify          afterwards, check every answer against the journal and the relay:
+                    every RC 0 journaled and received (once, or again with the same
+                    Message-ID), every RC 4 journaled; exit 1 if anything is missing
+  --data DIR        read the journal from this data folder (default: GET /journal, which
+                    needs an administrator)
+  --received DIR    what the relay received: a folder with a file a mail (a maildir,
+                    smtp-sink -d, a capture relay's CICSMAIL_DATA/captured)
+  --keep            with local: keep the region's data folder
+
+URL 'local' starts a region of its own for the run (cicsmail start in a child process, on a
+fresh temp data folder, as its first administrator) sending to a sink of its own, and stops
+it afterwards. Without --sink or --received, --verify asks the region's capture relay
+(GET /captured).
+
+Progress goes to standard error: a line that updates each second on a terminal, a line
+every 5 seconds otherwise. Exit code: 0; 1 where --verify found a problem or nothing was
+answered; 2 for wrong usage.`;
+
+function positiveInt(name: string, value: string | undefined, min = 1): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < min) throw new UsageError(`--${name} is a whole number of at least ${min}, not '${value}'`);
+  return Number(value);
+}
+
+function positiveNumber(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} is a number above 0, not '${value}'`);
+  return n;
+}
+
+export async function loadCommand(argv: readonly string[]): Promise<number> {
+  const parsed = parseCommand(
+    argv,
+    {
+      tx: { type: 'string', default: 'MAIL' },
+      connections: { type: 'string' },
+      duration: { type: 'string' },
+      requests: { type: 'string' },
+      rate: { type: 'string' },
+      ccsid: { type: 'string', default: '037' },
+      attachment: { type: 'string' },
+      user: { type: 'string' },
+      from: { type: 'string', default: 'load@example.test' },
+      seed: { type: 'string', default: '1' },
+      timeout: { type: 'string', default: '30' },
+      warmup: { type: 'string' },
+      jobname: { type: 'string', default: 'CICSLOAD' },
+      json: { type: 'boolean', default: false },
+      report: { type: 'string' },
+      sink: { type: 'boolean', default: false },
+      'sink-port': { type: 'string' },
+      verify: { type: 'boolean', default: false },
+      data: { type: 'string' },
+      received: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+    },
+    HELP,
+  );
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) throw new UsageError(`give one URL (or 'local'); try 'cicsmail load --help'`);
+  const target = positionals[0] as string;
+  const local = target === 'local';
+  let base: string | undefined;
+  if (!local) {
+    try {
+      const u = new URL(target);
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http');
+      base = u.origin;
+    } catch {
+      throw new UsageError(`'${target}' is not an http:// URL (or 'local')`);
+    }
+  }
+  const tx = values.tx.toUpperCase() as LoadTx;
+  if (!LOAD_TXS.includes(tx)) throw new UsageError(`--tx is MAIL, SEND or SPOL, not '${values.tx}'`);
+  const ccsid = parseCcsid(values.ccsid);
+  if (ccsid === undefined) throw new UsageError(`--ccsid ${values.ccsid} is not a supported code page (${SUPPORTED_CCSIDS.join(', ')})`);
+  if (values.duration !== undefined && values.requests !== undefined) throw new UsageError('give --duration or --requests, not both');
+  const requests = positiveInt('requests', values.requests);
+  const durationS = positiveInt('duration', values.duration) ?? (requests === undefined ? 10 : undefined);
+  const rate = positiveNumber('rate', values.rate);
+  let connections = positiveInt('connections', values.connections) ?? 10;
+  if (requests !== undefined && connections > requests) connections = requests;
+  const timeoutS = positiveNumber('timeout', values.timeout) ?? 30;
+  const warmupS = positiveNumber('warmup', values.warmup);
+  const seed = positiveInt('seed', values.seed, 0) ?? 1;
+  let attachment = 0;
+  if (values.attachment !== undefined) {
+    const size = parseSize(values.attachment);
+    if (size === undefined || size <= 0) throw new UsageError(`--attachment is a size like 10k or 10m, not '${values.attachment}'`);
+    attachment = size;
+  }
+  const sinkPort = positiveInt('sink-port', values['sink-port'], 0);
+  if (local && values.user) throw new UsageError('with local the run uses the new region\'s administrator; leave out --user');
+  if (local && (values.data || values.received)) throw new UsageError('with local the run knows its region\'s journal and sink; leave out --data and --received');
+  if (values.sink && values.received) throw new UsageError('give --sink or --received, not both');
+  const userText = local ? undefined : (values.user ?? process.env.CICSMAIL_USER);
+  if (!local && !userText) throw new UsageError('give --user USER:PASSWORD (or set CICSMAIL_USER): every request needs a user');
+
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  let sink: Sink | undefined;
+  let region: LocalRegion | undefined;
+  try {
+    if (local || values.sink) {
+      sink = await startSink(sinkPort !== undefined ? { port: sinkPort } : {});
+      if (!local) log(`sink listening on ${sink.url}: a region started with CICSMAIL_RELAY=${sink.url} sends to it`);
+    }
+    if (local) {
+      region = await startLocalRegion({ relay: (sink as Sink).url });
+      log(`local region on ${region.url} (data ${region.dataDir}, log ${region.logFile}), sending to the sink on ${(sink as Sink).url}`);
+      base = region.url;
+    }
+    const url = base as string;
+    const user = region?.user ?? (userText as string);
+    const authorization = `Basic ${Buffer.from(user, 'utf8').toString('base64')}`;
+
+    await preflight(url, authorization);
+    let journal: JournalSource | undefined;
+    let received: ReceivedSource | undefined;
+    if (values.verify) {
+      const dataDir = region?.dataDir ?? values.data;
+      journal = dataDir ? journalFromData(dataDir) : journalFromHttp(url, authorization);
+      if (!dataDir) await mustAnswer(`${url}/journal?limit=1`, authorization, '--verify reads the journal with GET /journal, for administrators: use an administrator or give --data DIR');
+      if (sink) received = receivedFromSink(local ? 'the sink' : `the sink on ${sink.url}`, sink.messageIds, sink.received);
+      else if (values.received) received = receivedFromFolder(values.received);
+      else {
+        await mustAnswer(`${url}/captured?limit=1`, authorization, '--verify needs to know what the relay received: give --sink (and point the region at it) or --received DIR; GET /captured answers only for a region with its capture relay, to administrators');
+        received = receivedFromCaptured(url, authorization);
+      }
+    }
+
+    const pool = buildPayloads({ tx, ccsid, from: values.from, seed, attachment, jobname: values.jobname });
+    if (warmupS !== undefined) {
+      log(`warming up for ${warmupS} s (not counted)`);
+      await runLoad({ url, pool, authorization, connections, durationS: warmupS, ...(rate !== undefined ? { rate } : {}), timeoutS, keepMails: false });
+    }
+    const targetText = requests !== undefined ? `${requests} requests` : `${durationS} s`;
+    log(`${tx}: ${targetText} to ${url} over ${connections} connection(s)${rate !== undefined ? ` at ${rate}/s` : ''}`);
+    const tty = process.stderr.isTTY === true;
+    let lastPrinted = -Infinity;
+    const run = await runLoad({
+      url,
+      pool,
+      authorization,
+      connections,
+      ...(requests !== undefined ? { requests } : { durationS: durationS as number }),
+      ...(rate !== undefined ? { rate } : {}),
+      timeoutS,
+      keepMails: values.verify,
+      tickMs: 1000,
+      onTick: (r, elapsed) => {
+        const line = progressLine(elapsed, r.answered, r.errors, r.lastSecond, targetText);
+        if (tty) process.stderr.write(`\r\x1b[K${line}`);
+        else if (elapsed - lastPrinted >= 5) {
+          lastPrinted = elapsed;
+          log(line);
+        }
+      },
+    });
+    if (tty) process.stderr.write('\r\x1b[K');
+
+    const verify = values.verify && journal && received ? await verifyRun(run.recorder.mails, journal, received) : null;
+    const summary = summaryOf(
+      { tx, url, ccsid, connections, ...(rate !== undefined ? { rate } : {}), ...(durationS !== undefined ? { durationS } : {}), ...(requests !== undefined ? { requests } : {}), attachmentBytes: attachment, meanRequestBytes: pool.meanBytes },
+      run,
+      verify,
+    );
+    if (values.json) console.log(JSON.stringify(summary));
+    else for (const line of [...formatSummary(summary), ...(verify ? formatVerify(verify) : [])]) console.log(line);
+    if (values.report) {
+      writeFileSync(values.report, reportHtml(summary));
+      log(`report written to ${values.report}`);
+    }
+    if (verify && !verify.passed) return 1;
+    return run.recorder.answered === 0 ? 1 : 0;
+  } finally {
+    if (region) {
+      const code = await region.stop({ keep: values.keep });
+      if (values.keep) log(`the local region's data folder is kept: ${region.dataDir}`);
+      if (code !== 0) log(`the local region stopped with exit code ${code}; its log: ${region.logFile}`);
+    }
+    await sink?.close();
+  }
+}
+
+async function mustAnswer(url: string, authorization: string, why: string): Promise<void> {
+  const res = await fetch(url, { headers: { authorization } });
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new UsageError(`${why} (HTTP ${res.status} from ${url.replace(/\?.*$/, '')})`);
+}

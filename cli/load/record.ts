@@ -1,0 +1,189 @@
+// What a load run saw: every answer's latency in an HdrHistogram (microseconds), counts by
+// HTTP status, RESP, abend and RC, a second-by-second timeline for the report, and, for
+// --verify, the journal sequence numbers each RC came with.
+import { build, type Histogram } from 'hdr-histogram-js';
+
+/** One answer, as the headers tell it (the body is the program's, not read here). */
+export interface Answer {
+  readonly status: number;
+  /** X-CICS-Resp, else `HTTP <status>` where the answer is not the region's. */
+  readonly resp: string;
+  readonly abcode: string | null;
+  /** X-Mail-RC, where the program ran. */
+  readonly rc: number | null;
+  /** X-Journal-Seq. */
+  readonly seqs: readonly number[];
+}
+
+export interface TimelinePoint {
+  /** Seconds since the start, the end of this second. */
+  readonly t: number;
+  readonly count: number;
+  readonly errors: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+}
+
+export interface LatencySummary {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
+/** An answered task of a mail transaction, kept for --verify. */
+export interface AnsweredMail {
+  readonly rc: number;
+  readonly seq: number;
+}
+
+export function parseAnswer(status: number, headers: Readonly<Record<string, string | string[] | undefined>>): Answer {
+  // Header names come as the server wrote them (X-Mail-RC); look them up in lower case.
+  const lower = new Map<string, string>();
+  for (const [name, value] of Object.entries(headers)) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) lower.set(name.toLowerCase(), first);
+  }
+  const header = (name: string): string | undefined => lower.get(name);
+  const rcText = header('x-mail-rc');
+  const seqText = header('x-journal-seq');
+  const rc = rcText !== undefined && /^\d+$/.test(rcText.trim()) ? Number(rcText) : null;
+  return {
+    status,
+    resp: header('x-cics-resp') ?? `HTTP ${status}`,
+    abcode: header('x-cics-abcode') ?? null,
+    rc,
+    seqs: seqText ? seqText.split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0) : [],
+  };
+}
+
+function bump(counts: Record<string, number>, key: string): void {
+  counts[key] = (counts[key] ?? 0) + 1;
+}
+
+/** Latencies from 1 µs to an hour, three significant digits. */
+export function latencyHistogram(): Histogram {
+  return build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+}
+
+export function summarize(h: Histogram): LatencySummary {
+  const ms = (us: number) => Math.round(us) / 1000;
+  if (h.totalCount === 0) return { p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0 };
+  // A percentile is the top of its bucket (within 0.1 %), which can lie above the largest
+  // value recorded: no percentile is reported above the maximum.
+  const at = (p: number) => ms(Math.min(h.getValueAtPercentile(p), h.maxValue));
+  return {
+    p50: at(50),
+    p90: at(90),
+    p99: at(99),
+    p999: at(99.9),
+    max: ms(h.maxValue),
+    mean: ms(h.mean),
+  };
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return 0;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i] as number;
+}
+
+/** Bins of the latency histogram chart: ten a decade, from 10 µs up. */
+export const BINS_PER_DECADE = 10;
+const BIN_FLOOR_US = 10;
+const BIN_COUNT = 9 * BINS_PER_DECADE;
+
+/** The lower edge of bin `i`, in milliseconds. */
+export function binFloorMs(i: number): number {
+  return (BIN_FLOOR_US * Math.pow(10, i / BINS_PER_DECADE)) / 1000;
+}
+
+function binOf(us: number): number {
+  if (us <= BIN_FLOOR_US) return 0;
+  return Math.min(BIN_COUNT - 1, Math.floor(Math.log10(us / BIN_FLOOR_US) * BINS_PER_DECADE));
+}
+
+export class Recorder {
+  readonly histogram = latencyHistogram();
+  /** Answers by latency bin (binFloorMs), for the report's histogram. */
+  readonly bins = new Array<number>(BIN_COUNT).fill(0);
+  readonly byStatus: Record<string, number> = {};
+  readonly byResp: Record<string, number> = {};
+  readonly byAbend: Record<string, number> = {};
+  readonly byRc: Record<string, number> = {};
+  readonly timeline: TimelinePoint[] = [];
+  /** Answers with a journal sequence number, for --verify (kept only when asked). */
+  readonly mails: AnsweredMail[] = [];
+  answered = 0;
+  errors = 0;
+  timeouts = 0;
+  /** The first few errors, to say what went wrong. */
+  readonly errorSamples: string[] = [];
+  readonly #keepMails: boolean;
+  readonly #start: number;
+  #second: number[] = [];
+  #secondErrors = 0;
+  #secondIndex = 1;
+
+  constructor(options: { keepMails: boolean; start: number }) {
+    this.#keepMails = options.keepMails;
+    this.#start = options.start;
+  }
+
+  /** `latencyUs` of an answer that completed at `now` (performance.now()). */
+  answer(answer: Answer, latencyUs: number, now: number): void {
+    this.#roll(now);
+    this.answered++;
+    this.histogram.recordValue(Math.max(1, Math.round(latencyUs)));
+    const bin = binOf(latencyUs);
+    this.bins[bin] = (this.bins[bin] ?? 0) + 1;
+    this.#second.push(latencyUs / 1000);
+    bump(this.byStatus, String(answer.status));
+    bump(this.byResp, answer.resp);
+    if (answer.abcode) bump(this.byAbend, answer.abcode);
+    if (answer.rc !== null) bump(this.byRc, String(answer.rc));
+    if (this.#keepMails && answer.rc !== null) for (const seq of answer.seqs) this.mails.push({ rc: answer.rc, seq });
+  }
+
+  error(message: string, timeout: boolean, now: number): void {
+    this.#roll(now);
+    this.errors++;
+    this.#secondErrors++;
+    if (timeout) this.timeouts++;
+    if (this.errorSamples.length < 5 && !this.errorSamples.includes(message)) this.errorSamples.push(message);
+  }
+
+  /** Closes the seconds that have ended by `now`. */
+  #roll(now: number): void {
+    while (now - this.#start >= this.#secondIndex * 1000) this.#close(this.#secondIndex++);
+  }
+
+  #close(t: number): void {
+    const sorted = Float64Array.from(this.#second).sort();
+    const round = (n: number) => Math.round(n * 1000) / 1000;
+    this.timeline.push({
+      t,
+      count: sorted.length,
+      errors: this.#secondErrors,
+      p50Ms: round(percentile(sorted, 50)),
+      p99Ms: round(percentile(sorted, 99)),
+      maxMs: round(sorted.length > 0 ? (sorted[sorted.length - 1] as number) : 0),
+    });
+    this.#second = [];
+    this.#secondErrors = 0;
+  }
+
+  /** Closes the last, partial second. */
+  finish(now: number): void {
+    this.#roll(now);
+    if (this.#second.length > 0 || this.#secondErrors > 0) this.#close(Math.round(((now - this.#start) / 1000) * 1000) / 1000);
+  }
+
+  /** Answers in the current second so far (for the progress line). */
+  get lastSecond(): TimelinePoint | undefined {
+    return this.timeline.at(-1);
+  }
+}

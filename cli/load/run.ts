@@ -1,0 +1,190 @@
+// One load run: autocannon sends the pool's requests over `connections` keep-alive
+// connections, for a duration or a number of requests, and every answer is recorded
+// (latency, RESP, abend, RC, journal sequence numbers).
+//
+// --rate: autocannon's own overallRate releases each connection's share of a second in a
+// burst at the start of that second (lib/httpClient.js: reqsMadeThisSecond, reset by a
+// 1 s interval), and measures latency from when a request was written: a slow answer
+// holds back the requests behind it and hides their wait (coordinated omission). So for a
+// fixed arrival rate the run paces autocannon's clients instead: request k is due at
+// start + k/rate, a free connection waits for the next due time, and latency is measured
+// from the due time, not from the write. A region that falls behind shows it as latency.
+import type { IncomingHttpHeaders } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import type { PayloadPool } from './payloads.js';
+import { parseAnswer, Recorder, type Answer } from './record.js';
+
+export interface RunOptions {
+  /** The region's base URL (http://host:port). */
+  readonly url: string;
+  readonly pool: PayloadPool;
+  /** The Authorization header value, if any. */
+  readonly authorization?: string;
+  readonly connections: number;
+  /** Seconds to run; or `requests` in all. */
+  readonly durationS?: number;
+  readonly requests?: number;
+  /** Requests a second, as a fixed arrival rate; undefined: as fast as the connections go. */
+  readonly rate?: number;
+  /** Seconds to wait for an answer. */
+  readonly timeoutS: number;
+  /** Keep each answer's journal sequence numbers (for --verify). */
+  readonly keepMails: boolean;
+  /** Called every `tickMs` with the recorder (for a progress line). */
+  readonly onTick?: (recorder: Recorder, elapsedS: number) => void;
+  readonly tickMs?: number;
+}
+
+export interface RunResult {
+  readonly recorder: Recorder;
+  /** From the first request to the last answer. */
+  readonly elapsedS: number;
+  readonly startedAt: Date;
+  /** Requests autocannon sent. */
+  readonly sent: number;
+}
+
+/** The part of autocannon's client that pacing wraps (lib/httpClient.js; not in its types). */
+interface PacedClient {
+  destroyed: boolean;
+  reqsMade: number;
+  responseMax?: number;
+  _doRequest(this: PacedClient): void;
+}
+
+/** Errors (connections refused or broken, time-outs) after which a run gives up: a region that is gone. */
+const BAILOUT = 1000;
+
+export async function runLoad(options: RunOptions): Promise<RunResult> {
+  const { pool, rate } = options;
+  if (options.requests === undefined && options.durationS === undefined) throw new Error('give a duration or a number of requests');
+  const start = performance.now();
+  const startedAt = new Date();
+  const recorder = new Recorder({ keepMails: options.keepMails, start });
+  const headers: Record<string, string> = { ...pool.headers };
+  if (options.authorization) headers.authorization = options.authorization;
+
+  let next = 0;
+  const first = pool.get(0);
+  const fixed = pool.size === 1 && first.parts.length === 1;
+  // onResponse (per request) sees the headers, the tracker's 'response' (per client) the
+  // latency; autocannon calls them one after the other in the same tick, so the answer is
+  // handed from one to the other here.
+  let handed: Answer | undefined;
+  const due = new WeakMap<object, number>();
+
+  let setupClient: ((client: autocannon.Client) => void) | undefined;
+  if (rate !== undefined) {
+    const interval = 1000 / rate;
+    // The first request is due a moment after the clients exist.
+    const origin = performance.now() + 20;
+    let slot = 0;
+    setupClient = (client) => {
+      const c = client as unknown as PacedClient;
+      const send = c._doRequest;
+      if (typeof send !== 'function') throw new Error('this autocannon has no client._doRequest to pace: --rate cannot be kept');
+      c._doRequest = function paced(this: PacedClient) {
+        if (this.destroyed) return;
+        // The call that ends a client with --requests sends nothing: it takes no slot.
+        if (this.responseMax && this.reqsMade >= this.responseMax) return send.call(this);
+        const at = origin + slot++ * interval;
+        const wait = at - performance.now();
+        // Latency counts from the due time, or from the write where that came first
+        // (a timer may fire a little early; a wait under half a millisecond is not kept).
+        const go = () => {
+          due.set(this, Math.min(at, performance.now()));
+          send.call(this);
+        };
+        if (wait <= 0.5) return go();
+        setTimeout(() => {
+          if (!this.destroyed) go();
+        }, wait);
+      };
+    };
+  }
+
+  // A paced connection may wait connections/rate seconds for its slot: autocannon's answer
+  // timer runs from the last write, so it must be longer than that.
+  const timeoutS = rate !== undefined ? Math.max(options.timeoutS, Math.ceil(options.connections / rate) + 10) : options.timeoutS;
+
+  let finished!: (result: autocannon.Result) => void;
+  let failed!: (err: Error) => void;
+  const done = new Promise<autocannon.Result>((resolve, reject) => {
+    finished = resolve;
+    failed = reject;
+  });
+  const cannonOptions: autocannon.Options = {
+    url: options.url,
+    connections: options.connections,
+    ...(options.requests !== undefined ? { amount: options.requests } : { duration: options.durationS ?? 10 }),
+    timeout: timeoutS,
+    bailout: BAILOUT,
+    ...(setupClient ? { setupClient } : {}),
+    requests: [
+      {
+        method: 'POST',
+        path: first.path,
+        headers: { ...headers, 'content-type': first.contentType },
+        // One small payload (the benchmark's one mail) is built into a request once; else
+        // each request takes the next payload of the pool. A large attachment stays out of
+        // autocannon's options, which every client deep-copies.
+        ...(fixed
+          ? { body: first.parts[0] as Buffer }
+          : {
+              setupRequest: (request: autocannon.Request) => {
+                const payload = pool.get(next++);
+                const body = payload.parts.length === 1 ? (payload.parts[0] as Buffer) : Buffer.concat(payload.parts);
+                return { ...request, path: payload.path, headers: { ...headers, 'content-type': payload.contentType }, body };
+              },
+            }),
+        onResponse: (status: number, _body: string, _context: object, responseHeaders: IncomingHttpHeaders | undefined) => {
+          handed = parseAnswer(status, responseHeaders ?? {});
+        },
+      },
+    ],
+  };
+  const instance = autocannon(cannonOptions, (err: Error | null, result: autocannon.Result) => (err ? failed(err) : finished(result)));
+
+  instance.on('response', (client: autocannon.Client, statusCode: number, _bytes: number, responseTimeMs: number) => {
+    const now = performance.now();
+    const answer = handed ?? parseAnswer(statusCode, {});
+    handed = undefined;
+    const from = rate !== undefined ? due.get(client) : undefined;
+    recorder.answer(answer, from !== undefined ? (now - from) * 1000 : responseTimeMs * 1000, now);
+  });
+  instance.on('reqError', (err: Error) => {
+    recorder.error(err.message || String(err), /timed out/.test(err.message), performance.now());
+  });
+
+  const tick = options.onTick;
+  const timer = tick ? setInterval(() => tick(recorder, (performance.now() - start) / 1000), options.tickMs ?? 1000) : undefined;
+  timer?.unref();
+  let result: autocannon.Result;
+  try {
+    result = await done;
+  } finally {
+    if (timer) clearInterval(timer);
+  }
+  const end = performance.now();
+  recorder.finish(end);
+  return { recorder, elapsedS: (end - start) / 1000, startedAt, sent: result.requests.sent };
+}
+
+/**
+ * The region answers, and takes the credentials. A tranid that cannot exist is refused
+ * (TRANSIDERR) after the credentials are checked, so nothing runs and nothing is journaled;
+ * and the region has verified the password once (scrypt, slow on purpose) before the
+ * connections start, instead of once for each of them at the same moment.
+ */
+export async function preflight(url: string, authorization: string): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(`${url}/cics/LOAD-PREFLIGHT`, { method: 'POST', headers: { authorization, 'content-type': 'application/octet-stream' }, body: new Uint8Array(0) });
+    await res.arrayBuffer();
+  } catch (err) {
+    const cause = (err as Error & { cause?: Error }).cause;
+    throw new Error(`cannot reach the region at ${url}: ${cause?.message ?? (err as Error).message}`);
+  }
+  if (res.status === 401) throw new Error(`the region at ${url} does not take these credentials (401 NOTAUTH)`);
+}

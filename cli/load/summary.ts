@@ -1,0 +1,110 @@
+// The summary of a load run: one object (what --json prints) and its text for a person.
+import type { LoadTx } from './payloads.js';
+import { binFloorMs, summarize, type LatencySummary, type TimelinePoint } from './record.js';
+import type { RunResult } from './run.js';
+import type { VerifyReport } from './verify.js';
+
+export interface LoadSummary {
+  readonly tx: LoadTx;
+  readonly url: string;
+  readonly ccsid: number;
+  readonly connections: number;
+  /** The fixed arrival rate asked for, requests a second; null: as fast as the connections go. */
+  readonly rate: number | null;
+  readonly durationS: number | null;
+  readonly requestsAsked: number | null;
+  readonly attachmentBytes: number;
+  readonly meanRequestBytes: number;
+  readonly startedAt: string;
+  readonly elapsedS: number;
+  readonly requests: { readonly sent: number; readonly answered: number; readonly errors: number; readonly timeouts: number };
+  /** Answers a second (all answers, whatever their RESP or RC). */
+  readonly txPerSec: number;
+  /** With --rate, from each request's due time; else from when it was written. */
+  readonly latencyMs: LatencySummary;
+  readonly byStatus: Record<string, number>;
+  readonly byResp: Record<string, number>;
+  readonly byAbend: Record<string, number>;
+  readonly byRc: Record<string, number>;
+  readonly errorSamples: readonly string[];
+  readonly timeline: readonly TimelinePoint[];
+  /** Answers by latency, ten bins a decade (empty bins left out). */
+  readonly latencyBins: readonly { readonly fromMs: number; readonly toMs: number; readonly count: number }[];
+  readonly verify: VerifyReport | null;
+}
+
+export interface SummaryContext {
+  readonly tx: LoadTx;
+  readonly url: string;
+  readonly ccsid: number;
+  readonly connections: number;
+  readonly rate?: number;
+  readonly durationS?: number;
+  readonly requests?: number;
+  readonly attachmentBytes: number;
+  readonly meanRequestBytes: number;
+}
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+
+export function summaryOf(context: SummaryContext, run: RunResult, verify: VerifyReport | null): LoadSummary {
+  const r = run.recorder;
+  return {
+    tx: context.tx,
+    url: context.url,
+    ccsid: context.ccsid,
+    connections: context.connections,
+    rate: context.rate ?? null,
+    durationS: context.requests === undefined ? (context.durationS ?? null) : null,
+    requestsAsked: context.requests ?? null,
+    attachmentBytes: context.attachmentBytes,
+    meanRequestBytes: context.meanRequestBytes,
+    startedAt: run.startedAt.toISOString(),
+    elapsedS: Math.round(run.elapsedS * 1000) / 1000,
+    requests: { sent: run.sent, answered: r.answered, errors: r.errors, timeouts: r.timeouts },
+    txPerSec: run.elapsedS > 0 ? Math.round((r.answered / run.elapsedS) * 10) / 10 : 0,
+    latencyMs: summarize(r.histogram),
+    byStatus: r.byStatus,
+    byResp: r.byResp,
+    byAbend: r.byAbend,
+    byRc: r.byRc,
+    errorSamples: r.errorSamples,
+    timeline: r.timeline,
+    latencyBins: r.bins.flatMap((count, i) => (count > 0 ? [{ fromMs: round3(binFloorMs(i)), toMs: round3(binFloorMs(i + 1)), count }] : [])),
+    verify,
+  };
+}
+
+const n0 = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const n1 = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+const n2 = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+
+function counts(c: Record<string, number>, sortNumeric = false): string {
+  const entries = Object.entries(c);
+  if (entries.length === 0) return 'none';
+  entries.sort(([a], [b]) => (sortNumeric ? Number(a) - Number(b) : a.localeCompare(b)));
+  return entries.map(([k, v]) => `${k}: ${v}`).join(', ');
+}
+
+export function formatSummary(s: LoadSummary): string[] {
+  const how = s.requestsAsked !== null ? `${s.requestsAsked} requests` : `${s.durationS} s`;
+  const pace = s.rate !== null ? `at a fixed ${n1.format(s.rate)}/s` : 'as fast as they go';
+  const l = s.latencyMs;
+  const lines = [
+    `${s.tx} on ${s.url}: ${how} over ${s.connections} connection(s) ${pace}, CCSID ${String(s.ccsid).padStart(3, '0')}, requests of ${n0.format(s.meanRequestBytes)} bytes on average${s.attachmentBytes > 0 ? ` (attachment ${n0.format(s.attachmentBytes)} bytes)` : ''}`,
+    `  ${n1.format(s.txPerSec)} tx/s: ${s.requests.answered} answered in ${n2.format(s.elapsedS)} s, ${s.requests.sent} sent, ${s.requests.errors} without an answer (${s.requests.timeouts} timed out)`,
+    `  latency ms: p50 ${n2.format(l.p50)}  p90 ${n2.format(l.p90)}  p99 ${n2.format(l.p99)}  p99.9 ${n2.format(l.p999)}  max ${n2.format(l.max)}  (${s.rate !== null ? 'from each request\'s due time' : 'from each request\'s write'})`,
+    `  HTTP   ${counts(s.byStatus, true)}`,
+    `  RESP   ${counts(s.byResp)}`,
+    `  ABEND  ${counts(s.byAbend)}`,
+    `  RC     ${counts(s.byRc, true)}`,
+  ];
+  for (const e of s.errorSamples) lines.push(`  error: ${e}`);
+  return lines;
+}
+
+/** The live progress line. */
+export function progressLine(elapsedS: number, answered: number, errors: number, last: TimelinePoint | undefined, target: string): string {
+  const now = last ? `${n0.format(last.count)}/s, p99 ${n1.format(last.p99Ms)} ms` : 'starting';
+  return `${n0.format(elapsedS)} s of ${target}: ${n0.format(answered)} answered, ${n0.format(errors)} errors; last second ${now}`;
+}

@@ -1,0 +1,203 @@
+// cicsmail load: the compiled command (npm test builds it first) against a region and a real
+// SMTP relay from the helpers: exact counts by RC, the --json shape, --verify passing and
+// failing for a reason it must catch, the HTML report, a fixed rate, the three transactions
+// with attachments, and a region of its own (URL local).
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { freshDir, smtpError, startRegion, startRelay, TESTER, type TestLike } from '../helpers.js';
+
+const BIN = fileURLToPath(new URL('../../bin/cicsmail.js', import.meta.url));
+const USER = `${TESTER.id}:${TESTER.password}`;
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function load(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, 'load', ...args], { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** The shape --json prints (the parts the tests read). */
+interface Summary {
+  tx: string;
+  url: string;
+  connections: number;
+  rate: number | null;
+  requestsAsked: number | null;
+  elapsedS: number;
+  requests: { sent: number; answered: number; errors: number; timeouts: number };
+  txPerSec: number;
+  latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number };
+  byStatus: Record<string, number>;
+  byResp: Record<string, number>;
+  byAbend: Record<string, number>;
+  byRc: Record<string, number>;
+  timeline: { t: number; count: number; errors: number; p50Ms: number; p99Ms: number; maxMs: number }[];
+  latencyBins: { fromMs: number; toMs: number; count: number }[];
+  verify: null | { passed: boolean; checked: Record<string, number>; notDelivered: number; missingInJournal: number; stateMismatch: number; answeredTwice: number; problems: string[] };
+}
+
+/**
+ * A relay that writes each mail it keeps into a folder (what --received reads), and can put
+ * off some mails (451 after the dot) or lose some (250, and never written: a relay that
+ * drops mail it said it took).
+ */
+async function relayWithFolder(t: TestLike, options: { deferEvery?: number; loseEvery?: number } = {}) {
+  const folder = join(freshDir(t), 'received');
+  mkdirSync(folder);
+  let n = 0;
+  const counts = { deferred: 0, lost: 0, kept: 0 };
+  const relay = await startRelay(t, {
+    data: (message) => {
+      n++;
+      if (options.deferEvery && n % options.deferEvery === 0) {
+        counts.deferred++;
+        return smtpError(451, '4.3.0 try again later');
+      }
+      if (options.loseEvery && n % options.loseEvery === 0) {
+        counts.lost++;
+        return undefined;
+      }
+      counts.kept++;
+      writeFileSync(join(folder, `${n}.eml`), message);
+      return undefined;
+    },
+  });
+  return { relay, folder, counts };
+}
+
+t.test('50 requests: exact counts by RC, the --json shape, --verify passes, the HTML report', async (t) => {
+  const { relay, folder, counts } = await relayWithFolder(t, { deferEvery: 5 });
+  const region = await startRegion(t, { CICSMAIL_RELAY: relay.url, CICSMAIL_RETRY_FIRST_MS: '3600000' });
+  const report = join(freshDir(t), 'load.html');
+  const run = await load([region.url, '--user', USER, '--requests', '50', '--connections', '5', '--json', '--verify', '--received', folder, '--report', report]);
+  t.equal(run.code, 0, run.stderr);
+  const s = JSON.parse(run.stdout) as Summary;
+  t.equal(counts.deferred, 10, 'the relay put off every fifth mail');
+  t.equal(s.tx, 'MAIL');
+  t.equal(s.requestsAsked, 50);
+  t.equal(s.connections, 5);
+  t.equal(s.rate, null);
+  t.same(s.requests, { sent: 50, answered: 50, errors: 0, timeouts: 0 });
+  t.same(s.byStatus, { '200': 50 });
+  t.same(s.byResp, { NORMAL: 50 });
+  t.same(s.byAbend, {});
+  t.same(s.byRc, { '0': 40, '4': 10 });
+  t.ok(s.txPerSec > 0 && s.elapsedS > 0);
+  const l = s.latencyMs;
+  t.ok(l.p50 > 0 && l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.p999 && l.p999 <= l.max, `ordered percentiles ${JSON.stringify(l)}`);
+  t.equal(s.timeline.reduce((n, p) => n + p.count, 0), 50, 'the timeline holds every answer');
+  t.equal(s.latencyBins.reduce((n, b) => n + b.count, 0), 50, 'so does the histogram');
+  t.ok(s.verify?.passed, JSON.stringify(s.verify?.problems));
+  t.same(s.verify?.checked, { '0': 40, '4': 10 });
+  t.equal(relay.mails.length, 40);
+
+  const html = readFileSync(report, 'utf8');
+  t.equal(html.match(/<svg[\s>]/g)?.length, 2, 'two charts');
+  t.match(html, /Latency over time/);
+  t.match(html, /Latency histogram/);
+  t.notMatch(html, /<script|<link|\s(?:src|href)=/i, 'self-contained: no scripts, nothing fetched');
+});
+
+t.test('the summary for a person', async (t) => {
+  const { relay, folder } = await relayWithFolder(t, { deferEvery: 5 });
+  const region = await startRegion(t, { CICSMAIL_RELAY: relay.url, CICSMAIL_RETRY_FIRST_MS: '3600000' });
+  const run = await load([region.url, '--requests', '50', '--connections', '5', '--verify', '--received', folder, '--data', region.config.dataDir], { CICSMAIL_USER: USER });
+  t.equal(run.code, 0, run.stderr);
+  const lines = run.stdout.trimEnd().split('\n');
+  t.match(lines[0], /^MAIL on http:\/\/127\.0\.0\.1:\d+: 50 requests over 5 connection\(s\) as fast as they go, CCSID 037/);
+  t.match(lines[1], /^ {2}[\d,.]+ tx\/s: 50 answered in [\d.]+ s, 50 sent, 0 without an answer \(0 timed out\)$/);
+  t.match(lines[2], /^ {2}latency ms: p50 [\d.,]+ {2}p90 [\d.,]+ {2}p99 [\d.,]+ {2}p99\.9 [\d.,]+ {2}max [\d.,]+/);
+  t.equal(lines[3], '  HTTP   200: 50');
+  t.equal(lines[4], '  RESP   NORMAL: 50');
+  t.equal(lines[5], '  ABEND  none');
+  t.equal(lines[6], '  RC     0: 40, 4: 10');
+  t.match(lines[7], /^verify: PASSED: RC 0: 40, RC 4: 10; checked against the journal in .* and the folder /);
+  t.match(run.stderr, /^MAIL: 50 requests to http:\S+ over 5 connection\(s\)$/m, 'progress on standard error');
+});
+
+t.test('--verify fails where the relay said 250 and lost the mail', async (t) => {
+  const { relay, folder, counts } = await relayWithFolder(t, { loseEvery: 7 });
+  const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
+  const run = await load([region.url, '--user', USER, '--requests', '50', '--connections', '5', '--json', '--verify', '--received', folder]);
+  t.equal(run.code, 1, 'exit code 1');
+  const s = JSON.parse(run.stdout) as Summary;
+  t.same(s.byRc, { '0': 50 }, 'the region heard 250 every time');
+  t.equal(counts.lost, 7);
+  t.equal(s.verify?.passed, false);
+  t.equal(s.verify?.notDelivered, 7, 'each lost mail found');
+  t.equal(s.verify?.missingInJournal, 0);
+  t.equal(s.verify?.stateMismatch, 0);
+  t.equal(s.verify?.problems.length, 7);
+  t.match(s.verify?.problems[0], /^RC 0 SEQ=\d+ <[^>]+>: answered as sent, never received by the folder /);
+
+  const text = await load([region.url, '--user', USER, '--requests', '10', '--connections', '2', '--verify', '--received', folder]);
+  t.equal(text.code, 1);
+  t.match(text.stdout, /^verify: FAILED: RC 0: 10;/m);
+});
+
+t.test('--rate: a fixed arrival rate, latency from the due time', async (t) => {
+  const relay = await startRelay(t);
+  const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
+  const run = await load([region.url, '--user', USER, '--requests', '25', '--connections', '5', '--rate', '50', '--json']);
+  t.equal(run.code, 0, run.stderr);
+  const s = JSON.parse(run.stdout) as Summary;
+  t.equal(s.rate, 50);
+  t.same(s.byRc, { '0': 25 });
+  t.ok(s.elapsedS >= 0.45, `25 requests at 50/s take half a second at least (took ${s.elapsedS} s)`);
+});
+
+t.test('SEND and SPOL, and attachments on all three, in CCSID 273', async (t) => {
+  const { relay, folder } = await relayWithFolder(t);
+  const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
+  for (const [tx, attachment] of [['SEND', null], ['SPOL', null], ['MAIL', '40k'], ['SEND', '40k'], ['SPOL', '40k']] as const) {
+    const before = relay.mails.length;
+    const args = [region.url, '--user', USER, '--tx', tx, '--requests', '6', '--connections', '2', '--ccsid', '273', '--json', '--verify', '--data', region.config.dataDir, '--received', folder];
+    if (attachment) args.push('--attachment', attachment);
+    const run = await load(args);
+    const what = `${tx}${attachment ? ` with ${attachment}` : ''}`;
+    t.equal(run.code, 0, `${what}: ${run.stderr}`);
+    const s = JSON.parse(run.stdout) as Summary;
+    t.same(s.byRc, { '0': 6 }, what);
+    t.ok(s.verify?.passed, what);
+    t.equal(relay.mails.length, before + 6);
+    if (attachment) {
+      for (const m of relay.mails.slice(before)) t.ok(m.message.length > 40 * 1024, `${what}: the mail carries the attachment (${m.message.length} bytes)`);
+    }
+  }
+});
+
+t.test('URL local: a region and a sink of its own, verified', async (t) => {
+  const run = await load(['local', '--requests', '20', '--connections', '4', '--tx', 'SEND', '--json', '--verify']);
+  t.equal(run.code, 0, run.stderr);
+  const s = JSON.parse(run.stdout) as Summary;
+  t.same(s.byRc, { '0': 20 });
+  t.ok(s.verify?.passed);
+  t.match(run.stderr, /local region on http:\/\/127\.0\.0\.1:\d+ .*sending to the sink on smtp:\/\/127\.0\.0\.1:\d+/);
+});
+
+t.test('wrong usage and wrong credentials', async (t) => {
+  const relay = await startRelay(t);
+  const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
+  const none = await load([]);
+  t.equal(none.code, 2);
+  t.match(none.stderr, /give one URL/);
+  const tx = await load([region.url, '--user', USER, '--tx', 'XMIT']);
+  t.equal(tx.code, 2);
+  t.match(tx.stderr, /--tx is MAIL, SEND or SPOL/);
+  const wrong = await load([region.url, '--user', `${TESTER.id}:not-the-password`, '--requests', '5']);
+  t.equal(wrong.code, 1);
+  t.match(wrong.stderr, /does not take these credentials \(401 NOTAUTH\)/);
+  const help = await load(['--help']);
+  t.equal(help.code, 0);
+  t.match(help.stdout, /usage: cicsmail load URL\|local/);
+});
