@@ -28,6 +28,10 @@ export class Authenticator {
   readonly #store: UserStore;
   readonly #key = randomBytes(32);
   readonly #verified = new Map<string, string>();
+  /** scrypt runs since start (each costs tens of milliseconds of CPU). */
+  passwordChecks = 0;
+  /** Verifications under way, by credentials key. */
+  readonly #pending = new Map<string, Promise<boolean>>();
   #generation = -1;
   #checkedAt = 0;
 
@@ -53,13 +57,27 @@ export class Authenticator {
     const user = this.#store.get(id);
     if (user && this.#verified.get(key) === user.id) return user;
     // Unknown user or wrong password: the same answer, so a caller cannot tell which ids exist.
-    if (!user || !USERID.test(id) || !(await verifyPassword(password, user.hash))) {
+    if (!user || !USERID.test(id) || !(await this.#verifyOnce(key, password, user.hash))) {
       onDenied({ userid: claimed, reason: 'BADCREDS', detail: user ? 'wrong password' : 'unknown user' });
       throw new CredentialsInvalid();
     }
     if (this.#verified.size >= CACHE_LIMIT) this.#verified.clear();
     this.#verified.set(key, user.id);
     return user;
+  }
+
+  /**
+   * One scrypt run for many requests with the same credentials at once: a burst of first
+   * requests would otherwise each run one (about 50 ms of CPU apiece) and stall the region.
+   */
+  #verifyOnce(key: string, password: string, hash: string): Promise<boolean> {
+    let pending = this.#pending.get(key);
+    if (!pending) {
+      this.passwordChecks++;
+      pending = verifyPassword(password, hash).finally(() => this.#pending.delete(key));
+      this.#pending.set(key, pending);
+    }
+    return pending;
   }
 
   /** Reads the users file again (at most once a second) where another process changed it. */

@@ -43,6 +43,11 @@ export class RegionSecurity {
     }
   }
 
+  /** Password hashes checked since start (scrypt runs). */
+  get passwordChecks(): number {
+    return this.#auth.passwordChecks;
+  }
+
   /** onRequest hook: the caller must be a user. */
   readonly authenticate = async (request: FastifyRequest, _reply?: FastifyReply): Promise<void> => {
     // A request with no credentials at all is no one's attempt (a browser asks first, a

@@ -206,3 +206,13 @@ t.test('HTTPS: with CICSMAIL_TLS_CERT and _KEY the region speaks TLS', async (t)
   t.equal(status, 200);
   await t.rejects(fetch(`http://127.0.0.1:${port}/cics/MAIL`, { method: 'POST' }), 'plain HTTP is not spoken');
 });
+
+t.test('a burst of first requests with the same new credentials runs scrypt once', async (t) => {
+  const fresh = await startRegion(t, { CICSMAIL_RELAY: relay.url }, { users: [{ id: 'BURST1', password: 'burst1-password', transactions: ['*'], senders: ['*'] }] });
+  const before = fresh.app.region.security.passwordChecks;
+  const answers = await Promise.all(Array.from({ length: 40 }, () => fresh.post('NOPE', Buffer.alloc(1), as('BURST1', 'burst1-password'))));
+  t.same([...new Set(answers.map((r) => r.status))], [404], 'all authenticated (an unknown tranid, so nothing runs)');
+  t.equal(fresh.app.region.security.passwordChecks - before, 1, 'one scrypt run for the 40');
+  await fresh.post('NOPE', Buffer.alloc(1), as('BURST1', 'wrong-password'));
+  t.equal(fresh.app.region.security.passwordChecks - before, 2, 'a wrong password is checked on its own');
+});
