@@ -225,20 +225,12 @@ async function promptTwice(id: string): Promise<string> {
   }
 }
 
-interface UserView {
-  readonly id: string;
-  readonly admin: boolean;
-  readonly transactions: readonly string[];
-  readonly senders: readonly string[];
-  readonly defaultSender: string | null;
-  readonly policy: SenderPolicy | null;
-  readonly rateLimit: number | null;
-  readonly updatedAt: string;
-}
-
 /** A user without the hash: what list shows. */
+type UserView = Omit<UserRecord, 'hash'>;
+
 function viewOf(u: UserRecord): UserView {
-  return { id: u.id, admin: u.admin, transactions: u.transactions, senders: u.senders, defaultSender: u.defaultSender, policy: u.policy, rateLimit: u.rateLimit, updatedAt: u.updatedAt };
+  const { hash: _hash, ...view } = u;
+  return view;
 }
 
 function listLines(users: readonly UserRecord[]): string[] {

@@ -12,6 +12,8 @@ import { buildRegion, type RegionOptions } from '../region/app.js';
 import { loadConfig, type RegionConfig } from '../region/config.js';
 import type { Journal } from '../journal/journal.js';
 import { newUser, UserStore, type NewUser, type UserRecord } from '../region/users.js';
+import { SmtpPool, type PoolOptions } from '../transactions/smtp/pool.js';
+import { parseRelayUrls } from '../transactions/smtp/relay-url.js';
 
 /** The part of tap's Test that the helpers use. */
 export interface TestLike {
@@ -266,4 +268,19 @@ export function channelBody(parts: readonly ChannelPart[], boundary = 'cicsmail-
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
   return { body: Buffer.concat(chunks), type: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** An SMTP client pool for tests, closed in teardown: short timeouts, a few connections. */
+export function testPool(t: TestLike, url: string, options: Partial<PoolOptions> = {}): SmtpPool {
+  const p = new SmtpPool({
+    relays: parseRelayUrls(url),
+    clientName: 'client.test',
+    maxConnections: 4,
+    maxMailsPerConnection: 100,
+    idleTimeout: 5000,
+    timeouts: { connect: 2000, command: 2000, final: 2000 },
+    ...options,
+  });
+  t.teardown(() => p.close());
+  return p;
 }

@@ -9,24 +9,13 @@ import { join } from 'node:path';
 import { TLSSocket } from 'node:tls';
 import t from 'tap';
 import type { SMTPServerAuthentication, SMTPServerOptions } from 'smtp-server';
-import { freshDir, startRegion, startRelay, type TestLike } from '../helpers.js';
+import { freshDir, startRegion, startRelay, type TestLike, testPool } from '../helpers.js';
 import { SmtpPool, type PoolOptions } from '../../transactions/smtp/pool.js';
 import { parseRelayUrls } from '../../transactions/smtp/relay-url.js';
 import { loadConfig } from '../../region/config.js';
 
-function pool(t: TestLike, url: string, options: Partial<PoolOptions> = {}): SmtpPool {
-  const p = new SmtpPool({
-    relays: parseRelayUrls(url),
-    clientName: 'client.test',
-    maxConnections: 2,
-    maxMailsPerConnection: 100,
-    idleTimeout: 5000,
-    timeouts: { connect: 2000, command: 2000, final: 2000 },
-    ...options,
-  });
-  t.teardown(() => p.close());
-  return p;
-}
+// Two connections, as these tests have always used.
+const pool = (t: TestLike, url: string, options: Partial<PoolOptions> = {}): SmtpPool => testPool(t, url, { maxConnections: 2, ...options });
 
 const message = Buffer.from('From: a@x.example\r\nTo: b@y.example\r\nSubject: t\r\n\r\nhello\r\n');
 const send = (p: SmtpPool) => p.send('a@x.example', ['b@y.example'], message);

@@ -1,24 +1,12 @@
 // The SMTP client against real servers: smtp-server for the protocol, a scripted server
 // for the faults, with exact replies asserted.
 import t from 'tap';
-import { startRelay, startScriptedSmtp, type ScriptedSession } from '../helpers.js';
+import { startRelay, startScriptedSmtp, type ScriptedSession, testPool, type TestLike } from '../helpers.js';
 import { SmtpPool, type PoolOptions } from '../../transactions/smtp/pool.js';
 import { ReplyParser, formatReply, type SmtpReply } from '../../transactions/smtp/reply.js';
 import { parseRelayUrl, parseRelayUrls } from '../../transactions/smtp/relay-url.js';
 
-function pool(t: { teardown(fn: () => unknown): void }, url: string, options: Partial<PoolOptions> = {}): SmtpPool {
-  const p = new SmtpPool({
-    relays: parseRelayUrls(url),
-    clientName: 'client.test',
-    maxConnections: 4,
-    maxMailsPerConnection: 100,
-    idleTimeout: 5000,
-    timeouts: { connect: 2000, command: 2000, final: 2000 },
-    ...options,
-  });
-  t.teardown(() => p.close());
-  return p;
-}
+const pool = (t: TestLike, url: string, options: Partial<PoolOptions> = {}): SmtpPool => testPool(t, url, options);
 
 const message = (body: string) => Buffer.from(`From: a@x.example\r\nTo: b@y.example\r\nSubject: t\r\n\r\n${body}`);
 
