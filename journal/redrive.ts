@@ -3,7 +3,10 @@
 // outcomes compared with the originals, RC by RC.
 import type { Journal } from './journal.js';
 import { matches, type RecordFilter } from './query.js';
-import { outcomeText, type TaskEntry } from './task-log.js';
+import { containersNotKept, outcomeText, type TaskEntry } from './task-log.js';
+
+/** The outcome of a task that was not run again: its channel was larger than the task log keeps. */
+export const NOT_KEPT = 'NOT REDRIVEN: containers not kept';
 
 export interface RedriveOptions {
   /** The region's base URL, e.g. http://127.0.0.1:8080. */
@@ -75,7 +78,7 @@ export function requestOf(task: TaskEntry, authorization?: string): { headers: R
     form.append('DFHCOMMAREA', area.form === 'json'
       ? new Blob([JSON.stringify(area.json)], { type: 'application/json' })
       : new Blob([area.bytes], { type: 'application/octet-stream' }), 'DFHCOMMAREA');
-    for (const c of task.containers) form.append(c.name, new Blob([c.data], { type: c.contentType }), c.filename ?? c.name);
+    for (const c of task.containers) if (c.data !== null) form.append(c.name, new Blob([c.data], { type: c.contentType }), c.filename ?? c.name);
     return { headers, body: form };
   }
   if (task.commarea.form === 'json') return { headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(task.commarea.json) };
@@ -119,7 +122,9 @@ export async function redrive(journal: Journal, options: RedriveOptions): Promis
         const due = started + (Date.parse(task.at) - first) / options.speed;
         if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
       }
-      results[i] = { id: task.id, tranid: task.tranid, at: task.at, was: outcomeText(task.outcome), now: await submit(task, options) };
+      // Sent without its attachments, the task would be another task: it is reported, not run.
+      const now = containersNotKept(task) > 0 ? NOT_KEPT : await submit(task, options);
+      results[i] = { id: task.id, tranid: task.tranid, at: task.at, was: outcomeText(task.outcome), now };
     }
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency, tasks.length) }, lane));

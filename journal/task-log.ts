@@ -2,6 +2,8 @@
 // jobname) and what it answered, so that a run of transactions can be driven again against
 // a region and the outcomes compared (redrive). Kept in the journal's LMDB environment,
 // pruned with it; not flushed before the answer: it is a record for testing, not a promise.
+// A channel larger than the region keeps (CICSMAIL_TASKLOG_KEEP_KB) is logged without its
+// containers' bytes: a log of 20 MB attachments would double the journal and the memory.
 import type { Database } from 'lmdb';
 import type { CommareaInput, Container } from '../region/task.js';
 
@@ -9,6 +11,9 @@ import type { CommareaInput, Container } from '../region/task.js';
 export type TaskOutcome =
   | { readonly kind: 'normal'; readonly rc: number | null }
   | { readonly kind: 'failed'; readonly resp: string; readonly abcode: string | null };
+
+/** A container as the task log keeps it: with its bytes, or without them (`data: null`) and with their length. */
+export type LoggedContainer = Container | (Omit<Container, 'data'> & { readonly data: null; readonly length: number });
 
 export interface TaskEntry {
   /** Counts up over the journal's life; never reused. */
@@ -21,7 +26,7 @@ export interface TaskEntry {
   readonly jobname: string;
   readonly ccsid: number;
   readonly commarea: CommareaInput;
-  readonly containers: readonly Container[];
+  readonly containers: readonly LoggedContainer[];
   readonly outcome: TaskOutcome;
   readonly journalSeqs: readonly number[];
   readonly durationMs: number;
@@ -33,6 +38,32 @@ export type NewTaskEntry = Omit<TaskEntry, 'id'>;
 export function outcomeText(outcome: TaskOutcome): string {
   if (outcome.kind === 'normal') return outcome.rc === null ? 'NORMAL' : `RC ${outcome.rc}`;
   return outcome.abcode ? `${outcome.resp} ${outcome.abcode}` : outcome.resp;
+}
+
+/**
+ * What the log keeps of a request: all of it where the containers come to `keepBytes` at
+ * most (`kept`), else the COMMAREA (copied: the body is about to move to a worker) and
+ * each container without its bytes.
+ */
+export function loggedRequest(
+  commarea: CommareaInput,
+  containers: readonly Container[],
+  keepBytes: number,
+): { commarea: CommareaInput; containers: readonly LoggedContainer[]; kept: boolean } {
+  let bytes = 0;
+  for (const c of containers) bytes += c.data.byteLength;
+  if (bytes <= keepBytes) return { commarea, containers, kept: true };
+  return {
+    // A copy: Buffer's slice() would be a view, detached with the body.
+    commarea: commarea.form === 'bytes' ? { form: 'bytes', bytes: new Uint8Array(commarea.bytes) } : commarea,
+    containers: containers.map(({ data, ...rest }) => ({ ...rest, data: null, length: data.byteLength })),
+    kept: false,
+  };
+}
+
+/** Containers the log holds without their bytes, where there are any. */
+export function containersNotKept(entry: TaskEntry): number {
+  return entry.containers.filter((c) => c.data === null).length;
 }
 
 type Write = <T>(action: () => T) => Promise<T>;

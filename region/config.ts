@@ -44,6 +44,8 @@ export interface RegionConfig {
   readonly retryPollMs: number;
   /** SENT and FAILED records older than this are pruned (0: kept for ever); undelivered ones never. */
   readonly retentionMs: number;
+  /** The task log keeps a channel's containers up to this many bytes; a larger channel is logged without them. */
+  readonly taskLogKeepBytes: number;
   readonly security: SecurityConfig;
   /** HTTPS for the listener: PEM files. */
   readonly tls: { readonly cert: string; readonly key: string } | null;
@@ -67,7 +69,10 @@ export interface SecurityConfig {
   readonly senderPolicy: 'verify' | 'replace';
   /** A module whose default export decides on each mail's sender (the verification exit). */
   readonly senderExit: string | null;
-  /** A composed mail longer than this is refused (RC 8 TOOBIG), as MAXMAILBYTES did. */
+  /**
+   * A composed mail longer than this is refused (RC 8 TOOBIG), as MAXMAILBYTES did. The
+   * default, 35 MB, lets a 25 MB attachment through: base64 makes it a third longer.
+   */
   readonly maxMessageBytes: number;
   readonly maxRecipients: number;
   /** Recipient domains mail may go to (patterns); empty: any. */
@@ -184,10 +189,11 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RegionC
     retryConcurrency: integer(env, 'CICSMAIL_RETRY_CONCURRENCY', 8, 1, 1000),
     retryPollMs: integer(env, 'CICSMAIL_RETRY_POLL_MS', 1000, 10, 600_000),
     retentionMs: integer(env, 'CICSMAIL_RETENTION_DAYS', 90, 0, 36_500) * 86_400_000,
+    taskLogKeepBytes: integer(env, 'CICSMAIL_TASKLOG_KEEP_KB', 1024, 0, 1_048_576) * 1024,
     security: {
       senderPolicy: choice(env, 'CICSMAIL_SENDER_POLICY', ['verify', 'replace'] as const, 'verify'),
       senderExit: senderExitOf(env),
-      maxMessageBytes: integer(env, 'CICSMAIL_MAX_MESSAGE_MB', 25, 1, 1024) * 1_048_576,
+      maxMessageBytes: integer(env, 'CICSMAIL_MAX_MESSAGE_MB', 35, 1, 1024) * 1_048_576,
       maxRecipients: integer(env, 'CICSMAIL_MAX_RECIPIENTS', 100, 1, 100_000),
       recipientDomains: (env.CICSMAIL_RECIPIENT_DOMAINS ?? '').split(',').map((d) => d.trim().toLowerCase()).filter((d) => d !== ''),
       rateLimit: integer(env, 'CICSMAIL_RATE_LIMIT', 0, 0, 10_000_000),

@@ -31,6 +31,8 @@ export interface TaskInput {
   readonly userid: string;
   readonly jobname: string;
   readonly security: TaskSecurity;
+  /** Memory the task's input lies in that moves to the worker instead of being copied (the caller lets go of it). */
+  readonly transfer?: readonly ArrayBuffer[];
 }
 
 export interface TaskInfo {
@@ -221,7 +223,7 @@ export class Dispatcher {
     const run = admission.entered.then(() => {
       info.state = 'running';
       this.#slots.open(taskn);
-      return this.#pool.run(request).catch((err: Error): TaskResult =>
+      return this.#pool.run(request, { transferList: input.transfer && input.transfer.length > 0 ? [...input.transfer] : undefined }).catch((err: Error): TaskResult =>
         stopped ??
         // The worker died under the task (or a sibling's runaway ended it).
         { kind: 'abend', abcode: 'ASRA', message: `task ${taskn}: worker failed: ${err.message}` },

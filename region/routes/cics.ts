@@ -1,7 +1,10 @@
 // POST /cics/{TRANID}: a COMMAREA in (bytes, JSON view, or a channel of containers), a
 // task run, the COMMAREA out in the form it came (or a RESP).
 import rateLimit from '@fastify/rate-limit';
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
+import { loggedRequest } from '../../journal/task-log.js';
+import { ownMemory, readBody } from '../body.js';
 import type { UserRecord } from '../users.js';
 import { parseCcsid, SUPPORTED_CCSIDS } from '../codepages.js';
 import { copybook } from '../copybook/library.js';
@@ -105,7 +108,9 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  // Bodies are read into a buffer of their own, so that a large channel can move to its worker.
+  const body = (request: FastifyRequest, payload: IncomingMessage) => readBody(request, payload, MAX_CHANNEL);
+  app.addContentTypeParser('application/octet-stream', body);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     try {
       done(null, parseJson(String(body), 'the body'));
@@ -113,7 +118,7 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
       done(err as Error, undefined);
     }
   });
-  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('multipart/form-data', body);
 
   async function run(request: FastifyRequest, reply: FastifyReply, name: string) {
     const tranid = name.toUpperCase();
@@ -142,8 +147,20 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
     }
     if (commarea.form === 'bytes' && commarea.bytes.length > MAX_COMMAREA) throw new CommareaTooLong(commarea.bytes.length);
 
+    // A channel too large for the task log moves to the worker (no copy); the log keeps its shape.
+    const logged = loggedRequest(commarea, containers, config.taskLogKeepBytes);
+    const memory = !logged.kept && Buffer.isBuffer(request.body) ? ownMemory(request.body) : null;
     const started = new Date();
-    const { eib, result } = await dispatcher.run({ definition, commarea, containers, ccsid, userid: caller.id, jobname, security: security.taskSecurity(caller, request.ip) });
+    const { eib, result } = await dispatcher.run({
+      definition,
+      commarea,
+      containers,
+      ccsid,
+      userid: caller.id,
+      jobname,
+      security: security.taskSecurity(caller, request.ip),
+      transfer: memory ? [memory] : [],
+    });
     void reply.header('X-CICS-Taskn', String(eib.eibtaskn));
     const failure = result.kind === 'normal' ? undefined : errorOfResult(result);
     const answer = failure ? cicsReplyOf(failure) : undefined;
@@ -168,8 +185,8 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
         userid: eib.eibusrid,
         jobname,
         ccsid,
-        commarea,
-        containers,
+        commarea: logged.commarea,
+        containers: logged.containers,
         outcome: answer ? { kind: 'failed', resp: answer.resp, abcode: answer.abcode } : { kind: 'normal', rc: result.kind === 'normal' ? (result.mailRc ?? null) : null },
         journalSeqs: result.kind === 'normal' ? result.journalSeqs : [],
         durationMs,

@@ -1,0 +1,57 @@
+// A request body read into one buffer of its own. Fastify's `parseAs: 'buffer'` keeps every
+// chunk and joins them at the end, so a 20 MB channel briefly holds 40 MB; here the chunks
+// are copied, as they come, into a buffer sized from Content-Length. The buffer owns its
+// memory (no pool slab), so it can be moved to a worker instead of copied.
+import type { IncomingMessage } from 'node:http';
+import { errorCodes, type FastifyRequest } from 'fastify';
+
+/** Reads the whole body, at most `limit` bytes, with fastify's own errors for too long or cut bodies. */
+export function readBody(request: FastifyRequest, payload: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(request.headers['content-length']);
+  const known = Number.isSafeInteger(declared) && declared >= 0;
+  if (known && declared > limit) return Promise.reject(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
+  return new Promise<Buffer>((resolve, reject) => {
+    // Without a Content-Length (chunked), the chunks are kept and joined once at the end.
+    const body = known ? Buffer.allocUnsafeSlow(declared) : null;
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const finish = (err: Error | null, result?: Buffer) => {
+      payload.removeListener('data', onData);
+      payload.removeListener('end', onEnd);
+      payload.removeListener('error', finish);
+      if (err) reject(err);
+      else resolve(result as Buffer);
+    };
+    const onData = (chunk: Buffer) => {
+      const end = received + chunk.length;
+      if (end > limit) return finish(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
+      if (body) {
+        if (end > body.length) return finish(new errorCodes.FST_ERR_CTP_INVALID_CONTENT_LENGTH());
+        chunk.copy(body, received);
+      } else {
+        chunks.push(chunk);
+      }
+      received = end;
+    };
+    const onEnd = () => {
+      if (body) {
+        if (received !== body.length) return finish(new errorCodes.FST_ERR_CTP_INVALID_CONTENT_LENGTH());
+        return finish(null, body);
+      }
+      const whole = Buffer.allocUnsafeSlow(received);
+      let at = 0;
+      for (const c of chunks) at += c.copy(whole, at);
+      finish(null, whole);
+    };
+    payload.on('data', onData);
+    payload.on('end', onEnd);
+    payload.on('error', finish);
+    payload.resume();
+  });
+}
+
+/** The body's memory, where the body is all of it and it can be moved to another thread. */
+export function ownMemory(bytes: Uint8Array): ArrayBuffer | null {
+  const buffer = bytes.buffer;
+  return buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength ? buffer : null;
+}
