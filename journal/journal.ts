@@ -1,11 +1,12 @@
 // The journal: one LMDB environment under CICSMAIL_DATA/journal with a record per mail and
-// the exact bytes of its message. Every thread and process that opens the same folder
+// the exact bytes of its message (those of 1 MB and more in files beside it: message-files.ts). Every thread and process that opens the same folder
 // shares it (LMDB allows several), so workers write and the command line reads.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { guardCommitFailures, journalWriteError } from './commit-failure.js';
 import { JournalError } from './errors.js';
+import { MESSAGE_FILE_BYTES, MessageFiles } from './message-files.js';
 import { TaskLog, type TaskEntry } from './task-log.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry.js';
 import { afterAttempt, isFinal, type AttemptOutcome, type MailState } from './states.js';
@@ -106,6 +107,9 @@ export class Journal {
   readonly #root: RootDatabase;
   readonly #records: Database<JournalRecord, number>;
   readonly #messages: Database<Buffer, number>;
+  /** The file of each message kept as one (seq -> file name). */
+  readonly #fileOf: Database<string, number>;
+  readonly #files: MessageFiles;
   /** Every record not final yet, by when the retry spool should take it up. */
   readonly #due: Database<null, DueKey>;
   /** `lastSeq`: the highest sequence number ever given, so that pruning never frees one. */
@@ -122,6 +126,8 @@ export class Journal {
     this.retry = retry;
     this.#records = root.openDB<JournalRecord, number>({ name: 'records' });
     this.#messages = root.openDB<Buffer, number>({ name: 'messages', encoding: 'binary' });
+    this.#fileOf = root.openDB<string, number>({ name: 'message-files' });
+    this.#files = new MessageFiles(join(path, 'messages'));
     this.#due = root.openDB<null, DueKey>({ name: 'due' });
     this.#meta = root.openDB<number, string>({ name: 'meta' });
     this.tasks = new TaskLog(root.openDB<TaskEntry, number>({ name: 'tasks' }), (action) => this.#write(action));
@@ -157,15 +163,20 @@ export class Journal {
     const at = new Date(now).toISOString();
     // Due once its task must be long over: if the task dies, the retry spool delivers it.
     const nextAttemptAt = now + this.retry.orphanMs;
+    // A large message is on disk, synced, before the record that names it commits.
+    const file = message.byteLength >= MESSAGE_FILE_BYTES ? await this.#files.write(message) : null;
     let seq: number;
     try {
-      seq = await this.#write(() => this.#putAccepted(origin, message, at, nextAttemptAt));
+      seq = await this.#write(() => this.#putAccepted(origin, message, file, at, nextAttemptAt));
     } catch (err) {
       // A commit in doubt: on a full disk lmdb-js may report a failure for a transaction
       // whose record is readable afterwards. Then the mail is accepted (the retry spool
       // would deliver it anyway); say so rather than refuse a mail that will be sent.
       const written = this.#lastWith(origin.messageId, at);
-      if (written === undefined || !(err instanceof JournalError && err.code === 'CICSMAIL_JOURNAL_FULL')) throw err;
+      if (written === undefined || !(err instanceof JournalError && err.code === 'CICSMAIL_JOURNAL_FULL')) {
+        if (file !== null && written === undefined) this.#files.remove([file]);
+        throw err;
+      }
       return written;
     }
     await this.#root.flushed;
@@ -175,12 +186,19 @@ export class Journal {
   /** The sequence number of a recent record with this Message-ID accepted at `at`, if there is one. */
   #lastWith(messageId: string, at: string): number | undefined {
     for (const { key, value } of this.#records.getRange({ reverse: true, limit: 16 })) {
-      if (value.messageId === messageId && value.acceptedAt === at && this.#messages.getBinary(key)?.byteLength === value.size) return key;
+      if (value.messageId === messageId && value.acceptedAt === at && this.#storedSize(key) === value.size) return key;
     }
     return undefined;
   }
 
-  #putAccepted(origin: MailOrigin, message: Uint8Array, at: string, nextAttemptAt: number): number {
+  /** The length of the bytes kept for a record, or -1 where none are. */
+  #storedSize(seq: number): number {
+    const file = this.#fileOf.get(seq);
+    if (file !== undefined) return this.#files.size(file);
+    return this.#messages.getBinary(seq)?.byteLength ?? -1;
+  }
+
+  #putAccepted(origin: MailOrigin, message: Uint8Array, file: string | null, at: string, nextAttemptAt: number): number {
     const next = this.#nextSeq();
     const record: JournalRecord = {
       ...origin,
@@ -197,7 +215,8 @@ export class Journal {
       attempts: [],
     };
     void this.#records.put(next, record);
-    void this.#messages.put(next, Buffer.from(message.buffer, message.byteOffset, message.byteLength));
+    if (file !== null) void this.#fileOf.put(next, file);
+    else void this.#messages.put(next, Buffer.from(message.buffer, message.byteOffset, message.byteLength));
     void this.#due.put([nextAttemptAt, next], null);
     return next;
   }
@@ -301,17 +320,36 @@ export class Journal {
    */
   async prune(before: number, limit = 10_000): Promise<number> {
     const cutoff = new Date(before).toISOString();
-    return this.#write(() => {
+    const files: string[] = [];
+    const n = await this.#write(() => {
       let n = 0;
       for (const { key, value } of this.#records.getRange({})) {
         if (value.acceptedAt >= cutoff || n >= limit) break;
         if (!isFinal(value.state)) continue;
         void this.#records.remove(key);
         void this.#messages.remove(key);
+        const file = this.#fileOf.get(key);
+        if (file !== undefined) {
+          void this.#fileOf.remove(key);
+          files.push(file);
+        }
         n++;
       }
       return n;
     });
+    // Once no record names them.
+    this.#files.remove(files);
+    return n;
+  }
+
+  /**
+   * At start, before any task runs: removes message files no record names (a crash came
+   * between the file and its record: the mail was never accepted). Returns how many.
+   */
+  sweepMessageFiles(): number {
+    const named = new Set<string>();
+    for (const { value } of this.#fileOf.getRange({})) named.add(value);
+    return this.#files.sweep((name) => named.has(name));
   }
 
   /** Records a replay of a mail (redeliver): on record, linked to it; the state stays. */
@@ -369,6 +407,8 @@ export class Journal {
 
   /** The exact bytes of a journaled message. */
   message(seq: number): Buffer | undefined {
+    const file = this.#fileOf.get(seq);
+    if (file !== undefined) return this.#files.read(file);
     return this.#messages.getBinary(seq) ?? undefined;
   }
 

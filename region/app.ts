@@ -89,6 +89,7 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
   // Before any task runs: what a crash left ACCEPTED is due now, for the spool to deliver.
   const journal = Journal.open(config.dataDir, { retry: config.retry });
   const orphans = await journal.recoverOrphans();
+  const swept = journal.sweepMessageFiles();
   const space = new JournalSpace(journal.path, config.journalReserveBytes);
   const security = new RegionSecurity(config.dataDir, config.security, journal, (err) => app.log.error({ err }, 'journal: a refused attempt could not be kept'));
   const retryPool = new SmtpPool({ ...config.smtp, maxConnections: Math.min(config.smtp.maxConnections, config.retryConcurrency), relays, clientName: config.hostname });
@@ -124,6 +125,7 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
   const metrics = new RegionMetrics(dispatcher, journal);
   app.decorate('region', { config, definitions, dispatcher, captureRelay, journal, spool, space, security, metrics, orphans, relays });
   app.decorateRequest('caller', null);
+  if (swept > 0) app.log.warn({ files: swept }, 'journal: removed message files no record names (a crash came between a file and its record; those mails were never accepted)');
   // Retention: once at start and then hourly, final records past their age go.
   let pruning: NodeJS.Timeout | undefined;
   const prune = () => {

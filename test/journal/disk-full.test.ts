@@ -3,7 +3,7 @@
 // so the full resource is a real file system: a small tmpfs, where the test may mount one
 // (root); the reserve check runs everywhere.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -72,6 +72,22 @@ t.test('Journal.accept on a full disk: JournalError FULL, nothing half-written, 
     t.ok(journal.message(seq)?.equals(message), `record ${seq} has its bytes`);
   }
   t.equal(journal.get(next + 1), undefined, 'nothing half-written past it');
+});
+
+t.test('a large message on a full disk: JournalError FULL, its file removed, no record, no sequence number used', { skip: noTmpfs }, async (t) => {
+  const dir = smallDisk(t, 4);
+  const journal = Journal.open(dir);
+  t.teardown(() => journal.close());
+  const origin = { tranid: 'MAIL', taskn: 1, userid: 'CICSUSER', jobname: '', ccsid: 37, envelope: { from: 'a@b.example', to: ['c@d.example'] }, subject: 's', attachments: 1, messageId: '<big@x>' };
+  const failure = await journal.accept(origin, Buffer.alloc(5 * 1_048_576, 0x41)).then(() => undefined, (err: unknown) => err);
+  t.ok(failure instanceof JournalError, 'a JournalError');
+  t.equal((failure as JournalError).code, 'CICSMAIL_JOURNAL_FULL');
+  t.match((failure as Error).message, /^the journal cannot grow: .*no space left on device/i);
+  t.same(readdirSync(join(dir, 'journal', 'messages')), [], 'the part written is gone');
+  t.equal(journal.get(1), undefined, 'no record');
+  const fits = Buffer.alloc(1_048_576, 0x42);
+  t.equal(await journal.accept({ ...origin, messageId: '<fits@x>' }, fits), 1, 'a message that fits takes the first number');
+  t.ok(journal.message(1)?.equals(fits));
 });
 
 t.test('a region on a full disk answers 503 NOSPACE, keeps what it accepted, and takes tasks again once space is back', { skip: noTmpfs }, async (t) => {

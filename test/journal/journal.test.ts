@@ -2,7 +2,11 @@
 // and reading from another process while it is open.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
+import { MESSAGE_FILE_BYTES } from '../../journal/message-files.js';
 import { Journal, type MailOrigin } from '../../journal/journal.js';
 import { JournalError } from '../../journal/errors.js';
 import { afterAttempt, isFinal } from '../../journal/states.js';
@@ -54,6 +58,45 @@ t.test('accept, settle, list, message bytes', async (t) => {
   t.same(journal.list({ after: 1, limit: 1 }).map((r) => r.seq), [2]);
   t.same(journal.list({ state: 'SENT' }).map((r) => r.seq), [1]);
   t.same(journal.list({ state: 'ACCEPTED' }).map((r) => r.seq), [2, 3]);
+});
+
+t.test('a message of 1 MB or more is kept as a file: synced before its record, read back exact, pruned with it, swept if no record names it', async (t) => {
+  const dir = t.testdir();
+  const journal = Journal.open(dir);
+  t.teardown(() => journal.close());
+  const files = () => (existsSync(join(dir, 'journal', 'messages')) ? readdirSync(join(dir, 'journal', 'messages')).sort() : []);
+  const small = Buffer.alloc(MESSAGE_FILE_BYTES - 1, 0x41);
+  const big = randomBytes(MESSAGE_FILE_BYTES);
+  const a = await journal.accept(origin(1), small);
+  t.same(files(), [], 'under 1 MB: in LMDB');
+  const b = await journal.accept(origin(2), big);
+  t.equal(files().length, 1, '1 MB: a file');
+  t.match(files()[0], /^[0-9a-f-]{36}\.eml$/);
+  t.ok(readFileSync(join(dir, 'journal', 'messages', files()[0]!)).equals(big), 'the file holds the exact bytes');
+  t.ok(journal.message(b)?.equals(big), 'message() reads it back');
+  t.ok(journal.message(a)?.equals(small));
+  t.match(journal.get(b), { size: MESSAGE_FILE_BYTES, state: 'ACCEPTED' });
+
+  // Another process (the command line) reads it too.
+  const script = `import { Journal } from ${JSON.stringify(new URL('../../journal/journal.ts', import.meta.url).href)};
+    const j = Journal.open(process.argv[1], { readOnly: true });
+    console.log(j.message(${b})?.length);
+    await j.close();`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, dir]);
+  t.equal(stdout.trim(), String(MESSAGE_FILE_BYTES));
+
+  // A file left by a crash between the file and its record: swept; a named one stays.
+  writeFileSync(join(dir, 'journal', 'messages', '00000000-0000-4000-8000-000000000000.eml'), 'orphan');
+  writeFileSync(join(dir, 'journal', 'messages', 'notes.txt'), 'not ours');
+  t.equal(journal.sweepMessageFiles(), 1);
+  t.equal(files().length, 2, 'the named file and the stranger stay');
+  t.ok(journal.message(b)?.equals(big));
+
+  await journal.settle(b, attempt('sent', '250 ok'));
+  await journal.settle(a, attempt('sent', '250 ok'));
+  t.equal(await journal.prune(Date.now() + 1000), 2);
+  t.same(files(), ['notes.txt'], 'pruned with its record');
+  t.equal(journal.message(b), undefined);
 });
 
 t.test('another process reads the journal while this one has it open', async (t) => {
