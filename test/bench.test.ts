@@ -28,11 +28,12 @@ t.test('the small benchmark prints every figure', { skip: benchUnavailable() ?? 
     ['ratios', new RegExp(`^a/b ${NUMBER} {3}a/c ${NUMBER} {3}a/d ${NUMBER}$`)],
     ['p99 at half', new RegExp(`^p99 at half the highest rate \\(${NUMBER}/s fixed, .*\\): ${NUMBER} ms`)],
     ['RSS', new RegExp(`^peak RSS growth of the region sending 10 MB attachments: -?${NUMBER} MB`)],
+    ['RSS one', new RegExp(`^peak RSS growth of the region sending one 20 MB attachment: -?${NUMBER} MB`)],
     ['done', /^done in \d+ s/],
   ];
   for (const [name, pattern] of expect) t.ok(lines.some((l) => pattern.test(l)), `${name}: ${pattern}`);
   const figures = JSON.parse(lines.at(-1) ?? '{}') as Record<string, unknown>;
-  for (const key of ['a', 'b', 'c', 'd', 'ratios', 'halfRate', 'rss']) t.ok(key in figures, `--json has ${key}`);
+  for (const key of ['a', 'b', 'c', 'd', 'ratios', 'halfRate', 'rss', 'rssOne']) t.ok(key in figures, `--json has ${key}`);
   // The region answered every mail of every part with RC 0: the figures are of mail sent.
-  t.match(figures, { a: { notRc0: 0 }, halfRate: { notRc0: 0 }, rss: { notRc0: 0 } });
+  t.match(figures, { a: { notRc0: 0 }, halfRate: { notRc0: 0 }, rss: { notRc0: 0 }, rssOne: { notRc0: 0 } });
 });

@@ -12,6 +12,7 @@ import { copybook } from '../region/copybook/library.js';
 import type { ProgramContext, TaskRequest, TaskResult } from '../region/task.js';
 import { TaskSlots } from '../region/task-slots.js';
 import { fieldCondition } from './errors.js';
+import { releaseAfterLargeTask } from './release-memory.js';
 import { closeOnShutdown, createServices, type Services, type WorkerConfig } from './services.js';
 
 export type Program = (ctx: ProgramContext<Services>) => Promise<TaskResult>;
@@ -88,5 +89,12 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
     return { kind: 'abend', abcode: 'ASRA', message: `program failed: ${e?.message ?? String(err)}` };
   } finally {
     clearTimeout(timer);
+    releaseAfterLargeTask(inputBytes(request));
   }
+}
+
+function inputBytes(request: TaskRequest): number {
+  let bytes = request.commarea.form === 'bytes' ? request.commarea.bytes.byteLength : 0;
+  for (const c of request.containers) bytes += c.data.byteLength;
+  return bytes;
 }
