@@ -2,9 +2,10 @@
 // the task log keeps such a channel without its containers' bytes. Bodies without a
 // Content-Length (chunked) are read too, and held to the same limit.
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import t from 'tap';
 import { simpleParser } from 'mailparser';
-import { channelBody, startRegion, startRelay } from '../helpers.js';
+import { basicAuth, channelBody, freshDir, startRegion, startRegionProcess, startRelay, TESTER, writeUsers } from '../helpers.js';
 import { buildMailCommarea, readMailResponse } from '../../transactions/mail/commarea.js';
 import { NOT_KEPT, type RedriveReport } from '../../journal/redrive.js';
 import { MAX_CHANNEL } from '../../region/routes/cics.js';
@@ -115,4 +116,33 @@ t.test('bodies over the channel limit: 413 LENGERR, by Content-Length or as they
   t.equal(withLength.status, 413);
   t.equal(withLength.headers.get('x-cics-resp'), 'LENGERR');
   t.equal(relay.mails.length, sent, 'no mail went');
+});
+
+t.test('a region process sends a 20 MB attachment with its peak RSS growing well under 100 MB', { skip: process.platform !== 'linux' && 'reads /proc' }, async (t) => {
+  const sink = await startRelay(t, { options: { size: 64 * 1024 * 1024 } });
+  const dir = freshDir(t);
+  writeUsers(dir);
+  const proc = await startRegionProcess(dir, { CICSMAIL_RELAY: sink.url, CICSMAIL_WORKERS: '2' });
+  t.teardown(() => {
+    proc.child.kill('SIGKILL');
+  });
+  const status = () => readFileSync(`/proc/${proc.child.pid}/status`, 'utf8');
+  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status())?.[1]) * 1024;
+  const post = (body: Uint8Array, type: string) =>
+    fetch(`${proc.url}/cics/MAIL`, { method: 'POST', headers: { authorization: basicAuth(TESTER.id, TESTER.password), 'content-type': type }, body });
+  // Warm up: code loaded, pools and journal open.
+  for (let i = 0; i < 10; i++) await (await post(commarea(`warm ${i}`), 'application/octet-stream')).arrayBuffer();
+  await new Promise((r) => setTimeout(r, 300));
+  writeFileSync(`/proc/${proc.child.pid}/clear_refs`, '5'); // the peak (VmHWM) starts again from now
+  const before = kb('VmRSS');
+  const data = randomBytes(20 * 1024 * 1024);
+  const form = channelBody([
+    { name: 'DFHCOMMAREA', type: 'application/octet-stream', data: commarea('peak') },
+    { name: 'DUMP', filename: 'big.bin', type: 'application/octet-stream', data },
+  ]);
+  const res = await post(form.body, form.type);
+  t.equal(readMailResponse(Buffer.from(await res.arrayBuffer()), 37).rc, 0);
+  const growth = kb('VmHWM') - before;
+  t.ok(growth < 100 * 1024 * 1024, `peak RSS grew by ${(growth / 1048576).toFixed(1)} MB`);
+  t.equal(sha256((await simpleParser(sink.mails.at(-1)!.message)).attachments[0]!.content), sha256(data));
 });
