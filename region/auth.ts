@@ -2,7 +2,8 @@
 // with scrypt once; the region then remembers that this user id and password go together
 // (keyed by an HMAC under a key of this process, so the memory never holds a password) until
 // the users file changes. Transaction security and the administrator's routes are here too.
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import { CredentialsInvalid, CredentialsMissing } from './errors.js';
 import { USERID, verifyPassword, type UserRecord, type UserStore } from './users.js';
@@ -34,6 +35,12 @@ export class Authenticator {
   readonly #pending = new Map<string, Promise<boolean>>();
   #generation = -1;
   #checkedAt = 0;
+  /**
+   * The credentials a keep-alive connection last proved, so that its next request with the
+   * same header costs a comparison, not an HMAC. Compared in constant time: a proxy may
+   * carry several callers' requests over one connection.
+   */
+  readonly #bySocket = new WeakMap<Socket, { header: Buffer; generation: number; id: string }>();
 
   constructor(store: UserStore) {
     this.#store = store;
@@ -42,6 +49,16 @@ export class Authenticator {
   /** The user behind the request's credentials; throws NOTAUTH (401) and reports the denial. */
   async authenticate(request: FastifyRequest, onDenied: (denial: Denial) => void): Promise<UserRecord> {
     const header = request.headers.authorization;
+    this.#refresh();
+    const socket = request.raw.socket;
+    const proven = header === undefined ? undefined : this.#bySocket.get(socket);
+    if (proven !== undefined && proven.generation === this.#generation && header !== undefined) {
+      const bytes = Buffer.from(header, 'latin1');
+      if (bytes.length === proven.header.length && timingSafeEqual(bytes, proven.header)) {
+        const user = this.#store.get(proven.id);
+        if (user) return user;
+      }
+    }
     const basic = header === undefined ? null : /^Basic +([A-Za-z0-9+/=]{1,1000})$/i.exec(header);
     if (!basic?.[1]) {
       onDenied({ userid: '', reason: 'NOCREDS', detail: header === undefined ? 'no Authorization header' : 'an Authorization header that is not Basic' });
@@ -52,10 +69,13 @@ export class Authenticator {
     const id = (colon < 0 ? decoded : decoded.slice(0, colon)).toUpperCase();
     const password = colon < 0 ? '' : decoded.slice(colon + 1);
     const claimed = USERID.test(id) ? id : id.slice(0, 8).replace(/[^\x21-\x7e]/g, '?');
-    this.#refresh();
     const key = createHmac('sha256', this.#key).update(id).update('\0').update(password).digest('base64');
     const user = this.#store.get(id);
-    if (user && this.#verified.get(key) === user.id) return user;
+    const prove = (u: UserRecord) => {
+      this.#bySocket.set(socket, { header: Buffer.from(header as string, 'latin1'), generation: this.#generation, id: u.id });
+      return u;
+    };
+    if (user && this.#verified.get(key) === user.id) return prove(user);
     // Unknown user or wrong password: the same answer, so a caller cannot tell which ids exist.
     if (!user || !USERID.test(id) || !(await this.#verifyOnce(key, password, user.hash))) {
       onDenied({ userid: claimed, reason: 'BADCREDS', detail: user ? 'wrong password' : 'unknown user' });
@@ -63,7 +83,7 @@ export class Authenticator {
     }
     if (this.#verified.size >= CACHE_LIMIT) this.#verified.clear();
     this.#verified.set(key, user.id);
-    return user;
+    return prove(user);
   }
 
   /**

@@ -216,3 +216,34 @@ t.test('a burst of first requests with the same new credentials runs scrypt once
   await fresh.post('NOPE', Buffer.alloc(1), as('BURST1', 'wrong-password'));
   t.equal(fresh.app.region.security.passwordChecks - before, 2, 'a wrong password is checked on its own');
 });
+
+t.test('a keep-alive connection: other credentials on it are checked in full, and a changed password ends the old one', async (t) => {
+  const { Agent, request } = await import('node:http');
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  t.teardown(() => agent.destroy());
+  const ports = new Set<number>();
+  const send = (authorization: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = request(`${region.url}/cics/MAIL`, { method: 'POST', agent, headers: { authorization, 'content-type': 'application/octet-stream' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('socket', (s) => s.once('connect', () => ports.add(s.localPort ?? 0)));
+      req.on('error', reject);
+      req.end(mail('batch@corp.example', 'ops@corp.example', 'keep-alive'));
+    });
+  const right = basicAuth('BATCH1', 'batch1-password');
+  t.equal(await send(right), 200);
+  t.equal(await send(basicAuth('BATCH1', 'batch1-passwore')), 401, 'a wrong password on the proven connection');
+  t.equal(await send(basicAuth('NOBODY', 'batch1-password')), 401, 'another user id on it');
+  t.equal(await send(right), 200);
+  const { UserStore, newUser } = await import('../../region/users.js');
+  const batch1 = users[0]!;
+  const store = new UserStore(region.config.dataDir);
+  store.put(newUser({ ...batch1, password: 'changed-password' }));
+  t.teardown(() => store.put(newUser(batch1)));
+  await new Promise((r) => setTimeout(r, 1100)); // the region reads the users file again at most once a second
+  t.equal(await send(right), 401, 'the old password no longer opens the same connection');
+  t.equal(await send(basicAuth('BATCH1', 'changed-password')), 200);
+  t.equal(ports.size, 1, 'all on one connection');
+});
