@@ -130,7 +130,7 @@ export class Journal {
     this.#files = new MessageFiles(join(path, 'messages'));
     this.#due = root.openDB<null, DueKey>({ name: 'due' });
     this.#meta = root.openDB<number, string>({ name: 'meta' });
-    this.tasks = new TaskLog(root.openDB<TaskEntry, number>({ name: 'tasks' }), (action) => this.#write(action));
+    this.tasks = new TaskLog(root.openDB<TaskEntry, number>({ name: 'tasks' }), (action) => this.#write(action), (err) => journalWriteError(err, path));
   }
 
   /** A write transaction; a failed commit becomes a JournalError (FULL or WRITE). */

@@ -71,20 +71,32 @@ type Write = <T>(action: () => T) => Promise<T>;
 export class TaskLog {
   readonly #db: Database<TaskEntry, number>;
   readonly #write: Write;
+  readonly #writeError: (err: unknown) => Promise<unknown>;
+  /** The next id: read once from the log, then counted here (only the region's main thread adds). */
+  #next: number | undefined;
 
-  constructor(db: Database<TaskEntry, number>, write: Write) {
+  constructor(db: Database<TaskEntry, number>, write: Write, writeError: (err: unknown) => Promise<unknown>) {
     this.#db = db;
     this.#write = write;
+    this.#writeError = writeError;
   }
 
-  /** Adds an entry; resolves with its id once committed. */
-  add(entry: NewTaskEntry): Promise<number> {
-    return this.#write(() => {
-      let id = 1;
-      for (const last of this.#db.getKeys({ reverse: true, limit: 1 })) id = last + 1;
-      void this.#db.put(id, { id, ...entry });
-      return id;
-    });
+  /**
+   * Adds an entry; resolves with its id once committed. A plain put, no transaction of its
+   * own: lmdb-js commits the puts of one turn together, and this runs once a task.
+   */
+  async add(entry: NewTaskEntry): Promise<number> {
+    if (this.#next === undefined) {
+      this.#next = 1;
+      for (const last of this.#db.getKeys({ reverse: true, limit: 1 })) this.#next = last + 1;
+    }
+    const id = this.#next++;
+    try {
+      await this.#db.put(id, { id, ...entry });
+    } catch (err) {
+      throw await this.#writeError(err);
+    }
+    return id;
   }
 
   get(id: number): TaskEntry | undefined {
