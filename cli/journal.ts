@@ -9,6 +9,7 @@ import type { MailState } from '../journal/states.js';
 import { redeliver } from '../journal/replay.js';
 import { redrive } from '../journal/redrive.js';
 import { attemptOf } from '../transactions/smtp/attempt.js';
+import { loadConfig } from '../region/config.js';
 import { SmtpPool } from '../transactions/smtp/pool.js';
 import { parseRelayUrls } from '../transactions/smtp/relay-url.js';
 import { parseCommand, UsageError } from './usage.js';
@@ -208,19 +209,21 @@ export async function journalCommand(argv: readonly string[]): Promise<number> {
       if (v.redrive) return redriveCommand(v);
       const filter = filterOf(v);
       const limit = wholeNumber(v.limit, '--limit') ?? 1000;
-      const relayText = v.relay ?? process.env.CICSMAIL_RELAY?.trim();
-      if (!relayText) throw new UsageError('journal replay needs --relay smtp://host:port (or CICSMAIL_RELAY)');
-      let relays;
-      try {
-        relays = parseRelayUrls(relayText);
-      } catch (err) {
-        throw new UsageError((err as Error).message);
+      // The region's own settings (environment and CICSMAIL_CONFIG): its relays, STARTTLS, CA and timeouts.
+      const config = loadConfig();
+      let relays = config.relays;
+      if (v.relay !== undefined) {
+        try {
+          relays = parseRelayUrls(v.relay);
+        } catch (err) {
+          throw new UsageError((err as Error).message);
+        }
       }
-      const dataDir = resolve(process.env.CICSMAIL_DATA?.trim() || './data');
-      if (!existsSync(join(dataDir, 'journal'))) throw new Error(`no journal in ${dataDir} (set CICSMAIL_DATA)`);
+      if (relays.length === 0) throw new UsageError('journal replay needs --relay smtp://host:port (or CICSMAIL_RELAY)');
+      if (!existsSync(join(config.dataDir, 'journal'))) throw new Error(`no journal in ${config.dataDir} (set CICSMAIL_DATA)`);
       // Read-write: each replay is kept on its record (LMDB lets a running region share it).
-      const journal = Journal.open(dataDir);
-      const pool = new SmtpPool({ relays, clientName: 'cicsmail-replay', maxConnections: 4, maxMailsPerConnection: 1000, idleTimeout: 1000, timeouts: { connect: 10_000, command: 30_000, final: 60_000 } });
+      const journal = Journal.open(config.dataDir);
+      const pool = new SmtpPool({ ...config.smtp, relays, clientName: config.hostname, maxConnections: Math.min(4, config.smtp.maxConnections), idleTimeout: 1000 });
       try {
         const results = await redeliver(journal, async (from, to, message) => attemptOf(await pool.send(from, to, message), 'replay'), { filter, limit, dryRun: v['dry-run'] === true });
         for (const r of results) console.log([String(r.seq).padStart(6), r.messageId, r.outcome ?? 'dry-run', r.reply ?? `${r.recipients.length} rcpt`].join('  '));

@@ -100,6 +100,10 @@ t.test('start, send, read the journal from another process, drain on SIGTERM', a
   const again = await cicsmail(['journal', 'replay', '--jobname', 'CLITEST', '--relay', other.url], { CICSMAIL_DATA: dir });
   t.match(again, { code: 0, stdout: /^ {5}1 {2}<[^>]+> {2}sent {2}250 /, stderr: '' });
   t.equal(other.mails[0]?.message.toString('latin1'), eml.toString('latin1'), 'the same bytes again');
+  // The region's SMTP settings apply to a replay from the command line too.
+  const strict = await cicsmail(['journal', 'replay', '--jobname', 'CLITEST', '--relay', other.url], { CICSMAIL_DATA: dir, CICSMAIL_SMTP_STARTTLS: 'required' });
+  t.match(strict, { code: 1, stdout: /^ {5}1 {2}<[^>]+> {2}deferred {2}no relay could be reached: STARTTLS required by CICSMAIL_SMTP_STARTTLS=required but not offered by smtp:\/\/127\.0\.0\.1:\d+\n$/ });
+  t.equal(other.mails.length, 1, 'nothing sent in clear');
   t.same(await cicsmail(['journal', 'replay'], { CICSMAIL_DATA: dir, CICSMAIL_RELAY: '' }), { code: 2, stdout: '', stderr: 'cicsmail: journal replay needs --relay smtp://host:port (or CICSMAIL_RELAY)\n' });
   t.match(JSON.parse((await cicsmail(['journal', 'show', '1'], { CICSMAIL_DATA: dir })).stdout), { state: 'SENT', replays: [{ via: 'replay', outcome: 'sent' }] });
 
