@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { ClassLimits } from './admission.js';
+import { ConfigError } from './errors.js';
 
 export interface TransactionOverride {
   readonly enabled?: boolean;
@@ -61,16 +62,6 @@ const schema = {
 
 const validate = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true }).compile(schema);
 
-export class RegionFileError extends Error {
-  readonly code = 'CICSMAIL_CONFIG';
-  constructor(
-    readonly key: string,
-    reason: string,
-  ) {
-    super(`${key}: ${reason}`);
-  }
-}
-
 function keyOf(file: string, e: ErrorObject): string {
   const path = e.instancePath.split('/').slice(1).map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
   if (e.keyword === 'additionalProperties') path.push(String((e.params as { additionalProperty: string }).additionalProperty));
@@ -93,23 +84,23 @@ export function readRegionFile(file: string): RegionFile {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new RegionFileError('CICSMAIL_CONFIG', `cannot read ${file}: ${(err as Error).message}`);
+    throw new ConfigError('CICSMAIL_CONFIG', `cannot read ${file}: ${(err as Error).message}`);
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new RegionFileError(`${file}`, `not JSON: ${(err as Error).message}`);
+    throw new ConfigError(`${file}`, `not JSON: ${(err as Error).message}`);
   }
   if (!validate(data)) {
     const e = validate.errors?.[0];
-    throw new RegionFileError(e ? keyOf(file, e) : file, e ? reasonOf(e) : 'not valid');
+    throw new ConfigError(e ? keyOf(file, e) : file, e ? reasonOf(e) : 'not valid');
   }
   const parsed = data as { settings?: RegionFile['settings']; classes?: Record<string, { maxActive: number; purgeThreshold?: number | null }>; transactions?: RegionFile['transactions'] };
   const classes: Record<string, ClassLimits> = {};
   for (const [name, c] of Object.entries(parsed.classes ?? {})) classes[name] = { maxActive: c.maxActive, purgeThreshold: c.purgeThreshold ?? null };
   for (const [tranid, t] of Object.entries(parsed.transactions ?? {})) {
-    if (t.class !== undefined && !(t.class in classes)) throw new RegionFileError(`${file}: transactions.${tranid}.class`, `class ${t.class} is not defined under classes`);
+    if (t.class !== undefined && !(t.class in classes)) throw new ConfigError(`${file}: transactions.${tranid}.class`, `class ${t.class} is not defined under classes`);
   }
   return { settings: parsed.settings ?? {}, classes, transactions: parsed.transactions ?? {} };
 }

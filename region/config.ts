@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseCcsid, SUPPORTED_CCSIDS } from './codepages.js';
 import { parseRelayUrls, type RelayTarget } from '../transactions/smtp/relay-url.js';
+import { ConfigError } from './errors.js';
 import { caFileProblem, STARTTLS_MODES, type StartTlsMode } from '../transactions/smtp/tls.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../journal/retry.js';
 import type { ClassLimits } from './admission.js';
@@ -79,16 +80,6 @@ export interface SecurityConfig {
   readonly recipientDomains: readonly string[];
   /** Tasks a minute a user may start (0: no limit); a user's own setting wins. */
   readonly rateLimit: number;
-}
-
-export class ConfigError extends Error {
-  readonly code = 'CICSMAIL_CONFIG';
-  constructor(
-    readonly key: string,
-    reason: string,
-  ) {
-    super(`${key}: ${reason}`);
-  }
 }
 
 function integer(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number, max: number): number {

@@ -85,3 +85,14 @@ export function errorOfResult(result: Exclude<TaskResult, { kind: 'normal' }>): 
       return new RequestInvalid(result.message);
   }
 }
+
+/** A setting (variable or region file entry) that cannot be used; the region does not start. */
+export class ConfigError extends Error {
+  readonly code = 'CICSMAIL_CONFIG';
+  constructor(
+    readonly key: string,
+    reason: string,
+  ) {
+    super(`${key}: ${reason}`);
+  }
+}
