@@ -76,7 +76,7 @@ export interface JournalRecord extends MailOrigin {
 
 /** A refused attempt, for the audit trail (state DENIED). */
 export interface Denial {
-  /** A stable reason: NOCREDS, BADCREDS, NOTALLOWED, RATE, or the RC 16 / RC 8 reason of the program. */
+  /** A stable reason: NOCREDS, BADCREDS, THROTTLED, NOTALLOWED, RATE, or the RC 16 / RC 8 reason of the program. */
   readonly reason: string;
   readonly detail: string;
   /** The caller's address. */

@@ -5,7 +5,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { FastifyRequest } from 'fastify';
-import { CredentialsInvalid, CredentialsMissing } from './errors.js';
+import { CredentialsInvalid, CredentialsMissing, LoginsThrottled } from './errors.js';
 import { USERID, verifyPassword, type UserRecord, type UserStore } from './users.js';
 
 declare module 'fastify' {
@@ -17,11 +17,13 @@ declare module 'fastify' {
 
 /** Remembered verifications at most; past it the memory starts again. */
 const CACHE_LIMIT = 10_000;
+/** Wrong credentials from one address are counted over this window. */
+export const FAILURE_WINDOW_MS = 60_000;
 
 export interface Denial {
   /** The user id as claimed; '' where none was given. */
   readonly userid: string;
-  readonly reason: 'NOCREDS' | 'BADCREDS';
+  readonly reason: 'NOCREDS' | 'BADCREDS' | 'THROTTLED';
   readonly detail: string;
 }
 
@@ -42,8 +44,14 @@ export class Authenticator {
    */
   readonly #bySocket = new WeakMap<Socket, { header: Buffer; generation: number; id: string }>();
 
-  constructor(store: UserStore) {
+  /** Wrong credentials an address may send a window; 0: no limit. */
+  readonly #maxFailures: number;
+  /** Wrong credentials by address in the current window, and whether its refusal is on record. */
+  readonly #failures = new Map<string, { since: number; count: number; reported: boolean }>();
+
+  constructor(store: UserStore, maxFailures = 0) {
     this.#store = store;
+    this.#maxFailures = maxFailures;
   }
 
   /** The user behind the request's credentials; throws NOTAUTH (401) and reports the denial. */
@@ -76,9 +84,20 @@ export class Authenticator {
       return u;
     };
     if (user && this.#verified.get(key) === user.id) return prove(user);
+    // Credentials not proved before cost a scrypt run: an address that keeps guessing gets none.
+    const address = request.ip;
+    const failures = this.#failuresOf(address);
+    if (failures && this.#maxFailures > 0 && failures.count >= this.#maxFailures) {
+      if (!failures.reported) {
+        failures.reported = true;
+        onDenied({ userid: claimed, reason: 'THROTTLED', detail: `${failures.count} wrong user ids or passwords from ${address} within ${FAILURE_WINDOW_MS / 1000} s` });
+      }
+      throw new LoginsThrottled(failures.count, FAILURE_WINDOW_MS / 1000);
+    }
     // Unknown user or wrong password: the same answer, so a caller cannot tell which ids exist.
     if (!user || !USERID.test(id) || !(await this.#verifyOnce(key, password, user.hash))) {
       onDenied({ userid: claimed, reason: 'BADCREDS', detail: user ? 'wrong password' : 'unknown user' });
+      this.#countFailure(address);
       throw new CredentialsInvalid();
     }
     if (this.#verified.size >= CACHE_LIMIT) this.#verified.clear();
@@ -98,6 +117,28 @@ export class Authenticator {
       this.#pending.set(key, pending);
     }
     return pending;
+  }
+
+  /** The address's failures in the current window, where it has any. */
+  #failuresOf(address: string): { since: number; count: number; reported: boolean } | undefined {
+    const entry = this.#failures.get(address);
+    if (entry && Date.now() - entry.since >= FAILURE_WINDOW_MS) {
+      this.#failures.delete(address);
+      return undefined;
+    }
+    return entry;
+  }
+
+  #countFailure(address: string): void {
+    if (this.#maxFailures === 0) return;
+    const entry = this.#failuresOf(address);
+    if (entry) {
+      entry.count++;
+      return;
+    }
+    // Bounded: many addresses at once start the count again rather than grow without end.
+    if (this.#failures.size >= CACHE_LIMIT) this.#failures.clear();
+    this.#failures.set(address, { since: Date.now(), count: 1, reported: false });
   }
 
   /** Reads the users file again (at most once a second) where another process changed it. */

@@ -80,6 +80,8 @@ export interface SecurityConfig {
   readonly recipientDomains: readonly string[];
   /** Tasks a minute a user may start (0: no limit); a user's own setting wins. */
   readonly rateLimit: number;
+  /** Wrong credentials an address may send a minute before its new credentials go unchecked (0: no limit). */
+  readonly authFailures: number;
 }
 
 function integer(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number, max: number): number {
@@ -188,6 +190,7 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RegionC
       maxRecipients: integer(env, 'CICSMAIL_MAX_RECIPIENTS', 100, 1, 100_000),
       recipientDomains: (env.CICSMAIL_RECIPIENT_DOMAINS ?? '').split(',').map((d) => d.trim().toLowerCase()).filter((d) => d !== ''),
       rateLimit: integer(env, 'CICSMAIL_RATE_LIMIT', 0, 0, 10_000_000),
+      authFailures: integer(env, 'CICSMAIL_AUTH_FAILURES', 20, 0, 1_000_000),
     },
     tls: tlsOf(env),
     journalReserveBytes: integer(env, 'CICSMAIL_JOURNAL_RESERVE_MB', 32, 0, 1_048_576) * 1_048_576,

@@ -15,6 +15,7 @@ export const JobnameInvalid = createError<[string]>('CICS_JOBNAME', "X-CICS-Jobn
 export const MediaTypeUnsupported = createError<[string]>('CICS_MEDIA_TYPE', "Content-Type '%s' is not accepted here: send the COMMAREA as application/octet-stream", 415);
 export const CredentialsMissing = createError('CICS_NOTAUTH_NONE', 'this region needs a user id and password (HTTP Basic)', 401);
 export const CredentialsInvalid = createError('CICS_NOTAUTH', 'user id or password not valid', 401);
+export const LoginsThrottled = createError<[number, number]>('CICS_NOTAUTH_THROTTLED', 'too many wrong user ids or passwords from this address (%d in %d s): credentials are not checked from it for a while', 429);
 export const TransactionNotAllowed = createError<[string, string]>('CICS_NOTAUTH_TRAN', "user %s may not run transaction '%s'", 403);
 export const AdminOnly = createError<[string]>('CICS_NOTAUTH_ADMIN', 'user %s is not an administrator of this region', 403);
 export const RateLimited = createError<[string, number, string]>('CICS_RATE', 'user %s has started %d tasks this minute, the most allowed; retry in %s', 429);
@@ -48,6 +49,7 @@ export const REPLIES: Readonly<Record<string, CicsReply>> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, resp: 'INVREQ', resp2: 4, abcode: null },
   CICS_NOTAUTH_NONE: { status: 401, resp: 'NOTAUTH', resp2: 1, abcode: 'AEY7' },
   CICS_NOTAUTH: { status: 401, resp: 'NOTAUTH', resp2: 2, abcode: 'AEY7' },
+  CICS_NOTAUTH_THROTTLED: { status: 429, resp: 'NOTAUTH', resp2: 3, abcode: 'AEY7', retryAfter: 60 },
   CICS_NOTAUTH_TRAN: { status: 403, resp: 'NOTAUTH', resp2: 101, abcode: 'AEY7' },
   CICS_NOTAUTH_ADMIN: { status: 403, resp: 'NOTAUTH', resp2: 102, abcode: 'AEY7' },
   CICS_RATE: { status: 429, resp: 'INVREQ', resp2: 5, abcode: null },

@@ -31,7 +31,7 @@ export class RegionSecurity {
     this.#config = config;
     this.#journal = journal;
     this.#onAuditError = onAuditError;
-    this.#auth = new Authenticator(this.users);
+    this.#auth = new Authenticator(this.users, config.authFailures);
     // No users yet: one administrator with a random password, so that a new region is
     // usable at once and open to nobody who did not see the password.
     if (!this.users.exists) {

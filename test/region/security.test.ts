@@ -247,3 +247,27 @@ t.test('a keep-alive connection: other credentials on it are checked in full, an
   t.equal(await send(basicAuth('BATCH1', 'changed-password')), 200);
   t.equal(ports.size, 1, 'all on one connection');
 });
+
+t.test('an address that keeps guessing: 429 NOTAUTH without a scrypt run, once on record; proven credentials still work', async (t) => {
+  const guarded = await startRegion(t, { CICSMAIL_RELAY: relay.url, CICSMAIL_AUTH_FAILURES: '3' }, { users });
+  const post = (id: string, password: string) => guarded.post('MAIL', mail('batch@corp.example', 'ops@corp.example', 'guess'), as(id, password));
+  t.equal((await post('BATCH1', 'batch1-password')).status, 200, 'proved before the guessing');
+  for (const guess of ['guess-one', 'guess-two', 'guess-three']) t.equal((await post('BATCH1', guess)).status, 401);
+  const checks = guarded.app.region.security.passwordChecks;
+  const throttled = await answer(await post('REPL1', 'repl1-password'));
+  t.same(throttled, {
+    status: 429,
+    resp: 'NOTAUTH',
+    abcode: 'AEY7',
+    body: { resp: 'NOTAUTH', resp2: 3, abcode: 'AEY7', message: 'too many wrong user ids or passwords from this address (3 in 60 s): credentials are not checked from it for a while' },
+  }, 'even right credentials not proved before wait');
+  t.equal((await post('BATCH1', 'guess-four')).status, 429);
+  t.equal(guarded.app.region.security.passwordChecks, checks, 'no scrypt run while throttled');
+  const again = await guarded.fetch('/cics/MAIL', { method: 'POST', headers: { ...as('BATCH1', 'batch1-password'), 'content-type': 'application/octet-stream' }, body: mail('batch@corp.example', 'ops@corp.example', 'proven') });
+  t.equal(again.status, 200, 'credentials proved before still work');
+  t.equal((await fetch(`${guarded.url}/cics/MAIL`, { method: 'POST', headers: as('REPL1', 'x') })).headers.get('retry-after'), '60');
+  await new Promise((r) => setTimeout(r, 100));
+  const denied = guarded.journal().list({ limit: 1000 }).filter((r) => r.state === 'DENIED');
+  t.same(denied.map((r) => r.denial?.reason), ['BADCREDS', 'BADCREDS', 'BADCREDS', 'THROTTLED'], 'the throttle is on record once, not once a request');
+  t.match(denied[3]?.denial, { detail: '3 wrong user ids or passwords from 127.0.0.1 within 60 s', remote: '127.0.0.1' });
+});
