@@ -71,6 +71,8 @@ export function selectTasks(journal: Journal, filter: RecordFilter, limit: numbe
 export function requestOf(task: TaskEntry, authorization?: string): { headers: Record<string, string>; body: Uint8Array | string | FormData } {
   const headers: Record<string, string> = { 'x-cics-ccsid': String(task.ccsid) };
   if (task.jobname !== '') headers['x-cics-jobname'] = task.jobname;
+  // As its own user: with an administrator's credentials, the region runs it as that user.
+  headers['x-cics-userid'] = task.userid;
   if (authorization) headers.authorization = authorization;
   if (task.containers.length > 0) {
     const form = new FormData();

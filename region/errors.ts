@@ -18,6 +18,8 @@ export const CredentialsInvalid = createError('CICS_NOTAUTH', 'user id or passwo
 export const LoginsThrottled = createError<[number, number]>('CICS_NOTAUTH_THROTTLED', 'too many wrong user ids or passwords from this address (%d in %d s): credentials are not checked from it for a while', 429);
 export const TransactionNotAllowed = createError<[string, string]>('CICS_NOTAUTH_TRAN', "user %s may not run transaction '%s'", 403);
 export const AdminOnly = createError<[string]>('CICS_NOTAUTH_ADMIN', 'user %s is not an administrator of this region', 403);
+export const SurrogateNotAllowed = createError<[string, string]>('CICS_NOTAUTH_SURROGATE', 'user %s may not run tasks as %s: only an administrator may name another user (X-CICS-Userid)', 403);
+export const SurrogateUnknown = createError<[string]>('CICS_USERID', "X-CICS-Userid names no user of this region: '%s'", 400);
 export const RateLimited = createError<[string, number, string]>('CICS_RATE', 'user %s has started %d tasks this minute, the most allowed; retry in %s', 429);
 export const JournalFull = createError<[string]>('CICS_NOSPACE', '%s', 503);
 export const TaskPurged = createError<[string]>('CICS_AKCC', '%s', 503);
@@ -52,6 +54,8 @@ export const REPLIES: Readonly<Record<string, CicsReply>> = {
   CICS_NOTAUTH_THROTTLED: { status: 429, resp: 'NOTAUTH', resp2: 3, abcode: 'AEY7', retryAfter: 60 },
   CICS_NOTAUTH_TRAN: { status: 403, resp: 'NOTAUTH', resp2: 101, abcode: 'AEY7' },
   CICS_NOTAUTH_ADMIN: { status: 403, resp: 'NOTAUTH', resp2: 102, abcode: 'AEY7' },
+  CICS_NOTAUTH_SURROGATE: { status: 403, resp: 'NOTAUTH', resp2: 103, abcode: 'AEY7' },
+  CICS_USERID: { status: 400, resp: 'USERIDERR', resp2: 8, abcode: null },
   CICS_RATE: { status: 429, resp: 'INVREQ', resp2: 5, abcode: null },
   CICS_NOSPACE: { status: 503, resp: 'NOSPACE', resp2: 0, abcode: null, retryAfter: 30 },
   CICS_AKCC: { status: 503, resp: 'INVREQ', resp2: 0, abcode: 'AKCC', retryAfter: 1 },

@@ -6,7 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Journal } from '../journal/journal.js';
 import { Authenticator } from './auth.js';
 import type { SecurityConfig } from './config.js';
-import { AdminOnly, TransactionNotAllowed } from './errors.js';
+import { AdminOnly, SurrogateNotAllowed, SurrogateUnknown, TransactionNotAllowed } from './errors.js';
 import type { TaskSecurity } from './task.js';
 import { mayRun, newUser, UserStore, type UserRecord } from './users.js';
 
@@ -55,6 +55,28 @@ export class RegionSecurity {
     request.caller = await this.#auth.authenticate(request, (d) => {
       if (d.reason !== 'NOCREDS') this.audit(request, { tranid: tranidOf(request), userid: d.userid, reason: d.reason, detail: d.detail });
     });
+  };
+
+  /**
+   * onRequest hook of transactions: the caller must be a user; an administrator may run the
+   * task as another user (X-CICS-Userid, as a RACF surrogate starts work for another id),
+   * which redrive does so that a task runs again with its own user's rights, not the
+   * operator's. Everything after (rate limit, transaction security, senders) is that user's.
+   */
+  readonly authenticateTask = async (request: FastifyRequest, reply?: FastifyReply): Promise<void> => {
+    await this.authenticate(request, reply);
+    const header = request.headers['x-cics-userid'];
+    if (header === undefined) return;
+    const caller = request.caller as UserRecord;
+    const id = String(header).trim().toUpperCase();
+    if (id === caller.id) return;
+    if (!caller.admin) {
+      this.audit(request, { tranid: tranidOf(request), userid: caller.id, reason: 'NOTSURROGATE', detail: `asked to run as ${id.slice(0, 8)}` });
+      throw new SurrogateNotAllowed(caller.id, id.slice(0, 8));
+    }
+    const user = this.users.get(id);
+    if (!user) throw new SurrogateUnknown(id.slice(0, 8).replace(/[^\x21-\x7e]/g, '?'));
+    request.caller = user;
   };
 
   /** onRequest hook: the caller must be an administrator. */

@@ -90,7 +90,7 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
   const { definitions, dispatcher, config, space, journal, security, metrics } = app.region;
 
   // Every transaction has a user: credentials are checked before the body is read.
-  app.addHook('onRequest', security.authenticate);
+  app.addHook('onRequest', security.authenticateTask);
   // Tasks a minute per user, after authentication (the key is the user, not the address).
   await app.register(rateLimit, {
     hook: 'preHandler',

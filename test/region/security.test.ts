@@ -271,3 +271,29 @@ t.test('an address that keeps guessing: 429 NOTAUTH without a scrypt run, once o
   t.same(denied.map((r) => r.denial?.reason), ['BADCREDS', 'BADCREDS', 'BADCREDS', 'THROTTLED'], 'the throttle is on record once, not once a request');
   t.match(denied[3]?.denial, { detail: '3 wrong user ids or passwords from 127.0.0.1 within 60 s', remote: '127.0.0.1' });
 });
+
+t.test('surrogates: an administrator runs a task as another user with that user\'s rights; no one else may', async (t) => {
+  const before = lastSeq();
+  const asBatch1 = await answer(await region.post('MAIL', mail('batch@corp.example', 'ops@corp.example'), { ...BATCH1, 'x-cics-userid': 'REPL1' }));
+  t.same(asBatch1, { status: 403, resp: 'NOTAUTH', abcode: 'AEY7', body: { resp: 'NOTAUTH', resp2: 103, abcode: 'AEY7', message: 'user BATCH1 may not run tasks as REPL1: only an administrator may name another user (X-CICS-Userid)' } });
+  t.same((await region.post('MAIL', mail('batch@corp.example', 'ops@corp.example'), { ...BATCH1, 'x-cics-userid': 'batch1' })).status, 200, 'naming oneself is no surrogate');
+
+  // TESTER (an administrator, senders *) as BATCH1: BATCH1's senders apply.
+  const refused = readMailResponse(Buffer.from(await (await region.post('MAIL', mail('someone@corp.example', 'ops@corp.example', 'surrogate'), { 'x-cics-userid': 'BATCH1' })).arrayBuffer()), 37);
+  t.match(refused, { rc: 16, reason: 'SENDER' });
+  const sent = readMailResponse(Buffer.from(await (await region.post('MAIL', mail('batch@corp.example', 'ops@corp.example', 'surrogate'), { 'x-cics-userid': 'BATCH1' })).arrayBuffer()), 37);
+  t.equal(sent.rc, 0);
+  t.equal(region.journal().get(sent.journalSeq)?.userid, 'BATCH1', 'the mail is BATCH1\'s');
+
+  t.same(await answer(await region.post('MAIL', mail('batch@corp.example', 'ops@corp.example'), { 'x-cics-userid': 'NOBODY' })), { status: 400, resp: 'USERIDERR', abcode: null, body: { resp: 'USERIDERR', resp2: 8, abcode: null, message: "X-CICS-Userid names no user of this region: 'NOBODY'" } });
+  const denied = await deniedAfter(before);
+  t.same(denied.map((r) => [r.userid, r.denial?.reason]), [['BATCH1', 'NOTSURROGATE'], ['BATCH1', 'SENDER']]);
+
+  // Redrive runs BATCH1's recorded tasks as BATCH1: the refused sender stays refused.
+  const res = await region.fetch('/journal/replay', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'redrive', filter: { user: 'BATCH1', tranid: 'MAIL' }, limit: 1000 }) });
+  const report = (await res.json()) as { tasks: number; same: number; transitions: Record<string, number> };
+  t.equal(res.status, 200, JSON.stringify(report));
+  t.ok(report.tasks >= 3, `${report.tasks} tasks of BATCH1`);
+  t.equal(report.same, report.tasks, `every outcome as before: ${JSON.stringify(report.transitions)}`);
+  t.ok((report.transitions['RC 16 -> RC 16'] ?? 0) >= 2, 'RC 16 stays RC 16, not RC 0 with the operator\'s rights');
+});
