@@ -1,17 +1,12 @@
 // The region of a fault scenario, and what the journal must say about its answers.
-//
-// The region runs in this process but from the compiled dist/ (npm run test:faults builds
-// it first): a region started from the TypeScript sources boots its worker thread through
-// tsx, which takes about 4 s a region here, a minute and a half over the suite.
 import { readdirSync, statSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { Journal } from '../../journal/journal.js';
 import type { MailState } from '../../journal/states.js';
-import { loadConfig } from '../../region/config.js';
-import { basicAuth, freshDir, TESTER, writeUsers, type TestLike, type TestRegion } from '../helpers.js';
+import { defaultDefinitions } from '../../region/definitions.js';
+import { startRegion, type TestLike, type TestRegion } from '../helpers.js';
 import type { Answered } from './reconcile.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -27,7 +22,7 @@ function newest(dir: string): number {
   return max;
 }
 
-/** Why dist/ cannot stand for the sources (missing, or older than them), or false. */
+/** Why a region process (it runs dist/) would not run these sources: dist/ missing or older; or false. */
 export function distProblem(): string | false {
   let built: number;
   try {
@@ -38,10 +33,6 @@ export function distProblem(): string | false {
   const changed = Math.max(...['region', 'transactions', 'journal', 'cli'].map((d) => newest(join(ROOT, d))));
   return changed > built ? 'dist/ is older than the sources: run npm run build (npm run test:faults does)' : false;
 }
-
-type AppModule = typeof import('../../region/app.js');
-type DefinitionsModule = typeof import('../../region/definitions.js');
-const fromDist = <T>(path: string): Promise<T> => import(new URL(`../../dist/${path}`, import.meta.url).href) as Promise<T>;
 
 /** Every transaction's time limit: short, so that a mail whose task died is an orphan soon. */
 export const TIME_LIMIT_MS = 2500;
@@ -61,31 +52,9 @@ export const FAULT_ENV: Readonly<Record<string, string>> = {
   CICSMAIL_SMTP_FINAL_MS: '1000',
 };
 
-/** A region in this process (one worker, as test/helpers.ts's startRegion), its relay the scenario's. */
-export async function faultRegion(t: TestLike, relayUrl: string, env: Record<string, string> = {}): Promise<TestRegion> {
-  const [{ buildRegion }, { defaultDefinitions }] = await Promise.all([fromDist<AppModule>('region/app.js'), fromDist<DefinitionsModule>('region/definitions.js')]);
-  const dataDir = env.CICSMAIL_DATA ?? freshDir(t);
-  writeUsers(dataDir);
-  const config = loadConfig({ CICSMAIL_DATA: dataDir, CICSMAIL_PORT: '0', CICSMAIL_WORKERS: '1', CICSMAIL_HOSTNAME: 'region.test', CICSMAIL_RELAY: relayUrl, ...FAULT_ENV, ...env });
-  const app = await buildRegion(config, { definitions: defaultDefinitions().map((d) => ({ ...d, timeLimitMs: TIME_LIMIT_MS })) });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  t.teardown(() => app.close());
-  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const auth = basicAuth(TESTER.id, TESTER.password);
-  return {
-    app,
-    url,
-    config,
-    auth,
-    post: (tranid, body, headers = {}) =>
-      fetch(`${url}/cics/${tranid}`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/octet-stream', ...headers }, body }),
-    fetch: (path, init = {}) => {
-      const headers = new Headers(init.headers);
-      if (!headers.has('authorization')) headers.set('authorization', auth);
-      return fetch(`${url}${path}`, { ...init, headers });
-    },
-    journal: () => app.region.journal,
-  };
+/** A region in this process (test/helpers.ts: one worker), its relay the scenario's. */
+export function faultRegion(t: TestLike, relayUrl: string, env: Record<string, string> = {}): Promise<TestRegion> {
+  return startRegion(t, { CICSMAIL_RELAY: relayUrl, ...FAULT_ENV, ...env }, { definitions: defaultDefinitions().map((d) => ({ ...d, timeLimitMs: TIME_LIMIT_MS })) });
 }
 
 /** Milliseconds until the journal's backlog (ACCEPTED and DEFERRED mail) is empty. */
