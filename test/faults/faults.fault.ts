@@ -4,7 +4,7 @@
 // is cleared, the retry spool drains, and answers, journal and relay are reconciled: every
 // RC 0 and RC 4 mail delivered, duplicates only with the same Message-ID, every mail
 // refused for good FAILED and undelivered, nothing lost. Prints a table, one row a fault
-// (docs/faults.md). FAULTS=text runs only the faults whose name contains it (comma-separated).
+// (docs/faults.md). FAULTS=text runs only the faults whose name contains it (comma-separated; '4.' is fault 4).
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import t from 'tap';
@@ -25,7 +25,8 @@ const only = (process.env.FAULTS ?? '')
   .split(',')
   .map((s) => s.trim().toLowerCase())
   .filter((s) => s !== '');
-const picked = (name: string) => only.length === 0 || only.some((o) => name.toLowerCase().includes(o));
+// '1.' picks fault 1 (not 11 or 12); other text, every fault whose name has it.
+const picked = (name: string) => only.length === 0 || only.some((o) => (/^\d+\.$/.test(o) ? name.startsWith(o) : name.toLowerCase().includes(o)));
 const chosen = all.filter((s) => picked(s.fault));
 
 const table = new FaultTable();

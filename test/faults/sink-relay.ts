@@ -4,7 +4,7 @@
 // is cleared. Where it keeps mail (-d), each mail is a file: what the relay received.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { freshDir, type TestLike } from '../helpers.js';
 import type { FaultRelay, Received } from './reconcile.js';
@@ -14,13 +14,37 @@ export const SMTP_SINK = '/usr/sbin/smtp-sink';
 /** Why the smtp-sink scenarios cannot run here, or false. */
 export const noSink: string | false = existsSync(SMTP_SINK) ? false : `${SMTP_SINK} is not installed (Debian's postfix package; .ci/run installs it)`;
 
-/** A loopback port free right now: the relay's for the scenario, though nothing may listen on it yet. */
+/** The lowest port the kernel hands out as a connection's own (Linux; 32768 elsewhere). */
+function ephemeralLow(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+/**
+ * A loopback port free right now: the relay's for the scenario, though nothing listens on
+ * it while the relay is down. Not one from port 0: that is in the kernel's ephemeral range,
+ * and a connection to a port there with nothing listening can, now and then, get that very
+ * port as its own and connect to itself (TCP simultaneous open), which is no refused
+ * connection. A free port below the range cannot.
+ */
 export async function reservePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  const low = ephemeralLow();
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * Math.max(1, low - 10_000));
+    const server = createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (bound) {
+      await new Promise((resolve) => server.close(resolve));
+      return port;
+    }
+  }
+  throw new Error(`no free loopback port between 10000 and ${low}`);
 }
 
 function listening(port: number): Promise<boolean> {
