@@ -182,13 +182,13 @@ export interface ScriptedSession {
 
 /**
  * A tiny SMTP server driven by a script, for faults smtp-server cannot make: `greet` says
- * the first line (or nothing), `onLine` answers each command line (return a reply, an
- * array of them, or null to stay silent). DATA lines are collected until the dot, then
- * `onLine` gets '.' with the session's data.
+ * the first line (or nothing; `onConnect` may say it later), `onLine` answers each command
+ * line (return a reply, an array of them, or null to stay silent). DATA lines are collected
+ * until the dot, then `onLine` gets '.' with the session's data.
  */
 export async function startScriptedSmtp(
   t: TestLike,
-  script: { greet?: string | null; onLine: (line: string, session: ScriptedSession) => string | string[] | null },
+  script: { greet?: string | null; onConnect?: (session: ScriptedSession) => void; onLine: (line: string, session: ScriptedSession) => string | string[] | null },
 ): Promise<{ url: string; port: number; connections: () => number }> {
   const { createServer } = await import('node:net');
   let connections = 0;
@@ -201,6 +201,7 @@ export async function startScriptedSmtp(
     const session: ScriptedSession = { socket, data: null };
     const greet = script.greet === undefined ? '220 scripted ESMTP' : script.greet;
     if (greet !== null) socket.write(`${greet}\r\n`);
+    script.onConnect?.(session);
     let pending = '';
     socket.on('data', (chunk: Buffer) => {
       pending += chunk.toString('latin1');
