@@ -14,11 +14,12 @@ import { recipientsRefused } from './recipients-refused.js';
 import { brokenConnections } from './broken-connections.js';
 import { slowRelay } from './slow-relay.js';
 import { regionKilled } from './region-killed.js';
-import { journalFull, journalFullChecks } from './journal-full.js';
+import { journalFull } from './journal-full.js';
+import { journalFullBugs } from './journal-full-bugs.js';
 import { workerKilled } from './worker-killed.js';
 import { FaultTable, type Check, type Scenario } from './table.js';
 
-const checks: readonly Check[] = [...journalFullChecks];
+const checks: readonly Check[] = [...journalFullBugs];
 const all: readonly Scenario[] = [...relayDown, ...relayReplies, ...recipientsRefused, ...brokenConnections, ...slowRelay, ...regionKilled, ...journalFull, ...workerKilled];
 
 const only = (process.env.FAULTS ?? '')
