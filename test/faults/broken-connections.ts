@@ -31,6 +31,8 @@ const droppedAfterDot: Scenario = {
       relay,
       expect: { rc: 4, reason: 'NORELAY', state: 'DEFERRED', reply: /^smtp:\/\/127\.0\.0\.1:\d+ closed the connection$/ },
       keepsUnanswered: true,
+      // The retry spool's mails under way when the sink is stopped (CICSMAIL_RETRY_CONCURRENCY).
+      cutOffAtClear: 8,
     });
   },
 };
