@@ -69,6 +69,15 @@ export interface SinkStart {
   readonly keep?: boolean;
 }
 
+/**
+ * Sinks running now. A test process that tap ends at its time-out runs no teardown: the
+ * sinks go with it, not on as orphans (on a normal exit teardown has stopped them already).
+ */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export class SinkRelay implements FaultRelay {
   readonly url: string;
   readonly port: number;
@@ -108,6 +117,8 @@ export class SinkRelay implements FaultRelay {
       while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
         if (await listening(this.port)) {
           this.#child = child;
+          running.add(child);
+          child.once('exit', () => running.delete(child));
           return;
         }
         await new Promise((r) => setTimeout(r, 20));
