@@ -9,7 +9,7 @@ import { freshDir, startRegionProcess, writeUsers } from '../helpers.js';
 import { steadyLoad } from './load.js';
 import { distProblem, TIME_LIMIT_MS } from './region.js';
 import { noSink, SinkRelay } from './sink-relay.js';
-import { cannotMount, smallDisk } from './small-disk.js';
+import { cannotMount, smallDisk } from '../small-disk.js';
 import type { Check } from './table.js';
 
 const CLOSE_HANGS = 'bug: a journal whose disk was full is never closed (lmdb-js waits for the flush of the failed batch)';

@@ -4,8 +4,9 @@
 // is cleared. Where it keeps mail (-d), each mail is a file: what the relay received.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { canConnect } from '../../bench/processes.js';
 import { freshDir, type TestLike } from '../helpers.js';
 import type { FaultRelay, Received } from './reconcile.js';
 
@@ -45,17 +46,6 @@ export async function reservePort(): Promise<number> {
     }
   }
   throw new Error(`no free loopback port between 10000 and ${low}`);
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 export interface SinkStart {
@@ -115,7 +105,7 @@ export class SinkRelay implements FaultRelay {
       child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
       const deadline = Date.now() + 3000;
       while (Date.now() < deadline && child.exitCode === null && child.signalCode === null) {
-        if (await listening(this.port)) {
+        if (await canConnect(this.port)) {
           this.#child = child;
           running.add(child);
           child.once('exit', () => running.delete(child));

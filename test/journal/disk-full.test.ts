@@ -2,43 +2,16 @@
 // delivered, and tasks are taken again once space is back. lmdb-js grows its map by itself,
 // so the full resource is a real file system: a small tmpfs, where the test may mount one
 // (root); the reserve check runs everywhere.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { startRegion, startRelay, type TestLike } from '../helpers.js';
+import { startRegion, startRelay } from '../helpers.js';
+import { cannotMount, smallDisk } from '../small-disk.js';
 import { Journal } from '../../journal/journal.js';
 import { JournalError } from '../../journal/errors.js';
 import { buildMailCommarea, readMailResponse } from '../../transactions/mail/commarea.js';
 
-/** Why this machine cannot mount a small tmpfs for a test, or false where it can. */
-function cannotMount(): string | false {
-  if (process.getuid?.() !== 0) return 'mounting a small tmpfs needs root';
-  const probe = mkdtempSync(join(tmpdir(), 'cicsmail-mount-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', probe], { stdio: 'pipe' });
-    execFileSync('umount', [probe]);
-    return false;
-  } catch (err) {
-    return `cannot mount a tmpfs here: ${String((err as { stderr?: Buffer }).stderr ?? err).trim()}`;
-  } finally {
-    rmSync(probe, { recursive: true, force: true });
-  }
-}
-const noTmpfs = cannotMount();
-
-/** A tmpfs of `mib` MiB mounted on a fresh folder (not under t.testdir(), which tap removes first). */
-function smallDisk(t: TestLike, mib: number): string {
-  const dir = mkdtempSync(join(tmpdir(), 'cicsmail-disk-'));
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${mib}m`, 'tmpfs', dir], { stdio: 'pipe' });
-  t.teardown(() => {
-    // Lazy: the region may still hold the journal open when this runs.
-    execFileSync('umount', ['-l', dir]);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return dir;
-}
+const noTmpfs = cannotMount;
 
 const body = 'x'.repeat(70) + '\n';
 const mail = (i: number) => buildMailCommarea({ from: 'batch@corp.example', to: 'ops@corp.example', subject: `mail ${i}`, body: body.repeat(100) }, 37);

@@ -1,9 +1,10 @@
-// A small file system for the journal: a tmpfs of a few MiB that a file can fill.
+// A small file system for the journal: a tmpfs of a few MiB that a file can fill (the
+// disk-full tests and the fault suite).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestLike } from '../helpers.js';
+import type { TestLike } from './helpers.js';
 
 /** Why a tmpfs cannot be mounted here, or false: tried once, on a scratch folder. */
 function canMount(): string | false {
@@ -22,7 +23,7 @@ function canMount(): string | false {
 
 /** A tmpfs of `mib` MiB on a fresh folder, unmounted (lazily: the region may hold it) in teardown. */
 export function smallDisk(t: TestLike, mib: number): string {
-  const dir = mkdtempSync(join(tmpdir(), 'cicsmail-faults-disk-'));
+  const dir = mkdtempSync(join(tmpdir(), 'cicsmail-disk-'));
   execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${mib}m`, 'tmpfs', dir], { stdio: 'pipe' });
   t.teardown(() => {
     execFileSync('umount', ['-l', dir]);
