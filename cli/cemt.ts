@@ -1,6 +1,7 @@
 // cicsmail cemt: CEMT from a shell. INQUIRE and SET of tasks, transactions, transaction
 // classes and the region, through the region's /cemt routes (an administrator's HTTP Basic
 // credentials), printed in aligned columns or, with --json, as the region answered.
+import { RegionClient, RegionUrlInvalid } from '../client/region-client.js';
 import { parseCommand, UsageError } from './usage.js';
 
 const HELP = `usage: cicsmail cemt inquire task|transaction [TRANID]|tranclass [NAME]|system
@@ -29,7 +30,8 @@ CEMT from a shell, through the region's /cemt routes (for administrators).
 Keywords may be cut short to a unique prefix, as in CEMT: 'cicsmail cemt i tas',
 'cicsmail cemt s trans MAIL dis'.
 
-  --url URL    the region (default CICSMAIL_URL, else http://127.0.0.1:8080)
+  --url URL    the region (default CICSMAIL_URL, else http://127.0.0.1:CICSMAIL_PORT,
+               port 8080 where that is unset)
   --user U:P   an administrator's HTTP Basic credentials (default CICSMAIL_USER)
   --json       print the region's JSON answer instead of columns
 
@@ -178,45 +180,19 @@ function systemLines(r: RegionView): string[] {
 
 /** The region's /cemt routes, called as the user given (--user or CICSMAIL_USER). */
 class Cemt {
-  readonly #base: string;
-  readonly #headers: Record<string, string> = { accept: 'application/json' };
-  readonly #hasUser: boolean;
+  readonly #region: RegionClient;
 
-  constructor(url: string, user: string | undefined) {
-    this.#base = url.endsWith('/') ? url : `${url}/`;
+  constructor(url: string | undefined, user: string | undefined) {
     try {
-      new URL(this.#base);
-    } catch {
-      throw new UsageError(`--url '${url}' is not a URL`);
+      this.#region = RegionClient.from({ url, user });
+    } catch (err) {
+      if (err instanceof RegionUrlInvalid) throw new UsageError(`--url ${err.message}`);
+      throw err;
     }
-    this.#hasUser = Boolean(user);
-    if (user) this.#headers.authorization = `Basic ${Buffer.from(user, 'utf8').toString('base64')}`;
   }
 
-  async call<T>(method: 'GET' | 'PUT', path: string, body?: unknown): Promise<T> {
-    const url = new URL(`cemt/${path}`, this.#base);
-    const headers = body === undefined ? this.#headers : { ...this.#headers, 'content-type': 'application/json' };
-    let res: Response;
-    try {
-      res = await fetch(url, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    } catch (err) {
-      const cause = (err as Error & { cause?: Error }).cause;
-      throw new Error(`cannot reach the region at ${url.origin}: ${cause?.message ?? (err as Error).message}`);
-    }
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      if (res.ok) throw new Error(`${method} ${url.pathname} did not answer JSON: is --url a cicsmail region?`);
-    }
-    if (!res.ok) {
-      const e = (json ?? {}) as { resp?: string; abcode?: string | null; message?: string };
-      const detail = e.message === undefined ? text.slice(0, 200).replace(/\s+/g, ' ').trim() : `${e.resp ? `${e.resp}${e.abcode ? ` ${e.abcode}` : ''}: ` : ''}${e.message}`;
-      const hint = res.status === 401 && !this.#hasUser ? '; give --user USER:PASSWORD or set CICSMAIL_USER' : '';
-      throw new Error(`HTTP ${res.status} ${detail}${hint}`);
-    }
-    return json as T;
+  call<T>(method: 'GET' | 'PUT', path: string, body?: unknown): Promise<T> {
+    return this.#region.json<T>(method, `/cemt/${path}`, body);
   }
 }
 
@@ -359,7 +335,7 @@ export async function cemtCommand(argv: readonly string[]): Promise<number> {
       if (value !== undefined && !COMMON.has(option) && !allowed.includes(option)) throw new UsageError(`--${option} is not an option of 'cemt ${command}'`);
     }
   };
-  const region = () => new Cemt(values.url ?? process.env.CICSMAIL_URL ?? 'http://127.0.0.1:8080', values.user ?? process.env.CICSMAIL_USER);
+  const region = () => new Cemt(values.url, values.user);
   if (keyword(verbWord, VERBS, 'cemt') === 'inquire') {
     const resource = keyword(resourceWord, INQUIRE, 'cemt inquire');
     onlyFor(`inquire ${resource}`);

@@ -7,11 +7,12 @@ import { Journal, type JournalRecord } from '../journal/journal.js';
 import { findRecords, isTime, journalStats, MAIL_STATES, type RecordFilter } from '../journal/query.js';
 import type { MailState } from '../journal/states.js';
 import { redeliver } from '../journal/replay.js';
-import { redrive } from '../journal/redrive.js';
-import { attemptOf } from '../transactions/smtp/attempt.js';
-import { loadConfig } from '../region/config.js';
-import { SmtpPool } from '../transactions/smtp/pool.js';
-import { parseRelayUrls } from '../transactions/smtp/relay-url.js';
+import { redrive } from '../client/redrive.js';
+import { RegionClient, RegionUrlInvalid } from '../client/region-client.js';
+import { attemptOf } from '../journal/attempt.js';
+import { loadConfig } from '../config/settings.js';
+import { SmtpPool } from '../smtp/pool.js';
+import { parseRelayUrls } from '../smtp/relay-url.js';
 import { parseCommand, UsageError } from './usage.js';
 
 const HELP = `usage: cicsmail journal list [FILTERS] [--after SEQ] [--limit N] [--json]
@@ -30,7 +31,7 @@ const HELP = `usage: cicsmail journal list [FILTERS] [--after SEQ] [--limit N] [
   replay     redeliver: send the stored bytes of the records the filters pick again (same
              Message-ID) to --relay or CICSMAIL_RELAY; each replay is kept on its record
              --redrive: run the recorded tasks again (tranid, COMMAREA or channel, CCSID,
-             jobname) on the region at --url (CICSMAIL_URL, else http://127.0.0.1:8080), at
+             jobname) on the region at --url (CICSMAIL_URL, else http://127.0.0.1:CICSMAIL_PORT), at
              --speed N times their recorded pace or, without it, as fast as --concurrency
              (8) allows; prints how the outcomes compare, RC by RC (exit 1 where any differ).
              Filters on state, recipient or Message-ID pick the tasks whose mails match.
@@ -113,18 +114,21 @@ async function redriveCommand(v: FilterValues & ReplayValues): Promise<number> {
   if (speed !== null && !(speed > 0 && speed <= 1000)) throw new UsageError(`--speed '${v.speed}' is not a number above 0 and at most 1000`);
   const concurrency = wholeNumber(v.concurrency, '--concurrency') ?? (speed === null ? 8 : 64);
   if (concurrency < 1 || concurrency > 256) throw new UsageError('--concurrency is 1 to 256');
-  const url = v.url ?? process.env.CICSMAIL_URL ?? 'http://127.0.0.1:8080';
-  if (!/^https?:\/\//.test(url)) throw new UsageError(`--url '${url}' is not an http:// or https:// URL`);
-  const user = v.auth ?? process.env.CICSMAIL_USER;
+  let region: RegionClient;
+  try {
+    region = RegionClient.from({ url: v.url, user: v.auth });
+  } catch (err) {
+    if (err instanceof RegionUrlInvalid) throw new UsageError(`--url ${err.message}`);
+    throw err;
+  }
   const report = await withJournal((journal) =>
     redrive(journal, {
-      url,
+      region,
       filter,
       limit: wholeNumber(v.limit, '--limit') ?? 1000,
       speed,
       concurrency,
       dryRun: v['dry-run'] === true,
-      ...(user ? { authorization: `Basic ${Buffer.from(user, 'utf8').toString('base64')}` } : {}),
     }),
   );
   if (v.json) {

@@ -3,7 +3,9 @@
 // and RC; optionally a sink of its own, a region of its own (URL `local`), a reconciliation
 // with the journal and the relay (--verify) and an HTML report.
 import { writeFileSync } from 'node:fs';
-import { parseCcsid, SUPPORTED_CCSIDS } from '../region/codepages.js';
+import { parseCcsid, SUPPORTED_CCSIDS } from '../cics/codepages.js';
+import { basicAuthorization } from '../client/protocol.js';
+import { RegionClient } from '../client/region-client.js';
 import { startLocalRegion, type LocalRegion } from './load/local-region.js';
 import { buildPayloads, LOAD_TXS, parseSize, type LoadTx } from './load/payloads.js';
 import { reportHtml } from './load/report-html.js';
@@ -170,20 +172,21 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
     }
     const url = base as string;
     const user = region?.user ?? (userText as string);
-    const authorization = `Basic ${Buffer.from(user, 'utf8').toString('base64')}`;
+    const authorization = basicAuthorization(user);
+    const client = new RegionClient(url, authorization);
 
     await preflight(url, authorization);
     let journal: JournalSource | undefined;
     let received: ReceivedSource | undefined;
     if (values.verify) {
       const dataDir = region?.dataDir ?? values.data;
-      journal = dataDir ? journalFromData(dataDir) : journalFromHttp(url, authorization);
-      if (!dataDir) await mustAnswer(`${url}/journal?limit=1`, authorization, '--verify reads the journal with GET /journal, for administrators: use an administrator or give --data DIR');
+      journal = dataDir ? journalFromData(dataDir) : journalFromHttp(client);
+      if (!dataDir) await mustAnswer(client, '/journal?limit=1', '--verify reads the journal with GET /journal, for administrators: use an administrator or give --data DIR');
       if (sink) received = receivedFromSink(local ? 'the sink' : `the sink on ${sink.url}`, sink.messageIds, sink.received);
       else if (values.received) received = receivedFromFolder(values.received);
       else {
-        await mustAnswer(`${url}/captured?limit=1`, authorization, '--verify needs to know what the relay received: give --sink (and point the region at it) or --received DIR; GET /captured answers only for a region with its capture relay, to administrators');
-        received = receivedFromCaptured(url, authorization);
+        await mustAnswer(client, '/captured?limit=1', '--verify needs to know what the relay received: give --sink (and point the region at it) or --received DIR; GET /captured answers only for a region with its capture relay, to administrators');
+        received = receivedFromCaptured(client);
       }
     }
 
@@ -241,8 +244,8 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
   }
 }
 
-async function mustAnswer(url: string, authorization: string, why: string): Promise<void> {
-  const res = await fetch(url, { headers: { authorization } });
+async function mustAnswer(region: RegionClient, path: string, why: string): Promise<void> {
+  const res = await region.request(path);
   await res.arrayBuffer();
-  if (res.status !== 200) throw new UsageError(`${why} (HTTP ${res.status} from ${url.replace(/\?.*$/, '')})`);
+  if (res.status !== 200) throw new UsageError(`${why} (HTTP ${res.status} from ${region.url}${path.replace(/\?.*$/, '')})`);
 }

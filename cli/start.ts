@@ -1,5 +1,5 @@
 // cicsmail start: a region in the foreground, on the settings of the environment.
-import { loadConfig } from '../region/config.js';
+import { loadConfig } from '../config/settings.js';
 import { drainOnSignals, startRegion } from '../region/server.js';
 import { parseCommand, UsageError } from './usage.js';
 

@@ -5,8 +5,8 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
-import { addrSpecProblem, parseAddressList } from '../transactions/mail/addresses.js';
-import { checkPassword, hashPassword, newUser, USERID, UserStore, type SenderPolicy, type UserRecord } from '../region/users.js';
+import { addrSpecProblem, parseAddressList } from '../cics/addresses.js';
+import { checkPassword, hashPassword, newUser, USERID, UserStore, type SenderPolicy, type UserRecord } from '../security/users.js';
 import { parseCommand, UsageError } from './usage.js';
 
 const HELP = `usage: cicsmail user add NAME [--admin] [--transactions LIST] [--senders LIST]

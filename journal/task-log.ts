@@ -5,7 +5,7 @@
 // A channel larger than the region keeps (CICSMAIL_TASKLOG_KEEP_KB) is logged without its
 // containers' bytes: a log of 20 MB attachments would double the journal and the memory.
 import type { Database } from 'lmdb';
-import type { CommareaInput, Container } from '../region/task.js';
+import type { CommareaInput, Container } from '../cics/task.js';
 
 /** What a task answered: the RC of its mails, or the RESP/abend that ended it. */
 export type TaskOutcome =

@@ -3,11 +3,7 @@
 // purges new ones once PURGETHRESH of them wait (abend AKCC). A queued task that outlives
 // its time limit leaves the queue without running.
 
-export interface ClassLimits {
-  readonly maxActive: number;
-  /** Queued tasks at which a new one is purged; null: never purge (CICS: PURGETHRESH(NO)). */
-  readonly purgeThreshold: number | null;
-}
+import type { ClassLimits } from '../config/region-file.js';
 
 interface Waiter {
   wake(): void;

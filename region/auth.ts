@@ -6,7 +6,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import { CredentialsInvalid, CredentialsMissing, LoginsThrottled } from './errors.js';
-import { USERID, verifyPassword, type UserRecord, type UserStore } from './users.js';
+import { USERID, verifyPassword, type UserRecord, type UserStore } from '../security/users.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -3,7 +3,7 @@
 // a lock whose process is gone (SIGKILL, a crash) is taken over.
 import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../config/errors.js';
 
 function alive(pid: number): boolean {
   try {

@@ -1,6 +1,6 @@
 // The transaction definition table (CICS's PCT): which tranids exist, the program each
 // runs, and whether it is enabled.
-import { moduleUrl } from './paths.js';
+import { moduleUrl } from '../cics/paths.js';
 
 export interface TransactionDefinition {
   readonly tranid: string;

@@ -4,10 +4,11 @@ import { availableParallelism } from 'node:os';
 import { BroadcastChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { TransactionDefinition } from './definitions.js';
-import { moduleUrl } from './paths.js';
-import { eibDateTime, type CommareaInput, type Container, type Eib, type TaskRequest, type TaskResult, type TaskSecurity } from './task.js';
-import { TaskSlots } from './task-slots.js';
-import { Gate, type ClassLimits } from './admission.js';
+import { moduleUrl } from '../cics/paths.js';
+import { eibDateTime, type CommareaInput, type Container, type Eib, type TaskRequest, type TaskResult, type TaskSecurity } from '../cics/task.js';
+import { TaskSlots } from '../cics/task-slots.js';
+import { Gate } from './admission.js';
+import type { ClassLimits } from '../config/region-file.js';
 import type { WorkerConfig } from '../transactions/services.js';
 
 export interface DispatcherOptions {

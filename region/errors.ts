@@ -2,7 +2,7 @@
 // stable code (docs/errors.md), and the one table that maps them to the contract's
 // RESP, RESP2, abend code and HTTP status (../shared/contract/http.md).
 import createError from '@fastify/error';
-import type { TaskResult } from './task.js';
+import type { TaskResult } from '../cics/task.js';
 
 export const TransactionUnknown = createError<[string]>('CICS_TRANSIDERR', "transaction '%s' is not defined in this region", 404);
 export const TranidInvalid = createError<[string]>('CICS_TRANSIDERR_NAME', "'%s' is not a transaction id: 1 to 4 characters of A-Z 0-9 @ # $", 404);
@@ -89,16 +89,5 @@ export function errorOfResult(result: Exclude<TaskResult, { kind: 'normal' }>): 
       return new JournalFull(result.message);
     case 'INVREQ':
       return new RequestInvalid(result.message);
-  }
-}
-
-/** A setting (variable or region file entry) that cannot be used; the region does not start. */
-export class ConfigError extends Error {
-  readonly code = 'CICSMAIL_CONFIG';
-  constructor(
-    readonly key: string,
-    reason: string,
-  ) {
-    super(`${key}: ${reason}`);
   }
 }

@@ -5,10 +5,10 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Journal } from '../journal/journal.js';
 import { Authenticator } from './auth.js';
-import type { SecurityConfig } from './config.js';
+import type { SecurityConfig } from '../config/settings.js';
 import { AdminOnly, SurrogateNotAllowed, SurrogateUnknown, TransactionNotAllowed } from './errors.js';
-import type { TaskSecurity } from './task.js';
-import { mayRun, newUser, UserStore, type UserRecord } from './users.js';
+import type { TaskSecurity } from '../cics/task.js';
+import { mayRun, newUser, UserStore, type UserRecord } from '../security/users.js';
 
 export interface AuditEntry {
   readonly tranid: string;

@@ -1,7 +1,7 @@
 // Starts a region in the foreground: listen, print where, drain on SIGTERM/SIGINT.
 import type { FastifyInstance } from 'fastify';
 import { buildRegion } from './app.js';
-import type { RegionConfig } from './config.js';
+import type { RegionConfig } from '../config/settings.js';
 
 export interface RunningRegion {
   readonly app: FastifyInstance;

@@ -1,17 +1,17 @@
 // npm run example: sends one mail through a running region with an EBCDIC (CCSID 037)
 // COMMAREA built by the project's own encoder, then shows the answer, the mail as the
 // capture relay received it, and where it is in the journal.
-import { buildMailCommarea, readMailResponse } from '../transactions/mail/commarea.js';
+import { buildMailCommarea, readMailResponse } from '../client/mailca.js';
+import { refusalText } from '../client/protocol.js';
+import { RegionClient, RegionUnreachable } from '../client/region-client.js';
 
-const base = process.env.CICSMAIL_URL ?? `http://127.0.0.1:${process.env.CICSMAIL_PORT ?? '8080'}`;
 const ccsid = 37;
 // The administrator's id and password that the region printed at its first start.
-const user = process.env.CICSMAIL_USER;
-if (!user) {
+if (!process.env.CICSMAIL_USER) {
   console.error("example: set CICSMAIL_USER to ADMIN:<the password the region printed at its first start>, e.g. CICSMAIL_USER='ADMIN:xxxx' npm run example");
   process.exit(2);
 }
-const authorization = `Basic ${Buffer.from(user, 'utf8').toString('base64')}`;
+const region = RegionClient.from();
 
 const commarea = buildMailCommarea(
   {
@@ -24,35 +24,32 @@ const commarea = buildMailCommarea(
   ccsid,
 );
 
-let res: Response;
+let reply;
 try {
-  res = await fetch(`${base}/cics/MAIL`, {
-    method: 'POST',
-    headers: { authorization, 'Content-Type': 'application/octet-stream', 'X-CICS-CCSID': String(ccsid), 'X-CICS-Jobname': 'EXAMPLE' },
-    body: commarea,
-  });
+  reply = await region.runTask('MAIL', { parts: [commarea], contentType: 'application/octet-stream' }, { ccsid, jobname: 'EXAMPLE' });
 } catch (err) {
-  console.error(`example: no region at ${base} (${(err as Error).cause ?? (err as Error).message}); start one with npm start`);
+  if (!(err instanceof RegionUnreachable)) throw err;
+  console.error(`example: ${err.message}; start one with npm start`);
   process.exit(1);
 }
-console.log(`POST ${base}/cics/MAIL  ${commarea.length} bytes of EBCDIC ${ccsid}, first ones: ${commarea.subarray(0, 16).toString('hex')}`);
-console.log(`HTTP ${res.status}  X-CICS-Resp: ${res.headers.get('x-cics-resp')}  X-CICS-Taskn: ${res.headers.get('x-cics-taskn')}  X-Journal-Seq: ${res.headers.get('x-journal-seq')}`);
-const body = Buffer.from(await res.arrayBuffer());
-if (res.status !== 200) {
-  console.log(body.toString('utf8'));
+const { answer, body } = reply;
+console.log(`POST ${region.url}/cics/MAIL  ${commarea.length} bytes of EBCDIC ${ccsid}, first ones: ${commarea.subarray(0, 16).toString('hex')}`);
+console.log(`HTTP ${answer.status}  X-CICS-Resp: ${answer.resp}  X-CICS-Taskn: ${answer.taskn}  X-Journal-Seq: ${answer.seqs.join(',')}`);
+if (answer.status !== 200) {
+  console.log(refusalText(body.toString('utf8')));
   process.exit(1);
 }
-const reply = readMailResponse(body, ccsid);
+const mail = readMailResponse(body, ccsid);
 console.log('returned COMMAREA:');
-console.log(`  MC-RC          ${reply.rc}`);
-console.log(`  MC-REASON      ${reply.reason}`);
-console.log(`  MC-MESSAGE-ID  ${reply.messageId}`);
-console.log(`  MC-JOURNAL-SEQ ${reply.journalSeq}`);
-console.log(`  MC-RELAY-REPLY ${reply.relayReply}`);
+console.log(`  MC-RC          ${mail.rc}`);
+console.log(`  MC-REASON      ${mail.reason}`);
+console.log(`  MC-MESSAGE-ID  ${mail.messageId}`);
+console.log(`  MC-JOURNAL-SEQ ${mail.journalSeq}`);
+console.log(`  MC-RELAY-REPLY ${mail.relayReply}`);
 
-const captured = /captured as (\d+)/.exec(reply.relayReply)?.[1];
+const captured = /captured as (\d+)/.exec(mail.relayReply)?.[1];
 if (captured) {
-  console.log(`\nGET ${base}/captured/${captured}:`);
-  console.log((await (await fetch(`${base}/captured/${captured}`, { headers: { authorization } })).text()).trimEnd());
+  console.log(`\nGET ${region.url}/captured/${captured}:`);
+  console.log((await region.bytes(`/captured/${captured}`)).toString('utf8').trimEnd());
 }
-console.log(`\nIn the journal: npx cicsmail journal show ${reply.journalSeq}`);
+console.log(`\nIn the journal: npx cicsmail journal show ${mail.journalSeq}`);

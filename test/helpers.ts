@@ -9,11 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import type { FastifyInstance } from 'fastify';
 import { buildRegion, type RegionOptions } from '../region/app.js';
-import { loadConfig, type RegionConfig } from '../region/config.js';
+import { loadConfig, type RegionConfig } from '../config/settings.js';
 import type { Journal } from '../journal/journal.js';
-import { newUser, UserStore, type NewUser, type UserRecord } from '../region/users.js';
-import { SmtpPool, type PoolOptions } from '../transactions/smtp/pool.js';
-import { parseRelayUrls } from '../transactions/smtp/relay-url.js';
+import { newUser, UserStore, type NewUser, type UserRecord } from '../security/users.js';
+import type { Delivery, SmtpFailure } from '../smtp/delivery.js';
+import { SmtpPool, type PoolOptions } from '../smtp/pool.js';
+import { parseRelayUrls } from '../smtp/relay-url.js';
 
 /** The part of tap's Test that the helpers use. */
 export interface TestLike {
@@ -269,6 +270,21 @@ export function channelBody(parts: readonly ChannelPart[], boundary = 'cicsmail-
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
   return { body: Buffer.concat(chunks), type: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** The delivery of a mail that never reached a relay: deferred, with the failure's kind and words. */
+export function unreachable(kind: Exclude<SmtpFailure['kind'], 'reply'>, relay: string, reply: string): Delivery {
+  return { kind: 'deferred', relay, reply, accepted: [], refused: [], failure: { kind, message: reply } as SmtpFailure };
+}
+
+/**
+ * A delivery the relay answered with a refusal: its fields, and its failure's kind and words
+ * apart (the failure holds the parsed reply), for `t.same` and `t.match` each.
+ */
+export function refusal(d: Delivery): { delivery: Omit<Delivery, 'failure'>; failure: SmtpFailure | undefined } {
+  if (d.kind === 'sent') return { delivery: d, failure: undefined };
+  const { failure, ...rest } = d;
+  return { delivery: rest, failure };
 }
 
 /** An SMTP client pool for tests, closed in teardown: short timeouts, a few connections. */

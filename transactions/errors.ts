@@ -1,7 +1,7 @@
 // The mail programs' outcomes: return codes (http.md) and the 8-character reasons that go
 // with them into MC-REASON and the reports. docs/reasons.md lists them for users.
-import { FieldError } from '../region/copybook/errors.js';
-import type { TaskResult } from '../region/task.js';
+import { FieldError } from '../cics/copybook/errors.js';
+import type { TaskResult } from '../cics/task.js';
 
 export const RC = { OK: 0, DEFERRED: 4, INVALID: 8, REFUSED: 12, SENDER: 16 } as const;
 export type ReturnCode = (typeof RC)[keyof typeof RC];

@@ -2,10 +2,10 @@
 // them before it journals a mail: who it may be from (the user's senders, the policy,
 // the site's exit module), how many recipients, which domains, how large. A refusal
 // for the sender is RC 16 and is journaled as DENIED: who tried is on record too.
-import type { ProgramContext } from '../region/task.js';
-import { wildcardMatch } from '../region/users.js';
+import type { ProgramContext } from '../cics/task.js';
+import { wildcardMatch } from '../cics/patterns.js';
 import type { Reason } from './errors.js';
-import { parseAddressList, type Address } from './mail/addresses.js';
+import { parseAddressList, type Address } from '../cics/addresses.js';
 import type { Services } from './services.js';
 
 /** What the exit module's default export is given. */

@@ -3,10 +3,10 @@
 import { BroadcastChannel } from 'node:worker_threads';
 import { Journal } from '../journal/journal.js';
 import type { RetryPolicy } from '../journal/retry.js';
-import { SmtpPool } from './smtp/pool.js';
-import type { SmtpTimeouts } from './smtp/connection.js';
-import type { RelayTarget } from './smtp/relay-url.js';
-import type { StartTlsMode } from './smtp/tls.js';
+import { SmtpPool } from '../smtp/pool.js';
+import type { SmtpTimeouts } from '../smtp/connection.js';
+import type { RelayTarget } from '../smtp/relay-url.js';
+import type { StartTlsMode } from '../smtp/relay-url.js';
 
 /** The settings a worker is started with; plain data, as it crosses a thread. */
 export interface WorkerConfig {

@@ -5,12 +5,12 @@
 import { threadId } from 'node:worker_threads';
 import { workerData } from 'piscina';
 import { JournalError } from '../journal/errors.js';
-import { codePage } from '../region/codepages.js';
-import { FieldError } from '../region/copybook/errors.js';
-import { jsonToRecord, recordToJson } from '../region/copybook/json.js';
-import { copybook } from '../region/copybook/library.js';
-import type { ProgramContext, TaskRequest, TaskResult } from '../region/task.js';
-import { TaskSlots } from '../region/task-slots.js';
+import { codePage } from '../cics/codepages.js';
+import { FieldError } from '../cics/copybook/errors.js';
+import { jsonToRecord, recordToJson } from '../cics/copybook/json.js';
+import { copybook } from '../cics/copybook/library.js';
+import type { ProgramContext, TaskRequest, TaskResult } from '../cics/task.js';
+import { TaskSlots } from '../cics/task-slots.js';
 import { fieldCondition } from './errors.js';
 import { releaseAfterLargeTask } from './release-memory.js';
 import { closeOnShutdown, createServices, type Services, type WorkerConfig } from './services.js';

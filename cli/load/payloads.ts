@@ -4,9 +4,9 @@
 // them; nothing here talks HTTP). An attachment goes as a BIT container on a channel
 // (MAIL), or inside the text as base64 (SEND's ATTACH, SPOL's MIME part).
 import { randomBytes } from 'node:crypto';
-import { INPUT_CONTAINER, MAX_COMMAREA } from '../../region/task.js';
-import { buildMailCommarea } from '../../transactions/mail/commarea.js';
-import { toEbcdic } from '../send.js';
+import { byteLength, channelOf, type ChannelBody } from '../../client/channel.js';
+import { buildMailCommarea } from '../../client/mailca.js';
+import { ebcdicLines, textTaskBody } from '../../client/text-input.js';
 
 export type LoadTx = 'MAIL' | 'SEND' | 'SPOL';
 export const LOAD_TXS: readonly LoadTx[] = ['MAIL', 'SEND', 'SPOL'];
@@ -47,7 +47,7 @@ export interface LoadRequest {
   readonly path: string;
   readonly contentType: string;
   /** The parts of the body: a large attachment is shared by every request, not copied into each. */
-  readonly parts: readonly Buffer[];
+  readonly parts: readonly Uint8Array[];
   readonly bytes: number;
 }
 
@@ -175,36 +175,13 @@ function base64Lines(bytes: Buffer): string {
   return lines.join(NL);
 }
 
-let boundaries = 0;
-function newBoundary(): string {
-  return `cicsmail-load-${process.pid}-${(boundaries++).toString(36)}-${randomBytes(6).toString('hex')}`;
-}
-
-function formPart(boundary: string, name: string, type: string, filename?: string): Buffer {
-  const disposition = `form-data; name="${name}"${filename ? `; filename="${filename}"` : ''}`;
-  return Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\nContent-Type: ${type}\r\n\r\n`, 'latin1');
-}
-
-function concatLength(parts: readonly Buffer[]): number {
-  return parts.reduce((n, p) => n + p.length, 0);
-}
-
 /** Parts at most this large are joined once, when the pool is made; larger ones are shared. */
 const JOIN_BELOW = 256 * 1024;
 
-function request(path: string, contentType: string, parts: Buffer[]): LoadRequest {
-  const joined = concatLength(parts) <= JOIN_BELOW ? [Buffer.concat(parts)] : parts;
-  return { path, contentType, parts: joined, bytes: concatLength(parts) };
-}
-
-/** A text payload as the COMMAREA where it fits, else as container INPUT on a channel (as `cicsmail send` does). */
-function textRequest(path: string, ccsid: number, head: Buffer, shared: Buffer | null, tail: Buffer): LoadRequest {
-  const length = head.length + (shared?.length ?? 0) + tail.length;
-  const payload = shared ? [head, shared, tail] : [head, tail];
-  if (length <= MAX_COMMAREA) return request(path, 'application/octet-stream', payload);
-  const boundary = newBoundary();
-  const type = `text/plain; charset=ibm-${String(ccsid).padStart(3, '0')}`;
-  return request(path, `multipart/form-data; boundary=${boundary}`, [formPart(boundary, INPUT_CONTAINER, type), ...payload, Buffer.from(`\r\n--${boundary}--\r\n`, 'latin1')]);
+function request(path: string, body: ChannelBody): LoadRequest {
+  const bytes = byteLength(body.parts);
+  const parts = bytes <= JOIN_BELOW ? [Buffer.concat(body.parts)] : body.parts;
+  return { path, contentType: body.contentType, parts, bytes };
 }
 
 /**
@@ -221,7 +198,7 @@ export function buildPayloads(options: PayloadOptions): PayloadPool {
   const attachment = options.attachment && options.attachment > 0 ? randomBytes(options.attachment) : null;
   const path = `/cics/${tx}`;
   // The attachment's text, in EBCDIC, made once: base64 lines for SEND and SPOL.
-  const textAttachment = attachment && tx !== 'MAIL' ? toEbcdic(`${base64Lines(attachment)}${NL}`, ccsid) : null;
+  const textAttachment = attachment && tx !== 'MAIL' ? ebcdicLines(`${base64Lines(attachment)}${NL}`, ccsid) : null;
 
   const requests = mails.map((mail, i): LoadRequest => {
     switch (tx) {
@@ -238,31 +215,29 @@ export function buildPayloads(options: PayloadOptions): PayloadPool {
           },
           ccsid,
         );
-        if (!attachment) return request(path, 'application/octet-stream', [commarea]);
-        const boundary = newBoundary();
-        return request(path, `multipart/form-data; boundary=${boundary}`, [
-          formPart(boundary, 'DFHCOMMAREA', 'application/octet-stream'),
-          commarea,
-          Buffer.from('\r\n', 'latin1'),
-          formPart(boundary, 'ATTACH', 'application/octet-stream', `load-${i + 1}.bin`),
-          attachment,
-          Buffer.from(`\r\n--${boundary}--\r\n`, 'latin1'),
-        ]);
+        if (!attachment) return request(path, { parts: [commarea], contentType: 'application/octet-stream' });
+        return request(
+          path,
+          channelOf([
+            { name: 'DFHCOMMAREA', contentType: 'application/octet-stream', data: commarea },
+            { name: 'ATTACH', contentType: 'application/octet-stream', filename: `load-${i + 1}.bin`, data: attachment },
+          ]),
+        );
       }
       case 'SEND': {
         const statements = sendStatements(mail);
-        if (!textAttachment) return textRequest(path, ccsid, toEbcdic(statements, ccsid), null, Buffer.alloc(0));
-        const head = toEbcdic(`${statements}${NL}ATTACH NAME=load-${i + 1}.bin TYPE=application/octet-stream ENCODING=BASE64`, ccsid);
-        return textRequest(path, ccsid, head, textAttachment, toEbcdic('ENDATTACH', ccsid));
+        if (!textAttachment) return request(path, textTaskBody([ebcdicLines(statements, ccsid)], ccsid));
+        const head = ebcdicLines(`${statements}${NL}ATTACH NAME=load-${i + 1}.bin TYPE=application/octet-stream ENCODING=BASE64`, ccsid);
+        return request(path, textTaskBody([head, textAttachment, ebcdicLines('ENDATTACH', ccsid)], ccsid));
       }
       case 'SPOL': {
-        if (!textAttachment) return textRequest(path, ccsid, toEbcdic(`${spoolStream(mail, null)}${NL}.${NL}QUIT`, ccsid), null, Buffer.alloc(0));
+        if (!textAttachment) return request(path, textTaskBody([ebcdicLines(`${spoolStream(mail, null)}${NL}.${NL}QUIT`, ccsid)], ccsid));
         const boundary = `part-${i + 1}-${randomBytes(6).toString('hex')}`;
-        const head = toEbcdic(
+        const head = ebcdicLines(
           `${spoolStream(mail, boundary)}${NL}--${boundary}${NL}Content-Type: application/octet-stream; name="load-${i + 1}.bin"${NL}Content-Transfer-Encoding: base64${NL}Content-Disposition: attachment; filename="load-${i + 1}.bin"${NL}`,
           ccsid,
         );
-        return textRequest(path, ccsid, head, textAttachment, toEbcdic(`--${boundary}--${NL}.${NL}QUIT`, ccsid));
+        return request(path, textTaskBody([head, textAttachment, ebcdicLines(`--${boundary}--${NL}.${NL}QUIT`, ccsid)], ccsid));
       }
     }
   });

@@ -2,18 +2,7 @@
 // HTTP status, RESP, abend and RC, a second-by-second timeline for the report, and, for
 // --verify, the journal sequence numbers each RC came with.
 import { build, type Histogram } from 'hdr-histogram-js';
-
-/** One answer, as the headers tell it (the body is the program's, not read here). */
-export interface Answer {
-  readonly status: number;
-  /** X-CICS-Resp, else `HTTP <status>` where the answer is not the region's. */
-  readonly resp: string;
-  readonly abcode: string | null;
-  /** X-Mail-RC, where the program ran. */
-  readonly rc: number | null;
-  /** X-Journal-Seq. */
-  readonly seqs: readonly number[];
-}
+import type { TaskAnswer } from '../../client/protocol.js';
 
 export interface TimelinePoint {
   /** Seconds since the start, the end of this second. */
@@ -38,26 +27,6 @@ export interface LatencySummary {
 export interface AnsweredMail {
   readonly rc: number;
   readonly seq: number;
-}
-
-export function parseAnswer(status: number, headers: Readonly<Record<string, string | string[] | undefined>>): Answer {
-  // Header names come as the server wrote them (X-Mail-RC); look them up in lower case.
-  const lower = new Map<string, string>();
-  for (const [name, value] of Object.entries(headers)) {
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) lower.set(name.toLowerCase(), first);
-  }
-  const header = (name: string): string | undefined => lower.get(name);
-  const rcText = header('x-mail-rc');
-  const seqText = header('x-journal-seq');
-  const rc = rcText !== undefined && /^\d+$/.test(rcText.trim()) ? Number(rcText) : null;
-  return {
-    status,
-    resp: header('x-cics-resp') ?? `HTTP ${status}`,
-    abcode: header('x-cics-abcode') ?? null,
-    rc,
-    seqs: seqText ? seqText.split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0) : [],
-  };
 }
 
 function bump(counts: Record<string, number>, key: string): void {
@@ -134,7 +103,7 @@ export class Recorder {
   }
 
   /** `latencyUs` of an answer that completed at `now` (performance.now()). */
-  answer(answer: Answer, latencyUs: number, now: number): void {
+  answer(answer: TaskAnswer, latencyUs: number, now: number): void {
     this.#roll(now);
     this.answered++;
     this.histogram.recordValue(Math.max(1, Math.round(latencyUs)));

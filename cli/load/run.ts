@@ -13,7 +13,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import type { PayloadPool } from './payloads.js';
-import { parseAnswer, Recorder, type Answer } from './record.js';
+import { answerOf, type TaskAnswer } from '../../client/protocol.js';
+import { RegionClient } from '../../client/region-client.js';
+import { Recorder } from './record.js';
 
 export interface RunOptions {
   /** The region's base URL (http://host:port). */
@@ -71,7 +73,7 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
   // onResponse (per request) sees the headers, the tracker's 'response' (per client) the
   // latency; autocannon calls them one after the other in the same tick, so the answer is
   // handed from one to the other here.
-  let handed: Answer | undefined;
+  let handed: TaskAnswer | undefined;
   const due = new WeakMap<object, number>();
 
   let setupClient: ((client: autocannon.Client) => void) | undefined;
@@ -139,7 +141,7 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
               },
             }),
         onResponse: (status: number, _body: string, _context: object, responseHeaders: IncomingHttpHeaders | undefined) => {
-          handed = parseAnswer(status, responseHeaders ?? {});
+          handed = answerOf(status, responseHeaders ?? {});
         },
       },
     ],
@@ -148,7 +150,7 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
 
   instance.on('response', (client: autocannon.Client, statusCode: number, _bytes: number, responseTimeMs: number) => {
     const now = performance.now();
-    const answer = handed ?? parseAnswer(statusCode, {});
+    const answer = handed ?? answerOf(statusCode, {});
     handed = undefined;
     const from = rate !== undefined ? due.get(client) : undefined;
     recorder.answer(answer, from !== undefined ? (now - from) * 1000 : responseTimeMs * 1000, now);
@@ -178,13 +180,6 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
  * connections start, instead of once for each of them at the same moment.
  */
 export async function preflight(url: string, authorization: string): Promise<void> {
-  let res: Response;
-  try {
-    res = await fetch(`${url}/cics/LOAD-PREFLIGHT`, { method: 'POST', headers: { authorization, 'content-type': 'application/octet-stream' }, body: new Uint8Array(0) });
-    await res.arrayBuffer();
-  } catch (err) {
-    const cause = (err as Error & { cause?: Error }).cause;
-    throw new Error(`cannot reach the region at ${url}: ${cause?.message ?? (err as Error).message}`);
-  }
-  if (res.status === 401) throw new Error(`the region at ${url} does not take these credentials (401 NOTAUTH)`);
+  const { answer } = await new RegionClient(url, authorization).runTask('LOAD-PREFLIGHT', { parts: [], contentType: 'application/octet-stream' });
+  if (answer.status === 401) throw new Error(`the region at ${url} does not take these credentials (401 NOTAUTH)`);
 }

@@ -6,6 +6,7 @@
 // contradicts the answer, a mail never received: each is a problem, and any problem fails.
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RegionClient } from '../../client/region-client.js';
 import { Journal, type JournalRecord } from '../../journal/journal.js';
 import type { AnsweredMail } from './record.js';
 import { headOf, messageIdOf } from './sink.js';
@@ -162,19 +163,10 @@ export function journalFromData(dataDir: string): JournalSource {
   };
 }
 
-async function getJson(url: string, authorization: string | undefined): Promise<unknown> {
-  const res = await fetch(url, { headers: authorization ? { authorization } : {} });
-  if (res.status !== 200) {
-    const text = (await res.text()).slice(0, 300);
-    throw new Error(`GET ${url}: HTTP ${res.status} ${text}`);
-  }
-  return res.json();
-}
-
 /** The journal over HTTP (GET /journal, for administrators), paged from the lowest sequence number asked for. */
-export function journalFromHttp(base: string, authorization: string | undefined): JournalSource {
+export function journalFromHttp(region: RegionClient): JournalSource {
   return {
-    name: `${base}/journal`,
+    name: `${region.url}/journal`,
     async records(seqs) {
       const out = new Map<number, RecordView>();
       if (seqs.length === 0) return out;
@@ -182,7 +174,7 @@ export function journalFromHttp(base: string, authorization: string | undefined)
       const max = Math.max(...seqs);
       let after = Math.min(...seqs) - 1;
       for (;;) {
-        const page = (await getJson(`${base}/journal?after=${after}&limit=1000`, authorization)) as { records: JournalRecord[]; next: number | null };
+        const page = await region.json<{ records: JournalRecord[]; next: number | null }>('GET', `/journal?after=${after}&limit=1000`);
         for (const r of page.records) if (wanted.has(r.seq)) out.set(r.seq, r);
         const last = page.records.at(-1)?.seq;
         if (page.next === null || last === undefined || last >= max) return out;
@@ -193,11 +185,11 @@ export function journalFromHttp(base: string, authorization: string | undefined)
 }
 
 /** The region's embedded capture relay (GET /captured, for administrators). */
-export function receivedFromCaptured(base: string, authorization: string | undefined): ReceivedSource {
+export function receivedFromCaptured(region: RegionClient): ReceivedSource {
   return {
-    name: `the capture relay (${base}/captured)`,
+    name: `the capture relay (${region.url}/captured)`,
     async received() {
-      const list = (await getJson(`${base}/captured?limit=10000`, authorization)) as { messageId: string | null }[];
+      const list = await region.json<{ messageId: string | null }[]>('GET', '/captured?limit=10000');
       const ids = new Map<string, number>();
       for (const m of list) if (m.messageId) ids.set(norm(m.messageId), (ids.get(norm(m.messageId)) ?? 0) + 1);
       return { ids, total: list.length, complete: list.length < 10_000 };

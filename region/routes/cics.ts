@@ -5,10 +5,10 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import { loggedRequest } from '../../journal/task-log.js';
 import { ownMemory, readBody } from '../body.js';
-import type { UserRecord } from '../users.js';
-import { parseCcsid, SUPPORTED_CCSIDS } from '../codepages.js';
-import { copybook } from '../copybook/library.js';
-import { jsonSchemaOf } from '../copybook/schema.js';
+import type { UserRecord } from '../../security/users.js';
+import { parseCcsid, SUPPORTED_CCSIDS } from '../../cics/codepages.js';
+import { copybook } from '../../cics/copybook/library.js';
+import { jsonSchemaOf } from '../../cics/copybook/schema.js';
 import { TRANID } from '../definitions.js';
 import {
   CcsidUnknown,
@@ -24,7 +24,7 @@ import {
   TransactionUnknown,
 } from '../errors.js';
 import { boundaryOf, MultipartError, parseFormData } from '../multipart.js';
-import { MAX_COMMAREA, type CommareaInput, type Container } from '../task.js';
+import { MAX_COMMAREA, type CommareaInput, type Container } from '../../cics/task.js';
 
 /** A whole channel: COMMAREA and containers (attachments) together. */
 export const MAX_CHANNEL = 32 * 1024 * 1024;

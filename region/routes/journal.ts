@@ -6,10 +6,11 @@ import { Readable } from 'node:stream';
 import { findRecords, isTime, journalStats, MAIL_STATES, matches, type RecordFilter } from '../../journal/query.js';
 import type { MailState } from '../../journal/states.js';
 import { redeliver } from '../../journal/replay.js';
-import { redrive } from '../../journal/redrive.js';
-import { attemptOf } from '../../transactions/smtp/attempt.js';
-import { SmtpPool } from '../../transactions/smtp/pool.js';
-import { parseRelayUrls } from '../../transactions/smtp/relay-url.js';
+import { redrive } from '../../client/redrive.js';
+import { RegionClient } from '../../client/region-client.js';
+import { attemptOf } from '../../journal/attempt.js';
+import { SmtpPool } from '../../smtp/pool.js';
+import { parseRelayUrls } from '../../smtp/relay-url.js';
 
 interface FilterQuery {
   state?: string;
@@ -94,13 +95,12 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
     if (typeof filter === 'string') return reply.code(400).send({ message: filter });
     if (body.mode === 'redrive') {
       const report = await redrive(journal, {
-        url: body.url ?? ownUrl(app),
+        region: new RegionClient(body.url ?? ownUrl(app), request.headers.authorization),
         filter,
         limit: body.limit ?? 1000,
         speed: body.speed ?? null,
         concurrency: body.concurrency ?? (body.speed === undefined ? 8 : 64),
         dryRun: body.dryRun === true,
-        ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
       });
       return { mode: 'redrive', ...report };
     }

@@ -2,7 +2,7 @@
 // transactions, classes and the region), Prometheus metrics, and the health checks.
 import type { FastifyInstance } from 'fastify';
 import { journalStats } from '../../journal/query.js';
-import type { ClassLimits } from '../admission.js';
+import type { ClassLimits } from '../../config/region-file.js';
 import { TRANID } from '../definitions.js';
 import { TransactionUnknown } from '../errors.js';
 

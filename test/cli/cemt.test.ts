@@ -6,7 +6,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { defaultDefinitions } from '../../region/definitions.js';
-import { buildMailCommarea } from '../../transactions/mail/commarea.js';
+import { buildMailCommarea } from '../../client/mailca.js';
 import { startRegion, startRelay, TESTER } from '../helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/cicsmail.js', import.meta.url));

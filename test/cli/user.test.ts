@@ -6,8 +6,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { verifyPassword, type UserRecord } from '../../region/users.js';
-import { buildMailCommarea, readMailResponse } from '../../transactions/mail/commarea.js';
+import { verifyPassword, type UserRecord } from '../../security/users.js';
+import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 import { basicAuth, freshDir, startRegion, startRelay } from '../helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/cicsmail.js', import.meta.url));

@@ -4,7 +4,7 @@
 // journal sequence number, not MC-REASON or MC-RELAY-REPLY).
 import { buildPayloads } from '../../cli/load/payloads.js';
 import { preflight, runLoad, type RunResult } from '../../cli/load/run.js';
-import { buildMailCommarea, readMailResponse } from '../../transactions/mail/commarea.js';
+import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 import { basicAuth, TESTER } from '../helpers.js';
 import type { Answered } from './reconcile.js';
 

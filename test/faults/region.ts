@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Journal } from '../../journal/journal.js';
 import type { MailState } from '../../journal/states.js';
 import { defaultDefinitions } from '../../region/definitions.js';
-import { buildMailCommarea } from '../../transactions/mail/commarea.js';
+import { buildMailCommarea } from '../../client/mailca.js';
 import { startRegion, type TestLike, type TestRegion } from '../helpers.js';
 import type { Answered } from './reconcile.js';
 

@@ -5,7 +5,7 @@ import t, { type Test } from 'tap';
 import { simpleParser } from 'mailparser';
 import { basicAuth, startRegionProcess, startRelay, TESTER, writeUsers } from '../helpers.js';
 import { Journal } from '../../journal/journal.js';
-import { buildMailCommarea, readMailResponse } from '../../transactions/mail/commarea.js';
+import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 
 const MAILS = 2000;
 const CLIENTS = 20;

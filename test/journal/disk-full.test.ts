@@ -9,7 +9,7 @@ import { startRegion, startRelay } from '../helpers.js';
 import { cannotMount, smallDisk } from '../small-disk.js';
 import { Journal } from '../../journal/journal.js';
 import { JournalError } from '../../journal/errors.js';
-import { buildMailCommarea, readMailResponse } from '../../transactions/mail/commarea.js';
+import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 
 const noTmpfs = cannotMount;
 

@@ -2,7 +2,7 @@
 // a spreadsheet opens (CSV quoting with commas, quotes and line ends).
 import t from 'tap';
 import { startRegion, startRelay, smtpError } from '../helpers.js';
-import { buildMailCommarea, readMailResponse } from '../../transactions/mail/commarea.js';
+import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 
 const relay = await startRelay(t, { rcptTo: (a) => (a.address.startsWith('nobody') ? smtpError(550, 'no such user') : undefined) });
 const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });

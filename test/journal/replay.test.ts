@@ -2,7 +2,7 @@
 // another, each replay on its record; a dry run sends nothing.
 import t from 'tap';
 import { startRegion, startRelay } from '../helpers.js';
-import { buildMailCommarea, readMailResponse } from '../../transactions/mail/commarea.js';
+import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 
 const relay = await startRelay(t);
 const other = await startRelay(t);

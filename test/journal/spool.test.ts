@@ -5,7 +5,7 @@ import { simpleParser } from 'mailparser';
 import t from 'tap';
 import { startRegion, startRelay, smtpError, type TestLike } from '../helpers.js';
 import { Journal } from '../../journal/journal.js';
-import { buildMailCommarea, readMailResponse } from '../../transactions/mail/commarea.js';
+import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 
 const FAST_RETRY = {
   CICSMAIL_RETRY_FIRST_MS: '200',

@@ -2,7 +2,7 @@
 // relay, nothing is half-written in the journal, and the region goes on serving.
 import t from 'tap';
 import { startRegion, startRelay } from '../helpers.js';
-import { buildMailCommarea, readMailResponse } from '../../transactions/mail/commarea.js';
+import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 
 const relay = await startRelay(t);
 const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });

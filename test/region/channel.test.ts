@@ -6,7 +6,7 @@ import t from 'tap';
 import { simpleParser } from 'mailparser';
 import { startRegion, startRelay, channelBody, type ChannelPart } from '../helpers.js';
 import { parseWithPython } from '../mail-check.js';
-import { buildMailCommarea, readMailResponse } from '../../transactions/mail/commarea.js';
+import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 import { parseFormData } from '../../region/multipart.js';
 
 const relay = await startRelay(t);

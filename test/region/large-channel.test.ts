@@ -6,8 +6,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import t from 'tap';
 import { simpleParser } from 'mailparser';
 import { basicAuth, channelBody, freshDir, startRegion, startRegionProcess, startRelay, TESTER, writeUsers } from '../helpers.js';
-import { buildMailCommarea, readMailResponse } from '../../transactions/mail/commarea.js';
-import { NOT_KEPT, type RedriveReport } from '../../journal/redrive.js';
+import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
+import { NOT_KEPT, type RedriveReport } from '../../client/redrive.js';
 import { MAX_CHANNEL } from '../../region/routes/cics.js';
 
 const relay = await startRelay(t, { options: { size: 64 * 1024 * 1024 } });

@@ -8,8 +8,8 @@ import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import t from 'tap';
 import { basicAuth, freshDir, startRegion, startRelay } from '../helpers.js';
 import { defaultDefinitions, type TransactionDefinition } from '../../region/definitions.js';
-import { loadConfig } from '../../region/config.js';
-import { buildMailCommarea } from '../../transactions/mail/commarea.js';
+import { loadConfig } from '../../config/settings.js';
+import { buildMailCommarea } from '../../client/mailca.js';
 
 const program = (name: string) => new URL(`../fixtures/programs/${name}.ts`, import.meta.url).href;
 const define = (tranid: string, name: string, extra: Partial<TransactionDefinition> = {}): TransactionDefinition => ({

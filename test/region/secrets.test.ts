@@ -7,11 +7,11 @@ import { Writable } from 'node:stream';
 import t from 'tap';
 import { basicAuth, freshDir, startRegion, startRelay, TESTER } from '../helpers.js';
 import { buildRegion } from '../../region/app.js';
-import { codePage } from '../../region/codepages.js';
+import { codePage } from '../../cics/codepages.js';
 import { defaultDefinitions } from '../../region/definitions.js';
-import { loadConfig } from '../../region/config.js';
-import { USERS_FILE } from '../../region/users.js';
-import { buildMailCommarea, readMailResponse } from '../../transactions/mail/commarea.js';
+import { loadConfig } from '../../config/settings.js';
+import { USERS_FILE } from '../../security/users.js';
+import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 
 const cp = codePage(37);
 

@@ -7,11 +7,11 @@
 import t, { type Test } from 'tap';
 import fc from 'fast-check';
 import { basicAuth, startRegion, startRelay, type ReceivedMail } from '../helpers.js';
-import { codePage } from '../../region/codepages.js';
-import { writeNumber } from '../../region/copybook/codec.js';
-import { elementaryOf } from '../../region/copybook/layout.js';
-import { copybook } from '../../region/copybook/library.js';
-import { buildMailCommarea, readMailResponse } from '../../transactions/mail/commarea.js';
+import { codePage } from '../../cics/codepages.js';
+import { writeNumber } from '../../cics/copybook/codec.js';
+import { elementaryOf } from '../../cics/copybook/layout.js';
+import { copybook } from '../../cics/copybook/library.js';
+import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 const cp = codePage(37);

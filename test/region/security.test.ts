@@ -11,7 +11,7 @@ import t from 'tap';
 import { simpleParser } from 'mailparser';
 import { basicAuth, freshDir, startRegion, startRelay } from '../helpers.js';
 import { ebcdicLines, fromEbcdic } from '../ebcdic.js';
-import { buildMailCommarea, readMailResponse } from '../../transactions/mail/commarea.js';
+import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 import type { JournalRecord } from '../../journal/journal.js';
 
 const EXIT = fileURLToPath(new URL('../fixtures/exits/sender-exit.mjs', import.meta.url));
@@ -237,7 +237,7 @@ t.test('a keep-alive connection: other credentials on it are checked in full, an
   t.equal(await send(basicAuth('BATCH1', 'batch1-passwore')), 401, 'a wrong password on the proven connection');
   t.equal(await send(basicAuth('NOBODY', 'batch1-password')), 401, 'another user id on it');
   t.equal(await send(right), 200);
-  const { UserStore, newUser } = await import('../../region/users.js');
+  const { UserStore, newUser } = await import('../../security/users.js');
   const batch1 = users[0]!;
   const store = new UserStore(region.config.dataDir);
   store.put(newUser({ ...batch1, password: 'changed-password' }));

@@ -5,7 +5,7 @@ import t from 'tap';
 import { simpleParser } from 'mailparser';
 import { basicAuth, freshDir, startRegionProcess, startRelay, TESTER, writeUsers } from '../helpers.js';
 import { Journal } from '../../journal/journal.js';
-import { buildMailCommarea, readMailResponse } from '../../transactions/mail/commarea.js';
+import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 
 const TASKS = 500;
 const CLIENTS = 25;

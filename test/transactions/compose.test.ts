@@ -8,7 +8,7 @@ import { decode as qpDecode } from 'libqp';
 import { simpleParser } from 'mailparser';
 import { composeMessage, rfc5322Date, type MailContent } from '../../transactions/mail/compose.js';
 import { base64Size, binaryBody, textBody, textEncoding, textShape, type Body } from '../../transactions/mail/compose-body.js';
-import { parseAddressList } from '../../transactions/mail/addresses.js';
+import { parseAddressList } from '../../cics/addresses.js';
 import { parseWithPython } from '../mail-check.js';
 
 const base: MailContent = {

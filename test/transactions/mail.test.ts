@@ -5,7 +5,7 @@ import { simpleParser, type AddressObject } from 'mailparser';
 import { startRegion, startRelay, startScriptedSmtp, smtpError } from '../helpers.js';
 import { defaultDefinitions } from '../../region/definitions.js';
 import { parseWithPython } from '../mail-check.js';
-import { buildMailCommarea, readMailResponse } from '../../transactions/mail/commarea.js';
+import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 import type { JournalRecord } from '../../journal/journal.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));

@@ -11,7 +11,7 @@ import { startRegion, type TestRegion, channelBody, type ChannelPart } from '../
 import { startPostfix, postfixUnavailable, type Postfix } from '../postfix.js';
 import { parseWithPython } from '../mail-check.js';
 import { ebcdicLines, fromEbcdic } from '../ebcdic.js';
-import { buildMailCommarea, readMailResponse, type MailResponse } from '../../transactions/mail/commarea.js';
+import { buildMailCommarea, readMailResponse, type MailResponse } from '../../client/mailca.js';
 
 const unavailable = postfixUnavailable();
 let mta!: Postfix;

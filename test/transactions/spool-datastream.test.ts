@@ -2,7 +2,7 @@
 // dot-unstuffing, and properties over random streams.
 import fc from 'fast-check';
 import t from 'tap';
-import { textLines } from '../../region/text-lines.js';
+import { textLines } from '../../cics/text-lines.js';
 import { parseDatastream, type SpoolItem, type SpoolMail } from '../../transactions/spool/datastream.js';
 
 // contract/spool-datastream.md, as a job writes it.

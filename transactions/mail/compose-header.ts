@@ -2,7 +2,7 @@
 // cannot be folded), RFC 2231 parameters for file names, folded within 78 characters
 // wherever there is a place to fold, and never over 998 octets.
 import libmime from 'libmime';
-import type { Address } from './addresses.js';
+import type { Address } from '../../cics/addresses.js';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

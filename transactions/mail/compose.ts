@@ -4,7 +4,7 @@
 //   text body:             text/plain
 //   HTML body:             multipart/alternative (text/plain made from it, text/html)
 //   with attachments:      multipart/mixed (the above, then each attachment)
-import type { Address } from './addresses.js';
+import type { Address } from '../../cics/addresses.js';
 import { binaryBody, textBody } from './compose-body.js';
 import { attachmentType, formatAddress, header, rfc5322Date, unstructured, withParams } from './compose-header.js';
 import { htmlToText } from './compose-html-text.js';

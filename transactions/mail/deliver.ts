@@ -3,13 +3,13 @@
 // say what came of it as a reason (transactions/errors.ts). MAIL, SEND and SPOL share it.
 import { randomUUID } from 'node:crypto';
 import { JournalError } from '../../journal/errors.js';
-import type { ProgramContext } from '../../region/task.js';
+import type { ProgramContext } from '../../cics/task.js';
 import type { Reason } from '../errors.js';
 import type { Services } from '../services.js';
-import { attemptOf } from '../smtp/attempt.js';
-import type { Delivery } from '../smtp/connection.js';
+import { attemptOf } from '../../journal/attempt.js';
+import { replyClassOf, type Delivery, type ReplyClass } from '../../smtp/delivery.js';
 import { auditRefusal, decideSender, recipientProblem, sizeProblem } from '../sender-check.js';
-import type { Address } from './addresses.js';
+import type { Address } from '../../cics/addresses.js';
 import { composeMessage, type MailContent } from './compose.js';
 
 export interface Outcome {
@@ -18,6 +18,8 @@ export interface Outcome {
   readonly detail: string;
   readonly messageId?: string;
   readonly seq?: number;
+  /** The class of the relay's answer, where the mail went to it. */
+  readonly replyClass?: ReplyClass;
 }
 
 export interface OutgoingMail {
@@ -36,12 +38,6 @@ export interface OutgoingMail {
 /** Time kept back from the deadline to journal the outcome and answer. */
 const ANSWER_MARGIN_MS = 1000;
 
-/** 2xx, 4xx, 5xx from a relay's reply; none where it holds no reply code (the connection failed). */
-export function replyClass(reply: string): string {
-  const m = /^([245])\d\d\b/.exec(reply);
-  return m ? `${m[1]}xx` : 'none';
-}
-
 export function newMessageId(hostname: string): string {
   return `<${randomUUID()}@${hostname}>`;
 }
@@ -51,8 +47,8 @@ function reasonOf(delivery: Delivery, recipients: number): Reason {
     case 'sent':
       return delivery.refused.length > 0 ? 'PARTIAL' : 'SENT';
     case 'deferred':
-      // A reply with a code came from the relay; anything else is about reaching it.
-      return /^\d{3}\b/.test(delivery.reply) ? 'DEFERRED' : 'NORELAY';
+      // The relay answered 4xx; any other failure is about reaching it.
+      return delivery.failure.kind === 'reply' ? 'DEFERRED' : 'NORELAY';
     case 'failed':
       return delivery.refused.length === recipients ? 'RCPTREJ' : 'REJECTED';
   }
@@ -129,5 +125,5 @@ export async function journalAndSend(ctx: ProgramContext<Services>, mail: Outgoi
   const detail = delivery.refused.length > 0 && !delivery.refused.every((r) => r.reply === delivery.reply)
     ? `${delivery.reply}; refused: ${delivery.refused.map((r) => `${r.recipient} ${r.reply}`).join('; ')}`
     : delivery.reply;
-  return { reason, detail, messageId: mail.messageId, seq };
+  return { reason, detail, messageId: mail.messageId, seq, replyClass: replyClassOf(delivery) };
 }

@@ -2,19 +2,19 @@
 // Reads the input fields, composes the mail, journals it, sends it, and returns the
 // COMMAREA as received with MC-RC, MC-REASON, MC-MESSAGE-ID, MC-JOURNAL-SEQ and
 // MC-RELAY-REPLY filled in.
-import { codePage, type CodePage } from '../../region/codepages.js';
-import { readNumber, readText, writeNumber, writeText } from '../../region/copybook/codec.js';
-import { FieldError } from '../../region/copybook/errors.js';
-import { elementaryOf } from '../../region/copybook/layout.js';
-import { copybook } from '../../region/copybook/library.js';
-import type { Container, ProgramContext, TaskResult } from '../../region/task.js';
+import { codePage, type CodePage } from '../../cics/codepages.js';
+import { readNumber, readText, writeNumber, writeText } from '../../cics/copybook/codec.js';
+import { FieldError } from '../../cics/copybook/errors.js';
+import { elementaryOf } from '../../cics/copybook/layout.js';
+import { copybook } from '../../cics/copybook/library.js';
+import type { Container, ProgramContext, TaskResult } from '../../cics/task.js';
 import libmime from 'libmime';
-import { textLines } from '../../region/text-lines.js';
+import { textLines } from '../../cics/text-lines.js';
 import { fieldCondition, REASONS, type Reason } from '../errors.js';
 import type { Services } from '../services.js';
-import { parseAddressList, type Address } from './addresses.js';
+import { parseAddressList, type Address } from '../../cics/addresses.js';
 import type { Attachment, Importance } from './compose.js';
-import { composeAndSend, replyClass, type Outcome } from './deliver.js';
+import { composeAndSend, type Outcome } from './deliver.js';
 
 const layout = copybook('MAILCA');
 const F = {
@@ -168,5 +168,5 @@ export default async function mailProgram(ctx: ProgramContext<Services>): Promis
   writeNumber(out, F.journalSeq, outcome.seq ?? 0);
   writeText(out, F.relayReply, outcome.detail, cp, { truncate: true, substitute: true });
   const seqs = outcome.seq !== undefined ? [outcome.seq] : [];
-  return { kind: 'normal', commarea: out, journalSeqs: seqs, mailRc: REASONS[outcome.reason].rc, smtpReplies: seqs.length > 0 ? [replyClass(outcome.detail)] : [] };
+  return { kind: 'normal', commarea: out, journalSeqs: seqs, mailRc: REASONS[outcome.reason].rc, smtpReplies: outcome.replyClass ? [outcome.replyClass] : [] };
 }

@@ -1,7 +1,7 @@
 // Program of transaction SEND: control statements (contract: send-statements.md), one or
 // more mails a request. Each mail is composed, journaled and sent in input order; the
 // answer is the report, a line a mail, and X-Mail-RC the highest RC.
-import type { ProgramContext, TaskResult } from '../../region/task.js';
+import type { ProgramContext, TaskResult } from '../../cics/task.js';
 import type { Services } from '../services.js';
 import { composeAndSend } from '../mail/deliver.js';
 import { outcomeLine, readTextInput, refusalLine, reportResult, type ReportLine } from '../text/request.js';

@@ -3,7 +3,7 @@
 // composes, journals and sends. A broken mail becomes one error item and the parser
 // goes on with the next, as the contract wants.
 import libmime from 'libmime';
-import { parseAddressList, type Address } from '../mail/addresses.js';
+import { parseAddressList, type Address } from '../../cics/addresses.js';
 import type { Attachment, Importance, Priority, Sensitivity } from '../mail/compose.js';
 import type { Reason } from '../errors.js';
 

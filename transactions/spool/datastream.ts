@@ -1,7 +1,7 @@
 // SPOL's input: an SMTP datastream as a batch job writes it to the JES spool for the SMTP
 // writer (contract/spool-datastream.md; reference/mvs-email-faq.txt, "What does a SMTP data
 // stream consist of?"). Pure: decoded lines in, one item a mail out; sending is the caller's.
-import { addrSpecProblem, parseAddressList, type Address } from '../mail/addresses.js';
+import { addrSpecProblem, parseAddressList, type Address } from '../../cics/addresses.js';
 import type { Reason } from '../errors.js';
 
 export interface SpoolMail {

@@ -2,9 +2,9 @@
 // (contract: spool-datastream.md), one or more mails, each relayed as written with the
 // envelope the stream names. Only Message-ID and Date are added, where missing.
 import libmime from 'libmime';
-import type { ProgramContext, TaskResult } from '../../region/task.js';
+import type { ProgramContext, TaskResult } from '../../cics/task.js';
 import type { Services } from '../services.js';
-import type { Address } from '../mail/addresses.js';
+import type { Address } from '../../cics/addresses.js';
 import { formatAddress, rfc5322Date } from '../mail/compose.js';
 import { journalAndSend, newMessageId, refuse } from '../mail/deliver.js';
 import { decideSender, recipientProblem, sizeProblem } from '../sender-check.js';

@@ -1,13 +1,13 @@
 // The text transactions (SEND, SPOL) read EBCDIC lines and answer with a report, one line
 // a mail (contract: send-statements.md, "Report"). Their input is the COMMAREA or, where
 // it is longer than a COMMAREA may be, a container named INPUT on a channel.
-import { codePage, type CodePage } from '../../region/codepages.js';
-import { INPUT_CONTAINER, type ProgramContext, type TaskResult } from '../../region/task.js';
+import { codePage, type CodePage } from '../../cics/codepages.js';
+import { INPUT_CONTAINER, type ProgramContext, type TaskResult } from '../../cics/task.js';
 
 export { INPUT_CONTAINER };
-import { textLines } from '../../region/text-lines.js';
+import { textLines } from '../../cics/text-lines.js';
 import { REASONS, type Reason, type ReturnCode } from '../errors.js';
-import { replyClass, type Outcome } from '../mail/deliver.js';
+import type { Outcome } from '../mail/deliver.js';
 
 export type TextInput =
   | { readonly ok: true; readonly lines: string[]; readonly cp: CodePage }
@@ -48,7 +48,7 @@ const rcText = (rc: number) => `RC=${String(rc).padStart(2, '0')}`;
 export function outcomeLine(outcome: Outcome, line: number): ReportLine {
   const { rc } = REASONS[outcome.reason];
   if (outcome.seq === undefined) return refusalLine(outcome.reason, line, outcome.detail);
-  return { rc, seq: outcome.seq, reply: replyClass(outcome.detail), text: `${rcText(rc)} SEQ=${outcome.seq} MSGID=${outcome.messageId ?? ''} ${outcome.detail}` };
+  return { rc, seq: outcome.seq, ...(outcome.replyClass ? { reply: outcome.replyClass } : {}), text: `${rcText(rc)} SEQ=${outcome.seq} MSGID=${outcome.messageId ?? ''} ${outcome.detail}` };
 }
 
 /** A mail refused before it was sent: `RC=08 LINE=n what is wrong`. */

@@ -4,11 +4,11 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { codePage } from '../../region/codepages.js';
-import { jsonToRecord, recordToJson } from '../../region/copybook/json.js';
-import type { Item, RecordLayout } from '../../region/copybook/layout.js';
-import { copybook } from '../../region/copybook/library.js';
-import { parseCopybook } from '../../region/copybook/parse.js';
+import { codePage } from '../../cics/codepages.js';
+import { jsonToRecord, recordToJson } from '../../cics/copybook/json.js';
+import type { Item, RecordLayout } from '../../cics/copybook/layout.js';
+import { copybook } from '../../cics/copybook/library.js';
+import { parseCopybook } from '../../cics/copybook/parse.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const cp = codePage(37);

@@ -1,6 +1,6 @@
 // Lines of decoded EBCDIC text: every line end EBCDIC records use, trailing blanks dropped.
 import t from 'tap';
-import { textLines } from '../../region/text-lines.js';
+import { textLines } from '../../cics/text-lines.js';
 
 t.test('NL, LF, CR LF and a lone CR all end a line; trailing blanks go, leading ones stay', async (t) => {
   t.same(textLines('a  \u0085 b\nc \r\nd\re'), ['a', ' b', 'c', 'd', 'e']);

@@ -2,12 +2,12 @@
 // numeric encodings as IBM defines them, and errors that name line and column.
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { parseCopybook } from '../../region/copybook/parse.js';
-import { jsonToRecord, recordToJson } from '../../region/copybook/json.js';
-import { offsetOf, readNumber, readText, writeNumber, writeText } from '../../region/copybook/codec.js';
-import { CopybookError, FieldError } from '../../region/copybook/errors.js';
-import { elementaryOf, type ElementaryItem } from '../../region/copybook/layout.js';
-import { codePage } from '../../region/codepages.js';
+import { parseCopybook } from '../../cics/copybook/parse.js';
+import { jsonToRecord, recordToJson } from '../../cics/copybook/json.js';
+import { offsetOf, readNumber, readText, writeNumber, writeText } from '../../cics/copybook/codec.js';
+import { CopybookError, FieldError } from '../../cics/copybook/errors.js';
+import { elementaryOf, type ElementaryItem } from '../../cics/copybook/layout.js';
+import { codePage } from '../../cics/codepages.js';
 
 const cp037 = codePage(37);
 

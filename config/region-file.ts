@@ -3,8 +3,14 @@
 // stops the start with the key and the reason. Environment variables win over its settings.
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
-import type { ClassLimits } from './admission.js';
 import { ConfigError } from './errors.js';
+
+/** A transaction class's limits (TRANCLASS): MAXACTIVE and PURGETHRESH. */
+export interface ClassLimits {
+  readonly maxActive: number;
+  /** Queued tasks at which a new one is purged; null: never purge (CICS: PURGETHRESH(NO)). */
+  readonly purgeThreshold: number | null;
+}
 
 export interface TransactionOverride {
   readonly enabled?: boolean;

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { TLSSocket } from 'node:tls';
 import t from 'tap';
 import type { SMTPServerAuthentication, SMTPServerOptions } from 'smtp-server';
-import { freshDir, startRegion, startRelay, type TestLike, testPool } from '../helpers.js';
-import { SmtpPool, type PoolOptions } from '../../transactions/smtp/pool.js';
-import { parseRelayUrls } from '../../transactions/smtp/relay-url.js';
-import { loadConfig } from '../../region/config.js';
+import { freshDir, startRegion, startRelay, type TestLike, testPool, unreachable } from '../helpers.js';
+import { SmtpPool, type PoolOptions } from '../../smtp/pool.js';
+import { parseRelayUrls } from '../../smtp/relay-url.js';
+import { loadConfig } from '../../config/settings.js';
 
 // Two connections, as these tests have always used.
 const pool = (t: TestLike, url: string, options: Partial<PoolOptions> = {}): SmtpPool => testPool(t, url, { maxConnections: 2, ...options });
@@ -121,7 +121,7 @@ const answer = (ehlo: (secure: boolean) => string[]) => (line: string, secure: b
 t.test('STARTTLS required: a relay that does not offer it is not used', async (t) => {
   const relay = await startRelay(t); // STARTTLS disabled
   const d = await send(pool(t, `${relay.url}?starttls=required`));
-  t.same(d, { kind: 'deferred', relay: relay.url, reply: `no relay could be reached: STARTTLS required by starttls=required in the relay URL but not offered by ${relay.url}`, refused: [] });
+  t.same(d, unreachable('tls', relay.url, `no relay could be reached: STARTTLS required by starttls=required in the relay URL but not offered by ${relay.url}`));
   t.equal(relay.mails.length, 0);
   // The region-wide default says so where the URL does not; the next relay in the list is tried.
   const good = await tlsRelay(t);
@@ -177,13 +177,13 @@ t.test('STARTTLS refused (454): opportunistic goes on in clear, required does no
 });
 
 t.test('bytes sent in clear after the 220 to STARTTLS: the relay is not used', async (t) => {
-  for (const [extra, reason] of [
-    ['250 2.0.0 injected\r\n', 'said 250 2.0.0 injected unasked'],
-    ['250 2.0.0 inj', 'sent more after its 220 to STARTTLS'],
+  for (const [extra, reason, kind] of [
+    ['250 2.0.0 injected\r\n', 'said 250 2.0.0 injected unasked', 'protocol'],
+    ['250 2.0.0 inj', 'sent more after its 220 to STARTTLS', 'tls'],
   ] as const) {
     const server = await scriptedTls(t, answer(() => ['STARTTLS']), { extra });
     const d = await send(pool(t, server.url, { ca: certs.ca }));
-    t.same(d, { kind: 'deferred', relay: server.label, reply: `no relay could be reached: ${server.label} ${reason}`, refused: [] });
+    t.same(d, unreachable(kind, server.label, `no relay could be reached: ${server.label} ${reason}`));
     t.notOk(server.lines().some((l) => l.startsWith('tls:')), 'no TLS session was used');
   }
 });
@@ -199,7 +199,7 @@ t.test('a certificate that does not check out: the relay is not used, in any mod
       const relay = await tlsRelay(t, pair);
       for (const mode of ['opportunistic', 'required'] as const) {
         const d = await send(pool(t, relay.url, { starttls: mode, ca }));
-        t.same(d, { kind: 'deferred', relay: relay.url, reply: `no relay could be reached: STARTTLS with ${relay.url} failed: ${reason}`, refused: [] }, mode);
+        t.same(d, unreachable('tls', relay.url, `no relay could be reached: STARTTLS with ${relay.url} failed: ${reason}`), mode);
       }
       t.equal(relay.mails.length, 0, 'nothing went in clear instead');
     });
@@ -247,7 +247,7 @@ t.test('a wrong password (535) defers the mail, and says no password', async (t)
   for (const methods of [['LOGIN'], ['PLAIN']]) {
     const relay = await authRelay(t, methods);
     const d = await send(pool(t, relay.as('wrong-Pa55word'), { ca: certs.ca }));
-    t.same(d, { kind: 'deferred', relay: relay.label, reply: `no relay could be reached: ${relay.label} refused the credentials: 535 Error: authentication failed`, refused: [] }, methods.join());
+    t.same(d, unreachable('auth', relay.label, `no relay could be reached: ${relay.label} refused the credentials: 535 Error: authentication failed`), methods.join());
     t.notMatch(JSON.stringify(d), /wrong-Pa55word|d3JvbmctUGE1NXdvcmQ/, 'neither the password nor its base64');
     t.equal(relay.mails.length, 0);
   }
@@ -266,12 +266,9 @@ t.test('credentials over a connection without TLS: only to loopback, or where th
   await t.test('a relay on another address', { skip: external ? false : 'no IPv4 address but loopback here' }, async (t) => {
     const server = await scriptedTls(t, auth, { host: external });
     const d = await send(pool(t, server.url.replace('//', '//batch:pw@')));
-    t.same(d, {
-      kind: 'deferred',
-      relay: server.label.replace('//', '//batch@'),
-      reply: `no relay could be reached: ${server.label.replace('//', '//batch@')}: the credentials are not sent over a connection without TLS; use smtps:// or STARTTLS, or add ?auth=plain-text-ok to the relay URL to allow it`,
-      refused: [],
-    });
+    const label = server.label.replace('//', '//batch@');
+    const reason = `${label}: the credentials are not sent over a connection without TLS; use smtps:// or STARTTLS, or add ?auth=plain-text-ok to the relay URL to allow it`;
+    t.same(d, unreachable('auth', label, `no relay could be reached: ${reason}`));
     t.notOk(server.lines().some((l) => l.startsWith('AUTH')), 'no AUTH was sent');
     const allowed = await send(pool(t, `${server.url.replace('//', '//batch:pw@')}?auth=plain-text-ok`));
     t.equal(allowed.reply, '250 2.0.0 queued');

@@ -5,6 +5,7 @@
 import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { wildcardMatch } from '../cics/patterns.js';
 
 export const USERS_FILE = 'users.json';
 
@@ -62,23 +63,6 @@ export async function verifyPassword(password: string, stored: string): Promise<
     scrypt(password.normalize('NFC'), Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: MAXMEM }, (err, key) => (err ? reject(err) : resolve(key))),
   );
   return actual.length === expected.length && timingSafeEqual(actual, expected);
-}
-
-/** Patterns as regular expressions, made once each (they are checked on every task). */
-const compiled = new Map<string, RegExp>();
-
-/** `*` any characters, `?` one; case does not matter. */
-export function wildcardMatch(pattern: string, value: string): boolean {
-  if (pattern === '*') return true;
-  let re = compiled.get(pattern);
-  if (!re) {
-    const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
-    re = new RegExp(`^${source}$`, 'is');
-    // Patterns come from the users file: a few hundred at most; bounded all the same.
-    if (compiled.size >= 10_000) compiled.clear();
-    compiled.set(pattern, re);
-  }
-  return re.test(value);
 }
 
 export function mayRun(user: UserRecord, tranid: string): boolean {

@@ -1,9 +1,9 @@
 // Builds MAILCA COMMAREAs from values, through the copybook: what a COBOL caller would
 // lay out. Used by `npm run example`, the load command and tests.
-import { codePage } from '../../region/codepages.js';
-import { readNumber, readText, writeNumber, writeText } from '../../region/copybook/codec.js';
-import { elementaryOf } from '../../region/copybook/layout.js';
-import { copybook } from '../../region/copybook/library.js';
+import { codePage } from '../cics/codepages.js';
+import { readNumber, readText, writeNumber, writeText } from '../cics/copybook/codec.js';
+import { elementaryOf } from '../cics/copybook/layout.js';
+import { copybook } from '../cics/copybook/library.js';
 
 export interface MailRequest {
   readonly from: string;

@@ -6,9 +6,9 @@ import { chmodSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
-import { freshDir, startRelay, type TestLike } from '../helpers.js';
-import { SmtpPool } from '../../transactions/smtp/pool.js';
-import { parseRelayUrls } from '../../transactions/smtp/relay-url.js';
+import { freshDir, refusal, startRelay, type TestLike } from '../helpers.js';
+import { SmtpPool } from '../../smtp/pool.js';
+import { parseRelayUrls } from '../../smtp/relay-url.js';
 
 const SINK = '/usr/sbin/smtp-sink';
 const skip = existsSync(SINK) ? false : 'Postfix smtp-sink is not installed (Debian postfix)';
@@ -90,12 +90,8 @@ t.test('BODY=8BITMIME with a message of 8-bit octets, and only then', { skip }, 
 t.test('a relay without 8BITMIME (smtp-sink -8): an 8-bit message fails for good, unsent (RFC 6152 3)', { skip }, async (t) => {
   const sink = await startSink(t, ['-8']);
   const p = pool(t, sink.url);
-  t.same(await p.send('a@x.example', ['b@y.example'], eightBitBody), {
-    kind: 'failed',
-    relay: sink.url,
-    reply: `554 5.6.3 the message has 8-bit octets and ${sink.url} does not offer 8BITMIME (RFC 6152)`,
-    refused: [],
-  });
+  const reply = `554 5.6.3 the message has 8-bit octets and ${sink.url} does not offer 8BITMIME (RFC 6152)`;
+  t.same(await p.send('a@x.example', ['b@y.example'], eightBitBody), { kind: 'failed', relay: sink.url, reply, accepted: [], refused: [], failure: { kind: 'unsendable', message: reply } });
   // The connection was not touched: the next mail goes over it.
   t.equal(p.openConnections, 1);
   t.equal((await p.send('a@x.example', ['b@y.example'], ascii)).reply, '250 2.0.0 Ok');
@@ -104,12 +100,9 @@ t.test('a relay without 8BITMIME (smtp-sink -8): an 8-bit message fails for good
 
 t.test('enhanced status codes as the relay gives them (smtp-sink -E gives none)', { skip }, async (t) => {
   const plain = await startSink(t, ['-E', '-B', '550 mailbox unavailable', '-f', 'RCPT']);
-  t.same(await pool(t, plain.url).send('a@x.example', ['b@y.example'], ascii), {
-    kind: 'failed',
-    relay: plain.url,
-    reply: '550 mailbox unavailable',
-    refused: [{ recipient: 'b@y.example', reply: '550 mailbox unavailable' }],
-  });
+  const { delivery, failure } = refusal(await pool(t, plain.url).send('a@x.example', ['b@y.example'], ascii));
+  t.same(delivery, { kind: 'failed', relay: plain.url, reply: '550 mailbox unavailable', accepted: [], refused: [{ recipient: 'b@y.example', reply: '550 mailbox unavailable' }] });
+  t.same(failure, { kind: 'reply', message: '550 mailbox unavailable', reply: { code: 550, enhanced: null, lines: ['mailbox unavailable'] } });
   const enhanced = await startSink(t, ['-B', '550 5.1.1 <b@y.example>: Recipient address rejected', '-f', 'RCPT']);
   t.equal((await pool(t, enhanced.url).send('a@x.example', ['b@y.example'], ascii)).reply, '550 5.1.1 <b@y.example>: Recipient address rejected');
 });
@@ -118,8 +111,9 @@ t.test('a non-ASCII address to a relay without SMTPUTF8: refused for good, the o
   const sink = await startSink(t);
   const p = pool(t, sink.url);
   const no = (a: string) => `553 5.6.7 <${a}> is not ASCII and ${sink.url} does not offer SMTPUTF8 (RFC 6531)`;
-  t.same(await p.send('a@x.example', ['jörg@y.example'], ascii), { kind: 'failed', relay: sink.url, reply: no('jörg@y.example'), refused: [{ recipient: 'jörg@y.example', reply: no('jörg@y.example') }] });
-  t.same(await p.send('grün@x.example', ['b@y.example'], ascii), { kind: 'failed', relay: sink.url, reply: no('grün@x.example'), refused: [] });
+  const unsendable = (reply: string, refused: { recipient: string; reply: string }[]) => ({ kind: 'failed', relay: sink.url, reply, accepted: [], refused, failure: { kind: 'unsendable', message: reply } });
+  t.same(await p.send('a@x.example', ['jörg@y.example'], ascii), unsendable(no('jörg@y.example'), [{ recipient: 'jörg@y.example', reply: no('jörg@y.example') }]));
+  t.same(await p.send('grün@x.example', ['b@y.example'], ascii), unsendable(no('grün@x.example'), []));
   t.same(await p.send('a@x.example', ['b@y.example', 'jörg@y.example', 'c@y.example'], ascii), {
     kind: 'sent',
     relay: sink.url,
@@ -169,5 +163,6 @@ t.test('an address with a CR or LF is refused, not written: no command injection
     accepted: ['c@y.example'],
   });
   t.same(relay.mails.map((m) => m.to), [['c@y.example']]);
-  t.same(await p.send('a@x.example\n', ['c@y.example'], ascii), { kind: 'failed', relay: relay.url, reply: '553 5.1.7 "a@x.example\\n" has a control character', refused: [] });
+  const reply = '553 5.1.7 "a@x.example\\n" has a control character';
+  t.same(await p.send('a@x.example\n', ['c@y.example'], ascii), { kind: 'failed', relay: relay.url, reply, accepted: [], refused: [], failure: { kind: 'unsendable', message: reply } });
 });

@@ -2,6 +2,7 @@
 // offered, else LOGIN (draft-murchison-sasl-login). The credentials never go in clear to
 // a relay that is not on loopback unless its URL says auth=plain-text-ok, and never
 // appear in an error: only the relay's replies and the user name (in the label) do.
+import { smtpError } from './errors.js';
 import { formatReply, type SmtpReply } from './reply.js';
 import type { RelayTarget } from './relay-url.js';
 
@@ -30,7 +31,8 @@ const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 export async function authenticate(session: AuthSession): Promise<void> {
   const { relay } = session;
   if (!session.encrypted && !isLoopback(session.peer) && relay.authInClear !== true) {
-    throw new Error(
+    throw smtpError(
+      'auth',
       `${relay.label}: the credentials are not sent over a connection without TLS; ` +
         'use smtps:// or STARTTLS, or add ?auth=plain-text-ok to the relay URL to allow it',
     );
@@ -48,7 +50,7 @@ export async function authenticate(session: AuthSession): Promise<void> {
     // Only a 334 asks for the password; any other reply ends the exchange without it.
     if (reply.code === 334) reply = await session.exchange(b64(pass), 'AUTH LOGIN password');
   } else {
-    throw new Error(`${relay.label} offers neither AUTH PLAIN nor LOGIN (offers: ${mechanisms.join(' ') || 'no AUTH'})`);
+    throw smtpError('auth', `${relay.label} offers neither AUTH PLAIN nor LOGIN (offers: ${mechanisms.join(' ') || 'no AUTH'})`);
   }
-  if (reply.code !== 235) throw new Error(`${relay.label} refused the credentials: ${formatReply(reply)}`);
+  if (reply.code !== 235) throw smtpError('auth', `${relay.label} refused the credentials: ${formatReply(reply)}`);
 }

@@ -2,7 +2,7 @@
 // both ways: an oracle that shares no table with the `codepage` package.
 import { execFileSync } from 'node:child_process';
 import t from 'tap';
-import { codePage, parseCcsid, SUPPORTED_CCSIDS } from '../../region/codepages.js';
+import { codePage, parseCcsid, SUPPORTED_CCSIDS } from '../../cics/codepages.js';
 
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 

@@ -1,24 +1,25 @@
 // Redrive: the recorded tasks submitted again to a region, as they came (tranid, COMMAREA
 // or channel, CCSID, jobname), at their recorded pace or as fast as allowed, and their
 // outcomes compared with the originals, RC by RC.
-import type { Journal } from './journal.js';
-import { matches, type RecordFilter } from './query.js';
-import { containersNotKept, outcomeText, type TaskEntry } from './task-log.js';
+import type { Journal } from '../journal/journal.js';
+import { matches, type RecordFilter } from '../journal/query.js';
+import { containersNotKept, outcomeText, type TaskEntry } from '../journal/task-log.js';
+import { channelOf, type ChannelBody } from './channel.js';
+import { outcomeOf } from './protocol.js';
+import { RegionUnreachable, type RegionClient } from './region-client.js';
 
 /** The outcome of a task that was not run again: its channel was larger than the task log keeps. */
 export const NOT_KEPT = 'NOT REDRIVEN: containers not kept';
 
 export interface RedriveOptions {
-  /** The region's base URL, e.g. http://127.0.0.1:8080. */
-  readonly url: string;
+  /** The region to run the tasks on, with an administrator's credentials (each task runs as its own user). */
+  readonly region: RegionClient;
   readonly filter: RecordFilter;
   readonly limit: number;
   /** Replay the recorded gaps between tasks divided by this; null: as fast as `concurrency` allows. */
   readonly speed: number | null;
   /** Tasks in flight at once, at most. */
   readonly concurrency: number;
-  /** An Authorization header value for the region, where it wants one. */
-  readonly authorization?: string;
   readonly dryRun: boolean;
 }
 
@@ -67,42 +68,28 @@ export function selectTasks(journal: Journal, filter: RecordFilter, limit: numbe
   return out;
 }
 
-/** The HTTP request that runs the task again, in the form it first came. */
-export function requestOf(task: TaskEntry, authorization?: string): { headers: Record<string, string>; body: Uint8Array | string | FormData } {
-  const headers: Record<string, string> = { 'x-cics-ccsid': String(task.ccsid) };
-  if (task.jobname !== '') headers['x-cics-jobname'] = task.jobname;
-  // As its own user: with an administrator's credentials, the region runs it as that user.
-  headers['x-cics-userid'] = task.userid;
-  if (authorization) headers.authorization = authorization;
+/** The body that runs the task again, in the form it first came. */
+export function bodyOf(task: TaskEntry): ChannelBody {
+  const area = task.commarea;
   if (task.containers.length > 0) {
-    const form = new FormData();
-    const area = task.commarea;
-    form.append('DFHCOMMAREA', area.form === 'json'
-      ? new Blob([JSON.stringify(area.json)], { type: 'application/json' })
-      : new Blob([area.bytes], { type: 'application/octet-stream' }), 'DFHCOMMAREA');
-    for (const c of task.containers) if (c.data !== null) form.append(c.name, new Blob([c.data], { type: c.contentType }), c.filename ?? c.name);
-    return { headers, body: form };
+    const commarea = area.form === 'json'
+      ? { name: 'DFHCOMMAREA', contentType: 'application/json', data: Buffer.from(JSON.stringify(area.json), 'utf8') }
+      : { name: 'DFHCOMMAREA', contentType: 'application/octet-stream', data: area.bytes };
+    const containers = task.containers.flatMap((c) => (c.data === null ? [] : [{ name: c.name, contentType: c.contentType, filename: c.filename ?? c.name, data: c.data }]));
+    return channelOf([{ ...commarea, filename: 'DFHCOMMAREA' }, ...containers]);
   }
-  if (task.commarea.form === 'json') return { headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(task.commarea.json) };
-  return { headers: { ...headers, 'content-type': 'application/octet-stream' }, body: task.commarea.bytes };
+  if (area.form === 'json') return { parts: [Buffer.from(JSON.stringify(area.json), 'utf8')], contentType: 'application/json' };
+  return { parts: [area.bytes], contentType: 'application/octet-stream' };
 }
 
-async function submit(task: TaskEntry, options: RedriveOptions): Promise<string> {
-  const { headers, body } = requestOf(task, options.authorization);
-  const url = new URL(`cics/${task.tranid}`, options.url.endsWith('/') ? options.url : `${options.url}/`);
+async function submit(task: TaskEntry, region: RegionClient): Promise<string> {
   try {
-    const res = await fetch(url, { method: 'POST', headers, body });
-    await res.arrayBuffer();
-    if (res.status === 200) {
-      const rc = res.headers.get('x-mail-rc');
-      return rc === null ? 'NORMAL' : `RC ${rc}`;
-    }
-    const resp = res.headers.get('x-cics-resp') ?? `HTTP ${res.status}`;
-    const abcode = res.headers.get('x-cics-abcode');
-    return abcode ? `${resp} ${abcode}` : resp;
+    // As its own user: with an administrator's credentials, the region runs it as that user.
+    const { answer } = await region.runTask(task.tranid, bodyOf(task), { ccsid: task.ccsid, jobname: task.jobname, userid: task.userid });
+    return outcomeOf(answer);
   } catch (err) {
-    const cause = (err as Error & { cause?: Error }).cause;
-    return `UNREACHABLE ${cause?.message ?? (err as Error).message}`;
+    if (err instanceof RegionUnreachable) return `UNREACHABLE ${err.message}`;
+    throw err;
   }
 }
 
@@ -111,7 +98,7 @@ export async function redrive(journal: Journal, options: RedriveOptions): Promis
   const tasks = selectTasks(journal, options.filter, options.limit);
   if (options.dryRun) {
     const differences = tasks.map((t) => ({ id: t.id, tranid: t.tranid, at: t.at, was: outcomeText(t.outcome) }));
-    return { url: options.url, dryRun: true, tasks: tasks.length, same: 0, different: 0, transitions: {}, differences, elapsedMs: 0 };
+    return { url: options.region.url, dryRun: true, tasks: tasks.length, same: 0, different: 0, transitions: {}, differences, elapsedMs: 0 };
   }
   const first = tasks[0] ? Date.parse(tasks[0].at) : 0;
   const results: RedriveTask[] = new Array(tasks.length);
@@ -125,7 +112,7 @@ export async function redrive(journal: Journal, options: RedriveOptions): Promis
         if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
       }
       // Sent without its attachments, the task would be another task: it is reported, not run.
-      const now = containersNotKept(task) > 0 ? NOT_KEPT : await submit(task, options);
+      const now = containersNotKept(task) > 0 ? NOT_KEPT : await submit(task, options.region);
       results[i] = { id: task.id, tranid: task.tranid, at: task.at, was: outcomeText(task.outcome), now };
     }
   };
@@ -137,7 +124,7 @@ export async function redrive(journal: Journal, options: RedriveOptions): Promis
   }
   const differences = results.filter((r) => r.was !== r.now);
   return {
-    url: options.url,
+    url: options.region.url,
     dryRun: false,
     tasks: tasks.length,
     same: tasks.length - differences.length,

@@ -1,7 +1,7 @@
 // What MAIL FROM says about a mail, and what cannot go to this relay at all, from the
 // relay's EHLO keywords: SIZE (RFC 1870), 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531).
 import { isAscii } from 'node:buffer';
-import type { RefusedRecipient } from './connection.js';
+import type { RefusedRecipient } from './delivery.js';
 
 export type Envelope =
   | {

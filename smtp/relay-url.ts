@@ -2,7 +2,13 @@
 // `smtps://…`, several separated by commas, tried in order. Settings: starttls=required|
 // opportunistic|none, ca=/path/ca.pem (PEM; percent-encode a comma), auth=plain-text-ok.
 import { resolve } from 'node:path';
-import { STARTTLS_MODES, type StartTlsMode } from './tls.js';
+
+/**
+ * required: a relay that does not offer STARTTLS, or fails it, is not used;
+ * opportunistic: STARTTLS where offered, plain where not; none: never STARTTLS.
+ */
+export type StartTlsMode = 'required' | 'opportunistic' | 'none';
+export const STARTTLS_MODES: readonly StartTlsMode[] = ['required', 'opportunistic', 'none'];
 
 export interface RelayTarget {
   readonly host: string;

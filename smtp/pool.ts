@@ -1,6 +1,8 @@
 // A bounded pool of reused SMTP connections to the smart hosts, tried in order (as z/OS
 // CSSMTP tries its target servers). One pool per worker thread.
-import { ConnectionLost, SmtpConnection, type ConnectionOptions, type Delivery } from './connection.js';
+import { SmtpConnection, type ConnectionOptions } from './connection.js';
+import type { Delivery } from './delivery.js';
+import { SmtpError, smtpError } from './errors.js';
 import type { RelayTarget } from './relay-url.js';
 
 export interface PoolOptions extends ConnectionOptions {
@@ -34,7 +36,7 @@ export class SmtpPool {
   /**
    * Sends one mail. Never rejects for the relay's sake: a relay that cannot be reached,
    * a connection lost mid-mail, or a `deadline` (epoch ms) passed, is a `deferred`
-   * delivery with the reason as its reply.
+   * delivery with its failure; only a bug rejects.
    */
   async send(from: string, recipients: readonly string[], message: Uint8Array, deadline = Infinity): Promise<Delivery> {
     const relays = this.options.relays.map((r) => r.label).join(',');
@@ -43,7 +45,8 @@ export class SmtpPool {
       try {
         conn = await this.#acquireBy(deadline);
       } catch (err) {
-        return { kind: 'deferred', relay: relays, reply: (err as Error).message, refused: [] };
+        if (!(err instanceof SmtpError)) throw err;
+        return { kind: 'deferred', relay: relays, reply: err.message, accepted: [], refused: [], failure: err.failure };
       }
       const reused = conn.mails > 0;
       const timer = deadline === Infinity ? undefined : setTimeout(() => conn.abort(`the relay did not finish the mail within the task's time limit`), Math.max(0, deadline - Date.now()));
@@ -55,8 +58,9 @@ export class SmtpPool {
         this.#release(conn);
         // A reused connection the relay had closed (quietly, or with 421) took nothing of
         // this mail; that says nothing of the relay, so try once more on a fresh one.
-        if (err instanceof ConnectionLost && err.retryable && reused && attempt === 0 && Date.now() < deadline) continue;
-        return { kind: 'deferred', relay: conn.relay.label, reply: (err as Error).message, refused: [] };
+        if (!(err instanceof SmtpError)) throw err;
+        if (err.retryable && reused && attempt === 0 && Date.now() < deadline) continue;
+        return { kind: 'deferred', relay: conn.relay.label, reply: err.message, accepted: [], refused: [], failure: err.failure };
       } finally {
         clearTimeout(timer);
       }
@@ -70,7 +74,7 @@ export class SmtpPool {
    */
   async #acquireBy(deadline: number): Promise<SmtpConnection> {
     for (;;) {
-      if (this.#closed) throw new Error('the SMTP pool is closed');
+      if (this.#closed) throw smtpError('closed', 'the SMTP pool is closed');
       while (this.#idle.length > 0) {
         const idle = this.#idle.pop() as Idle;
         clearTimeout(idle.timer);
@@ -86,7 +90,7 @@ export class SmtpPool {
         const timer = deadline === Infinity ? undefined : setTimeout(() => {
           const i = this.#queue.indexOf(waiter);
           if (i !== -1) this.#queue.splice(i, 1);
-          reject(new Error("no connection to the relay was free within the task's time limit"));
+          reject(smtpError('timeout', "no connection to the relay was free within the task's time limit"));
         }, Math.max(0, deadline - Date.now()));
         this.#queue.push(waiter);
       });
@@ -106,7 +110,7 @@ export class SmtpPool {
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         opening.then((conn) => this.#release(conn), () => {});
-        reject(new Error("the relay did not answer within the task's time limit"));
+        reject(smtpError('timeout', "the relay did not answer within the task's time limit"));
       }, Math.max(0, deadline - Date.now()));
     });
     try {
@@ -116,17 +120,20 @@ export class SmtpPool {
     }
   }
 
-  /** The first relay that answers; the reasons of all where none does. */
+  /** The first relay that answers; where none does, the last one's kind of failure with the reasons of all. */
   async #connect(): Promise<SmtpConnection> {
-    const reasons: string[] = [];
+    const failures: SmtpError[] = [];
     for (const relay of this.options.relays) {
       try {
         return await SmtpConnection.open(relay, this.options);
       } catch (err) {
-        reasons.push((err as Error).message);
+        if (!(err instanceof SmtpError)) throw err;
+        failures.push(err);
       }
     }
-    throw new Error(`no relay could be reached: ${reasons.join('; ')}`);
+    const kind = failures.at(-1)?.failure.kind ?? 'connect';
+    const message = `no relay could be reached: ${failures.map((f) => f.message).join('; ')}`;
+    throw kind === 'reply' ? smtpError('connect', message) : smtpError(kind, message);
   }
 
   #release(conn: SmtpConnection): void {

@@ -4,13 +4,12 @@ import { existsSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseCcsid, SUPPORTED_CCSIDS } from './codepages.js';
-import { parseRelayUrls, type RelayTarget } from '../transactions/smtp/relay-url.js';
+import { parseCcsid, SUPPORTED_CCSIDS } from '../cics/codepages.js';
+import { parseRelayUrls, STARTTLS_MODES, type RelayTarget, type StartTlsMode } from '../smtp/relay-url.js';
 import { ConfigError } from './errors.js';
-import { caFileProblem, STARTTLS_MODES, type StartTlsMode } from '../transactions/smtp/tls.js';
+import { caFileProblem } from '../smtp/tls.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../journal/retry.js';
-import type { ClassLimits } from './admission.js';
-import { readRegionFile, type TransactionOverride } from './config-file.js';
+import { readRegionFile, type ClassLimits, type TransactionOverride } from './region-file.js';
 
 export interface RegionConfig {
   readonly host: string;

@@ -2,9 +2,9 @@
 // and reading it back gives the same values, in every supported code page.
 import fc from 'fast-check';
 import t from 'tap';
-import { codePage, SUPPORTED_CCSIDS } from '../../region/codepages.js';
-import { jsonToRecord, recordToJson, type JsonValue } from '../../region/copybook/json.js';
-import { parseCopybook } from '../../region/copybook/parse.js';
+import { codePage, SUPPORTED_CCSIDS } from '../../cics/codepages.js';
+import { jsonToRecord, recordToJson, type JsonValue } from '../../cics/copybook/json.js';
+import { parseCopybook } from '../../cics/copybook/parse.js';
 
 interface TextField { kind: 'text'; length: number }
 interface NumberField { kind: 'number'; digits: number; scale: number; signed: boolean; usage: 'DISPLAY' | 'COMP' | 'COMP-5' | 'COMP-3'; sign: '' | 'SIGN LEADING' | 'SIGN TRAILING SEPARATE' | 'SIGN LEADING SEPARATE' }

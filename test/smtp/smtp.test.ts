@@ -1,10 +1,11 @@
 // The SMTP client against real servers: smtp-server for the protocol, a scripted server
 // for the faults, with exact replies asserted.
 import t from 'tap';
-import { startRelay, startScriptedSmtp, type ScriptedSession, testPool, type TestLike } from '../helpers.js';
-import { SmtpPool, type PoolOptions } from '../../transactions/smtp/pool.js';
-import { ReplyParser, formatReply, type SmtpReply } from '../../transactions/smtp/reply.js';
-import { parseRelayUrl, parseRelayUrls } from '../../transactions/smtp/relay-url.js';
+import { refusal, startRelay, startScriptedSmtp, type ScriptedSession, testPool, type TestLike, unreachable } from '../helpers.js';
+import type { FailureKind } from '../../smtp/delivery.js';
+import { SmtpPool, type PoolOptions } from '../../smtp/pool.js';
+import { ReplyParser, formatReply, type SmtpReply } from '../../smtp/reply.js';
+import { parseRelayUrl, parseRelayUrls } from '../../smtp/relay-url.js';
 
 const pool = (t: TestLike, url: string, options: Partial<PoolOptions> = {}): SmtpPool => testPool(t, url, options);
 
@@ -108,26 +109,27 @@ async function faulty(t: Parameters<typeof startScriptedSmtp>[0], fault: (line: 
 }
 
 t.test('faults end in the right delivery, with the reason', async (t) => {
-  const cases: Array<[string, Parameters<typeof faulty>[1], string | null | undefined, string, RegExp]> = [
-    ['421 at greeting', () => undefined, '421 4.3.2 too busy', 'deferred', /^no relay could be reached: smtp:\/\/127\.0\.0\.1:\d+ greeted with 421 4\.3\.2 too busy$/],
-    ['no greeting in time', () => undefined, null, 'deferred', /^no relay could be reached: no reply to greeting from smtp:\/\/127\.0\.0\.1:\d+ within 300 ms$/],
-    ['connection dropped mid-DATA', (line, s) => (line === 'DATA' ? (setTimeout(() => s.socket.destroy(), 20), '354 go on') : undefined), undefined, 'deferred', /closed the connection$/],
-    ['dropped after the dot, before the reply', (line, s) => (line === '.' ? (s.socket.destroy(), null) : undefined), undefined, 'deferred', /closed the connection$/],
-    ['no reply after the dot', (line) => (line === '.' ? null : undefined), undefined, 'deferred', /^no reply to end of data from smtp:\/\/127\.0\.0\.1:\d+ within 300 ms$/],
-    ['421 at RCPT', (line) => (line.startsWith('RCPT') ? '421 4.3.0 closing' : undefined), undefined, 'deferred', /^421 4\.3\.0 closing$/],
-    ['503 for DATA', (line) => (line === 'DATA' ? '503 5.5.1 no valid recipients' : undefined), undefined, 'failed', /^503 5\.5\.1 no valid recipients$/],
-    ['421 at MAIL on a fresh connection', (line) => (line.startsWith('MAIL') ? '421 4.7.0 shutting down' : undefined), undefined, 'deferred', /^421 4\.7\.0 shutting down$/],
-    ['421 after the dot', (line) => (line === '.' ? '421 4.4.2 timeout' : undefined), undefined, 'deferred', /^421 4\.4\.2 timeout$/],
-    ['250 to DATA: the message never went, so it is not sent', (line) => (line === 'DATA' ? '250 2.0.0 odd' : undefined), undefined, 'deferred', /^250 2\.0\.0 odd$/],
-    ['not SMTP at all', () => undefined, 'HTTP/1.1 400 Bad Request', 'deferred', /^no relay could be reached: protocol error from smtp:\/\/127\.0\.0\.1:\d+: not an SMTP reply/],
+  const cases: Array<[string, Parameters<typeof faulty>[1], string | null | undefined, string, RegExp, FailureKind]> = [
+    ['421 at greeting', () => undefined, '421 4.3.2 too busy', 'deferred', /^no relay could be reached: smtp:\/\/127\.0\.0\.1:\d+ greeted with 421 4\.3\.2 too busy$/, 'connect'],
+    ['no greeting in time', () => undefined, null, 'deferred', /^no relay could be reached: no reply to greeting from smtp:\/\/127\.0\.0\.1:\d+ within 300 ms$/, 'timeout'],
+    ['connection dropped mid-DATA', (line, s) => (line === 'DATA' ? (setTimeout(() => s.socket.destroy(), 20), '354 go on') : undefined), undefined, 'deferred', /closed the connection$/, 'broken'],
+    ['dropped after the dot, before the reply', (line, s) => (line === '.' ? (s.socket.destroy(), null) : undefined), undefined, 'deferred', /closed the connection$/, 'broken'],
+    ['no reply after the dot', (line) => (line === '.' ? null : undefined), undefined, 'deferred', /^no reply to end of data from smtp:\/\/127\.0\.0\.1:\d+ within 300 ms$/, 'timeout'],
+    ['421 at RCPT', (line) => (line.startsWith('RCPT') ? '421 4.3.0 closing' : undefined), undefined, 'deferred', /^421 4\.3\.0 closing$/, 'reply'],
+    ['503 for DATA', (line) => (line === 'DATA' ? '503 5.5.1 no valid recipients' : undefined), undefined, 'failed', /^503 5\.5\.1 no valid recipients$/, 'reply'],
+    ['421 at MAIL on a fresh connection', (line) => (line.startsWith('MAIL') ? '421 4.7.0 shutting down' : undefined), undefined, 'deferred', /^421 4\.7\.0 shutting down$/, 'reply'],
+    ['421 after the dot', (line) => (line === '.' ? '421 4.4.2 timeout' : undefined), undefined, 'deferred', /^421 4\.4\.2 timeout$/, 'reply'],
+    ['250 to DATA: the message never went, so it is not sent', (line) => (line === 'DATA' ? '250 2.0.0 odd' : undefined), undefined, 'deferred', /^250 2\.0\.0 odd$/, 'reply'],
+    ['not SMTP at all', () => undefined, 'HTTP/1.1 400 Bad Request', 'deferred', /^no relay could be reached: protocol error from smtp:\/\/127\.0\.0\.1:\d+: not an SMTP reply/, 'protocol'],
   ];
-  for (const [name, fault, greet, kind, reply] of cases) {
+  for (const [name, fault, greet, kind, reply, failure] of cases) {
     await t.test(name, async (t) => {
       const server = await faulty(t, fault, greet);
       const p = pool(t, server.url, { timeouts: { connect: 300, command: 300, final: 300 } });
       const delivery = await p.send('a@x.example', ['b@y.example'], message('x\r\n'));
       t.equal(delivery.kind, kind);
       t.match(delivery.reply, reply);
+      t.equal(refusal(delivery).failure?.kind, failure, 'the failure says what kind it is, not only in words');
       // A refusal (or an odd reply, then RSET) leaves the connection good; anything else breaks it.
       t.equal(p.openConnections, kind === 'failed' || name.startsWith('250 to DATA') ? 1 : 0, 'only a sound connection is kept');
     });
@@ -153,7 +155,8 @@ t.test('a reused connection the relay quietly closed is replaced, not failed', a
 t.test("a message over the relay's SIZE is refused before it is sent", async (t) => {
   const relay = await startRelay(t, { options: { size: 100 } });
   const delivery = await pool(t, relay.url).send('a@x.example', ['b@y.example'], message('x'.repeat(200)));
-  t.same(delivery, { kind: 'failed', relay: relay.url, reply: "552 5.3.4 message of 250 bytes is over the relay's SIZE limit of 100", refused: [] });
+  const reply = "552 5.3.4 message of 250 bytes is over the relay's SIZE limit of 100";
+  t.same(delivery, { kind: 'failed', relay: relay.url, reply, accepted: [], refused: [], failure: { kind: 'unsendable', message: reply } });
   t.equal(relay.mails.length, 0);
 });
 
@@ -183,7 +186,9 @@ t.test('421 to MAIL on a reused connection (the relay timed it out): tried again
 t.test('recipients refused for now: the mail reaches the others and stays deferred for them', async (t) => {
   const relay = await startRelay(t, { rcptTo: (a) => (a.address.startsWith('full') ? Object.assign(new Error('mailbox full'), { responseCode: 452 }) : undefined) });
   const d = await pool(t, relay.url).send('a@x.example', ['ok@y.example', 'full@y.example'], message('x\r\n'));
-  t.same(d, { kind: 'deferred', relay: relay.url, reply: '250 Ok: queued as 1', refused: [{ recipient: 'full@y.example', reply: '452 mailbox full' }], accepted: ['ok@y.example'] });
+  const { delivery, failure } = refusal(d);
+  t.same(delivery, { kind: 'deferred', relay: relay.url, reply: '250 Ok: queued as 1', refused: [{ recipient: 'full@y.example', reply: '452 mailbox full' }], accepted: ['ok@y.example'] });
+  t.match(failure, { kind: 'reply', message: '452 mailbox full', reply: { code: 452 } }, 'deferred for the recipient refused for now');
   t.same(relay.mails[0]?.to, ['ok@y.example']);
 });
 
@@ -195,9 +200,8 @@ t.test('a deadline ends a mail the relay does not finish, and a wait for a busy 
     p.send('a@x.example', ['b@y.example'], message('x\r\n'), Date.now() + 300),
     p.send('a@x.example', ['b@y.example'], message('y\r\n'), Date.now() + 200),
   ]);
-  t.same(first, { kind: 'deferred', relay: server.url, reply: "the relay did not finish the mail within the task's time limit", refused: [] });
-  t.equal(second?.kind, 'deferred');
-  t.equal(second?.reply, "no connection to the relay was free within the task's time limit");
+  t.same(first, unreachable('timeout', server.url, "the relay did not finish the mail within the task's time limit"));
+  t.same(second, unreachable('timeout', server.url, "no connection to the relay was free within the task's time limit"));
   t.ok(Date.now() - started < 5000, 'well before any SMTP time-out');
   t.equal(p.openConnections, 0);
 });
@@ -205,7 +209,9 @@ t.test('a deadline ends a mail the relay does not finish, and a wait for a busy 
 t.test('a multi-line refusal with enhanced codes reaches the journal as one line', async (t) => {
   const server = await faulty(t, (line) => (line.startsWith('RCPT') ? ['550-5.1.1 The email account that you tried to reach does', '550-5.1.1 not exist. Please try double-checking the recipient', '550 5.1.1 address. - gsmtp'] : undefined));
   const reply = '550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking the recipient address. - gsmtp';
-  t.same(await pool(t, server.url).send('a@x.example', ['b@y.example'], message('x\r\n')), { kind: 'failed', relay: server.url, reply, refused: [{ recipient: 'b@y.example', reply }] });
+  const { delivery, failure } = refusal(await pool(t, server.url).send('a@x.example', ['b@y.example'], message('x\r\n')));
+  t.same(delivery, { kind: 'failed', relay: server.url, reply, accepted: [], refused: [{ recipient: 'b@y.example', reply }] });
+  t.same(failure, { kind: 'reply', message: reply, reply: { code: 550, enhanced: '5.1.1', lines: ['The email account that you tried to reach does', 'not exist. Please try double-checking the recipient', 'address. - gsmtp'] } });
 });
 
 // RFC 5321 4.5.3.2: the data block time-out, and the DATA termination one counted from the

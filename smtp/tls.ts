@@ -5,14 +5,8 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions as TlsOptions, type TLSSocket } from 'node:tls';
-import type { RelayTarget } from './relay-url.js';
-
-/**
- * required: a relay that does not offer STARTTLS, or fails it, is not used;
- * opportunistic: STARTTLS where offered, plain where not; none: never STARTTLS.
- */
-export type StartTlsMode = 'required' | 'opportunistic' | 'none';
-export const STARTTLS_MODES: readonly StartTlsMode[] = ['required', 'opportunistic', 'none'];
+import { smtpError } from './errors.js';
+import type { RelayTarget, StartTlsMode } from './relay-url.js';
 
 /** The region-wide defaults (CICSMAIL_SMTP_STARTTLS, CICSMAIL_SMTP_CA) a relay URL may override. */
 export interface TlsDefaults {
@@ -45,7 +39,7 @@ export async function openSocket(relay: RelayTarget, defaults: TlsDefaults, time
     const s = netConnect({ host: relay.host, port: relay.port });
     const timer = setTimeout(() => {
       s.destroy();
-      reject(new Error(`connect to ${relay.label} timed out after ${timeout} ms`));
+      reject(smtpError('connect', `connect to ${relay.label} timed out after ${timeout} ms`));
     }, timeout);
     s.once('connect', () => {
       clearTimeout(timer);
@@ -54,7 +48,7 @@ export async function openSocket(relay: RelayTarget, defaults: TlsDefaults, time
     });
     s.once('error', (err) => {
       clearTimeout(timer);
-      reject(new Error(`connect to ${relay.label} failed: ${err.message}`));
+      reject(smtpError('connect', `connect to ${relay.label} failed: ${err.message}`));
     });
   });
 }
@@ -71,7 +65,7 @@ export async function secureSocket(relay: RelayTarget, defaults: TlsDefaults, ti
     try {
       ca = await readFile(caPath);
     } catch (err) {
-      throw new Error(`TLS to ${relay.label}: cannot read the CA file ${caPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw smtpError('tls', `TLS to ${relay.label}: cannot read the CA file ${caPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   }
   const options: TlsOptions = {
@@ -89,7 +83,7 @@ export async function secureSocket(relay: RelayTarget, defaults: TlsDefaults, ti
     const step = socket ? 'STARTTLS with' : 'connect to';
     const timer = setTimeout(() => {
       s.destroy();
-      reject(new Error(`${step} ${relay.label} timed out after ${timeout} ms`));
+      reject(smtpError('tls', `${step} ${relay.label} timed out after ${timeout} ms`));
     }, timeout);
     s.once('secureConnect', () => {
       clearTimeout(timer);
@@ -100,7 +94,7 @@ export async function secureSocket(relay: RelayTarget, defaults: TlsDefaults, ti
       clearTimeout(timer);
       s.destroy();
       // Certificate errors carry OpenSSL's code (DEPTH_ZERO_SELF_SIGNED_CERT, ERR_TLS_CERT_ALTNAME_INVALID…).
-      reject(new Error(`${step} ${relay.label} failed: ${err.message}${err.code ? ` (${err.code})` : ''}`));
+      reject(smtpError('tls', `${step} ${relay.label} failed: ${err.message}${err.code ? ` (${err.code})` : ''}`));
     });
   });
 }

@@ -3,7 +3,9 @@
 import type { Socket } from 'node:net';
 import { authenticate } from './auth.js';
 import { END_OF_DATA, writeMessage } from './data.js';
+import type { Delivery, RefusedRecipient, SmtpFailure } from './delivery.js';
 import { envelopeFor } from './envelope.js';
+import { SmtpError, smtpError } from './errors.js';
 import { formatReply, ReplyParser, type SmtpReply } from './reply.js';
 import type { RelayTarget } from './relay-url.js';
 import { openSocket, secureSocket, startTlsMode, type TlsDefaults } from './tls.js';
@@ -32,37 +34,9 @@ export interface ConnectionOptions extends TlsDefaults {
   readonly timeouts: SmtpTimeouts;
 }
 
-export interface RefusedRecipient {
-  readonly recipient: string;
-  readonly reply: string;
-}
-
-/** What became of one mail on one relay. */
-export interface Delivery {
-  /** sent: every recipient but those refused for good has it; deferred: somebody must wait; failed: refused for good. */
-  readonly kind: 'sent' | 'deferred' | 'failed';
-  readonly relay: string;
-  readonly reply: string;
-  readonly refused: readonly RefusedRecipient[];
-  /** Recipients the relay took the mail for (it answered 2xx after the dot). */
-  readonly accepted?: readonly string[];
-}
-
-/** The connection broke or a reply did not come in time: the mail's fate is not known. */
-export class ConnectionLost extends Error {
-  readonly code = 'CICSMAIL_SMTP_LOST';
-  constructor(
-    message: string,
-    /** True where nothing of the current mail was taken: trying again elsewhere is safe. */
-    readonly retryable: boolean,
-  ) {
-    super(message);
-  }
-}
-
 interface Waiter {
   resolve(reply: SmtpReply): void;
-  reject(err: Error): void;
+  reject(err: SmtpError): void;
   /** Unset until the wait is armed (the reply after the dot: once the message is written). */
   timer: NodeJS.Timeout | undefined;
   what: string;
@@ -81,7 +55,8 @@ export class SmtpConnection {
   #parser!: ReplyParser;
   #detach: () => void = () => {};
   #waiters: Waiter[] = [];
-  #broken: string | null = null;
+  /** Why the connection can carry no more mail: the first failure it met. */
+  #broken: SmtpFailure | null = null;
   #busy = false;
   readonly #peer: string | undefined;
 
@@ -98,11 +73,11 @@ export class SmtpConnection {
     const label = this.relay.label;
     const parser = new ReplyParser(
       (reply) => this.#onReply(reply),
-      (message) => this.#fail(`protocol error from ${label}: ${message}`),
+      (message) => this.#fail({ kind: 'protocol', message: `protocol error from ${label}: ${message}` }),
     );
     const onData = (chunk: Buffer) => parser.push(chunk);
-    const onError = (err: Error) => this.#fail(`connection to ${label} failed: ${err.message}`);
-    const onClose = () => this.#fail(`${label} closed the connection`);
+    const onError = (err: Error) => this.#fail({ kind: 'broken', message: `connection to ${label} failed: ${err.message}` });
+    const onClose = () => this.#fail({ kind: 'broken', message: `${label} closed the connection` });
     socket.on('data', onData).on('error', onError).on('close', onClose);
     this.#socket = socket;
     this.#parser = parser;
@@ -129,7 +104,7 @@ export class SmtpConnection {
 
   async #handshake(): Promise<void> {
     const greeting = await this.#expect('greeting');
-    if (greeting.code !== 220) throw new Error(`${this.relay.label} greeted with ${formatReply(greeting)}`);
+    if (greeting.code !== 220) throw smtpError('connect', `${this.relay.label} greeted with ${formatReply(greeting)}`);
     await this.#hello(true);
     await this.#startTls();
     if (this.relay.user !== undefined) {
@@ -158,10 +133,10 @@ export class SmtpConnection {
       }
       return;
     }
-    if (!first) throw new Error(`${this.relay.label} refused EHLO after STARTTLS: ${formatReply(hello)}`);
+    if (!first) throw smtpError('tls', `${this.relay.label} refused EHLO after STARTTLS: ${formatReply(hello)}`);
     this.#write(`HELO ${this.options.clientName}\r\n`);
     const helo = await this.#expect('HELO');
-    if (helo.code !== 250) throw new Error(`${this.relay.label} refused HELO: ${formatReply(helo)}`);
+    if (helo.code !== 250) throw smtpError('connect', `${this.relay.label} refused HELO: ${formatReply(helo)}`);
   }
 
   /**
@@ -176,20 +151,20 @@ export class SmtpConnection {
     if (mode === 'none') return;
     const label = this.relay.label;
     if (!this.extensions.has('STARTTLS')) {
-      if (mode === 'required') throw new Error(`STARTTLS required by ${by} but not offered by ${label}`);
+      if (mode === 'required') throw smtpError('tls', `STARTTLS required by ${by} but not offered by ${label}`);
       return;
     }
     this.#write('STARTTLS\r\n');
     const reply = await this.#expect('STARTTLS');
     if (reply.code !== 220) {
-      if (mode === 'required') throw new Error(`STARTTLS required by ${by} but ${label} refused it: ${formatReply(reply)}`);
+      if (mode === 'required') throw smtpError('tls', `STARTTLS required by ${by} but ${label} refused it: ${formatReply(reply)}`);
       return;
     }
     // Bytes after the 220 came in clear and may be an attacker's (CVE-2011-0411 is the
     // server-side twin): RFC 3207 5 says to discard them; a relay that sends any is not
     // used (a whole reply has already ended the connection as unasked).
-    if (this.#broken !== null) throw new Error(this.#broken);
-    if (this.#parser.buffered) throw new Error(`${label} sent more after its 220 to STARTTLS`);
+    if (this.#broken !== null) throw new SmtpError(this.#broken);
+    if (this.#parser.buffered) throw smtpError('tls', `${label} sent more after its 220 to STARTTLS`);
     const plain = this.#socket;
     this.#detach();
     // Errors of the TCP socket now surface through the TLS socket.
@@ -203,12 +178,12 @@ export class SmtpConnection {
   }
 
   /**
-   * Sends one mail. Resolves with what the relay answered; rejects with ConnectionLost
+   * Sends one mail. Resolves with what the relay answered; rejects with an SmtpError
    * where the connection broke or timed out (the mail may or may not have arrived).
    */
   async send(from: string, recipients: readonly string[], message: Uint8Array): Promise<Delivery> {
     if (this.#busy) throw new Error('SmtpConnection.send while a mail is under way (a bug in the pool)');
-    if (this.#broken) throw new ConnectionLost(this.#broken, true);
+    if (this.#broken) throw new SmtpError(this.#broken, true);
     this.#busy = true;
     try {
       return await this.#transaction(from, recipients, message);
@@ -221,7 +196,9 @@ export class SmtpConnection {
   async #transaction(from: string, all: readonly string[], message: Uint8Array): Promise<Delivery> {
     const relay = this.relay.label;
     const envelope = envelopeFor(this.extensions, relay, from, all, message);
-    if (envelope.kind === 'refuse') return { kind: 'failed', relay, reply: envelope.reply, refused: envelope.refused };
+    if (envelope.kind === 'refuse') {
+      return { kind: 'failed', relay, reply: envelope.reply, accepted: [], refused: envelope.refused, failure: { kind: 'unsendable', message: envelope.reply } };
+    }
     const delivery = await this.#mail(from, envelope.recipients, envelope.params, message);
     if (envelope.refused.length === 0) return delivery;
     // Those the relay was not asked about join those it refused, in the mail's order.
@@ -236,8 +213,8 @@ export class SmtpConnection {
     const rcptCmds = recipients.map((r) => `RCPT TO:<${r}>\r\n`);
     let answered = false;
     const expect = async (what: string, timeout?: number) => {
-      const reply = await this.#expect(what, timeout).catch((err: Error) => {
-        throw new ConnectionLost(err.message, !answered);
+      const reply = await this.#expect(what, timeout).catch((err: SmtpError) => {
+        throw new SmtpError(err.failure, !answered);
       });
       answered = true;
       return reply;
@@ -258,7 +235,7 @@ export class SmtpConnection {
       if (failure) {
         const closing = settled.find((s): s is PromiseFulfilledResult<SmtpReply> => s.status === 'fulfilled' && s.value.code === 421);
         if (closing) return this.#closing(closing.value, false);
-        throw new ConnectionLost((failure.reason as Error).message, first?.status === 'rejected');
+        throw new SmtpError((failure.reason as SmtpError).failure, first?.status === 'rejected');
       }
       const replies = settled.map((s) => (s as PromiseFulfilledResult<SmtpReply>).value);
       mailReply = replies[0] as SmtpReply;
@@ -284,14 +261,19 @@ export class SmtpConnection {
     const closing = [mailReply, ...rcptReplies, dataReply].find((r) => r?.code === 421);
     if (closing) return this.#closing(closing, false);
 
-    const done = (kind: Delivery['kind'], reply: SmtpReply | string, refused: readonly RefusedRecipient[] = [], accepted: readonly string[] = []): Delivery =>
-      ({ kind, relay, reply: typeof reply === 'string' ? reply : formatReply(reply), refused, ...(accepted.length > 0 ? { accepted } : {}) });
+    /** The mail's end: sent, or refused for now or for good with the reply that says so. */
+    const done = (refusal: SmtpReply | null, reply: SmtpReply, refused: readonly RefusedRecipient[] = [], accepted: readonly string[] = []): Delivery => {
+      const text = formatReply(reply);
+      if (refusal === null) return { kind: 'sent', relay, reply: text, accepted, refused };
+      const failure: SmtpFailure = { kind: 'reply', reply: refusal, message: formatReply(refusal) };
+      return { kind: refusal.code >= 500 ? 'failed' : 'deferred', relay, reply: text, accepted, refused, failure };
+    };
 
     if (mailReply.code >= 300) {
       if (dataReply?.code === 354) await this.#abortData(expect);
       await this.#reset(expect);
       // After a refused MAIL the RCPT replies (503, bad sequence) say nothing of recipients.
-      return done(mailReply.code < 500 ? 'deferred' : 'failed', mailReply);
+      return done(mailReply, mailReply);
     }
     const refused: RefusedRecipient[] = [];
     rcptReplies.forEach((reply, i) => {
@@ -302,25 +284,30 @@ export class SmtpConnection {
     if (refused.length === recipients.length) {
       if (dataReply?.code === 354) await this.#abortData(expect);
       await this.#reset(expect);
-      return done(temporary ? 'deferred' : 'failed', temporary ?? (rcptReplies[0] as SmtpReply), refused);
+      const refusal = temporary ?? (rcptReplies[0] as SmtpReply);
+      return done(refusal, refusal, refused);
     }
     if (!dataReply || dataReply.code !== 354) {
       // Only 354 lets the message go; anything else, a 2xx too, means it did not.
       await this.#reset(expect);
-      if (!dataReply) return done('deferred', `${relay} gave no reply to DATA`, refused);
-      return done(dataReply.code >= 500 ? 'failed' : 'deferred', dataReply, refused);
+      if (!dataReply) {
+        const message = `${relay} gave no reply to DATA`;
+        return { kind: 'deferred', relay, reply: message, accepted: [], refused, failure: { kind: 'protocol', message } };
+      }
+      // Any other reply, a 2xx too, is a refusal: for good where it is 5xx, else for now.
+      return done(dataReply, dataReply, refused);
     }
     // Waiting for the reply starts now (a fast relay's reply must find it), its clock
     // once the whole message has left: a large mail on a slow link takes its own time.
     const stall = this.options.timeouts.command;
-    const written = writeMessage(this.#socket, message, stall, (sent) => this.#fail(`${relay} took none of the message for ${stall} ms (${sent} bytes sent)`));
-    const final = await this.#expect('end of data', this.options.timeouts.final, written).catch((err: Error) => {
-      throw new ConnectionLost(err.message, false);
+    const written = writeMessage(this.#socket, message, stall, (sent) => this.#fail({ kind: 'timeout', message: `${relay} took none of the message for ${stall} ms (${sent} bytes sent)` }));
+    const final = await this.#expect('end of data', this.options.timeouts.final, written).catch((err: SmtpError) => {
+      throw new SmtpError(err.failure, false);
     });
     if (final.code === 421) return this.#closing(final, false);
-    if (final.code >= 300) return done(final.code < 500 ? 'deferred' : 'failed', final, refused);
+    if (final.code >= 300) return done(final, final, refused);
     const taken = recipients.filter((_, i) => (rcptReplies[i]?.code ?? 500) < 300);
-    return done(temporary ? 'deferred' : 'sent', final, refused, taken);
+    return done(temporary ?? null, final, refused, taken);
   }
 
   /**
@@ -330,14 +317,15 @@ export class SmtpConnection {
    */
   #closing(reply: SmtpReply, first: boolean): never | Delivery {
     const text = formatReply(reply);
-    this.#fail(`${this.relay.label} is closing: ${text}`);
-    if (first) throw new ConnectionLost(text, true);
-    return { kind: 'deferred', relay: this.relay.label, reply: text, refused: [] };
+    this.#fail({ kind: 'broken', message: `${this.relay.label} is closing: ${text}` });
+    const failure: SmtpFailure = { kind: 'reply', reply, message: text };
+    if (first) throw new SmtpError(failure, true);
+    return { kind: 'deferred', relay: this.relay.label, reply: text, accepted: [], refused: [], failure };
   }
 
   /** Ends the connection now (a task's deadline passed); the mail under way is lost to it. */
   abort(reason: string): void {
-    this.#fail(reason);
+    this.#fail({ kind: 'timeout', message: reason });
   }
 
   /** After a 354 that came though no recipient was taken: end the empty message. */
@@ -351,7 +339,7 @@ export class SmtpConnection {
     if (this.#broken) return;
     this.#write('RSET\r\n');
     const reply = await expect('RSET');
-    if (reply.code !== 250) this.#fail(`${this.relay.label} refused RSET: ${formatReply(reply)}`);
+    if (reply.code !== 250) this.#fail({ kind: 'protocol', message: `${this.relay.label} refused RSET: ${formatReply(reply)}` });
   }
 
   /** Commands are ASCII but for SMTPUTF8 addresses, which go in UTF-8 (RFC 6531 3.3). */
@@ -361,11 +349,13 @@ export class SmtpConnection {
 
   /** The next reply; its time-out runs from now, or from when `after` settles. */
   #expect(what: string, timeout = this.options.timeouts.command, after?: Promise<void>): Promise<SmtpReply> {
-    if (this.#broken) return Promise.reject(new Error(this.#broken));
+    if (this.#broken) return Promise.reject(new SmtpError(this.#broken));
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, what, timer: undefined };
       const arm = () => {
-        if (this.#waiters.includes(waiter)) waiter.timer = setTimeout(() => this.#fail(`no reply to ${what} from ${this.relay.label} within ${timeout} ms`), timeout);
+        if (this.#waiters.includes(waiter)) {
+          waiter.timer = setTimeout(() => this.#fail({ kind: 'timeout', message: `no reply to ${what} from ${this.relay.label} within ${timeout} ms` }), timeout);
+        }
       };
       this.#waiters.push(waiter);
       if (after) void after.then(arm, arm);
@@ -377,20 +367,20 @@ export class SmtpConnection {
     const waiter = this.#waiters.shift();
     if (!waiter) {
       // A reply nobody asked for: a 421 on an idle connection, or a confused server.
-      this.#fail(`${this.relay.label} said ${formatReply(reply)} unasked`);
+      this.#fail({ kind: 'protocol', message: `${this.relay.label} said ${formatReply(reply)} unasked` });
       return;
     }
     clearTimeout(waiter.timer);
     waiter.resolve(reply);
   }
 
-  #fail(reason: string): void {
-    if (this.#broken === null) this.#broken = reason;
+  #fail(failure: SmtpFailure): void {
+    if (this.#broken === null) this.#broken = failure;
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const w of waiters) {
       clearTimeout(w.timer);
-      w.reject(new Error(reason));
+      w.reject(new SmtpError(failure));
     }
     this.#socket.destroy();
     this.#plain?.destroy();
@@ -399,11 +389,11 @@ export class SmtpConnection {
   /** Says QUIT where it can and closes; never throws. */
   close(): void {
     if (this.#broken === null && !this.#busy) {
-      this.#broken = 'closed by the client';
+      this.#broken = { kind: 'closed', message: 'closed by the client' };
       this.#socket.end('QUIT\r\n');
       this.#socket.setTimeout(1000, () => this.#socket.destroy());
       return;
     }
-    this.#fail('closed by the client');
+    this.#fail({ kind: 'closed', message: 'closed by the client' });
   }
 }

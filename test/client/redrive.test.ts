@@ -7,8 +7,8 @@ import t from 'tap';
 import { simpleParser } from 'mailparser';
 import { startRegion, startRelay, smtpError, TESTER } from '../helpers.js';
 import { ebcdicLines } from '../ebcdic.js';
-import { buildMailCommarea } from '../../transactions/mail/commarea.js';
-import type { RedriveReport } from '../../journal/redrive.js';
+import { buildMailCommarea } from '../../client/mailca.js';
+import type { RedriveReport } from '../../client/redrive.js';
 
 const BIN = fileURLToPath(new URL('../../bin/cicsmail.js', import.meta.url));
 
