@@ -1,8 +1,8 @@
 // cicsmail cemt: CEMT from a shell. INQUIRE and SET of tasks, transactions, transaction
 // classes and the region, through the region's /cemt routes (an administrator's HTTP Basic
 // credentials), printed in aligned columns or, with --json, as the region answered.
-import { RegionClient, RegionUrlInvalid } from '../client/region-client.js';
-import { parseCommand, UsageError } from './usage.js';
+import type { RegionClient } from '../client/region-client.js';
+import { parseCommand, regionOf, UsageError, wholeNumber } from './usage.js';
 
 const HELP = `usage: cicsmail cemt inquire task|transaction [TRANID]|tranclass [NAME]|system
        cicsmail cemt set transaction TRANID [enabled|disabled] [--class NAME|--no-class]
@@ -106,12 +106,6 @@ function keyword<K extends string>(word: string | undefined, choices: readonly K
   throw new UsageError(`${what}: unknown keyword '${word}'; choose ${orList(choices)}`);
 }
 
-function wholeNumber(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d{1,15}$/.test(value)) throw new UsageError(`${name} '${value}' is not a whole number`);
-  return Number(value);
-}
-
 function className(value: string, name: string): string {
   const upper = value.toUpperCase();
   if (!CLASS.test(upper)) throw new UsageError(`${name} '${value}' is not a class name: 1 to 8 characters of A-Z 0-9 @ # $`);
@@ -183,12 +177,7 @@ class Cemt {
   readonly #region: RegionClient;
 
   constructor(url: string | undefined, user: string | undefined) {
-    try {
-      this.#region = RegionClient.from({ url, user });
-    } catch (err) {
-      if (err instanceof RegionUrlInvalid) throw new UsageError(`--url ${err.message}`);
-      throw err;
-    }
+    this.#region = regionOf({ url, user });
   }
 
   call<T>(method: 'GET' | 'PUT', path: string, body?: unknown): Promise<T> {

@@ -4,16 +4,13 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { csvHeader, csvLine, jsonLine } from '../journal/export.js';
 import { Journal, type JournalRecord } from '../journal/journal.js';
-import { findRecords, isTime, journalStats, MAIL_STATES, type RecordFilter } from '../journal/query.js';
-import type { MailState } from '../journal/states.js';
+import { FilterError, findRecords, journalStats, parseFilter, type RecordFilter } from '../journal/query.js';
 import { redeliver } from '../journal/replay.js';
 import { redrive } from '../client/redrive.js';
-import { RegionClient, RegionUrlInvalid } from '../client/region-client.js';
-import { attemptOf } from '../journal/attempt.js';
 import { loadConfig } from '../config/settings.js';
 import { SmtpPool } from '../smtp/pool.js';
 import { parseRelayUrls } from '../smtp/relay-url.js';
-import { parseCommand, UsageError } from './usage.js';
+import { parseCommand, regionOf, UsageError, wholeNumber } from './usage.js';
 
 const HELP = `usage: cicsmail journal list [FILTERS] [--after SEQ] [--limit N] [--json]
        cicsmail journal show SEQ [--message]
@@ -46,12 +43,6 @@ function openJournal(): Journal {
   return Journal.open(dataDir, { readOnly: true });
 }
 
-function wholeNumber(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d{1,15}$/.test(value)) throw new UsageError(`${name} '${value}' is not a whole number`);
-  return Number(value);
-}
-
 function line(r: JournalRecord): string {
   return [String(r.seq).padStart(6), r.state.padEnd(8), r.acceptedAt, r.userid.padEnd(8), r.tranid.padEnd(4), `${r.envelope.to.length} rcpt`, JSON.stringify(r.subject)].join('  ');
 }
@@ -67,23 +58,14 @@ interface FilterValues {
   until?: string | undefined;
 }
 
+/** The filter the options ask for (the region's parser: one meaning for the same words). */
 function filterOf(v: FilterValues): RecordFilter {
-  const state = v.state?.toUpperCase();
-  if (state !== undefined && !MAIL_STATES.includes(state as MailState)) throw new UsageError(`--state '${v.state}' is not one of ${MAIL_STATES.join(', ')}`);
-  for (const key of ['since', 'until'] as const) {
-    const value = v[key];
-    if (value !== undefined && !isTime(value)) throw new UsageError(`--${key} '${value}' is not a time like 2026-11-28T13:00:00Z`);
+  try {
+    return parseFilter({ ...v, messageId: v['message-id'] });
+  } catch (err) {
+    if (err instanceof FilterError) throw new UsageError(`--${err.key === 'messageId' ? 'message-id' : err.key} ${err.message}`);
+    throw err;
   }
-  return {
-    ...(state ? { state: state as MailState } : {}),
-    ...(v.user ? { userid: v.user } : {}),
-    ...(v.tranid ? { tranid: v.tranid } : {}),
-    ...(v.jobname ? { jobname: v.jobname } : {}),
-    ...(v.recipient ? { recipient: v.recipient } : {}),
-    ...(v['message-id'] ? { messageId: v['message-id'] } : {}),
-    ...(v.since ? { since: v.since } : {}),
-    ...(v.until ? { until: v.until } : {}),
-  };
 }
 
 async function withJournal<T>(fn: (journal: Journal) => T | Promise<T>): Promise<T> {
@@ -114,13 +96,7 @@ async function redriveCommand(v: FilterValues & ReplayValues): Promise<number> {
   if (speed !== null && !(speed > 0 && speed <= 1000)) throw new UsageError(`--speed '${v.speed}' is not a number above 0 and at most 1000`);
   const concurrency = wholeNumber(v.concurrency, '--concurrency') ?? (speed === null ? 8 : 64);
   if (concurrency < 1 || concurrency > 256) throw new UsageError('--concurrency is 1 to 256');
-  let region: RegionClient;
-  try {
-    region = RegionClient.from({ url: v.url, user: v.auth });
-  } catch (err) {
-    if (err instanceof RegionUrlInvalid) throw new UsageError(`--url ${err.message}`);
-    throw err;
-  }
+  const region = regionOf({ url: v.url, user: v.auth });
   const report = await withJournal((journal) =>
     redrive(journal, {
       region,
@@ -229,7 +205,7 @@ export async function journalCommand(argv: readonly string[]): Promise<number> {
       const journal = Journal.open(config.dataDir);
       const pool = new SmtpPool({ ...config.smtp, relays, clientName: config.hostname, maxConnections: Math.min(4, config.smtp.maxConnections), idleTimeout: 1000 });
       try {
-        const results = await redeliver(journal, async (from, to, message) => attemptOf(await pool.send(from, to, message), 'replay'), { filter, limit, dryRun: v['dry-run'] === true });
+        const results = await redeliver(journal, (from, to, message) => pool.send(from, to, message), { filter, limit, dryRun: v['dry-run'] === true });
         for (const r of results) console.log([String(r.seq).padStart(6), r.messageId, r.outcome ?? 'dry-run', r.reply ?? `${r.recipients.length} rcpt`].join('  '));
         return results.some((r) => r.outcome !== undefined && r.outcome !== 'sent') ? 1 : 0;
       } finally {

@@ -2,6 +2,7 @@
 // one-line reason on failure; each prints its help with --help.
 // Each command is loaded when asked for: `cicsmail send` need not load a region and
 // its web server, nor the load tester.
+import { dropOrphanCommitFailures } from '../journal/commit-failure.js';
 import { UsageError } from './usage.js';
 
 const HELP = `usage: cicsmail <command> [options]
@@ -17,6 +18,8 @@ commands:
 Run 'cicsmail <command> --help' for a command's options.`;
 
 export async function run(argv: readonly string[]): Promise<number> {
+  // This process writes a journal (start, journal replay): a failed commit must not end it.
+  dropOrphanCommitFailures();
   const [command, ...rest] = argv;
   try {
     switch (command) {

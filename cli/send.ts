@@ -6,9 +6,8 @@ import { codePage, parseCcsid, SUPPORTED_CCSIDS } from '../cics/codepages.js';
 import { INPUT_CONTAINER } from '../cics/task.js';
 import { textLines } from '../cics/text-lines.js';
 import { refusalText } from '../client/protocol.js';
-import { RegionClient, RegionUrlInvalid } from '../client/region-client.js';
 import { ebcdicLines, textTaskBody, UnmappableText } from '../client/text-input.js';
-import { parseCommand, UsageError } from './usage.js';
+import { parseCommand, regionOf, UsageError } from './usage.js';
 
 const HELP = `usage: cicsmail send [FILE] [--tx SEND|SPOL] [--url URL] [--user USER:PASSWORD]
                      [--ccsid N] [--binary] [--jobname NAME]
@@ -70,13 +69,7 @@ async function send(argv: readonly string[]): Promise<number> {
   if (tx !== 'SEND' && tx !== 'SPOL') throw new UsageError(`--tx is SEND or SPOL, not '${values.tx}'`);
   const ccsid = parseCcsid(values.ccsid);
   if (ccsid === undefined) throw new UsageError(`--ccsid ${values.ccsid} is not a supported code page (${SUPPORTED_CCSIDS.join(', ')})`);
-  let region: RegionClient;
-  try {
-    region = RegionClient.from({ url: values.url, user: values.user });
-  } catch (err) {
-    if (err instanceof RegionUrlInvalid) throw new UsageError(`--url ${err.message}`);
-    throw err;
-  }
+  const region = regionOf({ url: values.url, user: values.user });
   const raw = readInput(positionals[0]);
   let payload: Buffer;
   try {

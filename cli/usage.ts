@@ -1,5 +1,6 @@
 // Parsing of subcommand options, with help and one-line usage errors.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { RegionClient, RegionUrlInvalid, type ClientOptions } from '../client/region-client.js';
 
 export class UsageError extends Error {
   readonly code = 'CICSMAIL_USAGE';
@@ -21,4 +22,21 @@ export function parseCommand<O extends Options>(argv: readonly string[], options
     return undefined;
   }
   return parsed;
+}
+
+/** A whole number option, or undefined where it was not given. */
+export function wholeNumber(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(value)) throw new UsageError(`${name} '${value}' is not a whole number`);
+  return Number(value);
+}
+
+/** The region that --url and --user name, or the environment's; a URL that is none is a usage error. */
+export function regionOf(options: ClientOptions): RegionClient {
+  try {
+    return RegionClient.from(options);
+  } catch (err) {
+    if (err instanceof RegionUrlInvalid) throw new UsageError(`--url ${err.message}`);
+    throw err;
+  }
 }

@@ -46,15 +46,17 @@ export async function journalWriteError(err: unknown, dir: string): Promise<unkn
     : new JournalError('CICSMAIL_JOURNAL_WRITE', `a journal write failed: ${detail}`);
 }
 
-let guarded = false;
+let dropping = false;
 
 /**
- * Once per thread: a commit failure that reaches no handler is dropped (its writers were
- * told); any other unhandled rejection still ends the thread, as Node's default does.
+ * Drops the rejections lmdb-js leaves unheld after a failed commit (its writers were told);
+ * any other unhandled rejection still ends the thread, as Node's default does. A process-
+ * wide handler: an entry point installs it (the command line, the worker thread, a test
+ * that fills a disk), once per thread; the journal never does it on its own.
  */
-export function guardCommitFailures(): void {
-  if (guarded) return;
-  guarded = true;
+export function dropOrphanCommitFailures(): void {
+  if (dropping) return;
+  dropping = true;
   process.on('unhandledRejection', (reason) => {
     if (isCommitFailure(reason)) {
       reason.commitError.catch(() => undefined);

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { guardCommitFailures, journalWriteError } from './commit-failure.js';
+import { journalWriteError } from './commit-failure.js';
 import { JournalError } from './errors.js';
 import { MESSAGE_FILE_BYTES, MessageFiles } from './message-files.js';
 import { TaskLog, type TaskEntry } from './task-log.js';
@@ -145,7 +145,6 @@ export class Journal {
   /** Opens (creating where needed) the journal in `dataDir/journal`. */
   static open(dataDir: string, options: JournalOptions = {}): Journal {
     const path = join(dataDir, 'journal');
-    guardCommitFailures();
     try {
       if (!options.readOnly) mkdirSync(path, { recursive: true });
       return new Journal(open({ path, maxDbs: 8, readOnly: options.readOnly === true }), path, options.retry ?? DEFAULT_RETRY);

@@ -20,6 +20,49 @@ export interface RecordFilter {
   readonly until?: string;
 }
 
+/** The filters as people give them: a query string, command-line options. */
+export interface FilterText {
+  readonly state?: string | undefined;
+  readonly user?: string | undefined;
+  readonly tranid?: string | undefined;
+  readonly jobname?: string | undefined;
+  readonly recipient?: string | undefined;
+  readonly messageId?: string | undefined;
+  readonly since?: string | undefined;
+  readonly until?: string | undefined;
+}
+
+/** A filter value that cannot be used: `key` is the filter's name, the message says why. */
+export class FilterError extends Error {
+  readonly code = 'CICSMAIL_JOURNAL_FILTER';
+  constructor(
+    readonly key: keyof FilterText,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** The filter the text asks for; a state in any case; throws FilterError for a state or time that is none. */
+export function parseFilter(text: FilterText): RecordFilter {
+  const state = text.state?.toUpperCase();
+  if (state !== undefined && !MAIL_STATES.includes(state as MailState)) throw new FilterError('state', `'${text.state}' is not one of ${MAIL_STATES.join(', ')}`);
+  for (const key of ['since', 'until'] as const) {
+    const value = text[key];
+    if (value !== undefined && !isTime(value)) throw new FilterError(key, `'${value}' is not a time like 2026-11-28T13:00:00Z`);
+  }
+  return {
+    ...(state ? { state: state as MailState } : {}),
+    ...(text.user ? { userid: text.user } : {}),
+    ...(text.tranid ? { tranid: text.tranid } : {}),
+    ...(text.jobname ? { jobname: text.jobname } : {}),
+    ...(text.recipient ? { recipient: text.recipient } : {}),
+    ...(text.messageId ? { messageId: text.messageId } : {}),
+    ...(text.since ? { since: text.since } : {}),
+    ...(text.until ? { until: text.until } : {}),
+  };
+}
+
 export interface Page {
   readonly after?: number;
   readonly limit: number;

@@ -1,6 +1,7 @@
 // Redeliver: send the stored bytes of chosen records again (same Message-ID) to their
 // envelope recipients, each replay recorded on its record. The state does not move: a
 // replay is an operator's extra delivery, not the mail's own.
+import { attemptOf } from './attempt.js';
 import type { Attempt, Journal } from './journal.js';
 import { findRecords, type RecordFilter } from './query.js';
 import type { Send } from './spool.js';
@@ -33,8 +34,8 @@ export async function redeliver(journal: Journal, send: Send, options: Redeliver
       results.push({ seq: record.seq, messageId: record.messageId, recipients });
       continue;
     }
-    const attempt = await send(record.envelope.from, recipients, message);
-    await journal.recordReplay(record.seq, { ...attempt, via: 'replay' });
+    const attempt = attemptOf(await send(record.envelope.from, recipients, message), 'replay');
+    await journal.recordReplay(record.seq, attempt);
     results.push({ seq: record.seq, messageId: record.messageId, recipients, outcome: attempt.outcome, reply: attempt.reply });
   }
   return results;

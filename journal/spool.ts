@@ -4,10 +4,11 @@
 // journaled bytes, so every retry carries the same Message-ID. It runs in the region's
 // main thread with connections of its own, so a backlog drains without taking the
 // workers' connections from new mail.
-import type { Attempt, Journal } from './journal.js';
+import { attemptOf, type DeliveryReport } from './attempt.js';
+import type { Journal } from './journal.js';
 
-/** Sends the journaled bytes to the given recipients and says what became of them. */
-export type Send = (from: string, to: readonly string[], message: Uint8Array) => Promise<Attempt>;
+/** Sends the journaled bytes to the given recipients and says what became of them (a relay client's send). */
+export type Send = (from: string, to: readonly string[], message: Uint8Array) => Promise<DeliveryReport>;
 
 export interface SpoolOptions {
   readonly journal: Journal;
@@ -87,9 +88,9 @@ export class RetrySpool {
       const record = await journal.claim(seq, holdMs);
       const message = record ? journal.message(seq) : undefined;
       if (!record || !message) return;
-      const attempt = await send(record.envelope.from, record.pending, message);
+      const report = await send(record.envelope.from, record.pending, message);
       this.attempts++;
-      await journal.settle(seq, { ...attempt, via: 'retry' });
+      await journal.settle(seq, attemptOf(report, 'retry'));
     } catch (err) {
       this.#options.onError?.(seq, err as Error);
     } finally {

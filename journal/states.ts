@@ -32,7 +32,7 @@ export interface AttemptResult {
   readonly refused: readonly { readonly recipient: string; readonly reply: string }[];
 }
 
-export interface Transition extends RecipientsSoFar {}
+export type Transition = RecipientsSoFar;
 
 /**
  * The state after an attempt, or undefined where the record is final already.

@@ -8,7 +8,7 @@ import type { Database } from 'lmdb';
 import type { CommareaInput, Container } from '../cics/task.js';
 
 /** What a task answered: the RC of its mails, or the RESP/abend that ended it. */
-export type TaskOutcome =
+export type LoggedOutcome =
   | { readonly kind: 'normal'; readonly rc: number | null }
   | { readonly kind: 'failed'; readonly resp: string; readonly abcode: string | null };
 
@@ -27,7 +27,7 @@ export interface TaskEntry {
   readonly ccsid: number;
   readonly commarea: CommareaInput;
   readonly containers: readonly LoggedContainer[];
-  readonly outcome: TaskOutcome;
+  readonly outcome: LoggedOutcome;
   readonly journalSeqs: readonly number[];
   readonly durationMs: number;
 }
@@ -35,7 +35,7 @@ export interface TaskEntry {
 export type NewTaskEntry = Omit<TaskEntry, 'id'>;
 
 /** The outcome as people compare it: `RC 0`, `NORMAL` (no RC), `INVREQ AICA`. */
-export function outcomeText(outcome: TaskOutcome): string {
+export function outcomeText(outcome: LoggedOutcome): string {
   if (outcome.kind === 'normal') return outcome.rc === null ? 'NORMAL' : `RC ${outcome.rc}`;
   return outcome.abcode ? `${outcome.resp} ${outcome.abcode}` : outcome.resp;
 }

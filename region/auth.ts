@@ -20,7 +20,7 @@ const CACHE_LIMIT = 10_000;
 /** Wrong credentials from one address are counted over this window. */
 export const FAILURE_WINDOW_MS = 60_000;
 
-export interface Denial {
+export interface AuthRefusal {
   /** The user id as claimed; '' where none was given. */
   readonly userid: string;
   readonly reason: 'NOCREDS' | 'BADCREDS' | 'THROTTLED';
@@ -55,7 +55,7 @@ export class Authenticator {
   }
 
   /** The user behind the request's credentials; throws NOTAUTH (401) and reports the denial. */
-  async authenticate(request: FastifyRequest, onDenied: (denial: Denial) => void): Promise<UserRecord> {
+  async authenticate(request: FastifyRequest, onDenied: (denial: AuthRefusal) => void): Promise<UserRecord> {
     const header = request.headers.authorization;
     this.#refresh();
     const socket = request.raw.socket;

@@ -51,7 +51,7 @@ export interface GateUsage extends ClassLimits {
   readonly queued: number;
 }
 
-export interface TaskOutcome {
+export interface DispatchResult {
   readonly eib: Eib;
   readonly result: TaskResult;
 }
@@ -176,7 +176,7 @@ export class Dispatcher {
     };
   }
 
-  async run(input: TaskInput): Promise<TaskOutcome> {
+  async run(input: TaskInput): Promise<DispatchResult> {
     const taskn = ++this.#taskn;
     const definition = input.definition;
     const eib: Eib = {

@@ -1,6 +1,6 @@
 // Every way a task can fail before or instead of returning its COMMAREA, each with a
 // stable code (docs/errors.md), and the one table that maps them to the contract's
-// RESP, RESP2, abend code and HTTP status (../shared/contract/http.md).
+// RESP, RESP2, abend code and HTTP status (docs/http.md).
 import createError from '@fastify/error';
 import type { TaskResult } from '../cics/task.js';
 

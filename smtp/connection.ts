@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import { authenticate } from './auth.js';
 import { END_OF_DATA, writeMessage } from './data.js';
 import type { Delivery, RefusedRecipient, SmtpFailure } from './delivery.js';
-import { envelopeFor } from './envelope.js';
+import { planEnvelope } from './envelope.js';
 import { SmtpError, smtpError } from './errors.js';
 import { formatReply, ReplyParser, type SmtpReply } from './reply.js';
 import type { RelayTarget } from './relay-url.js';
@@ -195,7 +195,7 @@ export class SmtpConnection {
 
   async #transaction(from: string, all: readonly string[], message: Uint8Array): Promise<Delivery> {
     const relay = this.relay.label;
-    const envelope = envelopeFor(this.extensions, relay, from, all, message);
+    const envelope = planEnvelope(this.extensions, relay, from, all, message);
     if (envelope.kind === 'refuse') {
       return { kind: 'failed', relay, reply: envelope.reply, accepted: [], refused: envelope.refused, failure: { kind: 'unsendable', message: envelope.reply } };
     }

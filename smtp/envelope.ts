@@ -3,7 +3,7 @@
 import { isAscii } from 'node:buffer';
 import type { RefusedRecipient } from './delivery.js';
 
-export type Envelope =
+export type EnvelopePlan =
   | {
       readonly kind: 'send';
       /** The MAIL FROM parameters, each after a space (` SIZE=123 BODY=8BITMIME`). */
@@ -25,13 +25,13 @@ const ASCII = /^[\x00-\x7f]*$/;
 const CONTROL = /[\x00-\x1f\x7f]/;
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
 
-export function envelopeFor(
+export function planEnvelope(
   extensions: ReadonlyMap<string, string>,
   relay: string,
   from: string,
   recipients: readonly string[],
   message: Uint8Array,
-): Envelope {
+): EnvelopePlan {
   const sizeLimit = Number(extensions.get('SIZE') ?? '0');
   if (sizeLimit > 0 && message.byteLength > sizeLimit) {
     return { kind: 'refuse', reply: `552 5.3.4 message of ${message.byteLength} bytes is over the relay's SIZE limit of ${sizeLimit}`, refused: [] };

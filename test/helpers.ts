@@ -171,7 +171,7 @@ export async function startRegion(
       if (!headers.has('authorization')) headers.set('authorization', auth);
       return fetch(`${url}${path}`, { ...init, headers });
     },
-    journal: () => app.region.journal,
+    journal: () => app.journal,
   };
 }
 

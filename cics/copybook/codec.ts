@@ -156,10 +156,16 @@ function writeBinary(buf: Uint8Array, item: ElementaryItem, at: number, value: b
   const bits = BigInt(item.size * 8);
   const fits = signed ? value >= -(1n << (bits - 1n)) && value < 1n << (bits - 1n) : value >= 0n && value < 1n << bits;
   if (!fits) throw new FieldError(item.name, 'out-of-range', `${value} does not fit ${item.size} bytes of binary`);
-  switch (item.size) {
-    case 2: signed ? view.setInt16(at, Number(value)) : view.setUint16(at, Number(value)); break;
-    case 4: signed ? view.setInt32(at, Number(value)) : view.setUint32(at, Number(value)); break;
-    default: signed ? view.setBigInt64(at, value) : view.setBigUint64(at, value);
+  if (item.size === 2) {
+    if (signed) view.setInt16(at, Number(value));
+    else view.setUint16(at, Number(value));
+  } else if (item.size === 4) {
+    if (signed) view.setInt32(at, Number(value));
+    else view.setUint32(at, Number(value));
+  } else if (signed) {
+    view.setBigInt64(at, value);
+  } else {
+    view.setBigUint64(at, value);
   }
 }
 

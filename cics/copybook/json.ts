@@ -1,4 +1,4 @@
-// The JSON view of a record (z/OS Connect style, ../shared/contract/http.md): each item a
+// The JSON view of a record (z/OS Connect style, docs/http.md): each item a
 // property named after its COBOL name in lower case with `-` as `_`; groups are objects,
 // tables arrays; text without trailing blanks; numbers as JSON numbers, or strings where
 // they pass 2^53; a PIC X table with DEPENDING ON is one string and its count may be left

@@ -3,25 +3,12 @@
 import type { FastifyInstance } from 'fastify';
 import { csvHeader, csvLine, jsonLine } from '../../journal/export.js';
 import { Readable } from 'node:stream';
-import { findRecords, isTime, journalStats, MAIL_STATES, matches, type RecordFilter } from '../../journal/query.js';
-import type { MailState } from '../../journal/states.js';
+import { FilterError, findRecords, journalStats, MAIL_STATES, matches, parseFilter, type FilterText, type RecordFilter } from '../../journal/query.js';
 import { redeliver } from '../../journal/replay.js';
 import { redrive } from '../../client/redrive.js';
 import { RegionClient } from '../../client/region-client.js';
-import { attemptOf } from '../../journal/attempt.js';
 import { SmtpPool } from '../../smtp/pool.js';
 import { parseRelayUrls } from '../../smtp/relay-url.js';
-
-interface FilterQuery {
-  state?: string;
-  user?: string;
-  tranid?: string;
-  jobname?: string;
-  recipient?: string;
-  messageId?: string;
-  since?: string;
-  until?: string;
-}
 
 // Query strings and path parameters are text; the region's ajv coerces nothing (a JSON
 // COMMAREA must not be bent), so numbers here are checked as digits and converted.
@@ -38,21 +25,14 @@ const filterSchema = {
   until: { type: 'string', minLength: 1, maxLength: 40 },
 };
 
-function filterOf(q: FilterQuery): RecordFilter | string {
-  for (const key of ['since', 'until'] as const) {
-    const value = q[key];
-    if (value !== undefined && !isTime(value)) return `${key} '${value}' is not a time like 2026-11-28T13:00:00Z`;
+/** The query's filter, or why it cannot be one (a 400 with the reason). */
+function filterOf(q: FilterText): RecordFilter | string {
+  try {
+    return parseFilter(q);
+  } catch (err) {
+    if (err instanceof FilterError) return `${err.key} ${err.message}`;
+    throw err;
   }
-  return {
-    ...(q.state ? { state: q.state as MailState } : {}),
-    ...(q.user ? { userid: q.user } : {}),
-    ...(q.tranid ? { tranid: q.tranid } : {}),
-    ...(q.jobname ? { jobname: q.jobname } : {}),
-    ...(q.recipient ? { recipient: q.recipient } : {}),
-    ...(q.messageId ? { messageId: q.messageId } : {}),
-    ...(q.since ? { since: q.since } : {}),
-    ...(q.until ? { until: q.until } : {}),
-  };
 }
 
 /** Where this region listens, as a URL it can call itself on. */
@@ -64,12 +44,12 @@ function ownUrl(app: FastifyInstance): string {
 }
 
 export async function journalRoutes(app: FastifyInstance): Promise<void> {
-  const { journal, config } = app.region;
+  const { journal, config } = app;
   const tags = ['journal'];
   // The journal is the operators': who sent what to whom.
-  app.addHook('onRequest', app.region.security.authenticateAdmin);
+  app.addHook('onRequest', app.security.authenticateAdmin);
 
-  app.post<{ Body: { mode: 'redeliver' | 'redrive'; filter?: FilterQuery; relay?: string; url?: string; speed?: number; concurrency?: number; dryRun?: boolean; limit?: number } }>('/journal/replay', {
+  app.post<{ Body: { mode: 'redeliver' | 'redrive'; filter?: FilterText; relay?: string; url?: string; speed?: number; concurrency?: number; dryRun?: boolean; limit?: number } }>('/journal/replay', {
     schema: {
       tags,
       summary: 'redeliver: send the stored bytes of the records the filter picks again (same Message-ID), to the configured relay or `relay`; redrive: run the recorded tasks again on the region at `url` (this one by default), at `speed` times their pace or as fast as `concurrency` allows, and compare the outcomes',
@@ -106,13 +86,13 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
     }
     let relays;
     try {
-      relays = body.relay ? parseRelayUrls(body.relay) : app.region.relays;
+      relays = body.relay ? parseRelayUrls(body.relay) : app.relays;
     } catch (err) {
       return reply.code(400).send({ message: (err as Error).message });
     }
     const pool = new SmtpPool({ ...config.smtp, relays, clientName: config.hostname });
     try {
-      const results = await redeliver(journal, async (from, to, message) => attemptOf(await pool.send(from, to, message), 'replay'), {
+      const results = await redeliver(journal, (from, to, message) => pool.send(from, to, message), {
         filter,
         limit: body.limit ?? 1000,
         dryRun: body.dryRun === true,
@@ -123,7 +103,7 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
     }
   });
 
-  app.get<{ Querystring: FilterQuery & { after?: string; limit?: string } }>('/journal', {
+  app.get<{ Querystring: FilterText & { after?: string; limit?: string } }>('/journal', {
     schema: {
       tags,
       summary: 'records that match the filters, oldest first; page with after=<last seq>',
@@ -137,7 +117,7 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
     return { records, next: records.length === limit ? (records.at(-1)?.seq ?? null) : null };
   });
 
-  app.get<{ Querystring: FilterQuery }>('/journal/stats', {
+  app.get<{ Querystring: FilterText }>('/journal/stats', {
     schema: { tags, summary: 'counts by state and tranid', querystring: { type: 'object', additionalProperties: false, properties: filterSchema } },
   }, async (request, reply) => {
     const filter = filterOf(request.query);
@@ -145,7 +125,7 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
     return journalStats(journal, filter);
   });
 
-  app.get<{ Querystring: FilterQuery & { format?: 'csv' | 'jsonl' } }>('/journal/export', {
+  app.get<{ Querystring: FilterText & { format?: 'csv' | 'jsonl' } }>('/journal/export', {
     schema: {
       tags,
       summary: 'the accounting fields as CSV or JSON Lines',

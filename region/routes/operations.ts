@@ -9,7 +9,7 @@ import { TransactionUnknown } from '../errors.js';
 const CLASS = '^[A-Z0-9@#$]{1,8}$';
 
 export async function operationsRoutes(app: FastifyInstance): Promise<void> {
-  const { definitions, dispatcher, journal, space, metrics, config, security } = app.region;
+  const { definitions, dispatcher, journal, space, metrics, config, security } = app;
   const tags = ['operations'];
   let closing = false;
   app.addHook('onClose', async () => {

@@ -128,12 +128,12 @@ t.test('--speed keeps the recorded pace', async (t) => {
 t.test('from the command line, reading the journal while the region runs', async (t) => {
   const dry = await cicsmail(['journal', 'replay', '--redrive', '--dry-run', '--tranid', 'SEND']);
   t.equal(dry.code, 0, dry.stderr);
-  t.match(dry.stdout, /^     5  SEND  \S+  RC 8\n/);
+  t.match(dry.stdout, /^ {5}5 {2}SEND {2}\S+ {2}RC 8\n/);
   t.match(dry.stdout, /\n\d+ tasks would be run again on http:\/\/127\.0\.0\.1:\d+\n$/);
 
   const same = await cicsmail(['journal', 'replay', '--redrive', '--jobname', 'NIGHTLY', '--limit', '1']);
   t.equal(same.code, 0, same.stderr);
-  t.match(same.stdout, /^redrive of 1 tasks on http:\/\/127\.0\.0\.1:\d+: 1 the same, 0 different, in [\d.]+ s\n  RC 0 -> RC 0 +1\n$/);
+  t.match(same.stdout, /^redrive of 1 tasks on http:\/\/127\.0\.0\.1:\d+: 1 the same, 0 different, in [\d.]+ s\n {2}RC 0 -> RC 0 +1\n$/);
 
   deferAll = true;
   t.teardown(() => {

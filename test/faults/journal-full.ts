@@ -74,7 +74,7 @@ const full: Scenario = {
     const sentTwice = records.filter((rec) => rec.state === 'ACCEPTED' && answered.has(rec.seq)).length;
 
     rmSync(join(dir, 'filler'));
-    await region.app.region.space.check();
+    await region.app.space.check();
     const cleared = performance.now();
     const [after, drainMs] = await Promise.all([steadyLoad(region.url, { requests: AFTER, seed: 2 }), unsettled > 0 ? waitDrained(journal, cleared) : null]);
     tally.addRun(after);

@@ -96,7 +96,7 @@ t.test('a first start makes an administrator whose password is printed once: not
   const config = loadConfig({ CICSMAIL_DATA: dataDir, CICSMAIL_PORT: '0', CICSMAIL_WORKERS: '1', CICSMAIL_HOSTNAME: 'region.test' });
   const app = await buildRegion(config, { logger: { level: 'trace', stream: log.stream } });
   t.teardown(() => app.close());
-  const admin = app.region.security.createdAdmin;
+  const admin = app.security.createdAdmin;
   if (!admin) throw new Error('no administrator was made');
   const res = await app.inject({ method: 'GET', url: '/journal', headers: { authorization: basicAuth(admin.id, admin.password) } });
   t.equal(res.statusCode, 200, 'the printed password works');

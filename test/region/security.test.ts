@@ -209,12 +209,12 @@ t.test('HTTPS: with CICSMAIL_TLS_CERT and _KEY the region speaks TLS', async (t)
 
 t.test('a burst of first requests with the same new credentials runs scrypt once', async (t) => {
   const fresh = await startRegion(t, { CICSMAIL_RELAY: relay.url }, { users: [{ id: 'BURST1', password: 'burst1-password', transactions: ['*'], senders: ['*'] }] });
-  const before = fresh.app.region.security.passwordChecks;
+  const before = fresh.app.security.passwordChecks;
   const answers = await Promise.all(Array.from({ length: 40 }, () => fresh.post('NOPE', Buffer.alloc(1), as('BURST1', 'burst1-password'))));
   t.same([...new Set(answers.map((r) => r.status))], [404], 'all authenticated (an unknown tranid, so nothing runs)');
-  t.equal(fresh.app.region.security.passwordChecks - before, 1, 'one scrypt run for the 40');
+  t.equal(fresh.app.security.passwordChecks - before, 1, 'one scrypt run for the 40');
   await fresh.post('NOPE', Buffer.alloc(1), as('BURST1', 'wrong-password'));
-  t.equal(fresh.app.region.security.passwordChecks - before, 2, 'a wrong password is checked on its own');
+  t.equal(fresh.app.security.passwordChecks - before, 2, 'a wrong password is checked on its own');
 });
 
 t.test('a keep-alive connection: other credentials on it are checked in full, and a changed password ends the old one', async (t) => {
@@ -253,7 +253,7 @@ t.test('an address that keeps guessing: 429 NOTAUTH without a scrypt run, once o
   const post = (id: string, password: string) => guarded.post('MAIL', mail('batch@corp.example', 'ops@corp.example', 'guess'), as(id, password));
   t.equal((await post('BATCH1', 'batch1-password')).status, 200, 'proved before the guessing');
   for (const guess of ['guess-one', 'guess-two', 'guess-three']) t.equal((await post('BATCH1', guess)).status, 401);
-  const checks = guarded.app.region.security.passwordChecks;
+  const checks = guarded.app.security.passwordChecks;
   const throttled = await answer(await post('REPL1', 'repl1-password'));
   t.same(throttled, {
     status: 429,
@@ -262,7 +262,7 @@ t.test('an address that keeps guessing: 429 NOTAUTH without a scrypt run, once o
     body: { resp: 'NOTAUTH', resp2: 3, abcode: 'AEY7', message: 'too many wrong user ids or passwords from this address (3 in 60 s): credentials are not checked from it for a while' },
   }, 'even right credentials not proved before wait');
   t.equal((await post('BATCH1', 'guess-four')).status, 429);
-  t.equal(guarded.app.region.security.passwordChecks, checks, 'no scrypt run while throttled');
+  t.equal(guarded.app.security.passwordChecks, checks, 'no scrypt run while throttled');
   const again = await guarded.fetch('/cics/MAIL', { method: 'POST', headers: { ...as('BATCH1', 'batch1-password'), 'content-type': 'application/octet-stream' }, body: mail('batch@corp.example', 'ops@corp.example', 'proven') });
   t.equal(again.status, 200, 'credentials proved before still work');
   t.equal((await fetch(`${guarded.url}/cics/MAIL`, { method: 'POST', headers: as('REPL1', 'x') })).headers.get('retry-after'), '60');

@@ -320,6 +320,6 @@ t.test('CICSMAIL_SMTP_STARTTLS and CICSMAIL_SMTP_CA reach the pool the workers m
 
 t.test('the embedded capture relay (loopback, no TLS) is used in clear whatever CICSMAIL_SMTP_STARTTLS says', async (t) => {
   const region = await startRegion(t, { CICSMAIL_SMTP_STARTTLS: 'required' });
-  t.match(region.app.region.relays, [{ host: '127.0.0.1', starttls: 'none' }]);
+  t.match(region.app.relays, [{ host: '127.0.0.1', starttls: 'none' }]);
   t.equal(region.config.smtp.starttls, 'required');
 });

@@ -9,7 +9,7 @@ import { parseWithPython } from '../mail-check.js';
 const relay = await startRelay(t);
 const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
 
-// ../shared/contract/spool-datastream.md, from the FAQ.
+// docs/spool-datastream.md, from the FAQ.
 const FAQ = [
   'HELO BAR.COM',
   'MAIL FROM:<foo@bar.com>',

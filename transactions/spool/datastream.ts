@@ -31,7 +31,7 @@ interface Failure {
 }
 
 /** One attempted mail: from its first command to the dot that ends its DATA. */
-interface Attempt {
+interface MailInStream {
   readonly line: number;
   /** '' where the attempt failed before a valid MAIL FROM. */
   readonly from: string;
@@ -172,7 +172,7 @@ function readHeaders(header: readonly string[]): Omit<Content, 'message'> {
  */
 export function parseDatastream(lines: readonly string[]): SpoolItem[] {
   const items: SpoolItem[] = [];
-  let attempt: Attempt | undefined;
+  let attempt: MailInStream | undefined;
   let quitLine = 0;
 
   const report = (f: Failure) => items.push({ ok: false, ...f });

@@ -1,0 +1,36 @@
+// The transaction definitions (CICS's PCT) as the region starts with them: the defaults or
+// the caller's, with the region file's changes. Checked before anything is opened.
+import fp from 'fastify-plugin';
+import { ConfigError } from '../../config/errors.js';
+import type { RegionConfig } from '../../config/settings.js';
+import { DefinitionTable, defaultDefinitions, type TransactionDefinition } from '../definitions.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    readonly definitions: DefinitionTable;
+  }
+}
+
+export interface DefinitionsOptions {
+  readonly config: RegionConfig;
+  /** The transaction definitions; the defaults (MAIL, SEND, SPOL) where not given. */
+  readonly definitions?: readonly TransactionDefinition[] | undefined;
+}
+
+export default fp<DefinitionsOptions>(
+  async (app, { config, definitions }) => {
+    const table = new DefinitionTable(definitions ?? defaultDefinitions());
+    for (const [tranid, change] of Object.entries(config.transactions)) {
+      const { class: tranclass, ...rest } = change;
+      if (!table.update(tranid, { ...rest, ...(tranclass !== undefined ? { tranclass } : {}) })) {
+        throw new ConfigError(`${config.configFile}: transactions.${tranid}`, `transaction ${tranid} is not defined in this region`);
+      }
+    }
+    const longest = Math.max(...table.all().map((d) => d.timeLimitMs));
+    if (config.retry.orphanMs <= longest + 5000) {
+      throw new ConfigError('CICSMAIL_RETRY_ORPHAN_MS', `${config.retry.orphanMs} ms must be longer than the longest time limit of a transaction (${longest} ms) and 5 s`);
+    }
+    app.decorate('definitions', table);
+  },
+  { name: 'definitions' },
+);
