@@ -5,7 +5,9 @@ import Fastify from 'fastify';
 
 const app = Fastify({ logger: false, bodyLimit: 64 * 1024 * 1024 });
 app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-app.post('/cics/:tranid', async (request, reply) => reply.type('application/octet-stream').send(request.body as Buffer));
+app.post('/cics/:tranid', async (request, reply) =>
+  reply.type('application/octet-stream').send(request.body as Buffer),
+);
 app.get('/health', async () => ({ status: 'ok' }));
 
 const address = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -36,8 +36,28 @@ interface Size {
   readonly attachments: number;
 }
 
-const FULL: Size = { name: 'full', warmupS: 10, regionS: 15, connections: 50, nodemailerMails: 20_000, echoS: 10, smtpSourceMessages: 20_000, halfRateS: 15, attachments: 10 };
-const SMALL: Size = { name: 'small', warmupS: 2, regionS: 3, connections: 50, nodemailerMails: 2_000, echoS: 2, smtpSourceMessages: 2_000, halfRateS: 3, attachments: 3 };
+const FULL: Size = {
+  name: 'full',
+  warmupS: 10,
+  regionS: 15,
+  connections: 50,
+  nodemailerMails: 20_000,
+  echoS: 10,
+  smtpSourceMessages: 20_000,
+  halfRateS: 15,
+  attachments: 10,
+};
+const SMALL: Size = {
+  name: 'small',
+  warmupS: 2,
+  regionS: 3,
+  connections: 50,
+  nodemailerMails: 2_000,
+  echoS: 2,
+  smtpSourceMessages: 2_000,
+  halfRateS: 3,
+  attachments: 3,
+};
 
 const ATTACHMENT_BYTES = 10 * 1024 * 1024;
 /** The SMTP issue's figure: one 20 MB attachment. */
@@ -86,7 +106,12 @@ function auth(region: LocalRegion): string {
   return `Basic ${Buffer.from(region.user, 'utf8').toString('base64')}`;
 }
 
-async function load(url: string, pool: PayloadPool, authorization: string | undefined, options: { connections: number; durationS?: number; requests?: number; rate?: number }): Promise<RunResult> {
+async function load(
+  url: string,
+  pool: PayloadPool,
+  authorization: string | undefined,
+  options: { connections: number; durationS?: number; requests?: number; rate?: number },
+): Promise<RunResult> {
   return runLoad({
     url,
     pool,
@@ -116,7 +141,11 @@ async function main(): Promise<number> {
   }
   const busyBefore = await machineBusy(1000);
   const started = performance.now();
-  out(`cicsmail bench (${size.name}): one run on one machine: ${cpus().length} cores, Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${busyBefore === null ? '?' : Math.round(busyBefore * 100)} % of the cores busy before the run`);
+  out(
+    `cicsmail bench (${size.name}): one run on one machine: ${cpus().length} cores, Node ${process.version}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}, ${busyBefore === null ? '?' : Math.round(busyBefore * 100)} % of the cores busy before the run`,
+  );
 
   const sink = await startSmtpSink();
   const echo = await startEchoServer();
@@ -131,13 +160,24 @@ async function main(): Promise<number> {
     let message: Buffer;
     try {
       await load(region.url, pool, auth(region), { connections: size.connections, durationS: size.warmupS });
-      const run = await load(region.url, pool, auth(region), { connections: size.connections, durationS: size.regionS });
+      const run = await load(region.url, pool, auth(region), {
+        connections: size.connections,
+        durationS: size.regionS,
+      });
       a = perSecond(run);
       const l = summarize(run.recorder.histogram);
-      out(`(a) region, MAIL end to end (HTTP, EBCDIC, MIME, durable journal, SMTP) to smtp-sink: ${f0.format(a)} tx/s  [${size.connections} connections, ${size.regionS} s; p50 ${f2.format(l.p50)} ms, p99 ${f2.format(l.p99)} ms; ${notOk(run)} not RC 0]`);
+      out(
+        `(a) region, MAIL end to end (HTTP, EBCDIC, MIME, durable journal, SMTP) to smtp-sink: ` +
+          `${f0.format(a)} tx/s  [${size.connections} connections, ${size.regionS} s; p50 ${f2.format(l.p50)} ` +
+          `ms, p99 ${f2.format(l.p99)} ms; ${notOk(run)} not RC 0]`,
+      );
       figures.a = { txPerSec: a, latencyMs: l, notRc0: notOk(run) };
 
-      half = await load(region.url, pool, auth(region), { connections: size.connections, durationS: size.halfRateS, rate: Math.max(1, a / 2) });
+      half = await load(region.url, pool, auth(region), {
+        connections: size.connections,
+        durationS: size.halfRateS,
+        rate: Math.max(1, a / 2),
+      });
       const journal = Journal.open(region.dataDir, { readOnly: true });
       try {
         message = Buffer.from(journal.message(journal.list({ limit: 1 })[0]?.seq ?? 1) ?? Buffer.alloc(0));
@@ -151,51 +191,99 @@ async function main(): Promise<number> {
     figures.mailBytes = message.length;
 
     // (b) nodemailer, pooled, composing the same mail for each send.
-    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: sink.port, secure: false, ignoreTLS: true, pool: true, maxConnections: 10, maxMessages: Infinity });
-    const mail = { from: BENCH_MAIL.from, to: BENCH_MAIL.to.join(', '), subject: BENCH_MAIL.subject, text: BENCH_MAIL.body };
+    const transport = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: sink.port,
+      secure: false,
+      ignoreTLS: true,
+      pool: true,
+      maxConnections: 10,
+      maxMessages: Infinity,
+    });
+    const mail = {
+      from: BENCH_MAIL.from,
+      to: BENCH_MAIL.to.join(', '),
+      subject: BENCH_MAIL.subject,
+      text: BENCH_MAIL.body,
+    };
     await Promise.all(Array.from({ length: 200 }, () => transport.sendMail(mail)));
     const t0 = performance.now();
     await Promise.all(Array.from({ length: size.nodemailerMails }, () => transport.sendMail(mail)));
     const b = size.nodemailerMails / ((performance.now() - t0) / 1000);
     transport.close();
-    out(`(b) nodemailer, pooled (10 connections), composing the same mail, to smtp-sink: ${f0.format(b)} msg/s  [${f0.format(size.nodemailerMails)} mails at once]`);
+    out(
+      `(b) nodemailer, pooled (10 connections), composing the same mail, to smtp-sink: ${f0.format(b)} msg/s  [${f0.format(size.nodemailerMails)} mails at once]`,
+    );
     figures.b = { msgPerSec: b };
 
     // (c) The HTTP ceiling: the same request body, echoed.
     await load(echo.url, pool, undefined, { connections: size.connections, durationS: 1 });
     const echoRun = await load(echo.url, pool, undefined, { connections: size.connections, durationS: size.echoS });
     const c = perSecond(echoRun);
-    out(`(c) HTTP ceiling, a fastify route echoing the same ${f0.format(pool.meanBytes)}-byte body: ${f0.format(c)} req/s  [${size.connections} connections, ${size.echoS} s]`);
+    out(
+      `(c) HTTP ceiling, a fastify route echoing the same ${f0.format(pool.meanBytes)}-byte body: ${f0.format(c)} req/s  [${size.connections} connections, ${size.echoS} s]`,
+    );
     figures.c = { reqPerSec: c };
 
     // (d) The SMTP ceiling: smtp-source sends the region's message, connections kept (-d).
     const file = join(work, 'mail.eml');
     writeFileSync(file, message.toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
     const d = await smtpSource(sink.port, file, size.smtpSourceMessages, 20);
-    out(`(d) SMTP ceiling, smtp-source -d (20 sessions) sending the same mail to smtp-sink: ${f0.format(d)} msg/s  [${f0.format(size.smtpSourceMessages)} messages]`);
+    out(
+      `(d) SMTP ceiling, smtp-source -d (20 sessions) sending the same mail to smtp-sink: ${f0.format(d)} msg/s  [${f0.format(size.smtpSourceMessages)} messages]`,
+    );
     figures.d = { msgPerSec: d };
 
     out(`a/b ${f2.format(a / b)}   a/c ${f2.format(a / c)}   a/d ${f2.format(a / d)}`);
     figures.ratios = { ab: a / b, ac: a / c, ad: a / d };
 
     const hl = summarize(half.recorder.histogram);
-    out(`p99 at half the highest rate (${f0.format(a / 2)}/s fixed, ${size.halfRateS} s, latency from each request's due time): ${f2.format(hl.p99)} ms  [p50 ${f2.format(hl.p50)} ms, max ${f2.format(hl.max)} ms; achieved ${f0.format(perSecond(half))}/s; ${notOk(half)} not RC 0]`);
+    out(
+      `p99 at half the highest rate (${f0.format(a / 2)}/s fixed, ${size.halfRateS} s, latency from each ` +
+        `request's due time): ${f2.format(hl.p99)} ms  [p50 ${f2.format(hl.p50)} ms, max ${f2.format(hl.max)} ` +
+        `ms; achieved ${f0.format(perSecond(half))}/s; ${notOk(half)} not RC 0]`,
+    );
     figures.halfRate = { rate: a / 2, achieved: perSecond(half), latencyMs: hl, notRc0: notOk(half) };
 
     // Peak RSS growth: a fresh region, warmed up with small mails, then large attachments one at a time.
     const rss = await rssGrowth(sink.url, pool, ATTACHMENT_BYTES, size.attachments);
-    out(`peak RSS growth of the region sending 10 MB attachments: ${f0.format(rss.growth / MB)} MB  [${size.attachments} mails, one at a time; RSS ${f0.format(rss.baseline / MB)} MB before, peak ${f0.format(rss.peak / MB)} MB; ${rss.notOk} not RC 0]`);
-    figures.rss = { growthBytes: rss.growth, baselineBytes: rss.baseline, peakBytes: rss.peak, mails: size.attachments, notRc0: rss.notOk };
+    out(
+      `peak RSS growth of the region sending 10 MB attachments: ${f0.format(rss.growth / MB)} MB  ` +
+        `[${size.attachments} mails, one at a time; RSS ${f0.format(rss.baseline / MB)} MB before, peak ` +
+        `${f0.format(rss.peak / MB)} MB; ${rss.notOk} not RC 0]`,
+    );
+    figures.rss = {
+      growthBytes: rss.growth,
+      baselineBytes: rss.baseline,
+      peakBytes: rss.peak,
+      mails: size.attachments,
+      notRc0: rss.notOk,
+    };
     const one = await rssGrowth(sink.url, pool, BIG_ATTACHMENT_BYTES, 1);
-    out(`peak RSS growth of the region sending one 20 MB attachment: ${f0.format(one.growth / MB)} MB  [RSS ${f0.format(one.baseline / MB)} MB before, peak ${f0.format(one.peak / MB)} MB; ${one.notOk} not RC 0]`);
-    figures.rssOne = { growthBytes: one.growth, baselineBytes: one.baseline, peakBytes: one.peak, mails: 1, notRc0: one.notOk };
+    out(
+      `peak RSS growth of the region sending one 20 MB attachment: ${f0.format(one.growth / MB)} MB  [RSS ` +
+        `${f0.format(one.baseline / MB)} MB before, peak ${f0.format(one.peak / MB)} MB; ${one.notOk} not RC 0]`,
+    );
+    figures.rssOne = {
+      growthBytes: one.growth,
+      baselineBytes: one.baseline,
+      peakBytes: one.peak,
+      mails: 1,
+      notRc0: one.notOk,
+    };
   } finally {
     await echo.stop();
     await sink.stop();
     rmSync(work, { recursive: true, force: true });
   }
   const busyAfter = await machineBusy(1000);
-  out(`done in ${f0.format((performance.now() - started) / 1000)} s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${busyAfter === null ? '?' : Math.round(busyAfter * 100)} % of the cores busy after the run${cpuProfDir ? `; the region's CPU profile is in ${cpuProfDir}` : ''}`);
+  out(
+    `done in ${f0.format((performance.now() - started) / 1000)} s; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(
+        ' ',
+      )}, ${busyAfter === null ? '?' : Math.round(busyAfter * 100)} % of the cores busy after the run${cpuProfDir ? `; the region's CPU profile is in ${cpuProfDir}` : ''}`,
+  );
   figures.busyAfter = busyAfter;
   if (asJson) out(JSON.stringify(figures));
   return 0;
@@ -203,19 +291,39 @@ async function main(): Promise<number> {
 
 /** smtp-source -d: `messages` over `sessions` connections; messages a second, wall clock. */
 async function smtpSource(port: number, file: string, messages: number, sessions: number): Promise<number> {
-  const argv = ['-d', '-s', String(sessions), '-m', String(messages), '-F', file, '-f', BENCH_MAIL.from, '-t', BENCH_MAIL.to[0] as string, `127.0.0.1:${port}`];
+  const argv = [
+    '-d',
+    '-s',
+    String(sessions),
+    '-m',
+    String(messages),
+    '-F',
+    file,
+    '-f',
+    BENCH_MAIL.from,
+    '-t',
+    BENCH_MAIL.to[0] as string,
+    `127.0.0.1:${port}`,
+  ];
   const t0 = performance.now();
   await new Promise<void>((resolve, reject) => {
     const child = spawn(SMTP_SOURCE, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`smtp-source exited with ${code}: ${stderr.trim()}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`smtp-source exited with ${code}: ${stderr.trim()}`)),
+    );
   });
   return messages / ((performance.now() - t0) / 1000);
 }
 
-async function rssGrowth(relay: string, smallPool: PayloadPool, attachment: number, mails: number): Promise<{ growth: number; baseline: number; peak: number; notOk: number }> {
+async function rssGrowth(
+  relay: string,
+  smallPool: PayloadPool,
+  attachment: number,
+  mails: number,
+): Promise<{ growth: number; baseline: number; peak: number; notOk: number }> {
   const region = await regionFor(relay, false);
   try {
     await load(region.url, smallPool, auth(region), { connections: 2, requests: 50 });
@@ -232,7 +340,14 @@ async function rssGrowth(relay: string, smallPool: PayloadPool, attachment: numb
       const m = region.memory();
       if (m) peak = Math.max(peak, m.rss, m.peak);
     }, 20);
-    const bigPool = buildPayloads({ tx: 'MAIL', ccsid: 37, from: BENCH_MAIL.from, mails: [BENCH_MAIL], attachment, jobname: 'BENCH' });
+    const bigPool = buildPayloads({
+      tx: 'MAIL',
+      ccsid: 37,
+      from: BENCH_MAIL.from,
+      mails: [BENCH_MAIL],
+      attachment,
+      jobname: 'BENCH',
+    });
     const run = await load(region.url, bigPool, auth(region), { connections: 1, requests: mails });
     clearInterval(sampler);
     const m = region.memory();

@@ -9,14 +9,14 @@ export interface Address {
 }
 
 export type AddressListResult =
-  | { readonly ok: true; readonly addresses: readonly Address[] }
-  | { readonly ok: false; readonly reason: string };
+  { readonly ok: true; readonly addresses: readonly Address[] } | { readonly ok: false; readonly reason: string };
 
 // RFC 5322 atext, dot-atom for local parts and domains.
 const ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]";
 const DOT_ATOM = new RegExp(`^${ATEXT}+(?:\\.${ATEXT}+)*$`);
 const QUOTED_LOCAL = /^"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\[\x20-\x7e])*"$/;
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const ADDRESS_LITERAL = /^\[(?:\d{1,3}(?:\.\d{1,3}){3}|IPv6:[0-9A-Fa-f:.]+)\]$/;
 
 /** Why an addr-spec is not valid, or undefined where it is. */
@@ -112,7 +112,11 @@ export function parseAddressList(text: string): AddressListResult {
       nameParts.push(t.text);
       continue;
     }
-    return { ok: false, reason: t.kind === 'quoted' ? `display name "${t.text}" is not followed by <address>` : `'${t.text}' is not an address` };
+    return {
+      ok: false,
+      reason:
+        t.kind === 'quoted' ? `display name "${t.text}" is not followed by <address>` : `'${t.text}' is not an address`,
+    };
   }
   if (nameParts.length > 0) return { ok: false, reason: `'${nameParts.join(' ')}' is not followed by <address>` };
   return { ok: true, addresses };

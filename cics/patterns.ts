@@ -9,7 +9,10 @@ export function wildcardMatch(pattern: string, value: string): boolean {
   if (pattern === '*') return true;
   let re = compiled.get(pattern);
   if (!re) {
-    const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
+    const source = pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replaceAll('*', '.*')
+      .replaceAll('?', '.');
     re = new RegExp(`^${source}$`, 'is');
     // Patterns come from the users file: a few hundred at most; bounded all the same.
     if (compiled.size >= 10_000) compiled.clear();

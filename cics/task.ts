@@ -25,8 +25,7 @@ export interface Eib {
 
 /** The COMMAREA as the caller sent it: bytes, or the JSON view of its copybook. */
 export type CommareaInput =
-  | { readonly form: 'bytes'; readonly bytes: Uint8Array }
-  | { readonly form: 'json'; readonly json: unknown };
+  { readonly form: 'bytes'; readonly bytes: Uint8Array } | { readonly form: 'json'; readonly json: unknown };
 
 /** The container a text transaction (SEND, SPOL) reads its input from, where it is longer than a COMMAREA. */
 export const INPUT_CONTAINER = 'INPUT';

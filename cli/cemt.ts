@@ -71,7 +71,12 @@ interface RegionView {
   readonly mails: Record<string, number>;
   readonly maxTasks: number;
   readonly maxQueued: number | null;
-  readonly pool: { readonly workers: number; readonly capacity: number; readonly running: number; readonly queued: number };
+  readonly pool: {
+    readonly workers: number;
+    readonly capacity: number;
+    readonly running: number;
+    readonly queued: number;
+  };
   readonly classes: Record<string, ClassView>;
   readonly journalBacklog: number;
   readonly journalSpace: string;
@@ -92,7 +97,8 @@ const OPTIONS: Readonly<Record<string, readonly string[]>> = {
 };
 const COMMON = new Set(['url', 'user', 'json', 'help']);
 
-const orList = (words: readonly string[]) => (words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`);
+const orList = (words: readonly string[]) =>
+  words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
 
 /** The keyword `word` stands for: itself or a unique prefix of one, in any case (CEMT lets 'i tas'). */
 function keyword<K extends string>(word: string | undefined, choices: readonly K[], what: string): K {
@@ -108,7 +114,8 @@ function keyword<K extends string>(word: string | undefined, choices: readonly K
 
 function className(value: string, name: string): string {
   const upper = value.toUpperCase();
-  if (!CLASS.test(upper)) throw new UsageError(`${name} '${value}' is not a class name: 1 to 8 characters of A-Z 0-9 @ # $`);
+  if (!CLASS.test(upper))
+    throw new UsageError(`${name} '${value}' is not a class name: 1 to 8 characters of A-Z 0-9 @ # $`);
   return upper;
 }
 
@@ -116,7 +123,10 @@ function className(value: string, name: string): string {
 function table(head: readonly string[], rows: readonly (readonly string[])[], right: readonly number[] = []): string[] {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
-    cells.map((c, i) => (right.includes(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (right.includes(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   return [line(head), ...rows.map(line)];
 }
 
@@ -134,7 +144,13 @@ const threshold = (n: number | null | undefined) => (n === null || n === undefin
 
 function transactionLines(list: readonly TransactionView[], withDescription: boolean): string[] {
   const head = ['TRAN', 'STATUS', 'CLASS', 'TIMELIMIT(MS)', ...(withDescription ? ['DESCRIPTION'] : [])];
-  const rows = list.map((d) => [d.tranid, d.enabled ? 'enabled' : 'disabled', d.class ?? '-', String(d.timeLimitMs), ...(withDescription ? [d.description ?? ''] : [])]);
+  const rows = list.map((d) => [
+    d.tranid,
+    d.enabled ? 'enabled' : 'disabled',
+    d.class ?? '-',
+    String(d.timeLimitMs),
+    ...(withDescription ? [d.description ?? ''] : []),
+  ]);
   return table(head, rows, [3]);
 }
 
@@ -143,13 +159,25 @@ function classLines(classes: Record<string, ClassView>): string[] {
   if (entries.length === 0) return ['no transaction classes'];
   const withUse = entries.some(([, c]) => c.active !== undefined);
   const head = ['CLASS', 'MAXACTIVE', 'PURGETHRESH', ...(withUse ? ['ACTIVE', 'QUEUED'] : [])];
-  const rows = entries.map(([name, c]) => [name, String(c.maxActive), threshold(c.purgeThreshold), ...(withUse ? [String(c.active ?? ''), String(c.queued ?? '')] : [])]);
+  const rows = entries.map(([name, c]) => [
+    name,
+    String(c.maxActive),
+    threshold(c.purgeThreshold),
+    ...(withUse ? [String(c.active ?? ''), String(c.queued ?? '')] : []),
+  ]);
   return table(head, rows, [1, 2, 3, 4]);
 }
 
 function taskLines(tasks: readonly TaskView[]): string[] {
   if (tasks.length === 0) return ['no tasks'];
-  const rows = tasks.map((t) => [String(t.taskn), t.tranid, t.user, t.jobname || '-', (t.ageMs / 1000).toFixed(1), t.state]);
+  const rows = tasks.map((t) => [
+    String(t.taskn),
+    t.tranid,
+    t.user,
+    t.jobname || '-',
+    (t.ageMs / 1000).toFixed(1),
+    t.state,
+  ]);
   return table(['TASK', 'TRAN', 'USER', 'JOBNAME', 'AGE(S)', 'STATE'], rows, [0, 4]);
 }
 
@@ -189,10 +217,17 @@ function print(lines: readonly string[]): void {
   for (const l of lines) console.log(l);
 }
 
-async function inquire(cemt: Cemt, resource: (typeof INQUIRE)[number], args: readonly string[], json: boolean): Promise<void> {
+async function inquire(
+  cemt: Cemt,
+  resource: (typeof INQUIRE)[number],
+  args: readonly string[],
+  json: boolean,
+): Promise<void> {
   const [name, ...extra] = args;
   if (extra.length > 0 || (name !== undefined && (resource === 'task' || resource === 'system'))) {
-    throw new UsageError(`inquire ${resource} takes ${resource === 'transaction' ? 'one TRANID at most' : resource === 'tranclass' ? 'one class NAME at most' : 'no names'}`);
+    throw new UsageError(
+      `inquire ${resource} takes ${resource === 'transaction' ? 'one TRANID at most' : resource === 'tranclass' ? 'one class NAME at most' : 'no names'}`,
+    );
   }
   switch (resource) {
     case 'task': {
@@ -242,12 +277,19 @@ interface SetValues {
   'max-queued'?: string | undefined;
 }
 
-async function set(cemt: Cemt, resource: (typeof SET)[number], args: readonly string[], v: SetValues, json: boolean): Promise<void> {
+async function set(
+  cemt: Cemt,
+  resource: (typeof SET)[number],
+  args: readonly string[],
+  v: SetValues,
+  json: boolean,
+): Promise<void> {
   switch (resource) {
     case 'transaction': {
       const [tranid, state, ...extra] = args;
       if (tranid === undefined) throw new UsageError('set transaction needs a TRANID');
-      if (extra.length > 0) throw new UsageError(`set transaction takes a TRANID and enabled or disabled, not '${extra.join(' ')}'`);
+      if (extra.length > 0)
+        throw new UsageError(`set transaction takes a TRANID and enabled or disabled, not '${extra.join(' ')}'`);
       if (v.class !== undefined && v['no-class']) throw new UsageError('--class and --no-class do not go together');
       const body = {
         ...(state !== undefined ? { enabled: keyword(state, STATES, 'set transaction') === 'enabled' } : {}),
@@ -255,7 +297,8 @@ async function set(cemt: Cemt, resource: (typeof SET)[number], args: readonly st
         ...(v['no-class'] ? { class: null } : {}),
         ...(v['time-limit'] !== undefined ? { timeLimitMs: wholeNumber(v['time-limit'], '--time-limit') } : {}),
       };
-      if (Object.keys(body).length === 0) throw new UsageError('set transaction needs enabled, disabled, --class, --no-class or --time-limit');
+      if (Object.keys(body).length === 0)
+        throw new UsageError('set transaction needs enabled, disabled, --class, --no-class or --time-limit');
       const answer = await cemt.call<TransactionView>('PUT', `transactions/${encodeURIComponent(tranid)}`, body);
       if (json) console.log(JSON.stringify(answer));
       else print(transactionLines([answer], false));
@@ -268,31 +311,49 @@ async function set(cemt: Cemt, resource: (typeof SET)[number], args: readonly st
       const name = className(given, 'class NAME');
       let maxActive = wholeNumber(v['max-active'], '--max-active');
       const purge = v['purge-threshold'];
-      let purgeThreshold = purge === undefined ? undefined : purge.toLowerCase() === 'none' ? null : wholeNumber(purge, '--purge-threshold');
-      if (maxActive === undefined && purgeThreshold === undefined) throw new UsageError('set tranclass needs --max-active or --purge-threshold');
+      let purgeThreshold =
+        purge === undefined
+          ? undefined
+          : purge.toLowerCase() === 'none'
+            ? null
+            : wholeNumber(purge, '--purge-threshold');
+      if (maxActive === undefined && purgeThreshold === undefined)
+        throw new UsageError('set tranclass needs --max-active or --purge-threshold');
       // The region sets a class whole: a value left out is the one the class has now.
       if (maxActive === undefined || purgeThreshold === undefined) {
         const now = (await cemt.call<RegionView>('GET', 'region')).classes[name];
-        if (maxActive === undefined && !now) throw new Error(`class ${name} is not defined in this region; give --max-active to make it`);
+        if (maxActive === undefined && !now)
+          throw new Error(`class ${name} is not defined in this region; give --max-active to make it`);
         maxActive ??= now?.maxActive;
         if (purgeThreshold === undefined) purgeThreshold = now?.purgeThreshold ?? null;
       }
-      const answer = await cemt.call<ClassView & { class: string }>('PUT', `classes/${encodeURIComponent(name)}`, { maxActive, purgeThreshold });
+      const answer = await cemt.call<ClassView & { class: string }>('PUT', `classes/${encodeURIComponent(name)}`, {
+        maxActive,
+        purgeThreshold,
+      });
       if (json) console.log(JSON.stringify(answer));
-      else print(classLines({ [answer.class]: { maxActive: answer.maxActive, purgeThreshold: answer.purgeThreshold } }));
+      else
+        print(classLines({ [answer.class]: { maxActive: answer.maxActive, purgeThreshold: answer.purgeThreshold } }));
       return;
     }
     case 'system': {
       if (args.length > 0) throw new UsageError(`set system takes no names, not '${args.join(' ')}'`);
       const maxTasks = wholeNumber(v['max-tasks'], '--max-tasks');
       const maxQueued = wholeNumber(v['max-queued'], '--max-queued');
-      if (maxTasks === undefined && maxQueued === undefined) throw new UsageError('set system needs --max-tasks or --max-queued');
+      if (maxTasks === undefined && maxQueued === undefined)
+        throw new UsageError('set system needs --max-tasks or --max-queued');
       const answer = await cemt.call<{ maxTasks: number; maxQueued: number | null }>('PUT', 'region', {
         ...(maxTasks !== undefined ? { maxTasks } : {}),
         ...(maxQueued !== undefined ? { maxQueued } : {}),
       });
       if (json) console.log(JSON.stringify(answer));
-      else print(labelled([['Maxtasks', String(answer.maxTasks)], ['Maxqueued', threshold(answer.maxQueued)]]));
+      else
+        print(
+          labelled([
+            ['Maxtasks', String(answer.maxTasks)],
+            ['Maxqueued', threshold(answer.maxQueued)],
+          ]),
+        );
       return;
     }
   }
@@ -321,7 +382,8 @@ export async function cemtCommand(argv: readonly string[]): Promise<number> {
   const onlyFor = (command: string) => {
     const allowed = OPTIONS[command] ?? [];
     for (const [option, value] of Object.entries(values)) {
-      if (value !== undefined && !COMMON.has(option) && !allowed.includes(option)) throw new UsageError(`--${option} is not an option of 'cemt ${command}'`);
+      if (value !== undefined && !COMMON.has(option) && !allowed.includes(option))
+        throw new UsageError(`--${option} is not an option of 'cemt ${command}'`);
     }
   };
   const region = () => new Cemt(values.url, values.user);

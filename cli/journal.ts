@@ -44,7 +44,15 @@ function openJournal(): Journal {
 }
 
 function line(r: JournalRecord): string {
-  return [String(r.seq).padStart(6), r.state.padEnd(8), r.acceptedAt, r.userid.padEnd(8), r.tranid.padEnd(4), `${r.envelope.to.length} rcpt`, JSON.stringify(r.subject)].join('  ');
+  return [
+    String(r.seq).padStart(6),
+    r.state.padEnd(8),
+    r.acceptedAt,
+    r.userid.padEnd(8),
+    r.tranid.padEnd(4),
+    `${r.envelope.to.length} rcpt`,
+    JSON.stringify(r.subject),
+  ].join('  ');
 }
 
 interface FilterValues {
@@ -63,7 +71,8 @@ function filterOf(v: FilterValues): RecordFilter {
   try {
     return parseFilter({ ...v, messageId: v['message-id'] });
   } catch (err) {
-    if (err instanceof FilterError) throw new UsageError(`--${err.key === 'messageId' ? 'message-id' : err.key} ${err.message}`);
+    if (err instanceof FilterError)
+      throw new UsageError(`--${err.key === 'messageId' ? 'message-id' : err.key} ${err.message}`);
     throw err;
   }
 }
@@ -93,7 +102,8 @@ async function redriveCommand(v: FilterValues & ReplayValues): Promise<number> {
   const filter = filterOf(v);
   if (v.relay) throw new UsageError('--relay is for redeliver; redrive runs tasks on the region at --url');
   const speed = v.speed === undefined ? null : Number(v.speed);
-  if (speed !== null && !(speed > 0 && speed <= 1000)) throw new UsageError(`--speed '${v.speed}' is not a number above 0 and at most 1000`);
+  if (speed !== null && !(speed > 0 && speed <= 1000))
+    throw new UsageError(`--speed '${v.speed}' is not a number above 0 and at most 1000`);
   const concurrency = wholeNumber(v.concurrency, '--concurrency') ?? (speed === null ? 8 : 64);
   if (concurrency < 1 || concurrency > 256) throw new UsageError('--concurrency is 1 to 256');
   const region = regionOf({ url: v.url, user: v.auth });
@@ -110,50 +120,60 @@ async function redriveCommand(v: FilterValues & ReplayValues): Promise<number> {
   if (v.json) {
     console.log(JSON.stringify(report));
   } else if (report.dryRun) {
-    for (const t of report.differences) console.log([String(t.id).padStart(6), t.tranid.padEnd(4), t.at, t.was].join('  '));
+    for (const t of report.differences)
+      console.log([String(t.id).padStart(6), t.tranid.padEnd(4), t.at, t.was].join('  '));
     console.log(`${report.tasks} tasks would be run again on ${report.url}`);
   } else {
-    console.log(`redrive of ${report.tasks} tasks on ${report.url}: ${report.same} the same, ${report.different} different, in ${(report.elapsedMs / 1000).toFixed(1)} s`);
+    console.log(
+      `redrive of ${report.tasks} tasks on ${report.url}: ${report.same} the same, ${report.different} different, in ${(report.elapsedMs / 1000).toFixed(1)} s`,
+    );
     for (const [transition, n] of Object.entries(report.transitions)) console.log(`  ${transition.padEnd(40)} ${n}`);
-    for (const t of report.differences) console.log(`  task ${t.id} ${t.tranid} of ${t.at}: was ${t.was}, now ${t.now ?? '?'}`);
+    for (const t of report.differences)
+      console.log(`  task ${t.id} ${t.tranid} of ${t.at}: was ${t.was}, now ${t.now ?? '?'}`);
   }
   return report.different > 0 ? 1 : 0;
 }
 
 export async function journalCommand(argv: readonly string[]): Promise<number> {
-  const parsed = parseCommand(argv, {
-    state: { type: 'string' },
-    user: { type: 'string' },
-    tranid: { type: 'string' },
-    jobname: { type: 'string' },
-    recipient: { type: 'string' },
-    'message-id': { type: 'string' },
-    since: { type: 'string' },
-    until: { type: 'string' },
-    after: { type: 'string' },
-    limit: { type: 'string' },
-    json: { type: 'boolean' },
-    message: { type: 'boolean' },
-    format: { type: 'string' },
-    out: { type: 'string' },
-    relay: { type: 'string' },
-    'dry-run': { type: 'boolean' },
-    redrive: { type: 'boolean' },
-    url: { type: 'string' },
-    speed: { type: 'string' },
-    concurrency: { type: 'string' },
-    auth: { type: 'string' },
-  }, HELP);
+  const parsed = parseCommand(
+    argv,
+    {
+      state: { type: 'string' },
+      user: { type: 'string' },
+      tranid: { type: 'string' },
+      jobname: { type: 'string' },
+      recipient: { type: 'string' },
+      'message-id': { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      after: { type: 'string' },
+      limit: { type: 'string' },
+      json: { type: 'boolean' },
+      message: { type: 'boolean' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      relay: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      redrive: { type: 'boolean' },
+      url: { type: 'string' },
+      speed: { type: 'string' },
+      concurrency: { type: 'string' },
+      auth: { type: 'string' },
+    },
+    HELP,
+  );
   if (!parsed) return 0;
   const [action, ...args] = parsed.positionals;
-  const v = parsed.values as FilterValues & ReplayValues & { after?: string; limit?: string; json?: boolean; message?: boolean; format?: string; out?: string };
+  const v = parsed.values as FilterValues &
+    ReplayValues & { after?: string; limit?: string; json?: boolean; message?: boolean; format?: string; out?: string };
   switch (action) {
     case 'list': {
       const filter = filterOf(v);
       const after = wholeNumber(v.after, '--after');
       const limit = wholeNumber(v.limit, '--limit') ?? 100;
       await withJournal((journal) => {
-        for (const r of findRecords(journal, filter, { limit, ...(after !== undefined ? { after } : {}) })) console.log(v.json ? JSON.stringify(r) : line(r));
+        for (const r of findRecords(journal, filter, { limit, ...(after !== undefined ? { after } : {}) }))
+          console.log(v.json ? JSON.stringify(r) : line(r));
       });
       return 0;
     }
@@ -180,8 +200,12 @@ export async function journalCommand(argv: readonly string[]): Promise<number> {
       await withJournal(async (journal) => {
         const out = v.out ? createWriteStream(v.out) : process.stdout;
         if (format === 'csv') out.write(csvHeader());
-        for (const r of findRecords(journal, filter, { limit: Number.MAX_SAFE_INTEGER })) out.write(format === 'csv' ? csvLine(r) : jsonLine(r));
-        if (out !== process.stdout) await new Promise<void>((done, fail) => (out as ReturnType<typeof createWriteStream>).end((err?: Error | null) => (err ? fail(err) : done())));
+        for (const r of findRecords(journal, filter, { limit: Number.MAX_SAFE_INTEGER }))
+          out.write(format === 'csv' ? csvLine(r) : jsonLine(r));
+        if (out !== process.stdout)
+          await new Promise<void>((done, fail) =>
+            (out as ReturnType<typeof createWriteStream>).end((err?: Error | null) => (err ? fail(err) : done())),
+          );
       });
       return 0;
     }
@@ -199,14 +223,34 @@ export async function journalCommand(argv: readonly string[]): Promise<number> {
           throw new UsageError((err as Error).message);
         }
       }
-      if (relays.length === 0) throw new UsageError('journal replay needs --relay smtp://host:port (or CICSMAIL_RELAY)');
-      if (!existsSync(join(config.dataDir, 'journal'))) throw new Error(`no journal in ${config.dataDir} (set CICSMAIL_DATA)`);
+      if (relays.length === 0)
+        throw new UsageError('journal replay needs --relay smtp://host:port (or CICSMAIL_RELAY)');
+      if (!existsSync(join(config.dataDir, 'journal')))
+        throw new Error(`no journal in ${config.dataDir} (set CICSMAIL_DATA)`);
       // Read-write: each replay is kept on its record (LMDB lets a running region share it).
       const journal = Journal.open(config.dataDir);
-      const pool = new SmtpPool({ ...config.smtp, relays, clientName: config.hostname, maxConnections: Math.min(4, config.smtp.maxConnections), idleTimeout: 1000 });
+      const pool = new SmtpPool({
+        ...config.smtp,
+        relays,
+        clientName: config.hostname,
+        maxConnections: Math.min(4, config.smtp.maxConnections),
+        idleTimeout: 1000,
+      });
       try {
-        const results = await redeliver(journal, (from, to, message) => pool.send(from, to, message), { filter, limit, dryRun: v['dry-run'] === true });
-        for (const r of results) console.log([String(r.seq).padStart(6), r.messageId, r.outcome ?? 'dry-run', r.reply ?? `${r.recipients.length} rcpt`].join('  '));
+        const results = await redeliver(journal, (from, to, message) => pool.send(from, to, message), {
+          filter,
+          limit,
+          dryRun: v['dry-run'] === true,
+        });
+        for (const r of results)
+          console.log(
+            [
+              String(r.seq).padStart(6),
+              r.messageId,
+              r.outcome ?? 'dry-run',
+              r.reply ?? `${r.recipients.length} rcpt`,
+            ].join('  '),
+          );
         return results.some((r) => r.outcome !== undefined && r.outcome !== 'sent') ? 1 : 0;
       } finally {
         pool.close();
@@ -214,6 +258,10 @@ export async function journalCommand(argv: readonly string[]): Promise<number> {
       }
     }
     default:
-      throw new UsageError(action === undefined ? 'journal needs list, show, stats, export or replay; try --help' : `unknown journal action '${action}'`);
+      throw new UsageError(
+        action === undefined
+          ? 'journal needs list, show, stats, export or replay; try --help'
+          : `unknown journal action '${action}'`,
+      );
   }
 }

@@ -77,7 +77,8 @@ answered; 2 for wrong usage.`;
 
 function positiveInt(name: string, value: string | undefined, min = 1): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < min) throw new UsageError(`--${name} is a whole number of at least ${min}, not '${value}'`);
+  if (!/^\d+$/.test(value) || Number(value) < min)
+    throw new UsageError(`--${name} is a whole number of at least ${min}, not '${value}'`);
   return Number(value);
 }
 
@@ -134,8 +135,10 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
   const tx = values.tx.toUpperCase() as LoadTx;
   if (!LOAD_TXS.includes(tx)) throw new UsageError(`--tx is MAIL, SEND or SPOL, not '${values.tx}'`);
   const ccsid = parseCcsid(values.ccsid);
-  if (ccsid === undefined) throw new UsageError(`--ccsid ${values.ccsid} is not a supported code page (${SUPPORTED_CCSIDS.join(', ')})`);
-  if (values.duration !== undefined && values.requests !== undefined) throw new UsageError('give --duration or --requests, not both');
+  if (ccsid === undefined)
+    throw new UsageError(`--ccsid ${values.ccsid} is not a supported code page (${SUPPORTED_CCSIDS.join(', ')})`);
+  if (values.duration !== undefined && values.requests !== undefined)
+    throw new UsageError('give --duration or --requests, not both');
   const requests = positiveInt('requests', values.requests);
   const durationS = positiveInt('duration', values.duration) ?? (requests === undefined ? 10 : undefined);
   const rate = positiveNumber('rate', values.rate);
@@ -147,15 +150,19 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
   let attachment = 0;
   if (values.attachment !== undefined) {
     const size = parseSize(values.attachment);
-    if (size === undefined || size <= 0) throw new UsageError(`--attachment is a size like 10k or 10m, not '${values.attachment}'`);
+    if (size === undefined || size <= 0)
+      throw new UsageError(`--attachment is a size like 10k or 10m, not '${values.attachment}'`);
     attachment = size;
   }
   const sinkPort = positiveInt('sink-port', values['sink-port'], 0);
-  if (local && values.user) throw new UsageError('with local the run uses the new region\'s administrator; leave out --user');
-  if (local && (values.data || values.received)) throw new UsageError('with local the run knows its region\'s journal and sink; leave out --data and --received');
+  if (local && values.user)
+    throw new UsageError("with local the run uses the new region's administrator; leave out --user");
+  if (local && (values.data || values.received))
+    throw new UsageError("with local the run knows its region's journal and sink; leave out --data and --received");
   if (values.sink && values.received) throw new UsageError('give --sink or --received, not both');
   const userText = local ? undefined : (values.user ?? process.env.CICSMAIL_USER);
-  if (!local && !userText) throw new UsageError('give --user USER:PASSWORD (or set CICSMAIL_USER): every request needs a user');
+  if (!local && !userText)
+    throw new UsageError('give --user USER:PASSWORD (or set CICSMAIL_USER): every request needs a user');
 
   const log = (line: string) => process.stderr.write(`${line}\n`);
   let sink: Sink | undefined;
@@ -167,7 +174,9 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
     }
     if (local) {
       region = await startLocalRegion({ relay: (sink as Sink).url });
-      log(`local region on ${region.url} (data ${region.dataDir}, log ${region.logFile}), sending to the sink on ${(sink as Sink).url}`);
+      log(
+        `local region on ${region.url} (data ${region.dataDir}, log ${region.logFile}), sending to the sink on ${(sink as Sink).url}`,
+      );
       base = region.url;
     }
     const url = base as string;
@@ -181,11 +190,22 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
     if (values.verify) {
       const dataDir = region?.dataDir ?? values.data;
       journal = dataDir ? journalFromData(dataDir) : journalFromHttp(client);
-      if (!dataDir) await mustAnswer(client, '/journal?limit=1', '--verify reads the journal with GET /journal, for administrators: use an administrator or give --data DIR');
-      if (sink) received = receivedFromSink(local ? 'the sink' : `the sink on ${sink.url}`, sink.messageIds, sink.received);
+      if (!dataDir)
+        await mustAnswer(
+          client,
+          '/journal?limit=1',
+          '--verify reads the journal with GET /journal, for administrators: use an administrator or give --data DIR',
+        );
+      if (sink)
+        received = receivedFromSink(local ? 'the sink' : `the sink on ${sink.url}`, sink.messageIds, sink.received);
       else if (values.received) received = receivedFromFolder(values.received);
       else {
-        await mustAnswer(client, '/captured?limit=1', '--verify needs to know what the relay received: give --sink (and point the region at it) or --received DIR; GET /captured answers only for a region with its capture relay, to administrators');
+        await mustAnswer(
+          client,
+          '/captured?limit=1',
+          '--verify needs to know what the relay received: give --sink (and point the region at it) or ' +
+            '--received DIR; GET /captured answers only for a region with its capture relay, to administrators',
+        );
         received = receivedFromCaptured(client);
       }
     }
@@ -193,7 +213,16 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
     const pool = buildPayloads({ tx, ccsid, from: values.from, seed, attachment, jobname: values.jobname });
     if (warmupS !== undefined) {
       log(`warming up for ${warmupS} s (not counted)`);
-      await runLoad({ url, pool, authorization, connections, durationS: warmupS, ...(rate !== undefined ? { rate } : {}), timeoutS, keepMails: false });
+      await runLoad({
+        url,
+        pool,
+        authorization,
+        connections,
+        durationS: warmupS,
+        ...(rate !== undefined ? { rate } : {}),
+        timeoutS,
+        keepMails: false,
+      });
     }
     const targetText = requests !== undefined ? `${requests} requests` : `${durationS} s`;
     log(`${tx}: ${targetText} to ${url} over ${connections} connection(s)${rate !== undefined ? ` at ${rate}/s` : ''}`);
@@ -222,7 +251,17 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
 
     const verify = values.verify && journal && received ? await verifyRun(run.recorder.mails, journal, received) : null;
     const summary = summaryOf(
-      { tx, url, ccsid, connections, ...(rate !== undefined ? { rate } : {}), ...(durationS !== undefined ? { durationS } : {}), ...(requests !== undefined ? { requests } : {}), attachmentBytes: attachment, meanRequestBytes: pool.meanBytes },
+      {
+        tx,
+        url,
+        ccsid,
+        connections,
+        ...(rate !== undefined ? { rate } : {}),
+        ...(durationS !== undefined ? { durationS } : {}),
+        ...(requests !== undefined ? { requests } : {}),
+        attachmentBytes: attachment,
+        meanRequestBytes: pool.meanBytes,
+      },
       run,
       verify,
     );
@@ -247,5 +286,6 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
 async function mustAnswer(region: RegionClient, path: string, why: string): Promise<void> {
   const res = await region.request(path);
   await res.arrayBuffer();
-  if (res.status !== 200) throw new UsageError(`${why} (HTTP ${res.status} from ${region.url}${path.replace(/\?.*$/, '')})`);
+  if (res.status !== 200)
+    throw new UsageError(`${why} (HTTP ${res.status} from ${region.url}${path.replace(/\?.*$/, '')})`);
 }

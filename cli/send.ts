@@ -68,7 +68,8 @@ async function send(argv: readonly string[]): Promise<number> {
   const tx = values.tx.toUpperCase();
   if (tx !== 'SEND' && tx !== 'SPOL') throw new UsageError(`--tx is SEND or SPOL, not '${values.tx}'`);
   const ccsid = parseCcsid(values.ccsid);
-  if (ccsid === undefined) throw new UsageError(`--ccsid ${values.ccsid} is not a supported code page (${SUPPORTED_CCSIDS.join(', ')})`);
+  if (ccsid === undefined)
+    throw new UsageError(`--ccsid ${values.ccsid} is not a supported code page (${SUPPORTED_CCSIDS.join(', ')})`);
   const region = regionOf({ url: values.url, user: values.user });
   const raw = readInput(positionals[0]);
   let payload: Buffer;
@@ -78,7 +79,10 @@ async function send(argv: readonly string[]): Promise<number> {
     if (err instanceof UnmappableText) throw new UsageError(err.message);
     throw err;
   }
-  const { answer, body } = await region.runTask(tx, textTaskBody([payload], ccsid), { ccsid, ...(values.jobname ? { jobname: values.jobname } : {}) });
+  const { answer, body } = await region.runTask(tx, textTaskBody([payload], ccsid), {
+    ccsid,
+    ...(values.jobname ? { jobname: values.jobname } : {}),
+  });
   if (answer.status !== 200) throw new Error(`HTTP ${answer.status} ${refusalText(body.toString('utf8'))}`);
   const report = textLines(codePage(ccsid).decode(body));
   if (report.at(-1) === '') report.pop();

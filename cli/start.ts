@@ -29,14 +29,21 @@ export async function startCommand(argv: readonly string[]): Promise<number> {
   console.log(`region ${config.sysid} listening on ${region.url}`);
   const admin = region.app.security.createdAdmin;
   if (admin) {
-    console.log(`no users yet: administrator ${admin.id} created with password ${admin.password} (shown once; 'cicsmail user passwd ${admin.id}' changes it)`);
+    console.log(
+      `no users yet: administrator ${admin.id} created with password ${admin.password} (shown once; 'cicsmail user passwd ${admin.id}' changes it)`,
+    );
   }
   if (!isLoopback(config.host) && !config.tls) {
-    console.error(`WARNING: region ${config.sysid} listens on ${config.host} without TLS: passwords and mail cross the network in clear. Set CICSMAIL_TLS_CERT and CICSMAIL_TLS_KEY, or bind 127.0.0.1 behind a TLS proxy.`);
+    console.error(
+      `WARNING: region ${config.sysid} listens on ${config.host} without TLS: passwords and mail cross the ` +
+        `network in clear. Set CICSMAIL_TLS_CERT and CICSMAIL_TLS_KEY, or bind 127.0.0.1 behind a TLS proxy.`,
+    );
   }
   const relay = region.app.captureRelay;
   if (relay) {
-    console.log(`no CICSMAIL_RELAY: mail goes to the capture relay on smtp://127.0.0.1:${relay.port}; see ${region.url}/captured`);
+    console.log(
+      `no CICSMAIL_RELAY: mail goes to the capture relay on smtp://127.0.0.1:${relay.port}; see ${region.url}/captured`,
+    );
   }
   drainOnSignals(region, config, (line) => console.log(line));
   // Runs until a signal stops it.

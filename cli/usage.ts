@@ -10,7 +10,12 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** Parses argv; undefined where --help was asked for (the help has been printed). */
 export function parseCommand<O extends Options>(argv: readonly string[], options: O, help: string) {
-  const config = { args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true } as const;
+  const config = {
+    args: [...argv],
+    options: { ...options, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+    strict: true,
+  } as const;
   let parsed: ReturnType<typeof parseArgs<typeof config>>;
   try {
     parsed = parseArgs(config);

@@ -6,7 +6,15 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
 import { addrSpecProblem, parseAddressList } from '../cics/addresses.js';
-import { checkPassword, hashPassword, newUser, USERID, UserStore, type SenderPolicy, type UserRecord } from '../security/users.js';
+import {
+  checkPassword,
+  hashPassword,
+  newUser,
+  USERID,
+  UserStore,
+  type SenderPolicy,
+  type UserRecord,
+} from '../security/users.js';
 import { parseCommand, UsageError } from './usage.js';
 
 const HELP = `usage: cicsmail user add NAME [--admin] [--transactions LIST] [--senders LIST]
@@ -73,7 +81,9 @@ type Verb = keyof typeof VERBS;
 type Values = { [K in Option]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
 /** The user's own settings as the options give them; a key left out is not to change. */
-type Settings = Partial<Pick<UserRecord, 'admin' | 'transactions' | 'senders' | 'defaultSender' | 'policy' | 'rateLimit'>>;
+type Settings = Partial<
+  Pick<UserRecord, 'admin' | 'transactions' | 'senders' | 'defaultSender' | 'policy' | 'rateLimit'>
+>;
 
 /** The highest rate the region takes (CICSMAIL_RATE_LIMIT's bound). */
 const MAX_RATE = 10_000_000;
@@ -90,7 +100,14 @@ function userId(name: string | undefined, verb: Verb): string {
 }
 
 function items(value: string): string[] {
-  return [...new Set(value.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
+  return [
+    ...new Set(
+      value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    ),
+  ];
 }
 
 function transactionsOf(value: string): string[] {
@@ -98,7 +115,9 @@ function transactionsOf(value: string): string[] {
   for (const p of list) {
     // A pattern may be longer than a tranid only by its stars (`*AIL*`).
     if (!/^[A-Z0-9@#$*?]+$/.test(p) || p.replaceAll('*', '').length > 4) {
-      throw new UsageError(`--transactions: '${p}' is not a tranid or a pattern: 1 to 4 characters of A-Z 0-9 @ # $, with * and ? as wildcards`);
+      throw new UsageError(
+        `--transactions: '${p}' is not a tranid or a pattern: 1 to 4 characters of A-Z 0-9 @ # $, with * and ? as wildcards`,
+      );
     }
   }
   return list;
@@ -108,7 +127,8 @@ function sendersOf(value: string): string[] {
   const list = items(value);
   for (const s of list) {
     if (/[*?]/.test(s)) {
-      if (!/^[\x21-\x7e]+$/.test(s)) throw new UsageError(`--senders: the pattern '${s}' has a character that is not printable ASCII`);
+      if (!/^[\x21-\x7e]+$/.test(s))
+        throw new UsageError(`--senders: the pattern '${s}' has a character that is not printable ASCII`);
     } else {
       const problem = addrSpecProblem(s);
       if (problem) throw new UsageError(`--senders: ${problem}`);
@@ -130,13 +150,15 @@ function defaultSenderOf(value: string): string | null {
 function policyOf(value: string): SenderPolicy | null {
   if (isNone(value)) return null;
   const policy = value.trim().toLowerCase();
-  if (policy !== 'verify' && policy !== 'replace') throw new UsageError(`--policy '${value}' is not verify, replace or none`);
+  if (policy !== 'verify' && policy !== 'replace')
+    throw new UsageError(`--policy '${value}' is not verify, replace or none`);
   return policy;
 }
 
 function rateOf(value: string): number | null {
   if (isNone(value)) return null;
-  if (!/^\d{1,8}$/.test(value.trim()) || Number(value) > MAX_RATE) throw new UsageError(`--rate '${value}' is not a whole number from 0 to ${MAX_RATE} (or none)`);
+  if (!/^\d{1,8}$/.test(value.trim()) || Number(value) > MAX_RATE)
+    throw new UsageError(`--rate '${value}' is not a whole number from 0 to ${MAX_RATE} (or none)`);
   return Number(value);
 }
 
@@ -246,7 +268,12 @@ function listLines(users: readonly UserRecord[]): string[] {
     u.rateLimit === null ? 'region' : String(u.rateLimit),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  return [head, ...rows].map((cells) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
+  return [head, ...rows].map((cells) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 const noAdminNote = (store: UserStore) =>
@@ -256,13 +283,15 @@ export async function userCommand(argv: readonly string[]): Promise<number> {
   const parsed = parseCommand(argv, OPTIONS, HELP);
   if (!parsed) return 0;
   const [verbGiven, name, ...extra] = parsed.positionals;
-  if (verbGiven === undefined) throw new UsageError("user needs add, list, remove, passwd or set; try 'cicsmail user --help'");
+  if (verbGiven === undefined)
+    throw new UsageError("user needs add, list, remove, passwd or set; try 'cicsmail user --help'");
   if (!Object.hasOwn(VERBS, verbGiven)) throw new UsageError(`'${verbGiven}' is not add, list, remove, passwd or set`);
   const verb = verbGiven as Verb;
   const values = parsed.values as Values;
   const allowed: readonly Option[] = VERBS[verb];
   for (const key of Object.keys(values)) {
-    if (key !== 'help' && values[key as Option] !== undefined && !allowed.includes(key as Option)) throw new UsageError(`--${key} is not an option of user ${verb}`);
+    if (key !== 'help' && values[key as Option] !== undefined && !allowed.includes(key as Option))
+      throw new UsageError(`--${key} is not an option of user ${verb}`);
   }
   if (verb === 'list') {
     if (name !== undefined) throw new UsageError(`user list takes no NAME, not '${name}'`);
@@ -276,7 +305,10 @@ export async function userCommand(argv: readonly string[]): Promise<number> {
       const settings = settingsOf(values);
       const store = openStore(true);
       const refuseExisting = () => {
-        if (store.get(id)) throw new Error(`user ${id} exists already: 'cicsmail user passwd ${id}' changes its password, 'cicsmail user set ${id}' the rest, 'cicsmail user remove ${id}' removes it`);
+        if (store.get(id))
+          throw new Error(
+            `user ${id} exists already: 'cicsmail user passwd ${id}' changes its password, 'cicsmail user set ${id}' the rest, 'cicsmail user remove ${id}' removes it`,
+          );
       };
       refuseExisting();
       const password = await readPassword(id);
@@ -298,7 +330,10 @@ export async function userCommand(argv: readonly string[]): Promise<number> {
       const id = userId(name, verb);
       const store = openStore(false);
       const user = existing(store, id);
-      if (user.admin && admins(store).length === 1) throw new Error(`${id} is the last administrator and stays: a region must keep one ('cicsmail user add NAME --admin' first)`);
+      if (user.admin && admins(store).length === 1)
+        throw new Error(
+          `${id} is the last administrator and stays: a region must keep one ('cicsmail user add NAME --admin' first)`,
+        );
       store.remove(id);
       console.log(`user ${id} removed`);
       return 0;
@@ -317,10 +352,14 @@ export async function userCommand(argv: readonly string[]): Promise<number> {
     case 'set': {
       const id = userId(name, verb);
       const settings = settingsOf(values);
-      if (Object.keys(settings).length === 0) throw new UsageError('user set needs something to change: --admin, --no-admin, --transactions, --senders, --default-sender, --policy or --rate');
+      if (Object.keys(settings).length === 0)
+        throw new UsageError(
+          'user set needs something to change: --admin, --no-admin, --transactions, --senders, --default-sender, --policy or --rate',
+        );
       const store = openStore(false);
       const user = existing(store, id);
-      if (user.admin && settings.admin === false && admins(store).length === 1) throw new Error(`${id} is the last administrator and stays one: a region must keep one`);
+      if (user.admin && settings.admin === false && admins(store).length === 1)
+        throw new Error(`${id} is the last administrator and stays one: a region must keep one`);
       store.put({ ...user, ...settings, updatedAt: new Date().toISOString() });
       console.log(`user ${id} changed`);
       return 0;

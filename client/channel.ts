@@ -25,7 +25,10 @@ export function newBoundary(): string {
 export function partHead(boundary: string, part: Omit<ChannelPart, 'data'>, first = true): Buffer {
   const disposition = `form-data; name="${part.name}"${part.filename ? `; filename="${part.filename}"` : ''}`;
   const type = part.contentType ? `Content-Type: ${part.contentType}\r\n` : '';
-  return Buffer.from(`${first ? '' : '\r\n'}--${boundary}\r\nContent-Disposition: ${disposition}\r\n${type}\r\n`, 'utf8');
+  return Buffer.from(
+    `${first ? '' : '\r\n'}--${boundary}\r\nContent-Disposition: ${disposition}\r\n${type}\r\n`,
+    'utf8',
+  );
 }
 
 export function channelEnd(boundary: string): Buffer {

@@ -25,7 +25,8 @@ export function buildMailCommarea(request: MailRequest, ccsid: number): Buffer {
   const cp = codePage(ccsid);
   const body = cp.encode((request.body ?? '').replaceAll('\n', '\u0085'));
   const area = Buffer.alloc(layout.minLength + body.length, 0x40);
-  const text = (name: string, value: string | undefined) => writeText(area, elementaryOf(layout, name), value ?? '', cp);
+  const text = (name: string, value: string | undefined) =>
+    writeText(area, elementaryOf(layout, name), value ?? '', cp);
   text('MC-VERSION', request.version ?? '01');
   text('MC-FROM', request.from);
   text('MC-REPLY-TO', request.replyTo);

@@ -65,7 +65,8 @@ function headerReader(headers: AnswerHeaders): (name: string) => string | undefi
   return (name) => lower.get(name);
 }
 
-const wholeNumber = (text: string | undefined): number | null => (text !== undefined && /^\d{1,15}$/.test(text.trim()) ? Number(text) : null);
+const wholeNumber = (text: string | undefined): number | null =>
+  text !== undefined && /^\d{1,15}$/.test(text.trim()) ? Number(text) : null;
 
 export function answerOf(status: number, headers: AnswerHeaders): TaskAnswer {
   const header = headerReader(headers);
@@ -75,7 +76,12 @@ export function answerOf(status: number, headers: AnswerHeaders): TaskAnswer {
     resp: header(HEADER.resp) ?? `HTTP ${status}`,
     abcode: header(HEADER.abcode) ?? null,
     rc: wholeNumber(header(HEADER.mailRc)),
-    seqs: seqs ? seqs.split(',').map(wholeNumber).filter((n): n is number => n !== null && n > 0) : [],
+    seqs: seqs
+      ? seqs
+          .split(',')
+          .map(wholeNumber)
+          .filter((n): n is number => n !== null && n > 0)
+      : [],
     taskn: wholeNumber(header(HEADER.taskn)),
   };
 }
@@ -91,7 +97,10 @@ export function refusalText(body: string): string {
   try {
     const json = JSON.parse(body) as { resp?: unknown; abcode?: unknown; message?: unknown };
     if (typeof json.message === 'string') {
-      const resp = typeof json.resp === 'string' ? `${json.resp}${typeof json.abcode === 'string' ? ` ${json.abcode}` : ''}: ` : '';
+      const resp =
+        typeof json.resp === 'string'
+          ? `${json.resp}${typeof json.abcode === 'string' ? ` ${json.abcode}` : ''}: `
+          : '';
       return `${resp}${json.message}`;
     }
   } catch {

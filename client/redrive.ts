@@ -59,10 +59,14 @@ export function selectTasks(journal: Journal, filter: RecordFilter, limit: numbe
     if (filter.jobname && task.jobname !== filter.jobname.toUpperCase()) continue;
     if (filter.since && task.at < new Date(filter.since).toISOString()) continue;
     if (filter.until && task.at >= new Date(filter.until).toISOString()) continue;
-    if (byMail && !task.journalSeqs.some((seq) => {
-      const record = journal.get(seq);
-      return record !== undefined && matches(record, filter);
-    })) continue;
+    if (
+      byMail &&
+      !task.journalSeqs.some((seq) => {
+        const record = journal.get(seq);
+        return record !== undefined && matches(record, filter);
+      })
+    )
+      continue;
     out.push(task);
   }
   return out;
@@ -72,20 +76,30 @@ export function selectTasks(journal: Journal, filter: RecordFilter, limit: numbe
 export function bodyOf(task: TaskEntry): ChannelBody {
   const area = task.commarea;
   if (task.containers.length > 0) {
-    const commarea = area.form === 'json'
-      ? { name: 'DFHCOMMAREA', contentType: 'application/json', data: Buffer.from(JSON.stringify(area.json), 'utf8') }
-      : { name: 'DFHCOMMAREA', contentType: 'application/octet-stream', data: area.bytes };
-    const containers = task.containers.flatMap((c) => (c.data === null ? [] : [{ name: c.name, contentType: c.contentType, filename: c.filename ?? c.name, data: c.data }]));
+    const commarea =
+      area.form === 'json'
+        ? { name: 'DFHCOMMAREA', contentType: 'application/json', data: Buffer.from(JSON.stringify(area.json), 'utf8') }
+        : { name: 'DFHCOMMAREA', contentType: 'application/octet-stream', data: area.bytes };
+    const containers = task.containers.flatMap((c) =>
+      c.data === null
+        ? []
+        : [{ name: c.name, contentType: c.contentType, filename: c.filename ?? c.name, data: c.data }],
+    );
     return channelOf([{ ...commarea, filename: 'DFHCOMMAREA' }, ...containers]);
   }
-  if (area.form === 'json') return { parts: [Buffer.from(JSON.stringify(area.json), 'utf8')], contentType: 'application/json' };
+  if (area.form === 'json')
+    return { parts: [Buffer.from(JSON.stringify(area.json), 'utf8')], contentType: 'application/json' };
   return { parts: [area.bytes], contentType: 'application/octet-stream' };
 }
 
 async function submit(task: TaskEntry, region: RegionClient): Promise<string> {
   try {
     // As its own user: with an administrator's credentials, the region runs it as that user.
-    const { answer } = await region.runTask(task.tranid, bodyOf(task), { ccsid: task.ccsid, jobname: task.jobname, userid: task.userid });
+    const { answer } = await region.runTask(task.tranid, bodyOf(task), {
+      ccsid: task.ccsid,
+      jobname: task.jobname,
+      userid: task.userid,
+    });
     return outcomeOf(answer);
   } catch (err) {
     if (err instanceof RegionUnreachable) return `UNREACHABLE ${err.message}`;
@@ -98,7 +112,16 @@ export async function redrive(journal: Journal, options: RedriveOptions): Promis
   const tasks = selectTasks(journal, options.filter, options.limit);
   if (options.dryRun) {
     const differences = tasks.map((t) => ({ id: t.id, tranid: t.tranid, at: t.at, was: outcomeText(t.outcome) }));
-    return { url: options.region.url, dryRun: true, tasks: tasks.length, same: 0, different: 0, transitions: {}, differences, elapsedMs: 0 };
+    return {
+      url: options.region.url,
+      dryRun: true,
+      tasks: tasks.length,
+      same: 0,
+      different: 0,
+      transitions: {},
+      differences,
+      elapsedMs: 0,
+    };
   }
   const first = tasks[0] ? Date.parse(tasks[0].at) : 0;
   const results: RedriveTask[] = new Array(tasks.length);

@@ -2,7 +2,14 @@
 // request and an answer, and the JSON routes (journal, CEMT, captured mail). Commands,
 // redrive and the example use it; a refusal is an error with the region's own words.
 import type { ChannelBody } from './channel.js';
-import { answerOf, basicAuthorization, refusalText, taskHeaders, type TaskAnswer, type TaskOptions } from './protocol.js';
+import {
+  answerOf,
+  basicAuthorization,
+  refusalText,
+  taskHeaders,
+  type TaskAnswer,
+  type TaskOptions,
+} from './protocol.js';
 
 /** The region could not be reached (nothing listens, a reset, a name that does not resolve). */
 export class RegionUnreachable extends Error {
@@ -50,7 +57,8 @@ export class RegionClient {
     } catch {
       throw new RegionUrlInvalid(`'${url}' is not a URL`);
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new RegionUrlInvalid(`'${url}' is not an http:// or https:// URL`);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+      throw new RegionUrlInvalid(`'${url}' is not an http:// or https:// URL`);
     this.url = url.replace(/\/+$/, '');
     this.authorization = authorization;
   }
@@ -70,12 +78,18 @@ export class RegionClient {
       return await fetch(`${this.url}${path}`, { ...init, headers });
     } catch (err) {
       const cause = (err as Error & { cause?: Error }).cause;
-      throw new RegionUnreachable(`cannot reach the region at ${this.url}: ${cause?.message ?? (err as Error).message}`);
+      throw new RegionUnreachable(
+        `cannot reach the region at ${this.url}: ${cause?.message ?? (err as Error).message}`,
+      );
     }
   }
 
   /** Runs a task: POST /cics/{tranid}. Resolves with any answer, RESP and abends included. */
-  async runTask(tranid: string, body: ChannelBody, options: Omit<TaskOptions, 'contentType' | 'authorization'> = {}): Promise<TaskReply> {
+  async runTask(
+    tranid: string,
+    body: ChannelBody,
+    options: Omit<TaskOptions, 'contentType' | 'authorization'> = {},
+  ): Promise<TaskReply> {
     const headers = taskHeaders({ ...options, contentType: body.contentType });
     const payload = body.parts.length === 1 ? (body.parts[0] as Uint8Array) : Buffer.concat(body.parts);
     const res = await this.request(`/cics/${encodeURIComponent(tranid)}`, { method: 'POST', headers, body: payload });

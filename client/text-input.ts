@@ -23,7 +23,9 @@ export function ebcdicLines(text: string, ccsid: number): Buffer {
     if (cp.decode(bytes) !== line) {
       const chars = [...line];
       const bad = chars.findIndex((c) => cp.decode(cp.encode(c)) !== c);
-      throw new UnmappableText(`line ${i + 1}: '${chars[bad] ?? '?'}' has no place in code page ${String(ccsid).padStart(3, '0')}`);
+      throw new UnmappableText(
+        `line ${i + 1}: '${chars[bad] ?? '?'}' has no place in code page ${String(ccsid).padStart(3, '0')}`,
+      );
     }
     parts.push(bytes, NL);
   }
@@ -33,5 +35,7 @@ export function ebcdicLines(text: string, ccsid: number): Buffer {
 /** The body of a SEND or SPOL request whose input is `parts` (EBCDIC in `ccsid`, joined). */
 export function textTaskBody(parts: readonly Uint8Array[], ccsid: number): ChannelBody {
   if (byteLength(parts) <= MAX_COMMAREA) return { parts, contentType: 'application/octet-stream' };
-  return channelOf([{ name: INPUT_CONTAINER, contentType: `text/plain; charset=ibm-${String(ccsid).padStart(3, '0')}`, data: parts }]);
+  return channelOf([
+    { name: INPUT_CONTAINER, contentType: `text/plain; charset=ibm-${String(ccsid).padStart(3, '0')}`, data: parts },
+  ]);
 }

@@ -25,7 +25,20 @@ export interface RegionFile {
   readonly transactions: Readonly<Record<string, TransactionOverride>>;
 }
 
-const NAME = '^[A-Z0-9@#$]{1,8}$';
+/** A transaction class's name: 1 to 8 characters of A-Z 0-9 @ # $. */
+export const CLASS_NAME = '^[A-Z0-9@#$]{1,8}$';
+const NAME = CLASS_NAME;
+
+/** The JSON Schema of a class's limits, in the region file and in CEMT SET TRANCLASS alike. */
+export const CLASS_LIMITS_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['maxActive'],
+  properties: {
+    maxActive: { type: 'integer', minimum: 1, maximum: 100_000 },
+    purgeThreshold: { type: ['integer', 'null'], minimum: 0, maximum: 1_000_000 },
+  },
+} as const;
 
 const schema = {
   type: 'object',
@@ -40,15 +53,7 @@ const schema = {
     classes: {
       type: 'object',
       propertyNames: { pattern: NAME },
-      additionalProperties: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['maxActive'],
-        properties: {
-          maxActive: { type: 'integer', minimum: 1, maximum: 100_000 },
-          purgeThreshold: { type: ['integer', 'null'], minimum: 0, maximum: 1_000_000 },
-        },
-      },
+      additionalProperties: CLASS_LIMITS_SCHEMA,
     },
     transactions: {
       type: 'object',
@@ -69,14 +74,19 @@ const schema = {
 const validate = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true }).compile(schema);
 
 function keyOf(file: string, e: ErrorObject): string {
-  const path = e.instancePath.split('/').slice(1).map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
-  if (e.keyword === 'additionalProperties') path.push(String((e.params as { additionalProperty: string }).additionalProperty));
+  const path = e.instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
+  if (e.keyword === 'additionalProperties')
+    path.push(String((e.params as { additionalProperty: string }).additionalProperty));
   if (e.propertyName !== undefined) path.push(e.propertyName);
   return `${file}: ${path.length > 0 ? path.join('.') : '(the whole file)'}`;
 }
 
 function reasonOf(e: ErrorObject): string {
-  if (e.propertyName !== undefined) return 'is not a valid name here (settings: CICSMAIL_…; classes: 1 to 8 of A-Z 0-9 @ # $; transactions: a tranid)';
+  if (e.propertyName !== undefined)
+    return 'is not a valid name here (settings: CICSMAIL_…; classes: 1 to 8 of A-Z 0-9 @ # $; transactions: a tranid)';
   switch (e.keyword) {
     case 'additionalProperties':
       return 'is not a key of a region definition file (see docs/config.md)';
@@ -102,11 +112,17 @@ export function readRegionFile(file: string): RegionFile {
     const e = validate.errors?.[0];
     throw new ConfigError(e ? keyOf(file, e) : file, e ? reasonOf(e) : 'not valid');
   }
-  const parsed = data as { settings?: RegionFile['settings']; classes?: Record<string, { maxActive: number; purgeThreshold?: number | null }>; transactions?: RegionFile['transactions'] };
+  const parsed = data as {
+    settings?: RegionFile['settings'];
+    classes?: Record<string, { maxActive: number; purgeThreshold?: number | null }>;
+    transactions?: RegionFile['transactions'];
+  };
   const classes: Record<string, ClassLimits> = {};
-  for (const [name, c] of Object.entries(parsed.classes ?? {})) classes[name] = { maxActive: c.maxActive, purgeThreshold: c.purgeThreshold ?? null };
+  for (const [name, c] of Object.entries(parsed.classes ?? {}))
+    classes[name] = { maxActive: c.maxActive, purgeThreshold: c.purgeThreshold ?? null };
   for (const [tranid, t] of Object.entries(parsed.transactions ?? {})) {
-    if (t.class !== undefined && !(t.class in classes)) throw new ConfigError(`${file}: transactions.${tranid}.class`, `class ${t.class} is not defined under classes`);
+    if (t.class !== undefined && !(t.class in classes))
+      throw new ConfigError(`${file}: transactions.${tranid}.class`, `class ${t.class} is not defined under classes`);
   }
   return { settings: parsed.settings ?? {}, classes, transactions: parsed.transactions ?? {} };
 }

@@ -98,7 +98,8 @@ const HOSTNAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9]
 function choice<T extends string>(env: NodeJS.ProcessEnv, key: string, values: readonly T[], fallback: T): T {
   const raw = env[key]?.trim().toLowerCase();
   if (raw === undefined || raw === '') return fallback;
-  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(key, `'${raw}' is not one of ${values.join(', ')}`);
+  if (!(values as readonly string[]).includes(raw))
+    throw new ConfigError(key, `'${raw}' is not one of ${values.join(', ')}`);
   return raw as T;
 }
 
@@ -114,8 +115,15 @@ function tlsOf(env: NodeJS.ProcessEnv): RegionConfig['tls'] {
   const cert = env.CICSMAIL_TLS_CERT?.trim();
   const key = env.CICSMAIL_TLS_KEY?.trim();
   if (!cert && !key) return null;
-  if (!cert || !key) throw new ConfigError(cert ? 'CICSMAIL_TLS_KEY' : 'CICSMAIL_TLS_CERT', 'HTTPS needs both CICSMAIL_TLS_CERT and CICSMAIL_TLS_KEY (PEM files)');
-  for (const [name, file] of [['CICSMAIL_TLS_CERT', cert], ['CICSMAIL_TLS_KEY', key]] as const) {
+  if (!cert || !key)
+    throw new ConfigError(
+      cert ? 'CICSMAIL_TLS_KEY' : 'CICSMAIL_TLS_CERT',
+      'HTTPS needs both CICSMAIL_TLS_CERT and CICSMAIL_TLS_KEY (PEM files)',
+    );
+  for (const [name, file] of [
+    ['CICSMAIL_TLS_CERT', cert],
+    ['CICSMAIL_TLS_KEY', key],
+  ] as const) {
     if (!existsSync(file)) throw new ConfigError(name, `no file at ${resolve(file)}`);
   }
   return { cert: resolve(cert), key: resolve(key) };
@@ -126,7 +134,10 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RegionC
   const configFile = processEnv.CICSMAIL_CONFIG?.trim() ? resolve(processEnv.CICSMAIL_CONFIG.trim()) : null;
   const file = configFile ? readRegionFile(configFile) : null;
   // The file's settings are defaults; a variable set in the environment wins.
-  const env: NodeJS.ProcessEnv = { ...Object.fromEntries(Object.entries(file?.settings ?? {}).map(([k, v]) => [k, String(v)])), ...processEnv };
+  const env: NodeJS.ProcessEnv = {
+    ...Object.fromEntries(Object.entries(file?.settings ?? {}).map(([k, v]) => [k, String(v)])),
+    ...processEnv,
+  };
   const host = env.CICSMAIL_HOST?.trim() || '127.0.0.1';
   const port = integer(env, 'CICSMAIL_PORT', 8080, 0, 65535);
   const dataDir = resolve(env.CICSMAIL_DATA?.trim() || './data');
@@ -149,10 +160,14 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RegionC
   const ccsidText = env.CICSMAIL_CCSID?.trim() || '037';
   const ccsid = parseCcsid(ccsidText);
   if (ccsid === undefined) {
-    throw new ConfigError('CICSMAIL_CCSID', `'${ccsidText}' is not a supported code page (${SUPPORTED_CCSIDS.join(', ')})`);
+    throw new ConfigError(
+      'CICSMAIL_CCSID',
+      `'${ccsidText}' is not a supported code page (${SUPPORTED_CCSIDS.join(', ')})`,
+    );
   }
   const sysid = (env.CICSMAIL_SYSID?.trim() || 'CICSMAIL').toUpperCase();
-  if (!/^[A-Z0-9@#$]{1,8}$/.test(sysid)) throw new ConfigError('CICSMAIL_SYSID', `'${sysid}' is not 1 to 8 characters of A-Z 0-9 @ # $`);
+  if (!/^[A-Z0-9@#$]{1,8}$/.test(sysid))
+    throw new ConfigError('CICSMAIL_SYSID', `'${sysid}' is not 1 to 8 characters of A-Z 0-9 @ # $`);
   const systemName = osHostname();
   const hostname = env.CICSMAIL_HOSTNAME?.trim() || (HOSTNAME.test(systemName) ? systemName : 'localhost');
   if (!HOSTNAME.test(hostname)) throw new ConfigError('CICSMAIL_HOSTNAME', `'${hostname}' is not a host name`);
@@ -187,7 +202,10 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RegionC
       senderExit: senderExitOf(env),
       maxMessageBytes: integer(env, 'CICSMAIL_MAX_MESSAGE_MB', 35, 1, 1024) * 1_048_576,
       maxRecipients: integer(env, 'CICSMAIL_MAX_RECIPIENTS', 100, 1, 100_000),
-      recipientDomains: (env.CICSMAIL_RECIPIENT_DOMAINS ?? '').split(',').map((d) => d.trim().toLowerCase()).filter((d) => d !== ''),
+      recipientDomains: (env.CICSMAIL_RECIPIENT_DOMAINS ?? '')
+        .split(',')
+        .map((d) => d.trim().toLowerCase())
+        .filter((d) => d !== ''),
       rateLimit: integer(env, 'CICSMAIL_RATE_LIMIT', 0, 0, 10_000_000),
       authFailures: integer(env, 'CICSMAIL_AUTH_FAILURES', 20, 0, 1_000_000),
     },

@@ -4,7 +4,19 @@
 import type { JournalRecord } from './journal.js';
 
 export const EXPORT_COLUMNS = [
-  'seq', 'acceptedAt', 'userid', 'jobname', 'tranid', 'sender', 'recipients', 'attachments', 'subject', 'size', 'state', 'relayReply', 'messageId',
+  'seq',
+  'acceptedAt',
+  'userid',
+  'jobname',
+  'tranid',
+  'sender',
+  'recipients',
+  'attachments',
+  'subject',
+  'size',
+  'state',
+  'relayReply',
+  'messageId',
 ] as const;
 
 export type ExportRow = Record<(typeof EXPORT_COLUMNS)[number], string | number>;

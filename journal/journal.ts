@@ -130,7 +130,11 @@ export class Journal {
     this.#files = new MessageFiles(join(path, 'messages'));
     this.#due = root.openDB<null, DueKey>({ name: 'due' });
     this.#meta = root.openDB<number, string>({ name: 'meta' });
-    this.tasks = new TaskLog(root.openDB<TaskEntry, number>({ name: 'tasks' }), (action) => this.#write(action), (err) => journalWriteError(err, path));
+    this.tasks = new TaskLog(
+      root.openDB<TaskEntry, number>({ name: 'tasks' }),
+      (action) => this.#write(action),
+      (err) => journalWriteError(err, path),
+    );
   }
 
   /** A write transaction; a failed commit becomes a JournalError (FULL or WRITE). */
@@ -147,7 +151,11 @@ export class Journal {
     const path = join(dataDir, 'journal');
     try {
       if (!options.readOnly) mkdirSync(path, { recursive: true });
-      return new Journal(open({ path, maxDbs: 8, readOnly: options.readOnly === true }), path, options.retry ?? DEFAULT_RETRY);
+      return new Journal(
+        open({ path, maxDbs: 8, readOnly: options.readOnly === true }),
+        path,
+        options.retry ?? DEFAULT_RETRY,
+      );
     } catch (err) {
       throw new JournalError('CICSMAIL_JOURNAL_OPEN', `cannot open the journal at ${path}: ${(err as Error).message}`);
     }
@@ -197,7 +205,13 @@ export class Journal {
     return this.#messages.getBinary(seq)?.byteLength ?? -1;
   }
 
-  #putAccepted(origin: MailOrigin, message: Uint8Array, file: string | null, at: string, nextAttemptAt: number): number {
+  #putAccepted(
+    origin: MailOrigin,
+    message: Uint8Array,
+    file: string | null,
+    at: string,
+    nextAttemptAt: number,
+  ): number {
     const next = this.#nextSeq();
     const record: JournalRecord = {
       ...origin,
@@ -265,7 +279,11 @@ export class Journal {
       if (!record) throw new JournalError('CICSMAIL_JOURNAL_NO_RECORD', `no journal record ${seq}`);
       const now = Date.parse(attempt.at);
       const expired = now - Date.parse(record.acceptedAt) >= this.retry.limitMs;
-      const moved = afterAttempt(record, { outcome: attempt.outcome, accepted: attempt.accepted, refused: attempt.refused ?? [] }, expired);
+      const moved = afterAttempt(
+        record,
+        { outcome: attempt.outcome, accepted: attempt.accepted, refused: attempt.refused ?? [] },
+        expired,
+      );
       if (!moved) {
         // Final already (the spool and a slow task both tried): keep the attempt on record.
         const kept: JournalRecord = { ...record, attempts: [...record.attempts, attempt] };

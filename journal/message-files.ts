@@ -52,7 +52,8 @@ export class MessageFiles {
     } catch (err) {
       rmSync(path, { force: true });
       const code = (err as NodeJS.ErrnoException).code ?? '';
-      if (NO_ROOM.has(code)) throw new JournalError('CICSMAIL_JOURNAL_FULL', `the journal cannot grow: ${(err as Error).message}`);
+      if (NO_ROOM.has(code))
+        throw new JournalError('CICSMAIL_JOURNAL_FULL', `the journal cannot grow: ${(err as Error).message}`);
       throw new JournalError('CICSMAIL_JOURNAL_WRITE', `a journal write failed: ${(err as Error).message}`);
     }
   }

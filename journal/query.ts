@@ -46,10 +46,12 @@ export class FilterError extends Error {
 /** The filter the text asks for; a state in any case; throws FilterError for a state or time that is none. */
 export function parseFilter(text: FilterText): RecordFilter {
   const state = text.state?.toUpperCase();
-  if (state !== undefined && !MAIL_STATES.includes(state as MailState)) throw new FilterError('state', `'${text.state}' is not one of ${MAIL_STATES.join(', ')}`);
+  if (state !== undefined && !MAIL_STATES.includes(state as MailState))
+    throw new FilterError('state', `'${text.state}' is not one of ${MAIL_STATES.join(', ')}`);
   for (const key of ['since', 'until'] as const) {
     const value = text[key];
-    if (value !== undefined && !isTime(value)) throw new FilterError(key, `'${value}' is not a time like 2026-11-28T13:00:00Z`);
+    if (value !== undefined && !isTime(value))
+      throw new FilterError(key, `'${value}' is not a time like 2026-11-28T13:00:00Z`);
   }
   return {
     ...(state ? { state: state as MailState } : {}),
@@ -128,5 +130,12 @@ export function isTime(value: string): boolean {
   if (m[4] !== undefined && m[7] === undefined) return false;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const date = new Date(Date.UTC(y, mo - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d && Number(m[4] ?? 0) < 24 && Number(m[5] ?? 0) < 60 && Number(m[6] ?? 0) < 60;
+  return (
+    date.getUTCFullYear() === y &&
+    date.getUTCMonth() === mo - 1 &&
+    date.getUTCDate() === d &&
+    Number(m[4] ?? 0) < 24 &&
+    Number(m[5] ?? 0) < 60 &&
+    Number(m[6] ?? 0) < 60
+  );
 }

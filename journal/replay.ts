@@ -36,7 +36,13 @@ export async function redeliver(journal: Journal, send: Send, options: Redeliver
     }
     const attempt = attemptOf(await send(record.envelope.from, recipients, message), 'replay');
     await journal.recordReplay(record.seq, attempt);
-    results.push({ seq: record.seq, messageId: record.messageId, recipients, outcome: attempt.outcome, reply: attempt.reply });
+    results.push({
+      seq: record.seq,
+      messageId: record.messageId,
+      recipients,
+      outcome: attempt.outcome,
+      reply: attempt.reply,
+    });
   }
   return results;
 }

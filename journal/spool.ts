@@ -70,7 +70,8 @@ export class RetrySpool {
       if (due.length === 0) break;
       const queue = [...due];
       const lanes = Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
-        for (let seq = queue.shift(); seq !== undefined && !this.#stopped; seq = queue.shift()) await this.#attempt(seq);
+        for (let seq = queue.shift(); seq !== undefined && !this.#stopped; seq = queue.shift())
+          await this.#attempt(seq);
       });
       await Promise.all(lanes);
       // Let HTTP and timers in between batches of a long backlog.

@@ -42,7 +42,11 @@ export type Transition = RecipientsSoFar;
  * - Nobody pending: SENT where anyone got it (the failed ones are on record), else FAILED.
  *   Somebody pending: DEFERRED.
  */
-export function afterAttempt(before: RecipientsSoFar, attempt: AttemptResult, expired: boolean): Transition | undefined {
+export function afterAttempt(
+  before: RecipientsSoFar,
+  attempt: AttemptResult,
+  expired: boolean,
+): Transition | undefined {
   if (isFinal(before.state)) return undefined;
   const taken = new Set(attempt.accepted);
   const refused = new Set(attempt.refused.filter((r) => r.reply.startsWith('5')).map((r) => r.recipient));

@@ -71,18 +71,25 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     if (cics.abcode) void reply.header('X-CICS-Abcode', cics.abcode);
     if (cics.retryAfter !== undefined) void reply.header('Retry-After', String(cics.retryAfter));
     if (cics.status === 401) void reply.header('WWW-Authenticate', 'Basic realm="cicsmail", charset="UTF-8"');
-    const message = cics.abcode === 'ASRA' && err.code !== 'CICS_ASRA' ? 'the region failed unexpectedly; see its log' : err.message;
+    const message =
+      cics.abcode === 'ASRA' && err.code !== 'CICS_ASRA' ? 'the region failed unexpectedly; see its log' : err.message;
     return reply.send({ resp: cics.resp, resp2: cics.resp2, abcode: cics.abcode, message });
   });
   app.setNotFoundHandler((request, reply) => {
-    return reply.code(404).send({ message: `no route ${request.method} ${request.url}; transactions run as POST /cics/{TRANID}` });
+    return reply
+      .code(404)
+      .send({ message: `no route ${request.method} ${request.url}; transactions run as POST /cics/{TRANID}` });
   });
 
   // The OpenAPI document (GET /docs/json) and its page (GET /docs): every transaction with
   // a copybook, with the JSON Schema of its COMMAREA.
   await app.register(swagger, {
     openapi: {
-      info: { title: `cicsmail region ${config.sysid}`, version: '0.1.0', description: 'Transactions over HTTP: POST /cics/{TRANID} with a COMMAREA (bytes, JSON view or channel).' },
+      info: {
+        title: `cicsmail region ${config.sysid}`,
+        version: '0.1.0',
+        description: 'Transactions over HTTP: POST /cics/{TRANID} with a COMMAREA (bytes, JSON view or channel).',
+      },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

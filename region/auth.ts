@@ -69,7 +69,11 @@ export class Authenticator {
     }
     const basic = header === undefined ? null : /^Basic +([A-Za-z0-9+/=]{1,1000})$/i.exec(header);
     if (!basic?.[1]) {
-      onDenied({ userid: '', reason: 'NOCREDS', detail: header === undefined ? 'no Authorization header' : 'an Authorization header that is not Basic' });
+      onDenied({
+        userid: '',
+        reason: 'NOCREDS',
+        detail: header === undefined ? 'no Authorization header' : 'an Authorization header that is not Basic',
+      });
       throw new CredentialsMissing();
     }
     const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
@@ -80,7 +84,11 @@ export class Authenticator {
     const key = createHmac('sha256', this.#key).update(id).update('\0').update(password).digest('base64');
     const user = this.#store.get(id);
     const prove = (u: UserRecord) => {
-      this.#bySocket.set(socket, { header: Buffer.from(header as string, 'latin1'), generation: this.#generation, id: u.id });
+      this.#bySocket.set(socket, {
+        header: Buffer.from(header as string, 'latin1'),
+        generation: this.#generation,
+        id: u.id,
+      });
       return u;
     };
     if (user && this.#verified.get(key) === user.id) return prove(user);
@@ -90,7 +98,11 @@ export class Authenticator {
     if (failures && this.#maxFailures > 0 && failures.count >= this.#maxFailures) {
       if (!failures.reported) {
         failures.reported = true;
-        onDenied({ userid: claimed, reason: 'THROTTLED', detail: `${failures.count} wrong user ids or passwords from ${address} within ${FAILURE_WINDOW_MS / 1000} s` });
+        onDenied({
+          userid: claimed,
+          reason: 'THROTTLED',
+          detail: `${failures.count} wrong user ids or passwords from ${address} within ${FAILURE_WINDOW_MS / 1000} s`,
+        });
       }
       throw new LoginsThrottled(failures.count, FAILURE_WINDOW_MS / 1000);
     }

@@ -53,5 +53,7 @@ export function readBody(request: FastifyRequest, payload: IncomingMessage, limi
 /** The body's memory, where the body is all of it and it can be moved to another thread. */
 export function ownMemory(bytes: Uint8Array): ArrayBuffer | null {
   const buffer = bytes.buffer;
-  return buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength ? buffer : null;
+  return buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength
+    ? buffer
+    : null;
 }

@@ -62,7 +62,9 @@ export class CaptureRelay {
             const mail = this.#store(Buffer.concat(chunks), session);
             callback(null, `Ok: captured as ${mail.id}`);
           } catch (err) {
-            callback(Object.assign(new Error(`cannot keep the mail: ${(err as Error).message}`), { responseCode: 451 }));
+            callback(
+              Object.assign(new Error(`cannot keep the mail: ${(err as Error).message}`), { responseCode: 451 }),
+            );
           }
         });
       },

@@ -54,7 +54,8 @@ export class DefinitionTable {
 
   constructor(definitions: readonly TransactionDefinition[]) {
     for (const d of definitions) {
-      if (!TRANID.test(d.tranid)) throw new Error(`transaction definition '${d.tranid}': not 1 to 4 characters of A-Z 0-9 @ # $`);
+      if (!TRANID.test(d.tranid))
+        throw new Error(`transaction definition '${d.tranid}': not 1 to 4 characters of A-Z 0-9 @ # $`);
       if (this.#byTranid.has(d.tranid)) throw new Error(`transaction ${d.tranid} is defined twice`);
       this.#byTranid.set(d.tranid, d);
     }
@@ -65,7 +66,10 @@ export class DefinitionTable {
   }
 
   /** Changes a definition while the region runs (CEMT SET TRANSACTION); tasks already started keep the old one. */
-  update(tranid: string, change: Partial<Pick<TransactionDefinition, 'enabled' | 'timeLimitMs' | 'tranclass'>>): TransactionDefinition | undefined {
+  update(
+    tranid: string,
+    change: Partial<Pick<TransactionDefinition, 'enabled' | 'timeLimitMs' | 'tranclass'>>,
+  ): TransactionDefinition | undefined {
     const old = this.#byTranid.get(tranid);
     if (!old) return undefined;
     const updated: TransactionDefinition = { ...old, ...change };

@@ -5,7 +5,15 @@ import { BroadcastChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { TransactionDefinition } from './definitions.js';
 import { moduleUrl } from '../cics/paths.js';
-import { eibDateTime, type CommareaInput, type Container, type Eib, type TaskRequest, type TaskResult, type TaskSecurity } from '../cics/task.js';
+import {
+  eibDateTime,
+  type CommareaInput,
+  type Container,
+  type Eib,
+  type TaskRequest,
+  type TaskResult,
+  type TaskSecurity,
+} from '../cics/task.js';
 import { TaskSlots } from '../cics/task-slots.js';
 import { Gate } from './admission.js';
 import type { ClassLimits } from '../config/region-file.js';
@@ -87,7 +95,10 @@ export class Dispatcher {
       workerData: { ...options.workerConfig, taskSlots: this.#slots.buffer },
     });
     this.#capacity = workers * options.tasksPerWorker;
-    this.#region = new Gate({ maxActive: options.maxTasks ?? this.#capacity, purgeThreshold: options.maxQueued ?? 10_000 });
+    this.#region = new Gate({
+      maxActive: options.maxTasks ?? this.#capacity,
+      purgeThreshold: options.maxQueued ?? 10_000,
+    });
     for (const [name, limits] of Object.entries(options.classes ?? {})) this.#classes.set(name, new Gate(limits));
   }
 
@@ -129,17 +140,23 @@ export class Dispatcher {
   }
 
   /** A slot in the task's class and in the region, or why it is purged: a queue is full. */
-  #admit(tranclass: string | undefined): { purged: string } | { entered: Promise<void>; abandon(): void; release(): void } {
+  #admit(
+    tranclass: string | undefined,
+  ): { purged: string } | { entered: Promise<void>; abandon(): void; release(): void } {
     const cls = tranclass === undefined ? undefined : this.#classes.get(tranclass);
     const inClass = cls ? cls.enter() : { entered: Promise.resolve(), abandon: () => undefined };
     if (inClass === 'purge') {
-      return { purged: `transaction class ${tranclass} is full (MAXACTIVE ${cls?.limits.maxActive}, PURGETHRESH ${cls?.limits.purgeThreshold})` };
+      return {
+        purged: `transaction class ${tranclass} is full (MAXACTIVE ${cls?.limits.maxActive}, PURGETHRESH ${cls?.limits.purgeThreshold})`,
+      };
     }
     const inRegion = this.#region.enter();
     if (inRegion === 'purge') {
       inClass.abandon();
       void inClass.entered.then(() => cls?.leave());
-      return { purged: `the region is full (MAXTASKS ${this.#region.limits.maxActive}, ${this.#region.queued} tasks waiting)` };
+      return {
+        purged: `the region is full (MAXTASKS ${this.#region.limits.maxActive}, ${this.#region.queued} tasks waiting)`,
+      };
     }
     let classHeld = false;
     let regionHeld = false;
@@ -189,7 +206,8 @@ export class Dispatcher {
       eibjobnm: input.jobname,
     };
     const admission = this.#admit(definition.tranclass);
-    if ('purged' in admission) return { eib, result: { kind: 'abend', abcode: 'AKCC', message: `task ${taskn} purged: ${admission.purged}` } };
+    if ('purged' in admission)
+      return { eib, result: { kind: 'abend', abcode: 'AKCC', message: `task ${taskn} purged: ${admission.purged}` } };
     const request: TaskRequest = {
       program: definition.program,
       copybook: definition.copybook ?? null,
@@ -201,7 +219,14 @@ export class Dispatcher {
       timeLimitMs: definition.timeLimitMs,
       security: input.security,
     };
-    const info: TaskInfo = { taskn, tranid: definition.tranid, userid: input.userid, jobname: input.jobname, startedAt: Date.now(), state: 'queued' };
+    const info: TaskInfo = {
+      taskn,
+      tranid: definition.tranid,
+      userid: input.userid,
+      jobname: input.jobname,
+      startedAt: Date.now(),
+      state: 'queued',
+    };
     this.#tasks.set(taskn, info);
     // No AbortSignal goes to piscina: it runs a task that has one alone on its worker.
     const limit = definition.timeLimitMs;
@@ -211,12 +236,25 @@ export class Dispatcher {
       hardStop = setTimeout(() => {
         if (info.state === 'queued') {
           admission.abandon();
-          resolve({ kind: 'abend', abcode: 'AICA', message: `task ${taskn} waited past its time limit of ${limit} ms for a slot in the region or its class; it did not run` });
+          resolve({
+            kind: 'abend',
+            abcode: 'AICA',
+            message: `task ${taskn} waited past its time limit of ${limit} ms for a slot in the region or its class; it did not run`,
+          });
           return;
         }
-        stopped = { kind: 'abend', abcode: 'AICA', message: `task ${taskn} ran past its time limit of ${limit} ms and did not yield; its worker was ended` };
+        stopped = {
+          kind: 'abend',
+          abcode: 'AICA',
+          message: `task ${taskn} ran past its time limit of ${limit} ms and did not yield; its worker was ended`,
+        };
         void this.#slots.stop(taskn, this.#pool.threads).then((outcome) => {
-          if (outcome === 'cancelled') stopped = { kind: 'abend', abcode: 'AICA', message: `task ${taskn} waited past its time limit of ${limit} ms for a worker; it did not run` };
+          if (outcome === 'cancelled')
+            stopped = {
+              kind: 'abend',
+              abcode: 'AICA',
+              message: `task ${taskn} waited past its time limit of ${limit} ms for a worker; it did not run`,
+            };
           resolve(stopped as TaskResult);
         });
       }, limit + this.#grace);
@@ -224,11 +262,14 @@ export class Dispatcher {
     const run = admission.entered.then(() => {
       info.state = 'running';
       this.#slots.open(taskn);
-      return this.#pool.run(request, { transferList: input.transfer && input.transfer.length > 0 ? [...input.transfer] : undefined }).catch((err: Error): TaskResult =>
-        stopped ??
-        // The worker died under the task (or a sibling's runaway ended it).
-        { kind: 'abend', abcode: 'ASRA', message: `task ${taskn}: worker failed: ${err.message}` },
-      );
+      return this.#pool
+        .run(request, { transferList: input.transfer && input.transfer.length > 0 ? [...input.transfer] : undefined })
+        .catch(
+          (err: Error): TaskResult =>
+            stopped ??
+              // The worker died under the task (or a sibling's runaway ended it).
+              { kind: 'abend', abcode: 'ASRA', message: `task ${taskn}: worker failed: ${err.message}` },
+        );
     });
     try {
       return { eib, result: await Promise.race([run, overtime]) };

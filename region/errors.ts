@@ -4,23 +4,75 @@
 import createError from '@fastify/error';
 import type { TaskResult } from '../cics/task.js';
 
-export const TransactionUnknown = createError<[string]>('CICS_TRANSIDERR', "transaction '%s' is not defined in this region", 404);
-export const TranidInvalid = createError<[string]>('CICS_TRANSIDERR_NAME', "'%s' is not a transaction id: 1 to 4 characters of A-Z 0-9 @ # $", 404);
+export const TransactionUnknown = createError<[string]>(
+  'CICS_TRANSIDERR',
+  "transaction '%s' is not defined in this region",
+  404,
+);
+export const TranidInvalid = createError<[string]>(
+  'CICS_TRANSIDERR_NAME',
+  "'%s' is not a transaction id: 1 to 4 characters of A-Z 0-9 @ # $",
+  404,
+);
 export const TransactionDisabled = createError<[string]>('CICS_DISABLED', "transaction '%s' is disabled", 503);
-export const CommareaTooLong = createError<[number]>('CICS_LENGERR_LONG', 'COMMAREA of %d bytes is longer than 32,763', 413);
+export const CommareaTooLong = createError<[number]>(
+  'CICS_LENGERR_LONG',
+  'COMMAREA of %d bytes is longer than 32,763',
+  413,
+);
 export const CommareaShort = createError<[string]>('CICS_LENGERR_SHORT', '%s', 400);
 export const RequestInvalid = createError<[string]>('CICS_INVREQ', '%s', 400);
-export const CcsidUnknown = createError<[string, string]>('CICS_CCSID', "X-CICS-CCSID '%s' is not a supported code page (supported: %s)", 400);
-export const JobnameInvalid = createError<[string]>('CICS_JOBNAME', "X-CICS-Jobname '%s' is not 1 to 8 printable ASCII characters", 400);
-export const MediaTypeUnsupported = createError<[string]>('CICS_MEDIA_TYPE', "Content-Type '%s' is not accepted here: send the COMMAREA as application/octet-stream", 415);
-export const CredentialsMissing = createError('CICS_NOTAUTH_NONE', 'this region needs a user id and password (HTTP Basic)', 401);
+export const CcsidUnknown = createError<[string, string]>(
+  'CICS_CCSID',
+  "X-CICS-CCSID '%s' is not a supported code page (supported: %s)",
+  400,
+);
+export const JobnameInvalid = createError<[string]>(
+  'CICS_JOBNAME',
+  "X-CICS-Jobname '%s' is not 1 to 8 printable ASCII characters",
+  400,
+);
+export const MediaTypeUnsupported = createError<[string]>(
+  'CICS_MEDIA_TYPE',
+  "Content-Type '%s' is not accepted here: send the COMMAREA as application/octet-stream",
+  415,
+);
+export const CredentialsMissing = createError(
+  'CICS_NOTAUTH_NONE',
+  'this region needs a user id and password (HTTP Basic)',
+  401,
+);
 export const CredentialsInvalid = createError('CICS_NOTAUTH', 'user id or password not valid', 401);
-export const LoginsThrottled = createError<[number, number]>('CICS_NOTAUTH_THROTTLED', 'too many wrong user ids or passwords from this address (%d in %d s): credentials are not checked from it for a while', 429);
-export const TransactionNotAllowed = createError<[string, string]>('CICS_NOTAUTH_TRAN', "user %s may not run transaction '%s'", 403);
-export const AdminOnly = createError<[string]>('CICS_NOTAUTH_ADMIN', 'user %s is not an administrator of this region', 403);
-export const SurrogateNotAllowed = createError<[string, string]>('CICS_NOTAUTH_SURROGATE', 'user %s may not run tasks as %s: only an administrator may name another user (X-CICS-Userid)', 403);
-export const SurrogateUnknown = createError<[string]>('CICS_USERID', "X-CICS-Userid names no user of this region: '%s'", 400);
-export const RateLimited = createError<[string, number, string]>('CICS_RATE', 'user %s has started %d tasks this minute, the most allowed; retry in %s', 429);
+export const LoginsThrottled = createError<[number, number]>(
+  'CICS_NOTAUTH_THROTTLED',
+  'too many wrong user ids or passwords from this address (%d in %d s): credentials are not checked from it for a while',
+  429,
+);
+export const TransactionNotAllowed = createError<[string, string]>(
+  'CICS_NOTAUTH_TRAN',
+  "user %s may not run transaction '%s'",
+  403,
+);
+export const AdminOnly = createError<[string]>(
+  'CICS_NOTAUTH_ADMIN',
+  'user %s is not an administrator of this region',
+  403,
+);
+export const SurrogateNotAllowed = createError<[string, string]>(
+  'CICS_NOTAUTH_SURROGATE',
+  'user %s may not run tasks as %s: only an administrator may name another user (X-CICS-Userid)',
+  403,
+);
+export const SurrogateUnknown = createError<[string]>(
+  'CICS_USERID',
+  "X-CICS-Userid names no user of this region: '%s'",
+  400,
+);
+export const RateLimited = createError<[string, number, string]>(
+  'CICS_RATE',
+  'user %s has started %d tasks this minute, the most allowed; retry in %s',
+  429,
+);
 export const JournalFull = createError<[string]>('CICS_NOSPACE', '%s', 503);
 export const TaskPurged = createError<[string]>('CICS_AKCC', '%s', 503);
 export const TaskTimedOut = createError<[string]>('CICS_AICA', '%s', 500);

@@ -33,10 +33,30 @@ export class RegionMetrics {
   constructor(dispatcher: Dispatcher, journal: Journal) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'cicsmail_' });
-    this.#tasks = new Counter({ name: 'cicsmail_tasks_total', help: 'Tasks ended, by tranid and RESP (NORMAL where the program ran to its end).', labelNames: ['tranid', 'resp'], registers });
-    this.#abends = new Counter({ name: 'cicsmail_abends_total', help: 'Tasks that ended in an abend, by tranid and abend code.', labelNames: ['tranid', 'abcode'], registers });
-    this.#rcs = new Counter({ name: 'cicsmail_mail_rc_total', help: 'Mail transactions by their return code (the highest of a SEND or SPOL).', labelNames: ['tranid', 'rc'], registers });
-    this.#replies = new Counter({ name: 'cicsmail_smtp_replies_total', help: "The relay's replies to mails sent by tasks, by class (2xx, 4xx, 5xx; none: no reply came).", labelNames: ['class'], registers });
+    this.#tasks = new Counter({
+      name: 'cicsmail_tasks_total',
+      help: 'Tasks ended, by tranid and RESP (NORMAL where the program ran to its end).',
+      labelNames: ['tranid', 'resp'],
+      registers,
+    });
+    this.#abends = new Counter({
+      name: 'cicsmail_abends_total',
+      help: 'Tasks that ended in an abend, by tranid and abend code.',
+      labelNames: ['tranid', 'abcode'],
+      registers,
+    });
+    this.#rcs = new Counter({
+      name: 'cicsmail_mail_rc_total',
+      help: 'Mail transactions by their return code (the highest of a SEND or SPOL).',
+      labelNames: ['tranid', 'rc'],
+      registers,
+    });
+    this.#replies = new Counter({
+      name: 'cicsmail_smtp_replies_total',
+      help: "The relay's replies to mails sent by tasks, by class (2xx, 4xx, 5xx; none: no reply came).",
+      labelNames: ['class'],
+      registers,
+    });
     this.#duration = new Histogram({
       name: 'cicsmail_task_duration_seconds',
       help: 'Task duration, from dispatch to answer, by tranid.',
@@ -53,10 +73,38 @@ export class RegionMetrics {
       },
     });
     const usage = () => dispatcher.usage();
-    new Gauge({ name: 'cicsmail_tasks_active', help: 'Tasks running now (MAXTASKS bounds it).', registers, collect() { this.set(usage().region.active); } });
-    new Gauge({ name: 'cicsmail_tasks_queued', help: 'Tasks waiting for a slot in the region.', registers, collect() { this.set(usage().region.queued); } });
-    new Gauge({ name: 'cicsmail_tasks_max', help: 'MAXTASKS.', registers, collect() { this.set(usage().region.maxActive); } });
-    new Gauge({ name: 'cicsmail_pool_capacity', help: 'Tasks the worker pool runs at once (workers times tasks per worker).', registers, collect() { this.set(usage().capacity); } });
+    new Gauge({
+      name: 'cicsmail_tasks_active',
+      help: 'Tasks running now (MAXTASKS bounds it).',
+      registers,
+      collect() {
+        this.set(usage().region.active);
+      },
+    });
+    new Gauge({
+      name: 'cicsmail_tasks_queued',
+      help: 'Tasks waiting for a slot in the region.',
+      registers,
+      collect() {
+        this.set(usage().region.queued);
+      },
+    });
+    new Gauge({
+      name: 'cicsmail_tasks_max',
+      help: 'MAXTASKS.',
+      registers,
+      collect() {
+        this.set(usage().region.maxActive);
+      },
+    });
+    new Gauge({
+      name: 'cicsmail_pool_capacity',
+      help: 'Tasks the worker pool runs at once (workers times tasks per worker).',
+      registers,
+      collect() {
+        this.set(usage().capacity);
+      },
+    });
     new Gauge({
       name: 'cicsmail_pool_utilisation',
       help: 'Running tasks over the pool capacity (0 to 1).',

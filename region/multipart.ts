@@ -37,12 +37,14 @@ export function parseFormData(body: Buffer, boundary: string): FormPart[] {
   for (;;) {
     at += delimiter.length;
     if (body[at] === 0x2d && body[at + 1] === 0x2d) return parts; // "--": the close delimiter
-    if (body[at] !== 0x0d || body[at + 1] !== 0x0a) throw new MultipartError(`part ${parts.length + 1}: the boundary line does not end in CRLF`);
+    if (body[at] !== 0x0d || body[at + 1] !== 0x0a)
+      throw new MultipartError(`part ${parts.length + 1}: the boundary line does not end in CRLF`);
     at += 2;
     const headEnd = body.indexOf('\r\n\r\n', at);
     const next = body.indexOf(Buffer.concat([Buffer.from('\r\n'), delimiter]), at);
     if (next === -1) throw new MultipartError(`part ${parts.length + 1} is not closed by the boundary (a cut body?)`);
-    if (headEnd === -1 || headEnd > next) throw new MultipartError(`part ${parts.length + 1} has no blank line after its headers`);
+    if (headEnd === -1 || headEnd > next)
+      throw new MultipartError(`part ${parts.length + 1} has no blank line after its headers`);
     const headers = new Map<string, string>();
     // Browsers and curl send names in UTF-8 (RFC 7578 5.1).
     for (const line of body.subarray(at, headEnd).toString('utf8').split('\r\n')) {
@@ -51,7 +53,8 @@ export function parseFormData(body: Buffer, boundary: string): FormPart[] {
       headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
     }
     const disposition = headers.get('content-disposition') ?? '';
-    if (!/^form-data\b/i.test(disposition)) throw new MultipartError(`part ${parts.length + 1} is not Content-Disposition: form-data`);
+    if (!/^form-data\b/i.test(disposition))
+      throw new MultipartError(`part ${parts.length + 1} is not Content-Disposition: form-data`);
     const name = param(disposition, 'name');
     if (name === null || name === '') throw new MultipartError(`part ${parts.length + 1} has no name`);
     parts.push({

@@ -7,7 +7,16 @@ import { parseCcsid, SUPPORTED_CCSIDS } from '../cics/codepages.js';
 import { MAX_COMMAREA, type CommareaInput, type Container } from '../cics/task.js';
 import type { UserRecord } from '../security/users.js';
 import { TRANID, type DefinitionTable, type TransactionDefinition } from './definitions.js';
-import { CcsidUnknown, CommareaTooLong, JobnameInvalid, JournalFull, RequestInvalid, TranidInvalid, TransactionDisabled, TransactionUnknown } from './errors.js';
+import {
+  CcsidUnknown,
+  CommareaTooLong,
+  JobnameInvalid,
+  JournalFull,
+  RequestInvalid,
+  TranidInvalid,
+  TransactionDisabled,
+  TransactionUnknown,
+} from './errors.js';
 import type { JournalSpace } from './journal-space.js';
 import { boundaryOf, MultipartError, parseFormData } from './multipart.js';
 import type { RegionSecurity } from './security.js';
@@ -41,7 +50,12 @@ const CONTAINER = /^[\x21-\x7e]{1,16}$/;
  * The task `request` asks for under `name` (its tranid as given), or the refusal as an
  * error. X-CICS-Tranid goes on the answer as soon as the name is one.
  */
-export function pendingTaskOf(request: FastifyRequest, reply: FastifyReply, name: string, checks: TaskChecks): PendingTask {
+export function pendingTaskOf(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  name: string,
+  checks: TaskChecks,
+): PendingTask {
   const tranid = name.toUpperCase();
   if (!TRANID.test(tranid)) throw new TranidInvalid(name.slice(0, 40));
   void reply.header('X-CICS-Tranid', tranid);
@@ -56,15 +70,18 @@ export function pendingTaskOf(request: FastifyRequest, reply: FastifyReply, name
   const jobname = jobHeader === undefined ? '' : String(jobHeader).toUpperCase();
   if (jobHeader !== undefined && !JOBNAME.test(jobname)) throw new JobnameInvalid(jobname.slice(0, 20));
   const { commarea, containers } = commareaOf(request, ccsid);
-  if (commarea.form === 'bytes' && commarea.bytes.length > MAX_COMMAREA) throw new CommareaTooLong(commarea.bytes.length);
+  if (commarea.form === 'bytes' && commarea.bytes.length > MAX_COMMAREA)
+    throw new CommareaTooLong(commarea.bytes.length);
   return { definition, caller, ccsid, jobname, commarea, containers };
 }
 
 /** The body as the content type parsers left it: a buffer (bytes, or a channel to read), or parsed JSON. */
 function commareaOf(request: FastifyRequest, ccsid: number): { commarea: CommareaInput; containers: Container[] } {
   const contentType = String(request.headers['content-type'] ?? '');
-  if (/^multipart\/form-data\b/i.test(contentType) && Buffer.isBuffer(request.body)) return readChannel(request.body, contentType, ccsid);
-  if (Buffer.isBuffer(request.body) || request.body === undefined) return { commarea: { form: 'bytes', bytes: request.body ?? Buffer.alloc(0) }, containers: [] };
+  if (/^multipart\/form-data\b/i.test(contentType) && Buffer.isBuffer(request.body))
+    return readChannel(request.body, contentType, ccsid);
+  if (Buffer.isBuffer(request.body) || request.body === undefined)
+    return { commarea: { form: 'bytes', bytes: request.body ?? Buffer.alloc(0) }, containers: [] };
   return { commarea: { form: 'json', json: request.body }, containers: [] };
 }
 
@@ -87,7 +104,11 @@ export function parseJson(text: string, what: string): unknown {
 }
 
 /** The COMMAREA and containers of a multipart/form-data channel. */
-function readChannel(body: Buffer, contentType: string, ccsid: number): { commarea: CommareaInput; containers: Container[] } {
+function readChannel(
+  body: Buffer,
+  contentType: string,
+  ccsid: number,
+): { commarea: CommareaInput; containers: Container[] } {
   let parts;
   try {
     parts = parseFormData(body, boundaryOf(contentType));
@@ -106,7 +127,8 @@ function readChannel(body: Buffer, contentType: string, ccsid: number): { commar
         : { form: 'bytes', bytes: part.data };
       continue;
     }
-    if (!CONTAINER.test(part.name)) throw new RequestInvalid(`container name '${part.name.slice(0, 20)}' is not 1 to 16 printable characters`);
+    if (!CONTAINER.test(part.name))
+      throw new RequestInvalid(`container name '${part.name.slice(0, 20)}' is not 1 to 16 printable characters`);
     if (names.has(part.name)) throw new RequestInvalid(`container ${part.name} comes twice`);
     names.add(part.name);
     const char = /^text\//i.test(type);
@@ -114,10 +136,20 @@ function readChannel(body: Buffer, contentType: string, ccsid: number): { commar
     const charset = /;\s*charset="?([^";\s]+)"?/i.exec(type)?.[1];
     if (char && charset !== undefined) {
       const parsed = parseCcsid(charset);
-      if (parsed === undefined) throw new RequestInvalid(`container ${part.name}: charset ${charset} is not an EBCDIC code page (ibm-NNN or cpNNN: ${SUPPORTED_CCSIDS.join(', ')})`);
+      if (parsed === undefined)
+        throw new RequestInvalid(
+          `container ${part.name}: charset ${charset} is not an EBCDIC code page (ibm-NNN or cpNNN: ${SUPPORTED_CCSIDS.join(', ')})`,
+        );
       partCcsid = parsed;
     }
-    containers.push({ name: part.name, kind: char ? 'char' : 'bit', ccsid: partCcsid, contentType: type, filename: part.filename, data: part.data });
+    containers.push({
+      name: part.name,
+      kind: char ? 'char' : 'bit',
+      ccsid: partCcsid,
+      contentType: type,
+      filename: part.filename,
+      data: part.data,
+    });
   }
   return { commarea, containers };
 }

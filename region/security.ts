@@ -53,7 +53,8 @@ export class RegionSecurity {
     // A request with no credentials at all is no one's attempt (a browser asks first, a
     // scanner knocks): answered 401, not journaled. Wrong credentials are.
     request.caller = await this.#auth.authenticate(request, (d) => {
-      if (d.reason !== 'NOCREDS') this.audit(request, { tranid: tranidOf(request), userid: d.userid, reason: d.reason, detail: d.detail });
+      if (d.reason !== 'NOCREDS')
+        this.audit(request, { tranid: tranidOf(request), userid: d.userid, reason: d.reason, detail: d.detail });
     });
   };
 
@@ -71,7 +72,12 @@ export class RegionSecurity {
     const id = String(header).trim().toUpperCase();
     if (id === caller.id) return;
     if (!caller.admin) {
-      this.audit(request, { tranid: tranidOf(request), userid: caller.id, reason: 'NOTSURROGATE', detail: `asked to run as ${id.slice(0, 8)}` });
+      this.audit(request, {
+        tranid: tranidOf(request),
+        userid: caller.id,
+        reason: 'NOTSURROGATE',
+        detail: `asked to run as ${id.slice(0, 8)}`,
+      });
       throw new SurrogateNotAllowed(caller.id, id.slice(0, 8));
     }
     const user = this.users.get(id);
@@ -84,7 +90,12 @@ export class RegionSecurity {
     await this.authenticate(request);
     const caller = request.caller as UserRecord;
     if (!caller.admin) {
-      this.audit(request, { tranid: '', userid: caller.id, reason: 'NOTADMIN', detail: `${request.method} ${request.url.split('?')[0]?.slice(0, 100)}` });
+      this.audit(request, {
+        tranid: '',
+        userid: caller.id,
+        reason: 'NOTADMIN',
+        detail: `${request.method} ${request.url.split('?')[0]?.slice(0, 100)}`,
+      });
       throw new AdminOnly(caller.id);
     }
   };
@@ -93,7 +104,12 @@ export class RegionSecurity {
   checkTransaction(request: FastifyRequest, tranid: string): UserRecord {
     const caller = request.caller as UserRecord;
     if (!mayRun(caller, tranid)) {
-      this.audit(request, { tranid, userid: caller.id, reason: 'NOTALLOWED', detail: `transaction ${tranid} is not in the user's list` });
+      this.audit(request, {
+        tranid,
+        userid: caller.id,
+        reason: 'NOTALLOWED',
+        detail: `transaction ${tranid} is not in the user's list`,
+      });
       throw new TransactionNotAllowed(caller.id, tranid);
     }
     return caller;
@@ -119,7 +135,9 @@ export class RegionSecurity {
 
   /** Keeps a refused attempt on record (not awaited: the answer does not wait for the audit). */
   audit(request: FastifyRequest, entry: AuditEntry): void {
-    const jobname = String(request.headers['x-cics-jobname'] ?? '').slice(0, 8).toUpperCase();
+    const jobname = String(request.headers['x-cics-jobname'] ?? '')
+      .slice(0, 8)
+      .toUpperCase();
     this.#journal
       .deny({
         tranid: entry.tranid,

@@ -29,7 +29,9 @@ export function drainOnSignals(region: RunningRegion, config: RegionConfig, log:
     draining = true;
     log(`region ${config.sysid} draining on ${signal}: ${region.app.dispatcher.active} task(s) in flight`);
     const bound = setTimeout(() => {
-      log(`region ${config.sysid}: drain bound of ${config.drainTimeoutMs} ms reached; stopping with ${region.app.dispatcher.active} task(s) unfinished`);
+      log(
+        `region ${config.sysid}: drain bound of ${config.drainTimeoutMs} ms reached; stopping with ${region.app.dispatcher.active} task(s) unfinished`,
+      );
       process.exit(0);
     }, config.drainTimeoutMs);
     bound.unref();

@@ -46,7 +46,16 @@ export function recordTask(
     seconds: durationMs / 1000,
   });
   request.log.info(
-    { taskn: eib.eibtaskn, tranid, user: task.caller.id, jobname: task.jobname || undefined, rc: mailRc ?? undefined, resp: answer?.resp ?? 'NORMAL', abcode: answer?.abcode ?? undefined, ms: durationMs },
+    {
+      taskn: eib.eibtaskn,
+      tranid,
+      user: task.caller.id,
+      jobname: task.jobname || undefined,
+      rc: mailRc ?? undefined,
+      resp: answer?.resp ?? 'NORMAL',
+      abcode: answer?.abcode ?? undefined,
+      ms: durationMs,
+    },
     'task',
   );
   // Not awaited: the task log is a record for testing, not part of the answer.

@@ -8,7 +8,9 @@ import { RegionClient, RegionUnreachable } from '../client/region-client.js';
 const ccsid = 37;
 // The administrator's id and password that the region printed at its first start.
 if (!process.env.CICSMAIL_USER) {
-  console.error("example: set CICSMAIL_USER to ADMIN:<the password the region printed at its first start>, e.g. CICSMAIL_USER='ADMIN:xxxx' npm run example");
+  console.error(
+    "example: set CICSMAIL_USER to ADMIN:<the password the region printed at its first start>, e.g. CICSMAIL_USER='ADMIN:xxxx' npm run example",
+  );
   process.exit(2);
 }
 const region = RegionClient.from();
@@ -26,15 +28,23 @@ const commarea = buildMailCommarea(
 
 let reply;
 try {
-  reply = await region.runTask('MAIL', { parts: [commarea], contentType: 'application/octet-stream' }, { ccsid, jobname: 'EXAMPLE' });
+  reply = await region.runTask(
+    'MAIL',
+    { parts: [commarea], contentType: 'application/octet-stream' },
+    { ccsid, jobname: 'EXAMPLE' },
+  );
 } catch (err) {
   if (!(err instanceof RegionUnreachable)) throw err;
   console.error(`example: ${err.message}; start one with npm start`);
   process.exit(1);
 }
 const { answer, body } = reply;
-console.log(`POST ${region.url}/cics/MAIL  ${commarea.length} bytes of EBCDIC ${ccsid}, first ones: ${commarea.subarray(0, 16).toString('hex')}`);
-console.log(`HTTP ${answer.status}  X-CICS-Resp: ${answer.resp}  X-CICS-Taskn: ${answer.taskn}  X-Journal-Seq: ${answer.seqs.join(',')}`);
+console.log(
+  `POST ${region.url}/cics/MAIL  ${commarea.length} bytes of EBCDIC ${ccsid}, first ones: ${commarea.subarray(0, 16).toString('hex')}`,
+);
+console.log(
+  `HTTP ${answer.status}  X-CICS-Resp: ${answer.resp}  X-CICS-Taskn: ${answer.taskn}  X-Journal-Seq: ${answer.seqs.join(',')}`,
+);
 if (answer.status !== 200) {
   console.log(refusalText(body.toString('utf8')));
   process.exit(1);

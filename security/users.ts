@@ -60,7 +60,13 @@ export async function verifyPassword(password: string, stored: string): Promise<
   if (scheme !== 'scrypt' || !n || !r || !p || salt === undefined || hash === undefined) return false;
   const expected = Buffer.from(hash, 'base64');
   const actual = await new Promise<Buffer>((resolve, reject) =>
-    scrypt(password.normalize('NFC'), Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: MAXMEM }, (err, key) => (err ? reject(err) : resolve(key))),
+    scrypt(
+      password.normalize('NFC'),
+      Buffer.from(salt, 'base64'),
+      expected.length,
+      { N: Number(n), r: Number(r), p: Number(p), maxmem: MAXMEM },
+      (err, key) => (err ? reject(err) : resolve(key)),
+    ),
   );
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
@@ -113,7 +119,8 @@ export class UserStore {
       } catch (err) {
         throw new UsersError(`${this.file} cannot be read: ${(err as Error).message}`);
       }
-      if (parsed.version !== 1 || !Array.isArray(parsed.users)) throw new UsersError(`${this.file} is not a cicsmail users file (version 1)`);
+      if (parsed.version !== 1 || !Array.isArray(parsed.users))
+        throw new UsersError(`${this.file} is not a cicsmail users file (version 1)`);
       for (const u of parsed.users) users.set(u.id, u);
     }
     this.#users = users;
@@ -131,7 +138,8 @@ export class UserStore {
 
   /** Adds or replaces a user, and writes the file. */
   put(user: UserRecord): void {
-    if (!USERID.test(user.id)) throw new UsersError(`'${user.id}' is not a user id: 1 to 8 characters of A-Z 0-9 @ # $`);
+    if (!USERID.test(user.id))
+      throw new UsersError(`'${user.id}' is not a user id: 1 to 8 characters of A-Z 0-9 @ # $`);
     this.#users.set(user.id, user);
     this.#save();
   }

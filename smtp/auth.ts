@@ -37,7 +37,10 @@ export async function authenticate(session: AuthSession): Promise<void> {
         'use smtps:// or STARTTLS, or add ?auth=plain-text-ok to the relay URL to allow it',
     );
   }
-  const mechanisms = (session.extensions.get('AUTH') ?? '').toUpperCase().split(/\s+/).filter((m) => m !== '');
+  const mechanisms = (session.extensions.get('AUTH') ?? '')
+    .toUpperCase()
+    .split(/\s+/)
+    .filter((m) => m !== '');
   const user = relay.user ?? '';
   const pass = relay.pass ?? '';
   let reply: SmtpReply;
@@ -50,7 +53,10 @@ export async function authenticate(session: AuthSession): Promise<void> {
     // Only a 334 asks for the password; any other reply ends the exchange without it.
     if (reply.code === 334) reply = await session.exchange(b64(pass), 'AUTH LOGIN password');
   } else {
-    throw smtpError('auth', `${relay.label} offers neither AUTH PLAIN nor LOGIN (offers: ${mechanisms.join(' ') || 'no AUTH'})`);
+    throw smtpError(
+      'auth',
+      `${relay.label} offers neither AUTH PLAIN nor LOGIN (offers: ${mechanisms.join(' ') || 'no AUTH'})`,
+    );
   }
   if (reply.code !== 235) throw smtpError('auth', `${relay.label} refused the credentials: ${formatReply(reply)}`);
 }

@@ -60,7 +60,11 @@ export class SmtpConnection {
   #busy = false;
   readonly #peer: string | undefined;
 
-  private constructor(relay: RelayTarget, socket: Socket, private readonly options: ConnectionOptions) {
+  private constructor(
+    relay: RelayTarget,
+    socket: Socket,
+    private readonly options: ConnectionOptions,
+  ) {
     this.relay = relay;
     this.#encrypted = relay.secure;
     this.#peer = socket.remoteAddress;
@@ -76,7 +80,8 @@ export class SmtpConnection {
       (message) => this.#fail({ kind: 'protocol', message: `protocol error from ${label}: ${message}` }),
     );
     const onData = (chunk: Buffer) => parser.push(chunk);
-    const onError = (err: Error) => this.#fail({ kind: 'broken', message: `connection to ${label} failed: ${err.message}` });
+    const onError = (err: Error) =>
+      this.#fail({ kind: 'broken', message: `connection to ${label} failed: ${err.message}` });
     const onClose = () => this.#fail({ kind: 'broken', message: `${label} closed the connection` });
     socket.on('data', onData).on('error', onError).on('close', onClose);
     this.#socket = socket;
@@ -157,7 +162,8 @@ export class SmtpConnection {
     this.#write('STARTTLS\r\n');
     const reply = await this.#expect('STARTTLS');
     if (reply.code !== 220) {
-      if (mode === 'required') throw smtpError('tls', `STARTTLS required by ${by} but ${label} refused it: ${formatReply(reply)}`);
+      if (mode === 'required')
+        throw smtpError('tls', `STARTTLS required by ${by} but ${label} refused it: ${formatReply(reply)}`);
       return;
     }
     // Bytes after the 220 came in clear and may be an attacker's (CVE-2011-0411 is the
@@ -197,7 +203,14 @@ export class SmtpConnection {
     const relay = this.relay.label;
     const envelope = planEnvelope(this.extensions, relay, from, all, message);
     if (envelope.kind === 'refuse') {
-      return { kind: 'failed', relay, reply: envelope.reply, accepted: [], refused: envelope.refused, failure: { kind: 'unsendable', message: envelope.reply } };
+      return {
+        kind: 'failed',
+        relay,
+        reply: envelope.reply,
+        accepted: [],
+        refused: envelope.refused,
+        failure: { kind: 'unsendable', message: envelope.reply },
+      };
     }
     const delivery = await this.#mail(from, envelope.recipients, envelope.params, message);
     if (envelope.refused.length === 0) return delivery;
@@ -225,7 +238,11 @@ export class SmtpConnection {
     let dataReply: SmtpReply | undefined;
     if (this.extensions.has('PIPELINING')) {
       this.#write(mailCmd + rcptCmds.join('') + 'DATA\r\n');
-      const pending = [this.#expect('MAIL FROM'), ...recipients.map(() => this.#expect('RCPT TO')), this.#expect('DATA')];
+      const pending = [
+        this.#expect('MAIL FROM'),
+        ...recipients.map(() => this.#expect('RCPT TO')),
+        this.#expect('DATA'),
+      ];
       // Every reply is awaited (in order) so that none arrives unclaimed.
       const settled = await Promise.allSettled(pending);
       const first = settled[0];
@@ -233,7 +250,9 @@ export class SmtpConnection {
       if (first?.status === 'fulfilled' && first.value.code === 421) return this.#closing(first.value, true);
       const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (failure) {
-        const closing = settled.find((s): s is PromiseFulfilledResult<SmtpReply> => s.status === 'fulfilled' && s.value.code === 421);
+        const closing = settled.find(
+          (s): s is PromiseFulfilledResult<SmtpReply> => s.status === 'fulfilled' && s.value.code === 421,
+        );
         if (closing) return this.#closing(closing.value, false);
         throw new SmtpError((failure.reason as SmtpError).failure, first?.status === 'rejected');
       }
@@ -262,7 +281,12 @@ export class SmtpConnection {
     if (closing) return this.#closing(closing, false);
 
     /** The mail's end: sent, or refused for now or for good with the reply that says so. */
-    const done = (refusal: SmtpReply | null, reply: SmtpReply, refused: readonly RefusedRecipient[] = [], accepted: readonly string[] = []): Delivery => {
+    const done = (
+      refusal: SmtpReply | null,
+      reply: SmtpReply,
+      refused: readonly RefusedRecipient[] = [],
+      accepted: readonly string[] = [],
+    ): Delivery => {
       const text = formatReply(reply);
       if (refusal === null) return { kind: 'sent', relay, reply: text, accepted, refused };
       const failure: SmtpFailure = { kind: 'reply', reply: refusal, message: formatReply(refusal) };
@@ -292,7 +316,14 @@ export class SmtpConnection {
       await this.#reset(expect);
       if (!dataReply) {
         const message = `${relay} gave no reply to DATA`;
-        return { kind: 'deferred', relay, reply: message, accepted: [], refused, failure: { kind: 'protocol', message } };
+        return {
+          kind: 'deferred',
+          relay,
+          reply: message,
+          accepted: [],
+          refused,
+          failure: { kind: 'protocol', message },
+        };
       }
       // Any other reply, a 2xx too, is a refusal: for good where it is 5xx, else for now.
       return done(dataReply, dataReply, refused);
@@ -300,7 +331,12 @@ export class SmtpConnection {
     // Waiting for the reply starts now (a fast relay's reply must find it), its clock
     // once the whole message has left: a large mail on a slow link takes its own time.
     const stall = this.options.timeouts.command;
-    const written = writeMessage(this.#socket, message, stall, (sent) => this.#fail({ kind: 'timeout', message: `${relay} took none of the message for ${stall} ms (${sent} bytes sent)` }));
+    const written = writeMessage(this.#socket, message, stall, (sent) =>
+      this.#fail({
+        kind: 'timeout',
+        message: `${relay} took none of the message for ${stall} ms (${sent} bytes sent)`,
+      }),
+    );
     const final = await this.#expect('end of data', this.options.timeouts.final, written).catch((err: SmtpError) => {
       throw new SmtpError(err.failure, false);
     });
@@ -339,7 +375,8 @@ export class SmtpConnection {
     if (this.#broken) return;
     this.#write('RSET\r\n');
     const reply = await expect('RSET');
-    if (reply.code !== 250) this.#fail({ kind: 'protocol', message: `${this.relay.label} refused RSET: ${formatReply(reply)}` });
+    if (reply.code !== 250)
+      this.#fail({ kind: 'protocol', message: `${this.relay.label} refused RSET: ${formatReply(reply)}` });
   }
 
   /** Commands are ASCII but for SMTPUTF8 addresses, which go in UTF-8 (RFC 6531 3.3). */
@@ -354,7 +391,14 @@ export class SmtpConnection {
       const waiter: Waiter = { resolve, reject, what, timer: undefined };
       const arm = () => {
         if (this.#waiters.includes(waiter)) {
-          waiter.timer = setTimeout(() => this.#fail({ kind: 'timeout', message: `no reply to ${what} from ${this.relay.label} within ${timeout} ms` }), timeout);
+          waiter.timer = setTimeout(
+            () =>
+              this.#fail({
+                kind: 'timeout',
+                message: `no reply to ${what} from ${this.relay.label} within ${timeout} ms`,
+              }),
+            timeout,
+          );
         }
       };
       this.#waiters.push(waiter);

@@ -30,7 +30,12 @@ function* pieces(bytes: Buffer): Generator<Buffer> {
  * (the data block time-out), `onStall` is called with the bytes that did leave, and
  * writing stops; the caller ends the connection.
  */
-export async function writeMessage(socket: Socket, message: Uint8Array, stallMs: number, onStall: (sent: number) => void): Promise<void> {
+export async function writeMessage(
+  socket: Socket,
+  message: Uint8Array,
+  stallMs: number,
+  onStall: (sent: number) => void,
+): Promise<void> {
   const bytes = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
   let queued = 0;
   // Settles on the drain (or the last write's callback), the socket's close, or the time-out.

@@ -34,7 +34,11 @@ export function planEnvelope(
 ): EnvelopePlan {
   const sizeLimit = Number(extensions.get('SIZE') ?? '0');
   if (sizeLimit > 0 && message.byteLength > sizeLimit) {
-    return { kind: 'refuse', reply: `552 5.3.4 message of ${message.byteLength} bytes is over the relay's SIZE limit of ${sizeLimit}`, refused: [] };
+    return {
+      kind: 'refuse',
+      reply: `552 5.3.4 message of ${message.byteLength} bytes is over the relay's SIZE limit of ${sizeLimit}`,
+      refused: [],
+    };
   }
   let params = extensions.has('SIZE') ? ` SIZE=${message.byteLength}` : '';
 
@@ -46,7 +50,11 @@ export function planEnvelope(
     // (it would change the journaled bytes), so the mail fails here; X.6.3 (RFC 3463) is
     // "conversion required but not supported".
     if (!extensions.has('8BITMIME')) {
-      return { kind: 'refuse', reply: `554 5.6.3 the message has 8-bit octets and ${relay} does not offer 8BITMIME (RFC 6152)`, refused: [] };
+      return {
+        kind: 'refuse',
+        reply: `554 5.6.3 the message has 8-bit octets and ${relay} does not offer 8BITMIME (RFC 6152)`,
+        refused: [],
+      };
     }
     params += ' BODY=8BITMIME';
   }
@@ -54,7 +62,8 @@ export function planEnvelope(
   // An address that is not ASCII cannot be written to a relay without SMTPUTF8 at all
   // (RFC 6531 3.2); X.6.7 is "non-ASCII addresses not permitted" (RFC 6531 3.7.4.1).
   const utf8 = extensions.has('SMTPUTF8');
-  const notAscii = (address: string) => `553 5.6.7 <${address}> is not ASCII and ${relay} does not offer SMTPUTF8 (RFC 6531)`;
+  const notAscii = (address: string) =>
+    `553 5.6.7 <${address}> is not ASCII and ${relay} does not offer SMTPUTF8 (RFC 6531)`;
   const control = (address: string, code: string) => `553 ${code} ${JSON.stringify(address)} has a control character`;
   if (CONTROL.test(from)) return { kind: 'refuse', reply: control(from, '5.1.7'), refused: [] };
   if (!utf8 && !ASCII.test(from)) return { kind: 'refuse', reply: notAscii(from), refused: [] };
@@ -72,9 +81,12 @@ export function planEnvelope(
     // RFC 6531 3.4: SMTPUTF8 goes with a mail that needs it, which UTF-8 in the header
     // section (RFC 6532) does as much as an address. Without the extension such a header
     // still goes as 8-bit data, as it did before: the addresses are what cannot.
-    const headerEnd = eightBit ? Buffer.from(message.buffer, message.byteOffset, message.byteLength).indexOf(CRLF_CRLF) : 0;
+    const headerEnd = eightBit
+      ? Buffer.from(message.buffer, message.byteOffset, message.byteLength).indexOf(CRLF_CRLF)
+      : 0;
     const header = headerEnd === -1 ? message : message.subarray(0, headerEnd);
-    if (!ASCII.test(from) || sendable.some((r) => !ASCII.test(r)) || (eightBit && !isAscii(header))) params += ' SMTPUTF8';
+    if (!ASCII.test(from) || sendable.some((r) => !ASCII.test(r)) || (eightBit && !isAscii(header)))
+      params += ' SMTPUTF8';
   }
   return { kind: 'send', params, recipients: sendable, refused };
 }

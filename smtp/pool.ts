@@ -49,7 +49,13 @@ export class SmtpPool {
         return { kind: 'deferred', relay: relays, reply: err.message, accepted: [], refused: [], failure: err.failure };
       }
       const reused = conn.mails > 0;
-      const timer = deadline === Infinity ? undefined : setTimeout(() => conn.abort(`the relay did not finish the mail within the task's time limit`), Math.max(0, deadline - Date.now()));
+      const timer =
+        deadline === Infinity
+          ? undefined
+          : setTimeout(
+              () => conn.abort(`the relay did not finish the mail within the task's time limit`),
+              Math.max(0, deadline - Date.now()),
+            );
       try {
         const delivery = await conn.send(from, recipients, message);
         this.#release(conn);
@@ -60,7 +66,14 @@ export class SmtpPool {
         // this mail; that says nothing of the relay, so try once more on a fresh one.
         if (!(err instanceof SmtpError)) throw err;
         if (err.retryable && reused && attempt === 0 && Date.now() < deadline) continue;
-        return { kind: 'deferred', relay: conn.relay.label, reply: err.message, accepted: [], refused: [], failure: err.failure };
+        return {
+          kind: 'deferred',
+          relay: conn.relay.label,
+          reply: err.message,
+          accepted: [],
+          refused: [],
+          failure: err.failure,
+        };
       } finally {
         clearTimeout(timer);
       }
@@ -87,11 +100,17 @@ export class SmtpPool {
           clearTimeout(timer);
           resolve(c);
         };
-        const timer = deadline === Infinity ? undefined : setTimeout(() => {
-          const i = this.#queue.indexOf(waiter);
-          if (i !== -1) this.#queue.splice(i, 1);
-          reject(smtpError('timeout', "no connection to the relay was free within the task's time limit"));
-        }, Math.max(0, deadline - Date.now()));
+        const timer =
+          deadline === Infinity
+            ? undefined
+            : setTimeout(
+                () => {
+                  const i = this.#queue.indexOf(waiter);
+                  if (i !== -1) this.#queue.splice(i, 1);
+                  reject(smtpError('timeout', "no connection to the relay was free within the task's time limit"));
+                },
+                Math.max(0, deadline - Date.now()),
+              );
         this.#queue.push(waiter);
       });
       if (conn) return conn;
@@ -108,10 +127,16 @@ export class SmtpPool {
     if (deadline === Infinity) return opening;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        opening.then((conn) => this.#release(conn), () => {});
-        reject(smtpError('timeout', "the relay did not answer within the task's time limit"));
-      }, Math.max(0, deadline - Date.now()));
+      timer = setTimeout(
+        () => {
+          opening.then(
+            (conn) => this.#release(conn),
+            () => {},
+          );
+          reject(smtpError('timeout', "the relay did not answer within the task's time limit"));
+        },
+        Math.max(0, deadline - Date.now()),
+      );
     });
     try {
       return await Promise.race([opening, late]);

@@ -32,7 +32,10 @@ export class RelayUrlError extends Error {
 }
 
 export function parseRelayUrls(value: string): RelayTarget[] {
-  const parts = value.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const parts = value
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   if (parts.length === 0) throw new RelayUrlError('no relay URL given');
   return parts.map(parseRelayUrl);
 }
@@ -62,7 +65,15 @@ export function parseRelayUrl(text: string): RelayTarget {
   const user = url.username === '' ? undefined : decodeURIComponent(url.username);
   const pass = url.password === '' ? undefined : decodeURIComponent(url.password);
   const label = `${url.protocol}//${user ? `${encodeURIComponent(user)}@` : ''}${url.host}`;
-  return { host, port, secure, label, ...(user !== undefined ? { user } : {}), ...(pass !== undefined ? { pass } : {}), ...settingsOf(url, secure) };
+  return {
+    host,
+    port,
+    secure,
+    label,
+    ...(user !== undefined ? { user } : {}),
+    ...(pass !== undefined ? { pass } : {}),
+    ...settingsOf(url, secure),
+  };
 }
 
 type Settings = Pick<RelayTarget, 'starttls' | 'ca' | 'authInClear'>;
@@ -75,7 +86,8 @@ function settingsOf(url: URL, secure: boolean): Settings {
     if (seen.has(key)) throw new RelayUrlError(`${where} names ${key}= twice`);
     seen.add(key);
     if (key === 'starttls') {
-      if (!(STARTTLS_MODES as readonly string[]).includes(value)) throw new RelayUrlError(`${where}: starttls='${value}' is not one of ${STARTTLS_MODES.join(', ')}`);
+      if (!(STARTTLS_MODES as readonly string[]).includes(value))
+        throw new RelayUrlError(`${where}: starttls='${value}' is not one of ${STARTTLS_MODES.join(', ')}`);
       // smtps is TLS from the first byte: there is nothing to upgrade.
       if (secure) throw new RelayUrlError(`${where}: starttls= is for smtp://; smtps:// is TLS from the start`);
       settings.starttls = value as StartTlsMode;

@@ -58,14 +58,22 @@ export async function openSocket(relay: RelayTarget, defaults: TlsDefaults, time
  * the relay's 220 to STARTTLS. Rejects with the reason where the handshake or the
  * certificate check fails, or it takes longer than `timeout` ms.
  */
-export async function secureSocket(relay: RelayTarget, defaults: TlsDefaults, timeout: number, socket?: Socket): Promise<TLSSocket> {
+export async function secureSocket(
+  relay: RelayTarget,
+  defaults: TlsDefaults,
+  timeout: number,
+  socket?: Socket,
+): Promise<TLSSocket> {
   const caPath = relay.ca ?? defaults.ca ?? undefined;
   let ca: Buffer | undefined;
   if (caPath !== undefined) {
     try {
       ca = await readFile(caPath);
     } catch (err) {
-      throw smtpError('tls', `TLS to ${relay.label}: cannot read the CA file ${caPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw smtpError(
+        'tls',
+        `TLS to ${relay.label}: cannot read the CA file ${caPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
   }
   const options: TlsOptions = {

@@ -19,7 +19,11 @@ t.test('docs/errors.md has every RESP code with its HTTP status, RESP and ABCODE
   const text = doc('errors.md');
   for (const [code, r] of Object.entries(REPLIES)) {
     if (code.startsWith('FST_')) continue;
-    t.match(text, new RegExp(`^\\| \`${code}\` \\| ${r.status} \\| ${r.resp} \\| ${r.resp2} \\| ${r.abcode ?? '—'} \\|`, 'm'), code);
+    t.match(
+      text,
+      new RegExp(`^\\| \`${code}\` \\| ${r.status} \\| ${r.resp} \\| ${r.resp2} \\| ${r.abcode ?? '—'} \\|`, 'm'),
+      code,
+    );
   }
 });
 
@@ -29,15 +33,27 @@ t.test('docs/mailca.md gives every item of MAILCA with the offset and PIC the co
   const items = [...layout.items.values()].filter((item) => item.kind === 'elementary');
   t.ok(items.length >= 16, 'the copybook has its items');
   for (const item of items) {
-    const row = new RegExp(`^\\| \`${item.name}\` \\| \`[^\`]+\` \\| ${item.offset} \\| (in|out) \\| \`${item.jsonName}\` \\|`, 'm');
+    const row = new RegExp(
+      `^\\| \`${item.name}\` \\| \`[^\`]+\` \\| ${item.offset} \\| (in|out) \\| \`${item.jsonName}\` \\|`,
+      'm',
+    );
     t.match(text, row, item.name);
   }
-  t.match(text, new RegExp(`It is ${layout.minLength.toLocaleString('en')} bytes before \`MC-BODY\``), 'the fixed length');
+  t.match(
+    text,
+    new RegExp(`It is ${layout.minLength.toLocaleString('en')} bytes before \`MC-BODY\``),
+    'the fixed length',
+  );
 });
 
 t.test('every link between the docs and from the README leads to a file of the repository', async (t) => {
   const root = new URL('../', import.meta.url);
-  for (const file of ['README.md', ...readdirSync(new URL('docs/', root)).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)]) {
+  for (const file of [
+    'README.md',
+    ...readdirSync(new URL('docs/', root))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ]) {
     const text = readFileSync(new URL(file, root), 'utf8');
     for (const [, target] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
       if (/^[a-z]+:/.test(target as string)) continue;

@@ -116,7 +116,13 @@ export function writeUsers(dataDir: string, users: readonly NewUser[] = []): voi
   const store = new UserStore(dataDir);
   if (store.exists) return;
   // scrypt is slow on purpose: TESTER's hash is made once a test process.
-  testerRecord ??= newUser({ id: TESTER.id, password: TESTER.password, admin: true, transactions: ['*'], senders: ['*'] });
+  testerRecord ??= newUser({
+    id: TESTER.id,
+    password: TESTER.password,
+    admin: true,
+    transactions: ['*'],
+    senders: ['*'],
+  });
   store.put(testerRecord);
   for (const u of users) store.put(newUser(u));
 }
@@ -153,7 +159,13 @@ export async function startRegion(
 ): Promise<TestRegion> {
   const dataDir = env.CICSMAIL_DATA ?? freshDir(t);
   writeUsers(dataDir, options.users);
-  const config = loadConfig({ CICSMAIL_DATA: dataDir, CICSMAIL_PORT: '0', CICSMAIL_WORKERS: '1', CICSMAIL_HOSTNAME: 'region.test', ...env });
+  const config = loadConfig({
+    CICSMAIL_DATA: dataDir,
+    CICSMAIL_PORT: '0',
+    CICSMAIL_WORKERS: '1',
+    CICSMAIL_HOSTNAME: 'region.test',
+    ...env,
+  });
   const app = await buildRegion(config, options);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -165,7 +177,11 @@ export async function startRegion(
     config,
     auth,
     post: (tranid, body, headers = {}) =>
-      fetch(`${url}/cics/${tranid}`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/octet-stream', ...headers }, body }),
+      fetch(`${url}/cics/${tranid}`, {
+        method: 'POST',
+        headers: { authorization: auth, 'content-type': 'application/octet-stream', ...headers },
+        body,
+      }),
     fetch: (path, init = {}) => {
       const headers = new Headers(init.headers);
       if (!headers.has('authorization')) headers.set('authorization', auth);
@@ -189,7 +205,11 @@ export interface ScriptedSession {
  */
 export async function startScriptedSmtp(
   t: TestLike,
-  script: { greet?: string | null; onConnect?: (session: ScriptedSession) => void; onLine: (line: string, session: ScriptedSession) => string | string[] | null },
+  script: {
+    greet?: string | null;
+    onConnect?: (session: ScriptedSession) => void;
+    onLine: (line: string, session: ScriptedSession) => string | string[] | null;
+  },
 ): Promise<{ url: string; port: number; connections: () => number }> {
   const { createServer } = await import('node:net');
   let connections = 0;
@@ -217,7 +237,8 @@ export async function startScriptedSmtp(
         const reply = script.onLine(line, session);
         if (line.toUpperCase() === 'DATA' && reply !== null && String(reply).startsWith('354')) session.data = [];
         if (line === '.') session.data = null;
-        if (reply !== null && !socket.destroyed) socket.write((Array.isArray(reply) ? reply : [reply]).map((r) => `${r}\r\n`).join(''));
+        if (reply !== null && !socket.destroyed)
+          socket.write((Array.isArray(reply) ? reply : [reply]).map((r) => `${r}\r\n`).join(''));
       }
     });
   });
@@ -233,7 +254,10 @@ export async function startScriptedSmtp(
 const BIN = fileURLToPath(new URL('../bin/cicsmail.js', import.meta.url));
 
 /** A region in a process of its own (the compiled `cicsmail start`), for tests that kill or signal it. */
-export function startRegionProcess(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+export function startRegionProcess(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const child = spawn(process.execPath, [BIN, 'start'], {
     env: { ...process.env, CICSMAIL_PORT: '0', CICSMAIL_DATA: dataDir, CICSMAIL_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -261,7 +285,10 @@ export interface ChannelPart {
 }
 
 /** A channel (multipart/form-data) built by hand, so the test controls every byte. */
-export function channelBody(parts: readonly ChannelPart[], boundary = 'cicsmail-test-boundary'): { body: Buffer; type: string } {
+export function channelBody(
+  parts: readonly ChannelPart[],
+  boundary = 'cicsmail-test-boundary',
+): { body: Buffer; type: string } {
   const chunks: Buffer[] = [];
   for (const p of parts) {
     let head = `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"${p.filename ? `; filename="${p.filename}"` : ''}\r\n`;
@@ -274,7 +301,14 @@ export function channelBody(parts: readonly ChannelPart[], boundary = 'cicsmail-
 
 /** The delivery of a mail that never reached a relay: deferred, with the failure's kind and words. */
 export function unreachable(kind: Exclude<SmtpFailure['kind'], 'reply'>, relay: string, reply: string): Delivery {
-  return { kind: 'deferred', relay, reply, accepted: [], refused: [], failure: { kind, message: reply } as SmtpFailure };
+  return {
+    kind: 'deferred',
+    relay,
+    reply,
+    accepted: [],
+    refused: [],
+    failure: { kind, message: reply } as SmtpFailure,
+  };
 }
 
 /**

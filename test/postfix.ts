@@ -26,7 +26,19 @@
 //   older (300 ms naps: two seconds for `check` + `start`), so the helper dates its
 //   files back (writeOld); and it sleeps a second after a fatal error.
 import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -80,7 +92,12 @@ let known: { version: [number, number]; parameters: Set<string> } | null = null;
 function postfixInfo(): { version: [number, number]; parameters: Set<string> } {
   if (!known) {
     const defaults = execFileSync(POSTCONF, ['-d'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    const parameters = new Set(defaults.split('\n').map((l) => /^(\S+) =/.exec(l)?.[1] ?? '').filter(Boolean));
+    const parameters = new Set(
+      defaults
+        .split('\n')
+        .map((l) => /^(\S+) =/.exec(l)?.[1] ?? '')
+        .filter(Boolean),
+    );
     const version = versionOf(/^mail_version = (.*)$/m.exec(defaults)?.[1] ?? '');
     known = { version, parameters };
   }
@@ -89,8 +106,10 @@ function postfixInfo(): { version: [number, number]; parameters: Set<string> } {
 
 /** Why a private Postfix cannot run here, or null when it can. For `t.test(name, { skip })`. */
 export function postfixUnavailable(): string | null {
-  if (!existsSync(POSTFIX) || !existsSync(POSTCONF)) return 'Postfix is not installed (Debian postfix; .ci/run installs it)';
-  if (process.getuid?.() !== 0) return `a private Postfix needs root to start (running as uid ${process.getuid?.() ?? '?'})`;
+  if (!existsSync(POSTFIX) || !existsSync(POSTCONF))
+    return 'Postfix is not installed (Debian postfix; .ci/run installs it)';
+  if (process.getuid?.() !== 0)
+    return `a private Postfix needs root to start (running as uid ${process.getuid?.() ?? '?'})`;
   let info;
   try {
     info = postfixInfo();
@@ -98,7 +117,8 @@ export function postfixUnavailable(): string | null {
     return `postconf -d fails: ${(err as Error).message}`;
   }
   const [major, minor] = info.version;
-  if (major < 3 || (major === 3 && minor < 4)) return `Postfix ${info.version.join('.')} is older than 3.4 (no maillog_file)`;
+  if (major < 3 || (major === 3 && minor < 4))
+    return `Postfix ${info.version.join('.')} is older than 3.4 (no maillog_file)`;
   try {
     userIds(owner());
   } catch {
@@ -112,7 +132,8 @@ function owner(): string {
 }
 
 function userIds(user: string): { uid: number; gid: number } {
-  const id = (flag: string) => Number(execFileSync('id', [flag, user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+  const id = (flag: string) =>
+    Number(execFileSync('id', [flag, user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
   return { uid: id('-u'), gid: id('-g') };
 }
 
@@ -156,7 +177,12 @@ function masterCf(port: number): string {
   ].join('\n');
 }
 
-function mainCf(dir: string, domains: readonly string[], ids: { uid: number; gid: number }, extra: Readonly<Record<string, string>>): string {
+function mainCf(
+  dir: string,
+  domains: readonly string[],
+  ids: { uid: number; gid: number },
+  extra: Readonly<Record<string, string>>,
+): string {
   const info = postfixInfo();
   const [major, minor] = info.version;
   const settings: Record<string, string> = {
@@ -306,14 +332,17 @@ export async function startPostfix(t: TestLike, options: PostfixOptions = {}): P
 
   const mailbox = async (address: string, { count = 1, timeoutMs = 10_000 } = {}): Promise<Buffer[]> => {
     const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
-    if (!domains.includes(domain)) throw new Error(`${address} is not in a domain this Postfix delivers (${domains.join(', ')})`);
+    if (!domains.includes(domain))
+      throw new Error(`${address} is not in a domain this Postfix delivers (${domains.join(', ')})`);
     const folder = join(mail, domain, 'new');
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = delivered(folder, address);
       if (found.length >= count) return found;
       if (Date.now() > deadline) {
-        throw new Error(`${found.length} of ${count} mails for ${address} after ${timeoutMs} ms; Postfix's log ends:\n${log().split('\n').slice(-30).join('\n')}`);
+        throw new Error(
+          `${found.length} of ${count} mails for ${address} after ${timeoutMs} ms; Postfix's log ends:\n${log().split('\n').slice(-30).join('\n')}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 25));
     }

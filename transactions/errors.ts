@@ -9,8 +9,14 @@ export type ReturnCode = (typeof RC)[keyof typeof RC];
 export const REASONS = {
   SENT: { rc: RC.OK, text: 'the relay accepted the mail' },
   PARTIAL: { rc: RC.OK, text: 'the relay accepted the mail for some recipients and refused the others for good' },
-  DEFERRED: { rc: RC.DEFERRED, text: 'the relay answered 4xx to the mail or to some recipients; the mail is journaled and kept for retry' },
-  NORELAY: { rc: RC.DEFERRED, text: 'no relay could be reached, or the connection broke; the mail is journaled and kept for retry' },
+  DEFERRED: {
+    rc: RC.DEFERRED,
+    text: 'the relay answered 4xx to the mail or to some recipients; the mail is journaled and kept for retry',
+  },
+  NORELAY: {
+    rc: RC.DEFERRED,
+    text: 'no relay could be reached, or the connection broke; the mail is journaled and kept for retry',
+  },
   VERSION: { rc: RC.INVALID, text: "MC-VERSION is not '01'" },
   NOFROM: { rc: RC.INVALID, text: 'MC-FROM is blank' },
   BADFROM: { rc: RC.INVALID, text: 'MC-FROM is not one valid address' },
@@ -21,7 +27,7 @@ export const REASONS = {
   NORCPT: { rc: RC.INVALID, text: 'MC-TO, MC-CC and MC-BCC are all blank' },
   BADIMPOR: { rc: RC.INVALID, text: "MC-IMPORTANCE is not 'L', 'N', 'H' or blank" },
   BADFORMT: { rc: RC.INVALID, text: "MC-BODY-FORMAT is not 'T', 'H' or blank" },
-  CTLCHAR: { rc: RC.INVALID, text: 'a header field holds a control character (such as x\'0D\', x\'15\', x\'25\' or x\'00\')' },
+  CTLCHAR: { rc: RC.INVALID, text: "a header field holds a control character (such as x'0D', x'15', x'25' or x'00')" },
   NOMAIL: { rc: RC.INVALID, text: 'the SEND or SPOL input holds no mail' },
   BADSTMT: { rc: RC.INVALID, text: 'SEND: a statement that is not in the contract' },
   BADOPER: { rc: RC.INVALID, text: 'SEND: a statement whose operand is missing, repeated or not one of its values' },

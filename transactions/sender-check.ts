@@ -87,22 +87,39 @@ export async function decideSender(
     // replace: the user's own sender goes out, the one asked for becomes Reply-To.
     from = fallback;
     // The From header's own words where it has them (a name), else the envelope's.
-    replyTo = headerFrom.find((a) => a.address.toLowerCase() === refused.address.toLowerCase() && a.name !== '') ?? headerFrom.find((a) => a.name !== '') ?? refused;
+    replyTo =
+      headerFrom.find((a) => a.address.toLowerCase() === refused.address.toLowerCase() && a.name !== '') ??
+      headerFrom.find((a) => a.name !== '') ??
+      refused;
   }
   const exitUrl = ctx.services.config.senderExit;
   if (exitUrl !== null) {
     let answer: SenderExitAnswer;
     try {
       const exit = await loadExit(exitUrl);
-      answer = await exit({ userid: eib.eibusrid, jobname: eib.eibjobnm, tranid: eib.eibtrnid, envelope: { from: from.address, to: [...to] }, headerFrom: headerFrom.map((a) => a.address) });
+      answer = await exit({
+        userid: eib.eibusrid,
+        jobname: eib.eibjobnm,
+        tranid: eib.eibtrnid,
+        envelope: { from: from.address, to: [...to] },
+        headerFrom: headerFrom.map((a) => a.address),
+      });
     } catch (err) {
       // Fail safe: an exit that cannot answer sends nothing.
       return denied('EXITFAIL', `the sender exit failed: ${String((err as Error)?.message ?? err).slice(0, 200)}`);
     }
-    if (answer?.action === 'deny') return denied('EXITDENY', `the sender exit refused ${from.address}${answer.reason ? `: ${String(answer.reason).slice(0, 200)}` : ''}`);
+    if (answer?.action === 'deny')
+      return denied(
+        'EXITDENY',
+        `the sender exit refused ${from.address}${answer.reason ? `: ${String(answer.reason).slice(0, 200)}` : ''}`,
+      );
     if (answer?.action === 'replace') {
       const replacement = typeof answer.from === 'string' ? one(answer.from) : undefined;
-      if (!replacement) return denied('EXITFAIL', `the sender exit replaced the sender with '${String(answer.from).slice(0, 100)}', which is not one address`);
+      if (!replacement)
+        return denied(
+          'EXITFAIL',
+          `the sender exit replaced the sender with '${String(answer.from).slice(0, 100)}', which is not one address`,
+        );
       replyTo ??= from;
       from = replacement;
     } else if (answer?.action !== 'allow') {
@@ -113,9 +130,13 @@ export async function decideSender(
 }
 
 /** The region's recipient limits: how many, and to which domains. */
-export function recipientProblem(ctx: ProgramContext<Services>, to: readonly string[]): { reason: Reason; detail: string } | undefined {
+export function recipientProblem(
+  ctx: ProgramContext<Services>,
+  to: readonly string[],
+): { reason: Reason; detail: string } | undefined {
   const { maxRecipients, recipientDomains } = ctx.security;
-  if (to.length > maxRecipients) return { reason: 'TOOMANY', detail: `${to.length} recipients; this region allows ${maxRecipients} a mail` };
+  if (to.length > maxRecipients)
+    return { reason: 'TOOMANY', detail: `${to.length} recipients; this region allows ${maxRecipients} a mail` };
   if (recipientDomains.length > 0) {
     const outside = to.find((a) => !recipientDomains.some((d) => wildcardMatch(d, a.slice(a.lastIndexOf('@') + 1))));
     if (outside) return { reason: 'RCPTDOM', detail: `${outside} is outside the domains this region sends to` };
@@ -124,13 +145,24 @@ export function recipientProblem(ctx: ProgramContext<Services>, to: readonly str
 }
 
 /** The region's size limit on a composed mail. */
-export function sizeProblem(ctx: ProgramContext<Services>, bytes: number): { reason: Reason; detail: string } | undefined {
+export function sizeProblem(
+  ctx: ProgramContext<Services>,
+  bytes: number,
+): { reason: Reason; detail: string } | undefined {
   const max = ctx.security.maxMessageBytes;
-  return bytes > max ? { reason: 'TOOBIG', detail: `the mail is ${bytes} bytes; this region sends at most ${max}` } : undefined;
+  return bytes > max
+    ? { reason: 'TOOBIG', detail: `the mail is ${bytes} bytes; this region sends at most ${max}` }
+    : undefined;
 }
 
 /** Keeps a refused mail on record as DENIED (who, from where, what, why). */
-export async function auditRefusal(ctx: ProgramContext<Services>, envelope: { from: string; to: readonly string[] }, subject: string, reason: Reason, detail: string): Promise<void> {
+export async function auditRefusal(
+  ctx: ProgramContext<Services>,
+  envelope: { from: string; to: readonly string[] },
+  subject: string,
+  reason: Reason,
+  detail: string,
+): Promise<void> {
   const { eib } = ctx;
   await ctx.services.journal.deny({
     tranid: eib.eibtrnid,

@@ -49,10 +49,16 @@ function load(url: string): Promise<Program> {
 function layOut(request: TaskRequest): { bytes: Uint8Array; substitutions: number } | TaskResult {
   if (request.commarea.form === 'bytes') return { bytes: request.commarea.bytes, substitutions: 0 };
   if (!request.copybook) {
-    return { kind: 'condition', condition: 'INVREQ', message: `transaction ${request.eib.eibtrnid} has no copybook: send its COMMAREA as application/octet-stream` };
+    return {
+      kind: 'condition',
+      condition: 'INVREQ',
+      message: `transaction ${request.eib.eibtrnid} has no copybook: send its COMMAREA as application/octet-stream`,
+    };
   }
   try {
-    return jsonToRecord(request.commarea.json, copybook(request.copybook), codePage(request.ccsid), { substitutable: new Set(request.substitutable) });
+    return jsonToRecord(request.commarea.json, copybook(request.copybook), codePage(request.ccsid), {
+      substitutable: new Set(request.substitutable),
+    });
   } catch (err) {
     if (err instanceof FieldError) return fieldCondition(err);
     throw err;
@@ -70,7 +76,12 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
   // region, which terminates this thread.
   const overtime = new Promise<TaskResult>((resolve) => {
     timer = setTimeout(
-      () => resolve({ kind: 'abend', abcode: 'AICA', message: `task ${request.eib.eibtaskn} ran past its time limit of ${request.timeLimitMs} ms` }),
+      () =>
+        resolve({
+          kind: 'abend',
+          abcode: 'AICA',
+          message: `task ${request.eib.eibtaskn} ran past its time limit of ${request.timeLimitMs} ms`,
+        }),
       request.timeLimitMs,
     );
   });

@@ -30,12 +30,21 @@ export function offsetOf(item: ElementaryItem, index: number | readonly number[]
 
 function ensureInside(buf: Uint8Array, item: ElementaryItem, at: number): void {
   if (at + item.size > buf.length) {
-    throw new FieldError(item.name, 'short', `the record ends at byte ${buf.length}, before the item ends at ${at + item.size}`);
+    throw new FieldError(
+      item.name,
+      'short',
+      `the record ends at byte ${buf.length}, before the item ends at ${at + item.size}`,
+    );
   }
 }
 
 /** The text of an alphanumeric item, trailing blanks dropped. */
-export function readText(buf: Uint8Array, item: ElementaryItem, cp: CodePage, index: number | readonly number[] = 0): string {
+export function readText(
+  buf: Uint8Array,
+  item: ElementaryItem,
+  cp: CodePage,
+  index: number | readonly number[] = 0,
+): string {
   const at = offsetOf(item, index);
   ensureInside(buf, item, at);
   let end = at + item.size;
@@ -117,7 +126,11 @@ function readPacked(buf: Uint8Array, item: ElementaryItem, at: number): bigint {
 
 function badNibble(item: ElementaryItem, byteIndex: number, byte: number, what: 'digit' | 'sign'): FieldError {
   const hex = byte.toString(16).toUpperCase().padStart(2, '0');
-  return new FieldError(item.name, 'bad-number', `invalid ${item.usage === 'packed' ? 'packed' : 'zoned'} decimal: byte ${byteIndex + 1} is x'${hex}', not a valid ${what}`);
+  return new FieldError(
+    item.name,
+    'bad-number',
+    `invalid ${item.usage === 'packed' ? 'packed' : 'zoned'} decimal: byte ${byteIndex + 1} is x'${hex}', not a valid ${what}`,
+  );
 }
 
 function writePacked(buf: Uint8Array, item: ElementaryItem, at: number, value: bigint): void {
@@ -144,9 +157,12 @@ function readBinary(buf: Uint8Array, item: ElementaryItem, at: number): bigint {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const signed = item.picture.signed;
   switch (item.size) {
-    case 2: return BigInt(signed ? view.getInt16(at) : view.getUint16(at));
-    case 4: return BigInt(signed ? view.getInt32(at) : view.getUint32(at));
-    default: return signed ? view.getBigInt64(at) : view.getBigUint64(at);
+    case 2:
+      return BigInt(signed ? view.getInt16(at) : view.getUint16(at));
+    case 4:
+      return BigInt(signed ? view.getInt32(at) : view.getUint32(at));
+    default:
+      return signed ? view.getBigInt64(at) : view.getBigUint64(at);
   }
 }
 
@@ -216,7 +232,7 @@ function writeZoned(buf: Uint8Array, item: ElementaryItem, at: number, value: bi
   }
   if (item.picture.signed && !separate) {
     const signAt = leading ? first : last;
-    buf[signAt] = ((negative ? 0xd0 : 0xc0) | ((buf[signAt] as number) & 0x0f));
+    buf[signAt] = (negative ? 0xd0 : 0xc0) | ((buf[signAt] as number) & 0x0f);
   }
 }
 
@@ -226,10 +242,18 @@ export function readNumber(buf: Uint8Array, item: ElementaryItem, index: number 
   ensureInside(buf, item, at);
   let value: bigint;
   switch (item.usage) {
-    case 'packed': value = readPacked(buf, item, at); break;
-    case 'display': value = readZoned(buf, item, at); break;
-    case 'binary': value = readBinary(buf, item, at); checkRange(item, value); return value;
-    case 'comp-5': return readBinary(buf, item, at);
+    case 'packed':
+      value = readPacked(buf, item, at);
+      break;
+    case 'display':
+      value = readZoned(buf, item, at);
+      break;
+    case 'binary':
+      value = readBinary(buf, item, at);
+      checkRange(item, value);
+      return value;
+    case 'comp-5':
+      return readBinary(buf, item, at);
   }
   if (value < 0n && !item.picture.signed) {
     throw new FieldError(item.name, 'bad-number', `a negative sign in PIC ${item.picture.source}, which has none`);
@@ -240,14 +264,30 @@ export function readNumber(buf: Uint8Array, item: ElementaryItem, index: number 
 }
 
 /** Writes the unscaled value of a numeric item. */
-export function writeNumber(buf: Uint8Array, item: ElementaryItem, value: bigint | number, index: number | readonly number[] = 0): void {
+export function writeNumber(
+  buf: Uint8Array,
+  item: ElementaryItem,
+  value: bigint | number,
+  index: number | readonly number[] = 0,
+): void {
   const at = offsetOf(item, index);
   ensureInside(buf, item, at);
   const v = typeof value === 'bigint' ? value : BigInt(value);
   switch (item.usage) {
-    case 'packed': checkRange(item, v); writePacked(buf, item, at, v); break;
-    case 'display': checkRange(item, v); writeZoned(buf, item, at, v); break;
-    case 'binary': checkRange(item, v); writeBinary(buf, item, at, v); break;
-    case 'comp-5': writeBinary(buf, item, at, v); break;
+    case 'packed':
+      checkRange(item, v);
+      writePacked(buf, item, at, v);
+      break;
+    case 'display':
+      checkRange(item, v);
+      writeZoned(buf, item, at, v);
+      break;
+    case 'binary':
+      checkRange(item, v);
+      writeBinary(buf, item, at, v);
+      break;
+    case 'comp-5':
+      writeBinary(buf, item, at, v);
+      break;
   }
 }

@@ -19,7 +19,12 @@ function shown(item: Item): boolean {
 
 /** A PIC X (one character) table with DEPENDING ON: one string in JSON. */
 function isCharTable(item: Item): boolean {
-  return item.kind === 'elementary' && item.occurs?.dependingOn !== undefined && item.picture.category === 'alphanumeric' && item.size === 1;
+  return (
+    item.kind === 'elementary' &&
+    item.occurs?.dependingOn !== undefined &&
+    item.picture.category === 'alphanumeric' &&
+    item.size === 1
+  );
 }
 
 // ---- decimal text <-> unscaled values -------------------------------------------------
@@ -33,7 +38,9 @@ function toDecimal(unscaled: bigint, scale: number): JsonValue {
   const digits = (negative ? -unscaled : unscaled).toString().padStart(scale + 1, '0');
   const text = `${negative ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
   // A JSON number where it keeps every digit; else the exact text.
-  return unscaled <= BigInt(Number.MAX_SAFE_INTEGER) && unscaled >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(text) : text;
+  return unscaled <= BigInt(Number.MAX_SAFE_INTEGER) && unscaled >= -BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(text)
+    : text;
 }
 
 function fromDecimal(item: ElementaryItem, path: string, value: unknown): bigint {
@@ -47,20 +54,29 @@ function fromDecimal(item: ElementaryItem, path: string, value: unknown): bigint
     throw new FieldError(item.name, 'bad-value', `${path} must be a number, not ${describe(value)}`);
   }
   const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(text);
-  if (!m || (m[2] === '' && (m[3] ?? '') === '')) throw new FieldError(item.name, 'bad-value', `${path} '${String(value).slice(0, 40)}' is not a number`);
+  if (!m || (m[2] === '' && (m[3] ?? '') === ''))
+    throw new FieldError(item.name, 'bad-value', `${path} '${String(value).slice(0, 40)}' is not a number`);
   const [, sign = '', whole = '', fraction = ''] = m;
   const scale = item.picture.scale;
   let unscaled: bigint;
   if (scale >= 0) {
     if (fraction.replace(/0+$/, '').length > scale) {
-      throw new FieldError(item.name, 'out-of-range', `${path} ${text} has more decimals than PIC ${item.picture.source}`);
+      throw new FieldError(
+        item.name,
+        'out-of-range',
+        `${path} ${text} has more decimals than PIC ${item.picture.source}`,
+      );
     }
     unscaled = BigInt((whole || '0') + fraction.padEnd(scale, '0').slice(0, scale));
   } else {
     const factor = 10n ** BigInt(-scale);
     const v = BigInt(whole || '0');
     if (v % factor !== 0n || /[1-9]/.test(fraction)) {
-      throw new FieldError(item.name, 'out-of-range', `${path} ${text} is not a multiple of ${factor} (PIC ${item.picture.source})`);
+      throw new FieldError(
+        item.name,
+        'out-of-range',
+        `${path} ${text} is not a multiple of ${factor} (PIC ${item.picture.source})`,
+      );
     }
     unscaled = v / factor;
   }
@@ -77,7 +93,12 @@ function numberText(value: number): string {
   const e = Number(exp);
   const digits = int + frac;
   const point = int.length + e;
-  const out = point <= 0 ? `0.${'0'.repeat(-point)}${digits}` : point >= digits.length ? digits + '0'.repeat(point - digits.length) : `${digits.slice(0, point)}.${digits.slice(point)}`;
+  const out =
+    point <= 0
+      ? `0.${'0'.repeat(-point)}${digits}`
+      : point >= digits.length
+        ? digits + '0'.repeat(point - digits.length)
+        : `${digits.slice(0, point)}.${digits.slice(point)}`;
   return (negative ? '-' : '') + out;
 }
 
@@ -94,7 +115,13 @@ export function recordToJson(buf: Uint8Array, layout: RecordLayout, cp: CodePage
   return groupToJson(buf, layout.root, layout, cp, []);
 }
 
-function groupToJson(buf: Uint8Array, group: GroupItem, layout: RecordLayout, cp: CodePage, index: number[]): JsonObject {
+function groupToJson(
+  buf: Uint8Array,
+  group: GroupItem,
+  layout: RecordLayout,
+  cp: CodePage,
+  index: number[],
+): JsonObject {
   const out: JsonObject = {};
   for (const item of group.children) {
     if (!shown(item)) continue;
@@ -110,7 +137,11 @@ function countOf(buf: Uint8Array, item: Item, layout: RecordLayout, index: numbe
   const counter = layout.items.get(occurs.dependingOn) as ElementaryItem;
   const n = Number(readNumber(buf, counter, index.slice(0, counter.dimensions.length)));
   if (n < occurs.min || n > occurs.max) {
-    throw new FieldError(counter.name, 'out-of-range', `${counter.name} is ${n}, outside OCCURS ${occurs.min} TO ${occurs.max}`);
+    throw new FieldError(
+      counter.name,
+      'out-of-range',
+      `${counter.name} is ${n}, outside OCCURS ${occurs.min} TO ${occurs.max}`,
+    );
   }
   return n;
 }
@@ -119,7 +150,12 @@ function itemToJson(buf: Uint8Array, item: Item, layout: RecordLayout, cp: CodeP
   if (isCharTable(item)) {
     const n = countOf(buf, item, layout, index);
     const at = item.offset;
-    if (at + n > buf.length) throw new FieldError(item.name, 'short', `the record ends at byte ${buf.length}, before ${item.name} ends at ${at + n}`);
+    if (at + n > buf.length)
+      throw new FieldError(
+        item.name,
+        'short',
+        `the record ends at byte ${buf.length}, before ${item.name} ends at ${at + n}`,
+      );
     return cp.decode(buf.subarray(at, at + n));
   }
   const one = (i: number[]): JsonValue => {
@@ -150,7 +186,12 @@ export interface EncodedRecord {
  * unknown property, a wrong type or a value that does not fit is a FieldError naming the
  * item. A record with a DEPENDING ON table ends after its last occurrence in use.
  */
-export function jsonToRecord(value: unknown, layout: RecordLayout, cp: CodePage, options: EncodeOptions = {}): EncodedRecord {
+export function jsonToRecord(
+  value: unknown,
+  layout: RecordLayout,
+  cp: CodePage,
+  options: EncodeOptions = {},
+): EncodedRecord {
   const buf = Buffer.alloc(layout.maxLength, BLANK);
   const state = { substitutions: 0, end: layout.maxLength };
   fillDefaults(buf, layout.root, [], cp);
@@ -174,14 +215,25 @@ function fillDefaults(buf: Buffer, item: Item, index: number[], cp: CodePage): v
   }
 }
 
-function objectToGroup(value: unknown, group: GroupItem, layout: RecordLayout, cp: CodePage, buf: Buffer, index: number[], path: string, options: EncodeOptions, state: { substitutions: number; end: number }): void {
+function objectToGroup(
+  value: unknown,
+  group: GroupItem,
+  layout: RecordLayout,
+  cp: CodePage,
+  buf: Buffer,
+  index: number[],
+  path: string,
+  options: EncodeOptions,
+  state: { substitutions: number; end: number },
+): void {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new FieldError(group.name, 'bad-value', `${path || 'the body'} must be an object, not ${describe(value)}`);
   }
   const obj = value as Record<string, unknown>;
   const byJson = new Map(group.children.filter(shown).map((c) => [c.jsonName, c]));
   for (const key of Object.keys(obj)) {
-    if (!byJson.has(key)) throw new FieldError(group.name, 'bad-value', `${path ? `${path}.` : ''}${key} is not an item of ${group.name}`);
+    if (!byJson.has(key))
+      throw new FieldError(group.name, 'bad-value', `${path ? `${path}.` : ''}${key} is not an item of ${group.name}`);
   }
   // Tables first: a DEPENDING ON count left out is taken from its table.
   const derived = new Map<string, number>();
@@ -208,11 +260,26 @@ function objectToGroup(value: unknown, group: GroupItem, layout: RecordLayout, c
   }
 }
 
-function valueToItem(v: unknown, item: Item, layout: RecordLayout, cp: CodePage, buf: Buffer, index: number[], path: string, options: EncodeOptions, state: { substitutions: number; end: number }): void {
+function valueToItem(
+  v: unknown,
+  item: Item,
+  layout: RecordLayout,
+  cp: CodePage,
+  buf: Buffer,
+  index: number[],
+  path: string,
+  options: EncodeOptions,
+  state: { substitutions: number; end: number },
+): void {
   const occurs = item.occurs;
   if (isCharTable(item)) {
     const bytes = textBytes(v, item as ElementaryItem, path, cp, options, state);
-    if (bytes.length > (occurs?.max ?? 0)) throw new FieldError(item.name, 'out-of-range', `${path} has ${bytes.length} characters; OCCURS allows ${occurs?.max}`);
+    if (bytes.length > (occurs?.max ?? 0))
+      throw new FieldError(
+        item.name,
+        'out-of-range',
+        `${path} has ${bytes.length} characters; OCCURS allows ${occurs?.max}`,
+      );
     bytes.copy(buf, item.offset);
     // OCCURS DEPENDING ON is the record's last item: the record ends with what is in use.
     state.end = item.offset + bytes.length;
@@ -222,7 +289,12 @@ function valueToItem(v: unknown, item: Item, layout: RecordLayout, cp: CodePage,
     if (item.kind === 'group') return objectToGroup(x, item, layout, cp, buf, i, p, options, state);
     if (item.picture.category === 'alphanumeric') {
       const bytes = textBytes(x, item, p, cp, options, state);
-      if (bytes.length > item.size) throw new FieldError(item.name, 'out-of-range', `${p} has ${bytes.length} characters; PIC X(${item.size}) holds ${item.size}`);
+      if (bytes.length > item.size)
+        throw new FieldError(
+          item.name,
+          'out-of-range',
+          `${p} has ${bytes.length} characters; PIC X(${item.size}) holds ${item.size}`,
+        );
       const at = offsetOf(item, i);
       bytes.copy(buf, at);
       buf.fill(BLANK, at + bytes.length, at + item.size);
@@ -232,15 +304,25 @@ function valueToItem(v: unknown, item: Item, layout: RecordLayout, cp: CodePage,
   };
   if (!occurs) return one(v, index, path);
   if (!Array.isArray(v)) throw new FieldError(item.name, 'bad-value', `${path} must be an array, not ${describe(v)}`);
-  if (v.length > occurs.max) throw new FieldError(item.name, 'out-of-range', `${path} has ${v.length} entries; OCCURS allows ${occurs.max}`);
-  if (occurs.dependingOn && v.length < occurs.min) throw new FieldError(item.name, 'out-of-range', `${path} has ${v.length} entries; OCCURS needs ${occurs.min}`);
+  if (v.length > occurs.max)
+    throw new FieldError(item.name, 'out-of-range', `${path} has ${v.length} entries; OCCURS allows ${occurs.max}`);
+  if (occurs.dependingOn && v.length < occurs.min)
+    throw new FieldError(item.name, 'out-of-range', `${path} has ${v.length} entries; OCCURS needs ${occurs.min}`);
   v.forEach((x, k) => one(x, [...index, k], `${path}[${k}]`));
   if (occurs.dependingOn) state.end = item.offset + v.length * item.size;
 }
 
 /** A text value in the code page: an error where it cannot hold a character, unless SUB may stand in. */
-function textBytes(v: unknown, item: ElementaryItem, path: string, cp: CodePage, options: EncodeOptions, state: { substitutions: number }): Buffer {
-  if (typeof v !== 'string') throw new FieldError(item.name, 'bad-value', `${path} must be a string, not ${describe(v)}`);
+function textBytes(
+  v: unknown,
+  item: ElementaryItem,
+  path: string,
+  cp: CodePage,
+  options: EncodeOptions,
+  state: { substitutions: number },
+): Buffer {
+  if (typeof v !== 'string')
+    throw new FieldError(item.name, 'bad-value', `${path} must be a string, not ${describe(v)}`);
   const bad = cp.firstUnmappable(v);
   if (bad !== undefined) {
     if (options.substitutable?.has(item.name) !== true) throw unmappable(item, path, bad, cp);

@@ -27,7 +27,12 @@ function tokenize(text: string, source: string): Token[] {
     const lineNo = i + 1;
     if (raw.length < 7) {
       if (raw.trim() !== '' && !/^\d*\s*$/.test(raw)) {
-        throw new CopybookError(source, lineNo, 1, 'text in the sequence area (columns 1-6); copybooks are fixed format');
+        throw new CopybookError(
+          source,
+          lineNo,
+          1,
+          'text in the sequence area (columns 1-6); copybooks are fixed format',
+        );
       }
       continue;
     }
@@ -89,7 +94,8 @@ function entriesOf(tokens: Token[], source: string): Entry[] {
     if (token.text === '.' && !token.literal) {
       if (current.length > 0) {
         const head = current[0] as Token;
-        if (!/^\d{1,2}$/.test(head.text)) throw new CopybookError(source, head.line, head.column, `expected a level number, found '${head.text}'`);
+        if (!/^\d{1,2}$/.test(head.text))
+          throw new CopybookError(source, head.line, head.column, `expected a level number, found '${head.text}'`);
         entries.push({ level: Number(head.text), tokens: current.slice(1), at: head });
       }
       current = [];
@@ -104,9 +110,16 @@ function entriesOf(tokens: Token[], source: string): Entry[] {
 
 const USAGES: Record<string, Usage> = {
   DISPLAY: 'display',
-  COMP: 'binary', COMPUTATIONAL: 'binary', 'COMP-4': 'binary', 'COMPUTATIONAL-4': 'binary', BINARY: 'binary',
-  'COMP-5': 'comp-5', 'COMPUTATIONAL-5': 'comp-5',
-  'COMP-3': 'packed', 'COMPUTATIONAL-3': 'packed', 'PACKED-DECIMAL': 'packed',
+  COMP: 'binary',
+  COMPUTATIONAL: 'binary',
+  'COMP-4': 'binary',
+  'COMPUTATIONAL-4': 'binary',
+  BINARY: 'binary',
+  'COMP-5': 'comp-5',
+  'COMPUTATIONAL-5': 'comp-5',
+  'COMP-3': 'packed',
+  'COMPUTATIONAL-3': 'packed',
+  'PACKED-DECIMAL': 'packed',
 };
 
 function parsePicture(text: string, at: Token, source: string): Picture {
@@ -114,17 +127,20 @@ function parsePicture(text: string, at: Token, source: string): Picture {
   const re = /(CR|DB|[AXSVPZB9.,+\-*$/0])(?:\((\d+)\))?/giy;
   let m: RegExpExecArray | null;
   let pos = 0;
-  while (pos < text.length && (re.lastIndex = pos, (m = re.exec(text)) !== null)) {
+  while (pos < text.length && ((re.lastIndex = pos), (m = re.exec(text)) !== null)) {
     const symbol = (m[1] ?? '').toUpperCase();
     const count = m[2] === undefined ? 1 : Number(m[2]);
     if (count < 1) throw new CopybookError(source, at.line, at.column, `PIC ${text}: repeat count must be at least 1`);
     expanded += symbol.repeat(count);
     pos = re.lastIndex;
   }
-  if (pos !== text.length || expanded === '') throw new CopybookError(source, at.line, at.column, `PIC ${text} cannot be read`);
-  if (/^[XA]+$/.test(expanded)) return { category: 'alphanumeric', length: expanded.length, signed: false, scale: 0, source: text };
+  if (pos !== text.length || expanded === '')
+    throw new CopybookError(source, at.line, at.column, `PIC ${text} cannot be read`);
+  if (/^[XA]+$/.test(expanded))
+    return { category: 'alphanumeric', length: expanded.length, signed: false, scale: 0, source: text };
   const numeric = /^(S?)(P*)(9*)(?:V(9*))?(P*)$/.exec(expanded);
-  if (!numeric) throw new CopybookError(source, at.line, at.column, `PIC ${text}: edited and mixed pictures are not supported`);
+  if (!numeric)
+    throw new CopybookError(source, at.line, at.column, `PIC ${text}: edited and mixed pictures are not supported`);
   const [, sign = '', leadP = '', intDigits = '', fracDigits = '', trailP = ''] = numeric;
   const length = intDigits.length + fracDigits.length;
   if (length === 0) throw new CopybookError(source, at.line, at.column, `PIC ${text} has no digit positions`);
@@ -136,9 +152,15 @@ function parsePicture(text: string, at: Token, source: string): Picture {
 function literalValue(token: Token): string | number {
   if (token.literal) return token.text;
   switch (token.text) {
-    case 'ZERO': case 'ZEROS': case 'ZEROES': return 0;
-    case 'SPACE': case 'SPACES': return ' ';
-    default: return /^[+-]?\d*\.?\d+$/.test(token.text) ? Number(token.text) : token.text;
+    case 'ZERO':
+    case 'ZEROS':
+    case 'ZEROES':
+      return 0;
+    case 'SPACE':
+    case 'SPACES':
+      return ' ';
+    default:
+      return /^[+-]?\d*\.?\d+$/.test(token.text) ? Number(token.text) : token.text;
   }
 }
 
@@ -226,7 +248,13 @@ function draftOf(entry: Entry, source: string): Draft {
         optional('KEY');
         optional('IS');
         optional('BY');
-        while (toks[i] && !toks[i]?.literal && !phrase.includes(toks[i]?.text ?? '') && !((toks[i]?.text ?? '') in KEYWORDS)) i++;
+        while (
+          toks[i] &&
+          !toks[i]?.literal &&
+          !phrase.includes(toks[i]?.text ?? '') &&
+          !((toks[i]?.text ?? '') in KEYWORDS)
+        )
+          i++;
       }
     } else if (word === 'REDEFINES') {
       const r = next();
@@ -236,7 +264,12 @@ function draftOf(entry: Entry, source: string): Draft {
       optional('IS');
       optional('ARE');
       const values: Condition['values'][number][] = [];
-      while (i < toks.length && (toks[i]?.literal || !((toks[i]?.text ?? '') in KEYWORDS) || ['ZERO', 'ZEROS', 'ZEROES', 'SPACE', 'SPACES'].includes(toks[i]?.text ?? ''))) {
+      while (
+        i < toks.length &&
+        (toks[i]?.literal ||
+          !((toks[i]?.text ?? '') in KEYWORDS) ||
+          ['ZERO', 'ZEROS', 'ZEROES', 'SPACE', 'SPACES'].includes(toks[i]?.text ?? ''))
+      ) {
         const from = literalValue(next() as Token);
         if (toks[i]?.text === 'THRU' || toks[i]?.text === 'THROUGH') {
           i++;
@@ -271,7 +304,21 @@ function draftOf(entry: Entry, source: string): Draft {
         optional('CHARACTER');
         draft.signSeparate = true;
       }
-    } else if (['SYNC', 'SYNCHRONIZED', 'JUST', 'JUSTIFIED', 'RIGHT', 'BLANK', 'WHEN', 'ZERO', 'GLOBAL', 'EXTERNAL', 'IS'].includes(word)) {
+    } else if (
+      [
+        'SYNC',
+        'SYNCHRONIZED',
+        'JUST',
+        'JUSTIFIED',
+        'RIGHT',
+        'BLANK',
+        'WHEN',
+        'ZERO',
+        'GLOBAL',
+        'EXTERNAL',
+        'IS',
+      ].includes(word)
+    ) {
       // Accepted; they do not change the layout of an unaligned record.
     } else {
       fail(t, `unexpected '${t.text}'`);
@@ -281,18 +328,56 @@ function draftOf(entry: Entry, source: string): Draft {
 }
 
 const KEYWORDS: Record<string, true> = Object.fromEntries(
-  ['PIC', 'PICTURE', 'USAGE', 'OCCURS', 'TO', 'TIMES', 'DEPENDING', 'ON', 'REDEFINES', 'VALUE', 'VALUES',
-    'SIGN', 'LEADING', 'TRAILING', 'SEPARATE', 'CHARACTER', 'SYNC', 'SYNCHRONIZED', 'JUST', 'JUSTIFIED',
-    'BLANK', 'WHEN', 'IS', 'ARE', 'THRU', 'THROUGH', 'ASCENDING', 'DESCENDING', 'KEY', 'INDEXED', 'BY',
-    'FILLER', 'GLOBAL', 'EXTERNAL', ...Object.keys(USAGES), 'COMP-1', 'COMP-2', 'POINTER', 'INDEX',
+  [
+    'PIC',
+    'PICTURE',
+    'USAGE',
+    'OCCURS',
+    'TO',
+    'TIMES',
+    'DEPENDING',
+    'ON',
+    'REDEFINES',
+    'VALUE',
+    'VALUES',
+    'SIGN',
+    'LEADING',
+    'TRAILING',
+    'SEPARATE',
+    'CHARACTER',
+    'SYNC',
+    'SYNCHRONIZED',
+    'JUST',
+    'JUSTIFIED',
+    'BLANK',
+    'WHEN',
+    'IS',
+    'ARE',
+    'THRU',
+    'THROUGH',
+    'ASCENDING',
+    'DESCENDING',
+    'KEY',
+    'INDEXED',
+    'BY',
+    'FILLER',
+    'GLOBAL',
+    'EXTERNAL',
+    ...Object.keys(USAGES),
+    'COMP-1',
+    'COMP-2',
+    'POINTER',
+    'INDEX',
   ].map((k) => [k, true]),
 );
 
 function storageSize(picture: Picture, usage: Usage, signSeparate: boolean): number {
   if (picture.category === 'alphanumeric') return picture.length;
   switch (usage) {
-    case 'display': return picture.length + (signSeparate ? 1 : 0);
-    case 'packed': return Math.floor(picture.length / 2) + 1;
+    case 'display':
+      return picture.length + (signSeparate ? 1 : 0);
+    case 'packed':
+      return Math.floor(picture.length / 2) + 1;
     case 'binary':
     case 'comp-5':
       return picture.length <= 4 ? 2 : picture.length <= 9 ? 4 : 8;
@@ -300,7 +385,13 @@ function storageSize(picture: Picture, usage: Usage, signSeparate: boolean): num
 }
 
 /** Lays out the drafts from `offset`; returns the items and where the next one starts. */
-function layOut(drafts: Draft[], offset: number, parentUsage: Usage | undefined, source: string, items: Map<string, Item>): { items: Item[]; end: number } {
+function layOut(
+  drafts: Draft[],
+  offset: number,
+  parentUsage: Usage | undefined,
+  source: string,
+  items: Map<string, Item>,
+): { items: Item[]; end: number } {
   const out: Item[] = [];
   let pos = offset;
   let maxEnd = offset;
@@ -308,10 +399,19 @@ function layOut(drafts: Draft[], offset: number, parentUsage: Usage | undefined,
     let start = pos;
     if (d.redefines) {
       const target = out.find((o) => o.name === d.redefines);
-      if (!target) throw new CopybookError(source, d.line, 1, `REDEFINES ${d.redefines}: no such item just before at this level`);
+      if (!target)
+        throw new CopybookError(source, d.line, 1, `REDEFINES ${d.redefines}: no such item just before at this level`);
       start = target.offset;
     }
-    const base = { level: d.level, name: d.name, jsonName: jsonNameOf(d.name), offset: start, line: d.line, ...(d.occurs ? { occurs: d.occurs } : {}), ...(d.redefines ? { redefines: d.redefines } : {}) };
+    const base = {
+      level: d.level,
+      name: d.name,
+      jsonName: jsonNameOf(d.name),
+      offset: start,
+      line: d.line,
+      ...(d.occurs ? { occurs: d.occurs } : {}),
+      ...(d.redefines ? { redefines: d.redefines } : {}),
+    };
     let item: Item;
     if (d.children.length > 0) {
       if (d.picture) throw new CopybookError(source, d.line, 1, `${d.name} has subordinate items and a PIC`);
@@ -325,7 +425,12 @@ function layOut(drafts: Draft[], offset: number, parentUsage: Usage | undefined,
         throw new CopybookError(source, d.line, 1, `${d.name}: PIC ${d.picture.source} cannot have a numeric USAGE`);
       }
       if ((usage === 'binary' || usage === 'comp-5') && d.picture.length > 18) {
-        throw new CopybookError(source, d.line, 1, `${d.name}: binary items hold at most 18 digits, not ${d.picture.length}`);
+        throw new CopybookError(
+          source,
+          d.line,
+          1,
+          `${d.name}: binary items hold at most 18 digits, not ${d.picture.length}`,
+        );
       }
       const elementary: ElementaryItem = {
         ...base,
@@ -367,14 +472,16 @@ export function parseCopybook(text: string, source = 'copybook'): RecordLayout {
   let lastData: Draft | undefined;
   for (const entry of entries) {
     const level = entry.level;
-    if (level === 66) throw new CopybookError(source, entry.at.line, entry.at.column, 'level 66 (RENAMES) is not supported');
+    if (level === 66)
+      throw new CopybookError(source, entry.at.line, entry.at.column, 'level 66 (RENAMES) is not supported');
     if (level !== 77 && level !== 88 && (level < 1 || level > 49)) {
       throw new CopybookError(source, entry.at.line, entry.at.column, `level ${level} is not 01-49, 77 or 88`);
     }
     const draft = draftOf(entry, source);
     if (level === 88) {
       if (!lastData) throw new CopybookError(source, entry.at.line, entry.at.column, 'level 88 before any data item');
-      if (draft.conditions.length === 0) throw new CopybookError(source, entry.at.line, entry.at.column, 'level 88 needs VALUE');
+      if (draft.conditions.length === 0)
+        throw new CopybookError(source, entry.at.line, entry.at.column, 'level 88 needs VALUE');
       lastData.conditions.push(...draft.conditions);
       continue;
     }
@@ -421,7 +528,12 @@ function checkOccursDependingOn(root: GroupItem, items: Map<string, Item>, sourc
       throw new CopybookError(source, item.line, 1, `${item.name}: DEPENDING ON ${dep} must name a numeric item`);
     }
     if (item.offset + item.size * (item.occurs?.max ?? 1) !== root.offset + root.size) {
-      throw new CopybookError(source, item.line, 1, `${item.name}: OCCURS DEPENDING ON must be the last item of the record`);
+      throw new CopybookError(
+        source,
+        item.line,
+        1,
+        `${item.name}: OCCURS DEPENDING ON must be the last item of the record`,
+      );
     }
     if (counter.offset + counter.size > item.offset) {
       throw new CopybookError(source, item.line, 1, `${item.name}: DEPENDING ON ${dep} must come before the table`);

@@ -7,28 +7,55 @@ export type JsonSchema = { [key: string]: unknown };
 const DECIMAL = '^\\s*[+-]?(\\d+(\\.\\d*)?|\\.\\d+)\\s*$';
 
 function itemSchema(item: Item, countsOptional: ReadonlySet<string>): JsonSchema {
-  if (item.kind === 'elementary' && item.occurs?.dependingOn && item.picture.category === 'alphanumeric' && item.size === 1) {
-    return { type: 'string', maxLength: item.occurs.max, description: `${item.name}: PIC X OCCURS ${item.occurs.min} TO ${item.occurs.max} DEPENDING ON ${item.occurs.dependingOn}` };
+  if (
+    item.kind === 'elementary' &&
+    item.occurs?.dependingOn &&
+    item.picture.category === 'alphanumeric' &&
+    item.size === 1
+  ) {
+    return {
+      type: 'string',
+      maxLength: item.occurs.max,
+      description: `${item.name}: PIC X OCCURS ${item.occurs.min} TO ${item.occurs.max} DEPENDING ON ${item.occurs.dependingOn}`,
+    };
   }
   let one: JsonSchema;
   if (item.kind === 'group') {
     one = groupSchema(item.children, countsOptional, item.name);
   } else if (item.picture.category === 'alphanumeric') {
     one = { type: 'string', maxLength: item.size, description: `${item.name}: PIC ${item.picture.source}` };
-    if (item.conditions.length > 0) one.description += ` (88: ${item.conditions.map((c) => `${c.name} ${JSON.stringify(c.values)}`).join(', ')})`;
+    if (item.conditions.length > 0)
+      one.description += ` (88: ${item.conditions.map((c) => `${c.name} ${JSON.stringify(c.values)}`).join(', ')})`;
   } else {
     const limit = 10 ** item.picture.length / 10 ** Math.max(0, item.picture.scale);
-    const usage = item.usage === 'display' ? 'DISPLAY' : item.usage === 'packed' ? 'COMP-3' : item.usage === 'binary' ? 'COMP' : 'COMP-5';
+    const usage =
+      item.usage === 'display'
+        ? 'DISPLAY'
+        : item.usage === 'packed'
+          ? 'COMP-3'
+          : item.usage === 'binary'
+            ? 'COMP'
+            : 'COMP-5';
     one = {
       anyOf: [
-        { type: 'number', ...(item.usage === 'comp-5' ? {} : { exclusiveMaximum: limit, exclusiveMinimum: item.picture.signed ? -limit : -1 }) },
+        {
+          type: 'number',
+          ...(item.usage === 'comp-5'
+            ? {}
+            : { exclusiveMaximum: limit, exclusiveMinimum: item.picture.signed ? -limit : -1 }),
+        },
         { type: 'string', pattern: DECIMAL },
       ],
       description: `${item.name}: PIC ${item.picture.source} ${usage}`,
     };
   }
   if (!item.occurs) return one;
-  return { type: 'array', maxItems: item.occurs.max, ...(item.occurs.dependingOn ? { minItems: item.occurs.min } : {}), items: one };
+  return {
+    type: 'array',
+    maxItems: item.occurs.max,
+    ...(item.occurs.dependingOn ? { minItems: item.occurs.min } : {}),
+    items: one,
+  };
 }
 
 function groupSchema(children: readonly Item[], countsOptional: ReadonlySet<string>, name: string): JsonSchema {

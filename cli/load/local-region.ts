@@ -63,9 +63,20 @@ export async function startLocalRegion(options: LocalRegionOptions): Promise<Loc
   const logFile = join(dataDir, 'region.log');
   const out = openSync(logFile, 'a');
   // Settings of the environment that would point the region elsewhere are left out.
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^CICSMAIL_(DATA|PORT|HOST|RELAY|CONFIG|TLS_CERT|TLS_KEY|USER|URL)$/.test(k)));
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) => !/^CICSMAIL_(DATA|PORT|HOST|RELAY|CONFIG|TLS_CERT|TLS_KEY|USER|URL)$/.test(k),
+    ),
+  );
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), cicsmailBin(), 'start'], {
-    env: { ...inherited, CICSMAIL_DATA: dataDir, CICSMAIL_PORT: '0', CICSMAIL_HOST: '127.0.0.1', CICSMAIL_RELAY: options.relay, ...options.env },
+    env: {
+      ...inherited,
+      CICSMAIL_DATA: dataDir,
+      CICSMAIL_PORT: '0',
+      CICSMAIL_HOST: '127.0.0.1',
+      CICSMAIL_RELAY: options.relay,
+      ...options.env,
+    },
     stdio: ['ignore', out, out],
   });
   closeSync(out);
@@ -81,7 +92,8 @@ export async function startLocalRegion(options: LocalRegionOptions): Promise<Loc
     url = /listening on (https?:\/\/\S+)/.exec(text)?.[1];
     const password = /administrator (\S+) created with password (\S+)/.exec(text);
     if (password) user = `${password[1]}:${password[2]}`;
-    if (exitCode !== undefined) throw new Error(`the region exited with ${exitCode} before it listened:\n${text.slice(-2000)}`);
+    if (exitCode !== undefined)
+      throw new Error(`the region exited with ${exitCode} before it listened:\n${text.slice(-2000)}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`the region did not start within ${options.startTimeoutMs ?? 30_000} ms:\n${text.slice(-2000)}`);

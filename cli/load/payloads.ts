@@ -77,9 +77,40 @@ export function prng(seed: number): () => number {
 // Words in every EBCDIC code page the region has (letters, digits, blank, . , - :), so a
 // payload never depends on --ccsid.
 const WORDS = [
-  'volume', 'dataset', 'report', 'batch', 'nightly', 'payroll', 'ledger', 'backup', 'sysres', 'spool', 'job', 'step',
-  'region', 'abend', 'restart', 'catalog', 'tape', 'extent', 'quota', 'migrate', 'archive', 'invoice', 'branch',
-  'account', 'balance', 'posted', 'settled', 'pending', 'complete', 'warning', 'status', 'daily', 'weekly', 'total',
+  'volume',
+  'dataset',
+  'report',
+  'batch',
+  'nightly',
+  'payroll',
+  'ledger',
+  'backup',
+  'sysres',
+  'spool',
+  'job',
+  'step',
+  'region',
+  'abend',
+  'restart',
+  'catalog',
+  'tape',
+  'extent',
+  'quota',
+  'migrate',
+  'archive',
+  'invoice',
+  'branch',
+  'account',
+  'balance',
+  'posted',
+  'settled',
+  'pending',
+  'complete',
+  'warning',
+  'status',
+  'daily',
+  'weekly',
+  'total',
 ];
 const FIRST = ['ops', 'dba', 'finance', 'audit', 'payroll', 'helpdesk', 'storage', 'network', 'billing', 'sched'];
 
@@ -115,7 +146,8 @@ function bodyText(rand: () => number, chars: number): string {
 
 /** A varied mail: 1 to 3 recipients (sometimes a Cc), a subject naming it, a body of 100 B to 6 KB. */
 export function generateMail(rand: () => number, i: number, from: string, domains: readonly string[]): MailSpec {
-  const address = () => `${pick(rand, FIRST)}${String(Math.floor(rand() * 10_000)).padStart(4, '0')}@${pick(rand, domains)}`;
+  const address = () =>
+    `${pick(rand, FIRST)}${String(Math.floor(rand() * 10_000)).padStart(4, '0')}@${pick(rand, domains)}`;
   const to = [address()];
   const r = rand();
   if (r < 0.25) to.push(address());
@@ -153,7 +185,12 @@ function sendStatements(mail: MailSpec): string {
 
 /** An SMTP datastream for one mail; `boundary` set: the body is the first part of a multipart/mixed. */
 function spoolStream(mail: MailSpec, boundary: string | null): string {
-  const lines = ['HELO LOAD.EXAMPLE', `MAIL FROM:<${mail.from}>`, ...[...mail.to, ...mail.cc].map((a) => `RCPT TO:<${a}>`), 'DATA'];
+  const lines = [
+    'HELO LOAD.EXAMPLE',
+    `MAIL FROM:<${mail.from}>`,
+    ...[...mail.to, ...mail.cc].map((a) => `RCPT TO:<${a}>`),
+    'DATA',
+  ];
   lines.push(`From: ${mail.from}`, `To: ${mail.to.join(', ')}`);
   if (mail.cc.length > 0) lines.push(`Cc: ${mail.cc.join(', ')}`);
   lines.push(`Subject: ${mail.subject}`);
@@ -163,7 +200,15 @@ function spoolStream(mail: MailSpec, boundary: string | null): string {
   if (boundary === null) {
     lines.push('MIME-Version: 1.0', `Content-Type: ${type}; charset=us-ascii`, '', ...text);
   } else {
-    lines.push('MIME-Version: 1.0', `Content-Type: multipart/mixed; boundary="${boundary}"`, '', `--${boundary}`, `Content-Type: ${type}; charset=us-ascii`, '', ...text);
+    lines.push(
+      'MIME-Version: 1.0',
+      `Content-Type: multipart/mixed; boundary="${boundary}"`,
+      '',
+      `--${boundary}`,
+      `Content-Type: ${type}; charset=us-ascii`,
+      '',
+      ...text,
+    );
   }
   return lines.join(NL);
 }
@@ -193,7 +238,9 @@ export function buildPayloads(options: PayloadOptions): PayloadPool {
   const { tx, ccsid } = options;
   const rand = prng(options.seed ?? 1);
   const domains = options.domains ?? ['example.test', 'corp.example'];
-  const mails = options.mails ?? Array.from({ length: options.count ?? 512 }, (_, i) => generateMail(rand, i + 1, options.from, domains));
+  const mails =
+    options.mails ??
+    Array.from({ length: options.count ?? 512 }, (_, i) => generateMail(rand, i + 1, options.from, domains));
   if (mails.length === 0) throw new Error('no mails to send');
   const attachment = options.attachment && options.attachment > 0 ? randomBytes(options.attachment) : null;
   const path = `/cics/${tx}`;
@@ -220,24 +267,37 @@ export function buildPayloads(options: PayloadOptions): PayloadPool {
           path,
           channelOf([
             { name: 'DFHCOMMAREA', contentType: 'application/octet-stream', data: commarea },
-            { name: 'ATTACH', contentType: 'application/octet-stream', filename: `load-${i + 1}.bin`, data: attachment },
+            {
+              name: 'ATTACH',
+              contentType: 'application/octet-stream',
+              filename: `load-${i + 1}.bin`,
+              data: attachment,
+            },
           ]),
         );
       }
       case 'SEND': {
         const statements = sendStatements(mail);
         if (!textAttachment) return request(path, textTaskBody([ebcdicLines(statements, ccsid)], ccsid));
-        const head = ebcdicLines(`${statements}${NL}ATTACH NAME=load-${i + 1}.bin TYPE=application/octet-stream ENCODING=BASE64`, ccsid);
+        const head = ebcdicLines(
+          `${statements}${NL}ATTACH NAME=load-${i + 1}.bin TYPE=application/octet-stream ENCODING=BASE64`,
+          ccsid,
+        );
         return request(path, textTaskBody([head, textAttachment, ebcdicLines('ENDATTACH', ccsid)], ccsid));
       }
       case 'SPOL': {
-        if (!textAttachment) return request(path, textTaskBody([ebcdicLines(`${spoolStream(mail, null)}${NL}.${NL}QUIT`, ccsid)], ccsid));
+        if (!textAttachment)
+          return request(path, textTaskBody([ebcdicLines(`${spoolStream(mail, null)}${NL}.${NL}QUIT`, ccsid)], ccsid));
         const boundary = `part-${i + 1}-${randomBytes(6).toString('hex')}`;
         const head = ebcdicLines(
-          `${spoolStream(mail, boundary)}${NL}--${boundary}${NL}Content-Type: application/octet-stream; name="load-${i + 1}.bin"${NL}Content-Transfer-Encoding: base64${NL}Content-Disposition: attachment; filename="load-${i + 1}.bin"${NL}`,
+          `${spoolStream(mail, boundary)}${NL}--${boundary}${NL}Content-Type: application/octet-stream; ` +
+            `name="load-${i + 1}.bin"${NL}Content-Transfer-Encoding: base64${NL}Content-Disposition: attachment; filename="load-${i + 1}.bin"${NL}`,
           ccsid,
         );
-        return request(path, textTaskBody([head, textAttachment, ebcdicLines(`--${boundary}--${NL}.${NL}QUIT`, ccsid)], ccsid));
+        return request(
+          path,
+          textTaskBody([head, textAttachment, ebcdicLines(`--${boundary}--${NL}.${NL}QUIT`, ccsid)], ccsid),
+        );
       }
     }
   });

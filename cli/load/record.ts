@@ -148,7 +148,8 @@ export class Recorder {
   /** Closes the last, partial second. */
   finish(now: number): void {
     this.#roll(now);
-    if (this.#second.length > 0 || this.#secondErrors > 0) this.#close(Math.round(((now - this.#start) / 1000) * 1000) / 1000);
+    if (this.#second.length > 0 || this.#secondErrors > 0)
+      this.#close(Math.round(((now - this.#start) / 1000) * 1000) / 1000);
   }
 
   /** Answers in the current second so far (for the progress line). */

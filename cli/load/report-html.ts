@@ -12,10 +12,14 @@ const PW = W - M.left - M.right;
 const PH = H - M.top - M.bottom;
 
 function esc(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 }
 
-const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n >= 1 ? n.toFixed(2) : n.toPrecision(2));
+const fmt = (n: number) =>
+  n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n >= 1 ? n.toFixed(2) : n.toPrecision(2);
 /** An axis tick of the 1-2-5 series: 0.5, 1, 20, 500. */
 const tick = (n: number) => String(Number(n.toPrecision(3)));
 
@@ -69,15 +73,24 @@ export function latencyOverTimeSvg(s: LoadSummary): string {
   // Answers a second, as bars behind the lines.
   const bw = Math.max(1, PW / Math.max(1, s.timeline.length) - 1);
   for (const p of s.timeline) {
-    parts.push(`<rect x="${(x(p.t) - bw).toFixed(1)}" y="${yc(p.count).toFixed(1)}" width="${bw.toFixed(1)}" height="${(M.top + PH - yc(p.count)).toFixed(1)}" fill="#dde6f0"/>`);
-    if (p.errors > 0) parts.push(`<rect x="${(x(p.t) - bw).toFixed(1)}" y="${M.top + PH - 4}" width="${bw.toFixed(1)}" height="4" fill="#c0392b"><title>${p.errors} errors</title></rect>`);
+    parts.push(
+      `<rect x="${(x(p.t) - bw).toFixed(1)}" y="${yc(p.count).toFixed(1)}" width="${bw.toFixed(1)}" height="${(M.top + PH - yc(p.count)).toFixed(1)}" fill="#dde6f0"/>`,
+    );
+    if (p.errors > 0)
+      parts.push(
+        `<rect x="${(x(p.t) - bw).toFixed(1)}" y="${M.top + PH - 4}" width="${bw.toFixed(1)}" height="4" fill="#c0392b"><title>${p.errors} errors</title></rect>`,
+      );
   }
   for (const v of logTicks(lo, hi)) {
-    parts.push(`<line x1="${M.left}" x2="${M.left + PW}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#eee"/>`);
+    parts.push(
+      `<line x1="${M.left}" x2="${M.left + PW}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#eee"/>`,
+    );
     parts.push(`<text x="${M.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${tick(v)}</text>`);
   }
-  for (const c of countTicks) parts.push(`<text x="${M.left + PW + 6}" y="${(yc(c) + 4).toFixed(1)}" fill="#7f8fa6">${c}</text>`);
-  for (const t of linearTicks(tMax, 8)) parts.push(`<text x="${x(t).toFixed(1)}" y="${M.top + PH + 18}" text-anchor="middle">${t}</text>`);
+  for (const c of countTicks)
+    parts.push(`<text x="${M.left + PW + 6}" y="${(yc(c) + 4).toFixed(1)}" fill="#7f8fa6">${c}</text>`);
+  for (const t of linearTicks(tMax, 8))
+    parts.push(`<text x="${x(t).toFixed(1)}" y="${M.top + PH + 18}" text-anchor="middle">${t}</text>`);
   const series: [string, string, (p: (typeof points)[number]) => number][] = [
     ['max', '#c0392b', (p) => p.maxMs],
     ['p99', '#e67e22', (p) => p.p99Ms],
@@ -85,15 +98,25 @@ export function latencyOverTimeSvg(s: LoadSummary): string {
   ];
   for (const [name, color, get] of series) {
     const line = points.map((p) => `${x(p.t).toFixed(1)},${y(get(p)).toFixed(1)}`).join(' ');
-    parts.push(`<polyline fill="none" stroke="${color}" stroke-width="1.8" points="${line}"><title>${name}</title></polyline>`);
+    parts.push(
+      `<polyline fill="none" stroke="${color}" stroke-width="1.8" points="${line}"><title>${name}</title></polyline>`,
+    );
   }
   series.forEach(([name, color], i) => {
-    parts.push(`<rect x="${M.left + 10 + i * 70}" y="${M.top + 6}" width="14" height="3" fill="${color}"/><text x="${M.left + 28 + i * 70}" y="${M.top + 11}">${name}</text>`);
+    parts.push(
+      `<rect x="${M.left + 10 + i * 70}" y="${M.top + 6}" width="14" height="3" fill="${color}"/><text x="${M.left + 28 + i * 70}" y="${M.top + 11}">${name}</text>`,
+    );
   });
-  parts.push(`<rect x="${M.left + 220}" y="${M.top + 2}" width="12" height="10" fill="#dde6f0"/><text x="${M.left + 236}" y="${M.top + 11}">answers a second (right axis)</text>`);
-  parts.push(`<line x1="${M.left}" x2="${M.left + PW}" y1="${M.top + PH}" y2="${M.top + PH}" stroke="#333"/><line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${M.top + PH}" stroke="#333"/>`);
+  parts.push(
+    `<rect x="${M.left + 220}" y="${M.top + 2}" width="12" height="10" fill="#dde6f0"/><text x="${M.left + 236}" y="${M.top + 11}">answers a second (right axis)</text>`,
+  );
+  parts.push(
+    `<line x1="${M.left}" x2="${M.left + PW}" y1="${M.top + PH}" y2="${M.top + PH}" stroke="#333"/><line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${M.top + PH}" stroke="#333"/>`,
+  );
   parts.push(`<text x="${M.left + PW / 2}" y="${H - 6}" text-anchor="middle">seconds since the start</text>`);
-  parts.push(`<text transform="translate(14 ${M.top + PH / 2}) rotate(-90)" text-anchor="middle">latency, ms (log)</text>`);
+  parts.push(
+    `<text transform="translate(14 ${M.top + PH / 2}) rotate(-90)" text-anchor="middle">latency, ms (log)</text>`,
+  );
   parts.push('</svg>');
   return parts.join('\n');
 }
@@ -110,15 +133,22 @@ export function latencyHistogramSvg(s: LoadSummary): string {
   const y = (c: number) => M.top + PH - (c / top) * PH;
   const parts = [svgOpen('latency histogram')];
   for (const c of ticks) {
-    parts.push(`<line x1="${M.left}" x2="${M.left + PW}" y1="${y(c).toFixed(1)}" y2="${y(c).toFixed(1)}" stroke="#eee"/>`);
+    parts.push(
+      `<line x1="${M.left}" x2="${M.left + PW}" y1="${y(c).toFixed(1)}" y2="${y(c).toFixed(1)}" stroke="#eee"/>`,
+    );
     parts.push(`<text x="${M.left - 6}" y="${(y(c) + 4).toFixed(1)}" text-anchor="end">${c}</text>`);
   }
   for (const b of bins) {
     const x0 = x(b.fromMs);
     const x1 = x(b.toMs);
-    parts.push(`<rect x="${x0.toFixed(1)}" y="${y(b.count).toFixed(1)}" width="${Math.max(1, x1 - x0 - 1).toFixed(1)}" height="${(M.top + PH - y(b.count)).toFixed(1)}" fill="#2471a3"><title>${fmt(b.fromMs)}–${fmt(b.toMs)} ms: ${b.count}</title></rect>`);
+    parts.push(
+      `<rect x="${x0.toFixed(1)}" y="${y(b.count).toFixed(1)}" ` +
+        `width="${Math.max(1, x1 - x0 - 1).toFixed(1)}" height="${(M.top + PH - y(b.count)).toFixed(1)}" ` +
+        `fill="#2471a3"><title>${fmt(b.fromMs)}–${fmt(b.toMs)} ms: ${b.count}</title></rect>`,
+    );
   }
-  for (const v of logTicks(lo, hi)) parts.push(`<text x="${x(v).toFixed(1)}" y="${M.top + PH + 18}" text-anchor="middle">${tick(v)}</text>`);
+  for (const v of logTicks(lo, hi))
+    parts.push(`<text x="${x(v).toFixed(1)}" y="${M.top + PH + 18}" text-anchor="middle">${tick(v)}</text>`);
   const marks: [string, number][] = [
     ['p50', s.latencyMs.p50],
     ['p99', s.latencyMs.p99],
@@ -126,10 +156,16 @@ export function latencyHistogramSvg(s: LoadSummary): string {
   ];
   marks.forEach(([name, v], i) => {
     if (v <= 0) return;
-    parts.push(`<line x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${M.top}" y2="${M.top + PH}" stroke="#e67e22" stroke-dasharray="4 3"/>`);
-    parts.push(`<text x="${(x(v) + 4).toFixed(1)}" y="${M.top + 12 + i * 14}" fill="#a04000">${name} ${fmt(v)} ms</text>`);
+    parts.push(
+      `<line x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${M.top}" y2="${M.top + PH}" stroke="#e67e22" stroke-dasharray="4 3"/>`,
+    );
+    parts.push(
+      `<text x="${(x(v) + 4).toFixed(1)}" y="${M.top + 12 + i * 14}" fill="#a04000">${name} ${fmt(v)} ms</text>`,
+    );
   });
-  parts.push(`<line x1="${M.left}" x2="${M.left + PW}" y1="${M.top + PH}" y2="${M.top + PH}" stroke="#333"/><line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${M.top + PH}" stroke="#333"/>`);
+  parts.push(
+    `<line x1="${M.left}" x2="${M.left + PW}" y1="${M.top + PH}" y2="${M.top + PH}" stroke="#333"/><line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${M.top + PH}" stroke="#333"/>`,
+  );
   parts.push(`<text x="${M.left + PW / 2}" y="${H - 6}" text-anchor="middle">latency, ms (log)</text>`);
   parts.push(`<text transform="translate(14 ${M.top + PH / 2}) rotate(-90)" text-anchor="middle">answers</text>`);
   parts.push('</svg>');

@@ -60,7 +60,8 @@ const BAILOUT = 1000;
 
 export async function runLoad(options: RunOptions): Promise<RunResult> {
   const { pool, rate } = options;
-  if (options.requests === undefined && options.durationS === undefined) throw new Error('give a duration or a number of requests');
+  if (options.requests === undefined && options.durationS === undefined)
+    throw new Error('give a duration or a number of requests');
   const start = performance.now();
   const startedAt = new Date();
   const recorder = new Recorder({ keepMails: options.keepMails, start });
@@ -85,7 +86,8 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
     setupClient = (client) => {
       const c = client as unknown as PacedClient;
       const send = c._doRequest;
-      if (typeof send !== 'function') throw new Error('this autocannon has no client._doRequest to pace: --rate cannot be kept');
+      if (typeof send !== 'function')
+        throw new Error('this autocannon has no client._doRequest to pace: --rate cannot be kept');
       c._doRequest = function paced(this: PacedClient) {
         if (this.destroyed) return;
         // The call that ends a client with --requests sends nothing: it takes no slot.
@@ -108,7 +110,8 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
 
   // A paced connection may wait connections/rate seconds for its slot: autocannon's answer
   // timer runs from the last write, so it must be longer than that.
-  const timeoutS = rate !== undefined ? Math.max(options.timeoutS, Math.ceil(options.connections / rate) + 10) : options.timeoutS;
+  const timeoutS =
+    rate !== undefined ? Math.max(options.timeoutS, Math.ceil(options.connections / rate) + 10) : options.timeoutS;
 
   let finished!: (result: autocannon.Result) => void;
   let failed!: (err: Error) => void;
@@ -137,16 +140,28 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
               setupRequest: (request: autocannon.Request) => {
                 const payload = pool.get(next++);
                 const body = payload.parts.length === 1 ? (payload.parts[0] as Buffer) : Buffer.concat(payload.parts);
-                return { ...request, path: payload.path, headers: { ...headers, 'content-type': payload.contentType }, body };
+                return {
+                  ...request,
+                  path: payload.path,
+                  headers: { ...headers, 'content-type': payload.contentType },
+                  body,
+                };
               },
             }),
-        onResponse: (status: number, _body: string, _context: object, responseHeaders: IncomingHttpHeaders | undefined) => {
+        onResponse: (
+          status: number,
+          _body: string,
+          _context: object,
+          responseHeaders: IncomingHttpHeaders | undefined,
+        ) => {
           handed = answerOf(status, responseHeaders ?? {});
         },
       },
     ],
   };
-  const instance = autocannon(cannonOptions, (err: Error | null, result: autocannon.Result) => (err ? failed(err) : finished(result)));
+  const instance = autocannon(cannonOptions, (err: Error | null, result: autocannon.Result) =>
+    err ? failed(err) : finished(result),
+  );
 
   instance.on('response', (client: autocannon.Client, statusCode: number, _bytes: number, responseTimeMs: number) => {
     const now = performance.now();
@@ -160,7 +175,9 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
   });
 
   const tick = options.onTick;
-  const timer = tick ? setInterval(() => tick(recorder, (performance.now() - start) / 1000), options.tickMs ?? 1000) : undefined;
+  const timer = tick
+    ? setInterval(() => tick(recorder, (performance.now() - start) / 1000), options.tickMs ?? 1000)
+    : undefined;
   timer?.unref();
   let result: autocannon.Result;
   try {
@@ -180,6 +197,9 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
  * connections start, instead of once for each of them at the same moment.
  */
 export async function preflight(url: string, authorization: string): Promise<void> {
-  const { answer } = await new RegionClient(url, authorization).runTask('LOAD-PREFLIGHT', { parts: [], contentType: 'application/octet-stream' });
+  const { answer } = await new RegionClient(url, authorization).runTask('LOAD-PREFLIGHT', {
+    parts: [],
+    contentType: 'application/octet-stream',
+  });
   if (answer.status === 401) throw new Error(`the region at ${url} does not take these credentials (401 NOTAUTH)`);
 }

@@ -17,7 +17,12 @@ export interface LoadSummary {
   readonly meanRequestBytes: number;
   readonly startedAt: string;
   readonly elapsedS: number;
-  readonly requests: { readonly sent: number; readonly answered: number; readonly errors: number; readonly timeouts: number };
+  readonly requests: {
+    readonly sent: number;
+    readonly answered: number;
+    readonly errors: number;
+    readonly timeouts: number;
+  };
   /** Answers a second (all answers, whatever their RESP or RC). */
   readonly txPerSec: number;
   /** With --rate, from each request's due time; else from when it was written. */
@@ -70,7 +75,9 @@ export function summaryOf(context: SummaryContext, run: RunResult, verify: Verif
     byRc: r.byRc,
     errorSamples: r.errorSamples,
     timeline: r.timeline,
-    latencyBins: r.bins.flatMap((count, i) => (count > 0 ? [{ fromMs: round3(binFloorMs(i)), toMs: round3(binFloorMs(i + 1)), count }] : [])),
+    latencyBins: r.bins.flatMap((count, i) =>
+      count > 0 ? [{ fromMs: round3(binFloorMs(i)), toMs: round3(binFloorMs(i + 1)), count }] : [],
+    ),
     verify,
   };
 }
@@ -91,9 +98,12 @@ export function formatSummary(s: LoadSummary): string[] {
   const pace = s.rate !== null ? `at a fixed ${n1.format(s.rate)}/s` : 'as fast as they go';
   const l = s.latencyMs;
   const lines = [
-    `${s.tx} on ${s.url}: ${how} over ${s.connections} connection(s) ${pace}, CCSID ${String(s.ccsid).padStart(3, '0')}, requests of ${n0.format(s.meanRequestBytes)} bytes on average${s.attachmentBytes > 0 ? ` (attachment ${n0.format(s.attachmentBytes)} bytes)` : ''}`,
-    `  ${n1.format(s.txPerSec)} tx/s: ${s.requests.answered} answered in ${n2.format(s.elapsedS)} s, ${s.requests.sent} sent, ${s.requests.errors} without an answer (${s.requests.timeouts} timed out)`,
-    `  latency ms: p50 ${n2.format(l.p50)}  p90 ${n2.format(l.p90)}  p99 ${n2.format(l.p99)}  p99.9 ${n2.format(l.p999)}  max ${n2.format(l.max)}  (${s.rate !== null ? 'from each request\'s due time' : 'from each request\'s write'})`,
+    `${s.tx} on ${s.url}: ${how} over ${s.connections} connection(s) ${pace}, CCSID ` +
+      `${String(s.ccsid).padStart(3, '0')}, requests of ${n0.format(s.meanRequestBytes)} bytes on average${s.attachmentBytes > 0 ? ` (attachment ${n0.format(s.attachmentBytes)} bytes)` : ''}`,
+    `  ${n1.format(s.txPerSec)} tx/s: ${s.requests.answered} answered in ${n2.format(s.elapsedS)} s, ` +
+      `${s.requests.sent} sent, ${s.requests.errors} without an answer (${s.requests.timeouts} timed out)`,
+    `  latency ms: p50 ${n2.format(l.p50)}  p90 ${n2.format(l.p90)}  p99 ${n2.format(l.p99)}  p99.9 ` +
+      `${n2.format(l.p999)}  max ${n2.format(l.max)}  (${s.rate !== null ? "from each request's due time" : "from each request's write"})`,
     `  HTTP   ${counts(s.byStatus, true)}`,
     `  RESP   ${counts(s.byResp)}`,
     `  ABEND  ${counts(s.byAbend)}`,
@@ -104,7 +114,13 @@ export function formatSummary(s: LoadSummary): string[] {
 }
 
 /** The live progress line. */
-export function progressLine(elapsedS: number, answered: number, errors: number, last: TimelinePoint | undefined, target: string): string {
+export function progressLine(
+  elapsedS: number,
+  answered: number,
+  errors: number,
+  last: TimelinePoint | undefined,
+  target: string,
+): string {
   const now = last ? `${n0.format(last.count)}/s, p99 ${n1.format(last.p99Ms)} ms` : 'starting';
   return `${n0.format(elapsedS)} s of ${target}: ${n0.format(answered)} answered, ${n0.format(errors)} errors; last second ${now}`;
 }

@@ -54,7 +54,11 @@ function norm(id: string): string {
   return id.trim().toLowerCase();
 }
 
-export async function verifyRun(mails: readonly AnsweredMail[], journal: JournalSource, received: ReceivedSource): Promise<VerifyReport> {
+export async function verifyRun(
+  mails: readonly AnsweredMail[],
+  journal: JournalSource,
+  received: ReceivedSource,
+): Promise<VerifyReport> {
   const problems: string[] = [];
   const notes: string[] = [];
   const problem = (line: string) => {
@@ -72,14 +76,19 @@ export async function verifyRun(mails: readonly AnsweredMail[], journal: Journal
   for (const m of mails) {
     if (bySeq.has(m.seq)) {
       answeredTwice++;
-      problem(`SEQ=${m.seq} was answered twice (RC ${bySeq.get(m.seq)?.rc} and RC ${m.rc}): two tasks were given one journal record`);
+      problem(
+        `SEQ=${m.seq} was answered twice (RC ${bySeq.get(m.seq)?.rc} and RC ${m.rc}): two tasks were given one journal record`,
+      );
       continue;
     }
     bySeq.set(m.seq, m);
   }
   const records = await journal.records([...bySeq.keys()]);
   const { ids, total, complete } = await received.received();
-  if (!complete) notes.push(`${received.name} may not list every mail it received (it lists at most 10,000): some "not received" may be false`);
+  if (!complete)
+    notes.push(
+      `${received.name} may not list every mail it received (it lists at most 10,000): some "not received" may be false`,
+    );
   const ours = new Set<string>();
 
   for (const { rc, seq } of bySeq.values()) {
@@ -110,7 +119,9 @@ export async function verifyRun(mails: readonly AnsweredMail[], journal: Journal
     } else if (rc === 4) {
       if (record.state === 'DENIED' || record.size <= 0) {
         stateMismatch++;
-        problem(`RC 4 SEQ=${seq}: the journal says ${record.state}${record.size <= 0 ? ' with no message bytes' : ''}, not a mail kept for retry`);
+        problem(
+          `RC 4 SEQ=${seq}: the journal says ${record.state}${record.size <= 0 ? ' with no message bytes' : ''}, not a mail kept for retry`,
+        );
       }
       if (arrived > 0) deferredArrived++;
     } else if (rc === 12 && record.state !== 'FAILED') {
@@ -121,8 +132,10 @@ export async function verifyRun(mails: readonly AnsweredMail[], journal: Journal
   for (const id of ids.keys()) if (!ours.has(id)) unrelated++;
   const withoutId = total - [...ids.values()].reduce((a, b) => a + b, 0);
   if (withoutId > 0) notes.push(`${withoutId} mail(s) arrived without a Message-ID`);
-  if (duplicates > 0) notes.push(`${duplicates} mail(s) arrived more than once, each time with the same Message-ID (at least once)`);
-  if (deferredArrived > 0) notes.push(`${deferredArrived} RC 4 mail(s) have arrived since (retried, or taken before the relay answered 4xx)`);
+  if (duplicates > 0)
+    notes.push(`${duplicates} mail(s) arrived more than once, each time with the same Message-ID (at least once)`);
+  if (deferredArrived > 0)
+    notes.push(`${deferredArrived} RC 4 mail(s) have arrived since (retried, or taken before the relay answered 4xx)`);
   if (unrelated > 0) notes.push(`${unrelated} Message-ID(s) at ${received.name} belong to no answer of this run`);
   const failures = missingInJournal + notDelivered + stateMismatch + answeredTwice;
   if (failures > problems.length) problems.push(`… and ${failures - problems.length} more`);
@@ -174,7 +187,10 @@ export function journalFromHttp(region: RegionClient): JournalSource {
       const max = Math.max(...seqs);
       let after = Math.min(...seqs) - 1;
       for (;;) {
-        const page = await region.json<{ records: JournalRecord[]; next: number | null }>('GET', `/journal?after=${after}&limit=1000`);
+        const page = await region.json<{ records: JournalRecord[]; next: number | null }>(
+          'GET',
+          `/journal?after=${after}&limit=1000`,
+        );
         for (const r of page.records) if (wanted.has(r.seq)) out.set(r.seq, r);
         const last = page.records.at(-1)?.seq;
         if (page.next === null || last === undefined || last >= max) return out;
@@ -198,7 +214,11 @@ export function receivedFromCaptured(region: RegionClient): ReceivedSource {
 }
 
 /** The built-in sink's counts. */
-export function receivedFromSink(name: string, messageIds: ReadonlyMap<string, number>, total: () => number): ReceivedSource {
+export function receivedFromSink(
+  name: string,
+  messageIds: ReadonlyMap<string, number>,
+  total: () => number,
+): ReceivedSource {
   return {
     name,
     async received() {
@@ -281,7 +301,9 @@ export function formatVerify(report: VerifyReport): string[] {
   ];
   if (!report.passed) {
     lines.push(
-      `  missing in the journal ${report.missingInJournal}, answered RC 0 and not received ${report.notDelivered}, journal state contradicts the answer ${report.stateMismatch}, sequence number answered twice ${report.answeredTwice}`,
+      `  missing in the journal ${report.missingInJournal}, answered RC 0 and not received ` +
+        `${report.notDelivered}, journal state contradicts the answer ${report.stateMismatch}, sequence ` +
+        `number answered twice ${report.answeredTwice}`,
     );
   }
   for (const p of report.problems) lines.push(`  ${p}`);

@@ -23,12 +23,18 @@ export default fp<DefinitionsOptions>(
     for (const [tranid, change] of Object.entries(config.transactions)) {
       const { class: tranclass, ...rest } = change;
       if (!table.update(tranid, { ...rest, ...(tranclass !== undefined ? { tranclass } : {}) })) {
-        throw new ConfigError(`${config.configFile}: transactions.${tranid}`, `transaction ${tranid} is not defined in this region`);
+        throw new ConfigError(
+          `${config.configFile}: transactions.${tranid}`,
+          `transaction ${tranid} is not defined in this region`,
+        );
       }
     }
     const longest = Math.max(...table.all().map((d) => d.timeLimitMs));
     if (config.retry.orphanMs <= longest + 5000) {
-      throw new ConfigError('CICSMAIL_RETRY_ORPHAN_MS', `${config.retry.orphanMs} ms must be longer than the longest time limit of a transaction (${longest} ms) and 5 s`);
+      throw new ConfigError(
+        'CICSMAIL_RETRY_ORPHAN_MS',
+        `${config.retry.orphanMs} ms must be longer than the longest time limit of a transaction (${longest} ms) and 5 s`,
+      );
     }
     app.decorate('definitions', table);
   },

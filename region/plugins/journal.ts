@@ -34,7 +34,11 @@ export default fp<{ config: RegionConfig }>(
     // Before any task runs: what a crash left ACCEPTED is due now, for the spool to deliver.
     const orphans = await journal.recoverOrphans();
     const swept = journal.sweepMessageFiles();
-    if (swept > 0) app.log.warn({ files: swept }, 'journal: removed message files no record names (a crash came between a file and its record; those mails were never accepted)');
+    if (swept > 0)
+      app.log.warn(
+        { files: swept },
+        'journal: removed message files no record names (a crash came between a file and its record; those mails were never accepted)',
+      );
     app.decorate('journal', journal);
     app.decorate('orphans', orphans);
 
@@ -44,7 +48,9 @@ export default fp<{ config: RegionConfig }>(
       if (config.retentionMs <= 0) return;
       const before = Date.now() - config.retentionMs;
       void journal.prune(before).catch((err: Error) => app.log.error({ err }, 'journal: pruning failed'));
-      void journal.tasks.prune(before).catch((err: Error) => app.log.error({ err }, 'journal: pruning the task log failed'));
+      void journal.tasks
+        .prune(before)
+        .catch((err: Error) => app.log.error({ err }, 'journal: pruning the task log failed'));
     };
     app.addHook('onReady', async () => {
       prune();

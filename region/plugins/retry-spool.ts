@@ -13,7 +13,12 @@ declare module 'fastify' {
 
 export default fp<{ config: RegionConfig }>(
   async (app, { config }) => {
-    const pool = new SmtpPool({ ...config.smtp, maxConnections: Math.min(config.smtp.maxConnections, config.retryConcurrency), relays: app.relays, clientName: config.hostname });
+    const pool = new SmtpPool({
+      ...config.smtp,
+      maxConnections: Math.min(config.smtp.maxConnections, config.retryConcurrency),
+      relays: app.relays,
+      clientName: config.hostname,
+    });
     const spool = new RetrySpool({
       journal: app.journal,
       concurrency: config.retryConcurrency,

@@ -11,7 +11,12 @@ declare module 'fastify' {
 
 export default fp<{ config: RegionConfig }>(
   async (app, { config }) => {
-    app.decorate('security', new RegionSecurity(config.dataDir, config.security, app.journal, (err) => app.log.error({ err }, 'journal: a refused attempt could not be kept')));
+    app.decorate(
+      'security',
+      new RegionSecurity(config.dataDir, config.security, app.journal, (err) =>
+        app.log.error({ err }, 'journal: a refused attempt could not be kept'),
+      ),
+    );
   },
   { name: 'security', dependencies: ['journal'] },
 );

@@ -48,12 +48,23 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
     allowList: (request) => security.rateLimitOf(request.caller as UserRecord) === 0,
     max: (request) => security.rateLimitOf(request.caller as UserRecord),
     addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
-    addHeaders: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false, 'retry-after': true },
+    addHeaders: {
+      'x-ratelimit-limit': false,
+      'x-ratelimit-remaining': false,
+      'x-ratelimit-reset': false,
+      'retry-after': true,
+    },
     onExceeded: (request) => {
       const caller = request.caller as UserRecord;
-      security.audit(request, { tranid: tranidAsked(request).slice(0, 4).toUpperCase(), userid: caller.id, reason: 'RATE', detail: `more than ${security.rateLimitOf(caller)} tasks a minute` });
+      security.audit(request, {
+        tranid: tranidAsked(request).slice(0, 4).toUpperCase(),
+        userid: caller.id,
+        reason: 'RATE',
+        detail: `more than ${security.rateLimitOf(caller)} tasks a minute`,
+      });
     },
-    errorResponseBuilder: (request, context) => new RateLimited((request.caller as UserRecord).id, context.max, context.after),
+    errorResponseBuilder: (request, context) =>
+      new RateLimited((request.caller as UserRecord).id, context.max, context.after),
   });
 
   app.removeAllContentTypeParsers();
@@ -113,7 +124,9 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         summary: `run ${definition.tranid}: ${definition.description}`,
         tags: ['transactions'],
-        description: `The COMMAREA as application/octet-stream (${definition.copybook} in the request's CCSID), as its JSON view (below), or as multipart/form-data: a part DFHCOMMAREA and containers.`,
+        description:
+          `The COMMAREA as application/octet-stream (${definition.copybook} in the request's CCSID), as its ` +
+          `JSON view (below), or as multipart/form-data: a part DFHCOMMAREA and containers.`,
         // Only the JSON view is validated by schema; bytes and channels are checked by the copybook.
         body: { content: { 'application/json': { schema } } },
       },

@@ -3,7 +3,16 @@
 import type { FastifyInstance } from 'fastify';
 import { csvHeader, csvLine, jsonLine } from '../../journal/export.js';
 import { Readable } from 'node:stream';
-import { FilterError, findRecords, journalStats, MAIL_STATES, matches, parseFilter, type FilterText, type RecordFilter } from '../../journal/query.js';
+import {
+  FilterError,
+  findRecords,
+  journalStats,
+  MAIL_STATES,
+  matches,
+  parseFilter,
+  type FilterText,
+  type RecordFilter,
+} from '../../journal/query.js';
 import { redeliver } from '../../journal/replay.js';
 import { redrive } from '../../client/redrive.js';
 import { RegionClient } from '../../client/region-client.js';
@@ -49,116 +58,182 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
   // The journal is the operators': who sent what to whom.
   app.addHook('onRequest', app.security.authenticateAdmin);
 
-  app.post<{ Body: { mode: 'redeliver' | 'redrive'; filter?: FilterText; relay?: string; url?: string; speed?: number; concurrency?: number; dryRun?: boolean; limit?: number } }>('/journal/replay', {
-    schema: {
-      tags,
-      summary: 'redeliver: send the stored bytes of the records the filter picks again (same Message-ID), to the configured relay or `relay`; redrive: run the recorded tasks again on the region at `url` (this one by default), at `speed` times their pace or as fast as `concurrency` allows, and compare the outcomes',
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['mode'],
-        properties: {
-          mode: { type: 'string', enum: ['redeliver', 'redrive'] },
-          filter: { type: 'object', additionalProperties: false, properties: filterSchema },
-          relay: { type: 'string', minLength: 1, maxLength: 1000 },
-          url: { type: 'string', pattern: '^https?://', maxLength: 1000 },
-          speed: { type: 'number', exclusiveMinimum: 0, maximum: 1000 },
-          concurrency: { type: 'integer', minimum: 1, maximum: 256 },
-          dryRun: { type: 'boolean' },
-          limit: { type: 'integer', minimum: 1, maximum: 10000 },
+  app.post<{
+    Body: {
+      mode: 'redeliver' | 'redrive';
+      filter?: FilterText;
+      relay?: string;
+      url?: string;
+      speed?: number;
+      concurrency?: number;
+      dryRun?: boolean;
+      limit?: number;
+    };
+  }>(
+    '/journal/replay',
+    {
+      schema: {
+        tags,
+        summary:
+          'redeliver: send the stored bytes of the records the filter picks again (same Message-ID), to the ' +
+          'configured relay or `relay`; redrive: run the recorded tasks again on the region at `url` (this one ' +
+          'by default), at `speed` times their pace or as fast as `concurrency` allows, and compare the outcomes',
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['mode'],
+          properties: {
+            mode: { type: 'string', enum: ['redeliver', 'redrive'] },
+            filter: { type: 'object', additionalProperties: false, properties: filterSchema },
+            relay: { type: 'string', minLength: 1, maxLength: 1000 },
+            url: { type: 'string', pattern: '^https?://', maxLength: 1000 },
+            speed: { type: 'number', exclusiveMinimum: 0, maximum: 1000 },
+            concurrency: { type: 'integer', minimum: 1, maximum: 256 },
+            dryRun: { type: 'boolean' },
+            limit: { type: 'integer', minimum: 1, maximum: 10000 },
+          },
         },
       },
     },
-  }, async (request, reply) => {
-    const body = request.body;
-    const filter = filterOf(body.filter ?? {});
-    if (typeof filter === 'string') return reply.code(400).send({ message: filter });
-    if (body.mode === 'redrive') {
-      const report = await redrive(journal, {
-        region: new RegionClient(body.url ?? ownUrl(app), request.headers.authorization),
-        filter,
-        limit: body.limit ?? 1000,
-        speed: body.speed ?? null,
-        concurrency: body.concurrency ?? (body.speed === undefined ? 8 : 64),
-        dryRun: body.dryRun === true,
-      });
-      return { mode: 'redrive', ...report };
-    }
-    let relays;
-    try {
-      relays = body.relay ? parseRelayUrls(body.relay) : app.relays;
-    } catch (err) {
-      return reply.code(400).send({ message: (err as Error).message });
-    }
-    const pool = new SmtpPool({ ...config.smtp, relays, clientName: config.hostname });
-    try {
-      const results = await redeliver(journal, (from, to, message) => pool.send(from, to, message), {
-        filter,
-        limit: body.limit ?? 1000,
-        dryRun: body.dryRun === true,
-      });
-      return { mode: 'redeliver', dryRun: body.dryRun === true, relay: relays.map((r) => r.label).join(','), results };
-    } finally {
-      pool.close();
-    }
-  });
-
-  app.get<{ Querystring: FilterText & { after?: string; limit?: string } }>('/journal', {
-    schema: {
-      tags,
-      summary: 'records that match the filters, oldest first; page with after=<last seq>',
-      querystring: { type: 'object', additionalProperties: false, properties: { ...filterSchema, after: DIGITS, limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$' } } },
+    async (request, reply) => {
+      const body = request.body;
+      const filter = filterOf(body.filter ?? {});
+      if (typeof filter === 'string') return reply.code(400).send({ message: filter });
+      if (body.mode === 'redrive') {
+        const report = await redrive(journal, {
+          region: new RegionClient(body.url ?? ownUrl(app), request.headers.authorization),
+          filter,
+          limit: body.limit ?? 1000,
+          speed: body.speed ?? null,
+          concurrency: body.concurrency ?? (body.speed === undefined ? 8 : 64),
+          dryRun: body.dryRun === true,
+        });
+        return { mode: 'redrive', ...report };
+      }
+      let relays;
+      try {
+        relays = body.relay ? parseRelayUrls(body.relay) : app.relays;
+      } catch (err) {
+        return reply.code(400).send({ message: (err as Error).message });
+      }
+      const pool = new SmtpPool({ ...config.smtp, relays, clientName: config.hostname });
+      try {
+        const results = await redeliver(journal, (from, to, message) => pool.send(from, to, message), {
+          filter,
+          limit: body.limit ?? 1000,
+          dryRun: body.dryRun === true,
+        });
+        return {
+          mode: 'redeliver',
+          dryRun: body.dryRun === true,
+          relay: relays.map((r) => r.label).join(','),
+          results,
+        };
+      } finally {
+        pool.close();
+      }
     },
-  }, async (request, reply) => {
-    const filter = filterOf(request.query);
-    if (typeof filter === 'string') return reply.code(400).send({ message: filter });
-    const limit = Number(request.query.limit ?? 100);
-    const records = findRecords(journal, filter, { limit, ...(request.query.after !== undefined ? { after: Number(request.query.after) } : {}) });
-    return { records, next: records.length === limit ? (records.at(-1)?.seq ?? null) : null };
-  });
+  );
 
-  app.get<{ Querystring: FilterText }>('/journal/stats', {
-    schema: { tags, summary: 'counts by state and tranid', querystring: { type: 'object', additionalProperties: false, properties: filterSchema } },
-  }, async (request, reply) => {
-    const filter = filterOf(request.query);
-    if (typeof filter === 'string') return reply.code(400).send({ message: filter });
-    return journalStats(journal, filter);
-  });
-
-  app.get<{ Querystring: FilterText & { format?: 'csv' | 'jsonl' } }>('/journal/export', {
-    schema: {
-      tags,
-      summary: 'the accounting fields as CSV or JSON Lines',
-      querystring: { type: 'object', additionalProperties: false, properties: { ...filterSchema, format: { type: 'string', enum: ['csv', 'jsonl'] } } },
+  app.get<{ Querystring: FilterText & { after?: string; limit?: string } }>(
+    '/journal',
+    {
+      schema: {
+        tags,
+        summary: 'records that match the filters, oldest first; page with after=<last seq>',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            ...filterSchema,
+            after: DIGITS,
+            limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$' },
+          },
+        },
+      },
     },
-  }, async (request, reply) => {
-    const filter = filterOf(request.query);
-    if (typeof filter === 'string') return reply.code(400).send({ message: filter });
-    const csv = (request.query.format ?? 'csv') === 'csv';
-    // Streamed, a record at a time: a large journal neither builds one huge string nor
-    // holds the main thread for the whole scan.
-    function* lines(): Generator<string> {
-      if (csv) yield csvHeader();
-      for (const r of journal.scan()) if (matches(r, filter as RecordFilter)) yield csv ? csvLine(r) : jsonLine(r);
-    }
-    return reply
-      .type(csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
-      .header('Content-Disposition', `attachment; filename="journal.${csv ? 'csv' : 'jsonl'}"`)
-      .send(Readable.from(lines()));
-  });
+    async (request, reply) => {
+      const filter = filterOf(request.query);
+      if (typeof filter === 'string') return reply.code(400).send({ message: filter });
+      const limit = Number(request.query.limit ?? 100);
+      const records = findRecords(journal, filter, {
+        limit,
+        ...(request.query.after !== undefined ? { after: Number(request.query.after) } : {}),
+      });
+      return { records, next: records.length === limit ? (records.at(-1)?.seq ?? null) : null };
+    },
+  );
 
-  app.get<{ Params: { seq: string } }>('/journal/:seq', {
-    schema: { tags, summary: 'one record', params: { type: 'object', properties: { seq: DIGITS } } },
-  }, async (request, reply) => {
-    const record = journal.get(Number(request.params.seq));
-    return record ?? reply.code(404).send({ message: `no journal record ${request.params.seq}` });
-  });
+  app.get<{ Querystring: FilterText }>(
+    '/journal/stats',
+    {
+      schema: {
+        tags,
+        summary: 'counts by state and tranid',
+        querystring: { type: 'object', additionalProperties: false, properties: filterSchema },
+      },
+    },
+    async (request, reply) => {
+      const filter = filterOf(request.query);
+      if (typeof filter === 'string') return reply.code(400).send({ message: filter });
+      return journalStats(journal, filter);
+    },
+  );
 
-  app.get<{ Params: { seq: string } }>('/journal/:seq/message', {
-    schema: { tags, summary: 'the exact bytes of the mail, as message/rfc822', params: { type: 'object', properties: { seq: DIGITS } } },
-  }, async (request, reply) => {
-    const message = journal.message(Number(request.params.seq));
-    if (!message) return reply.code(404).send({ message: `no journal record ${request.params.seq}` });
-    return reply.type('message/rfc822').send(message);
-  });
+  app.get<{ Querystring: FilterText & { format?: 'csv' | 'jsonl' } }>(
+    '/journal/export',
+    {
+      schema: {
+        tags,
+        summary: 'the accounting fields as CSV or JSON Lines',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { ...filterSchema, format: { type: 'string', enum: ['csv', 'jsonl'] } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const filter = filterOf(request.query);
+      if (typeof filter === 'string') return reply.code(400).send({ message: filter });
+      const csv = (request.query.format ?? 'csv') === 'csv';
+      // Streamed, a record at a time: a large journal neither builds one huge string nor
+      // holds the main thread for the whole scan.
+      function* lines(): Generator<string> {
+        if (csv) yield csvHeader();
+        for (const r of journal.scan()) if (matches(r, filter as RecordFilter)) yield csv ? csvLine(r) : jsonLine(r);
+      }
+      return reply
+        .type(csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
+        .header('Content-Disposition', `attachment; filename="journal.${csv ? 'csv' : 'jsonl'}"`)
+        .send(Readable.from(lines()));
+    },
+  );
+
+  app.get<{ Params: { seq: string } }>(
+    '/journal/:seq',
+    {
+      schema: { tags, summary: 'one record', params: { type: 'object', properties: { seq: DIGITS } } },
+    },
+    async (request, reply) => {
+      const record = journal.get(Number(request.params.seq));
+      return record ?? reply.code(404).send({ message: `no journal record ${request.params.seq}` });
+    },
+  );
+
+  app.get<{ Params: { seq: string } }>(
+    '/journal/:seq/message',
+    {
+      schema: {
+        tags,
+        summary: 'the exact bytes of the mail, as message/rfc822',
+        params: { type: 'object', properties: { seq: DIGITS } },
+      },
+    },
+    async (request, reply) => {
+      const message = journal.message(Number(request.params.seq));
+      if (!message) return reply.code(404).send({ message: `no journal record ${request.params.seq}` });
+      return reply.type('message/rfc822').send(message);
+    },
+  );
 }

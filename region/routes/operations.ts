@@ -2,11 +2,11 @@
 // transactions, classes and the region), Prometheus metrics, and the health checks.
 import type { FastifyInstance } from 'fastify';
 import { journalStats } from '../../journal/query.js';
-import type { ClassLimits } from '../../config/region-file.js';
+import { CLASS_LIMITS_SCHEMA, CLASS_NAME, type ClassLimits } from '../../config/region-file.js';
 import { TRANID } from '../definitions.js';
 import { TransactionUnknown } from '../errors.js';
 
-const CLASS = '^[A-Z0-9@#$]{1,8}$';
+const CLASS = CLASS_NAME;
 
 export async function operationsRoutes(app: FastifyInstance): Promise<void> {
   const { definitions, dispatcher, journal, space, metrics, config, security } = app;
@@ -21,15 +21,19 @@ export async function operationsRoutes(app: FastifyInstance): Promise<void> {
 
   // Ready for tasks: the journal can take mail (a relay that is down only makes a backlog,
   // which the retry spool delivers: the region is ready all the same), and not draining.
-  app.get('/ready', { schema: { tags, summary: 'ready for tasks: the journal can take mail and the region is not draining' } }, async (_request, reply) => {
-    const noRoom = space.refusal;
-    const ready = !closing && noRoom === undefined;
-    return reply.code(ready ? 200 : 503).send({
-      status: ready ? 'ready' : 'not ready',
-      ...(closing ? { reason: 'the region is draining' } : noRoom ? { reason: noRoom } : {}),
-      journalBacklog: journal.backlog(),
-    });
-  });
+  app.get(
+    '/ready',
+    { schema: { tags, summary: 'ready for tasks: the journal can take mail and the region is not draining' } },
+    async (_request, reply) => {
+      const noRoom = space.refusal;
+      const ready = !closing && noRoom === undefined;
+      return reply.code(ready ? 200 : 503).send({
+        status: ready ? 'ready' : 'not ready',
+        ...(closing ? { reason: 'the region is draining' } : noRoom ? { reason: noRoom } : {}),
+        journalBacklog: journal.backlog(),
+      });
+    },
+  );
 
   app.get('/metrics', { schema: { tags, summary: 'Prometheus metrics' } }, async (_request, reply) => {
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
@@ -38,93 +42,151 @@ export async function operationsRoutes(app: FastifyInstance): Promise<void> {
   await app.register(async (cemt) => {
     cemt.addHook('onRequest', security.authenticateAdmin);
 
-    cemt.get('/cemt/tasks', { schema: { tags, summary: 'CEMT INQUIRE TASK: the tasks in the region now' } }, async () => {
-      const now = Date.now();
-      return dispatcher.tasks().map((t) => ({ taskn: t.taskn, tranid: t.tranid, user: t.userid, jobname: t.jobname, ageMs: now - t.startedAt, state: t.state }));
-    });
-
-    cemt.get('/cemt/transactions', { schema: { tags, summary: 'CEMT INQUIRE TRANSACTION' } }, async () =>
-      definitions.all().map((d) => ({ tranid: d.tranid, enabled: d.enabled, class: d.tranclass ?? null, timeLimitMs: d.timeLimitMs, description: d.description })),
+    cemt.get(
+      '/cemt/tasks',
+      { schema: { tags, summary: 'CEMT INQUIRE TASK: the tasks in the region now' } },
+      async () => {
+        const now = Date.now();
+        return dispatcher.tasks().map((t) => ({
+          taskn: t.taskn,
+          tranid: t.tranid,
+          user: t.userid,
+          jobname: t.jobname,
+          ageMs: now - t.startedAt,
+          state: t.state,
+        }));
+      },
     );
 
-    cemt.put<{ Params: { tranid: string }; Body: { enabled?: boolean; class?: string | null; timeLimitMs?: number } }>('/cemt/transactions/:tranid', {
-      schema: {
-        tags,
-        summary: 'CEMT SET TRANSACTION: enable or disable it, put it in a class (null: none), change its time limit',
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          minProperties: 1,
-          properties: { enabled: { type: 'boolean' }, class: { type: ['string', 'null'], pattern: CLASS }, timeLimitMs: { type: 'integer', minimum: 10, maximum: 86_400_000 } },
+    cemt.get('/cemt/transactions', { schema: { tags, summary: 'CEMT INQUIRE TRANSACTION' } }, async () =>
+      definitions.all().map((d) => ({
+        tranid: d.tranid,
+        enabled: d.enabled,
+        class: d.tranclass ?? null,
+        timeLimitMs: d.timeLimitMs,
+        description: d.description,
+      })),
+    );
+
+    cemt.put<{ Params: { tranid: string }; Body: { enabled?: boolean; class?: string | null; timeLimitMs?: number } }>(
+      '/cemt/transactions/:tranid',
+      {
+        schema: {
+          tags,
+          summary: 'CEMT SET TRANSACTION: enable or disable it, put it in a class (null: none), change its time limit',
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            minProperties: 1,
+            properties: {
+              enabled: { type: 'boolean' },
+              class: { type: ['string', 'null'], pattern: CLASS },
+              timeLimitMs: { type: 'integer', minimum: 10, maximum: 86_400_000 },
+            },
+          },
         },
       },
-    }, async (request, reply) => {
-      const tranid = request.params.tranid.toUpperCase();
-      if (!TRANID.test(tranid) || !definitions.get(tranid)) throw new TransactionUnknown(tranid.slice(0, 8));
-      const { class: tranclass, ...rest } = request.body;
-      if (typeof tranclass === 'string' && !dispatcher.hasClass(tranclass)) {
-        return reply.code(400).send({ message: `class ${tranclass} is not defined; PUT /cemt/classes/${tranclass} first` });
-      }
-      const updated = definitions.update(tranid, { ...rest, ...(tranclass !== undefined ? { tranclass: tranclass ?? undefined } : {}) });
-      request.log.warn({ tranid, change: request.body, by: request.caller?.id }, 'cemt: transaction changed');
-      return { tranid, enabled: updated?.enabled, class: updated?.tranclass ?? null, timeLimitMs: updated?.timeLimitMs };
-    });
+      async (request, reply) => {
+        const tranid = request.params.tranid.toUpperCase();
+        if (!TRANID.test(tranid) || !definitions.get(tranid)) throw new TransactionUnknown(tranid.slice(0, 8));
+        const { class: tranclass, ...rest } = request.body;
+        if (typeof tranclass === 'string' && !dispatcher.hasClass(tranclass)) {
+          return reply
+            .code(400)
+            .send({ message: `class ${tranclass} is not defined; PUT /cemt/classes/${tranclass} first` });
+        }
+        const updated = definitions.update(tranid, {
+          ...rest,
+          ...(tranclass !== undefined ? { tranclass: tranclass ?? undefined } : {}),
+        });
+        request.log.warn({ tranid, change: request.body, by: request.caller?.id }, 'cemt: transaction changed');
+        return {
+          tranid,
+          enabled: updated?.enabled,
+          class: updated?.tranclass ?? null,
+          timeLimitMs: updated?.timeLimitMs,
+        };
+      },
+    );
 
-    cemt.put<{ Params: { name: string }; Body: { maxActive: number; purgeThreshold?: number | null } }>('/cemt/classes/:name', {
-      schema: {
-        tags,
-        summary: 'CEMT SET TRANCLASS: make or change a transaction class (MAXACTIVE, PURGETHRESH)',
-        params: { type: 'object', properties: { name: { type: 'string', pattern: CLASS } } },
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['maxActive'],
-          properties: { maxActive: { type: 'integer', minimum: 1, maximum: 100_000 }, purgeThreshold: { type: ['integer', 'null'], minimum: 0, maximum: 1_000_000 } },
+    cemt.put<{ Params: { name: string }; Body: { maxActive: number; purgeThreshold?: number | null } }>(
+      '/cemt/classes/:name',
+      {
+        schema: {
+          tags,
+          summary: 'CEMT SET TRANCLASS: make or change a transaction class (MAXACTIVE, PURGETHRESH)',
+          params: { type: 'object', properties: { name: { type: 'string', pattern: CLASS } } },
+          body: CLASS_LIMITS_SCHEMA,
         },
       },
-    }, async (request) => {
-      const limits: ClassLimits = { maxActive: request.body.maxActive, purgeThreshold: request.body.purgeThreshold ?? null };
-      dispatcher.setClassLimits(request.params.name, limits);
-      request.log.warn({ class: request.params.name, limits, by: request.caller?.id }, 'cemt: class changed');
-      return { class: request.params.name, ...limits };
-    });
+      async (request) => {
+        const limits: ClassLimits = {
+          maxActive: request.body.maxActive,
+          purgeThreshold: request.body.purgeThreshold ?? null,
+        };
+        dispatcher.setClassLimits(request.params.name, limits);
+        request.log.warn({ class: request.params.name, limits, by: request.caller?.id }, 'cemt: class changed');
+        return { class: request.params.name, ...limits };
+      },
+    );
 
-    cemt.get('/cemt/region', { schema: { tags, summary: 'CEMT INQUIRE SYSTEM: tasks, abends, mails by state, pool and queue, journal backlog' } }, async () => {
-      const usage = dispatcher.usage();
-      return {
-        sysid: config.sysid,
-        startedAt: metrics.startedAt.toISOString(),
-        tasks: { run: metrics.tasksRun, byTranid: metrics.byTranid, now: dispatcher.active },
-        abends: metrics.abends,
-        mails: journalStats(journal).byState,
-        maxTasks: usage.region.maxActive,
-        maxQueued: usage.region.purgeThreshold,
-        pool: { workers: usage.workers, capacity: usage.capacity, running: usage.region.active, queued: usage.region.queued },
-        classes: usage.classes,
-        journalBacklog: journal.backlog(),
-        journalSpace: space.refusal ?? 'ok',
-      };
-    });
-
-    cemt.put<{ Body: { maxTasks?: number; maxQueued?: number } }>('/cemt/region', {
-      schema: {
-        tags,
-        summary: 'CEMT SET SYSTEM: MAXTASKS and the region queue bound',
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          minProperties: 1,
-          properties: { maxTasks: { type: 'integer', minimum: 1, maximum: 100_000 }, maxQueued: { type: 'integer', minimum: 0, maximum: 1_000_000 } },
+    cemt.get(
+      '/cemt/region',
+      {
+        schema: {
+          tags,
+          summary: 'CEMT INQUIRE SYSTEM: tasks, abends, mails by state, pool and queue, journal backlog',
         },
       },
-    }, async (request) => {
-      dispatcher.setRegionLimits({
-        ...(request.body.maxTasks !== undefined ? { maxActive: request.body.maxTasks } : {}),
-        ...(request.body.maxQueued !== undefined ? { purgeThreshold: request.body.maxQueued } : {}),
-      });
-      request.log.warn({ change: request.body, by: request.caller?.id }, 'cemt: region changed');
-      const usage = dispatcher.usage();
-      return { maxTasks: usage.region.maxActive, maxQueued: usage.region.purgeThreshold };
-    });
+      async () => {
+        const usage = dispatcher.usage();
+        return {
+          sysid: config.sysid,
+          startedAt: metrics.startedAt.toISOString(),
+          tasks: { run: metrics.tasksRun, byTranid: metrics.byTranid, now: dispatcher.active },
+          abends: metrics.abends,
+          mails: journalStats(journal).byState,
+          maxTasks: usage.region.maxActive,
+          maxQueued: usage.region.purgeThreshold,
+          pool: {
+            workers: usage.workers,
+            capacity: usage.capacity,
+            running: usage.region.active,
+            queued: usage.region.queued,
+          },
+          classes: usage.classes,
+          journalBacklog: journal.backlog(),
+          journalSpace: space.refusal ?? 'ok',
+        };
+      },
+    );
+
+    cemt.put<{ Body: { maxTasks?: number; maxQueued?: number } }>(
+      '/cemt/region',
+      {
+        schema: {
+          tags,
+          summary: 'CEMT SET SYSTEM: MAXTASKS and the region queue bound',
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            minProperties: 1,
+            properties: {
+              maxTasks: { type: 'integer', minimum: 1, maximum: 100_000 },
+              maxQueued: { type: 'integer', minimum: 0, maximum: 1_000_000 },
+            },
+          },
+        },
+      },
+      async (request) => {
+        dispatcher.setRegionLimits({
+          ...(request.body.maxTasks !== undefined ? { maxActive: request.body.maxTasks } : {}),
+          ...(request.body.maxQueued !== undefined ? { purgeThreshold: request.body.maxQueued } : {}),
+        });
+        request.log.warn({ change: request.body, by: request.caller?.id }, 'cemt: region changed');
+        const usage = dispatcher.usage();
+        return { maxTasks: usage.region.maxActive, maxQueued: usage.region.purgeThreshold };
+      },
+    );
   });
 }

@@ -17,10 +17,20 @@ for (const ccsid of SUPPORTED_CCSIDS) {
     const expected = glibc(name, 'UTF-16BE', ALL_BYTES).swap16().toString('utf16le');
     t.equal(expected.length, 256);
     const ours = cp.decode(ALL_BYTES);
-    const differ = [...ours].flatMap((c, i) => (c === expected[i] ? [] : [`x'${i.toString(16)}': ours U+${c.charCodeAt(0).toString(16)}, glibc U+${expected.charCodeAt(i).toString(16)}`]));
+    const differ = [...ours].flatMap((c, i) =>
+      c === expected[i]
+        ? []
+        : [
+            `x'${i.toString(16)}': ours U+${c.charCodeAt(0).toString(16)}, glibc U+${expected.charCodeAt(i).toString(16)}`,
+          ],
+    );
     t.same(differ, [], 'decode: every byte to the same character');
     t.same(cp.encode(expected), ALL_BYTES, 'encode: every character back to its byte');
-    t.same(glibc('UTF-16BE', name, Buffer.from(ours, 'utf16le').swap16()), ALL_BYTES, 'glibc encodes our characters to the same bytes');
+    t.same(
+      glibc('UTF-16BE', name, Buffer.from(ours, 'utf16le').swap16()),
+      ALL_BYTES,
+      'glibc encodes our characters to the same bytes',
+    );
     t.equal(cp.firstUnmappable(expected), undefined);
     t.equal(cp.firstUnmappable('abc\u20ac'), cp.chars.includes('\u20ac') ? undefined : '\u20ac');
   });
@@ -38,7 +48,15 @@ t.test('the places of @ and the line ends', async (t) => {
 });
 
 t.test('CCSIDs as callers write them', async (t) => {
-  for (const [text, ccsid] of [['037', 37], ['37', 37], ['IBM-037', 37], ['ibm1047', 1047], ['cp273', 273], [' 1141 ', 1141], ['CCSID-500', 500]] as const) {
+  for (const [text, ccsid] of [
+    ['037', 37],
+    ['37', 37],
+    ['IBM-037', 37],
+    ['ibm1047', 1047],
+    ['cp273', 273],
+    [' 1141 ', 1141],
+    ['CCSID-500', 500],
+  ] as const) {
     t.equal(parseCcsid(text), ccsid, text);
   }
   for (const bad of ['', '1', '850', '1252', 'ebcdic', '037x', '-37', '1e3', '0x25']) {

@@ -6,21 +6,46 @@ import { codePage, SUPPORTED_CCSIDS } from '../../cics/codepages.js';
 import { jsonToRecord, recordToJson, type JsonValue } from '../../cics/copybook/json.js';
 import { parseCopybook } from '../../cics/copybook/parse.js';
 
-interface TextField { kind: 'text'; length: number }
-interface NumberField { kind: 'number'; digits: number; scale: number; signed: boolean; usage: 'DISPLAY' | 'COMP' | 'COMP-5' | 'COMP-3'; sign: '' | 'SIGN LEADING' | 'SIGN TRAILING SEPARATE' | 'SIGN LEADING SEPARATE' }
+interface TextField {
+  kind: 'text';
+  length: number;
+}
+interface NumberField {
+  kind: 'number';
+  digits: number;
+  scale: number;
+  signed: boolean;
+  usage: 'DISPLAY' | 'COMP' | 'COMP-5' | 'COMP-3';
+  sign: '' | 'SIGN LEADING' | 'SIGN TRAILING SEPARATE' | 'SIGN LEADING SEPARATE';
+}
 type Field = (TextField | NumberField) & { occurs: number };
 
 const field: fc.Arbitrary<Field> = fc.oneof(
-  fc.record({ kind: fc.constant('text' as const), length: fc.integer({ min: 1, max: 30 }), occurs: fc.integer({ min: 0, max: 3 }) }),
   fc.record({
-    kind: fc.constant('number' as const),
-    digits: fc.integer({ min: 1, max: 18 }),
-    scale: fc.integer({ min: 0, max: 4 }),
-    signed: fc.boolean(),
-    usage: fc.constantFrom('DISPLAY' as const, 'COMP' as const, 'COMP-5' as const, 'COMP-3' as const),
-    sign: fc.constantFrom('' as const, 'SIGN LEADING' as const, 'SIGN TRAILING SEPARATE' as const, 'SIGN LEADING SEPARATE' as const),
+    kind: fc.constant('text' as const),
+    length: fc.integer({ min: 1, max: 30 }),
     occurs: fc.integer({ min: 0, max: 3 }),
-  }).map((f) => ({ ...f, scale: Math.min(f.scale, f.digits), sign: f.usage === 'DISPLAY' && f.signed ? f.sign : ('' as const) })),
+  }),
+  fc
+    .record({
+      kind: fc.constant('number' as const),
+      digits: fc.integer({ min: 1, max: 18 }),
+      scale: fc.integer({ min: 0, max: 4 }),
+      signed: fc.boolean(),
+      usage: fc.constantFrom('DISPLAY' as const, 'COMP' as const, 'COMP-5' as const, 'COMP-3' as const),
+      sign: fc.constantFrom(
+        '' as const,
+        'SIGN LEADING' as const,
+        'SIGN TRAILING SEPARATE' as const,
+        'SIGN LEADING SEPARATE' as const,
+      ),
+      occurs: fc.integer({ min: 0, max: 3 }),
+    })
+    .map((f) => ({
+      ...f,
+      scale: Math.min(f.scale, f.digits),
+      sign: f.usage === 'DISPLAY' && f.signed ? f.sign : ('' as const),
+    })),
 );
 
 function picture(f: Field): string {
@@ -44,7 +69,9 @@ function copybookOf(fields: Field[]): string {
 function valueOf(f: Field, chars: string): fc.Arbitrary<JsonValue> {
   if (f.kind === 'text') {
     // Any character of the code page but controls; trailing blanks are not kept.
-    const printable = [...chars].filter((c) => c.charCodeAt(0) >= 0x20 && !(c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) < 0xa0));
+    const printable = [...chars].filter(
+      (c) => c.charCodeAt(0) >= 0x20 && !(c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) < 0xa0),
+    );
     return fc.array(fc.constantFrom(...printable), { maxLength: f.length }).map((cs) => cs.join('').replace(/ +$/, ''));
   }
   const limit = f.usage === 'COMP-5' ? 0n : 10n ** BigInt(f.digits);
@@ -54,7 +81,10 @@ function valueOf(f: Field, chars: string): fc.Arbitrary<JsonValue> {
   return fc.bigInt({ min, max }).map((unscaled) => {
     const negative = unscaled < 0n;
     const digits = (negative ? -unscaled : unscaled).toString().padStart(f.scale + 1, '0');
-    const text = f.scale > 0 ? `${negative ? '-' : ''}${digits.slice(0, -f.scale)}.${digits.slice(-f.scale)}` : unscaled.toString();
+    const text =
+      f.scale > 0
+        ? `${negative ? '-' : ''}${digits.slice(0, -f.scale)}.${digits.slice(-f.scale)}`
+        : unscaled.toString();
     const safe = unscaled <= BigInt(Number.MAX_SAFE_INTEGER) && unscaled >= -BigInt(Number.MAX_SAFE_INTEGER);
     return safe ? Number(text) : text;
   });
@@ -65,7 +95,9 @@ t.test('decode(encode(x)) = x for random layouts, values and code pages', async 
     .record({ fields: fc.array(field, { minLength: 1, maxLength: 8 }), ccsid: fc.constantFrom(...SUPPORTED_CCSIDS) })
     .chain(({ fields, ccsid }) => {
       const chars = codePage(ccsid).chars;
-      const values = fields.map((f) => (f.occurs > 0 ? fc.array(valueOf(f, chars), { minLength: f.occurs, maxLength: f.occurs }) : valueOf(f, chars)));
+      const values = fields.map((f) =>
+        f.occurs > 0 ? fc.array(valueOf(f, chars), { minLength: f.occurs, maxLength: f.occurs }) : valueOf(f, chars),
+      );
       return fc.tuple(fc.constant(fields), fc.constant(ccsid), fc.tuple(...values));
     });
   let runs = 0;

@@ -22,15 +22,32 @@ function thrown(fn: () => unknown): unknown {
 const cpy = (lines: string[]) => lines.map((l) => `       ${l}`).join('\n');
 
 t.test('MAILCA: offsets and sizes of every item, 4,378 bytes fixed and 28,378 full', async (t) => {
-  const layout = parseCopybook(readFileSync(new URL('../../copybooks/MAILCA.cpy', import.meta.url), 'latin1'), 'MAILCA.cpy');
+  const layout = parseCopybook(
+    readFileSync(new URL('../../copybooks/MAILCA.cpy', import.meta.url), 'latin1'),
+    'MAILCA.cpy',
+  );
   t.equal(layout.minLength, 4378);
   t.equal(layout.maxLength, 28378);
-  const shape = [...layout.items.values()].filter((i) => i.kind === 'elementary').map((i) => [i.name, i.offset, i.size]);
+  const shape = [...layout.items.values()]
+    .filter((i) => i.kind === 'elementary')
+    .map((i) => [i.name, i.offset, i.size]);
   t.same(shape, [
-    ['MC-VERSION', 0, 2], ['MC-FROM', 2, 256], ['MC-REPLY-TO', 258, 256], ['MC-TO', 514, 1024],
-    ['MC-CC', 1538, 1024], ['MC-BCC', 2562, 1024], ['MC-SUBJECT', 3586, 256], ['MC-IMPORTANCE', 3842, 1],
-    ['MC-BODY-FORMAT', 3843, 1], ['MC-RC', 3844, 2], ['MC-REASON', 3846, 8], ['MC-MESSAGE-ID', 3854, 256],
-    ['MC-JOURNAL-SEQ', 4110, 8], ['MC-RELAY-REPLY', 4118, 256], ['MC-BODY-LEN', 4374, 4], ['MC-BODY', 4378, 1],
+    ['MC-VERSION', 0, 2],
+    ['MC-FROM', 2, 256],
+    ['MC-REPLY-TO', 258, 256],
+    ['MC-TO', 514, 1024],
+    ['MC-CC', 1538, 1024],
+    ['MC-BCC', 2562, 1024],
+    ['MC-SUBJECT', 3586, 256],
+    ['MC-IMPORTANCE', 3842, 1],
+    ['MC-BODY-FORMAT', 3843, 1],
+    ['MC-RC', 3844, 2],
+    ['MC-REASON', 3846, 8],
+    ['MC-MESSAGE-ID', 3854, 256],
+    ['MC-JOURNAL-SEQ', 4110, 8],
+    ['MC-RELAY-REPLY', 4118, 256],
+    ['MC-BODY-LEN', 4374, 4],
+    ['MC-BODY', 4378, 1],
   ]);
   const importance = elementaryOf(layout, 'MC-IMPORTANCE');
   t.same(importance.conditions, [
@@ -43,19 +60,21 @@ t.test('MAILCA: offsets and sizes of every item, 4,378 bytes fixed and 28,378 fu
 });
 
 t.test('groups, OCCURS, REDEFINES, VALUE, usages and sizes', async (t) => {
-  const layout = parseCopybook(cpy([
-    '01  REC.',
-    '    05  A-KEY            PIC X(4) VALUE \'ABCD\'.',
-    '    05  A-TABLE OCCURS 3 TIMES.',
-    '        10  A-CODE       PIC 9(3).',
-    '        10  A-AMT        PIC S9(7)V99 COMP-3.',
-    '    05  A-ALT REDEFINES A-TABLE PIC X(24).',
-    '    05  B-HALF           PIC S9(4) BINARY.',
-    '    05  B-FULL           PIC 9(9) COMP-4.',
-    '    05  B-DOUBLE         PIC S9(18) COMP-5.',
-    '    05  C-SIGNED         PIC S9(5) SIGN LEADING SEPARATE.',
-    '    05  FILLER           PIC X(3).',
-  ]));
+  const layout = parseCopybook(
+    cpy([
+      '01  REC.',
+      "    05  A-KEY            PIC X(4) VALUE 'ABCD'.",
+      '    05  A-TABLE OCCURS 3 TIMES.',
+      '        10  A-CODE       PIC 9(3).',
+      '        10  A-AMT        PIC S9(7)V99 COMP-3.',
+      '    05  A-ALT REDEFINES A-TABLE PIC X(24).',
+      '    05  B-HALF           PIC S9(4) BINARY.',
+      '    05  B-FULL           PIC 9(9) COMP-4.',
+      '    05  B-DOUBLE         PIC S9(18) COMP-5.',
+      '    05  C-SIGNED         PIC S9(5) SIGN LEADING SEPARATE.',
+      '    05  FILLER           PIC X(3).',
+    ]),
+  );
   const at = (n: string) => [layout.items.get(n)?.offset, layout.items.get(n)?.size];
   t.same(at('A-KEY'), [0, 4]);
   t.same(at('A-TABLE'), [4, 8]);
@@ -77,9 +96,15 @@ t.test('a copybook it cannot read is an error with line and column', async (t) =
     [cpy(['01  REC.', '    05  A PIC X(3)']), /^t:2:\d+: entry is not ended by a period$/],
     [cpy(['01  REC.', '    05  A PIC X(3) COMP-3.']), /^t:2:1: A: PIC X\(3\) cannot have a numeric USAGE$/],
     [cpy(['01  REC.', '    05  A.']), /^t:2:1: A has no PIC and no subordinate items$/],
-    [cpy(['01  REC.', '    05  N PIC 9(2).', '    05  T PIC X OCCURS 1 TO 5 DEPENDING ON N.', '    05  Z PIC X.']), /^t:3:1: T: OCCURS DEPENDING ON must be the last item of the record$/],
-    [cpy(['01  REC.', '    05  T PIC X OCCURS 1 TO 5 DEPENDING ON NOPE.']), /^t:2:1: T: DEPENDING ON NOPE must name a numeric item$/],
-    [cpy(['01  REC.', '    05  A PIC X VALUE \'OPEN.']), /^t:2:\d+: literal not closed on its line$/],
+    [
+      cpy(['01  REC.', '    05  N PIC 9(2).', '    05  T PIC X OCCURS 1 TO 5 DEPENDING ON N.', '    05  Z PIC X.']),
+      /^t:3:1: T: OCCURS DEPENDING ON must be the last item of the record$/,
+    ],
+    [
+      cpy(['01  REC.', '    05  T PIC X OCCURS 1 TO 5 DEPENDING ON NOPE.']),
+      /^t:2:1: T: DEPENDING ON NOPE must name a numeric item$/,
+    ],
+    [cpy(['01  REC.', "    05  A PIC X VALUE 'OPEN."]), /^t:2:\d+: literal not closed on its line$/],
     [cpy(['01  REC.', '    05  A PIC X(2) BLAH.']), /^t:2:\d+: unexpected 'BLAH'$/],
     [cpy(['01  REC.', '    66  A RENAMES B.']), /^t:2:12: level 66 \(RENAMES\) is not supported$/],
     ['', /^t:1:1: no data description entries$/],
@@ -93,22 +118,31 @@ t.test('a copybook it cannot read is an error with line and column', async (t) =
 });
 
 t.test('numbers as IBM stores them, both ways', async (t) => {
-  const layout = parseCopybook(cpy([
-    '01  REC.',
-    '    05  P  PIC S9(5) COMP-3.',
-    '    05  PU PIC 9(4) COMP-3.',
-    '    05  Z  PIC S9(4).',
-    '    05  ZL PIC S9(3) SIGN LEADING.',
-    '    05  ZS PIC S9(3) SIGN TRAILING SEPARATE.',
-    '    05  H  PIC S9(4) COMP.',
-    '    05  F5 PIC S9(4) COMP-5.',
-  ]));
+  const layout = parseCopybook(
+    cpy([
+      '01  REC.',
+      '    05  P  PIC S9(5) COMP-3.',
+      '    05  PU PIC 9(4) COMP-3.',
+      '    05  Z  PIC S9(4).',
+      '    05  ZL PIC S9(3) SIGN LEADING.',
+      '    05  ZS PIC S9(3) SIGN TRAILING SEPARATE.',
+      '    05  H  PIC S9(4) COMP.',
+      '    05  F5 PIC S9(4) COMP-5.',
+    ]),
+  );
   const f = (n: string) => elementaryOf(layout, n);
   const buf = Buffer.alloc(layout.maxLength);
   const cases: Array<[string, bigint, string]> = [
-    ['P', -12345n, '12345d'], ['P', 42n, '00042c'], ['PU', 1234n, '01234f'],
-    ['Z', -1234n, 'f1f2f3d4'], ['Z', 7n, 'f0f0f0c7'], ['ZL', -5n, 'd0f0f5'], ['ZS', 12n, 'f0f1f24e'], ['ZS', -3n, 'f0f0f360'],
-    ['H', -2n, 'fffe'], ['F5', 32767n, '7fff'],
+    ['P', -12345n, '12345d'],
+    ['P', 42n, '00042c'],
+    ['PU', 1234n, '01234f'],
+    ['Z', -1234n, 'f1f2f3d4'],
+    ['Z', 7n, 'f0f0f0c7'],
+    ['ZL', -5n, 'd0f0f5'],
+    ['ZS', 12n, 'f0f1f24e'],
+    ['ZS', -3n, 'f0f0f360'],
+    ['H', -2n, 'fffe'],
+    ['F5', 32767n, '7fff'],
   ];
   for (const [name, value, hex] of cases) {
     writeNumber(buf, f(name), value);
@@ -123,7 +157,11 @@ t.test('numbers as IBM stores them, both ways', async (t) => {
   buf.write('f1c1f3f4', f('Z').offset, 'hex');
   const err = thrown(() => readNumber(buf, f('Z')));
   t.ok(err instanceof FieldError);
-  t.match(err, { field: 'Z', problem: 'bad-number', message: "Z: invalid zoned decimal: byte 2 is x'C1', not a valid digit" });
+  t.match(err, {
+    field: 'Z',
+    problem: 'bad-number',
+    message: "Z: invalid zoned decimal: byte 2 is x'C1', not a valid digit",
+  });
 });
 
 t.test('text fields: padding, truncation, unmappable characters', async (t) => {
@@ -142,16 +180,25 @@ t.test('text fields: padding, truncation, unmappable characters', async (t) => {
 });
 
 t.test('tables inside groups: every occurrence at its own offset', async (t) => {
-  const layout = parseCopybook(cpy([
-    '01  REC.',
-    '    05  T OCCURS 3 TIMES.',
-    '        10  A PIC X(2).',
-    '        10  B PIC S9(3) COMP-3.',
-    '        10  C OCCURS 2 TIMES PIC 9(2).',
-  ]));
-  const [a, b, c] = ['A', 'B', 'C'].map((n) => elementaryOf(layout, n)) as [ElementaryItem, ElementaryItem, ElementaryItem];
+  const layout = parseCopybook(
+    cpy([
+      '01  REC.',
+      '    05  T OCCURS 3 TIMES.',
+      '        10  A PIC X(2).',
+      '        10  B PIC S9(3) COMP-3.',
+      '        10  C OCCURS 2 TIMES PIC 9(2).',
+    ]),
+  );
+  const [a, b, c] = ['A', 'B', 'C'].map((n) => elementaryOf(layout, n)) as [
+    ElementaryItem,
+    ElementaryItem,
+    ElementaryItem,
+  ];
   t.same(b.dimensions, [{ stride: 8, max: 3 }]);
-  t.same(c.dimensions, [{ stride: 8, max: 3 }, { stride: 2, max: 2 }]);
+  t.same(c.dimensions, [
+    { stride: 8, max: 3 },
+    { stride: 2, max: 2 },
+  ]);
   t.equal(offsetOf(b, 1), 10, 'B of the second T: 8 + 2');
   t.equal(offsetOf(c, [2, 1]), 16 + 4 + 2, 'C(3, 2)');
   t.equal(layout.maxLength, 24);
@@ -161,25 +208,51 @@ t.test('tables inside groups: every occurrence at its own offset', async (t) => 
     writeNumber(buf, b, -i, i);
     for (let j = 0; j < 2; j++) writeNumber(buf, c, i * 10 + j, [i, j]);
   }
-  t.same([0, 1, 2].map((i) => [readText(buf, a, cp037, i), readNumber(buf, b, i), readNumber(buf, c, [i, 0]), readNumber(buf, c, [i, 1])]),
-    [['A0', 0n, 0n, 1n], ['A1', -1n, 10n, 11n], ['A2', -2n, 20n, 21n]]);
+  t.same(
+    [0, 1, 2].map((i) => [
+      readText(buf, a, cp037, i),
+      readNumber(buf, b, i),
+      readNumber(buf, c, [i, 0]),
+      readNumber(buf, c, [i, 1]),
+    ]),
+    [
+      ['A0', 0n, 0n, 1n],
+      ['A1', -1n, 10n, 11n],
+      ['A2', -2n, 20n, 21n],
+    ],
+  );
   t.throws(() => offsetOf(a, [1, 1]), /A lies in 1 table\(s\), not 2/);
 });
 
 t.test('numbers that are no valid value of their PIC', async (t) => {
-  const layout = parseCopybook(cpy(['01  REC.', '    05  U PIC 9(3).', '    05  E PIC S9(4) COMP-3.', '    05  P PIC 9(3) COMP-3.']));
+  const layout = parseCopybook(
+    cpy(['01  REC.', '    05  U PIC 9(3).', '    05  E PIC S9(4) COMP-3.', '    05  P PIC 9(3) COMP-3.']),
+  );
   const buf = Buffer.from('f1f2d3' + '12345c' + '123d', 'hex');
-  t.match(thrown(() => readNumber(buf, elementaryOf(layout, 'U'))), { problem: 'bad-number', message: 'U: a negative sign in PIC 9(3), which has none' });
-  t.match(thrown(() => readNumber(buf, elementaryOf(layout, 'E'))), { problem: 'out-of-range', message: 'E: 12345 has more digits than PIC S9(4)' }, 'the spare nibble of an even PIC must be 0');
-  t.match(thrown(() => readNumber(buf, elementaryOf(layout, 'P'))), { problem: 'bad-number', message: 'P: a negative sign in PIC 9(3), which has none' });
-  t.match(thrown(() => parseCopybook(cpy(['01  REC.', '    05  X PIC S9(19) COMP.']), 't')), { message: 't:2:1: X: binary items hold at most 18 digits, not 19' });
+  t.match(
+    thrown(() => readNumber(buf, elementaryOf(layout, 'U'))),
+    { problem: 'bad-number', message: 'U: a negative sign in PIC 9(3), which has none' },
+  );
+  t.match(
+    thrown(() => readNumber(buf, elementaryOf(layout, 'E'))),
+    { problem: 'out-of-range', message: 'E: 12345 has more digits than PIC S9(4)' },
+    'the spare nibble of an even PIC must be 0',
+  );
+  t.match(
+    thrown(() => readNumber(buf, elementaryOf(layout, 'P'))),
+    { problem: 'bad-number', message: 'P: a negative sign in PIC 9(3), which has none' },
+  );
+  t.match(
+    thrown(() => parseCopybook(cpy(['01  REC.', '    05  X PIC S9(19) COMP.']), 't')),
+    { message: 't:2:1: X: binary items hold at most 18 digits, not 19' },
+  );
 });
 
 t.test('fixed format: sequence numbers in 1-6, identification in 73-80, comments, VALUE as defaults', async (t) => {
   const text = [
     '000100*  A COMMENT LINE WITH A SEQUENCE NUMBER                             ABCD0001',
     '000200 01  DEFAULTS.                                                       ABCD0002',
-    '000300     05  D-CODE   PIC X(4)   VALUE \'INIT\'.                           ABCD0003',
+    "000300     05  D-CODE   PIC X(4)   VALUE 'INIT'.                           ABCD0003",
     '000400     05  D-COUNT  PIC S9(3)  COMP-3 VALUE -12.                       ABCD0004',
     '000500/    A PAGE EJECT IS A COMMENT TOO                                   ABCD0005',
     '000600     05  D-RATE   PIC 9V99   VALUE 1.25.                             ABCD0006',
@@ -188,6 +261,10 @@ t.test('fixed format: sequence numbers in 1-6, identification in 73-80, comments
   const layout = parseCopybook(text, 'defaults');
   t.equal(layout.maxLength, 12);
   const { bytes } = jsonToRecord({ d_name: 'AB' }, layout, cp037);
-  t.equal(bytes.toString('hex'), 'c9d5c9e3' + '012d' + 'f1f2f5' + 'c1c240', 'VALUE clauses fill what the JSON leaves out');
+  t.equal(
+    bytes.toString('hex'),
+    'c9d5c9e3' + '012d' + 'f1f2f5' + 'c1c240',
+    'VALUE clauses fill what the JSON leaves out',
+  );
   t.same(recordToJson(bytes, layout, cp037), { d_code: 'INIT', d_count: -12, d_rate: 1.25, d_name: 'AB' });
 });

@@ -38,17 +38,46 @@ function asIbm(record: Buffer, layout: RecordLayout): Buffer {
 }
 
 const RICH_VALUES = {
-  r_name: 'GORDON', r_alpha: 'BRUCE', r_count: 42, r_delta: -1234, r_lead: -5, r_sep_t: -7, r_sep_l: 12,
-  r_price: -123.45, r_half: -2, r_full: 123456789, r_double: '-123456789012345678', r_native: -300,
-  r_packed: 1234567.89, r_packed_u: 4711, r_scaled: -12300,
-  r_table: [{ r_code: 'AA', r_amount: 1 }, { r_code: 'BB', r_amount: -22 }, { r_code: 'CC', r_amount: 333 }],
+  r_name: 'GORDON',
+  r_alpha: 'BRUCE',
+  r_count: 42,
+  r_delta: -1234,
+  r_lead: -5,
+  r_sep_t: -7,
+  r_sep_l: 12,
+  r_price: -123.45,
+  r_half: -2,
+  r_full: 123456789,
+  r_double: '-123456789012345678',
+  r_native: -300,
+  r_packed: 1234567.89,
+  r_packed_u: 4711,
+  r_scaled: -12300,
+  r_table: [
+    { r_code: 'AA', r_amount: 1 },
+    { r_code: 'BB', r_amount: -22 },
+    { r_code: 'CC', r_amount: 333 },
+  ],
   r_date: { r_year: 2026, r_month: 11 },
 };
 
 const MAIL_VALUES = {
-  mc_version: '01', mc_from: 'foo@bar.com', mc_reply_to: '', mc_to: 'wayne@bar.com', mc_cc: '', mc_bcc: '',
-  mc_subject: 'DAILY REPORT', mc_importance: 'H', mc_body_format: 'T', mc_rc: 0, mc_reason: '', mc_message_id: '',
-  mc_journal_seq: -4711, mc_relay_reply: '', mc_body_len: 12, mc_body: 'Fix the bulb',
+  mc_version: '01',
+  mc_from: 'foo@bar.com',
+  mc_reply_to: '',
+  mc_to: 'wayne@bar.com',
+  mc_cc: '',
+  mc_bcc: '',
+  mc_subject: 'DAILY REPORT',
+  mc_importance: 'H',
+  mc_body_format: 'T',
+  mc_rc: 0,
+  mc_reason: '',
+  mc_message_id: '',
+  mc_journal_seq: -4711,
+  mc_relay_reply: '',
+  mc_body_len: 12,
+  mc_body: 'Fix the bulb',
 };
 
 t.test('RICH: sizes, signs, binary, packed, scaling, tables and groups as GnuCOBOL lays them out', async (t) => {
@@ -59,7 +88,7 @@ t.test('RICH: sizes, signs, binary, packed, scaling, tables and groups as GnuCOB
   t.equal(encoded.bytes.toString('hex'), record.toString('hex'), 'encodes the same bytes');
 });
 
-t.test('MAILCA: the contract\'s layout as GnuCOBOL lays it out', async (t) => {
+t.test("MAILCA: the contract's layout as GnuCOBOL lays it out", async (t) => {
   const record = asIbm(readFileSync(here('../fixtures/cobol/mailca.bin')), mailca);
   t.equal(record.length, 4390, 'GnuCOBOL: FUNCTION LENGTH(MAILCA) = 4378 + MC-BODY-LEN');
   t.same(recordToJson(record, mailca, cp), MAIL_VALUES);
@@ -72,12 +101,29 @@ try {
 } catch {
   cobc = false;
 }
-t.test('GnuCOBOL still writes these records', { skip: cobc ? false : 'cobc is not installed (Debian gnucobol3; .ci/run installs it)' }, async (t) => {
-  const dir = t.testdir();
-  execFileSync('cobc', ['-x', '-fsign=EBCDIC', '-I', here('../fixtures/cobol'), '-I', here('../../copybooks'), '-o', `${dir}/writerec`, here('../fixtures/cobol/writerec.cbl')]);
-  const out = execFileSync(`${dir}/writerec`, { env: { ...process.env, RICHFILE: `${dir}/rich.bin`, MAILFILE: `${dir}/mailca.bin` }, encoding: 'latin1' });
-  t.match(out, /^RICH 91$/m);
-  t.match(out, /^MAILCA 0*4390$/m);
-  t.same(readFileSync(`${dir}/rich.bin`), readFileSync(here('../fixtures/cobol/rich.bin')));
-  t.same(readFileSync(`${dir}/mailca.bin`), readFileSync(here('../fixtures/cobol/mailca.bin')));
-});
+t.test(
+  'GnuCOBOL still writes these records',
+  { skip: cobc ? false : 'cobc is not installed (Debian gnucobol3; .ci/run installs it)' },
+  async (t) => {
+    const dir = t.testdir();
+    execFileSync('cobc', [
+      '-x',
+      '-fsign=EBCDIC',
+      '-I',
+      here('../fixtures/cobol'),
+      '-I',
+      here('../../copybooks'),
+      '-o',
+      `${dir}/writerec`,
+      here('../fixtures/cobol/writerec.cbl'),
+    ]);
+    const out = execFileSync(`${dir}/writerec`, {
+      env: { ...process.env, RICHFILE: `${dir}/rich.bin`, MAILFILE: `${dir}/mailca.bin` },
+      encoding: 'latin1',
+    });
+    t.match(out, /^RICH 91$/m);
+    t.match(out, /^MAILCA 0*4390$/m);
+    t.same(readFileSync(`${dir}/rich.bin`), readFileSync(here('../fixtures/cobol/rich.bin')));
+    t.same(readFileSync(`${dir}/mailca.bin`), readFileSync(here('../fixtures/cobol/mailca.bin')));
+  },
+);

@@ -16,10 +16,17 @@ const PAUSE = new URL('../fixtures/programs/pause.ts', import.meta.url).href;
 t.setTimeout(300_000);
 
 const relay = await startRelay(t);
-const region = await startRegion(t, { CICSMAIL_RELAY: relay.url }, {
-  definitions: [...defaultDefinitions(), { tranid: 'WAIT', program: PAUSE, enabled: true, timeLimitMs: 30_000, description: 'pause' }],
-  users: [{ id: 'OPER1', password: 'oper1-password', transactions: ['*'], senders: ['*'] }],
-});
+const region = await startRegion(
+  t,
+  { CICSMAIL_RELAY: relay.url },
+  {
+    definitions: [
+      ...defaultDefinitions(),
+      { tranid: 'WAIT', program: PAUSE, enabled: true, timeLimitMs: 30_000, description: 'pause' },
+    ],
+    users: [{ id: 'OPER1', password: 'oper1-password', transactions: ['*'], senders: ['*'] }],
+  },
+);
 
 interface Run {
   code: number;
@@ -29,7 +36,12 @@ interface Run {
 
 function cemt(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    const childEnv = { ...process.env, CICSMAIL_URL: region.url, CICSMAIL_USER: `${TESTER.id}:${TESTER.password}`, ...env };
+    const childEnv = {
+      ...process.env,
+      CICSMAIL_URL: region.url,
+      CICSMAIL_USER: `${TESTER.id}:${TESTER.password}`,
+      ...env,
+    };
     execFile(process.execPath, [BIN, 'cemt', ...args], { env: childEnv }, (err, stdout, stderr) => {
       resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
@@ -44,11 +56,15 @@ async function ok(t: Test, args: string[]): Promise<string> {
   return run.stdout;
 }
 const json = async <T>(t: Test, args: string[]): Promise<T> => JSON.parse(await ok(t, [...args, '--json'])) as T;
-const mail = () => region.post('MAIL', buildMailCommarea({ from: 'batch@corp.example', to: 'ops@corp.example', subject: 'cemt' }, 37));
+const mail = () =>
+  region.post('MAIL', buildMailCommarea({ from: 'batch@corp.example', to: 'ops@corp.example', subject: 'cemt' }, 37));
 
 t.test('inquire system: counts in aligned lines, or the region JSON', async (t) => {
   t.equal((await mail()).status, 200);
-  const [text, answer] = await Promise.all([ok(t, ['inquire', 'system']), json<Record<string, unknown>>(t, ['inquire', 'system'])]);
+  const [text, answer] = await Promise.all([
+    ok(t, ['inquire', 'system']),
+    json<Record<string, unknown>>(t, ['inquire', 'system']),
+  ]);
   t.match(text, /^Sysid {6}\S+$/m);
   t.match(text, /^Maxtasks {3}\d+$/m);
   t.match(text, /^Tasks run {2}[1-9]\d* {2}\(.*MAIL \d+.*\)$/m);
@@ -60,7 +76,11 @@ t.test('inquire system: counts in aligned lines, or the region JSON', async (t) 
   t.match(text, /^Classes {4}none$/m);
   const fromRegion = (await (await region.fetch('/cemt/region')).json()) as { startedAt: string };
   t.same(answer, fromRegion, 'the JSON as the region answered');
-  t.match(answer, { tasks: { run: Number, byTranid: { MAIL: Number } }, mails: { SENT: Number }, pool: { workers: 1 } });
+  t.match(answer, {
+    tasks: { run: Number, byTranid: { MAIL: Number } },
+    mails: { SENT: Number },
+    pool: { workers: 1 },
+  });
 });
 
 t.test('inquire transaction: all, one, and as JSON', async (t) => {
@@ -73,8 +93,14 @@ t.test('inquire transaction: all, one, and as JSON', async (t) => {
   ]);
   const lines = all.trimEnd().split('\n');
   t.match(lines[0], /^TRAN {2}STATUS {3}CLASS {2}TIMELIMIT\(MS\) {2}DESCRIPTION$/);
-  t.ok(lines.some((l) => /^MAIL {2}enabled {2}- {6} +\d+ {2}\S/.test(l)), 'MAIL enabled, in no class');
-  t.ok(lines.some((l) => /^WAIT {2}enabled {2}- {6} +30000 {2}pause$/.test(l)), 'WAIT with its time limit');
+  t.ok(
+    lines.some((l) => /^MAIL {2}enabled {2}- {6} +\d+ {2}\S/.test(l)),
+    'MAIL enabled, in no class',
+  );
+  t.ok(
+    lines.some((l) => /^WAIT {2}enabled {2}- {6} +30000 {2}pause$/.test(l)),
+    'WAIT with its time limit',
+  );
   t.equal(one, 'TRAN  STATUS   CLASS  TIMELIMIT(MS)  DESCRIPTION\nWAIT  enabled  -              30000  pause\n');
   t.same(oneJson, [{ tranid: 'WAIT', enabled: true, class: null, timeLimitMs: 30_000, description: 'pause' }]);
   t.same(allJson, await (await region.fetch('/cemt/transactions')).json(), 'the JSON as the region answered');
@@ -91,45 +117,94 @@ t.test('inquire task: the tasks in the region now, with their age', async (t) =>
   t.match(lines[0], /^ *TASK {2}TRAN {2}USER {4}JOBNAME {2}AGE\(S\) {2}STATE$/);
   t.match(lines[1], /^ *\d+ {2}WAIT {2}TESTER {2}PAYROLL {2} *\d+\.\d {2}running$/);
   t.equal(lines[0]?.indexOf('STATE'), lines[1]?.indexOf('running'), 'aligned columns');
-  t.match(tasks, [{ taskn: Number, tranid: 'WAIT', user: 'TESTER', jobname: 'PAYROLL', ageMs: Number, state: 'running' }]);
+  t.match(tasks, [
+    { taskn: Number, tranid: 'WAIT', user: 'TESTER', jobname: 'PAYROLL', ageMs: Number, state: 'running' },
+  ]);
   t.equal((await running).status, 200);
 });
 
 t.test('set transaction MAIL disabled: the region answers 503 DISABLED until it is enabled', async (t) => {
-  t.match(await ok(t, ['set', 'transaction', 'MAIL', 'disabled']), /^TRAN {2}STATUS {4}CLASS {2}TIMELIMIT\(MS\)\nMAIL {2}disabled {2}- {6} *\d+\n$/);
+  t.match(
+    await ok(t, ['set', 'transaction', 'MAIL', 'disabled']),
+    /^TRAN {2}STATUS {4}CLASS {2}TIMELIMIT\(MS\)\nMAIL {2}disabled {2}- {6} *\d+\n$/,
+  );
   const refused = await mail();
   t.equal(refused.status, 503);
   t.equal(refused.headers.get('x-cics-resp'), 'DISABLED');
   t.match(await ok(t, ['inquire', 'transaction', 'MAIL']), /^MAIL {2}disabled /m);
-  t.match(await json(t, ['s', 'trans', 'mail', 'EN']), { tranid: 'MAIL', enabled: true, class: null }, 'keywords cut short, in any case');
+  t.match(
+    await json(t, ['s', 'trans', 'mail', 'EN']),
+    { tranid: 'MAIL', enabled: true, class: null },
+    'keywords cut short, in any case',
+  );
   t.equal((await mail()).status, 200);
 });
 
 t.test('set tranclass, then put a transaction in it; inquire tranclass', async (t) => {
   t.equal(await ok(t, ['inquire', 'tranclass']), 'no transaction classes\n');
-  t.equal(await ok(t, ['set', 'tranclass', 'batch', '--max-active', '4', '--purge-threshold', '20']), 'CLASS  MAXACTIVE  PURGETHRESH\nBATCH          4           20\n');
-  t.same(await json(t, ['set', 'tranclass', 'BATCH', '--max-active', '3']), { class: 'BATCH', maxActive: 3, purgeThreshold: 20 }, 'a value left out stays');
-  t.same(await json(t, ['s', 'tranc', 'BATCH', '--purge-threshold', 'none']), { class: 'BATCH', maxActive: 3, purgeThreshold: null });
-  const [text, all, one] = await Promise.all([ok(t, ['inq', 'tranc']), json(t, ['inquire', 'tranclass']), json(t, ['inquire', 'tranclass', 'batch'])]);
+  t.equal(
+    await ok(t, ['set', 'tranclass', 'batch', '--max-active', '4', '--purge-threshold', '20']),
+    'CLASS  MAXACTIVE  PURGETHRESH\nBATCH          4           20\n',
+  );
+  t.same(
+    await json(t, ['set', 'tranclass', 'BATCH', '--max-active', '3']),
+    { class: 'BATCH', maxActive: 3, purgeThreshold: 20 },
+    'a value left out stays',
+  );
+  t.same(await json(t, ['s', 'tranc', 'BATCH', '--purge-threshold', 'none']), {
+    class: 'BATCH',
+    maxActive: 3,
+    purgeThreshold: null,
+  });
+  const [text, all, one] = await Promise.all([
+    ok(t, ['inq', 'tranc']),
+    json(t, ['inquire', 'tranclass']),
+    json(t, ['inquire', 'tranclass', 'batch']),
+  ]);
   t.equal(text, 'CLASS  MAXACTIVE  PURGETHRESH  ACTIVE  QUEUED\nBATCH          3         none       0       0\n');
   t.same(all, { BATCH: { maxActive: 3, purgeThreshold: null, active: 0, queued: 0 } });
   t.same(one, all);
 
-  t.equal(await ok(t, ['set', 'transaction', 'WAIT', '--class', 'batch', '--time-limit', '60000']), 'TRAN  STATUS   CLASS  TIMELIMIT(MS)\nWAIT  enabled  BATCH          60000\n');
+  t.equal(
+    await ok(t, ['set', 'transaction', 'WAIT', '--class', 'batch', '--time-limit', '60000']),
+    'TRAN  STATUS   CLASS  TIMELIMIT(MS)\nWAIT  enabled  BATCH          60000\n',
+  );
   const [wait, system] = await Promise.all([json(t, ['inquire', 'transaction', 'WAIT']), ok(t, ['i', 'sys'])]);
   t.same(wait, [{ tranid: 'WAIT', enabled: true, class: 'BATCH', timeLimitMs: 60_000, description: 'pause' }]);
   t.match(system, /^Classes {4}BATCH$/m);
-  t.same(await json(t, ['set', 'transaction', 'WAIT', '--no-class', '--time-limit', '30000']), { tranid: 'WAIT', enabled: true, class: null, timeLimitMs: 30_000 });
+  t.same(await json(t, ['set', 'transaction', 'WAIT', '--no-class', '--time-limit', '30000']), {
+    tranid: 'WAIT',
+    enabled: true,
+    class: null,
+    timeLimitMs: 30_000,
+  });
 
-  const [undefinedClass, newWithoutMax] = await Promise.all([cemt(['set', 'transaction', 'WAIT', '--class', 'NOSUCH']), cemt(['set', 'tranclass', 'OTHER', '--purge-threshold', '5'])]);
-  t.same(undefinedClass, { code: 1, stdout: '', stderr: 'cicsmail: HTTP 400 class NOSUCH is not defined; PUT /cemt/classes/NOSUCH first\n' });
-  t.same(newWithoutMax, { code: 1, stdout: '', stderr: 'cicsmail: class OTHER is not defined in this region; give --max-active to make it\n' });
+  const [undefinedClass, newWithoutMax] = await Promise.all([
+    cemt(['set', 'transaction', 'WAIT', '--class', 'NOSUCH']),
+    cemt(['set', 'tranclass', 'OTHER', '--purge-threshold', '5']),
+  ]);
+  t.same(undefinedClass, {
+    code: 1,
+    stdout: '',
+    stderr: 'cicsmail: HTTP 400 class NOSUCH is not defined; PUT /cemt/classes/NOSUCH first\n',
+  });
+  t.same(newWithoutMax, {
+    code: 1,
+    stdout: '',
+    stderr: 'cicsmail: class OTHER is not defined in this region; give --max-active to make it\n',
+  });
 });
 
 t.test('set system: MAXTASKS and the queue bound', async (t) => {
-  t.equal(await ok(t, ['set', 'system', '--max-tasks', '64', '--max-queued', '1000']), 'Maxtasks   64\nMaxqueued  1000\n');
+  t.equal(
+    await ok(t, ['set', 'system', '--max-tasks', '64', '--max-queued', '1000']),
+    'Maxtasks   64\nMaxqueued  1000\n',
+  );
   t.same(await json(t, ['s', 'sy', '--max-tasks', '32']), { maxTasks: 32, maxQueued: 1000 });
-  const [after, tooMany] = await Promise.all([json(t, ['inquire', 'system']), cemt(['set', 'system', '--max-tasks', '0'])]);
+  const [after, tooMany] = await Promise.all([
+    json(t, ['inquire', 'system']),
+    cemt(['set', 'system', '--max-tasks', '0']),
+  ]);
   t.match(after, { maxTasks: 32, maxQueued: 1000 });
   t.equal(tooMany.code, 1);
   t.match(tooMany.stderr, /^cicsmail: HTTP 400 INVREQ AEIP: .*maxTasks.*\n$/);
@@ -147,7 +222,8 @@ t.test('usage errors exit 2 and name the choices', async (t) => {
     [['set', 'tranclass', 'BATCH', '--max-active', 'four'], "--max-active 'four' is not a whole number"],
   ];
   const runs = await Promise.all([...cases.map(([args]) => cemt(args)), cemt(['--help'])]);
-  for (const [i, [args, message]] of cases.entries()) t.same(runs[i], { code: 2, stdout: '', stderr: `cicsmail: ${message}\n` }, args.join(' '));
+  for (const [i, [args, message]] of cases.entries())
+    t.same(runs[i], { code: 2, stdout: '', stderr: `cicsmail: ${message}\n` }, args.join(' '));
   t.match(runs.at(-1), { code: 0, stdout: /^usage: cicsmail cemt inquire /, stderr: '' });
 });
 
@@ -165,10 +241,27 @@ t.test('refusals exit 1 with the region reason', async (t) => {
     cemt(['inquire', 'task'], { CICSMAIL_URL: `http://127.0.0.1:${port}` }),
   ]);
   t.same(wrong, { code: 1, stdout: '', stderr: 'cicsmail: HTTP 401 NOTAUTH AEY7: user id or password not valid\n' });
-  t.same(none, { code: 1, stdout: '', stderr: 'cicsmail: HTTP 401 NOTAUTH AEY7: this region needs a user id and password (HTTP Basic); give --user USER:PASSWORD or set CICSMAIL_USER\n' });
-  t.same(oper, { code: 1, stdout: '', stderr: 'cicsmail: HTTP 403 NOTAUTH AEY7: user OPER1 is not an administrator of this region\n' });
+  t.same(none, {
+    code: 1,
+    stdout: '',
+    stderr:
+      'cicsmail: HTTP 401 NOTAUTH AEY7: this region needs a user id and password (HTTP Basic); give --user USER:PASSWORD or set CICSMAIL_USER\n',
+  });
+  t.same(oper, {
+    code: 1,
+    stdout: '',
+    stderr: 'cicsmail: HTTP 403 NOTAUTH AEY7: user OPER1 is not an administrator of this region\n',
+  });
   t.equal((await mail()).status, 200, 'MAIL is still enabled');
   t.match(flag, { code: 1, stderr: /not an administrator/ }, '--user over CICSMAIL_USER');
-  t.same(unknown, { code: 1, stdout: '', stderr: "cicsmail: HTTP 404 TRANSIDERR AEI1: transaction 'NOPE' is not defined in this region\n" });
-  t.match(away, { code: 1, stdout: '', stderr: new RegExp(`^cicsmail: cannot reach the region at http://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`) });
+  t.same(unknown, {
+    code: 1,
+    stdout: '',
+    stderr: "cicsmail: HTTP 404 TRANSIDERR AEI1: transaction 'NOPE' is not defined in this region\n",
+  });
+  t.match(away, {
+    code: 1,
+    stdout: '',
+    stderr: new RegExp(`^cicsmail: cannot reach the region at http://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`),
+  });
 });

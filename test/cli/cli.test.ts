@@ -7,11 +7,19 @@ import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 
 const BIN = fileURLToPath(new URL('../../bin/cicsmail.js', import.meta.url));
 
-function cicsmail(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function cicsmail(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, encoding: 'latin1' }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...process.env, ...env }, encoding: 'latin1' },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -19,24 +27,57 @@ t.test('help and usage errors', async (t) => {
   const help = await cicsmail(['--help']);
   t.equal(help.code, 0);
   t.match(help.stdout, /^usage: cicsmail <command>/);
-  for (const args of [['start', '--help'], ['journal', '--help']]) {
+  for (const args of [
+    ['start', '--help'],
+    ['journal', '--help'],
+  ]) {
     const r = await cicsmail(args);
     t.equal(r.code, 0, args.join(' '));
     t.match(r.stdout, new RegExp(`^usage: cicsmail ${args[0]}`), args.join(' '));
   }
-  t.same(await cicsmail(['bogus']), { code: 2, stdout: '', stderr: "cicsmail: unknown command 'bogus'; try 'cicsmail --help'\n" });
-  t.same(await cicsmail(['journal', 'list', '--state', 'LOST']), { code: 2, stdout: '', stderr: "cicsmail: --state 'LOST' is not one of ACCEPTED, SENT, DEFERRED, FAILED, DENIED\n" });
-  t.same(await cicsmail(['journal', 'show', 'x1']), { code: 2, stdout: '', stderr: "cicsmail: SEQ 'x1' is not a whole number\n" });
+  t.same(await cicsmail(['bogus']), {
+    code: 2,
+    stdout: '',
+    stderr: "cicsmail: unknown command 'bogus'; try 'cicsmail --help'\n",
+  });
+  t.same(await cicsmail(['journal', 'list', '--state', 'LOST']), {
+    code: 2,
+    stdout: '',
+    stderr: "cicsmail: --state 'LOST' is not one of ACCEPTED, SENT, DEFERRED, FAILED, DENIED\n",
+  });
+  t.same(await cicsmail(['journal', 'show', 'x1']), {
+    code: 2,
+    stdout: '',
+    stderr: "cicsmail: SEQ 'x1' is not a whole number\n",
+  });
   t.equal((await cicsmail(['journal', '--nope'])).code, 2);
   const dir = t.testdir();
-  t.same(await cicsmail(['journal', 'list'], { CICSMAIL_DATA: dir }), { code: 1, stdout: '', stderr: `cicsmail: no journal in ${dir} (set CICSMAIL_DATA)\n` });
-  t.same(await cicsmail(['start'], { CICSMAIL_PORT: 'abc', CICSMAIL_DATA: dir }), { code: 1, stdout: '', stderr: "cicsmail: CICSMAIL_PORT: 'abc' is not a whole number\n" });
-  t.same(await cicsmail(['start'], { CICSMAIL_PORT: '0', CICSMAIL_DATA: dir, CICSMAIL_RELAY: 'http://x' }), { code: 1, stdout: '', stderr: "cicsmail: CICSMAIL_RELAY: relay scheme 'http:' is not smtp: or smtps:\n" });
+  t.same(await cicsmail(['journal', 'list'], { CICSMAIL_DATA: dir }), {
+    code: 1,
+    stdout: '',
+    stderr: `cicsmail: no journal in ${dir} (set CICSMAIL_DATA)\n`,
+  });
+  t.same(await cicsmail(['start'], { CICSMAIL_PORT: 'abc', CICSMAIL_DATA: dir }), {
+    code: 1,
+    stdout: '',
+    stderr: "cicsmail: CICSMAIL_PORT: 'abc' is not a whole number\n",
+  });
+  t.same(await cicsmail(['start'], { CICSMAIL_PORT: '0', CICSMAIL_DATA: dir, CICSMAIL_RELAY: 'http://x' }), {
+    code: 1,
+    stdout: '',
+    stderr: "cicsmail: CICSMAIL_RELAY: relay scheme 'http:' is not smtp: or smtps:\n",
+  });
 });
 
 t.test('start, send, read the journal from another process, drain on SIGTERM', async (t) => {
   const dir = t.testdir();
-  const env: NodeJS.ProcessEnv = { ...process.env, CICSMAIL_PORT: '0', CICSMAIL_DATA: dir, CICSMAIL_WORKERS: '1', CICSMAIL_LOG_LEVEL: 'warn' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CICSMAIL_PORT: '0',
+    CICSMAIL_DATA: dir,
+    CICSMAIL_WORKERS: '1',
+    CICSMAIL_LOG_LEVEL: 'warn',
+  };
   delete env.CICSMAIL_RELAY;
   const child = spawn(process.execPath, [BIN, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => child.kill('SIGKILL'));
@@ -52,23 +93,36 @@ t.test('start, send, read the journal from another process, drain on SIGTERM', a
       }
     });
   });
-  t.match(stdout, /^no CICSMAIL_RELAY: mail goes to the capture relay on smtp:\/\/127\.0\.0\.1:\d+; see http:\/\/127\.0\.0\.1:\d+\/captured$/m);
+  t.match(
+    stdout,
+    /^no CICSMAIL_RELAY: mail goes to the capture relay on smtp:\/\/127\.0\.0\.1:\d+; see http:\/\/127\.0\.0\.1:\d+\/captured$/m,
+  );
   // The first start made an administrator and printed its password, once.
-  const password = /^no users yet: administrator ADMIN created with password ([A-Za-z0-9_-]{24}) \(shown once; 'cicsmail user passwd ADMIN' changes it\)$/m.exec(stdout)?.[1];
-  t.ok(password, 'the administrator\'s password is printed');
+  const password =
+    /^no users yet: administrator ADMIN created with password ([A-Za-z0-9_-]{24}) \(shown once; 'cicsmail user passwd ADMIN' changes it\)$/m.exec(
+      stdout,
+    )?.[1];
+  t.ok(password, "the administrator's password is printed");
   const auth = { authorization: `Basic ${Buffer.from(`ADMIN:${password}`).toString('base64')}` };
   t.equal((await fetch(`${url}/captured`)).status, 401, 'nothing without it');
 
   const res = await fetch(`${url}/cics/MAIL`, {
     method: 'POST',
     headers: { 'content-type': 'application/octet-stream', 'x-cics-jobname': 'CLITEST', ...auth },
-    body: buildMailCommarea({ from: 'batch@corp.example', to: 'ops@corp.example', subject: 'from the command line test', body: 'hi' }, 37),
+    body: buildMailCommarea(
+      { from: 'batch@corp.example', to: 'ops@corp.example', subject: 'from the command line test', body: 'hi' },
+      37,
+    ),
   });
   const r = readMailResponse(Buffer.from(await res.arrayBuffer()), 37);
   t.equal(r.rc, 0);
   t.match(r.relayReply, /^250 Ok: captured as 1$/);
 
-  const captured = (await (await fetch(`${url}/captured`, { headers: auth })).json()) as Array<{ id: number; subject: string; messageId: string }>;
+  const captured = (await (await fetch(`${url}/captured`, { headers: auth })).json()) as Array<{
+    id: number;
+    subject: string;
+    messageId: string;
+  }>;
   t.match(captured, [{ id: 1, subject: 'from the command line test', messageId: r.messageId }]);
   const eml = Buffer.from(await (await fetch(`${url}/captured/1`, { headers: auth })).arrayBuffer());
   t.equal((await fetch(`${url}/captured/2`, { headers: auth })).status, 404);
@@ -80,32 +134,81 @@ t.test('start, send, read the journal from another process, drain on SIGTERM', a
   t.match(JSON.parse(show.stdout), { seq: 1, state: 'SENT', jobname: 'CLITEST', messageId: r.messageId });
   const bytes = await cicsmail(['journal', 'show', '1', '--message'], { CICSMAIL_DATA: dir });
   t.equal(bytes.stdout, eml.toString('latin1'), 'the journal holds the bytes the relay captured');
-  t.same(await cicsmail(['journal', 'show', '999'], { CICSMAIL_DATA: dir }), { code: 1, stdout: '', stderr: 'cicsmail: no journal record 999\n' });
-  t.equal((await cicsmail(['journal', 'list', '--state', 'failed'], { CICSMAIL_DATA: dir })).stdout, '', 'filters: no FAILED mail');
-  t.match((await cicsmail(['journal', 'list', '--jobname', 'clitest', '--json'], { CICSMAIL_DATA: dir })).stdout, /^\{"tranid":"MAIL".*"seq":1,/);
-  t.match(JSON.parse((await cicsmail(['journal', 'stats'], { CICSMAIL_DATA: dir })).stdout), { records: 1, byState: { SENT: 1 }, byTranid: { MAIL: 1 } });
+  t.same(await cicsmail(['journal', 'show', '999'], { CICSMAIL_DATA: dir }), {
+    code: 1,
+    stdout: '',
+    stderr: 'cicsmail: no journal record 999\n',
+  });
+  t.equal(
+    (await cicsmail(['journal', 'list', '--state', 'failed'], { CICSMAIL_DATA: dir })).stdout,
+    '',
+    'filters: no FAILED mail',
+  );
+  t.match(
+    (await cicsmail(['journal', 'list', '--jobname', 'clitest', '--json'], { CICSMAIL_DATA: dir })).stdout,
+    /^\{"tranid":"MAIL".*"seq":1,/,
+  );
+  t.match(JSON.parse((await cicsmail(['journal', 'stats'], { CICSMAIL_DATA: dir })).stdout), {
+    records: 1,
+    byState: { SENT: 1 },
+    byTranid: { MAIL: 1 },
+  });
   const csvFile = `${dir}/journal.csv`;
-  t.same(await cicsmail(['journal', 'export', '--out', csvFile], { CICSMAIL_DATA: dir }), { code: 0, stdout: '', stderr: '' });
+  t.same(await cicsmail(['journal', 'export', '--out', csvFile], { CICSMAIL_DATA: dir }), {
+    code: 0,
+    stdout: '',
+    stderr: '',
+  });
   const { readFileSync } = await import('node:fs');
-  t.match(readFileSync(csvFile, 'utf8'), /^\ufeffseq,acceptedAt,userid,jobname,tranid,sender,recipients,attachments,subject,size,state,relayReply,messageId\r\n1,[^,]+,ADMIN,CLITEST,MAIL,batch@corp\.example,1,0,from the command line test,\d+,SENT,250 Ok: captured as 1,<[^>]+>\r\n$/);
-  t.match((await cicsmail(['journal', 'export', '--format', 'jsonl'], { CICSMAIL_DATA: dir })).stdout, /^\{"seq":1,.*"state":"SENT".*\}\n$/);
-  t.same(await cicsmail(['journal', 'list', '--since', 'yesterday'], { CICSMAIL_DATA: dir }), { code: 2, stdout: '', stderr: "cicsmail: --since 'yesterday' is not a time like 2026-11-28T13:00:00Z\n" });
-  t.same(await cicsmail(['journal', 'export', '--format', 'xls'], { CICSMAIL_DATA: dir }), { code: 2, stdout: '', stderr: "cicsmail: --format 'xls' is not csv or jsonl\n" });
+  t.match(
+    readFileSync(csvFile, 'utf8'),
+    /^\ufeffseq,acceptedAt,userid,jobname,tranid,sender,recipients,attachments,subject,size,state,relayReply,messageId\r\n1,[^,]+,ADMIN,CLITEST,MAIL,batch@corp\.example,1,0,from the command line test,\d+,SENT,250 Ok: captured as 1,<[^>]+>\r\n$/,
+  );
+  t.match(
+    (await cicsmail(['journal', 'export', '--format', 'jsonl'], { CICSMAIL_DATA: dir })).stdout,
+    /^\{"seq":1,.*"state":"SENT".*\}\n$/,
+  );
+  t.same(await cicsmail(['journal', 'list', '--since', 'yesterday'], { CICSMAIL_DATA: dir }), {
+    code: 2,
+    stdout: '',
+    stderr: "cicsmail: --since 'yesterday' is not a time like 2026-11-28T13:00:00Z\n",
+  });
+  t.same(await cicsmail(['journal', 'export', '--format', 'xls'], { CICSMAIL_DATA: dir }), {
+    code: 2,
+    stdout: '',
+    stderr: "cicsmail: --format 'xls' is not csv or jsonl\n",
+  });
 
   // Redeliver from the command line, while the region runs, to a relay of the test's own.
   const { startRelay } = await import('../helpers.js');
   const other = await startRelay(t);
   const dry = await cicsmail(['journal', 'replay', '--dry-run', '--relay', other.url], { CICSMAIL_DATA: dir });
   t.match(dry, { code: 0, stdout: /^ {5}1 {2}<[^>]+> {2}dry-run {2}1 rcpt\n$/ });
-  const again = await cicsmail(['journal', 'replay', '--jobname', 'CLITEST', '--relay', other.url], { CICSMAIL_DATA: dir });
+  const again = await cicsmail(['journal', 'replay', '--jobname', 'CLITEST', '--relay', other.url], {
+    CICSMAIL_DATA: dir,
+  });
   t.match(again, { code: 0, stdout: /^ {5}1 {2}<[^>]+> {2}sent {2}250 /, stderr: '' });
   t.equal(other.mails[0]?.message.toString('latin1'), eml.toString('latin1'), 'the same bytes again');
   // The region's SMTP settings apply to a replay from the command line too.
-  const strict = await cicsmail(['journal', 'replay', '--jobname', 'CLITEST', '--relay', other.url], { CICSMAIL_DATA: dir, CICSMAIL_SMTP_STARTTLS: 'required' });
-  t.match(strict, { code: 1, stdout: /^ {5}1 {2}<[^>]+> {2}deferred {2}no relay could be reached: STARTTLS required by CICSMAIL_SMTP_STARTTLS=required but not offered by smtp:\/\/127\.0\.0\.1:\d+\n$/ });
+  const strict = await cicsmail(['journal', 'replay', '--jobname', 'CLITEST', '--relay', other.url], {
+    CICSMAIL_DATA: dir,
+    CICSMAIL_SMTP_STARTTLS: 'required',
+  });
+  t.match(strict, {
+    code: 1,
+    stdout:
+      /^ {5}1 {2}<[^>]+> {2}deferred {2}no relay could be reached: STARTTLS required by CICSMAIL_SMTP_STARTTLS=required but not offered by smtp:\/\/127\.0\.0\.1:\d+\n$/,
+  });
   t.equal(other.mails.length, 1, 'nothing sent in clear');
-  t.same(await cicsmail(['journal', 'replay'], { CICSMAIL_DATA: dir, CICSMAIL_RELAY: '' }), { code: 2, stdout: '', stderr: 'cicsmail: journal replay needs --relay smtp://host:port (or CICSMAIL_RELAY)\n' });
-  t.match(JSON.parse((await cicsmail(['journal', 'show', '1'], { CICSMAIL_DATA: dir })).stdout), { state: 'SENT', replays: [{ via: 'replay', outcome: 'sent' }] });
+  t.same(await cicsmail(['journal', 'replay'], { CICSMAIL_DATA: dir, CICSMAIL_RELAY: '' }), {
+    code: 2,
+    stdout: '',
+    stderr: 'cicsmail: journal replay needs --relay smtp://host:port (or CICSMAIL_RELAY)\n',
+  });
+  t.match(JSON.parse((await cicsmail(['journal', 'show', '1'], { CICSMAIL_DATA: dir })).stdout), {
+    state: 'SENT',
+    replays: [{ via: 'replay', outcome: 'sent' }],
+  });
 
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   child.kill('SIGTERM');
@@ -133,7 +236,11 @@ t.test('npm start: builds and starts a region that prints where it listens; SIGT
       }
     });
   });
-  t.equal((await fetch(`${url}/captured`)).status, 401, 'a region with no users file makes an administrator: nobody else gets in');
+  t.equal(
+    (await fetch(`${url}/captured`)).status,
+    401,
+    'a region with no users file makes an administrator: nobody else gets in',
+  );
   t.match(out, /^no users yet: administrator ADMIN created with password \S+ \(shown once/m);
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   child.kill('SIGTERM');

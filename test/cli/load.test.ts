@@ -20,9 +20,14 @@ interface Run {
 
 function load(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, 'load', ...args], { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, 'load', ...args],
+      { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -43,7 +48,15 @@ interface Summary {
   byRc: Record<string, number>;
   timeline: { t: number; count: number; errors: number; p50Ms: number; p99Ms: number; maxMs: number }[];
   latencyBins: { fromMs: number; toMs: number; count: number }[];
-  verify: null | { passed: boolean; checked: Record<string, number>; notDelivered: number; missingInJournal: number; stateMismatch: number; answeredTwice: number; problems: string[] };
+  verify: null | {
+    passed: boolean;
+    checked: Record<string, number>;
+    notDelivered: number;
+    missingInJournal: number;
+    stateMismatch: number;
+    answeredTwice: number;
+    problems: string[];
+  };
 }
 
 /**
@@ -79,7 +92,21 @@ t.test('50 requests: exact counts by RC, the --json shape, --verify passes, the 
   const { relay, folder, counts } = await relayWithFolder(t, { deferEvery: 5 });
   const region = await startRegion(t, { CICSMAIL_RELAY: relay.url, CICSMAIL_RETRY_FIRST_MS: '3600000' });
   const report = join(freshDir(t), 'load.html');
-  const run = await load([region.url, '--user', USER, '--requests', '50', '--connections', '5', '--json', '--verify', '--received', folder, '--report', report]);
+  const run = await load([
+    region.url,
+    '--user',
+    USER,
+    '--requests',
+    '50',
+    '--connections',
+    '5',
+    '--json',
+    '--verify',
+    '--received',
+    folder,
+    '--report',
+    report,
+  ]);
   t.equal(run.code, 0, run.stderr);
   const s = JSON.parse(run.stdout) as Summary;
   t.equal(counts.deferred, 10, 'the relay put off every fifth mail');
@@ -94,9 +121,20 @@ t.test('50 requests: exact counts by RC, the --json shape, --verify passes, the 
   t.same(s.byRc, { '0': 40, '4': 10 });
   t.ok(s.txPerSec > 0 && s.elapsedS > 0);
   const l = s.latencyMs;
-  t.ok(l.p50 > 0 && l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.p999 && l.p999 <= l.max, `ordered percentiles ${JSON.stringify(l)}`);
-  t.equal(s.timeline.reduce((n, p) => n + p.count, 0), 50, 'the timeline holds every answer');
-  t.equal(s.latencyBins.reduce((n, b) => n + b.count, 0), 50, 'so does the histogram');
+  t.ok(
+    l.p50 > 0 && l.p50 <= l.p90 && l.p90 <= l.p99 && l.p99 <= l.p999 && l.p999 <= l.max,
+    `ordered percentiles ${JSON.stringify(l)}`,
+  );
+  t.equal(
+    s.timeline.reduce((n, p) => n + p.count, 0),
+    50,
+    'the timeline holds every answer',
+  );
+  t.equal(
+    s.latencyBins.reduce((n, b) => n + b.count, 0),
+    50,
+    'so does the histogram',
+  );
   t.ok(s.verify?.passed, JSON.stringify(s.verify?.problems));
   t.same(s.verify?.checked, { '0': 40, '4': 10 });
   t.equal(relay.mails.length, 40);
@@ -111,10 +149,27 @@ t.test('50 requests: exact counts by RC, the --json shape, --verify passes, the 
 t.test('the summary for a person', async (t) => {
   const { relay, folder } = await relayWithFolder(t, { deferEvery: 5 });
   const region = await startRegion(t, { CICSMAIL_RELAY: relay.url, CICSMAIL_RETRY_FIRST_MS: '3600000' });
-  const run = await load([region.url, '--requests', '50', '--connections', '5', '--verify', '--received', folder, '--data', region.config.dataDir], { CICSMAIL_USER: USER });
+  const run = await load(
+    [
+      region.url,
+      '--requests',
+      '50',
+      '--connections',
+      '5',
+      '--verify',
+      '--received',
+      folder,
+      '--data',
+      region.config.dataDir,
+    ],
+    { CICSMAIL_USER: USER },
+  );
   t.equal(run.code, 0, run.stderr);
   const lines = run.stdout.trimEnd().split('\n');
-  t.match(lines[0], /^MAIL on http:\/\/127\.0\.0\.1:\d+: 50 requests over 5 connection\(s\) as fast as they go, CCSID 037/);
+  t.match(
+    lines[0],
+    /^MAIL on http:\/\/127\.0\.0\.1:\d+: 50 requests over 5 connection\(s\) as fast as they go, CCSID 037/,
+  );
   t.match(lines[1], /^ {2}[\d,.]+ tx\/s: 50 answered in [\d.]+ s, 50 sent, 0 without an answer \(0 timed out\)$/);
   t.match(lines[2], /^ {2}latency ms: p50 [\d.,]+ {2}p90 [\d.,]+ {2}p99 [\d.,]+ {2}p99\.9 [\d.,]+ {2}max [\d.,]+/);
   t.equal(lines[3], '  HTTP   200: 50');
@@ -128,7 +183,19 @@ t.test('the summary for a person', async (t) => {
 t.test('--verify fails where the relay said 250 and lost the mail', async (t) => {
   const { relay, folder, counts } = await relayWithFolder(t, { loseEvery: 7 });
   const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
-  const run = await load([region.url, '--user', USER, '--requests', '50', '--connections', '5', '--json', '--verify', '--received', folder]);
+  const run = await load([
+    region.url,
+    '--user',
+    USER,
+    '--requests',
+    '50',
+    '--connections',
+    '5',
+    '--json',
+    '--verify',
+    '--received',
+    folder,
+  ]);
   t.equal(run.code, 1, 'exit code 1');
   const s = JSON.parse(run.stdout) as Summary;
   t.same(s.byRc, { '0': 50 }, 'the region heard 250 every time');
@@ -140,7 +207,18 @@ t.test('--verify fails where the relay said 250 and lost the mail', async (t) =>
   t.equal(s.verify?.problems.length, 7);
   t.match(s.verify?.problems[0], /^RC 0 SEQ=\d+ <[^>]+>: answered as sent, never received by the folder /);
 
-  const text = await load([region.url, '--user', USER, '--requests', '10', '--connections', '2', '--verify', '--received', folder]);
+  const text = await load([
+    region.url,
+    '--user',
+    USER,
+    '--requests',
+    '10',
+    '--connections',
+    '2',
+    '--verify',
+    '--received',
+    folder,
+  ]);
   t.equal(text.code, 1);
   t.match(text.stdout, /^verify: FAILED: RC 0: 10;/m);
 });
@@ -148,7 +226,18 @@ t.test('--verify fails where the relay said 250 and lost the mail', async (t) =>
 t.test('--rate: a fixed arrival rate, latency from the due time', async (t) => {
   const relay = await startRelay(t);
   const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
-  const run = await load([region.url, '--user', USER, '--requests', '25', '--connections', '5', '--rate', '50', '--json']);
+  const run = await load([
+    region.url,
+    '--user',
+    USER,
+    '--requests',
+    '25',
+    '--connections',
+    '5',
+    '--rate',
+    '50',
+    '--json',
+  ]);
   t.equal(run.code, 0, run.stderr);
   const s = JSON.parse(run.stdout) as Summary;
   t.equal(s.rate, 50);
@@ -159,9 +248,33 @@ t.test('--rate: a fixed arrival rate, latency from the due time', async (t) => {
 t.test('SEND and SPOL, and attachments on all three, in CCSID 273', async (t) => {
   const { relay, folder } = await relayWithFolder(t);
   const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
-  for (const [tx, attachment] of [['SEND', null], ['SPOL', null], ['MAIL', '40k'], ['SEND', '40k'], ['SPOL', '40k']] as const) {
+  for (const [tx, attachment] of [
+    ['SEND', null],
+    ['SPOL', null],
+    ['MAIL', '40k'],
+    ['SEND', '40k'],
+    ['SPOL', '40k'],
+  ] as const) {
     const before = relay.mails.length;
-    const args = [region.url, '--user', USER, '--tx', tx, '--requests', '6', '--connections', '2', '--ccsid', '273', '--json', '--verify', '--data', region.config.dataDir, '--received', folder];
+    const args = [
+      region.url,
+      '--user',
+      USER,
+      '--tx',
+      tx,
+      '--requests',
+      '6',
+      '--connections',
+      '2',
+      '--ccsid',
+      '273',
+      '--json',
+      '--verify',
+      '--data',
+      region.config.dataDir,
+      '--received',
+      folder,
+    ];
     if (attachment) args.push('--attachment', attachment);
     const run = await load(args);
     const what = `${tx}${attachment ? ` with ${attachment}` : ''}`;
@@ -171,7 +284,8 @@ t.test('SEND and SPOL, and attachments on all three, in CCSID 273', async (t) =>
     t.ok(s.verify?.passed, what);
     t.equal(relay.mails.length, before + 6);
     if (attachment) {
-      for (const m of relay.mails.slice(before)) t.ok(m.message.length > 40 * 1024, `${what}: the mail carries the attachment (${m.message.length} bytes)`);
+      for (const m of relay.mails.slice(before))
+        t.ok(m.message.length > 40 * 1024, `${what}: the mail carries the attachment (${m.message.length} bytes)`);
     }
   }
 });

@@ -32,9 +32,17 @@ interface Run {
 
 function cicsmail(args: string[], input?: Buffer | string): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [BIN, ...args], { env: { ...process.env, CICSMAIL_URL: region.url, CICSMAIL_USER: `${TESTER.id}:${TESTER.password}` }, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      [BIN, ...args],
+      {
+        env: { ...process.env, CICSMAIL_URL: region.url, CICSMAIL_USER: `${TESTER.id}:${TESTER.password}` },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
     child.stdin?.end(input ?? '');
   });
 }
@@ -45,7 +53,8 @@ function file(name: string, content: string | Buffer): string {
   return path;
 }
 
-const mail = (to: string, subject = 'step') => `FROM batch@corp.example\nTO ${to}\nSUBJECT ${subject}\nTEXT\nhello\nENDTEXT\n`;
+const mail = (to: string, subject = 'step') =>
+  `FROM batch@corp.example\nTO ${to}\nSUBJECT ${subject}\nTEXT\nhello\nENDTEXT\n`;
 const SENT_LINE = /^RC=00 SEQ=\d+ MSGID=<[^>]+> 250 Ok: queued as \d+$/;
 
 t.test('exit code 0: sent; the report on standard output', async (t) => {
@@ -55,7 +64,11 @@ t.test('exit code 0: sent; the report on standard output', async (t) => {
   t.equal(run.stderr, '');
   t.match(run.stdout.trimEnd(), SENT_LINE);
   t.equal(relay.mails.length, before + 1);
-  t.equal((await simpleParser(relay.mails[before]!.message)).subject, 'Größe ok', 'UTF-8 file translated to 037 and back');
+  t.equal(
+    (await simpleParser(relay.mails[before]!.message)).subject,
+    'Größe ok',
+    'UTF-8 file translated to 037 and back',
+  );
 });
 
 t.test('exit code 4: the relay said 4xx, the mail is kept for retry', async (t) => {
@@ -65,7 +78,10 @@ t.test('exit code 4: the relay said 4xx, the mail is kept for retry', async (t) 
 });
 
 t.test('exit code 8: a statement is wrong; the other mails still go', async (t) => {
-  const run = await cicsmail(['send', file('bad.txt', `${mail('ops@corp.example')}SEND\nFROM batch@corp.example\nTOO ops@corp.example\n`)]);
+  const run = await cicsmail([
+    'send',
+    file('bad.txt', `${mail('ops@corp.example')}SEND\nFROM batch@corp.example\nTOO ops@corp.example\n`),
+  ]);
   t.equal(run.code, 8);
   const lines = run.stdout.trimEnd().split('\n');
   t.match(lines[0] ?? '', SENT_LINE);
@@ -73,7 +89,10 @@ t.test('exit code 8: a statement is wrong; the other mails still go', async (t) 
 });
 
 t.test('exit code 12: the relay refused every recipient for good; the highest RC wins', async (t) => {
-  const run = await cicsmail(['send', file('gone.txt', `${mail('later@corp.example')}SEND\n${mail('gone@corp.example')}`)]);
+  const run = await cicsmail([
+    'send',
+    file('gone.txt', `${mail('later@corp.example')}SEND\n${mail('gone@corp.example')}`),
+  ]);
   t.equal(run.code, 12);
   const lines = run.stdout.trimEnd().split('\n');
   t.match(lines[0] ?? '', /^RC=04 /);
@@ -81,13 +100,31 @@ t.test('exit code 12: the relay refused every recipient for good; the highest RC
 });
 
 t.test('--tx SPOL from standard input; --binary sends an EBCDIC file as it is', async (t) => {
-  const stream = ['HELO job', 'MAIL FROM:<batch@corp.example>', 'RCPT TO:<ops@corp.example>', 'DATA', 'Subject: from the spool', '', 'body', '.', 'QUIT'];
+  const stream = [
+    'HELO job',
+    'MAIL FROM:<batch@corp.example>',
+    'RCPT TO:<ops@corp.example>',
+    'DATA',
+    'Subject: from the spool',
+    '',
+    'body',
+    '.',
+    'QUIT',
+  ];
   const fromStdin = await cicsmail(['send', '--tx', 'spol'], `${stream.join('\n')}\n`);
   t.equal(fromStdin.code, 0, fromStdin.stderr);
   t.match(fromStdin.stdout.trimEnd(), SENT_LINE);
 
   const before = relay.mails.length;
-  const binary = await cicsmail(['send', '--tx', 'SPOL', '--binary', '--ccsid', '273', file('spool.273', ebcdicLines(stream, 273))]);
+  const binary = await cicsmail([
+    'send',
+    '--tx',
+    'SPOL',
+    '--binary',
+    '--ccsid',
+    '273',
+    file('spool.273', ebcdicLines(stream, 273)),
+  ]);
   t.equal(binary.code, 0, binary.stderr);
   t.equal(relay.mails[before]?.from, 'batch@corp.example', "273's @ (x'B5') read in 273");
 });
@@ -95,7 +132,12 @@ t.test('--tx SPOL from standard input; --binary sends an EBCDIC file as it is', 
 t.test('a file longer than a COMMAREA goes as container INPUT', async (t) => {
   const body = Array.from({ length: 2000 }, (_, i) => `line ${i} of a long report`).join('\n');
   const before = relay.mails.length;
-  const run = await cicsmail(['send', '--jobname', 'NIGHTLY', file('long.txt', `FROM batch@corp.example\nTO ops@corp.example\nSUBJECT long\nTEXT\n${body}\nENDTEXT\n`)]);
+  const run = await cicsmail([
+    'send',
+    '--jobname',
+    'NIGHTLY',
+    file('long.txt', `FROM batch@corp.example\nTO ops@corp.example\nSUBJECT long\nTEXT\n${body}\nENDTEXT\n`),
+  ]);
   t.equal(run.code, 0, run.stderr);
   const parsed = await simpleParser(relay.mails[before]!.message);
   t.equal(parsed.text, `${body}\n`);
@@ -105,7 +147,11 @@ t.test('a file longer than a COMMAREA goes as container INPUT', async (t) => {
 
 t.test('exit code 20 where the transaction did not run: above every RC', async (t) => {
   const unreachable = await new Promise<Run>((resolve) => {
-    execFile(process.execPath, [BIN, 'send', '--url', 'http://127.0.0.1:9', file('x.txt', mail('ops@corp.example'))], (err, stdout, stderr) => resolve({ code: Number((err as { code?: number } | null)?.code ?? 0), stdout, stderr }));
+    execFile(
+      process.execPath,
+      [BIN, 'send', '--url', 'http://127.0.0.1:9', file('x.txt', mail('ops@corp.example'))],
+      (err, stdout, stderr) => resolve({ code: Number((err as { code?: number } | null)?.code ?? 0), stdout, stderr }),
+    );
   });
   t.equal(unreachable.code, 20);
   t.match(unreachable.stderr, /^cicsmail send: cannot reach the region at http:\/\/127\.0\.0\.1:9: /);
@@ -114,7 +160,11 @@ t.test('exit code 20 where the transaction did not run: above every RC', async (
   const missing = await cicsmail(['send', join(dir, 'nope.txt')]);
   t.equal(missing.code, 20);
   t.match(missing.stderr, /^cicsmail send: cannot read .*nope\.txt: ENOENT/);
-  t.same(await cicsmail(['send', '--tx', 'MAIL']), { code: 20, stdout: '', stderr: "cicsmail send: --tx is SEND or SPOL, not 'MAIL'\n" });
+  t.same(await cicsmail(['send', '--tx', 'MAIL']), {
+    code: 20,
+    stdout: '',
+    stderr: "cicsmail send: --tx is SEND or SPOL, not 'MAIL'\n",
+  });
   const help = await cicsmail(['send', '--help']);
   t.equal(help.code, 0);
   t.match(help.stdout, /^usage: cicsmail send/);

@@ -21,9 +21,14 @@ interface Run {
 /** The command with CICSMAIL_DATA at `dir`; `input` is its standard input (a pipe, never a terminal). */
 function user(dir: string, args: string[], input = ''): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [BIN, 'user', ...args], { env: { ...process.env, CICSMAIL_DATA: dir } }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      [BIN, 'user', ...args],
+      { env: { ...process.env, CICSMAIL_DATA: dir } },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
     child.stdin?.end(input);
   });
 }
@@ -38,15 +43,45 @@ t.test('help', async (t) => {
   t.equal(help.code, 0);
   t.match(help.stdout, /^usage: cicsmail user add NAME/);
   t.equal((await user(dir, ['add', '--help'])).code, 0);
-  t.same(await user(dir, []), { code: 2, stdout: '', stderr: "cicsmail: user needs add, list, remove, passwd or set; try 'cicsmail user --help'\n" });
-  t.same(await user(dir, ['frob']), { code: 2, stdout: '', stderr: "cicsmail: 'frob' is not add, list, remove, passwd or set\n" });
-  t.same(await user(dir, ['list']), { code: 1, stdout: '', stderr: `cicsmail: no users file in ${dir} (set CICSMAIL_DATA)\n` });
+  t.same(await user(dir, []), {
+    code: 2,
+    stdout: '',
+    stderr: "cicsmail: user needs add, list, remove, passwd or set; try 'cicsmail user --help'\n",
+  });
+  t.same(await user(dir, ['frob']), {
+    code: 2,
+    stdout: '',
+    stderr: "cicsmail: 'frob' is not add, list, remove, passwd or set\n",
+  });
+  t.same(await user(dir, ['list']), {
+    code: 1,
+    stdout: '',
+    stderr: `cicsmail: no users file in ${dir} (set CICSMAIL_DATA)\n`,
+  });
 });
 
 t.test('add: the password from standard input, kept as a scrypt hash in a file only its owner reads', async (t) => {
   const dir = freshDir(t);
   const password = 'Correct-Horse-42';
-  const r = await user(dir, ['add', 'batch1', '--admin', '--transactions', 'mail,s*', '--senders', 'batch@corp.example, *@jobs.corp.example', '--default-sender', '"Batch" <batch@corp.example>', '--policy', 'replace', '--rate', '60'], `${password}\r\nsecond-line-not-read\n`);
+  const r = await user(
+    dir,
+    [
+      'add',
+      'batch1',
+      '--admin',
+      '--transactions',
+      'mail,s*',
+      '--senders',
+      'batch@corp.example, *@jobs.corp.example',
+      '--default-sender',
+      '"Batch" <batch@corp.example>',
+      '--policy',
+      'replace',
+      '--rate',
+      '60',
+    ],
+    `${password}\r\nsecond-line-not-read\n`,
+  );
   t.same(r, { code: 0, stdout: `user BATCH1 added to ${usersFile(dir)}\n`, stderr: '' });
   const bytes = readFileSync(usersFile(dir));
   t.notOk(bytes.includes(password), 'the password is nowhere in the file');
@@ -67,13 +102,23 @@ t.test('add: the password from standard input, kept as a scrypt hash in a file o
 
   // Without options: the default transactions, no senders, the region's policy and rate.
   t.equal((await user(dir, ['add', 'PLAIN', '--senders', ''], 'plain-password\n')).code, 0);
-  t.match(record(dir, 'PLAIN'), { admin: false, transactions: ['MAIL', 'SEND', 'SPOL'], senders: [], defaultSender: null, policy: null, rateLimit: null });
+  t.match(record(dir, 'PLAIN'), {
+    admin: false,
+    transactions: ['MAIL', 'SEND', 'SPOL'],
+    senders: [],
+    defaultSender: null,
+    policy: null,
+    rateLimit: null,
+  });
 
   // The first user of a folder without an administrator: added, with a note.
   const other = freshDir(t);
   const lone = await user(other, ['add', 'LONE'], 'lone-password');
   t.equal(lone.code, 0);
-  t.equal(lone.stderr, `note: ${usersFile(other)} has no administrator (the journal, replay and CEMT need one): 'cicsmail user set NAME --admin'\n`);
+  t.equal(
+    lone.stderr,
+    `note: ${usersFile(other)} has no administrator (the journal, replay and CEMT need one): 'cicsmail user set NAME --admin'\n`,
+  );
 });
 
 t.test('add refuses an existing user, a bad id, a bad password, bad options', async (t) => {
@@ -83,25 +128,83 @@ t.test('add refuses an existing user, a bad id, a bad password, bad options', as
   t.same(await user(dir, ['add', 'ops1'], 'another-password\n'), {
     code: 1,
     stdout: '',
-    stderr: "cicsmail: user OPS1 exists already: 'cicsmail user passwd OPS1' changes its password, 'cicsmail user set OPS1' the rest, 'cicsmail user remove OPS1' removes it\n",
+    stderr:
+      "cicsmail: user OPS1 exists already: 'cicsmail user passwd OPS1' changes its password, 'cicsmail user set OPS1' the rest, 'cicsmail user remove OPS1' removes it\n",
   });
   t.same(readFileSync(usersFile(dir)), before, 'the file is as it was');
 
-  t.same(await user(dir, ['add', 'TOOLONGID'], 'good-password\n'), { code: 2, stdout: '', stderr: "cicsmail: 'TOOLONGID' is not a user id: 1 to 8 characters of A-Z 0-9 @ # $\n" });
-  t.same(await user(dir, ['add', 'B-1'], 'good-password\n'), { code: 2, stdout: '', stderr: "cicsmail: 'B-1' is not a user id: 1 to 8 characters of A-Z 0-9 @ # $\n" });
+  t.same(await user(dir, ['add', 'TOOLONGID'], 'good-password\n'), {
+    code: 2,
+    stdout: '',
+    stderr: "cicsmail: 'TOOLONGID' is not a user id: 1 to 8 characters of A-Z 0-9 @ # $\n",
+  });
+  t.same(await user(dir, ['add', 'B-1'], 'good-password\n'), {
+    code: 2,
+    stdout: '',
+    stderr: "cicsmail: 'B-1' is not a user id: 1 to 8 characters of A-Z 0-9 @ # $\n",
+  });
   t.same(await user(dir, ['add']), { code: 2, stdout: '', stderr: 'cicsmail: user add needs a NAME\n' });
-  t.same(await user(dir, ['add', 'SHORT'], 'short\n'), { code: 1, stdout: '', stderr: 'cicsmail: a password needs at least 8 characters\n' });
-  t.same(await user(dir, ['add', 'CTL'], 'has\ttab-in-it\n'), { code: 1, stdout: '', stderr: 'cicsmail: a password holds no control characters\n' });
-  t.same(await user(dir, ['add', 'NONE']), { code: 1, stdout: '', stderr: 'cicsmail: no password on standard input (its first line is the password)\n' });
-  t.same(await user(dir, ['add', 'X1', '--rate', '1.5'], 'good-password\n'), { code: 2, stdout: '', stderr: "cicsmail: --rate '1.5' is not a whole number from 0 to 10000000 (or none)\n" });
-  t.same(await user(dir, ['add', 'X1', '--policy', 'trust'], 'good-password\n'), { code: 2, stdout: '', stderr: "cicsmail: --policy 'trust' is not verify, replace or none\n" });
-  t.same(await user(dir, ['add', 'X1', '--default-sender', 'a@corp.example, b@corp.example'], 'good-password\n'), { code: 2, stdout: '', stderr: "cicsmail: --default-sender 'a@corp.example, b@corp.example' is not one address\n" });
-  t.same(await user(dir, ['add', 'X1', '--default-sender', 'nobody'], 'good-password\n'), { code: 2, stdout: '', stderr: "cicsmail: --default-sender: 'nobody' is not an address\n" });
-  t.same(await user(dir, ['add', 'X1', '--senders', 'ok@corp.example,not an address'], 'good-password\n'), { code: 2, stdout: '', stderr: "cicsmail: --senders: 'not an address' is not local-part@domain\n" });
-  t.same(await user(dir, ['add', 'X1', '--transactions', 'MAIL,TOOLONG'], 'good-password\n'), { code: 2, stdout: '', stderr: "cicsmail: --transactions: 'TOOLONG' is not a tranid or a pattern: 1 to 4 characters of A-Z 0-9 @ # $, with * and ? as wildcards\n" });
-  t.same(await user(dir, ['add', 'X1', '--no-admin'], 'good-password\n'), { code: 2, stdout: '', stderr: 'cicsmail: --no-admin is not an option of user add\n' });
-  t.same(await user(dir, ['add', 'X1', 'X2'], 'good-password\n'), { code: 2, stdout: '', stderr: "cicsmail: user add takes one NAME, not 'X1 X2'\n" });
-  t.same(users(dir).map((u) => u.id), ['OPS1'], 'none of them was added');
+  t.same(await user(dir, ['add', 'SHORT'], 'short\n'), {
+    code: 1,
+    stdout: '',
+    stderr: 'cicsmail: a password needs at least 8 characters\n',
+  });
+  t.same(await user(dir, ['add', 'CTL'], 'has\ttab-in-it\n'), {
+    code: 1,
+    stdout: '',
+    stderr: 'cicsmail: a password holds no control characters\n',
+  });
+  t.same(await user(dir, ['add', 'NONE']), {
+    code: 1,
+    stdout: '',
+    stderr: 'cicsmail: no password on standard input (its first line is the password)\n',
+  });
+  t.same(await user(dir, ['add', 'X1', '--rate', '1.5'], 'good-password\n'), {
+    code: 2,
+    stdout: '',
+    stderr: "cicsmail: --rate '1.5' is not a whole number from 0 to 10000000 (or none)\n",
+  });
+  t.same(await user(dir, ['add', 'X1', '--policy', 'trust'], 'good-password\n'), {
+    code: 2,
+    stdout: '',
+    stderr: "cicsmail: --policy 'trust' is not verify, replace or none\n",
+  });
+  t.same(await user(dir, ['add', 'X1', '--default-sender', 'a@corp.example, b@corp.example'], 'good-password\n'), {
+    code: 2,
+    stdout: '',
+    stderr: "cicsmail: --default-sender 'a@corp.example, b@corp.example' is not one address\n",
+  });
+  t.same(await user(dir, ['add', 'X1', '--default-sender', 'nobody'], 'good-password\n'), {
+    code: 2,
+    stdout: '',
+    stderr: "cicsmail: --default-sender: 'nobody' is not an address\n",
+  });
+  t.same(await user(dir, ['add', 'X1', '--senders', 'ok@corp.example,not an address'], 'good-password\n'), {
+    code: 2,
+    stdout: '',
+    stderr: "cicsmail: --senders: 'not an address' is not local-part@domain\n",
+  });
+  t.same(await user(dir, ['add', 'X1', '--transactions', 'MAIL,TOOLONG'], 'good-password\n'), {
+    code: 2,
+    stdout: '',
+    stderr:
+      "cicsmail: --transactions: 'TOOLONG' is not a tranid or a pattern: 1 to 4 characters of A-Z 0-9 @ # $, with * and ? as wildcards\n",
+  });
+  t.same(await user(dir, ['add', 'X1', '--no-admin'], 'good-password\n'), {
+    code: 2,
+    stdout: '',
+    stderr: 'cicsmail: --no-admin is not an option of user add\n',
+  });
+  t.same(await user(dir, ['add', 'X1', 'X2'], 'good-password\n'), {
+    code: 2,
+    stdout: '',
+    stderr: "cicsmail: user add takes one NAME, not 'X1 X2'\n",
+  });
+  t.same(
+    users(dir).map((u) => u.id),
+    ['OPS1'],
+    'none of them was added',
+  );
 
   const empty = freshDir(t);
   t.equal((await user(empty, ['add', 'SHORT'], 'short\n')).code, 1);
@@ -110,8 +213,33 @@ t.test('add refuses an existing user, a bad id, a bad password, bad options', as
 
 t.test('list: a line a user, or JSON; never the hash', async (t) => {
   const dir = freshDir(t);
-  t.equal((await user(dir, ['add', 'OPS1', '--admin', '--transactions', '*', '--senders', '*'], 'ops1-password\n')).code, 0);
-  t.equal((await user(dir, ['add', 'BATCH1', '--transactions', 'MAIL', '--senders', 'batch@corp.example,*@jobs.corp.example', '--default-sender', 'batch@corp.example', '--policy', 'verify', '--rate', '0'], 'batch1-password\n')).code, 0);
+  t.equal(
+    (await user(dir, ['add', 'OPS1', '--admin', '--transactions', '*', '--senders', '*'], 'ops1-password\n')).code,
+    0,
+  );
+  t.equal(
+    (
+      await user(
+        dir,
+        [
+          'add',
+          'BATCH1',
+          '--transactions',
+          'MAIL',
+          '--senders',
+          'batch@corp.example,*@jobs.corp.example',
+          '--default-sender',
+          'batch@corp.example',
+          '--policy',
+          'verify',
+          '--rate',
+          '0',
+        ],
+        'batch1-password\n',
+      )
+    ).code,
+    0,
+  );
   const text = await user(dir, ['list']);
   t.equal(text.code, 0);
   t.equal(
@@ -127,20 +255,49 @@ t.test('list: a line a user, or JSON; never the hash', async (t) => {
   t.equal(json.code, 0);
   const list = JSON.parse(json.stdout) as Array<Record<string, unknown>>;
   t.match(list, [
-    { id: 'BATCH1', admin: false, transactions: ['MAIL'], senders: ['batch@corp.example', '*@jobs.corp.example'], defaultSender: 'batch@corp.example', policy: 'verify', rateLimit: 0, updatedAt: String },
-    { id: 'OPS1', admin: true, transactions: ['*'], senders: ['*'], defaultSender: null, policy: null, rateLimit: null },
+    {
+      id: 'BATCH1',
+      admin: false,
+      transactions: ['MAIL'],
+      senders: ['batch@corp.example', '*@jobs.corp.example'],
+      defaultSender: 'batch@corp.example',
+      policy: 'verify',
+      rateLimit: 0,
+      updatedAt: String,
+    },
+    {
+      id: 'OPS1',
+      admin: true,
+      transactions: ['*'],
+      senders: ['*'],
+      defaultSender: null,
+      policy: null,
+      rateLimit: null,
+    },
   ]);
   for (const u of list) t.notOk('hash' in u, `no hash for ${String(u.id)}`);
   t.notMatch(text.stdout + json.stdout, /scrypt/);
-  t.same(await user(dir, ['list', 'OPS1']), { code: 2, stdout: '', stderr: "cicsmail: user list takes no NAME, not 'OPS1'\n" });
-  t.same(await user(dir, ['list', '--admin']), { code: 2, stdout: '', stderr: 'cicsmail: --admin is not an option of user list\n' });
+  t.same(await user(dir, ['list', 'OPS1']), {
+    code: 2,
+    stdout: '',
+    stderr: "cicsmail: user list takes no NAME, not 'OPS1'\n",
+  });
+  t.same(await user(dir, ['list', '--admin']), {
+    code: 2,
+    stdout: '',
+    stderr: 'cicsmail: --admin is not an option of user list\n',
+  });
 });
 
 t.test('passwd: a new hash, the old password no longer fits', async (t) => {
   const dir = freshDir(t);
   t.equal((await user(dir, ['add', 'BATCH1'], 'old-password\n')).code, 0);
   const before = record(dir, 'BATCH1');
-  t.same(await user(dir, ['passwd', 'batch1'], 'new-password\n'), { code: 0, stdout: 'password of BATCH1 changed\n', stderr: '' });
+  t.same(await user(dir, ['passwd', 'batch1'], 'new-password\n'), {
+    code: 0,
+    stdout: 'password of BATCH1 changed\n',
+    stderr: '',
+  });
   const after = record(dir, 'BATCH1');
   t.not(after?.hash, before?.hash);
   t.ok(await verifyPassword('new-password', after?.hash ?? ''));
@@ -149,26 +306,110 @@ t.test('passwd: a new hash, the old password no longer fits', async (t) => {
   t.notOk(readFileSync(usersFile(dir)).includes('new-password'));
   t.equal(statSync(usersFile(dir)).mode & 0o777, 0o600);
 
-  t.same(await user(dir, ['passwd', 'BATCH1'], 'short\n'), { code: 1, stdout: '', stderr: 'cicsmail: a password needs at least 8 characters\n' });
+  t.same(await user(dir, ['passwd', 'BATCH1'], 'short\n'), {
+    code: 1,
+    stdout: '',
+    stderr: 'cicsmail: a password needs at least 8 characters\n',
+  });
   t.equal(record(dir, 'BATCH1')?.hash, after?.hash, 'a refused password changes nothing');
-  t.same(await user(dir, ['passwd', 'NOBODY'], 'new-password\n'), { code: 1, stdout: '', stderr: `cicsmail: no user NOBODY in ${usersFile(dir)}\n` });
+  t.same(await user(dir, ['passwd', 'NOBODY'], 'new-password\n'), {
+    code: 1,
+    stdout: '',
+    stderr: `cicsmail: no user NOBODY in ${usersFile(dir)}\n`,
+  });
 });
 
 t.test('set: changes what is given and keeps the rest', async (t) => {
   const dir = freshDir(t);
   t.equal((await user(dir, ['add', 'OPS1', '--admin'], 'ops1-password\n')).code, 0);
-  t.equal((await user(dir, ['add', 'BATCH1', '--transactions', 'MAIL', '--senders', 'batch@corp.example', '--rate', '10'], 'batch1-password\n')).code, 0);
+  t.equal(
+    (
+      await user(
+        dir,
+        ['add', 'BATCH1', '--transactions', 'MAIL', '--senders', 'batch@corp.example', '--rate', '10'],
+        'batch1-password\n',
+      )
+    ).code,
+    0,
+  );
   const before = record(dir, 'BATCH1');
-  t.same(await user(dir, ['set', 'batch1', '--admin', '--transactions', 'MAIL,SEND', '--default-sender', 'Batch <batch@corp.example>', '--policy', 'replace']), { code: 0, stdout: 'user BATCH1 changed\n', stderr: '' });
-  t.match(record(dir, 'BATCH1'), { admin: true, transactions: ['MAIL', 'SEND'], senders: ['batch@corp.example'], defaultSender: 'Batch <batch@corp.example>', policy: 'replace', rateLimit: 10, hash: before?.hash });
-  t.equal((await user(dir, ['set', 'BATCH1', '--no-admin', '--senders', '', '--default-sender', 'none', '--policy', 'none', '--rate', 'none'])).code, 0);
-  t.match(record(dir, 'BATCH1'), { admin: false, transactions: ['MAIL', 'SEND'], senders: [], defaultSender: null, policy: null, rateLimit: null, hash: before?.hash });
+  t.same(
+    await user(dir, [
+      'set',
+      'batch1',
+      '--admin',
+      '--transactions',
+      'MAIL,SEND',
+      '--default-sender',
+      'Batch <batch@corp.example>',
+      '--policy',
+      'replace',
+    ]),
+    { code: 0, stdout: 'user BATCH1 changed\n', stderr: '' },
+  );
+  t.match(record(dir, 'BATCH1'), {
+    admin: true,
+    transactions: ['MAIL', 'SEND'],
+    senders: ['batch@corp.example'],
+    defaultSender: 'Batch <batch@corp.example>',
+    policy: 'replace',
+    rateLimit: 10,
+    hash: before?.hash,
+  });
+  t.equal(
+    (
+      await user(dir, [
+        'set',
+        'BATCH1',
+        '--no-admin',
+        '--senders',
+        '',
+        '--default-sender',
+        'none',
+        '--policy',
+        'none',
+        '--rate',
+        'none',
+      ])
+    ).code,
+    0,
+  );
+  t.match(record(dir, 'BATCH1'), {
+    admin: false,
+    transactions: ['MAIL', 'SEND'],
+    senders: [],
+    defaultSender: null,
+    policy: null,
+    rateLimit: null,
+    hash: before?.hash,
+  });
 
-  t.same(await user(dir, ['set', 'BATCH1']), { code: 2, stdout: '', stderr: 'cicsmail: user set needs something to change: --admin, --no-admin, --transactions, --senders, --default-sender, --policy or --rate\n' });
-  t.same(await user(dir, ['set', 'BATCH1', '--admin', '--no-admin']), { code: 2, stdout: '', stderr: 'cicsmail: --admin and --no-admin do not go together\n' });
-  t.same(await user(dir, ['set', 'BATCH1', '--rate=-1']), { code: 2, stdout: '', stderr: "cicsmail: --rate '-1' is not a whole number from 0 to 10000000 (or none)\n" });
-  t.same(await user(dir, ['set', 'NOBODY', '--admin']), { code: 1, stdout: '', stderr: `cicsmail: no user NOBODY in ${usersFile(dir)}\n` });
-  t.same(await user(dir, ['set', 'OPS1', '--no-admin']), { code: 1, stdout: '', stderr: 'cicsmail: OPS1 is the last administrator and stays one: a region must keep one\n' });
+  t.same(await user(dir, ['set', 'BATCH1']), {
+    code: 2,
+    stdout: '',
+    stderr:
+      'cicsmail: user set needs something to change: --admin, --no-admin, --transactions, --senders, --default-sender, --policy or --rate\n',
+  });
+  t.same(await user(dir, ['set', 'BATCH1', '--admin', '--no-admin']), {
+    code: 2,
+    stdout: '',
+    stderr: 'cicsmail: --admin and --no-admin do not go together\n',
+  });
+  t.same(await user(dir, ['set', 'BATCH1', '--rate=-1']), {
+    code: 2,
+    stdout: '',
+    stderr: "cicsmail: --rate '-1' is not a whole number from 0 to 10000000 (or none)\n",
+  });
+  t.same(await user(dir, ['set', 'NOBODY', '--admin']), {
+    code: 1,
+    stdout: '',
+    stderr: `cicsmail: no user NOBODY in ${usersFile(dir)}\n`,
+  });
+  t.same(await user(dir, ['set', 'OPS1', '--no-admin']), {
+    code: 1,
+    stdout: '',
+    stderr: 'cicsmail: OPS1 is the last administrator and stays one: a region must keep one\n',
+  });
   t.match(record(dir, 'OPS1'), { admin: true });
 });
 
@@ -178,10 +419,22 @@ t.test('remove: a user goes, the last administrator stays', async (t) => {
   t.equal((await user(dir, ['add', 'OPS2', '--admin'], 'ops2-password\n')).code, 0);
   t.equal((await user(dir, ['add', 'BATCH1'], 'batch1-password\n')).code, 0);
   t.same(await user(dir, ['remove', 'batch1']), { code: 0, stdout: 'user BATCH1 removed\n', stderr: '' });
-  t.same(await user(dir, ['remove', 'BATCH1']), { code: 1, stdout: '', stderr: `cicsmail: no user BATCH1 in ${usersFile(dir)}\n` });
+  t.same(await user(dir, ['remove', 'BATCH1']), {
+    code: 1,
+    stdout: '',
+    stderr: `cicsmail: no user BATCH1 in ${usersFile(dir)}\n`,
+  });
   t.equal((await user(dir, ['remove', 'OPS1'])).code, 0, 'an administrator, not the last');
-  t.same(await user(dir, ['remove', 'OPS2']), { code: 1, stdout: '', stderr: "cicsmail: OPS2 is the last administrator and stays: a region must keep one ('cicsmail user add NAME --admin' first)\n" });
-  t.same(users(dir).map((u) => u.id), ['OPS2']);
+  t.same(await user(dir, ['remove', 'OPS2']), {
+    code: 1,
+    stdout: '',
+    stderr:
+      "cicsmail: OPS2 is the last administrator and stays: a region must keep one ('cicsmail user add NAME --admin' first)\n",
+  });
+  t.same(
+    users(dir).map((u) => u.id),
+    ['OPS2'],
+  );
   t.same(await user(dir, ['remove']), { code: 2, stdout: '', stderr: 'cicsmail: user remove needs a NAME\n' });
 });
 
@@ -189,7 +442,11 @@ t.test('a running region takes a new user, and a new password within a second an
   const dir = freshDir(t);
   const password = 'first-password';
   t.equal((await user(dir, ['add', 'OPS1', '--admin'], 'ops1-password\n')).code, 0);
-  t.equal((await user(dir, ['add', 'BATCH1', '--transactions', 'MAIL', '--senders', 'batch@corp.example'], `${password}\n`)).code, 0);
+  t.equal(
+    (await user(dir, ['add', 'BATCH1', '--transactions', 'MAIL', '--senders', 'batch@corp.example'], `${password}\n`))
+      .code,
+    0,
+  );
   const relay = await startRelay(t);
   // users.json exists: the region adds no TESTER, BATCH1 is who calls.
   const region = await startRegion(t, { CICSMAIL_DATA: dir, CICSMAIL_RELAY: relay.url });
@@ -197,11 +454,25 @@ t.test('a running region takes a new user, and a new password within a second an
     fetch(`${region.url}/cics/MAIL`, {
       method: 'POST',
       headers: { authorization: basicAuth('BATCH1', pw), 'content-type': 'application/octet-stream' },
-      body: buildMailCommarea({ from: 'batch@corp.example', to: 'ops@corp.example', subject: 'from a user of the command line', body: 'hello' }, 37),
+      body: buildMailCommarea(
+        {
+          from: 'batch@corp.example',
+          to: 'ops@corp.example',
+          subject: 'from a user of the command line',
+          body: 'hello',
+        },
+        37,
+      ),
     });
   // A COMMAREA of no bytes: past security it is LENGERR, so polling with it sends no mail.
   const knock = async (pw: string) =>
-    (await fetch(`${region.url}/cics/MAIL`, { method: 'POST', headers: { authorization: basicAuth('BATCH1', pw), 'content-type': 'application/octet-stream' }, body: Buffer.alloc(0) })).status;
+    (
+      await fetch(`${region.url}/cics/MAIL`, {
+        method: 'POST',
+        headers: { authorization: basicAuth('BATCH1', pw), 'content-type': 'application/octet-stream' },
+        body: Buffer.alloc(0),
+      })
+    ).status;
 
   t.equal((await region.fetch('/cics/MAIL', { method: 'POST' })).status, 401, 'TESTER is no user here');
   const res = await mail(password);

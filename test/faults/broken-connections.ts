@@ -15,7 +15,12 @@ const resetMidData: Scenario = {
     return steadyFault(t, {
       fault: this.fault,
       relay,
-      expect: { rc: 4, reason: 'NORELAY', state: 'DEFERRED', reply: /^connection to smtp:\/\/127\.0\.0\.1:\d+ failed: read ECONNRESET$/ },
+      expect: {
+        rc: 4,
+        reason: 'NORELAY',
+        state: 'DEFERRED',
+        reply: /^connection to smtp:\/\/127\.0\.0\.1:\d+ failed: read ECONNRESET$/,
+      },
     });
   },
 };
@@ -29,7 +34,12 @@ const droppedAfterDot: Scenario = {
     return steadyFault(t, {
       fault: this.fault,
       relay,
-      expect: { rc: 4, reason: 'NORELAY', state: 'DEFERRED', reply: /^smtp:\/\/127\.0\.0\.1:\d+ closed the connection$/ },
+      expect: {
+        rc: 4,
+        reason: 'NORELAY',
+        state: 'DEFERRED',
+        reply: /^smtp:\/\/127\.0\.0\.1:\d+ closed the connection$/,
+      },
       keepsUnanswered: true,
       // The retry spool's mails under way when the sink is stopped (CICSMAIL_RETRY_CONCURRENCY).
       cutOffAtClear: 8,

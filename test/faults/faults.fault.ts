@@ -21,14 +21,24 @@ import { workerKilled } from './worker-killed.js';
 import { FaultTable, type Check, type Scenario } from './table.js';
 
 const checks: readonly Check[] = [...journalFullBugs];
-const all: readonly Scenario[] = [...relayDown, ...relayReplies, ...recipientsRefused, ...brokenConnections, ...slowRelay, ...regionKilled, ...journalFull, ...workerKilled];
+const all: readonly Scenario[] = [
+  ...relayDown,
+  ...relayReplies,
+  ...recipientsRefused,
+  ...brokenConnections,
+  ...slowRelay,
+  ...regionKilled,
+  ...journalFull,
+  ...workerKilled,
+];
 
 const only = (process.env.FAULTS ?? '')
   .split(',')
   .map((s) => s.trim().toLowerCase())
   .filter((s) => s !== '');
 // '1.' picks fault 1 (not 11 or 12); other text, every fault whose name has it.
-const picked = (name: string) => only.length === 0 || only.some((o) => (/^\d+\.$/.test(o) ? name.startsWith(o) : name.toLowerCase().includes(o)));
+const picked = (name: string) =>
+  only.length === 0 || only.some((o) => (/^\d+\.$/.test(o) ? name.startsWith(o) : name.toLowerCase().includes(o)));
 const chosen = all.filter((s) => picked(s.fault));
 
 const table = new FaultTable();

@@ -12,13 +12,20 @@ import { noSink, SinkRelay } from './sink-relay.js';
 import { cannotMount, smallDisk } from '../small-disk.js';
 import type { Check } from './table.js';
 
-const CLOSE_HANGS = 'bug: a journal whose disk was full is never closed (lmdb-js waits for the flush of the failed batch)';
+const CLOSE_HANGS =
+  'bug: a journal whose disk was full is never closed (lmdb-js waits for the flush of the failed batch)';
 
 /** 'settled', 'rejected: …', or 'pending' after `ms`. */
 function within(p: Promise<unknown>, ms: number): Promise<string> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('pending'), ms)));
-  return Promise.race([p.then(() => 'settled', (err: Error) => `rejected: ${err.message}`), late]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    p.then(
+      () => 'settled',
+      (err: Error) => `rejected: ${err.message}`,
+    ),
+    late,
+  ]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -35,10 +42,24 @@ const journalClose: Check = {
   async run(t) {
     const dir = smallDisk(t, 3);
     const journal = Journal.open(dir);
-    const origin = (n: number) => ({ tranid: 'MAIL', taskn: n, userid: 'TESTER', jobname: '', ccsid: 37, envelope: { from: 'a@corp.example', to: ['b@corp.example'] }, subject: 's', attachments: 0, messageId: `<m${n}@region.test>` });
+    const origin = (n: number) => ({
+      tranid: 'MAIL',
+      taskn: n,
+      userid: 'TESTER',
+      jobname: '',
+      ccsid: 37,
+      envelope: { from: 'a@corp.example', to: ['b@corp.example'] },
+      subject: 's',
+      attachments: 0,
+      messageId: `<m${n}@region.test>`,
+    });
     t.equal(await within(journal.accept(origin(1), Buffer.alloc(1000, 0x41)), 2000), 'settled', 'a mail accepted');
     writeFileSync(join(dir, 'filler'), Buffer.alloc(2 * 1_048_576 + 900_000));
-    t.match(await within(journal.accept(origin(2), Buffer.alloc(600_000, 0x41)), 2000), /^rejected: the journal cannot grow: /, 'a mail the disk has no room for: refused');
+    t.match(
+      await within(journal.accept(origin(2), Buffer.alloc(600_000, 0x41)), 2000),
+      /^rejected: the journal cannot grow: /,
+      'a mail the disk has no room for: refused',
+    );
     rmSync(join(dir, 'filler'));
     t.equal(await within(journal.close(), 3000), 'settled', 'the room back, the journal closes', { todo: CLOSE_HANGS });
   },
@@ -94,7 +115,9 @@ const shutdownAfterFull: Check = {
     const ms = Math.round(performance.now() - signalled);
     const bound = /drain bound of 5000 ms reached/.test(region.output());
     t.equal(code, 0, `exit code 0, ${ms} ms after SIGTERM${bound ? ', at the drain bound' : ''}`);
-    t.match(region.output(), /^region CICSMAIL stopped$/m, 'the region says it stopped: its journal closed', { todo: CLOSE_HANGS });
+    t.match(region.output(), /^region CICSMAIL stopped$/m, 'the region says it stopped: its journal closed', {
+      todo: CLOSE_HANGS,
+    });
   },
 };
 

@@ -28,7 +28,8 @@ const REQUESTS = 400;
  * passed. A caller told AICA who sends again makes a second mail, another Message-ID. Seen
  * in about one run in four here (2 to 3 tasks each time).
  */
-const ACCEPT_HANGS = 'bug: Journal.accept awaits root.flushed, which lmdb-js never settles after a failed batch: the task ends AICA though its mail is journaled (and delivered later)';
+const ACCEPT_HANGS =
+  'bug: Journal.accept awaits root.flushed, which lmdb-js never settles after a failed batch: the task ends AICA though its mail is journaled (and delivered later)';
 
 const full: Scenario = {
   fault: '11. journal out of space (tmpfs)',
@@ -46,26 +47,67 @@ const full: Scenario = {
     tally.addRun(during);
     const r = during.recorder;
     const aica = r.byAbend.AICA ?? 0;
-    t.same(Object.keys(r.byResp).filter((resp) => resp !== 'INVREQ').sort(), ['NORMAL', 'NOSPACE'], `answers: ${JSON.stringify(r.byResp)}`);
+    t.same(
+      Object.keys(r.byResp)
+        .filter((resp) => resp !== 'INVREQ')
+        .sort(),
+      ['NORMAL', 'NOSPACE'],
+      `answers: ${JSON.stringify(r.byResp)}`,
+    );
     t.same(Object.keys(r.byRc), ['0'], 'every answer with a COMMAREA is RC 0');
     t.equal(r.byRc['0'], r.byResp.NORMAL, 'as many RC 0 as NORMAL answers');
-    t.same(r.byStatus, { 200: r.byResp.NORMAL, 503: r.byResp.NOSPACE, ...(aica > 0 ? { 500: aica } : {}) }, 'NOSPACE is HTTP 503');
-    t.same(Object.keys(r.byAbend).filter((code) => code !== 'AICA'), [], 'no abend but AICA');
+    t.same(
+      r.byStatus,
+      { 200: r.byResp.NORMAL, 503: r.byResp.NOSPACE, ...(aica > 0 ? { 500: aica } : {}) },
+      'NOSPACE is HTTP 503',
+    );
+    t.same(
+      Object.keys(r.byAbend).filter((code) => code !== 'AICA'),
+      [],
+      'no abend but AICA',
+    );
     t.equal(aica, 0, `no task ran into its time limit (AICA ${aica})`, { todo: ACCEPT_HANGS });
 
     const probe = await probeMail(region.url);
     tally.addProbe(probe);
-    t.match(probe, { status: 503, resp: 'NOSPACE', abcode: null, failure: { resp: 'NOSPACE', abcode: null, message: /^the journal's file system has [\d.]+ MiB free, less than the [\d.]+ MiB it needs/ } }, 'a probe while the disk is full: 503 NOSPACE');
+    t.match(
+      probe,
+      {
+        status: 503,
+        resp: 'NOSPACE',
+        abcode: null,
+        failure: {
+          resp: 'NOSPACE',
+          abcode: null,
+          message: /^the journal's file system has [\d.]+ MiB free, less than the [\d.]+ MiB it needs/,
+        },
+      },
+      'a probe while the disk is full: 503 NOSPACE',
+    );
 
     // A refused task journals nothing; a mail answered RC 0 is SENT, or ACCEPTED where the
     // disk filled between the relay's answer and its record.
     const records = [...journal.scan()];
     const answered = new Set(tally.mails.map((m) => m.seq));
     const unanswered = records.filter((rec) => !answered.has(rec.seq));
-    t.same(unanswered.map((rec) => rec.seq), [], 'no record but those of RC 0 answers', { todo: ACCEPT_HANGS });
-    t.ok(unanswered.length <= aica, `records of no answer (${unanswered.length}): at most the tasks that ended AICA, stuck in Journal.accept`);
     t.same(
-      records.filter((rec) => !(rec.state === 'SENT' && rec.attempts.length === 1) && !(rec.state === 'ACCEPTED' && rec.attempts.length === 0)).map((rec) => `SEQ=${rec.seq} ${rec.state}`),
+      unanswered.map((rec) => rec.seq),
+      [],
+      'no record but those of RC 0 answers',
+      { todo: ACCEPT_HANGS },
+    );
+    t.ok(
+      unanswered.length <= aica,
+      `records of no answer (${unanswered.length}): at most the tasks that ended AICA, stuck in Journal.accept`,
+    );
+    t.same(
+      records
+        .filter(
+          (rec) =>
+            !(rec.state === 'SENT' && rec.attempts.length === 1) &&
+            !(rec.state === 'ACCEPTED' && rec.attempts.length === 0),
+        )
+        .map((rec) => `SEQ=${rec.seq} ${rec.state}`),
       [],
       'each record SENT, or ACCEPTED with no attempt on record',
     );
@@ -76,7 +118,10 @@ const full: Scenario = {
     rmSync(join(dir, 'filler'));
     await region.app.space.check();
     const cleared = performance.now();
-    const [after, drainMs] = await Promise.all([steadyLoad(region.url, { requests: AFTER, seed: 2 }), unsettled > 0 ? waitDrained(journal, cleared) : null]);
+    const [after, drainMs] = await Promise.all([
+      steadyLoad(region.url, { requests: AFTER, seed: 2 }),
+      unsettled > 0 ? waitDrained(journal, cleared) : null,
+    ]);
     tally.addRun(after);
     t.same(after.recorder.byRc, { 0: AFTER }, `space back: ${AFTER} more mails, every one RC 0`);
     await waitDrained(journal);
@@ -85,7 +130,11 @@ const full: Scenario = {
     t.same(result.problems, [], 'answers, journal and relay agree');
     t.equal(result.lost, 0, 'lost: 0');
     t.equal(result.delivered, records.length + AFTER, 'delivered: every journaled mail');
-    t.equal(result.duplicated, sentTwice, `arrived twice: the ${sentTwice} mails answered RC 0 whose outcome the full disk did not let the task record`);
+    t.equal(
+      result.duplicated,
+      sentTwice,
+      `arrived twice: the ${sentTwice} mails answered RC 0 whose outcome the full disk did not let the task record`,
+    );
     t.same(states(journal), { SENT: records.length + AFTER }, 'every mail SENT');
     return rowOf(this.fault, tally, result, drainMs);
   },

@@ -23,7 +23,14 @@ export interface LoadOptions {
 }
 
 export async function steadyLoad(url: string, options: LoadOptions): Promise<RunResult> {
-  const pool = buildPayloads({ tx: 'MAIL', ccsid: 37, from: 'batch@corp.example', seed: options.seed, count: options.requests, jobname: 'FAULTS' });
+  const pool = buildPayloads({
+    tx: 'MAIL',
+    ccsid: 37,
+    from: 'batch@corp.example',
+    seed: options.seed,
+    count: options.requests,
+    jobname: 'FAULTS',
+  });
   await preflight(url, AUTHORIZATION);
   const tick = options.onTick;
   return runLoad({
@@ -61,10 +68,26 @@ export async function probeMail(url: string, to = 'probe@corp.example'): Promise
   });
   const head = { status: res.status, resp: res.headers.get('x-cics-resp'), abcode: res.headers.get('x-cics-abcode') };
   if (res.status !== 200) {
-    return { ...head, rc: null, reason: null, relayReply: null, seq: null, messageId: null, failure: (await res.json()) as ProbeAnswer['failure'] };
+    return {
+      ...head,
+      rc: null,
+      reason: null,
+      relayReply: null,
+      seq: null,
+      messageId: null,
+      failure: (await res.json()) as ProbeAnswer['failure'],
+    };
   }
   const r = readMailResponse(Buffer.from(await res.arrayBuffer()), 37);
-  return { ...head, rc: r.rc, reason: r.reason, relayReply: r.relayReply, seq: r.journalSeq || null, messageId: r.messageId, failure: null };
+  return {
+    ...head,
+    rc: r.rc,
+    reason: r.reason,
+    relayReply: r.relayReply,
+    seq: r.journalSeq || null,
+    messageId: r.messageId,
+    failure: null,
+  };
 }
 
 const bump = (counts: Record<string, number>, key: string, n = 1) => {

@@ -35,7 +35,12 @@ const someRefused: Scenario = {
   async run(t) {
     let fault = true;
     const relay = await startRelay(t, {
-      rcptTo: (a) => (unknown(a.address) ? smtpError(550, `5.1.1 <${a.address}>: no such user`) : fault && full(a.address) ? smtpError(452, `4.2.2 <${a.address}>: mailbox full`) : undefined),
+      rcptTo: (a) =>
+        unknown(a.address)
+          ? smtpError(550, `5.1.1 <${a.address}>: no such user`)
+          : fault && full(a.address)
+            ? smtpError(452, `4.2.2 <${a.address}>: mailbox full`)
+            : undefined,
     });
     const faulty: FaultRelay = {
       url: relay.url,
@@ -49,9 +54,21 @@ const someRefused: Scenario = {
     const tally = new Tally();
 
     const probes = [
-      ['ops@corp.example, audit@corp.example', { rc: 0, reason: 'PARTIAL' }, /^250 Ok: queued as \d+; refused: audit@corp\.example 550 5\.1\.1 <audit@corp\.example>: no such user$/],
-      ['audit@corp.example, audit2@corp.example', { rc: 12, reason: 'RCPTREJ' }, /^550 5\.1\.1 <audit@corp\.example>: no such user; refused: audit@corp\.example 550 5\.1\.1 <audit@corp\.example>: no such user; audit2@corp\.example 550 5\.1\.1 <audit2@corp\.example>: no such user$/],
-      ['ops@corp.example, storage@corp.example', { rc: 4, reason: 'DEFERRED' }, /^250 Ok: queued as \d+; refused: storage@corp\.example 452 4\.2\.2 <storage@corp\.example>: mailbox full$/],
+      [
+        'ops@corp.example, audit@corp.example',
+        { rc: 0, reason: 'PARTIAL' },
+        /^250 Ok: queued as \d+; refused: audit@corp\.example 550 5\.1\.1 <audit@corp\.example>: no such user$/,
+      ],
+      [
+        'audit@corp.example, audit2@corp.example',
+        { rc: 12, reason: 'RCPTREJ' },
+        /^550 5\.1\.1 <audit@corp\.example>: no such user; refused: audit@corp\.example 550 5\.1\.1 <audit@corp\.example>: no such user; audit2@corp\.example 550 5\.1\.1 <audit2@corp\.example>: no such user$/,
+      ],
+      [
+        'ops@corp.example, storage@corp.example',
+        { rc: 4, reason: 'DEFERRED' },
+        /^250 Ok: queued as \d+; refused: storage@corp\.example 452 4\.2\.2 <storage@corp\.example>: mailbox full$/,
+      ],
     ] as const;
     for (const [to, answer, reply] of probes) {
       const probe = await probeMail(region.url, to);
@@ -80,9 +97,16 @@ const someRefused: Scenario = {
 
     const cleared = performance.now();
     await faulty.clear();
-    const [after, drainMs] = await Promise.all([steadyLoad(region.url, { requests: AFTER, seed: 2 }), waitDrained(journal, cleared)]);
+    const [after, drainMs] = await Promise.all([
+      steadyLoad(region.url, { requests: AFTER, seed: 2 }),
+      waitDrained(journal, cleared),
+    ]);
     tally.addRun(after);
-    t.same(Object.keys(after.recorder.byRc).filter((rc) => rc !== '0' && rc !== '12'), [], 'the fault cleared: RC 0, or RC 12 where every recipient is unknown');
+    t.same(
+      Object.keys(after.recorder.byRc).filter((rc) => rc !== '0' && rc !== '12'),
+      [],
+      'the fault cleared: RC 0, or RC 12 where every recipient is unknown',
+    );
     await waitDrained(journal);
 
     const result = reconcile(journal, tally.mails, faulty.received());
@@ -94,11 +118,20 @@ const someRefused: Scenario = {
     for (const r of journal.scan()) {
       const refused = r.envelope.to.filter(unknown);
       if (refused.length === r.envelope.to.length) failed++;
-      const want = { state: refused.length === r.envelope.to.length ? 'FAILED' : 'SENT', failed: refused.sort().join(','), pending: '' };
+      const want = {
+        state: refused.length === r.envelope.to.length ? 'FAILED' : 'SENT',
+        failed: refused.sort().join(','),
+        pending: '',
+      };
       const got = { state: r.state, failed: [...r.failed].sort().join(','), pending: r.pending.join(',') };
-      if (JSON.stringify(got) !== JSON.stringify(want)) wrong.push(`SEQ=${r.seq}: ${JSON.stringify(got)}, not ${JSON.stringify(want)}`);
+      if (JSON.stringify(got) !== JSON.stringify(want))
+        wrong.push(`SEQ=${r.seq}: ${JSON.stringify(got)}, not ${JSON.stringify(want)}`);
     }
-    t.same(wrong.slice(0, 10), [], 'every record: SENT with the unknown recipients failed, or FAILED where all were unknown; nobody pending');
+    t.same(
+      wrong.slice(0, 10),
+      [],
+      'every record: SENT with the unknown recipients failed, or FAILED where all were unknown; nobody pending',
+    );
     t.equal(result.delivered, result.journaled - failed, 'delivered: every mail with a recipient that exists');
     t.same(states(journal), { SENT: result.journaled - failed, FAILED: failed });
     return rowOf(this.fault, tally, result, drainMs);

@@ -54,7 +54,11 @@ export function normalize(text: string): string {
 const norm = (id: string) => id.trim().toLowerCase();
 const unique = (list: readonly string[]) => [...new Set(list.map((a) => a.toLowerCase()))];
 
-export function reconcile(journal: Journal, answered: readonly Answered[], received: readonly Received[]): Reconciliation {
+export function reconcile(
+  journal: Journal,
+  answered: readonly Answered[],
+  received: readonly Received[],
+): Reconciliation {
   const problems: string[] = [];
   let problemCount = 0;
   const problem = (line: string) => {
@@ -112,10 +116,12 @@ export function reconcile(journal: Journal, answered: readonly Answered[], recei
     const to = unique(r.envelope.to);
     if (got.size > 0) delivered++;
     if ([...got.values()].some((n) => n > 1)) duplicated++;
-    for (const who of got.keys()) if (!to.includes(who)) problem(`SEQ=${r.seq}: the relay gave it to ${who}, who is not a recipient`);
+    for (const who of got.keys())
+      if (!to.includes(who)) problem(`SEQ=${r.seq}: the relay gave it to ${who}, who is not a recipient`);
     const journalSays = unique(r.delivered).sort().join(',');
     const relaySays = [...got.keys()].sort().join(',');
-    if (journalSays !== relaySays) problem(`SEQ=${r.seq}: the journal says [${journalSays}] got it, the relay gave it to [${relaySays}]`);
+    if (journalSays !== relaySays)
+      problem(`SEQ=${r.seq}: the journal says [${journalSays}] got it, the relay gave it to [${relaySays}]`);
     if (r.state === 'FAILED') {
       if (rc === 0 || rc === 4) problem(`SEQ=${r.seq} ${said}: FAILED in the end`);
       if (got.size > 0) problem(`SEQ=${r.seq} ${said}: FAILED, refused for good, yet delivered to ${relaySays}`);
@@ -126,7 +132,9 @@ export function reconcile(journal: Journal, answered: readonly Answered[], recei
     const missing = to.filter((who) => !failed.includes(who) && !got.has(who));
     if (r.state !== 'SENT' || missing.length > 0) {
       lost++;
-      problem(`SEQ=${r.seq} ${said}: ${r.state}${missing.length > 0 ? `, never received by ${missing.join(', ')}` : ''}`);
+      problem(
+        `SEQ=${r.seq} ${said}: ${r.state}${missing.length > 0 ? `, never received by ${missing.join(', ')}` : ''}`,
+      );
     }
   }
   if (problemCount > problems.length) problems.push(`… and ${problemCount - problems.length} more`);

@@ -53,7 +53,11 @@ const killed: Scenario = {
     tally.addRun(during);
     await exited;
     t.ok(dead, 'the region was killed under load');
-    t.same(Object.keys(during.recorder.byRc), ['0'], `before it died: ${during.recorder.byRc['0']} answers, every one RC 0`);
+    t.same(
+      Object.keys(during.recorder.byRc),
+      ['0'],
+      `before it died: ${during.recorder.byRc['0']} answers, every one RC 0`,
+    );
     t.ok((during.recorder.byRc['0'] ?? 0) >= KILL_AFTER, `at least ${KILL_AFTER} answers`);
 
     const second = await startRegionProcess(dir, settings);
@@ -63,7 +67,10 @@ const killed: Scenario = {
     t.teardown(() => journal.close());
     const answered = new Set(tally.mails.map((m) => m.seq));
     const orphans = [...journal.scan()].filter((r) => !answered.has(r.seq));
-    t.ok(orphans.length <= CONNECTIONS, `${orphans.length} mails journaled but never answered: at most the ${CONNECTIONS} in flight`);
+    t.ok(
+      orphans.length <= CONNECTIONS,
+      `${orphans.length} mails journaled but never answered: at most the ${CONNECTIONS} in flight`,
+    );
     t.same(
       orphans.filter((r) => r.state !== 'ACCEPTED' && r.state !== 'SENT').map((r) => `SEQ=${r.seq} ${r.state}`),
       [],
@@ -71,18 +78,30 @@ const killed: Scenario = {
     );
     tally.addUnanswered(orphans.length);
 
-    const [after, drainMs] = await Promise.all([steadyLoad(second.url, { requests: AFTER, seed: 2 }), waitDrained(journal, restarted)]);
+    const [after, drainMs] = await Promise.all([
+      steadyLoad(second.url, { requests: AFTER, seed: 2 }),
+      waitDrained(journal, restarted),
+    ]);
     tally.addRun(after);
     t.same(after.recorder.byRc, { 0: AFTER }, `the restarted region: ${AFTER} more mails, every one RC 0`);
     await waitDrained(journal);
-    t.same(answersVersusJournal(journal, tally.mails, (rc) => (rc === 0 ? { state: 'SENT', reply: /^250 2\.0\.0 Ok$/ } : undefined)), [], "each answer's record: SENT, the relay's 250");
+    t.same(
+      answersVersusJournal(journal, tally.mails, (rc) =>
+        rc === 0 ? { state: 'SENT', reply: /^250 2\.0\.0 Ok$/ } : undefined,
+      ),
+      [],
+      "each answer's record: SENT, the relay's 250",
+    );
 
     const result = reconcile(journal, tally.mails, relay.received());
     t.same(result.problems, [], 'answers, journal and relay agree');
     t.equal(result.lost, 0, 'lost: 0');
     t.equal(result.partial, 0, 'no mail cut off at the relay');
     t.equal(result.delivered, result.journaled, 'delivered: every journaled mail, answered or not');
-    t.ok(result.duplicated <= orphans.length, `arrived twice: ${result.duplicated}, at most the mails under way when the region died`);
+    t.ok(
+      result.duplicated <= orphans.length,
+      `arrived twice: ${result.duplicated}, at most the mails under way when the region died`,
+    );
     t.same(states(journal), { SENT: result.journaled }, 'every mail SENT');
 
     const stopped = new Promise((resolve) => second.child.once('exit', resolve));

@@ -62,14 +62,25 @@ export const FAULT_ENV: Readonly<Record<string, string>> = {
  * worker warmed up: a MAIL with MC-VERSION '02' (RC 8: nothing journaled, nothing sent)
  * loads the MAIL program, so that the scenario's first mail does not pay for it.
  */
-export async function faultRegion(t: TestLike, relayUrl: string, env: Record<string, string> = {}): Promise<TestRegion> {
-  const region = await startRegion(t, { CICSMAIL_RELAY: relayUrl, ...FAULT_ENV, ...env }, { definitions: defaultDefinitions().map((d) => ({ ...d, timeLimitMs: TIME_LIMIT_MS })) });
+export async function faultRegion(
+  t: TestLike,
+  relayUrl: string,
+  env: Record<string, string> = {},
+): Promise<TestRegion> {
+  const region = await startRegion(
+    t,
+    { CICSMAIL_RELAY: relayUrl, ...FAULT_ENV, ...env },
+    { definitions: defaultDefinitions().map((d) => ({ ...d, timeLimitMs: TIME_LIMIT_MS })) },
+  );
   const warm = buildMailCommarea({ version: '02', from: 'warm@corp.example', to: 'up@corp.example' }, 37);
   for (let i = 0; ; i++) {
     const res = await region.post('MAIL', warm);
     await res.arrayBuffer();
     if (res.status === 200 && res.headers.get('x-mail-rc') === '8') return region;
-    if (i === 5) throw new Error(`the region's worker did not warm up: HTTP ${res.status} ${res.headers.get('x-cics-abcode') ?? ''}`);
+    if (i === 5)
+      throw new Error(
+        `the region's worker did not warm up: HTTP ${res.status} ${res.headers.get('x-cics-abcode') ?? ''}`,
+      );
   }
 }
 
@@ -78,7 +89,8 @@ export async function waitDrained(journal: Journal, since = performance.now(), t
   for (;;) {
     const open = journal.backlog();
     if (open === 0) return Math.round(performance.now() - since);
-    if (performance.now() - since > timeoutMs) throw new Error(`the journal still has ${open} mails to deliver after ${timeoutMs} ms`);
+    if (performance.now() - since > timeoutMs)
+      throw new Error(`the journal still has ${open} mails to deliver after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
@@ -105,7 +117,11 @@ const OUTCOME: Readonly<Record<number, string>> = { 0: 'sent', 4: 'deferred', 12
  * attempt on record with the outcome the RC says (RC 0 sent, RC 4 deferred, RC 12 failed)
  * and the relay's reply expected. Returns the mismatches (the first 10, and how many in all).
  */
-export function answersVersusJournal(journal: Journal, answered: readonly Answered[], expected: (rc: number, seq: number) => Expected | undefined): string[] {
+export function answersVersusJournal(
+  journal: Journal,
+  answered: readonly Answered[],
+  expected: (rc: number, seq: number) => Expected | undefined,
+): string[] {
   const out: string[] = [];
   let n = 0;
   for (const { rc, seq } of answered) {
@@ -115,10 +131,12 @@ export function answersVersusJournal(journal: Journal, answered: readonly Answer
     let wrong: string | undefined;
     if (!want) wrong = `RC ${rc} was not expected here`;
     else if (!record) wrong = 'no journal record';
-    else if (![want.state].flat().includes(record.state)) wrong = `the journal says ${record.state}, not ${[want.state].flat().join(' or ')}`;
+    else if (![want.state].flat().includes(record.state))
+      wrong = `the journal says ${record.state}, not ${[want.state].flat().join(' or ')}`;
     else if (!task) wrong = "the task's attempt is not on record";
     else if (task.outcome !== OUTCOME[rc]) wrong = `the task's attempt is ${task.outcome}, not ${OUTCOME[rc]}`;
-    else if (!want.reply.test(task.reply)) wrong = `the task's attempt has the reply '${task.reply}', not ${want.reply}`;
+    else if (!want.reply.test(task.reply))
+      wrong = `the task's attempt has the reply '${task.reply}', not ${want.reply}`;
     if (wrong === undefined) continue;
     n++;
     if (out.length < 10) out.push(`RC ${rc} SEQ=${seq}: ${wrong}`);

@@ -9,7 +9,8 @@ import { noSink, SinkRelay } from './sink-relay.js';
 import { steadyFault } from './steady-fault.js';
 import { rowOf, type Scenario } from './table.js';
 
-const REFUSED = /^no relay could be reached: connect to smtp:\/\/127\.0\.0\.1:\d+ failed: connect ECONNREFUSED 127\.0\.0\.1:\d+$/;
+const REFUSED =
+  /^no relay could be reached: connect to smtp:\/\/127\.0\.0\.1:\d+ failed: connect ECONNREFUSED 127\.0\.0\.1:\d+$/;
 
 const downAtStart: Scenario = {
   fault: '1. relay down at start, up later',
@@ -17,7 +18,11 @@ const downAtStart: Scenario = {
   async run(t) {
     // Not started: nothing listens on its port until the fault is cleared.
     const relay = await SinkRelay.create(t);
-    return steadyFault(t, { fault: this.fault, relay, expect: { rc: 4, reason: 'NORELAY', state: 'DEFERRED', reply: REFUSED } });
+    return steadyFault(t, {
+      fault: this.fault,
+      relay,
+      expect: { rc: 4, reason: 'NORELAY', state: 'DEFERRED', reply: REFUSED },
+    });
   },
 };
 
@@ -70,7 +75,11 @@ const diesMidRun: Scenario = {
       /^(no relay could be reached: connect to smtp:\/\/127\.0\.0\.1:\d+ failed: connect ECONNREFUSED 127\.0\.0\.1:\d+|smtp:\/\/127\.0\.0\.1:\d+ closed the connection|connection to smtp:\/\/127\.0\.0\.1:\d+ failed: (read ECONNRESET|This socket has been ended by the other party))$/;
     t.same(
       answersVersusJournal(journal, tally.mails, (rc) =>
-        rc === 0 ? { state: 'SENT', reply: /^250 2\.0\.0 Ok$/ } : rc === 4 ? { state: ['DEFERRED', 'SENT'], reply: lostConnection } : undefined,
+        rc === 0
+          ? { state: 'SENT', reply: /^250 2\.0\.0 Ok$/ }
+          : rc === 4
+            ? { state: ['DEFERRED', 'SENT'], reply: lostConnection }
+            : undefined,
       ),
       [],
       "each answer's record: RC 0 SENT, RC 4 deferred for a lost relay",
@@ -83,7 +92,10 @@ const diesMidRun: Scenario = {
     t.equal(result.delivered, MID_RUN + 1, 'delivered: every mail');
     // Only a mail under way when the relay died can be cut off there, or have arrived whole
     // without its reply (then it arrives again, same Message-ID).
-    t.ok(result.partial <= 8 && result.duplicated <= 8, `cut off ${result.partial}, arrived twice ${result.duplicated}: at most the 8 mails under way`);
+    t.ok(
+      result.partial <= 8 && result.duplicated <= 8,
+      `cut off ${result.partial}, arrived twice ${result.duplicated}: at most the 8 mails under way`,
+    );
     t.same(states(journal), { SENT: MID_RUN + 1 }, 'every mail SENT');
     return rowOf(this.fault, tally, result, drainMs);
   },

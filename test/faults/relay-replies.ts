@@ -38,9 +38,16 @@ export const relayReplies: readonly Scenario[] = [
     reply: /^no relay could be reached: smtp:\/\/127\.0\.0\.1:\d+ greeted with 421 4\.0\.0 Server closing connection$/,
   }),
   // Every recipient put off for now is the mail put off: DEFERRED, not RCPTREJ.
-  ...STEPS.map(([command, where]) => sinkFault(`4. 4xx ${where}`, ['-r', command], { rc: 4, reason: 'DEFERRED', state: 'DEFERRED', reply: SOFT })),
+  ...STEPS.map(([command, where]) =>
+    sinkFault(`4. 4xx ${where}`, ['-r', command], { rc: 4, reason: 'DEFERRED', state: 'DEFERRED', reply: SOFT }),
+  ),
   // Every recipient refused for good is RCPTREJ; a refusal of the whole mail REJECTED.
   ...STEPS.map(([command, where]) =>
-    sinkFault(`5. 5xx ${where}`, ['-f', command], { rc: 12, reason: command === 'RCPT' ? 'RCPTREJ' : 'REJECTED', state: 'FAILED', reply: HARD }),
+    sinkFault(`5. 5xx ${where}`, ['-f', command], {
+      rc: 12,
+      reason: command === 'RCPT' ? 'RCPTREJ' : 'REJECTED',
+      state: 'FAILED',
+      reply: HARD,
+    }),
   ),
 ];

@@ -13,7 +13,9 @@ import type { FaultRelay, Received } from './reconcile.js';
 export const SMTP_SINK = '/usr/sbin/smtp-sink';
 
 /** Why the smtp-sink scenarios cannot run here, or false. */
-export const noSink: string | false = existsSync(SMTP_SINK) ? false : `${SMTP_SINK} is not installed (Debian's postfix package; .ci/run installs it)`;
+export const noSink: string | false = existsSync(SMTP_SINK)
+  ? false
+  : `${SMTP_SINK} is not installed (Debian's postfix package; .ci/run installs it)`;
 
 /** The lowest port the kernel hands out as a connection's own (Linux; 32768 elsewhere). */
 function ephemeralLow(): number {

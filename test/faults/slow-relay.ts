@@ -23,7 +23,12 @@ const slowGreeting: Scenario = {
       env: { CICSMAIL_SMTP_COMMAND_MS: '400' },
       requests: REQUESTS,
       rate: RATE,
-      expect: { rc: 4, reason: 'NORELAY', state: 'DEFERRED', reply: /^no relay could be reached: no reply to greeting from smtp:\/\/127\.0\.0\.1:\d+ within 400 ms$/ },
+      expect: {
+        rc: 4,
+        reason: 'NORELAY',
+        state: 'DEFERRED',
+        reply: /^no relay could be reached: no reply to greeting from smtp:\/\/127\.0\.0\.1:\d+ within 400 ms$/,
+      },
     });
   },
 };
@@ -38,7 +43,12 @@ const slowFinal: Scenario = {
       env: { CICSMAIL_SMTP_FINAL_MS: '400' },
       requests: REQUESTS,
       rate: RATE,
-      expect: { rc: 4, reason: 'NORELAY', state: 'DEFERRED', reply: /^no reply to end of data from smtp:\/\/127\.0\.0\.1:\d+ within 400 ms$/ },
+      expect: {
+        rc: 4,
+        reason: 'NORELAY',
+        state: 'DEFERRED',
+        reply: /^no reply to end of data from smtp:\/\/127\.0\.0\.1:\d+ within 400 ms$/,
+      },
       keepsUnanswered: true,
     });
   },

@@ -53,15 +53,29 @@ export async function steadyFault(t: Test, spec: SteadyFault): Promise<Row> {
 
   const probe = await probeMail(region.url);
   tally.addProbe(probe);
-  t.match(probe, { status: 200, resp: 'NORMAL', rc: expect.rc, reason: expect.reason }, `a probe mail: RC ${expect.rc} ${expect.reason}`);
+  t.match(
+    probe,
+    { status: 200, resp: 'NORMAL', rc: expect.rc, reason: expect.reason },
+    `a probe mail: RC ${expect.rc} ${expect.reason}`,
+  );
   t.match(probe.relayReply, expect.reply, `MC-RELAY-REPLY: ${probe.relayReply}`);
 
-  const during = await steadyLoad(region.url, { requests, seed: 1, ...(spec.rate !== undefined ? { rate: spec.rate } : {}) });
+  const during = await steadyLoad(region.url, {
+    requests,
+    seed: 1,
+    ...(spec.rate !== undefined ? { rate: spec.rate } : {}),
+  });
   tally.addRun(during);
-  t.same(during.recorder.byRc, { [expect.rc]: requests }, `under the fault: ${requests} answers, every one RC ${expect.rc}`);
+  t.same(
+    during.recorder.byRc,
+    { [expect.rc]: requests },
+    `under the fault: ${requests} answers, every one RC ${expect.rc}`,
+  );
   t.same(states(journal), { [expect.state]: requests + 1 }, `every mail journaled ${expect.state}`);
   t.same(
-    answersVersusJournal(journal, tally.mails, (rc) => (rc === expect.rc ? { state: expect.state, reply: expect.reply } : undefined)),
+    answersVersusJournal(journal, tally.mails, (rc) =>
+      rc === expect.rc ? { state: expect.state, reply: expect.reply } : undefined,
+    ),
     [],
     "each answer's record: its state, and the relay's reply to the task",
   );
@@ -69,7 +83,10 @@ export async function steadyFault(t: Test, spec: SteadyFault): Promise<Row> {
   const cleared = performance.now();
   const backlog = journal.backlog();
   await spec.relay.clear();
-  const [after, drainMs] = await Promise.all([steadyLoad(region.url, { requests: AFTER, seed: 2 }), backlog > 0 ? waitDrained(journal, cleared) : null]);
+  const [after, drainMs] = await Promise.all([
+    steadyLoad(region.url, { requests: AFTER, seed: 2 }),
+    backlog > 0 ? waitDrained(journal, cleared) : null,
+  ]);
   tally.addRun(after);
   t.same(after.recorder.byRc, { 0: AFTER }, `the fault cleared: ${AFTER} more mails, every one RC 0`);
   await waitDrained(journal);
@@ -78,10 +95,26 @@ export async function steadyFault(t: Test, spec: SteadyFault): Promise<Row> {
   const refused = expect.rc === 12;
   t.same(result.problems, [], 'answers, journal and relay agree');
   t.equal(result.lost, 0, 'lost: 0');
-  if (spec.cutOffAtClear) t.ok(result.partial <= spec.cutOffAtClear, `cut off at the relay when the fault was cleared: ${result.partial}, at most the ${spec.cutOffAtClear} retries under way`);
+  if (spec.cutOffAtClear)
+    t.ok(
+      result.partial <= spec.cutOffAtClear,
+      `cut off at the relay when the fault was cleared: ${result.partial}, at most the ${spec.cutOffAtClear} retries under way`,
+    );
   else t.equal(result.partial, 0, 'no mail cut off at the relay');
-  t.equal(result.delivered, refused ? AFTER : requests + 1 + AFTER, refused ? 'delivered: only the mails sent after the fault' : 'delivered: every mail');
-  t.equal(result.duplicated, spec.keepsUnanswered ? requests + 1 : 0, spec.keepsUnanswered ? 'every mail of the fault arrived again when retried' : 'no mail arrived twice');
-  t.same(states(journal), refused ? { FAILED: requests + 1, SENT: AFTER } : { SENT: requests + 1 + AFTER }, refused ? 'refused mail FAILED, the rest SENT' : 'every mail SENT');
+  t.equal(
+    result.delivered,
+    refused ? AFTER : requests + 1 + AFTER,
+    refused ? 'delivered: only the mails sent after the fault' : 'delivered: every mail',
+  );
+  t.equal(
+    result.duplicated,
+    spec.keepsUnanswered ? requests + 1 : 0,
+    spec.keepsUnanswered ? 'every mail of the fault arrived again when retried' : 'no mail arrived twice',
+  );
+  t.same(
+    states(journal),
+    refused ? { FAILED: requests + 1, SENT: AFTER } : { SENT: requests + 1 + AFTER },
+    refused ? 'refused mail FAILED, the rest SENT' : 'every mail SENT',
+  );
   return rowOf(spec.fault, tally, result, drainMs);
 }

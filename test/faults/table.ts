@@ -31,7 +31,16 @@ export interface Check {
 }
 
 export function rowOf(fault: string, tally: Tally, result: Reconciliation, drainMs: number | null): Row {
-  return { fault, sent: tally.sent, rc: { ...tally.rc }, other: { ...tally.other }, delivered: result.delivered, duplicated: result.duplicated, lost: result.lost, drainMs };
+  return {
+    fault,
+    sent: tally.sent,
+    rc: { ...tally.rc },
+    other: { ...tally.other },
+    delivered: result.delivered,
+    duplicated: result.duplicated,
+    lost: result.lost,
+    drainMs,
+  };
 }
 
 export class FaultTable {
@@ -39,14 +48,42 @@ export class FaultTable {
   readonly skipped: { fault: string; reason: string }[] = [];
 
   markdown(): string {
-    const head = ['fault', 'mails sent', 'RC 0', 'RC 4', 'RC 8', 'RC 12', 'no RC (RESP/abend)', 'delivered', 'duplicated (same Message-ID)', 'lost', 'time to drain'];
-    const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 || i === 6 ? '---' : '---:')).join('|')}|`];
+    const head = [
+      'fault',
+      'mails sent',
+      'RC 0',
+      'RC 4',
+      'RC 8',
+      'RC 12',
+      'no RC (RESP/abend)',
+      'delivered',
+      'duplicated (same Message-ID)',
+      'lost',
+      'time to drain',
+    ];
+    const lines = [
+      `| ${head.join(' | ')} |`,
+      `|${head.map((_, i) => (i === 0 || i === 6 ? '---' : '---:')).join('|')}|`,
+    ];
     for (const r of this.rows) {
       const other = Object.entries(r.other)
         .map(([what, n]) => `${what} ${n}`)
         .join(', ');
-      const drain = r.drainMs === null ? '–' : r.drainMs >= 1000 ? `${(r.drainMs / 1000).toFixed(1)} s` : `${r.drainMs} ms`;
-      const cells = [r.fault, r.sent, r.rc['0'] ?? 0, r.rc['4'] ?? 0, r.rc['8'] ?? 0, r.rc['12'] ?? 0, other || '–', r.delivered, r.duplicated, r.lost, drain];
+      const drain =
+        r.drainMs === null ? '–' : r.drainMs >= 1000 ? `${(r.drainMs / 1000).toFixed(1)} s` : `${r.drainMs} ms`;
+      const cells = [
+        r.fault,
+        r.sent,
+        r.rc['0'] ?? 0,
+        r.rc['4'] ?? 0,
+        r.rc['8'] ?? 0,
+        r.rc['12'] ?? 0,
+        other || '–',
+        r.delivered,
+        r.duplicated,
+        r.lost,
+        drain,
+      ];
       lines.push(`| ${cells.join(' | ')} |`);
     }
     for (const s of this.skipped) lines.push(`| ${s.fault} | skipped: ${s.reason} |||||||||| `);

@@ -49,7 +49,10 @@ const killed: Scenario = {
               held++;
               return;
             }
-            kept.push({ recipients: session.envelope.rcptTo.map((r) => r.address), message: Buffer.concat(chunks).toString('latin1') });
+            kept.push({
+              recipients: session.envelope.rcptTo.map((r) => r.address),
+              message: Buffer.concat(chunks).toString('latin1'),
+            });
             callback(null, `Ok: queued as ${kept.length}`);
           });
         },
@@ -83,10 +86,25 @@ const killed: Scenario = {
     tally.addProbe(answer);
     await ended;
     t.ok(cleared > 0, `the worker was ended with ${HELD} tasks waiting on the relay`);
-    t.match(answer, { status: 500, resp: 'INVREQ', abcode: 'ASRA', failure: { resp: 'INVREQ', abcode: 'ASRA', message: /^task \d+: worker failed: worker exited with code: 1$/ } }, 'the probe: 500 INVREQ ASRA, worker failed');
+    t.match(
+      answer,
+      {
+        status: 500,
+        resp: 'INVREQ',
+        abcode: 'ASRA',
+        failure: { resp: 'INVREQ', abcode: 'ASRA', message: /^task \d+: worker failed: worker exited with code: 1$/ },
+      },
+      'the probe: 500 INVREQ ASRA, worker failed',
+    );
     t.same(during.recorder.byAbend, { ASRA: CONNECTIONS }, `the ${CONNECTIONS} tasks of the load in the worker: ASRA`);
     t.same(during.recorder.byRc, { 0: REQUESTS - CONNECTIONS }, 'the rest, in the new worker: RC 0');
-    t.same(answersVersusJournal(journal, tally.mails, (rc) => (rc === 0 ? { state: 'SENT', reply: /^250 Ok: queued as \d+$/ } : undefined)), [], "each RC 0 answer's record: SENT");
+    t.same(
+      answersVersusJournal(journal, tally.mails, (rc) =>
+        rc === 0 ? { state: 'SENT', reply: /^250 Ok: queued as \d+$/ } : undefined,
+      ),
+      [],
+      "each RC 0 answer's record: SENT",
+    );
     const answered = new Set(tally.mails.map((m) => m.seq));
     const orphans = [...journal.scan()].filter((r) => !answered.has(r.seq));
     t.same(

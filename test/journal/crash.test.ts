@@ -14,7 +14,12 @@ async function run(t: Test, killAfter: number) {
   const relay = await startRelay(t);
   const dir = t.testdir();
   writeUsers(dir);
-  const first = await startRegionProcess(dir, { CICSMAIL_RELAY: relay.url, CICSMAIL_WORKERS: '2', CICSMAIL_RETRY_FIRST_MS: '200', CICSMAIL_RETRY_POLL_MS: '100' });
+  const first = await startRegionProcess(dir, {
+    CICSMAIL_RELAY: relay.url,
+    CICSMAIL_WORKERS: '2',
+    CICSMAIL_RETRY_FIRST_MS: '200',
+    CICSMAIL_RETRY_POLL_MS: '100',
+  });
   const answered = new Map<string, number>(); // Message-ID -> RC
   let sent = 0;
   let killed = false;
@@ -25,7 +30,15 @@ async function run(t: Test, killAfter: number) {
         const res = await fetch(`${first.url}/cics/MAIL`, {
           method: 'POST',
           headers: { 'content-type': 'application/octet-stream', authorization: basicAuth(TESTER.id, TESTER.password) },
-          body: buildMailCommarea({ from: `client${c}@corp.example`, to: `ops${n % 7}@corp.example`, subject: `mail ${n}`, body: `mail ${n} from client ${c}` }, 37),
+          body: buildMailCommarea(
+            {
+              from: `client${c}@corp.example`,
+              to: `ops${n % 7}@corp.example`,
+              subject: `mail ${n}`,
+              body: `mail ${n} from client ${c}`,
+            },
+            37,
+          ),
         });
         const r = readMailResponse(Buffer.from(await res.arrayBuffer()), 37);
         if (r.rc === 0 || r.rc === 4) answered.set(r.messageId, r.rc);
@@ -39,9 +52,18 @@ async function run(t: Test, killAfter: number) {
     }
   };
   await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
-  await new Promise((resolve) => (first.child.exitCode !== null || first.child.signalCode !== null ? resolve(null) : first.child.once('exit', resolve)));
+  await new Promise((resolve) =>
+    first.child.exitCode !== null || first.child.signalCode !== null
+      ? resolve(null)
+      : first.child.once('exit', resolve),
+  );
 
-  const second = await startRegionProcess(dir, { CICSMAIL_RELAY: relay.url, CICSMAIL_WORKERS: '2', CICSMAIL_RETRY_FIRST_MS: '200', CICSMAIL_RETRY_POLL_MS: '100' });
+  const second = await startRegionProcess(dir, {
+    CICSMAIL_RELAY: relay.url,
+    CICSMAIL_WORKERS: '2',
+    CICSMAIL_RETRY_FIRST_MS: '200',
+    CICSMAIL_RETRY_POLL_MS: '100',
+  });
   t.teardown(() => second.child.kill('SIGKILL'));
   const journal = Journal.open(dir, { readOnly: true });
   t.teardown(() => journal.close());
@@ -61,16 +83,26 @@ async function run(t: Test, killAfter: number) {
   const duplicated = [...received.values()].filter((n) => n > 1).length;
   const records = journal.list({ limit: 100_000 });
   t.ok(answered.size >= killAfter, `answered RC 0/4 before the kill: ${answered.size}`);
-  t.same(lost, [], `lost: ${lost.length} of ${answered.size} answered (${duplicated} delivered twice, same Message-ID)`);
-  t.ok(records.every((r) => r.state === 'SENT'), `all ${records.length} journaled mails SENT`);
-  t.ok(records.every((r) => received.has(r.messageId)), 'every journaled mail reached the relay, answered or not');
+  t.same(
+    lost,
+    [],
+    `lost: ${lost.length} of ${answered.size} answered (${duplicated} delivered twice, same Message-ID)`,
+  );
+  t.ok(
+    records.every((r) => r.state === 'SENT'),
+    `all ${records.length} journaled mails SENT`,
+  );
+  t.ok(
+    records.every((r) => received.has(r.messageId)),
+    'every journaled mail reached the relay, answered or not',
+  );
   second.child.kill('SIGTERM');
 }
 
 // Three kill moments, drawn at random (the seed is printed, to replay one that fails).
 const seed = Number(process.env.CRASH_SEED ?? Date.now() % 100_000);
 let state = seed;
-const random = () => ((state = (state * 48271) % 2147483647) / 2147483647);
+const random = () => (state = (state * 48271) % 2147483647) / 2147483647;
 t.comment(`crash test seed ${seed}`);
 for (let i = 0; i < 3; i++) {
   const killAfter = 100 + Math.floor(random() * 1500);

@@ -14,108 +14,165 @@ import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 const noTmpfs = cannotMount;
 
 const body = 'x'.repeat(70) + '\n';
-const mail = (i: number) => buildMailCommarea({ from: 'batch@corp.example', to: 'ops@corp.example', subject: `mail ${i}`, body: body.repeat(100) }, 37);
+const mail = (i: number) =>
+  buildMailCommarea(
+    { from: 'batch@corp.example', to: 'ops@corp.example', subject: `mail ${i}`, body: body.repeat(100) },
+    37,
+  );
 
-t.test('Journal.accept on a full disk: JournalError FULL, nothing half-written, writes resume once space is back', { skip: noTmpfs }, async (t) => {
-  const dir = smallDisk(t, 3);
-  const journal = Journal.open(dir);
-  t.teardown(() => journal.close());
-  writeFileSync(join(dir, 'filler'), Buffer.alloc(2 * 1_048_576));
-  const message = Buffer.alloc(8000, 0x41);
-  const origin = { tranid: 'MAIL', taskn: 1, userid: 'CICSUSER', jobname: '', ccsid: 37, envelope: { from: 'a@b.example', to: ['c@d.example'] }, subject: 's', attachments: 0, messageId: '<m@x>' };
-  const seqs: number[] = [];
-  let failure: unknown;
-  for (let i = 0; i < 1000 && failure === undefined; i++) {
-    await journal.accept({ ...origin, messageId: `<m${i}@x>` }, message).then((seq) => seqs.push(seq), (err: unknown) => (failure = err));
-  }
-  t.ok(failure instanceof JournalError, 'a JournalError');
-  t.equal((failure as JournalError).code, 'CICSMAIL_JOURNAL_FULL');
-  // ENOSPC, or EIO where LMDB's write came up short.
-  t.match((failure as Error).message, /^the journal cannot grow: (No space left on device|Input\/output error)/);
-  t.ok(seqs.length > 10, `${seqs.length} mails accepted before the disk filled`);
-  t.same(seqs, seqs.map((_, i) => i + 1), 'sequence numbers without gaps');
-  // Give an orphaned lmdb-js rejection the turns it needs to surface: it must not end the test process.
-  await new Promise((r) => setTimeout(r, 100));
-
-  rmSync(join(dir, 'filler'));
-  const next = await journal.accept(origin, message);
-  t.equal(next, seqs.length + 1, 'the failed accept took no sequence number');
-  for (const seq of [...seqs, next]) {
-    t.equal(journal.get(seq)?.state, 'ACCEPTED');
-    t.ok(journal.message(seq)?.equals(message), `record ${seq} has its bytes`);
-  }
-  t.equal(journal.get(next + 1), undefined, 'nothing half-written past it');
-});
-
-t.test('a large message on a full disk: JournalError FULL, its file removed, no record, no sequence number used', { skip: noTmpfs }, async (t) => {
-  const dir = smallDisk(t, 4);
-  const journal = Journal.open(dir);
-  t.teardown(() => journal.close());
-  const origin = { tranid: 'MAIL', taskn: 1, userid: 'CICSUSER', jobname: '', ccsid: 37, envelope: { from: 'a@b.example', to: ['c@d.example'] }, subject: 's', attachments: 1, messageId: '<big@x>' };
-  const failure = await journal.accept(origin, Buffer.alloc(5 * 1_048_576, 0x41)).then(() => undefined, (err: unknown) => err);
-  t.ok(failure instanceof JournalError, 'a JournalError');
-  t.equal((failure as JournalError).code, 'CICSMAIL_JOURNAL_FULL');
-  t.match((failure as Error).message, /^the journal cannot grow: .*no space left on device/i);
-  t.same(readdirSync(join(dir, 'journal', 'messages')), [], 'the part written is gone');
-  t.equal(journal.get(1), undefined, 'no record');
-  const fits = Buffer.alloc(1_048_576, 0x42);
-  t.equal(await journal.accept({ ...origin, messageId: '<fits@x>' }, fits), 1, 'a message that fits takes the first number');
-  t.ok(journal.message(1)?.equals(fits));
-});
-
-t.test('a region on a full disk answers 503 NOSPACE, keeps what it accepted, and takes tasks again once space is back', { skip: noTmpfs }, async (t) => {
-  const dir = smallDisk(t, 4);
-  const relay = await startRelay(t);
-  // Reserve 0: the tasks themselves meet the full disk, the hard case.
-  const region = await startRegion(t, { CICSMAIL_DATA: dir, CICSMAIL_RELAY: relay.url, CICSMAIL_JOURNAL_RESERVE_MB: '0' });
-  writeFileSync(join(dir, 'filler'), Buffer.alloc(3 * 1_048_576));
-  const delivered: number[] = [];
-  let refused: Response | undefined;
-  for (let i = 1; i <= 2000 && !refused; i++) {
-    const res = await region.post('MAIL', mail(i));
-    if (res.status !== 200) {
-      refused = res;
-      break;
+t.test(
+  'Journal.accept on a full disk: JournalError FULL, nothing half-written, writes resume once space is back',
+  { skip: noTmpfs },
+  async (t) => {
+    const dir = smallDisk(t, 3);
+    const journal = Journal.open(dir);
+    t.teardown(() => journal.close());
+    writeFileSync(join(dir, 'filler'), Buffer.alloc(2 * 1_048_576));
+    const message = Buffer.alloc(8000, 0x41);
+    const origin = {
+      tranid: 'MAIL',
+      taskn: 1,
+      userid: 'CICSUSER',
+      jobname: '',
+      ccsid: 37,
+      envelope: { from: 'a@b.example', to: ['c@d.example'] },
+      subject: 's',
+      attachments: 0,
+      messageId: '<m@x>',
+    };
+    const seqs: number[] = [];
+    let failure: unknown;
+    for (let i = 0; i < 1000 && failure === undefined; i++) {
+      await journal.accept({ ...origin, messageId: `<m${i}@x>` }, message).then(
+        (seq) => seqs.push(seq),
+        (err: unknown) => (failure = err),
+      );
     }
-    const answer = readMailResponse(Buffer.from(await res.arrayBuffer()), 37);
-    t.equal(answer.rc, 0, `mail ${i} RC 0`);
-    delivered.push(answer.journalSeq);
-  }
-  t.ok(delivered.length > 5, `${delivered.length} mails sent before the disk filled`);
-  t.ok(refused, 'a task was refused');
-  t.equal(refused!.status, 503);
-  t.equal(refused!.headers.get('x-cics-resp'), 'NOSPACE');
-  t.equal(refused!.headers.get('retry-after'), '30');
-  const reply = (await refused!.json()) as { resp: string; abcode: unknown; message: string };
-  t.equal(reply.resp, 'NOSPACE');
-  t.equal(reply.abcode, null);
-  t.match(reply.message, /^the journal cannot grow: (No space left on device|Input\/output error)/);
+    t.ok(failure instanceof JournalError, 'a JournalError');
+    t.equal((failure as JournalError).code, 'CICSMAIL_JOURNAL_FULL');
+    // ENOSPC, or EIO where LMDB's write came up short.
+    t.match((failure as Error).message, /^the journal cannot grow: (No space left on device|Input\/output error)/);
+    t.ok(seqs.length > 10, `${seqs.length} mails accepted before the disk filled`);
+    t.same(
+      seqs,
+      seqs.map((_, i) => i + 1),
+      'sequence numbers without gaps',
+    );
+    // Give an orphaned lmdb-js rejection the turns it needs to surface: it must not end the test process.
+    await new Promise((r) => setTimeout(r, 100));
 
-  // Until space comes back, tasks are refused before they run.
-  const again = await region.post('MAIL', mail(0));
-  t.equal(again.status, 503);
-  t.match(((await again.json()) as { message: string }).message, /^the journal's file system has [\d.]+ MiB free, less than the [\d.]+ MiB it needs/);
-  t.equal(relay.mails.length, delivered.length, 'the relay got exactly the mails answered RC 0');
+    rmSync(join(dir, 'filler'));
+    const next = await journal.accept(origin, message);
+    t.equal(next, seqs.length + 1, 'the failed accept took no sequence number');
+    for (const seq of [...seqs, next]) {
+      t.equal(journal.get(seq)?.state, 'ACCEPTED');
+      t.ok(journal.message(seq)?.equals(message), `record ${seq} has its bytes`);
+    }
+    t.equal(journal.get(next + 1), undefined, 'nothing half-written past it');
+  },
+);
 
-  rmSync(join(dir, 'filler'));
-  await region.app.space.check();
-  const after = await region.post('MAIL', mail(9999));
-  t.equal(after.status, 200, 'taken again once space is back');
-  const last = readMailResponse(Buffer.from(await after.arrayBuffer()), 37);
-  t.equal(last.rc, 0);
-  t.equal(last.journalSeq, delivered.length + 1, 'the refused tasks left no record');
-  const journal = region.journal();
-  let unsettled = 0;
-  for (const [i, seq] of delivered.entries()) {
-    const record = journal.get(seq);
-    // SENT; or, where the disk filled between the relay's answer and its record, still
-    // ACCEPTED and due: the retry spool sends it again with the same Message-ID.
-    if (record?.state === 'ACCEPTED' && record.nextAttemptAt !== null) unsettled++;
-    else t.equal(record?.state, 'SENT', `record ${seq} SENT`);
-    t.ok(journal.message(seq)?.equals(relay.mails[i]!.message), `record ${seq} holds the bytes the relay got`);
-  }
-  t.ok(unsettled <= 2, `${unsettled} records left ACCEPTED by a failed settle`);
-});
+t.test(
+  'a large message on a full disk: JournalError FULL, its file removed, no record, no sequence number used',
+  { skip: noTmpfs },
+  async (t) => {
+    const dir = smallDisk(t, 4);
+    const journal = Journal.open(dir);
+    t.teardown(() => journal.close());
+    const origin = {
+      tranid: 'MAIL',
+      taskn: 1,
+      userid: 'CICSUSER',
+      jobname: '',
+      ccsid: 37,
+      envelope: { from: 'a@b.example', to: ['c@d.example'] },
+      subject: 's',
+      attachments: 1,
+      messageId: '<big@x>',
+    };
+    const failure = await journal.accept(origin, Buffer.alloc(5 * 1_048_576, 0x41)).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    t.ok(failure instanceof JournalError, 'a JournalError');
+    t.equal((failure as JournalError).code, 'CICSMAIL_JOURNAL_FULL');
+    t.match((failure as Error).message, /^the journal cannot grow: .*no space left on device/i);
+    t.same(readdirSync(join(dir, 'journal', 'messages')), [], 'the part written is gone');
+    t.equal(journal.get(1), undefined, 'no record');
+    const fits = Buffer.alloc(1_048_576, 0x42);
+    t.equal(
+      await journal.accept({ ...origin, messageId: '<fits@x>' }, fits),
+      1,
+      'a message that fits takes the first number',
+    );
+    t.ok(journal.message(1)?.equals(fits));
+  },
+);
+
+t.test(
+  'a region on a full disk answers 503 NOSPACE, keeps what it accepted, and takes tasks again once space is back',
+  { skip: noTmpfs },
+  async (t) => {
+    const dir = smallDisk(t, 4);
+    const relay = await startRelay(t);
+    // Reserve 0: the tasks themselves meet the full disk, the hard case.
+    const region = await startRegion(t, {
+      CICSMAIL_DATA: dir,
+      CICSMAIL_RELAY: relay.url,
+      CICSMAIL_JOURNAL_RESERVE_MB: '0',
+    });
+    writeFileSync(join(dir, 'filler'), Buffer.alloc(3 * 1_048_576));
+    const delivered: number[] = [];
+    let refused: Response | undefined;
+    for (let i = 1; i <= 2000 && !refused; i++) {
+      const res = await region.post('MAIL', mail(i));
+      if (res.status !== 200) {
+        refused = res;
+        break;
+      }
+      const answer = readMailResponse(Buffer.from(await res.arrayBuffer()), 37);
+      t.equal(answer.rc, 0, `mail ${i} RC 0`);
+      delivered.push(answer.journalSeq);
+    }
+    t.ok(delivered.length > 5, `${delivered.length} mails sent before the disk filled`);
+    t.ok(refused, 'a task was refused');
+    t.equal(refused!.status, 503);
+    t.equal(refused!.headers.get('x-cics-resp'), 'NOSPACE');
+    t.equal(refused!.headers.get('retry-after'), '30');
+    const reply = (await refused!.json()) as { resp: string; abcode: unknown; message: string };
+    t.equal(reply.resp, 'NOSPACE');
+    t.equal(reply.abcode, null);
+    t.match(reply.message, /^the journal cannot grow: (No space left on device|Input\/output error)/);
+
+    // Until space comes back, tasks are refused before they run.
+    const again = await region.post('MAIL', mail(0));
+    t.equal(again.status, 503);
+    t.match(
+      ((await again.json()) as { message: string }).message,
+      /^the journal's file system has [\d.]+ MiB free, less than the [\d.]+ MiB it needs/,
+    );
+    t.equal(relay.mails.length, delivered.length, 'the relay got exactly the mails answered RC 0');
+
+    rmSync(join(dir, 'filler'));
+    await region.app.space.check();
+    const after = await region.post('MAIL', mail(9999));
+    t.equal(after.status, 200, 'taken again once space is back');
+    const last = readMailResponse(Buffer.from(await after.arrayBuffer()), 37);
+    t.equal(last.rc, 0);
+    t.equal(last.journalSeq, delivered.length + 1, 'the refused tasks left no record');
+    const journal = region.journal();
+    let unsettled = 0;
+    for (const [i, seq] of delivered.entries()) {
+      const record = journal.get(seq);
+      // SENT; or, where the disk filled between the relay's answer and its record, still
+      // ACCEPTED and due: the retry spool sends it again with the same Message-ID.
+      if (record?.state === 'ACCEPTED' && record.nextAttemptAt !== null) unsettled++;
+      else t.equal(record?.state, 'SENT', `record ${seq} SENT`);
+      t.ok(journal.message(seq)?.equals(relay.mails[i]!.message), `record ${seq} holds the bytes the relay got`);
+    }
+    t.ok(unsettled <= 2, `${unsettled} records left ACCEPTED by a failed settle`);
+  },
+);
 
 t.test('a reserve larger than the free space: tasks are refused before they run, nothing is journaled', async (t) => {
   const relay = await startRelay(t);
@@ -125,7 +182,10 @@ t.test('a reserve larger than the free space: tasks are refused before they run,
   t.equal(res.headers.get('x-cics-resp'), 'NOSPACE');
   t.equal(res.headers.get('retry-after'), '30');
   t.equal(res.headers.get('x-cics-taskn'), null, 'no task was started');
-  t.match(((await res.json()) as { message: string }).message, /less than the 1048576\.0 MiB it needs \(CICSMAIL_JOURNAL_RESERVE_MB\); mail already accepted is kept$/);
+  t.match(
+    ((await res.json()) as { message: string }).message,
+    /less than the 1048576\.0 MiB it needs \(CICSMAIL_JOURNAL_RESERVE_MB\); mail already accepted is kept$/,
+  );
   t.equal(relay.mails.length, 0);
   t.same(region.journal().list({}), []);
   // Reading the journal still works.

@@ -12,27 +12,103 @@ import { JournalError } from '../../journal/errors.js';
 import { afterAttempt, isFinal } from '../../journal/states.js';
 
 const origin = (n: number): MailOrigin => ({
-  tranid: 'MAIL', taskn: n, userid: 'CICSUSER', jobname: 'JOB1', ccsid: 37,
-  envelope: { from: 'a@x.example', to: ['b@y.example'] }, subject: `mail ${n}`, attachments: 0, messageId: `<m${n}@t>`,
+  tranid: 'MAIL',
+  taskn: n,
+  userid: 'CICSUSER',
+  jobname: 'JOB1',
+  ccsid: 37,
+  envelope: { from: 'a@x.example', to: ['b@y.example'] },
+  subject: `mail ${n}`,
+  attachments: 0,
+  messageId: `<m${n}@t>`,
 });
-const attempt = (outcome: 'sent' | 'deferred' | 'failed', reply: string, accepted: string[] = outcome === 'sent' ? ['b@y.example'] : [], refused: { recipient: string; reply: string }[] = []) =>
-  ({ at: new Date().toISOString(), relay: 'smtp://r', outcome, reply, via: 'task' as const, accepted, ...(refused.length ? { refused } : {}) });
+const attempt = (
+  outcome: 'sent' | 'deferred' | 'failed',
+  reply: string,
+  accepted: string[] = outcome === 'sent' ? ['b@y.example'] : [],
+  refused: { recipient: string; reply: string }[] = [],
+) => ({
+  at: new Date().toISOString(),
+  relay: 'smtp://r',
+  outcome,
+  reply,
+  via: 'task' as const,
+  accepted,
+  ...(refused.length ? { refused } : {}),
+});
 
 t.test('states: one place moves a mail, recipient by recipient', async (t) => {
   const start = { state: 'ACCEPTED' as const, pending: ['a@x', 'b@x', 'c@x'], delivered: [], failed: [] };
   const none = { accepted: [], refused: [] };
-  t.same(afterAttempt(start, { outcome: 'sent', accepted: ['a@x', 'b@x', 'c@x'], refused: [] }, false), { state: 'SENT', pending: [], delivered: ['a@x', 'b@x', 'c@x'], failed: [] });
-  t.same(afterAttempt(start, { outcome: 'deferred', ...none }, false), { state: 'DEFERRED', pending: ['a@x', 'b@x', 'c@x'], delivered: [], failed: [] }, 'a 4xx to the mail: all still owed');
-  const partly = afterAttempt(start, { outcome: 'deferred', accepted: ['a@x'], refused: [{ recipient: 'b@x', reply: '452 full' }, { recipient: 'c@x', reply: '550 gone' }] }, false);
-  t.same(partly, { state: 'DEFERRED', pending: ['b@x'], delivered: ['a@x'], failed: ['c@x'] }, 'taken, waiting, refused for good');
-  t.same(afterAttempt(partly!, { outcome: 'sent', accepted: ['b@x'], refused: [] }, false), { state: 'SENT', pending: [], delivered: ['a@x', 'b@x'], failed: ['c@x'] });
-  t.same(afterAttempt(partly!, { outcome: 'deferred', ...none }, true), { state: 'SENT', pending: [], delivered: ['a@x'], failed: ['c@x', 'b@x'] }, 'given up at the retry limit: on record as failed');
-  t.same(afterAttempt(partly!, { outcome: 'failed', accepted: [], refused: [{ recipient: 'b@x', reply: '550 no' }] }, false), { state: 'SENT', pending: [], delivered: ['a@x'], failed: ['c@x', 'b@x'] }, 'refused for the rest: failed, on record');
-  t.same(afterAttempt(start, { outcome: 'failed', ...none }, false), { state: 'FAILED', pending: [], delivered: [], failed: ['a@x', 'b@x', 'c@x'] });
-  t.same(afterAttempt(start, { outcome: 'deferred', ...none }, true), { state: 'FAILED', pending: [], delivered: [], failed: ['a@x', 'b@x', 'c@x'] });
-  t.same(afterAttempt(partly!, { outcome: 'sent', accepted: ['z@x'], refused: [] }, false), { state: 'DEFERRED', pending: ['b@x'], delivered: ['a@x'], failed: ['c@x'] }, 'a recipient not asked for is no delivery');
-  t.equal(afterAttempt({ ...start, state: 'SENT' }, { outcome: 'sent', accepted: ['a@x'], refused: [] }, false), undefined);
-  t.same(['ACCEPTED', 'DEFERRED', 'SENT', 'FAILED'].map((s) => isFinal(s as 'SENT')), [false, false, true, true]);
+  t.same(afterAttempt(start, { outcome: 'sent', accepted: ['a@x', 'b@x', 'c@x'], refused: [] }, false), {
+    state: 'SENT',
+    pending: [],
+    delivered: ['a@x', 'b@x', 'c@x'],
+    failed: [],
+  });
+  t.same(
+    afterAttempt(start, { outcome: 'deferred', ...none }, false),
+    { state: 'DEFERRED', pending: ['a@x', 'b@x', 'c@x'], delivered: [], failed: [] },
+    'a 4xx to the mail: all still owed',
+  );
+  const partly = afterAttempt(
+    start,
+    {
+      outcome: 'deferred',
+      accepted: ['a@x'],
+      refused: [
+        { recipient: 'b@x', reply: '452 full' },
+        { recipient: 'c@x', reply: '550 gone' },
+      ],
+    },
+    false,
+  );
+  t.same(
+    partly,
+    { state: 'DEFERRED', pending: ['b@x'], delivered: ['a@x'], failed: ['c@x'] },
+    'taken, waiting, refused for good',
+  );
+  t.same(afterAttempt(partly!, { outcome: 'sent', accepted: ['b@x'], refused: [] }, false), {
+    state: 'SENT',
+    pending: [],
+    delivered: ['a@x', 'b@x'],
+    failed: ['c@x'],
+  });
+  t.same(
+    afterAttempt(partly!, { outcome: 'deferred', ...none }, true),
+    { state: 'SENT', pending: [], delivered: ['a@x'], failed: ['c@x', 'b@x'] },
+    'given up at the retry limit: on record as failed',
+  );
+  t.same(
+    afterAttempt(partly!, { outcome: 'failed', accepted: [], refused: [{ recipient: 'b@x', reply: '550 no' }] }, false),
+    { state: 'SENT', pending: [], delivered: ['a@x'], failed: ['c@x', 'b@x'] },
+    'refused for the rest: failed, on record',
+  );
+  t.same(afterAttempt(start, { outcome: 'failed', ...none }, false), {
+    state: 'FAILED',
+    pending: [],
+    delivered: [],
+    failed: ['a@x', 'b@x', 'c@x'],
+  });
+  t.same(afterAttempt(start, { outcome: 'deferred', ...none }, true), {
+    state: 'FAILED',
+    pending: [],
+    delivered: [],
+    failed: ['a@x', 'b@x', 'c@x'],
+  });
+  t.same(
+    afterAttempt(partly!, { outcome: 'sent', accepted: ['z@x'], refused: [] }, false),
+    { state: 'DEFERRED', pending: ['b@x'], delivered: ['a@x'], failed: ['c@x'] },
+    'a recipient not asked for is no delivery',
+  );
+  t.equal(
+    afterAttempt({ ...start, state: 'SENT' }, { outcome: 'sent', accepted: ['a@x'], refused: [] }, false),
+    undefined,
+  );
+  t.same(
+    ['ACCEPTED', 'DEFERRED', 'SENT', 'FAILED'].map((s) => isFinal(s as 'SENT')),
+    [false, false, true, true],
+  );
 });
 
 t.test('accept, settle, list, message bytes', async (t) => {
@@ -48,56 +124,87 @@ t.test('accept, settle, list, message bytes', async (t) => {
   t.match(deferred, { state: 'DEFERRED', relayReply: '451 later' });
   const sent = await journal.settle(1, attempt('sent', '250 ok'));
   t.match(sent, { state: 'SENT', relayReply: '250 ok' });
-  t.same(sent.attempts.map((a) => a.outcome), ['deferred', 'sent'], 'every attempt kept, in order');
+  t.same(
+    sent.attempts.map((a) => a.outcome),
+    ['deferred', 'sent'],
+    'every attempt kept, in order',
+  );
   const late = await journal.settle(1, attempt('failed', '550 no'));
   t.equal(late.state, 'SENT', 'a final record keeps its state…');
-  t.same(late.attempts.map((a) => a.outcome), ['deferred', 'sent', 'failed'], '…and the late attempt is on record');
+  t.same(
+    late.attempts.map((a) => a.outcome),
+    ['deferred', 'sent', 'failed'],
+    '…and the late attempt is on record',
+  );
   await t.rejects(journal.settle(99, attempt('sent', '250')), { code: 'CICSMAIL_JOURNAL_NO_RECORD' });
 
-  t.same(journal.list().map((r) => r.seq), [1, 2, 3]);
-  t.same(journal.list({ after: 1, limit: 1 }).map((r) => r.seq), [2]);
-  t.same(journal.list({ state: 'SENT' }).map((r) => r.seq), [1]);
-  t.same(journal.list({ state: 'ACCEPTED' }).map((r) => r.seq), [2, 3]);
+  t.same(
+    journal.list().map((r) => r.seq),
+    [1, 2, 3],
+  );
+  t.same(
+    journal.list({ after: 1, limit: 1 }).map((r) => r.seq),
+    [2],
+  );
+  t.same(
+    journal.list({ state: 'SENT' }).map((r) => r.seq),
+    [1],
+  );
+  t.same(
+    journal.list({ state: 'ACCEPTED' }).map((r) => r.seq),
+    [2, 3],
+  );
 });
 
-t.test('a message of 1 MB or more is kept as a file: synced before its record, read back exact, pruned with it, swept if no record names it', async (t) => {
-  const dir = t.testdir();
-  const journal = Journal.open(dir);
-  t.teardown(() => journal.close());
-  const files = () => (existsSync(join(dir, 'journal', 'messages')) ? readdirSync(join(dir, 'journal', 'messages')).sort() : []);
-  const small = Buffer.alloc(MESSAGE_FILE_BYTES - 1, 0x41);
-  const big = randomBytes(MESSAGE_FILE_BYTES);
-  const a = await journal.accept(origin(1), small);
-  t.same(files(), [], 'under 1 MB: in LMDB');
-  const b = await journal.accept(origin(2), big);
-  t.equal(files().length, 1, '1 MB: a file');
-  t.match(files()[0], /^[0-9a-f-]{36}\.eml$/);
-  t.ok(readFileSync(join(dir, 'journal', 'messages', files()[0]!)).equals(big), 'the file holds the exact bytes');
-  t.ok(journal.message(b)?.equals(big), 'message() reads it back');
-  t.ok(journal.message(a)?.equals(small));
-  t.match(journal.get(b), { size: MESSAGE_FILE_BYTES, state: 'ACCEPTED' });
+t.test(
+  'a message of 1 MB or more is kept as a file: synced before its record, read back exact, pruned with it, swept if no record names it',
+  async (t) => {
+    const dir = t.testdir();
+    const journal = Journal.open(dir);
+    t.teardown(() => journal.close());
+    const files = () =>
+      existsSync(join(dir, 'journal', 'messages')) ? readdirSync(join(dir, 'journal', 'messages')).sort() : [];
+    const small = Buffer.alloc(MESSAGE_FILE_BYTES - 1, 0x41);
+    const big = randomBytes(MESSAGE_FILE_BYTES);
+    const a = await journal.accept(origin(1), small);
+    t.same(files(), [], 'under 1 MB: in LMDB');
+    const b = await journal.accept(origin(2), big);
+    t.equal(files().length, 1, '1 MB: a file');
+    t.match(files()[0], /^[0-9a-f-]{36}\.eml$/);
+    t.ok(readFileSync(join(dir, 'journal', 'messages', files()[0]!)).equals(big), 'the file holds the exact bytes');
+    t.ok(journal.message(b)?.equals(big), 'message() reads it back');
+    t.ok(journal.message(a)?.equals(small));
+    t.match(journal.get(b), { size: MESSAGE_FILE_BYTES, state: 'ACCEPTED' });
 
-  // Another process (the command line) reads it too.
-  const script = `import { Journal } from ${JSON.stringify(new URL('../../journal/journal.ts', import.meta.url).href)};
+    // Another process (the command line) reads it too.
+    const script = `import { Journal } from ${JSON.stringify(new URL('../../journal/journal.ts', import.meta.url).href)};
     const j = Journal.open(process.argv[1], { readOnly: true });
     console.log(j.message(${b})?.length);
     await j.close();`;
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, dir]);
-  t.equal(stdout.trim(), String(MESSAGE_FILE_BYTES));
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      script,
+      dir,
+    ]);
+    t.equal(stdout.trim(), String(MESSAGE_FILE_BYTES));
 
-  // A file left by a crash between the file and its record: swept; a named one stays.
-  writeFileSync(join(dir, 'journal', 'messages', '00000000-0000-4000-8000-000000000000.eml'), 'orphan');
-  writeFileSync(join(dir, 'journal', 'messages', 'notes.txt'), 'not ours');
-  t.equal(journal.sweepMessageFiles(), 1);
-  t.equal(files().length, 2, 'the named file and the stranger stay');
-  t.ok(journal.message(b)?.equals(big));
+    // A file left by a crash between the file and its record: swept; a named one stays.
+    writeFileSync(join(dir, 'journal', 'messages', '00000000-0000-4000-8000-000000000000.eml'), 'orphan');
+    writeFileSync(join(dir, 'journal', 'messages', 'notes.txt'), 'not ours');
+    t.equal(journal.sweepMessageFiles(), 1);
+    t.equal(files().length, 2, 'the named file and the stranger stay');
+    t.ok(journal.message(b)?.equals(big));
 
-  await journal.settle(b, attempt('sent', '250 ok'));
-  await journal.settle(a, attempt('sent', '250 ok'));
-  t.equal(await journal.prune(Date.now() + 1000), 2);
-  t.same(files(), ['notes.txt'], 'pruned with its record');
-  t.equal(journal.message(b), undefined);
-});
+    await journal.settle(b, attempt('sent', '250 ok'));
+    await journal.settle(a, attempt('sent', '250 ok'));
+    t.equal(await journal.prune(Date.now() + 1000), 2);
+    t.same(files(), ['notes.txt'], 'pruned with its record');
+    t.equal(journal.message(b), undefined);
+  },
+);
 
 t.test('another process reads the journal while this one has it open', async (t) => {
   const dir = t.testdir();
@@ -108,7 +215,14 @@ t.test('another process reads the journal while this one has it open', async (t)
     const j = Journal.open(process.argv[1], { readOnly: true });
     console.log(JSON.stringify({ record: j.get(1), bytes: j.message(1)?.toString() }));
     await j.close();`;
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, dir]);
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    '--import',
+    'tsx',
+    '--input-type=module',
+    '-e',
+    script,
+    dir,
+  ]);
   const seen = JSON.parse(stdout) as { record: { subject: string; state: string }; bytes: string };
   t.equal(seen.record.subject, 'mail 7');
   t.equal(seen.record.state, 'ACCEPTED');
@@ -117,7 +231,14 @@ t.test('another process reads the journal while this one has it open', async (t)
 
 t.test('a journal that cannot be opened says where', async (t) => {
   const dir = t.testdir({ journal: 'a file, not a folder' } as never);
-  const err = (() => { try { Journal.open(dir); } catch (e) { return e as JournalError; } return undefined; })();
+  const err = (() => {
+    try {
+      Journal.open(dir);
+    } catch (e) {
+      return e as JournalError;
+    }
+    return undefined;
+  })();
   t.ok(err instanceof JournalError);
   t.equal(err?.code, 'CICSMAIL_JOURNAL_OPEN');
   t.match(err?.message, /^cannot open the journal at .*journal: /);
@@ -131,7 +252,13 @@ t.test('retention: final records past their age go, undelivered ones stay, numbe
   await journal.settle(2, attempt('deferred', '451 later'));
   await journal.settle(4, attempt('failed', '554 no'));
   t.equal(await journal.prune(Date.now() + 1000), 2, 'SENT and FAILED ones');
-  t.same(journal.list().map((r) => [r.seq, r.state]), [[2, 'DEFERRED'], [3, 'ACCEPTED']]);
+  t.same(
+    journal.list().map((r) => [r.seq, r.state]),
+    [
+      [2, 'DEFERRED'],
+      [3, 'ACCEPTED'],
+    ],
+  );
   t.equal(journal.message(1), undefined, 'with their bytes');
   t.equal(journal.message(2)?.toString(), 'm2');
   t.equal(await journal.prune(Date.now() - 60_000), 0, 'nothing younger than the cut-off');

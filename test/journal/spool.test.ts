@@ -33,21 +33,33 @@ t.test('a relay that comes back gets every deferred mail, in order of acceptance
   const region = await startRegion(t, { ...FAST_RETRY, CICSMAIL_RELAY: first.url });
   const answers: Awaited<ReturnType<typeof send>>[] = [];
   for (let i = 1; i <= 5; i++) answers.push(await send(region, 'ops@corp.example', `mail ${i}`));
-  t.same(answers.map((a) => [a.rc, a.reason]), Array(5).fill([4, 'NORELAY']));
+  t.same(
+    answers.map((a) => [a.rc, a.reason]),
+    Array(5).fill([4, 'NORELAY']),
+  );
   const journal = region.journal();
-  await until('a retry that fails too', () => answers.every((a) => (journal.get(a.journalSeq)?.attempts.length ?? 0) >= 2));
+  await until('a retry that fails too', () =>
+    answers.every((a) => (journal.get(a.journalSeq)?.attempts.length ?? 0) >= 2),
+  );
 
   const back = await startRelayOn(t, first.port);
   await until('all five delivered', () => answers.every((a) => journal.get(a.journalSeq)?.state === 'SENT'));
   const ids = await Promise.all(back.mails.map(async (m) => (await simpleParser(m.message)).messageId));
-  t.same(ids, answers.map((a) => a.messageId), 'the same Message-IDs, in order of acceptance');
+  t.same(
+    ids,
+    answers.map((a) => a.messageId),
+    'the same Message-IDs, in order of acceptance',
+  );
   for (const a of answers) {
     const record = journal.get(a.journalSeq)!;
     t.same(record.pending, []);
     t.same(record.delivered, ['ops@corp.example']);
     t.equal(record.nextAttemptAt, null);
     t.same(record.attempts.map((x) => x.via).slice(0, 1), ['task']);
-    t.ok(record.attempts.slice(0, -1).every((x) => x.outcome === 'deferred'), 'every failed try is on record');
+    t.ok(
+      record.attempts.slice(0, -1).every((x) => x.outcome === 'deferred'),
+      'every failed try is on record',
+    );
     t.match(record.attempts.at(-1), { via: 'retry', outcome: 'sent', accepted: ['ops@corp.example'] });
     t.same(journal.message(a.journalSeq), back.mails[answers.indexOf(a)]?.message, 'the journaled bytes went out');
   }
@@ -88,9 +100,16 @@ t.test('a recipient refused for now gets the mail later, alone, with the same Me
   t.equal(a.reason, 'DEFERRED');
   t.equal(a.relayReply, '250 Ok: queued as 1; refused: full@corp.example 452 mailbox full');
   const journal = region.journal();
-  t.match(journal.get(a.journalSeq), { state: 'DEFERRED', pending: ['full@corp.example'], delivered: ['ok@corp.example'] });
+  t.match(journal.get(a.journalSeq), {
+    state: 'DEFERRED',
+    pending: ['full@corp.example'],
+    delivered: ['ok@corp.example'],
+  });
   await until('the retry', () => journal.get(a.journalSeq)?.state === 'SENT');
-  t.same(relay.mails.map((m) => m.to), [['ok@corp.example'], ['full@corp.example']]);
+  t.same(
+    relay.mails.map((m) => m.to),
+    [['ok@corp.example'], ['full@corp.example']],
+  );
   const ids = await Promise.all(relay.mails.map(async (m) => (await simpleParser(m.message)).messageId));
   t.same(ids, [a.messageId, a.messageId]);
   t.match(journal.get(a.journalSeq), { pending: [], delivered: ['ok@corp.example', 'full@corp.example'] });
@@ -116,9 +135,21 @@ t.test('mail a crash left ACCEPTED is delivered at the next start', async (t) =>
   const relay = await startRelay(t);
   const dir = t.testdir();
   const before = Journal.open(dir);
-  const message = Buffer.from('From: batch@corp.example\r\nTo: ops@corp.example\r\nSubject: orphan\r\nMessage-ID: <orphan-1@region.test>\r\n\r\nleft behind\r\n');
+  const message = Buffer.from(
+    'From: batch@corp.example\r\nTo: ops@corp.example\r\nSubject: orphan\r\nMessage-ID: <orphan-1@region.test>\r\n\r\nleft behind\r\n',
+  );
   const seq = await before.accept(
-    { tranid: 'MAIL', taskn: 9, userid: 'CICSUSER', jobname: 'CRASH', ccsid: 37, envelope: { from: 'batch@corp.example', to: ['ops@corp.example'] }, subject: 'orphan', attachments: 0, messageId: '<orphan-1@region.test>' },
+    {
+      tranid: 'MAIL',
+      taskn: 9,
+      userid: 'CICSUSER',
+      jobname: 'CRASH',
+      ccsid: 37,
+      envelope: { from: 'batch@corp.example', to: ['ops@corp.example'] },
+      subject: 'orphan',
+      attachments: 0,
+      messageId: '<orphan-1@region.test>',
+    },
     message,
   );
   await before.close();
@@ -132,7 +163,10 @@ t.test('mail a crash left ACCEPTED is delivered at the next start', async (t) =>
 t.test('one region per data folder', async (t) => {
   const dir = t.testdir();
   await startRegion(t, { CICSMAIL_DATA: dir, CICSMAIL_RELAY: 'smtp://127.0.0.1:1' });
-  await t.rejects(startRegion(t, { CICSMAIL_DATA: dir, CICSMAIL_RELAY: 'smtp://127.0.0.1:1' }), { code: 'CICSMAIL_CONFIG', message: `CICSMAIL_DATA: another region (pid ${process.pid}) runs on ${dir}` });
+  await t.rejects(startRegion(t, { CICSMAIL_DATA: dir, CICSMAIL_RELAY: 'smtp://127.0.0.1:1' }), {
+    code: 'CICSMAIL_CONFIG',
+    message: `CICSMAIL_DATA: another region (pid ${process.pid}) runs on ${dir}`,
+  });
 });
 
 t.test('a record given up by its task is held while the spool tries it: never due twice at once', async (t) => {
@@ -140,7 +174,17 @@ t.test('a record given up by its task is held while the spool tries it: never du
   const journal = Journal.open(dir);
   t.teardown(() => journal.close());
   const seq = await journal.accept(
-    { tranid: 'MAIL', taskn: 1, userid: 'U', jobname: 'J', ccsid: 37, envelope: { from: 'a@x.example', to: ['b@y.example'] }, subject: 's', attachments: 0, messageId: '<m@t>' },
+    {
+      tranid: 'MAIL',
+      taskn: 1,
+      userid: 'U',
+      jobname: 'J',
+      ccsid: 37,
+      envelope: { from: 'a@x.example', to: ['b@y.example'] },
+      subject: 's',
+      attachments: 0,
+      messageId: '<m@t>',
+    },
     Buffer.from('m'),
   );
   await journal.recoverOrphans();
@@ -148,7 +192,14 @@ t.test('a record given up by its task is held while the spool tries it: never du
   const held = await journal.claim(seq, 60_000);
   t.equal(held?.state, 'ACCEPTED');
   t.same(journal.due(Date.now(), 10), [], 'not due while held');
-  await journal.settle(seq, { at: new Date().toISOString(), relay: 'r', outcome: 'sent', reply: '250', via: 'retry', accepted: ['b@y.example'] });
+  await journal.settle(seq, {
+    at: new Date().toISOString(),
+    relay: 'r',
+    outcome: 'sent',
+    reply: '250',
+    via: 'retry',
+    accepted: ['b@y.example'],
+  });
   t.equal(await journal.claim(seq, 60_000), undefined, 'a final record is not claimed');
   t.equal(journal.nextDue(), null, 'and leaves nothing due');
 });

@@ -6,21 +6,30 @@ import { defaultDefinitions, type TransactionDefinition } from '../../region/def
 
 const program = (name: string) => new URL(`../fixtures/programs/${name}.ts`, import.meta.url).href;
 const define = (tranid: string, name: string, extra: Partial<TransactionDefinition> = {}): TransactionDefinition => ({
-  tranid, program: program(name), enabled: true, timeLimitMs: 5000, description: name, ...extra,
+  tranid,
+  program: program(name),
+  enabled: true,
+  timeLimitMs: 5000,
+  description: name,
+  ...extra,
 });
 
-const region = await startRegion(t, {}, {
-  definitions: [
-    ...defaultDefinitions(),
-    define('ECHO', 'echo'),
-    define('SLEP', 'sleep', { timeLimitMs: 300 }),
-    define('SPIN', 'spin', { timeLimitMs: 300 }),
-    define('THRW', 'throw'),
-    define('OFF', 'echo', { enabled: false }),
-    define('EIB', 'eib'),
-    define('OVLP', 'overlap'),
-  ],
-});
+const region = await startRegion(
+  t,
+  {},
+  {
+    definitions: [
+      ...defaultDefinitions(),
+      define('ECHO', 'echo'),
+      define('SLEP', 'sleep', { timeLimitMs: 300 }),
+      define('SPIN', 'spin', { timeLimitMs: 300 }),
+      define('THRW', 'throw'),
+      define('OFF', 'echo', { enabled: false }),
+      define('EIB', 'eib'),
+      define('OVLP', 'overlap'),
+    ],
+  },
+);
 
 const echo = async () => {
   const res = await region.post('ECHO', Buffer.from([1, 2, 3]));
@@ -44,7 +53,10 @@ t.test('a runaway loop is ended too: AICA, and its worker is replaced', async (t
   const res = await region.post('SPIN', Buffer.from('x'));
   t.equal(res.status, 500);
   t.equal(res.headers.get('x-cics-abcode'), 'AICA');
-  t.match(((await res.json()) as { message: string }).message, /ran past its time limit of 300 ms and did not yield; its worker was ended$/);
+  t.match(
+    ((await res.json()) as { message: string }).message,
+    /ran past its time limit of 300 ms and did not yield; its worker was ended$/,
+  );
   t.same(await echo(), { status: 200, body: Buffer.from([3, 2, 1]) }, 'the region serves on');
 });
 
@@ -53,7 +65,12 @@ t.test('a program that throws is ASRA for its task only', async (t) => {
   t.equal(res.status, 500);
   t.equal(res.headers.get('x-cics-resp'), 'INVREQ');
   t.equal(res.headers.get('x-cics-abcode'), 'ASRA');
-  t.same(await res.json(), { resp: 'INVREQ', resp2: 0, abcode: 'ASRA', message: 'program failed: boom: cannot read properties of undefined' });
+  t.same(await res.json(), {
+    resp: 'INVREQ',
+    resp2: 0,
+    abcode: 'ASRA',
+    message: 'program failed: boom: cannot read properties of undefined',
+  });
   t.same(await echo(), { status: 200, body: Buffer.from([3, 2, 1]) });
 });
 
@@ -76,7 +93,10 @@ t.test('the EIB a program sees', async (t) => {
   const before = new Date();
   const res = await region.post('eib', Buffer.alloc(77), { 'X-CICS-Jobname': 'nightly', 'X-CICS-CCSID': '1141' });
   const eib = (await res.json()) as Record<string, number | string>;
-  const day = (Date.UTC(before.getFullYear(), before.getMonth(), before.getDate()) - Date.UTC(before.getFullYear(), 0, 1)) / 86_400_000 + 1;
+  const day =
+    (Date.UTC(before.getFullYear(), before.getMonth(), before.getDate()) - Date.UTC(before.getFullYear(), 0, 1)) /
+      86_400_000 +
+    1;
   t.match(eib, { eibtrnid: 'EIB', eibcalen: 77, eibusrid: 'TESTER', eibjobnm: 'NIGHTLY', ccsid: 1141 });
   t.equal(eib.eibtaskn, Number(res.headers.get('x-cics-taskn')));
   t.equal(eib.eibdate, 100_000 + (before.getFullYear() % 100) * 1000 + day, '0CYYDDD');
@@ -84,21 +104,32 @@ t.test('the EIB a program sees', async (t) => {
 });
 
 t.test('one worker runs many tasks at once (they wait on I/O)', async (t) => {
-  const answers = await Promise.all(Array.from({ length: 10 }, async () => Number(Buffer.from(await (await region.post('OVLP', Buffer.from('x'))).arrayBuffer()).toString())));
+  const answers = await Promise.all(
+    Array.from({ length: 10 }, async () =>
+      Number(Buffer.from(await (await region.post('OVLP', Buffer.from('x'))).arrayBuffer()).toString()),
+    ),
+  );
   t.ok(Math.max(...answers) >= 5, `most at once in the one worker: ${Math.max(...answers)} of 10`);
 });
 
 t.test('a task that waits for a worker past its hard limit is answered AICA and never runs', async (t) => {
-  const busy = await startRegion(t, { CICSMAIL_WORKERS: '1', CICSMAIL_TASKS_PER_WORKER: '1' }, {
-    definitions: [define('SLOW', 'sleep', { timeLimitMs: 3000 }), define('TUCH', 'touch', { timeLimitMs: 100 })],
-  });
+  const busy = await startRegion(
+    t,
+    { CICSMAIL_WORKERS: '1', CICSMAIL_TASKS_PER_WORKER: '1' },
+    {
+      definitions: [define('SLOW', 'sleep', { timeLimitMs: 3000 }), define('TUCH', 'touch', { timeLimitMs: 100 })],
+    },
+  );
   const marker = `${t.testdir()}/ran`;
   const slow = busy.post('SLOW', Buffer.from('x'));
   await new Promise((r) => setTimeout(r, 100));
   const res = await busy.post('TUCH', Buffer.from(marker));
   t.equal(res.status, 500);
   t.equal(res.headers.get('x-cics-abcode'), 'AICA');
-  t.match(((await res.json()) as { message: string }).message, /^task \d+ waited past its time limit of 100 ms for a slot in the region or its class; it did not run$/);
+  t.match(
+    ((await res.json()) as { message: string }).message,
+    /^task \d+ waited past its time limit of 100 ms for a slot in the region or its class; it did not run$/,
+  );
   t.equal((await slow).headers.get('x-cics-abcode'), 'AICA', 'SLOW itself ends at its own limit');
   // The worker is free now and piscina hands it the cancelled task: it must not run.
   await new Promise((r) => setTimeout(r, 500));

@@ -9,7 +9,11 @@ const relay = await startRelay(t);
 const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
 
 const postJson = (body: unknown, headers: Record<string, string> = {}) =>
-  region.fetch(`/cics/MAIL`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  region.fetch(`/cics/MAIL`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 
 const mail = {
   mc_version: '01',
@@ -44,13 +48,40 @@ t.test('a JSON request sends the same mail as the bytes request, and is answered
 });
 
 t.test('the count of MC-BODY may be left out, or must agree', async (t) => {
-  const res = await postJson({ mc_version: '01', mc_from: 'a@x.example', mc_to: 'b@y.example', mc_body: 'hello', mc_body_len: 3 });
+  const res = await postJson({
+    mc_version: '01',
+    mc_from: 'a@x.example',
+    mc_to: 'b@y.example',
+    mc_body: 'hello',
+    mc_body_len: 3,
+  });
   t.equal(res.status, 400);
-  t.same(await res.json(), { resp: 'INVREQ', resp2: 1, abcode: 'AEIP', message: 'MC-BODY-LEN: mc_body_len is 3 but its table holds 5' });
-  const ok = await postJson({ mc_version: '01', mc_from: 'a@x.example', mc_to: 'b@y.example', mc_body: 'hello', mc_body_len: 5 });
+  t.same(await res.json(), {
+    resp: 'INVREQ',
+    resp2: 1,
+    abcode: 'AEIP',
+    message: 'MC-BODY-LEN: mc_body_len is 3 but its table holds 5',
+  });
+  const ok = await postJson({
+    mc_version: '01',
+    mc_from: 'a@x.example',
+    mc_to: 'b@y.example',
+    mc_body: 'hello',
+    mc_body_len: 5,
+  });
   t.match(await ok.json(), { mc_rc: 0, mc_body_len: 5, mc_body: 'hello' });
-  const numbersAsText = await postJson({ mc_version: '01', mc_from: 'a@x.example', mc_to: 'b@y.example', mc_journal_seq: '12', mc_rc: 7 });
-  t.match(await numbersAsText.json(), { mc_rc: 0, mc_body_len: 0, mc_body: '' }, 'numbers as strings are numbers; output fields are overwritten');
+  const numbersAsText = await postJson({
+    mc_version: '01',
+    mc_from: 'a@x.example',
+    mc_to: 'b@y.example',
+    mc_journal_seq: '12',
+    mc_rc: 7,
+  });
+  t.match(
+    await numbersAsText.json(),
+    { mc_rc: 0, mc_body_len: 0, mc_body: '' },
+    'numbers as strings are numbers; output fields are overwritten',
+  );
 });
 
 t.test('JSON that does not fit MAILCA: INVREQ naming the field and why', async (t) => {
@@ -59,11 +90,27 @@ t.test('JSON that does not fit MAILCA: INVREQ naming the field and why', async (
     ['wrong type', { mc_subject: 5 }, 'body/mc_subject must be string'],
     ['too long', { mc_from: 'x'.repeat(257) }, 'body/mc_from must NOT have more than 256 characters'],
     ['body too long', { mc_body: 'x'.repeat(24_001) }, 'body/mc_body must NOT have more than 24000 characters'],
-    ['number beyond PIC', { mc_rc: 10_000 }, 'body/mc_rc must be < 10000, body/mc_rc must be string, body/mc_rc must match a schema in anyOf'],
+    [
+      'number beyond PIC',
+      { mc_rc: 10_000 },
+      'body/mc_rc must be < 10000, body/mc_rc must be string, body/mc_rc must match a schema in anyOf',
+    ],
     ['not an object', [1, 2], 'body must be object'],
-    ['a character 037 lacks, in a header', { mc_version: '01', mc_subject: 'Price: 5 €' }, "MC-SUBJECT: mc_subject: U+20AC '€' cannot be written in CCSID 37"],
-    ['a decimal where PIC has none', { mc_journal_seq: '1.5' }, 'MC-JOURNAL-SEQ: mc_journal_seq 1.5 has more decimals than PIC S9(15)'],
-    ['not a number', { mc_journal_seq: '12a' }, 'body/mc_journal_seq must be number, body/mc_journal_seq must match pattern'],
+    [
+      'a character 037 lacks, in a header',
+      { mc_version: '01', mc_subject: 'Price: 5 €' },
+      "MC-SUBJECT: mc_subject: U+20AC '€' cannot be written in CCSID 37",
+    ],
+    [
+      'a decimal where PIC has none',
+      { mc_journal_seq: '1.5' },
+      'MC-JOURNAL-SEQ: mc_journal_seq 1.5 has more decimals than PIC S9(15)',
+    ],
+    [
+      'not a number',
+      { mc_journal_seq: '12a' },
+      'body/mc_journal_seq must be number, body/mc_journal_seq must match pattern',
+    ],
   ];
   for (const [name, body, message] of cases) {
     const res = await postJson(body);
@@ -76,7 +123,13 @@ t.test('JSON that does not fit MAILCA: INVREQ naming the field and why', async (
 });
 
 t.test('a character the code page lacks in the body becomes SUB, shown as U+FFFD, and is counted', async (t) => {
-  const res = await postJson({ mc_version: '01', mc_from: 'a@x.example', mc_to: 'b@y.example', mc_subject: 'euro', mc_body: 'Total: 5 € or 4 £' });
+  const res = await postJson({
+    mc_version: '01',
+    mc_from: 'a@x.example',
+    mc_to: 'b@y.example',
+    mc_subject: 'euro',
+    mc_body: 'Total: 5 € or 4 £',
+  });
   t.equal(res.status, 200);
   const answer = (await res.json()) as { mc_rc: number; mc_journal_seq: number; mc_body: string };
   t.equal(answer.mc_rc, 0);
@@ -87,7 +140,22 @@ t.test('a character the code page lacks in the body becomes SUB, shown as U+FFFD
 });
 
 t.test('the OpenAPI document lists MAIL with the schema of MAILCA', async (t) => {
-  const doc = (await (await region.fetch(`/docs/json`)).json()) as { openapi: string; paths: Record<string, { post?: { requestBody?: { content?: Record<string, { schema: { properties: Record<string, { maxLength?: number; description?: string }> } }> } } }> };
+  const doc = (await (await region.fetch(`/docs/json`)).json()) as {
+    openapi: string;
+    paths: Record<
+      string,
+      {
+        post?: {
+          requestBody?: {
+            content?: Record<
+              string,
+              { schema: { properties: Record<string, { maxLength?: number; description?: string }> } }
+            >;
+          };
+        };
+      }
+    >;
+  };
   t.match(doc.openapi, /^3\./);
   const schema = doc.paths['/cics/MAIL']?.post?.requestBody?.content?.['application/json']?.schema;
   t.equal(schema?.properties.mc_from?.maxLength, 256);

@@ -13,19 +13,38 @@ import { buildMailCommarea } from '../../client/mailca.js';
 
 const program = (name: string) => new URL(`../fixtures/programs/${name}.ts`, import.meta.url).href;
 const define = (tranid: string, name: string, extra: Partial<TransactionDefinition> = {}): TransactionDefinition => ({
-  tranid, program: program(name), enabled: true, timeLimitMs: 5000, description: name, ...extra,
+  tranid,
+  program: program(name),
+  enabled: true,
+  timeLimitMs: 5000,
+  description: name,
+  ...extra,
 });
 
 const relay = await startRelay(t);
-const region = await startRegion(t, { CICSMAIL_RELAY: relay.url, CICSMAIL_WORKERS: '2' }, {
-  definitions: [...defaultDefinitions(), define('WAIT', 'pause'), define('DIE', 'die'), define('SLOW', 'pause', { timeLimitMs: 200 })],
-  users: [{ id: 'OPER1', password: 'oper1-password', transactions: ['*'], senders: ['*'] }],
-});
+const region = await startRegion(
+  t,
+  { CICSMAIL_RELAY: relay.url, CICSMAIL_WORKERS: '2' },
+  {
+    definitions: [
+      ...defaultDefinitions(),
+      define('WAIT', 'pause'),
+      define('DIE', 'die'),
+      define('SLOW', 'pause', { timeLimitMs: 200 }),
+    ],
+    users: [{ id: 'OPER1', password: 'oper1-password', transactions: ['*'], senders: ['*'] }],
+  },
+);
 const cemt = (path: string, init: RequestInit = {}) => region.fetch(`/cemt${path}`, init);
-const put = (path: string, body: unknown) => cemt(path, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const put = (path: string, body: unknown) =>
+  cemt(path, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const wait = (ms: number) => region.post('WAIT', Buffer.from(String(ms)));
 
-interface Family { name: string; type: string; metrics: { value?: string; labels?: Record<string, string>; buckets?: Record<string, string>; count?: string }[] }
+interface Family {
+  name: string;
+  type: string;
+  metrics: { value?: string; labels?: Record<string, string>; buckets?: Record<string, string>; count?: string }[];
+}
 async function scrape(): Promise<Family[] & { text: string }> {
   const res = await region.fetch('/metrics');
   t.match(res.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
@@ -34,7 +53,10 @@ async function scrape(): Promise<Family[] & { text: string }> {
 }
 /** A histogram's count by tranid: the parser keeps a histogram's buckets but not its labels. */
 const histogramCount = (families: { text: string }, tranid: string): number =>
-  Number(new RegExp(`^cicsmail_task_duration_seconds_count\\{tranid="${tranid}"\\} (\\d+)$`, 'm').exec(families.text)?.[1] ?? 0);
+  Number(
+    new RegExp(`^cicsmail_task_duration_seconds_count\\{tranid="${tranid}"\\} (\\d+)$`, 'm').exec(families.text)?.[1] ??
+      0,
+  );
 const sample = (families: Family[], name: string, labels: Record<string, string>): number => {
   const family = families.find((f) => f.name === name);
   const m = family?.metrics.find((x) => Object.entries(labels).every(([k, v]) => x.labels?.[k] === v));
@@ -42,22 +64,51 @@ const sample = (families: Family[], name: string, labels: Record<string, string>
 };
 
 t.test('a class past PURGETHRESH purges new tasks: 503 AKCC with Retry-After', async (t) => {
-  t.same(await (await put('/classes/HOLD', { maxActive: 1, purgeThreshold: 1 })).json(), { class: 'HOLD', maxActive: 1, purgeThreshold: 1 });
-  t.same(await (await put('/transactions/wait', { class: 'HOLD' })).json(), { tranid: 'WAIT', enabled: true, class: 'HOLD', timeLimitMs: 5000 });
+  t.same(await (await put('/classes/HOLD', { maxActive: 1, purgeThreshold: 1 })).json(), {
+    class: 'HOLD',
+    maxActive: 1,
+    purgeThreshold: 1,
+  });
+  t.same(await (await put('/transactions/wait', { class: 'HOLD' })).json(), {
+    tranid: 'WAIT',
+    enabled: true,
+    class: 'HOLD',
+    timeLimitMs: 5000,
+  });
   const first = wait(600);
   await new Promise((r) => setTimeout(r, 100));
   const second = wait(10);
   await new Promise((r) => setTimeout(r, 100));
-  const tasks = (await (await cemt('/tasks')).json()) as { tranid: string; state: string; user: string; ageMs: number }[];
-  t.match(tasks.filter((x) => x.tranid === 'WAIT'), [{ state: 'running', user: 'TESTER' }, { state: 'queued', user: 'TESTER' }], 'CEMT shows one running, one queued');
+  const tasks = (await (await cemt('/tasks')).json()) as {
+    tranid: string;
+    state: string;
+    user: string;
+    ageMs: number;
+  }[];
+  t.match(
+    tasks.filter((x) => x.tranid === 'WAIT'),
+    [
+      { state: 'running', user: 'TESTER' },
+      { state: 'queued', user: 'TESTER' },
+    ],
+    'CEMT shows one running, one queued',
+  );
   const third = await wait(10);
   t.equal(third.status, 503);
   t.equal(third.headers.get('x-cics-abcode'), 'AKCC');
   t.equal(third.headers.get('retry-after'), '1');
-  t.match(await third.json(), { resp: 'INVREQ', abcode: 'AKCC', message: /^task \d+ purged: transaction class HOLD is full \(MAXACTIVE 1, PURGETHRESH 1\)$/ });
+  t.match(await third.json(), {
+    resp: 'INVREQ',
+    abcode: 'AKCC',
+    message: /^task \d+ purged: transaction class HOLD is full \(MAXACTIVE 1, PURGETHRESH 1\)$/,
+  });
   t.equal((await first).status, 200);
   t.equal((await second).status, 200, 'the queued one ran once the first ended');
-  t.equal((await region.post('MAIL', buildMailCommarea({ from: 'a@corp.example', to: 'b@corp.example' }, 37))).status, 200, 'other transactions are not held');
+  t.equal(
+    (await region.post('MAIL', buildMailCommarea({ from: 'a@corp.example', to: 'b@corp.example' }, 37))).status,
+    200,
+    'other transactions are not held',
+  );
   await put('/transactions/WAIT', { class: null });
 });
 
@@ -86,7 +137,10 @@ t.test('a task past its limit is AICA while others run; a dying worker is ASRA f
   t.equal(died.headers.get('x-cics-abcode'), 'ASRA');
   t.match(await died.json(), { message: /^task \d+: worker failed: / });
   t.equal((await wait(1)).status, 200, 'the next task runs normally');
-  t.equal((await region.post('MAIL', buildMailCommarea({ from: 'a@corp.example', to: 'b@corp.example' }, 37))).status, 200);
+  t.equal(
+    (await region.post('MAIL', buildMailCommarea({ from: 'a@corp.example', to: 'b@corp.example' }, 37))).status,
+    200,
+  );
 });
 
 t.test('CEMT disables and enables a transaction', async (t) => {
@@ -95,9 +149,15 @@ t.test('CEMT disables and enables a transaction', async (t) => {
   t.equal(off.status, 503);
   t.equal(off.headers.get('x-cics-resp'), 'DISABLED');
   const list = (await (await cemt('/transactions')).json()) as { tranid: string; enabled: boolean }[];
-  t.match(list.find((d) => d.tranid === 'MAIL'), { enabled: false });
+  t.match(
+    list.find((d) => d.tranid === 'MAIL'),
+    { enabled: false },
+  );
   await put('/transactions/MAIL', { enabled: true });
-  t.equal((await region.post('MAIL', buildMailCommarea({ from: 'a@corp.example', to: 'b@corp.example' }, 37))).status, 200);
+  t.equal(
+    (await region.post('MAIL', buildMailCommarea({ from: 'a@corp.example', to: 'b@corp.example' }, 37))).status,
+    200,
+  );
   t.equal((await put('/transactions/NOPE', { enabled: true })).status, 404);
   t.equal((await put('/transactions/MAIL', { class: 'NOSUCH' })).status, 400);
   t.equal((await put('/transactions/MAIL', { colour: 'red' })).status, 400);
@@ -113,10 +173,17 @@ t.test('CEMT is for administrators', async (t) => {
 t.test('/metrics, read by a Prometheus text-format parser, counts the tasks that ran', async (t) => {
   const before = await scrape();
   const mails = 3;
-  for (let i = 0; i < mails; i++) await (await region.post('MAIL', buildMailCommarea({ from: 'a@corp.example', to: 'b@corp.example', subject: `m${i}` }, 37))).arrayBuffer();
+  for (let i = 0; i < mails; i++)
+    await (
+      await region.post(
+        'MAIL',
+        buildMailCommarea({ from: 'a@corp.example', to: 'b@corp.example', subject: `m${i}` }, 37),
+      )
+    ).arrayBuffer();
   await (await region.post('MAIL', Buffer.alloc(10, 0x40))).arrayBuffer();
   const after = await scrape();
-  const delta = (name: string, labels: Record<string, string>) => sample(after, name, labels) - sample(before, name, labels);
+  const delta = (name: string, labels: Record<string, string>) =>
+    sample(after, name, labels) - sample(before, name, labels);
   t.equal(delta('cicsmail_tasks_total', { tranid: 'MAIL', resp: 'NORMAL' }), mails);
   t.equal(delta('cicsmail_tasks_total', { tranid: 'MAIL', resp: 'LENGERR' }), 1);
   t.equal(delta('cicsmail_abends_total', { tranid: 'MAIL', abcode: 'AEIV' }), 1);
@@ -124,11 +191,22 @@ t.test('/metrics, read by a Prometheus text-format parser, counts the tasks that
   t.equal(delta('cicsmail_smtp_replies_total', { class: '2xx' }), mails);
   t.equal(histogramCount(after, 'MAIL') - histogramCount(before, 'MAIL'), mails + 1, 'the histogram counts every task');
   t.ok(after.find((f) => f.name === 'cicsmail_task_duration_seconds')?.type === 'HISTOGRAM', 'a histogram');
-  t.ok(after.some((f) => f.name === 'cicsmail_abends_total' && f.metrics.some((m) => m.labels?.abcode === 'AKCC')), 'the purges of the class test are counted');
+  t.ok(
+    after.some((f) => f.name === 'cicsmail_abends_total' && f.metrics.some((m) => m.labels?.abcode === 'AKCC')),
+    'the purges of the class test are counted',
+  );
   t.equal(sample(after, 'cicsmail_journal_backlog', {}), 0);
   t.equal(sample(after, 'cicsmail_pool_capacity', {}), 128);
-  t.ok(after.some((f) => f.name === 'cicsmail_process_resident_memory_bytes'), 'process metrics too');
-  const region_ = (await (await cemt('/region')).json()) as { tasks: { run: number; byTranid: Record<string, number> }; abends: Record<string, number>; mails: Record<string, number>; pool: { capacity: number } };
+  t.ok(
+    after.some((f) => f.name === 'cicsmail_process_resident_memory_bytes'),
+    'process metrics too',
+  );
+  const region_ = (await (await cemt('/region')).json()) as {
+    tasks: { run: number; byTranid: Record<string, number> };
+    abends: Record<string, number>;
+    mails: Record<string, number>;
+    pool: { capacity: number };
+  };
   t.ok(region_.tasks.run >= mails + 1);
   t.ok((region_.tasks.byTranid.MAIL ?? 0) >= mails + 1);
   t.ok((region_.abends.AKCC ?? 0) >= 2, 'abends by code');
@@ -150,20 +228,33 @@ t.test('/health and /ready', async (t) => {
 t.test('the region definition file: classes and transactions; a bad file names its key', async (t) => {
   const dir = freshDir(t);
   const file = join(dir, 'region.json');
-  writeFileSync(file, JSON.stringify({
-    $comment: 'test region',
-    settings: { CICSMAIL_SYSID: 'FILEREG', CICSMAIL_MAX_RECIPIENTS: 7 },
-    classes: { BATCH: { maxActive: 2, purgeThreshold: 5 } },
-    transactions: { MAIL: { class: 'BATCH', timeLimitMs: 60_000 } },
-  }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      $comment: 'test region',
+      settings: { CICSMAIL_SYSID: 'FILEREG', CICSMAIL_MAX_RECIPIENTS: 7 },
+      classes: { BATCH: { maxActive: 2, purgeThreshold: 5 } },
+      transactions: { MAIL: { class: 'BATCH', timeLimitMs: 60_000 } },
+    }),
+  );
   const config = loadConfig({ CICSMAIL_CONFIG: file, CICSMAIL_MAX_RECIPIENTS: '9', CICSMAIL_DATA: dir });
   t.equal(config.sysid, 'FILEREG', 'a setting from the file');
   t.equal(config.security.maxRecipients, 9, 'the environment wins');
   t.same(config.classes, { BATCH: { maxActive: 2, purgeThreshold: 5 } });
   const fromFile = await startRegion(t, { CICSMAIL_CONFIG: file, CICSMAIL_RELAY: relay.url });
-  const list = (await (await fromFile.fetch('/cemt/transactions')).json()) as { tranid: string; class: string | null; timeLimitMs: number }[];
-  t.match(list.find((d) => d.tranid === 'MAIL'), { class: 'BATCH', timeLimitMs: 60_000 });
-  t.match(await (await fromFile.fetch('/cemt/region')).json(), { sysid: 'FILEREG', classes: { BATCH: { maxActive: 2, purgeThreshold: 5, active: 0, queued: 0 } } });
+  const list = (await (await fromFile.fetch('/cemt/transactions')).json()) as {
+    tranid: string;
+    class: string | null;
+    timeLimitMs: number;
+  }[];
+  t.match(
+    list.find((d) => d.tranid === 'MAIL'),
+    { class: 'BATCH', timeLimitMs: 60_000 },
+  );
+  t.match(await (await fromFile.fetch('/cemt/region')).json(), {
+    sysid: 'FILEREG',
+    classes: { BATCH: { maxActive: 2, purgeThreshold: 5, active: 0, queued: 0 } },
+  });
 
   const bad = (content: unknown) => {
     writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
@@ -175,9 +266,18 @@ t.test('the region definition file: classes and transactions; a bad file names i
     }
   };
   t.equal(bad({ classes: { BATCH: { maxActive: 0 } } }), `${file}: classes.BATCH.maxActive: must be >= 1`);
-  t.equal(bad({ transactions: { MAIL: { colour: 'red' } } }), `${file}: transactions.MAIL.colour: is not a key of a region definition file (see docs/config.md)`);
-  t.equal(bad({ transactions: { MAIL: { class: 'NONE' } } }), `${file}: transactions.MAIL.class: class NONE is not defined under classes`);
-  t.equal(bad({ settings: { PORT: 1 } }), `${file}: settings.PORT: is not a valid name here (settings: CICSMAIL_…; classes: 1 to 8 of A-Z 0-9 @ # $; transactions: a tranid)`);
+  t.equal(
+    bad({ transactions: { MAIL: { colour: 'red' } } }),
+    `${file}: transactions.MAIL.colour: is not a key of a region definition file (see docs/config.md)`,
+  );
+  t.equal(
+    bad({ transactions: { MAIL: { class: 'NONE' } } }),
+    `${file}: transactions.MAIL.class: class NONE is not defined under classes`,
+  );
+  t.equal(
+    bad({ settings: { PORT: 1 } }),
+    `${file}: settings.PORT: is not a valid name here (settings: CICSMAIL_…; classes: 1 to 8 of A-Z 0-9 @ # $; transactions: a tranid)`,
+  );
   t.equal(bad({ settings: { CICSMAIL_PORT: 'eighty' } }), "CICSMAIL_PORT: 'eighty' is not a whole number");
   t.match(bad('{ nope'), new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: not JSON: `));
   t.equal(bad({ bogus: 1 }), `${file}: bogus: is not a key of a region definition file (see docs/config.md)`);

@@ -64,9 +64,18 @@ t.test('SIGTERM during a burst of 500 tasks', async (t) => {
   const journal = Journal.open(dir, { readOnly: true });
   t.teardown(() => journal.close());
   const records = journal.list({ limit: 100_000 });
-  t.same(records.filter((r) => r.state !== 'SENT').map((r) => [r.seq, r.state]), [], 'no record ACCEPTED or DEFERRED after the drain');
+  t.same(
+    records.filter((r) => r.state !== 'SENT').map((r) => [r.seq, r.state]),
+    [],
+    'no record ACCEPTED or DEFERRED after the drain',
+  );
   t.equal(records.length, outcomes.completed, 'a record for every completed task, none for the refused');
-  const received = new Set(await Promise.all(relay.mails.map(async (m) => (await simpleParser(m.message)).messageId ?? '')));
-  t.ok([...answered].every((id) => received.has(id)), 'every completed mail reached the relay');
+  const received = new Set(
+    await Promise.all(relay.mails.map(async (m) => (await simpleParser(m.message)).messageId ?? '')),
+  );
+  t.ok(
+    [...answered].every((id) => received.has(id)),
+    'every completed mail reached the relay',
+  );
   again.child.kill('SIGTERM');
 });

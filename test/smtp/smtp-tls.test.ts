@@ -15,7 +15,8 @@ import { parseRelayUrls } from '../../smtp/relay-url.js';
 import { loadConfig } from '../../config/settings.js';
 
 // Two connections, as these tests have always used.
-const pool = (t: TestLike, url: string, options: Partial<PoolOptions> = {}): SmtpPool => testPool(t, url, { maxConnections: 2, ...options });
+const pool = (t: TestLike, url: string, options: Partial<PoolOptions> = {}): SmtpPool =>
+  testPool(t, url, { maxConnections: 2, ...options });
 
 const message = Buffer.from('From: a@x.example\r\nTo: b@y.example\r\nSubject: t\r\n\r\nhello\r\n');
 const send = (p: SmtpPool) => p.send('a@x.example', ['b@y.example'], message);
@@ -26,14 +27,50 @@ function makeCerts(dir: string) {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   ssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=cicsmail test CA');
   const signed = (name: string, san: string) => {
-    writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
+    writeFileSync(
+      join(dir, `${name}.ext`),
+      `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`,
+    );
     ssl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-    ssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+    );
   };
   signed('server', 'IP:127.0.0.1,DNS:localhost');
   signed('elsewhere', 'DNS:mx.elsewhere.example');
-  ssl('req', '-x509', ...ec, '-keyout', 'self.key', '-out', 'self.pem', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1');
-  const pair = (name: string) => ({ key: readFileSync(join(dir, `${name}.key`)), cert: readFileSync(join(dir, `${name}.pem`)) });
+  ssl(
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    'self.key',
+    '-out',
+    'self.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+  );
+  const pair = (name: string) => ({
+    key: readFileSync(join(dir, `${name}.key`)),
+    cert: readFileSync(join(dir, `${name}.pem`)),
+  });
   return { ca: join(dir, 'ca.pem'), server: pair('server'), elsewhere: pair('elsewhere'), self: pair('self') };
 }
 
@@ -54,7 +91,11 @@ async function tlsRelay(t: TestLike, options: Partial<SMTPServerOptions> = {}) {
  * STARTTLS with a 220, the socket becomes TLS (with `extra` written in clear after the 220).
  * Each chunk's lines are kept, prefixed `tls:` once encrypted.
  */
-async function scriptedTls(t: TestLike, onLine: (line: string, secure: boolean) => string | string[] | null, options: { host?: string; extra?: string } = {}) {
+async function scriptedTls(
+  t: TestLike,
+  onLine: (line: string, secure: boolean) => string | string[] | null,
+  options: { host?: string; extra?: string } = {},
+) {
   const chunks: string[][] = [];
   const sockets = new Set<Socket>();
   const server = createServer((raw) => {
@@ -107,29 +148,47 @@ async function scriptedTls(t: TestLike, onLine: (line: string, secure: boolean) 
 }
 
 /** The usual answers; `ehlo` lists the keywords (before and after TLS). */
-const answer = (ehlo: (secure: boolean) => string[]) => (line: string, secure: boolean): string | string[] => {
-  if (line.startsWith('EHLO')) {
-    const lines = ['scripted', ...ehlo(secure)];
-    return lines.map((l, i) => `250${i === lines.length - 1 ? ' ' : '-'}${l}`);
-  }
-  if (line === 'STARTTLS') return '220 2.0.0 go ahead';
-  if (line === 'DATA') return '354 go on';
-  if (line === '.') return `250 2.0.0 queued${secure ? ' over TLS' : ''}`;
-  return '250 2.1.0 ok';
-};
+const answer =
+  (ehlo: (secure: boolean) => string[]) =>
+  (line: string, secure: boolean): string | string[] => {
+    if (line.startsWith('EHLO')) {
+      const lines = ['scripted', ...ehlo(secure)];
+      return lines.map((l, i) => `250${i === lines.length - 1 ? ' ' : '-'}${l}`);
+    }
+    if (line === 'STARTTLS') return '220 2.0.0 go ahead';
+    if (line === 'DATA') return '354 go on';
+    if (line === '.') return `250 2.0.0 queued${secure ? ' over TLS' : ''}`;
+    return '250 2.1.0 ok';
+  };
 
 t.test('STARTTLS required: a relay that does not offer it is not used', async (t) => {
   const relay = await startRelay(t); // STARTTLS disabled
   const d = await send(pool(t, `${relay.url}?starttls=required`));
-  t.same(d, unreachable('tls', relay.url, `no relay could be reached: STARTTLS required by starttls=required in the relay URL but not offered by ${relay.url}`));
+  t.same(
+    d,
+    unreachable(
+      'tls',
+      relay.url,
+      `no relay could be reached: STARTTLS required by starttls=required in the relay URL but not offered by ${relay.url}`,
+    ),
+  );
   t.equal(relay.mails.length, 0);
   // The region-wide default says so where the URL does not; the next relay in the list is tried.
   const good = await tlsRelay(t);
   const p = pool(t, `${relay.url},${good.url}`, { starttls: 'required', ca: certs.ca });
-  t.same(await send(p), { kind: 'sent', relay: good.url, reply: '250 Ok: queued as 1', refused: [], accepted: ['b@y.example'] });
+  t.same(await send(p), {
+    kind: 'sent',
+    relay: good.url,
+    reply: '250 Ok: queued as 1',
+    refused: [],
+    accepted: ['b@y.example'],
+  });
   t.same(good.secure, [true]);
   const alone = await send(pool(t, relay.url, { starttls: 'required' }));
-  t.equal(alone.reply, `no relay could be reached: STARTTLS required by CICSMAIL_SMTP_STARTTLS=required but not offered by ${relay.url}`);
+  t.equal(
+    alone.reply,
+    `no relay could be reached: STARTTLS required by CICSMAIL_SMTP_STARTTLS=required but not offered by ${relay.url}`,
+  );
 });
 
 t.test('opportunistic (the default): the session is really encrypted, with the CA from the URL', async (t) => {
@@ -143,7 +202,10 @@ t.test('opportunistic (the default): the session is really encrypted, with the C
   t.equal((await send(pool(t, plain.url, { ca: certs.ca }))).kind, 'sent');
   // A CA file gone since the start: the relay is not used.
   const gone = await send(pool(t, relay.url, { ca: '/nonexistent/ca.pem' }));
-  t.equal(gone.reply, `no relay could be reached: TLS to ${relay.url}: cannot read the CA file /nonexistent/ca.pem: ENOENT`);
+  t.equal(
+    gone.reply,
+    `no relay could be reached: TLS to ${relay.url}: cannot read the CA file /nonexistent/ca.pem: ENOENT`,
+  );
 });
 
 t.test('starttls=none stays in clear though the relay offers it', async (t) => {
@@ -153,9 +215,18 @@ t.test('starttls=none stays in clear though the relay offers it', async (t) => {
 });
 
 t.test('after STARTTLS the keywords said in clear are forgotten; EHLO is asked again', async (t) => {
-  const server = await scriptedTls(t, answer((secure) => (secure ? ['SIZE 100000'] : ['PIPELINING', 'SIZE 10', 'STARTTLS'])));
+  const server = await scriptedTls(
+    t,
+    answer((secure) => (secure ? ['SIZE 100000'] : ['PIPELINING', 'SIZE 10', 'STARTTLS'])),
+  );
   const d = await send(pool(t, server.url, { ca: certs.ca }));
-  t.same(d, { kind: 'sent', relay: server.label, reply: '250 2.0.0 queued over TLS', refused: [], accepted: ['b@y.example'] });
+  t.same(d, {
+    kind: 'sent',
+    relay: server.label,
+    reply: '250 2.0.0 queued over TLS',
+    refused: [],
+    accepted: ['b@y.example'],
+  });
   // SIZE 10 would have refused the mail; without PIPELINING each command waits for its reply.
   t.same(server.chunks.slice(0, 7), [
     ['EHLO client.test'],
@@ -169,11 +240,21 @@ t.test('after STARTTLS the keywords said in clear are forgotten; EHLO is asked a
 });
 
 t.test('STARTTLS refused (454): opportunistic goes on in clear, required does not use the relay', async (t) => {
-  const refusing = (line: string, secure: boolean) => (line === 'STARTTLS' ? '454 4.7.0 TLS not available' : answer(() => ['STARTTLS'])(line, secure));
+  const refusing = (line: string, secure: boolean) =>
+    line === 'STARTTLS' ? '454 4.7.0 TLS not available' : answer(() => ['STARTTLS'])(line, secure);
   const server = await scriptedTls(t, refusing);
-  t.same(await send(pool(t, server.url)), { kind: 'sent', relay: server.label, reply: '250 2.0.0 queued', refused: [], accepted: ['b@y.example'] });
+  t.same(await send(pool(t, server.url)), {
+    kind: 'sent',
+    relay: server.label,
+    reply: '250 2.0.0 queued',
+    refused: [],
+    accepted: ['b@y.example'],
+  });
   const d = await send(pool(t, `${server.url}?starttls=required`));
-  t.equal(d.reply, `no relay could be reached: STARTTLS required by starttls=required in the relay URL but ${server.label} refused it: 454 4.7.0 TLS not available`);
+  t.equal(
+    d.reply,
+    `no relay could be reached: STARTTLS required by starttls=required in the relay URL but ${server.label} refused it: 454 4.7.0 TLS not available`,
+  );
 });
 
 t.test('bytes sent in clear after the 220 to STARTTLS: the relay is not used', async (t) => {
@@ -181,25 +262,51 @@ t.test('bytes sent in clear after the 220 to STARTTLS: the relay is not used', a
     ['250 2.0.0 injected\r\n', 'said 250 2.0.0 injected unasked', 'protocol'],
     ['250 2.0.0 inj', 'sent more after its 220 to STARTTLS', 'tls'],
   ] as const) {
-    const server = await scriptedTls(t, answer(() => ['STARTTLS']), { extra });
+    const server = await scriptedTls(
+      t,
+      answer(() => ['STARTTLS']),
+      { extra },
+    );
     const d = await send(pool(t, server.url, { ca: certs.ca }));
     t.same(d, unreachable(kind, server.label, `no relay could be reached: ${server.label} ${reason}`));
-    t.notOk(server.lines().some((l) => l.startsWith('tls:')), 'no TLS session was used');
+    t.notOk(
+      server.lines().some((l) => l.startsWith('tls:')),
+      'no TLS session was used',
+    );
   }
 });
 
 t.test('a certificate that does not check out: the relay is not used, in any mode', async (t) => {
   const cases = [
-    ['self-signed, not from the CA', { ...certs.self }, certs.ca, 'self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)'],
-    ["signed by the CA, another host's name", { ...certs.elsewhere }, certs.ca, "Hostname/IP does not match certificate's altnames: IP: 127.0.0.1 is not in the cert's list:  (ERR_TLS_CERT_ALTNAME_INVALID)"],
-    ['a private CA without the CA file: the system CAs do not know it', { ...certs.server }, null, 'unable to verify the first certificate (UNABLE_TO_VERIFY_LEAF_SIGNATURE)'],
+    [
+      'self-signed, not from the CA',
+      { ...certs.self },
+      certs.ca,
+      'self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)',
+    ],
+    [
+      "signed by the CA, another host's name",
+      { ...certs.elsewhere },
+      certs.ca,
+      "Hostname/IP does not match certificate's altnames: IP: 127.0.0.1 is not in the cert's list:  (ERR_TLS_CERT_ALTNAME_INVALID)",
+    ],
+    [
+      'a private CA without the CA file: the system CAs do not know it',
+      { ...certs.server },
+      null,
+      'unable to verify the first certificate (UNABLE_TO_VERIFY_LEAF_SIGNATURE)',
+    ],
   ] as const;
   for (const [name, pair, ca, reason] of cases) {
     await t.test(name, async (t) => {
       const relay = await tlsRelay(t, pair);
       for (const mode of ['opportunistic', 'required'] as const) {
         const d = await send(pool(t, relay.url, { starttls: mode, ca }));
-        t.same(d, unreachable('tls', relay.url, `no relay could be reached: STARTTLS with ${relay.url} failed: ${reason}`), mode);
+        t.same(
+          d,
+          unreachable('tls', relay.url, `no relay could be reached: STARTTLS with ${relay.url} failed: ${reason}`),
+          mode,
+        );
       }
       t.equal(relay.mails.length, 0, 'nothing went in clear instead');
     });
@@ -209,9 +316,18 @@ t.test('a certificate that does not check out: the relay is not used, in any mod
 t.test('smtps with the CA file', async (t) => {
   const relay = await tlsRelay(t, { secure: true });
   const url = relay.url.replace('smtp:', 'smtps:');
-  t.same(await send(pool(t, url, { ca: certs.ca })), { kind: 'sent', relay: url, reply: '250 Ok: queued as 1', refused: [], accepted: ['b@y.example'] });
+  t.same(await send(pool(t, url, { ca: certs.ca })), {
+    kind: 'sent',
+    relay: url,
+    reply: '250 Ok: queued as 1',
+    refused: [],
+    accepted: ['b@y.example'],
+  });
   t.same(relay.secure, [true]);
-  t.equal((await send(pool(t, url))).reply, `no relay could be reached: connect to ${url} failed: unable to verify the first certificate (UNABLE_TO_VERIFY_LEAF_SIGNATURE)`);
+  t.equal(
+    (await send(pool(t, url))).reply,
+    `no relay could be reached: connect to ${url} failed: unable to verify the first certificate (UNABLE_TO_VERIFY_LEAF_SIGNATURE)`,
+  );
 });
 
 /** smtp-server that offers `methods` after STARTTLS and knows one account. */
@@ -228,33 +344,56 @@ async function authRelay(t: TestLike, methods: string[]) {
     },
   });
   const at = relay.url.replace('smtp://', '');
-  return Object.assign(relay, { logins, as: (pass: string) => `smtp://r%C3%A9gion:${encodeURIComponent(pass)}@${at}`, label: `smtp://r%C3%A9gion@${at}` });
+  return Object.assign(relay, {
+    logins,
+    as: (pass: string) => `smtp://r%C3%A9gion:${encodeURIComponent(pass)}@${at}`,
+    label: `smtp://r%C3%A9gion@${at}`,
+  });
 }
 
 t.test('AUTH LOGIN where only LOGIN is offered; PLAIN where both are', async (t) => {
   const login = await authRelay(t, ['LOGIN']);
-  t.same(await send(pool(t, login.as('s3cret:pass'), { ca: certs.ca })), { kind: 'sent', relay: login.label, reply: '250 Ok: queued as 1', refused: [], accepted: ['b@y.example'] });
+  t.same(await send(pool(t, login.as('s3cret:pass'), { ca: certs.ca })), {
+    kind: 'sent',
+    relay: login.label,
+    reply: '250 Ok: queued as 1',
+    refused: [],
+    accepted: ['b@y.example'],
+  });
   t.same(login.logins, [{ method: 'LOGIN', username: 'région' }]);
   t.same(login.secure, [true]);
   const both = await authRelay(t, ['LOGIN', 'PLAIN']);
   t.equal((await send(pool(t, both.as('s3cret:pass'), { ca: certs.ca }))).kind, 'sent');
   t.same(both.logins, [{ method: 'PLAIN', username: 'région' }]);
   const neither = await authRelay(t, ['XOAUTH2']);
-  t.equal((await send(pool(t, neither.as('s3cret:pass'), { ca: certs.ca }))).reply, `no relay could be reached: ${neither.label} offers neither AUTH PLAIN nor LOGIN (offers: XOAUTH2)`);
+  t.equal(
+    (await send(pool(t, neither.as('s3cret:pass'), { ca: certs.ca }))).reply,
+    `no relay could be reached: ${neither.label} offers neither AUTH PLAIN nor LOGIN (offers: XOAUTH2)`,
+  );
 });
 
 t.test('a wrong password (535) defers the mail, and says no password', async (t) => {
   for (const methods of [['LOGIN'], ['PLAIN']]) {
     const relay = await authRelay(t, methods);
     const d = await send(pool(t, relay.as('wrong-Pa55word'), { ca: certs.ca }));
-    t.same(d, unreachable('auth', relay.label, `no relay could be reached: ${relay.label} refused the credentials: 535 Error: authentication failed`), methods.join());
+    t.same(
+      d,
+      unreachable(
+        'auth',
+        relay.label,
+        `no relay could be reached: ${relay.label} refused the credentials: 535 Error: authentication failed`,
+      ),
+      methods.join(),
+    );
     t.notMatch(JSON.stringify(d), /wrong-Pa55word|d3JvbmctUGE1NXdvcmQ/, 'neither the password nor its base64');
     t.equal(relay.mails.length, 0);
   }
 });
 
 t.test('credentials over a connection without TLS: only to loopback, or where the URL allows it', async (t) => {
-  const external = Object.values(networkInterfaces()).flat().find((i) => i?.family === 'IPv4' && !i.internal)?.address;
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i?.family === 'IPv4' && !i.internal)?.address;
   const auth = (line: string, secure: boolean) => {
     if (line === 'AUTH LOGIN') return '334 VXNlcm5hbWU6';
     if (line === Buffer.from('batch').toString('base64')) return '334 UGFzc3dvcmQ6';
@@ -263,28 +402,68 @@ t.test('credentials over a connection without TLS: only to loopback, or where th
   };
   const local = await scriptedTls(t, auth);
   t.equal((await send(pool(t, local.url.replace('//', '//batch:pw@')))).reply, '250 2.0.0 queued', 'loopback: sent');
-  await t.test('a relay on another address', { skip: external ? false : 'no IPv4 address but loopback here' }, async (t) => {
-    const server = await scriptedTls(t, auth, { host: external });
-    const d = await send(pool(t, server.url.replace('//', '//batch:pw@')));
-    const label = server.label.replace('//', '//batch@');
-    const reason = `${label}: the credentials are not sent over a connection without TLS; use smtps:// or STARTTLS, or add ?auth=plain-text-ok to the relay URL to allow it`;
-    t.same(d, unreachable('auth', label, `no relay could be reached: ${reason}`));
-    t.notOk(server.lines().some((l) => l.startsWith('AUTH')), 'no AUTH was sent');
-    const allowed = await send(pool(t, `${server.url.replace('//', '//batch:pw@')}?auth=plain-text-ok`));
-    t.equal(allowed.reply, '250 2.0.0 queued');
-    // The first connection's QUIT may come in anywhere.
-    t.same(server.lines().filter((l) => l !== 'QUIT').slice(1, 5), ['EHLO client.test', 'AUTH LOGIN', 'YmF0Y2g=', 'cHc=']);
-  });
+  await t.test(
+    'a relay on another address',
+    { skip: external ? false : 'no IPv4 address but loopback here' },
+    async (t) => {
+      const server = await scriptedTls(t, auth, { host: external });
+      const d = await send(pool(t, server.url.replace('//', '//batch:pw@')));
+      const label = server.label.replace('//', '//batch@');
+      const reason = `${label}: the credentials are not sent over a connection without TLS; use smtps:// or STARTTLS, or add ?auth=plain-text-ok to the relay URL to allow it`;
+      t.same(d, unreachable('auth', label, `no relay could be reached: ${reason}`));
+      t.notOk(
+        server.lines().some((l) => l.startsWith('AUTH')),
+        'no AUTH was sent',
+      );
+      const allowed = await send(pool(t, `${server.url.replace('//', '//batch:pw@')}?auth=plain-text-ok`));
+      t.equal(allowed.reply, '250 2.0.0 queued');
+      // The first connection's QUIT may come in anywhere.
+      t.same(
+        server
+          .lines()
+          .filter((l) => l !== 'QUIT')
+          .slice(1, 5),
+        ['EHLO client.test', 'AUTH LOGIN', 'YmF0Y2g=', 'cHc='],
+      );
+    },
+  );
 });
 
 t.test('relay URL settings', async (t) => {
-  t.same(parseRelayUrls('smtp://mx.example:587?starttls=required&ca=/etc/ssl/corp-ca.pem,smtp://u:p@mx2.example?auth=plain-text-ok&starttls=none'), [
-    { host: 'mx.example', port: 587, secure: false, label: 'smtp://mx.example:587', starttls: 'required', ca: '/etc/ssl/corp-ca.pem' },
-    { host: 'mx2.example', port: 25, secure: false, label: 'smtp://u@mx2.example', user: 'u', pass: 'p', starttls: 'none', authInClear: true },
-  ]);
+  t.same(
+    parseRelayUrls(
+      'smtp://mx.example:587?starttls=required&ca=/etc/ssl/corp-ca.pem,smtp://u:p@mx2.example?auth=plain-text-ok&starttls=none',
+    ),
+    [
+      {
+        host: 'mx.example',
+        port: 587,
+        secure: false,
+        label: 'smtp://mx.example:587',
+        starttls: 'required',
+        ca: '/etc/ssl/corp-ca.pem',
+      },
+      {
+        host: 'mx2.example',
+        port: 25,
+        secure: false,
+        label: 'smtp://u@mx2.example',
+        user: 'u',
+        pass: 'p',
+        starttls: 'none',
+        authInClear: true,
+      },
+    ],
+  );
   for (const [bad, reason] of [
-    ['smtp://mx.example?starttls=yes', "relay 'smtp://mx.example': starttls='yes' is not one of required, opportunistic, none"],
-    ['smtps://mx.example?starttls=required', "relay 'smtps://mx.example': starttls= is for smtp://; smtps:// is TLS from the start"],
+    [
+      'smtp://mx.example?starttls=yes',
+      "relay 'smtp://mx.example': starttls='yes' is not one of required, opportunistic, none",
+    ],
+    [
+      'smtps://mx.example?starttls=required',
+      "relay 'smtps://mx.example': starttls= is for smtp://; smtps:// is TLS from the start",
+    ],
     ['smtp://mx.example?tls=insecure', "relay 'smtp://mx.example': unknown setting 'tls' (known: starttls, ca, auth)"],
     ['smtp://mx.example?ca=', "relay 'smtp://mx.example': ca= names no file"],
     ['smtp://mx.example?ca=/a&ca=/b', "relay 'smtp://mx.example' names ca= twice"],
@@ -300,16 +479,27 @@ t.test('CICSMAIL_SMTP_STARTTLS and CICSMAIL_SMTP_CA reach the pool the workers m
   const dir = freshDir(t);
   const base = { CICSMAIL_DATA: dir };
   t.match(loadConfig(base).smtp, { starttls: 'opportunistic', ca: null });
-  t.throws(() => loadConfig({ ...base, CICSMAIL_SMTP_STARTTLS: 'always' }), { message: "CICSMAIL_SMTP_STARTTLS: 'always' is not one of required, opportunistic, none" });
-  t.throws(() => loadConfig({ ...base, CICSMAIL_SMTP_CA: join(dir, 'none.pem') }), { message: `CICSMAIL_SMTP_CA: cannot read the CA file ${join(dir, 'none.pem')}: ENOENT` });
+  t.throws(() => loadConfig({ ...base, CICSMAIL_SMTP_STARTTLS: 'always' }), {
+    message: "CICSMAIL_SMTP_STARTTLS: 'always' is not one of required, opportunistic, none",
+  });
+  t.throws(() => loadConfig({ ...base, CICSMAIL_SMTP_CA: join(dir, 'none.pem') }), {
+    message: `CICSMAIL_SMTP_CA: cannot read the CA file ${join(dir, 'none.pem')}: ENOENT`,
+  });
   writeFileSync(join(dir, 'not.pem'), 'hello');
-  t.throws(() => loadConfig({ ...base, CICSMAIL_SMTP_CA: join(dir, 'not.pem') }), { message: `CICSMAIL_SMTP_CA: ${join(dir, 'not.pem')} holds no PEM certificate` });
+  t.throws(() => loadConfig({ ...base, CICSMAIL_SMTP_CA: join(dir, 'not.pem') }), {
+    message: `CICSMAIL_SMTP_CA: ${join(dir, 'not.pem')} holds no PEM certificate`,
+  });
   t.throws(() => loadConfig({ ...base, CICSMAIL_RELAY: `smtp://mx.example?ca=${join(dir, 'none.pem')}` }), {
     message: `CICSMAIL_RELAY: smtp://mx.example: cannot read the CA file ${join(dir, 'none.pem')}: ENOENT`,
   });
 
   const relay = await tlsRelay(t);
-  const config = loadConfig({ ...base, CICSMAIL_RELAY: relay.url, CICSMAIL_SMTP_STARTTLS: 'REQUIRED', CICSMAIL_SMTP_CA: certs.ca });
+  const config = loadConfig({
+    ...base,
+    CICSMAIL_RELAY: relay.url,
+    CICSMAIL_SMTP_STARTTLS: 'REQUIRED',
+    CICSMAIL_SMTP_CA: certs.ca,
+  });
   t.match(config.smtp, { starttls: 'required', ca: certs.ca });
   // As transactions/services.ts makes it.
   const p = new SmtpPool({ ...config.smtp, relays: config.relays, clientName: config.hostname });
@@ -318,8 +508,11 @@ t.test('CICSMAIL_SMTP_STARTTLS and CICSMAIL_SMTP_CA reach the pool the workers m
   t.same(relay.secure, [true]);
 });
 
-t.test('the embedded capture relay (loopback, no TLS) is used in clear whatever CICSMAIL_SMTP_STARTTLS says', async (t) => {
-  const region = await startRegion(t, { CICSMAIL_SMTP_STARTTLS: 'required' });
-  t.match(region.app.relays, [{ host: '127.0.0.1', starttls: 'none' }]);
-  t.equal(region.config.smtp.starttls, 'required');
-});
+t.test(
+  'the embedded capture relay (loopback, no TLS) is used in clear whatever CICSMAIL_SMTP_STARTTLS says',
+  async (t) => {
+    const region = await startRegion(t, { CICSMAIL_SMTP_STARTTLS: 'required' });
+    t.match(region.app.relays, [{ host: '127.0.0.1', starttls: 'none' }]);
+    t.equal(region.config.smtp.starttls, 'required');
+  },
+);

@@ -1,7 +1,15 @@
 // The SMTP client against real servers: smtp-server for the protocol, a scripted server
 // for the faults, with exact replies asserted.
 import t from 'tap';
-import { refusal, startRelay, startScriptedSmtp, type ScriptedSession, testPool, type TestLike, unreachable } from '../helpers.js';
+import {
+  refusal,
+  startRelay,
+  startScriptedSmtp,
+  type ScriptedSession,
+  testPool,
+  type TestLike,
+  unreachable,
+} from '../helpers.js';
 import type { FailureKind } from '../../smtp/delivery.js';
 import { SmtpPool, type PoolOptions } from '../../smtp/pool.js';
 import { ReplyParser, formatReply, type SmtpReply } from '../../smtp/reply.js';
@@ -14,11 +22,18 @@ const message = (body: string) => Buffer.from(`From: a@x.example\r\nTo: b@y.exam
 t.test('reply parser: multi-line, enhanced codes, bare LF, garbage', async (t) => {
   const replies: SmtpReply[] = [];
   const errors: string[] = [];
-  const parser = new ReplyParser((r) => replies.push(r), (e) => errors.push(e));
+  const parser = new ReplyParser(
+    (r) => replies.push(r),
+    (e) => errors.push(e),
+  );
   parser.push(Buffer.from('250-mx.example hello\r\n250-PIPELINING\r\n250 SIZE 1000\r\n'));
   parser.push(Buffer.from('550 5.1.1 <x@y>: user unknown\n45'));
   parser.push(Buffer.from('1 4.3.0 try\r\nlater\r\n'));
-  t.same(replies.map(formatReply), ['250 mx.example hello PIPELINING SIZE 1000', '550 5.1.1 <x@y>: user unknown', '451 4.3.0 try']);
+  t.same(replies.map(formatReply), [
+    '250 mx.example hello PIPELINING SIZE 1000',
+    '550 5.1.1 <x@y>: user unknown',
+    '451 4.3.0 try',
+  ]);
   t.same(replies[1], { code: 550, enhanced: '5.1.1', lines: ['<x@y>: user unknown'] });
   t.same(errors, ['not an SMTP reply: "later"']);
 });
@@ -26,21 +41,44 @@ t.test('reply parser: multi-line, enhanced codes, bare LF, garbage', async (t) =
 t.test('reply parser: RFC 3463 codes on every line of a multi-line reply are kept once, as given', async (t) => {
   const replies: SmtpReply[] = [];
   const errors: string[] = [];
-  const parser = new ReplyParser((r) => replies.push(r), (e) => errors.push(e));
-  parser.push(Buffer.from('550-5.7.1 [192.0.2.2] Our system has detected\r\n550-5.7.1 that this message is\r\n550 5.7.1 likely unsolicited mail. - gsmtp\r\n'));
+  const parser = new ReplyParser(
+    (r) => replies.push(r),
+    (e) => errors.push(e),
+  );
+  parser.push(
+    Buffer.from(
+      '550-5.7.1 [192.0.2.2] Our system has detected\r\n550-5.7.1 that this message is\r\n550 5.7.1 likely unsolicited mail. - gsmtp\r\n',
+    ),
+  );
   parser.push(Buffer.from('451-4.3.0 first\r\n451-4.7.1 second says otherwise\r\n451 third\r\n250\r\n'));
   t.same(replies.map(formatReply), [
     '550 5.7.1 [192.0.2.2] Our system has detected that this message is likely unsolicited mail. - gsmtp',
     '451 4.3.0 first 4.7.1 second says otherwise third',
     '250',
   ]);
-  t.same(replies[0], { code: 550, enhanced: '5.7.1', lines: ['[192.0.2.2] Our system has detected', 'that this message is', 'likely unsolicited mail. - gsmtp'] });
+  t.same(replies[0], {
+    code: 550,
+    enhanced: '5.7.1',
+    lines: ['[192.0.2.2] Our system has detected', 'that this message is', 'likely unsolicited mail. - gsmtp'],
+  });
   t.same(errors, []);
 });
 
 t.test('relay URLs', async (t) => {
-  t.match(parseRelayUrl('smtp://mx.example'), { host: 'mx.example', port: 25, secure: false, label: 'smtp://mx.example' });
-  t.match(parseRelayUrl('smtps://u%40x:p%3Aw@mx.example:2465'), { host: 'mx.example', port: 2465, secure: true, user: 'u@x', pass: 'p:w', label: 'smtps://u%40x@mx.example:2465' });
+  t.match(parseRelayUrl('smtp://mx.example'), {
+    host: 'mx.example',
+    port: 25,
+    secure: false,
+    label: 'smtp://mx.example',
+  });
+  t.match(parseRelayUrl('smtps://u%40x:p%3Aw@mx.example:2465'), {
+    host: 'mx.example',
+    port: 2465,
+    secure: true,
+    user: 'u@x',
+    pass: 'p:w',
+    label: 'smtps://u%40x@mx.example:2465',
+  });
   t.match(parseRelayUrl('smtp://[::1]:2525'), { host: '::1', port: 2525 });
   t.equal(parseRelayUrls(' smtp://a:1 , smtp://b:2 ').length, 2);
   for (const [bad, message] of [
@@ -59,19 +97,34 @@ t.test('pipelined send; dot-stuffing keeps every byte', async (t) => {
   const p = pool(t, relay.url);
   const body = '.leading dot\r\n..two dots\r\n.\r\nmiddle . dot\r\n. \r\nlast line without CRLF';
   const delivery = await p.send('a@x.example', ['b@y.example', 'c@y.example'], message(body));
-  t.same(delivery, { kind: 'sent', relay: relay.url, reply: '250 Ok: queued as 1', refused: [], accepted: ['b@y.example', 'c@y.example'] });
-  t.equal(relay.mails[0]?.message.toString('latin1'), message(body).toString('latin1') + '\r\n', 'unstuffed by the server to the exact bytes, CRLF added at the end');
+  t.same(delivery, {
+    kind: 'sent',
+    relay: relay.url,
+    reply: '250 Ok: queued as 1',
+    refused: [],
+    accepted: ['b@y.example', 'c@y.example'],
+  });
+  t.equal(
+    relay.mails[0]?.message.toString('latin1'),
+    message(body).toString('latin1') + '\r\n',
+    'unstuffed by the server to the exact bytes, CRLF added at the end',
+  );
   t.same(relay.mails[0]?.to, ['b@y.example', 'c@y.example']);
 });
 
 t.test('a bounded pool: 60 mails at once over at most 3 connections, 10 mails a connection', async (t) => {
   const relay = await startRelay(t);
   const p = pool(t, relay.url, { maxConnections: 3, maxMailsPerConnection: 10 });
-  const results = await Promise.all(Array.from({ length: 60 }, (_, i) => p.send('a@x.example', [`r${i}@y.example`], message(`mail ${i}`))));
+  const results = await Promise.all(
+    Array.from({ length: 60 }, (_, i) => p.send('a@x.example', [`r${i}@y.example`], message(`mail ${i}`))),
+  );
   t.equal(results.filter((r) => r.kind === 'sent').length, 60);
   t.equal(relay.mails.length, 60);
   t.ok(p.openConnections <= 3, `open now: ${p.openConnections}`);
-  t.ok(relay.connections() >= 6 && relay.connections() <= 9, `connections made: ${relay.connections()} (60 mails / 10 a connection, at most 3 at once)`);
+  t.ok(
+    relay.connections() >= 6 && relay.connections() <= 9,
+    `connections made: ${relay.connections()} (60 mails / 10 a connection, at most 3 at once)`,
+  );
 });
 
 t.test('a relay without EHLO: HELO and one command at a time', async (t) => {
@@ -88,12 +141,22 @@ t.test('a relay without EHLO: HELO and one command at a time', async (t) => {
     },
   });
   const delivery = await pool(t, server.url).send('a@x.example', ['b@y.example'], message('hi\r\n'));
-  t.same(delivery, { kind: 'sent', relay: server.url, reply: '250 2.0.0 queued', refused: [], accepted: ['b@y.example'] });
+  t.same(delivery, {
+    kind: 'sent',
+    relay: server.url,
+    reply: '250 2.0.0 queued',
+    refused: [],
+    accepted: ['b@y.example'],
+  });
   t.same(seen, ['EHLO', 'HELO', 'MAIL', 'RCPT', 'DATA', '.']);
 });
 
 /** A server that greets, takes EHLO with PIPELINING, then acts as `fault` says. */
-async function faulty(t: Parameters<typeof startScriptedSmtp>[0], fault: (line: string, s: ScriptedSession) => string | string[] | null | undefined, greet?: string | null) {
+async function faulty(
+  t: Parameters<typeof startScriptedSmtp>[0],
+  fault: (line: string, s: ScriptedSession) => string | string[] | null | undefined,
+  greet?: string | null,
+) {
   return startScriptedSmtp(t, {
     ...(greet !== undefined ? { greet } : {}),
     onLine: (line, s) => {
@@ -110,17 +173,94 @@ async function faulty(t: Parameters<typeof startScriptedSmtp>[0], fault: (line: 
 
 t.test('faults end in the right delivery, with the reason', async (t) => {
   const cases: Array<[string, Parameters<typeof faulty>[1], string | null | undefined, string, RegExp, FailureKind]> = [
-    ['421 at greeting', () => undefined, '421 4.3.2 too busy', 'deferred', /^no relay could be reached: smtp:\/\/127\.0\.0\.1:\d+ greeted with 421 4\.3\.2 too busy$/, 'connect'],
-    ['no greeting in time', () => undefined, null, 'deferred', /^no relay could be reached: no reply to greeting from smtp:\/\/127\.0\.0\.1:\d+ within 300 ms$/, 'timeout'],
-    ['connection dropped mid-DATA', (line, s) => (line === 'DATA' ? (setTimeout(() => s.socket.destroy(), 20), '354 go on') : undefined), undefined, 'deferred', /closed the connection$/, 'broken'],
-    ['dropped after the dot, before the reply', (line, s) => (line === '.' ? (s.socket.destroy(), null) : undefined), undefined, 'deferred', /closed the connection$/, 'broken'],
-    ['no reply after the dot', (line) => (line === '.' ? null : undefined), undefined, 'deferred', /^no reply to end of data from smtp:\/\/127\.0\.0\.1:\d+ within 300 ms$/, 'timeout'],
-    ['421 at RCPT', (line) => (line.startsWith('RCPT') ? '421 4.3.0 closing' : undefined), undefined, 'deferred', /^421 4\.3\.0 closing$/, 'reply'],
-    ['503 for DATA', (line) => (line === 'DATA' ? '503 5.5.1 no valid recipients' : undefined), undefined, 'failed', /^503 5\.5\.1 no valid recipients$/, 'reply'],
-    ['421 at MAIL on a fresh connection', (line) => (line.startsWith('MAIL') ? '421 4.7.0 shutting down' : undefined), undefined, 'deferred', /^421 4\.7\.0 shutting down$/, 'reply'],
-    ['421 after the dot', (line) => (line === '.' ? '421 4.4.2 timeout' : undefined), undefined, 'deferred', /^421 4\.4\.2 timeout$/, 'reply'],
-    ['250 to DATA: the message never went, so it is not sent', (line) => (line === 'DATA' ? '250 2.0.0 odd' : undefined), undefined, 'deferred', /^250 2\.0\.0 odd$/, 'reply'],
-    ['not SMTP at all', () => undefined, 'HTTP/1.1 400 Bad Request', 'deferred', /^no relay could be reached: protocol error from smtp:\/\/127\.0\.0\.1:\d+: not an SMTP reply/, 'protocol'],
+    [
+      '421 at greeting',
+      () => undefined,
+      '421 4.3.2 too busy',
+      'deferred',
+      /^no relay could be reached: smtp:\/\/127\.0\.0\.1:\d+ greeted with 421 4\.3\.2 too busy$/,
+      'connect',
+    ],
+    [
+      'no greeting in time',
+      () => undefined,
+      null,
+      'deferred',
+      /^no relay could be reached: no reply to greeting from smtp:\/\/127\.0\.0\.1:\d+ within 300 ms$/,
+      'timeout',
+    ],
+    [
+      'connection dropped mid-DATA',
+      (line, s) => (line === 'DATA' ? (setTimeout(() => s.socket.destroy(), 20), '354 go on') : undefined),
+      undefined,
+      'deferred',
+      /closed the connection$/,
+      'broken',
+    ],
+    [
+      'dropped after the dot, before the reply',
+      (line, s) => (line === '.' ? (s.socket.destroy(), null) : undefined),
+      undefined,
+      'deferred',
+      /closed the connection$/,
+      'broken',
+    ],
+    [
+      'no reply after the dot',
+      (line) => (line === '.' ? null : undefined),
+      undefined,
+      'deferred',
+      /^no reply to end of data from smtp:\/\/127\.0\.0\.1:\d+ within 300 ms$/,
+      'timeout',
+    ],
+    [
+      '421 at RCPT',
+      (line) => (line.startsWith('RCPT') ? '421 4.3.0 closing' : undefined),
+      undefined,
+      'deferred',
+      /^421 4\.3\.0 closing$/,
+      'reply',
+    ],
+    [
+      '503 for DATA',
+      (line) => (line === 'DATA' ? '503 5.5.1 no valid recipients' : undefined),
+      undefined,
+      'failed',
+      /^503 5\.5\.1 no valid recipients$/,
+      'reply',
+    ],
+    [
+      '421 at MAIL on a fresh connection',
+      (line) => (line.startsWith('MAIL') ? '421 4.7.0 shutting down' : undefined),
+      undefined,
+      'deferred',
+      /^421 4\.7\.0 shutting down$/,
+      'reply',
+    ],
+    [
+      '421 after the dot',
+      (line) => (line === '.' ? '421 4.4.2 timeout' : undefined),
+      undefined,
+      'deferred',
+      /^421 4\.4\.2 timeout$/,
+      'reply',
+    ],
+    [
+      '250 to DATA: the message never went, so it is not sent',
+      (line) => (line === 'DATA' ? '250 2.0.0 odd' : undefined),
+      undefined,
+      'deferred',
+      /^250 2\.0\.0 odd$/,
+      'reply',
+    ],
+    [
+      'not SMTP at all',
+      () => undefined,
+      'HTTP/1.1 400 Bad Request',
+      'deferred',
+      /^no relay could be reached: protocol error from smtp:\/\/127\.0\.0\.1:\d+: not an SMTP reply/,
+      'protocol',
+    ],
   ];
   for (const [name, fault, greet, kind, reply, failure] of cases) {
     await t.test(name, async (t) => {
@@ -131,7 +271,11 @@ t.test('faults end in the right delivery, with the reason', async (t) => {
       t.match(delivery.reply, reply);
       t.equal(refusal(delivery).failure?.kind, failure, 'the failure says what kind it is, not only in words');
       // A refusal (or an odd reply, then RSET) leaves the connection good; anything else breaks it.
-      t.equal(p.openConnections, kind === 'failed' || name.startsWith('250 to DATA') ? 1 : 0, 'only a sound connection is kept');
+      t.equal(
+        p.openConnections,
+        kind === 'failed' || name.startsWith('250 to DATA') ? 1 : 0,
+        'only a sound connection is kept',
+      );
     });
   }
 });
@@ -156,7 +300,14 @@ t.test("a message over the relay's SIZE is refused before it is sent", async (t)
   const relay = await startRelay(t, { options: { size: 100 } });
   const delivery = await pool(t, relay.url).send('a@x.example', ['b@y.example'], message('x'.repeat(200)));
   const reply = "552 5.3.4 message of 250 bytes is over the relay's SIZE limit of 100";
-  t.same(delivery, { kind: 'failed', relay: relay.url, reply, accepted: [], refused: [], failure: { kind: 'unsendable', message: reply } });
+  t.same(delivery, {
+    kind: 'failed',
+    relay: relay.url,
+    reply,
+    accepted: [],
+    refused: [],
+    failure: { kind: 'unsendable', message: reply },
+  });
   t.equal(relay.mails.length, 0);
 });
 
@@ -169,7 +320,11 @@ t.test('421 to MAIL on a reused connection (the relay timed it out): tried again
         (s as ScriptedSession & { n?: number }).n = connection;
         return ['250-scripted', '250 PIPELINING'];
       }
-      if (line.startsWith('MAIL') && (s as ScriptedSession & { n?: number; mails?: number }).n === 1 && ((s as { mails?: number }).mails = ((s as { mails?: number }).mails ?? 0) + 1) === 2) {
+      if (
+        line.startsWith('MAIL') &&
+        (s as ScriptedSession & { n?: number; mails?: number }).n === 1 &&
+        ((s as { mails?: number }).mails = ((s as { mails?: number }).mails ?? 0) + 1) === 2
+      ) {
         setTimeout(() => s.socket.destroy(), 5);
         return '421 4.4.2 idle too long';
       }
@@ -180,15 +335,34 @@ t.test('421 to MAIL on a reused connection (the relay timed it out): tried again
   });
   const p = pool(t, server.url, { maxConnections: 1 });
   t.equal((await p.send('a@x.example', ['b@y.example'], message('1\r\n'))).reply, '250 2.0.0 queued on 1');
-  t.same(await p.send('a@x.example', ['b@y.example'], message('2\r\n')), { kind: 'sent', relay: server.url, reply: '250 2.0.0 queued on 2', refused: [], accepted: ['b@y.example'] });
+  t.same(await p.send('a@x.example', ['b@y.example'], message('2\r\n')), {
+    kind: 'sent',
+    relay: server.url,
+    reply: '250 2.0.0 queued on 2',
+    refused: [],
+    accepted: ['b@y.example'],
+  });
 });
 
 t.test('recipients refused for now: the mail reaches the others and stays deferred for them', async (t) => {
-  const relay = await startRelay(t, { rcptTo: (a) => (a.address.startsWith('full') ? Object.assign(new Error('mailbox full'), { responseCode: 452 }) : undefined) });
+  const relay = await startRelay(t, {
+    rcptTo: (a) =>
+      a.address.startsWith('full') ? Object.assign(new Error('mailbox full'), { responseCode: 452 }) : undefined,
+  });
   const d = await pool(t, relay.url).send('a@x.example', ['ok@y.example', 'full@y.example'], message('x\r\n'));
   const { delivery, failure } = refusal(d);
-  t.same(delivery, { kind: 'deferred', relay: relay.url, reply: '250 Ok: queued as 1', refused: [{ recipient: 'full@y.example', reply: '452 mailbox full' }], accepted: ['ok@y.example'] });
-  t.match(failure, { kind: 'reply', message: '452 mailbox full', reply: { code: 452 } }, 'deferred for the recipient refused for now');
+  t.same(delivery, {
+    kind: 'deferred',
+    relay: relay.url,
+    reply: '250 Ok: queued as 1',
+    refused: [{ recipient: 'full@y.example', reply: '452 mailbox full' }],
+    accepted: ['ok@y.example'],
+  });
+  t.match(
+    failure,
+    { kind: 'reply', message: '452 mailbox full', reply: { code: 452 } },
+    'deferred for the recipient refused for now',
+  );
   t.same(relay.mails[0]?.to, ['ok@y.example']);
 });
 
@@ -201,17 +375,49 @@ t.test('a deadline ends a mail the relay does not finish, and a wait for a busy 
     p.send('a@x.example', ['b@y.example'], message('y\r\n'), Date.now() + 200),
   ]);
   t.same(first, unreachable('timeout', server.url, "the relay did not finish the mail within the task's time limit"));
-  t.same(second, unreachable('timeout', server.url, "no connection to the relay was free within the task's time limit"));
+  t.same(
+    second,
+    unreachable('timeout', server.url, "no connection to the relay was free within the task's time limit"),
+  );
   t.ok(Date.now() - started < 5000, 'well before any SMTP time-out');
   t.equal(p.openConnections, 0);
 });
 
 t.test('a multi-line refusal with enhanced codes reaches the journal as one line', async (t) => {
-  const server = await faulty(t, (line) => (line.startsWith('RCPT') ? ['550-5.1.1 The email account that you tried to reach does', '550-5.1.1 not exist. Please try double-checking the recipient', '550 5.1.1 address. - gsmtp'] : undefined));
-  const reply = '550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking the recipient address. - gsmtp';
-  const { delivery, failure } = refusal(await pool(t, server.url).send('a@x.example', ['b@y.example'], message('x\r\n')));
-  t.same(delivery, { kind: 'failed', relay: server.url, reply, accepted: [], refused: [{ recipient: 'b@y.example', reply }] });
-  t.same(failure, { kind: 'reply', message: reply, reply: { code: 550, enhanced: '5.1.1', lines: ['The email account that you tried to reach does', 'not exist. Please try double-checking the recipient', 'address. - gsmtp'] } });
+  const server = await faulty(t, (line) =>
+    line.startsWith('RCPT')
+      ? [
+          '550-5.1.1 The email account that you tried to reach does',
+          '550-5.1.1 not exist. Please try double-checking the recipient',
+          '550 5.1.1 address. - gsmtp',
+        ]
+      : undefined,
+  );
+  const reply =
+    '550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking the recipient address. - gsmtp';
+  const { delivery, failure } = refusal(
+    await pool(t, server.url).send('a@x.example', ['b@y.example'], message('x\r\n')),
+  );
+  t.same(delivery, {
+    kind: 'failed',
+    relay: server.url,
+    reply,
+    accepted: [],
+    refused: [{ recipient: 'b@y.example', reply }],
+  });
+  t.same(failure, {
+    kind: 'reply',
+    message: reply,
+    reply: {
+      code: 550,
+      enhanced: '5.1.1',
+      lines: [
+        'The email account that you tried to reach does',
+        'not exist. Please try double-checking the recipient',
+        'address. - gsmtp',
+      ],
+    },
+  });
 });
 
 // RFC 5321 4.5.3.2: the data block time-out, and the DATA termination one counted from the

@@ -7,7 +7,14 @@ import fc from 'fast-check';
 import { decode as qpDecode } from 'libqp';
 import { simpleParser } from 'mailparser';
 import { composeMessage, rfc5322Date, type MailContent } from '../../transactions/mail/compose.js';
-import { base64Size, binaryBody, textBody, textEncoding, textShape, type Body } from '../../transactions/mail/compose-body.js';
+import {
+  base64Size,
+  binaryBody,
+  textBody,
+  textEncoding,
+  textShape,
+  type Body,
+} from '../../transactions/mail/compose-body.js';
 import { parseAddressList } from '../../cics/addresses.js';
 import { parseWithPython } from '../mail-check.js';
 
@@ -33,25 +40,42 @@ t.test('RFC 5322 date', async (t) => {
 });
 
 t.test('long, non-ASCII and special-character headers read back exactly', async (t) => {
-  const subject = 'Plattenbelegung für SYSRES, SYSDA und WORK: Grüße aus Köln — bitte bis Freitag prüfen und löschen, was nicht mehr gebraucht wird (Auftrag 4711)';
-  const to = Array.from({ length: 12 }, (_, i) => ({ name: i % 2 ? `Empfänger Nummer ${i}` : `Smith, John ${i}`, address: `user${i}@very-long-domain-name-for-testing.example` }));
-  const mail: MailContent = { ...base, subject, to, from: { name: 'Kommissar "Jim" Gordon', address: 'gordon@gcpd.example' }, body: 'x'.repeat(1200) + '\nzweite Zeile: Größe' };
+  const subject =
+    'Plattenbelegung für SYSRES, SYSDA und WORK: Grüße aus Köln — bitte bis Freitag prüfen und löschen, was nicht mehr gebraucht wird (Auftrag 4711)';
+  const to = Array.from({ length: 12 }, (_, i) => ({
+    name: i % 2 ? `Empfänger Nummer ${i}` : `Smith, John ${i}`,
+    address: `user${i}@very-long-domain-name-for-testing.example`,
+  }));
+  const mail: MailContent = {
+    ...base,
+    subject,
+    to,
+    from: { name: 'Kommissar "Jim" Gordon', address: 'gordon@gcpd.example' },
+    body: 'x'.repeat(1200) + '\nzweite Zeile: Größe',
+  };
   const message = composeMessage(mail);
   for (const line of lines(message)) t.ok(line.length <= 998, `line of ${line.length}`);
   const headLines = lines(message).slice(0, lines(message).indexOf(''));
-  for (const line of headLines) t.ok(line.length <= 78 || !/\s/.test(line.trim()), `header line within 78: ${line.slice(0, 30)}…`);
+  for (const line of headLines)
+    t.ok(line.length <= 78 || !/\s/.test(line.trim()), `header line within 78: ${line.slice(0, 30)}…`);
   t.notOk(/[^\x00-\x7f]/.test(message.toString('latin1')), 'all 7-bit on the wire');
   const parsed = await simpleParser(message);
   t.equal(parsed.subject, subject);
   t.same(parsed.from?.value, [{ address: 'gordon@gcpd.example', name: 'Kommissar "Jim" Gordon' }]);
   const parsedTo = (Array.isArray(parsed.to) ? parsed.to[0] : parsed.to)?.value ?? [];
-  t.same(parsedTo.map((a) => [a.name, a.address]), to.map((a) => [a.name, a.address]));
+  t.same(
+    parsedTo.map((a) => [a.name, a.address]),
+    to.map((a) => [a.name, a.address]),
+  );
   t.equal(parsed.text, 'x'.repeat(1200) + '\nzweite Zeile: Größe\n');
   t.match(message.toString('latin1'), /^Content-Transfer-Encoding: quoted-printable\r$/m, 'a line over 998 forces QP');
   const py = await parseWithPython(message);
   t.equal(py.subject, subject);
   t.equal(py.from_name, 'Kommissar "Jim" Gordon');
-  t.same(py.to, to.map((a) => a.address));
+  t.same(
+    py.to,
+    to.map((a) => a.address),
+  );
   t.same(py.defects, []);
 });
 
@@ -66,8 +90,17 @@ t.test('address lists as callers write them', async (t) => {
     const r = parseAddressList(text);
     return r.ok ? r.addresses.map((a) => (a.name ? `${a.name} <${a.address}>` : a.address)) : r.reason;
   };
-  t.same(ok('a@x.example b@y.example,c@z.example ; d@w.example'), ['a@x.example', 'b@y.example', 'c@z.example', 'd@w.example']);
-  t.same(ok('"Bruce Wayne" <wayne@bar.com>, Robin <robin@bar.com> alfred@bar.com'), ['Bruce Wayne <wayne@bar.com>', 'Robin <robin@bar.com>', 'alfred@bar.com']);
+  t.same(ok('a@x.example b@y.example,c@z.example ; d@w.example'), [
+    'a@x.example',
+    'b@y.example',
+    'c@z.example',
+    'd@w.example',
+  ]);
+  t.same(ok('"Bruce Wayne" <wayne@bar.com>, Robin <robin@bar.com> alfred@bar.com'), [
+    'Bruce Wayne <wayne@bar.com>',
+    'Robin <robin@bar.com>',
+    'alfred@bar.com',
+  ]);
   t.same(ok('"Wayne, Bruce" <wayne@bar.com>'), ['Wayne, Bruce <wayne@bar.com>']);
   // A quoted local part is taken inside brackets (a bare quoted string is a display name).
   t.same(ok('<"john smith"@x.example>'), ['"john smith"@x.example']);
@@ -110,7 +143,11 @@ function checkWire(t: Test, message: Buffer, expect?: { delimiters: number }): v
   t.notOk(/\r(?!\n)|(?<!\r)\n/.test(wire), 'CRLF line ends only');
   t.ok(wire.endsWith('\r\n'), 'ends with a line end');
   const long = wire.split('\r\n').filter((l) => l.length > 998);
-  t.same(long.map((l) => l.length), [], 'no line over 998 octets');
+  t.same(
+    long.map((l) => l.length),
+    [],
+    'no line over 998 octets',
+  );
   const { boundaries } = withBoundaries(message);
   t.equal(new Set(boundaries).size, boundaries.length, 'a boundary for each multipart');
   let delimiters = 0;
@@ -140,7 +177,8 @@ t.test('an HTML body: multipart/alternative, the text made from it first, then t
   ].join('\n');
   const message = composeMessage({ ...base, body: html, bodyFormat: 'html' });
   checkWire(t, message, { delimiters: 3 });
-  const text = 'JOB REPORT\n\nPAYROLL1 ended & the volume is 97\u00a0% full <see below>.\n\n * SYSRES\n * WORK01\n\n 1. first\n 2. second\n\nDetails: the job page [https://ops.example/job/1], https://ops.example\n';
+  const text =
+    'JOB REPORT\n\nPAYROLL1 ended & the volume is 97\u00a0% full <see below>.\n\n * SYSRES\n * WORK01\n\n 1. first\n 2. second\n\nDetails: the job page [https://ops.example/job/1], https://ops.example\n';
   const { text: wire, boundaries } = withBoundaries(message);
   t.equal(boundaries.length, 1);
   t.match(boundaries[0], /^----=_cicsmail_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
@@ -160,7 +198,10 @@ t.test('an HTML body: multipart/alternative, the text made from it first, then t
   t.equal(parsed.html, `${html}\n`);
   const py = await parseWithPython(message);
   t.same(py.multiparts, ['multipart/alternative']);
-  t.same(py.parts.map((p) => p.content_type), ['text/plain', 'text/html']);
+  t.same(
+    py.parts.map((p) => p.content_type),
+    ['text/plain', 'text/html'],
+  );
   t.equal(py.text, text);
   t.equal(py.html, `${html}\n`);
   t.equal(py.content_type, 'text/plain', 'a reader that prefers text gets the text');
@@ -182,8 +223,14 @@ t.test('HTML with attachments: the alternative inside multipart/mixed, each with
   const { text: wire, boundaries } = withBoundaries(message);
   t.equal(boundaries.length, 2);
   t.not(boundaries[0], boundaries[1]);
-  t.notOk(boundaries[0]!.startsWith(boundaries[1]!) || boundaries[1]!.startsWith(boundaries[0]!), 'neither boundary begins the other');
-  const b64 = bytes.toString('base64').match(/.{1,76}/g)!.join('\r\n');
+  t.notOk(
+    boundaries[0]!.startsWith(boundaries[1]!) || boundaries[1]!.startsWith(boundaries[0]!),
+    'neither boundary begins the other',
+  );
+  const b64 = bytes
+    .toString('base64')
+    .match(/.{1,76}/g)!
+    .join('\r\n');
   t.equal(
     wire.slice(wire.indexOf('MIME-Version: 1.0\r\n')),
     'MIME-Version: 1.0\r\nContent-Type: multipart/mixed;\r\n boundary="B1"\r\n\r\n' +
@@ -200,17 +247,26 @@ t.test('HTML with attachments: the alternative inside multipart/mixed, each with
   const parsed = await simpleParser(message);
   t.equal(parsed.text, 'See both files.\n');
   t.equal(parsed.html, '<p>See <b>both</b> files.</p>\n');
-  t.same(parsed.attachments.map((a) => [a.filename, a.contentType]), [['all-bytes.bin', 'application/octet-stream'], ['notes.txt', 'text/plain']]);
+  t.same(
+    parsed.attachments.map((a) => [a.filename, a.contentType]),
+    [
+      ['all-bytes.bin', 'application/octet-stream'],
+      ['notes.txt', 'text/plain'],
+    ],
+  );
   t.ok(parsed.attachments[0]?.content.equals(bytes), 'binary byte for byte');
   t.equal(parsed.attachments[1]?.content.toString('utf8'), 'line 1\r\nline 2\r\n');
   const py = await parseWithPython(message);
   t.same(py.multiparts, ['multipart/mixed', 'multipart/alternative']);
-  t.same(py.parts.map((p) => [p.content_type, p.transfer_encoding, p.disposition]), [
-    ['text/plain', '7bit', null],
-    ['text/html', '7bit', null],
-    ['application/octet-stream', 'base64', 'attachment'],
-    ['text/plain', '7bit', 'attachment'],
-  ]);
+  t.same(
+    py.parts.map((p) => [p.content_type, p.transfer_encoding, p.disposition]),
+    [
+      ['text/plain', '7bit', null],
+      ['text/html', '7bit', null],
+      ['application/octet-stream', 'base64', 'attachment'],
+      ['text/plain', '7bit', 'attachment'],
+    ],
+  );
   t.equal(py.text, 'See both files.\n');
   t.equal(py.html, '<p>See <b>both</b> files.</p>\n');
   t.equal(py.attachments[0]?.sha256, sha256(bytes));
@@ -229,17 +285,29 @@ t.test('each text part in the encoding it needs', async (t) => {
     ['Japanese', 'ジョブが終了しました', 'base64'],
   ];
   for (const [name, text, encoding] of cases) {
-    const message = composeMessage({ ...base, body: text, attachments: [{ filename: 'a.txt', contentType: 'text/plain', content: { text } }] });
+    const message = composeMessage({
+      ...base,
+      body: text,
+      attachments: [{ filename: 'a.txt', contentType: 'text/plain', content: { text } }],
+    });
     checkWire(t, message, { delimiters: 3 });
     const heads = [...message.toString('latin1').matchAll(/^Content-Transfer-Encoding: (.*)\r$/gm)].map((m) => m[1]);
     t.same(heads, [encoding, encoding], `${name}: ${encoding} for body and attachment`);
     const parsed = await simpleParser(message);
     const expected = `${text.replace(/\r?\n/g, '\n')}\n`;
     t.equal(parsed.text, expected, `${name}: mailparser reads the body back`);
-    t.equal(parsed.attachments[0]?.content.toString('utf8'), expected.replace(/\n/g, '\r\n'), `${name}: and the attachment`);
+    t.equal(
+      parsed.attachments[0]?.content.toString('utf8'),
+      expected.replace(/\n/g, '\r\n'),
+      `${name}: and the attachment`,
+    );
     const py = await parseWithPython(message);
     t.equal(py.text, expected, `${name}: Python reads the body back`);
-    t.equal(py.attachments[0]?.sha256, sha256(Buffer.from(expected.replace(/\n/g, '\r\n'))), `${name}: and the attachment's octets`);
+    t.equal(
+      py.attachments[0]?.sha256,
+      sha256(Buffer.from(expected.replace(/\n/g, '\r\n'))),
+      `${name}: and the attachment's octets`,
+    );
     t.same(py.defects, []);
   }
 });
@@ -248,7 +316,13 @@ t.test('the choice of encoding, at its edges', async (t) => {
   const shape = (text: string) => textShape(text);
   t.same(shape(''), { octets: 2, escaped: 0, longestLine: 0, loneCr: false, boundaryMark: false });
   t.same(shape('ab\r\ncd\n'), { octets: 8, escaped: 0, longestLine: 2, loneCr: false, boundaryMark: false });
-  t.same(shape('ä😀\ud800x'), { octets: 2 + 4 + 3 + 1 + 2, escaped: 9, longestLine: 10, loneCr: false, boundaryMark: false });
+  t.same(shape('ä😀\ud800x'), {
+    octets: 2 + 4 + 3 + 1 + 2,
+    escaped: 9,
+    longestLine: 10,
+    loneCr: false,
+    boundaryMark: false,
+  });
   t.same(shape('a\rb'), { octets: 5, escaped: 0, longestLine: 3, loneCr: true, boundaryMark: false });
   t.equal(shape('x=_y').boundaryMark, true);
   // Exactly a third escaped is quoted-printable; more is base64. "ä" is 2 octets.
@@ -265,7 +339,8 @@ t.test('the choice of encoding, at its edges', async (t) => {
       const s = shape(text);
       if (s.octets !== Buffer.byteLength(canonical)) throw new Error(`octets ${s.octets} for ${JSON.stringify(text)}`);
       const longest = Math.max(...canonical.split('\r\n').map((l) => Buffer.byteLength(l)));
-      if (s.longestLine !== longest) throw new Error(`longest ${s.longestLine} != ${longest} for ${JSON.stringify(text)}`);
+      if (s.longestLine !== longest)
+        throw new Error(`longest ${s.longestLine} != ${longest} for ${JSON.stringify(text)}`);
     }),
   );
 });
@@ -275,13 +350,34 @@ function decodeBody(body: Body): { wire: Buffer; octets: Buffer } {
   const wire = Buffer.alloc(body.size);
   const end = body.write(wire, 0);
   if (end !== body.size) throw new Error(`wrote ${end} of ${body.size}`);
-  const octets = body.encoding === 'base64' ? Buffer.from(wire.toString('latin1'), 'base64') : body.encoding === 'quoted-printable' ? qpDecode(wire) : wire;
+  const octets =
+    body.encoding === 'base64'
+      ? Buffer.from(wire.toString('latin1'), 'base64')
+      : body.encoding === 'quoted-printable'
+        ? qpDecode(wire)
+        : wire;
   return { wire, octets };
 }
 
 t.test('text bodies cut in chunks decode to the text, whatever the cuts', async () => {
   const unit = fc.oneof(
-    fc.constantFrom(' ', '\t', '\r', '\n', '\r\n', '=', '-', '--', '=_', 'ä', '€', '😀', '\u0000', 'x'.repeat(30), 'ä'.repeat(20)),
+    fc.constantFrom(
+      ' ',
+      '\t',
+      '\r',
+      '\n',
+      '\r\n',
+      '=',
+      '-',
+      '--',
+      '=_',
+      'ä',
+      '€',
+      '😀',
+      '\u0000',
+      'x'.repeat(30),
+      'ä'.repeat(20),
+    ),
     fc.string({ unit: 'binary', maxLength: 4 }),
   );
   fc.assert(
@@ -293,11 +389,15 @@ t.test('text bodies cut in chunks decode to the text, whatever the cuts', async 
       if (cut.encoding !== whole.encoding) throw new Error('the cuts changed the encoding');
       for (const body of [whole, cut]) {
         const { wire, octets } = decodeBody(body);
-        if (!octets.equals(canonical)) throw new Error(`${body.encoding} with chunk ${chunk} decodes to ${JSON.stringify(octets.toString())} for ${JSON.stringify(text)}`);
+        if (!octets.equals(canonical))
+          throw new Error(
+            `${body.encoding} with chunk ${chunk} decodes to ${JSON.stringify(octets.toString())} for ${JSON.stringify(text)}`,
+          );
         const lines = wire.toString('latin1').split('\r\n');
         const limit = body.encoding === '7bit' ? 998 : 76;
         if (lines.some((l) => l.length > limit)) throw new Error(`a line over ${limit} in ${body.encoding}`);
-        if (body.encoding !== '7bit' && lines.some((l) => l.startsWith('-') || l.includes('=_'))) throw new Error(`a line that could begin a delimiter: ${JSON.stringify(lines)}`);
+        if (body.encoding !== '7bit' && lines.some((l) => l.startsWith('-') || l.includes('=_')))
+          throw new Error(`a line that could begin a delimiter: ${JSON.stringify(lines)}`);
         if (/\r(?!\n)|(?<!\r)\n/.test(wire.toString('latin1'))) throw new Error('a bare CR or LF on the wire');
       }
     }),
@@ -306,7 +406,13 @@ t.test('text bodies cut in chunks decode to the text, whatever the cuts', async 
 });
 
 t.test('base64 lines: 76 characters, each with its CRLF, across every block edge', async (t) => {
-  const reference = (b: Buffer) => (b.length === 0 ? '' : `${b.toString('base64').match(/.{1,76}/g)!.join('\r\n')}\r\n`);
+  const reference = (b: Buffer) =>
+    b.length === 0
+      ? ''
+      : `${b
+          .toString('base64')
+          .match(/.{1,76}/g)!
+          .join('\r\n')}\r\n`;
   const block = 57 * 1024;
   const sizes = [0, 1, 2, 3, 56, 57, 58, 114, block - 1, block, block + 1, block + 57, 2 * block + 56, 3 * block];
   for (const n of sizes) {
@@ -333,10 +439,17 @@ t.test('a 7bit body holding a would-be delimiter line goes as quoted-printable',
   let message: Buffer;
   try {
     const body = `before\n${delimiter}\nContent-Type: text/html\n\n<b>injected</b>\n${delimiter}--\nafter`;
-    message = composeMessage({ ...base, body, attachments: [{ filename: 'x.txt', contentType: 'text/plain', content: { text: `${delimiter}--` } }] });
+    message = composeMessage({
+      ...base,
+      body,
+      attachments: [{ filename: 'x.txt', contentType: 'text/plain', content: { text: `${delimiter}--` } }],
+    });
     t.equal(withBoundaries(message).boundaries[0], `----=_cicsmail_${uuid}`, 'the boundary is the pinned one');
     checkWire(t, message, { delimiters: 3 });
-    t.same([...message.toString('latin1').matchAll(/^Content-Transfer-Encoding: (.*)\r$/gm)].map((m) => m[1]), ['quoted-printable', 'quoted-printable']);
+    t.same(
+      [...message.toString('latin1').matchAll(/^Content-Transfer-Encoding: (.*)\r$/gm)].map((m) => m[1]),
+      ['quoted-printable', 'quoted-printable'],
+    );
     t.match(message.toString('latin1'), /^=2D-----=3D_cicsmail_01234567-89ab-cdef-0123-456789abcdef\r$/m);
     const parsed = await simpleParser(message);
     t.equal(parsed.text, `${body}\n`);
@@ -352,8 +465,15 @@ t.test('a 7bit body holding a would-be delimiter line goes as quoted-printable',
     syncBuiltinESMExports();
   }
   // Lines of hyphens without `=_` cannot be a delimiter: they stay 7bit.
-  const dashes = composeMessage({ ...base, body: '--\n------\n-- signature', attachments: [{ filename: 'x.txt', contentType: 'text/plain', content: { text: '--' } }] });
-  t.same([...dashes.toString('latin1').matchAll(/^Content-Transfer-Encoding: (.*)\r$/gm)].map((m) => m[1]), ['7bit', '7bit']);
+  const dashes = composeMessage({
+    ...base,
+    body: '--\n------\n-- signature',
+    attachments: [{ filename: 'x.txt', contentType: 'text/plain', content: { text: '--' } }],
+  });
+  t.same(
+    [...dashes.toString('latin1').matchAll(/^Content-Transfer-Encoding: (.*)\r$/gm)].map((m) => m[1]),
+    ['7bit', '7bit'],
+  );
   t.equal((await simpleParser(dashes)).text, '--\n------\n-- signature\n');
 });
 
@@ -370,7 +490,11 @@ t.test('long headers: subject, display name and file name stay within 998, folde
     'tab\there',
   ];
   const names = [`${'N'.repeat(1200)}`, `Smith, ${'J'.repeat(300)} "the" Batch`, `Jörg ${'ö'.repeat(500)}`];
-  const filenames = [`${'report-'.repeat(150)}.pdf`, `Bericht über ${'Größe '.repeat(80)}.pdf`, 'a "quoted"; name=x.pdf'];
+  const filenames = [
+    `${'report-'.repeat(150)}.pdf`,
+    `Bericht über ${'Größe '.repeat(80)}.pdf`,
+    'a "quoted"; name=x.pdf',
+  ];
   for (let i = 0; i < subjects.length; i++) {
     const subject = subjects[i]!;
     const name = names[i % names.length]!;
@@ -383,8 +507,15 @@ t.test('long headers: subject, display name and file name stay within 998, folde
     });
     checkWire(t, message, { delimiters: 3 });
     const head = message.toString('latin1').split('\r\n\r\n')[0]!.split('\r\n');
-    t.same(head.filter((l) => l.length > 78 && /\s/.test(l.trim())), [], `header lines within 78 where they can be folded (${i})`);
-    t.notOk(head.some((l) => /^bcc:/i.test(l)), 'no header injected');
+    t.same(
+      head.filter((l) => l.length > 78 && /\s/.test(l.trim())),
+      [],
+      `header lines within 78 where they can be folded (${i})`,
+    );
+    t.notOk(
+      head.some((l) => /^bcc:/i.test(l)),
+      'no header injected',
+    );
     const parsed = await simpleParser(message);
     t.equal(parsed.subject, subject, `mailparser: subject ${i}`);
     t.same(parsed.from?.value, [{ address: 'batch@corp.example', name }], `mailparser: name ${i}`);
@@ -406,7 +537,9 @@ t.test('a UTF-8 subject and display name, a non-ASCII file name in RFC 2231', as
     subject: 'Plattenbelegung: Größe 97 % — 東京',
     from: { name: 'Jürgen Müller', address: 'jm@corp.example' },
     to: [{ name: 'Ирина', address: 'irina@corp.example' }],
-    attachments: [{ filename: 'Übersicht März.pdf', contentType: 'application/pdf', content: { bytes: Buffer.from('%PDF-1.4\n') } }],
+    attachments: [
+      { filename: 'Übersicht März.pdf', contentType: 'application/pdf', content: { bytes: Buffer.from('%PDF-1.4\n') } },
+    ],
   });
   checkWire(t, message, { delimiters: 3 });
   const wire = message.toString('latin1');
@@ -435,25 +568,49 @@ t.test('the Content-Type of an attachment: as given, else from the file name', a
     ['text, from the name', '', 'text', 'Content-Type: text/csv; charset=utf-8; name=a.csv'],
     ['text, a name that says nothing', '', 'text', 'Content-Type: text/plain; charset=utf-8; name=SYSOUT'],
   ];
-  const names: Record<string, string> = { given: 'a.bin', 'none given': 'a.pdf', 'not a MIME type': 'a.png', 'a name that says nothing': 'README', text: 'a.csv', 'text, from the name': 'a.csv', 'text, a name that says nothing': 'SYSOUT' };
+  const names: Record<string, string> = {
+    given: 'a.bin',
+    'none given': 'a.pdf',
+    'not a MIME type': 'a.png',
+    'a name that says nothing': 'README',
+    text: 'a.csv',
+    'text, from the name': 'a.csv',
+    'text, a name that says nothing': 'SYSOUT',
+  };
   for (const [name, contentType, kind, expected] of cases) {
     const filename = names[name]!;
     const content = kind === 'text' ? { text: 'a;b' } : { bytes: Buffer.from([1, 2, 3]) };
     const message = composeMessage({ ...base, attachments: [{ filename, contentType, content }] });
-    t.match(message.toString('latin1'), new RegExp(`^${expected.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\r$`, 'm'), name);
+    t.match(
+      message.toString('latin1'),
+      new RegExp(`^${expected.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\r$`, 'm'),
+      name,
+    );
     t.notMatch(message.toString('latin1'), /^Bcc:/im);
   }
   // No file name: no name parameters, and both readers see an attachment without a name.
-  const message = composeMessage({ ...base, attachments: [{ filename: '', contentType: 'application/pdf', content: { bytes: Buffer.from([1]) } }] });
-  t.match(message.toString('latin1'), /^Content-Type: application\/pdf\r\nContent-Disposition: attachment\r\nContent-Transfer-Encoding: base64\r$/m);
+  const message = composeMessage({
+    ...base,
+    attachments: [{ filename: '', contentType: 'application/pdf', content: { bytes: Buffer.from([1]) } }],
+  });
+  t.match(
+    message.toString('latin1'),
+    /^Content-Type: application\/pdf\r\nContent-Disposition: attachment\r\nContent-Transfer-Encoding: base64\r$/m,
+  );
   const py = await parseWithPython(message);
-  t.same(py.attachments.map((a) => [a.content_type, a.filename]), [['application/pdf', null]]);
+  t.same(
+    py.attachments.map((a) => [a.content_type, a.filename]),
+    [['application/pdf', null]],
+  );
 });
 
 t.test('a 5 MB attachment comes back byte for byte', async (t) => {
   const bytes = randomBytes(5 * 1024 * 1024 + 17);
   // Lines up to 1,200 characters, and one longer than a chunk of text (64 Ki units).
-  const lines = Array.from({ length: 5_000 }, (_, i) => `Zeile ${i}: Größe ${i * 3} MB, Überlauf ${'x'.repeat(i % 1200)}`);
+  const lines = Array.from(
+    { length: 5_000 },
+    (_, i) => `Zeile ${i}: Größe ${i * 3} MB, Überlauf ${'x'.repeat(i % 1200)}`,
+  );
   lines.splice(2500, 0, `${'Grüße '.repeat(12_000)}`);
   const text = lines.join('\n');
   const message = composeMessage({
@@ -468,12 +625,18 @@ t.test('a 5 MB attachment comes back byte for byte', async (t) => {
   const parsed = await simpleParser(message);
   t.ok(parsed.attachments[0]?.content.equals(bytes), 'mailparser: binary byte for byte');
   const expectedText = Buffer.from(`${text.replaceAll('\n', '\r\n')}\r\n`);
-  t.ok(parsed.attachments[1]?.content.equals(expectedText), 'mailparser: the long text, lines longer than a chunk included');
+  t.ok(
+    parsed.attachments[1]?.content.equals(expectedText),
+    'mailparser: the long text, lines longer than a chunk included',
+  );
   const py = await parseWithPython(message);
-  t.same(py.attachments.map((a) => [a.filename, a.transfer_encoding, a.size, a.sha256]), [
-    ['dump.bin', 'base64', bytes.length, sha256(bytes)],
-    ['report.txt', 'quoted-printable', expectedText.length, sha256(expectedText)],
-  ]);
+  t.same(
+    py.attachments.map((a) => [a.filename, a.transfer_encoding, a.size, a.sha256]),
+    [
+      ['dump.bin', 'base64', bytes.length, sha256(bytes)],
+      ['report.txt', 'quoted-printable', expectedText.length, sha256(expectedText)],
+    ],
+  );
   t.same(py.defects, []);
 });
 
@@ -497,7 +660,11 @@ t.test('composing a 20 MB attachment: one copy of the message, no more', async (
   const tsx = process.execArgv.filter((a) => a.includes('tsx'));
   const loader = tsx.length > 0 ? tsx : ['--import', 'tsx'];
   const out = await new Promise<string>((resolve, reject) =>
-    execFile(process.execPath, ['--expose-gc', ...loader, '--input-type=module', '-e', script], (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout))),
+    execFile(
+      process.execPath,
+      ['--expose-gc', ...loader, '--input-type=module', '-e', script],
+      (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout)),
+    ),
   );
   const { growth, size } = JSON.parse(out) as { growth: number; size: number };
   const MiB = 1024 * 1024;
@@ -508,40 +675,81 @@ t.test('composing a 20 MB attachment: one copy of the message, no more', async (
 
 t.test('property: random text, subject and attachments come back as they went', async () => {
   const unit = fc.oneof(
-    fc.constantFrom(' ', '  ', '\t', '\n', '\r\n', '=', '_', '=_', '-', '--', '?', '.', 'ä', '€', '😀', 'x'.repeat(90), '=?utf-8?q?a?=', '----=_cicsmail_'),
+    fc.constantFrom(
+      ' ',
+      '  ',
+      '\t',
+      '\n',
+      '\r\n',
+      '=',
+      '_',
+      '=_',
+      '-',
+      '--',
+      '?',
+      '.',
+      'ä',
+      '€',
+      '😀',
+      'x'.repeat(90),
+      '=?utf-8?q?a?=',
+      '----=_cicsmail_',
+    ),
     fc.string({ unit: 'binary', maxLength: 6 }),
   );
   const text = (max: number) => fc.array(unit, { maxLength: max }).map((a) => a.join(''));
   const attachment = fc.record({
     filename: fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }), text(8)),
-    content: fc.oneof(fc.uint8Array({ maxLength: 3000 }).map((bytes) => ({ bytes })), text(40).map((t) => ({ text: t }))),
+    content: fc.oneof(
+      fc.uint8Array({ maxLength: 3000 }).map((bytes) => ({ bytes })),
+      text(40).map((t) => ({ text: t })),
+    ),
   });
   await fc.assert(
-    fc.asyncProperty(text(80), text(20), fc.array(attachment, { maxLength: 3 }), fc.nat(4), async (body, subject, attachments, one) => {
-      const message = composeMessage({ ...base, body, subject, attachments: attachments.map((a) => ({ ...a, contentType: '' })) });
-      const wire = message.toString('latin1');
-      if (/[^\x00-\x7f]/.test(wire)) throw new Error('8-bit on the wire');
-      if (wire.split('\r\n').some((l) => l.length > 998)) throw new Error('a line over 998');
-      const parsed = await simpleParser(message);
-      // Readers drop blanks around a header value; everything else comes back.
-      if ((parsed.subject ?? '').trim() !== subject.trim()) throw new Error(`subject ${JSON.stringify(parsed.subject)}`);
-      const expectedBody = `${body.replace(/\r?\n/g, '\n')}${body.endsWith('\n') ? '' : '\n'}`;
-      if (parsed.text !== expectedBody) throw new Error(`text ${JSON.stringify(parsed.text)} != ${JSON.stringify(expectedBody)}`);
-      if (parsed.attachments.length !== attachments.length) throw new Error(`${parsed.attachments.length} attachments`);
-      attachments.forEach((a, i) => {
-        const got = parsed.attachments[i]!;
-        const want = 'bytes' in a.content ? Buffer.from(a.content.bytes) : Buffer.from(a.content.text.replace(/\r?\n/g, '\r\n') + (a.content.text.endsWith('\n') ? '' : '\r\n'));
-        if (!got.content.equals(want)) throw new Error(`attachment ${i} differs`);
-        // As with subjects, readers drop blanks around a file name (mailparser trims it).
-        if ((got.filename ?? '').trim() !== a.filename.trim()) throw new Error(`file name ${JSON.stringify(got.filename)} != ${JSON.stringify(a.filename)}`);
-      });
-      // Python in one run of five: a process each is what makes this test slow.
-      if (one === 0) {
-        const py = await parseWithPython(message);
-        if (py.subject.trim() !== subject.trim()) throw new Error(`Python: subject ${JSON.stringify(py.subject)}`);
-        if (py.attachments.length !== attachments.length) throw new Error(`Python: ${py.attachments.length} attachments`);
-      }
-    }),
+    fc.asyncProperty(
+      text(80),
+      text(20),
+      fc.array(attachment, { maxLength: 3 }),
+      fc.nat(4),
+      async (body, subject, attachments, one) => {
+        const message = composeMessage({
+          ...base,
+          body,
+          subject,
+          attachments: attachments.map((a) => ({ ...a, contentType: '' })),
+        });
+        const wire = message.toString('latin1');
+        if (/[^\x00-\x7f]/.test(wire)) throw new Error('8-bit on the wire');
+        if (wire.split('\r\n').some((l) => l.length > 998)) throw new Error('a line over 998');
+        const parsed = await simpleParser(message);
+        // Readers drop blanks around a header value; everything else comes back.
+        if ((parsed.subject ?? '').trim() !== subject.trim())
+          throw new Error(`subject ${JSON.stringify(parsed.subject)}`);
+        const expectedBody = `${body.replace(/\r?\n/g, '\n')}${body.endsWith('\n') ? '' : '\n'}`;
+        if (parsed.text !== expectedBody)
+          throw new Error(`text ${JSON.stringify(parsed.text)} != ${JSON.stringify(expectedBody)}`);
+        if (parsed.attachments.length !== attachments.length)
+          throw new Error(`${parsed.attachments.length} attachments`);
+        attachments.forEach((a, i) => {
+          const got = parsed.attachments[i]!;
+          const want =
+            'bytes' in a.content
+              ? Buffer.from(a.content.bytes)
+              : Buffer.from(a.content.text.replace(/\r?\n/g, '\r\n') + (a.content.text.endsWith('\n') ? '' : '\r\n'));
+          if (!got.content.equals(want)) throw new Error(`attachment ${i} differs`);
+          // As with subjects, readers drop blanks around a file name (mailparser trims it).
+          if ((got.filename ?? '').trim() !== a.filename.trim())
+            throw new Error(`file name ${JSON.stringify(got.filename)} != ${JSON.stringify(a.filename)}`);
+        });
+        // Python in one run of five: a process each is what makes this test slow.
+        if (one === 0) {
+          const py = await parseWithPython(message);
+          if (py.subject.trim() !== subject.trim()) throw new Error(`Python: subject ${JSON.stringify(py.subject)}`);
+          if (py.attachments.length !== attachments.length)
+            throw new Error(`Python: ${py.attachments.length} attachments`);
+        }
+      },
+    ),
     { numRuns: 120 },
   );
 });

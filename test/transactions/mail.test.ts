@@ -107,7 +107,7 @@ t.test('a CCSID 037 COMMAREA made by Python becomes the mail it describes', asyn
   t.same(region.journal().message(1), mail.message, 'the journal holds the bytes the relay received');
 });
 
-t.test('CCSID 273: @ is x\'B5\' and umlauts arrive as UTF-8', async (t) => {
+t.test("CCSID 273: @ is x'B5' and umlauts arrive as UTF-8", async (t) => {
   const relay = await startRelay(t);
   const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
   const res = await region.post('MAIL', fixture('mail-273.bin'), { 'X-CICS-CCSID': '273' });
@@ -133,7 +133,16 @@ t.test('CCSID 273: @ is x\'B5\' and umlauts arrive as UTF-8', async (t) => {
 t.test('the default CCSID comes from CICSMAIL_CCSID; an HTML body is text/html', async (t) => {
   const relay = await startRelay(t);
   const region = await startRegion(t, { CICSMAIL_RELAY: relay.url, CICSMAIL_CCSID: '1047' });
-  const area = buildMailCommarea({ from: 'ops@corp.example', to: 'dev@corp.example', subject: 'Job [PAY01] ended ^RC=0^', bodyFormat: 'H', body: '<p>Job <b>PAY01</b> ended.</p>' }, 1047);
+  const area = buildMailCommarea(
+    {
+      from: 'ops@corp.example',
+      to: 'dev@corp.example',
+      subject: 'Job [PAY01] ended ^RC=0^',
+      bodyFormat: 'H',
+      body: '<p>Job <b>PAY01</b> ended.</p>',
+    },
+    1047,
+  );
   const res = await region.post('MAIL', area);
   t.equal(res.status, 200);
   t.equal(readMailResponse(Buffer.from(await res.arrayBuffer()), 1047).rc, 0);
@@ -146,7 +155,10 @@ t.test('the default CCSID comes from CICSMAIL_CCSID; an HTML body is text/html',
 t.test('bcc only: the mail says undisclosed-recipients and still reaches them', async (t) => {
   const relay = await startRelay(t);
   const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
-  const res = await region.post('MAIL', buildMailCommarea({ from: 'a@x.example', bcc: 'b@y.example c@y.example', subject: 's' }, 37));
+  const res = await region.post(
+    'MAIL',
+    buildMailCommarea({ from: 'a@x.example', bcc: 'b@y.example c@y.example', subject: 's' }, 37),
+  );
   t.equal(readMailResponse(Buffer.from(await res.arrayBuffer()), 37).rc, 0);
   t.same(relay.mails[0]?.to, ['b@y.example', 'c@y.example']);
   t.match(relay.mails[0]?.message.toString('latin1'), /^To: undisclosed-recipients:;\r$/m);
@@ -155,23 +167,73 @@ t.test('bcc only: the mail says undisclosed-recipients and still reaches them', 
 
 t.test('what the relay answers decides RC, reason and journal state', async (t) => {
   const cases = [
-    { name: '5xx at MAIL FROM', faults: { mailFrom: () => smtpError(550, 'sender rejected') }, rc: 12, reason: 'REJECTED', state: 'FAILED', reply: /^550 sender rejected$/ },
-    { name: '4xx at MAIL FROM', faults: { mailFrom: () => smtpError(451, 'try later') }, rc: 4, reason: 'DEFERRED', state: 'DEFERRED', reply: /^451 try later$/ },
-    { name: '5xx for every RCPT', faults: { rcptTo: () => smtpError(550, 'no such user') }, rc: 12, reason: 'RCPTREJ', state: 'FAILED', reply: /^550 no such user$/ },
-    { name: '4xx for every RCPT', faults: { rcptTo: () => smtpError(452, 'mailbox full') }, rc: 4, reason: 'DEFERRED', state: 'DEFERRED', reply: /^452 mailbox full$/ },
-    { name: '4xx after the dot', faults: { data: () => smtpError(452, 'insufficient storage') }, rc: 4, reason: 'DEFERRED', state: 'DEFERRED', reply: /^452 insufficient storage$/ },
-    { name: '5xx after the dot', faults: { data: () => smtpError(554, 'content refused') }, rc: 12, reason: 'REJECTED', state: 'FAILED', reply: /^554 content refused$/ },
+    {
+      name: '5xx at MAIL FROM',
+      faults: { mailFrom: () => smtpError(550, 'sender rejected') },
+      rc: 12,
+      reason: 'REJECTED',
+      state: 'FAILED',
+      reply: /^550 sender rejected$/,
+    },
+    {
+      name: '4xx at MAIL FROM',
+      faults: { mailFrom: () => smtpError(451, 'try later') },
+      rc: 4,
+      reason: 'DEFERRED',
+      state: 'DEFERRED',
+      reply: /^451 try later$/,
+    },
+    {
+      name: '5xx for every RCPT',
+      faults: { rcptTo: () => smtpError(550, 'no such user') },
+      rc: 12,
+      reason: 'RCPTREJ',
+      state: 'FAILED',
+      reply: /^550 no such user$/,
+    },
+    {
+      name: '4xx for every RCPT',
+      faults: { rcptTo: () => smtpError(452, 'mailbox full') },
+      rc: 4,
+      reason: 'DEFERRED',
+      state: 'DEFERRED',
+      reply: /^452 mailbox full$/,
+    },
+    {
+      name: '4xx after the dot',
+      faults: { data: () => smtpError(452, 'insufficient storage') },
+      rc: 4,
+      reason: 'DEFERRED',
+      state: 'DEFERRED',
+      reply: /^452 insufficient storage$/,
+    },
+    {
+      name: '5xx after the dot',
+      faults: { data: () => smtpError(554, 'content refused') },
+      rc: 12,
+      reason: 'REJECTED',
+      state: 'FAILED',
+      reply: /^554 content refused$/,
+    },
     {
       name: 'one RCPT refused of two',
-      faults: { rcptTo: (a: { address: string }) => (a.address === 'gone@y.example' ? smtpError(550, 'gone') : undefined) },
-      rc: 0, reason: 'PARTIAL', state: 'SENT', reply: /^250 Ok: queued as 1; refused: gone@y\.example 550 gone$/,
+      faults: {
+        rcptTo: (a: { address: string }) => (a.address === 'gone@y.example' ? smtpError(550, 'gone') : undefined),
+      },
+      rc: 0,
+      reason: 'PARTIAL',
+      state: 'SENT',
+      reply: /^250 Ok: queued as 1; refused: gone@y\.example 550 gone$/,
     },
   ] as const;
   for (const c of cases) {
     await t.test(c.name, async (t) => {
       const relay = await startRelay(t, c.faults);
       const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
-      const res = await region.post('MAIL', buildMailCommarea({ from: 'a@x.example', to: 'b@y.example gone@y.example', subject: 's' }, 37));
+      const res = await region.post(
+        'MAIL',
+        buildMailCommarea({ from: 'a@x.example', to: 'b@y.example gone@y.example', subject: 's' }, 37),
+      );
       t.equal(res.status, 200);
       t.equal(res.headers.get('x-journal-seq'), '1');
       const r = readMailResponse(Buffer.from(await res.arrayBuffer()), 37);
@@ -194,12 +256,18 @@ t.test('a relay that is down: RC 4 NORELAY, the mail journaled DEFERRED with its
   const relay = await startRelay(t);
   await relay.close();
   const region = await startRegion(t, { CICSMAIL_RELAY: relay.url, CICSMAIL_SMTP_CONNECT_MS: '2000' });
-  const res = await region.post('MAIL', buildMailCommarea({ from: 'a@x.example', to: 'b@y.example', subject: 'down' }, 37));
+  const res = await region.post(
+    'MAIL',
+    buildMailCommarea({ from: 'a@x.example', to: 'b@y.example', subject: 'down' }, 37),
+  );
   t.equal(res.status, 200);
   const r = readMailResponse(Buffer.from(await res.arrayBuffer()), 37);
   t.equal(r.rc, 4);
   t.equal(r.reason, 'NORELAY');
-  t.match(r.relayReply, /^no relay could be reached: connect to smtp:\/\/127\.0\.0\.1:\d+ failed: connect ECONNREFUSED/);
+  t.match(
+    r.relayReply,
+    /^no relay could be reached: connect to smtp:\/\/127\.0\.0\.1:\d+ failed: connect ECONNREFUSED/,
+  );
   const record = region.journal().get(r.journalSeq)!;
   t.equal(record.state, 'DEFERRED');
   t.match(region.journal().message(r.journalSeq)?.toString('latin1'), /^Subject: down\r$/m);
@@ -210,23 +278,36 @@ t.test('several relays are tried in order', async (t) => {
   await down.close();
   const up = await startRelay(t);
   const region = await startRegion(t, { CICSMAIL_RELAY: `${down.url}, ${up.url}` });
-  const res = await region.post('MAIL', buildMailCommarea({ from: 'a@x.example', to: 'b@y.example', subject: 'second' }, 37));
+  const res = await region.post(
+    'MAIL',
+    buildMailCommarea({ from: 'a@x.example', to: 'b@y.example', subject: 'second' }, 37),
+  );
   const r = readMailResponse(Buffer.from(await res.arrayBuffer()), 37);
   t.equal(r.rc, 0);
   t.equal(up.mails.length, 1);
   t.equal(region.journal().get(1)?.attempts[0]?.relay, up.url);
 });
 
-t.test('a relay too slow for the task\'s time limit: RC 4 before the limit, never AICA', async (t) => {
+t.test("a relay too slow for the task's time limit: RC 4 before the limit, never AICA", async (t) => {
   const silent = await startScriptedSmtp(t, {
-    onLine: (line) => (line.startsWith('EHLO') ? ['250-silent', '250 PIPELINING'] : line === 'DATA' ? '354 go on' : line === '.' ? null : '250 ok'),
+    onLine: (line) =>
+      line.startsWith('EHLO')
+        ? ['250-silent', '250 PIPELINING']
+        : line === 'DATA'
+          ? '354 go on'
+          : line === '.'
+            ? null
+            : '250 ok',
   });
   const mail = defaultDefinitions().map((d) => ({ ...d, timeLimitMs: 2500 }));
   const region = await startRegion(t, { CICSMAIL_RELAY: silent.url }, { definitions: mail });
   // Warm up: the worker boots and loads the program (RC 8, nothing sent).
   await region.post('MAIL', buildMailCommarea({ from: 'a@x.example', subject: 'warm-up' }, 37));
   const started = Date.now();
-  const res = await region.post('MAIL', buildMailCommarea({ from: 'a@x.example', to: 'b@y.example', subject: 'slow' }, 37));
+  const res = await region.post(
+    'MAIL',
+    buildMailCommarea({ from: 'a@x.example', to: 'b@y.example', subject: 'slow' }, 37),
+  );
   t.equal(res.status, 200);
   t.ok(Date.now() - started < 2500, `answered in ${Date.now() - started} ms, inside the limit`);
   const r = readMailResponse(Buffer.from(await res.arrayBuffer()), 37);
@@ -236,16 +317,25 @@ t.test('a relay too slow for the task\'s time limit: RC 4 before the limit, neve
   t.equal(region.journal().get(r.journalSeq)?.state, 'DEFERRED');
 });
 
-t.test('closing the region closes the workers\' relay connections with QUIT and their journals', async (t) => {
+t.test("closing the region closes the workers' relay connections with QUIT and their journals", async (t) => {
   const lines: string[] = [];
   const relay = await startScriptedSmtp(t, {
     onLine: (line) => {
       lines.push(line.split(' ')[0] ?? '');
-      return line.startsWith('EHLO') ? ['250-relay', '250 PIPELINING'] : line === 'DATA' ? '354 go on' : line === 'QUIT' ? '221 bye' : '250 ok';
+      return line.startsWith('EHLO')
+        ? ['250-relay', '250 PIPELINING']
+        : line === 'DATA'
+          ? '354 go on'
+          : line === 'QUIT'
+            ? '221 bye'
+            : '250 ok';
     },
   });
   const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
-  const res = await region.post('MAIL', buildMailCommarea({ from: 'a@x.example', to: 'b@y.example', subject: 'q' }, 37));
+  const res = await region.post(
+    'MAIL',
+    buildMailCommarea({ from: 'a@x.example', to: 'b@y.example', subject: 'q' }, 37),
+  );
   t.equal(readMailResponse(Buffer.from(await res.arrayBuffer()), 37).rc, 0);
   await region.app.close();
   t.equal(lines.at(-1), 'QUIT', `the relay heard: ${lines.join(' ')}`);

@@ -33,8 +33,13 @@ const QUEUED = /^250 2\.0\.0 Ok: queued as ([0-9A-Za-z]+)$/;
 const channel = (parts: ChannelPart[], boundary?: string) => channelBody(parts, boundary);
 
 async function mail(area: Buffer, ccsid: number, containers: ChannelPart[] = []): Promise<MailResponse> {
-  const form = containers.length ? channel([{ name: 'DFHCOMMAREA', type: 'application/octet-stream', data: area }, ...containers]) : null;
-  const res = await region.post('MAIL', form?.body ?? area, { 'x-cics-ccsid': String(ccsid), ...(form ? { 'content-type': form.type } : {}) });
+  const form = containers.length
+    ? channel([{ name: 'DFHCOMMAREA', type: 'application/octet-stream', data: area }, ...containers])
+    : null;
+  const res = await region.post('MAIL', form?.body ?? area, {
+    'x-cics-ccsid': String(ccsid),
+    ...(form ? { 'content-type': form.type } : {}),
+  });
   if (res.status !== 200) throw new Error(`MAIL answered ${res.status}: ${await res.text()}`);
   return readMailResponse(Buffer.from(await res.arrayBuffer()), ccsid);
 }
@@ -64,7 +69,9 @@ function checkAsJournaled(t: Test, delivered: Buffer, journaled: Buffer | undefi
   t.ok(rest === expected, `${label}: the rest is the journaled message, byte for byte`);
   if (rest !== expected) {
     const at = [...rest].findIndex((c, k) => c !== expected[k]);
-    t.comment(`first difference at ${at}:\n delivered: ${JSON.stringify(rest.slice(Math.max(0, at - 80), at + 80))}\n journaled: ${JSON.stringify(expected.slice(Math.max(0, at - 80), at + 80))}`);
+    t.comment(
+      `first difference at ${at}:\n delivered: ${JSON.stringify(rest.slice(Math.max(0, at - 80), at + 80))}\n journaled: ${JSON.stringify(expected.slice(Math.max(0, at - 80), at + 80))}`,
+    );
   }
 }
 
@@ -72,7 +79,13 @@ function checkAsJournaled(t: Test, delivered: Buffer, journaled: Buffer | undefi
 function checkLogged(t: Test, queueId: string | undefined, recipients: readonly string[]): void {
   const log = mta.log();
   for (const r of recipients) {
-    t.match(log, new RegExp(`postfix/virtual\\[\\d+\\]: ${queueId}: to=<${r.replace(/[.+]/g, '\\$&')}>, .*status=sent \\(delivered to maildir\\)`), `Postfix logged ${r} as delivered`);
+    t.match(
+      log,
+      new RegExp(
+        `postfix/virtual\\[\\d+\\]: ${queueId}: to=<${r.replace(/[.+]/g, '\\$&')}>, .*status=sent \\(delivered to maildir\\)`,
+      ),
+      `Postfix logged ${r} as delivered`,
+    );
   }
 }
 
@@ -114,7 +127,14 @@ const headOf = (m: Buffer) => m.subarray(0, m.indexOf('\n\n')).toString('latin1'
 t.test('plain text: delivered to To and Cc, parsed alike by mailparser and Python', { skip }, async (t) => {
   const response = await mail(
     buildMailCommarea(
-      { from: '"Batch Report" <batch@corp.example>', to: 'ops@example.test', cc: 'audit@corp.example', subject: 'DAILY REPORT OF DISK UTILIZATION', importance: 'H', body: 'Volume SYSRES is 97% full.\nPlease act.' },
+      {
+        from: '"Batch Report" <batch@corp.example>',
+        to: 'ops@example.test',
+        cc: 'audit@corp.example',
+        subject: 'DAILY REPORT OF DISK UTILIZATION',
+        importance: 'H',
+        body: 'Volume SYSRES is 97% full.\nPlease act.',
+      },
       37,
     ),
     37,
@@ -124,7 +144,11 @@ t.test('plain text: delivered to To and Cc, parsed alike by mailparser and Pytho
   const queueId = QUEUED.exec(response.relayReply)?.[1];
   t.ok(queueId, `Postfix's reply: ${response.relayReply}`);
   const record = region.journal().get(response.journalSeq);
-  t.match(record, { state: 'SENT', relayReply: response.relayReply, envelope: { from: 'batch@corp.example', to: ['ops@example.test', 'audit@corp.example'] } });
+  t.match(record, {
+    state: 'SENT',
+    relayReply: response.relayReply,
+    envelope: { from: 'batch@corp.example', to: ['ops@example.test', 'audit@corp.example'] },
+  });
 
   const [toCopy] = await mta.mailbox('ops@example.test');
   const [ccCopy] = await mta.mailbox('audit@corp.example');
@@ -158,7 +182,15 @@ t.test('plain text: delivered to To and Cc, parsed alike by mailparser and Pytho
 t.test('a binary attachment (BIT container) comes back byte-identical', { skip }, async (t) => {
   const binary = Buffer.concat([Buffer.from('\0\r\n.\r\n\n\r.\r\nFrom \x00\xff'), randomBytes(300_000)]);
   const response = await mail(
-    buildMailCommarea({ from: 'batch@corp.example', to: 'binary@example.test', subject: 'Dump attached', body: 'The dump is attached.' }, 37),
+    buildMailCommarea(
+      {
+        from: 'batch@corp.example',
+        to: 'binary@example.test',
+        subject: 'Dump attached',
+        body: 'The dump is attached.',
+      },
+      37,
+    ),
     37,
     [{ name: 'DUMP', filename: 'sysres.dump', type: 'application/octet-stream', data: binary }],
   );
@@ -171,15 +203,36 @@ t.test('a binary attachment (BIT container) comes back byte-identical', { skip }
   t.equal(parsed.attachments[0]?.filename, 'sysres.dump');
   t.equal(parsed.attachments[0]?.contentType, 'application/octet-stream');
   t.ok(parsed.attachments[0]?.content.equals(binary), `mailparser: ${binary.length} bytes, byte for byte`);
-  t.same(await pythonAttachments(copy!), [{ filename: 'sysres.dump', content_type: 'application/octet-stream', size: binary.length, sha256: sha256(binary), text: null }], 'Python: the same bytes');
+  t.same(
+    await pythonAttachments(copy!),
+    [
+      {
+        filename: 'sysres.dump',
+        content_type: 'application/octet-stream',
+        size: binary.length,
+        sha256: sha256(binary),
+        text: null,
+      },
+    ],
+    'Python: the same bytes',
+  );
   const py = await parseWithPython(copy!);
   t.equal(py.body, 'The dump is attached.\n');
   t.same(py.defects, []);
 });
 
 t.test('a UTF-8 subject and display name, from CCSID 273', { skip }, async (t) => {
-  const subject = 'Prüfbericht für Jörg Größe: Übersicht der Plattenbelegung aller Volumes, SYSRES zu 97 % voll, bitte schnellstmöglich prüfen & löschen';
-  const area = buildMailCommarea({ from: '"Jörg Größe" <joerg@corp.example>', to: '"Åse Ærø" <aase@example.test>', subject: 'Grüße aus Köln: Größe 97 %', body: 'Schöne Grüße\nJörg' }, 273);
+  const subject =
+    'Prüfbericht für Jörg Größe: Übersicht der Plattenbelegung aller Volumes, SYSRES zu 97 % voll, bitte schnellstmöglich prüfen & löschen';
+  const area = buildMailCommarea(
+    {
+      from: '"Jörg Größe" <joerg@corp.example>',
+      to: '"Åse Ærø" <aase@example.test>',
+      subject: 'Grüße aus Köln: Größe 97 %',
+      body: 'Schöne Grüße\nJörg',
+    },
+    273,
+  );
   t.ok(area.includes(0xb5) && !area.includes(0x7c), "273 writes @ as x'B5'");
   const response = await mail(area, 273);
   t.equal(response.rc, 0, response.relayReply);
@@ -198,48 +251,87 @@ t.test('a UTF-8 subject and display name, from CCSID 273', { skip }, async (t) =
   t.same(py.defects, []);
   // A subject long enough to be folded into several encoded words, each split where
   // Postfix, mailparser and Python must put it back together.
-  const long = await mail(buildMailCommarea({ from: '"Jörg Größe" <joerg@corp.example>', to: 'long@example.test', subject, body: 'x' }, 273), 273);
+  const long = await mail(
+    buildMailCommarea({ from: '"Jörg Größe" <joerg@corp.example>', to: 'long@example.test', subject, body: 'x' }, 273),
+    273,
+  );
   t.equal(long.rc, 0, long.relayReply);
   const [longCopy] = await mta.mailbox('long@example.test');
   checkAsJournaled(t, longCopy!, region.journal().message(long.journalSeq), 'long subject');
-  t.ok(headOf(longCopy!).split('\n').every((l) => l.length <= 78), 'header lines folded within 78 characters');
+  t.ok(
+    headOf(longCopy!)
+      .split('\n')
+      .every((l) => l.length <= 78),
+    'header lines folded within 78 characters',
+  );
   t.equal((await simpleParser(longCopy!)).subject, subject, 'mailparser: the long subject');
   t.equal((await parseWithPython(longCopy!)).subject, subject, 'Python: the long subject');
 });
 
 t.test('a non-ASCII file name: Prüfbericht ä.pdf', { skip }, async (t) => {
-  const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n', 'latin1'), randomBytes(5000), Buffer.from('\n%%EOF\n')]);
+  const pdf = Buffer.concat([
+    Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n', 'latin1'),
+    randomBytes(5000),
+    Buffer.from('\n%%EOF\n'),
+  ]);
   const name = 'Prüfbericht ä.pdf';
   const response = await mail(
-    buildMailCommarea({ from: 'batch@corp.example', to: 'files@example.test', subject: 'Prüfbericht', body: 'Anbei der Bericht.' }, 273),
+    buildMailCommarea(
+      { from: 'batch@corp.example', to: 'files@example.test', subject: 'Prüfbericht', body: 'Anbei der Bericht.' },
+      273,
+    ),
     273,
     [{ name: 'BERICHT', filename: name, data: pdf }],
   );
   t.equal(response.rc, 0, response.relayReply);
   const [copy] = await mta.mailbox('files@example.test');
   checkAsJournaled(t, copy!, region.journal().message(response.journalSeq), 'delivered');
-  t.ok(/^[\x00-\x7f]*$/.test(copy!.toString('latin1')), 'the whole message is ASCII (RFC 2231 / RFC 2047 for the name)');
+  t.ok(
+    /^[\x00-\x7f]*$/.test(copy!.toString('latin1')),
+    'the whole message is ASCII (RFC 2231 / RFC 2047 for the name)',
+  );
   const parsed = await simpleParser(copy!);
   t.equal(parsed.attachments.length, 1);
   t.equal(parsed.attachments[0]?.filename, name, 'mailparser: the file name');
   t.equal(parsed.attachments[0]?.contentType, 'application/pdf');
   t.ok(parsed.attachments[0]?.content.equals(pdf), 'mailparser: the bytes');
-  t.same(await pythonAttachments(copy!), [{ filename: name, content_type: 'application/pdf', size: pdf.length, sha256: sha256(pdf), text: null }], 'Python: the file name and bytes');
+  t.same(
+    await pythonAttachments(copy!),
+    [{ filename: name, content_type: 'application/pdf', size: pdf.length, sha256: sha256(pdf), text: null }],
+    'Python: the file name and bytes',
+  );
   t.same((await parseWithPython(copy!)).defects, []);
 });
 
 t.test('a Bcc recipient gets the mail; no copy names it', { skip }, async (t) => {
   const response = await mail(
-    buildMailCommarea({ from: 'batch@corp.example', to: 'seen@example.test', bcc: 'hidden@example.test secret@corp.example', subject: 'with Bcc', body: 'x' }, 37),
+    buildMailCommarea(
+      {
+        from: 'batch@corp.example',
+        to: 'seen@example.test',
+        bcc: 'hidden@example.test secret@corp.example',
+        subject: 'with Bcc',
+        body: 'x',
+      },
+      37,
+    ),
     37,
   );
   t.equal(response.rc, 0, response.relayReply);
-  t.same(region.journal().get(response.journalSeq)?.envelope.to, ['seen@example.test', 'hidden@example.test', 'secret@corp.example']);
+  t.same(region.journal().get(response.journalSeq)?.envelope.to, [
+    'seen@example.test',
+    'hidden@example.test',
+    'secret@corp.example',
+  ]);
   const journaled = region.journal().message(response.journalSeq)!;
   // Postfix's cleanup(8) drops Bcc headers itself, so the region's own bytes are the proof.
   t.notMatch(journaled.toString('latin1'), /^Bcc:/im, 'no Bcc header in what the region sent');
   const queueId = QUEUED.exec(response.relayReply)?.[1];
-  const copies = [...(await mta.mailbox('seen@example.test')), ...(await mta.mailbox('hidden@example.test')), ...(await mta.mailbox('secret@corp.example'))];
+  const copies = [
+    ...(await mta.mailbox('seen@example.test')),
+    ...(await mta.mailbox('hidden@example.test')),
+    ...(await mta.mailbox('secret@corp.example')),
+  ];
   t.equal(copies.length, 3, 'one copy each');
   checkLogged(t, queueId, ['seen@example.test', 'hidden@example.test', 'secret@corp.example']);
   for (const [k, copy] of copies.entries()) {
@@ -247,7 +339,10 @@ t.test('a Bcc recipient gets the mail; no copy names it', { skip }, async (t) =>
     const parsed = await simpleParser(copy);
     t.equal(parsed.headers.get('bcc'), undefined);
     t.same(addressesOf(parsed.to), ['seen@example.test']);
-    const head = headOf(copy).split('\n').filter((l) => !/^(X-Original-To|Delivered-To|Received|\s)/i.test(l)).join('\n');
+    const head = headOf(copy)
+      .split('\n')
+      .filter((l) => !/^(X-Original-To|Delivered-To|Received|\s)/i.test(l))
+      .join('\n');
     t.notMatch(head, /hidden|secret/, `copy ${k + 1}: the Bcc addresses appear only in Postfix's trace headers`);
     t.equal((await parseWithPython(copy)).bcc, null);
   }
@@ -258,7 +353,13 @@ t.test(
   unavailable ? { skip } : {},
   async (t) => {
     const html = '<p>Job <b>PAY01</b> ended with <i>RC=0</i>.</p>\n<p>Gr&uuml;&szlig;e</p>';
-    const response = await mail(buildMailCommarea({ from: 'ops@corp.example', to: 'html@example.test', subject: 'HTML report', bodyFormat: 'H', body: html }, 37), 37);
+    const response = await mail(
+      buildMailCommarea(
+        { from: 'ops@corp.example', to: 'html@example.test', subject: 'HTML report', bodyFormat: 'H', body: html },
+        37,
+      ),
+      37,
+    );
     t.equal(response.rc, 0, response.relayReply);
     const [copy] = await mta.mailbox('html@example.test');
     checkAsJournaled(t, copy!, region.journal().message(response.journalSeq), 'delivered');
@@ -302,7 +403,9 @@ t.test('SEND: statements in CCSID 273 with a text and a base64 attachment', { sk
   );
   t.equal(res.status, 200);
   t.equal(res.headers.get('x-mail-rc'), '0');
-  const report = fromEbcdic(Buffer.from(await res.arrayBuffer()), 273).split('\u0085').slice(0, -1);
+  const report = fromEbcdic(Buffer.from(await res.arrayBuffer()), 273)
+    .split('\u0085')
+    .slice(0, -1);
   const sent = /^RC=00 SEQ=(\d+) MSGID=(<[^>]+>) (250 2\.0\.0 Ok: queued as [0-9A-Za-z]+)$/.exec(report[0] ?? '');
   t.ok(sent, report[0] ?? '');
   const [copy] = await mta.mailbox('send@example.test');
@@ -313,7 +416,10 @@ t.test('SEND: statements in CCSID 273 with a text and a base64 attachment', { sk
   t.equal(parsed.subject, 'Bericht für CICSMAIL');
   t.same(parsed.from?.value, [{ address: 'ops@corp.example', name: 'Operations Größe' }]);
   t.equal(parsed.text, 'Grüße vom Batch.\n.a line with a leading dot\n');
-  t.same(parsed.attachments.map((a) => a.filename), ['bericht ä.txt', 'data.bin']);
+  t.same(
+    parsed.attachments.map((a) => a.filename),
+    ['bericht ä.txt', 'data.bin'],
+  );
   // Text went out with CRLF; a maildir holds LF (unless the part was base64).
   t.equal(parsed.attachments[0]?.content.toString('utf8').replaceAll('\r\n', '\n'), 'Zeile 1\n');
   t.ok(parsed.attachments[1]?.content.equals(binary), 'the BASE64 attachment arrives byte-identical');
@@ -321,10 +427,17 @@ t.test('SEND: statements in CCSID 273 with a text and a base64 attachment', { sk
   t.equal(py.from_name, 'Operations Größe');
   t.equal(py.body, 'Grüße vom Batch.\n.a line with a leading dot\n');
   t.same(py.defects, []);
-  t.same((await pythonAttachments(copy!)).map((a) => [a.filename, a.content_type, a.text?.replaceAll('\r\n', '\n') ?? a.sha256]), [
-    ['bericht ä.txt', 'text/plain', 'Zeile 1\n'],
-    ['data.bin', 'application/octet-stream', sha256(binary)],
-  ]);
+  t.same(
+    (await pythonAttachments(copy!)).map((a) => [
+      a.filename,
+      a.content_type,
+      a.text?.replaceAll('\r\n', '\n') ?? a.sha256,
+    ]),
+    [
+      ['bericht ä.txt', 'text/plain', 'Zeile 1\n'],
+      ['data.bin', 'application/octet-stream', sha256(binary)],
+    ],
+  );
 });
 
 t.test("SPOL: the FAQ's datastream in CCSID 037, relayed with its headers as written", { skip }, async (t) => {
@@ -347,7 +460,9 @@ t.test("SPOL: the FAQ's datastream in CCSID 037, relayed with its headers as wri
   const res = await region.post('SPOL', ebcdicLines(lines, 37), { 'x-cics-ccsid': '37' });
   t.equal(res.status, 200);
   t.equal(res.headers.get('x-mail-rc'), '0');
-  const report = fromEbcdic(Buffer.from(await res.arrayBuffer()), 37).split('\u0085').slice(0, -1);
+  const report = fromEbcdic(Buffer.from(await res.arrayBuffer()), 37)
+    .split('\u0085')
+    .slice(0, -1);
   const sent = /^RC=00 SEQ=(\d+) MSGID=(<[^>]+>) 250 2\.0\.0 Ok: queued as ([0-9A-Za-z]+)$/.exec(report[0] ?? '');
   t.ok(sent, report[0] ?? '');
   const [wayne] = await mta.mailbox('wayne@example.test');
@@ -357,7 +472,10 @@ t.test("SPOL: the FAQ's datastream in CCSID 037, relayed with its headers as wri
   checkAsJournaled(t, wayne!, journaled, 'wayne');
   checkAsJournaled(t, robin!, journaled, 'robin');
   t.match(headOf(wayne!), /^Return-Path: <foo@corp\.example>$/m);
-  t.ok(wayne!.toString('latin1').endsWith(`Message-ID: ${sent?.[2]}\n${lines.slice(5, 11).join('\n')}\n.and the dot\n`), 'the stream as written, a Message-ID added, unstuffed once');
+  t.ok(
+    wayne!.toString('latin1').endsWith(`Message-ID: ${sent?.[2]}\n${lines.slice(5, 11).join('\n')}\n.and the dot\n`),
+    'the stream as written, a Message-ID added, unstuffed once',
+  );
   const parsed = await simpleParser(wayne!);
   t.equal(parsed.subject, 'DAILY REPORT OF DISK UTILIZATION');
   t.equal(parsed.text, 'Please fix the bulb in the searchlight\n.and the dot\n');
@@ -369,9 +487,21 @@ t.test("SPOL: the FAQ's datastream in CCSID 037, relayed with its headers as wri
 });
 
 t.test('SPOL: 8-bit UTF-8 in headers and body, as written in CCSID 273', { skip }, async (t) => {
-  const lines = ['HELO x', 'MAIL FROM:<gruen@corp.example>', 'RCPT TO:<umlaut@example.test>', 'DATA', 'Subject: Größe', 'From: "Kommissar Grün" <gruen@corp.example>', '', 'Grüße aus Köln', '.'];
+  const lines = [
+    'HELO x',
+    'MAIL FROM:<gruen@corp.example>',
+    'RCPT TO:<umlaut@example.test>',
+    'DATA',
+    'Subject: Größe',
+    'From: "Kommissar Grün" <gruen@corp.example>',
+    '',
+    'Grüße aus Köln',
+    '.',
+  ];
   const res = await region.post('SPOL', ebcdicLines(lines, 273), { 'x-cics-ccsid': '273' });
-  const report = fromEbcdic(Buffer.from(await res.arrayBuffer()), 273).split('\u0085').slice(0, -1);
+  const report = fromEbcdic(Buffer.from(await res.arrayBuffer()), 273)
+    .split('\u0085')
+    .slice(0, -1);
   const sent = /^RC=00 SEQ=(\d+) MSGID=(<[^>]+>) 250 2\.0\.0 Ok: queued as [0-9A-Za-z]+$/.exec(report[0] ?? '');
   t.ok(sent, report[0] ?? '');
   const [copy] = await mta.mailbox('umlaut@example.test');
@@ -388,7 +518,9 @@ t.test('SPOL: 8-bit UTF-8 in headers and body, as written in CCSID 273', { skip 
   // raw UTF-8 Subject but keeps a raw UTF-8 display name as surrogate escapes, whatever
   // the transport: only RFC 2047 would give it the name.
   t.match(headOf(copy!), /^\tby mta\.test \(Postfix\) with UTF8SMTPS? id /m, 'Postfix saw an SMTPUTF8 transaction');
-  t.equal(py.from_name, 'Kommissar Grün', 'Python reads the display name', { todo: "SPOL relays a raw UTF-8 display name; Python's message_from_bytes reads one only as RFC 2047" });
+  t.equal(py.from_name, 'Kommissar Grün', 'Python reads the display name', {
+    todo: "SPOL relays a raw UTF-8 display name; Python's message_from_bytes reads one only as RFC 2047",
+  });
 });
 
 t.test('Postfix logged no warning about what it was sent', { skip }, async (t) => {
@@ -397,5 +529,7 @@ t.test('Postfix logged no warning about what it was sent', { skip }, async (t) =
   t.same(trouble, [], 'no warning, reject, bounce or deferral in the log');
   t.notMatch(log, /Postfix is using backwards-compatible default settings/, 'compatibility_level set');
   // What this Postfix is, for the record.
-  t.comment(execFileSync('/usr/sbin/postconf', ['-c', `${mta.dir}/etc`, '-h', 'mail_version'], { encoding: 'utf8' }).trim());
+  t.comment(
+    execFileSync('/usr/sbin/postconf', ['-c', `${mta.dir}/etc`, '-h', 'mail_version'], { encoding: 'utf8' }).trim(),
+  );
 });

@@ -23,7 +23,10 @@ interface Answer {
 }
 
 async function send(lines: readonly string[], ccsid = 37, headers: Record<string, string> = {}): Promise<Answer> {
-  return answerOf(await region.post('SEND', ebcdicLines(lines, ccsid), { 'x-cics-ccsid': String(ccsid), ...headers }), ccsid);
+  return answerOf(
+    await region.post('SEND', ebcdicLines(lines, ccsid), { 'x-cics-ccsid': String(ccsid), ...headers }),
+    ccsid,
+  );
 }
 
 async function answerOf(res: Response, ccsid: number): Promise<Answer> {
@@ -61,7 +64,9 @@ t.test('three mails, the second broken: RC 8 with its line, the other two sent',
   t.ok(third, three ?? '');
   t.equal(answer.seqs, `${first?.[1]},${third?.[1]}`);
   t.equal(relay.mails.length, before + 2);
-  const subjects = await Promise.all(relay.mails.slice(before).map(async (m) => (await simpleParser(m.message)).subject));
+  const subjects = await Promise.all(
+    relay.mails.slice(before).map(async (m) => (await simpleParser(m.message)).subject),
+  );
   t.same(subjects, ['one', 'three']);
   t.equal(region.journal().get(Number(first?.[1]))?.messageId, first?.[2], 'the report names the journaled Message-ID');
   t.equal(region.journal().get(Number(first?.[1]))?.tranid, 'SEND');
@@ -114,7 +119,12 @@ t.test('every statement: the mail the relay gets, read by mailparser and by Pyth
   const date = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')}`;
   t.equal(parsed.subject, `Report ${date} for TESTER on CICSPROD (SEND) &x &UNKNOWN`);
   const head = got.message.toString('latin1').split('\r\n\r\n')[0] ?? '';
-  for (const field of ['Importance: High', 'Priority: urgent', 'Sensitivity: Company-Confidential', 'Disposition-Notification-To: ops@corp.example']) {
+  for (const field of [
+    'Importance: High',
+    'Priority: urgent',
+    'Sensitivity: Company-Confidential',
+    'Disposition-Notification-To: ops@corp.example',
+  ]) {
     t.ok(head.split('\r\n').includes(field), field);
   }
   t.equal(parsed.headers.get('bcc'), undefined, 'Bcc only in the envelope');
@@ -135,14 +145,42 @@ t.test('every statement: the mail the relay gets, read by mailparser and by Pyth
 
 t.test('broken and hostile input: each with its exact report line, nothing sent', async (t) => {
   const cases: [string, string[], string][] = [
-    ['unknown statement', ['FROM a@corp.example', 'TO b@corp.example', 'SUBJEKT x'], 'RC=08 LINE=3 unknown statement SUBJEKT'],
-    ['TEXT without ENDTEXT', ['FROM a@corp.example', 'TO b@corp.example', 'TEXT', 'hello', 'SEND'], 'RC=08 LINE=3 TEXT without ENDTEXT'],
-    ['ATTACH without NAME', ['FROM a@corp.example', 'TO b@corp.example', 'ATTACH TYPE=text/plain', 'x', 'ENDATTACH'], 'RC=08 LINE=3 ATTACH without NAME='],
-    ['bad base64', ['FROM a@corp.example', 'TO b@corp.example', 'ATTACH NAME=a.bin ENCODING=BASE64', 'AAAA', 'AA*A', 'ENDATTACH'], "RC=08 LINE=5 ATTACH a.bin, line 5: '*' at column 3 is not base64"],
+    [
+      'unknown statement',
+      ['FROM a@corp.example', 'TO b@corp.example', 'SUBJEKT x'],
+      'RC=08 LINE=3 unknown statement SUBJEKT',
+    ],
+    [
+      'TEXT without ENDTEXT',
+      ['FROM a@corp.example', 'TO b@corp.example', 'TEXT', 'hello', 'SEND'],
+      'RC=08 LINE=3 TEXT without ENDTEXT',
+    ],
+    [
+      'ATTACH without NAME',
+      ['FROM a@corp.example', 'TO b@corp.example', 'ATTACH TYPE=text/plain', 'x', 'ENDATTACH'],
+      'RC=08 LINE=3 ATTACH without NAME=',
+    ],
+    [
+      'bad base64',
+      ['FROM a@corp.example', 'TO b@corp.example', 'ATTACH NAME=a.bin ENCODING=BASE64', 'AAAA', 'AA*A', 'ENDATTACH'],
+      "RC=08 LINE=5 ATTACH a.bin, line 5: '*' at column 3 is not base64",
+    ],
     ['no recipient', ['FROM a@corp.example', 'SUBJECT x'], 'RC=08 LINE=1 the mail has no TO, CC or BCC'],
-    ['no FROM', ['TO b@corp.example', 'SUBJECT x'], 'RC=08 LINE=1 the sender is blank and user TESTER has no default sender'],
-    ['bad address', ['FROM a@corp.example', 'TO b@@corp.example'], "RC=08 LINE=2 TO: 'b@@corp.example': the local part is not valid"],
-    ['bad IMPORTANCE', ['FROM a@corp.example', 'TO b@corp.example', 'IMPORTANCE URGENT'], "RC=08 LINE=3 IMPORTANCE is LOW, NORMAL, HIGH, not 'URGENT'"],
+    [
+      'no FROM',
+      ['TO b@corp.example', 'SUBJECT x'],
+      'RC=08 LINE=1 the sender is blank and user TESTER has no default sender',
+    ],
+    [
+      'bad address',
+      ['FROM a@corp.example', 'TO b@@corp.example'],
+      "RC=08 LINE=2 TO: 'b@@corp.example': the local part is not valid",
+    ],
+    [
+      'bad IMPORTANCE',
+      ['FROM a@corp.example', 'TO b@corp.example', 'IMPORTANCE URGENT'],
+      "RC=08 LINE=3 IMPORTANCE is LOW, NORMAL, HIGH, not 'URGENT'",
+    ],
     ['only comments', ['* nothing', '', '*'], 'RC=08 LINE=1 the input holds no mail'],
   ];
   const before = relay.mails.length;
@@ -159,14 +197,30 @@ t.test('broken and hostile input: each with its exact report line, nothing sent'
 t.test('header injection through EBCDIC control characters in every header statement', async (t) => {
   const before = relay.mails.length;
   // x'00' NUL, x'05' HT, x'3F' SUB (a character the page lacks), x'07' DEL: none may reach a header.
-  for (const [statement, operand] of [['FROM', 'a@corp.example'], ['TO', 'b@corp.example'], ['CC', 'c@corp.example'], ['BCC', 'd@corp.example'], ['REPLYTO', 'e@corp.example'], ['SUBJECT', 'hello'], ['RECEIPT', 'f@corp.example']]) {
+  for (const [statement, operand] of [
+    ['FROM', 'a@corp.example'],
+    ['TO', 'b@corp.example'],
+    ['CC', 'c@corp.example'],
+    ['BCC', 'd@corp.example'],
+    ['REPLYTO', 'e@corp.example'],
+    ['SUBJECT', 'hello'],
+    ['RECEIPT', 'f@corp.example'],
+  ]) {
     for (const byte of [0x00, 0x05, 0x3f, 0x07]) {
       const base = ['FROM a@corp.example', 'TO b@corp.example'].filter((l) => !l.startsWith(`${statement} `));
-      const stmt = Buffer.concat([ebcdicLines([`${statement} ${operand}`], 37).subarray(0, -1), Buffer.of(byte), ebcdicLines(['Bcc: x@evil.example'], 37)]);
+      const stmt = Buffer.concat([
+        ebcdicLines([`${statement} ${operand}`], 37).subarray(0, -1),
+        Buffer.of(byte),
+        ebcdicLines(['Bcc: x@evil.example'], 37),
+      ]);
       const body = Buffer.concat([ebcdicLines(base, 37), stmt]);
       const answer = await answerOf(await region.post('SEND', body), 37);
       t.equal(answer.rc, '8', `${statement} with x'${byte.toString(16).padStart(2, '0')}'`);
-      t.match(answer.report[0] ?? '', new RegExp(`^RC=08 LINE=${base.length + 1} control character U\\+00`), `${statement} x'${byte.toString(16)}'`);
+      t.match(
+        answer.report[0] ?? '',
+        new RegExp(`^RC=08 LINE=${base.length + 1} control character U\\+00`),
+        `${statement} x'${byte.toString(16)}'`,
+      );
     }
   }
   t.equal(relay.mails.length, before);
@@ -177,17 +231,27 @@ t.test('an empty COMMAREA, JSON, and a channel holding more than INPUT', async (
   t.same(empty.report, ['RC=08 LINE=1 the input holds no mail']);
   t.equal(empty.rc, '8');
 
-  const json = await region.fetch(`/cics/SEND`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const json = await region.fetch(`/cics/SEND`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
   t.equal(json.status, 400);
   t.equal(json.headers.get('x-cics-resp'), 'INVREQ');
   t.match(((await json.json()) as { message: string }).message, /SEND has no copybook/);
 
   const form = new FormData();
-  form.append('INPUT', new Blob([ebcdicLines(['FROM a@corp.example', 'TO b@corp.example'], 37)], { type: 'text/plain; charset=ibm-037' }));
+  form.append(
+    'INPUT',
+    new Blob([ebcdicLines(['FROM a@corp.example', 'TO b@corp.example'], 37)], { type: 'text/plain; charset=ibm-037' }),
+  );
   form.append('OTHER', new Blob([Buffer.from('x')], { type: 'application/octet-stream' }));
   const both = await region.fetch(`/cics/SEND`, { method: 'POST', body: form });
   t.equal(both.status, 400);
-  t.equal(((await both.json()) as { message: string }).message, 'SEND reads one container, INPUT; the channel also holds OTHER');
+  t.equal(
+    ((await both.json()) as { message: string }).message,
+    'SEND reads one container, INPUT; the channel also holds OTHER',
+  );
 });
 
 t.test('5 MB of statements through container INPUT: one mail with a 5 MB body', async (t) => {
@@ -214,7 +278,10 @@ t.test('5 MB of statements through container INPUT: one mail with a 5 MB body', 
 
 t.test('RC 12 where the relay refuses for good, RC 0 with the refusal where it refuses some', async (t) => {
   const some = await send(['FROM a@corp.example', 'TO b@corp.example gone@corp.example']);
-  t.match(some.report[0] ?? '', /^RC=00 SEQ=\d+ MSGID=<[^>]+> 250 Ok: queued as \d+; refused: gone@corp\.example 550 5\.1\.1 no such user$/);
+  t.match(
+    some.report[0] ?? '',
+    /^RC=00 SEQ=\d+ MSGID=<[^>]+> 250 Ok: queued as \d+; refused: gone@corp\.example 550 5\.1\.1 no such user$/,
+  );
   refuseData = true;
   t.teardown(() => {
     refuseData = false;

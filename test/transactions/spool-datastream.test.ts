@@ -21,7 +21,13 @@ QUIT
 `;
 
 /** One mail's commands around its data lines (already stuffed). */
-const mail = (from: string, to: string[], data: string[]) => [`MAIL FROM:<${from}>`, ...to.map((a) => `RCPT TO:<${a}>`), 'DATA', ...data, '.'];
+const mail = (from: string, to: string[], data: string[]) => [
+  `MAIL FROM:<${from}>`,
+  ...to.map((a) => `RCPT TO:<${a}>`),
+  'DATA',
+  ...data,
+  '.',
+];
 
 function mailOf(item: SpoolItem | undefined): SpoolMail {
   if (!item?.ok) throw new Error(`expected a mail, got ${JSON.stringify(item)}`);
@@ -60,7 +66,14 @@ t.test('several mails in one stream, with and without HELO between them', async 
     'QUIT',
   ];
   const items = parseDatastream(lines);
-  t.same(items.map((i) => [i.ok, i.line]), [[true, 2], [true, 10], [true, 18]]);
+  t.same(
+    items.map((i) => [i.ok, i.line]),
+    [
+      [true, 2],
+      [true, 10],
+      [true, 18],
+    ],
+  );
   const [one, two, three] = items.map((i) => mailOf(i));
   t.same(one?.to, ['b@y.example', 'c@y.example']);
   t.equal(one?.message, 'Subject: one\r\n\r\nbody 1\r\n');
@@ -91,7 +104,12 @@ t.test('a broken mail between two good ones: [ok, its error, ok]', async (t) => 
   const items = parseDatastream(lines);
   t.equal(items.length, 3);
   t.match(items[0], { ok: true, line: 2 });
-  t.same(items[1], { ok: false, line: 10, reason: 'BADTO', message: "RCPT TO: 'not an address' is not local-part@domain" });
+  t.same(items[1], {
+    ok: false,
+    line: 10,
+    reason: 'BADTO',
+    message: "RCPT TO: 'not an address' is not local-part@domain",
+  });
   t.match(items[2], { ok: true, line: 16 });
   t.equal(mailOf(items[2]).from, 'c@x.example');
 });
@@ -99,25 +117,43 @@ t.test('a broken mail between two good ones: [ok, its error, ok]', async (t) => 
 /** The one item of a stream that must fail. */
 function failure(lines: string[]) {
   const items = parseDatastream(lines);
-  return items.length === 1 && items[0] && !items[0].ok ? { line: items[0].line, reason: items[0].reason, message: items[0].message } : items;
+  return items.length === 1 && items[0] && !items[0].ok
+    ? { line: items[0].line, reason: items[0].reason, message: items[0].message }
+    : items;
 }
 
 t.test('NOMAIL: a stream with no MAIL FROM … DATA', async (t) => {
-  const nomail = { line: 1, reason: 'NOMAIL', message: 'the stream holds no MAIL FROM ... DATA: there is no mail to send' };
+  const nomail = {
+    line: 1,
+    reason: 'NOMAIL',
+    message: 'the stream holds no MAIL FROM ... DATA: there is no mail to send',
+  };
   t.same(failure([]), nomail, 'no lines');
   t.same(failure(['']), nomail, 'one empty line');
   t.same(failure(textLines('')), nomail, 'empty input through textLines');
   t.same(failure(['QUIT']), nomail, 'only QUIT');
   t.same(failure(['HELO bar.com', 'QUIT', '', '']), nomail, 'HELO and QUIT');
-  t.same(failure(['HELO bar.com', 'NOOP', 'MAIL FROM:<a@b.example>', 'RCPT TO:<c@d.example>', 'RSET', 'QUIT']), nomail, 'a mail abandoned by RSET');
+  t.same(
+    failure(['HELO bar.com', 'NOOP', 'MAIL FROM:<a@b.example>', 'RCPT TO:<c@d.example>', 'RSET', 'QUIT']),
+    nomail,
+    'a mail abandoned by RSET',
+  );
 });
 
 t.test('BADCMD: unknown commands, HELO without a domain, operands where none belong', async (t) => {
-  t.same(failure(['HELO x.example', 'VRFY root', 'QUIT']), { line: 2, reason: 'BADCMD', message: 'unknown command VRFY' });
+  t.same(failure(['HELO x.example', 'VRFY root', 'QUIT']), {
+    line: 2,
+    reason: 'BADCMD',
+    message: 'unknown command VRFY',
+  });
   t.same(failure(['helo']), { line: 1, reason: 'BADCMD', message: 'HELO without a domain' });
   t.same(failure(['NOOP', '  EHLO']), { line: 2, reason: 'BADCMD', message: 'EHLO without a domain' });
   t.same(failure(['QUIT now']), { line: 1, reason: 'BADCMD', message: "QUIT takes no operand: 'QUIT now'" });
-  t.same(failure(['X'.repeat(100)]), { line: 1, reason: 'BADCMD', message: `unknown command ${'X'.repeat(40)}...` }, 'long names are cut');
+  t.same(
+    failure(['X'.repeat(100)]),
+    { line: 1, reason: 'BADCMD', message: `unknown command ${'X'.repeat(40)}...` },
+    'long names are cut',
+  );
   // inside a mail: the mail fails, its DATA is consumed, the next mail is read
   const items = parseDatastream([
     'MAIL FROM:<a@b.example>',
@@ -130,7 +166,19 @@ t.test('BADCMD: unknown commands, HELO without a domain, operands where none bel
   ]);
   t.same(items, [
     { ok: false, line: 2, reason: 'BADCMD', message: 'unknown command EXPN' },
-    { ok: true, line: 7, mail: { from: 'a@b.example', to: ['c@d.example'], message: 'hi\r\n', fromHeader: null, messageId: null, hasDate: false, subject: '' } },
+    {
+      ok: true,
+      line: 7,
+      mail: {
+        from: 'a@b.example',
+        to: ['c@d.example'],
+        message: 'hi\r\n',
+        fromHeader: null,
+        messageId: null,
+        hasDate: false,
+        subject: '',
+      },
+    },
   ]);
   t.same(failure(['MAIL FROM:<a@b.example>', 'RCPT TO:<c@d.example>', 'DATA now', 'x', '.']), {
     line: 3,
@@ -156,10 +204,24 @@ t.test('BADSEQ: commands out of order', async (t) => {
     reason: 'BADSEQ',
     message: 'MAIL FROM inside the mail begun at line 1; RSET first',
   });
-  const afterQuit = parseDatastream([...mail('a@b.example', ['c@d.example'], ['x']), 'QUIT', '', 'NOOP', ...mail('a@b.example', ['c@d.example'], ['y'])]);
-  t.same(afterQuit.map((i) => i.ok), [true, false], 'the mail before QUIT, then one item');
+  const afterQuit = parseDatastream([
+    ...mail('a@b.example', ['c@d.example'], ['x']),
+    'QUIT',
+    '',
+    'NOOP',
+    ...mail('a@b.example', ['c@d.example'], ['y']),
+  ]);
+  t.same(
+    afterQuit.map((i) => i.ok),
+    [true, false],
+    'the mail before QUIT, then one item',
+  );
   t.same(afterQuit[1], { ok: false, line: 8, reason: 'BADSEQ', message: 'line 8 follows QUIT at line 6; nothing may' });
-  t.same(failure(['QUIT', '', '  ', '']), { line: 1, reason: 'NOMAIL', message: 'the stream holds no MAIL FROM ... DATA: there is no mail to send' }, 'blank lines after QUIT are fine');
+  t.same(
+    failure(['QUIT', '', '  ', '']),
+    { line: 1, reason: 'NOMAIL', message: 'the stream holds no MAIL FROM ... DATA: there is no mail to send' },
+    'blank lines after QUIT are fine',
+  );
   t.same(failure(['MAIL FROM:<a@b.example>', 'RCPT TO:<c@d.example>', 'QUIT']), {
     line: 1,
     reason: 'BADSEQ',
@@ -174,39 +236,124 @@ t.test('BADSEQ: commands out of order', async (t) => {
 
 t.test('BADFROM: MAIL FROM that is not MAIL FROM:<address>', async (t) => {
   const badfrom = (line: string) => failure([line, 'RCPT TO:<c@d.example>', 'DATA', 'x', '.']);
-  t.same(badfrom('MAIL FROM:<>'), { line: 1, reason: 'BADFROM', message: "MAIL FROM:<> is the null reverse-path of a bounce; a job's mail needs a sender address" });
-  t.same(badfrom('MAIL FROM:<> SIZE=10'), { line: 1, reason: 'BADFROM', message: "MAIL FROM:<> is the null reverse-path of a bounce; a job's mail needs a sender address" });
-  t.same(badfrom('MAIL FROM:foo@bar.com'), { line: 1, reason: 'BADFROM', message: "'MAIL FROM:foo@bar.com' is not MAIL FROM:<address>, optionally followed by parameters" });
-  t.same(badfrom('MAIL'), { line: 1, reason: 'BADFROM', message: "'MAIL' is not MAIL FROM:<address>, optionally followed by parameters" });
-  t.same(badfrom('MAIL FROM:<a@b.example>SIZE=1'), { line: 1, reason: 'BADFROM', message: "'MAIL FROM:<a@b.example>SIZE=1' is not MAIL FROM:<address>, optionally followed by parameters" });
-  t.same(badfrom('MAIL FROM:<a@b.example> SIZE=1=2'), { line: 1, reason: 'BADFROM', message: "'MAIL FROM:<a@b.example> SIZE=1=2' is not MAIL FROM:<address>, optionally followed by parameters" });
-  t.same(badfrom('MAIL FROM:<foo>'), { line: 1, reason: 'BADFROM', message: "MAIL FROM: 'foo' is not local-part@domain" });
-  t.same(badfrom('MAIL FROM:<foo@bar..com>'), { line: 1, reason: 'BADFROM', message: "MAIL FROM: 'foo@bar..com': the domain is not valid" });
+  t.same(badfrom('MAIL FROM:<>'), {
+    line: 1,
+    reason: 'BADFROM',
+    message: "MAIL FROM:<> is the null reverse-path of a bounce; a job's mail needs a sender address",
+  });
+  t.same(badfrom('MAIL FROM:<> SIZE=10'), {
+    line: 1,
+    reason: 'BADFROM',
+    message: "MAIL FROM:<> is the null reverse-path of a bounce; a job's mail needs a sender address",
+  });
+  t.same(badfrom('MAIL FROM:foo@bar.com'), {
+    line: 1,
+    reason: 'BADFROM',
+    message: "'MAIL FROM:foo@bar.com' is not MAIL FROM:<address>, optionally followed by parameters",
+  });
+  t.same(badfrom('MAIL'), {
+    line: 1,
+    reason: 'BADFROM',
+    message: "'MAIL' is not MAIL FROM:<address>, optionally followed by parameters",
+  });
+  t.same(badfrom('MAIL FROM:<a@b.example>SIZE=1'), {
+    line: 1,
+    reason: 'BADFROM',
+    message: "'MAIL FROM:<a@b.example>SIZE=1' is not MAIL FROM:<address>, optionally followed by parameters",
+  });
+  t.same(badfrom('MAIL FROM:<a@b.example> SIZE=1=2'), {
+    line: 1,
+    reason: 'BADFROM',
+    message: "'MAIL FROM:<a@b.example> SIZE=1=2' is not MAIL FROM:<address>, optionally followed by parameters",
+  });
+  t.same(badfrom('MAIL FROM:<foo>'), {
+    line: 1,
+    reason: 'BADFROM',
+    message: "MAIL FROM: 'foo' is not local-part@domain",
+  });
+  t.same(badfrom('MAIL FROM:<foo@bar..com>'), {
+    line: 1,
+    reason: 'BADFROM',
+    message: "MAIL FROM: 'foo@bar..com': the domain is not valid",
+  });
   // a refused MAIL FROM fails its mail only
-  const items = parseDatastream(['MAIL FROM:<>', 'RCPT TO:<c@d.example>', 'DATA', 'x', '.', ...mail('a@b.example', ['c@d.example'], ['y'])]);
-  t.same(items.map((i) => [i.ok, i.line]), [[false, 1], [true, 6]]);
+  const items = parseDatastream([
+    'MAIL FROM:<>',
+    'RCPT TO:<c@d.example>',
+    'DATA',
+    'x',
+    '.',
+    ...mail('a@b.example', ['c@d.example'], ['y']),
+  ]);
+  t.same(
+    items.map((i) => [i.ok, i.line]),
+    [
+      [false, 1],
+      [true, 6],
+    ],
+  );
 });
 
 t.test('BADTO: RCPT TO that is not RCPT TO:<address>', async (t) => {
   const badto = (line: string) => failure(['MAIL FROM:<a@b.example>', 'RCPT TO:<c@d.example>', line, 'DATA', 'x', '.']);
   t.same(badto('RCPT TO:<>'), { line: 3, reason: 'BADTO', message: "RCPT TO: '' is not local-part@domain" });
-  t.same(badto('RCPT TO:c@d.example'), { line: 3, reason: 'BADTO', message: "'RCPT TO:c@d.example' is not RCPT TO:<address>, optionally followed by parameters" });
-  t.same(badto('RCPT TO:<jörg@d.example>'), { line: 3, reason: 'BADTO', message: "RCPT TO: 'jörg@d.example' has a character that is not printable ASCII" });
-  t.same(badto('RCPT FROM:<c@d.example>'), { line: 3, reason: 'BADTO', message: "'RCPT FROM:<c@d.example>' is not RCPT TO:<address>, optionally followed by parameters" });
+  t.same(badto('RCPT TO:c@d.example'), {
+    line: 3,
+    reason: 'BADTO',
+    message: "'RCPT TO:c@d.example' is not RCPT TO:<address>, optionally followed by parameters",
+  });
+  t.same(badto('RCPT TO:<jörg@d.example>'), {
+    line: 3,
+    reason: 'BADTO',
+    message: "RCPT TO: 'jörg@d.example' has a character that is not printable ASCII",
+  });
+  t.same(badto('RCPT FROM:<c@d.example>'), {
+    line: 3,
+    reason: 'BADTO',
+    message: "'RCPT FROM:<c@d.example>' is not RCPT TO:<address>, optionally followed by parameters",
+  });
   // the first error of a mail is its item; later ones are not reported
-  t.same(failure(['MAIL FROM:<a@b.example>', 'RCPT TO:<x>', 'RCPT TO:<y>', 'VRFY', 'DATA', '.']), { line: 2, reason: 'BADTO', message: "RCPT TO: 'x' is not local-part@domain" });
+  t.same(failure(['MAIL FROM:<a@b.example>', 'RCPT TO:<x>', 'RCPT TO:<y>', 'VRFY', 'DATA', '.']), {
+    line: 2,
+    reason: 'BADTO',
+    message: "RCPT TO: 'x' is not local-part@domain",
+  });
 });
 
 t.test('NODOT: DATA that runs to the end of the input', async (t) => {
-  const nodot = { reason: 'NODOT', message: "DATA at line 4 has no line holding a single '.': its data runs to the end of the input" };
-  t.same(failure(['HELO x', 'MAIL FROM:<a@b.example>', 'RCPT TO:<c@d.example>', 'DATA', 'hi', '. ', '..', 'QUIT', '']), { line: 4, ...nodot }, "'. ' and '..' do not end DATA");
-  t.same(failure(['HELO x', 'MAIL FROM:<a@b.example>', 'RCPT TO:<x>', 'DATA', 'hi']), { line: 4, ...nodot }, 'even where the mail failed before');
-  const items = parseDatastream([...mail('a@b.example', ['c@d.example'], ['x']), 'MAIL FROM:<a@b.example>', 'RCPT TO:<c@d.example>', 'DATA']);
-  t.same(items.map((i) => [i.ok, i.line]), [[true, 1], [false, 8]]);
+  const nodot = {
+    reason: 'NODOT',
+    message: "DATA at line 4 has no line holding a single '.': its data runs to the end of the input",
+  };
+  t.same(
+    failure(['HELO x', 'MAIL FROM:<a@b.example>', 'RCPT TO:<c@d.example>', 'DATA', 'hi', '. ', '..', 'QUIT', '']),
+    { line: 4, ...nodot },
+    "'. ' and '..' do not end DATA",
+  );
+  t.same(
+    failure(['HELO x', 'MAIL FROM:<a@b.example>', 'RCPT TO:<x>', 'DATA', 'hi']),
+    { line: 4, ...nodot },
+    'even where the mail failed before',
+  );
+  const items = parseDatastream([
+    ...mail('a@b.example', ['c@d.example'], ['x']),
+    'MAIL FROM:<a@b.example>',
+    'RCPT TO:<c@d.example>',
+    'DATA',
+  ]);
+  t.same(
+    items.map((i) => [i.ok, i.line]),
+    [
+      [true, 1],
+      [false, 8],
+    ],
+  );
 });
 
 t.test('LONGLINE: a data line over 998 octets in UTF-8', async (t) => {
-  const ok = parseDatastream(mail('a@b.example', ['c@d.example'], ['Subject: x', '', 'a'.repeat(998), 'é'.repeat(499), '.' + 'b'.repeat(998)]));
+  const ok = parseDatastream(
+    mail('a@b.example', ['c@d.example'], ['Subject: x', '', 'a'.repeat(998), 'é'.repeat(499), '.' + 'b'.repeat(998)]),
+  );
   t.equal(ok[0]?.ok, true, '998 octets, 998 in two-octet characters, 998 after unstuffing');
   t.same(failure(mail('a@b.example', ['c@d.example'], ['Subject: x', '', 'a'.repeat(999)])), {
     line: 6,
@@ -242,12 +389,22 @@ t.test('CTLCHAR: control characters in commands and header lines', async (t) => 
     message: 'a control character, U+0000, in line 2',
   });
   t.same(failure(['HELO\x1bx']), { line: 1, reason: 'CTLCHAR', message: 'a control character, U+001B, in line 1' });
-  t.equal(parseDatastream(mail('a@b.example', ['c@d.example'], ['Subject:\tx', '', 'body\x0c with a form feed and\ta tab']))[0]?.ok, true, 'HT anywhere, other controls in the body are fine');
-  t.same(failure(mail('a@b.example', ['c@d.example'], ['', 'body', 'smuggled\r\n.\r\nMAIL FROM:<x@y.example>'])), {
-    line: 6,
-    reason: 'CTLCHAR',
-    message: 'a control character, U+000D, in line 6',
-  }, 'never a bare CR or LF, even in the body');
+  t.equal(
+    parseDatastream(
+      mail('a@b.example', ['c@d.example'], ['Subject:\tx', '', 'body\x0c with a form feed and\ta tab']),
+    )[0]?.ok,
+    true,
+    'HT anywhere, other controls in the body are fine',
+  );
+  t.same(
+    failure(mail('a@b.example', ['c@d.example'], ['', 'body', 'smuggled\r\n.\r\nMAIL FROM:<x@y.example>'])),
+    {
+      line: 6,
+      reason: 'CTLCHAR',
+      message: 'a control character, U+000D, in line 6',
+    },
+    'never a bare CR or LF, even in the body',
+  );
 });
 
 t.test('dot-unstuffing (RFC 5321 4.5.2)', async (t) => {
@@ -274,10 +431,17 @@ t.test('RSET, NOOP and repeated EHLO', async (t) => {
     'EHLO three.example',
     'QUIT',
   ]);
-  t.same(items.map((i) => [i.ok, i.line]), [[true, 9]]);
+  t.same(
+    items.map((i) => [i.ok, i.line]),
+    [[true, 9]],
+  );
   t.equal(mailOf(items[0]).from, 'f@b.example');
   // RSET after an error does not hide it
-  t.same(failure(['MAIL FROM:<a@b.example>', 'RCPT TO:<x>', 'RSET', 'QUIT']), { line: 2, reason: 'BADTO', message: "RCPT TO: 'x' is not local-part@domain" });
+  t.same(failure(['MAIL FROM:<a@b.example>', 'RCPT TO:<x>', 'RSET', 'QUIT']), {
+    line: 2,
+    reason: 'BADTO',
+    message: "RCPT TO: 'x' is not local-part@domain",
+  });
 });
 
 t.test('commands in any case, with leading blanks, parameters and duplicate recipients', async (t) => {
@@ -300,7 +464,15 @@ t.test('commands in any case, with leading blanks, parameters and duplicate reci
 
 t.test('From:, Message-ID: and Date: headers', async (t) => {
   const headers = (lines: string[]) => mailOf(parseDatastream(mail('a@b.example', ['c@d.example'], lines))[0]);
-  const folded = headers(['from: "Commissioner', '\t Gordon" <foo@bar.com>,', '  robin@bar.com', 'MESSAGE-ID : <1@bar.com>', 'DATE: today', '', 'From: body@bar.com']);
+  const folded = headers([
+    'from: "Commissioner',
+    '\t Gordon" <foo@bar.com>,',
+    '  robin@bar.com',
+    'MESSAGE-ID : <1@bar.com>',
+    'DATE: today',
+    '',
+    'From: body@bar.com',
+  ]);
   t.strictSame(folded.fromHeader, [
     { name: 'Commissioner\t Gordon', address: 'foo@bar.com' },
     { name: '', address: 'robin@bar.com' },
@@ -309,11 +481,19 @@ t.test('From:, Message-ID: and Date: headers', async (t) => {
   t.equal(folded.hasDate, true);
   t.equal(folded.message.split('\r\n')[1], '\t Gordon" <foo@bar.com>,', 'relayed as written, still folded');
   t.strictSame(headers(['From: foo@bar.com (Gordon)', '', 'x']).fromHeader, [], 'a From that does not parse');
-  t.strictSame(headers(['From: foo@bar.com', 'Subject: x', 'From: ceo@bar.com']).fromHeader, [
-    { name: '', address: 'foo@bar.com' },
-    { name: '', address: 'ceo@bar.com' },
-  ], 'every From: header counts');
-  t.equal(headers(['Subject: x', '', 'From: foo@bar.com', 'Date: x', 'Message-ID: <x@y>']).fromHeader, null, 'fields in the body are no headers');
+  t.strictSame(
+    headers(['From: foo@bar.com', 'Subject: x', 'From: ceo@bar.com']).fromHeader,
+    [
+      { name: '', address: 'foo@bar.com' },
+      { name: '', address: 'ceo@bar.com' },
+    ],
+    'every From: header counts',
+  );
+  t.equal(
+    headers(['Subject: x', '', 'From: foo@bar.com', 'Date: x', 'Message-ID: <x@y>']).fromHeader,
+    null,
+    'fields in the body are no headers',
+  );
   const none = headers(['', 'From: foo@bar.com']);
   t.equal(none.fromHeader, null);
   t.equal(none.hasDate, false);
@@ -321,14 +501,34 @@ t.test('From:, Message-ID: and Date: headers', async (t) => {
 
 t.test('5 MB of data lines', async (t) => {
   const body = Array.from({ length: 70_000 }, (_, i) => `${i % 10 === 0 ? '.' : ''}${'x'.repeat(70)}${i}`);
-  const items = parseDatastream(['HELO x', ...mail('a@b.example', ['c@d.example'], ['Subject: big', '', ...body]), 'QUIT']);
+  const items = parseDatastream([
+    'HELO x',
+    ...mail('a@b.example', ['c@d.example'], ['Subject: big', '', ...body]),
+    'QUIT',
+  ]);
   const m = mailOf(items[0]);
   t.ok(m.message.length > 5_000_000);
   t.equal(m.message.split('\r\n').length, 70_003);
 });
 
 // Lines from the command words, with and without operands, among arbitrary strings.
-const WORDS = ['HELO x', 'EHLO', 'MAIL FROM:<a@b.example>', 'MAIL FROM:<>', 'mail from:<x>', 'RCPT TO:<c@d.example>', 'RCPT TO:<>', 'DATA', '.', '..', '', 'RSET', 'NOOP', 'QUIT', 'VRFY'];
+const WORDS = [
+  'HELO x',
+  'EHLO',
+  'MAIL FROM:<a@b.example>',
+  'MAIL FROM:<>',
+  'mail from:<x>',
+  'RCPT TO:<c@d.example>',
+  'RCPT TO:<>',
+  'DATA',
+  '.',
+  '..',
+  '',
+  'RSET',
+  'NOOP',
+  'QUIT',
+  'VRFY',
+];
 const anyLine = fc.oneof(
   fc.constantFrom(...WORDS),
   fc.tuple(fc.constantFrom(...WORDS), fc.string({ maxLength: 20 })).map(([w, s]) => w + s),
@@ -349,13 +549,27 @@ t.test('property: any stream is read without a throw, and every line is in range
 
 t.test('property: stuffing a valid message and parsing it gives it back', async (t) => {
   const CONTROLS = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
-  const messageLine = fc.oneof(fc.string({ unit: 'binary', maxLength: 80 }), fc.constantFrom('.', '..', '.x', ''), fc.constantFrom(...WORDS));
+  const messageLine = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 80 }),
+    fc.constantFrom('.', '..', '.x', ''),
+    fc.constantFrom(...WORDS),
+  );
   fc.assert(
-    fc.property(fc.array(messageLine.map((s) => s.replace(CONTROLS, '')), { maxLength: 30 }), (message) => {
-      const stuffed = message.map((l) => (l.startsWith('.') ? `.${l}` : l));
-      const items = parseDatastream(['HELO x', ...mail('a@b.example', ['c@d.example'], stuffed), 'QUIT']);
-      return items.length === 1 && items[0]?.ok === true && items[0].mail.message === message.map((l) => `${l}\r\n`).join('');
-    }),
+    fc.property(
+      fc.array(
+        messageLine.map((s) => s.replace(CONTROLS, '')),
+        { maxLength: 30 },
+      ),
+      (message) => {
+        const stuffed = message.map((l) => (l.startsWith('.') ? `.${l}` : l));
+        const items = parseDatastream(['HELO x', ...mail('a@b.example', ['c@d.example'], stuffed), 'QUIT']);
+        return (
+          items.length === 1 &&
+          items[0]?.ok === true &&
+          items[0].mail.message === message.map((l) => `${l}\r\n`).join('')
+        );
+      },
+    ),
     { numRuns: 1000 },
   );
   t.pass('held');

@@ -67,8 +67,26 @@ for (const ccsid of [37, 273]) {
 }
 
 t.test('three mails in one stream, the second broken: RC 8 with its line, the other two relayed', async (t) => {
-  const mail = (from: string, to: string, subject: string) => [`MAIL FROM:<${from}>`, `RCPT TO:<${to}>`, 'DATA', `Subject: ${subject}`, '', 'body', '.'];
-  const lines = ['EHLO job.example', ...mail('a@corp.example', 'b@corp.example', 'one'), 'RCPT TO:<x@corp.example>', 'DATA', 'Subject: two', '', '.', ...mail('c@corp.example', 'd@corp.example', 'three'), 'QUIT'];
+  const mail = (from: string, to: string, subject: string) => [
+    `MAIL FROM:<${from}>`,
+    `RCPT TO:<${to}>`,
+    'DATA',
+    `Subject: ${subject}`,
+    '',
+    'body',
+    '.',
+  ];
+  const lines = [
+    'EHLO job.example',
+    ...mail('a@corp.example', 'b@corp.example', 'one'),
+    'RCPT TO:<x@corp.example>',
+    'DATA',
+    'Subject: two',
+    '',
+    '.',
+    ...mail('c@corp.example', 'd@corp.example', 'three'),
+    'QUIT',
+  ];
   const before = relay.mails.length;
   const answer = await spool(ebcdicLines(lines, 1047), 1047);
   t.equal(answer.rc, '8');
@@ -76,13 +94,35 @@ t.test('three mails in one stream, the second broken: RC 8 with its line, the ot
   t.match(answer.report[0] ?? '', SENT);
   t.equal(answer.report[1], 'RC=08 LINE=9 RCPT TO before MAIL FROM');
   t.match(answer.report[2] ?? '', SENT);
-  const subjects = await Promise.all(relay.mails.slice(before).map(async (m) => (await simpleParser(m.message)).subject));
+  const subjects = await Promise.all(
+    relay.mails.slice(before).map(async (m) => (await simpleParser(m.message)).subject),
+  );
   t.same(subjects, ['one', 'three']);
-  t.ok(relay.mails.slice(before).every((m) => /\r\nDate: [A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d \+0000\r\n/.test(`\r\n${m.message}`)), 'a Date added where the stream had none');
+  t.ok(
+    relay.mails
+      .slice(before)
+      .every((m) =>
+        /\r\nDate: [A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d \+0000\r\n/.test(`\r\n${m.message}`),
+      ),
+    'a Date added where the stream had none',
+  );
 });
 
 t.test('dot-stuffing, a Message-ID of its own, and text beyond ASCII', async (t) => {
-  const lines = ['HELO x', 'MAIL FROM:<a@corp.example>', 'RCPT TO:<b@corp.example>', 'DATA', 'Message-ID: <own@corp.example>', 'Date: Fri, 16 Jul 2010 13:41:30 -0400', 'Subject: Größe', '', '..leading dot', '...', 'Grüße aus Frankfurt', '.'];
+  const lines = [
+    'HELO x',
+    'MAIL FROM:<a@corp.example>',
+    'RCPT TO:<b@corp.example>',
+    'DATA',
+    'Message-ID: <own@corp.example>',
+    'Date: Fri, 16 Jul 2010 13:41:30 -0400',
+    'Subject: Größe',
+    '',
+    '..leading dot',
+    '...',
+    'Grüße aus Frankfurt',
+    '.',
+  ];
   const before = relay.mails.length;
   const answer = await spool(ebcdicLines(lines, 273), 273);
   t.match(answer.report[0] ?? '', /^RC=00 SEQ=\d+ MSGID=<own@corp\.example> 250/);
@@ -97,13 +137,42 @@ t.test('dot-stuffing, a Message-ID of its own, and text beyond ASCII', async (t)
 
 t.test('broken and hostile streams: each with its exact report line, nothing relayed', async (t) => {
   const cases: [string, string[], string][] = [
-    ['DATA without the final dot', ['HELO x', 'MAIL FROM:<a@corp.example>', 'RCPT TO:<b@corp.example>', 'DATA', 'Subject: x', '', 'no end'], "RC=08 LINE=4 DATA at line 4 has no line holding a single '.': its data runs to the end of the input"],
-    ['RCPT before MAIL', ['HELO x', 'RCPT TO:<b@corp.example>', 'MAIL FROM:<a@corp.example>', 'DATA', 'x', '.'], 'RC=08 LINE=2 RCPT TO before MAIL FROM'],
+    [
+      'DATA without the final dot',
+      ['HELO x', 'MAIL FROM:<a@corp.example>', 'RCPT TO:<b@corp.example>', 'DATA', 'Subject: x', '', 'no end'],
+      "RC=08 LINE=4 DATA at line 4 has no line holding a single '.': its data runs to the end of the input",
+    ],
+    [
+      'RCPT before MAIL',
+      ['HELO x', 'RCPT TO:<b@corp.example>', 'MAIL FROM:<a@corp.example>', 'DATA', 'x', '.'],
+      'RC=08 LINE=2 RCPT TO before MAIL FROM',
+    ],
     ['only QUIT', ['QUIT'], 'RC=08 LINE=1 the stream holds no MAIL FROM ... DATA: there is no mail to send'],
     ['unknown command', ['HELO x', 'VRFY root'], 'RC=08 LINE=2 unknown command VRFY'],
-    ['null sender', ['HELO x', 'MAIL FROM:<>', 'RCPT TO:<b@corp.example>', 'DATA', 'x', '.'], "RC=08 LINE=2 MAIL FROM:<> is the null reverse-path of a bounce; a job's mail needs a sender address"],
-    ['NUL in a header line', ['HELO x', 'MAIL FROM:<a@corp.example>', 'RCPT TO:<b@corp.example>', 'DATA', 'Subject: a\u0000Bcc: evil@x.example', '', 'x', '.'], 'RC=08 LINE=5 a control character, U+0000, in line 5'],
-    ['a line of 1,000 octets', ['HELO x', 'MAIL FROM:<a@corp.example>', 'RCPT TO:<b@corp.example>', 'DATA', '', 'x'.repeat(1000), '.'], 'RC=08 LINE=6 line 6 is 1000 octets long; RFC 5322 2.1.1 allows 998'],
+    [
+      'null sender',
+      ['HELO x', 'MAIL FROM:<>', 'RCPT TO:<b@corp.example>', 'DATA', 'x', '.'],
+      "RC=08 LINE=2 MAIL FROM:<> is the null reverse-path of a bounce; a job's mail needs a sender address",
+    ],
+    [
+      'NUL in a header line',
+      [
+        'HELO x',
+        'MAIL FROM:<a@corp.example>',
+        'RCPT TO:<b@corp.example>',
+        'DATA',
+        'Subject: a\u0000Bcc: evil@x.example',
+        '',
+        'x',
+        '.',
+      ],
+      'RC=08 LINE=5 a control character, U+0000, in line 5',
+    ],
+    [
+      'a line of 1,000 octets',
+      ['HELO x', 'MAIL FROM:<a@corp.example>', 'RCPT TO:<b@corp.example>', 'DATA', '', 'x'.repeat(1000), '.'],
+      'RC=08 LINE=6 line 6 is 1000 octets long; RFC 5322 2.1.1 allows 998',
+    ],
   ];
   const before = relay.mails.length;
   for (const [name, lines, line] of cases) {
@@ -113,6 +182,10 @@ t.test('broken and hostile streams: each with its exact report line, nothing rel
     t.equal(answer.rc, '8', name);
   }
   const empty = await spool(Buffer.alloc(0));
-  t.same(empty.report, ['RC=08 LINE=1 the stream holds no MAIL FROM ... DATA: there is no mail to send'], 'an empty COMMAREA');
+  t.same(
+    empty.report,
+    ['RC=08 LINE=1 the stream holds no MAIL FROM ... DATA: there is no mail to send'],
+    'an empty COMMAREA',
+  );
   t.equal(relay.mails.length, before, 'nothing reached the relay');
 });

@@ -62,7 +62,8 @@ class Base64Writer {
       this.carried = 0;
     }
     const whole = from + Math.floor((bytes.length - from) / LINE_OCTETS) * LINE_OCTETS;
-    for (let start = from; start < whole; start += BLOCK_OCTETS) this.lines(bytes, start, Math.min(start + BLOCK_OCTETS, whole));
+    for (let start = from; start < whole; start += BLOCK_OCTETS)
+      this.lines(bytes, start, Math.min(start + BLOCK_OCTETS, whole));
     this.carry.set(bytes.subarray(whole), 0);
     this.carried = bytes.length - whole;
   }
@@ -230,7 +231,12 @@ const LONE_CR = /\r(?!\n)/;
  * escapes it), so the chunk is cut at lone CRs and they are put back as `=0D`.
  */
 function qpChunk({ text, midLine }: TextChunk): string {
-  const encoded = LONE_CR.test(text) ? text.split(LONE_CR).map((s) => qpEncode(s)).join('=0D') : qpEncode(text);
+  const encoded = LONE_CR.test(text)
+    ? text
+        .split(LONE_CR)
+        .map((s) => qpEncode(s))
+        .join('=0D')
+    : qpEncode(text);
   // A line cut between chunks ends with a soft break: 75 leaves room for its `=`.
   return midLine ? `${qpWrap(encoded, 75)}=\r\n` : qpWrap(encoded, 76);
 }

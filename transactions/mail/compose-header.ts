@@ -10,7 +10,11 @@ const two = (n: number) => String(n).padStart(2, '0');
 
 /** RFC 5322 3.3 date-time, in UTC. */
 export function rfc5322Date(date: Date): string {
-  return `${DAYS[date.getUTCDay()]}, ${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()} ${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
+  return (
+    `${DAYS[date.getUTCDay()]}, ${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ` +
+    `${date.getUTCFullYear()} ` +
+    `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`
+  );
 }
 
 // RFC 5322 atext plus blanks: a phrase that needs no quotes.

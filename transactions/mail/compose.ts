@@ -55,7 +55,11 @@ export interface Attachment {
 }
 
 const IMPORTANCE_HEADER: Record<Importance, string> = { low: 'Low', normal: 'Normal', high: 'High' };
-const SENSITIVITY_HEADER: Record<Sensitivity, string> = { personal: 'Personal', private: 'Private', 'company-confidential': 'Company-Confidential' };
+const SENSITIVITY_HEADER: Record<Sensitivity, string> = {
+  personal: 'Personal',
+  private: 'Private',
+  'company-confidential': 'Company-Confidential',
+};
 
 function messageHeaders(mail: MailContent): string {
   let head = '';
@@ -92,7 +96,8 @@ function attachmentPart(a: Attachment): Part {
   // The name in both places: Content-Disposition for today's readers, the Content-Type
   // name for old ones. libmime writes RFC 2231 parameters where the name is not plain
   // ASCII or is long (continuations), and quotes it where it holds specials.
-  const named = (params: Record<string, string>, key: string) => (a.filename === '' ? params : { ...params, [key]: a.filename });
+  const named = (params: Record<string, string>, key: string) =>
+    a.filename === '' ? params : { ...params, [key]: a.filename };
   const headers =
     header('Content-Type', withParams(type, named(isText ? { charset: 'utf-8' } : {}, 'name'))) +
     header('Content-Disposition', withParams('attachment', named({}, 'filename')));
@@ -103,6 +108,7 @@ function attachmentPart(a: Attachment): Part {
 export function composeMessage(mail: MailContent): Buffer {
   const attachments = mail.attachments ?? [];
   const body = bodyPart(mail);
-  const root: Part = attachments.length === 0 ? body : { multipart: 'mixed', parts: [body, ...attachments.map(attachmentPart)] };
+  const root: Part =
+    attachments.length === 0 ? body : { multipart: 'mixed', parts: [body, ...attachments.map(attachmentPart)] };
   return writeMessage(messageHeaders(mail), root);
 }

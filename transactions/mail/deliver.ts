@@ -82,14 +82,28 @@ export async function composeAndSend(ctx: ProgramContext<Services>, draft: MailD
   const size = sizeProblem(ctx, message.byteLength);
   if (size) return refuse(ctx, sender.from.address, to, draft.subject, size);
   const attachments = draft.attachments?.length ?? 0;
-  return journalAndSend(ctx, { from: sender.from.address, to, message, messageId, subject: draft.subject, attachments, ...(substitutions !== undefined ? { substitutions } : {}) });
+  return journalAndSend(ctx, {
+    from: sender.from.address,
+    to,
+    message,
+    messageId,
+    subject: draft.subject,
+    attachments,
+    ...(substitutions !== undefined ? { substitutions } : {}),
+  });
 }
 
 /**
  * A mail the region's policy refuses (RC 16 for the sender, RC 8 for a limit): kept on
  * record as DENIED, except a blank FROM with no default, which is only a wrong request.
  */
-export async function refuse(ctx: ProgramContext<Services>, from: string, to: readonly string[], subject: string, problem: { reason: Reason; detail: string }): Promise<Outcome> {
+export async function refuse(
+  ctx: ProgramContext<Services>,
+  from: string,
+  to: readonly string[],
+  subject: string,
+  problem: { reason: Reason; detail: string },
+): Promise<Outcome> {
   if (problem.reason !== 'NOFROM') await auditRefusal(ctx, { from, to }, subject, problem.reason, problem.detail);
   return { reason: problem.reason, detail: problem.detail };
 }
@@ -122,8 +136,9 @@ export async function journalAndSend(ctx: ProgramContext<Services>, mail: Outgoi
     if (!(err instanceof JournalError)) throw err;
   }
   const reason = reasonOf(delivery, mail.to.length);
-  const detail = delivery.refused.length > 0 && !delivery.refused.every((r) => r.reply === delivery.reply)
-    ? `${delivery.reply}; refused: ${delivery.refused.map((r) => `${r.recipient} ${r.reply}`).join('; ')}`
-    : delivery.reply;
+  const detail =
+    delivery.refused.length > 0 && !delivery.refused.every((r) => r.reply === delivery.reply)
+      ? `${delivery.reply}; refused: ${delivery.refused.map((r) => `${r.recipient} ${r.reply}`).join('; ')}`
+      : delivery.reply;
   return { reason, detail, messageId: mail.messageId, seq, replyClass: replyClassOf(delivery) };
 }

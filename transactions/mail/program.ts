@@ -45,7 +45,18 @@ const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 
 /** The request, decoded and checked, or the RC 8 outcome that says what is wrong. */
 type Parsed =
-  | { readonly ok: true; readonly from: Address | null; readonly replyTo?: Address; readonly to: readonly Address[]; readonly cc: readonly Address[]; readonly bcc: readonly Address[]; readonly subject: string; readonly importance: Importance; readonly format: 'text' | 'html'; readonly body: string }
+  | {
+      readonly ok: true;
+      readonly from: Address | null;
+      readonly replyTo?: Address;
+      readonly to: readonly Address[];
+      readonly cc: readonly Address[];
+      readonly bcc: readonly Address[];
+      readonly subject: string;
+      readonly importance: Importance;
+      readonly format: 'text' | 'html';
+      readonly body: string;
+    }
   | { readonly ok: false; readonly outcome: Outcome };
 
 function invalid(reason: Reason, detail: string): Parsed {
@@ -72,19 +83,25 @@ function parse(area: Uint8Array, cp: CodePage, bodyLen: number): Parsed {
   const fromText = text.get(F.from.name) ?? '';
   const from = fromText === '' ? null : parseAddressList(fromText);
   if (from && !from.ok) return invalid('BADFROM', `MC-FROM: ${from.reason}`);
-  if (from && from.addresses.length !== 1) return invalid('BADFROM', `MC-FROM holds ${from.addresses.length} addresses; give one`);
+  if (from && from.addresses.length !== 1)
+    return invalid('BADFROM', `MC-FROM holds ${from.addresses.length} addresses; give one`);
 
   let replyTo: Address | undefined;
   const replyToText = text.get(F.replyTo.name) ?? '';
   if (replyToText !== '') {
     const r = parseAddressList(replyToText);
     if (!r.ok) return invalid('BADREPTO', `MC-REPLY-TO: ${r.reason}`);
-    if (r.addresses.length !== 1) return invalid('BADREPTO', `MC-REPLY-TO holds ${r.addresses.length} addresses; give one`);
+    if (r.addresses.length !== 1)
+      return invalid('BADREPTO', `MC-REPLY-TO holds ${r.addresses.length} addresses; give one`);
     replyTo = r.addresses[0];
   }
 
   const lists: Record<'to' | 'cc' | 'bcc', readonly Address[]> = { to: [], cc: [], bcc: [] };
-  for (const [key, field, reason] of [['to', F.to, 'BADTO'], ['cc', F.cc, 'BADCC'], ['bcc', F.bcc, 'BADBCC']] as const) {
+  for (const [key, field, reason] of [
+    ['to', F.to, 'BADTO'],
+    ['cc', F.cc, 'BADCC'],
+    ['bcc', F.bcc, 'BADBCC'],
+  ] as const) {
     const r = parseAddressList(text.get(field.name) ?? '');
     if (!r.ok) return invalid(reason, `${field.name}: ${r.reason}`);
     lists[key] = r.addresses;
@@ -126,7 +143,8 @@ function attachmentsOf(containers: readonly Container[]): Attachment[] {
       return { filename, contentType: 'text/plain', content: { text } };
     }
     const declared = c.contentType.split(';')[0]?.trim().toLowerCase() ?? '';
-    const contentType = declared !== '' && declared !== 'application/octet-stream' ? declared : libmime.detectMimeType(filename);
+    const contentType =
+      declared !== '' && declared !== 'application/octet-stream' ? declared : libmime.detectMimeType(filename);
     return { filename, contentType, content: { bytes: c.data } };
   });
 }
@@ -134,13 +152,22 @@ function attachmentsOf(containers: readonly Container[]): Attachment[] {
 function deliver(ctx: ProgramContext<Services>, mail: Extract<Parsed, { ok: true }>): Promise<Outcome> {
   const { ok: _ok, format, ...fields } = mail;
   const attachments = attachmentsOf(ctx.containers);
-  return composeAndSend(ctx, { ...fields, bodyFormat: format, attachments, substitutions: ctx.substitutions }, new Date());
+  return composeAndSend(
+    ctx,
+    { ...fields, bodyFormat: format, attachments, substitutions: ctx.substitutions },
+    new Date(),
+  );
 }
 
 export default async function mailProgram(ctx: ProgramContext<Services>): Promise<TaskResult> {
   const area = ctx.commarea;
   if (area.length < layout.minLength) {
-    return { kind: 'condition', condition: 'LENGERR', field: 'MAILCA', message: `COMMAREA of ${area.length} bytes is shorter than the ${layout.minLength} bytes of MAILCA before MC-BODY` };
+    return {
+      kind: 'condition',
+      condition: 'LENGERR',
+      field: 'MAILCA',
+      message: `COMMAREA of ${area.length} bytes is shorter than the ${layout.minLength} bytes of MAILCA before MC-BODY`,
+    };
   }
   const cp = codePage(ctx.ccsid);
   let outcome: Outcome;
@@ -148,10 +175,20 @@ export default async function mailProgram(ctx: ProgramContext<Services>): Promis
   try {
     const bodyLen = Number(readNumber(area, F.bodyLen));
     if (bodyLen < 0 || bodyLen > BODY_MAX) {
-      return { kind: 'condition', condition: 'INVREQ', field: F.bodyLen.name, message: `MC-BODY-LEN is ${bodyLen}, outside OCCURS 0 TO ${BODY_MAX}` };
+      return {
+        kind: 'condition',
+        condition: 'INVREQ',
+        field: F.bodyLen.name,
+        message: `MC-BODY-LEN is ${bodyLen}, outside OCCURS 0 TO ${BODY_MAX}`,
+      };
     }
     if (F.body.offset + bodyLen > area.length) {
-      return { kind: 'condition', condition: 'LENGERR', field: F.bodyLen.name, message: `MC-BODY-LEN is ${bodyLen} but the COMMAREA holds ${area.length - F.body.offset} bytes of MC-BODY` };
+      return {
+        kind: 'condition',
+        condition: 'LENGERR',
+        field: F.bodyLen.name,
+        message: `MC-BODY-LEN is ${bodyLen} but the COMMAREA holds ${area.length - F.body.offset} bytes of MC-BODY`,
+      };
     }
     // A packed output field can hold bytes that are no number (COBOL's S0C7): say so
     // rather than echo them. A binary one cannot; MOVE SPACES leaves 16,448 in MC-RC.
@@ -168,5 +205,11 @@ export default async function mailProgram(ctx: ProgramContext<Services>): Promis
   writeNumber(out, F.journalSeq, outcome.seq ?? 0);
   writeText(out, F.relayReply, outcome.detail, cp, { truncate: true, substitute: true });
   const seqs = outcome.seq !== undefined ? [outcome.seq] : [];
-  return { kind: 'normal', commarea: out, journalSeqs: seqs, mailRc: REASONS[outcome.reason].rc, smtpReplies: outcome.replyClass ? [outcome.replyClass] : [] };
+  return {
+    kind: 'normal',
+    commarea: out,
+    journalSeqs: seqs,
+    mailRc: REASONS[outcome.reason].rc,
+    smtpReplies: outcome.replyClass ? [outcome.replyClass] : [],
+  };
 }

@@ -25,7 +25,11 @@ function symbolsOf(ctx: ProgramContext<Services>, now: Date): Symbols {
 async function sendOne(ctx: ProgramContext<Services>, mail: SendMail, line: number, now: Date): Promise<ReportLine> {
   const { format, ...fields } = mail;
   // SUB (x'3F') marks a character the code page could not hold: show it as U+FFFD.
-  const outcome = await composeAndSend(ctx, { ...fields, bodyFormat: format, body: mail.body.replaceAll('\u001a', '\ufffd') }, now);
+  const outcome = await composeAndSend(
+    ctx,
+    { ...fields, bodyFormat: format, body: mail.body.replaceAll('\u001a', '\ufffd') },
+    now,
+  );
   return outcomeLine(outcome, line);
 }
 
@@ -35,7 +39,9 @@ export default async function sendProgram(ctx: ProgramContext<Services>): Promis
   const now = new Date();
   const report: ReportLine[] = [];
   for (const item of parseStatements(input.lines, symbolsOf(ctx, now))) {
-    report.push(item.ok ? await sendOne(ctx, item.mail, item.line, now) : refusalLine(item.reason, item.line, item.message));
+    report.push(
+      item.ok ? await sendOne(ctx, item.mail, item.line, now) : refusalLine(item.reason, item.line, item.message),
+    );
   }
   return reportResult(input.cp, report);
 }

@@ -8,13 +8,23 @@ import type { Attachment, Importance, Priority, Sensitivity } from '../mail/comp
 import type { Reason } from '../errors.js';
 
 export interface Symbols {
-  readonly date: string; readonly time: string; readonly userid: string; readonly tranid: string;
-  readonly taskn: string; readonly jobname: string; readonly sysid: string;
+  readonly date: string;
+  readonly time: string;
+  readonly userid: string;
+  readonly tranid: string;
+  readonly taskn: string;
+  readonly jobname: string;
+  readonly sysid: string;
 }
 
 const SYMBOL_NAMES = new Map<string, keyof Symbols>([
-  ['DATE', 'date'], ['TIME', 'time'], ['USERID', 'userid'], ['TRANID', 'tranid'],
-  ['TASKN', 'taskn'], ['JOBNAME', 'jobname'], ['SYSID', 'sysid'],
+  ['DATE', 'date'],
+  ['TIME', 'time'],
+  ['USERID', 'userid'],
+  ['TRANID', 'tranid'],
+  ['TASKN', 'taskn'],
+  ['JOBNAME', 'jobname'],
+  ['SYSID', 'sysid'],
 ]);
 // A name runs over letters and digits, so `&DATEX` is an unknown symbol, not &DATE + X.
 const SYMBOL = /&&|&([A-Za-z][A-Za-z0-9]*)/g;
@@ -64,20 +74,83 @@ interface Draft extends Writable<Omit<SendMail, 'to' | 'cc' | 'bcc' | 'body' | '
   failure?: Failure;
   /** Statements that may appear once a mail, with the line of the first. */
   readonly seen: Map<string, number>;
-  readonly to: Address[]; readonly cc: Address[]; readonly bcc: Address[];
+  readonly to: Address[];
+  readonly cc: Address[];
+  readonly bcc: Address[];
   readonly body: string[];
   readonly attachments: Attachment[];
 }
 
-const STATEMENTS = new Set(['FROM', 'TO', 'CC', 'BCC', 'REPLYTO', 'SUBJECT', 'IMPORTANCE', 'PRIORITY', 'SENSITIVITY', 'RECEIPT', 'FORMAT', 'TEXT', 'ENDTEXT', 'ATTACH', 'ENDATTACH', 'SEND']);
-const ONCE_A_MAIL = new Set(['FROM', 'REPLYTO', 'SUBJECT', 'IMPORTANCE', 'PRIORITY', 'SENSITIVITY', 'RECEIPT', 'FORMAT']);
-const CHOICES: ReadonlyMap<string, ReadonlyMap<string, string>> = new Map([
-  ['IMPORTANCE', new Map([['LOW', 'low'], ['NORMAL', 'normal'], ['HIGH', 'high']])],
-  ['PRIORITY', new Map([['NON-URGENT', 'non-urgent'], ['NORMAL', 'normal'], ['URGENT', 'urgent']])],
-  ['SENSITIVITY', new Map([['PERSONAL', 'personal'], ['PRIVATE', 'private'], ['CONFIDENTIAL', 'company-confidential'], ['COMPANY-CONFIDENTIAL', 'company-confidential']])],
-  ['FORMAT', new Map([['TEXT', 'text'], ['HTML', 'html']])],
+const STATEMENTS = new Set([
+  'FROM',
+  'TO',
+  'CC',
+  'BCC',
+  'REPLYTO',
+  'SUBJECT',
+  'IMPORTANCE',
+  'PRIORITY',
+  'SENSITIVITY',
+  'RECEIPT',
+  'FORMAT',
+  'TEXT',
+  'ENDTEXT',
+  'ATTACH',
+  'ENDATTACH',
+  'SEND',
 ]);
-const ADDRESS_REASON: Record<string, Reason> = { FROM: 'BADFROM', REPLYTO: 'BADREPTO', RECEIPT: 'BADOPER', TO: 'BADTO', CC: 'BADCC', BCC: 'BADBCC' };
+const ONCE_A_MAIL = new Set([
+  'FROM',
+  'REPLYTO',
+  'SUBJECT',
+  'IMPORTANCE',
+  'PRIORITY',
+  'SENSITIVITY',
+  'RECEIPT',
+  'FORMAT',
+]);
+const CHOICES: ReadonlyMap<string, ReadonlyMap<string, string>> = new Map([
+  [
+    'IMPORTANCE',
+    new Map([
+      ['LOW', 'low'],
+      ['NORMAL', 'normal'],
+      ['HIGH', 'high'],
+    ]),
+  ],
+  [
+    'PRIORITY',
+    new Map([
+      ['NON-URGENT', 'non-urgent'],
+      ['NORMAL', 'normal'],
+      ['URGENT', 'urgent'],
+    ]),
+  ],
+  [
+    'SENSITIVITY',
+    new Map([
+      ['PERSONAL', 'personal'],
+      ['PRIVATE', 'private'],
+      ['CONFIDENTIAL', 'company-confidential'],
+      ['COMPANY-CONFIDENTIAL', 'company-confidential'],
+    ]),
+  ],
+  [
+    'FORMAT',
+    new Map([
+      ['TEXT', 'text'],
+      ['HTML', 'html'],
+    ]),
+  ],
+]);
+const ADDRESS_REASON: Record<string, Reason> = {
+  FROM: 'BADFROM',
+  REPLYTO: 'BADREPTO',
+  RECEIPT: 'BADOPER',
+  TO: 'BADTO',
+  CC: 'BADCC',
+  BCC: 'BADBCC',
+};
 // C0, DEL and C1: any of them in a statement could end a header line early.
 const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 // RFC 6838 4.2 restricted names.
@@ -118,13 +191,29 @@ function isCloser(raw: string, closer: string): boolean {
 function controlFailure(text: string, line: number, where?: string): Failure | undefined {
   const at = text.search(CONTROL);
   if (at === -1) return undefined;
-  return { line, reason: 'CTLCHAR', message: `control character ${codePoint(text, at)} ${where ?? `at column ${at + 1}`}` };
+  return {
+    line,
+    reason: 'CTLCHAR',
+    message: `control character ${codePoint(text, at)} ${where ?? `at column ${at + 1}`}`,
+  };
 }
 
 const codePoint = (text: string, at: number) => `U+${text.charCodeAt(at).toString(16).toUpperCase().padStart(4, '0')}`;
 
 function newDraft(line: number): Draft {
-  return { line, seen: new Map(), from: null, to: [], cc: [], bcc: [], subject: '', importance: 'normal', format: 'text', body: [], attachments: [] };
+  return {
+    line,
+    seen: new Map(),
+    from: null,
+    to: [],
+    cc: [],
+    bcc: [],
+    subject: '',
+    importance: 'normal',
+    format: 'text',
+    body: [],
+    attachments: [],
+  };
 }
 
 function finish(draft: Draft): SendItem {
@@ -148,7 +237,9 @@ export function parseStatements(lines: readonly string[], symbols: Symbols): Sen
     if (start === raw.length || raw[start] === '*') continue;
     const { word, keyword, operand } = splitStatement(raw, start);
     if (keyword === 'SEND') {
-      const problem = controlFailure(raw, line) ?? (operand === '' ? undefined : { line, reason: 'BADOPER', message: 'SEND takes no operand' } as const);
+      const problem =
+        controlFailure(raw, line) ??
+        (operand === '' ? undefined : ({ line, reason: 'BADOPER', message: 'SEND takes no operand' } as const));
       // A broken SEND is reported even where it would end no mail.
       if (problem) draft ??= newDraft(line);
       if (draft) {
@@ -188,20 +279,27 @@ interface Statement {
   readonly word: string;
 }
 
-function applyStatement(mail: Draft, { line, keyword, operand, word }: Statement, symbols: Symbols): Failure | undefined {
+function applyStatement(
+  mail: Draft,
+  { line, keyword, operand, word }: Statement,
+  symbols: Symbols,
+): Failure | undefined {
   const failure = (reason: Reason, message: string): Failure => ({ line, reason, message });
   if (!STATEMENTS.has(keyword)) return failure('BADSTMT', `unknown statement ${clip(word)}`);
-  if (keyword === 'ENDTEXT' || keyword === 'ENDATTACH') return failure('BADOPER', `${keyword} without ${keyword.slice(3)}`);
+  if (keyword === 'ENDTEXT' || keyword === 'ENDATTACH')
+    return failure('BADOPER', `${keyword} without ${keyword.slice(3)}`);
   if (operand === '') return failure('BADOPER', `${keyword} needs an operand`);
   if (ONCE_A_MAIL.has(keyword)) {
     const first = mail.seen.get(keyword);
-    if (first !== undefined) return failure('BADOPER', `a second ${keyword} in one mail (the first is at line ${first})`);
+    if (first !== undefined)
+      return failure('BADOPER', `a second ${keyword} in one mail (the first is at line ${first})`);
     mail.seen.set(keyword, line);
   }
   const choices = CHOICES.get(keyword);
   if (choices) {
     const value = choices.get(asciiUpper(operand));
-    if (value === undefined) return failure('BADOPER', `${keyword} is ${[...choices.keys()].join(', ')}, not '${clip(operand)}'`);
+    if (value === undefined)
+      return failure('BADOPER', `${keyword} is ${[...choices.keys()].join(', ')}, not '${clip(operand)}'`);
     if (keyword === 'IMPORTANCE') mail.importance = value as Importance;
     else if (keyword === 'PRIORITY') mail.priority = value as Priority;
     else if (keyword === 'SENSITIVITY') mail.sensitivity = value as Sensitivity;
@@ -223,7 +321,8 @@ function applyStatement(mail: Draft, { line, keyword, operand, word }: Statement
     for (const a of parsed.addresses) list.push(a);
     return undefined;
   }
-  if (parsed.addresses.length > 1) return failure(reason, `${keyword} holds ${parsed.addresses.length} addresses, not one`);
+  if (parsed.addresses.length > 1)
+    return failure(reason, `${keyword} holds ${parsed.addresses.length} addresses, not one`);
   if (keyword === 'FROM') mail.from = first;
   else if (keyword === 'REPLYTO') mail.replyTo = first;
   else mail.receipt = first;
@@ -231,7 +330,13 @@ function applyStatement(mail: Draft, { line, keyword, operand, word }: Statement
 }
 
 /** A TEXT or ATTACH block; its problems in reading order: opener, end missing, content, closer. */
-function addBlock(mail: Draft, { line, raw, keyword, operand }: Statement, content: readonly string[], closeRaw: string | undefined, symbols: Symbols): Failure | undefined {
+function addBlock(
+  mail: Draft,
+  { line, raw, keyword, operand }: Statement,
+  content: readonly string[],
+  closeRaw: string | undefined,
+  symbols: Symbols,
+): Failure | undefined {
   const failure = (reason: Reason, message: string): Failure => ({ line, reason, message });
   const opener = controlFailure(raw, line);
   if (opener) return opener;
@@ -244,7 +349,8 @@ function addBlock(mail: Draft, { line, raw, keyword, operand }: Statement, conte
     if (read.name === undefined) return failure('NONAME', 'ATTACH without NAME=');
     params = read;
   }
-  if (closeRaw === undefined) return failure(keyword === 'TEXT' ? 'NOENDTXT' : 'NOENDATT', `${keyword} without END${keyword}`);
+  if (closeRaw === undefined)
+    return failure(keyword === 'TEXT' ? 'NOENDTXT' : 'NOENDATT', `${keyword} without END${keyword}`);
   if (params === undefined) {
     for (const text of content) mail.body.push(substituteSymbols(text, symbols));
   } else {
@@ -254,8 +360,12 @@ function addBlock(mail: Draft, { line, raw, keyword, operand }: Statement, conte
   }
   const closeLine = line + content.length + 1;
   const closing = splitStatement(closeRaw, skipBlanks(closeRaw, 0));
-  return controlFailure(closeRaw, closeLine)
-    ?? (closing.operand === '' ? undefined : { line: closeLine, reason: 'BADOPER', message: `${closing.keyword} takes no operand` });
+  return (
+    controlFailure(closeRaw, closeLine) ??
+    (closing.operand === ''
+      ? undefined
+      : { line: closeLine, reason: 'BADOPER', message: `${closing.keyword} takes no operand` })
+  );
 }
 
 interface AttachParams {
@@ -271,13 +381,15 @@ function readAttachParams(operand: string): AttachParams | string {
   while (i < operand.length) {
     const eq = operand.indexOf('=', i);
     const blank = operand.indexOf(' ', i);
-    if (eq === -1 || (blank !== -1 && blank < eq) || eq === i) return `'${clip(operand.slice(i, blank === -1 ? undefined : blank))}' is not KEYWORD=value`;
+    if (eq === -1 || (blank !== -1 && blank < eq) || eq === i)
+      return `'${clip(operand.slice(i, blank === -1 ? undefined : blank))}' is not KEYWORD=value`;
     const key = asciiUpper(operand.slice(i, eq));
     let value: string;
     if (operand[eq + 1] === '"') {
       const close = operand.indexOf('"', eq + 2);
       if (close === -1) return `the quoted value of ${clip(key)}= is not closed`;
-      if (close + 1 < operand.length && operand[close + 1] !== ' ') return `a blank must follow the quoted value of ${clip(key)}=`;
+      if (close + 1 < operand.length && operand[close + 1] !== ' ')
+        return `a blank must follow the quoted value of ${clip(key)}=`;
       value = operand.slice(eq + 2, close);
       i = close + 1;
     } else {
@@ -286,7 +398,8 @@ function readAttachParams(operand: string): AttachParams | string {
       i = end === -1 ? operand.length : end;
     }
     i = skipBlanks(operand, i);
-    if (key !== 'NAME' && key !== 'TYPE' && key !== 'ENCODING') return `ATTACH has no parameter ${clip(key)}= (only NAME=, TYPE=, ENCODING=)`;
+    if (key !== 'NAME' && key !== 'TYPE' && key !== 'ENCODING')
+      return `ATTACH has no parameter ${clip(key)}= (only NAME=, TYPE=, ENCODING=)`;
     const field = key === 'NAME' ? 'name' : key === 'TYPE' ? 'type' : 'encoding';
     if (params[field] !== undefined) return `a second ${key}= on one ATTACH`;
     if (value === '') return `${key}= is empty`;
@@ -302,14 +415,23 @@ function readAttachParams(operand: string): AttachParams | string {
   return params;
 }
 
-function makeAttachment({ name = '', type, encoding = 'TEXT' }: AttachParams, content: readonly string[], line: number): Attachment | Failure {
-  if (encoding === 'TEXT') return { filename: name, contentType: type ?? 'text/plain', content: { text: content.join('\n') } };
+function makeAttachment(
+  { name = '', type, encoding = 'TEXT' }: AttachParams,
+  content: readonly string[],
+  line: number,
+): Attachment | Failure {
+  if (encoding === 'TEXT')
+    return { filename: name, contentType: type ?? 'text/plain', content: { text: content.join('\n') } };
   const problem = base64Problem(content);
   if (problem) {
     const at = problem.index === undefined ? line : line + 1 + problem.index;
     return { line: at, reason: 'BADB64', message: `ATTACH ${clip(name)}, line ${at}: ${problem.message}` };
   }
-  return { filename: name, contentType: type ?? libmime.detectMimeType(name), content: { bytes: Buffer.from(content.join(''), 'base64') } };
+  return {
+    filename: name,
+    contentType: type ?? libmime.detectMimeType(name),
+    content: { bytes: Buffer.from(content.join(''), 'base64') },
+  };
 }
 
 /** Strict base64 (RFC 4648 4): Buffer.from() would skip what is not base64 without a word. */

@@ -77,7 +77,11 @@ function parseCommand(text: string, line: number): Command {
   const blank = command.indexOf(' ');
   const verb = (blank < 0 ? command : command.slice(0, blank)).toUpperCase();
   const operand = blank < 0 ? '' : command.slice(blank + 1).replace(/^ +/, '');
-  const fault = (reason: Reason, message: string): Command => ({ verb, address: '', problem: { line, reason, message } });
+  const fault = (reason: Reason, message: string): Command => ({
+    verb,
+    address: '',
+    problem: { line, reason, message },
+  });
   const ctl = controlFailure(CONTROL.exec(text), line);
   if (ctl) return { verb, address: '', problem: ctl };
   switch (verb) {
@@ -87,18 +91,23 @@ function parseCommand(text: string, line: number): Command {
     case 'DATA':
     case 'RSET':
     case 'QUIT':
-      return operand === '' ? { verb, address: '', problem: undefined } : fault('BADCMD', `${verb} takes no operand: '${shown(command)}'`);
+      return operand === ''
+        ? { verb, address: '', problem: undefined }
+        : fault('BADCMD', `${verb} takes no operand: '${shown(command)}'`);
     case 'NOOP': // RFC 5321 4.1.1.9: NOOP may carry a string, which is ignored
       return { verb, address: '', problem: undefined };
     case 'MAIL':
     case 'RCPT': {
-      const [keyword, reason, name] = verb === 'MAIL' ? (['FROM', 'BADFROM', 'MAIL FROM'] as const) : (['TO', 'BADTO', 'RCPT TO'] as const);
+      const [keyword, reason, name] =
+        verb === 'MAIL' ? (['FROM', 'BADFROM', 'MAIL FROM'] as const) : (['TO', 'BADTO', 'RCPT TO'] as const);
       const path = PATH[keyword].exec(operand);
       // ESMTP parameters (SIZE=, BODY=, NOTIFY=…) are accepted and left out: the
       // relay gets the envelope from the caller, not these lines.
-      if (!path || !ESMTP_PARAMS.test(path[2] ?? '')) return fault(reason, `'${shown(command)}' is not ${name}:<address>, optionally followed by parameters`);
+      if (!path || !ESMTP_PARAMS.test(path[2] ?? ''))
+        return fault(reason, `'${shown(command)}' is not ${name}:<address>, optionally followed by parameters`);
       const address = path[1] ?? '';
-      if (verb === 'MAIL' && address === '') return fault(reason, 'MAIL FROM:<> is the null reverse-path of a bounce; a job\'s mail needs a sender address');
+      if (verb === 'MAIL' && address === '')
+        return fault(reason, "MAIL FROM:<> is the null reverse-path of a bounce; a job's mail needs a sender address");
       const problem = addrSpecProblem(address);
       return problem ? fault(reason, `${name}: ${problem}`) : { verb, address, problem: undefined };
     }
@@ -129,7 +138,12 @@ function readMessage(lines: readonly string[], start: number, end: number): Cont
     // A UTF-16 unit is at most 3 octets in UTF-8: most lines need no count.
     if (line.length * 3 > MAX_OCTETS) {
       const octets = Buffer.byteLength(line, 'utf8');
-      if (octets > MAX_OCTETS) return { line: j + 1, reason: 'LONGLINE', message: `line ${j + 1} is ${octets} octets long; RFC 5322 2.1.1 allows ${MAX_OCTETS}` };
+      if (octets > MAX_OCTETS)
+        return {
+          line: j + 1,
+          reason: 'LONGLINE',
+          message: `line ${j + 1} is ${octets} octets long; RFC 5322 2.1.1 allows ${MAX_OCTETS}`,
+        };
     }
     if (inHeader) header.push(line);
     message.push(line);
@@ -156,7 +170,9 @@ function readHeaders(header: readonly string[]): Omit<Content, 'message'> {
   let fromHeader: Address[] | null = null;
   if (froms.length > 0) {
     const parsed = froms.map((f) => parseAddressList(f.value));
-    fromHeader = parsed.every((p) => p.ok && p.addresses.length > 0) ? parsed.flatMap((p) => (p.ok ? p.addresses : [])) : [];
+    fromHeader = parsed.every((p) => p.ok && p.addresses.length > 0)
+      ? parsed.flatMap((p) => (p.ok ? p.addresses : []))
+      : [];
   }
   return {
     fromHeader,
@@ -191,7 +207,11 @@ export function parseDatastream(lines: readonly string[]): SpoolItem[] {
   // A mail whose DATA never comes is an error, not a silent loss: the job meant to send it.
   const noData = (before: string) => {
     if (attempt && !attempt.failure) {
-      attempt.failure = { line: attempt.line, reason: 'BADSEQ', message: `MAIL FROM at line ${attempt.line} has no DATA before ${before}` };
+      attempt.failure = {
+        line: attempt.line,
+        reason: 'BADSEQ',
+        message: `MAIL FROM at line ${attempt.line} has no DATA before ${before}`,
+      };
     }
   };
 
@@ -211,12 +231,17 @@ export function parseDatastream(lines: readonly string[]): SpoolItem[] {
       // DATA ends at its dot even when refused, or its lines would be read as commands.
       if (problem) fail(problem, true);
       else if (!attempt) fail({ line, reason: 'BADSEQ', message: 'DATA before MAIL FROM' }, true);
-      else if (attempt.to.length === 0) fail({ line, reason: 'BADSEQ', message: `DATA before any RCPT TO (MAIL FROM at line ${attempt.line})` }, false);
+      else if (attempt.to.length === 0)
+        fail({ line, reason: 'BADSEQ', message: `DATA before any RCPT TO (MAIL FROM at line ${attempt.line})` }, false);
       const end = dotIndex(lines, i + 1);
       if (end < 0) {
         // Reported whatever else was wrong: it is what swallowed the rest of the stream.
         attempt = undefined;
-        report({ line, reason: 'NODOT', message: `DATA at line ${line} has no line holding a single '.': its data runs to the end of the input` });
+        report({
+          line,
+          reason: 'NODOT',
+          message: `DATA at line ${line} has no line holding a single '.': its data runs to the end of the input`,
+        });
         return items;
       }
       if (attempt && !attempt.failure) {
@@ -245,7 +270,11 @@ export function parseDatastream(lines: readonly string[]): SpoolItem[] {
         quitLine = line;
         break;
       case 'MAIL':
-        if (attempt) fail({ line, reason: 'BADSEQ', message: `MAIL FROM inside the mail begun at line ${attempt.line}; RSET first` }, false);
+        if (attempt)
+          fail(
+            { line, reason: 'BADSEQ', message: `MAIL FROM inside the mail begun at line ${attempt.line}; RSET first` },
+            false,
+          );
         else attempt = { line, from: address, to: [], seen: new Set(), failure: undefined };
         break;
       case 'RCPT':
@@ -261,7 +290,12 @@ export function parseDatastream(lines: readonly string[]): SpoolItem[] {
   noData('the end of the input');
   endAttempt();
   if (items.length === 0) {
-    items.push({ ok: false, line: 1, reason: 'NOMAIL', message: 'the stream holds no MAIL FROM ... DATA: there is no mail to send' });
+    items.push({
+      ok: false,
+      line: 1,
+      reason: 'NOMAIL',
+      message: 'the stream holds no MAIL FROM ... DATA: there is no mail to send',
+    });
   }
   return items;
 }

@@ -64,7 +64,11 @@ function withSender(message: string, from: Address, replyTo: Address | undefined
 async function relayOne(ctx: ProgramContext<Services>, mail: SpoolMail, line: number, now: Date): Promise<ReportLine> {
   const subject = readable(mail.subject);
   if (mail.fromHeader !== null && mail.fromHeader.length === 0) {
-    return refusalLine('BADFROM', line, 'the From header is not a list of valid addresses, so its sender cannot be verified');
+    return refusalLine(
+      'BADFROM',
+      line,
+      'the From header is not a list of valid addresses, so its sender cannot be verified',
+    );
   }
   const limits = recipientProblem(ctx, mail.to);
   if (limits) return outcomeLine(await refuse(ctx, mail.from, mail.to, subject, limits), line);
@@ -72,12 +76,22 @@ async function relayOne(ctx: ProgramContext<Services>, mail: SpoolMail, line: nu
   const asked: Address = { name: '', address: mail.from };
   const sender = await decideSender(ctx, asked, mail.to, mail.fromHeader ?? []);
   if (!sender.ok) return outcomeLine(await refuse(ctx, mail.from, mail.to, subject, sender), line);
-  const text = sender.from.address === mail.from && !sender.replaced ? mail : { ...mail, message: withSender(mail.message, sender.from, sender.replyTo) };
+  const text =
+    sender.from.address === mail.from && !sender.replaced
+      ? mail
+      : { ...mail, message: withSender(mail.message, sender.from, sender.replyTo) };
   const messageId = mail.messageId ?? newMessageId(ctx.services.config.hostname);
   const message = messageOf(text, messageId, now);
   const size = sizeProblem(ctx, message.byteLength);
   if (size) return outcomeLine(await refuse(ctx, sender.from.address, mail.to, subject, size), line);
-  const outcome = await journalAndSend(ctx, { from: sender.from.address, to: mail.to, message, messageId, subject, attachments: 0 });
+  const outcome = await journalAndSend(ctx, {
+    from: sender.from.address,
+    to: mail.to,
+    message,
+    messageId,
+    subject,
+    attachments: 0,
+  });
   return outcomeLine(outcome, line);
 }
 
@@ -87,7 +101,9 @@ export default async function spoolProgram(ctx: ProgramContext<Services>): Promi
   const now = new Date();
   const report: ReportLine[] = [];
   for (const item of parseDatastream(input.lines)) {
-    report.push(item.ok ? await relayOne(ctx, item.mail, item.line, now) : refusalLine(item.reason, item.line, item.message));
+    report.push(
+      item.ok ? await relayOne(ctx, item.mail, item.line, now) : refusalLine(item.reason, item.line, item.message),
+    );
   }
   return reportResult(input.cp, report);
 }

@@ -17,7 +17,9 @@ export type TextInput =
 export function readTextInput(ctx: ProgramContext<unknown>): TextInput {
   const others = ctx.containers.filter((c) => c.name !== INPUT_CONTAINER);
   if (others.length > 0) {
-    return invalid(`${ctx.eib.eibtrnid} reads one container, ${INPUT_CONTAINER}; the channel also holds ${others.map((c) => c.name).join(', ')}`);
+    return invalid(
+      `${ctx.eib.eibtrnid} reads one container, ${INPUT_CONTAINER}; the channel also holds ${others.map((c) => c.name).join(', ')}`,
+    );
   }
   const input = ctx.containers.find((c) => c.name === INPUT_CONTAINER);
   if (input && ctx.commarea.byteLength > 0) {
@@ -48,7 +50,12 @@ const rcText = (rc: number) => `RC=${String(rc).padStart(2, '0')}`;
 export function outcomeLine(outcome: Outcome, line: number): ReportLine {
   const { rc } = REASONS[outcome.reason];
   if (outcome.seq === undefined) return refusalLine(outcome.reason, line, outcome.detail);
-  return { rc, seq: outcome.seq, ...(outcome.replyClass ? { reply: outcome.replyClass } : {}), text: `${rcText(rc)} SEQ=${outcome.seq} MSGID=${outcome.messageId ?? ''} ${outcome.detail}` };
+  return {
+    rc,
+    seq: outcome.seq,
+    ...(outcome.replyClass ? { reply: outcome.replyClass } : {}),
+    text: `${rcText(rc)} SEQ=${outcome.seq} MSGID=${outcome.messageId ?? ''} ${outcome.detail}`,
+  };
 }
 
 /** A mail refused before it was sent: `RC=08 LINE=n what is wrong`. */

@@ -1,0 +1,69 @@
+// Lint: typescript-eslint's recommended rules, prettier's formatting left to prettier, and
+// the layers (docs/architecture.md): each folder imports only the folders below it.
+import js from '@eslint/js';
+import boundaries from 'eslint-plugin-boundaries';
+import prettier from 'eslint-config-prettier';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+/** Each layer and the layers it may import, top to bottom. */
+export const LAYERS = {
+  bench: ['cli', 'region', 'client', 'config', 'transactions', 'smtp', 'journal', 'security', 'cics'],
+  scripts: ['client', 'cics'],
+  cli: ['client', 'config', 'smtp', 'journal', 'security', 'cics'],
+  region: ['transactions', 'client', 'config', 'smtp', 'journal', 'security', 'cics'],
+  transactions: ['smtp', 'journal', 'security', 'cics'],
+  client: ['journal', 'cics'],
+  config: ['smtp', 'journal', 'security', 'cics'],
+  smtp: ['cics'],
+  journal: ['cics'],
+  security: ['cics'],
+  cics: [],
+};
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', '.tap/', 'data/', 'coverage/', 'test/fixtures/cobol/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: globals.node },
+    rules: {
+      // A variable that a callback reads before its one assignment cannot be a const.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
+      // Finding control characters is what those expressions are for (header injection, SMTP smuggling).
+      'no-control-regex': 'off',
+      // A leading underscore names what is left out on purpose (a destructured field, an argument).
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
+    },
+  },
+  {
+    // Tests and fixtures import whatever they test; the layers are for the production folders.
+    files: Object.keys(LAYERS).map((layer) => `${layer}/**/*.ts`),
+    plugins: { boundaries },
+    settings: {
+      'import/resolver': { typescript: { project: './tsconfig.json' } },
+      // The start command is the one command that starts a region.
+      'boundaries/files': [{ category: 'start', pattern: 'cli/start.ts' }],
+      'boundaries/elements': [...Object.keys(LAYERS).map((type) => ({ type, pattern: type }))],
+    },
+    rules: {
+      'boundaries/dependencies': [
+        'error',
+        {
+          default: 'disallow',
+          policies: [
+            ...Object.entries(LAYERS).map(([type, below]) => ({
+              from: { element: { type } },
+              allow: { to: [type, ...below].map((t) => ({ element: { type: t } })) },
+            })),
+            { from: { file: { categories: 'start' } }, allow: { to: { element: { type: 'region' } } } },
+          ],
+        },
+      ],
+    },
+  },
+  prettier,
+);
