@@ -17,7 +17,7 @@ import {
 import { TaskSlots } from '../cics/task-slots.js';
 import { Gate } from './admission.js';
 import type { ClassLimits } from '../config/region-file.js';
-import type { WorkerConfig } from '../transactions/services.js';
+import type { ShutdownMessage, WorkerConfig } from '../transactions/services.js';
 
 export interface DispatcherOptions {
   readonly workers: number;
@@ -75,11 +75,18 @@ export class Dispatcher {
   readonly #capacity: number;
   /** Which thread runs which task: written by the workers, read for a hard stop. */
   readonly #slots = new TaskSlots();
-  readonly #shutdownChannel: string;
+  /** The shutdown channel (transactions/services.ts), and the workers that said they are up on it. */
+  readonly #channel: BroadcastChannel;
+  readonly #up = new Set<number>();
 
   constructor(options: DispatcherOptions) {
     this.#grace = options.hardStopGraceMs ?? 2000;
-    this.#shutdownChannel = options.workerConfig.shutdownChannel;
+    this.#channel = new BroadcastChannel(options.workerConfig.shutdownChannel);
+    this.#channel.unref();
+    this.#channel.onmessage = (event) => {
+      const message = (event as MessageEvent).data as ShutdownMessage;
+      if (message.kind === 'up') this.#up.add(message.threadId);
+    };
     const workers = Math.max(1, Math.min(options.workers, availableParallelism() * 4));
     this.#pool = new Piscina<TaskRequest, TaskResult>({
       filename: import.meta.url.endsWith('.ts')
@@ -285,20 +292,25 @@ export class Dispatcher {
    * bounded while), then ends the pool.
    */
   async close(): Promise<void> {
-    const workers = this.#pool.threads.length;
-    const channel = new BroadcastChannel(this.#shutdownChannel);
-    let closed = 0;
-    await new Promise<void>((resolve) => {
-      const bound = setTimeout(resolve, 5000);
-      channel.onmessage = (event) => {
-        if ((event as MessageEvent).data === 'closed' && ++closed >= workers) {
-          clearTimeout(bound);
-          resolve();
-        }
-      };
-      channel.postMessage('close');
-    });
-    channel.close();
+    // Only the workers that are up (they ran a task) have services to close; one that was
+    // ended meanwhile will not answer.
+    const alive = new Set(this.#pool.threads.map((w) => w.threadId));
+    const waiting = new Set([...this.#up].filter((id) => alive.has(id)));
+    if (waiting.size > 0) {
+      await new Promise<void>((resolve) => {
+        const bound = setTimeout(resolve, 5000);
+        this.#channel.onmessage = (event) => {
+          const message = (event as MessageEvent).data as ShutdownMessage;
+          if (message.kind === 'closed') waiting.delete(message.threadId);
+          if (waiting.size === 0) {
+            clearTimeout(bound);
+            resolve();
+          }
+        };
+        this.#channel.postMessage({ kind: 'close' } satisfies ShutdownMessage);
+      });
+    }
+    this.#channel.close();
     await this.#pool.close();
   }
 }

@@ -1,6 +1,6 @@
 // What every program in a worker thread shares: the journal and a pool of connections to
 // the relay. Made once per worker from the region's settings (piscina's workerData).
-import { BroadcastChannel } from 'node:worker_threads';
+import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { Journal } from '../journal/journal.js';
 import type { RetryPolicy } from '../journal/retry.js';
 import { SmtpPool } from '../smtp/pool.js';
@@ -46,18 +46,31 @@ export function createServices(config: WorkerConfig): Services {
 }
 
 /**
- * Closes the services when the region asks on `shutdownChannel` (QUIT to the relay, the
- * journal closed), then says so: a worker thread that is terminated gets no other chance.
+ * What the region and its workers say on the shutdown channel: a worker is `up` once it has
+ * opened its services (piscina loads the worker module with its first task), the region asks
+ * them all to `close`, each says when it has `closed`.
+ */
+export type ShutdownMessage =
+  | { readonly kind: 'up'; readonly threadId: number }
+  | { readonly kind: 'close' }
+  | { readonly kind: 'closed'; readonly threadId: number };
+
+/**
+ * Says the worker is up, and closes its services when the region asks on `shutdownChannel`
+ * (QUIT to the relay, the journal closed), then says so: a worker thread that is terminated
+ * gets no other chance.
  */
 export function closeOnShutdown(services: Services): void {
   const channel = new BroadcastChannel(services.config.shutdownChannel);
   channel.unref();
+  const say = (message: ShutdownMessage) => channel.postMessage(message);
   channel.onmessage = (event) => {
-    if ((event as MessageEvent).data !== 'close') return;
+    if (((event as MessageEvent).data as ShutdownMessage).kind !== 'close') return;
     services.smtp.close();
     void services.journal.close().finally(() => {
-      channel.postMessage('closed');
+      say({ kind: 'closed', threadId });
       channel.close();
     });
   };
+  say({ kind: 'up', threadId });
 }
