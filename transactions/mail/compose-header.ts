@@ -46,9 +46,17 @@ export function formatAddress(a: Address): string {
   return a.name === '' ? a.address : `${phrase(a.name)} <${a.address}>`;
 }
 
+// Blanks in a row. A header is folded before a blank; many readers (mailparser among them)
+// unfold CRLF and the blanks after it into one space, so a fold before a run of blanks would
+// lose some: a value that may be folded there goes in encoded words, which keep them.
+const BLANKS = / {2}/;
+/** A printable ASCII value this long may be folded (78 less the longest field name and ": "). */
+const MAY_FOLD = 60;
+
 /** Subject and the like (RFC 5322 3.2.5 unstructured). */
 export function unstructured(value: string): string {
-  const mustEncode = LONG_WORD.test(value) || LOOKS_ENCODED.test(value);
+  const foldsAtBlanks = BLANKS.test(value) && (value.length > MAY_FOLD || !PRINTABLE_ASCII.test(value));
+  const mustEncode = LONG_WORD.test(value) || LOOKS_ENCODED.test(value) || foldsAtBlanks;
   if (PRINTABLE_ASCII.test(value) && !mustEncode) return value;
   // A control character (a CR LF above all) or an unfoldable word: the whole value in
   // encoded words. libmime's encodeWords would leave ASCII words as they are, CR LF too.
