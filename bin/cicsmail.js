@@ -7,5 +7,5 @@ if (!existsSync(main)) {
   console.error('cicsmail: not built yet; run `npm run build` in the project folder');
   process.exit(2);
 }
-const { run } = await import(main.href);
-process.exitCode = await run(process.argv.slice(2));
+const cli = await import(main.href);
+process.exitCode = await cli.main(process.argv.slice(2));

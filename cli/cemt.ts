@@ -2,6 +2,7 @@
 // classes and the region, through the region's /cemt routes (an administrator's HTTP Basic
 // credentials), printed in aligned columns or, with --json, as the region answered.
 import type { RegionClient } from '../client/region-client.js';
+import { out, type CommandIo } from './io.js';
 import { parseCommand, regionOf, UsageError, wholeNumber } from './usage.js';
 
 const HELP = `usage: cicsmail cemt inquire task|transaction [TRANID]|tranclass [NAME]|system
@@ -204,17 +205,21 @@ function systemLines(r: RegionView): string[] {
 class Cemt {
   readonly #region: RegionClient;
 
-  constructor(url: string | undefined, user: string | undefined) {
-    this.#region = regionOf({ url, user });
+  constructor(
+    readonly io: CommandIo,
+    url: string | undefined,
+    user: string | undefined,
+  ) {
+    this.#region = regionOf(io, { url, user });
+  }
+
+  print(lines: readonly string[]): void {
+    for (const l of lines) out(this.io, l);
   }
 
   call<T>(method: 'GET' | 'PUT', path: string, body?: unknown): Promise<T> {
     return this.#region.json<T>(method, `/cemt/${path}`, body);
   }
-}
-
-function print(lines: readonly string[]): void {
-  for (const l of lines) console.log(l);
 }
 
 async function inquire(
@@ -232,8 +237,8 @@ async function inquire(
   switch (resource) {
     case 'task': {
       const tasks = await cemt.call<TaskView[]>('GET', 'tasks');
-      if (json) console.log(JSON.stringify(tasks));
-      else print(taskLines(tasks));
+      if (json) out(cemt.io, JSON.stringify(tasks));
+      else cemt.print(taskLines(tasks));
       return;
     }
     case 'transaction': {
@@ -242,8 +247,8 @@ async function inquire(
         list = list.filter((d) => d.tranid === name.toUpperCase());
         if (list.length === 0) throw new Error(`transaction '${name.toUpperCase()}' is not defined in this region`);
       }
-      if (json) console.log(JSON.stringify(list));
-      else print(transactionLines(list, true));
+      if (json) out(cemt.io, JSON.stringify(list));
+      else cemt.print(transactionLines(list, true));
       return;
     }
     case 'tranclass': {
@@ -254,14 +259,14 @@ async function inquire(
         if (!one) throw new Error(`class ${key} is not defined in this region`);
         classes = { [key]: one };
       }
-      if (json) console.log(JSON.stringify(classes));
-      else print(classLines(classes));
+      if (json) out(cemt.io, JSON.stringify(classes));
+      else cemt.print(classLines(classes));
       return;
     }
     case 'system': {
       const region = await cemt.call<RegionView>('GET', 'region');
-      if (json) console.log(JSON.stringify(region));
-      else print(systemLines(region));
+      if (json) out(cemt.io, JSON.stringify(region));
+      else cemt.print(systemLines(region));
       return;
     }
   }
@@ -300,8 +305,8 @@ async function set(
       if (Object.keys(body).length === 0)
         throw new UsageError('set transaction needs enabled, disabled, --class, --no-class or --time-limit');
       const answer = await cemt.call<TransactionView>('PUT', `transactions/${encodeURIComponent(tranid)}`, body);
-      if (json) console.log(JSON.stringify(answer));
-      else print(transactionLines([answer], false));
+      if (json) out(cemt.io, JSON.stringify(answer));
+      else cemt.print(transactionLines([answer], false));
       return;
     }
     case 'tranclass': {
@@ -331,9 +336,11 @@ async function set(
         maxActive,
         purgeThreshold,
       });
-      if (json) console.log(JSON.stringify(answer));
+      if (json) out(cemt.io, JSON.stringify(answer));
       else
-        print(classLines({ [answer.class]: { maxActive: answer.maxActive, purgeThreshold: answer.purgeThreshold } }));
+        cemt.print(
+          classLines({ [answer.class]: { maxActive: answer.maxActive, purgeThreshold: answer.purgeThreshold } }),
+        );
       return;
     }
     case 'system': {
@@ -346,9 +353,9 @@ async function set(
         ...(maxTasks !== undefined ? { maxTasks } : {}),
         ...(maxQueued !== undefined ? { maxQueued } : {}),
       });
-      if (json) console.log(JSON.stringify(answer));
+      if (json) out(cemt.io, JSON.stringify(answer));
       else
-        print(
+        cemt.print(
           labelled([
             ['Maxtasks', String(answer.maxTasks)],
             ['Maxqueued', threshold(answer.maxQueued)],
@@ -359,8 +366,9 @@ async function set(
   }
 }
 
-export async function cemtCommand(argv: readonly string[]): Promise<number> {
+export async function cemtCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const parsed = parseCommand(
+    io,
     argv,
     {
       url: { type: 'string' },
@@ -386,7 +394,7 @@ export async function cemtCommand(argv: readonly string[]): Promise<number> {
         throw new UsageError(`--${option} is not an option of 'cemt ${command}'`);
     }
   };
-  const region = () => new Cemt(values.url, values.user);
+  const region = () => new Cemt(io, values.url, values.user);
   if (keyword(verbWord, VERBS, 'cemt') === 'inquire') {
     const resource = keyword(resourceWord, INQUIRE, 'cemt inquire');
     onlyFor(`inquire ${resource}`);

@@ -1,15 +1,17 @@
 // cicsmail journal list | show | stats | export: the journal under CICSMAIL_DATA,
 // read-only, usable while a region runs (LMDB lets several processes share it).
 import { createWriteStream, existsSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { join, resolve } from 'node:path';
 import { csvHeader, csvLine, jsonLine } from '../journal/export.js';
 import { Journal, type JournalRecord } from '../journal/journal.js';
-import { FilterError, findRecords, journalStats, parseFilter, type RecordFilter } from '../journal/query.js';
+import { FilterError, findRecords, journalStats, matches, parseFilter, type RecordFilter } from '../journal/query.js';
 import { redeliver } from '../journal/replay.js';
 import { redrive } from '../client/redrive.js';
 import { loadConfig } from '../config/settings.js';
 import { SmtpPool } from '../smtp/pool.js';
 import { parseRelayUrls } from '../smtp/relay-url.js';
+import { out, writeAll, type CommandIo } from './io.js';
 import { parseCommand, regionOf, UsageError, wholeNumber } from './usage.js';
 
 const HELP = `usage: cicsmail journal list [FILTERS] [--after SEQ] [--limit N] [--json]
@@ -37,8 +39,8 @@ FILTERS: --state STATE --user ID --tranid ID --jobname NAME --recipient ADDR
          --message-id ID --since TIME --until TIME   (TIME: ISO 8601, e.g. 2026-11-28T13:00Z)
 Reads the journal in CICSMAIL_DATA (default ./data).`;
 
-function openJournal(): Journal {
-  const dataDir = resolve(process.env.CICSMAIL_DATA?.trim() || './data');
+function openJournal(io: CommandIo): Journal {
+  const dataDir = resolve(io.env.CICSMAIL_DATA?.trim() || './data');
   if (!existsSync(join(dataDir, 'journal'))) throw new Error(`no journal in ${dataDir} (set CICSMAIL_DATA)`);
   return Journal.open(dataDir, { readOnly: true });
 }
@@ -77,8 +79,8 @@ function filterOf(v: FilterValues): RecordFilter {
   }
 }
 
-async function withJournal<T>(fn: (journal: Journal) => T | Promise<T>): Promise<T> {
-  const journal = openJournal();
+async function withJournal<T>(io: CommandIo, fn: (journal: Journal) => T | Promise<T>): Promise<T> {
+  const journal = openJournal(io);
   try {
     return await fn(journal);
   } finally {
@@ -98,7 +100,7 @@ interface ReplayValues {
   json?: boolean;
 }
 
-async function redriveCommand(v: FilterValues & ReplayValues): Promise<number> {
+async function redriveCommand(io: CommandIo, v: FilterValues & ReplayValues): Promise<number> {
   const filter = filterOf(v);
   if (v.relay) throw new UsageError('--relay is for redeliver; redrive runs tasks on the region at --url');
   const speed = v.speed === undefined ? null : Number(v.speed);
@@ -106,8 +108,8 @@ async function redriveCommand(v: FilterValues & ReplayValues): Promise<number> {
     throw new UsageError(`--speed '${v.speed}' is not a number above 0 and at most 1000`);
   const concurrency = wholeNumber(v.concurrency, '--concurrency') ?? (speed === null ? 8 : 64);
   if (concurrency < 1 || concurrency > 256) throw new UsageError('--concurrency is 1 to 256');
-  const region = regionOf({ url: v.url, user: v.auth });
-  const report = await withJournal((journal) =>
+  const region = regionOf(io, { url: v.url, user: v.auth });
+  const report = await withJournal(io, (journal) =>
     redrive(journal, {
       region,
       filter,
@@ -118,24 +120,25 @@ async function redriveCommand(v: FilterValues & ReplayValues): Promise<number> {
     }),
   );
   if (v.json) {
-    console.log(JSON.stringify(report));
+    out(io, JSON.stringify(report));
   } else if (report.dryRun) {
-    for (const t of report.differences)
-      console.log([String(t.id).padStart(6), t.tranid.padEnd(4), t.at, t.was].join('  '));
-    console.log(`${report.tasks} tasks would be run again on ${report.url}`);
+    for (const t of report.differences) out(io, [String(t.id).padStart(6), t.tranid.padEnd(4), t.at, t.was].join('  '));
+    out(io, `${report.tasks} tasks would be run again on ${report.url}`);
   } else {
-    console.log(
+    out(
+      io,
       `redrive of ${report.tasks} tasks on ${report.url}: ${report.same} the same, ${report.different} different, in ${(report.elapsedMs / 1000).toFixed(1)} s`,
     );
-    for (const [transition, n] of Object.entries(report.transitions)) console.log(`  ${transition.padEnd(40)} ${n}`);
+    for (const [transition, n] of Object.entries(report.transitions)) out(io, `  ${transition.padEnd(40)} ${n}`);
     for (const t of report.differences)
-      console.log(`  task ${t.id} ${t.tranid} of ${t.at}: was ${t.was}, now ${t.now ?? '?'}`);
+      out(io, `  task ${t.id} ${t.tranid} of ${t.at}: was ${t.was}, now ${t.now ?? '?'}`);
   }
   return report.different > 0 ? 1 : 0;
 }
 
-export async function journalCommand(argv: readonly string[]): Promise<number> {
+export async function journalCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const parsed = parseCommand(
+    io,
     argv,
     {
       state: { type: 'string' },
@@ -171,50 +174,50 @@ export async function journalCommand(argv: readonly string[]): Promise<number> {
       const filter = filterOf(v);
       const after = wholeNumber(v.after, '--after');
       const limit = wholeNumber(v.limit, '--limit') ?? 100;
-      await withJournal((journal) => {
+      await withJournal(io, (journal) => {
         for (const r of findRecords(journal, filter, { limit, ...(after !== undefined ? { after } : {}) }))
-          console.log(v.json ? JSON.stringify(r) : line(r));
+          out(io, v.json ? JSON.stringify(r) : line(r));
       });
       return 0;
     }
     case 'show': {
       const seq = wholeNumber(args[0], 'SEQ');
       if (seq === undefined) throw new UsageError('journal show needs a sequence number');
-      await withJournal((journal) => {
+      await withJournal(io, (journal) => {
         const record = journal.get(seq);
         if (!record) throw new Error(`no journal record ${seq}`);
-        if (v.message) process.stdout.write(journal.message(seq) ?? Buffer.alloc(0));
-        else console.log(JSON.stringify(record, null, 2));
+        if (v.message) io.stdout.write(journal.message(seq) ?? Buffer.alloc(0));
+        else out(io, JSON.stringify(record, null, 2));
       });
       return 0;
     }
     case 'stats': {
       const filter = filterOf(v);
-      await withJournal((journal) => console.log(JSON.stringify(journalStats(journal, filter), null, 2)));
+      await withJournal(io, (journal) => out(io, JSON.stringify(journalStats(journal, filter), null, 2)));
       return 0;
     }
     case 'export': {
       const filter = filterOf(v);
       const format = v.format ?? 'csv';
       if (format !== 'csv' && format !== 'jsonl') throw new UsageError(`--format '${format}' is not csv or jsonl`);
-      await withJournal(async (journal) => {
-        const out = v.out ? createWriteStream(v.out) : process.stdout;
-        if (format === 'csv') out.write(csvHeader());
-        for (const r of findRecords(journal, filter, { limit: Number.MAX_SAFE_INTEGER }))
-          out.write(format === 'csv' ? csvLine(r) : jsonLine(r));
-        if (out !== process.stdout)
-          await new Promise<void>((done, fail) =>
-            (out as ReturnType<typeof createWriteStream>).end((err?: Error | null) => (err ? fail(err) : done())),
-          );
+      await withJournal(io, async (journal) => {
+        // A record at a time, as fast as the reader takes them; a reader that stops
+        // (`| head`) ends the export, quietly.
+        function* lines(): Generator<string> {
+          if (format === 'csv') yield csvHeader();
+          for (const r of journal.scan()) if (matches(r, filter)) yield format === 'csv' ? csvLine(r) : jsonLine(r);
+        }
+        const target = v.out ? createWriteStream(v.out) : io.stdout;
+        await writeAll(Readable.from(lines()), target, target !== io.stdout);
       });
       return 0;
     }
     case 'replay': {
-      if (v.redrive) return redriveCommand(v);
+      if (v.redrive) return redriveCommand(io, v);
       const filter = filterOf(v);
       const limit = wholeNumber(v.limit, '--limit') ?? 1000;
       // The region's own settings (environment and CICSMAIL_CONFIG): its relays, STARTTLS, CA and timeouts.
-      const config = loadConfig();
+      const config = loadConfig(io.env);
       let relays = config.relays;
       if (v.relay !== undefined) {
         try {
@@ -243,7 +246,8 @@ export async function journalCommand(argv: readonly string[]): Promise<number> {
           dryRun: v['dry-run'] === true,
         });
         for (const r of results)
-          console.log(
+          out(
+            io,
             [
               String(r.seq).padStart(6),
               r.messageId,

@@ -23,6 +23,7 @@ import {
   type JournalSource,
   type ReceivedSource,
 } from './load/verify.js';
+import { err, out, type CommandIo } from './io.js';
 import { parseCommand, UsageError } from './usage.js';
 
 const HELP = `usage: cicsmail load URL|local [--tx MAIL|SEND|SPOL] [--connections N]
@@ -89,8 +90,9 @@ function positiveNumber(name: string, value: string | undefined): number | undef
   return n;
 }
 
-export async function loadCommand(argv: readonly string[]): Promise<number> {
+export async function loadCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const parsed = parseCommand(
+    io,
     argv,
     {
       tx: { type: 'string', default: 'MAIL' },
@@ -160,11 +162,11 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
   if (local && (values.data || values.received))
     throw new UsageError("with local the run knows its region's journal and sink; leave out --data and --received");
   if (values.sink && values.received) throw new UsageError('give --sink or --received, not both');
-  const userText = local ? undefined : (values.user ?? process.env.CICSMAIL_USER);
+  const userText = local ? undefined : (values.user ?? io.env.CICSMAIL_USER);
   if (!local && !userText)
     throw new UsageError('give --user USER:PASSWORD (or set CICSMAIL_USER): every request needs a user');
 
-  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const log = (line: string) => err(io, line);
   let sink: Sink | undefined;
   let region: LocalRegion | undefined;
   try {
@@ -226,7 +228,7 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
     }
     const targetText = requests !== undefined ? `${requests} requests` : `${durationS} s`;
     log(`${tx}: ${targetText} to ${url} over ${connections} connection(s)${rate !== undefined ? ` at ${rate}/s` : ''}`);
-    const tty = process.stderr.isTTY === true;
+    const tty = io.stderr.isTTY === true;
     let lastPrinted = -Infinity;
     const run = await runLoad({
       url,
@@ -240,14 +242,14 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
       tickMs: 1000,
       onTick: (r, elapsed) => {
         const line = progressLine(elapsed, r.answered, r.errors, r.lastSecond, targetText);
-        if (tty) process.stderr.write(`\r\x1b[K${line}`);
+        if (tty) io.stderr.write(`\r\x1b[K${line}`);
         else if (elapsed - lastPrinted >= 5) {
           lastPrinted = elapsed;
           log(line);
         }
       },
     });
-    if (tty) process.stderr.write('\r\x1b[K');
+    if (tty) io.stderr.write('\r\x1b[K');
 
     const verify = values.verify && journal && received ? await verifyRun(run.recorder.mails, journal, received) : null;
     const summary = summaryOf(
@@ -265,8 +267,8 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
       run,
       verify,
     );
-    if (values.json) console.log(JSON.stringify(summary));
-    else for (const line of [...formatSummary(summary), ...(verify ? formatVerify(verify) : [])]) console.log(line);
+    if (values.json) out(io, JSON.stringify(summary));
+    else for (const line of [...formatSummary(summary), ...(verify ? formatVerify(verify) : [])]) out(io, line);
     if (values.report) {
       writeFileSync(values.report, reportHtml(summary));
       log(`report written to ${values.report}`);

@@ -3,6 +3,7 @@
 // Each command is loaded when asked for: `cicsmail send` need not load a region and
 // its web server, nor the load tester.
 import { dropOrphanCommitFailures } from '../journal/commit-failure.js';
+import { err, out, processIo, type CommandIo } from './io.js';
 import { UsageError } from './usage.js';
 
 const HELP = `usage: cicsmail <command> [options]
@@ -17,36 +18,42 @@ commands:
 
 Run 'cicsmail <command> --help' for a command's options.`;
 
-export async function run(argv: readonly string[]): Promise<number> {
+/** The command line as the `cicsmail` process runs it: its own streams, and what a process of it must not die of. */
+export async function main(argv: readonly string[]): Promise<number> {
   // This process writes a journal (start, journal replay): a failed commit must not end it.
   dropOrphanCommitFailures();
+  return run(argv, processIo());
+}
+
+/** Runs one command with `io`; resolves with its exit code. */
+export async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case 'start':
-        return await (await import('./start.js')).startCommand(rest);
+        return await (await import('./start.js')).startCommand(rest, io);
       case 'journal':
-        return await (await import('./journal.js')).journalCommand(rest);
+        return await (await import('./journal.js')).journalCommand(rest, io);
       case 'user':
-        return await (await import('./user.js')).userCommand(rest);
+        return await (await import('./user.js')).userCommand(rest, io);
       case 'cemt':
-        return await (await import('./cemt.js')).cemtCommand(rest);
+        return await (await import('./cemt.js')).cemtCommand(rest, io);
       case 'send':
-        return await (await import('./send.js')).sendCommand(rest);
+        return await (await import('./send.js')).sendCommand(rest, io);
       case 'load':
-        return await (await import('./load.js')).loadCommand(rest);
+        return await (await import('./load.js')).loadCommand(rest, io);
       case undefined:
       case '--help':
       case '-h':
       case 'help':
-        console.log(HELP);
+        out(io, HELP);
         return command === undefined ? 2 : 0;
       default:
         throw new UsageError(`unknown command '${command}'; try 'cicsmail --help'`);
     }
-  } catch (err) {
-    const e = err as Error & { code?: string };
-    console.error(`cicsmail: ${e.message}`);
+  } catch (error) {
+    const e = error as Error & { code?: string };
+    err(io, `cicsmail: ${e.message}`);
     return e instanceof UsageError ? 2 : 1;
   }
 }

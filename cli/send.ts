@@ -7,6 +7,7 @@ import { INPUT_CONTAINER } from '../cics/task.js';
 import { textLines } from '../cics/text-lines.js';
 import { refusalText } from '../client/protocol.js';
 import { ebcdicLines, textTaskBody, UnmappableText } from '../client/text-input.js';
+import { err, out, type CommandIo } from './io.js';
 import { parseCommand, regionOf, UsageError } from './usage.js';
 
 const HELP = `usage: cicsmail send [FILE] [--tx SEND|SPOL] [--url URL] [--user USER:PASSWORD]
@@ -32,25 +33,29 @@ Exit code: the highest RC of the report (0 sent, 4 kept for retry, 8 refused as 
 /** The exit code where no report came back: above every RC, so no scheduler takes it for a warning. */
 export const SEND_FAILED = 20;
 
-function readInput(file: string | undefined): Buffer {
+async function readInput(io: CommandIo, file: string | undefined): Promise<Buffer> {
   try {
-    return readFileSync(file === undefined || file === '-' ? 0 : file);
-  } catch (err) {
-    throw new UsageError(`cannot read ${file ?? 'standard input'}: ${(err as Error).message}`);
+    if (file !== undefined && file !== '-') return readFileSync(file);
+    const chunks: Buffer[] = [];
+    for await (const chunk of io.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+    return Buffer.concat(chunks);
+  } catch (error) {
+    throw new UsageError(`cannot read ${file ?? 'standard input'}: ${(error as Error).message}`);
   }
 }
 
-export async function sendCommand(argv: readonly string[]): Promise<number> {
+export async function sendCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   try {
-    return await send(argv);
-  } catch (err) {
-    console.error(`cicsmail send: ${(err as Error).message}`);
+    return await send(argv, io);
+  } catch (error) {
+    err(io, `cicsmail send: ${(error as Error).message}`);
     return SEND_FAILED;
   }
 }
 
-async function send(argv: readonly string[]): Promise<number> {
+async function send(argv: readonly string[], io: CommandIo): Promise<number> {
   const parsed = parseCommand(
+    io,
     argv,
     {
       tx: { type: 'string', default: 'SEND' },
@@ -70,8 +75,8 @@ async function send(argv: readonly string[]): Promise<number> {
   const ccsid = parseCcsid(values.ccsid);
   if (ccsid === undefined)
     throw new UsageError(`--ccsid ${values.ccsid} is not a supported code page (${SUPPORTED_CCSIDS.join(', ')})`);
-  const region = regionOf({ url: values.url, user: values.user });
-  const raw = readInput(positionals[0]);
+  const region = regionOf(io, { url: values.url, user: values.user });
+  const raw = await readInput(io, positionals[0]);
   let payload: Buffer;
   try {
     payload = values.binary ? raw : ebcdicLines(raw.toString('utf8'), ccsid);
@@ -86,7 +91,7 @@ async function send(argv: readonly string[]): Promise<number> {
   if (answer.status !== 200) throw new Error(`HTTP ${answer.status} ${refusalText(body.toString('utf8'))}`);
   const report = textLines(codePage(ccsid).decode(body));
   if (report.at(-1) === '') report.pop();
-  for (const line of report) console.log(line);
+  for (const line of report) out(io, line);
   if (answer.rc === null) throw new Error('the answer has no X-Mail-RC header: is --url a cicsmail region?');
   return answer.rc;
 }

@@ -1,6 +1,7 @@
 // cicsmail start: a region in the foreground, on the settings of the environment.
 import { loadConfig } from '../config/settings.js';
 import { drainOnSignals, startRegion } from '../region/server.js';
+import { err, out, type CommandIo } from './io.js';
 import { parseCommand, UsageError } from './usage.js';
 
 const HELP = `usage: cicsmail start
@@ -20,32 +21,35 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
-export async function startCommand(argv: readonly string[]): Promise<number> {
-  const parsed = parseCommand(argv, {}, HELP);
+export async function startCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const parsed = parseCommand(io, argv, {}, HELP);
   if (!parsed) return 0;
   if (parsed.positionals.length > 0) throw new UsageError(`start takes no arguments (got '${parsed.positionals[0]}')`);
-  const config = loadConfig();
+  const config = loadConfig(io.env);
   const region = await startRegion(config);
-  console.log(`region ${config.sysid} listening on ${region.url}`);
+  out(io, `region ${config.sysid} listening on ${region.url}`);
   const admin = region.app.security.createdAdmin;
   if (admin) {
-    console.log(
+    out(
+      io,
       `no users yet: administrator ${admin.id} created with password ${admin.password} (shown once; 'cicsmail user passwd ${admin.id}' changes it)`,
     );
   }
   if (!isLoopback(config.host) && !config.tls) {
-    console.error(
+    err(
+      io,
       `WARNING: region ${config.sysid} listens on ${config.host} without TLS: passwords and mail cross the ` +
         `network in clear. Set CICSMAIL_TLS_CERT and CICSMAIL_TLS_KEY, or bind 127.0.0.1 behind a TLS proxy.`,
     );
   }
   const relay = region.app.captureRelay;
   if (relay) {
-    console.log(
+    out(
+      io,
       `no CICSMAIL_RELAY: mail goes to the capture relay on smtp://127.0.0.1:${relay.port}; see ${region.url}/captured`,
     );
   }
-  drainOnSignals(region, config, (line) => console.log(line));
+  drainOnSignals(region, config, (line) => out(io, line));
   // Runs until a signal stops it.
   await new Promise(() => {});
   return 0;

@@ -1,6 +1,7 @@
 // Parsing of subcommand options, with help and one-line usage errors.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { RegionClient, RegionUrlInvalid, type ClientOptions } from '../client/region-client.js';
+import { out, type CommandIo } from './io.js';
 
 export class UsageError extends Error {
   readonly code = 'CICSMAIL_USAGE';
@@ -9,7 +10,7 @@ export class UsageError extends Error {
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** Parses argv; undefined where --help was asked for (the help has been printed). */
-export function parseCommand<O extends Options>(argv: readonly string[], options: O, help: string) {
+export function parseCommand<O extends Options>(io: CommandIo, argv: readonly string[], options: O, help: string) {
   const config = {
     args: [...argv],
     options: { ...options, help: { type: 'boolean', short: 'h' } },
@@ -23,7 +24,7 @@ export function parseCommand<O extends Options>(argv: readonly string[], options
     throw new UsageError((err as Error).message);
   }
   if ((parsed.values as { help?: boolean }).help) {
-    console.log(help);
+    out(io, help);
     return undefined;
   }
   return parsed;
@@ -37,9 +38,9 @@ export function wholeNumber(value: string | undefined, name: string): number | u
 }
 
 /** The region that --url and --user name, or the environment's; a URL that is none is a usage error. */
-export function regionOf(options: ClientOptions): RegionClient {
+export function regionOf(io: CommandIo, options: ClientOptions): RegionClient {
   try {
-    return RegionClient.from(options);
+    return RegionClient.from(options, io.env);
   } catch (err) {
     if (err instanceof RegionUrlInvalid) throw new UsageError(`--url ${err.message}`);
     throw err;

@@ -15,6 +15,7 @@ import {
   type SenderPolicy,
   type UserRecord,
 } from '../security/users.js';
+import { err, out, type CommandIo } from './io.js';
 import { parseCommand, UsageError } from './usage.js';
 
 const HELP = `usage: cicsmail user add NAME [--admin] [--transactions LIST] [--senders LIST]
@@ -88,8 +89,8 @@ type Settings = Partial<
 /** The highest rate the region takes (CICSMAIL_RATE_LIMIT's bound). */
 const MAX_RATE = 10_000_000;
 
-function dataDir(): string {
-  return resolve(process.env.CICSMAIL_DATA?.trim() || './data');
+function dataDir(io: CommandIo): string {
+  return resolve(io.env.CICSMAIL_DATA?.trim() || './data');
 }
 
 function userId(name: string | undefined, verb: Verb): string {
@@ -176,8 +177,8 @@ function settingsOf(v: Values): Settings {
 }
 
 /** The users file of the data folder; only `add` may be the first to write one. */
-function openStore(create: boolean): UserStore {
-  const dir = dataDir();
+function openStore(io: CommandIo, create: boolean): UserStore {
+  const dir = dataDir(io);
   if (create) mkdirSync(dir, { recursive: true });
   const store = new UserStore(dir);
   if (!create && !store.exists) throw new Error(`no users file in ${dir} (set CICSMAIL_DATA)`);
@@ -194,33 +195,32 @@ const admins = (store: UserStore) => store.all().filter((u) => u.admin);
 
 // A password: the first line of standard input where that is a pipe or a file (scripts),
 // else asked for twice on the terminal with the echo off.
-async function readPassword(id: string): Promise<string> {
-  const password = process.stdin.isTTY ? await promptTwice(id) : await firstLine();
+async function readPassword(io: CommandIo, id: string): Promise<string> {
+  const password = io.stdin.isTTY ? await promptTwice(io, id) : await firstLine(io);
   checkPassword(password);
   return password;
 }
 
-async function firstLine(): Promise<string> {
-  process.stdin.setEncoding('utf8');
+async function firstLine(io: CommandIo): Promise<string> {
   let text = '';
-  for await (const chunk of process.stdin as AsyncIterable<string>) {
-    text += chunk;
+  for await (const chunk of io.stdin as AsyncIterable<string | Buffer>) {
+    text += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
     if (text.includes('\n') || text.length > 4096) break;
   }
   if (text === '') throw new Error('no password on standard input (its first line is the password)');
   return (text.split('\n')[0] ?? '').replace(/\r$/, '');
 }
 
-async function promptTwice(id: string): Promise<string> {
+async function promptTwice(io: CommandIo, id: string): Promise<string> {
   // readline echoes what is typed to its output: muted while a password is typed.
   let muted = false;
   const output = new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      if (!muted) process.stderr.write(chunk);
+      if (!muted) io.stderr.write(chunk);
       callback();
     },
   });
-  const rl = createInterface({ input: process.stdin, output, terminal: true });
+  const rl = createInterface({ input: io.stdin, output, terminal: true });
   const gone = new AbortController();
   rl.on('SIGINT', () => gone.abort());
   rl.on('close', () => gone.abort());
@@ -231,7 +231,7 @@ async function promptTwice(id: string): Promise<string> {
       return await answer;
     } finally {
       muted = false;
-      process.stderr.write('\n');
+      io.stderr.write('\n');
     }
   };
   try {
@@ -279,8 +279,8 @@ function listLines(users: readonly UserRecord[]): string[] {
 const noAdminNote = (store: UserStore) =>
   `note: ${store.file} has no administrator (the journal, replay and CEMT need one): 'cicsmail user set NAME --admin'`;
 
-export async function userCommand(argv: readonly string[]): Promise<number> {
-  const parsed = parseCommand(argv, OPTIONS, HELP);
+export async function userCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const parsed = parseCommand(io, argv, OPTIONS, HELP);
   if (!parsed) return 0;
   const [verbGiven, name, ...extra] = parsed.positionals;
   if (verbGiven === undefined)
@@ -303,7 +303,7 @@ export async function userCommand(argv: readonly string[]): Promise<number> {
     case 'add': {
       const id = userId(name, verb);
       const settings = settingsOf(values);
-      const store = openStore(true);
+      const store = openStore(io, true);
       const refuseExisting = () => {
         if (store.get(id))
           throw new Error(
@@ -311,42 +311,42 @@ export async function userCommand(argv: readonly string[]): Promise<number> {
           );
       };
       refuseExisting();
-      const password = await readPassword(id);
+      const password = await readPassword(io, id);
       // Read again: the prompt may have taken a while, and the file may have changed meanwhile.
       store.reload();
       refuseExisting();
       store.put(newUser({ id, password, ...settings }));
-      console.log(`user ${id} added to ${store.file}`);
-      if (admins(store).length === 0) console.error(noAdminNote(store));
+      out(io, `user ${id} added to ${store.file}`);
+      if (admins(store).length === 0) err(io, noAdminNote(store));
       return 0;
     }
     case 'list': {
-      const users = openStore(false).all();
-      if (values.json) console.log(JSON.stringify(users.map(viewOf)));
-      else for (const line of listLines(users)) console.log(line);
+      const users = openStore(io, false).all();
+      if (values.json) out(io, JSON.stringify(users.map(viewOf)));
+      else for (const line of listLines(users)) out(io, line);
       return 0;
     }
     case 'remove': {
       const id = userId(name, verb);
-      const store = openStore(false);
+      const store = openStore(io, false);
       const user = existing(store, id);
       if (user.admin && admins(store).length === 1)
         throw new Error(
           `${id} is the last administrator and stays: a region must keep one ('cicsmail user add NAME --admin' first)`,
         );
       store.remove(id);
-      console.log(`user ${id} removed`);
+      out(io, `user ${id} removed`);
       return 0;
     }
     case 'passwd': {
       const id = userId(name, verb);
-      const store = openStore(false);
+      const store = openStore(io, false);
       existing(store, id);
-      const password = await readPassword(id);
+      const password = await readPassword(io, id);
       // Read again: the prompt may have taken a while, and the file may have changed meanwhile.
       store.reload();
       store.put({ ...existing(store, id), hash: hashPassword(password), updatedAt: new Date().toISOString() });
-      console.log(`password of ${id} changed`);
+      out(io, `password of ${id} changed`);
       return 0;
     }
     case 'set': {
@@ -356,12 +356,12 @@ export async function userCommand(argv: readonly string[]): Promise<number> {
         throw new UsageError(
           'user set needs something to change: --admin, --no-admin, --transactions, --senders, --default-sender, --policy or --rate',
         );
-      const store = openStore(false);
+      const store = openStore(io, false);
       const user = existing(store, id);
       if (user.admin && settings.admin === false && admins(store).length === 1)
         throw new Error(`${id} is the last administrator and stays one: a region must keep one`);
       store.put({ ...user, ...settings, updatedAt: new Date().toISOString() });
-      console.log(`user ${id} changed`);
+      out(io, `user ${id} changed`);
       return 0;
     }
   }

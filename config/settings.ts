@@ -37,6 +37,11 @@ export interface RegionConfig {
   readonly tasksPerWorker: number;
   /** How long in-flight tasks may take to finish on SIGTERM. */
   readonly drainTimeoutMs: number;
+  /**
+   * Grace after a task's time limit before the region ends its worker: a task that awaits
+   * ends AICA on the worker's own clock first; one in a loop is ended here.
+   */
+  readonly hardStopGraceMs: number;
   readonly retry: RetryPolicy;
   /** Mails the retry spool sends at once (over connections of its own). */
   readonly retryConcurrency: number;
@@ -47,6 +52,8 @@ export interface RegionConfig {
   /** The task log keeps a channel's containers up to this many bytes; a larger channel is logged without them. */
   readonly taskLogKeepBytes: number;
   readonly security: SecurityConfig;
+  /** pino's level for the region's log (CICSMAIL_LOG_LEVEL). */
+  readonly logLevel: LogLevel;
   /** HTTPS for the listener: PEM files. */
   readonly tls: { readonly cert: string; readonly key: string } | null;
   /** Free space below which new tasks are refused (503 NOSPACE), so the journal never fills mid-mail. */
@@ -82,6 +89,9 @@ export interface SecurityConfig {
   /** Wrong credentials an address may send a minute before its new credentials go unchecked (0: no limit). */
   readonly authFailures: number;
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 function integer(env: NodeJS.ProcessEnv, key: string, fallback: number, min: number, max: number): number {
   const raw = env[key];
@@ -187,6 +197,7 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RegionC
     workers: integer(env, 'CICSMAIL_WORKERS', 2, 1, 64),
     tasksPerWorker: integer(env, 'CICSMAIL_TASKS_PER_WORKER', 64, 1, 10_000),
     drainTimeoutMs: integer(env, 'CICSMAIL_DRAIN_TIMEOUT_MS', 30_000, 0, 3_600_000),
+    hardStopGraceMs: integer(env, 'CICSMAIL_HARD_STOP_GRACE_MS', 2000, 100, 3_600_000),
     retry: {
       firstMs: integer(env, 'CICSMAIL_RETRY_FIRST_MS', DEFAULT_RETRY.firstMs, 10, 86_400_000),
       maxMs: integer(env, 'CICSMAIL_RETRY_MAX_MS', DEFAULT_RETRY.maxMs, 10, 7 * 86_400_000),
@@ -209,6 +220,7 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RegionC
       rateLimit: integer(env, 'CICSMAIL_RATE_LIMIT', 0, 0, 10_000_000),
       authFailures: integer(env, 'CICSMAIL_AUTH_FAILURES', 20, 0, 1_000_000),
     },
+    logLevel: choice(env, 'CICSMAIL_LOG_LEVEL', LOG_LEVELS, 'info'),
     tls: tlsOf(env),
     journalReserveBytes: integer(env, 'CICSMAIL_JOURNAL_RESERVE_MB', 32, 0, 1_048_576) * 1_048_576,
     smtp: {

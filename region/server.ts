@@ -9,7 +9,7 @@ export interface RunningRegion {
 }
 
 export async function startRegion(config: RegionConfig): Promise<RunningRegion> {
-  const app = await buildRegion(config, { logger: { level: process.env.CICSMAIL_LOG_LEVEL ?? 'info' } });
+  const app = await buildRegion(config, { logger: { level: config.logLevel } });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

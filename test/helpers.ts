@@ -253,6 +253,52 @@ export async function startScriptedSmtp(
 
 const BIN = fileURLToPath(new URL('../bin/cicsmail.js', import.meta.url));
 
+export interface CommandRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A command run with its standard output as bytes too (a mail, an export). */
+export interface CommandBytes extends CommandRun {
+  readonly bytes: Buffer;
+}
+
+/**
+ * `cicsmail ARGS` run in this process, as the command line runs it, with its own streams:
+ * standard input is `input` (a pipe, never a terminal), the environment is `env` alone.
+ * For what a command does; a test of the process itself (exit codes, signals, another
+ * process reading the journal) spawns `bin/cicsmail.js`.
+ */
+export async function cicsmail(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  input: string | Buffer = '',
+): Promise<CommandRun> {
+  const { code, stdout, stderr } = await cicsmailBytes(args, env, input);
+  return { code, stdout, stderr };
+}
+
+/** As `cicsmail`, with standard output as bytes too. */
+export async function cicsmailBytes(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  input: string | Buffer = '',
+): Promise<CommandBytes> {
+  const { PassThrough } = await import('node:stream');
+  const { run } = await import('../cli/main.js');
+  const stdin = new PassThrough();
+  stdin.end(input);
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const chunks = { out: [] as Buffer[], err: [] as Buffer[] };
+  stdout.on('data', (c: Buffer) => chunks.out.push(c));
+  stderr.on('data', (c: Buffer) => chunks.err.push(c));
+  const code = await run(args, { env: { ...env }, stdin, stdout, stderr });
+  const bytes = Buffer.concat(chunks.out);
+  return { code, stdout: bytes.toString('utf8'), stderr: Buffer.concat(chunks.err).toString('utf8'), bytes };
+}
+
 /** A region in a process of its own (the compiled `cicsmail start`), for tests that kill or signal it. */
 export function startRegionProcess(
   dataDir: string,

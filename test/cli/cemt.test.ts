@@ -1,19 +1,15 @@
-// cicsmail cemt: CEMT from a shell. Runs the compiled command (npm test builds it first)
-// against a region: INQUIRE in columns and as JSON, SET that the region then acts on
-// (a disabled MAIL answers 503 DISABLED), abbreviations, usage errors and refusals.
-import { execFile } from 'node:child_process';
+// cicsmail cemt: CEMT from a shell, the command run in this process against a region:
+// INQUIRE in columns and as JSON, SET that the region then acts on (a disabled MAIL answers
+// 503 DISABLED), abbreviations, usage errors and refusals.
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { defaultDefinitions } from '../../region/definitions.js';
 import { buildMailCommarea } from '../../client/mailca.js';
-import { startRegion, startRelay, TESTER } from '../helpers.js';
+import { cicsmail, startRegion, startRelay, TESTER } from '../helpers.js';
 
-const BIN = fileURLToPath(new URL('../../bin/cicsmail.js', import.meta.url));
 const PAUSE = new URL('../fixtures/programs/pause.ts', import.meta.url).href;
-
-// Each run is a fresh Node process that loads the whole CLI: slow on a busy machine.
-t.setTimeout(300_000);
+const HOLD = new URL('../fixtures/programs/hold.ts', import.meta.url).href;
 
 const relay = await startRelay(t);
 const region = await startRegion(
@@ -23,6 +19,7 @@ const region = await startRegion(
     definitions: [
       ...defaultDefinitions(),
       { tranid: 'WAIT', program: PAUSE, enabled: true, timeLimitMs: 30_000, description: 'pause' },
+      { tranid: 'HOLD', program: HOLD, enabled: true, timeLimitMs: 60_000, description: 'hold' },
     ],
     users: [{ id: 'OPER1', password: 'oper1-password', transactions: ['*'], senders: ['*'] }],
   },
@@ -35,16 +32,10 @@ interface Run {
 }
 
 function cemt(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const childEnv = {
-      ...process.env,
-      CICSMAIL_URL: region.url,
-      CICSMAIL_USER: `${TESTER.id}:${TESTER.password}`,
-      ...env,
-    };
-    execFile(process.execPath, [BIN, 'cemt', ...args], { env: childEnv }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+  return cicsmail(['cemt', ...args], {
+    CICSMAIL_URL: region.url,
+    CICSMAIL_USER: `${TESTER.id}:${TESTER.password}`,
+    ...env,
   });
 }
 
@@ -109,17 +100,20 @@ t.test('inquire transaction: all, one, and as JSON', async (t) => {
 
 t.test('inquire task: the tasks in the region now, with their age', async (t) => {
   t.equal(await ok(t, ['inquire', 'task']), 'no tasks\n');
-  const running = region.post('WAIT', Buffer.from('6000'), { 'x-cics-jobname': 'PAYROLL' });
-  await new Promise((r) => setTimeout(r, 200));
+  // A task that runs until the test lets it go.
+  const latch = `${t.testdir()}/go`;
+  const running = region.post('HOLD', Buffer.from(latch), { 'x-cics-jobname': 'PAYROLL' });
+  while (!existsSync(`${latch}.started`)) await new Promise((r) => setTimeout(r, 10));
   const [text, tasks] = await Promise.all([ok(t, ['i', 'tas']), json<unknown[]>(t, ['inquire', 'task'])]);
   const lines = text.trimEnd().split('\n');
   t.equal(lines.length, 2);
   t.match(lines[0], /^ *TASK {2}TRAN {2}USER {4}JOBNAME {2}AGE\(S\) {2}STATE$/);
-  t.match(lines[1], /^ *\d+ {2}WAIT {2}TESTER {2}PAYROLL {2} *\d+\.\d {2}running$/);
+  t.match(lines[1], /^ *\d+ {2}HOLD {2}TESTER {2}PAYROLL {2} *\d+\.\d {2}running$/);
   t.equal(lines[0]?.indexOf('STATE'), lines[1]?.indexOf('running'), 'aligned columns');
   t.match(tasks, [
-    { taskn: Number, tranid: 'WAIT', user: 'TESTER', jobname: 'PAYROLL', ageMs: Number, state: 'running' },
+    { taskn: Number, tranid: 'HOLD', user: 'TESTER', jobname: 'PAYROLL', ageMs: Number, state: 'running' },
   ]);
+  writeFileSync(latch, 'go');
   t.equal((await running).status, 200);
 });
 

@@ -4,6 +4,7 @@ import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
+import { cicsmail as inProcess, cicsmailBytes as inProcessBytes } from '../helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/cicsmail.js', import.meta.url));
 
@@ -23,46 +24,46 @@ function cicsmail(
   });
 }
 
-t.test('help and usage errors', async (t) => {
-  const help = await cicsmail(['--help']);
+t.test('help and usage errors (the commands run in this process)', async (t) => {
+  const help = await inProcess(['--help']);
   t.equal(help.code, 0);
   t.match(help.stdout, /^usage: cicsmail <command>/);
   for (const args of [
     ['start', '--help'],
     ['journal', '--help'],
   ]) {
-    const r = await cicsmail(args);
+    const r = await inProcess(args);
     t.equal(r.code, 0, args.join(' '));
     t.match(r.stdout, new RegExp(`^usage: cicsmail ${args[0]}`), args.join(' '));
   }
-  t.same(await cicsmail(['bogus']), {
+  t.same(await inProcess(['bogus']), {
     code: 2,
     stdout: '',
     stderr: "cicsmail: unknown command 'bogus'; try 'cicsmail --help'\n",
   });
-  t.same(await cicsmail(['journal', 'list', '--state', 'LOST']), {
+  t.same(await inProcess(['journal', 'list', '--state', 'LOST']), {
     code: 2,
     stdout: '',
     stderr: "cicsmail: --state 'LOST' is not one of ACCEPTED, SENT, DEFERRED, FAILED, DENIED\n",
   });
-  t.same(await cicsmail(['journal', 'show', 'x1']), {
+  t.same(await inProcess(['journal', 'show', 'x1']), {
     code: 2,
     stdout: '',
     stderr: "cicsmail: SEQ 'x1' is not a whole number\n",
   });
-  t.equal((await cicsmail(['journal', '--nope'])).code, 2);
+  t.equal((await inProcess(['journal', '--nope'])).code, 2);
   const dir = t.testdir();
-  t.same(await cicsmail(['journal', 'list'], { CICSMAIL_DATA: dir }), {
+  t.same(await inProcess(['journal', 'list'], { CICSMAIL_DATA: dir }), {
     code: 1,
     stdout: '',
     stderr: `cicsmail: no journal in ${dir} (set CICSMAIL_DATA)\n`,
   });
-  t.same(await cicsmail(['start'], { CICSMAIL_PORT: 'abc', CICSMAIL_DATA: dir }), {
+  t.same(await inProcess(['start'], { CICSMAIL_PORT: 'abc', CICSMAIL_DATA: dir }), {
     code: 1,
     stdout: '',
     stderr: "cicsmail: CICSMAIL_PORT: 'abc' is not a whole number\n",
   });
-  t.same(await cicsmail(['start'], { CICSMAIL_PORT: '0', CICSMAIL_DATA: dir, CICSMAIL_RELAY: 'http://x' }), {
+  t.same(await inProcess(['start'], { CICSMAIL_PORT: '0', CICSMAIL_DATA: dir, CICSMAIL_RELAY: 'http://x' }), {
     code: 1,
     stdout: '',
     stderr: "cicsmail: CICSMAIL_RELAY: relay scheme 'http:' is not smtp: or smtps:\n",
@@ -127,34 +128,36 @@ t.test('start, send, read the journal from another process, drain on SIGTERM', a
   const eml = Buffer.from(await (await fetch(`${url}/captured/1`, { headers: auth })).arrayBuffer());
   t.equal((await fetch(`${url}/captured/2`, { headers: auth })).status, 404);
 
+  // The compiled command in a process of its own, reading the journal the region writes;
+  // the other commands run in this process (another one than the region's all the same).
   const list = await cicsmail(['journal', 'list'], { CICSMAIL_DATA: dir });
   t.equal(list.code, 0);
   t.match(list.stdout, /^ {5}1 {2}SENT {6}\S+ {2}ADMIN {5}MAIL {2}1 rcpt {2}"from the command line test"\n$/);
-  const show = await cicsmail(['journal', 'show', '1'], { CICSMAIL_DATA: dir });
+  const show = await inProcess(['journal', 'show', '1'], { CICSMAIL_DATA: dir });
   t.match(JSON.parse(show.stdout), { seq: 1, state: 'SENT', jobname: 'CLITEST', messageId: r.messageId });
-  const bytes = await cicsmail(['journal', 'show', '1', '--message'], { CICSMAIL_DATA: dir });
-  t.equal(bytes.stdout, eml.toString('latin1'), 'the journal holds the bytes the relay captured');
-  t.same(await cicsmail(['journal', 'show', '999'], { CICSMAIL_DATA: dir }), {
+  const bytes = await inProcessBytes(['journal', 'show', '1', '--message'], { CICSMAIL_DATA: dir });
+  t.same(bytes.bytes, eml, 'the journal holds the bytes the relay captured');
+  t.same(await inProcess(['journal', 'show', '999'], { CICSMAIL_DATA: dir }), {
     code: 1,
     stdout: '',
     stderr: 'cicsmail: no journal record 999\n',
   });
   t.equal(
-    (await cicsmail(['journal', 'list', '--state', 'failed'], { CICSMAIL_DATA: dir })).stdout,
+    (await inProcess(['journal', 'list', '--state', 'failed'], { CICSMAIL_DATA: dir })).stdout,
     '',
     'filters: no FAILED mail',
   );
   t.match(
-    (await cicsmail(['journal', 'list', '--jobname', 'clitest', '--json'], { CICSMAIL_DATA: dir })).stdout,
+    (await inProcess(['journal', 'list', '--jobname', 'clitest', '--json'], { CICSMAIL_DATA: dir })).stdout,
     /^\{"tranid":"MAIL".*"seq":1,/,
   );
-  t.match(JSON.parse((await cicsmail(['journal', 'stats'], { CICSMAIL_DATA: dir })).stdout), {
+  t.match(JSON.parse((await inProcess(['journal', 'stats'], { CICSMAIL_DATA: dir })).stdout), {
     records: 1,
     byState: { SENT: 1 },
     byTranid: { MAIL: 1 },
   });
   const csvFile = `${dir}/journal.csv`;
-  t.same(await cicsmail(['journal', 'export', '--out', csvFile], { CICSMAIL_DATA: dir }), {
+  t.same(await inProcess(['journal', 'export', '--out', csvFile], { CICSMAIL_DATA: dir }), {
     code: 0,
     stdout: '',
     stderr: '',
@@ -165,15 +168,15 @@ t.test('start, send, read the journal from another process, drain on SIGTERM', a
     /^\ufeffseq,acceptedAt,userid,jobname,tranid,sender,recipients,attachments,subject,size,state,relayReply,messageId\r\n1,[^,]+,ADMIN,CLITEST,MAIL,batch@corp\.example,1,0,from the command line test,\d+,SENT,250 Ok: captured as 1,<[^>]+>\r\n$/,
   );
   t.match(
-    (await cicsmail(['journal', 'export', '--format', 'jsonl'], { CICSMAIL_DATA: dir })).stdout,
+    (await inProcess(['journal', 'export', '--format', 'jsonl'], { CICSMAIL_DATA: dir })).stdout,
     /^\{"seq":1,.*"state":"SENT".*\}\n$/,
   );
-  t.same(await cicsmail(['journal', 'list', '--since', 'yesterday'], { CICSMAIL_DATA: dir }), {
+  t.same(await inProcess(['journal', 'list', '--since', 'yesterday'], { CICSMAIL_DATA: dir }), {
     code: 2,
     stdout: '',
     stderr: "cicsmail: --since 'yesterday' is not a time like 2026-11-28T13:00:00Z\n",
   });
-  t.same(await cicsmail(['journal', 'export', '--format', 'xls'], { CICSMAIL_DATA: dir }), {
+  t.same(await inProcess(['journal', 'export', '--format', 'xls'], { CICSMAIL_DATA: dir }), {
     code: 2,
     stdout: '',
     stderr: "cicsmail: --format 'xls' is not csv or jsonl\n",
@@ -182,15 +185,15 @@ t.test('start, send, read the journal from another process, drain on SIGTERM', a
   // Redeliver from the command line, while the region runs, to a relay of the test's own.
   const { startRelay } = await import('../helpers.js');
   const other = await startRelay(t);
-  const dry = await cicsmail(['journal', 'replay', '--dry-run', '--relay', other.url], { CICSMAIL_DATA: dir });
+  const dry = await inProcess(['journal', 'replay', '--dry-run', '--relay', other.url], { CICSMAIL_DATA: dir });
   t.match(dry, { code: 0, stdout: /^ {5}1 {2}<[^>]+> {2}dry-run {2}1 rcpt\n$/ });
-  const again = await cicsmail(['journal', 'replay', '--jobname', 'CLITEST', '--relay', other.url], {
+  const again = await inProcess(['journal', 'replay', '--jobname', 'CLITEST', '--relay', other.url], {
     CICSMAIL_DATA: dir,
   });
   t.match(again, { code: 0, stdout: /^ {5}1 {2}<[^>]+> {2}sent {2}250 /, stderr: '' });
   t.equal(other.mails[0]?.message.toString('latin1'), eml.toString('latin1'), 'the same bytes again');
   // The region's SMTP settings apply to a replay from the command line too.
-  const strict = await cicsmail(['journal', 'replay', '--jobname', 'CLITEST', '--relay', other.url], {
+  const strict = await inProcess(['journal', 'replay', '--jobname', 'CLITEST', '--relay', other.url], {
     CICSMAIL_DATA: dir,
     CICSMAIL_SMTP_STARTTLS: 'required',
   });
@@ -200,12 +203,12 @@ t.test('start, send, read the journal from another process, drain on SIGTERM', a
       /^ {5}1 {2}<[^>]+> {2}deferred {2}no relay could be reached: STARTTLS required by CICSMAIL_SMTP_STARTTLS=required but not offered by smtp:\/\/127\.0\.0\.1:\d+\n$/,
   });
   t.equal(other.mails.length, 1, 'nothing sent in clear');
-  t.same(await cicsmail(['journal', 'replay'], { CICSMAIL_DATA: dir, CICSMAIL_RELAY: '' }), {
+  t.same(await inProcess(['journal', 'replay'], { CICSMAIL_DATA: dir, CICSMAIL_RELAY: '' }), {
     code: 2,
     stdout: '',
     stderr: 'cicsmail: journal replay needs --relay smtp://host:port (or CICSMAIL_RELAY)\n',
   });
-  t.match(JSON.parse((await cicsmail(['journal', 'show', '1'], { CICSMAIL_DATA: dir })).stdout), {
+  t.match(JSON.parse((await inProcess(['journal', 'show', '1'], { CICSMAIL_DATA: dir })).stdout), {
     state: 'SENT',
     replays: [{ via: 'replay', outcome: 'sent' }],
   });

@@ -1,15 +1,12 @@
-// cicsmail load: the compiled command (npm test builds it first) against a region and a real
-// SMTP relay from the helpers: exact counts by RC, the --json shape, --verify passing and
+// cicsmail load, run in this process against a region and a real SMTP relay from the
+// helpers: exact counts by RC, the --json shape, --verify passing and
 // failing for a reason it must catch, the HTML report, a fixed rate, the three transactions
 // with attachments, and a region of its own (URL local).
-import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { freshDir, smtpError, startRegion, startRelay, TESTER, type TestLike } from '../helpers.js';
+import { cicsmail, freshDir, smtpError, startRegion, startRelay, TESTER, type TestLike } from '../helpers.js';
 
-const BIN = fileURLToPath(new URL('../../bin/cicsmail.js', import.meta.url));
 const USER = `${TESTER.id}:${TESTER.password}`;
 
 interface Run {
@@ -19,16 +16,7 @@ interface Run {
 }
 
 function load(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, 'load', ...args],
-      { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
+  return cicsmail(['load', ...args], env);
 }
 
 /** The shape --json prints (the parts the tests read). */

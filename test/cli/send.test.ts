@@ -1,13 +1,13 @@
 // cicsmail send as a job step: a file of statements (or a datastream) run on a region, the
-// report printed, the highest RC as the exit code. Runs the compiled command (npm test
-// builds it first) against a region and a real SMTP relay.
+// report printed, the highest RC as the exit code. The command runs in this process against
+// a region and a real SMTP relay; the exit code is checked once as a process's.
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { simpleParser } from 'mailparser';
-import { startRegion, startRelay, smtpError, TESTER } from '../helpers.js';
+import { cicsmail as run, startRegion, startRelay, smtpError, TESTER } from '../helpers.js';
 import { ebcdicLines } from '../ebcdic.js';
 
 const BIN = fileURLToPath(new URL('../../bin/cicsmail.js', import.meta.url));
@@ -31,20 +31,7 @@ interface Run {
 }
 
 function cicsmail(args: string[], input?: Buffer | string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [BIN, ...args],
-      {
-        env: { ...process.env, CICSMAIL_URL: region.url, CICSMAIL_USER: `${TESTER.id}:${TESTER.password}` },
-        maxBuffer: 16 * 1024 * 1024,
-      },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-    child.stdin?.end(input ?? '');
-  });
+  return run(args, { CICSMAIL_URL: region.url, CICSMAIL_USER: `${TESTER.id}:${TESTER.password}` }, input ?? '');
 }
 
 function file(name: string, content: string | Buffer): string {

@@ -1,6 +1,6 @@
-// cicsmail user add | list | remove | passwd | set: the compiled command (npm test builds
-// it first) on a users file in a fresh data folder, and a region that reads the same file
-// and takes a change within a second.
+// cicsmail user add | list | remove | passwd | set, run in this process (and once as the
+// compiled command in a process of its own) on a users file in a fresh data folder, and a
+// region that reads the same file and takes a change within a second.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { verifyPassword, type UserRecord } from '../../security/users.js';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
-import { basicAuth, freshDir, startRegion, startRelay } from '../helpers.js';
+import { basicAuth, cicsmail, freshDir, startRegion, startRelay } from '../helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/cicsmail.js', import.meta.url));
 
@@ -18,8 +18,13 @@ interface Run {
   stderr: string;
 }
 
-/** The command with CICSMAIL_DATA at `dir`; `input` is its standard input (a pipe, never a terminal). */
+/** The command with CICSMAIL_DATA at `dir`, run in this process; `input` is its standard input (a pipe, never a terminal). */
 function user(dir: string, args: string[], input = ''): Promise<Run> {
+  return cicsmail(['user', ...args], { CICSMAIL_DATA: dir }, input);
+}
+
+/** The same as the compiled command in a process of its own, its password piped in as a batch job would. */
+function userProcess(dir: string, args: string[], input = ''): Promise<Run> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
@@ -63,7 +68,7 @@ t.test('help', async (t) => {
 t.test('add: the password from standard input, kept as a scrypt hash in a file only its owner reads', async (t) => {
   const dir = freshDir(t);
   const password = 'Correct-Horse-42';
-  const r = await user(
+  const r = await userProcess(
     dir,
     [
       'add',
@@ -438,7 +443,7 @@ t.test('remove: a user goes, the last administrator stays', async (t) => {
   t.same(await user(dir, ['remove']), { code: 2, stdout: '', stderr: 'cicsmail: user remove needs a NAME\n' });
 });
 
-t.test('a running region takes a new user, and a new password within a second and a half', async (t) => {
+t.test('a running region takes a new user, and a new password', async (t) => {
   const dir = freshDir(t);
   const password = 'first-password';
   t.equal((await user(dir, ['add', 'OPS1', '--admin'], 'ops1-password\n')).code, 0);
@@ -485,14 +490,15 @@ t.test('a running region takes a new user, and a new password within a second an
   t.not(before, 401, `the old password passes security (${before})`);
 
   t.equal((await user(dir, ['passwd', 'BATCH1'], 'second-password\n')).code, 0);
+  // The region reads the file again a second after it last looked (test/region/auth.test.ts
+  // checks the second against a clock of its own); here only that it does, given ten times that.
   const changed = Date.now();
   let status = before;
-  while (status !== 401 && Date.now() - changed < 3000) {
+  while (status !== 401 && Date.now() - changed < 10_000) {
     await new Promise((resolve) => setTimeout(resolve, 50));
     status = await knock(password);
   }
   t.equal(status, 401, 'the old password is refused');
-  t.ok(Date.now() - changed <= 1500, `within 1.5 s (${Date.now() - changed} ms)`);
   const again = await mail('second-password');
   t.equal(again.status, 200);
   t.equal(readMailResponse(Buffer.from(await again.arrayBuffer()), 37).rc, 0);

@@ -1,16 +1,12 @@
 // Redrive: the journal keeps each task's request; the recorded tasks run again on a region
 // (over HTTP and from the command line) and their outcomes are compared, RC by RC.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { simpleParser } from 'mailparser';
-import { startRegion, startRelay, smtpError, TESTER } from '../helpers.js';
+import { cicsmail as run, startRegion, startRelay, smtpError, TESTER } from '../helpers.js';
 import { ebcdicLines } from '../ebcdic.js';
 import { buildMailCommarea } from '../../client/mailca.js';
 import type { RedriveReport } from '../../client/redrive.js';
-
-const BIN = fileURLToPath(new URL('../../bin/cicsmail.js', import.meta.url));
 
 let deferAll = false;
 const relay = await startRelay(t, {
@@ -78,23 +74,12 @@ async function replay(body: Record<string, unknown>): Promise<RedriveReport & { 
   return (await res.json()) as RedriveReport & { mode: string };
 }
 
+/** The command line, run in this process. */
 function cicsmail(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      {
-        env: {
-          ...process.env,
-          CICSMAIL_DATA: region.config.dataDir,
-          CICSMAIL_URL: region.url,
-          CICSMAIL_USER: `${TESTER.id}:${TESTER.password}`,
-        },
-      },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
+  return run(args, {
+    CICSMAIL_DATA: region.config.dataDir,
+    CICSMAIL_URL: region.url,
+    CICSMAIL_USER: `${TESTER.id}:${TESTER.password}`,
   });
 }
 
