@@ -8,7 +8,8 @@
 // request's due time), and the peak RSS growth of a region while it sends 10 MB attachments.
 // Figures are printed, never asserted: they drift with the machine and what else runs on it.
 //
-// BENCH_SIZE=small (or --small): a short run for CI. BENCH_CPU_PROF=DIR: the region of (a)
+// BENCH_SIZE=small (or --small): a short run for CI; BENCH_SIZE=smoke: a second a part, for
+// the test that every part runs. BENCH_CPU_PROF=DIR: the region of (a)
 // runs with --cpu-prof and leaves its profile in DIR. --json: the figures as JSON, last line.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -25,7 +26,7 @@ import { BENCH_MAIL } from './mail.js';
 import { benchUnavailable, SMTP_SOURCE, startEchoServer, startSmtpSink } from './processes.js';
 
 interface Size {
-  readonly name: 'full' | 'small';
+  readonly name: 'full' | 'small' | 'smoke';
   readonly warmupS: number;
   readonly regionS: number;
   readonly connections: number;
@@ -59,13 +60,31 @@ const SMALL: Size = {
   attachments: 3,
 };
 
+/** The test's size (test/bench.test.ts): every part runs and prints, in seconds; no figure to keep. */
+const SMOKE: Size = {
+  name: 'smoke',
+  warmupS: 1,
+  regionS: 1,
+  connections: 20,
+  nodemailerMails: 200,
+  echoS: 1,
+  smtpSourceMessages: 200,
+  halfRateS: 1,
+  attachments: 1,
+};
+
 const ATTACHMENT_BYTES = 10 * 1024 * 1024;
 /** The SMTP issue's figure: one 20 MB attachment. */
 const BIG_ATTACHMENT_BYTES = 20 * 1024 * 1024;
 const MB = 1024 * 1024;
 
 const args = process.argv.slice(2);
-const size = process.env.BENCH_SIZE === 'small' || args.includes('--small') ? SMALL : FULL;
+const size =
+  process.env.BENCH_SIZE === 'smoke'
+    ? SMOKE
+    : process.env.BENCH_SIZE === 'small' || args.includes('--small')
+      ? SMALL
+      : FULL;
 const asJson = args.includes('--json');
 const cpuProfDir = process.env.BENCH_CPU_PROF;
 

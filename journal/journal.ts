@@ -98,6 +98,8 @@ export interface ListOptions {
 export interface JournalOptions {
   readonly readOnly?: boolean;
   readonly retry?: RetryPolicy;
+  /** When things happen (acceptance, due times, holds); the system's clock where not given. */
+  readonly now?: () => number;
 }
 
 /** A due entry: when, and which record. Ordered so that the earliest comes first. */
@@ -120,10 +122,13 @@ export class Journal {
   /** Each task's request and answer, for redrive. */
   readonly tasks: TaskLog;
 
-  private constructor(root: RootDatabase, path: string, retry: RetryPolicy) {
+  readonly #now: () => number;
+
+  private constructor(root: RootDatabase, path: string, retry: RetryPolicy, now: () => number) {
     this.#root = root;
     this.path = path;
     this.retry = retry;
+    this.#now = now;
     this.#records = root.openDB<JournalRecord, number>({ name: 'records' });
     this.#messages = root.openDB<Buffer, number>({ name: 'messages', encoding: 'binary' });
     this.#fileOf = root.openDB<string, number>({ name: 'message-files' });
@@ -155,6 +160,7 @@ export class Journal {
         open({ path, maxDbs: 8, readOnly: options.readOnly === true }),
         path,
         options.retry ?? DEFAULT_RETRY,
+        options.now ?? Date.now,
       );
     } catch (err) {
       throw new JournalError('CICSMAIL_JOURNAL_OPEN', `cannot open the journal at ${path}: ${(err as Error).message}`);
@@ -166,7 +172,7 @@ export class Journal {
    * once both are flushed to disk, not merely committed (design invariant 1).
    */
   async accept(origin: MailOrigin, message: Uint8Array): Promise<number> {
-    const now = Date.now();
+    const now = this.#now();
     const at = new Date(now).toISOString();
     // Due once its task must be long over: if the task dies, the retry spool delivers it.
     const nextAttemptAt = now + this.retry.orphanMs;
@@ -236,7 +242,7 @@ export class Journal {
 
   /** Records a refused attempt as DENIED: final at once, no message bytes, never sent. */
   async deny(attempt: DeniedAttempt): Promise<number> {
-    const at = new Date().toISOString();
+    const at = new Date(this.#now()).toISOString();
     return this.#write(() => {
       const seq = this.#nextSeq();
       const record: JournalRecord = {
@@ -322,7 +328,7 @@ export class Journal {
         for (const key of this.#due.getKeys({})) if (key[1] === seq) void this.#due.remove(key);
         return undefined;
       }
-      const nextAttemptAt = Date.now() + holdMs;
+      const nextAttemptAt = this.#now() + holdMs;
       void this.#due.remove([at, seq]);
       void this.#due.put([nextAttemptAt, seq], null);
       const held = { ...record, nextAttemptAt };
@@ -402,7 +408,7 @@ export class Journal {
    * At start, before any task runs: every record still ACCEPTED lost its task in a crash
    * or a cut-off drain. Make it due now. Returns how many.
    */
-  async recoverOrphans(now = Date.now()): Promise<number> {
+  async recoverOrphans(now = this.#now()): Promise<number> {
     return this.#write(() => {
       let n = 0;
       for (const [at, seq] of this.#due.getKeys({})) {

@@ -4,6 +4,7 @@
 // journaled bytes, so every retry carries the same Message-ID. It runs in the region's
 // main thread with connections of its own, so a backlog drains without taking the
 // workers' connections from new mail.
+import { systemClock, type Clock } from '../cics/clock.js';
 import { attemptOf, type DeliveryReport } from './attempt.js';
 import type { Journal } from './journal.js';
 
@@ -20,12 +21,15 @@ export interface SpoolOptions {
   /** How long a record is held while the spool tries it (it is due again after, if the try says nothing). */
   readonly holdMs: number;
   readonly onError?: (seq: number, err: Error) => void;
+  /** The system's clock where not given. */
+  readonly clock?: Clock;
 }
 
 export class RetrySpool {
   readonly #options: SpoolOptions;
   readonly #inflight = new Set<number>();
-  #timer: NodeJS.Timeout | undefined;
+  readonly #clock: Clock;
+  #timer: unknown;
   #running: Promise<void> | null = null;
   #stopped = false;
   /** Attempts made since start (for tests and the operators' view). */
@@ -33,10 +37,16 @@ export class RetrySpool {
 
   constructor(options: SpoolOptions) {
     this.#options = options;
+    this.#clock = options.clock ?? systemClock;
   }
 
   start(): void {
     this.#schedule(0);
+  }
+
+  /** Resolves once the round under way, if any, is over (a test moves its clock in between). */
+  async whenIdle(): Promise<void> {
+    await this.#running;
   }
 
   /** Look now (e.g. after recovery at start). */
@@ -46,8 +56,8 @@ export class RetrySpool {
 
   #schedule(delay: number): void {
     if (this.#stopped) return;
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
+    this.#clock.clearTimeout(this.#timer);
+    this.#timer = this.#clock.setTimeout(() => {
       this.#running ??= this.#round()
         .catch((err: Error) => {
           // The journal could not be read (e.g. the disk): look again later.
@@ -58,7 +68,6 @@ export class RetrySpool {
           this.#running = null;
         });
     }, delay);
-    this.#timer.unref();
   }
 
   /** Delivers every record due now, `concurrency` at a time, earliest first. */
@@ -66,7 +75,7 @@ export class RetrySpool {
     const { journal, concurrency, pollMs } = this.#options;
     for (;;) {
       if (this.#stopped) return;
-      const due = journal.due(Date.now(), concurrency * 4).filter((seq) => !this.#inflight.has(seq));
+      const due = journal.due(this.#clock.now(), concurrency * 4).filter((seq) => !this.#inflight.has(seq));
       if (due.length === 0) break;
       const queue = [...due];
       const lanes = Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
@@ -78,7 +87,7 @@ export class RetrySpool {
       await new Promise((resolve) => setImmediate(resolve));
     }
     const next = journal.nextDue();
-    this.#schedule(next === null ? pollMs : Math.max(0, Math.min(pollMs, next - Date.now())));
+    this.#schedule(next === null ? pollMs : Math.max(0, Math.min(pollMs, next - this.#clock.now())));
   }
 
   async #attempt(seq: number): Promise<void> {
@@ -91,7 +100,7 @@ export class RetrySpool {
       if (!record || !message) return;
       const report = await send(record.envelope.from, record.pending, message);
       this.attempts++;
-      await journal.settle(seq, attemptOf(report, 'retry'));
+      await journal.settle(seq, attemptOf(report, 'retry', new Date(this.#clock.now())));
     } catch (err) {
       this.#options.onError?.(seq, err as Error);
     } finally {
@@ -102,7 +111,7 @@ export class RetrySpool {
   /** Stops taking records; waits for the mails under way. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    clearTimeout(this.#timer);
+    this.#clock.clearTimeout(this.#timer);
     await this.#running;
   }
 }

@@ -267,7 +267,10 @@ export async function startPostfix(t: TestLike, options: PostfixOptions = {}): P
   const domains = options.domains ?? ['example.test', 'corp.example'];
   const parent = reachableTemp();
   sweepOrphans(parent);
-  const dir = mkdtempSync(join(parent, PREFIX));
+  // The tap run's id in the name: the check after the run (test/leftovers.mjs) knows
+  // master by its working folder, since Postfix sheds the environment it was started with.
+  const runId = (process.env._TAPJS_PROCESSINFO_ROOT_ ?? 'norun').slice(0, 8);
+  const dir = mkdtempSync(join(parent, `${PREFIX}${runId}-`));
   chmodSync(dir, 0o755);
   writeFileSync(join(dir, 'owner'), String(process.pid));
   const etc = join(dir, 'etc');

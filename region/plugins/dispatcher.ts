@@ -29,6 +29,7 @@ export default fp<{ config: RegionConfig }>(
       workers: config.workers,
       tasksPerWorker: config.tasksPerWorker,
       workerConfig,
+      hardStopGraceMs: config.hardStopGraceMs,
       ...(config.maxTasks !== null ? { maxTasks: config.maxTasks } : {}),
       maxQueued: config.maxQueued,
       classes: config.classes,

@@ -1,7 +1,7 @@
 // Operating a region: task limits (a class past PURGETHRESH purges with AKCC, MAXTASKS
 // queues), CEMT over HTTP, ASRA for a dying worker, DISABLED, Prometheus metrics that match
 // the tasks run, health and readiness, the region definition file.
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 // @ts-expect-error: the package ships no types; it returns an array of metric families.
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
@@ -16,7 +16,7 @@ const define = (tranid: string, name: string, extra: Partial<TransactionDefiniti
   tranid,
   program: program(name),
   enabled: true,
-  timeLimitMs: 5000,
+  timeLimitMs: 60_000,
   description: name,
   ...extra,
 });
@@ -29,6 +29,7 @@ const region = await startRegion(
     definitions: [
       ...defaultDefinitions(),
       define('WAIT', 'pause'),
+      define('HOLD', 'hold'),
       define('DIE', 'die'),
       define('SLOW', 'pause', { timeLimitMs: 200 }),
     ],
@@ -39,6 +40,30 @@ const cemt = (path: string, init: RequestInit = {}) => region.fetch(`/cemt${path
 const put = (path: string, body: unknown) =>
   cemt(path, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const wait = (ms: number) => region.post('WAIT', Buffer.from(String(ms)));
+
+/** A task that runs until the test lets it go: started once it holds its slot. */
+async function held(dir: string, name: string) {
+  const latch = `${dir}/${name}`;
+  const answer = region.post('HOLD', Buffer.from(latch));
+  return {
+    answer,
+    started: async () => {
+      while (!existsSync(`${latch}.started`)) await new Promise((r) => setTimeout(r, 10));
+    },
+    release: () => writeFileSync(latch, 'go'),
+  };
+}
+
+/** Waits until CEMT shows `n` HOLD tasks in the region (running or queued). */
+async function holdTasks(n: number): Promise<{ state: string; user: string }[]> {
+  for (;;) {
+    const tasks = ((await (await cemt('/tasks')).json()) as { tranid: string; state: string; user: string }[]).filter(
+      (x) => x.tranid === 'HOLD',
+    );
+    if (tasks.length >= n) return tasks;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 interface Family {
   name: string;
@@ -64,64 +89,65 @@ const sample = (families: Family[], name: string, labels: Record<string, string>
 };
 
 t.test('a class past PURGETHRESH purges new tasks: 503 AKCC with Retry-After', async (t) => {
-  t.same(await (await put('/classes/HOLD', { maxActive: 1, purgeThreshold: 1 })).json(), {
-    class: 'HOLD',
+  t.same(await (await put('/classes/GATE', { maxActive: 1, purgeThreshold: 1 })).json(), {
+    class: 'GATE',
     maxActive: 1,
     purgeThreshold: 1,
   });
-  t.same(await (await put('/transactions/wait', { class: 'HOLD' })).json(), {
-    tranid: 'WAIT',
+  t.same(await (await put('/transactions/hold', { class: 'GATE' })).json(), {
+    tranid: 'HOLD',
     enabled: true,
-    class: 'HOLD',
-    timeLimitMs: 5000,
+    class: 'GATE',
+    timeLimitMs: 60_000,
   });
-  const first = wait(600);
-  await new Promise((r) => setTimeout(r, 100));
-  const second = wait(10);
-  await new Promise((r) => setTimeout(r, 100));
-  const tasks = (await (await cemt('/tasks')).json()) as {
-    tranid: string;
-    state: string;
-    user: string;
-    ageMs: number;
-  }[];
+  const dir = freshDir(t);
+  const first = await held(dir, 'first');
+  await first.started();
+  const second = await held(dir, 'second');
   t.match(
-    tasks.filter((x) => x.tranid === 'WAIT'),
+    await holdTasks(2),
     [
       { state: 'running', user: 'TESTER' },
       { state: 'queued', user: 'TESTER' },
     ],
     'CEMT shows one running, one queued',
   );
-  const third = await wait(10);
+  const third = await region.post('HOLD', Buffer.from(`${dir}/third`));
   t.equal(third.status, 503);
   t.equal(third.headers.get('x-cics-abcode'), 'AKCC');
   t.equal(third.headers.get('retry-after'), '1');
   t.match(await third.json(), {
     resp: 'INVREQ',
     abcode: 'AKCC',
-    message: /^task \d+ purged: transaction class HOLD is full \(MAXACTIVE 1, PURGETHRESH 1\)$/,
+    message: /^task \d+ purged: transaction class GATE is full \(MAXACTIVE 1, PURGETHRESH 1\)$/,
   });
-  t.equal((await first).status, 200);
-  t.equal((await second).status, 200, 'the queued one ran once the first ended');
   t.equal(
     (await region.post('MAIL', buildMailCommarea({ from: 'a@corp.example', to: 'b@corp.example' }, 37))).status,
     200,
     'other transactions are not held',
   );
-  await put('/transactions/WAIT', { class: null });
+  first.release();
+  t.equal((await first.answer).status, 200);
+  await second.started();
+  second.release();
+  t.equal((await second.answer).status, 200, 'the queued one ran once the first ended');
+  await put('/transactions/HOLD', { class: null });
 });
 
 t.test('MAXTASKS queues tasks past it; past the queue bound they are purged', async (t) => {
   t.same(await (await put('/region', { maxTasks: 1, maxQueued: 1 })).json(), { maxTasks: 1, maxQueued: 1 });
-  const a = wait(400);
-  await new Promise((r) => setTimeout(r, 50));
-  const b = wait(10);
-  await new Promise((r) => setTimeout(r, 50));
+  const dir = freshDir(t);
+  const a = await held(dir, 'a');
+  await a.started();
+  const b = await held(dir, 'b');
+  await holdTasks(2);
   const c = await wait(10);
   t.equal(c.status, 503);
   t.match(await c.json(), { abcode: 'AKCC', message: /purged: the region is full \(MAXTASKS 1, 1 tasks waiting\)$/ });
-  t.same([(await a).status, (await b).status], [200, 200]);
+  a.release();
+  await b.started();
+  b.release();
+  t.same([(await a.answer).status, (await b.answer).status], [200, 200]);
   await put('/region', { maxTasks: 128, maxQueued: 10_000 });
 });
 

