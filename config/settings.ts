@@ -86,8 +86,12 @@ export interface SecurityConfig {
   readonly recipientDomains: readonly string[];
   /** Tasks a minute a user may start (0: no limit); a user's own setting wins. */
   readonly rateLimit: number;
-  /** Wrong credentials an address may send a minute before its new credentials go unchecked (0: no limit). */
+  /** Requests a minute a user may make to the operators' routes: journal, captured mail, CEMT (0: no limit). */
+  readonly requestRateLimit: number;
+  /** Wrong credentials an address may send a minute before its new attempts are spaced out, four a second (0: no limit). */
   readonly authFailures: number;
+  /** Wrong passwords a user id may get a minute before its new attempts are spaced out, one a second (0: no limit). */
+  readonly authUserFailures: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -218,7 +222,9 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RegionC
         .map((d) => d.trim().toLowerCase())
         .filter((d) => d !== ''),
       rateLimit: integer(env, 'CICSMAIL_RATE_LIMIT', 0, 0, 10_000_000),
+      requestRateLimit: integer(env, 'CICSMAIL_REQUEST_RATE_LIMIT', 600, 0, 10_000_000),
       authFailures: integer(env, 'CICSMAIL_AUTH_FAILURES', 20, 0, 1_000_000),
+      authUserFailures: integer(env, 'CICSMAIL_AUTH_USER_FAILURES', 5, 0, 1_000_000),
     },
     logLevel: choice(env, 'CICSMAIL_LOG_LEVEL', LOG_LEVELS, 'info'),
     tls: tlsOf(env),

@@ -81,6 +81,10 @@ export interface Denial {
   readonly detail: string;
   /** The caller's address. */
   readonly remote: string;
+  /** Refusals this record stands for: the same user, address and reason within a minute are one record. */
+  readonly count?: number;
+  /** When the last of them came (ISO 8601), where there was more than one. */
+  readonly lastAt?: string;
 }
 
 /** What is known of a refused attempt: the origin of a mail that was never made, and why. */
@@ -263,6 +267,16 @@ export class Journal {
       };
       void this.#records.put(seq, record);
       return seq;
+    });
+  }
+
+  /** A DENIED record stands for `count` refusals now, the last at `lastAt` (epoch ms). */
+  async countDenials(seq: number, count: number, lastAt: number): Promise<void> {
+    await this.#write(() => {
+      const record = this.#records.get(seq);
+      if (!record?.denial) throw new JournalError('CICSMAIL_JOURNAL_NO_RECORD', `no DENIED record ${seq}`);
+      const denial: Denial = { ...record.denial, count, lastAt: new Date(lastAt).toISOString() };
+      void this.#records.put(seq, { ...record, denial, updatedAt: denial.lastAt ?? record.updatedAt });
     });
   }
 

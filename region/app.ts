@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Clock } from '../cics/clock.js';
 import type { RegionConfig } from '../config/settings.js';
 import type { TransactionDefinition } from './definitions.js';
 import { cicsReplyOf } from './errors.js';
@@ -27,6 +28,8 @@ export interface RegionOptions {
   /** The transaction definitions; the defaults (MAIL, SEND, SPOL) where not given. */
   readonly definitions?: readonly TransactionDefinition[];
   readonly logger?: FastifyServerOptions['logger'];
+  /** The clock of what acts on time (logins, the retry spool, the audit trail); the system's where not given. */
+  readonly clock?: Clock;
 }
 
 declare module 'fastify' {
@@ -51,11 +54,11 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
   app.decorate('config', config);
   try {
     await app.register(definitions, { config, definitions: options.definitions });
-    await app.register(journal, { config });
+    await app.register(journal, { config, clock: options.clock });
     await app.register(relays, { config });
     await app.register(journalSpace, { config });
-    await app.register(security, { config });
-    await app.register(retrySpool, { config });
+    await app.register(security, { config, clock: options.clock });
+    await app.register(retrySpool, { config, clock: options.clock });
     await app.register(dispatcher, { config });
     await app.register(metrics);
   } catch (err) {

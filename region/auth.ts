@@ -1,12 +1,18 @@
 // Who calls: HTTP Basic credentials checked against the users file. A password is verified
 // with scrypt once; the region then remembers that this user id and password go together
-// (keyed by an HMAC under a key of this process, so the memory never holds a password) until
-// the users file changes. Transaction security and the administrator's routes are here too.
+// (keyed by an HMAC under a key of this process, so the memory never holds a password)
+// until the users file changes. An unknown user id costs a scrypt run all the same, so
+// that ids cannot be told apart by time. Credentials not proved yet wait their turn when
+// their user id or their address has been guessing (login-throttle.ts), and the hashes run a
+// few at a time (hash-gate.ts).
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { FastifyRequest } from 'fastify';
+import { systemClock, type Clock } from '../cics/clock.js';
+import { hashPasswordAsync, USERID, verifyPassword, type UserRecord, type UserStore } from '../security/users.js';
 import { CredentialsInvalid, CredentialsMissing, LoginsThrottled } from './errors.js';
-import { USERID, verifyPassword, type UserRecord, type UserStore } from '../security/users.js';
+import { HashGate } from './hash-gate.js';
+import { KeyThrottle, WINDOW_MS } from './login-throttle.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,8 +23,8 @@ declare module 'fastify' {
 
 /** Remembered verifications at most; past it the memory starts again. */
 const CACHE_LIMIT = 10_000;
-/** Wrong credentials from one address are counted over this window. */
-export const FAILURE_WINDOW_MS = 60_000;
+/** The users file is read again at most this often. */
+const RELOAD_MS = 1000;
 
 export interface AuthRefusal {
   /** The user id as claimed; '' where none was given. */
@@ -27,16 +33,30 @@ export interface AuthRefusal {
   readonly detail: string;
 }
 
+export interface AuthOptions {
+  /** Wrong credentials an address may send in a minute before its new ones are spaced out (0: no limit). */
+  readonly addressFailures: number;
+  /** Wrong passwords a user id may get in a minute before its new attempts are spaced out (0: no limit). */
+  readonly userFailures: number;
+  readonly clock?: Clock;
+  /** Password hashes at once; the cores where not given. */
+  readonly hashConcurrency?: number;
+}
+
 export class Authenticator {
   readonly #store: UserStore;
   readonly #key = randomBytes(32);
   readonly #verified = new Map<string, string>();
-  /** scrypt runs since start (each costs tens of milliseconds of CPU). */
-  passwordChecks = 0;
+  readonly #clock: Clock;
+  readonly #gate: HashGate;
+  readonly #byUser: KeyThrottle;
+  readonly #byAddress: KeyThrottle;
   /** Verifications under way, by credentials key. */
   readonly #pending = new Map<string, Promise<boolean>>();
+  /** A hash of a random password with the users' parameters: what an unknown id is checked against. */
+  #decoy: Promise<string> | undefined;
   #generation = -1;
-  #checkedAt = 0;
+  #checkedAt = -Infinity;
   /**
    * The credentials a keep-alive connection last proved, so that its next request with the
    * same header costs a comparison, not an HMAC. Compared in constant time: a proxy may
@@ -44,18 +64,24 @@ export class Authenticator {
    */
   readonly #bySocket = new WeakMap<Socket, { header: Buffer; generation: number; id: string }>();
 
-  /** Wrong credentials an address may send a window; 0: no limit. */
-  readonly #maxFailures: number;
-  /** Wrong credentials by address in the current window, and whether its refusal is on record. */
-  readonly #failures = new Map<string, { since: number; count: number; reported: boolean }>();
-
-  constructor(store: UserStore, maxFailures = 0) {
+  constructor(store: UserStore, options: AuthOptions) {
     this.#store = store;
-    this.#maxFailures = maxFailures;
+    this.#clock = options.clock ?? systemClock;
+    this.#gate = new HashGate(options.hashConcurrency);
+    this.#byUser = new KeyThrottle({ limit: options.userFailures, stepMs: 1000, maxWaitMs: 30_000 }, this.#clock);
+    this.#byAddress = new KeyThrottle(
+      { limit: options.addressFailures, stepMs: 250, maxWaitMs: Infinity },
+      this.#clock,
+    );
   }
 
-  /** The user behind the request's credentials; throws NOTAUTH (401) and reports the denial. */
-  async authenticate(request: FastifyRequest, onDenied: (denial: AuthRefusal) => void): Promise<UserRecord> {
+  /** scrypt runs since start (each costs tens of milliseconds of CPU). */
+  get passwordChecks(): number {
+    return this.#gate.runs;
+  }
+
+  /** The user behind the request's credentials; throws NOTAUTH (401, 429) and reports the refusal. */
+  async authenticate(request: FastifyRequest, onRefused: (refusal: AuthRefusal) => void): Promise<UserRecord> {
     const header = request.headers.authorization;
     this.#refresh();
     const socket = request.raw.socket;
@@ -69,7 +95,7 @@ export class Authenticator {
     }
     const basic = header === undefined ? null : /^Basic +([A-Za-z0-9+/=]{1,1000})$/i.exec(header);
     if (!basic?.[1]) {
-      onDenied({
+      onRefused({
         userid: '',
         reason: 'NOCREDS',
         detail: header === undefined ? 'no Authorization header' : 'an Authorization header that is not Basic',
@@ -92,24 +118,32 @@ export class Authenticator {
       return u;
     };
     if (user && this.#verified.get(key) === user.id) return prove(user);
-    // Credentials not proved before cost a scrypt run: an address that keeps guessing gets none.
+
+    // Not proved yet: wait for the turn the guessing of this user id and address leaves.
     const address = request.ip;
-    const failures = this.#failuresOf(address);
-    if (failures && this.#maxFailures > 0 && failures.count >= this.#maxFailures) {
-      if (!failures.reported) {
-        failures.reported = true;
-        onDenied({
-          userid: claimed,
-          reason: 'THROTTLED',
-          detail: `${failures.count} wrong user ids or passwords from ${address} within ${FAILURE_WINDOW_MS / 1000} s`,
-        });
-      }
-      throw new LoginsThrottled(failures.count, FAILURE_WINDOW_MS / 1000);
+    const byUser = this.#byUser.admit(claimed);
+    if ('refusedForMs' in byUser) {
+      onRefused({
+        userid: claimed,
+        reason: 'THROTTLED',
+        detail: `${this.#byUser.failures(claimed)} wrong passwords for ${claimed} within ${WINDOW_MS / 1000} s`,
+      });
+      const seconds = Math.ceil(byUser.refusedForMs / 1000);
+      throw Object.assign(new LoginsThrottled(claimed, this.#byUser.failures(claimed), seconds), {
+        retryAfter: seconds,
+      });
     }
-    // Unknown user or wrong password: the same answer, so a caller cannot tell which ids exist.
-    if (!user || !USERID.test(id) || !(await this.#verifyOnce(key, password, user.hash))) {
-      onDenied({ userid: claimed, reason: 'BADCREDS', detail: user ? 'wrong password' : 'unknown user' });
-      this.#countFailure(address);
+    const byAddress = this.#byAddress.admit(address);
+    const waitMs = Math.max(byUser.waitMs, 'waitMs' in byAddress ? byAddress.waitMs : 0);
+    if (waitMs > 0) await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, waitMs));
+
+    // Unknown user or wrong password: the same answer, and the same cost, so that a caller
+    // can tell neither which ids exist nor by how long an answer took.
+    const valid = USERID.test(id) && (await this.#verifyOnce(key, password, user?.hash));
+    if (!user || !valid) {
+      onRefused({ userid: claimed, reason: 'BADCREDS', detail: user ? 'wrong password' : 'unknown user' });
+      this.#byUser.fail(claimed);
+      this.#byAddress.fail(address);
       throw new CredentialsInvalid();
     }
     if (this.#verified.size >= CACHE_LIMIT) this.#verified.clear();
@@ -119,44 +153,33 @@ export class Authenticator {
 
   /**
    * One scrypt run for many requests with the same credentials at once: a burst of first
-   * requests would otherwise each run one (about 50 ms of CPU apiece) and stall the region.
+   * requests would otherwise each run one and stall the region. An unknown user's password
+   * is checked against the decoy, for the same cost.
    */
-  #verifyOnce(key: string, password: string, hash: string): Promise<boolean> {
+  #verifyOnce(key: string, password: string, hash: string | undefined): Promise<boolean> {
     let pending = this.#pending.get(key);
     if (!pending) {
-      this.passwordChecks++;
-      pending = verifyPassword(password, hash).finally(() => this.#pending.delete(key));
+      pending = this.#gate
+        .run(async () => {
+          if (hash !== undefined) return verifyPassword(password, hash);
+          await verifyPassword(password, await this.#decoyHash());
+          return false;
+        })
+        .finally(() => this.#pending.delete(key));
       this.#pending.set(key, pending);
     }
     return pending;
   }
 
-  /** The address's failures in the current window, where it has any. */
-  #failuresOf(address: string): { since: number; count: number; reported: boolean } | undefined {
-    const entry = this.#failures.get(address);
-    if (entry && Date.now() - entry.since >= FAILURE_WINDOW_MS) {
-      this.#failures.delete(address);
-      return undefined;
-    }
-    return entry;
-  }
-
-  #countFailure(address: string): void {
-    if (this.#maxFailures === 0) return;
-    const entry = this.#failuresOf(address);
-    if (entry) {
-      entry.count++;
-      return;
-    }
-    // Bounded: many addresses at once start the count again rather than grow without end.
-    if (this.#failures.size >= CACHE_LIMIT) this.#failures.clear();
-    this.#failures.set(address, { since: Date.now(), count: 1, reported: false });
+  #decoyHash(): Promise<string> {
+    this.#decoy ??= hashPasswordAsync(randomBytes(24).toString('base64url'));
+    return this.#decoy;
   }
 
   /** Reads the users file again (at most once a second) where another process changed it. */
   #refresh(): void {
-    const now = Date.now();
-    if (now - this.#checkedAt >= 1000) {
+    const now = this.#clock.now();
+    if (now - this.#checkedAt >= RELOAD_MS) {
       this.#checkedAt = now;
       this.#store.reload();
     }

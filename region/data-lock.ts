@@ -1,37 +1,73 @@
 // One region per data folder: a second one would take the first one's tasks in flight for
-// orphans of a crash and deliver them again. The lock is a file holding the owner's pid;
-// a lock whose process is gone (SIGKILL, a crash) is taken over.
-import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
+// orphans of a crash and deliver them again. The lock is a listening Unix socket whose name
+// is the data folder's: the kernel gives it back the moment its holder dies, however it
+// dies (SIGKILL, a crash, a container restarted with the same pid), so nothing stale is
+// ever left to clear by hand. On Linux the socket lives in the abstract namespace (no file
+// at all); elsewhere it is `region.sock` in the folder, and a socket file that nobody
+// answers on is a dead holder's, taken over. `region.lock` beside it says who holds the
+// folder, for people; it decides nothing.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Server } from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../config/errors.js';
 
-function alive(pid: number): boolean {
+const ABSTRACT = process.platform === 'linux';
+
+function listen(server: Server, path: string): Promise<NodeJS.ErrnoException | null> {
+  return new Promise((resolve) => {
+    server.once('error', (err: NodeJS.ErrnoException) => resolve(err));
+    server.listen(path, () => resolve(null));
+  });
+}
+
+/** Whether something answers on the socket file at `path`. */
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(path);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** What `region.lock` says of the holder, where it says anything. */
+function noteOf(file: string): string | null {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    return readFileSync(file, 'utf8').trim().slice(0, 200) || null;
+  } catch {
+    return null;
   }
 }
 
-/** Takes the data folder for this region; returns the function that gives it back. */
-export function lockDataDir(dataDir: string): () => void {
+/** Takes the data folder for this region; resolves with the function that gives it back. */
+export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   mkdirSync(dataDir, { recursive: true });
-  const file = join(dataDir, 'region.lock');
-  for (let tries = 0; tries < 2; tries++) {
-    try {
-      const fd = openSync(file, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(file, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const owner = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(owner) && owner > 0 && alive(owner)) {
-        throw new ConfigError('CICSMAIL_DATA', `another region (pid ${owner}) runs on ${dataDir}`);
-      }
-      rmSync(file, { force: true });
-    }
+  const real = realpathSync(dataDir);
+  const path = ABSTRACT
+    ? `\0cicsmail-region-${createHash('sha256').update(real).digest('hex').slice(0, 32)}`
+    : join(real, 'region.sock');
+  const server = createServer((socket) => socket.destroy());
+  let error = await listen(server, path);
+  if (error?.code === 'EADDRINUSE' && !ABSTRACT && !(await answers(path))) {
+    rmSync(path, { force: true });
+    error = await listen(server, path);
   }
-  throw new ConfigError('CICSMAIL_DATA', `cannot take the lock ${file}`);
+  if (error?.code === 'EADDRINUSE') {
+    const holder = noteOf(join(real, 'region.lock'));
+    throw new ConfigError('CICSMAIL_DATA', `another region runs on ${dataDir}${holder ? ` (${holder})` : ''}`);
+  }
+  if (error) throw new ConfigError('CICSMAIL_DATA', `cannot lock ${dataDir}: ${error.message}`);
+  // The lock holds nothing open on its own: the region's other work does.
+  server.unref();
+  const note = join(real, 'region.lock');
+  writeFileSync(note, `pid ${process.pid} on ${hostname()} since ${new Date().toISOString()}\n`);
+  return () =>
+    new Promise<void>((resolve) => {
+      rmSync(note, { force: true });
+      server.close(() => resolve());
+    });
 }

@@ -43,10 +43,15 @@ export const CredentialsMissing = createError(
   401,
 );
 export const CredentialsInvalid = createError('CICS_NOTAUTH', 'user id or password not valid', 401);
-export const LoginsThrottled = createError<[number, number]>(
+export const LoginsThrottled = createError<[string, number, number]>(
   'CICS_NOTAUTH_THROTTLED',
-  'too many wrong user ids or passwords from this address (%d in %d s): credentials are not checked from it for a while',
+  'too many wrong passwords for user %s (%d in the last minute): try again in %d s',
   429,
+);
+export const PasswordChecksBusy = createError(
+  'CICS_NOTAUTH_BUSY',
+  'the region is checking too many passwords at once; try again in a second',
+  503,
 );
 export const TransactionNotAllowed = createError<[string, string]>(
   'CICS_NOTAUTH_TRAN',
@@ -68,9 +73,9 @@ export const SurrogateUnknown = createError<[string]>(
   "X-CICS-Userid names no user of this region: '%s'",
   400,
 );
-export const RateLimited = createError<[string, number, string]>(
+export const RateLimited = createError<[string, number, string, string]>(
   'CICS_RATE',
-  'user %s has started %d tasks this minute, the most allowed; retry in %s',
+  'user %s has made %d %s this minute, the most allowed; retry in %s',
   429,
 );
 export const JournalFull = createError<[string]>('CICS_NOSPACE', '%s', 503);
@@ -104,6 +109,7 @@ export const REPLIES: Readonly<Record<string, CicsReply>> = {
   CICS_NOTAUTH_NONE: { status: 401, resp: 'NOTAUTH', resp2: 1, abcode: 'AEY7' },
   CICS_NOTAUTH: { status: 401, resp: 'NOTAUTH', resp2: 2, abcode: 'AEY7' },
   CICS_NOTAUTH_THROTTLED: { status: 429, resp: 'NOTAUTH', resp2: 3, abcode: 'AEY7', retryAfter: 60 },
+  CICS_NOTAUTH_BUSY: { status: 503, resp: 'NOTAUTH', resp2: 4, abcode: 'AEY7', retryAfter: 1 },
   CICS_NOTAUTH_TRAN: { status: 403, resp: 'NOTAUTH', resp2: 101, abcode: 'AEY7' },
   CICS_NOTAUTH_ADMIN: { status: 403, resp: 'NOTAUTH', resp2: 102, abcode: 'AEY7' },
   CICS_NOTAUTH_SURROGATE: { status: 403, resp: 'NOTAUTH', resp2: 103, abcode: 'AEY7' },
@@ -117,10 +123,10 @@ export const REPLIES: Readonly<Record<string, CicsReply>> = {
 
 const UNEXPECTED: CicsReply = { status: 500, resp: 'INVREQ', resp2: 0, abcode: 'ASRA' };
 
-/** What the caller hears for an error that ended a request. */
-export function cicsReplyOf(err: { code?: string; statusCode?: number }): CicsReply {
+/** What the caller hears for an error that ended a request; an error may say its own Retry-After. */
+export function cicsReplyOf(err: { code?: string; statusCode?: number; retryAfter?: number }): CicsReply {
   const known = err.code !== undefined ? REPLIES[err.code] : undefined;
-  if (known) return known;
+  if (known) return err.retryAfter !== undefined ? { ...known, retryAfter: err.retryAfter } : known;
   // Other 4xx from fastify (a malformed request line, a bad header): the request's fault.
   if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
     return { status: err.statusCode, resp: 'INVREQ', resp2: 0, abcode: null };

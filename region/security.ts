@@ -2,8 +2,11 @@
 // (transaction security), what they may send (passed to the task), and the audit trail
 // of refused attempts (journal records in state DENIED).
 import { randomBytes } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Journal } from '../journal/journal.js';
+import { systemClock, type Clock } from '../cics/clock.js';
+import { AuditTrail } from './audit-trail.js';
+import { limitPerUser } from './rate-limits.js';
 import { Authenticator } from './auth.js';
 import type { SecurityConfig } from '../config/settings.js';
 import { AdminOnly, SurrogateNotAllowed, SurrogateUnknown, TransactionNotAllowed } from './errors.js';
@@ -21,17 +24,26 @@ export class RegionSecurity {
   readonly users: UserStore;
   readonly #auth: Authenticator;
   readonly #config: SecurityConfig;
-  readonly #journal: Journal;
-  readonly #onAuditError: (err: Error) => void;
+  /** Refused attempts on record, one a user, address and reason a minute. */
+  readonly trail: AuditTrail;
   /** The administrator made at the first start, with the password to print once. */
   readonly createdAdmin: { readonly id: string; readonly password: string } | null;
 
-  constructor(dataDir: string, config: SecurityConfig, journal: Journal, onAuditError: (err: Error) => void) {
+  constructor(
+    dataDir: string,
+    config: SecurityConfig,
+    journal: Journal,
+    onAuditError: (err: Error) => void,
+    clock: Clock = systemClock,
+  ) {
     this.users = new UserStore(dataDir);
     this.#config = config;
-    this.#journal = journal;
-    this.#onAuditError = onAuditError;
-    this.#auth = new Authenticator(this.users, config.authFailures);
+    this.trail = new AuditTrail(journal, onAuditError, clock);
+    this.#auth = new Authenticator(this.users, {
+      addressFailures: config.authFailures,
+      userFailures: config.authUserFailures,
+      clock,
+    });
     // No users yet: one administrator with a random password, so that a new region is
     // usable at once and open to nobody who did not see the password.
     if (!this.users.exists) {
@@ -85,9 +97,8 @@ export class RegionSecurity {
     request.caller = user;
   };
 
-  /** onRequest hook: the caller must be an administrator. */
-  readonly authenticateAdmin = async (request: FastifyRequest): Promise<void> => {
-    await this.authenticate(request);
+  /** preHandler hook (after the caller's rate limit, an onRequest hook): the caller must be an administrator. */
+  readonly requireAdmin = async (request: FastifyRequest): Promise<void> => {
     const caller = request.caller as UserRecord;
     if (!caller.admin) {
       this.audit(request, {
@@ -99,6 +110,16 @@ export class RegionSecurity {
       throw new AdminOnly(caller.id);
     }
   };
+
+  /**
+   * The operators' routes of `app` (journal, captured mail, CEMT): a user (onRequest, before
+   * the body is read), within the requests a minute a user may make, and an administrator.
+   */
+  async guardOperatorRoutes(app: FastifyInstance): Promise<void> {
+    app.addHook('onRequest', this.authenticate);
+    await limitPerUser(app, this, this.operatorLimit);
+    app.addHook('preHandler', this.requireAdmin);
+  }
 
   /** Transaction security: throws NOTAUTH (403) where the caller may not run `tranid`. */
   checkTransaction(request: FastifyRequest, tranid: string): UserRecord {
@@ -133,23 +154,36 @@ export class RegionSecurity {
     return user.rateLimit ?? this.#config.rateLimit;
   }
 
-  /** Keeps a refused attempt on record (not awaited: the answer does not wait for the audit). */
+  /** Requests a minute a user may make to the operators' routes; 0: no limit. */
+  get requestRateLimit(): number {
+    return this.#config.requestRateLimit;
+  }
+
+  /** The per-user limit of the operators' routes, for `limitPerUser`. */
+  readonly operatorLimit = {
+    max: () => this.#config.requestRateLimit,
+    what: 'requests',
+    tranid: () => '',
+  };
+
+  /**
+   * Keeps a refused attempt on record (not awaited: the answer does not wait for the audit);
+   * the same user, address and reason within a minute are one record with a count.
+   */
   audit(request: FastifyRequest, entry: AuditEntry): void {
     const jobname = String(request.headers['x-cics-jobname'] ?? '')
       .slice(0, 8)
       .toUpperCase();
-    this.#journal
-      .deny({
-        tranid: entry.tranid,
-        taskn: 0,
-        userid: entry.userid,
-        jobname,
-        ccsid: 0,
-        envelope: { from: '', to: [] },
-        subject: '',
-        denial: { reason: entry.reason, detail: entry.detail, remote: request.ip },
-      })
-      .catch(this.#onAuditError);
+    this.trail.refuse({
+      tranid: entry.tranid,
+      taskn: 0,
+      userid: entry.userid,
+      jobname,
+      ccsid: 0,
+      envelope: { from: '', to: [] },
+      subject: '',
+      denial: { reason: entry.reason, detail: entry.detail, remote: request.ip },
+    });
   }
 }
 

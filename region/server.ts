@@ -10,7 +10,14 @@ export interface RunningRegion {
 
 export async function startRegion(config: RegionConfig): Promise<RunningRegion> {
   const app = await buildRegion(config, { logger: { level: config.logLevel } });
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    // The port is taken (or the address is not this machine's): give back the data folder,
+    // the workers and the journal, so that the process ends with the reason, not hangs.
+    await app.close();
+    throw err;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -310,7 +310,7 @@ export function startRegionProcess(
   });
   let out = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start line: ${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`no start line: ${out}`)), 120_000);
     child.stdout?.setEncoding('utf8').on('data', (d: string) => {
       out += d;
       const m = /listening on (http:\/\/\S+)/.exec(out);

@@ -2,6 +2,7 @@
 // folder locked for this region, what a crash left ACCEPTED made due for the retry spool,
 // message files no record names swept, and retention applied at start and hourly.
 import fp from 'fastify-plugin';
+import type { Clock } from '../../cics/clock.js';
 import type { RegionConfig } from '../../config/settings.js';
 import { Journal } from '../../journal/journal.js';
 import { lockDataDir } from '../data-lock.js';
@@ -16,20 +17,20 @@ declare module 'fastify' {
 
 const HOUR = 3_600_000;
 
-export default fp<{ config: RegionConfig }>(
-  async (app, { config }) => {
-    const unlock = lockDataDir(config.dataDir);
+export default fp<{ config: RegionConfig; clock?: Clock | undefined }>(
+  async (app, { config, clock }) => {
+    const unlock = await lockDataDir(config.dataDir);
     let journal: Journal;
     try {
-      journal = Journal.open(config.dataDir, { retry: config.retry });
+      journal = Journal.open(config.dataDir, { retry: config.retry, ...(clock ? { now: () => clock.now() } : {}) });
     } catch (err) {
-      unlock();
+      await unlock();
       throw err;
     }
     // Registered at once: whatever fails after this point, the journal is closed and the folder given back.
     app.addHook('onClose', async () => {
       await journal.close();
-      unlock();
+      await unlock();
     });
     // Before any task runs: what a crash left ACCEPTED is due now, for the spool to deliver.
     const orphans = await journal.recoverOrphans();

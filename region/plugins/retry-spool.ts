@@ -1,6 +1,7 @@
 // The retry spool: DEFERRED mail and what a crash left ACCEPTED, delivered when due over
 // connections of its own, from the start to the close.
 import fp from 'fastify-plugin';
+import type { Clock } from '../../cics/clock.js';
 import type { RegionConfig } from '../../config/settings.js';
 import { RetrySpool } from '../../journal/spool.js';
 import { SmtpPool } from '../../smtp/pool.js';
@@ -11,8 +12,8 @@ declare module 'fastify' {
   }
 }
 
-export default fp<{ config: RegionConfig }>(
-  async (app, { config }) => {
+export default fp<{ config: RegionConfig; clock?: Clock | undefined }>(
+  async (app, { config, clock }) => {
     const pool = new SmtpPool({
       ...config.smtp,
       maxConnections: Math.min(config.smtp.maxConnections, config.retryConcurrency),
@@ -27,6 +28,7 @@ export default fp<{ config: RegionConfig }>(
       holdMs: config.retry.orphanMs,
       onError: (seq, err) => app.log.error({ err, seq }, 'retry spool: a try failed'),
       send: (from, to, message) => pool.send(from, to, message),
+      ...(clock ? { clock } : {}),
     });
     app.decorate('spool', spool);
     app.addHook('onReady', async () => spool.start());

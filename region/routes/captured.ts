@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 export async function capturedRoutes(app: FastifyInstance): Promise<void> {
   const relay = app.captureRelay;
   // Captured mail is everybody's mail: for administrators only.
-  app.addHook('onRequest', app.security.authenticateAdmin);
+  await app.security.guardOperatorRoutes(app);
 
   app.get<{ Querystring: { limit?: string } }>('/captured', async (request, reply) => {
     if (!relay) return reply.code(404).send({ message: 'this region sends to CICSMAIL_RELAY; it captures nothing' });

@@ -3,7 +3,6 @@
 // onRequest authenticates the caller (before the body is read), preHandler applies the
 // caller's rate limit and then reads and checks the task (pending-task.ts); the handler
 // dispatches it, records its end (task-record.ts) and answers.
-import rateLimit from '@fastify/rate-limit';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import { copybook } from '../../cics/copybook/library.js';
@@ -11,8 +10,8 @@ import { jsonSchemaOf } from '../../cics/copybook/schema.js';
 import { loggedRequest } from '../../journal/task-log.js';
 import type { UserRecord } from '../../security/users.js';
 import { ownMemory, readBody } from '../body.js';
-import { RateLimited } from '../errors.js';
 import { parseJson, pendingTaskOf, type PendingTask } from '../pending-task.js';
+import { limitPerUser } from '../rate-limits.js';
 import { recordTask } from '../task-record.js';
 
 /** A whole channel: COMMAREA and containers (attachments) together. */
@@ -40,31 +39,11 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
 
   // Every transaction has a user: credentials are checked before the body is read.
   app.addHook('onRequest', security.authenticateTask);
-  // Tasks a minute per user, after authentication (the key is the user, not the address).
-  await app.register(rateLimit, {
-    hook: 'preHandler',
-    timeWindow: 60_000,
-    keyGenerator: (request) => (request.caller as UserRecord).id,
-    allowList: (request) => security.rateLimitOf(request.caller as UserRecord) === 0,
-    max: (request) => security.rateLimitOf(request.caller as UserRecord),
-    addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
-    addHeaders: {
-      'x-ratelimit-limit': false,
-      'x-ratelimit-remaining': false,
-      'x-ratelimit-reset': false,
-      'retry-after': true,
-    },
-    onExceeded: (request) => {
-      const caller = request.caller as UserRecord;
-      security.audit(request, {
-        tranid: tranidAsked(request).slice(0, 4).toUpperCase(),
-        userid: caller.id,
-        reason: 'RATE',
-        detail: `more than ${security.rateLimitOf(caller)} tasks a minute`,
-      });
-    },
-    errorResponseBuilder: (request, context) =>
-      new RateLimited((request.caller as UserRecord).id, context.max, context.after),
+  // Tasks a minute per user.
+  await limitPerUser(app, security, {
+    max: (user) => security.rateLimitOf(user),
+    what: 'tasks',
+    tranid: (request) => tranidAsked(request).slice(0, 4).toUpperCase(),
   });
 
   app.removeAllContentTypeParsers();

@@ -56,7 +56,7 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
   const { journal, config } = app;
   const tags = ['journal'];
   // The journal is the operators': who sent what to whom.
-  app.addHook('onRequest', app.security.authenticateAdmin);
+  await app.security.guardOperatorRoutes(app);
 
   app.post<{
     Body: {

@@ -40,7 +40,7 @@ export async function operationsRoutes(app: FastifyInstance): Promise<void> {
   });
 
   await app.register(async (cemt) => {
-    cemt.addHook('onRequest', security.authenticateAdmin);
+    await security.guardOperatorRoutes(cemt);
 
     cemt.get(
       '/cemt/tasks',

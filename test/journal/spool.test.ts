@@ -160,15 +160,6 @@ t.test('mail a crash left ACCEPTED is delivered at the next start', async (t) =>
   t.match(region.journal().get(seq)?.attempts, [{ via: 'retry', outcome: 'sent' }]);
 });
 
-t.test('one region per data folder', async (t) => {
-  const dir = t.testdir();
-  await startRegion(t, { CICSMAIL_DATA: dir, CICSMAIL_RELAY: 'smtp://127.0.0.1:1' });
-  await t.rejects(startRegion(t, { CICSMAIL_DATA: dir, CICSMAIL_RELAY: 'smtp://127.0.0.1:1' }), {
-    code: 'CICSMAIL_CONFIG',
-    message: `CICSMAIL_DATA: another region (pid ${process.pid}) runs on ${dir}`,
-  });
-});
-
 t.test('a record given up by its task is held while the spool tries it: never due twice at once', async (t) => {
   const dir = t.testdir();
   const journal = Journal.open(dir);
