@@ -8,7 +8,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptio
 import { copybook } from '../../cics/copybook/library.js';
 import { jsonSchemaOf } from '../../cics/copybook/schema.js';
 import { loggedRequest } from '../../journal/task-log.js';
-import type { UserRecord } from '../../security/users.js';
 import { ownMemory, readBody } from '../body.js';
 import { parseJson, pendingTaskOf, type PendingTask } from '../pending-task.js';
 import { limitPerUser } from '../rate-limits.js';

@@ -37,6 +37,8 @@ export interface OutgoingMail {
 
 /** Time kept back from the deadline to journal the outcome and answer. */
 const ANSWER_MARGIN_MS = 1000;
+/** Time kept back from the deadline to answer where the journal is slow to take the outcome. */
+const ANSWER_RESERVE_MS = 250;
 
 export function newMessageId(hostname: string): string {
   return `<${randomUUID()}@${hostname}>`;
@@ -108,7 +110,13 @@ export async function refuse(
   return { reason: problem.reason, detail: problem.detail };
 }
 
-export async function journalAndSend(ctx: ProgramContext<Services>, mail: OutgoingMail): Promise<Outcome> {
+/** What sending a composed mail needs of a worker's services. */
+export interface DeliveryServices {
+  readonly journal: Pick<Services['journal'], 'accept' | 'settle'>;
+  readonly smtp: Pick<Services['smtp'], 'send'>;
+}
+
+export async function journalAndSend(ctx: ProgramContext<DeliveryServices>, mail: OutgoingMail): Promise<Outcome> {
   const { eib, services } = ctx;
   const seq = await services.journal.accept(
     {
@@ -126,19 +134,35 @@ export async function journalAndSend(ctx: ProgramContext<Services>, mail: Outgoi
     mail.message,
   );
   const delivery = await services.smtp.send(mail.from, mail.to, mail.message, ctx.deadline - ANSWER_MARGIN_MS);
-  try {
-    await services.journal.settle(seq, attemptOf(delivery, 'task'));
-  } catch (err) {
-    // The relay has answered; only the record of it failed (a full disk). The record stays
-    // ACCEPTED and the retry spool sends it again, same Message-ID, once it can write:
-    // at least once, never lost. The caller hears what the relay said, not a 503 that
-    // would make it send the mail a second time under a new Message-ID.
-    if (!(err instanceof JournalError)) throw err;
-  }
+  // The relay has answered; only the record of it may fail (a full disk) or be slow (a disk
+  // busy syncing). The record is ACCEPTED already: unsettled, the retry spool sends it again,
+  // same Message-ID, once it is an orphan: at least once, never lost. So the caller hears
+  // what the relay said in time, not an AICA or a 503 that would make it send the mail a
+  // second time under a new Message-ID; the settle goes on after the answer.
+  const settled = services.journal.settle(seq, attemptOf(delivery, 'task')).then(
+    () => undefined,
+    (err: unknown) => {
+      if (!(err instanceof JournalError)) throw err;
+    },
+  );
+  await settledBy(settled, ctx.deadline - ANSWER_RESERVE_MS);
   const reason = reasonOf(delivery, mail.to.length);
   const detail =
     delivery.refused.length > 0 && !delivery.refused.every((r) => r.reply === delivery.reply)
       ? `${delivery.reply}; refused: ${delivery.refused.map((r) => `${r.recipient} ${r.reply}`).join('; ')}`
       : delivery.reply;
   return { reason, detail, messageId: mail.messageId, seq, replyClass: replyClassOf(delivery) };
+}
+
+/** Waits for `work` until `by` (epoch ms) at the latest. */
+async function settledBy(work: Promise<void>, by: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, by - Date.now()));
+  });
+  try {
+    await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

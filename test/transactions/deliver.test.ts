@@ -1,0 +1,89 @@
+// A composed mail's way out: journaled ACCEPTED, sent, settled. The answer waits for the
+// settle, but never past the task's deadline: a journal slow to write (a disk busy syncing)
+// must not turn a mail the relay took into an AICA the caller would send again.
+import t from 'tap';
+import type { ProgramContext } from '../../cics/task.js';
+import { Journal } from '../../journal/journal.js';
+import { journalAndSend, newMessageId, type DeliveryServices } from '../../transactions/mail/deliver.js';
+import { startRelay, testPool } from '../helpers.js';
+
+function context(services: DeliveryServices, deadline: number): ProgramContext<DeliveryServices> {
+  return {
+    eib: {
+      eibtrnid: 'MAIL',
+      eibtaskn: 1,
+      eibcalen: 0,
+      eibdate: 126338,
+      eibtime: 120000,
+      eibusrid: 'TESTER',
+      eibjobnm: 'PAYROLL',
+    },
+    deadline,
+    ccsid: 37,
+    commarea: new Uint8Array(0),
+    containers: [],
+    substitutions: 0,
+    security: {
+      senders: ['*'],
+      defaultSender: null,
+      policy: 'verify',
+      maxMessageBytes: 1 << 20,
+      maxRecipients: 10,
+      recipientDomains: [],
+      remote: '127.0.0.1',
+    },
+    services,
+  };
+}
+
+function mail() {
+  const messageId = newMessageId('region.test');
+  const message = Buffer.from(`Message-ID: ${messageId}\r\nSubject: s\r\n\r\nbody\r\n`);
+  return { from: 'a@x.example', to: ['b@y.example'], message, messageId, subject: 's', attachments: 0 };
+}
+
+t.test('the answer waits for the journal to take the outcome', async (t) => {
+  const relay = await startRelay(t);
+  const journal = Journal.open(t.testdir());
+  t.teardown(() => journal.close());
+  const services = { journal, smtp: testPool(t, relay.url) };
+  const outcome = await journalAndSend(context(services, Date.now() + 60_000), mail());
+  t.equal(outcome.reason, 'SENT');
+  t.equal(journal.get(outcome.seq ?? 0)?.state, 'SENT', 'settled before the answer');
+});
+
+t.test('a journal slow to settle: answered before the deadline with what the relay said, settled after', async (t) => {
+  const relay = await startRelay(t);
+  const journal = Journal.open(t.testdir());
+  t.teardown(() => journal.close());
+  let letGo!: () => void;
+  const held = new Promise<void>((resolve) => (letGo = resolve));
+  let settled = false;
+  const slow: DeliveryServices['journal'] = {
+    accept: (...args) => journal.accept(...args),
+    settle: async (...args) => {
+      await held;
+      const record = await journal.settle(...args);
+      settled = true;
+      return record;
+    },
+  };
+  // The deadline is near: the answer may wait for the settle only until 250 ms before it.
+  const outcome = await journalAndSend(
+    context({ journal: slow, smtp: testPool(t, relay.url) }, Date.now() + 1500),
+    mail(),
+  );
+  t.equal(outcome.reason, 'SENT');
+  t.equal(outcome.detail, '250 Ok: queued as 1');
+  t.equal(relay.mails.length, 1);
+  t.notOk(settled, 'answered while the settle still waited');
+  t.equal(journal.get(outcome.seq ?? 0)?.state, 'ACCEPTED', 'on record, for the spool should the region die now');
+  letGo();
+  await t.resolveMatch(
+    (async () => {
+      while (!settled) await new Promise((r) => setImmediate(r));
+      return journal.get(outcome.seq ?? 0)?.state;
+    })(),
+    'SENT',
+  );
+});
