@@ -341,6 +341,96 @@ t.test('SPOL: the From header must pass too, not only the envelope', async (t) =
   t.equal(send, 'RC=16 LINE=1 user SPOOL1 may not send as ceo@corp.example\u0085');
 });
 
+t.test('SPOL: Sender, Resent-From and Resent-Sender must pass as From does', async (t) => {
+  const SPOOL1 = as('SPOOL1', 'spool1-password');
+  const spool = async (header: string[]) =>
+    fromEbcdic(
+      Buffer.from(
+        await (
+          await region.post(
+            'SPOL',
+            ebcdicLines(
+              [
+                'MAIL FROM:<batch@corp.example>',
+                'RCPT TO:<ops@corp.example>',
+                'DATA',
+                'From: batch@corp.example',
+                ...header,
+                '',
+                'x',
+                '.',
+              ],
+              37,
+            ),
+            SPOOL1,
+          )
+        ).arrayBuffer(),
+      ),
+      37,
+    );
+  const mails = relay.mails.length;
+  for (const field of ['Sender', 'Resent-From', 'resent-sender', 'SENDER']) {
+    t.equal(
+      await spool([`${field}: "The Boss" <ceo@corp.example>`]),
+      'RC=16 LINE=1 user SPOOL1 may not send as ceo@corp.example\u0085',
+      field,
+    );
+  }
+  t.equal(
+    await spool(['Sender: Boss', ' <ceo@corp.example>']),
+    'RC=16 LINE=1 user SPOOL1 may not send as ceo@corp.example\u0085',
+    'folded',
+  );
+  t.equal(
+    await spool(['Sender: the boss']),
+    "RC=08 LINE=1 the Sender header is not a list of valid addresses ('the' is not an address), so it cannot be verified\u0085",
+  );
+  t.equal(relay.mails.length, mails, 'none went out');
+  t.equal(await spool(['Sender: batch@corp.example']).then((r) => r.slice(0, 6)), 'RC=00 ', 'an allowed Sender goes');
+  t.equal(relay.mails.length, mails + 1);
+  const denied = region
+    .journal()
+    .list({ state: 'DENIED', limit: 1000 })
+    .filter(
+      (r: JournalRecord) =>
+        r.userid === 'SPOOL1' && r.denial?.detail === 'user SPOOL1 may not send as ceo@corp.example',
+    );
+  t.ok(denied.length >= 1, 'on record as DENIED');
+});
+
+t.test('replace: Sender and Resent- fields go with the From they stood beside', async (t) => {
+  const REPL1 = as('REPL1', 'repl1-password');
+  const mails = relay.mails.length;
+  const report = await region.post(
+    'SPOL',
+    ebcdicLines(
+      [
+        'MAIL FROM:<ceo@corp.example>',
+        'RCPT TO:<ops@corp.example>',
+        'DATA',
+        'Resent-From: ceo@corp.example',
+        'Resent-Date: Fri, 16 Jul 2010 13:41:30 -0400',
+        'From: ceo@corp.example',
+        'Sender: "Big Boss"',
+        ' <ceo@corp.example>',
+        'Subject: spooled',
+        '',
+        'body',
+        '.',
+      ],
+      37,
+    ),
+    REPL1,
+  );
+  t.match(fromEbcdic(Buffer.from(await report.arrayBuffer()), 37), /^RC=00 /);
+  const spooled = relay.mails[mails]!.message.toString('latin1');
+  t.match(
+    spooled,
+    /\r\nFrom: Replaced Sender <repl@corp\.example>\r\nReply-To: Big Boss <ceo@corp\.example>\r\nSubject: spooled\r\n\r\nbody\r\n$/,
+  );
+  t.notMatch(spooled, /^(?:Sender|Resent-|\s<ceo)/im, 'no Sender, no Resent- block, no continuation');
+});
+
 t.test('the sender exit: deny, replace, a throw and nonsense (both refused, safely), allow', async (t) => {
   const run = async (to: string) =>
     readMailResponse(

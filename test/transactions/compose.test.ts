@@ -102,8 +102,6 @@ t.test('address lists as callers write them', async (t) => {
     'alfred@bar.com',
   ]);
   t.same(ok('"Wayne, Bruce" <wayne@bar.com>'), ['Wayne, Bruce <wayne@bar.com>']);
-  // A quoted local part is taken inside brackets (a bare quoted string is a display name).
-  t.same(ok('<"john smith"@x.example>'), ['"john smith"@x.example']);
   t.same(ok('ops@[192.168.0.1]'), ['ops@[192.168.0.1]']);
   // A word with @ is an address of its own, never part of the next one's name.
   t.same(ok('x@y.example "Bruce Wayne" <wayne@bar.com>'), ['x@y.example', 'Bruce Wayne <wayne@bar.com>']);
@@ -114,7 +112,7 @@ t.test('address lists as callers write them', async (t) => {
   t.equal(ok('a@-x.example'), "'a@-x.example': the domain is not valid");
   t.equal(ok('a.@x.example'), "'a.@x.example': the local part is not valid");
   t.equal(ok('a@x.example>'), "'>' without '<' at character 12");
-  t.equal(ok(`a@${'d'.repeat(250)}.example`), `'a@${'d'.repeat(38)}…' is longer than 254 characters`);
+  t.equal(ok(`a@${'d'.repeat(250)}.example`), `'a@${'d'.repeat(38)}…' is longer than 254 octets`);
 });
 
 t.test('a display name that looks like an address stays a name', async (t) => {

@@ -338,3 +338,27 @@ t.test("closing the region closes the workers' relay connections with QUIT and t
   await region.app.close();
   t.equal(lines.at(-1), 'QUIT', `the relay heard: ${lines.join(' ')}`);
 });
+
+t.test('UTF-8 addresses go with SMTPUTF8 where the relay offers it (RFC 6531)', async (t) => {
+  let utf8: boolean | undefined;
+  const relay = await startRelay(t, {
+    mailFrom: (address) => {
+      utf8 = (address.args as { SMTPUTF8?: boolean }).SMTPUTF8;
+      return undefined;
+    },
+  });
+  const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
+  const res = await region.post(
+    'MAIL',
+    buildMailCommarea({ from: 'a@x.example', to: 'Jörg <jörg@bücher.example>', subject: 'grüße' }, 1141),
+    { 'x-cics-ccsid': '1141' },
+  );
+  const r = readMailResponse(Buffer.from(await res.arrayBuffer()), 1141);
+  t.same([r.rc, r.reason], [0, 'SENT'], r.relayReply);
+  t.equal(utf8, true, 'MAIL FROM asked for SMTPUTF8');
+  t.same(relay.mails[0]?.to, ['jörg@bücher.example']);
+  const parsed = await simpleParser(relay.mails[0]?.message ?? Buffer.alloc(0));
+  t.same(parsed.to && !Array.isArray(parsed.to) ? parsed.to.value : [], [
+    { address: 'jörg@bücher.example', name: 'Jörg' },
+  ]);
+});

@@ -50,7 +50,7 @@ t.test("the FAQ's example is one mail, relayed as written", async (t) => {
       '\r\n' +
       'Please fix the bulb in the searchlight\r\n',
   );
-  t.strictSame(m.fromHeader, [{ name: 'Commissioner Gordon', address: 'foo@bar.com' }]);
+  t.strictSame(m.authors, [{ name: 'Commissioner Gordon', address: 'foo@bar.com' }]);
   t.equal(m.hasDate, true);
   t.equal(m.messageId, null);
   t.equal(m.subject, 'DAILY REPORT OF DISK UTILIZATION');
@@ -77,7 +77,7 @@ t.test('several mails in one stream, with and without HELO between them', async 
   const [one, two, three] = items.map((i) => mailOf(i));
   t.same(one?.to, ['b@y.example', 'c@y.example']);
   t.equal(one?.message, 'Subject: one\r\n\r\nbody 1\r\n');
-  t.equal(one?.fromHeader, null, 'no From: header');
+  t.strictSame(one?.authors, [], 'no From: header');
   t.equal(two?.messageId, '<1@x.example>');
   t.equal(one?.subject, 'one');
   t.equal(two?.subject, '');
@@ -173,7 +173,8 @@ t.test('BADCMD: unknown commands, HELO without a domain, operands where none bel
         from: 'a@b.example',
         to: ['c@d.example'],
         message: 'hi\r\n',
-        fromHeader: null,
+        authors: [],
+        badAuthor: null,
         messageId: null,
         hasDate: false,
         subject: '',
@@ -302,11 +303,16 @@ t.test('BADTO: RCPT TO that is not RCPT TO:<address>', async (t) => {
     reason: 'BADTO',
     message: "'RCPT TO:c@d.example' is not RCPT TO:<address>, optionally followed by parameters",
   });
-  t.same(badto('RCPT TO:<jörg@d.example>'), {
+  t.same(badto('RCPT TO:<j rg@d.example>'), {
     line: 3,
     reason: 'BADTO',
-    message: "RCPT TO: 'jörg@d.example' has a character that is not printable ASCII",
+    message: "RCPT TO: 'j rg@d.example': the local part is not valid",
   });
+  t.equal(
+    mailOf(parseDatastream(mail('a@b.example', ['jörg@d.example'], ['x']))[0]).to[0],
+    'jörg@d.example',
+    'UTF-8 (RFC 6531)',
+  );
   t.same(badto('RCPT FROM:<c@d.example>'), {
     line: 3,
     reason: 'BADTO',
@@ -473,29 +479,52 @@ t.test('From:, Message-ID: and Date: headers', async (t) => {
     '',
     'From: body@bar.com',
   ]);
-  t.strictSame(folded.fromHeader, [
+  t.strictSame(folded.authors, [
     { name: 'Commissioner\t Gordon', address: 'foo@bar.com' },
     { name: '', address: 'robin@bar.com' },
   ]);
   t.equal(folded.messageId, '<1@bar.com>');
   t.equal(folded.hasDate, true);
   t.equal(folded.message.split('\r\n')[1], '\t Gordon" <foo@bar.com>,', 'relayed as written, still folded');
-  t.strictSame(headers(['From: foo@bar.com (Gordon)', '', 'x']).fromHeader, [], 'a From that does not parse');
   t.strictSame(
-    headers(['From: foo@bar.com', 'Subject: x', 'From: ceo@bar.com']).fromHeader,
+    headers(['From: foo@bar.com (Gordon)', '', 'x']).authors,
+    [{ name: 'Gordon', address: 'foo@bar.com' }],
+    'the old form with a comment for the name',
+  );
+  t.strictSame(headers(['From: foo@bar.com Gordon', '', 'x']).badAuthor, {
+    field: 'From',
+    reason: "'Gordon' is not followed by <address>",
+  });
+  t.strictSame(headers(['Sender: ', 'From: foo@bar.com', '', 'x']).badAuthor, {
+    field: 'Sender',
+    reason: 'it names no address',
+  });
+  t.strictSame(
+    headers(['From: foo@bar.com', 'Subject: x', 'From: ceo@bar.com']).authors,
     [
       { name: '', address: 'foo@bar.com' },
       { name: '', address: 'ceo@bar.com' },
     ],
     'every From: header counts',
   );
-  t.equal(
-    headers(['Subject: x', '', 'From: foo@bar.com', 'Date: x', 'Message-ID: <x@y>']).fromHeader,
-    null,
+  t.strictSame(
+    headers([
+      'From: foo@bar.com',
+      'SENDER: Boss <ceo@bar.com>',
+      'Resent-From: cfo@bar.com',
+      'resent-sender: cto@bar.com',
+      'Reply-To: any@where.example',
+    ]).authors.map((a) => a.address),
+    ['foo@bar.com', 'ceo@bar.com', 'cfo@bar.com', 'cto@bar.com'],
+    'Sender, Resent-From and Resent-Sender name senders too; Reply-To does not',
+  );
+  t.strictSame(
+    headers(['Subject: x', '', 'From: foo@bar.com', 'Date: x', 'Message-ID: <x@y>']).authors,
+    [],
     'fields in the body are no headers',
   );
   const none = headers(['', 'From: foo@bar.com']);
-  t.equal(none.fromHeader, null);
+  t.strictSame(none.authors, []);
   t.equal(none.hasDate, false);
 });
 

@@ -11,8 +11,14 @@ export interface SpoolMail {
   readonly to: readonly string[];
   /** The DATA lines after dot-unstuffing, each ending in CRLF; '' for empty DATA. */
   readonly message: string;
-  /** The addresses of the From: header(s), [] where they do not parse, null where there is none. */
-  readonly fromHeader: readonly Address[] | null;
+  /**
+   * Every address of the headers that name the message's author or sender (From, Sender,
+   * Resent-From, Resent-Sender: RFC 5322 3.6.2, 3.6.6), each of which the sender check
+   * covers; [] where there are none.
+   */
+  readonly authors: readonly Address[];
+  /** The first of those headers whose value is not a list of valid addresses, null where all are. */
+  readonly badAuthor: { readonly field: string; readonly reason: string } | null;
   /** The Message-ID header's value as written (trimmed), null where there is none. */
   readonly messageId: string | null;
   readonly hasDate: boolean;
@@ -151,6 +157,14 @@ function readMessage(lines: readonly string[], start: number, end: number): Cont
   return { message: message.length === 0 ? '' : `${message.join('\r\n')}\r\n`, ...readHeaders(header) };
 }
 
+/** The headers that name an author or a sender, by their lower-case names. */
+const AUTHOR_FIELDS = new Map([
+  ['from', 'From'],
+  ['sender', 'Sender'],
+  ['resent-from', 'Resent-From'],
+  ['resent-sender', 'Resent-Sender'],
+]);
+
 /** What the caller needs from the header section, read as written. */
 function readHeaders(header: readonly string[]): Omit<Content, 'message'> {
   const fields: { name: string; value: string }[] = [];
@@ -165,17 +179,19 @@ function readHeaders(header: readonly string[]): Omit<Content, 'message'> {
     current = name ? { name: (name[1] ?? '').toLowerCase(), value: line.slice(name[0].length) } : undefined;
     if (current) fields.push(current);
   }
-  // Every From: header counts, so that a second one cannot slip past the sender check.
-  const froms = fields.filter((f) => f.name === 'from');
-  let fromHeader: Address[] | null = null;
-  if (froms.length > 0) {
-    const parsed = froms.map((f) => parseAddressList(f.value));
-    fromHeader = parsed.every((p) => p.ok && p.addresses.length > 0)
-      ? parsed.flatMap((p) => (p.ok ? p.addresses : []))
-      : [];
+  // Every such header counts, a second From too, so that none can slip past the sender check.
+  const authors: Address[] = [];
+  let badAuthor: { field: string; reason: string } | null = null;
+  for (const f of fields) {
+    const field = AUTHOR_FIELDS.get(f.name);
+    if (field === undefined) continue;
+    const parsed = parseAddressList(f.value);
+    if (parsed.ok && parsed.addresses.length > 0) authors.push(...parsed.addresses);
+    else badAuthor ??= { field, reason: parsed.ok ? 'it names no address' : parsed.reason };
   }
   return {
-    fromHeader,
+    authors,
+    badAuthor,
     messageId: fields.find((f) => f.name === 'message-id')?.value.trim() ?? null,
     hasDate: fields.some((f) => f.name === 'date'),
     subject: fields.find((f) => f.name === 'subject')?.value.trim() ?? '',

@@ -43,7 +43,8 @@ function readable(subject: string): string {
 
 /**
  * The header section with From (and Reply-To) written anew, for a sender the policy or the
- * exit replaced: every From line and its folded continuations go, the new ones come first.
+ * exit replaced: every From, Reply-To, Sender and Resent- field and its folded continuations
+ * go (they named the one replaced), the new ones come first.
  */
 function withSender(message: string, from: Address, replyTo: Address | undefined): string {
   const headerEnd = message.indexOf('\r\n\r\n');
@@ -54,7 +55,7 @@ function withSender(message: string, from: Address, replyTo: Address | undefined
   for (const line of header.split('\r\n')) {
     if (line === '') continue;
     if (/^[ \t]/.test(line) && dropping) continue;
-    dropping = /^(?:from|reply-to)[ \t]*:/i.test(line);
+    dropping = /^(?:from|reply-to|sender|resent-[\x21-\x39\x3b-\x7e]+)[ \t]*:/i.test(line);
     if (!dropping) kept.push(line);
   }
   const added = [`From: ${formatAddress(from)}`, ...(replyTo ? [`Reply-To: ${formatAddress(replyTo)}`] : [])];
@@ -63,18 +64,19 @@ function withSender(message: string, from: Address, replyTo: Address | undefined
 
 async function relayOne(ctx: ProgramContext<Services>, mail: SpoolMail, line: number, now: Date): Promise<ReportLine> {
   const subject = readable(mail.subject);
-  if (mail.fromHeader !== null && mail.fromHeader.length === 0) {
+  if (mail.badAuthor !== null) {
+    const { field, reason } = mail.badAuthor;
     return refusalLine(
       'BADFROM',
       line,
-      'the From header is not a list of valid addresses, so its sender cannot be verified',
+      `the ${field} header is not a list of valid addresses (${reason}), so it cannot be verified`,
     );
   }
   const limits = recipientProblem(ctx, mail.to);
   if (limits) return outcomeLine(await refuse(ctx, mail.from, mail.to, subject, limits), line);
-  // The envelope and every address of the From header must be senders the user may use.
+  // The envelope and every address of the author and sender headers must be senders the user may use.
   const asked: Address = { name: '', address: mail.from };
-  const sender = await decideSender(ctx, asked, mail.to, mail.fromHeader ?? []);
+  const sender = await decideSender(ctx, asked, mail.to, mail.authors);
   if (!sender.ok) return outcomeLine(await refuse(ctx, mail.from, mail.to, subject, sender), line);
   const text =
     sender.from.address === mail.from && !sender.replaced
