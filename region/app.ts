@@ -10,7 +10,9 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import type { Clock } from '../cics/clock.js';
 import type { RegionConfig } from '../config/settings.js';
 import type { TransactionDefinition } from './definitions.js';
-import { cicsReplyOf } from './errors.js';
+import { answerClientError, callerWentAway } from './client-errors.js';
+import { cicsReplyOf, MediaTypeUnsupported, NotFound, RegionDraining } from './errors.js';
+import { jsonBodyParser } from './json-body.js';
 import definitions from './plugins/definitions.js';
 import dispatcher from './plugins/dispatcher.js';
 import journal from './plugins/journal.js';
@@ -36,7 +38,24 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The settings the region started with. */
     readonly config: RegionConfig;
+    /** Closing: no new requests but the health checks and metrics. */
+    readonly draining: boolean;
   }
+}
+
+/** Routes that answer while the region drains: a load balancer reads them to take it out. */
+const ANSWER_WHILE_DRAINING = new Set(['/health', '/ready', '/metrics']);
+
+/** What each kind of route takes as a body, for the answer to one it does not. */
+function accepted(url: string): string {
+  return url.startsWith('/cics/')
+    ? 'the COMMAREA as application/octet-stream, its JSON view as application/json, or a channel as multipart/form-data'
+    : 'application/json';
+}
+
+/** The caller closed its connection while its request was read. */
+function callerGone(err: { code?: string }, raw: { aborted?: boolean; destroyed?: boolean }): boolean {
+  return raw.aborted === true || (err.code === 'ECONNRESET' && raw.destroyed === true);
 }
 
 export async function buildRegion(config: RegionConfig, options: RegionOptions = {}): Promise<FastifyInstance> {
@@ -50,8 +69,25 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     bodyLimit: MAX_CHANNEL,
     // A JSON view that does not fit is refused, never bent: no coercion, no dropped properties.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // Refused with a RESP like every other refusal (below), not fastify's bare 503.
+    return503OnClosing: false,
+    clientErrorHandler: answerClientError,
   });
   app.decorate('config', config);
+  let draining = false;
+  app.decorate('draining', {
+    getter: () => draining,
+  });
+  // From the first moment of close (preClose runs before the listener stops).
+  app.addHook('preClose', async () => {
+    draining = true;
+  });
+  app.addHook('onRequest', async (request) => {
+    if (draining && !ANSWER_WHILE_DRAINING.has(request.url.split('?')[0] ?? '')) throw new RegionDraining(config.sysid);
+  });
+  // Operators' JSON bodies are read as the transactions' are (no key twice).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser);
   try {
     await app.register(definitions, { config, definitions: options.definitions });
     await app.register(journal, { config, clock: options.clock });
@@ -68,8 +104,18 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
   }
 
   app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, request, reply) => {
+    if (callerGone(err, request.raw)) {
+      callerWentAway(app, request.raw.socket, { url: request.url.slice(0, 100) });
+      return reply.code(400).send();
+    }
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      const type = String(request.headers['content-type'] ?? '').slice(0, 60);
+      err = new MediaTypeUnsupported(type, accepted(request.url));
+    }
     const cics = cicsReplyOf(err);
     if (cics.abcode === 'ASRA') request.log.error({ err }, 'task failed');
+    // A task that ran is counted by its end; this counts what was refused before one.
+    if (!reply.hasHeader('X-CICS-Taskn')) app.metrics.refused(cics.resp, cics.status);
     void reply.code(cics.status).header('X-CICS-Resp', cics.resp);
     if (cics.abcode) void reply.header('X-CICS-Abcode', cics.abcode);
     if (cics.retryAfter !== undefined) void reply.header('Retry-After', String(cics.retryAfter));
@@ -78,10 +124,10 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
       cics.abcode === 'ASRA' && err.code !== 'CICS_ASRA' ? 'the region failed unexpectedly; see its log' : err.message;
     return reply.send({ resp: cics.resp, resp2: cics.resp2, abcode: cics.abcode, message });
   });
-  app.setNotFoundHandler((request, reply) => {
-    return reply
-      .code(404)
-      .send({ message: `no route ${request.method} ${request.url}; transactions run as POST /cics/{TRANID}` });
+  app.setNotFoundHandler((request) => {
+    throw new NotFound(
+      `no route ${request.method} ${request.url.slice(0, 100)}; transactions run as POST /cics/{TRANID}`,
+    );
   });
 
   // The OpenAPI document (GET /docs/json) and its page (GET /docs): every transaction with

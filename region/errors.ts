@@ -32,11 +32,19 @@ export const JobnameInvalid = createError<[string]>(
   "X-CICS-Jobname '%s' is not 1 to 8 printable ASCII characters",
   400,
 );
-export const MediaTypeUnsupported = createError<[string]>(
+export const MediaTypeUnsupported = createError<[string, string]>(
   'CICS_MEDIA_TYPE',
-  "Content-Type '%s' is not accepted here: send the COMMAREA as application/octet-stream",
+  "Content-Type '%s' is not accepted here: send %s",
   415,
 );
+export const NotFound = createError<[string]>('CICS_NOTFND', '%s', 404);
+export const RegionDraining = createError<[string]>(
+  'CICS_SYSIDERR',
+  'region %s is draining (shutting down) and takes no new requests: send to another region, or again once it has restarted',
+  503,
+);
+/** The caller closed its connection before its request was read: nobody hears the answer. */
+export const ClientGone = createError('CICS_CLIENT_GONE', 'the caller went away before its request was read', 400);
 export const CredentialsMissing = createError(
   'CICS_NOTAUTH_NONE',
   'this region needs a user id and password (HTTP Basic)',
@@ -106,6 +114,9 @@ export const REPLIES: Readonly<Record<string, CicsReply>> = {
   CICS_JOBNAME: { status: 400, resp: 'INVREQ', resp2: 3, abcode: null },
   CICS_MEDIA_TYPE: { status: 415, resp: 'INVREQ', resp2: 4, abcode: null },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, resp: 'INVREQ', resp2: 4, abcode: null },
+  CICS_NOTFND: { status: 404, resp: 'NOTFND', resp2: 0, abcode: null },
+  CICS_SYSIDERR: { status: 503, resp: 'SYSIDERR', resp2: 0, abcode: null, retryAfter: 1 },
+  CICS_CLIENT_GONE: { status: 400, resp: 'INVREQ', resp2: 0, abcode: null },
   CICS_NOTAUTH_NONE: { status: 401, resp: 'NOTAUTH', resp2: 1, abcode: 'AEY7' },
   CICS_NOTAUTH: { status: 401, resp: 'NOTAUTH', resp2: 2, abcode: 'AEY7' },
   CICS_NOTAUTH_THROTTLED: { status: 429, resp: 'NOTAUTH', resp2: 3, abcode: 'AEY7', retryAfter: 60 },

@@ -25,6 +25,8 @@ export class RegionMetrics {
   readonly #rcs: Counter<'tranid' | 'rc'>;
   readonly #replies: Counter<'class'>;
   readonly #duration: Histogram<'tranid'>;
+  readonly #refusals: Counter<'resp' | 'status'>;
+  readonly #abandoned: Counter;
   /** CEMT's counts: tasks by tranid, abends by code. */
   readonly byTranid: Record<string, number> = {};
   readonly abends: Record<string, number> = {};
@@ -55,6 +57,17 @@ export class RegionMetrics {
       name: 'cicsmail_smtp_replies_total',
       help: "The relay's replies to mails sent by tasks, by class (2xx, 4xx, 5xx; none: no reply came).",
       labelNames: ['class'],
+      registers,
+    });
+    this.#refusals = new Counter({
+      name: 'cicsmail_refusals_total',
+      help: 'Requests refused before a task ran (no such transaction, credentials, rate, a body that does not fit, drain …), by RESP and HTTP status.',
+      labelNames: ['resp', 'status'],
+      registers,
+    });
+    this.#abandoned = new Counter({
+      name: 'cicsmail_requests_abandoned_total',
+      help: 'Requests whose caller closed the connection before the request was read.',
       registers,
     });
     this.#duration = new Histogram({
@@ -126,6 +139,15 @@ export class RegionMetrics {
         }
       },
     });
+  }
+
+  /** A request refused before a task ran. */
+  refused(resp: string, status: number): void {
+    this.#refusals.inc({ resp, status: String(status) });
+  }
+
+  abandoned(): void {
+    this.#abandoned.inc();
   }
 
   taskEnded(end: TaskEnd): void {

@@ -19,6 +19,7 @@ import {
 } from './errors.js';
 import type { JournalSpace } from './journal-space.js';
 import { boundaryOf, MultipartError, parseFormData } from './multipart.js';
+import { parseJson } from './json-body.js';
 import type { RegionSecurity } from './security.js';
 
 /** A task as the request asks for it, checked and ready to dispatch. */
@@ -94,15 +95,6 @@ function ccsidOf(request: FastifyRequest, fallback: number): number {
   return parsed;
 }
 
-/** JSON text as a value; an empty body is an empty object. */
-export function parseJson(text: string, what: string): unknown {
-  try {
-    return text.trim() === '' ? {} : JSON.parse(text);
-  } catch (err) {
-    throw new RequestInvalid(`${what} is not JSON: ${(err as Error).message}`);
-  }
-}
-
 /** The COMMAREA and containers of a multipart/form-data channel. */
 function readChannel(
   body: Buffer,
@@ -116,12 +108,13 @@ function readChannel(
     if (err instanceof MultipartError) throw new RequestInvalid(`the channel cannot be read: ${err.message}`);
     throw err;
   }
-  let commarea: CommareaInput = { form: 'bytes', bytes: new Uint8Array(0) };
+  let commarea: CommareaInput | undefined;
   const containers: Container[] = [];
   const names = new Set<string>();
   for (const part of parts) {
     const type = part.contentType || 'application/octet-stream';
     if (part.name === 'DFHCOMMAREA') {
+      if (commarea) throw new RequestInvalid('the channel has DFHCOMMAREA twice: which one is the COMMAREA?');
       commarea = /^application\/json\b/i.test(type)
         ? { form: 'json', json: parseJson(part.data.toString('utf8'), 'the DFHCOMMAREA part') }
         : { form: 'bytes', bytes: part.data };
@@ -151,5 +144,5 @@ function readChannel(
       data: part.data,
     });
   }
-  return { commarea, containers };
+  return { commarea: commarea ?? { form: 'bytes', bytes: new Uint8Array(0) }, containers };
 }

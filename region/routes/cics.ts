@@ -9,7 +9,8 @@ import { copybook } from '../../cics/copybook/library.js';
 import { jsonSchemaOf } from '../../cics/copybook/schema.js';
 import { loggedRequest } from '../../journal/task-log.js';
 import { ownMemory, readBody } from '../body.js';
-import { parseJson, pendingTaskOf, type PendingTask } from '../pending-task.js';
+import { jsonBodyParser } from '../json-body.js';
+import { pendingTaskOf, type PendingTask } from '../pending-task.js';
 import { limitPerUser } from '../rate-limits.js';
 import { recordTask } from '../task-record.js';
 
@@ -49,13 +50,7 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
   // Bodies are read into a buffer of their own, so that a large channel can move to its worker.
   const body = (request: FastifyRequest, payload: IncomingMessage) => readBody(request, payload, MAX_CHANNEL);
   app.addContentTypeParser('application/octet-stream', body);
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, parseJson(String(body), 'the body'));
-    } catch (err) {
-      done(err as Error, undefined);
-    }
-  });
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser);
   app.addContentTypeParser('multipart/form-data', body);
 
   // After the rate limit (a preHandler registered before this one): the task, checked.

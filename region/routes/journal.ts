@@ -18,6 +18,7 @@ import { redrive } from '../../client/redrive.js';
 import { RegionClient } from '../../client/region-client.js';
 import { SmtpPool } from '../../smtp/pool.js';
 import { parseRelayUrls } from '../../smtp/relay-url.js';
+import { NotFound, RequestInvalid } from '../errors.js';
 
 // Query strings and path parameters are text; the region's ajv coerces nothing (a JSON
 // COMMAREA must not be bent), so numbers here are checked as digits and converted.
@@ -95,10 +96,10 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
         },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const body = request.body;
       const filter = filterOf(body.filter ?? {});
-      if (typeof filter === 'string') return reply.code(400).send({ message: filter });
+      if (typeof filter === 'string') throw new RequestInvalid(filter);
       if (body.mode === 'redrive') {
         const report = await redrive(journal, {
           region: new RegionClient(body.url ?? ownUrl(app), request.headers.authorization),
@@ -114,7 +115,7 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
       try {
         relays = body.relay ? parseRelayUrls(body.relay) : app.relays;
       } catch (err) {
-        return reply.code(400).send({ message: (err as Error).message });
+        throw new RequestInvalid((err as Error).message);
       }
       const pool = new SmtpPool({ ...config.smtp, relays, clientName: config.hostname });
       try {
@@ -152,9 +153,9 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
         },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const filter = filterOf(request.query);
-      if (typeof filter === 'string') return reply.code(400).send({ message: filter });
+      if (typeof filter === 'string') throw new RequestInvalid(filter);
       const limit = Number(request.query.limit ?? 100);
       const records = findRecords(journal, filter, {
         limit,
@@ -173,9 +174,9 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
         querystring: { type: 'object', additionalProperties: false, properties: filterSchema },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const filter = filterOf(request.query);
-      if (typeof filter === 'string') return reply.code(400).send({ message: filter });
+      if (typeof filter === 'string') throw new RequestInvalid(filter);
       return journalStats(journal, filter);
     },
   );
@@ -195,7 +196,7 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const filter = filterOf(request.query);
-      if (typeof filter === 'string') return reply.code(400).send({ message: filter });
+      if (typeof filter === 'string') throw new RequestInvalid(filter);
       const csv = (request.query.format ?? 'csv') === 'csv';
       // Streamed, a record at a time: a large journal neither builds one huge string nor
       // holds the main thread for the whole scan.
@@ -215,9 +216,10 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
     {
       schema: { tags, summary: 'one record', params: { type: 'object', properties: { seq: DIGITS } } },
     },
-    async (request, reply) => {
+    async (request) => {
       const record = journal.get(Number(request.params.seq));
-      return record ?? reply.code(404).send({ message: `no journal record ${request.params.seq}` });
+      if (!record) throw new NotFound(`no journal record ${request.params.seq}`);
+      return record;
     },
   );
 
@@ -232,7 +234,7 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const message = journal.message(Number(request.params.seq));
-      if (!message) return reply.code(404).send({ message: `no journal record ${request.params.seq}` });
+      if (!message) throw new NotFound(`no journal record ${request.params.seq}`);
       return reply.type('message/rfc822').send(message);
     },
   );

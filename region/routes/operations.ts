@@ -11,10 +11,6 @@ const CLASS = CLASS_NAME;
 export async function operationsRoutes(app: FastifyInstance): Promise<void> {
   const { definitions, dispatcher, journal, space, metrics, config, security } = app;
   const tags = ['operations'];
-  let closing = false;
-  app.addHook('onClose', async () => {
-    closing = true;
-  });
 
   // Alive: the process answers.
   app.get('/health', { schema: { tags, summary: 'alive: the process answers' } }, async () => ({ status: 'alive' }));
@@ -26,10 +22,10 @@ export async function operationsRoutes(app: FastifyInstance): Promise<void> {
     { schema: { tags, summary: 'ready for tasks: the journal can take mail and the region is not draining' } },
     async (_request, reply) => {
       const noRoom = space.refusal;
-      const ready = !closing && noRoom === undefined;
+      const ready = !app.draining && noRoom === undefined;
       return reply.code(ready ? 200 : 503).send({
         status: ready ? 'ready' : 'not ready',
-        ...(closing ? { reason: 'the region is draining' } : noRoom ? { reason: noRoom } : {}),
+        ...(app.draining ? { reason: 'the region is draining' } : noRoom ? { reason: noRoom } : {}),
         journalBacklog: journal.backlog(),
       });
     },

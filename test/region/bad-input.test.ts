@@ -198,7 +198,13 @@ t.test('request headers', async (t) => {
     status: 415,
     resp: 'INVREQ',
     abcode: null,
-    body: { resp: 'INVREQ', resp2: 4, abcode: null, message: 'Unsupported Media Type' },
+    body: {
+      resp: 'INVREQ',
+      resp2: 4,
+      abcode: null,
+      message:
+        "Content-Type 'text/plain' is not accepted here: send the COMMAREA as application/octet-stream, its JSON view as application/json, or a channel as multipart/form-data",
+    },
   });
   const notJson = await failure(await region.post('MAIL', good(), { 'content-type': 'application/json' }));
   t.match(notJson, { status: 400, resp: 'INVREQ', abcode: 'AEIP', body: { resp: 'INVREQ', resp2: 1, abcode: 'AEIP' } });

@@ -1,5 +1,5 @@
 // SIGTERM during a burst: the region drains. Every task either completes (RC 0 or 4) or is
-// refused (503, or the connection is not taken once the listener has closed); the journal
+// refused (503 SYSIDERR, or the connection is not taken once the listener has closed); the journal
 // closes cleanly, and the next start finds nothing half-done: every journaled mail ends SENT.
 import t from 'tap';
 import { simpleParser } from 'mailparser';
@@ -42,7 +42,7 @@ t.test('SIGTERM during a burst of 500 tasks', async (t) => {
             outcomes.completed++;
             answered.add(r.messageId);
           } else outcomes.other.push(`RC ${r.rc} ${r.reason}`);
-        } else if (res.status === 503) outcomes.refused503++;
+        } else if (res.status === 503 && res.headers.get('x-cics-resp') === 'SYSIDERR') outcomes.refused503++;
         else outcomes.other.push(`HTTP ${res.status} ${body.toString('utf8').slice(0, 100)}`);
       } catch {
         // The listener has closed: the request was never a task.
