@@ -7,6 +7,7 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import { journalWriteError } from './commit-failure.js';
 import { JournalError } from './errors.js';
 import { MESSAGE_FILE_BYTES, MessageFiles } from './message-files.js';
+import { ensureRoom } from './room.js';
 import { TaskLog, type TaskEntry } from './task-log.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry.js';
 import { afterAttempt, isFinal, type AttemptOutcome, type MailState } from './states.js';
@@ -146,8 +147,13 @@ export class Journal {
     );
   }
 
-  /** A write transaction; a failed commit becomes a JournalError (FULL or WRITE). */
-  async #write<T>(action: () => T): Promise<T> {
+  /**
+   * A write transaction of about `bytes` (past what the records and index pages need); a
+   * failed commit becomes a JournalError (FULL or WRITE), and one the disk may have no room
+   * for is refused before LMDB sees it (room.ts).
+   */
+  async #write<T>(action: () => T, bytes = 0): Promise<T> {
+    ensureRoom(this.path, bytes, 'record');
     try {
       return await this.#root.transaction(action);
     } catch (err) {
@@ -191,7 +197,10 @@ export class Journal {
     const file = message.byteLength >= MESSAGE_FILE_BYTES ? await this.#files.write(message) : null;
     let seq: number;
     try {
-      seq = await this.#write(() => this.#putAccepted(origin, message, file, at, nextAttemptAt));
+      seq = await this.#write(
+        () => this.#putAccepted(origin, message, file, at, nextAttemptAt),
+        file === null ? message.byteLength : 0,
+      );
     } catch (err) {
       // A commit in doubt: on a full disk lmdb-js may report a failure for a transaction
       // whose record is readable afterwards (LMDB makes a commit visible only once it is
