@@ -7,6 +7,7 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import { journalWriteError } from './commit-failure.js';
 import { JournalError } from './errors.js';
 import { MESSAGE_FILE_BYTES, MessageFiles } from './message-files.js';
+import { ensureRoom } from './room.js';
 import { TaskLog, type TaskEntry } from './task-log.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry.js';
 import { afterAttempt, isFinal, type AttemptOutcome, type MailState } from './states.js';
@@ -146,8 +147,13 @@ export class Journal {
     );
   }
 
-  /** A write transaction; a failed commit becomes a JournalError (FULL or WRITE). */
-  async #write<T>(action: () => T): Promise<T> {
+  /**
+   * A write transaction of about `bytes` (past what the records and index pages need); a
+   * failed commit becomes a JournalError (FULL or WRITE), and one the disk may have no room
+   * for is refused before LMDB sees it (room.ts).
+   */
+  async #write<T>(action: () => T, bytes = 0): Promise<T> {
+    ensureRoom(this.path, bytes, 'record');
     try {
       return await this.#root.transaction(action);
     } catch (err) {
@@ -161,7 +167,13 @@ export class Journal {
     try {
       if (!options.readOnly) mkdirSync(path, { recursive: true });
       return new Journal(
-        open({ path, maxDbs: 8, readOnly: options.readOnly === true }),
+        // Without overlapping sync, LMDB syncs the data and writes the meta page through its
+        // O_DSYNC descriptor before a commit returns, and lmdb-js resolves a write only then:
+        // a resolved write is on disk. With it (lmdb-js's default), lmdb-js keeps a flush
+        // promise per write batch that it never settles where the batch fails (3.5.6,
+        // write.js startWriting: only status 0 calls the flush resolvers), and `flushed` and
+        // close() (_endWrites) wait for the last one: after a full disk, for good.
+        open({ path, maxDbs: 8, readOnly: options.readOnly === true, overlappingSync: false }),
         path,
         options.retry ?? DEFAULT_RETRY,
         options.now ?? Date.now,
@@ -173,7 +185,8 @@ export class Journal {
 
   /**
    * Records a mail as ACCEPTED with its exact bytes and resolves with its sequence number
-   * once both are flushed to disk, not merely committed (design invariant 1).
+   * once both are on disk (design invariant 1): the message file is synced before the
+   * record commits, and a commit resolves once synced (see open).
    */
   async accept(origin: MailOrigin, message: Uint8Array): Promise<number> {
     const now = this.#now();
@@ -184,11 +197,15 @@ export class Journal {
     const file = message.byteLength >= MESSAGE_FILE_BYTES ? await this.#files.write(message) : null;
     let seq: number;
     try {
-      seq = await this.#write(() => this.#putAccepted(origin, message, file, at, nextAttemptAt));
+      seq = await this.#write(
+        () => this.#putAccepted(origin, message, file, at, nextAttemptAt),
+        file === null ? message.byteLength : 0,
+      );
     } catch (err) {
       // A commit in doubt: on a full disk lmdb-js may report a failure for a transaction
-      // whose record is readable afterwards. Then the mail is accepted (the retry spool
-      // would deliver it anyway); say so rather than refuse a mail that will be sent.
+      // whose record is readable afterwards (LMDB makes a commit visible only once it is
+      // synced). Then the mail is accepted (the retry spool would deliver it anyway); say
+      // so rather than refuse a mail that will be sent.
       const written = this.#lastWith(origin.messageId, at);
       if (written === undefined || !(err instanceof JournalError && err.code === 'CICSMAIL_JOURNAL_FULL')) {
         if (file !== null && written === undefined) this.#files.remove([file]);
@@ -196,7 +213,7 @@ export class Journal {
       }
       return written;
     }
-    await this.#root.flushed;
+    // Synced already; `root.flushed` would wait for the last batch, maybe another task's that fails.
     return seq;
   }
 

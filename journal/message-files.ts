@@ -10,6 +10,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JournalError } from './errors.js';
+import { ensureRoom } from './room.js';
 
 /** Messages at least this long go to a file rather than into LMDB. */
 export const MESSAGE_FILE_BYTES = 1_048_576;
@@ -31,6 +32,7 @@ export class MessageFiles {
       mkdirSync(this.#dir, { recursive: true });
       this.#made = true;
     }
+    ensureRoom(this.#dir, message.byteLength, 'file');
     const name = `${randomUUID()}.eml`;
     const path = join(this.#dir, name);
     try {

@@ -16,11 +16,11 @@ import { brokenConnections } from './broken-connections.js';
 import { slowRelay } from './slow-relay.js';
 import { regionKilled } from './region-killed.js';
 import { journalFull } from './journal-full.js';
-import { journalFullBugs } from './journal-full-bugs.js';
+import { journalFullAfter } from './journal-full-after.js';
 import { workerKilled } from './worker-killed.js';
 import { FaultTable, type Check, type Scenario } from './table.js';
 
-const checks: readonly Check[] = [...journalFullBugs];
+const checks: readonly Check[] = [...journalFullAfter];
 const all: readonly Scenario[] = [
   ...relayDown,
   ...relayReplies,
