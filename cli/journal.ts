@@ -11,7 +11,7 @@ import { redrive } from '../client/redrive.js';
 import { loadConfig } from '../config/settings.js';
 import { SmtpPool } from '../smtp/pool.js';
 import { parseRelayUrls } from '../smtp/relay-url.js';
-import { out, writeAll, type CommandIo } from './io.js';
+import { out, write, writeAll, type CommandIo } from './io.js';
 import { parseCommand, regionOf, UsageError, wholeNumber } from './usage.js';
 
 const HELP = `usage: cicsmail journal list [FILTERS] [--after SEQ] [--limit N] [--json]
@@ -186,7 +186,7 @@ export async function journalCommand(argv: readonly string[], io: CommandIo): Pr
       await withJournal(io, (journal) => {
         const record = journal.get(seq);
         if (!record) throw new Error(`no journal record ${seq}`);
-        if (v.message) io.stdout.write(journal.message(seq) ?? Buffer.alloc(0));
+        if (v.message) write(io, journal.message(seq) ?? Buffer.alloc(0));
         else out(io, JSON.stringify(record, null, 2));
       });
       return 0;

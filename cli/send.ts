@@ -7,7 +7,7 @@ import { INPUT_CONTAINER } from '../cics/task.js';
 import { textLines } from '../cics/text-lines.js';
 import { refusalText } from '../client/protocol.js';
 import { ebcdicLines, textTaskBody, UnmappableText } from '../client/text-input.js';
-import { err, out, type CommandIo } from './io.js';
+import { err, out, OutputClosed, type CommandIo } from './io.js';
 import { parseCommand, regionOf, UsageError } from './usage.js';
 
 const HELP = `usage: cicsmail send [FILE] [--tx SEND|SPOL] [--url URL] [--user USER:PASSWORD]
@@ -48,6 +48,7 @@ export async function sendCommand(argv: readonly string[], io: CommandIo): Promi
   try {
     return await send(argv, io);
   } catch (error) {
+    if (error instanceof OutputClosed) throw error;
     err(io, `cicsmail send: ${(error as Error).message}`);
     return SEND_FAILED;
   }
@@ -91,7 +92,13 @@ async function send(argv: readonly string[], io: CommandIo): Promise<number> {
   if (answer.status !== 200) throw new Error(`HTTP ${answer.status} ${refusalText(body.toString('utf8'))}`);
   const report = textLines(codePage(ccsid).decode(body));
   if (report.at(-1) === '') report.pop();
-  for (const line of report) out(io, line);
+  try {
+    for (const line of report) out(io, line);
+  } catch (error) {
+    // The report's reader went away; the mails went all the same, and the exit code is
+    // their RC, which a scheduler acts on.
+    if (!(error instanceof OutputClosed)) throw error;
+  }
   if (answer.rc === null) throw new Error('the answer has no X-Mail-RC header: is --url a cicsmail region?');
   return answer.rc;
 }
