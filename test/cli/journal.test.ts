@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { Journal, type MailOrigin } from '../../journal/journal.js';
-import { freshDir, type TestLike } from '../helpers.js';
+import { cicsmail, freshDir, type TestLike } from '../helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/cicsmail.js', import.meta.url));
 
@@ -118,4 +118,101 @@ t.test('the same in this process: the command ends at the closed output, with 0'
     { code: code2, errText },
     { code: 1, errText: 'cicsmail: cannot write standard output: no space left on device\n' },
   );
+});
+
+t.test('list: where the limit cut the list, a last line on standard error says where to go on', async (t) => {
+  const dir = await journalOf(t, 5, (i) => `report ${i}`);
+  const env = { CICSMAIL_DATA: dir };
+  const seqs = (stdout: string) => stdout.split('\n').flatMap((l) => (l ? [Number(/^ *(\d+) /.exec(l)?.[1])] : []));
+
+  const first = await cicsmail(['journal', 'list', '--limit', '2'], env);
+  t.same(
+    { code: first.code, seqs: seqs(first.stdout), stderr: first.stderr },
+    {
+      code: 0,
+      seqs: [1, 2],
+      stderr: '… more records: use --after 2\n',
+    },
+  );
+  const next = await cicsmail(['journal', 'list', '--limit', '2', '--after', '2'], env);
+  t.same({ seqs: seqs(next.stdout), stderr: next.stderr }, { seqs: [3, 4], stderr: '… more records: use --after 4\n' });
+  const last = await cicsmail(['journal', 'list', '--limit', '2', '--after', '4'], env);
+  t.same({ seqs: seqs(last.stdout), stderr: last.stderr }, { seqs: [5], stderr: '' }, 'the end: no hint');
+  const exact = await cicsmail(['journal', 'list', '--limit', '5'], env);
+  t.same({ seqs: seqs(exact.stdout), stderr: exact.stderr }, { seqs: [1, 2, 3, 4, 5], stderr: '' }, 'all of them');
+  const all = await cicsmail(['journal', 'list'], env);
+  t.same({ lines: all.stdout.split('\n').length - 1, stderr: all.stderr }, { lines: 5, stderr: '' }, 'default 100');
+
+  // --json stays one record a line: the hint is on standard error only.
+  const json = await cicsmail(['journal', 'list', '--limit', '3', '--json'], env);
+  t.same(
+    {
+      code: json.code,
+      seqs: json.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { seq: number }).seq),
+      stderr: json.stderr,
+    },
+    { code: 0, seqs: [1, 2, 3], stderr: '… more records: use --after 3\n' },
+  );
+
+  t.same(await cicsmail(['journal', 'list', '--limit', '0'], env), {
+    code: 2,
+    stdout: '',
+    stderr: 'cicsmail: --limit is 1 or more\n',
+  });
+});
+
+t.test('list: a DENIED row says why, from where, and how often', async (t) => {
+  const dir = freshDir(t);
+  const at = Date.parse('2026-11-28T13:00:00.000Z');
+  const journal = Journal.open(dir, { now: () => at });
+  const refused = (userid: string, tranid: string) => ({
+    tranid,
+    taskn: 0,
+    userid,
+    jobname: '',
+    ccsid: 0,
+    envelope: { from: '', to: [] },
+    subject: '',
+  });
+  try {
+    await journal.accept(origin(0, 'sent as asked'), Buffer.from('x'));
+    await journal.deny({
+      ...refused('NOBODY', 'MAIL'),
+      denial: { reason: 'BADCREDS', detail: 'unknown user', remote: '192.0.2.7', count: 1 },
+    });
+    const seq = await journal.deny({
+      ...refused('BATCH1', 'MAIL'),
+      denial: { reason: 'BADCREDS', detail: 'wrong password', remote: '192.0.2.8', count: 1 },
+    });
+    await journal.countDenials(seq, 17, Date.parse('2026-11-28T13:00:41.000Z'));
+    // A mail the sender check refused: its envelope and subject are on record too.
+    await journal.deny({
+      ...refused('BATCH1', 'SEND'),
+      envelope: { from: 'ceo@corp.example', to: ['all@corp.example', 'ops@corp.example'] },
+      subject: 'Bonus',
+      denial: {
+        reason: 'SENDER',
+        detail: 'BATCH1 may not send as ceo@corp.example',
+        remote: '192.0.2.8',
+      },
+    });
+  } finally {
+    await journal.close();
+  }
+  const list = await cicsmail(['journal', 'list'], { CICSMAIL_DATA: dir });
+  t.equal(list.code, 0);
+  t.equal(list.stderr, '');
+  t.same(list.stdout.split('\n'), [
+    '     1  ACCEPTED  2026-11-28T13:00:00.000Z  BATCH1    MAIL  1 rcpt  "sent as asked"',
+    '     2  DENIED    2026-11-28T13:00:00.000Z  NOBODY    MAIL  0 rcpt  ""  BADCREDS "unknown user" from 192.0.2.7',
+    '     3  DENIED    2026-11-28T13:00:00.000Z  BATCH1    MAIL  0 rcpt  ""  BADCREDS "wrong password" from 192.0.2.8, 17 times to 2026-11-28T13:00:41.000Z',
+    '     4  DENIED    2026-11-28T13:00:00.000Z  BATCH1    SEND  2 rcpt  "Bonus"  SENDER "BATCH1 may not send as ceo@corp.example" from 192.0.2.8',
+    '',
+  ]);
+  const denied = await cicsmail(['journal', 'list', '--state', 'denied', '--limit', '1'], { CICSMAIL_DATA: dir });
+  t.match(denied, { code: 0, stdout: /^ {5}2 {2}DENIED .* BADCREDS "unknown user" from 192\.0\.2\.7\n$/ });
+  t.equal(denied.stderr, '… more records: use --after 2\n', 'the hint counts the records that match');
 });
