@@ -4,14 +4,14 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { join, resolve } from 'node:path';
 import { csvHeader, csvLine, jsonLine } from '../journal/export.js';
-import { Journal, type JournalRecord } from '../journal/journal.js';
+import { Journal, type Denial, type JournalRecord } from '../journal/journal.js';
 import { FilterError, findRecords, journalStats, matches, parseFilter, type RecordFilter } from '../journal/query.js';
 import { redeliver } from '../journal/replay.js';
 import { redrive } from '../client/redrive.js';
 import { loadConfig } from '../config/settings.js';
 import { SmtpPool } from '../smtp/pool.js';
 import { parseRelayUrls } from '../smtp/relay-url.js';
-import { out, writeAll, type CommandIo } from './io.js';
+import { err, out, write, writeAll, type CommandIo } from './io.js';
 import { parseCommand, regionOf, UsageError, wholeNumber } from './usage.js';
 
 const HELP = `usage: cicsmail journal list [FILTERS] [--after SEQ] [--limit N] [--json]
@@ -23,6 +23,9 @@ const HELP = `usage: cicsmail journal list [FILTERS] [--after SEQ] [--limit N] [
                                [--auth U:P] [--dry-run] [--limit N] [--json]
 
   list       one line a mail: sequence number, state, time, user, tranid, recipients, subject
+             (DENIED: the reason, its detail, the address, and the count of a repeated
+             refusal); the first --limit (100) after --after SEQ, and where more match,
+             a last line on standard error with the --after to go on from
   show SEQ   the whole record as JSON; with --message, the exact bytes of the mail instead
   stats      counts by state and tranid, and bytes
   export     the accounting fields (time, user, jobname, tranid, sender, recipients,
@@ -45,6 +48,13 @@ function openJournal(io: CommandIo): Journal {
   return Journal.open(dataDir, { readOnly: true });
 }
 
+/** Why a DENIED record was refused: reason, detail, the caller's address, and how often within its minute. */
+function denialText(d: Denial): string {
+  const count = d.count ?? 1;
+  const repeated = count > 1 ? `, ${count} times${d.lastAt ? ` to ${d.lastAt}` : ''}` : '';
+  return `${d.reason} ${JSON.stringify(d.detail)} from ${d.remote}${repeated}`;
+}
+
 function line(r: JournalRecord): string {
   return [
     String(r.seq).padStart(6),
@@ -54,6 +64,7 @@ function line(r: JournalRecord): string {
     r.tranid.padEnd(4),
     `${r.envelope.to.length} rcpt`,
     JSON.stringify(r.subject),
+    ...(r.denial ? [denialText(r.denial)] : []),
   ].join('  ');
 }
 
@@ -174,9 +185,15 @@ export async function journalCommand(argv: readonly string[], io: CommandIo): Pr
       const filter = filterOf(v);
       const after = wholeNumber(v.after, '--after');
       const limit = wholeNumber(v.limit, '--limit') ?? 100;
+      if (limit < 1) throw new UsageError('--limit is 1 or more');
       await withJournal(io, (journal) => {
-        for (const r of findRecords(journal, filter, { limit, ...(after !== undefined ? { after } : {}) }))
-          out(io, v.json ? JSON.stringify(r) : line(r));
+        // One more than is shown: whether the limit cut the list.
+        const found = findRecords(journal, filter, { limit: limit + 1, ...(after !== undefined ? { after } : {}) });
+        const shown = found.slice(0, limit);
+        for (const r of shown) out(io, v.json ? JSON.stringify(r) : line(r));
+        // On standard error, so that the output stays one record a line (JSON Lines with --json).
+        const last = shown.at(-1);
+        if (found.length > limit && last) err(io, `… more records: use --after ${last.seq}`);
       });
       return 0;
     }
@@ -186,7 +203,7 @@ export async function journalCommand(argv: readonly string[], io: CommandIo): Pr
       await withJournal(io, (journal) => {
         const record = journal.get(seq);
         if (!record) throw new Error(`no journal record ${seq}`);
-        if (v.message) io.stdout.write(journal.message(seq) ?? Buffer.alloc(0));
+        if (v.message) write(io, journal.message(seq) ?? Buffer.alloc(0));
         else out(io, JSON.stringify(record, null, 2));
       });
       return 0;

@@ -9,7 +9,7 @@ import { RegionClient } from '../client/region-client.js';
 import { startLocalRegion, type LocalRegion } from './load/local-region.js';
 import { buildPayloads, LOAD_TXS, parseSize, type LoadTx } from './load/payloads.js';
 import { reportHtml } from './load/report-html.js';
-import { preflight, runLoad } from './load/run.js';
+import { preflight, RECONNECT_S, runLoad, type RunOptions } from './load/run.js';
 import { startSink, type Sink } from './load/sink.js';
 import { formatSummary, progressLine, summaryOf } from './load/summary.js';
 import {
@@ -50,6 +50,11 @@ varied recipients, subjects, bodies and sizes), and prints tx/s, latency percent
   --from ADDRESS    the sender of every mail (default load@example.test): one the user may use
   --seed N          the payloads' seed (default 1): the same seed, the same mails
   --timeout S       seconds to wait for an answer (default 30)
+  --reconnect S     seconds to go on without an answer while connections to the region
+                    fail (refused, reset: a region restarting) before the run gives up
+                    (default 30); each connection reconnects after 50 ms, doubling to 1 s,
+                    a request a refused connection never carried is made again, and the
+                    failures are counted apart from the answers (CONN)
   --warmup S        run this long first, uncounted (a region just started is slower: workers,
                     JIT, SMTP connections); its mails are journaled and sent all the same
   --jobname NAME    X-CICS-Jobname of every request (default CICSLOAD)
@@ -73,8 +78,9 @@ it afterwards. Without --sink or --received, --verify asks the region's capture 
 (GET /captured).
 
 Progress goes to standard error: a line that updates each second on a terminal, a line
-every 5 seconds otherwise. Exit code: 0; 1 where --verify found a problem or nothing was
-answered; 2 for wrong usage.`;
+every 5 seconds otherwise; a line where the region stops answering and where it answers
+again. Exit code: 0; 1 where --verify found a problem, nothing was answered or the run
+gave up on a region it could not reach; 2 for wrong usage.`;
 
 function positiveInt(name: string, value: string | undefined, min = 1): number | undefined {
   if (value === undefined) return undefined;
@@ -106,6 +112,7 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
       from: { type: 'string', default: 'load@example.test' },
       seed: { type: 'string', default: '1' },
       timeout: { type: 'string', default: '30' },
+      reconnect: { type: 'string', default: String(RECONNECT_S) },
       warmup: { type: 'string' },
       jobname: { type: 'string', default: 'CICSLOAD' },
       json: { type: 'boolean', default: false },
@@ -147,6 +154,7 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
   let connections = positiveInt('connections', values.connections) ?? 10;
   if (requests !== undefined && connections > requests) connections = requests;
   const timeoutS = positiveNumber('timeout', values.timeout) ?? 30;
+  const reconnectS = positiveNumber('reconnect', values.reconnect) ?? RECONNECT_S;
   const warmupS = positiveNumber('warmup', values.warmup);
   const seed = positiveInt('seed', values.seed, 0) ?? 1;
   let attachment = 0;
@@ -213,6 +221,12 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
     }
 
     const pool = buildPayloads({ tx, ccsid, from: values.from, seed, attachment, jobname: values.jobname });
+    const onOutage: RunOptions['onOutage'] = (event) =>
+      log(
+        'error' in event
+          ? `the region at ${url} cannot be reached (${event.error.code ?? event.error.message}): reconnecting, for up to ${reconnectS} s without an answer`
+          : `the region at ${url} answers again, after ${(event.lastedMs / 1000).toFixed(1)} s`,
+      );
     if (warmupS !== undefined) {
       log(`warming up for ${warmupS} s (not counted)`);
       await runLoad({
@@ -223,6 +237,8 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
         durationS: warmupS,
         ...(rate !== undefined ? { rate } : {}),
         timeoutS,
+        reconnectS,
+        onOutage,
         keepMails: false,
       });
     }
@@ -238,6 +254,8 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
       ...(requests !== undefined ? { requests } : { durationS: durationS as number }),
       ...(rate !== undefined ? { rate } : {}),
       timeoutS,
+      reconnectS,
+      onOutage,
       keepMails: values.verify,
       tickMs: 1000,
       onTick: (r, elapsed) => {
@@ -250,6 +268,8 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
       },
     });
     if (tty) io.stderr.write('\r\x1b[K');
+    if (run.outages.gaveUp)
+      log(`gave up: the region at ${url} gave no answer for ${reconnectS} s while connections to it failed`);
 
     const verify = values.verify && journal && received ? await verifyRun(run.recorder.mails, journal, received) : null;
     const summary = summaryOf(
@@ -274,7 +294,7 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
       log(`report written to ${values.report}`);
     }
     if (verify && !verify.passed) return 1;
-    return run.recorder.answered === 0 ? 1 : 0;
+    return run.recorder.answered === 0 || run.outages.gaveUp ? 1 : 0;
   } finally {
     if (region) {
       const code = await region.stop({ keep: values.keep });

@@ -3,7 +3,7 @@
 // Each command is loaded when asked for: `cicsmail send` need not load a region and
 // its web server, nor the load tester.
 import { dropOrphanCommitFailures } from '../journal/commit-failure.js';
-import { err, out, processIo, type CommandIo } from './io.js';
+import { err, out, OutputClosed, processIo, watchOutput, type CommandIo } from './io.js';
 import { UsageError } from './usage.js';
 
 const HELP = `usage: cicsmail <command> [options]
@@ -28,6 +28,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 /** Runs one command with `io`; resolves with its exit code. */
 export async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const [command, ...rest] = argv;
+  watchOutput(io);
   try {
     switch (command) {
       case 'start':
@@ -52,6 +53,8 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
         throw new UsageError(`unknown command '${command}'; try 'cicsmail --help'`);
     }
   } catch (error) {
+    // Nobody reads any more: nothing to say, and nothing went wrong.
+    if (error instanceof OutputClosed) return 0;
     const e = error as Error & { code?: string };
     err(io, `cicsmail: ${e.message}`);
     return e instanceof UsageError ? 2 : 1;

@@ -7,7 +7,7 @@ import { INPUT_CONTAINER } from '../cics/task.js';
 import { textLines } from '../cics/text-lines.js';
 import { refusalText } from '../client/protocol.js';
 import { ebcdicLines, textTaskBody, UnmappableText } from '../client/text-input.js';
-import { err, out, type CommandIo } from './io.js';
+import { err, out, OutputClosed, type CommandIo } from './io.js';
 import { parseCommand, regionOf, UsageError } from './usage.js';
 
 const HELP = `usage: cicsmail send [FILE] [--tx SEND|SPOL] [--url URL] [--user USER:PASSWORD]
@@ -21,7 +21,9 @@ statements) or, with --tx SPOL, as an SMTP datastream; prints the report, a line
   --user U:P       HTTP Basic credentials (default CICSMAIL_USER)
   --ccsid N        the EBCDIC code page to send in (default 037)
   --binary         FILE is EBCDIC already: sent as it is, in --ccsid
-  --jobname NAME   the job's name, for the journal (X-CICS-Jobname)
+  --jobname NAME   the job's name, for the journal and &JOBNAME (X-CICS-Jobname);
+                   default the user id of --user or CICSMAIL_USER, as z/OS names
+                   a TSO or z/OS UNIX user's work after the user
 
 A UTF-8 FILE is translated to the code page, each line ending in NL (x'15'). Input longer
 than a COMMAREA (32,763 bytes) goes as container ${INPUT_CONTAINER} on a channel.
@@ -32,6 +34,16 @@ Exit code: the highest RC of the report (0 sent, 4 kept for retry, 8 refused as 
 
 /** The exit code where no report came back: above every RC, so no scheduler takes it for a warning. */
 export const SEND_FAILED = 20;
+
+/**
+ * The user id of `ID:PASSWORD` as a jobname (1 to 8 printable characters, upper case, as the
+ * region checks X-CICS-Jobname), so that &JOBNAME and the journal name the job's owner
+ * rather than nothing; undefined where the id makes none (the region then refuses the user).
+ */
+function jobnameOf(user: string | undefined): string | undefined {
+  const id = user?.split(':')[0]?.trim().toUpperCase();
+  return id && /^[\x21-\x7e]{1,8}$/.test(id) ? id : undefined;
+}
 
 async function readInput(io: CommandIo, file: string | undefined): Promise<Buffer> {
   try {
@@ -48,6 +60,7 @@ export async function sendCommand(argv: readonly string[], io: CommandIo): Promi
   try {
     return await send(argv, io);
   } catch (error) {
+    if (error instanceof OutputClosed) throw error;
     err(io, `cicsmail send: ${(error as Error).message}`);
     return SEND_FAILED;
   }
@@ -76,6 +89,7 @@ async function send(argv: readonly string[], io: CommandIo): Promise<number> {
   if (ccsid === undefined)
     throw new UsageError(`--ccsid ${values.ccsid} is not a supported code page (${SUPPORTED_CCSIDS.join(', ')})`);
   const region = regionOf(io, { url: values.url, user: values.user });
+  const jobname = values.jobname || jobnameOf(values.user ?? io.env.CICSMAIL_USER);
   const raw = await readInput(io, positionals[0]);
   let payload: Buffer;
   try {
@@ -86,12 +100,18 @@ async function send(argv: readonly string[], io: CommandIo): Promise<number> {
   }
   const { answer, body } = await region.runTask(tx, textTaskBody([payload], ccsid), {
     ccsid,
-    ...(values.jobname ? { jobname: values.jobname } : {}),
+    ...(jobname ? { jobname } : {}),
   });
   if (answer.status !== 200) throw new Error(`HTTP ${answer.status} ${refusalText(body.toString('utf8'))}`);
   const report = textLines(codePage(ccsid).decode(body));
   if (report.at(-1) === '') report.pop();
-  for (const line of report) out(io, line);
+  try {
+    for (const line of report) out(io, line);
+  } catch (error) {
+    // The report's reader went away; the mails went all the same, and the exit code is
+    // their RC, which a scheduler acts on.
+    if (!(error instanceof OutputClosed)) throw error;
+  }
   if (answer.rc === null) throw new Error('the answer has no X-Mail-RC header: is --url a cicsmail region?');
   return answer.rc;
 }

@@ -24,14 +24,21 @@ function isLoopback(host: string): boolean {
 export async function startCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const parsed = parseCommand(io, argv, {}, HELP);
   if (!parsed) return 0;
+  // A region outlives the reader of its standard output (`cicsmail start | head -1`).
+  const say = (line: string) => {
+    try {
+      out(io, line);
+    } catch {
+      // Nobody reads these lines any more; the region goes on.
+    }
+  };
   if (parsed.positionals.length > 0) throw new UsageError(`start takes no arguments (got '${parsed.positionals[0]}')`);
   const config = loadConfig(io.env);
   const region = await startRegion(config);
-  out(io, `region ${config.sysid} listening on ${region.url}`);
+  say(`region ${config.sysid} listening on ${region.url}`);
   const admin = region.app.security.createdAdmin;
   if (admin) {
-    out(
-      io,
+    say(
       `no users yet: administrator ${admin.id} created with password ${admin.password} (shown once; 'cicsmail user passwd ${admin.id}' changes it)`,
     );
   }
@@ -44,12 +51,11 @@ export async function startCommand(argv: readonly string[], io: CommandIo): Prom
   }
   const relay = region.app.captureRelay;
   if (relay) {
-    out(
-      io,
+    say(
       `no CICSMAIL_RELAY: mail goes to the capture relay on smtp://127.0.0.1:${relay.port}; see ${region.url}/captured`,
     );
   }
-  drainOnSignals(region, config, (line) => out(io, line));
+  drainOnSignals(region, config, say);
   // Runs until a signal stops it.
   await new Promise(() => {});
   return 0;

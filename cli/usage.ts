@@ -37,12 +37,16 @@ export function wholeNumber(value: string | undefined, name: string): number | u
   return Number(value);
 }
 
-/** The region that --url and --user name, or the environment's; a URL that is none is a usage error. */
+/**
+ * The region that --url and --user name, or the environment's; a URL that is none is a usage
+ * error naming where it came from (--url, CICSMAIL_URL or CICSMAIL_PORT).
+ */
 export function regionOf(io: CommandIo, options: ClientOptions): RegionClient {
   try {
     return RegionClient.from(options, io.env);
   } catch (err) {
-    if (err instanceof RegionUrlInvalid) throw new UsageError(`--url ${err.message}`);
-    throw err;
+    if (!(err instanceof RegionUrlInvalid)) throw err;
+    const source = options.url !== undefined ? '--url' : io.env.CICSMAIL_URL?.trim() ? 'CICSMAIL_URL' : 'CICSMAIL_PORT';
+    throw new UsageError(`${source} ${err.message}`);
   }
 }

@@ -65,7 +65,8 @@ export class RegionClient {
 
   /** The region the options name, or the environment's (CICSMAIL_URL or CICSMAIL_PORT, CICSMAIL_USER). */
   static from(options: ClientOptions = {}, env: NodeJS.ProcessEnv = process.env): RegionClient {
-    const url = options.url ?? env.CICSMAIL_URL ?? `http://127.0.0.1:${env.CICSMAIL_PORT?.trim() || '8080'}`;
+    // A variable set blank (`CICSMAIL_URL= cicsmail send …`) counts as unset.
+    const url = options.url ?? (env.CICSMAIL_URL?.trim() || `http://127.0.0.1:${env.CICSMAIL_PORT?.trim() || '8080'}`);
     const user = options.user ?? env.CICSMAIL_USER;
     return new RegionClient(url, user ? basicAuthorization(user) : undefined);
   }

@@ -86,7 +86,10 @@ export class Recorder {
   readonly timeline: TimelinePoint[] = [];
   /** Answers with a journal sequence number, for --verify (kept only when asked). */
   readonly mails: AnsweredMail[] = [];
+  /** Connections that failed, by error code (ECONNREFUSED while a region restarts): apart from requests, as a refused one is made again. */
+  readonly connectionErrors: Record<string, number> = {};
   answered = 0;
+  /** Requests without an answer: timed out, or gone with a broken connection. */
   errors = 0;
   timeouts = 0;
   /** The first few errors, to say what went wrong. */
@@ -122,6 +125,24 @@ export class Recorder {
     this.errors++;
     this.#secondErrors++;
     if (timeout) this.timeouts++;
+    this.#sample(message);
+  }
+
+  /** A connection failed with `code`, taking `unanswered` requests with it. */
+  connectionFailed(code: string, message: string, unanswered: number, now: number): void {
+    bump(this.connectionErrors, code);
+    this.unanswered(unanswered, message, now);
+  }
+
+  /** `n` requests went with a connection, unanswered (the region may have run them). */
+  unanswered(n: number, message: string, now: number): void {
+    this.#roll(now);
+    this.errors += n;
+    this.#secondErrors += n;
+    this.#sample(message);
+  }
+
+  #sample(message: string): void {
     if (this.errorSamples.length < 5 && !this.errorSamples.includes(message)) this.errorSamples.push(message);
   }
 

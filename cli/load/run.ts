@@ -16,6 +16,7 @@ import type { PayloadPool } from './payloads.js';
 import { answerOf, type TaskAnswer } from '../../client/protocol.js';
 import { RegionClient } from '../../client/region-client.js';
 import { Recorder } from './record.js';
+import { Outages, reconnectWithBackoff, type Reconnect, type ReconnectingClient } from './reconnect.js';
 
 export interface RunOptions {
   /** The region's base URL (http://host:port). */
@@ -36,6 +37,10 @@ export interface RunOptions {
   /** Called every `tickMs` with the recorder (for a progress line). */
   readonly onTick?: (recorder: Recorder, elapsedS: number) => void;
   readonly tickMs?: number;
+  /** Seconds without an answer, while connections fail, after which the run gives up (default RECONNECT_S). */
+  readonly reconnectS?: number;
+  /** The region stopped answering (connections fail: `error`), or answers again after `lastedMs`. */
+  readonly onOutage?: (event: { readonly error: NodeJS.ErrnoException } | { readonly lastedMs: number }) => void;
 }
 
 export interface RunResult {
@@ -43,8 +48,10 @@ export interface RunResult {
   /** From the first request to the last answer. */
   readonly elapsedS: number;
   readonly startedAt: Date;
-  /** Requests autocannon sent. */
+  /** Requests sent (those a refused connection never carried, and that were made again, left out). */
   readonly sent: number;
+  /** Times the region could not be reached, and whether the run gave up on it. */
+  readonly outages: Outages;
 }
 
 /** The part of autocannon's client that pacing wraps (lib/httpClient.js; not in its types). */
@@ -55,8 +62,8 @@ interface PacedClient {
   _doRequest(this: PacedClient): void;
 }
 
-/** Errors (connections refused or broken, time-outs) after which a run gives up: a region that is gone. */
-const BAILOUT = 1000;
+/** How long a run waits for a region that cannot be reached: longer than a restart takes. */
+export const RECONNECT_S = 30;
 
 export async function runLoad(options: RunOptions): Promise<RunResult> {
   const { pool, rate } = options;
@@ -77,19 +84,37 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
   let handed: TaskAnswer | undefined;
   const due = new WeakMap<object, number>();
 
-  let setupClient: ((client: autocannon.Client) => void) | undefined;
+  const outages = new Outages((options.reconnectS ?? RECONNECT_S) * 1000);
+  let resent = 0;
+  let stop: (() => void) | undefined;
+  const connectionEvents = {
+    failed(error: NodeJS.ErrnoException, unanswered: number, again: number) {
+      const now = performance.now();
+      resent += again;
+      recorder.connectionFailed(error.code ?? 'ERROR', error.message, unanswered, now);
+      const outage = outages.failed(now);
+      if (outage.started) options.onOutage?.({ error });
+      if (outage.tooLong) stop?.();
+    },
+    closed(unanswered: number) {
+      recorder.unanswered(unanswered, 'the region closed the connection before it answered', performance.now());
+    },
+  };
+
+  let pace: ((client: PacedClient, reconnect: Reconnect) => void) | undefined;
   if (rate !== undefined) {
     const interval = 1000 / rate;
     // The first request is due a moment after the clients exist.
     const origin = performance.now() + 20;
     let slot = 0;
-    setupClient = (client) => {
-      const c = client as unknown as PacedClient;
+    pace = (c, reconnect) => {
       const send = c._doRequest;
       if (typeof send !== 'function')
         throw new Error('this autocannon has no client._doRequest to pace: --rate cannot be kept');
+      let pending = false;
       c._doRequest = function paced(this: PacedClient) {
-        if (this.destroyed) return;
+        // One request at a time a connection: a new connection asks again while a slot waits.
+        if (this.destroyed || pending) return;
         // The call that ends a client with --requests sends nothing: it takes no slot.
         if (this.responseMax && this.reqsMade >= this.responseMax) return send.call(this);
         const at = origin + slot++ * interval;
@@ -101,12 +126,20 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
           send.call(this);
         };
         if (wait <= 0.5) return go();
+        pending = true;
         setTimeout(() => {
-          if (!this.destroyed) go();
+          pending = false;
+          // A slot that falls while the connection waits to reconnect goes unused: the
+          // reconnect asks for the next one.
+          if (!this.destroyed && !reconnect.waiting) go();
         }, wait);
       };
     };
   }
+  const setupClient = (client: autocannon.Client) => {
+    const reconnect = reconnectWithBackoff(client as unknown as ReconnectingClient, connectionEvents);
+    pace?.(client as unknown as PacedClient, reconnect);
+  };
 
   // A paced connection may wait connections/rate seconds for its slot: autocannon's answer
   // timer runs from the last write, so it must be longer than that.
@@ -124,8 +157,8 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
     connections: options.connections,
     ...(options.requests !== undefined ? { amount: options.requests } : { duration: options.durationS ?? 10 }),
     timeout: timeoutS,
-    bailout: BAILOUT,
-    ...(setupClient ? { setupClient } : {}),
+    // No bailout: connection errors are the region restarting, until --reconnect says otherwise.
+    setupClient,
     requests: [
       {
         method: 'POST',
@@ -162,6 +195,7 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
   const instance = autocannon(cannonOptions, (err: Error | null, result: autocannon.Result) =>
     err ? failed(err) : finished(result),
   );
+  stop = () => instance.stop();
 
   instance.on('response', (client: autocannon.Client, statusCode: number, _bytes: number, responseTimeMs: number) => {
     const now = performance.now();
@@ -169,8 +203,12 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
     handed = undefined;
     const from = rate !== undefined ? due.get(client) : undefined;
     recorder.answer(answer, from !== undefined ? (now - from) * 1000 : responseTimeMs * 1000, now);
+    const lastedMs = outages.answered(now);
+    if (lastedMs !== null) options.onOutage?.({ lastedMs });
   });
-  instance.on('reqError', (err: Error) => {
+  instance.on('reqError', (err: NodeJS.ErrnoException) => {
+    // A connection's errors are counted where it failed (connectionEvents); these are time-outs.
+    if (err.code !== undefined) return;
     recorder.error(err.message || String(err), /timed out/.test(err.message), performance.now());
   });
 
@@ -187,7 +225,7 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
   }
   const end = performance.now();
   recorder.finish(end);
-  return { recorder, elapsedS: (end - start) / 1000, startedAt, sent: result.requests.sent };
+  return { recorder, elapsedS: (end - start) / 1000, startedAt, sent: result.requests.sent - resent, outages };
 }
 
 /**

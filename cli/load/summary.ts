@@ -31,6 +31,10 @@ export interface LoadSummary {
   readonly byResp: Record<string, number>;
   readonly byAbend: Record<string, number>;
   readonly byRc: Record<string, number>;
+  /** Connections that failed, by error code (ECONNREFUSED while a region restarts); a refused request was made again. */
+  readonly connectionErrors: Record<string, number>;
+  /** Times the region could not be reached (connections failing, no answer), the longest, and whether the run gave up. */
+  readonly outages: { readonly count: number; readonly longestS: number; readonly gaveUp: boolean };
   readonly errorSamples: readonly string[];
   readonly timeline: readonly TimelinePoint[];
   /** Answers by latency, ten bins a decade (empty bins left out). */
@@ -73,6 +77,12 @@ export function summaryOf(context: SummaryContext, run: RunResult, verify: Verif
     byResp: r.byResp,
     byAbend: r.byAbend,
     byRc: r.byRc,
+    connectionErrors: r.connectionErrors,
+    outages: {
+      count: run.outages.count,
+      longestS: Math.round(run.outages.longestMs) / 1000,
+      gaveUp: run.outages.gaveUp,
+    },
     errorSamples: r.errorSamples,
     timeline: r.timeline,
     latencyBins: r.bins.flatMap((count, i) =>
@@ -109,6 +119,14 @@ export function formatSummary(s: LoadSummary): string[] {
     `  ABEND  ${counts(s.byAbend)}`,
     `  RC     ${counts(s.byRc, true)}`,
   ];
+  // Only where a connection failed: a run without is summed up as it always was.
+  if (Object.keys(s.connectionErrors).length > 0) {
+    const o = s.outages;
+    lines.push(
+      `  CONN   ${counts(s.connectionErrors)}; the region out of reach ${o.count} time(s), at most ${n1.format(o.longestS)} s` +
+        (o.gaveUp ? ', then given up' : ''),
+    );
+  }
   for (const e of s.errorSamples) lines.push(`  error: ${e}`);
   return lines;
 }

@@ -4,7 +4,12 @@
 // with attachments, and a region of its own (URL local).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import t from 'tap';
+import { formatSummary, type LoadSummary } from '../../cli/load/summary.js';
+import { run as runCommand } from '../../cli/main.js';
+import type { RegionConfig } from '../../config/settings.js';
+import { buildRegion } from '../../region/app.js';
 import { cicsmail, freshDir, smtpError, startRegion, startRelay, TESTER, type TestLike } from '../helpers.js';
 
 const USER = `${TESTER.id}:${TESTER.password}`;
@@ -34,6 +39,8 @@ interface Summary {
   byResp: Record<string, number>;
   byAbend: Record<string, number>;
   byRc: Record<string, number>;
+  connectionErrors: Record<string, number>;
+  outages: { count: number; longestS: number; gaveUp: boolean };
   timeline: { t: number; count: number; errors: number; p50Ms: number; p99Ms: number; maxMs: number }[];
   latencyBins: { fromMs: number; toMs: number; count: number }[];
   verify: null | {
@@ -52,7 +59,10 @@ interface Summary {
  * off some mails (451 after the dot) or lose some (250, and never written: a relay that
  * drops mail it said it took).
  */
-async function relayWithFolder(t: TestLike, options: { deferEvery?: number; loseEvery?: number } = {}) {
+async function relayWithFolder(
+  t: TestLike,
+  options: { deferEvery?: number; loseEvery?: number; onKept?: (kept: number) => void } = {},
+) {
   const folder = join(freshDir(t), 'received');
   mkdirSync(folder);
   let n = 0;
@@ -70,6 +80,7 @@ async function relayWithFolder(t: TestLike, options: { deferEvery?: number; lose
       }
       counts.kept++;
       writeFileSync(join(folder, `${n}.eml`), message);
+      options.onKept?.(counts.kept);
       return undefined;
     },
   });
@@ -302,4 +313,162 @@ t.test('wrong usage and wrong credentials', async (t) => {
   const help = await load(['--help']);
   t.equal(help.code, 0);
   t.match(help.stdout, /usage: cicsmail load URL\|local/);
+});
+
+/**
+ * `cicsmail load ARGS` in this process, its standard error read as it comes: `line(re)`
+ * resolves with the first line that matches (or undefined where the run ends without one).
+ */
+function watchedLoad(args: string[]): { done: Promise<Run>; line(re: RegExp): Promise<string | undefined> } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let errText = '';
+  const waiting: { re: RegExp; resolve: (line: string | undefined) => void }[] = [];
+  const settle = () => {
+    for (const w of [...waiting]) {
+      const hit = errText.split('\n').find((l) => w.re.test(l));
+      if (hit !== undefined) {
+        waiting.splice(waiting.indexOf(w), 1);
+        w.resolve(hit);
+      }
+    }
+  };
+  stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  stderr.setEncoding('utf8').on('data', (d: string) => {
+    errText += d;
+    settle();
+  });
+  const done = runCommand(['load', ...args], { env: {}, stdin: new PassThrough(), stdout, stderr }).then((code) => {
+    for (const w of waiting.splice(0)) w.resolve(errText.split('\n').find((l) => w.re.test(l)));
+    return { code, stdout: out, stderr: errText };
+  });
+  return {
+    done,
+    line: (re) =>
+      new Promise((resolve) => {
+        waiting.push({ re, resolve });
+        settle();
+      }),
+  };
+}
+
+/** A region on `port` (where another has just closed), on `config`'s data folder. */
+async function regionOnPort(t: TestLike, config: RegionConfig, port: number): Promise<void> {
+  const app = await buildRegion(config);
+  t.teardown(() => app.close());
+  await app.listen({ host: '127.0.0.1', port });
+}
+
+t.test('a region restarted on the same port during the run: the run reconnects and goes on', async (t) => {
+  let closing: Promise<unknown> | undefined;
+  let first: Awaited<ReturnType<typeof startRegion>> | undefined;
+  // The region goes down at its tenth mail, in the middle of the run.
+  const { relay, folder, counts } = await relayWithFolder(t, {
+    onKept: (kept) => {
+      if (kept === 10) closing ??= first?.app.close();
+    },
+  });
+  const dataDir = freshDir(t);
+  first = await startRegion(t, { CICSMAIL_RELAY: relay.url, CICSMAIL_DATA: dataDir });
+  const port = Number(new URL(first.url).port);
+  const load = watchedLoad([
+    first.url,
+    '--user',
+    USER,
+    '--requests',
+    '60',
+    '--connections',
+    '4',
+    // A restart takes a few seconds at most: ten times that and more.
+    '--reconnect',
+    '120',
+    '--json',
+    '--verify',
+    '--data',
+    dataDir,
+    '--received',
+    folder,
+  ]);
+  // The run has met the closed port before the region comes back.
+  const outage = await load.line(/cannot be reached \(ECONNREFUSED\)/);
+  if (outage === undefined) {
+    const ended = await load.done;
+    t.fail(`the run ended before the region went down: exit code ${ended.code}, ${ended.stderr}`);
+    return;
+  }
+  t.match(
+    outage,
+    /^the region at http:\/\/127\.0\.0\.1:\d+ cannot be reached \(ECONNREFUSED\): reconnecting, for up to 120 s without an answer$/,
+  );
+  t.ok(closing, 'the region was closed at its tenth mail');
+  await closing;
+  const keptBefore = counts.kept;
+  await regionOnPort(t, first.config, port);
+  const run = await load.done;
+
+  t.equal(run.code, 0, run.stderr);
+  t.match(run.stderr, /^the region at http:\S+ answers again, after [\d.]+ s$/m);
+  const s = JSON.parse(run.stdout) as Summary;
+  t.equal(s.requests.sent, 60, 'refused requests were made again: all 60 went out');
+  t.equal(s.requests.answered + s.requests.errors, 60, 'each answered, or lost with a connection the region closed');
+  t.equal(s.requests.timeouts, 0);
+  t.ok((s.connectionErrors.ECONNREFUSED ?? 0) >= 1, `refusals counted apart: ${JSON.stringify(s.connectionErrors)}`);
+  t.same(s.outages.gaveUp, false);
+  t.ok(s.outages.count >= 1);
+  t.same(Object.keys(s.byRc), ['0'], 'every mail answered RC 0');
+  t.same(
+    Object.keys(s.byStatus).filter((status) => status !== '200' && status !== '503'),
+    [],
+    'else only 503 from the region that was closing',
+  );
+  t.equal(s.byStatus['200'], s.byRc['0']);
+  t.ok(counts.kept > keptBefore, `the restarted region sent mail: ${counts.kept - keptBefore} more`);
+  t.ok(s.verify?.passed, JSON.stringify(s.verify?.problems));
+  t.equal(relay.mails.length, counts.kept);
+});
+
+t.test('a region that does not come back: the run gives up after --reconnect, exit code 1', async (t) => {
+  let first: Awaited<ReturnType<typeof startRegion>> | undefined;
+  let closing: Promise<unknown> | undefined;
+  const { relay } = await relayWithFolder(t, {
+    onKept: (kept) => {
+      if (kept === 5) closing ??= first?.app.close();
+    },
+  });
+  first = await startRegion(t, { CICSMAIL_RELAY: relay.url });
+  // Long enough that only giving up ends it.
+  const run = await load([
+    first.url,
+    '--user',
+    USER,
+    '--duration',
+    '600',
+    '--connections',
+    '2',
+    '--reconnect',
+    '1',
+    '--json',
+  ]);
+  await closing;
+  t.equal(run.code, 1);
+  t.match(
+    run.stderr,
+    /^gave up: the region at http:\/\/127\.0\.0\.1:\d+ gave no answer for 1 s while connections to it failed$/m,
+  );
+  const s = JSON.parse(run.stdout) as Summary;
+  t.same(s.outages.gaveUp, true);
+  // A connection reset while the region closed may make an outage of its own before the last answers.
+  t.ok(s.outages.count >= 1);
+  t.ok((s.connectionErrors.ECONNREFUSED ?? 0) >= 1, JSON.stringify(s.connectionErrors));
+  t.same(Object.keys(s.byRc), ['0']);
+  t.ok((s.byRc['0'] ?? 0) >= 4, 'the mails before it went down were answered');
+
+  // The summary for a person says so too.
+  const conn = formatSummary(JSON.parse(run.stdout) as LoadSummary).filter((l) => l.startsWith('  CONN'));
+  t.equal(conn.length, 1);
+  t.match(
+    conn[0],
+    /^ {2}CONN {3}ECONNREFUSED: \d+(, \w+: \d+)*; the region out of reach \d+ time\(s\), at most [\d.]+ s, then given up$/,
+  );
 });

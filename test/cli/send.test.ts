@@ -132,6 +132,23 @@ t.test('a file longer than a COMMAREA goes as container INPUT', async (t) => {
   t.equal(region.journal().get(seq)?.jobname, 'NIGHTLY');
 });
 
+t.test("&JOBNAME is the user id where --jobname is left out, as z/OS names a user's work", async (t) => {
+  const statements = file('job.txt', mail('ops@corp.example', 'from &JOBNAME'));
+  const cases: [string[], string][] = [
+    [[], 'TESTER'],
+    [['--user', `tester:${TESTER.password}`], 'TESTER'],
+    [['--jobname', 'payroll1'], 'PAYROLL1'],
+  ];
+  for (const [options, jobname] of cases) {
+    const before = relay.mails.length;
+    const run = await cicsmail(['send', ...options, statements]);
+    t.equal(run.code, 0, run.stderr);
+    t.equal((await simpleParser(relay.mails[before]!.message)).subject, `from ${jobname}`, options.join(' '));
+    const seq = Number(/SEQ=(\d+)/.exec(run.stdout)?.[1]);
+    t.equal(region.journal().get(seq)?.jobname, jobname, options.join(' '));
+  }
+});
+
 t.test('exit code 20 where the transaction did not run: above every RC', async (t) => {
   const unreachable = await new Promise<Run>((resolve) => {
     execFile(

@@ -41,6 +41,8 @@ export async function steadyLoad(url: string, options: LoadOptions): Promise<Run
     requests: options.requests,
     rate: options.rate ?? 200,
     timeoutS: 30,
+    // A region that dies here stays dead (a new one starts on another port): give up on it soon.
+    reconnectS: 2,
     keepMails: true,
     ...(tick ? { onTick: (recorder) => tick(recorder.answered), tickMs: 20 } : {}),
   });
