@@ -128,8 +128,11 @@ function sendersOf(value: string): string[] {
   const list = items(value);
   for (const s of list) {
     if (/[*?]/.test(s)) {
-      if (!/^[\x21-\x7e]+$/.test(s))
-        throw new UsageError(`--senders: the pattern '${s}' has a character that is not printable ASCII`);
+      // UTF-8 as addresses may have it (RFC 6532); no blank or control character.
+      if (!/^[^\s\p{Cc}]+$/u.test(s))
+        throw new UsageError(
+          `--senders: the pattern '${JSON.stringify(s).slice(1, -1)}' has a blank or control character`,
+        );
     } else {
       const problem = addrSpecProblem(s);
       if (problem) throw new UsageError(`--senders: ${problem}`);

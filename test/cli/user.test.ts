@@ -189,6 +189,17 @@ t.test('add refuses an existing user, a bad id, a bad password, bad options', as
     stdout: '',
     stderr: "cicsmail: --senders: 'not an address' is not local-part@domain\n",
   });
+  t.same(await user(dir, ['add', 'X1', '--senders', '*@jobs.corp.example,*@x\u0007.example'], 'good-password\n'), {
+    code: 2,
+    stdout: '',
+    stderr: "cicsmail: --senders: the pattern '*@x\\u0007.example' has a blank or control character\n",
+  });
+  // Patterns and addresses in UTF-8, as RFC 6532 has them.
+  t.equal(
+    (await user(dir, ['add', 'UTF8', '--senders', '*@bücher.example,jörg@corp.example'], 'good-password\n')).code,
+    0,
+  );
+  t.same(record(dir, 'UTF8')?.senders, ['*@bücher.example', 'jörg@corp.example']);
   t.same(await user(dir, ['add', 'X1', '--transactions', 'MAIL,TOOLONG'], 'good-password\n'), {
     code: 2,
     stdout: '',
@@ -207,8 +218,8 @@ t.test('add refuses an existing user, a bad id, a bad password, bad options', as
   });
   t.same(
     users(dir).map((u) => u.id),
-    ['OPS1'],
-    'none of them was added',
+    ['OPS1', 'UTF8'],
+    'none of them was added (UTF8 is a good one)',
   );
 
   const empty = freshDir(t);
