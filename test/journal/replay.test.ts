@@ -64,11 +64,16 @@ t.test('requests it cannot do, with the reason', async (t) => {
   t.equal((await replay({ mode: 'redrive', speed: 0 })).status, 400, 'redrive at speed 0');
   t.same(await replay({ mode: 'redeliver', relay: 'http://x' }), {
     status: 400,
-    body: { message: "relay scheme 'http:' is not smtp: or smtps:" },
+    body: { resp: 'INVREQ', resp2: 1, abcode: 'AEIP', message: "relay scheme 'http:' is not smtp: or smtps:" },
   });
   t.same(await replay({ mode: 'redeliver', filter: { since: '2026-02-30' } }), {
     status: 400,
-    body: { message: "since '2026-02-30' is not a time like 2026-11-28T13:00:00Z" },
+    body: {
+      resp: 'INVREQ',
+      resp2: 1,
+      abcode: 'AEIP',
+      message: "since '2026-02-30' is not a time like 2026-11-28T13:00:00Z",
+    },
   });
   t.equal((await replay({ mode: 'again' })).status, 400);
   t.equal((await replay({ mode: 'redeliver', filter: { colour: 'blue' } })).status, 400);

@@ -493,7 +493,7 @@ t.test('From:, Message-ID: and Date: headers', async (t) => {
   );
   t.strictSame(headers(['From: foo@bar.com Gordon', '', 'x']).badAuthor, {
     field: 'From',
-    reason: "'Gordon' is not followed by <address>",
+    reason: "'Gordon' is not an address",
   });
   t.strictSame(headers(['Sender: ', 'From: foo@bar.com', '', 'x']).badAuthor, {
     field: 'Sender',
