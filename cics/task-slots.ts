@@ -1,7 +1,9 @@
 // Which worker thread runs which task, in shared memory: the dispatcher opens a slot when
 // it queues a task, a worker claims it when it starts the task (no message, no wait), and
 // the dispatcher stops a task past its hard limit: cancelled where no worker took it yet,
-// its thread ended where it runs and does not yield.
+// its thread ended where it runs and does not yield. A worker notes when it took the task:
+// the hard limit counts from then, as the task's own time limit does, so a task that a busy
+// worker took late is not taken for a runaway.
 import type { Worker } from 'node:worker_threads';
 
 const SLOTS = 65_536;
@@ -11,13 +13,18 @@ const CANCELLED = -1;
 export type StopOutcome = 'cancelled' | 'ended' | 'unknown';
 
 export class TaskSlots {
-  /** Pairs of (task number, PENDING | CANCELLED | thread id), by task number modulo SLOTS. */
+  /**
+   * Pairs of (task number, PENDING | CANCELLED | thread id), by task number modulo SLOTS,
+   * then the time (ms since the epoch) each was taken.
+   */
   readonly buffer: SharedArrayBuffer;
   readonly #view: Int32Array;
+  readonly #takenAt: BigInt64Array;
 
-  constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(SLOTS * 2 * 4)) {
+  constructor(buffer: SharedArrayBuffer = new SharedArrayBuffer(SLOTS * 2 * 4 + SLOTS * 8)) {
     this.buffer = buffer;
-    this.#view = new Int32Array(buffer);
+    this.#view = new Int32Array(buffer, 0, SLOTS * 2);
+    this.#takenAt = new BigInt64Array(buffer, SLOTS * 2 * 4, SLOTS);
   }
 
   /** In the region, before the task is queued. */
@@ -28,11 +35,21 @@ export class TaskSlots {
   }
 
   /** In the worker: claims the task for this thread; false where it was cancelled. */
-  claim(taskn: number, threadId: number): boolean {
+  claim(taskn: number, threadId: number, now = Date.now()): boolean {
     const i = (taskn % SLOTS) * 2;
     // A slot reused by a newer task (65,536 later) cannot be cancelled: run it.
     if (Atomics.load(this.#view, i) !== (taskn | 0)) return true;
+    // Before the claim, so that whoever sees the claim sees the time too.
+    Atomics.store(this.#takenAt, taskn % SLOTS, BigInt(now));
     return Atomics.compareExchange(this.#view, i + 1, PENDING, threadId) !== CANCELLED;
+  }
+
+  /** In the region: when a worker took the task, or undefined where none has (or the slot is another's). */
+  takenAt(taskn: number): number | undefined {
+    const i = (taskn % SLOTS) * 2;
+    if (Atomics.load(this.#view, i) !== (taskn | 0)) return undefined;
+    const owner = Atomics.load(this.#view, i + 1);
+    return owner === PENDING || owner === CANCELLED ? undefined : Number(Atomics.load(this.#takenAt, taskn % SLOTS));
   }
 
   /**

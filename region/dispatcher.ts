@@ -240,31 +240,39 @@ export class Dispatcher {
     let stopped: TaskResult | undefined;
     let hardStop: NodeJS.Timeout | undefined;
     const overtime = new Promise<TaskResult>((resolve) => {
-      hardStop = setTimeout(() => {
-        if (info.state === 'queued') {
-          admission.abandon();
-          resolve({
-            kind: 'abend',
-            abcode: 'AICA',
-            message: `task ${taskn} waited past its time limit of ${limit} ms for a slot in the region or its class; it did not run`,
-          });
-          return;
-        }
-        stopped = {
-          kind: 'abend',
-          abcode: 'AICA',
-          message: `task ${taskn} ran past its time limit of ${limit} ms and did not yield; its worker was ended`,
-        };
-        void this.#slots.stop(taskn, this.#pool.threads).then((outcome) => {
-          if (outcome === 'cancelled')
-            stopped = {
+      const stopAt = (ms: number) => {
+        hardStop = setTimeout(() => {
+          if (info.state === 'queued') {
+            admission.abandon();
+            resolve({
               kind: 'abend',
               abcode: 'AICA',
-              message: `task ${taskn} waited past its time limit of ${limit} ms for a worker; it did not run`,
-            };
-          resolve(stopped as TaskResult);
-        });
-      }, limit + this.#grace);
+              message: `task ${taskn} waited past its time limit of ${limit} ms for a slot in the region or its class; it did not run`,
+            });
+            return;
+          }
+          // The limit counts from when a worker took the task: one a busy worker took late
+          // has the rest of its time (the worker ends it with AICA at its own limit).
+          const takenAt = this.#slots.takenAt(taskn);
+          const rest = takenAt === undefined ? 0 : takenAt + limit + this.#grace - Date.now();
+          if (rest > 0) return stopAt(rest);
+          stopped = {
+            kind: 'abend',
+            abcode: 'AICA',
+            message: `task ${taskn} ran past its time limit of ${limit} ms and did not yield; its worker was ended`,
+          };
+          void this.#slots.stop(taskn, this.#pool.threads).then((outcome) => {
+            if (outcome === 'cancelled')
+              stopped = {
+                kind: 'abend',
+                abcode: 'AICA',
+                message: `task ${taskn} waited past its time limit of ${limit} ms for a worker; it did not run`,
+              };
+            resolve(stopped as TaskResult);
+          });
+        }, ms);
+      };
+      stopAt(limit + this.#grace);
     });
     const run = admission.entered.then(() => {
       info.state = 'running';

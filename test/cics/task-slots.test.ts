@@ -1,0 +1,34 @@
+// The task slots the region and its workers share: who took a task, and when.
+import t from 'tap';
+import { TaskSlots } from '../../cics/task-slots.js';
+
+t.test('a task taken by a worker: by which thread, and when', async (t) => {
+  const region = new TaskSlots();
+  const worker = new TaskSlots(region.buffer); // the worker's view of the same memory
+  region.open(7);
+  t.equal(region.takenAt(7), undefined, 'not taken yet');
+  t.equal(worker.claim(7, 3, 1_796_000_000_123), true, 'taken');
+  t.equal(region.takenAt(7), 1_796_000_000_123, 'the region sees when');
+  t.equal(region.takenAt(8), undefined, 'another task: nothing');
+});
+
+t.test('a task the region cancelled before a worker took it: not run, no time', async (t) => {
+  const region = new TaskSlots();
+  const worker = new TaskSlots(region.buffer);
+  region.open(9);
+  t.equal(await region.stop(9, []), 'cancelled');
+  t.equal(worker.claim(9, 3, 5), false, 'the worker does not run it');
+  t.equal(region.takenAt(9), undefined);
+});
+
+t.test('a slot reused 65,536 tasks later belongs to the newer task', async (t) => {
+  const region = new TaskSlots();
+  const worker = new TaskSlots(region.buffer);
+  region.open(1);
+  worker.claim(1, 3, 100);
+  region.open(1 + 65_536);
+  t.equal(region.takenAt(1), undefined, 'the older task: no longer known');
+  t.equal(region.takenAt(1 + 65_536), undefined, 'the newer one: not taken yet');
+  t.equal(worker.claim(1 + 65_536, 4, 200), true);
+  t.equal(region.takenAt(1 + 65_536), 200);
+});
