@@ -2,6 +2,7 @@
 // with them into MC-REASON and the reports. docs/reasons.md lists them for users.
 import { FieldError } from '../cics/copybook/errors.js';
 import type { TaskResult } from '../cics/task.js';
+import { REPORT_CODES } from './report/errors.js';
 
 export const RC = { OK: 0, DEFERRED: 4, INVALID: 8, REFUSED: 12, SENDER: 16 } as const;
 export type ReturnCode = (typeof RC)[keyof typeof RC];
@@ -35,6 +36,10 @@ export const REASONS = {
   NOENDATT: { rc: RC.INVALID, text: 'SEND: ATTACH without ENDATTACH' },
   NONAME: { rc: RC.INVALID, text: 'SEND: ATTACH without NAME=' },
   BADB64: { rc: RC.INVALID, text: 'SEND: an ATTACH ENCODING=BASE64 block that is not base64' },
+  BADRECFM: { rc: RC.INVALID, text: REPORT_CODES.BADRECFM },
+  BADRECS: { rc: RC.INVALID, text: REPORT_CODES.BADRECS },
+  BADCTL: { rc: RC.INVALID, text: REPORT_CODES.BADCTL },
+  BADRPTOP: { rc: RC.INVALID, text: REPORT_CODES.BADRPTOP },
   BADCMD: { rc: RC.INVALID, text: 'SPOL: a command that is not HELO, EHLO, MAIL, RCPT, DATA, RSET, NOOP or QUIT' },
   BADSEQ: { rc: RC.INVALID, text: 'SPOL: a command out of order (RCPT before MAIL FROM, DATA before RCPT TO)' },
   NODOT: { rc: RC.INVALID, text: 'SPOL: DATA without the line holding a single dot that ends it' },

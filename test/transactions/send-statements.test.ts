@@ -548,7 +548,12 @@ const reasons: Array<[string, string[], { line: number; reason: string; message:
   [
     'ATTACH unknown parameter',
     ['TO b@x.example', 'ATTACH NAME=a SIZE=3', 'ENDATTACH'],
-    { line: 2, reason: 'BADOPER', message: 'ATTACH has no parameter SIZE= (only NAME=, TYPE=, ENCODING=)' },
+    {
+      line: 2,
+      reason: 'BADOPER',
+      message:
+        'ATTACH has no parameter SIZE= (only NAME=, TYPE=, ENCODING=, RECFM=, LRECL=, FORMAT=, ORIENTATION=, PAPER=, FONTSIZE=, MARGIN=, SEPARATOR=)',
+    },
   ],
   [
     'ATTACH word without =',

@@ -15,6 +15,7 @@ import type { Services } from '../services.js';
 import { parseAddressList, type Address } from '../../cics/addresses.js';
 import type { Attachment, Importance } from './compose.js';
 import { composeAndSend, type Outcome } from './deliver.js';
+import { contentTypeParams, makeReport, readReportOptions, REPORT_KEYS } from '../report/report.js';
 
 const layout = copybook('MAILCA');
 const F = {
@@ -134,29 +135,50 @@ function parse(area: Uint8Array, cp: CodePage, bodyLen: number): Parsed {
   };
 }
 
-/** Each container of the channel as an attachment: CHAR ones as UTF-8 text, BIT ones as they are. */
-function attachmentsOf(containers: readonly Container[]): Attachment[] {
-  return containers.map((c) => {
+/**
+ * Each container of the channel as an attachment: CHAR ones as UTF-8 text, BIT ones as they
+ * are; one whose Content-Type has report parameters (`recfm=FBA; lrecl=133; format=pdf`)
+ * as a report, its data in the part's code page. A wrong report parameter is the mail's
+ * RC 8, naming the container.
+ */
+const REPORT_PARAM = new RegExp(`;\\s*(${REPORT_KEYS.join('|')})\\s*=`, 'i');
+
+function attachmentsOf(containers: readonly Container[], now: Date): Attachment[] | Outcome {
+  const attachments: Attachment[] = [];
+  for (const c of containers) {
     const filename = c.filename ?? c.name;
-    if (c.kind === 'char') {
-      const text = textLines(codePage(c.ccsid).decode(c.data)).join('\n');
-      return { filename, contentType: 'text/plain', content: { text } };
+    let params = contentTypeParams(c.contentType);
+    if (typeof params === 'string') {
+      if (REPORT_PARAM.test(c.contentType)) return { reason: 'BADRPTOP', detail: `container ${c.name}: ${params}` };
+      params = new Map<string, string>();
     }
-    const declared = c.contentType.split(';')[0]?.trim().toLowerCase() ?? '';
-    const contentType =
-      declared !== '' && declared !== 'application/octet-stream' ? declared : libmime.detectMimeType(filename);
-    return { filename, contentType, content: { bytes: c.data } };
-  });
+    const options = readReportOptions(params);
+    if (options !== undefined) {
+      const made =
+        'code' in options
+          ? options
+          : makeReport({ name: filename, input: { bytes: c.data }, options, cp: codePage(c.ccsid), date: now });
+      if ('code' in made) return { reason: made.code, detail: `container ${c.name}: ${made.message}` };
+      attachments.push(made);
+    } else if (c.kind === 'char') {
+      const text = textLines(codePage(c.ccsid).decode(c.data)).join('\n');
+      attachments.push({ filename, contentType: 'text/plain', content: { text } });
+    } else {
+      const declared = c.contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+      const contentType =
+        declared !== '' && declared !== 'application/octet-stream' ? declared : libmime.detectMimeType(filename);
+      attachments.push({ filename, contentType, content: { bytes: c.data } });
+    }
+  }
+  return attachments;
 }
 
-function deliver(ctx: ProgramContext<Services>, mail: Extract<Parsed, { ok: true }>): Promise<Outcome> {
+async function deliver(ctx: ProgramContext<Services>, mail: Extract<Parsed, { ok: true }>): Promise<Outcome> {
   const { ok: _ok, format, ...fields } = mail;
-  const attachments = attachmentsOf(ctx.containers);
-  return composeAndSend(
-    ctx,
-    { ...fields, bodyFormat: format, attachments, substitutions: ctx.substitutions },
-    new Date(),
-  );
+  const now = new Date();
+  const attachments = attachmentsOf(ctx.containers, now);
+  if (!Array.isArray(attachments)) return attachments;
+  return composeAndSend(ctx, { ...fields, bodyFormat: format, attachments, substitutions: ctx.substitutions }, now);
 }
 
 export default async function mailProgram(ctx: ProgramContext<Services>): Promise<TaskResult> {

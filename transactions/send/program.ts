@@ -38,7 +38,7 @@ export default async function sendProgram(ctx: ProgramContext<Services>): Promis
   if (!input.ok) return input.result;
   const now = new Date();
   const report: ReportLine[] = [];
-  for (const item of parseStatements(input.lines, symbolsOf(ctx, now))) {
+  for (const item of parseStatements(input.lines, symbolsOf(ctx, now), { cp: input.cp, now })) {
     report.push(
       item.ok ? await sendOne(ctx, item.mail, item.line, now) : refusalLine(item.reason, item.line, item.message),
     );

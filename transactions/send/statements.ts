@@ -6,6 +6,8 @@ import libmime from 'libmime';
 import { parseAddressList, type Address } from '../../cics/addresses.js';
 import type { Attachment, Importance, Priority, Sensitivity } from '../mail/compose.js';
 import type { Reason } from '../errors.js';
+import { codePage, type CodePage } from '../../cics/codepages.js';
+import { makeReport, readReportOptions, REPORT_KEYS, type ReportInput, type ReportOptions } from '../report/report.js';
 
 export interface Symbols {
   readonly date: string;
@@ -226,7 +228,17 @@ function finish(draft: Draft): SendItem {
   return { ok: true, line, mail: { ...fields, body: body.join('\n') } };
 }
 
-export function parseStatements(lines: readonly string[], symbols: Symbols): SendItem[] {
+/** What an ATTACH that makes a report needs: the code page of the input, the mail's date. */
+export interface ReportEnv {
+  readonly cp: CodePage;
+  readonly now: Date;
+}
+
+export function parseStatements(
+  lines: readonly string[],
+  symbols: Symbols,
+  env: ReportEnv = { cp: codePage(37), now: new Date() },
+): SendItem[] {
   const items: SendItem[] = [];
   let draft: Draft | undefined;
   let i = 0;
@@ -258,7 +270,7 @@ export function parseStatements(lines: readonly string[], symbols: Symbols): Sen
       while (end < lines.length && !isCloser(lines[end] as string, closer)) end++;
       const content = lines.slice(i, end);
       i = Math.min(end + 1, lines.length);
-      mail.failure ??= addBlock(mail, { line, raw, keyword, operand, word }, content, lines[end], symbols);
+      mail.failure ??= addBlock(mail, { line, raw, keyword, operand, word }, content, lines[end], symbols, env);
       continue;
     }
     mail.failure ??= controlFailure(raw, line) ?? applyStatement(mail, { line, raw, keyword, operand, word }, symbols);
@@ -336,6 +348,7 @@ function addBlock(
   content: readonly string[],
   closeRaw: string | undefined,
   symbols: Symbols,
+  env: ReportEnv,
 ): Failure | undefined {
   const failure = (reason: Reason, message: string): Failure => ({ line, reason, message });
   const opener = controlFailure(raw, line);
@@ -354,7 +367,7 @@ function addBlock(
   if (params === undefined) {
     for (const text of content) mail.body.push(substituteSymbols(text, symbols));
   } else {
-    const made = makeAttachment(params, content, line);
+    const made = makeAttachment(params, content, line, env);
     if ('reason' in made) return made;
     mail.attachments.push(made);
   }
@@ -372,11 +385,13 @@ interface AttachParams {
   name?: string;
   type?: string;
   encoding?: 'TEXT' | 'BASE64';
+  /** RECFM=, LRECL=, FORMAT= and the report options, keys upper case, values as written. */
+  report: Map<string, string>;
 }
 
-/** NAME=, TYPE=, ENCODING= in any order; a value in double quotes may hold blanks. */
+/** NAME=, TYPE=, ENCODING= and the report options in any order; a value in double quotes may hold blanks. */
 function readAttachParams(operand: string): AttachParams | string {
-  const params: AttachParams = {};
+  const params: AttachParams = { report: new Map() };
   let i = 0;
   while (i < operand.length) {
     const eq = operand.indexOf('=', i);
@@ -398,8 +413,14 @@ function readAttachParams(operand: string): AttachParams | string {
       i = end === -1 ? operand.length : end;
     }
     i = skipBlanks(operand, i);
+    if (REPORT_KEYS.includes(key)) {
+      if (params.report.has(key)) return `a second ${key}= on one ATTACH`;
+      if (value === '') return `${key}= is empty`;
+      params.report.set(key, value);
+      continue;
+    }
     if (key !== 'NAME' && key !== 'TYPE' && key !== 'ENCODING')
-      return `ATTACH has no parameter ${clip(key)}= (only NAME=, TYPE=, ENCODING=)`;
+      return `ATTACH has no parameter ${clip(key)}= (only NAME=, TYPE=, ENCODING=, ${REPORT_KEYS.join('=, ')}=)`;
     const field = key === 'NAME' ? 'name' : key === 'TYPE' ? 'type' : 'encoding';
     if (params[field] !== undefined) return `a second ${key}= on one ATTACH`;
     if (value === '') return `${key}= is empty`;
@@ -416,10 +437,15 @@ function readAttachParams(operand: string): AttachParams | string {
 }
 
 function makeAttachment(
-  { name = '', type, encoding = 'TEXT' }: AttachParams,
+  { name = '', type, encoding = 'TEXT', report }: AttachParams,
   content: readonly string[],
   line: number,
+  env: ReportEnv,
 ): Attachment | Failure {
+  const options = readReportOptions(report);
+  if (options !== undefined && 'code' in options)
+    return { line, reason: options.code, message: `ATTACH ${clip(name)}: ${options.message}` };
+  if (options !== undefined && encoding === 'TEXT') return reportOf(name, type, { lines: content }, options, line, env);
   if (encoding === 'TEXT')
     return { filename: name, contentType: type ?? 'text/plain', content: { text: content.join('\n') } };
   const problem = base64Problem(content);
@@ -427,11 +453,22 @@ function makeAttachment(
     const at = problem.index === undefined ? line : line + 1 + problem.index;
     return { line: at, reason: 'BADB64', message: `ATTACH ${clip(name)}, line ${at}: ${problem.message}` };
   }
-  return {
-    filename: name,
-    contentType: type ?? libmime.detectMimeType(name),
-    content: { bytes: Buffer.from(content.join(''), 'base64') },
-  };
+  const bytes = Buffer.from(content.join(''), 'base64');
+  if (options !== undefined) return reportOf(name, type, { bytes }, options, line, env);
+  return { filename: name, contentType: type ?? libmime.detectMimeType(name), content: { bytes } };
+}
+
+/** A report attachment, or the failure on the ATTACH line that asked for it. */
+function reportOf(
+  name: string,
+  type: string | undefined,
+  input: ReportInput,
+  options: ReportOptions,
+  line: number,
+  { cp, now }: ReportEnv,
+): Attachment | Failure {
+  const made = makeReport({ name, input, options, cp, date: now, ...(type === undefined ? {} : { type }) });
+  return 'code' in made ? { line, reason: made.code, message: `ATTACH ${clip(name)}: ${made.message}` } : made;
 }
 
 /** Strict base64 (RFC 4648 4): Buffer.from() would skip what is not base64 without a word. */

@@ -1,0 +1,49 @@
+// PDF: a report on paper, in PDF's standard Courier (no font embedded), so its columns
+// line up; every report page starts a sheet, and a page longer than a sheet goes on over
+// the next. Overprinted records are drawn over their line, as a printer strikes them.
+import PDFDocument from 'pdfkit';
+import type { Page } from './carriage.js';
+import { layoutOf } from './layout.js';
+import type { ReportOptions } from './options.js';
+
+// The standard fonts are encoded in WinAnsi: Latin-1 and these. Anything else shows as '?'.
+const WIN_ANSI_EXTRA = '€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ';
+const NOT_WIN_ANSI = new RegExp(`[^\\x20-\\x7e\\xa0-\\xff${WIN_ANSI_EXTRA}]`, 'gu');
+const winAnsi = (s: string) => s.replace(NOT_WIN_ANSI, '?');
+
+export function renderPdf(pages: readonly Page[], title: string, options: ReportOptions, date: Date): Buffer {
+  const layout = layoutOf(pages, options);
+  const doc = new PDFDocument({
+    autoFirstPage: false,
+    compress: true,
+    info: { Title: title, Creator: 'cicsmail', Producer: 'cicsmail', CreationDate: date, ModDate: date },
+  });
+  const sheet = () => {
+    doc.addPage({ size: [layout.width, layout.height], margin: 0 });
+    doc.font('Courier').fontSize(layout.fontSize);
+  };
+  const m = options.margin;
+  for (const page of pages) {
+    if (page.length === 0) sheet();
+    for (let first = 0; first < page.length; first += layout.linesPerSheet) {
+      sheet();
+      const last = Math.min(page.length, first + layout.linesPerSheet);
+      for (let i = first; i < last; i++) {
+        const line = page[i];
+        if (line === undefined) continue;
+        const y = m + (i - first) * layout.leading;
+        for (const text of [line.text, ...(line.over ?? [])])
+          if (text.trim() !== '') doc.text(winAnsi(text), m, y, { lineBreak: false });
+      }
+    }
+  }
+  if (pages.length === 0) sheet();
+  doc.end();
+  // pdfkit writes as it goes and compresses synchronously: once ended, the whole file is
+  // in the stream's buffer.
+  const chunks: Buffer[] = [];
+  for (let chunk = doc.read() as Buffer | null; chunk !== null; chunk = doc.read() as Buffer | null) chunks.push(chunk);
+  const pdf = Buffer.concat(chunks);
+  if (pdf.subarray(-6).toString('latin1').trimEnd() !== '%%EOF') throw new Error('pdfkit did not finish the PDF');
+  return pdf;
+}
