@@ -35,6 +35,9 @@ export async function startCommand(argv: readonly string[], io: CommandIo): Prom
   if (parsed.positionals.length > 0) throw new UsageError(`start takes no arguments (got '${parsed.positionals[0]}')`);
   const config = loadConfig(io.env);
   const region = await startRegion(config);
+  // Before the first line: a caller that reads it may signal at once, and a SIGTERM before
+  // the handler is there would kill the process instead of draining it (a loaded run saw it).
+  drainOnSignals(region, config, say);
   say(`region ${config.sysid} listening on ${region.url}`);
   const admin = region.app.security.createdAdmin;
   if (admin) {
@@ -55,7 +58,6 @@ export async function startCommand(argv: readonly string[], io: CommandIo): Prom
       `no CICSMAIL_RELAY: mail goes to the capture relay on smtp://127.0.0.1:${relay.port}; see ${region.url}/captured`,
     );
   }
-  drainOnSignals(region, config, say);
   // Runs until a signal stops it.
   await new Promise(() => {});
   return 0;
