@@ -12,6 +12,7 @@ import { startPostfix, postfixUnavailable, type Postfix } from '../postfix.js';
 import { parseWithPython } from '../mail-check.js';
 import { ebcdicLines, fromEbcdic } from '../ebcdic.js';
 import { buildMailCommarea, readMailResponse, type MailResponse } from '../../client/mailca.js';
+import { pdfInfo, pdfPages, unzipOne } from './report/report-check.js';
 
 const unavailable = postfixUnavailable();
 let mta!: Postfix;
@@ -438,6 +439,44 @@ t.test('SEND: statements in CCSID 273 with a text and a base64 attachment', { sk
       ['data.bin', 'application/octet-stream', sha256(binary)],
     ],
   );
+});
+
+t.test('SEND: an FBA report as a landscape PDF inside a ZIP, through Postfix', { skip }, async (t) => {
+  const records: string[] = [];
+  for (let p = 1; p <= 2; p++) {
+    records.push(`1${'WEEKLY PAYROLL'.padEnd(119)}PAGE ${String(p).padStart(5)}`);
+    for (let i = 1; i <= 40; i++) records.push(` ${String((p - 1) * 40 + i).padStart(8, '0')}    EMPLOYEE`);
+  }
+  const res = await region.post(
+    'SEND',
+    ebcdicLines(
+      [
+        'FROM batch@corp.example',
+        'TO report@example.test',
+        'SUBJECT Payroll',
+        'ATTACH NAME=PAYROLL.LST RECFM=FBA LRECL=133 FORMAT=ZIP/PDF ORIENTATION=LANDSCAPE PAPER=A4',
+        ...records,
+        'ENDATTACH',
+      ],
+      37,
+    ),
+    { 'x-cics-ccsid': '37' },
+  );
+  t.equal(res.status, 200);
+  t.equal(res.headers.get('x-mail-rc'), '0');
+  const [copy] = await mta.mailbox('report@example.test');
+  const parsed = await simpleParser(copy!);
+  const [zip] = parsed.attachments;
+  t.same([zip?.filename, zip?.contentType], ['PAYROLL.zip', 'application/zip']);
+  const inner = unzipOne(zip?.content ?? Buffer.alloc(0));
+  t.match(inner.tested, /No errors detected/);
+  t.equal(inner.name, 'PAYROLL.pdf');
+  const info = pdfInfo(inner.data);
+  t.equal(info.Pages, '2', 'a page a channel-1 skip');
+  t.match(info['Page size'], /^841\.89 x 595\.28 pts \(A4\)/, 'A4 landscape');
+  const pages = pdfPages(inner.data);
+  t.match(pages[1]?.[0], /^WEEKLY PAYROLL\s+PAGE\s+2$/, 'page 2 starts with its title');
+  t.match(pages[1]?.filter((l) => l !== '').at(-1), /^00000080\s+EMPLOYEE$/, 'the last record last');
 });
 
 t.test("SPOL: the FAQ's datastream in CCSID 037, relayed with its headers as written", { skip }, async (t) => {

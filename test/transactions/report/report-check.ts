@@ -83,3 +83,28 @@ export function unzipOne(zip: Uint8Array): { tested: string; name: string; utf8F
     return { tested, name: out.name, utf8Flag: (out.flag & 0x800) !== 0, data: Buffer.from(out.data, 'hex') };
   });
 }
+
+/** Page `page` of a PDF as poppler renders it (or a PGM rendered before): greyscale PGM (P5) at `dpi`, its width, height and pixels. */
+export function renderPage(
+  pdf: Uint8Array,
+  page: number,
+  dpi: number,
+  rendered?: Buffer,
+): { width: number; height: number; pixels: Buffer; pgm: Buffer } {
+  const pgm =
+    rendered ??
+    withFile(pdf, 'in.pdf', (path) =>
+      execFileSync('pdftoppm', ['-gray', '-r', String(dpi), '-f', String(page), '-l', String(page), path], {
+        maxBuffer: 1 << 26,
+      }),
+    );
+  // P5\n<width> <height>\n<max>\n<pixels>
+  const header = /^P5\s+(\d+)\s+(\d+)\s+(\d+)\s/.exec(pgm.subarray(0, 40).toString('latin1'));
+  if (!header) throw new Error('pdftoppm wrote no PGM');
+  return {
+    width: Number(header[1]),
+    height: Number(header[2]),
+    pixels: pgm.subarray(header[0].length),
+    pgm,
+  };
+}
