@@ -45,11 +45,12 @@ t.test('ambiguousKey agrees with JSON.parse on every JSON text', async () => {
   // An object given one of its keys again, anywhere in a larger document, is found.
   fc.assert(
     fc.property(
-      fc.dictionary(fc.string(), fc.jsonValue(), { minKeys: 1 }).filter((o) => !('__proto__' in o)),
+      fc.dictionary(fc.string(), fc.jsonValue(), { minKeys: 1 }),
       fc.jsonValue(),
       fc.nat(),
       (object, other, pick) => {
-        fc.pre(!JSON.stringify(other).includes('"__proto__"'));
+        // A __proto__ key anywhere is found first, as itself (the first property checks that).
+        fc.pre(!JSON.stringify([object, other]).includes('"__proto__"'));
         const keys = Object.keys(object);
         const key = keys[pick % keys.length] as string;
         const body = JSON.stringify(object);
