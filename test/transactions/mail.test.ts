@@ -223,30 +223,40 @@ t.test('what the relay answers decides RC, reason and journal state', async (t) 
       rc: 0,
       reason: 'PARTIAL',
       state: 'SENT',
-      reply: /^250 Ok: queued as 1; refused: gone@y\.example 550 gone$/,
+      reply: /^250 Ok: queued as \d+; refused: gone@y\.example 550 gone$/,
     },
   ] as const;
+  // One region and one relay for all the cases (a region a case took 45 s): the relay's
+  // faults are the current case's.
+  let current: (typeof cases)[number] | undefined;
+  const relay = await startRelay(t, {
+    mailFrom: () => (current && 'mailFrom' in current.faults ? current.faults.mailFrom() : undefined),
+    rcptTo: (a) => (current && 'rcptTo' in current.faults ? current.faults.rcptTo(a) : undefined),
+    data: () => (current && 'data' in current.faults ? current.faults.data() : undefined),
+  });
+  const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
   for (const c of cases) {
     await t.test(c.name, async (t) => {
-      const relay = await startRelay(t, c.faults);
-      const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
+      current = c;
+      const before = relay.mails.length;
       const res = await region.post(
         'MAIL',
         buildMailCommarea({ from: 'a@x.example', to: 'b@y.example gone@y.example', subject: 's' }, 37),
       );
       t.equal(res.status, 200);
-      t.equal(res.headers.get('x-journal-seq'), '1');
+      const seq = Number(res.headers.get('x-journal-seq'));
+      t.ok(seq > 0, 'journaled');
       const r = readMailResponse(Buffer.from(await res.arrayBuffer()), 37);
       t.equal(r.rc, c.rc);
       t.equal(r.reason, c.reason);
       t.match(r.relayReply, c.reply);
-      const record = region.journal().get(1)!;
+      const record = region.journal().get(seq)!;
       t.equal(record.state, c.state);
       t.equal(record.attempts.length, 1);
       t.equal(record.messageId, r.messageId);
       if (c.reason === 'PARTIAL') {
         t.same(record.attempts[0]?.refused, [{ recipient: 'gone@y.example', reply: '550 gone' }]);
-        t.same(relay.mails[0]?.to, ['b@y.example']);
+        t.same(relay.mails[before]?.to, ['b@y.example']);
       }
     });
   }
