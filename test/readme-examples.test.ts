@@ -316,6 +316,7 @@ const CHECKS: Check[] = [
   { starts: 'npx cicsmail load local', skip: 'a 25-second run; test/cli/load.test.ts runs load local' },
   { starts: 'npx cicsmail load "$CICSMAIL_URL"', skip: 'a 30-second run; test/cli/load.test.ts runs load URL' },
   { starts: 'npm test', skip: 'what runs this test' },
+  { starts: 'stress-ng --cpu 2', skip: 'the whole suite beside a CPU hog: how it was measured on a busy machine' },
   { starts: 'npm run test:faults', skip: 'the fault suite, minutes long' },
 ];
 
