@@ -321,7 +321,9 @@ t.test("a relay too slow for the task's time limit: RC 4 before the limit, never
   const r = readMailResponse(Buffer.from(await res.arrayBuffer()), 37);
   t.equal(r.rc, 4);
   t.equal(r.reason, 'NORELAY');
-  t.equal(r.relayReply, "the relay did not finish the mail within the task's time limit");
+  // Where the limit met the session depends on how busy the machine is: at the dot (the
+  // relay never answers it) or, on a loaded one, earlier. Either way RC 4, in time.
+  t.match(r.relayReply, /^the relay did not (finish the mail|answer) within the task's time limit$/);
   t.equal(region.journal().get(r.journalSeq)?.state, 'DEFERRED');
 });
 
