@@ -70,9 +70,44 @@ export function header(name: string, value: string): string {
   return `${libmime.foldLines(`${name}: ${value}`, 76)}\r\n`;
 }
 
-/** A value with parameters: RFC 2231 (continuations, UTF-8) where a parameter needs it. */
-export function withParams(value: string, params: Record<string, string>): string {
-  return libmime.buildHeaderValue({ value, params });
+/**
+ * A header of a value with parameters: RFC 2231 (continuations, UTF-8) where a parameter
+ * needs it, folded only between parameters. Folding inside a quoted value would put CRLF
+ * and a blank where the value has blanks in a row, and readers unfold that to one space
+ * (a file name '=_  x…' came back as '=_ x…': found by the compose property test).
+ */
+export function paramHeader(name: string, value: string, params: Record<string, string>): string {
+  const parts = splitParams(libmime.buildHeaderValue({ value, params }));
+  let out = `${name}: ${parts[0] ?? ''}`;
+  let line = out.length;
+  for (const part of parts.slice(1)) {
+    if (line + 2 + part.length <= 76) {
+      out += `; ${part}`;
+      line += 2 + part.length;
+    } else {
+      out += `;\r\n ${part}`;
+      line = 1 + part.length;
+    }
+  }
+  return `${out}\r\n`;
+}
+
+/** `value; a=1; b="x; y"` as its pieces, split at the semicolons outside quotes. */
+function splitParams(built: string): string[] {
+  const parts: string[] = [];
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < built.length; i++) {
+    const c = built[i];
+    if (c === '\\' && quoted) i++;
+    else if (c === '"') quoted = !quoted;
+    else if (c === ';' && !quoted) {
+      parts.push(built.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  parts.push(built.slice(start).trim());
+  return parts;
 }
 
 // RFC 2045 5.1 type "/" subtype, both tokens (as SEND's TYPE= accepts them).

@@ -6,7 +6,7 @@
 //   with attachments:      multipart/mixed (the above, then each attachment)
 import type { Address } from '../../cics/addresses.js';
 import { binaryBody, textBody } from './compose-body.js';
-import { attachmentType, formatAddress, header, rfc5322Date, unstructured, withParams } from './compose-header.js';
+import { attachmentType, formatAddress, header, rfc5322Date, unstructured, paramHeader } from './compose-header.js';
 import { htmlToText } from './compose-html-text.js';
 import { writeMessage, type Part } from './compose-part.js';
 
@@ -99,8 +99,8 @@ function attachmentPart(a: Attachment): Part {
   const named = (params: Record<string, string>, key: string) =>
     a.filename === '' ? params : { ...params, [key]: a.filename };
   const headers =
-    header('Content-Type', withParams(type, named(isText ? { charset: 'utf-8' } : {}, 'name'))) +
-    header('Content-Disposition', withParams('attachment', named({}, 'filename')));
+    paramHeader('Content-Type', type, named(isText ? { charset: 'utf-8' } : {}, 'name')) +
+    paramHeader('Content-Disposition', 'attachment', named({}, 'filename'));
   return { headers, body: 'text' in a.content ? textBody(a.content.text) : binaryBody(a.content.bytes) };
 }
 
