@@ -67,6 +67,10 @@ t.test('ambiguousKey agrees with JSON.parse on every JSON text', async () => {
 const relay = await startRelay(t);
 const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
 
+/** POST /cics/MAIL with a channel. */
+const postChannel = (channel: { body: Buffer; type: string }) =>
+  region.fetch('/cics/MAIL', { method: 'POST', headers: { 'content-type': channel.type }, body: channel.body });
+
 async function refusal(res: Response): Promise<[number, string | null, string]> {
   return [res.status, res.headers.get('x-cics-resp'), ((await res.json()) as { message: string }).message];
 }
@@ -81,16 +85,11 @@ t.test('a JSON key twice: INVREQ, nothing sent', async (t) => {
     [400, 'INVREQ', 'the body has property "mc_to" twice (at /mc_to)'],
   );
   const channel = channelBody([{ name: 'DFHCOMMAREA', type: 'application/json', data: Buffer.from(view) }]);
-  t.same(
-    await refusal(
-      await region.fetch('/cics/MAIL', {
-        method: 'POST',
-        headers: { 'content-type': channel.type },
-        body: channel.body,
-      }),
-    ),
-    [400, 'INVREQ', 'the DFHCOMMAREA part has property "mc_to" twice (at /mc_to)'],
-  );
+  t.same(await refusal(await postChannel(channel)), [
+    400,
+    'INVREQ',
+    'the DFHCOMMAREA part has property "mc_to" twice (at /mc_to)',
+  ]);
   t.same(
     await refusal(
       await region.fetch('/journal/replay', {
@@ -113,16 +112,11 @@ t.test('two DFHCOMMAREA parts: INVREQ, nothing sent', async (t) => {
     { name: 'DFHCOMMAREA', data: area('ops@corp.example') },
     { name: 'DFHCOMMAREA', data: area('ceo@corp.example') },
   ]);
-  t.same(
-    await refusal(
-      await region.fetch('/cics/MAIL', {
-        method: 'POST',
-        headers: { 'content-type': channel.type },
-        body: channel.body,
-      }),
-    ),
-    [400, 'INVREQ', 'the channel has DFHCOMMAREA twice: which one is the COMMAREA?'],
-  );
+  t.same(await refusal(await postChannel(channel)), [
+    400,
+    'INVREQ',
+    'the channel has DFHCOMMAREA twice: which one is the COMMAREA?',
+  ]);
   t.equal(relay.mails.length, sent, 'no mail went out');
 });
 
@@ -133,14 +127,7 @@ t.test('packed decimal: one rule for a COMMAREA as bytes and in a channel', asyn
     area.fill(fill, seq.offset, seq.offset + seq.size);
     area[seq.offset + seq.size - 1] = last;
     const channel = channelBody([{ name: 'DFHCOMMAREA', data: area as Buffer<ArrayBuffer> }]);
-    const forms = [
-      await region.post('MAIL', area),
-      await region.fetch('/cics/MAIL', {
-        method: 'POST',
-        headers: { 'content-type': channel.type },
-        body: channel.body,
-      }),
-    ];
+    const forms = [await region.post('MAIL', area), await postChannel(channel)];
     return Promise.all(forms.map(async (r) => `${r.status} ${r.headers.get('x-cics-resp')}`));
   };
   // The sign nibble: A to F are signs (IBM's rule), 0 to 9 are not.
