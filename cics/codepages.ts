@@ -1,11 +1,25 @@
 // EBCDIC code pages, from the tables of the maintained `codepage` package, registered
 // with iconv-lite (which ships none) under the names `ibm037`, `ibm1047`, … so that every
 // conversion in the region goes through one library.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { runInNewContext } from 'node:vm';
 import iconv from 'iconv-lite';
 
 const require = createRequire(import.meta.url);
-const cptable = require('codepage') as Record<number, { dec: string[] } | undefined>;
+
+/**
+ * One table of the `codepage` package, read on first use. The package's index builds every
+ * code page it knows, the double-byte Asian ones included: 33 MB of heap and 69 MB of RSS in
+ * each thread that imports it, where a region needs a few single-byte tables. Its `bits/N.js`
+ * files hold one table each, as scripts that fill a global `cptable`; run in a context of their
+ * own, they fill that context's and nothing else.
+ */
+function packageTable(table: number): readonly string[] | undefined {
+  const context: { cptable: Record<number, { dec?: string[] } | undefined> } = { cptable: {} };
+  runInNewContext(readFileSync(require.resolve(`codepage/bits/${table}.js`), 'utf8'), context);
+  return context.cptable[table]?.dec;
+}
 
 /**
  * CCSID → the `codepage` table that holds it. Windows numbers the national EBCDIC pages
@@ -56,7 +70,7 @@ export interface CodePage {
  * Where the `codepage` tables differ from IBM's CCSID definitions (as glibc's iconv and
  * IBM's CDRA have them), IBM wins. The Windows 20xxx tables map x'00' and x'01' both to
  * U+009F, and follow other editions of 278, 285 and 871; the 1047 table has the z/OS
- * UNIX line-end swap (x'15' = LF, x'25' = NEL). test/region/codepages.test.ts checks
+ * UNIX line-end swap (x'15' = LF, x'25' = NEL). test/cics/codepages.test.ts checks
  * every page against glibc on all 256 bytes, both ways.
  */
 const WINDOWS_CONTROLS = { 0x00: '\u0000', 0x01: '\u0001' };
@@ -73,9 +87,9 @@ const IBM_CORRECTIONS: Readonly<Record<number, Readonly<Record<number, string>>>
 };
 
 function tableChars(ccsid: number, table: number): string {
-  const dec = cptable[table]?.dec;
+  const dec = packageTable(table);
   if (!dec || dec.length !== 256) throw new Error(`codepage table ${table} for CCSID ${ccsid} is missing`);
-  const chars = dec.slice();
+  const chars = [...dec];
   for (const [byte, char] of Object.entries(IBM_CORRECTIONS[ccsid] ?? {})) chars[Number(byte)] = char;
   return chars.join('');
 }
