@@ -1,7 +1,8 @@
 // PDF: a report on paper, in PDF's standard Courier (no font embedded), so its columns
 // line up; every report page starts a sheet, and a page longer than a sheet goes on over
 // the next. Overprinted records are drawn over their line, as a printer strikes them.
-import PDFDocument from 'pdfkit';
+import { createRequire } from 'node:module';
+import type PDFKitDocument from 'pdfkit';
 import type { Page } from './carriage.js';
 import { layoutOf } from './layout.js';
 import type { ReportOptions } from './options.js';
@@ -11,9 +12,15 @@ const WIN_ANSI_EXTRA = '€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—�
 const NOT_WIN_ANSI = new RegExp(`[^\\x20-\\x7e\\xa0-\\xff${WIN_ANSI_EXTRA}]`, 'gu');
 const winAnsi = (s: string) => s.replace(NOT_WIN_ANSI, '?');
 
+// pdfkit weighs 18 MB in a thread: it is loaded when a report is first asked for as a PDF,
+// not with the mail programs that every worker loads.
+const require = createRequire(import.meta.url);
+let pdfkit: typeof PDFKitDocument | undefined;
+const PDFDocument = (): typeof PDFKitDocument => (pdfkit ??= require('pdfkit') as typeof PDFKitDocument);
+
 export function renderPdf(pages: readonly Page[], title: string, options: ReportOptions, date: Date): Buffer {
   const layout = layoutOf(pages, options);
-  const doc = new PDFDocument({
+  const doc = new (PDFDocument())({
     autoFirstPage: false,
     compress: true,
     info: { Title: title, Creator: 'cicsmail', Producer: 'cicsmail', CreationDate: date, ModDate: date },
