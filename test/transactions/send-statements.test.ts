@@ -3,13 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import t, { type Test } from 'tap';
 import fc from 'fast-check';
-import {
-  parseStatements,
-  substituteSymbols,
-  type SendItem,
-  type SendMail,
-  type Symbols,
-} from '../../transactions/send/statements.js';
+import { parseStatements, type SendItem, type SendMail } from '../../transactions/send/statements.js';
+import { substituteSymbols, type Symbols } from '../../transactions/send/symbols.js';
 
 const symbols: Symbols = {
   date: '2026-03-04',

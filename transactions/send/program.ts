@@ -5,7 +5,8 @@ import type { ProgramContext, TaskResult } from '../../cics/task.js';
 import type { Services } from '../services.js';
 import { composeAndSend } from '../mail/deliver.js';
 import { outcomeLine, readTextInput, refusalLine, reportResult, type ReportLine } from '../text/request.js';
-import { parseStatements, type SendMail, type Symbols } from './statements.js';
+import { parseStatements, type SendMail } from './statements.js';
+import type { Symbols } from './symbols.js';
 
 const two = (n: number) => String(n).padStart(2, '0');
 

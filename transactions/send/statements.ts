@@ -2,44 +2,13 @@
 // request in, one item a mail out, in input order. Pure: the caller verifies the sender,
 // composes, journals and sends. A broken mail becomes one error item and the parser
 // goes on with the next, as the contract wants.
-import libmime from 'libmime';
 import { parseAddressList, type Address } from '../../cics/addresses.js';
+import { codePage } from '../../cics/codepages.js';
 import type { Attachment, Importance, Priority, Sensitivity } from '../mail/compose.js';
 import type { Reason } from '../errors.js';
-import { codePage, type CodePage } from '../../cics/codepages.js';
-import { makeReport, readReportOptions, REPORT_KEYS, type ReportInput, type ReportOptions } from '../report/report.js';
-
-export interface Symbols {
-  readonly date: string;
-  readonly time: string;
-  readonly userid: string;
-  readonly tranid: string;
-  readonly taskn: string;
-  readonly jobname: string;
-  readonly sysid: string;
-}
-
-const SYMBOL_NAMES = new Map<string, keyof Symbols>([
-  ['DATE', 'date'],
-  ['TIME', 'time'],
-  ['USERID', 'userid'],
-  ['TRANID', 'tranid'],
-  ['TASKN', 'taskn'],
-  ['JOBNAME', 'jobname'],
-  ['SYSID', 'sysid'],
-]);
-// A name runs over letters and digits, so `&DATEX` is an unknown symbol, not &DATE + X.
-const SYMBOL = /&&|&([A-Za-z][A-Za-z0-9]*)/g;
-
-/** &DATE &TIME &USERID &TRANID &TASKN &JOBNAME &SYSID substituted (case-insensitive names), `&&` is one `&`, an unknown symbol left as written. */
-export function substituteSymbols(text: string, symbols: Symbols): string {
-  if (!text.includes('&')) return text;
-  return text.replace(SYMBOL, (match, name: string | undefined) => {
-    if (name === undefined) return '&';
-    const key = SYMBOL_NAMES.get(asciiUpper(name));
-    return key === undefined ? match : symbols[key];
-  });
-}
+import { makeAttachment, readAttachParams, type AttachParams, type ReportEnv } from './attach.js';
+import { asciiUpper, clip, codePoint, skipBlanks, trimBlanks, type Failure } from './statement-text.js';
+import { substituteSymbols, type Symbols } from './symbols.js';
 
 export interface SendMail {
   /** null: no FROM statement (the caller decides: default sender or NOFROM). */
@@ -62,10 +31,7 @@ export interface SendMail {
 }
 
 export type SendItem =
-  | { readonly ok: true; readonly line: number; readonly mail: SendMail }
-  | { readonly ok: false; readonly line: number; readonly reason: Reason; readonly message: string };
-
-type Failure = Omit<Extract<SendItem, { ok: false }>, 'ok'>;
+  { readonly ok: true; readonly line: number; readonly mail: SendMail } | ({ readonly ok: false } & Failure);
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -155,26 +121,6 @@ const ADDRESS_REASON: Record<string, Reason> = {
 };
 // C0, DEL and C1: any of them in a statement could end a header line early.
 const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
-// RFC 6838 4.2 restricted names.
-const MIME_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$/;
-
-// ASCII only: 'ı'.toUpperCase() is 'I', and 'ſend' must not end a mail.
-const asciiUpper = (s: string) => s.replace(/[a-z]+/g, (m) => m.toUpperCase());
-// Caller text quoted in a message, cut short: a report line is not the place for 100 kB.
-// '...', not an ellipsis: the report goes back in EBCDIC, which has none.
-const clip = (s: string, max = 40) => (s.length > max ? `${s.slice(0, max)}...` : s);
-
-// Loops, not / +$/: that regex is quadratic on a long run of blanks inside a line.
-function skipBlanks(s: string, from: number): number {
-  let i = from;
-  while (s.charCodeAt(i) === 0x20) i++;
-  return i;
-}
-function trimBlanks(s: string): string {
-  let end = s.length;
-  while (end > 0 && s.charCodeAt(end - 1) === 0x20) end--;
-  return s.slice(skipBlanks(s, 0), end);
-}
 
 function splitStatement(raw: string, start: number): { word: string; keyword: string; operand: string } {
   const blank = raw.indexOf(' ', start);
@@ -200,8 +146,6 @@ function controlFailure(text: string, line: number, where?: string): Failure | u
   };
 }
 
-const codePoint = (text: string, at: number) => `U+${text.charCodeAt(at).toString(16).toUpperCase().padStart(4, '0')}`;
-
 function newDraft(line: number): Draft {
   return {
     line,
@@ -226,12 +170,6 @@ function finish(draft: Draft): SendItem {
   // The optional fields are there only where a statement set them.
   const { line, failure: _, seen: __, body, ...fields } = draft;
   return { ok: true, line, mail: { ...fields, body: body.join('\n') } };
-}
-
-/** What an ATTACH that makes a report needs: the code page of the input, the mail's date. */
-export interface ReportEnv {
-  readonly cp: CodePage;
-  readonly now: Date;
 }
 
 export function parseStatements(
@@ -379,117 +317,4 @@ function addBlock(
       ? undefined
       : { line: closeLine, reason: 'BADOPER', message: `${closing.keyword} takes no operand` })
   );
-}
-
-interface AttachParams {
-  name?: string;
-  type?: string;
-  encoding?: 'TEXT' | 'BASE64';
-  /** RECFM=, LRECL=, FORMAT= and the report options, keys upper case, values as written. */
-  report: Map<string, string>;
-}
-
-/** NAME=, TYPE=, ENCODING= and the report options in any order; a value in double quotes may hold blanks. */
-function readAttachParams(operand: string): AttachParams | string {
-  const params: AttachParams = { report: new Map() };
-  let i = 0;
-  while (i < operand.length) {
-    const eq = operand.indexOf('=', i);
-    const blank = operand.indexOf(' ', i);
-    if (eq === -1 || (blank !== -1 && blank < eq) || eq === i)
-      return `'${clip(operand.slice(i, blank === -1 ? undefined : blank))}' is not KEYWORD=value`;
-    const key = asciiUpper(operand.slice(i, eq));
-    let value: string;
-    if (operand[eq + 1] === '"') {
-      const close = operand.indexOf('"', eq + 2);
-      if (close === -1) return `the quoted value of ${clip(key)}= is not closed`;
-      if (close + 1 < operand.length && operand[close + 1] !== ' ')
-        return `a blank must follow the quoted value of ${clip(key)}=`;
-      value = operand.slice(eq + 2, close);
-      i = close + 1;
-    } else {
-      const end = operand.indexOf(' ', eq);
-      value = operand.slice(eq + 1, end === -1 ? undefined : end);
-      i = end === -1 ? operand.length : end;
-    }
-    i = skipBlanks(operand, i);
-    if (REPORT_KEYS.includes(key)) {
-      if (params.report.has(key)) return `a second ${key}= on one ATTACH`;
-      if (value === '') return `${key}= is empty`;
-      params.report.set(key, value);
-      continue;
-    }
-    if (key !== 'NAME' && key !== 'TYPE' && key !== 'ENCODING')
-      return `ATTACH has no parameter ${clip(key)}= (only NAME=, TYPE=, ENCODING=, ${REPORT_KEYS.join('=, ')}=)`;
-    const field = key === 'NAME' ? 'name' : key === 'TYPE' ? 'type' : 'encoding';
-    if (params[field] !== undefined) return `a second ${key}= on one ATTACH`;
-    if (value === '') return `${key}= is empty`;
-    if (field === 'type' && !MIME_TYPE.test(value)) return `TYPE=${clip(value)} is not a MIME type type/subtype`;
-    if (field === 'encoding') {
-      const encoding = asciiUpper(value);
-      if (encoding !== 'TEXT' && encoding !== 'BASE64') return `ENCODING is TEXT or BASE64, not '${clip(value)}'`;
-      params.encoding = encoding;
-    } else {
-      params[field] = value;
-    }
-  }
-  return params;
-}
-
-function makeAttachment(
-  { name = '', type, encoding = 'TEXT', report }: AttachParams,
-  content: readonly string[],
-  line: number,
-  env: ReportEnv,
-): Attachment | Failure {
-  const options = readReportOptions(report);
-  if (options !== undefined && 'code' in options)
-    return { line, reason: options.code, message: `ATTACH ${clip(name)}: ${options.message}` };
-  if (options !== undefined && encoding === 'TEXT') return reportOf(name, type, { lines: content }, options, line, env);
-  if (encoding === 'TEXT')
-    return { filename: name, contentType: type ?? 'text/plain', content: { text: content.join('\n') } };
-  const problem = base64Problem(content);
-  if (problem) {
-    const at = problem.index === undefined ? line : line + 1 + problem.index;
-    return { line: at, reason: 'BADB64', message: `ATTACH ${clip(name)}, line ${at}: ${problem.message}` };
-  }
-  const bytes = Buffer.from(content.join(''), 'base64');
-  if (options !== undefined) return reportOf(name, type, { bytes }, options, line, env);
-  return { filename: name, contentType: type ?? libmime.detectMimeType(name), content: { bytes } };
-}
-
-/** A report attachment, or the failure on the ATTACH line that asked for it. */
-function reportOf(
-  name: string,
-  type: string | undefined,
-  input: ReportInput,
-  options: ReportOptions,
-  line: number,
-  { cp, now }: ReportEnv,
-): Attachment | Failure {
-  const made = makeReport({ name, input, options, cp, date: now, ...(type === undefined ? {} : { type }) });
-  return 'code' in made ? { line, reason: made.code, message: `ATTACH ${clip(name)}: ${made.message}` } : made;
-}
-
-/** Strict base64 (RFC 4648 4): Buffer.from() would skip what is not base64 without a word. */
-function base64Problem(content: readonly string[]): { index?: number; message: string } | undefined {
-  let length = 0;
-  let padding = 0;
-  for (let k = 0; k < content.length; k++) {
-    const text = content[k] as string;
-    const bad = text.search(/[^A-Za-z0-9+/=]/);
-    if (bad !== -1) {
-      const shown = /[\x21-\x7e\xa0-\uffff]/.test(text[bad] as string) ? `'${text[bad]}'` : codePoint(text, bad);
-      return { index: k, message: `${shown} at column ${bad + 1} is not base64` };
-    }
-    const eq = padding > 0 ? 0 : text.indexOf('=');
-    if (eq !== -1) {
-      if (/[^=]/.test(text.slice(eq))) return { index: k, message: `data after the '=' padding` };
-      padding += text.length - eq;
-      if (padding > 2) return { index: k, message: `more than two '=' of padding` };
-    }
-    length += text.length;
-  }
-  if (length % 4 !== 0) return { message: `${length} characters of base64, not a multiple of 4` };
-  return undefined;
 }
