@@ -72,18 +72,19 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
   }
   const deadline = Date.now() + request.timeLimitMs;
   let timer: NodeJS.Timeout | undefined;
+  let committed = false;
   // The time limit where the program awaits; a program that never yields is ended by the
-  // region, which terminates this thread.
+  // region, which terminates this thread. A committed task is past it: on a starved
+  // thread the limit's timer can come due in the same turn as the relay's answer.
   const overtime = new Promise<TaskResult>((resolve) => {
-    timer = setTimeout(
-      () =>
-        resolve({
-          kind: 'abend',
-          abcode: 'AICA',
-          message: `task ${request.eib.eibtaskn} ran past its time limit of ${request.timeLimitMs} ms`,
-        }),
-      request.timeLimitMs,
-    );
+    timer = setTimeout(() => {
+      if (committed) return;
+      resolve({
+        kind: 'abend',
+        abcode: 'AICA',
+        message: `task ${request.eib.eibtaskn} ran past its time limit of ${request.timeLimitMs} ms`,
+      });
+    }, request.timeLimitMs);
   });
   try {
     const area = layOut(request);
@@ -98,6 +99,9 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
       substitutions: area.substitutions,
       security: request.security,
       services,
+      committed: () => {
+        committed = true;
+      },
     };
     const result = await Promise.race([program(ctx), overtime]);
     if (result.kind !== 'normal' || request.commarea.form !== 'json' || !request.copybook) return result;

@@ -26,6 +26,7 @@ const region = await startRegion(
       ...defaultDefinitions(),
       define('ECHO', 'echo'),
       define('SLEP', 'sleep', { timeLimitMs: 300 }),
+      define('CMIT', 'commit', { timeLimitMs: 300 }),
       define('THRW', 'throw'),
       define('OFF', 'echo', { enabled: false }),
       define('EIB', 'eib'),
@@ -50,6 +51,15 @@ t.test('a task that waits past its limit ends with AICA; others run on meanwhile
   const body = (await res.json()) as { message: string };
   t.match(body, { resp: 'INVREQ', resp2: 0, abcode: 'AICA' });
   t.match(body.message, /^task \d+ ran past its time limit of 300 ms$/);
+});
+
+t.test('a task committed before its limit answers late rather than AICA', async (t) => {
+  // The relay has answered (the program says so): an AICA would have the caller send the
+  // mail again. 1.5 s is five times the limit and far inside the hard stop's 30 s.
+  const res = await region.post('CMIT', Buffer.from('1500'));
+  t.equal(res.status, 200);
+  t.equal(res.headers.get('x-cics-abcode'), null);
+  t.same(Buffer.from(await res.arrayBuffer()), Buffer.from('1500'));
 });
 
 t.test('a runaway loop is ended too: AICA, and its worker is replaced', async (t) => {

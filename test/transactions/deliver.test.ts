@@ -7,7 +7,11 @@ import { Journal } from '../../journal/journal.js';
 import { journalAndSend, newMessageId, type DeliveryServices } from '../../transactions/mail/deliver.js';
 import { startRelay, testPool } from '../helpers.js';
 
-function context(services: DeliveryServices, deadline: number): ProgramContext<DeliveryServices> {
+function context(
+  services: DeliveryServices,
+  deadline: number,
+  onCommit: () => void = () => undefined,
+): ProgramContext<DeliveryServices> {
   return {
     eib: {
       eibtrnid: 'MAIL',
@@ -33,6 +37,7 @@ function context(services: DeliveryServices, deadline: number): ProgramContext<D
       remote: '127.0.0.1',
     },
     services,
+    committed: onCommit,
   };
 }
 
@@ -47,9 +52,13 @@ t.test('the answer waits for the journal to take the outcome', async (t) => {
   const journal = Journal.open(t.testdir());
   t.teardown(() => journal.close());
   const services = { journal, smtp: testPool(t, relay.url) };
-  const outcome = await journalAndSend(context(services, Date.now() + 60_000), mail());
+  // Committed once the relay has the mail, while the record still says ACCEPTED.
+  const commits: { mails: number; state: string | undefined }[] = [];
+  const onCommit = () => commits.push({ mails: relay.mails.length, state: journal.get(1)?.state });
+  const outcome = await journalAndSend(context(services, Date.now() + 60_000, onCommit), mail());
   t.equal(outcome.reason, 'SENT');
   t.equal(journal.get(outcome.seq ?? 0)?.state, 'SENT', 'settled before the answer');
+  t.same(commits, [{ mails: 1, state: 'ACCEPTED' }]);
 });
 
 t.test('a journal slow to settle: answered before the deadline with what the relay said, settled after', async (t) => {

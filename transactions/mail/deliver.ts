@@ -134,6 +134,7 @@ export async function journalAndSend(ctx: ProgramContext<DeliveryServices>, mail
     mail.message,
   );
   const delivery = await services.smtp.send(mail.from, mail.to, mail.message, ctx.deadline - ANSWER_MARGIN_MS);
+  ctx.committed();
   // The relay has answered; only the record of it may fail (a full disk) or be slow (a disk
   // busy syncing). The record is ACCEPTED already: unsettled, the retry spool sends it again,
   // same Message-ID, once it is an orphan: at least once, never lost. So the caller hears
