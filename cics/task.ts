@@ -119,8 +119,8 @@ export interface ProgramContext<Services> {
   readonly security: TaskSecurity;
   readonly services: Services;
   /**
-   * Says that the task has done what cannot be undone (the relay has answered one of its
-   * mails) and now only records it and answers. From then on its time limit no longer ends
+   * Says that the task has done what cannot be undone (the SMTP session of one of its mails
+   * is over: sent, refused, or left to the retry spool) and now only records it and answers. From then on its time limit no longer ends
    * it AICA, which would have the caller send the mail again under a new Message-ID; it
    * answers late instead. A thread that hangs is still ended by the region's hard stop.
    */
