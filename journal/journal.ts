@@ -82,7 +82,7 @@ export interface Denial {
   readonly detail: string;
   /** The caller's address. */
   readonly remote: string;
-  /** Refusals this record stands for: the same user, address and reason within a minute are one record. */
+  /** Refusals this record stands for: the same user, address and reason within a minute of the first are one record. */
   readonly count?: number;
   /** When the last of them came (ISO 8601), where there was more than one. */
   readonly lastAt?: string;
