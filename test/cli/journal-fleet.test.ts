@@ -2,10 +2,11 @@
 // their journals read over HTTP and merged by time, each record SYSID:seq; show and replay
 // go to the region that owns the record; a region that does not answer is named in a
 // warning, the others' records shown, exit 3.
+import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import t from 'tap';
 import { parseRecordRef, regionUrls } from '../../client/fleet.js';
-import { cicsmail, cicsmailBytes, startRegion, startRelay, TESTER } from '../helpers.js';
+import { cicsmail, cicsmailBytes, freshDir, startRegion, startRelay, TESTER } from '../helpers.js';
 
 const relay = await startRelay(t);
 const [a, b, c] = await Promise.all(
@@ -256,4 +257,27 @@ t.test('a command that talks to one region refuses a list of them', async (t) =>
     stdout: '',
     stderr: "cicsmail: --url 'ftp://x' is not an http:// or https:// URL\n",
   });
+});
+
+t.test('load --answers: each answered mail with the region that answered it', async (t) => {
+  const file = `${freshDir(t)}/answers.jsonl`;
+  const run = await cicsmail(
+    ['load', b.url, '--requests', '6', '--connections', '2', '--answers', file, '--json', '--jobname', 'LOADED'],
+    { CICSMAIL_USER: user },
+  );
+  t.equal(run.code, 0, run.stderr);
+  t.match(run.stderr, /6 answered mail\(s\) written to /);
+  const answers = readFileSync(file, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { rc: number; seq: number; sysid: string; atMs: number });
+  t.equal(answers.length, 6);
+  t.same([...new Set(answers.map((a) => `${a.rc} ${a.sysid}`))], ['0 MVSB']);
+  t.same((JSON.parse(run.stdout) as { bySysid: Record<string, number> }).bySysid, { MVSB: 6 });
+  // Each SYSID:seq is a record of the merged view.
+  const listed = (await journal(['list', '--url', urls, '--jobname', 'LOADED', '--json'])).stdout
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { sysid: string; seq: number });
+  t.same(listed.map((r) => `${r.sysid}:${r.seq}`).sort(), answers.map((a) => `${a.sysid}:${a.seq}`).sort());
 });
