@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { startSink, type Sink } from '../../cli/load/sink.js';
 import type { AnsweredMail } from '../../cli/load/record.js';
 import type { LoadSummary } from '../../cli/load/summary.js';
@@ -29,6 +29,7 @@ const SYSIDS = ['MVSA', 'MVSB', 'MVSC'] as const;
 const LOAD_S = 20;
 const KILL_AT_S = 5;
 const RESTART_AT_S = 10;
+const DRAIN_LOAD_S = 12;
 const CONNECTIONS = 8;
 const USER = `${TESTER.id}:${TESTER.password}`;
 
@@ -160,6 +161,88 @@ interface Exported {
   readonly jobname: string;
 }
 
+/**
+ * Answers, merged journal and sink: once every mail the fleet owes is delivered (a killed
+ * region's spool takes up what its kill left ACCEPTED; waited for through the merged view),
+ * every answer RC 0 or 4 is a record of the region that answered it and has reached the
+ * sink; each record has its own Message-ID and is SENT; the sink holds nothing else.
+ */
+async function reconcileFleet(t: Test, run: LoadRun, urls: string, sink: Sink, stoppedDirs: readonly string[] = []) {
+  const s = run.summary;
+  const started = performance.now();
+  for (;;) {
+    const stats = await cicsmail(['journal', 'stats', '--url', urls], { CICSMAIL_USER: USER });
+    const open = JSON.parse(stats.stdout) as { byState: Record<string, number> };
+    if (stats.code === 0 && (open.byState.ACCEPTED ?? 0) + (open.byState.DEFERRED ?? 0) === 0) break;
+    if (performance.now() - started > 120_000) throw new Error(`mail still owed after 120 s: ${stats.stdout}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+
+  const exported = await cicsmail(['journal', 'export', '--url', urls, '--format', 'jsonl'], {
+    CICSMAIL_USER: USER,
+  });
+  t.equal(exported.code, 0, exported.stderr);
+  // A region that is stopped is read from its data folder (its journal is its volume's).
+  let text = exported.stdout;
+  for (const dir of stoppedDirs) {
+    const local = await cicsmail(['journal', 'export', '--format', 'jsonl'], { CICSMAIL_DATA: dir });
+    t.equal(local.code, 0, local.stderr);
+    text += local.stdout;
+  }
+  const records = text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Exported);
+  const byRef = new Map(records.map((r) => [`${r.sysid}:${r.seq}`, r]));
+  t.equal(byRef.size, records.length, 'SYSID:seq names one record');
+  const ids = new Map<string, number>();
+  for (const r of records) ids.set(r.messageId.toLowerCase(), (ids.get(r.messageId.toLowerCase()) ?? 0) + 1);
+  t.same(
+    [...ids].filter(([, n]) => n > 1),
+    [],
+    'each record its own Message-ID, across the regions',
+  );
+  t.same(
+    records.filter((r) => r.state !== 'SENT').map((r) => `${r.sysid}:${r.seq} ${r.state}`),
+    [],
+    'every journaled mail SENT',
+  );
+
+  // Every answer RC 0 or 4: journaled where its region says, and received by the sink.
+  const owed = run.answers.filter((a) => a.rc === 0 || a.rc === 4);
+  t.ok(owed.length > 0, `${owed.length} mails answered RC 0 or 4`);
+  const missing = owed.filter((a) => !byRef.has(`${a.sysid}:${a.seq}`));
+  t.same(missing, [], 'every answered mail is in the merged journal');
+  const lost = owed.filter((a) => {
+    const record = byRef.get(`${a.sysid}:${a.seq}`);
+    return !record || (sink.messageIds.get(record.messageId.trim().toLowerCase()) ?? 0) === 0;
+  });
+  t.equal(lost.length, 0, 'mail lost: 0');
+  // Everything the sink received is a journaled mail; more than once only with one Message-ID.
+  const journaled = new Set(ids.keys());
+  const strangers = [...sink.messageIds.keys()].filter((id) => !journaled.has(id));
+  t.same(strangers, [], 'the sink received no mail the journals do not hold');
+  t.equal(sink.withoutId(), 0, 'every mail with its Message-ID');
+  const duplicates = [...sink.messageIds.values()].reduce((n, c) => n + c - 1, 0);
+  const answered = new Set(owed.map((a) => `${a.sysid}:${a.seq}`));
+  const unanswered = records.filter((r) => r.jobname === 'FLEET' && !answered.has(`${r.sysid}:${r.seq}`)).length;
+
+  // Requests that failed: no answer, or an answer that is not the region's 200 (HAProxy's 502
+  // for a request the killed region had taken). At most those in flight, with a wide margin.
+  const failedAnswers = Object.entries(s.byStatus)
+    .filter(([status]) => status !== '200')
+    .reduce((n, [, c]) => n + c, 0);
+  const failed = failedAnswers + s.requests.errors;
+  // A mail journaled without an answer was in flight when its region died, or when the load
+  // stopped (the load does not wait for its last answers). More would mean a request that
+  // reached a region was sent again (a retry that is not safe for POST): a second mail.
+  t.ok(
+    unanswered <= failed + CONNECTIONS,
+    `journaled without an answer: ${unanswered}, at most the ${failed} failed and ${CONNECTIONS} in flight at the end`,
+  );
+  return { owed, lost, duplicates, unanswered, failed };
+}
+
 const stale = distProblem();
 const why = noHaproxy() || stale;
 
@@ -212,73 +295,9 @@ t.test('three regions behind HAProxy: one killed under load and restarted on its
   // Printed, not judged: how soon depends on how soon its workers start on this machine.
   const afterRestart = run.answers.filter((a) => a.sysid === victim.sysid && (a.atMs ?? 0) > restartedAt - t0).length;
 
-  // Every mail the fleet still owes is delivered: the restarted region's spool takes up
-  // what its kill left ACCEPTED. Waited for through the merged view.
-  const started = performance.now();
-  for (;;) {
-    const stats = await cicsmail(['journal', 'stats', '--url', urls], { CICSMAIL_USER: USER });
-    const open = JSON.parse(stats.stdout) as { byState: Record<string, number> };
-    if (stats.code === 0 && (open.byState.ACCEPTED ?? 0) + (open.byState.DEFERRED ?? 0) === 0) break;
-    if (performance.now() - started > 120_000) throw new Error(`mail still owed after 120 s: ${stats.stdout}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-
-  const exported = await cicsmail(['journal', 'export', '--url', urls, '--format', 'jsonl'], {
-    CICSMAIL_USER: USER,
-  });
-  t.equal(exported.code, 0, exported.stderr);
-  const records = exported.stdout
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as Exported);
-  const byRef = new Map(records.map((r) => [`${r.sysid}:${r.seq}`, r]));
-  t.equal(byRef.size, records.length, 'SYSID:seq names one record');
-  const ids = new Map<string, number>();
-  for (const r of records) ids.set(r.messageId.toLowerCase(), (ids.get(r.messageId.toLowerCase()) ?? 0) + 1);
-  t.same(
-    [...ids].filter(([, n]) => n > 1),
-    [],
-    'each record its own Message-ID, across the regions',
-  );
-  t.same(
-    records.filter((r) => r.state !== 'SENT').map((r) => `${r.sysid}:${r.seq} ${r.state}`),
-    [],
-    'every journaled mail SENT',
-  );
-
-  // Every answer RC 0 or 4: journaled where its region says, and received by the sink.
-  const owed = run.answers.filter((a) => a.rc === 0 || a.rc === 4);
-  t.ok(owed.length > 0, `${owed.length} mails answered RC 0 or 4`);
-  const missing = owed.filter((a) => !byRef.has(`${a.sysid}:${a.seq}`));
-  t.same(missing, [], 'every answered mail is in the merged journal');
-  const lost = owed.filter((a) => {
-    const record = byRef.get(`${a.sysid}:${a.seq}`);
-    return !record || (sink.messageIds.get(record.messageId.trim().toLowerCase()) ?? 0) === 0;
-  });
-  t.equal(lost.length, 0, 'mail lost: 0');
-  // Everything the sink received is a journaled mail; more than once only with one Message-ID.
-  const journaled = new Set(ids.keys());
-  const strangers = [...sink.messageIds.keys()].filter((id) => !journaled.has(id));
-  t.same(strangers, [], 'the sink received no mail the journals do not hold');
-  t.equal(sink.withoutId(), 0, 'every mail with its Message-ID');
-  const duplicates = [...sink.messageIds.values()].reduce((n, c) => n + c - 1, 0);
-  const answered = new Set(owed.map((a) => `${a.sysid}:${a.seq}`));
-  const unanswered = records.filter((r) => r.jobname === 'FLEET' && !answered.has(`${r.sysid}:${r.seq}`)).length;
-
-  // Requests that failed: no answer, or an answer that is not the region's 200 (HAProxy's 502
-  // for a request the killed region had taken). At most those in flight, with a wide margin.
-  const failedAnswers = Object.entries(s.byStatus)
-    .filter(([status]) => status !== '200')
-    .reduce((n, [, c]) => n + c, 0);
-  const failed = failedAnswers + s.requests.errors;
+  const { owed, lost, duplicates, unanswered, failed } = await reconcileFleet(t, run, urls, sink);
+  // At most the requests in flight on the killed region, with a wide margin.
   t.ok(failed <= 4 * CONNECTIONS, `failed requests: ${failed} (at most ${4 * CONNECTIONS})`);
-  // A mail journaled without an answer was in flight when its region died, or when the load
-  // stopped (the load does not wait for its last answers). More would mean a request that
-  // reached a region was sent again (a retry that is not safe for POST): a second mail.
-  t.ok(
-    unanswered <= failed + CONNECTIONS,
-    `journaled without an answer: ${unanswered}, at most the ${failed} failed and ${CONNECTIONS} in flight at the end`,
-  );
   const backend = stats.get('regions/BACKEND');
 
   const figures = [
@@ -289,6 +308,54 @@ t.test('three regions behind HAProxy: one killed under load and restarted on its
     `  requests HAProxy sent to another region after a refused connection (redispatched): ${backend?.wredis ?? '?'}; answers from the restarted region: ${afterRestart}`,
     `  mails answered RC 0/4: ${owed.length}; journaled without an answer (in flight at the kill or at the end): ${unanswered}; received twice (same Message-ID): ${duplicates}`,
     `  mail lost: ${lost.length}`,
+  ];
+  console.log(`\n${figures.join('\n')}\n`);
+});
+
+// A planned stop: SIGTERM to region 2 under load. /ready answers 503 from the first moment
+// of the drain, HAProxy takes the region out at its next checks, the region finishes its
+// tasks and exits 0; what came meanwhile is refused with 503 SYSIDERR (refused before
+// anything ran: safe to send again). Nothing is lost, and nothing is left for a restart.
+t.test('three regions behind HAProxy: one drained with SIGTERM under load', { skip: why }, async (t) => {
+  const sink = await startSink();
+  t.teardown(() => sink.close());
+  const regions = await Promise.all(SYSIDS.map((s) => startFleetRegion(t, s, sink)));
+  await Promise.all(regions.map(warm));
+  const haproxy = await startHaproxy(t, {
+    port: await reservePort(),
+    regions: regions.map((r) => `127.0.0.1:${r.port}`),
+    dir: freshDir(t),
+  });
+  const victim = regions[1] as Region;
+  const watched = haproxy.watch('regions/region2');
+  t.teardown(() => watched.stop());
+  const load = runLoad(t, haproxy.url, DRAIN_LOAD_S, join(freshDir(t), 'answers.jsonl'));
+  const t0 = await load.started;
+  await sleepUntil(t0 + KILL_AT_S * 1000);
+  const exited = new Promise<number | null>((resolve) => victim.child.once('exit', (code) => resolve(code)));
+  victim.child.kill('SIGTERM');
+  const termAt = performance.now();
+  t.equal(await exited, 0, 'the region drained and exited 0');
+  const stoppedAt = performance.now();
+  const run = await load.done;
+  watched.stop();
+  const down = watched.changes.find((c) => c.at >= termAt && /^DOWN/.test(c.status));
+  t.ok(down, `HAProxy took it out: ${JSON.stringify(watched.changes)}`);
+  t.equal(run.code, 0, `the load ran to its end: ${run.stderr.slice(-400)}`);
+
+  // The drained region's journal is read from its folder (it is stopped): nothing left owed.
+  const urlsLeft = [regions[0], regions[2]].map((r) => (r as Region).url).join(',');
+  const { owed, lost, unanswered, failed } = await reconcileFleet(t, run, urlsLeft, sink, [victim.dir]);
+  const s = run.summary;
+  const refused = s.byResp.SYSIDERR ?? 0;
+  const other = failed - refused;
+  t.ok(other <= CONNECTIONS, `failed otherwise than SYSIDERR: ${other} (at most ${CONNECTIONS})`);
+  const figures = [
+    `drain: ${s.requests.answered} answered in ${s.elapsedS.toFixed(1)} s, by region ${JSON.stringify(s.bySysid)}`,
+    `  refused with 503 SYSIDERR while HAProxy had not taken it out yet (safe to send again): ${refused}`,
+    `  failed otherwise: ${other} (${JSON.stringify(s.byStatus)}, ${s.requests.errors} without an answer)`,
+    `  seconds from SIGTERM until HAProxy's socket said DOWN: ${down ? ((down.at - termAt) / 1000).toFixed(2) : '?'}; until the region exited: ${((stoppedAt - termAt) / 1000).toFixed(2)}`,
+    `  mails answered RC 0/4: ${owed.length}; journaled without an answer: ${unanswered}; mail lost: ${lost.length}`,
   ];
   console.log(`\n${figures.join('\n')}\n`);
 });
