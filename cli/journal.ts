@@ -4,8 +4,18 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { join, resolve } from 'node:path';
 import { csvHeader, csvLine, jsonLine } from '../journal/export.js';
-import { Journal, type Denial, type JournalRecord } from '../journal/journal.js';
-import { FilterError, findRecords, journalStats, matches, parseFilter, type RecordFilter } from '../journal/query.js';
+import { Journal } from '../journal/journal.js';
+import { fleetJournalCommand, fleetUrls } from './journal-fleet.js';
+import { recordLine } from './journal-line.js';
+import {
+  FilterError,
+  findRecords,
+  journalStats,
+  matches,
+  parseFilter,
+  type FilterText,
+  type RecordFilter,
+} from '../journal/query.js';
 import { redeliver } from '../journal/replay.js';
 import { redrive } from '../client/redrive.js';
 import { loadConfig } from '../config/settings.js';
@@ -38,34 +48,22 @@ const HELP = `usage: cicsmail journal list [FILTERS] [--after SEQ] [--limit N] [
              (8) allows; prints how the outcomes compare, RC by RC (exit 1 where any differ).
              Filters on state, recipient or Message-ID pick the tasks whose mails match.
 
+Several regions (a fleet), over HTTP: with --url URL[,URL…] (or CICSMAIL_URL naming several),
+  list, show, stats, export and replay read each region's journal and merge them by time;
+  a record is SYSID:SEQ (a sequence number is one region's): show MVSA:12, replay MVSA:12
+  goes to the region MVSA; replay with filters asks each region to replay its own. A region
+  that does not answer is named in a warning on standard error and left out: the others'
+  records are shown, and the exit code is 3. --auth USER:PASSWORD (or CICSMAIL_USER) must be
+  an operator on every region.
+
 FILTERS: --state STATE --user ID --tranid ID --jobname NAME --recipient ADDR
          --message-id ID --since TIME --until TIME   (TIME: ISO 8601, e.g. 2026-11-28T13:00Z)
-Reads the journal in CICSMAIL_DATA (default ./data).`;
+Without --url, reads the journal in CICSMAIL_DATA (default ./data).`;
 
 function openJournal(io: CommandIo): Journal {
   const dataDir = resolve(io.env.CICSMAIL_DATA?.trim() || './data');
   if (!existsSync(join(dataDir, 'journal'))) throw new Error(`no journal in ${dataDir} (set CICSMAIL_DATA)`);
   return Journal.open(dataDir, { readOnly: true });
-}
-
-/** Why a DENIED record was refused: reason, detail, the caller's address, and how often within its minute. */
-function denialText(d: Denial): string {
-  const count = d.count ?? 1;
-  const repeated = count > 1 ? `, ${count} times${d.lastAt ? ` to ${d.lastAt}` : ''}` : '';
-  return `${d.reason} ${JSON.stringify(d.detail)} from ${d.remote}${repeated}`;
-}
-
-function line(r: JournalRecord): string {
-  return [
-    String(r.seq).padStart(6),
-    r.state.padEnd(8),
-    r.acceptedAt,
-    r.userid.padEnd(8),
-    r.tranid.padEnd(4),
-    `${r.envelope.to.length} rcpt`,
-    JSON.stringify(r.subject),
-    ...(r.denial ? [denialText(r.denial)] : []),
-  ].join('  ');
 }
 
 interface FilterValues {
@@ -77,6 +75,13 @@ interface FilterValues {
   'message-id'?: string | undefined;
   since?: string | undefined;
   until?: string | undefined;
+}
+
+/** The filters as given, checked (a usage error names a wrong one): what a region is sent. */
+function filterText(v: FilterValues): FilterText {
+  filterOf(v);
+  const { state, user, tranid, jobname, recipient, since, until } = v;
+  return { state, user, tranid, jobname, recipient, messageId: v['message-id'], since, until };
 }
 
 /** The filter the options ask for (the region's parser: one meaning for the same words). */
@@ -180,6 +185,24 @@ export async function journalCommand(argv: readonly string[], io: CommandIo): Pr
   const [action, ...args] = parsed.positionals;
   const v = parsed.values as FilterValues &
     ReplayValues & { after?: string; limit?: string; json?: boolean; message?: boolean; format?: string; out?: string };
+  // Over HTTP, from one region or several merged (--url A,B,C; CICSMAIL_URL naming several).
+  const urls = action === undefined || (action === 'replay' && v.redrive) ? undefined : fleetUrls(io, v.url);
+  if (urls !== undefined && ['list', 'show', 'stats', 'export', 'replay'].includes(action as string)) {
+    for (const key of ['speed', 'concurrency'] as const)
+      if (v[key] !== undefined) throw new UsageError(`--${key} is for replay --redrive`);
+    return fleetJournalCommand(io, urls, action as string, args, {
+      filter: filterText(v),
+      after: v.after,
+      limit: v.limit,
+      json: v.json,
+      message: v.message,
+      format: v.format,
+      out: v.out,
+      relay: v.relay,
+      dryRun: v['dry-run'],
+      auth: v.auth,
+    });
+  }
   switch (action) {
     case 'list': {
       const filter = filterOf(v);
@@ -190,7 +213,7 @@ export async function journalCommand(argv: readonly string[], io: CommandIo): Pr
         // One more than is shown: whether the limit cut the list.
         const found = findRecords(journal, filter, { limit: limit + 1, ...(after !== undefined ? { after } : {}) });
         const shown = found.slice(0, limit);
-        for (const r of shown) out(io, v.json ? JSON.stringify(r) : line(r));
+        for (const r of shown) out(io, v.json ? JSON.stringify(r) : recordLine(r, String(r.seq)));
         // On standard error, so that the output stays one record a line (JSON Lines with --json).
         const last = shown.at(-1);
         if (found.length > limit && last) err(io, `… more records: use --after ${last.seq}`);

@@ -30,7 +30,7 @@ const HELP = `usage: cicsmail load URL|local [--tx MAIL|SEND|SPOL] [--connection
                       [--duration S | --requests N] [--rate R] [--ccsid N]
                       [--attachment SIZE] [--user USER:PASSWORD] [--from ADDRESS] [--warmup S]
                       [--json] [--report FILE.html] [--sink] [--sink-port N]
-                      [--verify] [--data DIR] [--received DIR]
+                      [--verify] [--data DIR] [--received DIR] [--answers FILE]
 
 Sends many transactions to the region at URL at once, each a different mail (EBCDIC,
 varied recipients, subjects, bodies and sizes), and prints tx/s, latency percentiles
@@ -71,6 +71,9 @@ varied recipients, subjects, bodies and sizes), and prints tx/s, latency percent
   --received DIR    what the relay received: a folder with a file a mail (a maildir,
                     smtp-sink -d, a capture relay's CICSMAIL_DATA/captured)
   --keep            with local: keep the region's data folder
+  --answers FILE    every answered mail as a line of JSON: its RC, journal sequence number,
+                    the SYSID of the region that answered (X-CICS-Sysid) and when (atMs);
+                    behind a load balancer, SYSID:seq finds it in the merged journal
 
 URL 'local' starts a region of its own for the run (cicsmail start in a child process, on a
 fresh temp data folder, as its first administrator) sending to a sink of its own, and stops
@@ -123,6 +126,7 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
       data: { type: 'string' },
       received: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      answers: { type: 'string' },
     },
     HELP,
   );
@@ -256,7 +260,7 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
       timeoutS,
       reconnectS,
       onOutage,
-      keepMails: values.verify,
+      keepMails: values.verify || values.answers !== undefined,
       tickMs: 1000,
       onTick: (r, elapsed) => {
         const line = progressLine(elapsed, r.answered, r.errors, r.lastSecond, targetText);
@@ -289,6 +293,10 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
     );
     if (values.json) out(io, JSON.stringify(summary));
     else for (const line of [...formatSummary(summary), ...(verify ? formatVerify(verify) : [])]) out(io, line);
+    if (values.answers !== undefined) {
+      writeFileSync(values.answers, run.recorder.mails.map((m) => `${JSON.stringify(m)}\n`).join(''));
+      log(`${run.recorder.mails.length} answered mail(s) written to ${values.answers}`);
+    }
     if (values.report) {
       writeFileSync(values.report, reportHtml(summary));
       log(`report written to ${values.report}`);

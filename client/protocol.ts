@@ -13,6 +13,7 @@ export const HEADER = {
   taskn: 'x-cics-taskn',
   mailRc: 'x-mail-rc',
   journalSeq: 'x-journal-seq',
+  sysid: 'x-cics-sysid',
 } as const;
 
 /** HTTP Basic credentials from `ID:PASSWORD`. */
@@ -50,6 +51,8 @@ export interface TaskAnswer {
   /** X-Journal-Seq: the journal records of the task's mails. */
   readonly seqs: readonly number[];
   readonly taskn: number | null;
+  /** X-CICS-Sysid: the region that answered (behind a load balancer, one of several). */
+  readonly sysid: string | null;
 }
 
 /** Headers as fetch() gives them, or as Node.js's http module does (any case, maybe repeated). */
@@ -83,6 +86,7 @@ export function answerOf(status: number, headers: AnswerHeaders): TaskAnswer {
           .filter((n): n is number => n !== null && n > 0)
       : [],
     taskn: wholeNumber(header(HEADER.taskn)),
+    sysid: header(HEADER.sysid) ?? null,
   };
 }
 

@@ -67,6 +67,9 @@ export class RegionClient {
   static from(options: ClientOptions = {}, env: NodeJS.ProcessEnv = process.env): RegionClient {
     // A variable set blank (`CICSMAIL_URL= cicsmail send …`) counts as unset.
     const url = options.url ?? (env.CICSMAIL_URL?.trim() || `http://127.0.0.1:${env.CICSMAIL_PORT?.trim() || '8080'}`);
+    // A list of regions is for the merged journal view (client/fleet.ts); a task goes to one.
+    if (url.includes(','))
+      throw new RegionUrlInvalid(`'${url}' names several regions; this command talks to one (give --url URL)`);
     const user = options.user ?? env.CICSMAIL_USER;
     return new RegionClient(url, user ? basicAuthorization(user) : undefined);
   }
@@ -99,6 +102,15 @@ export class RegionClient {
 
   /** A JSON route; a refusal rejects with RegionRefused and the region's reason. */
   async json<T>(method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown): Promise<T> {
+    return (await this.jsonFrom<T>(method, path, body)).value;
+  }
+
+  /** As json(), with the SYSID of the region that answered (X-CICS-Sysid; null from a region before it was sent). */
+  async jsonFrom<T>(
+    method: 'GET' | 'PUT' | 'POST',
+    path: string,
+    body?: unknown,
+  ): Promise<{ value: T; sysid: string | null }> {
     const res = await this.request(path, {
       method,
       ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
@@ -106,7 +118,7 @@ export class RegionClient {
     const text = await res.text();
     if (!res.ok) throw this.#refused(method, path, res.status, text);
     try {
-      return JSON.parse(text) as T;
+      return { value: JSON.parse(text) as T, sysid: res.headers.get('x-cics-sysid') };
     } catch {
       throw new RegionRefused(res.status, `${method} ${path} did not answer JSON: is ${this.url} a cicsmail region?`);
     }

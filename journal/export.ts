@@ -17,11 +17,16 @@ export const EXPORT_COLUMNS = [
   'state',
   'relayReply',
   'messageId',
+  'sysid',
 ] as const;
 
 export type ExportRow = Record<(typeof EXPORT_COLUMNS)[number], string | number>;
 
-export function exportRow(r: JournalRecord): ExportRow {
+/**
+ * The accounting fields of a record. `owner` is the SYSID of the region whose journal holds
+ * it, for a record written before records named their region ('' where not known).
+ */
+export function exportRow(r: JournalRecord, owner = ''): ExportRow {
   return {
     seq: r.seq,
     acceptedAt: r.acceptedAt,
@@ -36,6 +41,7 @@ export function exportRow(r: JournalRecord): ExportRow {
     state: r.state,
     relayReply: r.denial ? `denied: ${r.denial.reason} ${r.denial.detail}` : (r.relayReply ?? ''),
     messageId: r.messageId,
+    sysid: r.sysid ?? owner,
   };
 }
 
@@ -51,11 +57,11 @@ export function csvHeader(): string {
   return `\ufeff${EXPORT_COLUMNS.join(',')}\r\n`;
 }
 
-export function csvLine(r: JournalRecord): string {
-  const row = exportRow(r);
+export function csvLine(r: JournalRecord, owner = ''): string {
+  const row = exportRow(r, owner);
   return `${EXPORT_COLUMNS.map((c) => csvField(row[c])).join(',')}\r\n`;
 }
 
-export function jsonLine(r: JournalRecord): string {
-  return `${JSON.stringify(exportRow(r))}\n`;
+export function jsonLine(r: JournalRecord, owner = ''): string {
+  return `${JSON.stringify(exportRow(r, owner))}\n`;
 }

@@ -53,6 +53,12 @@ export interface Attempt {
 
 export interface JournalRecord extends MailOrigin {
   readonly seq: number;
+  /**
+   * The SYSID of the region that wrote it. Absent in records written before regions kept
+   * it: such a record belongs to the region whose journal holds it (a journal is one
+   * region's, on its own volume), and the region's routes answer it with their own SYSID.
+   */
+  readonly sysid?: string;
   readonly acceptedAt: string;
   readonly updatedAt: string;
   /** Size of the message in bytes. */
@@ -105,6 +111,8 @@ export interface JournalOptions {
   readonly retry?: RetryPolicy;
   /** When things happen (acceptance, due times, holds); the system's clock where not given. */
   readonly now?: () => number;
+  /** The SYSID written into each new record and task log entry; none where not given (a reader). */
+  readonly sysid?: string;
 }
 
 /** A due entry: when, and which record. Ordered so that the earliest comes first. */
@@ -128,9 +136,12 @@ export class Journal {
   readonly tasks: TaskLog;
 
   readonly #now: () => number;
+  /** What new records carry: `{ sysid }`, or nothing where the journal was opened without one. */
+  readonly #owner: { readonly sysid?: string };
 
-  private constructor(root: RootDatabase, path: string, retry: RetryPolicy, now: () => number) {
+  private constructor(root: RootDatabase, path: string, retry: RetryPolicy, now: () => number, sysid?: string) {
     this.#root = root;
+    this.#owner = sysid === undefined ? {} : { sysid };
     this.path = path;
     this.retry = retry;
     this.#now = now;
@@ -144,6 +155,7 @@ export class Journal {
       root.openDB<TaskEntry, number>({ name: 'tasks' }),
       (action) => this.#write(action),
       (err) => journalWriteError(err, path),
+      sysid,
     );
   }
 
@@ -177,6 +189,7 @@ export class Journal {
         path,
         options.retry ?? DEFAULT_RETRY,
         options.now ?? Date.now,
+        options.sysid,
       );
     } catch (err) {
       throw new JournalError('CICSMAIL_JOURNAL_OPEN', `cannot open the journal at ${path}: ${(err as Error).message}`);
@@ -242,6 +255,7 @@ export class Journal {
     const next = this.#nextSeq();
     const record: JournalRecord = {
       ...origin,
+      ...this.#owner,
       seq: next,
       acceptedAt: at,
       updatedAt: at,
@@ -268,6 +282,7 @@ export class Journal {
       const seq = this.#nextSeq();
       const record: JournalRecord = {
         ...attempt,
+        ...this.#owner,
         attachments: 0,
         messageId: '',
         seq,

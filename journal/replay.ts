@@ -3,7 +3,7 @@
 // replay is an operator's extra delivery, not the mail's own.
 import { attemptOf } from './attempt.js';
 import type { Attempt, Journal } from './journal.js';
-import { findRecords, type RecordFilter } from './query.js';
+import { findRecords, matches, type RecordFilter } from './query.js';
 import type { Send } from './spool.js';
 
 export interface RedeliverOptions {
@@ -12,6 +12,8 @@ export interface RedeliverOptions {
   readonly limit: number;
   /** List what would be sent; send nothing. */
   readonly dryRun: boolean;
+  /** This record only (where it matches the filter). */
+  readonly seq?: number;
 }
 
 export interface ReplayResult {
@@ -25,7 +27,14 @@ export interface ReplayResult {
 
 export async function redeliver(journal: Journal, send: Send, options: RedeliverOptions): Promise<ReplayResult[]> {
   const results: ReplayResult[] = [];
-  for (const record of findRecords(journal, options.filter, { limit: options.limit })) {
+  const one = options.seq === undefined ? undefined : journal.get(options.seq);
+  const records =
+    options.seq === undefined
+      ? findRecords(journal, options.filter, { limit: options.limit })
+      : one && matches(one, options.filter)
+        ? [one]
+        : [];
+  for (const record of records) {
     // A refused attempt has no mail to send.
     if (record.state === 'DENIED') continue;
     const recipients = record.envelope.to;

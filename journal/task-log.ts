@@ -18,6 +18,8 @@ export type LoggedContainer = Container | (Omit<Container, 'data'> & { readonly 
 export interface TaskEntry {
   /** Counts up over the journal's life; never reused. */
   readonly id: number;
+  /** The SYSID of the region that ran the task; absent in entries written before regions kept it. */
+  readonly sysid?: string;
   /** When the task started (ISO 8601). */
   readonly at: string;
   readonly taskn: number;
@@ -32,7 +34,7 @@ export interface TaskEntry {
   readonly durationMs: number;
 }
 
-export type NewTaskEntry = Omit<TaskEntry, 'id'>;
+export type NewTaskEntry = Omit<TaskEntry, 'id' | 'sysid'>;
 
 /** The outcome as people compare it: `RC 0`, `NORMAL` (no RC), `INVREQ AICA`. */
 export function outcomeText(outcome: LoggedOutcome): string {
@@ -74,9 +76,16 @@ export class TaskLog {
   readonly #writeError: (err: unknown) => Promise<unknown>;
   /** The next id: read once from the log, then counted here (only the region's main thread adds). */
   #next: number | undefined;
+  readonly #owner: { readonly sysid?: string };
 
-  constructor(db: Database<TaskEntry, number>, write: Write, writeError: (err: unknown) => Promise<unknown>) {
+  constructor(
+    db: Database<TaskEntry, number>,
+    write: Write,
+    writeError: (err: unknown) => Promise<unknown>,
+    sysid?: string,
+  ) {
     this.#db = db;
+    this.#owner = sysid === undefined ? {} : { sysid };
     this.#write = write;
     this.#writeError = writeError;
   }
@@ -92,7 +101,7 @@ export class TaskLog {
     }
     const id = this.#next++;
     try {
-      await this.#db.put(id, { id, ...entry });
+      await this.#db.put(id, { id, ...this.#owner, ...entry });
     } catch (err) {
       throw await this.#writeError(err);
     }

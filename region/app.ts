@@ -53,6 +53,16 @@ function accepted(url: string): string {
     : 'application/json';
 }
 
+/**
+ * The logger's options with the region's SYSID on every line (pino's mixin): in a fleet the
+ * lines of several regions meet in one log store. A logger given as an instance is left alone.
+ */
+function withSysid(logger: FastifyServerOptions['logger'], sysid: string): FastifyServerOptions['logger'] {
+  if (logger === false || logger === undefined) return false;
+  const options = logger === true ? {} : logger;
+  return { ...options, mixin: () => ({ sysid }) };
+}
+
 /** The caller closed its connection while its request was read. */
 function callerGone(err: { code?: string }, raw: { aborted?: boolean; destroyed?: boolean }): boolean {
   return raw.aborted === true || (err.code === 'ECONNRESET' && raw.destroyed === true);
@@ -61,7 +71,7 @@ function callerGone(err: { code?: string }, raw: { aborted?: boolean; destroyed?
 export async function buildRegion(config: RegionConfig, options: RegionOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     ...(config.tls ? { https: { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } } : {}),
-    logger: options.logger ?? false,
+    logger: withSysid(options.logger ?? false, config.sysid),
     // No line per request: the hot path logs nothing it need not.
     logController: new LogController({ disableRequestLogging: true }),
     // Bodies past the COMMAREA limit are read far enough to answer LENGERR with their size;
@@ -82,7 +92,10 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
   app.addHook('preClose', async () => {
     draining = true;
   });
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
+    // Every answer names the region that gave it: behind a load balancer, the caller (and the
+    // merged journal view) can tell which region took a task.
+    void reply.header('X-CICS-Sysid', config.sysid);
     if (draining && !ANSWER_WHILE_DRAINING.has(request.url.split('?')[0] ?? '')) throw new RegionDraining(config.sysid);
   });
   // Operators' JSON bodies are read as the transactions' are (no key twice).

@@ -32,8 +32,10 @@ export class RegionMetrics {
   readonly abends: Record<string, number> = {};
   tasksRun = 0;
 
-  constructor(dispatcher: Dispatcher, journal: Journal) {
+  constructor(dispatcher: Dispatcher, journal: Journal, sysid: string) {
     const registers = [this.registry];
+    // Every series names its region: a fleet's metrics meet in one Prometheus.
+    this.registry.setDefaultLabels({ sysid });
     collectDefaultMetrics({ register: this.registry, prefix: 'cicsmail_' });
     this.#tasks = new Counter({
       name: 'cicsmail_tasks_total',

@@ -318,6 +318,7 @@ const CHECKS: Check[] = [
   { starts: 'npm test', skip: 'what runs this test' },
   { starts: 'stress-ng --cpu 2', skip: 'the whole suite beside a CPU hog: how it was measured on a busy machine' },
   { starts: 'npm run test:faults', skip: 'the fault suite, minutes long' },
+  { starts: 'npm run test:fleet', skip: 'the fleet test, minutes long, with HAProxy' },
 ];
 
 t.test('every shell example of the README runs as written and answers as the README says', async (t) => {

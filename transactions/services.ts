@@ -40,7 +40,7 @@ export interface Services {
 export function createServices(config: WorkerConfig): Services {
   return {
     config,
-    journal: Journal.open(config.dataDir, { retry: config.retry }),
+    journal: Journal.open(config.dataDir, { retry: config.retry, sysid: config.sysid }),
     smtp: new SmtpPool({ ...config.smtp, relays: config.relays, clientName: config.hostname }),
   };
 }

@@ -27,6 +27,10 @@ export interface LatencySummary {
 export interface AnsweredMail {
   readonly rc: number;
   readonly seq: number;
+  /** The region that answered (X-CICS-Sysid): behind a load balancer, whose journal holds `seq`. */
+  readonly sysid?: string | null;
+  /** When the answer came, ms from the start of the run. */
+  readonly atMs?: number;
 }
 
 function bump(counts: Record<string, number>, key: string): void {
@@ -83,6 +87,8 @@ export class Recorder {
   readonly byResp: Record<string, number> = {};
   readonly byAbend: Record<string, number> = {};
   readonly byRc: Record<string, number> = {};
+  /** Answers by the region that gave them (X-CICS-Sysid): how a load balancer spread them. */
+  readonly bySysid: Record<string, number> = {};
   readonly timeline: TimelinePoint[] = [];
   /** Answers with a journal sequence number, for --verify (kept only when asked). */
   readonly mails: AnsweredMail[] = [];
@@ -117,7 +123,11 @@ export class Recorder {
     bump(this.byResp, answer.resp);
     if (answer.abcode) bump(this.byAbend, answer.abcode);
     if (answer.rc !== null) bump(this.byRc, String(answer.rc));
-    if (this.#keepMails && answer.rc !== null) for (const seq of answer.seqs) this.mails.push({ rc: answer.rc, seq });
+    if (this.#keepMails && answer.rc !== null) {
+      const atMs = Math.round(now - this.#start);
+      for (const seq of answer.seqs) this.mails.push({ rc: answer.rc, seq, sysid: answer.sysid, atMs });
+    }
+    if (answer.sysid !== null) bump(this.bySysid, answer.sysid);
   }
 
   error(message: string, timeout: boolean, now: number): void {

@@ -31,6 +31,8 @@ export interface LoadSummary {
   readonly byResp: Record<string, number>;
   readonly byAbend: Record<string, number>;
   readonly byRc: Record<string, number>;
+  /** Answers by the region that gave them (X-CICS-Sysid): behind a load balancer, how it spread them. */
+  readonly bySysid: Record<string, number>;
   /** Connections that failed, by error code (ECONNREFUSED while a region restarts); a refused request was made again. */
   readonly connectionErrors: Record<string, number>;
   /** Times the region could not be reached (connections failing, no answer), the longest, and whether the run gave up. */
@@ -77,6 +79,7 @@ export function summaryOf(context: SummaryContext, run: RunResult, verify: Verif
     byResp: r.byResp,
     byAbend: r.byAbend,
     byRc: r.byRc,
+    bySysid: r.bySysid,
     connectionErrors: r.connectionErrors,
     outages: {
       count: run.outages.count,
@@ -119,6 +122,8 @@ export function formatSummary(s: LoadSummary): string[] {
     `  ABEND  ${counts(s.byAbend)}`,
     `  RC     ${counts(s.byRc, true)}`,
   ];
+  // Only behind a load balancer: one region's run is summed up as it always was.
+  if (Object.keys(s.bySysid).length > 1) lines.push(`  SYSID  ${counts(s.bySysid)}`);
   // Only where a connection failed: a run without is summed up as it always was.
   if (Object.keys(s.connectionErrors).length > 0) {
     const o = s.outages;

@@ -22,7 +22,11 @@ export default fp<{ config: RegionConfig; clock?: Clock | undefined }>(
     const unlock = await lockDataDir(config.dataDir);
     let journal: Journal;
     try {
-      journal = Journal.open(config.dataDir, { retry: config.retry, ...(clock ? { now: () => clock.now() } : {}) });
+      journal = Journal.open(config.dataDir, {
+        retry: config.retry,
+        sysid: config.sysid,
+        ...(clock ? { now: () => clock.now() } : {}),
+      });
     } catch (err) {
       await unlock();
       throw err;

@@ -10,7 +10,7 @@ declare module 'fastify' {
 
 export default fp(
   async (app) => {
-    app.decorate('metrics', new RegionMetrics(app.dispatcher, app.journal));
+    app.decorate('metrics', new RegionMetrics(app.dispatcher, app.journal, app.config.sysid));
   },
   { name: 'metrics', dependencies: ['dispatcher', 'journal'] },
 );

@@ -13,6 +13,7 @@ import {
   type FilterText,
   type RecordFilter,
 } from '../../journal/query.js';
+import type { JournalRecord } from '../../journal/journal.js';
 import { redeliver } from '../../journal/replay.js';
 import { redrive } from '../../client/redrive.js';
 import { RegionClient } from '../../client/region-client.js';
@@ -55,6 +56,8 @@ function ownUrl(app: FastifyInstance): string {
 
 export async function journalRoutes(app: FastifyInstance): Promise<void> {
   const { journal, config } = app;
+  // A record written before records named their region is this region's: its journal holds it.
+  const owned = (r: JournalRecord): JournalRecord => (r.sysid === undefined ? { ...r, sysid: config.sysid } : r);
   const tags = ['journal'];
   // The journal is the operators': who sent what to whom.
   await app.security.guardOperatorRoutes(app);
@@ -69,6 +72,7 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
       concurrency?: number;
       dryRun?: boolean;
       limit?: number;
+      seq?: number;
     };
   }>(
     '/journal/replay',
@@ -76,7 +80,7 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         tags,
         summary:
-          'redeliver: send the stored bytes of the records the filter picks again (same Message-ID), to the ' +
+          'redeliver: send the stored bytes of the records the filter (or `seq`) picks again (same Message-ID), to the ' +
           'configured relay or `relay`; redrive: run the recorded tasks again on the region at `url` (this one ' +
           'by default), at `speed` times their pace or as fast as `concurrency` allows, and compare the outcomes',
         body: {
@@ -92,6 +96,7 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
             concurrency: { type: 'integer', minimum: 1, maximum: 256 },
             dryRun: { type: 'boolean' },
             limit: { type: 'integer', minimum: 1, maximum: 10000 },
+            seq: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
           },
         },
       },
@@ -101,6 +106,7 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
       const filter = filterOf(body.filter ?? {});
       if (typeof filter === 'string') throw new RequestInvalid(filter);
       if (body.mode === 'redrive') {
+        if (body.seq !== undefined) throw new RequestInvalid('seq picks a record to redeliver; redrive runs tasks');
         const report = await redrive(journal, {
           region: new RegionClient(body.url ?? ownUrl(app), request.headers.authorization),
           filter,
@@ -123,9 +129,11 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
           filter,
           limit: body.limit ?? 1000,
           dryRun: body.dryRun === true,
+          ...(body.seq !== undefined ? { seq: body.seq } : {}),
         });
         return {
           mode: 'redeliver',
+          sysid: config.sysid,
           dryRun: body.dryRun === true,
           relay: relays.map((r) => r.label).join(','),
           results,
@@ -161,7 +169,11 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
         limit,
         ...(request.query.after !== undefined ? { after: Number(request.query.after) } : {}),
       });
-      return { records, next: records.length === limit ? (records.at(-1)?.seq ?? null) : null };
+      return {
+        sysid: config.sysid,
+        records: records.map(owned),
+        next: records.length === limit ? (records.at(-1)?.seq ?? null) : null,
+      };
     },
   );
 
@@ -202,7 +214,8 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
       // holds the main thread for the whole scan.
       function* lines(): Generator<string> {
         if (csv) yield csvHeader();
-        for (const r of journal.scan()) if (matches(r, filter as RecordFilter)) yield csv ? csvLine(r) : jsonLine(r);
+        for (const r of journal.scan())
+          if (matches(r, filter as RecordFilter)) yield csv ? csvLine(r, config.sysid) : jsonLine(r, config.sysid);
       }
       return reply
         .type(csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
@@ -219,7 +232,7 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const record = journal.get(Number(request.params.seq));
       if (!record) throw new NotFound(`no journal record ${request.params.seq}`);
-      return record;
+      return owned(record);
     },
   );
 

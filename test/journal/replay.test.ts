@@ -31,6 +31,7 @@ t.test('a dry run lists what would go, and sends nothing', async (t) => {
   t.equal(r.status, 200);
   t.same(r.body, {
     mode: 'redeliver',
+    sysid: 'CICSMAIL',
     dryRun: true,
     relay: relay.url,
     results: [1, 3].map((seq) => ({ seq, messageId: answers[seq - 1]!.messageId, recipients: ['ops@corp.example'] })),

@@ -79,8 +79,9 @@ async function scrape(): Promise<Family[] & { text: string }> {
 /** A histogram's count by tranid: the parser keeps a histogram's buckets but not its labels. */
 const histogramCount = (families: { text: string }, tranid: string): number =>
   Number(
-    new RegExp(`^cicsmail_task_duration_seconds_count\\{tranid="${tranid}"\\} (\\d+)$`, 'm').exec(families.text)?.[1] ??
-      0,
+    new RegExp(`^cicsmail_task_duration_seconds_count\\{sysid="CICSMAIL",tranid="${tranid}"\\} (\\d+)$`, 'm').exec(
+      families.text,
+    )?.[1] ?? 0,
   );
 const sample = (families: Family[], name: string, labels: Record<string, string>): number => {
   const family = families.find((f) => f.name === name);

@@ -109,8 +109,8 @@ t.test('HTTP that Node refuses before fastify: RESP body and X-CICS-Resp', async
   t.equal(garbage.headers['x-cics-resp'], 'INVREQ');
   t.match(garbage.body.message, /^the request is not valid HTTP\/1\.1 \(HPE_[A-Z_]+\)$/);
   const metrics = await (await region.fetch('/metrics')).text();
-  t.match(metrics, /^cicsmail_refusals_total\{resp="INVREQ",status="431"\} 1$/m, '431 counted');
-  t.match(metrics, /^cicsmail_refusals_total\{resp="INVREQ",status="400"\} 1$/m, '400 counted');
+  t.match(metrics, /^cicsmail_refusals_total\{resp="INVREQ",status="431",sysid="CICSMAIL"\} 1$/m, '431 counted');
+  t.match(metrics, /^cicsmail_refusals_total\{resp="INVREQ",status="400",sysid="CICSMAIL"\} 1$/m, '400 counted');
 });
 
 t.test('not found: NOTFND for a route, a journal record, a captured mail', async (t) => {
@@ -150,11 +150,15 @@ t.test('refusals before a task are counted by RESP; tasks are not counted twice'
     .filter((l) => l.startsWith('cicsmail_refusals_total{'))
     .sort();
   t.same(refusals, [
-    'cicsmail_refusals_total{resp="LENGERR",status="413"} 1',
-    'cicsmail_refusals_total{resp="NOTAUTH",status="401"} 2',
-    'cicsmail_refusals_total{resp="TRANSIDERR",status="404"} 1',
+    'cicsmail_refusals_total{resp="LENGERR",status="413",sysid="CICSMAIL"} 1',
+    'cicsmail_refusals_total{resp="NOTAUTH",status="401",sysid="CICSMAIL"} 2',
+    'cicsmail_refusals_total{resp="TRANSIDERR",status="404",sysid="CICSMAIL"} 1',
   ]);
-  t.match(text, /^cicsmail_tasks_total\{tranid="MAIL",resp="LENGERR"\} 1$/m, 'the task that ran: by its end');
+  t.match(
+    text,
+    /^cicsmail_tasks_total\{tranid="MAIL",resp="LENGERR",sysid="CICSMAIL"\} 1$/m,
+    'the task that ran: by its end',
+  );
 });
 
 t.test('a caller that goes away mid-request: one info line, no stack, counted', async (t) => {
@@ -192,7 +196,7 @@ t.test('a caller that goes away mid-request: one info line, no stack, counted', 
   for (let tries = 0; tries < 500 && abandoned < CALLERS; tries++) {
     if (tries > 0) await new Promise((r) => setTimeout(r, 20));
     const text = await (await region.fetch('/metrics')).text();
-    abandoned = Number(/^cicsmail_requests_abandoned_total (\d+)$/m.exec(text)?.[1] ?? 0);
+    abandoned = Number(/^cicsmail_requests_abandoned_total\{sysid="CICSMAIL"\} (\d+)$/m.exec(text)?.[1] ?? 0);
   }
   t.equal(abandoned, CALLERS, 'each counted');
   const logged = lines.map((l) => JSON.parse(l) as { level: number; msg: string; err?: unknown });

@@ -565,7 +565,7 @@ t.test('the journal export shows who was refused and why', async (t) => {
   const csv = await (await region.fetch('/journal/export?state=DENIED')).text();
   t.match(
     csv,
-    /,BATCH1,PAYROLL,MAIL,ceo@corp\.example,1,0,urgent wire transfer,0,DENIED,denied: SENDER user BATCH1 may not send as ceo@corp\.example,\r\n/,
+    /,BATCH1,PAYROLL,MAIL,ceo@corp\.example,1,0,urgent wire transfer,0,DENIED,denied: SENDER user BATCH1 may not send as ceo@corp\.example,,CICSMAIL\r\n/,
   );
 });
 
