@@ -55,6 +55,7 @@ function shell(sysid: string): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>cicsmail console · ${sysid.replace(/[^A-Za-z0-9@#$]/g, '')}</title>
 <link rel="stylesheet" href="${STATIC}console.css">
 <link rel="stylesheet" href="${STATIC}vendor/uplot.css">
