@@ -24,7 +24,8 @@ const WAIT = 20_000;
 
 if (!existsSync(CHROMIUM)) {
   // CI installs it (.ci/run sets CICSMAIL_NEED_CHROMIUM): there, its absence is a failure, not a skip.
-  if (process.env.CICSMAIL_NEED_CHROMIUM) t.fail(`no Chromium at ${CHROMIUM}: .ci/run installs the Debian package chromium`);
+  if (process.env.CICSMAIL_NEED_CHROMIUM)
+    t.fail(`no Chromium at ${CHROMIUM}: .ci/run installs the Debian package chromium`);
   else t.plan(0, `no Chromium at ${CHROMIUM} (apt-get install chromium): the console's browser tests are skipped`);
 } else {
   await run();
