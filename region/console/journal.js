@@ -13,9 +13,20 @@ const FILTERS = [
   { key: 'jobname', label: 'Job name' },
   { key: 'recipient', label: 'Recipient' },
   { key: 'messageId', label: 'Message-ID' },
-  { key: 'since', label: 'Since', hint: 'ISO time or 1h, 2d' },
-  { key: 'until', label: 'Until', hint: 'ISO time or 1h, 2d' },
+  { key: 'since', label: 'Accepted since', time: true },
+  { key: 'until', label: 'Accepted until', time: true },
 ];
+
+/** An ISO time as a datetime-local field shows it (local time), and back. */
+function localOf(iso) {
+  const d = new Date(iso ?? '');
+  if (Number.isNaN(d.getTime())) return '';
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+}
+function isoOf(local) {
+  const d = new Date(local);
+  return Number.isNaN(d.getTime()) ? local : d.toISOString();
+}
 const PAGE = 50;
 
 /** The filter part of the page's query: what /journal takes. */
@@ -80,7 +91,10 @@ export function JournalList({ query }) {
   const submit = (e) => {
     e.preventDefault();
     const q = new URLSearchParams();
-    for (const [k, v] of new FormData(e.currentTarget)) if (String(v).trim()) q.set(k, String(v).trim());
+    for (const [k, v] of new FormData(e.currentTarget)) {
+      const text = String(v).trim();
+      if (text) q.set(k, k === 'since' || k === 'until' ? isoOf(text) : text);
+    }
     location.hash = `#/journal${q.size ? `?${q}` : ''}`;
   };
   const nextHref = (() => {
@@ -106,8 +120,8 @@ export function JournalList({ query }) {
             <input
               id=${`f-${f.key}`}
               name=${f.key}
-              defaultValue=${filter.get(f.key) ?? ''}
-              placeholder=${f.hint ?? ''}
+              type=${f.time ? 'datetime-local' : 'text'}
+              defaultValue=${f.time ? localOf(filter.get(f.key)) : (filter.get(f.key) ?? '')}
             />
           </div>`,
       )}

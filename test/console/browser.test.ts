@@ -109,9 +109,17 @@ async function run(): Promise<void> {
     await shoot('try', 'try');
   });
 
+  await t.test('SEND from its statements: the answer a line at a time', async (t) => {
+    await page.getByLabel('Transaction', { exact: true }).selectOption('SEND');
+    await page.getByRole('button', { name: 'Run SEND' }).waitFor({ timeout: WAIT });
+    await page.getByRole('button', { name: 'Run SEND' }).click();
+    await page.getByTestId('resp').filter({ hasText: 'NORMAL' }).waitFor({ timeout: WAIT });
+    const returned = page.getByRole('table', { name: /COMMAREA returned/ });
+    t.match(await returned.getByRole('row', { name: /^LINE 1 / }).innerText(), /^LINE 1\s.*RC=00 SEQ=\d+ MSGID=/);
+  });
+
   await t.test('its journal record, its mail: the HTML shown, nothing loaded, nothing run', async (t) => {
-    await page.getByRole('link', { name: `record ${seq}` }).click();
-    await page.getByRole('heading', { level: 1, name: `Journal record ${seq}` }).waitFor({ timeout: WAIT });
+    await open(`journal/${seq}`, `Journal record ${seq}`);
     t.equal(await page.locator('dl.pairs dd .badge').first().textContent(), 'SENT');
     await page
       .getByRole('table', { name: /COMMAREA sent|Attempts/ })
@@ -144,6 +152,12 @@ async function run(): Promise<void> {
     t.match(await page.locator('pre.code').last().textContent(), /"dryRun": false/);
     t.equal(region.journal().get(seq)?.replays?.length, 1, 'one replay on record');
     await page.getByRole('heading', { name: 'Replays' }).waitFor({ timeout: WAIT });
+    // Redrive: the task again as its user; only previewed here.
+    await page.getByLabel(/^Redrive/).check();
+    t.equal(await page.getByRole('button', { name: 'Redrive now' }).isDisabled(), true, 'a new preview first');
+    await page.getByRole('button', { name: 'Preview (dry run)' }).click();
+    await page.getByRole('heading', { name: 'Dry run' }).waitFor({ timeout: WAIT });
+    t.match(await page.locator('pre.code').last().textContent(), /"mode": "redrive"/);
   });
 
   await t.test('the journal list: filters, and a new record appears while it is open', async (t) => {
@@ -164,12 +178,28 @@ async function run(): Promise<void> {
     t.pass('the new record appeared');
     await axe(t, 'journal');
     await shoot('journal', 'journal');
-    await page.getByLabel('Transaction').fill('SEND');
+    await page.getByLabel('Transaction').fill('SPOL');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByText('No record matches.').waitFor({ timeout: WAIT });
-    t.match(page.url(), /#\/journal\?tranid=SEND$/);
+    t.match(page.url(), /#\/journal\?tranid=SPOL$/);
     const csv = page.getByRole('link', { name: 'CSV' });
-    t.equal(await csv.getAttribute('href'), '/journal/export?tranid=SEND&format=csv');
+    t.equal(await csv.getAttribute('href'), '/journal/export?tranid=SPOL&format=csv');
+  });
+
+  await t.test('the keyboard: a skip link first, and it lands on the page', async (t) => {
+    await open('journal', 'Journal');
+    // A fresh load: focus starts at the top of the document.
+    await page.reload();
+    await page.getByRole('heading', { level: 1, name: 'Journal' }).waitFor({ timeout: WAIT });
+    await page.keyboard.press('Tab');
+    t.equal(await page.evaluate('document.activeElement.textContent'), 'Skip to the page');
+    await page.keyboard.press('Enter');
+    t.equal(
+      await page.evaluate('document.activeElement.tagName + " " + document.activeElement.textContent'),
+      'H1 Journal',
+    );
+    await page.keyboard.press('Tab');
+    t.equal(await page.evaluate('document.activeElement.id'), 'f-state', 'then the first filter');
   });
 
   await t.test('captured mail: the inbox, and the mail opened', async (t) => {
