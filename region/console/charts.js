@@ -113,7 +113,8 @@ function Chart({ chart, data }) {
       {
         width,
         height: 160,
-        legend: { show: true },
+        // The legend names the series; the values are in the caption for screen readers.
+        legend: { show: true, live: false },
         scales: { x: { time: true } },
         series: [{}, ...chart.series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, spanGaps: true }))],
         axes: [{}, { size: 50 }],

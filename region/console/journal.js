@@ -131,9 +131,9 @@ export function JournalList({ query }) {
       </div>
     </form>
     <p class="exports">
-      Export what the filters pick:
+      Export what the filters pick:${' '}
       <a href=${`/journal/export?${new URLSearchParams([...filter, ['format', 'csv']])}`} download="journal.csv">CSV</a>
-      ·
+      ${' · '}
       <a href=${`/journal/export?${new URLSearchParams([...filter, ['format', 'jsonl']])}`} download="journal.jsonl"
         >JSON Lines</a
       >

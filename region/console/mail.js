@@ -19,6 +19,16 @@ export function MailView({ source, id, rawUrl, headingLevel = 2 }) {
     <section aria-labelledby="mail-heading" class="mail">
       <${H} id="mail-heading">The mail</${H}>
       <p class="subject"><strong>${mail.subject || '(no subject)'}</strong> · ${bytes(mail.size)}</p>
+      <dl class="pairs">
+        ${['From', 'To', 'Cc', 'Reply-To', 'Date', 'Message-ID'].map((name) => {
+          const h = mail.headers.find((x) => x.name.toLowerCase() === name.toLowerCase());
+          return (
+            h &&
+            html`<dt>${name}</dt>
+              <dd>${h.value}</dd>`
+          );
+        })}
+      </dl>
       <details>
         <summary>Headers (${mail.headers.length})</summary>
         <${Wide} label="Headers">
