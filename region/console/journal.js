@@ -273,7 +273,7 @@ function TaskRequest({ seq }) {
     ${
       task &&
       html`<p>
-          ${task.tranid} task ${task.taskn} by ${task.userid} at ${when(task.at)}, ${task.durationMs} ms, outcome
+          ${task.tranid} task ${task.taskn} by ${task.userid} at ${when(task.at)}, ${task.durationMs} ms, outcome${' '}
           <code
             >${task.outcome.kind === 'normal' ? (task.outcome.rc === null ? 'NORMAL' : `RC ${task.outcome.rc}`) : task.outcome.resp}</code
           >

@@ -82,6 +82,8 @@ async function run(): Promise<void> {
   }
 
   const subject = 'Console e2e: hello';
+  // Markup in a subject is text on every page: the beacon would hear of an image made of it.
+  const hostileSubject = `arrives while open <img src="${beaconUrl}/subject">`;
   const htmlBody =
     `<p id="hello">Hello <b>from the console</b></p>` +
     `<img alt="tracker" src="${beaconUrl}/pixel.png">` +
@@ -170,11 +172,11 @@ async function run(): Promise<void> {
         mc_version: '01',
         mc_from: 'a@corp.example',
         mc_to: 'b@corp.example',
-        mc_subject: 'arrives while open',
+        mc_subject: hostileSubject,
       }),
     });
     t.equal(res.status, 200);
-    await page.getByRole('cell', { name: 'arrives while open' }).waitFor({ timeout: WAIT });
+    await page.getByRole('cell', { name: hostileSubject }).waitFor({ timeout: WAIT });
     t.pass('the new record appeared');
     await axe(t, 'journal');
     await shoot('journal', 'journal');
@@ -315,4 +317,5 @@ async function run(): Promise<void> {
   });
 
   t.same(pageErrors, [], 'no error on any page');
+  t.same(beaconHits, [], 'nothing a mail or a subject holds was ever loaded');
 }
