@@ -106,6 +106,8 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
       reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(page),
     );
 
+    files.get('/console/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console'));
+
     files.get<{ Params: { '*': string } }>(
       `${STATIC}*`,
       { schema: { tags, summary: "the console's modules, style and libraries", hide: true } },

@@ -184,6 +184,16 @@ async function run(): Promise<void> {
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByText('No record matches.').waitFor({ timeout: WAIT });
     t.match(page.url(), /#\/journal\?tranid=SPOL$/);
+    // A time range: nothing was accepted in the year 2100.
+    await page.getByLabel('Transaction').fill('');
+    await page.getByLabel('Accepted since').fill('2100-01-01T00:00');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText('No record matches.').waitFor({ timeout: WAIT });
+    t.match(decodeURIComponent(page.url()), /#\/journal\?since=2100-01-01T\d\d:\d\d:00\.000Z$/);
+    await page.getByLabel('Accepted since').fill('');
+    await page.getByLabel('Transaction').fill('SPOL');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/tranid=SPOL$/);
     const csv = page.getByRole('link', { name: 'CSV' });
     t.equal(await csv.getAttribute('href'), '/journal/export?tranid=SPOL&format=csv');
   });
@@ -259,6 +269,15 @@ async function run(): Promise<void> {
     await page.getByRole('button', { name: 'Enable MAIL' }).click();
     await page.getByRole('button', { name: 'Disable MAIL' }).waitFor({ timeout: WAIT });
     t.equal(region.app.definitions.get('MAIL')?.enabled, true);
+  });
+
+  await t.test('MAXTASKS and the queue bound, set from the page', async (t) => {
+    await page.getByLabel('MAXTASKS').fill('32');
+    await page.getByLabel('Queue bound').fill('500');
+    await page.getByRole('button', { name: 'Set limits' }).click();
+    const until = Date.now() + WAIT;
+    while (region.app.dispatcher.usage().region.maxActive !== 32 && Date.now() < until) await page.waitForTimeout(50);
+    t.match(region.app.dispatcher.usage().region, { maxActive: 32, purgeThreshold: 500 });
   });
 
   await t.test('a class and a time limit, set from the page', async (t) => {

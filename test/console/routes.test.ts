@@ -101,6 +101,9 @@ t.test('the shell: its policy, no frames, and scripts only from the region', asy
   const map = inline[0]?.[2] ?? '';
   t.ok(CONSOLE_CSP.includes(`'sha256-${createHash('sha256').update(map).digest('base64')}'`), 'the hash is the map');
   t.same(Object.keys((JSON.parse(map) as { imports: object }).imports), ['preact', 'preact/hooks', 'htm', 'uplot']);
+  const slash = await region.fetch('/console/', { redirect: 'manual' });
+  t.equal(slash.status, 302);
+  t.equal(slash.headers.get('location'), '/console');
   // Refusals under /console carry the policy too.
   const refused = await fetch(`${region.url}/console`);
   t.equal(refused.headers.get('content-security-policy'), CONSOLE_CSP);
