@@ -331,6 +331,8 @@ async function run(): Promise<void> {
       // A string: the test's own types know no DOM.
       const width = (await small.evaluate('document.documentElement.scrollWidth')) as number;
       t.ok(width <= PHONE.width, `${name}: ${width} px wide`);
+      // The charts draw from the second reading of /metrics on.
+      if (WRITE && name === 'region') await small.waitForTimeout(4500);
       if (WRITE) await small.screenshot({ path: new URL(`console-${name}-phone.png`, IMAGES).pathname });
     }
   });
