@@ -4,7 +4,8 @@
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from './ui.js';
-import { JournalList, JournalRecord } from './journal.js';
+import { JournalList } from './journal.js';
+import { JournalRecord } from './record.js';
 import { CapturedList, CapturedMail } from './captured.js';
 import { RegionPage } from './region.js';
 import { TryPage } from './try.js';
