@@ -177,8 +177,11 @@ export function TryPage({ query }) {
     <${ErrorNote} error=${error} />
     ${layout && layout.schema && html`<${CopybookForm} key=${tranid} layout=${layout} onRun=${run} busy=${busy} />`}
     ${layout && !layout.schema && html`<${TextForm} key=${tranid} layout=${layout} onRun=${run} busy=${busy} />`}
-    <section aria-label="Answer" aria-live="polite">
-      ${busy && html`<p role="status">Running ${tranid}…</p>`}
+    <section aria-label="Answer">
+      <p class="sr-only" role="status">
+        ${busy ? `Running ${tranid}…` : out ? `${tranid} answered ${out.resp || `HTTP ${out.status}`}${out.rc !== null ? `, RC ${out.rc}` : ''}` : ''}
+      </p>
+      ${busy && html`<p aria-hidden="true">Running ${tranid}…</p>`}
       ${
         out &&
         html`<h2 id="answer-heading">Answer</h2>
