@@ -40,6 +40,11 @@ export default tseslint.config(
     },
   },
   {
+    // The console's modules run in the browser (region/routes/console.ts serves them).
+    files: ['region/console/**/*.js'],
+    languageOptions: { globals: globals.browser },
+  },
+  {
     // Tests and fixtures import whatever they test; the layers are for the production folders.
     files: Object.keys(LAYERS).map((layer) => `${layer}/**/*.ts`),
     plugins: { boundaries },

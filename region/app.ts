@@ -11,6 +11,7 @@ import type { Clock } from '../cics/clock.js';
 import type { RegionConfig } from '../config/settings.js';
 import type { TransactionDefinition } from './definitions.js';
 import { answerClientError, callerWentAway } from './client-errors.js';
+import { refuseCrossSite } from './cross-site.js';
 import { cicsReplyOf, MediaTypeUnsupported, NotFound, RegionDraining } from './errors.js';
 import { jsonBodyParser } from './json-body.js';
 import definitions from './plugins/definitions.js';
@@ -22,6 +23,7 @@ import relays from './plugins/relays.js';
 import retrySpool from './plugins/retry-spool.js';
 import security from './plugins/security.js';
 import { capturedRoutes } from './routes/captured.js';
+import { consoleRoutes } from './routes/console.js';
 import { cicsRoutes, MAX_CHANNEL } from './routes/cics.js';
 import { journalRoutes } from './routes/journal.js';
 import { operationsRoutes } from './routes/operations.js';
@@ -98,6 +100,8 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     void reply.header('X-CICS-Sysid', config.sysid);
     if (draining && !ANSWER_WHILE_DRAINING.has(request.url.split('?')[0] ?? '')) throw new RegionDraining(config.sysid);
   });
+  // Before anything else is read: no state changes on another site's page's say.
+  app.addHook('onRequest', refuseCrossSite);
   // Operators' JSON bodies are read as the transactions' are (no key twice).
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser);
@@ -159,5 +163,6 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
   await app.register(capturedRoutes);
   await app.register(journalRoutes);
   await app.register(operationsRoutes);
+  await app.register(consoleRoutes);
   return app;
 }

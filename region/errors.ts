@@ -71,6 +71,11 @@ export const AdminOnly = createError<[string]>(
   'user %s is not an administrator of this region',
   403,
 );
+export const CrossSiteRefused = createError<[string]>(
+  'CICS_NOTAUTH_CROSSSITE',
+  "a request that changes state must come from this region's own pages or from a program, not another site's page (%s)",
+  403,
+);
 export const SurrogateNotAllowed = createError<[string, string]>(
   'CICS_NOTAUTH_SURROGATE',
   'user %s may not run tasks as %s: only an administrator may name another user (X-CICS-Userid)',
@@ -124,6 +129,7 @@ export const REPLIES: Readonly<Record<string, CicsReply>> = {
   CICS_NOTAUTH_TRAN: { status: 403, resp: 'NOTAUTH', resp2: 101, abcode: 'AEY7' },
   CICS_NOTAUTH_ADMIN: { status: 403, resp: 'NOTAUTH', resp2: 102, abcode: 'AEY7' },
   CICS_NOTAUTH_SURROGATE: { status: 403, resp: 'NOTAUTH', resp2: 103, abcode: 'AEY7' },
+  CICS_NOTAUTH_CROSSSITE: { status: 403, resp: 'NOTAUTH', resp2: 104, abcode: null },
   CICS_USERID: { status: 400, resp: 'USERIDERR', resp2: 8, abcode: null },
   CICS_RATE: { status: 429, resp: 'INVREQ', resp2: 5, abcode: null },
   CICS_NOSPACE: { status: 503, resp: 'NOSPACE', resp2: 0, abcode: null, retryAfter: 30 },
