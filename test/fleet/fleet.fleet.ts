@@ -246,24 +246,32 @@ async function reconcileFleet(t: Test, run: LoadRun, urls: string, sink: Sink, s
 const stale = distProblem();
 const why = noHaproxy() || stale;
 
-t.test('three regions behind HAProxy: one killed under load and restarted on its journal', { skip: why }, async (t) => {
+/**
+ * A sink, three warmed regions and HAProxy in front; the load through HAProxy for
+ * `loadS` seconds, resolved at KILL_AT_S into it, with region 2 (the victim) watched.
+ */
+async function fleetUnderLoad(t: Test, loadS: number) {
   const sink = await startSink();
   t.teardown(() => sink.close());
   const regions = await Promise.all(SYSIDS.map((s) => startFleetRegion(t, s, sink)));
   await Promise.all(regions.map(warm));
-  const urls = regions.map((r) => r.url).join(',');
   const haproxy = await startHaproxy(t, {
     port: await reservePort(),
     regions: regions.map((r) => `127.0.0.1:${r.port}`),
     dir: freshDir(t),
   });
   const victim = regions[1] as Region;
-
   const watched = haproxy.watch('regions/region2');
   t.teardown(() => watched.stop());
-  const load = runLoad(t, haproxy.url, LOAD_S, join(freshDir(t), 'answers.jsonl'));
+  const load = runLoad(t, haproxy.url, loadS, join(freshDir(t), 'answers.jsonl'));
   const t0 = await load.started;
   await sleepUntil(t0 + KILL_AT_S * 1000);
+  return { sink, regions, haproxy, victim, watched, load, t0 };
+}
+
+t.test('three regions behind HAProxy: one killed under load and restarted on its journal', { skip: why }, async (t) => {
+  const { sink, regions, haproxy, victim, watched, load, t0 } = await fleetUnderLoad(t, LOAD_S);
+  const urls = regions.map((r) => r.url).join(',');
   await killAndWait(victim.child);
   const killedAt = performance.now();
   await sleepUntil(t0 + RESTART_AT_S * 1000);
@@ -317,21 +325,7 @@ t.test('three regions behind HAProxy: one killed under load and restarted on its
 // tasks and exits 0; what came meanwhile is refused with 503 SYSIDERR (refused before
 // anything ran: safe to send again). Nothing is lost, and nothing is left for a restart.
 t.test('three regions behind HAProxy: one drained with SIGTERM under load', { skip: why }, async (t) => {
-  const sink = await startSink();
-  t.teardown(() => sink.close());
-  const regions = await Promise.all(SYSIDS.map((s) => startFleetRegion(t, s, sink)));
-  await Promise.all(regions.map(warm));
-  const haproxy = await startHaproxy(t, {
-    port: await reservePort(),
-    regions: regions.map((r) => `127.0.0.1:${r.port}`),
-    dir: freshDir(t),
-  });
-  const victim = regions[1] as Region;
-  const watched = haproxy.watch('regions/region2');
-  t.teardown(() => watched.stop());
-  const load = runLoad(t, haproxy.url, DRAIN_LOAD_S, join(freshDir(t), 'answers.jsonl'));
-  const t0 = await load.started;
-  await sleepUntil(t0 + KILL_AT_S * 1000);
+  const { sink, regions, victim, watched, load } = await fleetUnderLoad(t, DRAIN_LOAD_S);
   const exited = new Promise<number | null>((resolve) => victim.child.once('exit', (code) => resolve(code)));
   victim.child.kill('SIGTERM');
   const termAt = performance.now();
