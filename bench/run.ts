@@ -18,11 +18,12 @@ import { performance } from 'node:perf_hooks';
 import { spawn } from 'node:child_process';
 import nodemailer from 'nodemailer';
 import { Journal } from '../journal/journal.js';
-import { startLocalRegion, type LocalRegion } from '../cli/load/local-region.js';
 import { buildPayloads, type PayloadPool } from '../cli/load/payloads.js';
 import { summarize } from '../cli/load/record.js';
-import { preflight, runLoad, type RunResult } from '../cli/load/run.js';
+import type { RunResult } from '../cli/load/run.js';
+import { auth, load, notOk, perSecond, regionFor } from './region-load.js';
 import { BENCH_MAIL } from './mail.js';
+import { FULL_PLAN, scalingLines, scalingTables, type ScalingPlan } from './scaling.js';
 import { benchUnavailable, SMTP_SOURCE, startEchoServer, startSmtpSink } from './processes.js';
 
 interface Size {
@@ -35,6 +36,10 @@ interface Size {
   readonly smtpSourceMessages: number;
   readonly halfRateS: number;
   readonly attachments: number;
+  /** How cost grows (bench/scaling.ts): each cell's warm-up and run. */
+  readonly scaling: ScalingPlan;
+  /** Seconds a fresh region idles before its RSS is read. */
+  readonly idleS: number;
 }
 
 const FULL: Size = {
@@ -47,6 +52,8 @@ const FULL: Size = {
   smtpSourceMessages: 20_000,
   halfRateS: 15,
   attachments: 10,
+  scaling: { ...FULL_PLAN, warmupS: 3, cellS: 8 },
+  idleS: 15,
 };
 const SMALL: Size = {
   name: 'small',
@@ -58,6 +65,8 @@ const SMALL: Size = {
   smtpSourceMessages: 2_000,
   halfRateS: 3,
   attachments: 3,
+  scaling: { ...FULL_PLAN, warmupS: 1, cellS: 3 },
+  idleS: 5,
 };
 
 /** The test's size (test/bench.test.ts): every part runs and prints, in seconds; no figure to keep. */
@@ -71,6 +80,8 @@ const SMOKE: Size = {
   smtpSourceMessages: 200,
   halfRateS: 1,
   attachments: 1,
+  scaling: { warmupS: 0, cellS: 0.3, connections: [1, 8], sizes: ['2 KB', '1 MB'], fixedConnections: 8 },
+  idleS: 0,
 };
 
 const ATTACHMENT_BYTES = 10 * 1024 * 1024;
@@ -110,48 +121,6 @@ async function machineBusy(ms: number): Promise<number | null> {
   return 1 - (b.idle - a.idle) / (b.total - a.total);
 }
 
-/** A region in a process of its own, its password verified once (scrypt) before any load. */
-async function regionFor(relay: string, withProfile: boolean): Promise<LocalRegion> {
-  const region = await startLocalRegion({
-    relay,
-    env: { CICSMAIL_HOSTNAME: 'bench.test' },
-    ...(withProfile && cpuProfDir ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] } : {}),
-  });
-  await preflight(region.url, auth(region));
-  return region;
-}
-
-function auth(region: LocalRegion): string {
-  return `Basic ${Buffer.from(region.user, 'utf8').toString('base64')}`;
-}
-
-async function load(
-  url: string,
-  pool: PayloadPool,
-  authorization: string | undefined,
-  options: { connections: number; durationS?: number; requests?: number; rate?: number },
-): Promise<RunResult> {
-  return runLoad({
-    url,
-    pool,
-    ...(authorization ? { authorization } : {}),
-    connections: options.connections,
-    ...(options.requests !== undefined ? { requests: options.requests } : { durationS: options.durationS ?? 5 }),
-    ...(options.rate !== undefined ? { rate: options.rate } : {}),
-    timeoutS: 60,
-    keepMails: false,
-  });
-}
-
-function perSecond(run: RunResult): number {
-  return run.recorder.answered / run.elapsedS;
-}
-
-function notOk(run: RunResult): number {
-  const ok = run.recorder.byRc['0'] ?? 0;
-  return run.recorder.answered - ok + run.recorder.errors;
-}
-
 async function main(): Promise<number> {
   const why = benchUnavailable();
   if (why) {
@@ -173,7 +142,7 @@ async function main(): Promise<number> {
   const figures: Record<string, unknown> = { size: size.name, cores: cpus().length, node: process.version, busyBefore };
   try {
     // (a) The region, end to end, as fast as `connections` go; then at a fixed a/2.
-    const region = await regionFor(sink.url, true);
+    const region = await regionFor(sink.url, cpuProfDir ? { cpuProfDir } : {});
     let a: number;
     let half: RunResult;
     let message: Buffer;
@@ -264,8 +233,17 @@ async function main(): Promise<number> {
     );
     figures.halfRate = { rate: a / 2, achieved: perSecond(half), latencyMs: hl, notRc0: notOk(half) };
 
-    // Peak RSS growth: a fresh region, warmed up with small mails, then large attachments one at a time.
-    const rss = await rssGrowth(sink.url, pool, ATTACHMENT_BYTES, size.attachments);
+    const scaling = await scalingTables(sink.url, size.scaling);
+    for (const line of scalingLines(scaling, size.scaling)) out(line);
+    figures.scaling = scaling;
+
+    // Idle RSS, then peak RSS growth: a fresh region, warmed up with small mails, then large
+    // attachments one at a time.
+    const rss = await rssGrowth(sink.url, pool, ATTACHMENT_BYTES, size.attachments, size.idleS);
+    out(
+      `RSS of a fresh region (2 workers, ${size.idleS} s after its start, before any mail): ${f0.format(rss.idle / MB)} MB`,
+    );
+    figures.idleRssBytes = rss.idle;
     out(
       `peak RSS growth of the region sending 10 MB attachments: ${f0.format(rss.growth / MB)} MB  ` +
         `[${size.attachments} mails, one at a time; RSS ${f0.format(rss.baseline / MB)} MB before, peak ` +
@@ -278,7 +256,7 @@ async function main(): Promise<number> {
       mails: size.attachments,
       notRc0: rss.notOk,
     };
-    const one = await rssGrowth(sink.url, pool, BIG_ATTACHMENT_BYTES, 1);
+    const one = await rssGrowth(sink.url, pool, BIG_ATTACHMENT_BYTES, 1, 0);
     out(
       `peak RSS growth of the region sending one 20 MB attachment: ${f0.format(one.growth / MB)} MB  [RSS ` +
         `${f0.format(one.baseline / MB)} MB before, peak ${f0.format(one.peak / MB)} MB; ${one.notOk} not RC 0]`,
@@ -290,6 +268,15 @@ async function main(): Promise<number> {
       mails: 1,
       notRc0: one.notOk,
     };
+    const targets = [
+      target('a/b', a / b, '≥', 3, f2),
+      target('a/c', a / c, '≥', 0.25, f2),
+      target('p99 at a/2', hl.p99, '≤', 25, f2, ' ms'),
+      target('idle RSS', rss.idle / MB, '≤', 130, f0, ' MB'),
+      target('RSS growth, 10 MB attachments', rss.growth / MB, '≤', 40, f0, ' MB'),
+    ];
+    out(`targets: ${targets.map((t) => t.text).join('; ')}`);
+    figures.targets = Object.fromEntries(targets.map((t) => [t.name, t.met]));
   } finally {
     await echo.stop();
     await sink.stop();
@@ -337,14 +324,34 @@ async function smtpSource(port: number, file: string, messages: number, sessions
   return messages / ((performance.now() - t0) / 1000);
 }
 
+/** A figure against its target: `a/b 0.75 (≥ 3: not met)`. */
+function target(
+  name: string,
+  value: number,
+  sense: '≥' | '≤',
+  goal: number,
+  format: Intl.NumberFormat,
+  unit = '',
+): { name: string; met: boolean; text: string } {
+  const met = sense === '≥' ? value >= goal : value <= goal;
+  return {
+    name,
+    met,
+    text: `${name} ${format.format(value)}${unit} (${sense} ${goal}${unit}: ${met ? 'met' : 'not met'})`,
+  };
+}
+
 async function rssGrowth(
   relay: string,
   smallPool: PayloadPool,
   attachment: number,
   mails: number,
-): Promise<{ growth: number; baseline: number; peak: number; notOk: number }> {
-  const region = await regionFor(relay, false);
+  idleS: number,
+): Promise<{ idle: number; growth: number; baseline: number; peak: number; notOk: number }> {
+  const region = await regionFor(relay);
   try {
+    if (idleS > 0) await new Promise((r) => setTimeout(r, idleS * 1000));
+    const idle = region.memory()?.rss ?? 0;
     await load(region.url, smallPool, auth(region), { connections: 2, requests: 50 });
     await new Promise((r) => setTimeout(r, 500));
     // Reset the peak (VmHWM) to the RSS of now, where the kernel allows it (Linux 4.0+).
@@ -371,7 +378,7 @@ async function rssGrowth(
     clearInterval(sampler);
     const m = region.memory();
     if (m) peak = Math.max(peak, m.rss, m.peak);
-    return { growth: peak - baseline, baseline, peak, notOk: notOk(run) };
+    return { idle, growth: peak - baseline, baseline, peak, notOk: notOk(run) };
   } finally {
     await region.stop();
   }

@@ -497,7 +497,22 @@ export class Journal {
     return out;
   }
 
+  /** The record with the highest sequence number, if there is one. */
+  latest(): JournalRecord | undefined {
+    for (const { value } of this.#records.getRange({ reverse: true, limit: 1 })) return value;
+    return undefined;
+  }
+
+  /**
+   * Write transactions committed in this journal's life (LMDB's last transaction id): each
+   * commit is one flush to disk, so mails over commits is how many share a flush.
+   */
+  commits(): number {
+    return (this.#root.getStats() as { lastTxnId: number }).lastTxnId;
+  }
+
   async close(): Promise<void> {
+    await this.tasks.flush();
     await this.#root.close();
   }
 }

@@ -2,6 +2,10 @@
 // jobname) and what it answered, so that a run of transactions can be driven again against
 // a region and the outcomes compared (redrive). Kept in the journal's LMDB environment,
 // pruned with it; not flushed before the answer: it is a record for testing, not a promise.
+// Entries are written in batches, one commit for all the tasks that ended within BATCH_MS:
+// a commit is a flush to disk, and one a task cost the region 7 % of its mails a second
+// and held LMDB's write lock against the workers' own commits. Until then the log's own
+// reads (get, scan) see them from memory.
 // A channel larger than the region keeps (CICSMAIL_TASKLOG_KEEP_KB) is logged without its
 // containers' bytes: a log of 20 MB attachments would double the journal and the memory.
 import type { Database } from 'lmdb';
@@ -70,6 +74,17 @@ export function containersNotKept(entry: TaskEntry): number {
 
 type Write = <T>(action: () => T) => Promise<T>;
 
+/** How long an entry waits for others to share its commit. */
+export const BATCH_MS = 20;
+/** Entries that make a commit at once. */
+export const BATCH_MAX = 256;
+
+interface Waiting {
+  readonly entry: TaskEntry;
+  readonly resolve: (id: number) => void;
+  readonly reject: (err: unknown) => void;
+}
+
 export class TaskLog {
   readonly #db: Database<TaskEntry, number>;
   readonly #write: Write;
@@ -77,6 +92,13 @@ export class TaskLog {
   /** The next id: read once from the log, then counted here (only the region's main thread adds). */
   #next: number | undefined;
   readonly #owner: { readonly sysid?: string };
+  /** Entries added since the last commit began, oldest first. */
+  #waiting: Waiting[] = [];
+  /** Entries of the commit under way. */
+  #committing: readonly Waiting[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  /** The commit under way, if one is. */
+  #commit: Promise<void> = Promise.resolve();
 
   constructor(
     db: Database<TaskEntry, number>,
@@ -90,31 +112,61 @@ export class TaskLog {
     this.#writeError = writeError;
   }
 
-  /**
-   * Adds an entry; resolves with its id once committed. A plain put, no transaction of its
-   * own: lmdb-js commits the puts of one turn together, and this runs once a task.
-   */
-  async add(entry: NewTaskEntry): Promise<number> {
+  /** Adds an entry; resolves with its id once committed, with the others of its batch. */
+  add(entry: NewTaskEntry): Promise<number> {
     if (this.#next === undefined) {
       this.#next = 1;
       for (const last of this.#db.getKeys({ reverse: true, limit: 1 })) this.#next = last + 1;
     }
     const id = this.#next++;
-    try {
-      await this.#db.put(id, { id, ...this.#owner, ...entry });
-    } catch (err) {
-      throw await this.#writeError(err);
-    }
-    return id;
+    return new Promise<number>((resolve, reject) => {
+      this.#waiting.push({ entry: { id, ...this.#owner, ...entry }, resolve, reject });
+      if (this.#waiting.length >= BATCH_MAX) void this.flush();
+      else this.#timer ??= setTimeout(() => void this.flush(), BATCH_MS);
+    });
+  }
+
+  /** Commits the entries added so far (after the commit under way); resolves once they are. */
+  flush(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#waiting.length === 0) return this.#commit;
+    const batch = this.#waiting;
+    this.#waiting = [];
+    this.#commit = this.#commit.then(async () => {
+      this.#committing = batch;
+      try {
+        await this.#write(() => {
+          for (const { entry } of batch) void this.#db.put(entry.id, entry);
+        });
+        for (const w of batch) w.resolve(w.entry.id);
+      } catch (err) {
+        const error = await this.#writeError(err);
+        for (const w of batch) w.reject(error);
+      } finally {
+        this.#committing = [];
+      }
+    });
+    return this.#commit;
   }
 
   get(id: number): TaskEntry | undefined {
-    return this.#db.get(id);
+    return this.#db.get(id) ?? this.#uncommitted().find((w) => w.entry.id === id)?.entry;
   }
 
-  /** Every entry after `after`, oldest first, read lazily. */
+  /** Every entry after `after`, oldest first, read lazily: those committed, then those waiting for their commit. */
   *scan(after?: number): Generator<TaskEntry> {
-    for (const { value } of this.#db.getRange(after !== undefined ? { start: after + 1 } : {})) yield value;
+    let last = after ?? 0;
+    for (const { value } of this.#db.getRange(after !== undefined ? { start: after + 1 } : {})) {
+      last = value.id;
+      yield value;
+    }
+    // Ids count up, and batches commit in order: what is not committed comes after all that is.
+    for (const { entry } of this.#uncommitted()) if (entry.id > last) yield entry;
+  }
+
+  #uncommitted(): readonly Waiting[] {
+    return this.#committing.length === 0 ? this.#waiting : [...this.#committing, ...this.#waiting];
   }
 
   /** Removes entries of tasks started before `before` (epoch ms), `limit` at most. */

@@ -32,6 +32,12 @@ t.test('the benchmark runs every part and prints every figure', { skip: benchUna
     ['(d)', new RegExp(`^\\(d\\) SMTP ceiling, smtp-source -d .*: ${NUMBER} msg/s`)],
     ['ratios', new RegExp(`^a/b ${NUMBER} {3}a/c ${NUMBER} {3}a/d ${NUMBER}$`)],
     ['p99 at half', new RegExp(`^p99 at half the highest rate \\(${NUMBER}/s fixed, .*\\): ${NUMBER} ms`)],
+    ['scaling', /^how cost grows \(MAIL end to end; each cell /],
+    ['idle RSS', new RegExp(`^RSS of a fresh region \\(2 workers, .*\\): ${NUMBER} MB$`)],
+    [
+      'targets',
+      /^targets: a\/b .* \(≥ 3: (not )?met\); a\/c .*; p99 at a\/2 .*; idle RSS .*; RSS growth, 10 MB attachments .* MB \(≤ 40 MB: (not )?met\)$/,
+    ],
     ['RSS', new RegExp(`^peak RSS growth of the region sending 10 MB attachments: -?${NUMBER} MB`)],
     ['RSS one', new RegExp(`^peak RSS growth of the region sending one 20 MB attachment: -?${NUMBER} MB`)],
     ['done', /^done in \d+ s/],
@@ -41,9 +47,34 @@ t.test('the benchmark runs every part and prints every figure', { skip: benchUna
       lines.some((l) => pattern.test(l)),
       `${name}: ${pattern}`,
     );
+  // Each scaling table: its heading and one row a cell of the smoke plan (1 and 8
+  // connections; 2 KB and 1 MB mails; 1 and 2 workers), a figure in every column.
+  const cellRow = (label: string) =>
+    new RegExp(`^ +${label} +${NUMBER} +${NUMBER} +${NUMBER} +(?:${NUMBER}|-) +${NUMBER}$`);
+  for (const [title, labels] of [
+    ['connections', ['1', '8']],
+    ['mail size', ['2 KB', '1 MB']],
+    ['workers', ['1', '2']],
+  ] as const) {
+    const at = lines.findIndex((l) =>
+      new RegExp(`^ +${title} +tx/s +p50 ms +p99 ms +mails/flush +mail bytes$`).test(l),
+    );
+    t.not(at, -1, `the ${title} table's heading`);
+    t.same(
+      lines.slice(at + 1, at + 1 + labels.length).map((l, i) => cellRow(labels[i] as string).test(l)),
+      labels.map(() => true),
+      `the ${title} table: a row for each of ${labels.join(', ')}`,
+    );
+  }
   const figures = JSON.parse(lines.at(-1) ?? '{}') as Record<string, unknown>;
-  for (const key of ['a', 'b', 'c', 'd', 'ratios', 'halfRate', 'rss', 'rssOne'])
+  for (const key of ['a', 'b', 'c', 'd', 'ratios', 'halfRate', 'scaling', 'idleRssBytes', 'rss', 'rssOne', 'targets'])
     t.ok(key in figures, `--json has ${key}`);
   // The region answered every mail of every part with RC 0: the figures are of mail sent.
   t.match(figures, { a: { notRc0: 0 }, halfRate: { notRc0: 0 }, rss: { notRc0: 0 }, rssOne: { notRc0: 0 } });
+  const scaling = figures.scaling as Record<string, { notRc0: number; mailBytes: number }[]>;
+  for (const cells of Object.values(scaling)) for (const c of cells) t.equal(c.notRc0, 0, 'every scaling cell: RC 0');
+  // The mails of the size table are of the sizes named: 2 KB, about 1 MB.
+  const bytes = (scaling.sizes ?? []).map((c) => c.mailBytes);
+  t.ok(bytes[0]! > 1_500 && bytes[0]! < 2_500, `a 2 KB mail: ${bytes[0]}`);
+  t.ok(bytes[1]! > 1_000_000 && bytes[1]! < 1_100_000, `a 1 MB mail: ${bytes[1]}`);
 });
