@@ -329,7 +329,10 @@ async function run(): Promise<void> {
       await small.getByRole('heading', { level: 1 }).waitFor({ timeout: WAIT });
       // Not 'networkidle': pages that poll every second or two may never leave the network
       // quiet for 500 ms on a busy machine. Their data is what the width depends on.
-      await small.getByText(/^Loading/).first().waitFor({ state: 'detached', timeout: WAIT });
+      await small
+        .getByText(/^Loading/)
+        .first()
+        .waitFor({ state: 'detached', timeout: WAIT });
       // A string: the test's own types know no DOM.
       const width = (await small.evaluate('document.documentElement.scrollWidth')) as number;
       t.ok(width <= PHONE.width, `${name}: ${width} px wide`);
