@@ -64,6 +64,32 @@ export interface DispatchResult {
   readonly result: TaskResult;
 }
 
+/**
+ * The worker's module, and from the TypeScript sources (tests) its flags too: the entry there
+ * registers tsx itself, so the workers leave out the parent's `--import` hooks (a test
+ * runner's), which cost each new worker about a second before its first task.
+ */
+function workerEntry(): { filename: string; execArgv?: string[] } {
+  if (!import.meta.url.endsWith('.ts')) return { filename: moduleUrl(import.meta.url, '../transactions/worker') };
+  return {
+    filename: new URL('../transactions/worker-ts.mjs', import.meta.url).href,
+    execArgv: withoutHooks(process.execArgv),
+  };
+}
+
+/** Node flags less the module hooks (`--import`, `--require`, `--loader` and their values). */
+export function withoutHooks(argv: readonly string[]): string[] {
+  const hook = /^--(import|require|loader|experimental-loader)$|^-r$/;
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const name = arg.split('=', 1)[0]!;
+    if (!hook.test(name)) out.push(arg);
+    else if (!arg.includes('=')) i++;
+  }
+  return out;
+}
+
 export class Dispatcher {
   readonly #pool: Piscina<TaskRequest, TaskResult>;
   readonly #grace: number;
@@ -89,9 +115,7 @@ export class Dispatcher {
     };
     const workers = Math.max(1, Math.min(options.workers, availableParallelism() * 4));
     this.#pool = new Piscina<TaskRequest, TaskResult>({
-      filename: import.meta.url.endsWith('.ts')
-        ? new URL('../transactions/worker-ts.mjs', import.meta.url).href
-        : moduleUrl(import.meta.url, '../transactions/worker'),
+      ...workerEntry(),
       minThreads: workers,
       maxThreads: workers,
       concurrentTasksPerWorker: options.tasksPerWorker,

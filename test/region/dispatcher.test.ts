@@ -5,6 +5,7 @@
 import t from 'tap';
 import { startRegion } from '../helpers.js';
 import { defaultDefinitions, type TransactionDefinition } from '../../region/definitions.js';
+import { withoutHooks } from '../../region/dispatcher.js';
 
 const program = (name: string) => new URL(`../fixtures/programs/${name}.ts`, import.meta.url).href;
 const define = (tranid: string, name: string, extra: Partial<TransactionDefinition> = {}): TransactionDefinition => ({
@@ -173,4 +174,27 @@ t.test('a task that waits for a worker past its hard limit is answered AICA and 
   t.equal(next.status, 200, 'the next one runs');
   t.ok(existsSync(`${dir}/next`));
   t.notOk(existsSync(`${dir}/cancelled`), 'the cancelled task did not run');
+});
+
+t.test("a worker from the sources leaves out the parent's module hooks, and keeps its other flags", async (t) => {
+  t.same(
+    withoutHooks([
+      '--import=file:///runner/hook.mjs',
+      '--enable-source-maps',
+      '--import',
+      'hook.mjs',
+      '--require',
+      'pre.cjs',
+      '-r',
+      'pre2.cjs',
+      '--loader=loader.mjs',
+      '--experimental-loader',
+      'old.mjs',
+      '--max-old-space-size=100',
+      '--conditions=development',
+    ]),
+    ['--enable-source-maps', '--max-old-space-size=100', '--conditions=development'],
+  );
+  t.same(withoutHooks([]), []);
+  t.same(withoutHooks(['--import']), [], 'a hook flag at the end without its value');
 });
