@@ -40,18 +40,18 @@ export function distProblem(): string | false {
  * not so short that a task in a worker that starts (and loads its programs, seconds on a
  * busy machine) runs past it.
  */
-export const TIME_LIMIT_MS = 5000;
+export const TIME_LIMIT_MS = 10_000;
 
 /**
  * Retries soon and often (a deferred mail is due 200 ms after its first try, then at most a
  * second apart), short SMTP time-outs, and an orphan time just past what the region allows
- * (longest time limit + 5 s): a mail left ACCEPTED by a task that died is retried after 10 s.
+ * (longest time limit + 5 s): a mail left ACCEPTED by a task that died is retried after 15 s.
  */
 export const FAULT_ENV: Readonly<Record<string, string>> = {
   CICSMAIL_RETRY_FIRST_MS: '200',
   CICSMAIL_RETRY_MAX_MS: '1000',
   CICSMAIL_RETRY_POLL_MS: '100',
-  CICSMAIL_RETRY_ORPHAN_MS: '10100',
+  CICSMAIL_RETRY_ORPHAN_MS: '15100',
   CICSMAIL_SMTP_CONNECT_MS: '1000',
   CICSMAIL_SMTP_COMMAND_MS: '1000',
   CICSMAIL_SMTP_FINAL_MS: '1000',
@@ -85,7 +85,7 @@ export async function faultRegion(
 }
 
 /** Milliseconds until the journal's backlog (ACCEPTED and DEFERRED mail) is empty. */
-export async function waitDrained(journal: Journal, since = performance.now(), timeoutMs = 30_000): Promise<number> {
+export async function waitDrained(journal: Journal, since = performance.now(), timeoutMs = 120_000): Promise<number> {
   for (;;) {
     const open = journal.backlog();
     if (open === 0) return Math.round(performance.now() - since);
