@@ -1,7 +1,7 @@
 // A journal record as one line of `cicsmail journal list`: its reference (a sequence number,
 // or SYSID:seq in a merged view), state, time, user, tranid, recipients, subject, and why a
 // DENIED one was refused.
-import type { Denial, JournalRecord } from '../journal/journal.js';
+import type { Denial, JournalRecord } from '../journal/record.js';
 
 /** Why a DENIED record was refused: reason, detail, the caller's address, and how often within its minute. */
 function denialText(d: Denial): string {

@@ -3,7 +3,7 @@
 // SYSID. A sequence number is one region's, so in a merged view a record is SYSID:seq.
 // A region that does not answer leaves its records out: the caller says so (fleetWarning)
 // and ends with a code of its own, since a partial view that looked whole would mislead.
-import type { JournalRecord } from '../journal/journal.js';
+import type { JournalRecord } from '../journal/record.js';
 import type { FilterText, JournalStats } from '../journal/query.js';
 import type { MailState } from '../journal/states.js';
 import { RegionClient, RegionRefused, RegionUnreachable, RegionUrlInvalid } from './region-client.js';

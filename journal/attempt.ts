@@ -1,6 +1,6 @@
 // A delivery as the journal records it: one attempt. The relay client's report (smtp/
 // Delivery) fits `DeliveryReport` as it is; the journal adds when and by whom.
-import type { Attempt, RecipientRefusal } from './journal.js';
+import type { Attempt, RecipientRefusal } from './record.js';
 import type { AttemptOutcome } from './states.js';
 
 /** What a relay client says of one delivery, as far as the journal keeps it. */

@@ -1,7 +1,7 @@
 // Export of the accounting fields (what SMF records held on MVS): JSON Lines, and CSV that
 // a spreadsheet opens (RFC 4180: CRLF rows, fields with commas, quotes or line ends quoted,
 // quotes doubled).
-import type { JournalRecord } from './journal.js';
+import type { JournalRecord } from './record.js';
 
 export const EXPORT_COLUMNS = [
   'seq',

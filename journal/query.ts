@@ -1,7 +1,8 @@
 // Finding records: the filters operators ask by (state, user, tranid, jobname, recipient,
 // Message-ID, time range), paged by sequence number. A scan in sequence order: fine for the
 // journals a region keeps; indexes come when retention lets them grow large.
-import type { JournalRecord, Journal } from './journal.js';
+import type { Journal } from './journal.js';
+import type { JournalRecord } from './record.js';
 import type { MailState } from './states.js';
 
 export const MAIL_STATES: readonly MailState[] = ['ACCEPTED', 'SENT', 'DEFERRED', 'FAILED', 'DENIED'];

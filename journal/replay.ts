@@ -2,7 +2,8 @@
 // envelope recipients, each replay recorded on its record. The state does not move: a
 // replay is an operator's extra delivery, not the mail's own.
 import { attemptOf } from './attempt.js';
-import type { Attempt, Journal } from './journal.js';
+import type { Journal } from './journal.js';
+import type { Attempt } from './record.js';
 import { findRecords, matches, type RecordFilter } from './query.js';
 import type { Send } from './spool.js';
 

@@ -4,7 +4,8 @@
 // knocks ten thousand times a minute leaves one record, not ten thousand, and cannot fill
 // the journal's disk with them.
 import { systemClock, type Clock } from '../cics/clock.js';
-import type { DeniedAttempt, Journal } from '../journal/journal.js';
+import type { Journal } from '../journal/journal.js';
+import type { DeniedAttempt } from '../journal/record.js';
 
 /** Refusals of one key are one record within this window from its first. */
 const WINDOW_MS = 60_000;

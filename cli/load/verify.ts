@@ -7,7 +7,8 @@
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RegionClient } from '../../client/region-client.js';
-import { Journal, type JournalRecord } from '../../journal/journal.js';
+import { Journal } from '../../journal/journal.js';
+import type { JournalRecord } from '../../journal/record.js';
 import type { AnsweredMail } from './record.js';
 import { headOf, messageIdOf } from './sink.js';
 

@@ -13,7 +13,7 @@ import {
   type FilterText,
   type RecordFilter,
 } from '../../journal/query.js';
-import type { JournalRecord } from '../../journal/journal.js';
+import type { JournalRecord } from '../../journal/record.js';
 import { redeliver } from '../../journal/replay.js';
 import { redrive } from '../../client/redrive.js';
 import { RegionClient } from '../../client/region-client.js';

@@ -4,7 +4,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { Journal, type MailOrigin } from '../../journal/journal.js';
+import { Journal } from '../../journal/journal.js';
+import type { MailOrigin } from '../../journal/record.js';
 import { cicsmail, freshDir, type TestLike } from '../helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/cicsmail.js', import.meta.url));

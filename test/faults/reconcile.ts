@@ -4,7 +4,8 @@
 // that died before it could answer) must have reached each recipient the relay did not
 // refuse for good; copies carry the Message-ID of a journal record and its exact bytes; a
 // mail refused for good is FAILED and reached nobody; and the journal says who got it.
-import type { Journal, JournalRecord } from '../../journal/journal.js';
+import type { Journal } from '../../journal/journal.js';
+import type { JournalRecord } from '../../journal/record.js';
 import { headOf, messageIdOf } from '../../cli/load/sink.js';
 
 /** One mail as a relay has it: the recipients it took the mail for, and the message text. */

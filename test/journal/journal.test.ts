@@ -7,7 +7,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { MESSAGE_FILE_BYTES } from '../../journal/message-files.js';
-import { Journal, type MailOrigin } from '../../journal/journal.js';
+import { Journal } from '../../journal/journal.js';
+import type { MailOrigin } from '../../journal/record.js';
 import { JournalError } from '../../journal/errors.js';
 import { afterAttempt, isFinal } from '../../journal/states.js';
 

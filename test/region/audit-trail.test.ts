@@ -4,7 +4,8 @@
 import FakeTimers from '@sinonjs/fake-timers';
 import t, { type Test } from 'tap';
 import type { Clock } from '../../cics/clock.js';
-import { Journal, type DeniedAttempt } from '../../journal/journal.js';
+import { Journal } from '../../journal/journal.js';
+import type { DeniedAttempt } from '../../journal/record.js';
 import { AuditTrail } from '../../region/audit-trail.js';
 
 function setUp(t: Test) {

@@ -12,7 +12,7 @@ import { simpleParser } from 'mailparser';
 import { basicAuth, freshDir, startRegion, startRelay } from '../helpers.js';
 import { ebcdicLines, fromEbcdic } from '../ebcdic.js';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
-import type { JournalRecord } from '../../journal/journal.js';
+import type { JournalRecord } from '../../journal/record.js';
 
 const EXIT = fileURLToPath(new URL('../fixtures/exits/sender-exit.mjs', import.meta.url));
 const relay = await startRelay(t);

@@ -6,7 +6,7 @@ import { startRegion, startRelay, startScriptedSmtp, smtpError } from '../helper
 import { defaultDefinitions } from '../../region/definitions.js';
 import { parseWithPython } from '../mail-check.js';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
-import type { JournalRecord } from '../../journal/journal.js';
+import type { JournalRecord } from '../../journal/record.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
 
