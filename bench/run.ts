@@ -24,6 +24,7 @@ import type { RunResult } from '../cli/load/run.js';
 import { auth, load, notOk, perSecond, regionFor } from './region-load.js';
 import { BENCH_MAIL } from './mail.js';
 import { FULL_PLAN, scalingLines, scalingTables, type ScalingPlan } from './scaling.js';
+import { defaultWorkers } from '../config/settings.js';
 import { benchUnavailable, SMTP_SOURCE, startEchoServer, startSmtpSink } from './processes.js';
 
 interface Size {
@@ -156,7 +157,7 @@ async function main(): Promise<number> {
       const l = summarize(run.recorder.histogram);
       out(
         `(a) region, MAIL end to end (HTTP, EBCDIC, MIME, durable journal, SMTP) to smtp-sink: ` +
-          `${f0.format(a)} tx/s  [${size.connections} connections, ${size.regionS} s; p50 ${f2.format(l.p50)} ` +
+          `${f0.format(a)} tx/s  [${size.connections} connections, ${workersText(defaultWorkers())}, ${size.regionS} s; p50 ${f2.format(l.p50)} ` +
           `ms, p99 ${f2.format(l.p99)} ms; ${notOk(run)} not RC 0]`,
       );
       figures.a = { txPerSec: a, latencyMs: l, notRc0: notOk(run) };
@@ -241,7 +242,7 @@ async function main(): Promise<number> {
     // attachments one at a time.
     const rss = await rssGrowth(sink.url, pool, ATTACHMENT_BYTES, size.attachments, size.idleS);
     out(
-      `RSS of a fresh region (2 workers, ${size.idleS} s after its start, before any mail): ${f0.format(rss.idle / MB)} MB`,
+      `RSS of a fresh region (${workersText(defaultWorkers())}, ${size.idleS} s after its start, before any mail): ${f0.format(rss.idle / MB)} MB`,
     );
     figures.idleRssBytes = rss.idle;
     out(
@@ -339,6 +340,10 @@ function target(
     met,
     text: `${name} ${format.format(value)}${unit} (${sense} ${goal}${unit}: ${met ? 'met' : 'not met'})`,
   };
+}
+
+function workersText(n: number): string {
+  return `${n} worker${n === 1 ? '' : 's'}`;
 }
 
 async function rssGrowth(

@@ -6,6 +6,7 @@ import type { LocalRegion } from '../cli/load/local-region.js';
 import { buildPayloads, type PayloadPool } from '../cli/load/payloads.js';
 import { summarize } from '../cli/load/record.js';
 import { Journal } from '../journal/journal.js';
+import { defaultWorkers } from '../config/settings.js';
 import { BENCH_MAIL } from './mail.js';
 import { auth, load, notOk, perSecond, regionFor } from './region-load.js';
 
@@ -25,6 +26,8 @@ export interface ScalingFigures {
   readonly connections: readonly ScalingCell[];
   readonly sizes: readonly ScalingCell[];
   readonly workers: readonly ScalingCell[];
+  /** The region's default worker count on this machine: the connection and size tables ran with it. */
+  readonly defaultWorkers: number;
 }
 
 /** Attachment bytes that make mails of about 64 KB and 1 MB once base64 and the headers are added. */
@@ -94,29 +97,34 @@ export async function scalingTables(relay: string, plan: ScalingPlan): Promise<S
   const connections: ScalingCell[] = [];
   const sizes: ScalingCell[] = [];
   const workers: ScalingCell[] = [];
-  const two = await regionFor(relay, { workers: 2 });
+  // The region as it starts by default; the worker table adds the other of 1 and 2.
+  const defaults = defaultWorkers();
+  const base = await regionFor(relay, { workers: defaults });
   try {
-    for (const c of plan.connections) connections.push(await cell(two, String(c), small, c, plan));
+    for (const c of plan.connections) connections.push(await cell(base, String(c), small, c, plan));
     const atFixed = connections.find((c) => c.label === String(plan.fixedConnections));
     if (!atFixed) throw new Error(`the plan's ${plan.fixedConnections} connections are not among its connections`);
     for (const size of plan.sizes) {
       sizes.push(
         SIZES[size] === 0
           ? { ...atFixed, label: size }
-          : await cell(two, size, poolOf(SIZES[size]), plan.fixedConnections, plan),
+          : await cell(base, size, poolOf(SIZES[size]), plan.fixedConnections, plan),
       );
     }
-    workers.push({ ...atFixed, label: '2' });
+    workers.push({ ...atFixed, label: String(defaults) });
   } finally {
-    await two.stop();
+    await base.stop();
   }
-  const one = await regionFor(relay, { workers: 1 });
-  try {
-    workers.unshift(await cell(one, '1', small, plan.fixedConnections, plan));
-  } finally {
-    await one.stop();
+  for (const n of [1, 2].filter((n) => n !== defaults)) {
+    const other = await regionFor(relay, { workers: n });
+    try {
+      workers.push(await cell(other, String(n), small, plan.fixedConnections, plan));
+    } finally {
+      await other.stop();
+    }
   }
-  return { connections, sizes, workers };
+  workers.sort((x, y) => Number(x.label) - Number(y.label));
+  return { defaultWorkers: defaults, connections, sizes, workers };
 }
 
 /** The tables as lines: one per cell, under a heading per dimension. */
@@ -133,7 +141,8 @@ export function scalingLines(figures: ScalingFigures, plan: ScalingPlan): string
     ...cells.map(row),
   ];
   return [
-    `how cost grows (MAIL end to end; each cell ${plan.cellS} s after a ${plan.warmupS} s warm-up; 2 workers and ` +
+    `how cost grows (MAIL end to end; each cell ${plan.cellS} s after a ${plan.warmupS} s warm-up; ${figures.defaultWorkers} ` +
+      `worker${figures.defaultWorkers === 1 ? '' : 's'} (the default here) and ` +
       `2 KB mails unless the table varies them, ${plan.fixedConnections} connections in the size and worker tables):`,
     ...table('connections', figures.connections),
     ...table('mail size', figures.sizes),

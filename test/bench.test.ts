@@ -33,7 +33,7 @@ t.test('the benchmark runs every part and prints every figure', { skip: benchUna
     ['ratios', new RegExp(`^a/b ${NUMBER} {3}a/c ${NUMBER} {3}a/d ${NUMBER}$`)],
     ['p99 at half', new RegExp(`^p99 at half the highest rate \\(${NUMBER}/s fixed, .*\\): ${NUMBER} ms`)],
     ['scaling', /^how cost grows \(MAIL end to end; each cell /],
-    ['idle RSS', new RegExp(`^RSS of a fresh region \\(2 workers, .*\\): ${NUMBER} MB$`)],
+    ['idle RSS', new RegExp(`^RSS of a fresh region \\(\\d+ workers?, .*\\): ${NUMBER} MB$`)],
     [
       'targets',
       /^targets: a\/b .* \(≥ 3: (not )?met\); a\/c .*; p99 at a\/2 .*; idle RSS .*; RSS growth, 10 MB attachments .* MB \(≤ 40 MB: (not )?met\)$/,

@@ -8,7 +8,7 @@ import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import t from 'tap';
 import { basicAuth, freshDir, startRegion, startRelay } from '../helpers.js';
 import { defaultDefinitions, type TransactionDefinition } from '../../region/definitions.js';
-import { loadConfig } from '../../config/settings.js';
+import { defaultWorkers, loadConfig } from '../../config/settings.js';
 import { buildMailCommarea } from '../../client/mailca.js';
 
 const program = (name: string) => new URL(`../fixtures/programs/${name}.ts`, import.meta.url).href;
@@ -319,3 +319,18 @@ function loadConfigError(file: string): string {
     return (err as Error).message;
   }
 }
+
+t.test(
+  "workers: one a core less the main thread's, at least one, at most 64; CICSMAIL_WORKERS says otherwise",
+  async (t) => {
+    t.same(
+      [1, 2, 3, 4, 16, 65, 128].map((cores) => defaultWorkers(cores)),
+      [1, 1, 2, 3, 15, 64, 64],
+    );
+    const dir = t.testdir();
+    t.equal(loadConfig({ CICSMAIL_DATA: dir }).workers, defaultWorkers(), "the default: this machine's cores less one");
+    t.equal(loadConfig({ CICSMAIL_DATA: dir, CICSMAIL_WORKERS: '3' }).workers, 3);
+    t.throws(() => loadConfig({ CICSMAIL_DATA: dir, CICSMAIL_WORKERS: '0' }), /CICSMAIL_WORKERS/);
+    t.throws(() => loadConfig({ CICSMAIL_DATA: dir, CICSMAIL_WORKERS: '65' }), /CICSMAIL_WORKERS/);
+  },
+);
