@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { benchUnavailable } from '../bench/processes.js';
+import { defaultWorkers as regionDefault } from '../config/settings.js';
 
 const RUN = fileURLToPath(new URL('../dist/bench/run.js', import.meta.url));
 const NUMBER = String.raw`[\d,]+(?:\.\d+)?`;
@@ -71,7 +72,12 @@ t.test('the benchmark runs every part and prints every figure', { skip: benchUna
     t.ok(key in figures, `--json has ${key}`);
   // The region answered every mail of every part with RC 0: the figures are of mail sent.
   t.match(figures, { a: { notRc0: 0 }, halfRate: { notRc0: 0 }, rss: { notRc0: 0 }, rssOne: { notRc0: 0 } });
-  const scaling = figures.scaling as Record<string, { notRc0: number; mailBytes: number }[]>;
+  const { defaultWorkers, ...scaling } = figures.scaling as { defaultWorkers: number } & Record<
+    'connections' | 'sizes' | 'workers',
+    { notRc0: number; mailBytes: number }[]
+  >;
+  t.equal(defaultWorkers, regionDefault(), "the tables ran on the region's default workers");
+  t.same(Object.keys(scaling).sort(), ['connections', 'sizes', 'workers']);
   for (const cells of Object.values(scaling)) for (const c of cells) t.equal(c.notRc0, 0, 'every scaling cell: RC 0');
   // The mails of the size table are of the sizes named: 2 KB, about 1 MB.
   const bytes = (scaling.sizes ?? []).map((c) => c.mailBytes);
