@@ -57,3 +57,8 @@ export function notOk(run: RunResult): number {
   const ok = run.recorder.byRc['0'] ?? 0;
   return run.recorder.answered - ok + run.recorder.errors;
 }
+
+/** "1 worker", "2 workers": how the bench's lines name a region's worker count. */
+export function workersText(n: number): string {
+  return `${n} worker${n === 1 ? '' : 's'}`;
+}

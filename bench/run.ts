@@ -21,7 +21,7 @@ import { Journal } from '../journal/journal.js';
 import { buildPayloads, type PayloadPool } from '../cli/load/payloads.js';
 import { summarize } from '../cli/load/record.js';
 import type { RunResult } from '../cli/load/run.js';
-import { auth, load, notOk, perSecond, regionFor } from './region-load.js';
+import { auth, load, notOk, perSecond, regionFor, workersText } from './region-load.js';
 import { BENCH_MAIL } from './mail.js';
 import { FULL_PLAN, scalingLines, scalingTables, type ScalingPlan } from './scaling.js';
 import { defaultWorkers } from '../config/settings.js';
@@ -140,6 +140,8 @@ async function main(): Promise<number> {
   const echo = await startEchoServer();
   const pool = buildPayloads({ tx: 'MAIL', ccsid: 37, from: BENCH_MAIL.from, mails: [BENCH_MAIL], jobname: 'BENCH' });
   const work = mkdtempSync(join(tmpdir(), 'cicsmail-bench-'));
+  // The regions below start on the region's default worker count.
+  const workers = workersText(defaultWorkers());
   const figures: Record<string, unknown> = { size: size.name, cores: cpus().length, node: process.version, busyBefore };
   try {
     // (a) The region, end to end, as fast as `connections` go; then at a fixed a/2.
@@ -157,7 +159,7 @@ async function main(): Promise<number> {
       const l = summarize(run.recorder.histogram);
       out(
         `(a) region, MAIL end to end (HTTP, EBCDIC, MIME, durable journal, SMTP) to smtp-sink: ` +
-          `${f0.format(a)} tx/s  [${size.connections} connections, ${workersText(defaultWorkers())}, ${size.regionS} s; p50 ${f2.format(l.p50)} ` +
+          `${f0.format(a)} tx/s  [${size.connections} connections, ${workers}, ${size.regionS} s; p50 ${f2.format(l.p50)} ` +
           `ms, p99 ${f2.format(l.p99)} ms; ${notOk(run)} not RC 0]`,
       );
       figures.a = { txPerSec: a, latencyMs: l, notRc0: notOk(run) };
@@ -242,7 +244,7 @@ async function main(): Promise<number> {
     // attachments one at a time.
     const rss = await rssGrowth(sink.url, pool, ATTACHMENT_BYTES, size.attachments, size.idleS);
     out(
-      `RSS of a fresh region (${workersText(defaultWorkers())}, ${size.idleS} s after its start, before any mail): ${f0.format(rss.idle / MB)} MB`,
+      `RSS of a fresh region (${workers}, ${size.idleS} s after its start, before any mail): ${f0.format(rss.idle / MB)} MB`,
     );
     figures.idleRssBytes = rss.idle;
     out(
@@ -340,10 +342,6 @@ function target(
     met,
     text: `${name} ${format.format(value)}${unit} (${sense} ${goal}${unit}: ${met ? 'met' : 'not met'})`,
   };
-}
-
-function workersText(n: number): string {
-  return `${n} worker${n === 1 ? '' : 's'}`;
 }
 
 async function rssGrowth(

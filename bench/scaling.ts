@@ -8,7 +8,7 @@ import { summarize } from '../cli/load/record.js';
 import { Journal } from '../journal/journal.js';
 import { defaultWorkers } from '../config/settings.js';
 import { BENCH_MAIL } from './mail.js';
-import { auth, load, notOk, perSecond, regionFor } from './region-load.js';
+import { auth, load, notOk, perSecond, regionFor, workersText } from './region-load.js';
 
 export interface ScalingCell {
   readonly label: string;
@@ -141,8 +141,8 @@ export function scalingLines(figures: ScalingFigures, plan: ScalingPlan): string
     ...cells.map(row),
   ];
   return [
-    `how cost grows (MAIL end to end; each cell ${plan.cellS} s after a ${plan.warmupS} s warm-up; ${figures.defaultWorkers} ` +
-      `worker${figures.defaultWorkers === 1 ? '' : 's'} (the default here) and ` +
+    `how cost grows (MAIL end to end; each cell ${plan.cellS} s after a ${plan.warmupS} s warm-up; ${workersText(figures.defaultWorkers)} ` +
+      `(the default here) and ` +
       `2 KB mails unless the table varies them, ${plan.fixedConnections} connections in the size and worker tables):`,
     ...table('connections', figures.connections),
     ...table('mail size', figures.sizes),
