@@ -330,7 +330,14 @@ t.test(
     const dir = t.testdir();
     t.equal(loadConfig({ CICSMAIL_DATA: dir }).workers, defaultWorkers(), "the default: this machine's cores less one");
     t.equal(loadConfig({ CICSMAIL_DATA: dir, CICSMAIL_WORKERS: '3' }).workers, 3);
-    t.throws(() => loadConfig({ CICSMAIL_DATA: dir, CICSMAIL_WORKERS: '0' }), /CICSMAIL_WORKERS/);
-    t.throws(() => loadConfig({ CICSMAIL_DATA: dir, CICSMAIL_WORKERS: '65' }), /CICSMAIL_WORKERS/);
+    t.throws(() => loadConfig({ CICSMAIL_DATA: dir, CICSMAIL_WORKERS: '0' }), {
+      message: 'CICSMAIL_WORKERS: 0 is not between 1 and 64',
+    });
+    t.throws(() => loadConfig({ CICSMAIL_DATA: dir, CICSMAIL_WORKERS: '65' }), {
+      message: 'CICSMAIL_WORKERS: 65 is not between 1 and 64',
+    });
+    t.throws(() => loadConfig({ CICSMAIL_DATA: dir, CICSMAIL_WORKERS: 'two' }), {
+      message: "CICSMAIL_WORKERS: 'two' is not a whole number",
+    });
   },
 );
