@@ -1,5 +1,5 @@
 // cicsmail user add | list | remove | passwd | set: the region's users in
-// CICSMAIL_DATA/users.json (region/users.ts). A running region reads the file again within
+// CICSMAIL_DATA/users.json (users/users-file.ts). A running region reads the file again within
 // a second of a change, so these commands apply to it without a restart.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -14,7 +14,7 @@ import {
   UserStore,
   type SenderPolicy,
   type UserRecord,
-} from '../security/users.js';
+} from '../users/users-file.js';
 import { err, out, type CommandIo } from './io.js';
 import { parseCommand, UsageError } from './usage.js';
 

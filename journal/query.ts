@@ -4,6 +4,7 @@
 import type { Journal } from './journal.js';
 import type { JournalRecord } from './record.js';
 import type { MailState } from './states.js';
+import type { TaskEntry } from './task-log.js';
 
 export const MAIL_STATES: readonly MailState[] = ['ACCEPTED', 'SENT', 'DEFERRED', 'FAILED', 'DENIED'];
 
@@ -93,6 +94,33 @@ export function findRecords(journal: Journal, filter: RecordFilter, page: Page):
     if (!matches(r, filter)) continue;
     out.push(r);
     if (out.length >= page.limit) break;
+  }
+  return out;
+}
+
+/** Fields of a filter that only a task's mails can answer. */
+const MAIL_FIELDS = ['state', 'recipient', 'messageId'] as const;
+
+/** Task entries the filter picks: by their own fields, or where it asks about mails, by their mails'. */
+export function findTasks(journal: Journal, filter: RecordFilter, limit: number): TaskEntry[] {
+  const byMail = MAIL_FIELDS.some((f) => filter[f] !== undefined);
+  const out: TaskEntry[] = [];
+  for (const task of journal.tasks.scan()) {
+    if (out.length >= limit) break;
+    if (filter.tranid && task.tranid !== filter.tranid.toUpperCase()) continue;
+    if (filter.userid && task.userid !== filter.userid.toUpperCase()) continue;
+    if (filter.jobname && task.jobname !== filter.jobname.toUpperCase()) continue;
+    if (filter.since && task.at < new Date(filter.since).toISOString()) continue;
+    if (filter.until && task.at >= new Date(filter.until).toISOString()) continue;
+    if (
+      byMail &&
+      !task.journalSeqs.some((seq) => {
+        const record = journal.get(seq);
+        return record !== undefined && matches(record, filter);
+      })
+    )
+      continue;
+    out.push(task);
   }
   return out;
 }

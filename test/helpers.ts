@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildRegion, type RegionOptions } from '../region/app.js';
 import { loadConfig, type RegionConfig } from '../config/settings.js';
 import type { Journal } from '../journal/journal.js';
-import { newUser, UserStore, type NewUser, type UserRecord } from '../security/users.js';
+import { newUser, UserStore, type NewUser, type UserRecord } from '../users/users-file.js';
 import type { Delivery, SmtpFailure } from '../smtp/delivery.js';
 import { SmtpPool, type PoolOptions } from '../smtp/pool.js';
 import { parseRelayUrls } from '../smtp/relay-url.js';

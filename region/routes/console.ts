@@ -11,10 +11,10 @@ import { FieldError } from '../../cics/copybook/errors.js';
 import { jsonToRecord } from '../../cics/copybook/json.js';
 import { copybook } from '../../cics/copybook/library.js';
 import { jsonSchemaOf } from '../../cics/copybook/schema.js';
-import { commareaFields, hexOf, textLines } from '../commarea-fields.js';
-import { loadAssets, VENDOR } from '../console-assets.js';
+import { commareaFields, hexOf, textLines } from '../views/commarea-fields.js';
+import { loadAssets, VENDOR } from '../views/console-assets.js';
 import { CcsidUnknown, NotFound, RequestInvalid, TransactionUnknown } from '../errors.js';
-import { attachmentBytes, downloadName, parseMail } from '../mail-view.js';
+import { attachmentBytes, downloadName, parseMail } from '../views/mail-view.js';
 
 const STATIC = '/console/static/';
 /** A tranid as a path gives it: any case (the routes take it upper case). */

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import {
   FilterError,
   findRecords,
+  findTasks,
   journalStats,
   MAIL_STATES,
   matches,
@@ -107,10 +108,8 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
       if (typeof filter === 'string') throw new RequestInvalid(filter);
       if (body.mode === 'redrive') {
         if (body.seq !== undefined) throw new RequestInvalid('seq picks a record to redeliver; redrive runs tasks');
-        const report = await redrive(journal, {
+        const report = await redrive(findTasks(journal, filter, body.limit ?? 1000), {
           region: new RegionClient(body.url ?? ownUrl(app), request.headers.authorization),
-          filter,
-          limit: body.limit ?? 1000,
           speed: body.speed ?? null,
           concurrency: body.concurrency ?? (body.speed === undefined ? 8 : 64),
           dryRun: body.dryRun === true,

@@ -9,7 +9,7 @@ import { TransactionUnknown } from '../errors.js';
 const CLASS = CLASS_NAME;
 
 export async function operationsRoutes(app: FastifyInstance): Promise<void> {
-  const { definitions, dispatcher, journal, space, metrics, config, security } = app;
+  const { definitions, dispatcher, journal, room, metrics, config, security } = app;
   const tags = ['operations'];
 
   // Alive: the process answers.
@@ -21,7 +21,7 @@ export async function operationsRoutes(app: FastifyInstance): Promise<void> {
     '/ready',
     { schema: { tags, summary: 'ready for tasks: the journal can take mail and the region is not draining' } },
     async (_request, reply) => {
-      const noRoom = space.refusal;
+      const noRoom = room.refusal;
       const ready = !app.draining && noRoom === undefined;
       return reply.code(ready ? 200 : 503).send({
         status: ready ? 'ready' : 'not ready',
@@ -152,7 +152,7 @@ export async function operationsRoutes(app: FastifyInstance): Promise<void> {
           },
           classes: usage.classes,
           journalBacklog: journal.backlog(),
-          journalSpace: space.refusal ?? 'ok',
+          journalSpace: room.refusal ?? 'ok',
         };
       },
     );

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { verifyPassword, type UserRecord } from '../../security/users.js';
+import { verifyPassword, type UserRecord } from '../../users/users-file.js';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 import { basicAuth, cicsmail, freshDir, startRegion, startRelay } from '../helpers.js';
 

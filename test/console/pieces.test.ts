@@ -5,9 +5,9 @@ import type { FastifyRequest } from 'fastify';
 import { codePage } from '../../cics/codepages.js';
 import { jsonToRecord } from '../../cics/copybook/json.js';
 import { parseCopybook } from '../../cics/copybook/parse.js';
-import { commareaFields, textLines } from '../../region/commarea-fields.js';
-import { crossSiteReason } from '../../region/cross-site.js';
-import { downloadName, parseMail } from '../../region/mail-view.js';
+import { commareaFields, textLines } from '../../region/views/commarea-fields.js';
+import { crossSiteReason } from '../../region/security/cross-site.js';
+import { downloadName, parseMail } from '../../region/views/mail-view.js';
 
 const cpy = (lines: string[]) => lines.map((l) => `       ${l}`).join('\n');
 const cp = codePage(37);

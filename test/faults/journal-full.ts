@@ -90,7 +90,7 @@ const full: Scenario = {
     const sentTwice = records.filter((rec) => rec.state === 'ACCEPTED' && answered.has(rec.seq)).length;
 
     rmSync(join(dir, 'filler'));
-    await region.app.space.check();
+    await region.app.room.check();
     const cleared = performance.now();
     const [after, drainMs] = await Promise.all([
       steadyLoad(region.url, { requests: AFTER, seed: 2 }),

@@ -263,7 +263,7 @@ t.test(
     t.equal(relay.mails.length, delivered.length, 'the relay got exactly the mails answered RC 0');
 
     rmSync(join(dir, 'filler'));
-    await region.app.space.check();
+    await region.app.room.check();
     const after = await region.post('MAIL', mail(9999));
     t.equal(after.status, 200, 'taken again once space is back');
     const last = readMailResponse(Buffer.from(await after.arrayBuffer()), 37);
