@@ -18,7 +18,7 @@ export const LAYERS = {
   transactions: ['smtp', 'journal', 'cics'],
   client: ['journal', 'cics'],
   config: ['smtp', 'journal', 'cics'],
-  smtp: [],
+  smtp: ['cics'],
   journal: ['cics'],
   users: ['cics'],
   cics: [],

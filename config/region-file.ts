@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { ConfigError } from './errors.js';
+import { NAME8, TRANID } from '../cics/names.js';
 
 /** A transaction class's limits (TRANCLASS): MAXACTIVE and PURGETHRESH. */
 export interface ClassLimits {
@@ -24,10 +25,6 @@ export interface RegionFile {
   readonly classes: Readonly<Record<string, ClassLimits>>;
   readonly transactions: Readonly<Record<string, TransactionOverride>>;
 }
-
-/** A transaction class's name: 1 to 8 characters of A-Z 0-9 @ # $. */
-export const CLASS_NAME = '^[A-Z0-9@#$]{1,8}$';
-const NAME = CLASS_NAME;
 
 /** The JSON Schema of a class's limits, in the region file and in CEMT SET TRANCLASS alike. */
 export const CLASS_LIMITS_SCHEMA = {
@@ -52,18 +49,18 @@ const schema = {
     },
     classes: {
       type: 'object',
-      propertyNames: { pattern: NAME },
+      propertyNames: { pattern: NAME8.source },
       additionalProperties: CLASS_LIMITS_SCHEMA,
     },
     transactions: {
       type: 'object',
-      propertyNames: { pattern: '^[A-Z0-9@#$]{1,4}$' },
+      propertyNames: { pattern: TRANID.source },
       additionalProperties: {
         type: 'object',
         additionalProperties: false,
         properties: {
           enabled: { type: 'boolean' },
-          class: { type: 'string', pattern: NAME },
+          class: { type: 'string', pattern: NAME8.source },
           timeLimitMs: { type: 'integer', minimum: 10, maximum: 86_400_000 },
         },
       },

@@ -10,6 +10,7 @@ import { ConfigError } from './errors.js';
 import { caFileProblem } from '../smtp/tls.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../journal/retry.js';
 import { readRegionFile, type ClassLimits, type TransactionOverride } from './region-file.js';
+import { NAME8, NAME8_RULE } from '../cics/names.js';
 
 export interface RegionConfig {
   readonly host: string;
@@ -180,8 +181,7 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RegionC
     );
   }
   const sysid = (env.CICSMAIL_SYSID?.trim() || 'CICSMAIL').toUpperCase();
-  if (!/^[A-Z0-9@#$]{1,8}$/.test(sysid))
-    throw new ConfigError('CICSMAIL_SYSID', `'${sysid}' is not 1 to 8 characters of A-Z 0-9 @ # $`);
+  if (!NAME8.test(sysid)) throw new ConfigError('CICSMAIL_SYSID', `'${sysid}' is not ${NAME8_RULE}`);
   const systemName = osHostname();
   const hostname = env.CICSMAIL_HOSTNAME?.trim() || (HOSTNAME.test(systemName) ? systemName : 'localhost');
   if (!HOSTNAME.test(hostname)) throw new ConfigError('CICSMAIL_HOSTNAME', `'${hostname}' is not a host name`);

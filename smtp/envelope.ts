@@ -2,6 +2,7 @@
 // relay's EHLO keywords: SIZE (RFC 1870), 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531).
 import { isAscii } from 'node:buffer';
 import type { RefusedRecipient } from './delivery.js';
+import { ASCII, CONTROL } from '../cics/characters.js';
 
 export type EnvelopePlan =
   | {
@@ -20,9 +21,7 @@ export type EnvelopePlan =
       readonly refused: readonly RefusedRecipient[];
     };
 
-const ASCII = /^[\x00-\x7f]*$/;
 // A CR or LF in an address would end the command and start another (command injection).
-const CONTROL = /[\x00-\x1f\x7f]/;
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
 
 export function planEnvelope(

@@ -6,11 +6,10 @@ import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { wildcardMatch } from '../cics/patterns.js';
+import { CONTROL } from '../cics/characters.js';
+import { NAME8, NAME8_RULE } from '../cics/names.js';
 
 export const USERS_FILE = 'users.json';
-
-/** CICS user ids: 1 to 8 characters of A-Z 0-9 @ # $ (folded to upper case). */
-export const USERID = /^[A-Z0-9@#$]{1,8}$/;
 
 export type SenderPolicy = 'verify' | 'replace';
 
@@ -86,14 +85,10 @@ export function mayRun(user: UserRecord, tranid: string): boolean {
   return user.transactions.some((p) => wildcardMatch(p, tranid));
 }
 
-export function mayUseSender(user: UserRecord, address: string): boolean {
-  return user.senders.some((p) => wildcardMatch(p, address));
-}
-
 export function checkPassword(password: string): void {
   if (password.length < 8) throw new UsersError('a password needs at least 8 characters');
   if (password.length > 200) throw new UsersError('a password has at most 200 characters');
-  if (/[\x00-\x1f\x7f]/.test(password)) throw new UsersError('a password holds no control characters');
+  if (CONTROL.test(password)) throw new UsersError('a password holds no control characters');
 }
 
 /** The users file of a data folder, read again when it changes on disk (another process may edit it). */
@@ -149,8 +144,7 @@ export class UserStore {
 
   /** Adds or replaces a user, and writes the file. */
   put(user: UserRecord): void {
-    if (!USERID.test(user.id))
-      throw new UsersError(`'${user.id}' is not a user id: 1 to 8 characters of A-Z 0-9 @ # $`);
+    if (!NAME8.test(user.id)) throw new UsersError(`'${user.id}' is not a user id: ${NAME8_RULE}`);
     this.#users.set(user.id, user);
     this.#save();
   }
@@ -186,7 +180,7 @@ export interface NewUser {
 
 export function newUser(u: NewUser): UserRecord {
   const id = u.id.toUpperCase();
-  if (!USERID.test(id)) throw new UsersError(`'${u.id}' is not a user id: 1 to 8 characters of A-Z 0-9 @ # $`);
+  if (!NAME8.test(id)) throw new UsersError(`'${u.id}' is not a user id: ${NAME8_RULE}`);
   checkPassword(u.password);
   return {
     id,

@@ -21,6 +21,7 @@ import { RegionClient } from '../../client/region-client.js';
 import { SmtpPool } from '../../smtp/pool.js';
 import { parseRelayUrls } from '../../smtp/relay-url.js';
 import { NotFound, RequestInvalid } from '../errors.js';
+import { TRANID_ANY_CASE } from '../../cics/names.js';
 
 // Query strings and path parameters are text; the region's ajv coerces nothing (a JSON
 // COMMAREA must not be bent), so numbers here are checked as digits and converted.
@@ -29,7 +30,7 @@ const DIGITS = { type: 'string', pattern: '^[0-9]{1,15}$' };
 const filterSchema = {
   state: { type: 'string', enum: [...MAIL_STATES] },
   user: { type: 'string', minLength: 1, maxLength: 64 },
-  tranid: { type: 'string', pattern: '^[A-Za-z0-9@#$]{1,4}$' },
+  tranid: { type: 'string', pattern: TRANID_ANY_CASE.source },
   jobname: { type: 'string', minLength: 1, maxLength: 8 },
   recipient: { type: 'string', minLength: 1, maxLength: 254 },
   messageId: { type: 'string', minLength: 1, maxLength: 998 },

@@ -2,11 +2,9 @@
 // transactions, classes and the region), Prometheus metrics, and the health checks.
 import type { FastifyInstance } from 'fastify';
 import { journalStats } from '../../journal/query.js';
-import { CLASS_LIMITS_SCHEMA, CLASS_NAME, type ClassLimits } from '../../config/region-file.js';
-import { TRANID } from '../definitions.js';
+import { CLASS_LIMITS_SCHEMA, type ClassLimits } from '../../config/region-file.js';
 import { TransactionUnknown } from '../errors.js';
-
-const CLASS = CLASS_NAME;
+import { NAME8, TRANID } from '../../cics/names.js';
 
 export async function operationsRoutes(app: FastifyInstance): Promise<void> {
   const { definitions, dispatcher, journal, room, metrics, config, security } = app;
@@ -76,7 +74,7 @@ export async function operationsRoutes(app: FastifyInstance): Promise<void> {
             minProperties: 1,
             properties: {
               enabled: { type: 'boolean' },
-              class: { type: ['string', 'null'], pattern: CLASS },
+              class: { type: ['string', 'null'], pattern: NAME8.source },
               timeLimitMs: { type: 'integer', minimum: 10, maximum: 86_400_000 },
             },
           },
@@ -111,7 +109,7 @@ export async function operationsRoutes(app: FastifyInstance): Promise<void> {
         schema: {
           tags,
           summary: 'CEMT SET TRANCLASS: make or change a transaction class (MAXACTIVE, PURGETHRESH)',
-          params: { type: 'object', properties: { name: { type: 'string', pattern: CLASS } } },
+          params: { type: 'object', properties: { name: { type: 'string', pattern: NAME8.source } } },
           body: CLASS_LIMITS_SCHEMA,
         },
       },

@@ -9,10 +9,11 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import { systemClock, type Clock } from '../../cics/clock.js';
-import { hashPasswordAsync, USERID, verifyPassword, type UserRecord, type UserStore } from '../../users/users-file.js';
+import { hashPasswordAsync, verifyPassword, type UserRecord, type UserStore } from '../../users/users-file.js';
 import { CredentialsInvalid, CredentialsMissing, LoginsThrottled } from '../errors.js';
 import { HashGate } from './hash-gate.js';
 import { KeyThrottle, WINDOW_MS } from './login-throttle.js';
+import { NAME8 } from '../../cics/names.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -106,7 +107,7 @@ export class Authenticator {
     const colon = decoded.indexOf(':');
     const id = (colon < 0 ? decoded : decoded.slice(0, colon)).toUpperCase();
     const password = colon < 0 ? '' : decoded.slice(colon + 1);
-    const claimed = USERID.test(id) ? id : id.slice(0, 8).replace(/[^\x21-\x7e]/g, '?');
+    const claimed = NAME8.test(id) ? id : id.slice(0, 8).replace(/[^\x21-\x7e]/g, '?');
     const key = createHmac('sha256', this.#key).update(id).update('\0').update(password).digest('base64');
     const user = this.#store.get(id);
     const prove = (u: UserRecord) => {
@@ -139,7 +140,7 @@ export class Authenticator {
 
     // Unknown user or wrong password: the same answer, and the same cost, so that a caller
     // can tell neither which ids exist nor by how long an answer took.
-    const valid = USERID.test(id) && (await this.#verifyOnce(key, password, user?.hash));
+    const valid = NAME8.test(id) && (await this.#verifyOnce(key, password, user?.hash));
     if (!user || !valid) {
       onRefused({ userid: claimed, reason: 'BADCREDS', detail: user ? 'wrong password' : 'unknown user' });
       this.#byUser.fail(claimed);

@@ -12,6 +12,7 @@ import type { SecurityConfig } from '../../config/settings.js';
 import { AdminOnly, SurrogateNotAllowed, SurrogateUnknown, TransactionNotAllowed } from '../errors.js';
 import type { TaskSecurity } from '../../cics/task.js';
 import { mayRun, newUser, UserStore, type UserRecord } from '../../users/users-file.js';
+import { TRANID_ANY_CASE } from '../../cics/names.js';
 
 export class RegionSecurity {
   readonly users: UserStore;
@@ -182,6 +183,6 @@ export class RegionSecurity {
 
 /** The tranid of a /cics/{TRANID} request, '' for other routes. */
 function tranidOf(request: FastifyRequest): string {
-  const m = /^\/cics\/([A-Za-z0-9@#$]{1,4})(?:[/?]|$)/.exec(request.url);
-  return m?.[1]?.toUpperCase() ?? '';
+  const name = /^\/cics\/([^/?]*)/.exec(request.url)?.[1] ?? '';
+  return TRANID_ANY_CASE.test(name) ? name.toUpperCase() : '';
 }

@@ -6,7 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseCcsid, SUPPORTED_CCSIDS } from '../../cics/codepages.js';
 import { MAX_COMMAREA, type CommareaInput, type Container } from '../../cics/task.js';
 import type { UserRecord } from '../../users/users-file.js';
-import { TRANID, type DefinitionTable, type TransactionDefinition } from '../definitions.js';
+import type { DefinitionTable, TransactionDefinition } from '../definitions.js';
 import {
   CcsidUnknown,
   CommareaTooLong,
@@ -21,6 +21,7 @@ import type { RoomWatch } from '../../journal/room.js';
 import { boundaryOf, MultipartError, parseFormData } from '../http/multipart.js';
 import { parseJson } from '../http/json-body.js';
 import type { RegionSecurity } from '../security/region-security.js';
+import { TRANID } from '../../cics/names.js';
 
 /** A task as the request asks for it, checked and ready to dispatch. */
 export interface PendingTask {

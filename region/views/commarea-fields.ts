@@ -29,7 +29,7 @@ export function hexOf(bytes: Uint8Array, from = 0, size = bytes.length - from): 
 }
 
 /** EBCDIC text (SEND, SPOL) a line at a time: a line ends at NL (x'15') or LF (x'25'), shown with its end. */
-export function textLines(bytes: Uint8Array, cp: CodePage): CommareaField[] {
+export function lineFields(bytes: Uint8Array, cp: CodePage): CommareaField[] {
   const out: CommareaField[] = [];
   let start = 0;
   for (let i = 0; i <= bytes.length; i++) {

@@ -16,6 +16,7 @@ import { parseAddressList, type Address } from '../../cics/addresses.js';
 import type { Attachment, Importance } from './compose.js';
 import { composeAndSend, type Outcome } from './deliver.js';
 import { contentTypeParams, makeReport, readReportOptions, REPORT_KEYS } from '../report/report.js';
+import { CONTROL_OR_C1 } from '../../cics/characters.js';
 
 const layout = copybook('MAILCA');
 const F = {
@@ -42,7 +43,6 @@ const IMPORTANCE: Record<string, Importance> = { L: 'low', N: 'normal', '': 'nor
 const FORMAT: Record<string, 'text' | 'html'> = { T: 'text', '': 'text', H: 'html' };
 
 // C0 and C1 controls and DEL: in a header field they could start a new header line.
-const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 
 /** The request, decoded and checked, or the RC 8 outcome that says what is wrong. */
 type Parsed =
@@ -72,7 +72,7 @@ function parse(area: Uint8Array, cp: CodePage, bodyLen: number): Parsed {
   const text = new Map<string, string>();
   for (const field of headerFields) {
     const value = readText(area, field, cp);
-    const bad = CONTROL.exec(value);
+    const bad = CONTROL_OR_C1.exec(value);
     if (bad) {
       const code = (bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
       return invalid('CTLCHAR', `${field.name} holds control character U+${code} at position ${bad.index + 1}`);

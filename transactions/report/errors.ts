@@ -1,5 +1,6 @@
 // What can be wrong with a report: stable codes (they become the mail's reason, RC 8,
 // docs/reasons.md) and a message that names the option, record or byte at fault.
+import { CONTROL_OR_C1 } from '../../cics/characters.js';
 
 export const REPORT_CODES = {
   /** RECFM= or LRECL= is not a record format or length. */
@@ -26,6 +27,6 @@ export const isReportFailure = (value: unknown): value is ReportFailure =>
 
 /** Caller text quoted in a message, cut short and with controls shown as `?`. */
 export function shown(value: string, max = 20): string {
-  const clean = value.replace(/[\x00-\x1f\x7f-\x9f]/g, '?');
+  const clean = value.replace(new RegExp(CONTROL_OR_C1.source, 'g'), '?');
   return clean.length > max ? `${clean.slice(0, max)}...` : clean;
 }

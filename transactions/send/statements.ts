@@ -9,6 +9,7 @@ import type { Reason } from '../errors.js';
 import { makeAttachment, readAttachParams, type AttachParams, type ReportEnv } from './attach.js';
 import { asciiUpper, clip, codePoint, skipBlanks, trimBlanks, type Failure } from './statement-text.js';
 import { substituteSymbols, type Symbols } from './symbols.js';
+import { CONTROL_OR_C1 } from '../../cics/characters.js';
 
 export interface SendMail {
   /** null: no FROM statement (the caller decides: default sender or NOFROM). */
@@ -120,7 +121,6 @@ const ADDRESS_REASON: Record<string, Reason> = {
   BCC: 'BADBCC',
 };
 // C0, DEL and C1: any of them in a statement could end a header line early.
-const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 
 function splitStatement(raw: string, start: number): { word: string; keyword: string; operand: string } {
   const blank = raw.indexOf(' ', start);
@@ -137,7 +137,7 @@ function isCloser(raw: string, closer: string): boolean {
 }
 
 function controlFailure(text: string, line: number, where?: string): Failure | undefined {
-  const at = text.search(CONTROL);
+  const at = text.search(CONTROL_OR_C1);
   if (at === -1) return undefined;
   return {
     line,
