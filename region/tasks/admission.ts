@@ -1,7 +1,7 @@
 // Task limits, as CICS has them: the region runs at most MAXTASKS tasks at once and queues
 // the rest (up to a bound); a transaction class runs at most MAXACTIVE of its tasks and
-// purges new ones once PURGETHRESH of them wait (abend AKCC). A queued task that outlives
-// its time limit leaves the queue without running.
+// purges new ones once PURGETHRESH of them wait (abend AKCC). A task enters its class first,
+// then the region. A queued task that outlives its time limit leaves the queue without running.
 
 import type { ClassLimits } from '../../config/region-file.js';
 
@@ -70,4 +70,69 @@ export class Gate {
     this.limits = limits;
     this.#admitWaiting();
   }
+}
+
+/** A task's way in: its slots in its class and the region once `entered` resolves. */
+export interface Admission {
+  readonly entered: Promise<void>;
+  /** The task gives up waiting (its time limit came first): the slots it gets later are handed on. */
+  abandon(): void;
+  /** The task is over: its slots go to the next ones waiting. */
+  release(): void;
+}
+
+/** Never settles: the continuation of a task that abandoned its wait. */
+const NEVER = new Promise<void>(() => undefined);
+
+/**
+ * A slot in the task's class (where it has one) and then in the region, or why the task is
+ * purged: a queue is at its threshold.
+ */
+export function admit(region: Gate, cls: { name: string; gate: Gate } | undefined): Admission | { purged: string } {
+  const inClass = cls ? cls.gate.enter() : { entered: Promise.resolve(), abandon: () => undefined };
+  if (inClass === 'purge') {
+    const { maxActive, purgeThreshold } = (cls as { gate: Gate }).gate.limits;
+    return {
+      purged: `transaction class ${cls?.name} is full (MAXACTIVE ${maxActive}, PURGETHRESH ${purgeThreshold})`,
+    };
+  }
+  const inRegion = region.enter();
+  if (inRegion === 'purge') {
+    inClass.abandon();
+    void inClass.entered.then(() => cls?.gate.leave());
+    return { purged: `the region is full (MAXTASKS ${region.limits.maxActive}, ${region.queued} tasks waiting)` };
+  }
+  let classHeld = false;
+  let regionHeld = false;
+  let abandoned = false;
+  const entered = inClass.entered.then(() => {
+    if (abandoned) {
+      cls?.gate.leave();
+      return NEVER;
+    }
+    classHeld = cls !== undefined;
+    return inRegion.entered.then(() => {
+      // Woken just as the time limit gave up on it: hand the slot on.
+      if (abandoned) {
+        region.leave();
+        return NEVER;
+      }
+      regionHeld = true;
+    });
+  });
+  return {
+    entered,
+    abandon: () => {
+      abandoned = true;
+      inClass.abandon();
+      inRegion.abandon();
+      if (classHeld) cls?.gate.leave();
+      classHeld = false;
+    },
+    release: () => {
+      if (regionHeld) region.leave();
+      if (classHeld) cls?.gate.leave();
+      regionHeld = classHeld = false;
+    },
+  };
 }

@@ -15,7 +15,7 @@ import {
   type TaskSecurity,
 } from '../../cics/task.js';
 import { TaskSlots } from '../../cics/task-slots.js';
-import { Gate } from './admission.js';
+import { admit, Gate, type Admission } from './admission.js';
 import type { ClassLimits } from '../../config/region-file.js';
 import type { ShutdownMessage, WorkerConfig } from '../../transactions/services.js';
 
@@ -64,6 +64,41 @@ export interface DispatchResult {
   readonly result: TaskResult;
 }
 
+/** Grace after a task's time limit before its worker is ended where it does not yield. */
+const HARD_STOP_GRACE_MS = 2000;
+/** Tasks that may wait for a region slot, where CICSMAIL_MAXQUEUED does not say. */
+const DEFAULT_MAX_QUEUED = 10_000;
+/** Workers a core at most, whatever CICSMAIL_WORKERS asks. */
+const WORKERS_A_CORE = 4;
+
+/** The task's EIB. A JSON COMMAREA's length is known once the worker has laid it out. */
+function eibOf(taskn: number, input: TaskInput): Eib {
+  return {
+    eibtrnid: input.definition.tranid,
+    eibtaskn: taskn,
+    eibcalen: input.commarea.form === 'bytes' ? input.commarea.bytes.byteLength : 0,
+    ...eibDateTime(new Date()),
+    eibusrid: input.userid,
+    eibjobnm: input.jobname,
+  };
+}
+
+/** What goes to the worker. */
+function taskRequest(eib: Eib, input: TaskInput): TaskRequest {
+  const definition = input.definition;
+  return {
+    program: definition.program,
+    copybook: definition.copybook ?? null,
+    substitutable: definition.substitutable ?? [],
+    eib,
+    ccsid: input.ccsid,
+    commarea: input.commarea,
+    containers: input.containers ?? [],
+    timeLimitMs: definition.timeLimitMs,
+    security: input.security,
+  };
+}
+
 /**
  * The worker's module, and from the TypeScript sources (tests) its flags too: the entry there
  * registers tsx itself, so the workers leave out the parent's `--import` hooks (a test
@@ -106,14 +141,14 @@ export class Dispatcher {
   readonly #up = new Set<number>();
 
   constructor(options: DispatcherOptions) {
-    this.#grace = options.hardStopGraceMs ?? 2000;
+    this.#grace = options.hardStopGraceMs ?? HARD_STOP_GRACE_MS;
     this.#channel = new BroadcastChannel(options.workerConfig.shutdownChannel);
     this.#channel.unref();
     this.#channel.onmessage = (event) => {
       const message = (event as MessageEvent).data as ShutdownMessage;
       if (message.kind === 'up') this.#up.add(message.threadId);
     };
-    const workers = Math.max(1, Math.min(options.workers, availableParallelism() * 4));
+    const workers = Math.max(1, Math.min(options.workers, availableParallelism() * WORKERS_A_CORE));
     this.#pool = new Piscina<TaskRequest, TaskResult>({
       ...workerEntry(),
       minThreads: workers,
@@ -128,7 +163,7 @@ export class Dispatcher {
     this.#capacity = workers * options.tasksPerWorker;
     this.#region = new Gate({
       maxActive: options.maxTasks ?? this.#capacity,
-      purgeThreshold: options.maxQueued ?? 10_000,
+      purgeThreshold: options.maxQueued ?? DEFAULT_MAX_QUEUED,
     });
     for (const [name, limits] of Object.entries(options.classes ?? {})) this.#classes.set(name, new Gate(limits));
   }
@@ -170,86 +205,15 @@ export class Dispatcher {
     return this.#classes.has(name);
   }
 
-  /** A slot in the task's class and in the region, or why it is purged: a queue is full. */
-  #admit(
-    tranclass: string | undefined,
-  ): { purged: string } | { entered: Promise<void>; abandon(): void; release(): void } {
-    const cls = tranclass === undefined ? undefined : this.#classes.get(tranclass);
-    const inClass = cls ? cls.enter() : { entered: Promise.resolve(), abandon: () => undefined };
-    if (inClass === 'purge') {
-      return {
-        purged: `transaction class ${tranclass} is full (MAXACTIVE ${cls?.limits.maxActive}, PURGETHRESH ${cls?.limits.purgeThreshold})`,
-      };
-    }
-    const inRegion = this.#region.enter();
-    if (inRegion === 'purge') {
-      inClass.abandon();
-      void inClass.entered.then(() => cls?.leave());
-      return {
-        purged: `the region is full (MAXTASKS ${this.#region.limits.maxActive}, ${this.#region.queued} tasks waiting)`,
-      };
-    }
-    let classHeld = false;
-    let regionHeld = false;
-    let abandoned = false;
-    const entered = inClass.entered.then(() => {
-      if (abandoned) {
-        cls?.leave();
-        return new Promise<void>(() => undefined);
-      }
-      classHeld = cls !== undefined;
-      return inRegion.entered.then(() => {
-        // Woken just as the time limit gave up on it: hand the slot on.
-        if (abandoned) {
-          this.#region.leave();
-          return new Promise<void>(() => undefined);
-        }
-        regionHeld = true;
-      });
-    });
-    return {
-      entered,
-      abandon: () => {
-        abandoned = true;
-        inClass.abandon();
-        inRegion.abandon();
-        if (classHeld) cls?.leave();
-        classHeld = false;
-      },
-      release: () => {
-        if (regionHeld) this.#region.leave();
-        if (classHeld) cls?.leave();
-        regionHeld = classHeld = false;
-      },
-    };
-  }
-
   async run(input: TaskInput): Promise<DispatchResult> {
     const taskn = ++this.#taskn;
     const definition = input.definition;
-    const eib: Eib = {
-      eibtrnid: definition.tranid,
-      eibtaskn: taskn,
-      // A JSON COMMAREA's length is known once the worker has laid it out.
-      eibcalen: input.commarea.form === 'bytes' ? input.commarea.bytes.byteLength : 0,
-      ...eibDateTime(new Date()),
-      eibusrid: input.userid,
-      eibjobnm: input.jobname,
-    };
-    const admission = this.#admit(definition.tranclass);
+    const eib = eibOf(taskn, input);
+    const tranclass = definition.tranclass;
+    const cls = tranclass === undefined ? undefined : this.#classes.get(tranclass);
+    const admission = admit(this.#region, cls && { name: tranclass as string, gate: cls });
     if ('purged' in admission)
       return { eib, result: { kind: 'abend', abcode: 'AKCC', message: `task ${taskn} purged: ${admission.purged}` } };
-    const request: TaskRequest = {
-      program: definition.program,
-      copybook: definition.copybook ?? null,
-      substitutable: definition.substitutable ?? [],
-      eib,
-      ccsid: input.ccsid,
-      commarea: input.commarea,
-      containers: input.containers ?? [],
-      timeLimitMs: definition.timeLimitMs,
-      security: input.security,
-    };
     const info: TaskInfo = {
       taskn,
       tranid: definition.tranid,
@@ -259,20 +223,57 @@ export class Dispatcher {
       state: 'queued',
     };
     this.#tasks.set(taskn, info);
-    // No AbortSignal goes to piscina: it runs a task that has one alone on its worker.
-    const limit = definition.timeLimitMs;
+    const watchdog = this.#watch(info, admission, definition.timeLimitMs);
+    const run = admission.entered.then(() => {
+      info.state = 'running';
+      this.#slots.open(taskn);
+      return this.#pool
+        .run(taskRequest(eib, input), {
+          transferList: input.transfer && input.transfer.length > 0 ? [...input.transfer] : undefined,
+        })
+        .catch(
+          (err: Error): TaskResult =>
+            watchdog.stopped() ??
+              // The worker died under the task (or a sibling's runaway ended it).
+              { kind: 'abend', abcode: 'ASRA', message: `task ${taskn}: worker failed: ${err.message}` },
+        );
+    });
+    try {
+      return { eib, result: await Promise.race([run, watchdog.overtime]) };
+    } finally {
+      watchdog.cancel();
+      admission.release();
+      this.#tasks.delete(taskn);
+    }
+  }
+
+  /**
+   * The task's hard limit, its time limit and the grace after it (no AbortSignal goes to
+   * piscina: it runs a task that has one alone on its worker). A task still queued then
+   * leaves the queue; one that runs and does not yield has its worker ended. `overtime`
+   * resolves with the abend; `stopped` says it where the pool's own rejection comes first.
+   */
+  #watch(
+    info: TaskInfo,
+    admission: Admission,
+    limit: number,
+  ): { overtime: Promise<TaskResult>; stopped(): TaskResult | undefined; cancel(): void } {
+    const { taskn } = info;
     let stopped: TaskResult | undefined;
-    let hardStop: NodeJS.Timeout | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const aica = (message: string): TaskResult => ({
+      kind: 'abend',
+      abcode: 'AICA',
+      message: `task ${taskn} ${message}`,
+    });
     const overtime = new Promise<TaskResult>((resolve) => {
       const stopAt = (ms: number) => {
-        hardStop = setTimeout(() => {
+        timer = setTimeout(() => {
           if (info.state === 'queued') {
             admission.abandon();
-            resolve({
-              kind: 'abend',
-              abcode: 'AICA',
-              message: `task ${taskn} waited past its time limit of ${limit} ms for a slot in the region or its class; it did not run`,
-            });
+            resolve(
+              aica(`waited past its time limit of ${limit} ms for a slot in the region or its class; it did not run`),
+            );
             return;
           }
           // The limit counts from when a worker took the task: one a busy worker took late
@@ -280,43 +281,17 @@ export class Dispatcher {
           const takenAt = this.#slots.takenAt(taskn);
           const rest = takenAt === undefined ? 0 : takenAt + limit + this.#grace - Date.now();
           if (rest > 0) return stopAt(rest);
-          stopped = {
-            kind: 'abend',
-            abcode: 'AICA',
-            message: `task ${taskn} ran past its time limit of ${limit} ms and did not yield; its worker was ended`,
-          };
+          stopped = aica(`ran past its time limit of ${limit} ms and did not yield; its worker was ended`);
           void this.#slots.stop(taskn, this.#pool.threads).then((outcome) => {
             if (outcome === 'cancelled')
-              stopped = {
-                kind: 'abend',
-                abcode: 'AICA',
-                message: `task ${taskn} waited past its time limit of ${limit} ms for a worker; it did not run`,
-              };
+              stopped = aica(`waited past its time limit of ${limit} ms for a worker; it did not run`);
             resolve(stopped as TaskResult);
           });
         }, ms);
       };
       stopAt(limit + this.#grace);
     });
-    const run = admission.entered.then(() => {
-      info.state = 'running';
-      this.#slots.open(taskn);
-      return this.#pool
-        .run(request, { transferList: input.transfer && input.transfer.length > 0 ? [...input.transfer] : undefined })
-        .catch(
-          (err: Error): TaskResult =>
-            stopped ??
-              // The worker died under the task (or a sibling's runaway ended it).
-              { kind: 'abend', abcode: 'ASRA', message: `task ${taskn}: worker failed: ${err.message}` },
-        );
-    });
-    try {
-      return { eib, result: await Promise.race([run, overtime]) };
-    } finally {
-      clearTimeout(hardStop);
-      admission.release();
-      this.#tasks.delete(taskn);
-    }
+    return { overtime, stopped: () => stopped, cancel: () => clearTimeout(timer) };
   }
 
   /**
