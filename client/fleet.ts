@@ -67,6 +67,9 @@ function query(filter: FilterText, extra: Record<string, string> = {}): string {
   return text ? `?${text}` : '';
 }
 
+/** Whether a value from the wire is an array (without narrowing a typed one to any[]). */
+const isList = (value: unknown): boolean => Array.isArray(value);
+
 interface JournalPage {
   readonly sysid: string;
   readonly records: readonly JournalRecord[];
@@ -106,7 +109,7 @@ export class Fleet {
           'GET',
           `/journal${query(filter, { limit: String(pageSize), ...(after !== null ? { after: String(after) } : {}) })}`,
         );
-        if (typeof page.sysid !== 'string' || !Array.isArray(page.records))
+        if (typeof page.sysid !== 'string' || !isList(page.records))
           throw new RegionRefused(
             200,
             `GET /journal did not answer a journal page: is ${region.url} a cicsmail region?`,

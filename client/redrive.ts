@@ -93,7 +93,7 @@ export async function redrive(tasks: readonly TaskEntry[], options: RedriveOptio
     };
   }
   const first = tasks[0] ? Date.parse(tasks[0].at) : 0;
-  const results: RedriveTask[] = new Array(tasks.length);
+  const results = new Array<RedriveTask>(tasks.length);
   let next = 0;
   // Each lane takes the next task in recorded order and, with a speed, waits for its time.
   const lane = async () => {

@@ -308,7 +308,7 @@ export class SmtpConnection {
     if (refused.length === recipients.length) {
       if (dataReply?.code === 354) await this.#abortData(expect);
       await this.#reset(expect);
-      const refusal = temporary ?? (rcptReplies[0] as SmtpReply);
+      const refusal = temporary ?? rcptReplies[0]!;
       return done(refusal, refusal, refused);
     }
     if (!dataReply || dataReply.code !== 354) {

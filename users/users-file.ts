@@ -127,7 +127,7 @@ export class UserStore {
       }
       if (parsed.version !== 1 || !Array.isArray(parsed.users))
         throw new UsersError(`${this.file} is not a cicsmail users file (version 1)`);
-      for (const u of parsed.users) users.set(u.id, u);
+      for (const u of parsed.users as readonly UserRecord[]) users.set(u.id, u);
     }
     this.#users = users;
     this.#mtimeMs = mtimeMs;

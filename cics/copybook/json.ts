@@ -252,7 +252,11 @@ function objectToGroup(
     if (fromTable !== undefined) {
       if (v === undefined) v = fromTable;
       else if (Number(v) !== fromTable) {
-        throw new FieldError(item.name, 'out-of-range', `${itemPath} is ${String(v)} but its table holds ${fromTable}`);
+        throw new FieldError(
+          item.name,
+          'out-of-range',
+          `${itemPath} is ${JSON.stringify(v)} but its table holds ${fromTable}`,
+        );
       }
     }
     if (v === undefined) continue;

@@ -285,7 +285,7 @@ function draftOf(entry: Entry, source: string): Draft {
       if (entry.level === 88) draft.conditions.push({ name, values });
       else {
         const v = values[0];
-        draft.value = Array.isArray(v) ? v[0] : (v as string | number);
+        draft.value = typeof v === 'object' ? v[0] : v;
       }
     } else if (word === 'SIGN') {
       optional('IS');

@@ -78,7 +78,8 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
     });
     void reply.header('X-CICS-Taskn', String(eib.eibtaskn));
     const failure = recordTask({ metrics, journal, room }, request, task, logged, { eib, result, startedAt });
-    if (failure || result.kind !== 'normal') throw failure;
+    // recordTask returns the failure of every task that did not end normally.
+    if (result.kind !== 'normal') throw failure as Error;
     void reply.header('X-CICS-Resp', 'NORMAL');
     if (result.journalSeqs.length > 0) void reply.header('X-Journal-Seq', result.journalSeqs.join(','));
     if (result.mailRc !== undefined) void reply.header('X-Mail-RC', String(result.mailRc));

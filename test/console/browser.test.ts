@@ -334,7 +334,7 @@ async function run(): Promise<void> {
         .first()
         .waitFor({ state: 'detached', timeout: WAIT });
       // A string: the test's own types know no DOM.
-      const width = (await small.evaluate('document.documentElement.scrollWidth')) as number;
+      const width = await small.evaluate<number>('document.documentElement.scrollWidth');
       t.ok(width <= PHONE.width, `${name}: ${width} px wide`);
       // The charts draw from the second reading of /metrics on.
       if (WRITE && name === 'region') await small.waitForTimeout(4500);

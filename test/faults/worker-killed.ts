@@ -26,6 +26,7 @@ const killed: Scenario = {
   fault: '12. worker thread killed mid-task',
   async run(t) {
     const pools = new Set<Piscina>();
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- applied to each pool below, then put back
     const run = Piscina.prototype.run;
     Piscina.prototype.run = function (this: Piscina, ...args: Parameters<Piscina['run']>) {
       pools.add(this);

@@ -102,7 +102,9 @@ t.test('three mails in one stream, the second broken: RC 8 with its line, the ot
     relay.mails
       .slice(before)
       .every((m) =>
-        /\r\nDate: [A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d \+0000\r\n/.test(`\r\n${m.message}`),
+        /\r\nDate: [A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d \+0000\r\n/.test(
+          `\r\n${m.message.toString()}`,
+        ),
       ),
     'a Date added where the stream had none',
   );

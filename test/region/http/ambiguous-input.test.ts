@@ -126,7 +126,7 @@ t.test('packed decimal: one rule for a COMMAREA as bytes and in a channel', asyn
     const area = buildMailCommarea({ from: 'tester@corp.example', to: 'ops@corp.example', subject: 'p' }, 37);
     area.fill(fill, seq.offset, seq.offset + seq.size);
     area[seq.offset + seq.size - 1] = last;
-    const channel = channelBody([{ name: 'DFHCOMMAREA', data: area as Buffer<ArrayBuffer> }]);
+    const channel = channelBody([{ name: 'DFHCOMMAREA', data: area }]);
     const forms = [await region.post('MAIL', area), await postChannel(channel)];
     return Promise.all(forms.map(async (r) => `${r.status} ${r.headers.get('x-cics-resp')}`));
   };

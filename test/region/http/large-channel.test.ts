@@ -127,7 +127,7 @@ t.test('a body without a Content-Length (chunked) is read, and the COMMAREA answ
     headers: { 'content-type': 'application/octet-stream' },
     body: chunked(area, 1000),
     duplex: 'half',
-  } as RequestInit);
+  });
   t.equal(res.status, 200);
   t.match(readMailResponse(Buffer.from(await res.arrayBuffer()), 37), { rc: 0, reason: 'SENT' });
   t.equal((await simpleParser(relay.mails.at(-1)!.message)).subject, 'chunked');
@@ -142,7 +142,7 @@ t.test('a body without a Content-Length (chunked) is read, and the COMMAREA answ
     headers: { 'content-type': form.type },
     body: chunked(form.body, 7777),
     duplex: 'half',
-  } as RequestInit);
+  });
   t.equal(res2.status, 200);
   t.equal(readMailResponse(Buffer.from(await res2.arrayBuffer()), 37).rc, 0);
   t.equal(sha256((await simpleParser(relay.mails.at(-1)!.message)).attachments[0]!.content), sha256(data));
@@ -158,7 +158,7 @@ t.test('bodies over the channel limit: 413 LENGERR, by Content-Length or as they
     },
     body: chunked(Buffer.alloc(10)),
     duplex: 'half',
-  } as RequestInit).catch((err: Error) => err);
+  }).catch((err: Error) => err);
   // undici refuses a Content-Length it cannot honour; the region is tested with a real stream below.
   t.ok(declared instanceof Error || declared.status === 413);
 
@@ -170,7 +170,7 @@ t.test('bodies over the channel limit: 413 LENGERR, by Content-Length or as they
       headers: { 'content-type': 'application/octet-stream' },
       body: chunked(tooLong, 1 << 20),
       duplex: 'half',
-    } as RequestInit)
+    })
     .catch((err: Error) => err);
   if (res instanceof Error) {
     t.match(res.message, /fetch failed|other side closed|socket/i, 'the region cut the upload off');

@@ -29,7 +29,11 @@ const denied = () =>
 t.test('knocks of one user, address and reason within a minute are one record with a count', async (t) => {
   const statuses: number[] = [];
   for (let i = 0; i < 50; i++) statuses.push((await region.fetch('/captured', { headers: oper })).status);
-  t.same(statuses, [...Array(20).fill(403), ...Array(30).fill(429)], '403 NOTADMIN until the limit, then 429');
+  t.same(
+    statuses,
+    [...Array<number>(20).fill(403), ...Array<number>(30).fill(429)],
+    '403 NOTADMIN until the limit, then 429',
+  );
   await fake.tickAsync(5000);
   await region.app.security.trail.flush(false);
   t.same(

@@ -9,7 +9,7 @@ const asa = (line: string): ReportRecord => ({
     { ' ': 0x40, '0': 0xf0, '-': 0x60, '+': 0x4e, '1': 0xf1, '2': 0xf2, C: 0xc3, X: 0xe7 }[line[0] as string] ?? 0,
   text: line.slice(1),
 });
-const texts = (pages: Page[] | unknown) => (pages as Page[]).map((p) => p.map(merged));
+const texts = (pages: unknown) => (pages as Page[]).map((p) => p.map(merged));
 
 t.test('ASA: new page, single, double and triple space, overprint', async (t) => {
   const pages = paginate(['1TITLE', ' one', '0two', '-three', '+_____', '1NEXT', '2chan', 'Cnel'].map(asa), 'asa');
