@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { startRegion } from '../helpers.js';
+import { startRegion } from '../helpers/region.js';
 
 const CHROMIUM = process.env.CICSMAIL_CHROMIUM ?? '/usr/bin/chromium';
 const WRITE = process.env.CONSOLE_SCREENSHOTS === 'write';

@@ -5,13 +5,14 @@
 import { readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { startRegion, startRelay } from '../helpers.js';
-import { cannotMount, smallDisk } from '../small-disk.js';
+import { startRegion } from '../helpers/region.js';
+import { startRelay } from '../helpers/relay.js';
+import { cannotMount, smallDisk } from '../helpers/small-disk.js';
 import { Journal } from '../../journal/journal.js';
 import type { MailOrigin } from '../../journal/record.js';
 import { JournalError } from '../../journal/errors.js';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
-import { within } from '../within.js';
+import { within } from '../helpers/within.js';
 
 const noTmpfs = cannotMount;
 

@@ -1,7 +1,8 @@
 // The journal over HTTP: filters, paging, one record, its bytes, stats, and exports that
 // a spreadsheet opens (CSV quoting with commas, quotes and line ends).
 import t from 'tap';
-import { startRegion, startRelay, smtpError } from '../helpers.js';
+import { startRegion } from '../helpers/region.js';
+import { startRelay, smtpError } from '../helpers/relay.js';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 import type { JournalRecord } from '../../journal/record.js';
 

@@ -4,7 +4,9 @@
 // later, alone; mail past the retry limit is FAILED; mail left ACCEPTED is delivered at start.
 import { simpleParser } from 'mailparser';
 import t from 'tap';
-import { startRegion, startRelay, smtpError, type TestLike } from '../helpers.js';
+import { startRegion } from '../helpers/region.js';
+import { startRelay, smtpError } from '../helpers/relay.js';
+import { type TestLike } from '../helpers/test-like.js';
 import { Journal } from '../../journal/journal.js';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 

@@ -8,7 +8,10 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import t from 'tap';
-import { basicAuth, freshDir, startRegion, startRelay } from '../helpers.js';
+import { startRegion } from '../helpers/region.js';
+import { startRelay } from '../helpers/relay.js';
+import { freshDir } from '../helpers/test-like.js';
+import { basicAuth } from '../helpers/users.js';
 import { defaultDefinitions } from '../../region/definitions.js';
 import { buildMailCommarea } from '../../client/mailca.js';
 

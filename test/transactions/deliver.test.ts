@@ -5,7 +5,8 @@ import t from 'tap';
 import type { ProgramContext } from '../../cics/task.js';
 import { Journal } from '../../journal/journal.js';
 import { journalAndSend, newMessageId, type DeliveryServices } from '../../transactions/mail/deliver.js';
-import { startRelay, testPool } from '../helpers.js';
+import { startRelay } from '../helpers/relay.js';
+import { testPool } from '../helpers/smtp.js';
 
 function context(
   services: DeliveryServices,

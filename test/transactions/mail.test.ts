@@ -2,9 +2,10 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { simpleParser, type AddressObject } from 'mailparser';
-import { startRegion, startRelay, startScriptedSmtp, smtpError } from '../helpers.js';
+import { startRegion } from '../helpers/region.js';
+import { startRelay, startScriptedSmtp, smtpError } from '../helpers/relay.js';
 import { defaultDefinitions } from '../../region/definitions.js';
-import { parseWithPython } from '../mail-check.js';
+import { parseWithPython } from '../helpers/mail-check.js';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 import type { JournalRecord } from '../../journal/record.js';
 

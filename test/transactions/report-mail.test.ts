@@ -3,8 +3,10 @@
 // tested and opened by unzip and Python, the PDF read by pdftotext and pdfinfo.
 import t from 'tap';
 import { simpleParser, type Attachment as ParsedAttachment } from 'mailparser';
-import { startRegion, startRelay, channelBody, type ChannelPart } from '../helpers.js';
-import { ebcdicLines, fromEbcdic } from '../ebcdic.js';
+import { channelBody, type ChannelPart } from '../helpers/channel.js';
+import { startRegion } from '../helpers/region.js';
+import { startRelay } from '../helpers/relay.js';
+import { ebcdicLines, fromEbcdic } from '../helpers/ebcdic.js';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 import { fixedRecords, pdfInfo, pdfPages, unzipOne, variableRecords } from './report/report-check.js';
 

@@ -2,9 +2,10 @@
 // whole to a real SMTP relay: headers as written, only Message-ID added.
 import t from 'tap';
 import { simpleParser } from 'mailparser';
-import { startRegion, startRelay } from '../helpers.js';
-import { ebcdicLines, fromEbcdic } from '../ebcdic.js';
-import { parseWithPython } from '../mail-check.js';
+import { startRegion } from '../helpers/region.js';
+import { startRelay } from '../helpers/relay.js';
+import { ebcdicLines, fromEbcdic } from '../helpers/ebcdic.js';
+import { parseWithPython } from '../helpers/mail-check.js';
 
 const relay = await startRelay(t);
 const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });

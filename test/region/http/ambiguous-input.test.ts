@@ -4,7 +4,9 @@
 // in every form a COMMAREA comes in.
 import fc from 'fast-check';
 import t from 'tap';
-import { channelBody, startRegion, startRelay } from '../../helpers.js';
+import { channelBody } from '../../helpers/channel.js';
+import { startRegion } from '../../helpers/region.js';
+import { startRelay } from '../../helpers/relay.js';
 import { ambiguousKey, parseJson } from '../../../region/http/json-body.js';
 import { buildMailCommarea } from '../../../client/mailca.js';
 import { copybook } from '../../../cics/copybook/library.js';

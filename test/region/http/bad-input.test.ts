@@ -1,7 +1,8 @@
 // Bad input over POST /cics/{TRANID}: each gets its exact answer, nothing reaches the
 // relay, nothing is half-written in the journal, and the region goes on serving.
 import t from 'tap';
-import { startRegion, startRelay } from '../../helpers.js';
+import { startRegion } from '../../helpers/region.js';
+import { startRelay } from '../../helpers/relay.js';
 import { buildMailCommarea, readMailResponse } from '../../../client/mailca.js';
 
 const relay = await startRelay(t);

@@ -4,8 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import t from 'tap';
 import { simpleParser } from 'mailparser';
-import { startRegion, startRelay, channelBody, type ChannelPart } from '../../helpers.js';
-import { parseWithPython } from '../../mail-check.js';
+import { channelBody, type ChannelPart } from '../../helpers/channel.js';
+import { startRegion } from '../../helpers/region.js';
+import { startRelay } from '../../helpers/relay.js';
+import { parseWithPython } from '../../helpers/mail-check.js';
 import { buildMailCommarea, readMailResponse } from '../../../client/mailca.js';
 import { parseFormData } from '../../../region/http/multipart.js';
 

@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { simpleParser } from 'mailparser';
-import { startRegion, startRelay } from '../../helpers.js';
+import { startRegion } from '../../helpers/region.js';
+import { startRelay } from '../../helpers/relay.js';
 
 const relay = await startRelay(t);
 const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });

@@ -5,16 +5,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import t from 'tap';
 import { simpleParser } from 'mailparser';
-import {
-  basicAuth,
-  channelBody,
-  freshDir,
-  startRegion,
-  startRegionProcess,
-  startRelay,
-  TESTER,
-  writeUsers,
-} from '../../helpers.js';
+import { channelBody } from '../../helpers/channel.js';
+import { startRegionProcess } from '../../helpers/cli.js';
+import { startRegion } from '../../helpers/region.js';
+import { startRelay } from '../../helpers/relay.js';
+import { freshDir } from '../../helpers/test-like.js';
+import { basicAuth, TESTER, writeUsers } from '../../helpers/users.js';
 import { buildMailCommarea, readMailResponse } from '../../../client/mailca.js';
 import { NOT_KEPT, type RedriveReport } from '../../../client/redrive.js';
 import { MAX_CHANNEL } from '../../../region/routes/cics.js';

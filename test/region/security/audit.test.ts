@@ -5,7 +5,9 @@
 import FakeTimers from '@sinonjs/fake-timers';
 import t from 'tap';
 import type { Clock } from '../../../cics/clock.js';
-import { basicAuth, startRegion, startRelay } from '../../helpers.js';
+import { startRegion } from '../../helpers/region.js';
+import { startRelay } from '../../helpers/relay.js';
+import { basicAuth } from '../../helpers/users.js';
 
 const fake = FakeTimers.createClock(Date.parse('2026-12-01T10:00:30Z'));
 const clock: Clock = {

@@ -11,7 +11,8 @@ import type { Clock } from '../../../cics/clock.js';
 import { Authenticator, type AuthRefusal } from '../../../region/security/auth.js';
 import { HashGate } from '../../../region/security/hash-gate.js';
 import { newUser, UserStore } from '../../../users/users-file.js';
-import { basicAuth, freshDir } from '../../helpers.js';
+import { freshDir } from '../../helpers/test-like.js';
+import { basicAuth } from '../../helpers/users.js';
 
 const users = [
   { id: 'BATCH1', password: 'batch1-password' },

@@ -9,8 +9,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { simpleParser } from 'mailparser';
-import { basicAuth, freshDir, startRegion, startRelay } from '../../helpers.js';
-import { ebcdicLines, fromEbcdic } from '../../ebcdic.js';
+import { startRegion } from '../../helpers/region.js';
+import { startRelay } from '../../helpers/relay.js';
+import { freshDir } from '../../helpers/test-like.js';
+import { basicAuth } from '../../helpers/users.js';
+import { ebcdicLines, fromEbcdic } from '../../helpers/ebcdic.js';
 import { buildMailCommarea, readMailResponse } from '../../../client/mailca.js';
 import type { JournalRecord } from '../../../journal/record.js';
 

@@ -3,7 +3,7 @@
 // verdict waits on the clock: the tasks that must outlast another hold until the test lets
 // them go, and a time limit that must not be reached is a minute.
 import t from 'tap';
-import { startRegion } from '../../helpers.js';
+import { startRegion } from '../../helpers/region.js';
 import { defaultDefinitions, type TransactionDefinition } from '../../../region/definitions.js';
 import { withoutHooks } from '../../../region/tasks/dispatcher.js';
 

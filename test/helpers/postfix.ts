@@ -42,7 +42,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../bench/processes.js';
+import { freePort } from '../../bench/processes.js';
 
 const run = promisify(execFile);
 

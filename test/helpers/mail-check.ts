@@ -37,7 +37,7 @@ export interface PythonPart {
   sha256: string;
 }
 
-const script = fileURLToPath(new URL('./fixtures/parse-mail.py', import.meta.url));
+const script = fileURLToPath(new URL('../fixtures/parse-mail.py', import.meta.url));
 
 export function parseWithPython(message: Buffer): Promise<PythonView> {
   return new Promise((resolve, reject) => {

@@ -4,8 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dropOrphanCommitFailures } from '../journal/commit-failure.js';
-import type { TestLike } from './helpers.js';
+import { dropOrphanCommitFailures } from '../../journal/commit-failure.js';
+import type { TestLike } from './test-like.js';
 
 /** Why a tmpfs cannot be mounted here, or false: tried once, on a scratch folder. */
 function canMount(): string | false {
