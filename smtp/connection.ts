@@ -4,7 +4,8 @@ import type { Socket } from 'node:net';
 import { authenticate } from './auth.js';
 import { END_OF_DATA, writeMessage } from './data.js';
 import type { Delivery, RefusedRecipient, SmtpFailure } from './delivery.js';
-import { planEnvelope } from './envelope.js';
+import type { DsnRequest } from './dsn/request.js';
+import { planEnvelope, type EnvelopePlan } from './envelope.js';
 import { SmtpError, smtpError } from './errors.js';
 import { formatReply, ReplyParser, type SmtpReply } from './reply.js';
 import type { RelayTarget } from './relay-url.js';
@@ -48,6 +49,8 @@ interface EnvelopeReplies {
   readonly rcpts: readonly SmtpReply[];
   readonly data: SmtpReply | undefined;
 }
+
+type EnvelopeToSend = Extract<EnvelopePlan, { kind: 'send' }>;
 
 /** Waits for the next reply to the step named `what`. */
 type Expect = (what: string, timeout?: number) => Promise<SmtpReply>;
@@ -213,24 +216,30 @@ export class SmtpConnection {
   }
 
   /**
-   * Sends one mail. Resolves with what the relay answered; rejects with an SmtpError
-   * where the connection broke or timed out (the mail may or may not have arrived).
+   * Sends one mail; `dsn` asks for its DSNs where the relay offers them. Resolves with what
+   * the relay answered; rejects with an SmtpError where the connection broke or timed out
+   * (the mail may or may not have arrived).
    */
-  async send(from: string, recipients: readonly string[], message: Uint8Array): Promise<Delivery> {
+  async send(from: string, recipients: readonly string[], message: Uint8Array, dsn?: DsnRequest): Promise<Delivery> {
     if (this.#busy) throw new Error('SmtpConnection.send while a mail is under way (a bug in the pool)');
     if (this.#broken) throw new SmtpError(this.#broken, true);
     this.#busy = true;
     try {
-      return await this.#transaction(from, recipients, message);
+      return await this.#transaction(from, recipients, message, dsn);
     } finally {
       this.#busy = false;
       this.mails++;
     }
   }
 
-  async #transaction(from: string, all: readonly string[], message: Uint8Array): Promise<Delivery> {
+  async #transaction(
+    from: string,
+    all: readonly string[],
+    message: Uint8Array,
+    dsn: DsnRequest | undefined,
+  ): Promise<Delivery> {
     const relay = this.relay.label;
-    const envelope = planEnvelope(this.extensions, relay, from, all, message);
+    const envelope = planEnvelope(this.extensions, relay, from, all, message, dsn);
     if (envelope.kind === 'refuse') {
       return {
         kind: 'failed',
@@ -241,7 +250,7 @@ export class SmtpConnection {
         failure: { kind: 'unsendable', message: envelope.reply },
       };
     }
-    const delivery = await this.#mail(from, envelope.recipients, envelope.params, message);
+    const delivery = await this.#mail(from, envelope, message);
     if (envelope.refused.length === 0) return delivery;
     // Those the relay was not asked about join those it refused, in the mail's order.
     const refused = [...envelope.refused, ...delivery.refused];
@@ -253,9 +262,10 @@ export class SmtpConnection {
    * One mail on the open session: the envelope (pipelined where offered), then the
    * message where the relay lets it go, and what came of it.
    */
-  async #mail(from: string, recipients: readonly string[], params: string, message: Uint8Array): Promise<Delivery> {
-    const mailCmd = `MAIL FROM:<${from}>${params}\r\n`;
-    const rcptCmds = recipients.map((r) => `RCPT TO:<${r}>\r\n`);
+  async #mail(from: string, envelope: EnvelopeToSend, message: Uint8Array): Promise<Delivery> {
+    const { recipients, rcptParams } = envelope;
+    const mailCmd = `MAIL FROM:<${from}>${envelope.params}\r\n`;
+    const rcptCmds = recipients.map((r, i) => `RCPT TO:<${r}>${rcptParams[i] ?? ''}\r\n`);
     const expect = this.#expectInMail();
     const replies = this.extensions.has('PIPELINING')
       ? await this.#pipelined(mailCmd, rcptCmds)
