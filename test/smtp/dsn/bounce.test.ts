@@ -3,6 +3,7 @@
 // without a report, every refusal with its code, hostile input (huge, deep, wide, forged,
 // random) answered with a tag, never a throw, and work that doubles with the input.
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import t from 'tap';
@@ -70,6 +71,52 @@ t.test('a Postfix failure report: every field, as Python reads the blocks too', 
     [[...(ours.message ?? [])], ...ours.recipients.map((block) => [...block])],
     'the blocks and fields as Python splits them',
   );
+});
+
+t.test("Postfix's own reports, as a private Postfix sent them (test/smtp/dsn/postfix.test.ts)", async (t) => {
+  const fixture = (name: string) => readFileSync(new URL(`../../fixtures/dsn/${name}`, import.meta.url));
+  const postfix = {
+    envelopeId: 'PRD1.42',
+    reportingMta: { type: 'dns', value: 'mta.test' },
+    arrivalDate: 'Sun,  6 Dec 2026 18:46:44 +0000 (UTC)',
+    notes: [],
+  };
+  t.same(await read(fixture('postfix-delivered.eml')), {
+    kind: 'dsn',
+    sysid: 'PRD1',
+    seq: 42,
+    ...postfix,
+    recipients: [
+      {
+        finalRecipient: { type: 'rfc822', value: 'known@example.test' },
+        originalRecipient: { type: 'rfc822', value: 'known@example.test' },
+        action: 'delivered',
+        status: '2.0.0',
+        diagnostic: { type: 'x-postfix', value: 'delivery via virtual: delivered to maildir' },
+        remoteMta: null,
+        lastAttemptDate: null,
+        willRetryUntil: null,
+      },
+    ],
+  });
+  t.same(await read(fixture('postfix-failed.eml')), {
+    kind: 'dsn',
+    sysid: 'PRD1',
+    seq: 42,
+    ...postfix,
+    recipients: [
+      {
+        finalRecipient: { type: 'rfc822', value: 'nobody@example.test' },
+        originalRecipient: { type: 'rfc822', value: 'nobody@example.test' },
+        action: 'failed',
+        status: '5.1.1',
+        diagnostic: { type: 'x-postfix', value: 'unknown user: "nobody@example.test"' },
+        remoteMta: null,
+        lastAttemptDate: null,
+        willRetryUntil: null,
+      },
+    ],
+  });
 });
 
 t.test('success, delay and failure in one report; comments, brackets and a remote MTA', async (t) => {
