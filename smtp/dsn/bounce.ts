@@ -6,13 +6,14 @@
 // large or malformed, gets a tagged answer, never a throw, and the work is bounded by the
 // input's size (and the recipients read by `maxRecipients`).
 import PostalMime, { type Attachment, type Email } from 'postal-mime';
+import type { BounceRefusal } from './errors.js';
 import { bracketedAddresses, fromMailerDaemon, guessStatus, type GuessRule } from './heuristics.js';
 import { parseEnvelopeId } from './request.js';
 import { decodeReturnPath, type ReturnPathTemplate } from './return-path.js';
 import { Notes, readStatusBlocks, type FieldBlock } from './status-fields.js';
 
 /** RFC 3464 2.3.3. */
-export const DSN_ACTIONS = ['failed', 'delayed', 'delivered', 'relayed', 'expanded'] as const;
+const DSN_ACTIONS = ['failed', 'delayed', 'delivered', 'relayed', 'expanded'] as const;
 export type DsnAction = (typeof DSN_ACTIONS)[number];
 
 /** A field of the form `type; value` (Final-Recipient, Remote-MTA, Diagnostic-Code…). */
@@ -37,22 +38,6 @@ export interface RecipientReport {
   readonly lastAttemptDate: string | null;
   readonly willRetryUntil: string | null;
 }
-
-/** Why a bounce changes nothing: each a stable code, for counts and logs. */
-export type BounceRefusal =
-  /** The address it came to is no return path of this region's template. */
-  | 'NOTOURS'
-  /** It is a return path of the template, for another SYSID. */
-  | 'OTHERREGION'
-  /** The report's Original-Envelope-Id names another mail than its return path does. */
-  | 'ENVIDMISMATCH'
-  | 'TOOLARGE'
-  /** The MIME structure is past the parser's limits (parts, depth, header size). */
-  | 'UNREADABLE'
-  /** A delivery-status part with no recipient block that can be read. */
-  | 'MALFORMED'
-  /** No delivery-status part, and nothing the rules take for a bounce. */
-  | 'NOSTATUS';
 
 export type BounceReading =
   | {
@@ -89,8 +74,8 @@ export interface BounceOptions {
   readonly maxRecipients?: number;
 }
 
-export const BOUNCE_MAX_BYTES = 10 * 1024 * 1024;
-export const BOUNCE_MAX_RECIPIENTS = 1000;
+const BOUNCE_MAX_BYTES = 10 * 1024 * 1024;
+const BOUNCE_MAX_RECIPIENTS = 1000;
 
 /**
  * postal-mime's limits, tighter than its defaults: a DSN is two or three parts deep, and

@@ -23,7 +23,7 @@ export interface StatusGuess {
 }
 
 /** The text read for a guess: the explanation comes first; what follows is the returned mail. */
-export const GUESS_TEXT_MAX = 64 * 1024;
+const GUESS_TEXT_MAX = 64 * 1024;
 const DIAGNOSTIC_MAX = 500;
 const ADDRESSES_MAX = 100;
 

@@ -6,7 +6,8 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import { systemClock, type Clock } from '../../cics/clock.js';
-import { readBounce, type BounceReading, type BounceRefusal } from './bounce.js';
+import { readBounce, type BounceReading } from './bounce.js';
+import { BOUNCE_REFUSALS, OWNER_REFUSAL, type ListenerRefusal } from './errors.js';
 import { decodeReturnPath, type ReturnPathTemplate } from './return-path.js';
 
 /** A bounce read, as its owner gets it. */
@@ -25,16 +26,6 @@ export interface ReceivedBounce {
 /** The owner's answer: taken (250), or refused for good (550) with a reason code of its own and words. */
 export type BounceVerdict =
   { readonly accept: true } | { readonly accept: false; readonly reason: string; readonly detail: string };
-
-/** Why the listener itself refused something: the reader's reasons and the listener's own. */
-export type ListenerRefusal =
-  | BounceRefusal
-  /** A second RCPT in one transaction: a bounce has one return path (452; the client sends it again later). */
-  | 'TOOMANYRCPT'
-  /** Over the client address's bounces a minute (451). */
-  | 'RATE'
-  /** `onBounce` failed (451: the client tries again later). */
-  | 'CALLBACK';
 
 export interface BounceListenerOptions {
   /** Address to listen on; port 0 for any free one. */
@@ -69,12 +60,14 @@ export interface ListenerCounts {
 const MINUTE = 60_000;
 
 /**
- * A refusal smtp-server answers with `code` and `message`. The message starts with its RFC
- * 3463 code: smtp-server's own table gives one per reply code (452 is 4.2.2, storage, where
- * a recipient too many is 4.5.3), so the listener keeps that table off and says its own.
+ * A reply smtp-server sends for a refused step: `reply` is the code and the RFC 3463 code
+ * (smtp-server's own table gives one per reply code, 452 as 4.2.2, storage, where a
+ * recipient too many is 4.5.3, so the listener keeps that table off and says its own).
  */
-function reply(code: number, enhanced: string, message: string): Error {
-  return Object.assign(new Error(`${enhanced} ${message.slice(0, 400)}`), { responseCode: code });
+function smtpReply(reply: string, message: string): Error {
+  const [code = '451', enhanced] = reply.split(' ');
+  const text = message.slice(0, 400);
+  return Object.assign(new Error(enhanced ? `${enhanced} ${text}` : text), { responseCode: Number(code) });
 }
 
 export class BounceListener {
@@ -115,8 +108,7 @@ export class BounceListener {
         });
         stream.on('end', () => {
           if (stream.sizeExceeded || size > options.maxBytes) {
-            this.#count('TOOLARGE');
-            callback(reply(552, '5.3.4', `the bounce is over ${options.maxBytes} bytes`));
+            callback(this.#refuse('TOOLARGE', `the bounce is over ${options.maxBytes} bytes`));
             return;
           }
           void this.#take(Buffer.concat(chunks), session).then(
@@ -161,6 +153,12 @@ export class BounceListener {
     this.#refused.set(reason, (this.#refused.get(reason) ?? 0) + 1);
   }
 
+  /** Counts a refusal of the listener's and makes its reply. */
+  #refuse(reason: ListenerRefusal, message: string): Error {
+    this.#count(reason);
+    return smtpReply(BOUNCE_REFUSALS[reason].reply, message);
+  }
+
   /** 451 where the client's address has sent its bounces for this minute (a fixed window a minute long). */
   #overRate(session: SMTPServerSession): Error | null {
     const { ratePerMinute } = this.#options;
@@ -172,28 +170,21 @@ export class BounceListener {
     const sent = (this.#window.counts.get(remote) ?? 0) + 1;
     this.#window.counts.set(remote, sent);
     if (sent <= ratePerMinute) return null;
-    this.#count('RATE');
-    return reply(451, '4.7.1', `${remote} has sent ${ratePerMinute} bounces this minute; try again later`);
+    return this.#refuse('RATE', `${remote} has sent ${ratePerMinute} bounces this minute; try again later`);
   }
 
   /** Only this region's return paths, one a transaction. */
   #checkRecipient(address: string, session: SMTPServerSession): Error | null {
     if (session.envelope.rcptTo.length > 0) {
-      this.#count('TOOMANYRCPT');
-      return reply(452, '4.5.3', 'one return path a bounce; send the next in a transaction of its own');
+      return this.#refuse('TOOMANYRCPT', 'one return path a bounce; send the next in a transaction of its own');
     }
     const mail = decodeReturnPath(this.#options.returnPath, address);
     if (!mail.ok) {
-      this.#count('NOTOURS');
-      return reply(550, '5.1.1', `<${address}> is no return path here, and this host relays nothing`);
+      return this.#refuse('NOTOURS', `<${address}> is no return path here, and this host relays nothing`);
     }
     if (mail.sysid !== this.#options.sysid) {
-      this.#count('OTHERREGION');
-      return reply(
-        550,
-        '5.1.1',
-        `<${address}> is a return path of ${mail.sysid}, not of this region (${this.#options.sysid})`,
-      );
+      const words = `<${address}> is a return path of ${mail.sysid}, not of this region (${this.#options.sysid})`;
+      return this.#refuse('OTHERREGION', words);
     }
     return null;
   }
@@ -209,9 +200,7 @@ export class BounceListener {
       ...(this.#options.maxRecipients !== undefined ? { maxRecipients: this.#options.maxRecipients } : {}),
     });
     if (reading.kind === 'refused') {
-      this.#count(reading.reason);
-      // 5.6.0: the content is what is wrong (RFC 3463 3.7).
-      throw reply(554, '5.6.0', `${reading.reason}: ${reading.detail}`);
+      throw this.#refuse(reading.reason, `${reading.reason}: ${reading.detail}`);
     }
     let verdict: BounceVerdict;
     try {
@@ -223,13 +212,11 @@ export class BounceListener {
         remote: session.remoteAddress,
       });
     } catch {
-      this.#count('CALLBACK');
-      throw reply(451, '4.3.0', 'the bounce could not be recorded now; try again later');
+      throw this.#refuse('CALLBACK', 'the bounce could not be recorded now; try again later');
     }
     if (!verdict.accept) {
       this.#count(verdict.reason);
-      // 5.7.1: refused by this system's policy (RFC 3463 3.8).
-      throw reply(550, '5.7.1', `${verdict.reason}: ${verdict.detail}`);
+      throw smtpReply(OWNER_REFUSAL, `${verdict.reason}: ${verdict.detail}`);
     }
     this.#accepted++;
     return `2.0.0 bounce for ${reading.sysid}.${reading.seq} taken`;

@@ -2,11 +2,12 @@
 // each RCPT's NOTIFY and ORCPT, and the per-mail return path the answers come back to.
 // Written only where the relay's EHLO offers DSN (smtp/envelope.ts); without a bounce
 // address the region asks nothing and the mail goes out as before.
+import { isAscii } from 'node:buffer';
 import { returnPathOf, type ReturnPathTemplate } from './return-path.js';
 import { utf8AddrXtext, xtext } from './xtext.js';
 
 /** The events a recipient's DSN is asked for, in the order RFC 3461 4.1 writes them. */
-export const NOTIFY_EVENTS = ['SUCCESS', 'FAILURE', 'DELAY'] as const;
+const NOTIFY_EVENTS = ['SUCCESS', 'FAILURE', 'DELAY'] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 /** NOTIFY: one or more events, or NEVER (no DSN, not even for a failure). */
 export type Notify = readonly [NotifyEvent, ...NotifyEvent[]] | 'NEVER';
@@ -88,11 +89,10 @@ export function dsnMailParams(dsn: DsnRequest): string {
 
 /** RFC 3461 4.2: an ORCPT longer than this is not sent (it is optional; a relay may refuse a longer one). */
 const ORCPT_MAX = 500;
-const ASCII = /^[\x00-\x7f]*$/;
 
 /** RCPT TO's DSN parameters for `address`, each after a space; ORCPT is left out where it would be too long. */
 export function dsnRcptParams(dsn: DsnRequest, address: string): string {
   const notify = dsn.notify === 'NEVER' ? 'NEVER' : dsn.notify.join(',');
-  const orcpt = ASCII.test(address) ? `rfc822;${xtext(address)}` : `utf-8;${utf8AddrXtext(address)}`;
+  const orcpt = isAscii(Buffer.from(address, 'utf8')) ? `rfc822;${xtext(address)}` : `utf-8;${utf8AddrXtext(address)}`;
   return ` NOTIFY=${notify}${orcpt.length <= ORCPT_MAX ? ` ORCPT=${orcpt}` : ''}`;
 }

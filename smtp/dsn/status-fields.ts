@@ -18,7 +18,7 @@ export interface StatusBlocks {
 }
 
 /** A field value longer than this is cut: a Diagnostic-Code is a line or two. */
-export const FIELD_MAX = 1000;
+const FIELD_MAX = 1000;
 /** A line longer than this is cut before it is read. */
 const LINE_MAX = 4 * FIELD_MAX;
 const NOTES_MAX = 20;
