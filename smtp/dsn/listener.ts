@@ -4,7 +4,7 @@
 // optional STARTTLS. It knows nothing of the journal: `onBounce` decides what a bounce
 // means and answers whether it is taken; every refusal is counted with its reason.
 import type { AddressInfo } from 'node:net';
-import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import { systemClock, type Clock } from '../../cics/clock.js';
 import { readBounce, type BounceReading } from './bounce.js';
 import { BOUNCE_REFUSALS, OWNER_REFUSAL, type ListenerRefusal } from './errors.js';
@@ -98,27 +98,10 @@ export class BounceListener {
       hideDSN: true,
       onMailFrom: (_address, session, callback) => callback(this.#overRate(session)),
       onRcptTo: (address, session, callback) => callback(this.#checkRecipient(address.address, session)),
-      onData: (stream, session, callback) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        stream.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          // Past the limit the rest is read and dropped: smtp-server answers 552 itself.
-          if (size <= options.maxBytes) chunks.push(chunk);
-        });
-        stream.on('end', () => {
-          if (stream.sizeExceeded || size > options.maxBytes) {
-            callback(this.#refuse('TOOLARGE', `the bounce is over ${options.maxBytes} bytes`));
-            return;
-          }
-          void this.#take(Buffer.concat(chunks), session).then(
-            (message) => callback(null, message),
-            (err: Error) => callback(err),
-          );
-        });
-      },
+      onData: (stream, session, callback) => this.#onData(stream, session, callback),
     };
-    // smtp-server refuses a message over `size` itself once this is set (552 5.3.4).
+    // smtp-server answers a message over `size` with 552 itself once this is set (its types
+    // do not know the option yet).
     Object.assign(serverOptions, { rejectOversized: true });
     this.#server = new SMTPServer(serverOptions);
     // A client that drops mid-session is no error of the listener's.
@@ -157,6 +140,32 @@ export class BounceListener {
   #refuse(reason: ListenerRefusal, message: string): Error {
     this.#count(reason);
     return smtpReply(BOUNCE_REFUSALS[reason].reply, message);
+  }
+
+  /** Reads the message up to the limit, then has it read and taken; past the limit the rest is read and dropped. */
+  #onData(
+    stream: SMTPServerDataStream,
+    session: SMTPServerSession,
+    callback: (err?: Error | null, message?: string) => void,
+  ): void {
+    const { maxBytes } = this.#options;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) chunks.push(chunk);
+    });
+    stream.on('end', () => {
+      // smtp-server answers 552 itself (rejectOversized); the refusal is counted here.
+      if (stream.sizeExceeded || size > maxBytes) {
+        callback(this.#refuse('TOOLARGE', `the bounce is over ${maxBytes} bytes`));
+        return;
+      }
+      void this.#take(Buffer.concat(chunks), session).then(
+        (message) => callback(null, message),
+        (err: Error) => callback(err),
+      );
+    });
   }
 
   /** 451 where the client's address has sent its bounces for this minute (a fixed window a minute long). */

@@ -44,8 +44,6 @@ export class Notes {
 /** Reads the blocks of a delivery-status body; never throws. */
 export function readStatusBlocks(text: string, maxRecipients: number): StatusBlocks {
   const notes = new Notes();
-  // The line end before a blank line, the blank line and its end.
-  const blockEnd = /\r?\n[ \t]*\r?\n/g;
   const blocks: Map<string, string>[] = [];
   let block: Map<string, string> | null = null;
   let last: string | null = null;
@@ -53,62 +51,79 @@ export function readStatusBlocks(text: string, maxRecipients: number): StatusBlo
   let lineNo = 0;
   let start = 0;
   while (start <= text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
+    const end = lineEnd(text, start);
     const line = text.slice(start, Math.min(end > start && text[end - 1] === '\r' ? end - 1 : end, start + LINE_MAX));
     start = end + 1;
     lineNo++;
     if (BLANK.test(line)) {
-      block = null;
-      last = null;
-      continue;
+      block = last = null;
+    } else if (block === null && blocks.length > maxRecipients) {
+      // Past the bound a block is counted as it begins, and its fields skipped unread.
+      unread++;
+      start = nextBlock(text, start - 1);
+    } else {
+      if (block === null) blocks.push((block = new Map()));
+      last = readLine(block, line, last, (note) => notes.add(`line ${lineNo}: ${note}`));
     }
-    if (block === null) {
-      // Only the blocks within the bound are kept; the rest are counted as they begin.
-      if (blocks.length > maxRecipients) {
-        unread++;
-        // On to the line after the next blank one, the fields unread.
-        blockEnd.lastIndex = start - 1;
-        const next = blockEnd.exec(text);
-        if (next === null) break;
-        start = next.index + next[0].length;
-        continue;
-      }
-      block = new Map();
-      blocks.push(block);
-    }
-    if (line[0] === ' ' || line[0] === '\t') {
-      const value = last === null ? undefined : block.get(last);
-      if (last === null || value === undefined) notes.add(`line ${lineNo}: a continuation with no field before it`);
-      // A value at its bound takes no more: each further line costs nothing but its reading.
-      else if (value.length < FIELD_MAX) block.set(last, clip(`${value} ${line.trim()}`));
-      continue;
-    }
-    const m = FIELD.exec(line);
-    if (!m) {
-      notes.add(`line ${lineNo}: not a field: ${JSON.stringify(line.slice(0, 60))}`);
-      last = null;
-      continue;
-    }
-    const name = (m[1] ?? '').toLowerCase();
-    if (block.has(name)) {
-      notes.add(`line ${lineNo}: ${m[1]} repeated; the first is kept`);
-      last = null;
-      continue;
-    }
-    block.set(name, clip((m[2] ?? '').trim()));
-    last = name;
   }
+  return sorted(blocks, maxRecipients, unread, notes);
+}
+
+/** Where the line at `start` ends (its LF, or the end of the text). */
+function lineEnd(text: string, start: number): number {
+  const end = text.indexOf('\n', start);
+  return end === -1 ? text.length : end;
+}
+
+/** The start of the line after the next blank one, from the line end at `from`; past the text where none. */
+function nextBlock(text: string, from: number): number {
+  const blockEnd = /\r?\n[ \t]*\r?\n/g;
+  blockEnd.lastIndex = from;
+  const next = blockEnd.exec(text);
+  return next === null ? text.length + 1 : next.index + next[0].length;
+}
+
+/** One line into its block: a field, or the continuation of the `last` one. The field a next continuation belongs to. */
+function readLine(
+  block: Map<string, string>,
+  line: string,
+  last: string | null,
+  note: (text: string) => void,
+): string | null {
+  if (line[0] === ' ' || line[0] === '\t') {
+    const value = last === null ? undefined : block.get(last);
+    if (last === null || value === undefined) note('a continuation with no field before it');
+    // A value at its bound takes no more: each further line costs nothing but its reading.
+    else if (value.length < FIELD_MAX) block.set(last, clip(`${value} ${line.trim()}`));
+    return last;
+  }
+  const m = FIELD.exec(line);
+  if (!m) {
+    note(`not a field: ${JSON.stringify(line.slice(0, 60))}`);
+    return null;
+  }
+  const name = (m[1] ?? '').toLowerCase();
+  if (block.has(name)) {
+    note(`${m[1]} repeated; the first is kept`);
+    return null;
+  }
+  block.set(name, clip((m[2] ?? '').trim()));
+  return name;
+}
+
+/** The per-message block (where the first is one) and the recipients' within the bound. */
+function sorted(blocks: Map<string, string>[], maxRecipients: number, unread: number, notes: Notes): StatusBlocks {
   const first = blocks[0];
   const perMessage = first !== undefined && !RECIPIENT_FIELDS.some((f) => first.has(f));
   if (!perMessage && first !== undefined) notes.add('no per-message block: the report starts with a recipient');
   const recipients = perMessage ? blocks.slice(1) : blocks;
+  let skipped = unread;
   if (recipients.length > maxRecipients) {
-    unread += recipients.length - maxRecipients;
+    skipped += recipients.length - maxRecipients;
     recipients.length = maxRecipients;
   }
-  if (unread > 0) notes.add(`${unread} recipient blocks past the first ${maxRecipients} not read`);
-  return { message: perMessage ? first : null, recipients, unread, notes: notes.list };
+  if (skipped > 0) notes.add(`${skipped} recipient blocks past the first ${maxRecipients} not read`);
+  return { message: perMessage ? first : null, recipients, unread: skipped, notes: notes.list };
 }
 
 function clip(value: string): string {
