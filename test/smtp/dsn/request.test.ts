@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import t from 'tap';
 import type { SMTPServerAddress } from 'smtp-server';
 import { startRelay, testPool } from '../../helpers.js';
+import { cpuDoublingRatio } from '../../doubling-cpu.js';
 import {
   dsnRcptParams,
   envelopeIdOf,
@@ -180,4 +181,17 @@ t.test('fateEnvelope: without settings the sender as it is, with them the return
     from: '7-prd1@bounce.example',
     dsn: { ret: 'HDRS', envid: 'PRD1.7', notify: ['FAILURE'] },
   });
+});
+
+t.test('xtext and utf-8-addr-xtext: doubling the text about doubles the time', async (t) => {
+  const texts = new Map<number, string>();
+  const text = (n: number) => {
+    if (!texts.has(n)) texts.set(n, 'a+b=c ü\r\n€😀'.repeat(n));
+    return texts.get(n) ?? '';
+  };
+  const plain = await cpuDoublingRatio((n) => xtext(text(n)), 2000);
+  const utf8 = await cpuDoublingRatio((n) => utf8AddrXtext(text(n)), 2000);
+  t.comment(`ratios at 2n: xtext ${plain.toFixed(2)}, utf-8-addr-xtext ${utf8.toFixed(2)}`);
+  t.ok(plain < 3, `xtext: ${plain.toFixed(2)} (linear is 2, quadratic 4)`);
+  t.ok(utf8 < 3, `utf-8-addr-xtext: ${utf8.toFixed(2)} (linear is 2, quadratic 4)`);
 });
