@@ -3,9 +3,10 @@
 // fresh temp folder. It never touches /etc/postfix or a system instance: every command
 // gets `-c DIR`, and the instance has its own queue_directory (where master's pid and lock
 // live) and data_directory. Mail for the test domains is delivered by the `virtual`
-// agent into one maildir per domain; `mailbox(address)` picks a recipient's copies by the
-// Delivered-To header virtual(8) prepends. Mail for any other domain is bounced by the
-// `error` transport: nothing leaves the machine.
+// agent into one maildir per domain (or one per address, where `mailboxes` names them);
+// `mailbox(address)` picks a recipient's copies by the Delivered-To header virtual(8)
+// prepends. Mail for any other domain is bounced by the `error` transport, or goes where
+// `transports` says (a listener on loopback): nothing leaves the machine.
 //
 // What Postfix needs, found by trying (Postfix 3.7.11, Debian 12, as root):
 // - root: master starts as root and drops to mail_owner (postfix) per daemon;
@@ -74,6 +75,15 @@ export interface Postfix {
 export interface PostfixOptions {
   /** Domains delivered here (default example.test, corp.example). */
   readonly domains?: readonly string[];
+  /**
+   * The only addresses of the domains with a mailbox (a maildir each); unset: every address
+   * (one catch-all maildir a domain). Mail to any other address of the domains is taken at
+   * RCPT and then bounced by virtual(8) as an unknown user (5.1.1), as a far mail system
+   * does it, rather than refused while the region waits.
+   */
+  readonly mailboxes?: readonly string[];
+  /** transport_maps entries, domain to transport (`bounce.example: smtp:[127.0.0.1]:2525`). */
+  readonly transports?: Readonly<Record<string, string>>;
   /** More main.cf settings, over the helper's own. */
   readonly main?: Readonly<Record<string, string>>;
 }
@@ -260,6 +270,13 @@ function writeOld(path: string, text: string): void {
 
 const DELIVERED_TO = /^Delivered-To:[ \t]*(.*)$/im;
 
+/** The maildir of an address under the mail base: its domain's, or its own within it. */
+function folderOf(address: string, own: boolean): string {
+  const at = address.lastIndexOf('@');
+  const domain = address.slice(at + 1).toLowerCase();
+  return own ? join(domain, address.slice(0, at).toLowerCase()) : domain;
+}
+
 /** Starts the instance; stopped and removed in `t.teardown`. */
 export async function startPostfix(t: TestLike, options: PostfixOptions = {}): Promise<Postfix> {
   const why = postfixUnavailable();
@@ -279,8 +296,25 @@ export async function startPostfix(t: TestLike, options: PostfixOptions = {}): P
   for (const sub of [etc, join(dir, 'spool'), mail]) mkdirSync(sub, { mode: 0o755 });
   const ids = userIds(owner());
   chownSync(mail, ids.uid, ids.gid);
-  writeOld(join(etc, 'main.cf'), mainCf(dir, domains, ids, options.main ?? {}));
-  writeOld(join(etc, 'mailboxes'), domains.map((d) => `@${d} ${d}/\n`).join(''));
+  const { mailboxes, transports } = options;
+  const derived: Record<string, string> = {};
+  if (mailboxes) derived.smtpd_reject_unlisted_recipient = 'no';
+  if (transports) {
+    derived.transport_maps = `texthash:${join(etc, 'transport')}`;
+    writeOld(
+      join(etc, 'transport'),
+      Object.entries(transports)
+        .map(([domain, transport]) => `${domain} ${transport}\n`)
+        .join(''),
+    );
+  }
+  writeOld(join(etc, 'main.cf'), mainCf(dir, domains, ids, { ...derived, ...options.main }));
+  writeOld(
+    join(etc, 'mailboxes'),
+    mailboxes
+      ? mailboxes.map((a) => `${a} ${folderOf(a, true)}/\n`).join('')
+      : domains.map((d) => `@${d} ${d}/\n`).join(''),
+  );
 
   const log = () => (existsSync(maillog) ? readFileSync(maillog, 'utf8') : '');
   const postfix = (command: string) => run(POSTFIX, ['-c', etc, command], { encoding: 'utf8' });
@@ -337,7 +371,7 @@ export async function startPostfix(t: TestLike, options: PostfixOptions = {}): P
     const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
     if (!domains.includes(domain))
       throw new Error(`${address} is not in a domain this Postfix delivers (${domains.join(', ')})`);
-    const folder = join(mail, domain, 'new');
+    const folder = join(mail, folderOf(address, mailboxes !== undefined), 'new');
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = delivered(folder, address);

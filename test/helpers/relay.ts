@@ -14,6 +14,8 @@ export interface Relay {
   readonly url: string;
   readonly port: number;
   readonly mails: ReceivedMail[];
+  /** Each command line a client sent, as the relay read it (AUTH as smtp-server redacts it). */
+  readonly commands: string[];
   readonly server: SMTPServer;
   /** Connections accepted since start. */
   readonly connections: () => number;
@@ -34,13 +36,30 @@ export function smtpError(code: number, message: string): Error {
   return Object.assign(new Error(message), { responseCode: code });
 }
 
+/** A logger for smtp-server that keeps the command lines it logs and drops the rest. */
+export function commandLog(lines: string[]): NonNullable<SMTPServerOptions['logger']> & object {
+  const none = () => {};
+  return {
+    level: none,
+    trace: none,
+    info: none,
+    warn: none,
+    error: none,
+    fatal: none,
+    debug: (entry: { tnx?: string }, _prefix: string, line: string) => {
+      if (entry.tnx === 'command') lines.push(line);
+    },
+  };
+}
+
 export async function startRelay(t: TestLike, faults: RelayFaults = {}): Promise<Relay> {
   const mails: ReceivedMail[] = [];
+  const commands: string[] = [];
   let connections = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
-    logger: false,
+    logger: commandLog(commands),
     // Teardown may close the relay while a region still holds an idle connection.
     closeTimeout: 100,
     onConnect(_session, cb) {
@@ -81,7 +100,7 @@ export async function startRelay(t: TestLike, faults: RelayFaults = {}): Promise
     return new Promise<void>((resolve) => server.close(() => resolve()));
   };
   t.teardown(close);
-  return { url: `smtp://127.0.0.1:${port}`, port, mails, server, connections: () => connections, close };
+  return { url: `smtp://127.0.0.1:${port}`, port, mails, commands, server, connections: () => connections, close };
 }
 
 export interface ScriptedSession {
