@@ -84,7 +84,7 @@ function fromDecimal(item: ElementaryItem, path: string, value: unknown): bigint
 }
 
 /** A JS number as plain decimal text (no exponent). */
-function numberText(value: number): string {
+export function numberText(value: number): string {
   const text = String(value);
   if (!/e/i.test(text)) return text;
   const [mantissa = '0', exp = '0'] = text.toLowerCase().split('e');
