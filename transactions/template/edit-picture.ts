@@ -259,18 +259,26 @@ export interface EditOptions {
   readonly move?: boolean;
 }
 
+/** The value's digits in the picture's digit positions; `lost`: nonzero high-order digits fell off. */
+export function alignDigits(value: Decimal, pic: EditPicture): { readonly digits: string; readonly lost: boolean } {
+  const int = value.int.padStart(pic.intDigits, '0');
+  const cut = int.length - pic.intDigits;
+  return {
+    digits: int.slice(cut) + value.frac.padEnd(pic.fracDigits, '0').slice(0, pic.fracDigits),
+    lost: /[1-9]/.test(int.slice(0, cut)),
+  };
+}
+
 /** The value edited into the picture (MOVE to a numeric-edited item). */
 export function editNumber(value: Decimal, pic: EditPicture, options: EditOptions = {}): EditResult {
-  const intText = value.int.padStart(pic.intDigits, '0');
-  const kept = intText.slice(intText.length - pic.intDigits);
-  if (!options.move && /[1-9]/.test(intText.slice(0, intText.length - pic.intDigits))) {
+  const { digits, lost } = alignDigits(value, pic);
+  if (lost && !options.move) {
     return {
       ok: false,
       problem: 'overflow',
       reason: `${show(value)} has more than the ${pic.intDigits} integer digit(s) PIC ${pic.source} shows`,
     };
   }
-  const digits = kept + value.frac.padEnd(pic.fracDigits, '0').slice(0, pic.fracDigits);
   const zero = !/[1-9]/.test(digits);
   // The sign is the edited value's: a value truncated to zero shows no minus.
   const negative = value.negative && !zero;
@@ -281,7 +289,7 @@ export function editNumber(value: Decimal, pic: EditPicture, options: EditOption
       reason: `${show(value)} is negative and PIC ${pic.source} has no +, -, CR or DB to show it`,
     };
   }
-  return { ok: true, text: edit(digits, negative, zero, pic) };
+  return { ok: true, text: editDigits(digits, negative, zero, pic) };
 }
 
 function show(value: Decimal): string {
@@ -294,7 +302,11 @@ function signOf(char: '$' | '+' | '-', negative: boolean): string {
   return char === '+' ? '+' : ' ';
 }
 
-function edit(digits: string, negative: boolean, zero: boolean, pic: EditPicture): string {
+/**
+ * Digits already aligned to the picture's digit positions, edited; `zero` says whether the
+ * value is zero (the digits are, as editNumber calls it).
+ */
+export function editDigits(digits: string, negative: boolean, zero: boolean, pic: EditPicture): string {
   // A zero value where no 9 guarantees a digit: all blanks, or with * all asterisks but
   // the decimal point.
   if (zero && pic.allSuppressed) {
