@@ -3,7 +3,7 @@
 //   {{ ps_net_pay | pic: '$$$,$$9.99CR' }}   {{ ps_pay_date | yyyymmdd | date: '%d %B %Y' }}
 //   {{ ps_hire_date | yyddd }}               {{ ps_name | squish }}
 import { cobolDate, type DateForm } from './cobol-dates.js';
-import { decimalOf, editNumber, parseEditPicture, type EditPicture } from './edit-picture.js';
+import { decimalOf, editNumber, parseEditPicture, PictureError, type EditPicture } from './edit-picture.js';
 import { TemplateValueError } from './errors.js';
 
 export type Filter = (value: unknown, ...args: unknown[]) => unknown;
@@ -60,6 +60,31 @@ export function squishBlanks(text: string): string {
   return out + trimmed.slice(from);
 }
 
+/** The widest alphanumeric picture: a COMMAREA's length. */
+const MAX_TEXT_WIDTH = 32_763;
+
+/** The characters of an alphanumeric picture (`X(24)`, `XXX`, `A(3)`), or null for another. */
+export function alphanumericWidth(picture: string): number | null {
+  const text = picture.trim();
+  if (!/^(?:[XA](?:\(\d{1,4}\))?)+$/i.test(text)) return null;
+  let n = 0;
+  for (const m of text.matchAll(/[XA](?:\((\d+)\))?/gi)) {
+    const count = m[1] === undefined ? 1 : Number(m[1]);
+    if (count < 1) throw new PictureError(picture, 'a repeat count must be at least 1');
+    n += count;
+  }
+  if (n > MAX_TEXT_WIDTH) throw new PictureError(picture, `longer than ${MAX_TEXT_WIDTH} characters`);
+  return n;
+}
+
+/** Text as MOVE leaves it in a PIC X(n) item: left-justified, padded with blanks, cut on the right. */
+function moveText(value: unknown, width: number): string {
+  const text = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : null;
+  if (text === null) throw new TemplateValueError(`${shown(value)} is not text for PIC X(${width})`);
+  const chars = [...text];
+  return chars.length >= width ? chars.slice(0, width).join('') : text + ' '.repeat(width - chars.length);
+}
+
 /** A picture cache the size of a region's templates: a picture made from data is not kept. */
 const PICTURE_CACHE_SIZE = 512;
 
@@ -78,6 +103,8 @@ export function cobolFilters(): Record<string, Filter> {
     pic(value, picture) {
       if (typeof picture !== 'string')
         throw new TemplateValueError(`pic needs a picture string, not ${shown(picture)}`);
+      const width = alphanumericWidth(picture);
+      if (width !== null) return moveText(value, width);
       const pic = pictureOf(picture);
       const d = decimalOf(value);
       if (!d) throw new TemplateValueError(`${shown(value)} is not a number for PIC ${picture}`);
