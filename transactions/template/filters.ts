@@ -46,18 +46,7 @@ export function trimBlanks(text: string): string {
 
 /** Trimmed, and each run of blanks inside made one blank. */
 export function squishBlanks(text: string): string {
-  const trimmed = trimBlanks(text);
-  let out = '';
-  let from = 0;
-  for (let i = 0; i < trimmed.length; i++) {
-    if (!isBlank(trimmed.charCodeAt(i))) continue;
-    let j = i + 1;
-    while (j < trimmed.length && isBlank(trimmed.charCodeAt(j))) j++;
-    out += `${trimmed.slice(from, i)} `;
-    from = j;
-    i = j - 1;
-  }
-  return out + trimmed.slice(from);
+  return trimBlanks(text).replace(/[ \u0000]+/g, ' ');
 }
 
 /** The widest alphanumeric picture: a COMMAREA's length. */
@@ -66,7 +55,7 @@ const MAX_TEXT_WIDTH = 32_763;
 /** The characters of an alphanumeric picture (`X(24)`, `XXX`, `A(3)`), or null for another. */
 export function alphanumericWidth(picture: string): number | null {
   const text = picture.trim();
-  if (!/^(?:[XA](?:\(\d{1,4}\))?)+$/i.test(text)) return null;
+  if (!/^(?:[XA](?:\(\d+\))?)+$/i.test(text)) return null;
   let n = 0;
   for (const m of text.matchAll(/[XA](?:\((\d+)\))?/gi)) {
     const count = m[1] === undefined ? 1 : Number(m[1]);
