@@ -18,7 +18,7 @@ function roundMs(work: (size: number) => unknown, size: number, minMs: number): 
 }
 
 /** How much longer `work` takes at twice `size`. */
-export function doublingRatio(work: (size: number) => unknown, size: number, minMs = 25, rounds = 7): number {
+export function doublingRatio(work: (size: number) => unknown, size: number, minMs = 25, rounds = 9): number {
   work(size); // warm the JIT on the shape of the work
   work(2 * size);
   let small = Infinity;

@@ -3,7 +3,16 @@
 // not exist, a file to include: each an error, never an empty string. Three engines differ
 // in how they show a value: the HTML part escapes it; header templates refuse a control
 // character (a CR LF could start a header of its own); the text part shows it as it is.
-import { filters as builtin, Liquid, toValue } from 'liquidjs';
+import {
+  evalToken,
+  filters as builtin,
+  ForTag,
+  Liquid,
+  TablerowTag,
+  toValue,
+  type Context,
+  type Emitter,
+} from 'liquidjs';
 import { TemplateValueError } from './errors.js';
 import { cobolFilters, shown } from './filters.js';
 
@@ -14,11 +23,14 @@ export interface TemplateLimits {
   readonly parseChars: number;
   /** Milliseconds one part may take to render (LiquidJS renderLimit). */
   readonly renderMs: number;
-  /** Characters one part may make through values, filters and ranges (LiquidJS memoryLimit). */
+  /**
+   * What one part may make (LiquidJS memoryLimit): characters of the values it writes and of
+   * what its filters make, numbers of the ranges it makes, and turns of its loops.
+   */
   readonly memory: number;
 }
 
-export const TEMPLATE_LIMITS: TemplateLimits = { parseChars: 1_000_000, renderMs: 2_000, memory: 10_000_000 };
+export const TEMPLATE_LIMITS: TemplateLimits = { parseChars: 1_000_000, renderMs: 5_000, memory: 5_000_000 };
 
 export type Engines = Readonly<Record<PartKind, Liquid>>;
 
@@ -60,6 +72,32 @@ const SHOW: Record<PartKind, (this: FilterThis, value: unknown) => string> = {
   },
 };
 
+/** How many times a loop over `collection` runs. */
+function entries(collection: unknown): number {
+  if (Array.isArray(collection)) return collection.length;
+  if (collection !== null && typeof collection === 'object') return Object.keys(collection).length;
+  return 1;
+}
+
+// Each loop counts its turns against the memory limit before it starts, so nested loops over
+// tables are bounded by the limit, not only by the clock: LiquidJS counts the values a loop
+// writes and the ranges it makes, not its turns.
+class CountedFor extends ForTag {
+  override *render(ctx: Context, emitter: Emitter): Generator<unknown, void | string, never> {
+    const collection: unknown = yield evalToken(this.collection, ctx);
+    ctx.memoryLimit.use(entries(collection));
+    return yield* super.render(ctx, emitter) as Generator<unknown, void | string, never>;
+  }
+}
+
+class CountedTablerow extends TablerowTag {
+  override *render(ctx: Context, emitter: Emitter): Generator<unknown, void, never> {
+    const collection: unknown = yield evalToken(this.collection, ctx);
+    ctx.memoryLimit.use(entries(collection));
+    return yield* super.render(ctx, emitter) as Generator<unknown, void, never>;
+  }
+}
+
 function engine(kind: PartKind, limits: TemplateLimits): Liquid {
   const liquid = new Liquid({
     strictVariables: true,
@@ -79,6 +117,8 @@ function engine(kind: PartKind, limits: TemplateLimits): Liquid {
     memoryLimit: limits.memory,
   });
   for (const tag of ['include', 'render', 'layout']) delete liquid.tags[tag];
+  liquid.registerTag('for', CountedFor);
+  liquid.registerTag('tablerow', CountedTablerow);
   // `raw` would show a value unescaped in the HTML part.
   if (kind === 'html') liquid.unregisterFilter('raw');
   for (const [name, filter] of Object.entries(cobolFilters())) liquid.registerFilter(name, filter);

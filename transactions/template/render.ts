@@ -7,7 +7,7 @@
 //   be written on several lines).
 //   A value a filter cannot show: TMPLVAL. A name the record does not hold (past a table's
 //   count), or a template past its render or memory limit: TMPLFAIL.
-import { LiquidError, RenderError, UndefinedVariableError } from 'liquidjs';
+import { AssertionError, LiquidError, RenderError, UndefinedVariableError } from 'liquidjs';
 import { parseAddressList, type Address } from '../../cics/addresses.js';
 import type { ViewShape } from '../../cics/copybook/view.js';
 import type { HeaderTemplate, MailPart } from '../../cics/mail-templates.js';
@@ -93,6 +93,9 @@ function renderOne(engines: Engines, compiled: CompiledMail, t: CompiledTemplate
 
 function failureOf(err: unknown, compiled: CompiledMail, t: CompiledTemplate): Failure {
   const template = t.source.key;
+  // A limit met between two top-level templates comes unwrapped.
+  if (err instanceof AssertionError)
+    return { ok: false, rc: 8, reason: 'TMPLFAIL', detail: `${where(t, undefined)}: ${err.message}`, template };
   if (!(err instanceof LiquidError)) throw err;
   const [row] = err.token?.getPosition() ?? [];
   const cause = err instanceof RenderError ? err.originalError : undefined;
@@ -109,13 +112,14 @@ function failureOf(err: unknown, compiled: CompiledMail, t: CompiledTemplate): F
   if (cause instanceof TemplateValueError)
     return named(cause.problem === 'control' ? 'CTLCHAR' : 'TMPLVAL', cause.message);
   if (err instanceof UndefinedVariableError) {
+    // LiquidJS names the first part of the path that is not there: `ps_lines.5`.
     const name = /undefined variable: ([^,]+)/.exec(err.message)?.[1] ?? expression;
     const item = itemOf(name, compiled.shape, t.aliases);
     return {
       ok: false,
       rc: 8,
       reason: 'TMPLFAIL',
-      detail: `${item ?? name} (${name}, ${where(t, row)}): the record does not hold it (past a table's count?)`,
+      detail: `${item ?? name} (${expression}, ${where(t, row)}): the record does not hold ${name} (an entry past its table's count?)`,
       ...(item ? { field: item } : {}),
       template,
     };
