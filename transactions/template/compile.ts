@@ -5,7 +5,8 @@
 // analysis finds the names a template reads; the loops' names (`{% for l in ps_lines %}`)
 // are followed here, so `l.ps_line_amout` is caught too.
 import { ForTag, TablerowTag, TypeGuards, Value, type Liquid, type Template, type Variable } from 'liquidjs';
-import type { ViewShape } from '../../cics/copybook/view.js';
+import type { RecordLayout } from '../../cics/copybook/layout.js';
+import { viewShape, type ViewShape } from '../../cics/copybook/view.js';
 import type { MailPart, MailTemplates, TemplateSource } from '../../cics/mail-templates.js';
 import { PictureError, parseEditPicture } from './edit-picture.js';
 import type { Engines, PartKind } from './engine.js';
@@ -268,4 +269,16 @@ export function compileMail(set: MailTemplates, shape: ViewShape, copybook: stri
     };
   });
   return { parts, attachments, shape, copybook };
+}
+
+/**
+ * A template transaction's templates compiled against its copybook's view: what the region
+ * checks when it starts (a TemplateDefinitionError stops it) and each worker keeps.
+ */
+export function compileTemplateProgram(
+  templates: MailTemplates,
+  copybook: { readonly name: string; readonly layout: RecordLayout },
+  engines: Engines,
+): CompiledMail {
+  return compileMail(templates, viewShape(copybook.layout, copybook.name), copybook.name, engines);
 }
