@@ -7,7 +7,7 @@
 import { ForTag, TablerowTag, TypeGuards, Value, type Liquid, type Template, type Variable } from 'liquidjs';
 import type { RecordLayout } from '../../cics/copybook/layout.js';
 import { viewShape, type ViewShape } from '../../cics/copybook/view.js';
-import type { MailPart, MailTemplates, TemplateSource } from '../../cics/mail-templates.js';
+import { HEADER_TEMPLATES, type MailPart, type MailTemplates, type TemplateSource } from '../../cics/mail-templates.js';
 import { PictureError, parseEditPicture } from './edit-picture.js';
 import type { Engines, PartKind } from './engine.js';
 import { TemplateDefinitionError } from './errors.js';
@@ -33,16 +33,11 @@ export interface CompiledMail {
   readonly copybook: string;
 }
 
-const PART_KIND: Record<MailPart, PartKind> = {
-  from: 'header',
-  replyTo: 'header',
-  to: 'header',
-  cc: 'header',
-  bcc: 'header',
-  subject: 'header',
+const PART_KIND = {
+  ...Object.fromEntries(HEADER_TEMPLATES.map((h) => [h, 'header'])),
   text: 'text',
   html: 'html',
-};
+} as Record<MailPart, PartKind>;
 
 /** Where in a template: for one written inline, the line within it is in the message. */
 export function definitionError(
