@@ -47,6 +47,14 @@ export const REASONS = {
   TOOMANY: { rc: RC.INVALID, text: 'more recipients than the region allows a mail (CICSMAIL_MAX_RECIPIENTS)' },
   RCPTDOM: { rc: RC.INVALID, text: 'a recipient outside the domains the region sends to (CICSMAIL_RECIPIENT_DOMAINS)' },
   TOOBIG: { rc: RC.INVALID, text: 'the composed mail is larger than the region allows (CICSMAIL_MAX_MESSAGE_MB)' },
+  TMPLVAL: {
+    rc: RC.INVALID,
+    text: 'a template program: a field does not fit its filter (a number past its PIC, a date that is no date)',
+  },
+  TMPLFAIL: {
+    rc: RC.INVALID,
+    text: 'a template program: a template read what the record does not hold, or went past its limits',
+  },
   SENDER: { rc: RC.SENDER, text: 'the user may not send as this sender (sender verification)' },
   EXITDENY: { rc: RC.SENDER, text: 'the sender verification exit refused the mail' },
   EXITFAIL: { rc: RC.SENDER, text: 'the sender verification exit failed or answered nonsense: refused, to be safe' },
