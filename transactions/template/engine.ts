@@ -45,9 +45,9 @@ function text(value: unknown): string {
   if (typeof v === 'string') return v;
   if (v === null || v === undefined) return '';
   if (Array.isArray(v)) return v.map(text).join('');
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   // A group of the record, as Liquid's own output would show an object: its JSON.
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v as number | boolean | bigint);
+  return JSON.stringify(v) ?? '';
 }
 
 const SHOW: Record<PartKind, (this: FilterThis, value: unknown) => string> = {
