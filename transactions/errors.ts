@@ -40,6 +40,7 @@ export const REASONS = {
   BADRECS: { rc: RC.INVALID, text: REPORT_CODES.BADRECS },
   BADCTL: { rc: RC.INVALID, text: REPORT_CODES.BADCTL },
   BADRPTOP: { rc: RC.INVALID, text: REPORT_CODES.BADRPTOP },
+  RPTSIZE: { rc: RC.INVALID, text: REPORT_CODES.RPTSIZE },
   BADCMD: { rc: RC.INVALID, text: 'SPOL: a command that is not HELO, EHLO, MAIL, RCPT, DATA, RSET, NOOP or QUIT' },
   BADSEQ: { rc: RC.INVALID, text: 'SPOL: a command out of order (RCPT before MAIL FROM, DATA before RCPT TO)' },
   NODOT: { rc: RC.INVALID, text: 'SPOL: DATA without the line holding a single dot that ends it' },

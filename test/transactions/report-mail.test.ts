@@ -127,6 +127,13 @@ t.test('SEND: wrong report options are RC 8 on the ATTACH line; the other mails 
   t.equal(html?.contentType, 'text/html');
 });
 
+/** `bytes` of ASA `1` records of LRECL=2 in EBCDIC: a page eject each, nothing printed. */
+function ejects(bytes: number): Buffer {
+  const data = Buffer.alloc(bytes, 0x40);
+  for (let i = 0; i < bytes; i += 2) data[i] = 0xf1;
+  return data;
+}
+
 async function mailWith(containers: ChannelPart[]): Promise<ReturnType<typeof readMailResponse>> {
   const area = buildMailCommarea(
     { from: 'batch@corp.example', to: 'ops@corp.example', subject: 'report', body: 'see attached' },
@@ -192,6 +199,12 @@ t.test('MAIL: a BIT container of VB records as CSV; a broken one is RC 8 naming 
       { name: 'R4', type: 'application/octet-stream; recfm=VB', data: Buffer.of(0xff, 0xff, 0, 0) },
       'BADRECS',
       /^container R4: record 1 at byte 0: RDW x'FFFF0000' gives 65535 bytes, only 4 are left/,
+    ],
+    [
+      // 40 KB of ASA page ejects: 20,000 empty pages, once a 12.7 MB mail.
+      { name: 'R5', type: 'application/octet-stream; recfm=FBA; lrecl=2; format=pdf', data: ejects(40_000) },
+      'RPTSIZE',
+      /^container R5: as PDF the report passes 1,688,576 bytes at page [\d,]+ of 20,000, the limit for 40,000 bytes/,
     ],
   ];
   for (const [part, reason, detail] of cases) {

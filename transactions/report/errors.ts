@@ -10,6 +10,8 @@ export const REPORT_CODES = {
   BADCTL: 'a record whose carriage control is not ASA or machine code, as its RECFM says',
   /** FORMAT= or one of its options (ORIENTATION, PAPER, FONTSIZE, MARGIN, SEPARATOR) is wrong. */
   BADRPTOP: 'FORMAT= or a report option (ORIENTATION, PAPER, FONTSIZE, MARGIN, SEPARATOR) is wrong',
+  /** The rendered report would be larger than its data allows (render-limit.ts): 1 MiB and 16 bytes a byte of data. */
+  RPTSIZE: 'the rendered report is larger than its data allows (1 MiB and 16 bytes a byte of data)',
 } as const;
 
 export type ReportCode = keyof typeof REPORT_CODES;

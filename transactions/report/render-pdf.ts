@@ -18,29 +18,56 @@ const require = createRequire(import.meta.url);
 let pdfkit: typeof PDFKitDocument | undefined;
 const PDFDocument = (): typeof PDFKitDocument => (pdfkit ??= require('pdfkit') as typeof PDFKitDocument);
 
-export function renderPdf(pages: readonly Page[], title: string, options: ReportOptions, date: Date): Buffer {
+/** Where the PDF passed its byte limit: the report page it was drawing. */
+export interface PdfTooBig {
+  readonly stoppedAt: number;
+}
+
+/**
+ * The report as a PDF, or where it was stopped once its bytes passed `limit`: pdfkit
+ * writes each sheet out as the next begins, so the bytes are counted sheet by sheet and
+ * a report of empty pages costs no more than the limit's worth of work.
+ */
+export function renderPdf(
+  pages: readonly Page[],
+  title: string,
+  options: ReportOptions,
+  date: Date,
+  limit = Infinity,
+): Buffer | PdfTooBig {
   const layout = layoutOf(pages, options);
   const doc = new (PDFDocument())({
     autoFirstPage: false,
     compress: true,
     info: { Title: title, Creator: 'cicsmail', Producer: 'cicsmail', CreationDate: date, ModDate: date },
   });
+  const chunks: Buffer[] = [];
+  let written = 0;
+  const take = () => {
+    for (let chunk = doc.read() as Buffer | null; chunk !== null; chunk = doc.read() as Buffer | null) {
+      chunks.push(chunk);
+      written += chunk.length;
+    }
+  };
   const sheet = () => {
     doc.addPage({ size: [layout.width, layout.height], margin: 0 });
     doc.font('Courier').fontSize(layout.fontSize);
   };
   const m = options.margin;
-  for (const page of pages) {
+  for (let p = 0; p < pages.length; p++) {
+    const page = pages[p] as Page;
     if (page.length === 0) sheet();
     for (let first = 0; first < page.length; first += layout.linesPerSheet) {
       sheet();
+      take();
+      if (written > limit) return { stoppedAt: p + 1 };
       const last = Math.min(page.length, first + layout.linesPerSheet);
       for (let i = first; i < last; i++) {
         const line = page[i];
         if (line === undefined) continue;
         const y = m + (i - first) * layout.leading;
-        for (const text of [line.text, ...(line.over ?? [])])
-          if (text.trim() !== '') doc.text(winAnsi(text), m, y, { lineBreak: false });
+        if (line.text.trim() !== '') doc.text(winAnsi(line.text), m, y, { lineBreak: false });
+        for (const text of line.over ?? []) if (text.trim() !== '') doc.text(winAnsi(text), m, y, { lineBreak: false });
       }
     }
   }
@@ -48,8 +75,8 @@ export function renderPdf(pages: readonly Page[], title: string, options: Report
   doc.end();
   // pdfkit writes as it goes and compresses synchronously: once ended, the whole file is
   // in the stream's buffer.
-  const chunks: Buffer[] = [];
-  for (let chunk = doc.read() as Buffer | null; chunk !== null; chunk = doc.read() as Buffer | null) chunks.push(chunk);
+  take();
+  if (written > limit) return { stoppedAt: pages.length };
   const pdf = Buffer.concat(chunks);
   if (pdf.subarray(-6).toString('latin1').trimEnd() !== '%%EOF') throw new Error('pdfkit did not finish the PDF');
   return pdf;

@@ -9,7 +9,8 @@ import { reportFailure, shown, type ReportFailure } from './errors.js';
 import type { OutputFormat, ReportOptions } from './options.js';
 import { recordsOfBytes, recordsOfLines, type ReportRecord } from './records.js';
 import { renderHtml } from './render-html.js';
-import { renderPdf } from './render-pdf.js';
+import { renderLimit, tooBig } from './render-limit.js';
+import { renderPdf, type PdfTooBig } from './render-pdf.js';
 import { renderCsv, renderText } from './render-text.js';
 import { zipOne } from './zip.js';
 
@@ -71,7 +72,13 @@ export function makeReport({ name, input, options, cp, date, type }: ReportReque
   if (!Array.isArray(pages)) return pages;
   const file = FORMAT_FILE[options.format];
   const filename = reportName(name, file.ext);
-  const content = render(pages, filename, options, date);
+  const dataBytes = sizeOf(input);
+  const content = render(pages, filename, options, date, renderLimit(dataBytes));
+  const formatName = options.format.toUpperCase();
+  if (typeof content !== 'string' && 'stoppedAt' in content)
+    return tooBig(formatName, dataBytes, { page: content.stoppedAt, pages: pages.length });
+  const rendered = typeof content === 'string' ? Buffer.byteLength(content, 'utf8') : content.length;
+  if (rendered > renderLimit(dataBytes)) return tooBig(formatName, dataBytes);
   if (!options.zip) {
     return {
       filename,
@@ -88,7 +95,21 @@ export function makeReport({ name, input, options, cp, date, type }: ReportReque
   };
 }
 
-function render(pages: readonly Page[], filename: string, options: ReportOptions, date: Date): string | Buffer {
+/** The data's size in bytes: a block's lines count with their line ends. */
+function sizeOf(input: ReportInput): number {
+  if ('bytes' in input) return input.bytes.length;
+  let size = 0;
+  for (const line of input.lines) size += line.length + 1;
+  return size;
+}
+
+function render(
+  pages: readonly Page[],
+  filename: string,
+  options: ReportOptions,
+  date: Date,
+  limit: number,
+): string | Buffer | PdfTooBig {
   switch (options.format) {
     case 'txt':
       return renderText(pages);
@@ -97,6 +118,6 @@ function render(pages: readonly Page[], filename: string, options: ReportOptions
     case 'html':
       return renderHtml(pages, filename, options);
     case 'pdf':
-      return renderPdf(pages, filename, options, date);
+      return renderPdf(pages, filename, options, date, limit);
   }
 }

@@ -170,3 +170,25 @@ t.test('empty and blank reports still make a file each format can open', async (
     if (format === 'ZIP/PDF') t.equal(pdfInfo(unzipOne(bytesOf(a)).data).Pages, '1');
   }
 });
+
+t.test('RPTSIZE: a report of new pages alone may not render past 1 MiB and 16 bytes a byte of its data', async (t) => {
+  // 40 KB of ASA `1` records with LRECL=2: 20,000 empty pages, once a 12.7 MB mail.
+  const ejects = Buffer.alloc(40_000, 0x40);
+  for (let i = 0; i < ejects.length; i += 2) ejects[i] = 0xf1;
+  const opts = readReportOptions(new Map(Object.entries({ RECFM: 'FBA', LRECL: '2', FORMAT: 'PDF' })));
+  if (!opts || 'code' in opts) throw new Error('options');
+  const made = makeReport({ name: 'ejects', input: { bytes: ejects }, options: opts, cp: cp037, date: DATE });
+  t.match(made, {
+    code: 'RPTSIZE',
+    message:
+      /^as PDF the report passes 1,688,576 bytes at page [\d,]+ of 20,000, the limit for 40,000 bytes of data \(1 MiB and 16 bytes a byte of data\)$/,
+  });
+  const stoppedAt = Number(/at page ([\d,]+)/.exec((made as { message: string }).message)?.[1]?.replace(/,/g, ''));
+  t.ok(stoppedAt > 1000 && stoppedAt < 20_000, `stopped at page ${stoppedAt}, once past the limit`);
+  // The same pages as text are two bytes a page: well inside.
+  const txt = report({ FORMAT: 'TXT', LRECL: '2' }, 'ejects', ejects);
+  t.equal(textOf(txt), '\n\f'.repeat(19_999), 'an empty line a page, a form feed before each but the first');
+  // Where 16 bytes a byte is room enough, the PDF is made: 2,000 pages of 4,000 bytes.
+  const few = report({ FORMAT: 'PDF', LRECL: '2' }, 'few', ejects.subarray(0, 4_000));
+  t.equal(pdfInfo(bytesOf(few)).Pages, '2000');
+});
