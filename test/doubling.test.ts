@@ -7,7 +7,7 @@ import { doubling, doublingText, LINEAR_RATIO } from './doubling.js';
 const texts = (n: number) => Array.from({ length: n }, (_, i) => String(i % 10).repeat(1 + (i % 40)));
 
 t.test('work that goes over all the items before each one is found quadratic', async (t) => {
-  const quadratic = doubling(
+  const quadratic = await doubling(
     texts,
     (items) => {
       let sum = 0;
@@ -20,7 +20,7 @@ t.test('work that goes over all the items before each one is found quadratic', a
 });
 
 t.test('work that goes over each item once is found linear', async (t) => {
-  const linear = doubling(
+  const linear = await doubling(
     texts,
     (items) => {
       let sum = 0;

@@ -38,54 +38,55 @@ export interface DoublingOptions {
   readonly maxN?: number;
 }
 
-function timeMs(work: () => unknown): number {
+async function timeMs(work: () => unknown): Promise<number> {
   collect();
   const started = process.hrtime.bigint();
-  work();
+  await work();
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
-function measure<T>(make: (n: number) => T, run: (input: T) => unknown, n: number, rounds: number): Doubling {
+async function measure<T>(
+  make: (n: number) => T,
+  run: (input: T) => unknown,
+  n: number,
+  rounds: number,
+): Promise<Doubling> {
   const inputs = [make(n), make(2 * n)] as const;
   const best = [Infinity, Infinity];
   for (let r = 0; r < rounds; r++) {
-    for (const k of [0, 1] as const)
-      best[k] = Math.min(
-        best[k] as number,
-        timeMs(() => run(inputs[k])),
-      );
+    for (const k of [0, 1] as const) best[k] = Math.min(best[k] as number, await timeMs(() => run(inputs[k])));
   }
   const [small, large] = best as [number, number];
   return { n, small, large, ratio: large / small };
 }
 
 /**
- * The time `run` takes on `make(n)` and on `make(2 * n)`, the best of `rounds` runs
+ * The time `run` takes (and the promise it returns, where it returns one) on `make(n)` and on `make(2 * n)`, the best of `rounds` runs
  * each. The input grows (n doubled) until a run takes `minMs`; those first runs also have
  * the JIT compile the code before it is timed. Inputs are made before the clock starts.
  * Where the ratio comes out at LINEAR_RATIO or more it is measured again, up to
  * `attempts` times in all, and the best kept: a busy machine may spoil a measurement,
  * work that grows faster than its input spoils every one.
  */
-export function doubling<T>(make: (n: number) => T, run: (input: T) => unknown, options: DoublingOptions): Doubling {
+export async function doubling<T>(
+  make: (n: number) => T,
+  run: (input: T) => unknown,
+  options: DoublingOptions,
+): Promise<Doubling> {
   const { minMs = 25, rounds = 5, attempts = 3 } = options;
   const maxN = options.maxN ?? options.n * 256;
   let n = options.n;
   for (;;) {
     const input = make(n);
-    run(input);
+    await run(input);
     // The best of three: one slow run must not stop the input growing.
-    const ms = Math.min(
-      timeMs(() => run(input)),
-      timeMs(() => run(input)),
-      timeMs(() => run(input)),
-    );
+    const ms = Math.min(await timeMs(() => run(input)), await timeMs(() => run(input)), await timeMs(() => run(input)));
     if (ms >= minMs || 2 * n > maxN) break;
     n *= 2;
   }
-  let best = measure(make, run, n, rounds);
+  let best = await measure(make, run, n, rounds);
   for (let attempt = 1; attempt < attempts && best.ratio >= LINEAR_RATIO; attempt++) {
-    const again = measure(make, run, n, rounds);
+    const again = await measure(make, run, n, rounds);
     if (again.ratio < best.ratio) best = again;
   }
   return best;

@@ -6,7 +6,7 @@ import { simpleParser, type Attachment as ParsedAttachment } from 'mailparser';
 import { startRegion, startRelay, channelBody, type ChannelPart } from '../helpers.js';
 import { ebcdicLines, fromEbcdic } from '../ebcdic.js';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
-import { fixedRecords, pdfInfo, pdfPages, unzipOne, variableRecords } from './report/report-check.js';
+import { fixedRecords, pdfInfo, pdfPages, unzipOne, variableRecords, xlsxSheet } from './report/report-check.js';
 
 const relay = await startRelay(t);
 const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
@@ -215,4 +215,43 @@ t.test('MAIL: a BIT container of VB records as CSV; a broken one is RC 8 naming 
     t.match(answer.relayReply, detail, part.name);
     t.equal(relay.mails.length, before, 'nothing sent');
   }
+});
+
+t.test('XLSX through SEND and through a channel: a worksheet that openpyxl reads', async (t) => {
+  const lines = ['ACCOUNT;NAME;AMOUNT', '000001;Grüße GmbH;1,250.00', '000002;Smith;12.50-'];
+  let before = relay.mails.length;
+  const answer = await sendJob([
+    'FROM batch@corp.example',
+    'TO ops@corp.example',
+    'ATTACH NAME=LEDGER.CSV FORMAT=XLSX SEPARATOR=SEMICOLON',
+    ...lines,
+    'ENDATTACH',
+  ]);
+  t.equal(answer.rc, '0', answer.report.join('\n'));
+  const [sent] = await lastMailAttachments(before);
+  t.equal(sent?.filename, 'LEDGER.xlsx');
+  t.equal(sent?.contentType, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+  const expected = [
+    ['ACCOUNT', 'NAME', 'AMOUNT'],
+    ['000001', 'Grüße GmbH', 1250],
+    ['000002', 'Smith', -12.5],
+  ];
+  const values = (xlsx: Buffer | undefined) =>
+    xlsxSheet(xlsx ?? Buffer.alloc(0)).rows.map((r) => r.map((c) => c.value));
+  t.same(values(sent?.content), expected);
+
+  before = relay.mails.length;
+  const data = fixedRecords(lines, 40, 273);
+  const mailed = await mailWith([
+    {
+      name: 'LEDGER',
+      filename: 'ledger.dat',
+      type: 'text/plain; charset=ibm-273; recfm=FB; lrecl=40; format=xlsx; separator=";"',
+      data,
+    },
+  ]);
+  t.equal(mailed.rc, 0, mailed.relayReply);
+  const [channel] = await lastMailAttachments(before);
+  t.equal(channel?.filename, 'ledger.dat.xlsx');
+  t.same(values(channel?.content), expected);
 });

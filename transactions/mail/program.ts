@@ -143,7 +143,7 @@ function parse(area: Uint8Array, cp: CodePage, bodyLen: number): Parsed {
  */
 const REPORT_PARAM = new RegExp(`;\\s*(${REPORT_KEYS.join('|')})\\s*=`, 'i');
 
-function attachmentsOf(containers: readonly Container[], now: Date): Attachment[] | Outcome {
+async function attachmentsOf(containers: readonly Container[], now: Date): Promise<Attachment[] | Outcome> {
   const attachments: Attachment[] = [];
   for (const c of containers) {
     const filename = c.filename ?? c.name;
@@ -157,7 +157,7 @@ function attachmentsOf(containers: readonly Container[], now: Date): Attachment[
       const made =
         'code' in options
           ? options
-          : makeReport({ name: filename, input: { bytes: c.data }, options, cp: codePage(c.ccsid), date: now });
+          : await makeReport({ name: filename, input: { bytes: c.data }, options, cp: codePage(c.ccsid), date: now });
       if ('code' in made) return { reason: made.code, detail: `container ${c.name}: ${made.message}` };
       attachments.push(made);
     } else if (c.kind === 'char') {
@@ -176,7 +176,7 @@ function attachmentsOf(containers: readonly Container[], now: Date): Attachment[
 async function deliver(ctx: ProgramContext<Services>, mail: Extract<Parsed, { ok: true }>): Promise<Outcome> {
   const { ok: _ok, format, ...fields } = mail;
   const now = new Date();
-  const attachments = attachmentsOf(ctx.containers, now);
+  const attachments = await attachmentsOf(ctx.containers, now);
   if (!Array.isArray(attachments)) return attachments;
   return composeAndSend(ctx, { ...fields, bodyFormat: format, attachments, substitutions: ctx.substitutions }, now);
 }

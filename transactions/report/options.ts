@@ -15,7 +15,7 @@ export interface RecordFormat {
   readonly lrecl?: number;
 }
 
-export type OutputFormat = 'txt' | 'html' | 'pdf' | 'csv';
+export type OutputFormat = 'txt' | 'html' | 'pdf' | 'csv' | 'xlsx';
 export type Orientation = 'portrait' | 'landscape';
 export type Paper = 'a4' | 'letter';
 
@@ -32,7 +32,7 @@ export interface ReportOptions {
   readonly fontSize?: number;
   /** Points, on every side. */
   readonly margin: number;
-  /** CSV: what separates the report's fields (and the CSV's). */
+  /** CSV and XLSX: what separates the report's fields (and the CSV's). */
   readonly separator: string;
 }
 
@@ -55,6 +55,7 @@ const FORMATS: Readonly<Record<string, OutputFormat>> = {
   HTML: 'html',
   PDF: 'pdf',
   CSV: 'csv',
+  XLSX: 'xlsx',
 };
 const PAGE_KEYS = ['ORIENTATION', 'PAPER', 'FONTSIZE', 'MARGIN'];
 
@@ -78,12 +79,13 @@ export function readReportOptions(params: ReadonlyMap<string, string>): ReportOp
   const inner = parts.length === 0 ? 'TXT' : parts.length === 1 ? (parts[0] as string) : '';
   const format = FORMATS[inner];
   if (format === undefined)
-    return bad(`FORMAT=${shown(formatText)} is not TXT, HTML, PDF, CSV, ZIP or ZIP/ with one of them`);
+    return bad(`FORMAT=${shown(formatText)} is not TXT, HTML, PDF, CSV, XLSX, ZIP or ZIP/ with one of them`);
 
   for (const key of PAGE_KEYS)
     if (params.has(key) && format !== 'pdf' && format !== 'html')
       return bad(`${key}= is for FORMAT=PDF or HTML, not ${upper(formatText)}`);
-  if (params.has('SEPARATOR') && format !== 'csv') return bad(`SEPARATOR= is for FORMAT=CSV, not ${upper(formatText)}`);
+  if (params.has('SEPARATOR') && format !== 'csv' && format !== 'xlsx')
+    return bad(`SEPARATOR= is for FORMAT=CSV or XLSX, not ${upper(formatText)}`);
 
   let orientation: Orientation | undefined;
   const orientationText = params.get('ORIENTATION');

@@ -1,6 +1,6 @@
 // A report attachment: data set records (bytes, or lines already cut) with their record
-// format and carriage control, rendered as TXT, HTML, PDF or CSV, and zipped where asked;
-// named with the right extension and MIME type.
+// format and carriage control, rendered as TXT, HTML, PDF, CSV or XLSX, and zipped where
+// asked; named with the right extension and MIME type.
 import type { CodePage } from '../../cics/codepages.js';
 import { textLines } from '../../cics/text-lines.js';
 import type { Attachment } from '../mail/compose.js';
@@ -12,6 +12,7 @@ import { renderHtml } from './render-html.js';
 import { renderLimit, tooBig } from './render-limit.js';
 import { renderPdf, type PdfTooBig } from './render-pdf.js';
 import { renderCsv, renderText } from './render-text.js';
+import { renderXlsx } from './render-xlsx.js';
 import { zipOne } from './zip.js';
 
 export { readReportOptions, contentTypeParams, REPORT_KEYS, type ReportOptions } from './options.js';
@@ -25,10 +26,11 @@ const FORMAT_FILE: Readonly<Record<OutputFormat | 'zip', { ext: string; type: st
   html: { ext: 'html', type: 'text/html' },
   pdf: { ext: 'pdf', type: 'application/pdf' },
   csv: { ext: 'csv', type: 'text/csv' },
+  xlsx: { ext: 'xlsx', type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
   zip: { ext: 'zip', type: 'application/zip' },
 };
 // Extensions a report's name may have that its format replaces; any other is kept (PAYROLL.D240131).
-const REPLACED = /\.(txt|text|lst|list|prt|rpt|out|log|csv|html?|pdf|zip|sysout)$/i;
+const REPLACED = /\.(txt|text|lst|list|prt|rpt|out|log|csv|xlsx|html?|pdf|zip|sysout)$/i;
 
 /** The name with the extension of the format: `report.lst` → `report.pdf`, `PAYROLL.D240131` → `PAYROLL.D240131.pdf`. */
 export function reportName(name: string, ext: string): string {
@@ -54,7 +56,23 @@ export interface ReportRequest {
   readonly type?: string;
 }
 
-export function makeReport({ name, input, options, cp, date, type }: ReportRequest): Attachment | ReportFailure {
+/** A report read and laid out, checked but not yet rendered: what rendering needs. */
+export interface PreparedReport {
+  /** The attachment's name as given. */
+  readonly name: string;
+  readonly options: ReportOptions;
+  readonly pages: readonly Page[];
+  /** The data's size: the rendered file's limit is in proportion to it. */
+  readonly dataBytes: number;
+  readonly date: Date;
+}
+
+/**
+ * The report's records read and laid out in pages, its options and TYPE= checked: every
+ * wrong input found before anything is rendered. Synchronous, so that SEND finds it as it
+ * reads the ATTACH statement.
+ */
+export function prepareReport({ name, input, options, cp, date, type }: ReportRequest): PreparedReport | ReportFailure {
   const expected = reportType(options);
   if (type !== undefined && type.toLowerCase() !== expected)
     return reportFailure(
@@ -70,15 +88,26 @@ export function makeReport({ name, input, options, cp, date, type }: ReportReque
   if (!Array.isArray(records)) return records;
   const pages = paginate(records, options.records?.control ?? 'none');
   if (!Array.isArray(pages)) return pages;
+  return { name, options, pages, dataBytes: sizeOf(input), date };
+}
+
+/** The report as its attachment, or RPTSIZE where it renders larger than its data allows. */
+export async function renderReport({
+  name,
+  options,
+  pages,
+  dataBytes,
+  date,
+}: PreparedReport): Promise<Attachment | ReportFailure> {
   const file = FORMAT_FILE[options.format];
   const filename = reportName(name, file.ext);
-  const dataBytes = sizeOf(input);
-  const content = render(pages, filename, options, date, renderLimit(dataBytes));
+  const limit = renderLimit(dataBytes);
+  const content = await render(pages, filename, options, date, limit);
   const formatName = options.format.toUpperCase();
   if (typeof content !== 'string' && 'stoppedAt' in content)
     return tooBig(formatName, dataBytes, { page: content.stoppedAt, pages: pages.length });
   const rendered = typeof content === 'string' ? Buffer.byteLength(content, 'utf8') : content.length;
-  if (rendered > renderLimit(dataBytes)) return tooBig(formatName, dataBytes);
+  if (rendered > limit) return tooBig(formatName, dataBytes);
   if (!options.zip) {
     return {
       filename,
@@ -95,6 +124,12 @@ export function makeReport({ name, input, options, cp, date, type }: ReportReque
   };
 }
 
+/** A report attachment from its data: prepareReport, then renderReport. */
+export async function makeReport(request: ReportRequest): Promise<Attachment | ReportFailure> {
+  const prepared = prepareReport(request);
+  return 'code' in prepared ? prepared : renderReport(prepared);
+}
+
 /** The data's size in bytes: a block's lines count with their line ends. */
 function sizeOf(input: ReportInput): number {
   if ('bytes' in input) return input.bytes.length;
@@ -103,18 +138,20 @@ function sizeOf(input: ReportInput): number {
   return size;
 }
 
-function render(
+async function render(
   pages: readonly Page[],
   filename: string,
   options: ReportOptions,
   date: Date,
   limit: number,
-): string | Buffer | PdfTooBig {
+): Promise<string | Buffer | PdfTooBig> {
   switch (options.format) {
     case 'txt':
       return renderText(pages);
     case 'csv':
       return renderCsv(pages, options.separator);
+    case 'xlsx':
+      return renderXlsx(pages, filename, options.separator);
     case 'html':
       return renderHtml(pages, filename, options);
     case 'pdf':

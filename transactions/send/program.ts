@@ -5,6 +5,9 @@ import type { ProgramContext, TaskResult } from '../../cics/task.js';
 import type { Services } from '../services.js';
 import { composeAndSend } from '../mail/deliver.js';
 import { outcomeLine, readTextInput, refusalLine, reportResult, type ReportLine } from '../text/request.js';
+import type { Attachment } from '../mail/compose.js';
+import { renderReport } from '../report/report.js';
+import { reportLineFailure, type SendAttachment } from './attach.js';
 import { parseStatements, type SendMail } from './statements.js';
 import type { Symbols } from './symbols.js';
 
@@ -23,12 +26,32 @@ function symbolsOf(ctx: ProgramContext<Services>, now: Date): Symbols {
   };
 }
 
+/** The mail's attachments with its reports rendered, or the refusal of the first that cannot be. */
+async function rendered(attachments: readonly SendAttachment[]): Promise<Attachment[] | ReportLine> {
+  const out: Attachment[] = [];
+  for (const a of attachments) {
+    if (!('report' in a)) {
+      out.push(a);
+      continue;
+    }
+    const made = await renderReport(a.report);
+    if ('code' in made) {
+      const failure = reportLineFailure(a.report.name, a.line, made);
+      return refusalLine(failure.reason, failure.line, failure.message);
+    }
+    out.push(made);
+  }
+  return out;
+}
+
 async function sendOne(ctx: ProgramContext<Services>, mail: SendMail, line: number, now: Date): Promise<ReportLine> {
-  const { format, ...fields } = mail;
+  const { format, attachments: asked, ...fields } = mail;
+  const attachments = await rendered(asked);
+  if (!Array.isArray(attachments)) return attachments;
   // SUB (x'3F') marks a character the code page could not hold: show it as U+FFFD.
   const outcome = await composeAndSend(
     ctx,
-    { ...fields, bodyFormat: format, body: mail.body.replaceAll('\u001a', '\ufffd') },
+    { ...fields, attachments, bodyFormat: format, body: mail.body.replaceAll('\u001a', '\ufffd') },
     now,
   );
   return outcomeLine(outcome, line);

@@ -4,9 +4,9 @@
 // goes on with the next, as the contract wants.
 import { parseAddressList, type Address } from '../../cics/addresses.js';
 import { codePage } from '../../cics/codepages.js';
-import type { Attachment, Importance, Priority, Sensitivity } from '../mail/compose.js';
+import type { Importance, Priority, Sensitivity } from '../mail/compose.js';
 import type { Reason } from '../errors.js';
-import { makeAttachment, readAttachParams, type AttachParams, type ReportEnv } from './attach.js';
+import { makeAttachment, readAttachParams, type AttachParams, type ReportEnv, type SendAttachment } from './attach.js';
 import { asciiUpper, clip, codePoint, skipBlanks, trimBlanks, type Failure } from './statement-text.js';
 import { substituteSymbols, type Symbols } from './symbols.js';
 
@@ -27,7 +27,8 @@ export interface SendMail {
   readonly format: 'text' | 'html';
   /** TEXT lines joined with '\n', symbols substituted; '' where no TEXT. */
   readonly body: string;
-  readonly attachments: readonly Attachment[];
+  /** Reports among them still to render (transactions/send/program.ts does, mail by mail). */
+  readonly attachments: readonly SendAttachment[];
 }
 
 export type SendItem =
@@ -46,7 +47,7 @@ interface Draft extends Writable<Omit<SendMail, 'to' | 'cc' | 'bcc' | 'body' | '
   readonly cc: Address[];
   readonly bcc: Address[];
   readonly body: string[];
-  readonly attachments: Attachment[];
+  readonly attachments: SendAttachment[];
 }
 
 const STATEMENTS = new Set([

@@ -86,7 +86,7 @@ t.test('records: F, V and lines, each shape', async (t) => {
     linear(
       t,
       `F ${shape.name}`,
-      doubling(
+      await doubling(
         (n) => fixed(n, shape.lrecl, shape.record),
         (bytes) => recordsOfBytes(bytes, format, cp),
         sizes(shape),
@@ -102,21 +102,13 @@ t.test('records: F, V and lines, each shape', async (t) => {
   };
   const vb: RecordFormat = { recfm: 'VB', kind: 'V', control: 'none' };
   const readV = (bytes: Buffer) => recordsOfBytes(bytes, vb, cp);
-  linear(
-    t,
-    'V one-byte records',
-    doubling((n) => variable(n, 5), readV, { n: 500, maxN: MAX_BYTES / 5 }),
-  );
-  linear(
-    t,
-    'V longest records',
-    doubling((n) => variable(n, 32_756), readV, { n: 4, maxN: MAX_BYTES / 32_756 }),
-  );
+  linear(t, 'V one-byte records', await doubling((n) => variable(n, 5), readV, { n: 500, maxN: MAX_BYTES / 5 }));
+  linear(t, 'V longest records', await doubling((n) => variable(n, 32_756), readV, { n: 4, maxN: MAX_BYTES / 32_756 }));
   const fba: RecordFormat = { recfm: 'FBA', kind: 'F', control: 'asa', lrecl: 133 };
   linear(
     t,
     'lines (a SEND block) cut at LRECL',
-    doubling(
+    await doubling(
       (n) => Array.from({ length: n }, (_, i) => payroll(i).repeat(3)),
       (lines) => recordsOfLines(lines, fba, cp),
       { n: 500 },
@@ -129,7 +121,7 @@ t.test('carriage control: ASA and machine code, each shape', async (t) => {
     linear(
       t,
       `${control(shape)} ${shape.name}`,
-      doubling(
+      await doubling(
         (n) => records(shape, n),
         (rs) => paginate(rs, control(shape)),
         sizes(shape),
@@ -139,9 +131,9 @@ t.test('carriage control: ASA and machine code, each shape', async (t) => {
   const machine = (code: number) => (n: number) =>
     Array.from({ length: n }, (_, i): ReportRecord => ({ control: code, text: String(i % 10).repeat(i % 132) }));
   const lay = (rs: ReportRecord[]) => paginate(rs, 'machine');
-  linear(t, "machine: all overprints (x'01')", doubling(machine(0x01), lay, { n: 500 }));
-  linear(t, "machine: all page ejects (x'89')", doubling(machine(0x89), lay, { n: 500 }));
-  linear(t, "machine: all skips to a page (x'8B')", doubling(machine(0x8b), lay, { n: 500 }));
+  linear(t, "machine: all overprints (x'01')", await doubling(machine(0x01), lay, { n: 500 }));
+  linear(t, "machine: all page ejects (x'89')", await doubling(machine(0x89), lay, { n: 500 }));
+  linear(t, "machine: all skips to a page (x'8B')", await doubling(machine(0x8b), lay, { n: 500 }));
 });
 
 function options(format: string, shape: Shape): ReportOptions {
@@ -156,14 +148,14 @@ function options(format: string, shape: Shape): ReportOptions {
   return parsed;
 }
 
-for (const format of ['TXT', 'HTML', 'CSV', 'ZIP', 'PDF']) {
+for (const format of ['TXT', 'HTML', 'CSV', 'XLSX', 'ZIP', 'PDF']) {
   t.test(`rendered as ${format}, each shape`, async (t) => {
     for (const shape of SHAPES) {
       const opts = options(format, shape);
-      const figures = doubling(
+      const figures = await doubling(
         (n) => fixed(n, shape.lrecl, shape.record),
-        (bytes) => {
-          const made = makeReport({ name: 'r.lst', input: { bytes }, options: opts, cp, date: DATE });
+        async (bytes) => {
+          const made = await makeReport({ name: 'r.lst', input: { bytes }, options: opts, cp, date: DATE });
           if ('code' in made) throw new Error(made.message);
         },
         sizes(shape, format === 'PDF' ? Math.ceil(start(shape) / 10) : start(shape)),
