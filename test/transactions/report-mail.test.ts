@@ -6,7 +6,15 @@ import { simpleParser, type Attachment as ParsedAttachment } from 'mailparser';
 import { startRegion, startRelay, channelBody, type ChannelPart } from '../helpers.js';
 import { ebcdicLines, fromEbcdic } from '../ebcdic.js';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
-import { fixedRecords, pdfInfo, pdfPages, unzipOne, variableRecords, xlsxSheet } from './report/report-check.js';
+import {
+  fixedRecords,
+  pdfInfo,
+  pdfOutline,
+  pdfPages,
+  unzipOne,
+  variableRecords,
+  xlsxSheet,
+} from './report/report-check.js';
 
 const relay = await startRelay(t);
 const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
@@ -51,7 +59,7 @@ t.test('SEND: an FBA report attached as a landscape PDF inside a ZIP', async (t)
     'TEXT',
     'The payroll report is attached.',
     'ENDTEXT',
-    'ATTACH NAME=PAYROLL.LST RECFM=FBA LRECL=133 FORMAT=ZIP/PDF ORIENTATION=LANDSCAPE PAPER=A4',
+    'ATTACH NAME=PAYROLL.LST RECFM=FBA LRECL=133 FORMAT=ZIP/PDF ORIENTATION=LANDSCAPE PAPER=A4 INDEX=1-40',
     ...records,
     'ENDATTACH',
   ]);
@@ -69,6 +77,11 @@ t.test('SEND: an FBA report attached as a landscape PDF inside a ZIP', async (t)
   t.match(pages[0]?.[0], /^WEEKLY PAYROLL\s+Lohnabrechnung Grüße\s+PAGE\s+1$/, 'the title on the first line');
   t.match(pages[0]?.join('\n'), /00000001\s+EMPLOYEE 1\s+10\.25/);
   t.match(pages[2]?.filter((l) => l !== '').at(-1), /^00000150\s+EMPLOYEE 150\s+1537\.50$/, 'the last record last');
+  t.same(
+    pdfOutline(inner.data),
+    [{ title: 'WEEKLY PAYROLL Lohnabrechnung Grüße', page: 1 }],
+    'INDEX=1-40: one bookmark, the title being the same on every page',
+  );
 });
 
 t.test('SEND: V records with their RDWs in base64, in code page 273', async (t) => {
@@ -152,7 +165,7 @@ t.test('MAIL: a CHAR container in 273 with report parameters in its Content-Type
     {
       name: 'REPORT',
       filename: 'payroll.txt',
-      type: 'text/plain; charset=ibm-273; recfm=FBA; lrecl=133; format=pdf; orientation=landscape; fontsize=7',
+      type: 'text/plain; charset=ibm-273; recfm=FBA; lrecl=133; format=pdf; orientation=landscape; fontsize=7; index=title',
       data,
     },
     {
@@ -169,6 +182,11 @@ t.test('MAIL: a CHAR container in 273 with report parameters in its Content-Type
   t.equal(pdfInfo(pdf?.content ?? Buffer.alloc(0)).Pages, '2');
   const pages = pdfPages(pdf?.content ?? Buffer.alloc(0));
   t.match(pages[1]?.[0], /Grüße\s+PAGE\s+2$/);
+  t.same(
+    pdfOutline(pdf?.content ?? Buffer.alloc(0)).map((b) => b.title),
+    ['WEEKLY PAYROLL Lohnabrechnung Grüße PAGE 1', 'WEEKLY PAYROLL Lohnabrechnung Grüße PAGE 2'],
+    'index=title: a bookmark a page',
+  );
   t.equal(raw?.content.toString('utf8').trimEnd(), ' no report', 'a container without report parameters as before');
 });
 

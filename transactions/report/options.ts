@@ -2,6 +2,7 @@
 // or a channel part's Content-Type parameters (`text/plain; recfm=FBA; lrecl=133;
 // format=zip/pdf`) give them: checked once, every wrong one refused with what is wrong.
 import { reportFailure, shown, type ReportFailure } from './errors.js';
+import { readKeySpec, type KeySpec } from './page-key.js';
 
 export type Control = 'none' | 'asa' | 'machine';
 
@@ -34,10 +35,22 @@ export interface ReportOptions {
   readonly margin: number;
   /** CSV and XLSX: what separates the report's fields (and the CSV's). */
   readonly separator: string;
+  /** PDF: bookmarks from each page's key, where the key changes. */
+  readonly index?: KeySpec;
 }
 
 /** The option keywords, in the order the docs list them. */
-export const REPORT_KEYS = ['RECFM', 'LRECL', 'FORMAT', 'ORIENTATION', 'PAPER', 'FONTSIZE', 'MARGIN', 'SEPARATOR'];
+export const REPORT_KEYS = [
+  'RECFM',
+  'LRECL',
+  'FORMAT',
+  'ORIENTATION',
+  'PAPER',
+  'FONTSIZE',
+  'MARGIN',
+  'SEPARATOR',
+  'INDEX',
+];
 
 /** Width and height in points, portrait. */
 export const PAPER_SIZE: Readonly<Record<Paper, readonly [number, number]>> = {
@@ -127,6 +140,14 @@ export function readReportOptions(params: ReadonlyMap<string, string>): ReportOp
         `SEPARATOR=${shown(separatorText)} is not one printable character other than a quote, or TAB, COMMA, SEMICOLON, PIPE`,
       );
   }
+  let index: KeySpec | undefined;
+  const indexText = params.get('INDEX');
+  if (indexText !== undefined) {
+    if (format !== 'pdf') return bad(`INDEX= is for FORMAT=PDF, not ${upper(formatText)}`);
+    const spec = readKeySpec('INDEX', indexText);
+    if ('code' in spec) return spec;
+    index = spec;
+  }
   return {
     ...(records ? { records } : {}),
     format,
@@ -136,6 +157,7 @@ export function readReportOptions(params: ReadonlyMap<string, string>): ReportOp
     ...(fontSize !== undefined ? { fontSize } : {}),
     margin,
     separator,
+    ...(index ? { index } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import type PDFKitDocument from 'pdfkit';
 import type { Page } from './carriage.js';
 import { layoutOf } from './layout.js';
 import type { ReportOptions } from './options.js';
+import { pageKey } from './page-key.js';
 
 // The standard fonts are encoded in WinAnsi: Latin-1 and these. Anything else shows as '?'.
 const WIN_ANSI_EXTRA = '€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ';
@@ -54,11 +55,19 @@ export function renderPdf(
     doc.font('Courier').fontSize(layout.fontSize);
   };
   const m = options.margin;
+  let lastKey = '';
   for (let p = 0; p < pages.length; p++) {
     const page = pages[p] as Page;
+    // A bookmark where the key changes, on the page's first sheet: a run of pages with one
+    // key (a branch over ten pages) is one entry.
+    const key = options.index ? pageKey(page, options.index) : '';
+    const mark = key !== '' && key !== lastKey;
+    if (key !== '') lastKey = key;
     if (page.length === 0) sheet();
+    if (mark && page.length === 0) doc.outline.addItem(key);
     for (let first = 0; first < page.length; first += layout.linesPerSheet) {
       sheet();
+      if (mark && first === 0) doc.outline.addItem(key);
       take();
       if (written > limit) return { stoppedAt: p + 1 };
       const last = Math.min(page.length, first + layout.linesPerSheet);

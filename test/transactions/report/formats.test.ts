@@ -5,7 +5,7 @@ import { parseDocument, DomUtils } from 'htmlparser2';
 import { codePage } from '../../../cics/codepages.js';
 import { makeReport, readReportOptions, reportName } from '../../../transactions/report/report.js';
 import type { Attachment } from '../../../transactions/mail/compose.js';
-import { fixedRecords, pdfInfo, pdfPages, unzipOne, xlsxSheet } from './report-check.js';
+import { fixedRecords, pdfInfo, pdfOutline, pdfPages, unzipOne, xlsxSheet } from './report-check.js';
 
 const cp037 = codePage(37);
 const DATE = new Date(Date.UTC(2026, 0, 31, 12, 0, 0));
@@ -276,3 +276,55 @@ t.test('XLSX: a column with one cell that is no number is text throughout; ZIP/X
   const empty = xlsxSheet(bytesOf(await report({ FORMAT: 'XLSX' }, 'empty', Buffer.alloc(0))));
   t.same(empty.rows, [], 'an empty report is an empty sheet');
 });
+
+t.test(
+  'PDF INDEX=: bookmarks from each page title, or a column range, one where the key changes (pdftohtml)',
+  async (t) => {
+    const titles = bytesOf(await report({ FORMAT: 'PDF', INDEX: 'TITLE' }));
+    t.same(pdfOutline(titles), [
+      { title: 'PAYROLL REPORT PAGE 1', page: 1 },
+      { title: 'PAYROLL REPORT PAGE 2', page: 2 },
+      { title: 'TOTALS', page: 3 },
+    ]);
+    t.equal(pdfInfo(titles).Pages, '3');
+    // Columns 1 to 14 hold PAYROLL REPORT on pages 1 and 2: one bookmark for both.
+    t.same(pdfOutline(bytesOf(await report({ FORMAT: 'PDF', INDEX: '1-14' }))), [
+      { title: 'PAYROLL REPORT', page: 1 },
+      { title: 'TOTALS', page: 3 },
+    ]);
+    // Line 2, columns 1 to 8: the heading on page 1, the first detail line on page 2, the sum on 3.
+    t.same(pdfOutline(bytesOf(await report({ FORMAT: 'PDF', INDEX: '2/1-8' }))), [
+      { title: 'EMPLOYEE', page: 1 },
+      { title: '000003', page: 2 },
+      { title: 'SUM', page: 3 },
+    ]);
+    t.same(pdfOutline(bytesOf(await report({ FORMAT: 'PDF' }))), [], 'no INDEX=, no outline');
+    for (const [index, message] of [
+      ['PAGE', /^INDEX=PAGE is not TITLE, columns n-m, or a line and its columns l\/n-m/],
+      ['9-3', /^INDEX=9-3: columns run from 1 to 32760, the first before the last/],
+      ['0/1-5', /^INDEX=0\/1-5: the line is 1 to 1000 of its page/],
+    ] as const) {
+      t.match(
+        readReportOptions(
+          new Map([
+            ['FORMAT', 'PDF'],
+            ['INDEX', index],
+          ]),
+        ),
+        { code: 'BADRPTOP', message },
+      );
+    }
+    t.match(
+      readReportOptions(
+        new Map([
+          ['FORMAT', 'TXT'],
+          ['INDEX', 'TITLE'],
+        ]),
+      ),
+      {
+        code: 'BADRPTOP',
+        message: 'INDEX= is for FORMAT=PDF, not TXT',
+      },
+    );
+  },
+);

@@ -137,3 +137,25 @@ export function xlsxSheet(xlsx: Uint8Array): XlsxSheet {
     ) as XlsxSheet;
   });
 }
+
+/** The PDF's outline (bookmarks) as poppler's pdftohtml reads it: each entry's title and the sheet it opens. */
+export function pdfOutline(pdf: Uint8Array, ownerPassword?: string): { title: string; page: number }[] {
+  return withFile(pdf, 'r.pdf', (path) => {
+    const password = ownerPassword === undefined ? [] : ['-opw', ownerPassword];
+    const xml = execFileSync('pdftohtml', ['-xml', '-i', '-stdout', '-q', ...password, path], {
+      maxBuffer: 1 << 28,
+    }).toString('utf8');
+    const outline = /<outline>([\s\S]*)<\/outline>/.exec(xml)?.[1] ?? '';
+    const unescape = (s: string) =>
+      s
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&quot;/g, '"')
+        .replace(/&#39;/g, "'")
+        .replace(/&amp;/g, '&');
+    return [...outline.matchAll(/<item page="(\d+)">([^<]*)<\/item>/g)].map((m) => ({
+      page: Number(m[1]),
+      title: unescape(m[2] as string),
+    }));
+  });
+}
