@@ -3,6 +3,7 @@
 // format=zip/pdf`) give them: checked once, every wrong one refused with what is wrong.
 import { reportFailure, shown, type ReportFailure } from './errors.js';
 import { readKeySpec, type KeySpec } from './page-key.js';
+import { PROTECTION_KEYS, readProtection, type Protection } from './protection.js';
 
 export type Control = 'none' | 'asa' | 'machine';
 
@@ -37,6 +38,8 @@ export interface ReportOptions {
   readonly separator: string;
   /** PDF: bookmarks from each page's key, where the key changes. */
   readonly index?: KeySpec;
+  /** Passwords and a PDF's permissions (protection.ts). */
+  readonly protection?: Protection;
 }
 
 /** The option keywords, in the order the docs list them. */
@@ -50,6 +53,7 @@ export const REPORT_KEYS = [
   'MARGIN',
   'SEPARATOR',
   'INDEX',
+  ...PROTECTION_KEYS,
 ];
 
 /** Width and height in points, portrait. */
@@ -148,6 +152,8 @@ export function readReportOptions(params: ReadonlyMap<string, string>): ReportOp
     if ('code' in spec) return spec;
     index = spec;
   }
+  const protection = readProtection(params, format, zip, upper(formatText));
+  if (protection !== undefined && 'code' in protection) return protection;
   return {
     ...(records ? { records } : {}),
     format,
@@ -158,6 +164,7 @@ export function readReportOptions(params: ReadonlyMap<string, string>): ReportOp
     margin,
     separator,
     ...(index ? { index } : {}),
+    ...(protection ? { protection } : {}),
   };
 }
 

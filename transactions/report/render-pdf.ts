@@ -5,7 +5,9 @@ import { createRequire } from 'node:module';
 import type PDFKitDocument from 'pdfkit';
 import type { Page } from './carriage.js';
 import { layoutOf } from './layout.js';
+import { randomBytes } from 'node:crypto';
 import type { ReportOptions } from './options.js';
+import type { PdfProtection, Permit } from './protection.js';
 import { pageKey } from './page-key.js';
 
 // The standard fonts are encoded in WinAnsi: Latin-1 and these. Anything else shows as '?'.
@@ -18,6 +20,35 @@ const winAnsi = (s: string) => s.replace(NOT_WIN_ANSI, '?');
 const require = createRequire(import.meta.url);
 let pdfkit: typeof PDFKitDocument | undefined;
 const PDFDocument = (): typeof PDFKitDocument => (pdfkit ??= require('pdfkit') as typeof PDFKitDocument);
+
+const PERMISSIONS: Readonly<Record<Permit, PDFKit.DocumentPermissions>> = {
+  print: { printing: 'highResolution' },
+  none: {},
+  all: {
+    printing: 'highResolution',
+    modifying: true,
+    copying: true,
+    annotating: true,
+    fillingForms: true,
+    contentAccessibility: true,
+    documentAssembly: true,
+  },
+};
+
+/**
+ * pdfkit's options for an encrypted PDF: AES-256 (PDF 1.7 extension level 3, which every
+ * current reader opens); without an owner password, one made at random and forgotten, so
+ * that the restrictions hold for everyone.
+ */
+function encryption(pdf: PdfProtection | undefined): Partial<PDFKit.PDFDocumentOptions> {
+  if (pdf === undefined) return {};
+  return {
+    pdfVersion: '1.7ext3',
+    ...(pdf.userPassword === undefined ? {} : { userPassword: pdf.userPassword }),
+    ownerPassword: pdf.ownerPassword ?? randomBytes(24).toString('base64url'),
+    permissions: PERMISSIONS[pdf.permit],
+  };
+}
 
 /** Where the PDF passed its byte limit: the report page it was drawing. */
 export interface PdfTooBig {
@@ -41,6 +72,7 @@ export function renderPdf(
     autoFirstPage: false,
     compress: true,
     info: { Title: title, Creator: 'cicsmail', Producer: 'cicsmail', CreationDate: date, ModDate: date },
+    ...encryption(options.protection?.pdf),
   });
   const chunks: Buffer[] = [];
   let written = 0;

@@ -13,7 +13,7 @@ import { renderLimit, tooBig } from './render-limit.js';
 import { renderPdf, type PdfTooBig } from './render-pdf.js';
 import { renderCsv, renderText } from './render-text.js';
 import { renderXlsx } from './render-xlsx.js';
-import { zipOne } from './zip.js';
+import { zipOne, zipOneProtected } from './zip.js';
 
 export { readReportOptions, contentTypeParams, REPORT_KEYS, type ReportOptions } from './options.js';
 export { isReportFailure, REPORT_CODES, type ReportCode, type ReportFailure } from './errors.js';
@@ -117,10 +117,14 @@ export async function renderReport({
   }
   // Text in an archive has CRLF line ends, as the systems that open ZIPs expect.
   const inner = typeof content === 'string' ? content.replaceAll('\n', '\r\n') : content;
+  const password = options.protection?.zipPassword;
   return {
     filename: reportName(name, 'zip'),
     contentType: FORMAT_FILE.zip.type,
-    content: { bytes: zipOne(filename, inner, date) },
+    content: {
+      bytes:
+        password === undefined ? zipOne(filename, inner, date) : await zipOneProtected(filename, inner, date, password),
+    },
   };
 }
 
