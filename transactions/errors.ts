@@ -36,6 +36,10 @@ export const REASONS = {
   NOENDATT: { rc: RC.INVALID, text: 'SEND: ATTACH without ENDATTACH' },
   NONAME: { rc: RC.INVALID, text: 'SEND: ATTACH without NAME=' },
   BADB64: { rc: RC.INVALID, text: 'SEND: an ATTACH ENCODING=BASE64 block that is not base64' },
+  NOROUTE: {
+    rc: RC.INVALID,
+    text: 'SEND: a burst part whose key is in no KEYMAIL, and the mail has no TO, CC or BCC to take it',
+  },
   BADRECFM: { rc: RC.INVALID, text: REPORT_CODES.BADRECFM },
   BADRECS: { rc: RC.INVALID, text: REPORT_CODES.BADRECS },
   BADCTL: { rc: RC.INVALID, text: REPORT_CODES.BADCTL },

@@ -15,7 +15,7 @@ import type { Services } from '../services.js';
 import { parseAddressList, type Address } from '../../cics/addresses.js';
 import type { Attachment, Importance } from './compose.js';
 import { composeAndSend, type Outcome } from './deliver.js';
-import { contentTypeParams, makeReport, readReportOptions, REPORT_KEYS } from '../report/report.js';
+import { contentTypeParams, makeReportAttachments, readReportOptions, REPORT_KEYS } from '../report/report.js';
 
 const layout = copybook('MAILCA');
 const F = {
@@ -154,12 +154,19 @@ async function attachmentsOf(containers: readonly Container[], now: Date): Promi
     }
     const options = readReportOptions(params);
     if (options !== undefined) {
+      // A burst report's parts all go in this one mail: MAIL answers for one.
       const made =
         'code' in options
           ? options
-          : await makeReport({ name: filename, input: { bytes: c.data }, options, cp: codePage(c.ccsid), date: now });
+          : await makeReportAttachments({
+              name: filename,
+              input: { bytes: c.data },
+              options,
+              cp: codePage(c.ccsid),
+              date: now,
+            });
       if ('code' in made) return { reason: made.code, detail: `container ${c.name}: ${made.message}` };
-      attachments.push(made);
+      attachments.push(...made);
     } else if (c.kind === 'char') {
       const text = textLines(codePage(c.ccsid).decode(c.data)).join('\n');
       attachments.push({ filename, contentType: 'text/plain', content: { text } });

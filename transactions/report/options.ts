@@ -2,6 +2,8 @@
 // or a channel part's Content-Type parameters (`text/plain; recfm=FBA; lrecl=133;
 // format=zip/pdf`) give them: checked once, every wrong one refused with what is wrong.
 import { reportFailure, shown, type ReportFailure } from './errors.js';
+import { MAX_LRECL } from './records.js';
+import { BURST_KEYS, readBurst, type Burst } from './burst.js';
 import { readKeySpec, type KeySpec } from './page-key.js';
 import { PROTECTION_KEYS, readProtection, type Protection } from './protection.js';
 
@@ -40,6 +42,8 @@ export interface ReportOptions {
   readonly index?: KeySpec;
   /** Passwords and a PDF's permissions (protection.ts). */
   readonly protection?: Protection;
+  /** Split into parts (burst.ts). */
+  readonly burst?: Burst;
 }
 
 /** The option keywords, in the order the docs list them. */
@@ -54,6 +58,7 @@ export const REPORT_KEYS = [
   'SEPARATOR',
   'INDEX',
   ...PROTECTION_KEYS,
+  ...BURST_KEYS,
 ];
 
 /** Width and height in points, portrait. */
@@ -63,7 +68,6 @@ export const PAPER_SIZE: Readonly<Record<Paper, readonly [number, number]>> = {
 };
 
 export const DEFAULT_MARGIN = 28.35; // 10 mm
-export const MAX_LRECL = 32_760;
 const SEPARATOR_NAMES: Readonly<Record<string, string>> = { TAB: '\t', COMMA: ',', SEMICOLON: ';', PIPE: '|' };
 const RECFM = /^([FV])(B?)([AM]?)$/;
 const FORMATS: Readonly<Record<string, OutputFormat>> = {
@@ -154,6 +158,8 @@ export function readReportOptions(params: ReadonlyMap<string, string>): ReportOp
   }
   const protection = readProtection(params, format, zip, upper(formatText));
   if (protection !== undefined && 'code' in protection) return protection;
+  const burst = readBurst(params);
+  if (burst !== undefined && 'code' in burst) return burst;
   return {
     ...(records ? { records } : {}),
     format,
@@ -165,6 +171,7 @@ export function readReportOptions(params: ReadonlyMap<string, string>): ReportOp
     separator,
     ...(index ? { index } : {}),
     ...(protection ? { protection } : {}),
+    ...(burst ? { burst } : {}),
   };
 }
 

@@ -4,7 +4,7 @@
 // line l. Columns count as the report prints them, after the carriage control byte.
 import { merged, type Page } from './carriage.js';
 import { reportFailure, shown, type ReportFailure } from './errors.js';
-import { MAX_LRECL } from './options.js';
+import { MAX_LRECL } from './records.js';
 
 export type KeySpec =
   | { readonly kind: 'title' }

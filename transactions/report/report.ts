@@ -9,7 +9,8 @@ import { reportFailure, shown, type ReportFailure } from './errors.js';
 import type { OutputFormat, ReportOptions } from './options.js';
 import { recordsOfBytes, recordsOfLines, type ReportRecord } from './records.js';
 import { renderHtml } from './render-html.js';
-import { renderLimit, tooBig } from './render-limit.js';
+import { burstPages, partName, type BurstPart } from './burst.js';
+import { RENDER_FLOOR, RENDER_RATIO, renderLimit, tooBig } from './render-limit.js';
 import { renderPdf, type PdfTooBig } from './render-pdf.js';
 import { renderCsv, renderText } from './render-text.js';
 import { renderXlsx } from './render-xlsx.js';
@@ -17,6 +18,7 @@ import { zipOne, zipOneProtected } from './zip.js';
 
 export { readReportOptions, contentTypeParams, REPORT_KEYS, type ReportOptions } from './options.js';
 export { isReportFailure, REPORT_CODES, type ReportCode, type ReportFailure } from './errors.js';
+export type { BurstPart } from './burst.js';
 
 /** The data: EBCDIC bytes as a data set holds them, or lines already decoded (a SEND ATTACH block). */
 export type ReportInput = { readonly bytes: Uint8Array } | { readonly lines: readonly string[] };
@@ -65,6 +67,8 @@ export interface PreparedReport {
   /** The data's size: the rendered file's limit is in proportion to it. */
   readonly dataBytes: number;
   readonly date: Date;
+  /** BURST=: the parts, each rendered on its own (renderReport's `part`). */
+  readonly parts?: readonly BurstPart[];
 }
 
 /**
@@ -88,20 +92,34 @@ export function prepareReport({ name, input, options, cp, date, type }: ReportRe
   if (!Array.isArray(records)) return records;
   const pages = paginate(records, options.records?.control ?? 'none');
   if (!Array.isArray(pages)) return pages;
-  return { name, options, pages, dataBytes: sizeOf(input), date };
+  const parts = options.burst ? burstPages(pages, options.burst.spec) : undefined;
+  if (parts !== undefined && !Array.isArray(parts)) return parts;
+  return { name, options, pages, dataBytes: sizeOf(input), date, ...(parts ? { parts } : {}) };
 }
 
-/** The report as its attachment, or RPTSIZE where it renders larger than its data allows. */
-export async function renderReport({
-  name,
-  options,
-  pages,
-  dataBytes,
-  date,
-}: PreparedReport): Promise<Attachment | ReportFailure> {
+/**
+ * A part's limit: its share of the report's (by its printed lines), and a share of the
+ * floor, at least 64 KiB for a small part's fixed cost; all the parts together stay
+ * within the report's limit and 64 KiB a part.
+ */
+function partLimit(report: PreparedReport, part: BurstPart): number {
+  const lines = report.pages.reduce((n, page) => n + page.length, 0);
+  const share = lines === 0 ? 0 : (report.dataBytes * part.lines) / lines;
+  const parts = report.parts?.length ?? 1;
+  return Math.max(64 * 1024, RENDER_FLOOR / parts) + RENDER_RATIO * share;
+}
+
+/**
+ * The report as its attachment, or RPTSIZE where it renders larger than its data allows;
+ * with `part`, that part of a burst report alone, named after its key.
+ */
+export async function renderReport(report: PreparedReport, part?: BurstPart): Promise<Attachment | ReportFailure> {
+  const { options, date, dataBytes } = report;
+  const pages = part ? part.pages : report.pages;
+  const name = part ? partName(report.name, part) : report.name;
   const file = FORMAT_FILE[options.format];
   const filename = reportName(name, file.ext);
-  const limit = renderLimit(dataBytes);
+  const limit = part ? partLimit(report, part) : renderLimit(dataBytes);
   const content = await render(pages, filename, options, date, limit);
   const formatName = options.format.toUpperCase();
   if (typeof content !== 'string' && 'stoppedAt' in content)
@@ -132,6 +150,22 @@ export async function renderReport({
 export async function makeReport(request: ReportRequest): Promise<Attachment | ReportFailure> {
   const prepared = prepareReport(request);
   return 'code' in prepared ? prepared : renderReport(prepared);
+}
+
+/**
+ * A report's attachments from its data: one, or with BURST= one a part (a MAIL container,
+ * whose one mail takes all the parts).
+ */
+export async function makeReportAttachments(request: ReportRequest): Promise<Attachment[] | ReportFailure> {
+  const prepared = prepareReport(request);
+  if ('code' in prepared) return prepared;
+  const attachments: Attachment[] = [];
+  for (const part of prepared.parts ?? [undefined]) {
+    const made = await renderReport(prepared, part);
+    if ('code' in made) return made;
+    attachments.push(made);
+  }
+  return attachments;
 }
 
 /** The data's size in bytes: a block's lines count with their line ends. */
