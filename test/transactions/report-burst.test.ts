@@ -32,12 +32,16 @@ function ledger(pages: number, per: number, lines = 60): string[] {
   return out;
 }
 
-async function sendJob(lines: readonly string[]): Promise<{ rc: string | null; report: string[] }> {
+async function sendJob(lines: readonly string[]): Promise<{ rc: string | null; report: string[]; seqs: string[] }> {
   const form = channelBody([{ name: 'INPUT', type: 'text/plain; charset=ibm-037', data: ebcdicLines(lines, 37) }]);
   const res = await region.post('SEND', form.body, { 'x-cics-ccsid': '37', 'content-type': form.type });
   t.equal(res.status, 200);
   const body = Buffer.from(await res.arrayBuffer());
-  return { rc: res.headers.get('x-mail-rc'), report: fromEbcdic(body, 37).split('\u0085').slice(0, -1) };
+  return {
+    rc: res.headers.get('x-mail-rc'),
+    report: fromEbcdic(body, 37).split('\u0085').slice(0, -1),
+    seqs: (res.headers.get('x-journal-seq') ?? '').split(',').filter((s) => s !== ''),
+  };
 }
 
 /** Each sheet's title line as pdftotext reads it. */
@@ -138,6 +142,7 @@ t.test('COMBINE=YES, a default for keys in no KEYMAIL, a part with nowhere to go
   ]);
   t.equal(combined.rc, '0', combined.report.join('\n'));
   t.equal(combined.report.length, 4);
+  t.equal(combined.seqs.length, 3, 'X-Journal-Seq: three mails, each once');
   const seqs = combined.report.map((l) => /SEQ=(\d+)/.exec(l)?.[1]);
   t.equal(seqs[0], seqs[2], 'branches 1 and 3 in one mail');
   t.not(seqs[0], seqs[1]);

@@ -101,8 +101,13 @@ export async function sendBurst(
       },
       now,
     );
-    for (const part of these)
-      lines.set(part.index, outcomeLine(outcome, burst.line, partTag(part, parts.length, recipients)));
+    these.forEach((part, i) => {
+      const line = outcomeLine(outcome, burst.line, partTag(part, parts.length, recipients));
+      // One mail, however many parts it holds: its record and the relay's reply count once
+      // (X-Journal-Seq, the metrics); each part's line still names it.
+      const { seq: _seq, reply: _reply, ...text } = line;
+      lines.set(part.index, i === 0 ? line : text);
+    });
   }
   return [...lines.entries()].sort(([a], [b]) => a - b).map(([, line]) => line);
 }
