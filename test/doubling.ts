@@ -73,7 +73,7 @@ export async function doubling<T>(
   run: (input: T) => unknown,
   options: DoublingOptions,
 ): Promise<Doubling> {
-  const { minMs = 25, rounds = 5, attempts = 3 } = options;
+  const { minMs = 25, rounds = 7, attempts = 3 } = options;
   const maxN = options.maxN ?? options.n * 256;
   let n = options.n;
   for (;;) {

@@ -102,7 +102,8 @@ export function burstPages(pages: readonly Page[], spec: BurstSpec): BurstPart[]
         if (open === undefined || open.lines === spec.every) start(undefined, number);
         const o = open as NonNullable<typeof open>;
         const take = Math.min(spec.every - o.lines, page.length - at);
-        add(page.slice(at, at + take), number);
+        // A page that fits whole is the page itself, not a copy of it.
+        add(take === page.length ? page : page.slice(at, at + take), number);
         at += take;
       } while (at < page.length);
     }
