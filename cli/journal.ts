@@ -8,10 +8,9 @@ import { Journal } from '../journal/journal.js';
 import { fleetJournalCommand, fleetUrls } from './journal-fleet.js';
 import { recordLine } from './journal-line.js';
 import {
+  eachRecord,
   FilterError,
-  findRecords,
   journalStats,
-  matches,
   parseFilter,
   type FilterText,
   type RecordFilter,
@@ -209,14 +208,22 @@ export async function journalCommand(argv: readonly string[], io: CommandIo): Pr
       const after = wholeNumber(v.after, '--after');
       const limit = wholeNumber(v.limit, '--limit') ?? 100;
       if (limit < 1) throw new UsageError('--limit is 1 or more');
-      await withJournal(io, (journal) => {
+      await withJournal(io, async (journal) => {
         // One more than is shown: whether the limit cut the list.
-        const found = findRecords(journal, filter, { limit: limit + 1, ...(after !== undefined ? { after } : {}) });
-        const shown = found.slice(0, limit);
-        for (const r of shown) out(io, v.json ? JSON.stringify(r) : recordLine(r, String(r.seq)));
-        // On standard error, so that the output stays one record a line (JSON Lines with --json).
-        const last = shown.at(-1);
-        if (found.length > limit && last) err(io, `… more records: use --after ${last.seq}`);
+        let shown = 0;
+        let last: number | undefined;
+        for await (const r of eachRecord(journal, filter, {
+          limit: limit + 1,
+          ...(after !== undefined ? { after } : {}),
+        })) {
+          if (shown === limit) {
+            // On standard error, so that the output stays one record a line (JSON Lines with --json).
+            err(io, `… more records: use --after ${last}`);
+            break;
+          }
+          out(io, v.json ? JSON.stringify(r) : recordLine(r, String(r.seq)));
+          [shown, last] = [shown + 1, r.seq];
+        }
       });
       return 0;
     }
@@ -233,7 +240,7 @@ export async function journalCommand(argv: readonly string[], io: CommandIo): Pr
     }
     case 'stats': {
       const filter = filterOf(v);
-      await withJournal(io, (journal) => out(io, JSON.stringify(journalStats(journal, filter), null, 2)));
+      await withJournal(io, async (journal) => out(io, JSON.stringify(await journalStats(journal, filter), null, 2)));
       return 0;
     }
     case 'export': {
@@ -243,9 +250,9 @@ export async function journalCommand(argv: readonly string[], io: CommandIo): Pr
       await withJournal(io, async (journal) => {
         // A record at a time, as fast as the reader takes them; a reader that stops
         // (`| head`) ends the export, quietly.
-        function* lines(): Generator<string> {
+        async function* lines(): AsyncGenerator<string> {
           if (format === 'csv') yield csvHeader();
-          for (const r of journal.scan()) if (matches(r, filter)) yield format === 'csv' ? csvLine(r) : jsonLine(r);
+          for await (const r of eachRecord(journal, filter)) yield format === 'csv' ? csvLine(r) : jsonLine(r);
         }
         const target = v.out ? createWriteStream(v.out) : io.stdout;
         await writeAll(Readable.from(lines()), target, target !== io.stdout);

@@ -1,17 +1,55 @@
 // The journal: one LMDB environment under CICSMAIL_DATA/journal with a record per mail and
 // the exact bytes of its message (those of 1 MB and more in files beside it: message-files.ts). Every thread and process that opens the same folder
 // shares it (LMDB allows several), so workers write and the command line reads.
+// Every write of a record goes through #store, in the transaction that writes it: its index
+// keys (indexes.ts) and its rows of counts (counts.ts) follow it there, so a query or a
+// count never sees a record without them. A journal written before the indexes has them
+// added once (indexLegacy, a batch at a time); until then queries read its older records
+// one by one (query.ts).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { journalWriteError } from './commit-failure.js';
 import { JournalError } from './errors.js';
+import { Counts } from './counts.js';
+import { Indexes, LAST_SEQ, TASK_INDEX, type IndexKey, type ReadCounter } from './indexes.js';
 import { MESSAGE_FILE_BYTES, MessageFiles } from './message-files.js';
 import { ensureRoom } from './room.js';
 import { TaskLog, type TaskEntry } from './task-log.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry.js';
 import { afterAttempt, isFinal, type MailState } from './states.js';
 import type { Attempt, DeniedAttempt, Denial, JournalRecord, MailOrigin } from './record.js';
+
+/** Final states, as retention removes them: each walked in its index. */
+const FINAL_STATES: readonly MailState[] = ['SENT', 'FAILED', 'DENIED'];
+
+/** Records a retention transaction removes at most: a few milliseconds of the write lock. */
+export const PRUNE_BATCH = 250;
+
+/** A record written in a batch (appendBatch): accepted at `at`, then each attempt in turn. */
+export type BatchEntry =
+  | {
+      readonly origin: MailOrigin;
+      /** Under MESSAGE_FILE_BYTES: a batch keeps every message in LMDB. */
+      readonly message: Uint8Array;
+      /** Epoch ms. */
+      readonly at: number;
+      readonly attempts?: readonly Attempt[];
+    }
+  | { readonly denied: DeniedAttempt; readonly at: number };
+
+/** Sequence numbers (inclusive) whose records have no index keys yet: a journal written before them. */
+export interface Unindexed {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** What one retention transaction removed. */
+export interface Pruned {
+  readonly records: number;
+  /** Whether more are due (the batch was full). */
+  readonly more: boolean;
+}
 
 export interface ListOptions {
   /** Start after this sequence number (paging). */
@@ -32,7 +70,7 @@ export interface JournalOptions {
 /** A due entry: when, and which record. Ordered so that the earliest comes first. */
 type DueKey = [number, number];
 
-export class Journal {
+export class Journal implements ReadCounter {
   readonly #root: RootDatabase;
   readonly #records: Database<JournalRecord, number>;
   readonly #messages: Database<Buffer, number>;
@@ -48,12 +86,27 @@ export class Journal {
   readonly path: string;
   /** Each task's request and answer, for redrive. */
   readonly tasks: TaskLog;
+  /** The secondary indexes (query.ts walks them). */
+  readonly index: Indexes;
+  /** The counts by state and tranid, overall, by user, job name and day. */
+  readonly counts: Counts;
+  /** LMDB entries read by queries, counts and checks since open: what a call costs (tests, the scale bench). */
+  reads = 0;
+  /** Records from this sequence number on were indexed as written; Infinity in a journal no indexing writer has opened. */
+  readonly #indexFrom: number;
 
   readonly #now: () => number;
   /** What new records carry: `{ sysid }`, or nothing where the journal was opened without one. */
   readonly #owner: { readonly sysid?: string };
 
-  private constructor(root: RootDatabase, path: string, retry: RetryPolicy, now: () => number, sysid?: string) {
+  private constructor(
+    root: RootDatabase,
+    path: string,
+    retry: RetryPolicy,
+    now: () => number,
+    readOnly: boolean,
+    sysid?: string,
+  ) {
     this.#root = root;
     this.#owner = sysid === undefined ? {} : { sysid };
     this.path = path;
@@ -65,12 +118,78 @@ export class Journal {
     this.#files = new MessageFiles(join(path, 'messages'));
     this.#due = root.openDB<null, DueKey>({ name: 'due' });
     this.#meta = root.openDB<number, string>({ name: 'meta' });
+    // A reader of a journal that no indexing writer has opened finds neither database.
+    const has = readOnly ? new Set(root.getKeys({})) : undefined;
+    const optional = <V, K extends import('lmdb').Key>(name: string) =>
+      has === undefined || has.has(name) ? root.openDB<V, K>({ name }) : undefined;
+    this.index = new Indexes(optional<null, IndexKey>('index'), this);
+    this.counts = new Counts(optional<[number, number], import('./counts.js').CountKey>('counts'), this);
+    if (!readOnly && this.#meta.get('indexFrom') === undefined) this.#startIndexing();
+    this.#indexFrom = this.#meta.get('indexFrom') ?? Infinity;
     this.tasks = new TaskLog(
       root.openDB<TaskEntry, number>({ name: 'tasks' }),
       (action) => this.#write(action),
       (err) => journalWriteError(err, path),
+      { index: this.index, indexed: (id) => this.#taskIndexed(id), unindexed: () => this.#span('tasks') },
       sysid,
     );
+  }
+
+  /**
+   * Once, in the first writer that opens a journal: records and task entries from the next
+   * number on are indexed as they are written, those before by indexLegacy.
+   */
+  #startIndexing(): void {
+    this.#root.transactionSync(() => {
+      if (this.#meta.get('indexFrom') !== undefined) return;
+      let lastTask = 0;
+      for (const id of this.#root.openDB<TaskEntry, number>({ name: 'tasks' }).getKeys({ reverse: true, limit: 1 }))
+        lastTask = id;
+      void this.#meta.put('indexFrom', this.#lastSeq() + 1);
+      void this.#meta.put('indexedTo', 0);
+      void this.#meta.put('tasksIndexFrom', lastTask + 1);
+      void this.#meta.put('tasksIndexedTo', 0);
+    });
+  }
+
+  /** The highest sequence number given so far. */
+  #lastSeq(): number {
+    let last = this.#meta.get('lastSeq') ?? 0;
+    for (const key of this.#records.getKeys({ reverse: true, limit: 1 })) last = Math.max(last, key);
+    return last;
+  }
+
+  /** The numbers not indexed yet of records or task entries, or null where every one is. */
+  #span(of: 'records' | 'tasks'): Unindexed | null {
+    const from = this.#meta.get(of === 'records' ? 'indexFrom' : 'tasksIndexFrom');
+    if (from === undefined) return { from: 1, to: LAST_SEQ };
+    const done = this.#meta.get(of === 'records' ? 'indexedTo' : 'tasksIndexedTo') ?? 0;
+    return done + 1 <= from - 1 ? { from: done + 1, to: from - 1 } : null;
+  }
+
+  /** Records written before the indexes and not indexed yet, or null where there are none. */
+  unindexed(): Unindexed | null {
+    return this.#span('records');
+  }
+
+  #indexed(seq: number): boolean {
+    return seq >= this.#indexFrom || seq <= (this.#meta.get('indexedTo') ?? 0);
+  }
+
+  #taskIndexed(id: number): boolean {
+    return id >= (this.#meta.get('tasksIndexFrom') ?? Infinity) || id <= (this.#meta.get('tasksIndexedTo') ?? 0);
+  }
+
+  /**
+   * Writes (or with `after` undefined, removes) a record, inside a write transaction; its
+   * index keys and rows of counts follow where it is indexed.
+   */
+  #store(seq: number, before: JournalRecord | undefined, after: JournalRecord | undefined): void {
+    if (after) void this.#records.put(seq, after);
+    else void this.#records.remove(seq);
+    if (!this.#indexed(seq)) return;
+    this.index.follow(before, after);
+    this.counts.follow(before, after);
   }
 
   /**
@@ -81,10 +200,27 @@ export class Journal {
   async #write<T>(action: () => T, bytes = 0): Promise<T> {
     ensureRoom(this.path, bytes, 'record');
     try {
-      return await this.#root.transaction(action);
+      return await this.#root.transaction(() => {
+        try {
+          const result = action();
+          this.#settleCounts();
+          return result;
+        } catch (err) {
+          this.counts.discard();
+          this.index.takeAdded();
+          throw err;
+        }
+      });
     } catch (err) {
       throw await journalWriteError(err, this.path);
     }
+  }
+
+  /** At the end of a write transaction: the rows of counts and the count of index entries it moved. */
+  #settleCounts(): void {
+    this.counts.flush();
+    const added = this.index.takeAdded();
+    if (added !== 0) void this.#meta.put('indexEntries', (this.#meta.get('indexEntries') ?? 0) + added);
   }
 
   /** Opens (creating where needed) the journal in `dataDir/journal`. */
@@ -99,10 +235,11 @@ export class Journal {
         // promise per write batch that it never settles where the batch fails (3.5.6,
         // write.js startWriting: only status 0 calls the flush resolvers), and `flushed` and
         // close() (_endWrites) wait for the last one: after a full disk, for good.
-        open({ path, maxDbs: 8, readOnly: options.readOnly === true, overlappingSync: false }),
+        open({ path, maxDbs: 12, readOnly: options.readOnly === true, overlappingSync: false }),
         path,
         options.retry ?? DEFAULT_RETRY,
         options.now ?? Date.now,
+        options.readOnly === true,
         options.sysid,
       );
     } catch (err) {
@@ -117,7 +254,6 @@ export class Journal {
    */
   async accept(origin: MailOrigin, message: Uint8Array): Promise<number> {
     const now = this.#now();
-    const at = new Date(now).toISOString();
     // Due once its task must be long over: if the task dies, the retry spool delivers it.
     const nextAttemptAt = now + this.retry.orphanMs;
     // A large message is on disk, synced, before the record that names it commits.
@@ -125,7 +261,7 @@ export class Journal {
     let seq: number;
     try {
       seq = await this.#write(
-        () => this.#putAccepted(origin, message, file, at, nextAttemptAt),
+        () => this.#putAccepted(origin, message, file, now, nextAttemptAt),
         file === null ? message.byteLength : 0,
       );
     } catch (err) {
@@ -133,7 +269,7 @@ export class Journal {
       // whose record is readable afterwards (LMDB makes a commit visible only once it is
       // synced). Then the mail is accepted (the retry spool would deliver it anyway); say
       // so rather than refuse a mail that will be sent.
-      const written = this.#lastWith(origin.messageId, at);
+      const written = this.#lastWith(origin.messageId, new Date(now).toISOString());
       if (written === undefined || !(err instanceof JournalError && err.code === 'CICSMAIL_JOURNAL_FULL')) {
         if (file !== null && written === undefined) this.#files.remove([file]);
         throw err;
@@ -144,10 +280,10 @@ export class Journal {
     return seq;
   }
 
-  /** The sequence number of a recent record with this Message-ID accepted at `at`, if there is one. */
+  /** The sequence number of a recent record with this Message-ID accepted at `at` or after, if there is one. */
   #lastWith(messageId: string, at: string): number | undefined {
     for (const { key, value } of this.#records.getRange({ reverse: true, limit: 16 })) {
-      if (value.messageId === messageId && value.acceptedAt === at && this.#storedSize(key) === value.size) return key;
+      if (value.messageId === messageId && value.acceptedAt >= at && this.#storedSize(key) === value.size) return key;
     }
     return undefined;
   }
@@ -159,14 +295,27 @@ export class Journal {
     return this.#messages.getBinary(seq)?.byteLength ?? -1;
   }
 
+  /**
+   * When a record taken now is accepted: never before the last one (inside a write
+   * transaction), so that acceptance times rise with sequence numbers and a time range is
+   * a range of sequence numbers (query.ts). Tasks take the time before they queue for the
+   * write lock, so that two a few milliseconds apart can commit the other way round.
+   */
+  #acceptedAt(now: number): string {
+    const at = Math.max(now, this.#meta.get('lastAt') ?? 0);
+    void this.#meta.put('lastAt', at);
+    return new Date(at).toISOString();
+  }
+
   #putAccepted(
     origin: MailOrigin,
     message: Uint8Array,
     file: string | null,
-    at: string,
+    now: number,
     nextAttemptAt: number,
   ): number {
     const next = this.#nextSeq();
+    const at = this.#acceptedAt(now);
     const record: JournalRecord = {
       ...origin,
       ...this.#owner,
@@ -182,38 +331,42 @@ export class Journal {
       relayReply: null,
       attempts: [],
     };
-    void this.#records.put(next, record);
+    this.#store(next, undefined, record);
     if (file !== null) void this.#fileOf.put(next, file);
     else void this.#messages.put(next, Buffer.from(message.buffer, message.byteOffset, message.byteLength));
     void this.#due.put([nextAttemptAt, next], null);
     return next;
   }
 
+  /** The record of a refused attempt (inside a write transaction). */
+  #putDenied(attempt: DeniedAttempt, now: number): number {
+    const seq = this.#nextSeq();
+    const at = this.#acceptedAt(now);
+    const record: JournalRecord = {
+      ...attempt,
+      ...this.#owner,
+      attachments: 0,
+      messageId: '',
+      seq,
+      acceptedAt: at,
+      updatedAt: at,
+      size: 0,
+      state: 'DENIED',
+      pending: [],
+      delivered: [],
+      failed: [],
+      nextAttemptAt: null,
+      relayReply: null,
+      attempts: [],
+    };
+    this.#store(seq, undefined, record);
+    return seq;
+  }
+
   /** Records a refused attempt as DENIED: final at once, no message bytes, never sent. */
   async deny(attempt: DeniedAttempt): Promise<number> {
-    const at = new Date(this.#now()).toISOString();
-    return this.#write(() => {
-      const seq = this.#nextSeq();
-      const record: JournalRecord = {
-        ...attempt,
-        ...this.#owner,
-        attachments: 0,
-        messageId: '',
-        seq,
-        acceptedAt: at,
-        updatedAt: at,
-        size: 0,
-        state: 'DENIED',
-        pending: [],
-        delivered: [],
-        failed: [],
-        nextAttemptAt: null,
-        relayReply: null,
-        attempts: [],
-      };
-      void this.#records.put(seq, record);
-      return seq;
-    });
+    const now = this.#now();
+    return this.#write(() => this.#putDenied(attempt, now));
   }
 
   /** A DENIED record stands for `count` refusals now, the last at `lastAt` (epoch ms). */
@@ -222,8 +375,39 @@ export class Journal {
       const record = this.#records.get(seq);
       if (!record?.denial) throw new JournalError('CICSMAIL_JOURNAL_NO_RECORD', `no DENIED record ${seq}`);
       const denial: Denial = { ...record.denial, count, lastAt: new Date(lastAt).toISOString() };
-      void this.#records.put(seq, { ...record, denial, updatedAt: denial.lastAt ?? record.updatedAt });
+      this.#store(seq, record, { ...record, denial, updatedAt: denial.lastAt ?? record.updatedAt });
     });
+  }
+
+  /**
+   * Writes records in one transaction, each as accept and settle would leave it after its
+   * attempts, with its index keys and counts: for building a large journal at once (the
+   * scale test and bench), never for mail a caller waits on. Times must rise (they are
+   * kept as given, no earlier than the last record's). Resolves with the sequence numbers.
+   */
+  async appendBatch(entries: readonly BatchEntry[]): Promise<number[]> {
+    let bytes = 0;
+    for (const e of entries) {
+      if (!('denied' in e)) {
+        if (e.message.byteLength >= MESSAGE_FILE_BYTES)
+          throw new JournalError('CICSMAIL_JOURNAL_WRITE', 'a batch keeps messages under 1 MB only');
+        bytes += e.message.byteLength;
+      }
+    }
+    return this.#write(() => {
+      const seqs: number[] = [];
+      for (const e of entries) {
+        if ('denied' in e) {
+          seqs.push(this.#putDenied(e.denied, e.at));
+          continue;
+        }
+        const seq = this.#putAccepted(e.origin, e.message, null, e.at, e.at + this.retry.orphanMs);
+        let record = this.#records.get(seq) as JournalRecord;
+        for (const attempt of e.attempts ?? []) record = this.#settled(record, attempt);
+        seqs.push(seq);
+      }
+      return seqs;
+    }, bytes);
   }
 
   /** The next sequence number, taken (inside a write transaction). */
@@ -243,35 +427,41 @@ export class Journal {
     return this.#write(() => {
       const record = this.#records.get(seq);
       if (!record) throw new JournalError('CICSMAIL_JOURNAL_NO_RECORD', `no journal record ${seq}`);
-      const now = Date.parse(attempt.at);
-      const expired = now - Date.parse(record.acceptedAt) >= this.retry.limitMs;
-      const moved = afterAttempt(
-        record,
-        { outcome: attempt.outcome, accepted: attempt.accepted, refused: attempt.refused ?? [] },
-        expired,
-      );
-      if (!moved) {
-        // Final already (the spool and a slow task both tried): keep the attempt on record.
-        const kept: JournalRecord = { ...record, attempts: [...record.attempts, attempt] };
-        void this.#records.put(seq, kept);
-        return kept;
-      }
-      const attempts = [...record.attempts, attempt];
-      const deferrals = attempts.filter((a) => a.outcome === 'deferred').length;
-      const nextAttemptAt = isFinal(moved.state) ? null : now + retryDelay(this.retry, deferrals);
-      const updated: JournalRecord = {
-        ...record,
-        ...moved,
-        nextAttemptAt,
-        relayReply: attempt.reply,
-        updatedAt: attempt.at,
-        attempts,
-      };
-      void this.#records.put(seq, updated);
-      if (record.nextAttemptAt !== null) void this.#due.remove([record.nextAttemptAt, seq]);
-      if (nextAttemptAt !== null) void this.#due.put([nextAttemptAt, seq], null);
-      return updated;
+      return this.#settled(record, attempt);
     });
+  }
+
+  /** A record after an attempt, written (inside a write transaction). */
+  #settled(record: JournalRecord, attempt: Attempt): JournalRecord {
+    const seq = record.seq;
+    const now = Date.parse(attempt.at);
+    const expired = now - Date.parse(record.acceptedAt) >= this.retry.limitMs;
+    const moved = afterAttempt(
+      record,
+      { outcome: attempt.outcome, accepted: attempt.accepted, refused: attempt.refused ?? [] },
+      expired,
+    );
+    if (!moved) {
+      // Final already (the spool and a slow task both tried): keep the attempt on record.
+      const kept: JournalRecord = { ...record, attempts: [...record.attempts, attempt] };
+      this.#store(seq, record, kept);
+      return kept;
+    }
+    const attempts = [...record.attempts, attempt];
+    const deferrals = attempts.filter((a) => a.outcome === 'deferred').length;
+    const nextAttemptAt = isFinal(moved.state) ? null : now + retryDelay(this.retry, deferrals);
+    const updated: JournalRecord = {
+      ...record,
+      ...moved,
+      nextAttemptAt,
+      relayReply: attempt.reply,
+      updatedAt: attempt.at,
+      attempts,
+    };
+    this.#store(seq, record, updated);
+    if (record.nextAttemptAt !== null) void this.#due.remove([record.nextAttemptAt, seq]);
+    if (nextAttemptAt !== null) void this.#due.put([nextAttemptAt, seq], null);
+    return updated;
   }
 
   /**
@@ -292,37 +482,109 @@ export class Journal {
       void this.#due.remove([at, seq]);
       void this.#due.put([nextAttemptAt, seq], null);
       const held = { ...record, nextAttemptAt };
-      void this.#records.put(seq, held);
+      this.#store(seq, record, held);
       return held;
     });
   }
 
   /**
-   * Removes records (and their bytes) accepted before `before` (epoch ms) that are final:
-   * SENT or FAILED. Mail not yet delivered is never pruned. Oldest first, `limit` at most.
+   * Removes final records (SENT, FAILED, DENIED) accepted before `before` (epoch ms), with
+   * their bytes, index keys and counts, PRUNE_BATCH a transaction, `limit` at most. Mail not
+   * yet delivered is never pruned. Oldest first in each state.
    */
-  async prune(before: number, limit = 10_000): Promise<number> {
+  async prune(before: number, limit = Number.MAX_SAFE_INTEGER): Promise<number> {
+    let n = 0;
+    for (;;) {
+      const batch = await this.pruneBatch(before, Math.min(PRUNE_BATCH, limit - n));
+      n += batch.records;
+      if (!batch.more || n >= limit) return n;
+    }
+  }
+
+  /**
+   * One transaction of prune: at most `max` final records accepted before `before`, found
+   * in the state index below the first sequence number accepted at `before`.
+   */
+  async pruneBatch(before: number, max = PRUNE_BATCH): Promise<Pruned> {
     const cutoff = new Date(before).toISOString();
     const files: string[] = [];
-    const n = await this.#write(() => {
+    const records = await this.#write(() => {
+      const below = this.firstSeqAt(cutoff);
       let n = 0;
-      for (const { key, value } of this.#records.getRange({})) {
-        if (value.acceptedAt >= cutoff || n >= limit) break;
-        if (!isFinal(value.state)) continue;
-        void this.#records.remove(key);
-        void this.#messages.remove(key);
-        const file = this.#fileOf.get(key);
-        if (file !== undefined) {
-          void this.#fileOf.remove(key);
-          files.push(file);
+      for (const state of FINAL_STATES) {
+        // Read first, then removed: keys are not removed under a cursor that walks them.
+        const seqs = [...this.index.seqs('state', state, 0, below, max - n)];
+        for (const seq of seqs) {
+          const record = this.#records.get(seq);
+          // A journal written before acceptance times rose with sequence numbers may hold a later one below.
+          if (!record || record.acceptedAt >= cutoff) continue;
+          this.#store(seq, record, undefined);
+          void this.#messages.remove(seq);
+          const file = this.#fileOf.get(seq);
+          if (file !== undefined) {
+            void this.#fileOf.remove(seq);
+            files.push(file);
+          }
+          n++;
         }
-        n++;
+        if (n >= max) break;
       }
       return n;
     });
     // Once no record names them.
     this.#files.remove(files);
-    return n;
+    return { records, more: records >= max && max > 0 };
+  }
+
+  /**
+   * The first sequence number of a record accepted at `at` (ISO 8601) or later (past the
+   * last record where none is). A search by halves over the records (acceptance
+   * times rise with sequence numbers: #acceptedAt), a few dozen reads however many there are.
+   */
+  firstSeqAt(at: string): number {
+    let lo = 0;
+    let hi = this.#lastSeq() + 1;
+    for (const key of this.#records.getKeys({ limit: 1 })) lo = key;
+    // Invariant: every record from hi on is at `at` or later; none below lo is (none exists).
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      let found: { key: number; value: JournalRecord } | undefined;
+      for (const entry of this.#records.getRange({ start: mid, limit: 1 })) found = entry;
+      this.reads++;
+      if (!found || found.value.acceptedAt >= at) hi = mid;
+      else lo = found.key + 1;
+    }
+    return hi;
+  }
+
+  /**
+   * Indexes up to `max` records and task entries written before the journal had indexes
+   * (oldest first, in one transaction) and counts them. Resolves with whether any remain.
+   */
+  async indexLegacy(max = 1000): Promise<boolean> {
+    return this.#write(() => {
+      const records = this.#span('records');
+      if (records) {
+        let [done, n] = [records.from - 1, 0];
+        for (const { key, value } of this.#records.getRange({ start: records.from, end: records.to + 1, limit: max })) {
+          this.index.follow(undefined, value);
+          this.counts.follow(undefined, value);
+          [done, n] = [key, n + 1];
+        }
+        // Fewer than asked: the rest of the span was pruned or never written.
+        void this.#meta.put('indexedTo', n < max ? records.to : done);
+      }
+      const tasks = this.#span('tasks');
+      if (tasks) {
+        let [done, n] = [tasks.from - 1, 0];
+        for (const entry of this.tasks.committed(tasks.from, tasks.to + 1, max)) {
+          for (const seq of entry.journalSeqs) this.index.put([TASK_INDEX, seq, entry.id]);
+          [done, n] = [entry.id, n + 1];
+        }
+        void this.#meta.put('tasksIndexedTo', n < max ? tasks.to : done);
+      }
+      return this.#span('records') !== null || this.#span('tasks') !== null;
+    });
   }
 
   /**
@@ -341,7 +603,7 @@ export class Journal {
       const record = this.#records.get(seq);
       if (!record) throw new JournalError('CICSMAIL_JOURNAL_NO_RECORD', `no journal record ${seq}`);
       const updated: JournalRecord = { ...record, replays: [...(record.replays ?? []), replay] };
-      void this.#records.put(seq, updated);
+      this.#store(seq, record, updated);
       return updated;
     });
   }
@@ -377,7 +639,7 @@ export class Journal {
         if (record?.state !== 'ACCEPTED') continue;
         void this.#due.remove([at, seq]);
         void this.#due.put([now, seq], null);
-        void this.#records.put(seq, { ...record, nextAttemptAt: now });
+        this.#store(seq, record, { ...record, nextAttemptAt: now });
         n++;
       }
       return n;
@@ -385,6 +647,7 @@ export class Journal {
   }
 
   get(seq: number): JournalRecord | undefined {
+    this.reads++;
     return this.#records.get(seq);
   }
 
@@ -397,7 +660,25 @@ export class Journal {
 
   /** Every record after `after`, in sequence order, read lazily. */
   *scan(after?: number): Generator<JournalRecord> {
-    for (const { value } of this.#records.getRange(after !== undefined ? { start: after + 1 } : {})) yield value;
+    yield* this.range(after !== undefined ? after + 1 : 0);
+  }
+
+  /** The records from `from` to before `to`, in sequence order, read lazily. */
+  *range(from: number, to = LAST_SEQ): Generator<JournalRecord> {
+    for (const { value } of this.#records.getRange({ start: from, end: to })) {
+      this.reads++;
+      yield value;
+    }
+  }
+
+  /** Records held (LMDB's own count: no walk). */
+  size(): number {
+    return (this.#records.getStats() as { entryCount: number }).entryCount;
+  }
+
+  /** Index entries the writers have put and not removed (meta `indexEntries`): the index's size, where nothing went wrong. */
+  indexEntriesWritten(): number {
+    return this.#meta.get('indexEntries') ?? 0;
   }
 
   list(options: ListOptions = {}): JournalRecord[] {

@@ -218,8 +218,8 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
       },
     );
 
-    // The task whose mail a record is: its request as the task log keeps it (a scan of the
-    // log, which keeps days, not years: fine for a page an operator opens).
+    // The task whose mail a record is: its request as the task log keeps it (found by the
+    // journal's index of the records each task made).
     api.get<{ Params: { seq: string } }>(
       '/console/api/journal/:seq/task',
       {
@@ -231,26 +231,28 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
       },
       async (request) => {
         const seq = Number(request.params.seq);
-        for (const entry of journal.tasks.scan()) {
-          if (!entry.journalSeqs.includes(seq)) continue;
-          const { commarea, containers, ...rest } = entry;
-          return {
-            ...rest,
-            commarea:
-              commarea.form === 'json'
-                ? commarea
-                : { form: 'bytes', hex: Buffer.from(commarea.bytes).toString('hex').toUpperCase() },
-            containers: containers.map((c) => ({
-              name: c.name,
-              kind: c.kind,
-              ccsid: c.ccsid,
-              contentType: c.contentType,
-              filename: c.filename,
-              length: c.data === null ? (c as { length: number }).length : c.data.byteLength,
-            })),
-          };
-        }
-        throw new NotFound(`no task on record made journal record ${seq}`);
+        const entry = journal.tasks.forRecord(seq);
+        if (entry === 'indexing')
+          throw new NotFound(
+            `no task found for journal record ${seq} yet: the task log is being indexed, try again shortly`,
+          );
+        if (!entry) throw new NotFound(`no task on record made journal record ${seq}`);
+        const { commarea, containers, ...rest } = entry;
+        return {
+          ...rest,
+          commarea:
+            commarea.form === 'json'
+              ? commarea
+              : { form: 'bytes', hex: Buffer.from(commarea.bytes).toString('hex').toUpperCase() },
+          containers: containers.map((c) => ({
+            name: c.name,
+            kind: c.kind,
+            ccsid: c.ccsid,
+            contentType: c.contentType,
+            filename: c.filename,
+            length: c.data === null ? (c as { length: number }).length : c.data.byteLength,
+          })),
+        };
       },
     );
 

@@ -4,12 +4,12 @@ import type { FastifyInstance } from 'fastify';
 import { csvHeader, csvLine, jsonLine } from '../../journal/export.js';
 import { Readable } from 'node:stream';
 import {
+  eachRecord,
   FilterError,
-  findRecords,
   journalStats,
   MAIL_STATES,
-  matches,
   parseFilter,
+  queryRecords,
   type FilterText,
   type RecordFilter,
 } from '../../journal/query.js';
@@ -149,7 +149,9 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
     {
       schema: {
         tags,
-        summary: 'records that match the filters, oldest first; page with after=<last seq>',
+        summary:
+          'records that match the filters, oldest first; go on with after=<next>: a page reads a bounded part of ' +
+          'the journal, so it may hold fewer than limit records (even none) with more to come; next is null at the end',
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -165,15 +167,11 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
       const filter = filterOf(request.query);
       if (typeof filter === 'string') throw new RequestInvalid(filter);
       const limit = Number(request.query.limit ?? 100);
-      const records = findRecords(journal, filter, {
+      const page = queryRecords(journal, filter, {
         limit,
         ...(request.query.after !== undefined ? { after: Number(request.query.after) } : {}),
       });
-      return {
-        sysid: config.sysid,
-        records: records.map(owned),
-        next: records.length === limit ? (records.at(-1)?.seq ?? null) : null,
-      };
+      return { sysid: config.sysid, records: page.records.map(owned), next: page.next };
     },
   );
 
@@ -210,12 +208,12 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
       const filter = filterOf(request.query);
       if (typeof filter === 'string') throw new RequestInvalid(filter);
       const csv = (request.query.format ?? 'csv') === 'csv';
-      // Streamed, a record at a time: a large journal neither builds one huge string nor
-      // holds the main thread for the whole scan.
-      function* lines(): Generator<string> {
+      // Streamed, a page at a time with the event loop let in between: a large journal
+      // neither builds one huge string nor holds the main thread for the whole walk.
+      async function* lines(): AsyncGenerator<string> {
         if (csv) yield csvHeader();
-        for (const r of journal.scan())
-          if (matches(r, filter as RecordFilter)) yield csv ? csvLine(r, config.sysid) : jsonLine(r, config.sysid);
+        for await (const r of eachRecord(journal, filter as RecordFilter))
+          yield csv ? csvLine(r, config.sysid) : jsonLine(r, config.sysid);
       }
       return reply
         .type(csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
