@@ -16,6 +16,7 @@ import {
   type RecordFilter,
 } from '../journal/query.js';
 import { redeliver } from '../journal/replay.js';
+import { verify, VerifyRefused } from '../journal/verify.js';
 import { redrive } from '../client/redrive.js';
 import { loadConfig } from '../config/settings.js';
 import { SmtpPool } from '../smtp/pool.js';
@@ -30,6 +31,7 @@ const HELP = `usage: cicsmail journal list [FILTERS] [--after SEQ] [--limit N] [
        cicsmail journal replay [FILTERS] [--relay URL] [--dry-run] [--limit N]
        cicsmail journal replay --redrive [FILTERS] [--url URL] [--speed N] [--concurrency N]
                                [--auth U:P] [--dry-run] [--limit N] [--json]
+       cicsmail journal verify [--repair] [--json]
 
   list       one line a mail: sequence number, state, time, user, tranid, recipients, subject
              (DENIED: the reason, its detail, the address, and the count of a repeated
@@ -46,6 +48,10 @@ const HELP = `usage: cicsmail journal list [FILTERS] [--after SEQ] [--limit N] [
              --speed N times their recorded pace or, without it, as fast as --concurrency
              (8) allows; prints how the outcomes compare, RC by RC (exit 1 where any differ).
              Filters on state, recipient or Message-ID pick the tasks whose mails match.
+  verify     recount the counts by state, tranid, user, job name and day and check every index
+             key against the records and the task log (from one snapshot; a region may run);
+             with --repair, put right what differs; exit 1 where something was wrong and not
+             repaired
 
 Several regions (a fleet), over HTTP: with --url URL[,URL…] (or CICSMAIL_URL naming several),
   list, show, stats, export and replay read each region's journal and merge them by time;
@@ -177,13 +183,22 @@ export async function journalCommand(argv: readonly string[], io: CommandIo): Pr
       speed: { type: 'string' },
       concurrency: { type: 'string' },
       auth: { type: 'string' },
+      repair: { type: 'boolean' },
     },
     HELP,
   );
   if (!parsed) return 0;
   const [action, ...args] = parsed.positionals;
   const v = parsed.values as FilterValues &
-    ReplayValues & { after?: string; limit?: string; json?: boolean; message?: boolean; format?: string; out?: string };
+    ReplayValues & {
+      after?: string;
+      limit?: string;
+      json?: boolean;
+      message?: boolean;
+      format?: string;
+      out?: string;
+      repair?: boolean;
+    };
   // Over HTTP, from one region or several merged (--url A,B,C; CICSMAIL_URL naming several).
   const urls = action === undefined || (action === 'replay' && v.redrive) ? undefined : fleetUrls(io, v.url);
   if (urls !== undefined && ['list', 'show', 'stats', 'export', 'replay'].includes(action as string)) {
@@ -308,10 +323,32 @@ export async function journalCommand(argv: readonly string[], io: CommandIo): Pr
         await journal.close();
       }
     }
+    case 'verify': {
+      // Read-write only to repair: a plain verify reads, also while a region runs.
+      const dataDir = resolve(io.env.CICSMAIL_DATA?.trim() || './data');
+      if (!existsSync(join(dataDir, 'journal'))) throw new Error(`no journal in ${dataDir} (set CICSMAIL_DATA)`);
+      const journal = Journal.open(dataDir, { readOnly: v.repair !== true });
+      try {
+        const report = await verify(journal, { repair: v.repair === true });
+        if (v.json) out(io, JSON.stringify(report));
+        else {
+          out(io, `${report.records} records and ${report.tasks} task log entries read`);
+          out(io, `counts: ${report.countRows === 0 ? 'right' : `${report.countRows} rows wrong`}`);
+          out(io, `index: ${report.missingKeys} keys missing, ${report.strayKeys} stray`);
+          if (v.repair) out(io, `repaired: ${report.countRows} rows of counts, ${report.repaired} index keys`);
+        }
+        return report.ok || v.repair ? 0 : 1;
+      } catch (error) {
+        if (error instanceof VerifyRefused) throw new Error(error.message);
+        throw error;
+      } finally {
+        await journal.close();
+      }
+    }
     default:
       throw new UsageError(
         action === undefined
-          ? 'journal needs list, show, stats, export or replay; try --help'
+          ? 'journal needs list, show, stats, export, replay or verify; try --help'
           : `unknown journal action '${action}'`,
       );
   }

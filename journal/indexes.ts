@@ -162,9 +162,13 @@ export class Indexes {
     return n;
   }
 
-  /** Every entry (verify), in key order, read in `transaction` where given. */
-  *entries(transaction?: Transaction): Generator<IndexKey> {
-    for (const key of this.#db.getKeys(transaction ? { transaction } : {})) {
+  /** Entries (verify) in key order after `after` (from the first where not given), `limit` at most, read in `transaction`. */
+  *entries(transaction: Transaction, after: IndexKey | undefined, limit: number): Generator<IndexKey> {
+    for (const key of this.#db.getKeys({
+      transaction,
+      limit,
+      ...(after ? { start: after, exclusiveStart: true } : {}),
+    })) {
       this.#counter.reads++;
       yield key;
     }

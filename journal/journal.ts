@@ -8,10 +8,10 @@
 // one by one (query.ts).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { open, type Database, type RootDatabase } from 'lmdb';
+import { open, type Database, type RootDatabase, type Transaction } from 'lmdb';
 import { journalWriteError } from './commit-failure.js';
 import { JournalError } from './errors.js';
-import { Counts } from './counts.js';
+import { Counts, type Tally } from './counts.js';
 import { Indexes, LAST_SEQ, TASK_INDEX, type IndexKey, type ReadCounter } from './indexes.js';
 import { MESSAGE_FILE_BYTES, MessageFiles } from './message-files.js';
 import { ensureRoom } from './room.js';
@@ -314,15 +314,28 @@ export class Journal implements ReadCounter {
     now: number,
     nextAttemptAt: number,
   ): number {
-    const next = this.#nextSeq();
-    const at = this.#acceptedAt(now);
-    const record: JournalRecord = {
+    const seq = this.#nextSeq();
+    const record = this.#acceptedRecord(origin, seq, this.#acceptedAt(now), message.byteLength, nextAttemptAt);
+    this.#putNew(record, message, file);
+    return seq;
+  }
+
+  /** A new record written with its bytes (or the file that holds them) and its due entry, if not final. */
+  #putNew(record: JournalRecord, message: Uint8Array, file: string | null): void {
+    this.#store(record.seq, undefined, record);
+    if (file !== null) void this.#fileOf.put(record.seq, file);
+    else void this.#messages.put(record.seq, Buffer.from(message.buffer, message.byteOffset, message.byteLength));
+    if (record.nextAttemptAt !== null) void this.#due.put([record.nextAttemptAt, record.seq], null);
+  }
+
+  #acceptedRecord(origin: MailOrigin, seq: number, at: string, size: number, nextAttemptAt: number): JournalRecord {
+    return {
       ...origin,
       ...this.#owner,
-      seq: next,
+      seq,
       acceptedAt: at,
       updatedAt: at,
-      size: message.byteLength,
+      size,
       state: 'ACCEPTED',
       pending: [...new Set(origin.envelope.to)],
       delivered: [],
@@ -331,18 +344,10 @@ export class Journal implements ReadCounter {
       relayReply: null,
       attempts: [],
     };
-    this.#store(next, undefined, record);
-    if (file !== null) void this.#fileOf.put(next, file);
-    else void this.#messages.put(next, Buffer.from(message.buffer, message.byteOffset, message.byteLength));
-    void this.#due.put([nextAttemptAt, next], null);
-    return next;
   }
 
-  /** The record of a refused attempt (inside a write transaction). */
-  #putDenied(attempt: DeniedAttempt, now: number): number {
-    const seq = this.#nextSeq();
-    const at = this.#acceptedAt(now);
-    const record: JournalRecord = {
+  #deniedRecord(attempt: DeniedAttempt, seq: number, at: string): JournalRecord {
+    return {
       ...attempt,
       ...this.#owner,
       attachments: 0,
@@ -359,7 +364,12 @@ export class Journal implements ReadCounter {
       relayReply: null,
       attempts: [],
     };
-    this.#store(seq, undefined, record);
+  }
+
+  /** The record of a refused attempt (inside a write transaction). */
+  #putDenied(attempt: DeniedAttempt, now: number): number {
+    const seq = this.#nextSeq();
+    this.#store(seq, undefined, this.#deniedRecord(attempt, seq, this.#acceptedAt(now)));
     return seq;
   }
 
@@ -395,26 +405,32 @@ export class Journal implements ReadCounter {
       }
     }
     return this.#write(() => {
-      const seqs: number[] = [];
-      for (const e of entries) {
+      // The numbers and the last time taken once for the batch.
+      const first = this.#nextSeq(entries.length);
+      let last = this.#meta.get('lastAt') ?? 0;
+      const seqs = entries.map((e, i) => {
+        const seq = first + i;
+        last = Math.max(last, e.at);
+        const at = new Date(last).toISOString();
         if ('denied' in e) {
-          seqs.push(this.#putDenied(e.denied, e.at));
-          continue;
+          this.#store(seq, undefined, this.#deniedRecord(e.denied, seq, at));
+          return seq;
         }
-        const seq = this.#putAccepted(e.origin, e.message, null, e.at, e.at + this.retry.orphanMs);
-        let record = this.#records.get(seq) as JournalRecord;
-        for (const attempt of e.attempts ?? []) record = this.#settled(record, attempt);
-        seqs.push(seq);
-      }
+        let record = this.#acceptedRecord(e.origin, seq, at, e.message.byteLength, last + this.retry.orphanMs);
+        for (const attempt of e.attempts ?? []) record = this.#attempted(record, attempt);
+        this.#putNew(record, e.message, null);
+        return seq;
+      });
+      void this.#meta.put('lastAt', last);
       return seqs;
     }, bytes);
   }
 
-  /** The next sequence number, taken (inside a write transaction). */
-  #nextSeq(): number {
+  /** The next sequence number (the first of `count`), taken (inside a write transaction). */
+  #nextSeq(count = 1): number {
     let next = (this.#meta.get('lastSeq') ?? 0) + 1;
     for (const last of this.#records.getKeys({ reverse: true, limit: 1 })) next = Math.max(next, last + 1);
-    void this.#meta.put('lastSeq', next);
+    void this.#meta.put('lastSeq', next + count - 1);
     return next;
   }
 
@@ -431,9 +447,19 @@ export class Journal implements ReadCounter {
     });
   }
 
-  /** A record after an attempt, written (inside a write transaction). */
+  /** A record after an attempt, written with its due entry (inside a write transaction). */
   #settled(record: JournalRecord, attempt: Attempt): JournalRecord {
-    const seq = record.seq;
+    const updated = this.#attempted(record, attempt);
+    this.#store(record.seq, record, updated);
+    if (updated.nextAttemptAt !== record.nextAttemptAt) {
+      if (record.nextAttemptAt !== null) void this.#due.remove([record.nextAttemptAt, record.seq]);
+      if (updated.nextAttemptAt !== null) void this.#due.put([updated.nextAttemptAt, record.seq], null);
+    }
+    return updated;
+  }
+
+  /** A record after an attempt, as journal/states.ts moves it (not written). */
+  #attempted(record: JournalRecord, attempt: Attempt): JournalRecord {
     const now = Date.parse(attempt.at);
     const expired = now - Date.parse(record.acceptedAt) >= this.retry.limitMs;
     const moved = afterAttempt(
@@ -441,27 +467,18 @@ export class Journal implements ReadCounter {
       { outcome: attempt.outcome, accepted: attempt.accepted, refused: attempt.refused ?? [] },
       expired,
     );
-    if (!moved) {
-      // Final already (the spool and a slow task both tried): keep the attempt on record.
-      const kept: JournalRecord = { ...record, attempts: [...record.attempts, attempt] };
-      this.#store(seq, record, kept);
-      return kept;
-    }
+    // Final already (the spool and a slow task both tried): the attempt is kept on record.
+    if (!moved) return { ...record, attempts: [...record.attempts, attempt] };
     const attempts = [...record.attempts, attempt];
     const deferrals = attempts.filter((a) => a.outcome === 'deferred').length;
-    const nextAttemptAt = isFinal(moved.state) ? null : now + retryDelay(this.retry, deferrals);
-    const updated: JournalRecord = {
+    return {
       ...record,
       ...moved,
-      nextAttemptAt,
+      nextAttemptAt: isFinal(moved.state) ? null : now + retryDelay(this.retry, deferrals),
       relayReply: attempt.reply,
       updatedAt: attempt.at,
       attempts,
     };
-    this.#store(seq, record, updated);
-    if (record.nextAttemptAt !== null) void this.#due.remove([record.nextAttemptAt, seq]);
-    if (nextAttemptAt !== null) void this.#due.put([nextAttemptAt, seq], null);
-    return updated;
   }
 
   /**
@@ -507,6 +524,9 @@ export class Journal implements ReadCounter {
    */
   async pruneBatch(before: number, max = PRUNE_BATCH): Promise<Pruned> {
     const cutoff = new Date(before).toISOString();
+    // Nothing due, no transaction: a pass a second costs a few reads, not a commit.
+    if (!FINAL_STATES.some((state) => this.index.countUpTo('state', state, 0, this.firstSeqAt(cutoff), 1) > 0))
+      return { records: 0, more: false };
     const files: string[] = [];
     const records = await this.#write(() => {
       const below = this.firstSeqAt(cutoff);
@@ -663,12 +683,47 @@ export class Journal implements ReadCounter {
     yield* this.range(after !== undefined ? after + 1 : 0);
   }
 
-  /** The records from `from` to before `to`, in sequence order, read lazily. */
-  *range(from: number, to = LAST_SEQ): Generator<JournalRecord> {
-    for (const { value } of this.#records.getRange({ start: from, end: to })) {
+  /** The records from `from` to before `to`, in sequence order, read lazily (in `transaction` where given). */
+  *range(from: number, to = LAST_SEQ, transaction?: Transaction): Generator<JournalRecord> {
+    for (const { value } of this.#records.getRange({ start: from, end: to, ...(transaction ? { transaction } : {}) })) {
       this.reads++;
       yield value;
     }
+  }
+
+  /** A read transaction: one state of the journal however long it is read (verify); call done() on it. */
+  snapshot(): Transaction {
+    return this.#root.useReadTransaction();
+  }
+
+  /** Whether a record's index keys and counts are kept (those written before the indexes: once indexed). */
+  isIndexed(seq: number): boolean {
+    return this.#indexed(seq);
+  }
+
+  /**
+   * Repairs (verify): adds `counts` to the rows, puts the index keys that `wanted` says are
+   * missing and removes those it says are stray (each checked again in the transaction), and
+   * sets the count of index entries to what the index holds.
+   */
+  async repair(
+    counts: Tally,
+    keys: readonly { readonly key: IndexKey; readonly wanted: (key: IndexKey) => boolean }[],
+  ): Promise<number> {
+    return this.#write(() => {
+      this.counts.addTally(counts);
+      let n = 0;
+      for (const { key, wanted } of keys) {
+        const want = wanted(key);
+        if (want === this.index.has(key)) continue;
+        if (want) this.index.put(key);
+        else this.index.remove(key);
+        n++;
+      }
+      this.index.takeAdded();
+      void this.#meta.put('indexEntries', this.index.size());
+      return n;
+    });
   }
 
   /** Records held (LMDB's own count: no walk). */

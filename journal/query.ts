@@ -87,7 +87,7 @@ export interface Page {
 /** LMDB entries a page reads at most before it answers with what it has. */
 export const PAGE_BUDGET = 4000;
 
-/** Index entries counted, per filter, to choose the one to walk. */
+/** Index entries counted, per filter, to choose the one to walk (less where the budget is small). */
 const SELECTIVITY_CAP = 64;
 
 export interface RecordPage {
@@ -181,7 +181,8 @@ export function queryRecords(journal: Journal, filter: RecordFilter, page: Page)
       continue;
     }
     // The lookup with the fewest entries here walks; the others are checked by key.
-    const counted = lookups.map((l) => journal.index.countUpTo(l.index, l.value, part.from, part.to, SELECTIVITY_CAP));
+    const cap = Math.max(1, Math.min(SELECTIVITY_CAP, Math.floor((page.budget ?? PAGE_BUDGET) / (4 * lookups.length))));
+    const counted = lookups.map((l) => journal.index.countUpTo(l.index, l.value, part.from, part.to, cap));
     const driver = counted.indexOf(Math.min(...counted));
     const walk = lookups[driver] as Lookup;
     const others = lookups.filter((_, i) => i !== driver);

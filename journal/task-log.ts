@@ -10,7 +10,7 @@
 // containers' bytes: a log of 20 MB attachments would double the journal and the memory.
 // Each entry is found by the journal records its task made: [TASK_INDEX, seq, id] in the
 // journal's index, written with the entry and removed with it.
-import type { Database } from 'lmdb';
+import type { Database, Transaction } from 'lmdb';
 import type { CommareaInput, Container } from '../cics/task.js';
 import { LAST_SEQ, TASK_INDEX, type Indexes } from './indexes.js';
 
@@ -191,10 +191,20 @@ export class TaskLog {
     return this.#committing.length === 0 ? this.#waiting : [...this.#committing, ...this.#waiting];
   }
 
-  /** Committed entries from id `from` to before `to`, `limit` at most, oldest first. */
-  *committed(from: number, to: number, limit?: number): Generator<TaskEntry> {
-    for (const { value } of this.#db.getRange({ start: from, end: to, ...(limit !== undefined ? { limit } : {}) }))
+  /** Committed entries from id `from` to before `to`, `limit` at most, oldest first (in `transaction` where given). */
+  *committed(from: number, to: number, limit?: number, transaction?: Transaction): Generator<TaskEntry> {
+    for (const { value } of this.#db.getRange({
+      start: from,
+      end: to,
+      ...(limit !== undefined ? { limit } : {}),
+      ...(transaction ? { transaction } : {}),
+    }))
       yield value;
+  }
+
+  /** Whether an entry's index keys are kept (those written before the index: once indexed). */
+  isIndexed(id: number): boolean {
+    return this.#indexing.indexed(id);
   }
 
   /**
@@ -224,6 +234,10 @@ export class TaskLog {
   /** One transaction of prune: the oldest entries started before `before`, `max` at most. */
   pruneBatch(before: number, max = TASK_PRUNE_BATCH): Promise<{ entries: number; more: boolean }> {
     const cutoff = new Date(before).toISOString();
+    // Nothing due, no transaction.
+    let first: TaskEntry | undefined;
+    for (const { value } of this.#db.getRange({ limit: 1 })) first = value;
+    if (!first || first.at >= cutoff) return Promise.resolve({ entries: 0, more: false });
     return this.#write(() => {
       const gone: TaskEntry[] = [];
       for (const { value } of this.#db.getRange({ limit: max })) {
