@@ -19,6 +19,7 @@ import {
 } from '../../journal/query.js';
 import type { JournalRecord, MailOrigin } from '../../journal/record.js';
 import { check, verify } from '../../journal/verify.js';
+import { legacyTask, writeLegacyJournal } from '../legacy-journal.js';
 
 const START = Date.parse('2026-11-01T00:00:00Z');
 const message = sampleMessage(300);
@@ -242,23 +243,10 @@ t.test('a journal written before the indexes: read right at once, indexed a batc
   await source.appendBatch(syntheticEntries(0, 600, options));
   const records = [...source.scan()];
   await source.close();
-  const old = open({ path: `${dir}/journal`, maxDbs: 8, overlappingSync: false });
-  const oldRecords = old.openDB<JournalRecord, number>({ name: 'records' });
-  const oldMessages = old.openDB<Buffer, number>({ name: 'messages', encoding: 'binary' });
-  const oldTasks = old.openDB<object, number>({ name: 'tasks' });
-  await old.transaction(() => {
-    for (const r of records) {
-      void oldRecords.put(r.seq, r);
-      void oldMessages.put(r.seq, message);
-    }
-    for (const [id, seq] of [
-      [1, 5],
-      [2, 17],
-    ])
-      void oldTasks.put(id as number, { id, at: '2026-11-01T00:05:00.000Z', journalSeqs: [seq], tranid: 'MAIL' });
-    void old.openDB<number, string>({ name: 'meta' }).put('lastSeq', records.length);
-  });
-  await old.close();
+  await writeLegacyJournal(dir, records, message, [
+    legacyTask(1, '2026-11-01T00:05:00.000Z', [5]),
+    legacyTask(2, '2026-11-01T00:17:00.000Z', [17]),
+  ]);
 
   // A reader that comes first finds no index at all, and reads every record.
   const reader = Journal.open(dir, { readOnly: true });
