@@ -14,7 +14,8 @@ import { jsonSchemaOf } from '../../cics/copybook/schema.js';
 import { commareaFields, hexOf, textLines } from '../commarea-fields.js';
 import { loadAssets, VENDOR } from '../console-assets.js';
 import { CcsidUnknown, NotFound, RequestInvalid, TransactionUnknown } from '../errors.js';
-import { attachmentBytes, downloadName, parseMail } from '../mail-view.js';
+import { attachmentBytes, downloadName, type ParsedMail } from '../mail-view.js';
+import { MailViews } from '../mail-views.js';
 
 const STATIC = '/console/static/';
 /** A tranid as a path gives it: any case (the routes take it upper case). */
@@ -88,6 +89,8 @@ const MAIL_PARAMS = {
 export async function consoleRoutes(app: FastifyInstance): Promise<void> {
   const { security, definitions, journal, config } = app;
   const assets = loadAssets();
+  const views = new MailViews();
+  app.addHook('onClose', () => views.close());
   const page = Buffer.from(shell(config.sysid));
   const tags = ['console'];
 
@@ -256,18 +259,21 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
       },
     );
 
-    async function mailOf(source: string, id: string): Promise<Uint8Array> {
+    /** The mail taken apart, in the parser's thread, once (a stored mail does not change). */
+    async function mailOf(source: string, id: string): Promise<ParsedMail> {
       const n = Number(id);
-      const bytes = source === 'journal' ? journal.message(n) : app.captureRelay?.get(n)?.message;
-      if (!bytes)
+      const parsed = views.get(`${source}:${n}`, () =>
+        source === 'journal' ? journal.message(n) : app.captureRelay?.get(n)?.message,
+      );
+      if (!parsed)
         throw new NotFound(`no ${source === 'journal' ? 'journal record' : 'captured mail'} ${id} with a mail`);
-      return bytes;
+      return parsed;
     }
 
     api.get<{ Params: { source: string; id: string } }>(
       '/console/api/mail/:source/:id',
       { schema: { tags, summary: 'a mail of the journal or the capture relay, taken apart', params: MAIL_PARAMS } },
-      async (request) => (await parseMail(await mailOf(request.params.source, request.params.id))).view,
+      async (request) => (await mailOf(request.params.source, request.params.id)).view,
     );
 
     api.get<{ Params: { source: string; id: string } }>(
@@ -276,7 +282,7 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
         schema: { tags, summary: "a mail's HTML part, sandboxed: no script, nothing loaded", params: MAIL_PARAMS },
       },
       async (request, reply) => {
-        const mail = await parseMail(await mailOf(request.params.source, request.params.id));
+        const mail = await mailOf(request.params.source, request.params.id);
         if (mail.html === null) throw new NotFound('the mail has no HTML part');
         return reply
           .header('Content-Security-Policy', MAIL_HTML_CSP)
@@ -302,7 +308,7 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
         },
       },
       async (request, reply) => {
-        const mail = await parseMail(await mailOf(request.params.source, request.params.id));
+        const mail = await mailOf(request.params.source, request.params.id);
         const n = Number(request.params.n);
         const found = mail.attachments[n];
         if (!found) throw new NotFound(`the mail has no attachment ${n}`);

@@ -1,0 +1,7 @@
+// The console's mail parser in a thread of its own (mail-views.ts): a mail of many parts
+// takes postal-mime a good part of a second, which the region's main thread must not spend.
+import { parseMail, type ParsedMail } from './mail-view.js';
+
+export default function parse(message: Uint8Array): Promise<ParsedMail> {
+  return parseMail(message);
+}
