@@ -4,6 +4,7 @@
 // that two runs build the same journal. Written through Journal.appendBatch.
 import type { BatchEntry } from '../journal/journal.js';
 import type { Attempt } from '../journal/record.js';
+import type { NewTaskEntry } from '../journal/task-log.js';
 
 export interface SyntheticOptions {
   /** When record 0 was accepted (epoch ms). */
@@ -41,10 +42,32 @@ export function syntheticRecipient(r: number): string {
   return `user${r}@corp.example`;
 }
 
+/** The Message-ID of made-up record `i` (numbered from 0: sequence number i + 1 in a journal built from empty). */
+export function syntheticMessageId(i: number): string {
+  return `<${i}.${mix(i)}@scale.cicsmail>`;
+}
+
+/** A task log entry of the task that made record `seq`, started at `at` (epoch ms). */
+export function syntheticTask(seq: number, at: number): NewTaskEntry {
+  return {
+    at: new Date(at).toISOString(),
+    taskn: seq,
+    tranid: 'MAIL',
+    userid: 'USER1',
+    jobname: 'JOB1',
+    ccsid: 37,
+    commarea: { form: 'json', json: {} },
+    containers: [],
+    outcome: { kind: 'normal', rc: 0 },
+    journalSeqs: [seq],
+    durationMs: 2,
+  };
+}
+
 /** Records `from` to `from + count - 1` (numbered from 0), as batch entries. */
 export function syntheticEntries(from: number, count: number, options: SyntheticOptions): BatchEntry[] {
-  const users = options.users ?? 400;
-  const jobs = options.jobs ?? 2000;
+  const users = options.users ?? 200;
+  const jobs = options.jobs ?? 200;
   const pool = options.recipients ?? 100_000;
   const out: BatchEntry[] = [];
   for (let i = from; i < from + count; i++) {
@@ -104,7 +127,7 @@ export function syntheticEntries(from: number, count: number, options: Synthetic
         envelope: { from: 'batch@corp.example', to },
         subject: `nightly totals ${i}`,
         attachments: 0,
-        messageId: `<${i}.${h}@scale.cicsmail>`,
+        messageId: syntheticMessageId(i),
       },
       message: options.message,
       // A few never tried: their task is still running (ACCEPTED).

@@ -100,9 +100,17 @@ export class Counts {
     this.#pending = new Map();
   }
 
-  /** The rows of a dimension (all of them, or one value's), read in `transaction` where given. */
-  *rows(dimension: Dimension, value?: string, transaction?: Transaction): Generator<CountRow & { value: string }> {
-    const start = value === undefined ? [dimension] : [dimension, value];
+  /**
+   * The rows of a dimension: all of them (from the value `from` on, in the values' order,
+   * where given), or one value's; read in `transaction` where given.
+   */
+  *rows(
+    dimension: Dimension,
+    value?: string,
+    from?: string,
+    transaction?: Transaction,
+  ): Generator<CountRow & { value: string }> {
+    const start = value !== undefined ? [dimension, value] : from !== undefined ? [dimension, from] : [dimension];
     for (const { key, value: v } of this.#db.getRange({ start, ...(transaction ? { transaction } : {}) })) {
       this.#counter.reads++;
       // Past the last row of the dimension (or value): keys sort by their parts in turn.
@@ -115,7 +123,7 @@ export class Counts {
   tally(transaction?: Transaction): Tally {
     const tally: Tally = new Map();
     for (const d of Object.keys(DIMENSIONS) as Dimension[])
-      for (const row of this.rows(d, undefined, transaction)) {
+      for (const row of this.rows(d, undefined, undefined, transaction)) {
         const key: CountKey = [d, row.value, row.state, row.tranid];
         tally.set(text(key), { key, records: row.records, bytes: row.bytes });
       }

@@ -24,7 +24,7 @@ import type { Attempt, DeniedAttempt, Denial, JournalRecord, MailOrigin } from '
 const FINAL_STATES: readonly MailState[] = ['SENT', 'FAILED', 'DENIED'];
 
 /** Records a retention transaction removes at most: a few milliseconds of the write lock. */
-export const PRUNE_BATCH = 250;
+export const PRUNE_BATCH = 500;
 
 /** A record written in a batch (appendBatch): accepted at `at`, then each attempt in turn. */
 export type BatchEntry =
@@ -524,12 +524,13 @@ export class Journal implements ReadCounter {
    */
   async pruneBatch(before: number, max = PRUNE_BATCH): Promise<Pruned> {
     const cutoff = new Date(before).toISOString();
+    // Records from `below` on were accepted at the cut-off or later, and so are all written after.
+    const below = this.firstSeqAt(cutoff);
     // Nothing due, no transaction: a pass a second costs a few reads, not a commit.
-    if (!FINAL_STATES.some((state) => this.index.countUpTo('state', state, 0, this.firstSeqAt(cutoff), 1) > 0))
+    if (!FINAL_STATES.some((state) => this.index.countUpTo('state', state, 0, below, 1) > 0))
       return { records: 0, more: false };
     const files: string[] = [];
     const records = await this.#write(() => {
-      const below = this.firstSeqAt(cutoff);
       let n = 0;
       for (const state of FINAL_STATES) {
         // Read first, then removed: keys are not removed under a cursor that walks them.
@@ -539,12 +540,12 @@ export class Journal implements ReadCounter {
           // A journal written before acceptance times rose with sequence numbers may hold a later one below.
           if (!record || record.acceptedAt >= cutoff) continue;
           this.#store(seq, record, undefined);
-          void this.#messages.remove(seq);
-          const file = this.#fileOf.get(seq);
+          // A DENIED record has no bytes; a message of 1 MB or more is a file (or, written before files, in LMDB).
+          const file = record.size >= MESSAGE_FILE_BYTES ? this.#fileOf.get(seq) : undefined;
           if (file !== undefined) {
             void this.#fileOf.remove(seq);
             files.push(file);
-          }
+          } else if (record.state !== 'DENIED') void this.#messages.remove(seq);
           n++;
         }
         if (n >= max) break;
@@ -673,6 +674,7 @@ export class Journal implements ReadCounter {
 
   /** The exact bytes of a journaled message. */
   message(seq: number): Buffer | undefined {
+    this.reads += 2;
     const file = this.#fileOf.get(seq);
     if (file !== undefined) return this.#files.read(file);
     return this.#messages.getBinary(seq) ?? undefined;

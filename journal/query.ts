@@ -181,9 +181,17 @@ export function queryRecords(journal: Journal, filter: RecordFilter, page: Page)
       continue;
     }
     // The lookup with the fewest entries here walks; the others are checked by key.
-    const cap = Math.max(1, Math.min(SELECTIVITY_CAP, Math.floor((page.budget ?? PAGE_BUDGET) / (4 * lookups.length))));
-    const counted = lookups.map((l) => journal.index.countUpTo(l.index, l.value, part.from, part.to, cap));
-    const driver = counted.indexOf(Math.min(...counted));
+    // Each counted up to the fewest so far; one with none here ends the search at once.
+    let fewest = Math.max(
+      1,
+      Math.min(SELECTIVITY_CAP, Math.floor((page.budget ?? PAGE_BUDGET) / (4 * lookups.length))),
+    );
+    let driver = 0;
+    for (let i = 0; i < lookups.length && fewest > 0; i++) {
+      const l = lookups[i] as Lookup;
+      const n = journal.index.countUpTo(l.index, l.value, part.from, part.to, fewest);
+      if (n < fewest) [fewest, driver] = [n, i];
+    }
     const walk = lookups[driver] as Lookup;
     const others = lookups.filter((_, i) => i !== driver);
     for (const seq of journal.index.seqs(walk.index, walk.value, part.from, part.to)) {
@@ -265,10 +273,11 @@ export function countedStats(journal: Journal, filter: RecordFilter = {}): Journ
   const [dimension, value] = chosen[0] ?? ['all', ''];
   const tranid = filter.tranid?.toUpperCase();
   const stats = noStats();
-  for (const row of journal.counts.rows(dimension, value)) {
+  // Days: from the first one asked for to before the last (rows sort by day).
+  for (const row of journal.counts.rows(dimension, value, days ? since : undefined)) {
+    if (days && row.value >= until) break;
     if (filter.state && row.state !== filter.state) continue;
     if (tranid && row.tranid !== tranid) continue;
-    if (days && !(row.value >= since && row.value < until)) continue;
     stats.records += row.records;
     stats.bytes += row.bytes;
     stats.byState[row.state] += row.records;

@@ -32,6 +32,8 @@ export interface LocalRegionOptions {
   /** Arguments for node before the script (--cpu-prof). */
   readonly nodeArgs?: readonly string[];
   readonly startTimeoutMs?: number;
+  /** A data folder of the caller's (a journal built beforehand, without a users file); a fresh temp folder where not given. */
+  readonly dataDir?: string;
 }
 
 /** bin/cicsmail.js of this checkout: found upwards from here (cli/load/ or dist/cli/load/). */
@@ -59,7 +61,7 @@ function readStatus(pid: number): { rss: number; peak: number } | null {
 }
 
 export async function startLocalRegion(options: LocalRegionOptions): Promise<LocalRegion> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cicsmail-load-'));
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'cicsmail-load-'));
   const logFile = join(dataDir, 'region.log');
   const out = openSync(logFile, 'a');
   // Settings of the environment that would point the region elsewhere are left out.
