@@ -16,6 +16,11 @@ export interface SyntheticOptions {
   readonly users?: number;
   readonly jobs?: number;
   readonly recipients?: number;
+  /**
+   * Records accepted before this (epoch ms) are final, as a region's are once past the retry
+   * limit: where they would wait (DEFERRED, ACCEPTED), they FAILED or were SENT. None where not given.
+   */
+  readonly finalBefore?: number;
 }
 
 /** A 2 KB mail as the region composes one (the bench's size). */
@@ -94,6 +99,7 @@ export function syntheticEntries(from: number, count: number, options: Synthetic
       });
       continue;
     }
+    const settled = at < (options.finalBefore ?? -Infinity);
     const when = new Date(at + 40).toISOString();
     const sent: Attempt = {
       at: when,
@@ -131,7 +137,7 @@ export function syntheticEntries(from: number, count: number, options: Synthetic
       },
       message: options.message,
       // A few never tried: their task is still running (ACCEPTED).
-      attempts: kind < 45 && kind >= 40 ? [] : [attempt],
+      attempts: kind < 45 && kind >= 40 && !settled ? [] : [attempt],
     });
   }
   return out;

@@ -8,7 +8,7 @@
 // one by one (query.ts).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { open, type Database, type RootDatabase, type Transaction } from 'lmdb';
+import { open, type Database, type PutOptions, type RootDatabase, type Transaction } from 'lmdb';
 import { journalWriteError } from './commit-failure.js';
 import { JournalError } from './errors.js';
 import { Counts, type Tally } from './counts.js';
@@ -324,8 +324,21 @@ export class Journal implements ReadCounter {
   #putNew(record: JournalRecord, message: Uint8Array, file: string | null): void {
     this.#store(record.seq, undefined, record);
     if (file !== null) void this.#fileOf.put(record.seq, file);
-    else void this.#messages.put(record.seq, Buffer.from(message.buffer, message.byteOffset, message.byteLength));
+    else this.#putMessage(record.seq, Buffer.from(message.buffer, message.byteOffset, message.byteLength));
     if (record.nextAttemptAt !== null) void this.#due.put([record.nextAttemptAt, record.seq], null);
+  }
+
+  /**
+   * A message's bytes, appended: sequence numbers only rise, and LMDB fills a page it
+   * appends to where an ordinary put splits it in half (two 2 KB mails a 4 KB page, not
+   * one). An append below a key already there writes nothing, without an error
+   * (lmdb-js 3.5.6): then the bytes are put the ordinary way.
+   */
+  #putMessage(seq: number, bytes: Buffer): void {
+    // lmdb-js's put takes options where its types say a version (write.js: versionOrOptions).
+    const put = this.#messages.put.bind(this.#messages) as (k: number, v: Buffer, o: PutOptions) => Promise<boolean>;
+    void put(seq, bytes, { append: true });
+    if (!this.#messages.doesExist(seq)) void this.#messages.put(seq, bytes);
   }
 
   #acceptedRecord(origin: MailOrigin, seq: number, at: string, size: number, nextAttemptAt: number): JournalRecord {

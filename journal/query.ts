@@ -203,31 +203,41 @@ export function queryRecords(journal: Journal, filter: RecordFilter, page: Page)
   return { records: out, next: null };
 }
 
-/** Records a page of eachRecord asks for. */
+/** Records a page of eachPage asks for: few at first, so that an export's first bytes come soon, then more. */
+const FIRST_SLICE = 50;
 const SLICE = 500;
 
 /**
  * Every record that matches (`limit` at most), after `after`, a page at a time with the
  * event loop let in between pages: for exports, stats and redeliver of any size.
  */
-export async function* eachRecord(
+export async function* eachPage(
   journal: Journal,
   filter: RecordFilter,
   options: { readonly after?: number; readonly limit?: number } = {},
-): AsyncGenerator<JournalRecord> {
+): AsyncGenerator<JournalRecord[]> {
   let after = options.after;
   let left = options.limit ?? Number.MAX_SAFE_INTEGER;
-  while (left > 0) {
+  for (let size = FIRST_SLICE; left > 0; size = SLICE) {
     const page = queryRecords(journal, filter, {
-      limit: Math.min(SLICE, left),
+      limit: Math.min(size, left),
       ...(after !== undefined ? { after } : {}),
     });
-    for (const r of page.records) yield r;
+    if (page.records.length > 0) yield page.records;
     left -= page.records.length;
     if (page.next === null) return;
     after = page.next;
     await nextTurn();
   }
+}
+
+/** eachPage, a record at a time. */
+export async function* eachRecord(
+  journal: Journal,
+  filter: RecordFilter,
+  options: { readonly after?: number; readonly limit?: number } = {},
+): AsyncGenerator<JournalRecord> {
+  for await (const page of eachPage(journal, filter, options)) yield* page;
 }
 
 export interface JournalStats {

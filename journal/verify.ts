@@ -9,6 +9,7 @@
 // transaction that writes it.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Transaction } from 'lmdb';
+import { JournalError } from './errors.js';
 import { tallyDifference, tallyRecord, type Tally } from './counts.js';
 import { LAST_SEQ, recordKeys, TASK_INDEX, type IndexKey } from './indexes.js';
 import type { Journal } from './journal.js';
@@ -53,17 +54,16 @@ export interface VerifyReport {
   readonly ok: boolean;
 }
 
-export class VerifyRefused extends Error {
-  readonly code = 'CICSMAIL_JOURNAL_INDEXING';
-}
-
 /**
  * Recounts and checks every index key from one snapshot; with `repair`, puts right what
  * differs. Refused while records written before the indexes are being indexed.
  */
 export async function verify(journal: Journal, options: { readonly repair: boolean }): Promise<VerifyReport> {
   if (journal.unindexed())
-    throw new VerifyRefused('records written before the indexes are still being indexed; verify once that is done');
+    throw new JournalError(
+      'CICSMAIL_JOURNAL_INDEXING',
+      'records written before the indexes are still being indexed (the region does it at start); verify once that is done',
+    );
   const txn = journal.snapshot();
   let want: Tally = new Map();
   const missing: IndexKey[] = [];

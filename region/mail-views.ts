@@ -4,21 +4,11 @@
 // message once and never reuses its number; the capture relay likewise). What is kept is
 // bounded by the mails' sizes (CACHE_BYTES), the one shown longest ago going first.
 import { Piscina } from 'piscina';
-import { moduleUrl } from '../cics/paths.js';
-import { withoutHooks } from './dispatcher.js';
+import { workerEntry } from '../cics/worker-entry.js';
 import type { ParsedMail } from './mail-view.js';
 
 /** Bytes of mail whose parsed views are kept (a parsed view holds about its mail's size). */
 export const CACHE_BYTES = 64 * 1024 * 1024;
-
-/** The parser's module, and from the TypeScript sources its flags too (see dispatcher.ts's workerEntry). */
-function parserEntry(): { filename: string; execArgv?: string[] } {
-  if (!import.meta.url.endsWith('.ts')) return { filename: moduleUrl(import.meta.url, './mail-view-worker') };
-  return {
-    filename: new URL('./mail-view-worker-ts.mjs', import.meta.url).href,
-    execArgv: withoutHooks(process.execArgv),
-  };
-}
 
 interface Kept {
   readonly parsed: Promise<ParsedMail>;
@@ -37,7 +27,12 @@ export class MailViews {
   constructor(limit = CACHE_BYTES) {
     this.#limit = limit;
     // One thread, started when a mail is first shown, ended after a minute without one.
-    this.#pool = new Piscina({ ...parserEntry(), minThreads: 0, maxThreads: 1, idleTimeout: 60_000 });
+    this.#pool = new Piscina({
+      ...workerEntry(import.meta.url, './mail-view-worker'),
+      minThreads: 0,
+      maxThreads: 1,
+      idleTimeout: 60_000,
+    });
   }
 
   /** The mail `key` names, taken apart; `load` reads its bytes where it is not kept (undefined: no such mail). */

@@ -1,0 +1,47 @@
+// An export in a thread of its own (export-thread.ts starts it): it opens the journal,
+// walks the records the filter picks a page at a time and posts each page's lines, no
+// more pages ahead than the region has asked for (the socket's pace). Asked to stop (the
+// caller went away), it ends between two pages and closes the journal: a thread cut off
+// inside a read would leave its LMDB reader slot taken, and the pages it saw never freed.
+import { parentPort, workerData } from 'node:worker_threads';
+import { csvHeader, exportLines } from './export.js';
+import type { ExportJob, FromExport, ToExport } from './export-thread.js';
+import { Journal } from './journal.js';
+import { eachPage } from './query.js';
+
+const job = (workerData as { job: ExportJob }).job;
+const port = parentPort as NonNullable<typeof parentPort>;
+let credit = 0;
+let stopped = false;
+let wake: (() => void) | undefined;
+
+port.on('message', (m: ToExport) => {
+  if (m.kind === 'more') credit += m.chunks;
+  else stopped = true;
+  wake?.();
+});
+
+const post = (m: FromExport) => port.postMessage(m);
+
+/** Waits until the region asks for another chunk, or says stop; true where it asked. */
+async function asked(): Promise<boolean> {
+  while (credit === 0 && !stopped) await new Promise<void>((resolve) => (wake = resolve));
+  credit--;
+  return !stopped;
+}
+
+let journal: Journal | undefined;
+try {
+  journal = Journal.open(job.dataDir);
+  if (job.format === 'csv' && (await asked())) post({ kind: 'chunk', text: csvHeader() });
+  for await (const page of eachPage(journal, job.filter)) {
+    if (!(await asked())) break;
+    post({ kind: 'chunk', text: exportLines(page, job.format, job.owner) });
+  }
+  post({ kind: 'end' });
+} catch (err) {
+  post({ kind: 'error', message: (err as Error).message });
+} finally {
+  await journal?.close();
+  port.close();
+}
