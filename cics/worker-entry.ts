@@ -4,6 +4,7 @@
 // starts in ts-worker.mjs, which registers tsx and then loads the module named in its
 // workerData, and the thread leaves out the parent's `--import` hooks (a test runner's),
 // which cost each new thread about a second before its first task.
+import { setPriority } from 'node:os';
 import { moduleUrl } from './paths.js';
 
 export interface WorkerEntry {
@@ -35,4 +36,19 @@ export function withoutHooks(argv: readonly string[]): string[] {
     else if (!arg.includes('=')) i++;
   }
   return out;
+}
+
+/**
+ * For a thread of background work (an export, a mail parsed for the console): the lowest
+ * CPU priority, so that it takes only what the main thread and the task workers leave. On
+ * Linux a thread's nice value is its own (setpriority on the calling thread); elsewhere
+ * it would lower the whole process, so it is left alone there.
+ */
+export function yieldToTheRegion(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    setPriority(19);
+  } catch {
+    // Not allowed here (a container's policy): the thread runs at the region's priority.
+  }
 }

@@ -1,13 +1,17 @@
-// An export of any size without the region's main thread: the records are read and their
-// lines made in a thread of its own (export-worker.ts), which sends them a page at a time
-// as the stream is read (one page ahead), so that an operator's export of ten million
-// records neither holds the event loop nor fills the memory. The stream's end or its
-// destruction (the caller went away) stops the thread between two pages.
+// An export of any size without the region's main thread: the first page (the header and
+// 50 records) is read at once, so that the first bytes go out in a millisecond or two, and
+// the rest is read and its lines made in a thread of its own (export-worker.ts) at the
+// lowest CPU priority, a page at a time as the stream is read (one page ahead): an
+// operator's export of ten million records neither holds the event loop nor fills the
+// memory, and takes only the CPU the tasks leave. The stream's end or its destruction
+// (the caller went away) stops the thread between two pages.
+import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { workerEntry } from '../cics/worker-entry.js';
-import type { ExportFormat } from './export.js';
-import type { RecordFilter } from './query.js';
+import { csvHeader, exportLines, type ExportFormat } from './export.js';
+import type { Journal } from './journal.js';
+import { queryRecords, type RecordFilter } from './query.js';
 
 export interface ExportJob {
   /** The region's data folder (the journal is its `journal/`). */
@@ -16,7 +20,15 @@ export interface ExportJob {
   readonly format: ExportFormat;
   /** The SYSID for records written before records named their region. */
   readonly owner: string;
+  /** Where the thread goes on from (the first page was read on the main thread). */
+  readonly after: number;
 }
+
+/** What an export is asked for. */
+export type ExportRequest = Omit<ExportJob, 'dataDir' | 'after'>;
+
+/** Records of the first page, read on the main thread. */
+const FIRST_PAGE = 50;
 
 /** To the thread: send `chunks` more, or stop. */
 export type ToExport = { readonly kind: 'more'; readonly chunks: number } | { readonly kind: 'stop' };
@@ -27,47 +39,67 @@ export type FromExport =
   | { readonly kind: 'end' }
   | { readonly kind: 'error'; readonly message: string };
 
-/** Threads exporting now (tests: none is left once its stream is over). */
-let running = 0;
+/** Threads exporting now, each until it exits (tests: none is left once its stream is over). */
+const running = new Set<Promise<void>>();
+
 export function exportsRunning(): number {
-  return running;
+  return running.size;
 }
 
-/** The lines of the records `job.filter` picks (CSV with its header, or JSON Lines), read in a thread. */
-export function exportStream(job: ExportJob): Readable {
-  const entry = workerEntry(import.meta.url, './export-worker');
-  const worker = new Worker(new URL(entry.filename), {
-    ...(entry.execArgv ? { execArgv: entry.execArgv } : {}),
-    workerData: { ...entry.workerData, job },
-  });
-  running++;
+/** Resolves once every export thread started so far has exited. */
+export async function exportsEnded(): Promise<void> {
+  await Promise.all([...running]);
+}
+
+/** The lines of the records `request.filter` picks (CSV with its header, or JSON Lines). */
+export function exportStream(journal: Journal, request: ExportRequest): Readable {
+  const first = queryRecords(journal, request.filter, { limit: FIRST_PAGE });
+  const head =
+    (request.format === 'csv' ? csvHeader() : '') + exportLines(first.records, request.format, request.owner);
+  if (first.next === null) return Readable.from([head], { objectMode: false });
+  const job: ExportJob = { ...request, dataDir: dirname(journal.path), after: first.next };
+  let worker: Worker | undefined;
   let done = false;
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  void exited.then(() => running--);
-  const stop = () => {
-    if (done) return;
-    done = true;
-    worker.postMessage({ kind: 'stop' } satisfies ToExport);
+  const start = (): Worker => {
+    const entry = workerEntry(import.meta.url, './export-worker');
+    const w = new Worker(new URL(entry.filename), {
+      ...(entry.execArgv ? { execArgv: entry.execArgv } : {}),
+      workerData: { ...entry.workerData, job },
+    });
+    const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+    running.add(exited);
+    void exited.then(() => running.delete(exited));
+    w.on('message', (m: FromExport) => {
+      if (m.kind === 'chunk') stream.push(m.text);
+      else if (m.kind === 'end') {
+        done = true;
+        stream.push(null);
+      } else stream.destroy(new Error(`the export failed: ${m.message}`));
+    });
+    w.on('error', (err) => stream.destroy(err));
+    return w;
   };
+  let headSent = false;
   const stream = new Readable({
-    // Text of a page at a time; one page asked for ahead of the reader.
+    // A page of text at a time; one page asked for ahead of the reader.
     highWaterMark: 1,
-    objectMode: false,
     read() {
+      if (!headSent) {
+        headSent = true;
+        this.push(head);
+        return;
+      }
+      // The thread starts once the first page is read, and is asked for a page at a time.
+      worker ??= start();
       if (!done) worker.postMessage({ kind: 'more', chunks: 1 } satisfies ToExport);
     },
     destroy(err, callback) {
-      stop();
+      if (!done) {
+        done = true;
+        worker?.postMessage({ kind: 'stop' } satisfies ToExport);
+      }
       callback(err);
     },
   });
-  worker.on('message', (m: FromExport) => {
-    if (m.kind === 'chunk') stream.push(m.text);
-    else if (m.kind === 'end') {
-      done = true;
-      stream.push(null);
-    } else stream.destroy(new Error(`the export failed: ${m.message}`));
-  });
-  worker.on('error', (err) => stream.destroy(err));
   return stream;
 }

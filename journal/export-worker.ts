@@ -1,15 +1,18 @@
-// An export in a thread of its own (export-thread.ts starts it): it opens the journal,
-// walks the records the filter picks a page at a time and posts each page's lines, no
-// more pages ahead than the region has asked for (the socket's pace). Asked to stop (the
+// An export in a thread of its own (export-thread.ts starts it), at the lowest CPU
+// priority: it opens the journal, walks the records the filter picks after `after` a page
+// at a time and posts each page's lines, no more pages ahead than the region has asked
+// for (the socket's pace). Asked to stop (the
 // caller went away), it ends between two pages and closes the journal: a thread cut off
 // inside a read would leave its LMDB reader slot taken, and the pages it saw never freed.
 import { parentPort, workerData } from 'node:worker_threads';
-import { csvHeader, exportLines } from './export.js';
+import { yieldToTheRegion } from '../cics/worker-entry.js';
+import { exportLines } from './export.js';
 import type { ExportJob, FromExport, ToExport } from './export-thread.js';
 import { Journal } from './journal.js';
 import { eachPage } from './query.js';
 
 const job = (workerData as { job: ExportJob }).job;
+yieldToTheRegion();
 const port = parentPort as NonNullable<typeof parentPort>;
 let credit = 0;
 let stopped = false;
@@ -33,8 +36,7 @@ async function asked(): Promise<boolean> {
 let journal: Journal | undefined;
 try {
   journal = Journal.open(job.dataDir);
-  if (job.format === 'csv' && (await asked())) post({ kind: 'chunk', text: csvHeader() });
-  for await (const page of eachPage(journal, job.filter)) {
+  for await (const page of eachPage(journal, job.filter, { after: job.after })) {
     if (!(await asked())) break;
     post({ kind: 'chunk', text: exportLines(page, job.format, job.owner) });
   }

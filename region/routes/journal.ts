@@ -1,8 +1,7 @@
 // GET /journal, /journal/{seq}, /journal/{seq}/message, /journal/export: the journal for
 // operators (who sent what, to whom, and what became of it).
 import type { FastifyInstance } from 'fastify';
-import { dirname } from 'node:path';
-import { exportStream } from '../../journal/export-thread.js';
+import { exportsEnded, exportStream } from '../../journal/export-thread.js';
 import {
   FilterError,
   journalStats,
@@ -60,6 +59,8 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
   const tags = ['journal'];
   // The journal is the operators': who sent what to whom.
   await app.security.guardOperatorRoutes(app);
+  // An export's thread has the journal open: it ends (its caller gone) before the journal closes.
+  app.addHook('onClose', () => exportsEnded());
 
   app.post<{
     Body: {
@@ -207,10 +208,9 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
       const filter = filterOf(request.query);
       if (typeof filter === 'string') throw new RequestInvalid(filter);
       const csv = (request.query.format ?? 'csv') === 'csv';
-      // Read and written in a thread of its own, as fast as the caller reads: an export of
-      // millions of records neither holds the main thread nor the memory.
-      const lines = exportStream({
-        dataDir: dirname(journal.path),
+      // Past its first page, read and written in a thread of its own as fast as the caller
+      // reads: an export of millions of records neither holds the main thread nor the memory.
+      const lines = exportStream(journal, {
         filter: filter as RecordFilter,
         format: csv ? 'csv' : 'jsonl',
         owner: config.sysid,
