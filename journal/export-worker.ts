@@ -25,6 +25,7 @@ port.on('message', (m: ToExport) => {
 });
 
 const post = (m: FromExport) => port.postMessage(m);
+const encoder = new TextEncoder();
 
 /** Waits until the region asks for another chunk, or says stop; true where it asked. */
 async function asked(): Promise<boolean> {
@@ -38,7 +39,9 @@ try {
   journal = Journal.open(job.dataDir);
   for await (const page of eachPage(journal, job.filter, { after: job.after })) {
     if (!(await asked())) break;
-    post({ kind: 'chunk', text: exportLines(page, job.format, job.owner) });
+    // Encoded here and handed over, not copied: the main thread only writes the bytes.
+    const bytes = encoder.encode(exportLines(page, job.format, job.owner));
+    port.postMessage({ kind: 'chunk', bytes } satisfies FromExport, [bytes.buffer]);
   }
   post({ kind: 'end' });
 } catch (err) {

@@ -63,7 +63,8 @@ function readStatus(pid: number): { rss: number; peak: number } | null {
 export async function startLocalRegion(options: LocalRegionOptions): Promise<LocalRegion> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'cicsmail-load-'));
   const logFile = join(dataDir, 'region.log');
-  const out = openSync(logFile, 'a');
+  // A fresh log: what the region says now is read from it (a kept data folder holds the last run's).
+  const out = openSync(logFile, 'w');
   // Settings of the environment that would point the region elsewhere are left out.
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(
