@@ -118,14 +118,21 @@ export class Indexes {
     this.#added--;
   }
 
-  /** A record moved from `before` to `after` (either absent: written or removed): its keys follow. */
-  follow(before: JournalRecord | undefined, after: JournalRecord | undefined): void {
-    const old = before ? recordKeys(before) : [];
-    const next = after ? recordKeys(after) : [];
+  /**
+   * A record moved from `before` to `after` (either absent: written or removed): its keys
+   * follow, those of the indexes `kept` says it has (all where not given).
+   */
+  follow(
+    before: JournalRecord | undefined,
+    after: JournalRecord | undefined,
+    kept: (name: string) => boolean = () => true,
+  ): void {
+    const old = before ? recordKeys(before).filter((k) => kept(k[0])) : [];
+    const next = after ? recordKeys(after).filter((k) => kept(k[0])) : [];
     if (old.length === 0 && next.length === 0) return;
-    const kept = new Set(next.map(text));
+    const stays = new Set(next.map(text));
     const had = new Set(old.map(text));
-    for (const key of old) if (!kept.has(text(key))) this.remove(key);
+    for (const key of old) if (!stays.has(text(key))) this.remove(key);
     for (const key of next) if (!had.has(text(key))) this.put(key);
   }
 

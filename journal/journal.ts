@@ -3,16 +3,17 @@
 // shares it (LMDB allows several), so workers write and the command line reads.
 // Every write of a record goes through #store, in the transaction that writes it: its index
 // keys (indexes.ts) and its rows of counts (counts.ts) follow it there, so a query or a
-// count never sees a record without them. A journal written before the indexes has them
-// added once (indexLegacy, a batch at a time); until then queries read its older records
-// one by one (query.ts).
+// count never sees a record without them. A journal written before the indexes (or before
+// one of them) has them added once (indexLegacy, a batch at a time: coverage.ts); until
+// then queries read the records that lack them one by one (query.ts).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type PutOptions, type RootDatabase, type Transaction } from 'lmdb';
 import { journalWriteError } from './commit-failure.js';
 import { JournalError } from './errors.js';
 import { Counts, type Tally } from './counts.js';
-import { Indexes, LAST_SEQ, TASK_INDEX, type IndexKey, type ReadCounter } from './indexes.js';
+import { COUNTS, Coverage, RECORD_KEPT, TASK_KEPT } from './coverage.js';
+import { Indexes, LAST_SEQ, recordKeys, TASK_INDEX, type IndexKey, type ReadCounter } from './indexes.js';
 import { MESSAGE_FILE_BYTES, MessageFiles } from './message-files.js';
 import { ensureRoom } from './room.js';
 import { TaskLog, type TaskEntry } from './task-log.js';
@@ -92,8 +93,8 @@ export class Journal implements ReadCounter {
   readonly counts: Counts;
   /** LMDB entries read by queries, counts and checks since open: what a call costs (tests, the scale bench). */
   reads = 0;
-  /** Records from this sequence number on were indexed as written; Infinity in a journal no indexing writer has opened. */
-  readonly #indexFrom: number;
+  /** Which records and task entries have their index keys and counts. */
+  readonly #coverage: Coverage;
 
   readonly #now: () => number;
   /** What new records carry: `{ sysid }`, or nothing where the journal was opened without one. */
@@ -124,31 +125,34 @@ export class Journal implements ReadCounter {
       has === undefined || has.has(name) ? root.openDB<V, K>({ name }) : undefined;
     this.index = new Indexes(optional<null, IndexKey>('index'), this);
     this.counts = new Counts(optional<[number, number], import('./counts.js').CountKey>('counts'), this);
-    if (!readOnly && this.#meta.get('indexFrom') === undefined) this.#startIndexing();
-    this.#indexFrom = this.#meta.get('indexFrom') ?? Infinity;
+    this.#coverage = new Coverage(this.#meta);
+    const tasks = root.openDB<TaskEntry, number>({ name: 'tasks' });
+    if (!readOnly) this.#startKeeping(tasks);
     this.tasks = new TaskLog(
-      root.openDB<TaskEntry, number>({ name: 'tasks' }),
+      tasks,
       (action) => this.#write(action),
       (err) => journalWriteError(err, path),
-      { index: this.index, indexed: (id) => this.#taskIndexed(id), unindexed: () => this.#span('tasks') },
+      {
+        index: this.index,
+        indexed: (id) => this.#coverage.covers(TASK_INDEX, id),
+        unindexed: () => this.#coverage.union(TASK_KEPT),
+      },
       sysid,
     );
   }
 
   /**
-   * Once, in the first writer that opens a journal: records and task entries from the next
-   * number on are indexed as they are written, those before by indexLegacy.
+   * In a writer that knows an index (or the counts) the journal has never kept: it is kept
+   * for the records and task entries from the next number on, and added for those before by
+   * indexLegacy. Once for each: a journal written before the indexes, a new index later.
    */
-  #startIndexing(): void {
+  #startKeeping(tasks: Database<TaskEntry, number>): void {
+    if (this.#coverage.unstarted([...RECORD_KEPT, ...TASK_KEPT]).length === 0) return;
     this.#root.transactionSync(() => {
-      if (this.#meta.get('indexFrom') !== undefined) return;
       let lastTask = 0;
-      for (const id of this.#root.openDB<TaskEntry, number>({ name: 'tasks' }).getKeys({ reverse: true, limit: 1 }))
-        lastTask = id;
-      void this.#meta.put('indexFrom', this.#lastSeq() + 1);
-      void this.#meta.put('indexedTo', 0);
-      void this.#meta.put('tasksIndexFrom', lastTask + 1);
-      void this.#meta.put('tasksIndexedTo', 0);
+      for (const id of tasks.getKeys({ reverse: true, limit: 1 })) lastTask = id;
+      this.#coverage.start(RECORD_KEPT, this.#lastSeq() + 1);
+      this.#coverage.start(TASK_KEPT, lastTask + 1);
     });
   }
 
@@ -159,25 +163,17 @@ export class Journal implements ReadCounter {
     return last;
   }
 
-  /** The numbers not indexed yet of records or task entries, or null where every one is. */
-  #span(of: 'records' | 'tasks'): Unindexed | null {
-    const from = this.#meta.get(of === 'records' ? 'indexFrom' : 'tasksIndexFrom');
-    if (from === undefined) return { from: 1, to: LAST_SEQ };
-    const done = this.#meta.get(of === 'records' ? 'indexedTo' : 'tasksIndexedTo') ?? 0;
-    return done + 1 <= from - 1 ? { from: done + 1, to: from - 1 } : null;
+  /**
+   * Records that lack some of `names` (every index and the counts where not given), as one
+   * span, or null where none does: a journal written before them, until indexLegacy is done.
+   */
+  unindexed(names: readonly string[] = RECORD_KEPT): Unindexed | null {
+    return this.#coverage.union(names);
   }
 
-  /** Records written before the indexes and not indexed yet, or null where there are none. */
-  unindexed(): Unindexed | null {
-    return this.#span('records');
-  }
-
-  #indexed(seq: number): boolean {
-    return seq >= this.#indexFrom || seq <= (this.#meta.get('indexedTo') ?? 0);
-  }
-
-  #taskIndexed(id: number): boolean {
-    return id >= (this.#meta.get('tasksIndexFrom') ?? Infinity) || id <= (this.#meta.get('tasksIndexedTo') ?? 0);
+  /** Whether record (or, for the task index, task entry) `n` has what `name` keeps. */
+  keeps(name: string, n: number): boolean {
+    return this.#coverage.covers(name, n);
   }
 
   /**
@@ -187,9 +183,8 @@ export class Journal implements ReadCounter {
   #store(seq: number, before: JournalRecord | undefined, after: JournalRecord | undefined): void {
     if (after) void this.#records.put(seq, after);
     else void this.#records.remove(seq);
-    if (!this.#indexed(seq)) return;
-    this.index.follow(before, after);
-    this.counts.follow(before, after);
+    this.index.follow(before, after, (name) => this.#coverage.covers(name, seq));
+    if (this.#coverage.covers(COUNTS, seq)) this.counts.follow(before, after);
   }
 
   /**
@@ -592,32 +587,40 @@ export class Journal implements ReadCounter {
   }
 
   /**
-   * Indexes up to `max` records and task entries written before the journal had indexes
-   * (oldest first, in one transaction) and counts them. Resolves with whether any remain.
+   * Adds what is kept beside them (index keys, counts) to up to `max` records and task
+   * entries written before it was kept (oldest first, in one transaction): the records that
+   * lack the same things are read once. Resolves with whether any remain.
    */
   async indexLegacy(max = 1000): Promise<boolean> {
     return this.#write(() => {
-      const records = this.#span('records');
-      if (records) {
-        let [done, n] = [records.from - 1, 0];
-        for (const { key, value } of this.#records.getRange({ start: records.from, end: records.to + 1, limit: max })) {
-          this.index.follow(undefined, value);
-          this.counts.follow(undefined, value);
+      const groups = new Map<string, { span: Unindexed; names: string[] }>();
+      for (const name of RECORD_KEPT) {
+        const span = this.#coverage.span(name);
+        if (!span) continue;
+        const id = `${span.from}-${span.to}`;
+        groups.set(id, { span, names: [...(groups.get(id)?.names ?? []), name] });
+      }
+      for (const { span, names } of groups.values()) {
+        const wanted = new Set(names);
+        let [done, n] = [span.from - 1, 0];
+        for (const { key, value } of this.#records.getRange({ start: span.from, end: span.to + 1, limit: max })) {
+          for (const k of recordKeys(value)) if (wanted.has(k[0])) this.index.put(k);
+          if (wanted.has(COUNTS)) this.counts.follow(undefined, value);
           [done, n] = [key, n + 1];
         }
         // Fewer than asked: the rest of the span was pruned or never written.
-        void this.#meta.put('indexedTo', n < max ? records.to : done);
+        for (const name of names) this.#coverage.advance(name, n < max ? span.to : done);
       }
-      const tasks = this.#span('tasks');
+      const tasks = this.#coverage.span(TASK_INDEX);
       if (tasks) {
         let [done, n] = [tasks.from - 1, 0];
         for (const entry of this.tasks.committed(tasks.from, tasks.to + 1, max)) {
-          for (const seq of entry.journalSeqs) this.index.put([TASK_INDEX, seq, entry.id]);
+          for (const seq of new Set(entry.journalSeqs)) this.index.put([TASK_INDEX, seq, entry.id]);
           [done, n] = [entry.id, n + 1];
         }
-        void this.#meta.put('tasksIndexedTo', n < max ? tasks.to : done);
+        this.#coverage.advance(TASK_INDEX, n < max ? tasks.to : done);
       }
-      return this.#span('records') !== null || this.#span('tasks') !== null;
+      return this.unindexed() !== null || this.unindexed(TASK_KEPT) !== null;
     });
   }
 
@@ -709,11 +712,6 @@ export class Journal implements ReadCounter {
   /** A read transaction: one state of the journal however long it is read (verify); call done() on it. */
   snapshot(): Transaction {
     return this.#root.useReadTransaction();
-  }
-
-  /** Whether a record's index keys and counts are kept (those written before the indexes: once indexed). */
-  isIndexed(seq: number): boolean {
-    return this.#indexed(seq);
   }
 
   /**

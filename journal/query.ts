@@ -11,6 +11,7 @@
 // at a time, letting the event loop in between.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Dimension } from './counts.js';
+import { COUNTS } from './coverage.js';
 import { bareMessageId, keyValue, LAST_SEQ, RECORD_INDEXES } from './indexes.js';
 import type { Journal } from './journal.js';
 import type { JournalRecord } from './record.js';
@@ -133,9 +134,9 @@ interface Segment {
   readonly indexed: boolean;
 }
 
-/** [from, to) cut where the records not indexed yet lie. */
-function segments(journal: Journal, from: number, to: number): Segment[] {
-  const span = journal.unindexed();
+/** [from, to) cut where the records that lack some of the indexes `names` lie. */
+function segments(journal: Journal, from: number, to: number, names: readonly string[]): Segment[] {
+  const span = journal.unindexed(names);
   if (!span) return [{ from, to, indexed: true }];
   const parts: Segment[] = [
     { from, to: Math.min(to, span.from), indexed: true },
@@ -172,7 +173,12 @@ export function queryRecords(journal: Journal, filter: RecordFilter, page: Page)
     }
     return journal.reads >= budget ? { records: out, next: seq } : undefined;
   };
-  for (const part of segments(journal, from, to)) {
+  for (const part of segments(
+    journal,
+    from,
+    to,
+    lookups.map((l) => l.index),
+  )) {
     if (!part.indexed || lookups.length === 0) {
       for (const record of journal.range(part.from, part.to)) {
         const done = step(record.seq, record);
@@ -268,7 +274,7 @@ function dayOf(time: string): string | undefined {
  * while records written before the indexes are not all counted yet.
  */
 export function countedStats(journal: Journal, filter: RecordFilter = {}): JournalStats | undefined {
-  if (journal.unindexed()) return undefined;
+  if (journal.unindexed([COUNTS])) return undefined;
   if (filter.recipient || filter.messageId) return undefined;
   const since = filter.since ? dayOf(filter.since) : '';
   const until = filter.until ? dayOf(filter.until) : '\uffff';

@@ -202,11 +202,6 @@ export class TaskLog {
       yield value;
   }
 
-  /** Whether an entry's index keys are kept (those written before the index: once indexed). */
-  isIndexed(id: number): boolean {
-    return this.#indexing.indexed(id);
-  }
-
   /**
    * The entry of the task that made journal record `seq`: from the index, or among those
    * waiting for their commit; 'indexing' where it may be among entries not indexed yet.

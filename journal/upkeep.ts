@@ -9,6 +9,7 @@
 // - the cheap check of the counts and index (verify.ts), and a repair where it fails.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { systemClock, type Clock } from '../cics/clock.js';
+import { TASK_KEPT } from './coverage.js';
 import type { Journal } from './journal.js';
 import { check, verify, type VerifyReport } from './verify.js';
 
@@ -111,7 +112,7 @@ export interface UpkeepEvents {
  * counts and index and repairs them where the check fails. `stopped` ends it between batches.
  */
 export async function bringUpToDate(journal: Journal, events: UpkeepEvents, stopped: () => boolean): Promise<void> {
-  if (journal.unindexed()) {
+  if (journal.unindexed() || journal.unindexed(TASK_KEPT)) {
     for (let left = true; left && !stopped();) {
       left = await journal.indexLegacy();
       events.indexed?.(left);

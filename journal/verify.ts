@@ -9,6 +9,7 @@
 // transaction that writes it.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Transaction } from 'lmdb';
+import { TASK_KEPT } from './coverage.js';
 import { JournalError } from './errors.js';
 import { tallyDifference, tallyRecord, type Tally } from './counts.js';
 import { LAST_SEQ, recordKeys, TASK_INDEX, type IndexKey } from './indexes.js';
@@ -25,7 +26,8 @@ export interface QuickCheck {
 
 /** Records against the counts, and index entries against the count written: a few reads. */
 export function check(journal: Journal): QuickCheck {
-  if (journal.unindexed()) return { ok: true, detail: 'records written before the indexes are being indexed' };
+  if (journal.unindexed() || journal.unindexed(TASK_KEPT))
+    return { ok: true, detail: 'records written before the indexes are being indexed' };
   // In one turn of the event loop, lmdb-js reads one snapshot.
   let counted = 0;
   for (const row of journal.counts.rows('all', '')) counted += row.records;
@@ -59,7 +61,7 @@ export interface VerifyReport {
  * differs. Refused while records written before the indexes are being indexed.
  */
 export async function verify(journal: Journal, options: { readonly repair: boolean }): Promise<VerifyReport> {
-  if (journal.unindexed())
+  if (journal.unindexed() || journal.unindexed(TASK_KEPT))
     throw new JournalError(
       'CICSMAIL_JOURNAL_INDEXING',
       'records written before the indexes are still being indexed (the region does it at start); verify once that is done',
@@ -151,11 +153,11 @@ async function* slices(journal: Journal, txn: Transaction): AsyncGenerator<Index
 function keyWanted(journal: Journal, key: IndexKey, txn?: Transaction): boolean {
   const [name, value, n] = key;
   if (name === TASK_INDEX) {
-    if (!journal.tasks.isIndexed(n)) return false;
+    if (!journal.keeps(TASK_INDEX, n)) return false;
     for (const entry of journal.tasks.committed(n, n + 1, 1, txn)) return entry.journalSeqs.includes(value as number);
     return false;
   }
-  if (!journal.isIndexed(n)) return false;
+  if (!journal.keeps(name, n)) return false;
   for (const r of journal.range(n, n + 1, txn))
     return recordKeys(r).some((k) => k[0] === name && k[1] === value && k[2] === n);
   return false;

@@ -323,3 +323,47 @@ t.test('verify finds counts and keys gone wrong, and repairs them', async (t) =>
   t.equal((journal.tasks.forRecord(4) as { id: number } | undefined)?.id, 1, 'found again');
   await agrees(t, journal, 'repaired');
 });
+
+t.test(
+  'an index the journal did not keep yet (a new one in a later version) is added for the records before it',
+  async (t) => {
+    const dir = t.testdir();
+    const journal = Journal.open(dir);
+    await journal.appendBatch(syntheticEntries(0, 700, options));
+    await journal.close();
+    // As a journal written by a version without the Message-ID index: no keys, never started.
+    const raw = open({ path: `${dir}/journal`, maxDbs: 12, overlappingSync: false });
+    const index = raw.openDB<null, (string | number)[]>({ name: 'index' });
+    const meta = raw.openDB<number, string>({ name: 'meta' });
+    await raw.transaction(() => {
+      let n = 0;
+      for (const key of index.getKeys({ start: ['msgid'] })) {
+        if (key[0] !== 'msgid') break;
+        void index.remove(key);
+        n++;
+      }
+      void meta.put('indexEntries', (meta.get('indexEntries') ?? 0) - n);
+      void meta.remove('from:msgid');
+      void meta.remove('to:msgid');
+    });
+    await raw.close();
+    const again = Journal.open(dir);
+    t.teardown(() => again.close());
+    t.same(again.unindexed(['msgid']), { from: 1, to: 700 }, 'the Message-ID index lacks the records before');
+    t.equal(again.unindexed(['user', 'counts']), null, 'the others are whole');
+    t.ok(countedStats(again), 'the counts answer all the same');
+    const seq = await again.accept(origin(1), message);
+    const wanted = again.get(300) as JournalRecord;
+    t.same(allPages(again, { messageId: wanted.messageId }, 10, 100).seqs, [300], 'found, read one by one');
+    t.same(allPages(again, { messageId: '<live1@t>' }, 10, 100).seqs, [seq], 'a new record is in the index at once');
+    while (await again.indexLegacy(300));
+    t.equal(again.unindexed(), null);
+    const before = again.reads;
+    t.same(
+      queryRecords(again, { messageId: wanted.messageId }, { limit: 10 }).records.map((r) => r.seq),
+      [300],
+    );
+    t.ok(again.reads - before <= 4, 'now from the index');
+    await agrees(t, again, 'the new index added');
+  },
+);
