@@ -1,6 +1,7 @@
 // The journal: one LMDB environment under CICSMAIL_DATA/journal with a record per mail and
-// the exact bytes of its message (those of 1 MB and more in files beside it: message-files.ts). Every thread and process that opens the same folder
-// shares it (LMDB allows several), so workers write and the command line reads.
+// the exact bytes of its message (those of 1 MB and more in files beside it:
+// message-files.ts). Every thread and process that opens the same folder shares it (LMDB
+// allows several), so workers write and the command line reads.
 // Every write of a record goes through #store, in the transaction that writes it: its index
 // keys (indexes.ts) and its rows of counts (counts.ts) follow it there, so a query or a
 // count never sees a record without them. A journal written before the indexes (or before
@@ -12,7 +13,7 @@ import { open, type Database, type PutOptions, type RootDatabase, type Transacti
 import { journalWriteError } from './commit-failure.js';
 import { JournalError } from './errors.js';
 import { Counts, type Tally } from './counts.js';
-import { COUNTS, Coverage, RECORD_KEPT, TASK_KEPT } from './coverage.js';
+import { COUNTS, Coverage, RECORD_KEPT, TASK_KEPT, type Span } from './coverage.js';
 import { Indexes, LAST_SEQ, recordKeys, TASK_INDEX, type IndexKey, type ReadCounter } from './indexes.js';
 import { MESSAGE_FILE_BYTES, MessageFiles } from './message-files.js';
 import { ensureRoom } from './room.js';
@@ -38,12 +39,6 @@ export type BatchEntry =
       readonly attempts?: readonly Attempt[];
     }
   | { readonly denied: DeniedAttempt; readonly at: number };
-
-/** Sequence numbers (inclusive) whose records have no index keys yet: a journal written before them. */
-export interface Unindexed {
-  readonly from: number;
-  readonly to: number;
-}
 
 /** What one retention transaction removed. */
 export interface Pruned {
@@ -167,7 +162,7 @@ export class Journal implements ReadCounter {
    * Records that lack some of `names` (every index and the counts where not given), as one
    * span, or null where none does: a journal written before them, until indexLegacy is done.
    */
-  unindexed(names: readonly string[] = RECORD_KEPT): Unindexed | null {
+  unindexed(names: readonly string[] = RECORD_KEPT): Span | null {
     return this.#coverage.union(names);
   }
 
@@ -593,7 +588,7 @@ export class Journal implements ReadCounter {
    */
   async indexLegacy(max = 1000): Promise<boolean> {
     return this.#write(() => {
-      const groups = new Map<string, { span: Unindexed; names: string[] }>();
+      const groups = new Map<string, { span: Span; names: string[] }>();
       for (const name of RECORD_KEPT) {
         const span = this.#coverage.span(name);
         if (!span) continue;
