@@ -116,9 +116,10 @@ export function syntheticEntries(from: number, count: number, options: Synthetic
           ? {
               at: when,
               relay: 'smtp://relay',
-              outcome: 'deferred',
+              // Past the retry limit a deferred mail has failed.
+              outcome: settled ? 'failed' : 'deferred',
               reply: '451 4.3.0 later',
-              via: 'task',
+              via: settled ? 'retry' : 'task',
               accepted: [],
             }
           : sent;
