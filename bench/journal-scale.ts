@@ -23,7 +23,7 @@ import { latencyHistogram, summarize } from '../cli/load/record.js';
 import { startLocalRegion } from '../cli/load/local-region.js';
 import { preflight } from '../cli/load/run.js';
 import { Journal } from '../journal/journal.js';
-import { USERS_FILE } from '../security/users.js';
+import { USERS_FILE } from '../users/users-file.js';
 import { OPERATOR_CALLS, type JournalShape } from './journal-calls.js';
 import { sampleMessage, syntheticEntries, syntheticTask } from './journal-records.js';
 import { BENCH_MAIL } from './mail.js';

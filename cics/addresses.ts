@@ -3,6 +3,7 @@
 // part quoted or not) or `"Display Name" <addr-spec>` (an unquoted name of plain words is
 // taken too); comments, the old `addr (Name)` form among them, and groups (`Team: …;`,
 // whose name is dropped). UTF-8 as RFC 6532 allows it.
+import { CONTROL_OR_C1 } from './characters.js';
 
 export interface Address {
   /** Display name, '' where none was given. */
@@ -23,17 +24,19 @@ const LABEL = '[\\p{L}\\p{N}](?:[\\p{L}\\p{M}\\p{N}-]{0,61}[\\p{L}\\p{M}\\p{N}])
 const HOSTNAME = new RegExp(`^${LABEL}(?:\\.${LABEL})*$`, 'u');
 const ADDRESS_LITERAL = /^\[(?:\d{1,3}(?:\.\d{1,3}){3}|IPv6:[0-9A-Fa-f:.]+)\]$/;
 // C0, DEL and C1: no address may hold one, in any encoding.
-const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 
 /** The text with its control characters written as \\uXXXX, so that a message about them can be read. */
 function shown(text: string): string {
-  return text.replace(new RegExp(CONTROL.source, 'g'), (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(
+    new RegExp(CONTROL_OR_C1.source, 'g'),
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** Why an addr-spec is not valid, or undefined where it is. Lengths in octets, as RFC 5321 4.5.3.1 counts. */
 export function addrSpecProblem(spec: string): string | undefined {
   if (Buffer.byteLength(spec) > 254) return `'${spec.slice(0, 40)}…' is longer than 254 octets`;
-  if (CONTROL.test(spec)) return `'${shown(spec)}' has a control character`;
+  if (CONTROL_OR_C1.test(spec)) return `'${shown(spec)}' has a control character`;
   const at = spec.lastIndexOf('@');
   if (at <= 0 || at === spec.length - 1) return `'${spec}' is not local-part@domain`;
   const local = spec.slice(0, at);

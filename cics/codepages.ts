@@ -51,9 +51,6 @@ const TABLE_OF_CCSID: ReadonlyMap<number, number> = new Map([
 
 export const SUPPORTED_CCSIDS: readonly number[] = [...TABLE_OF_CCSID.keys()];
 
-/** The substitution character of EBCDIC (SUB), written where a character has no byte. */
-export const EBCDIC_SUB = 0x3f;
-
 export interface CodePage {
   readonly ccsid: number;
   /** The iconv-lite encoding name it is registered under. */

@@ -4,6 +4,7 @@
 import type { RegionClient } from '../client/region-client.js';
 import { out, type CommandIo } from './io.js';
 import { parseCommand, regionOf, UsageError, wholeNumber } from './usage.js';
+import { NAME8 } from '../cics/names.js';
 
 const HELP = `usage: cicsmail cemt inquire task|transaction [TRANID]|tranclass [NAME]|system
        cicsmail cemt set transaction TRANID [enabled|disabled] [--class NAME|--no-class]
@@ -87,8 +88,6 @@ const VERBS = ['inquire', 'set'] as const;
 const INQUIRE = ['task', 'transaction', 'tranclass', 'system'] as const;
 const SET = ['transaction', 'tranclass', 'system'] as const;
 const STATES = ['enabled', 'disabled'] as const;
-/** A transaction class name, as the region takes it. */
-const CLASS = /^[A-Z0-9@#$]{1,8}$/;
 
 /** The options each command takes, past --url, --user and --json. */
 const OPTIONS: Readonly<Record<string, readonly string[]>> = {
@@ -115,7 +114,7 @@ function keyword<K extends string>(word: string | undefined, choices: readonly K
 
 function className(value: string, name: string): string {
   const upper = value.toUpperCase();
-  if (!CLASS.test(upper))
+  if (!NAME8.test(upper))
     throw new UsageError(`${name} '${value}' is not a class name: 1 to 8 characters of A-Z 0-9 @ # $`);
   return upper;
 }

@@ -10,6 +10,7 @@ import { recordLine } from './journal-line.js';
 import {
   eachRecord,
   FilterError,
+  findTasks,
   journalStats,
   parseFilter,
   type FilterText,
@@ -130,16 +131,9 @@ async function redriveCommand(io: CommandIo, v: FilterValues & ReplayValues): Pr
   const concurrency = wholeNumber(v.concurrency, '--concurrency') ?? (speed === null ? 8 : 64);
   if (concurrency < 1 || concurrency > 256) throw new UsageError('--concurrency is 1 to 256');
   const region = regionOf(io, { url: v.url, user: v.auth });
-  const report = await withJournal(io, (journal) =>
-    redrive(journal, {
-      region,
-      filter,
-      limit: wholeNumber(v.limit, '--limit') ?? 1000,
-      speed,
-      concurrency,
-      dryRun: v['dry-run'] === true,
-    }),
-  );
+  const limit = wholeNumber(v.limit, '--limit') ?? 1000;
+  const tasks = await withJournal(io, (journal) => findTasks(journal, filter, limit));
+  const report = await redrive(tasks, { region, speed, concurrency, dryRun: v['dry-run'] === true });
   if (v.json) {
     out(io, JSON.stringify(report));
   } else if (report.dryRun) {

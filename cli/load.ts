@@ -194,7 +194,7 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
       base = region.url;
     }
     const url = base as string;
-    const user = region?.user ?? (userText as string);
+    const user = region?.user ?? userText!;
     const authorization = basicAuthorization(user);
     const client = new RegionClient(url, authorization);
 
@@ -255,7 +255,7 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
       pool,
       authorization,
       connections,
-      ...(requests !== undefined ? { requests } : { durationS: durationS as number }),
+      ...(requests !== undefined ? { requests } : { durationS: durationS! }),
       ...(rate !== undefined ? { rate } : {}),
       timeoutS,
       reconnectS,

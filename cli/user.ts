@@ -1,5 +1,5 @@
 // cicsmail user add | list | remove | passwd | set: the region's users in
-// CICSMAIL_DATA/users.json (region/users.ts). A running region reads the file again within
+// CICSMAIL_DATA/users.json (users/users-file.ts). A running region reads the file again within
 // a second of a change, so these commands apply to it without a restart.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -10,13 +10,13 @@ import {
   checkPassword,
   hashPassword,
   newUser,
-  USERID,
   UserStore,
   type SenderPolicy,
   type UserRecord,
-} from '../security/users.js';
+} from '../users/users-file.js';
 import { err, out, type CommandIo } from './io.js';
 import { parseCommand, UsageError } from './usage.js';
+import { NAME8, NAME8_RULE } from '../cics/names.js';
 
 const HELP = `usage: cicsmail user add NAME [--admin] [--transactions LIST] [--senders LIST]
                          [--default-sender ADDR] [--policy verify|replace] [--rate N]
@@ -96,7 +96,7 @@ function dataDir(io: CommandIo): string {
 function userId(name: string | undefined, verb: Verb): string {
   if (name === undefined) throw new UsageError(`user ${verb} needs a NAME`);
   const id = name.toUpperCase();
-  if (!USERID.test(id)) throw new UsageError(`'${name}' is not a user id: 1 to 8 characters of A-Z 0-9 @ # $`);
+  if (!NAME8.test(id)) throw new UsageError(`'${name}' is not a user id: ${NAME8_RULE}`);
   return id;
 }
 

@@ -7,6 +7,7 @@ import type { JournalRecord } from '../journal/record.js';
 import type { FilterText, JournalStats } from '../journal/query.js';
 import type { MailState } from '../journal/states.js';
 import { RegionClient, RegionRefused, RegionUnreachable, RegionUrlInvalid } from './region-client.js';
+import { NAME8_ANY_CASE } from '../cics/names.js';
 
 /** A record and the region whose journal holds it. */
 export interface FleetRecord {
@@ -46,8 +47,10 @@ export function regionUrls(text: string): string[] {
 
 /** `SYSID:seq` read; undefined where the text is not one. */
 export function parseRecordRef(text: string): RecordRef | undefined {
-  const m = /^([A-Za-z0-9@#$]{1,8}):(\d{1,15})$/.exec(text);
-  return m ? { sysid: (m[1] as string).toUpperCase(), seq: Number(m[2]) } : undefined;
+  const m = /^([^:]+):(\d{1,15})$/.exec(text);
+  return m && NAME8_ANY_CASE.test(m[1] as string)
+    ? { sysid: (m[1] as string).toUpperCase(), seq: Number(m[2]) }
+    : undefined;
 }
 
 /** Why a region is missing, in a line: its own words where it refused, the network's where it could not be reached. */
@@ -63,6 +66,9 @@ function query(filter: FilterText, extra: Record<string, string> = {}): string {
   const text = params.toString();
   return text ? `?${text}` : '';
 }
+
+/** Whether a value from the wire is an array (without narrowing a typed one to any[]). */
+const isList = (value: unknown): boolean => Array.isArray(value);
 
 interface JournalPage {
   readonly sysid: string;
@@ -103,7 +109,7 @@ export class Fleet {
           'GET',
           `/journal${query(filter, { limit: String(pageSize), ...(after !== null ? { after: String(after) } : {}) })}`,
         );
-        if (typeof page.sysid !== 'string' || !Array.isArray(page.records))
+        if (typeof page.sysid !== 'string' || !isList(page.records))
           throw new RegionRefused(
             200,
             `GET /journal did not answer a journal page: is ${region.url} a cicsmail region?`,

@@ -1,8 +1,6 @@
 // Redrive: the recorded tasks submitted again to a region, as they came (tranid, COMMAREA
 // or channel, CCSID, jobname), at their recorded pace or as fast as allowed, and their
 // outcomes compared with the originals, RC by RC.
-import type { Journal } from '../journal/journal.js';
-import { matches, type RecordFilter } from '../journal/query.js';
 import { containersNotKept, outcomeText, type TaskEntry } from '../journal/task-log.js';
 import { channelOf, type ChannelBody } from './channel.js';
 import { outcomeOf } from './protocol.js';
@@ -14,8 +12,6 @@ export const NOT_KEPT = 'NOT REDRIVEN: containers not kept';
 export interface RedriveOptions {
   /** The region to run the tasks on, with an administrator's credentials (each task runs as its own user). */
   readonly region: RegionClient;
-  readonly filter: RecordFilter;
-  readonly limit: number;
   /** Replay the recorded gaps between tasks divided by this; null: as fast as `concurrency` allows. */
   readonly speed: number | null;
   /** Tasks in flight at once, at most. */
@@ -43,33 +39,6 @@ export interface RedriveReport {
   /** The tasks whose outcome changed (all of them in a dry run: what would be sent). */
   readonly differences: readonly RedriveTask[];
   readonly elapsedMs: number;
-}
-
-/** Fields of a filter that only a task's mails can answer. */
-const MAIL_FIELDS = ['state', 'recipient', 'messageId'] as const;
-
-/** Task entries the filter picks: by their own fields, or where it asks about mails, by their mails'. */
-export function selectTasks(journal: Journal, filter: RecordFilter, limit: number): TaskEntry[] {
-  const byMail = MAIL_FIELDS.some((f) => filter[f] !== undefined);
-  const out: TaskEntry[] = [];
-  for (const task of journal.tasks.scan()) {
-    if (out.length >= limit) break;
-    if (filter.tranid && task.tranid !== filter.tranid.toUpperCase()) continue;
-    if (filter.userid && task.userid !== filter.userid.toUpperCase()) continue;
-    if (filter.jobname && task.jobname !== filter.jobname.toUpperCase()) continue;
-    if (filter.since && task.at < new Date(filter.since).toISOString()) continue;
-    if (filter.until && task.at >= new Date(filter.until).toISOString()) continue;
-    if (
-      byMail &&
-      !task.journalSeqs.some((seq) => {
-        const record = journal.get(seq);
-        return record !== undefined && matches(record, filter);
-      })
-    )
-      continue;
-    out.push(task);
-  }
-  return out;
 }
 
 /** The body that runs the task again, in the form it first came. */
@@ -107,9 +76,9 @@ async function submit(task: TaskEntry, region: RegionClient): Promise<string> {
   }
 }
 
-export async function redrive(journal: Journal, options: RedriveOptions): Promise<RedriveReport> {
+/** Runs `tasks` (journal/query.ts findTasks picks them) again on the region, or says what would run. */
+export async function redrive(tasks: readonly TaskEntry[], options: RedriveOptions): Promise<RedriveReport> {
   const started = Date.now();
-  const tasks = selectTasks(journal, options.filter, options.limit);
   if (options.dryRun) {
     const differences = tasks.map((t) => ({ id: t.id, tranid: t.tranid, at: t.at, was: outcomeText(t.outcome) }));
     return {
@@ -124,7 +93,7 @@ export async function redrive(journal: Journal, options: RedriveOptions): Promis
     };
   }
   const first = tasks[0] ? Date.parse(tasks[0].at) : 0;
-  const results: RedriveTask[] = new Array(tasks.length);
+  const results = new Array<RedriveTask>(tasks.length);
   let next = 0;
   // Each lane takes the next task in recorded order and, with a speed, waits for its time.
   const lane = async () => {

@@ -8,8 +8,11 @@ import { parseCcsid, SUPPORTED_CCSIDS } from '../cics/codepages.js';
 import { parseRelayUrls, STARTTLS_MODES, type RelayTarget, type StartTlsMode } from '../smtp/relay-url.js';
 import { ConfigError } from './errors.js';
 import { caFileProblem } from '../smtp/tls.js';
+import { DEFAULT_NOTIFY, parseNotify, type FateSettings } from '../smtp/dsn/request.js';
+import { parseReturnPath } from '../smtp/dsn/return-path.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../journal/retry.js';
 import { readRegionFile, type ClassLimits, type TransactionOverride } from './region-file.js';
+import { NAME8, NAME8_RULE } from '../cics/names.js';
 
 export interface RegionConfig {
   readonly host: string;
@@ -67,6 +70,11 @@ export interface RegionConfig {
     readonly starttls: StartTlsMode;
     /** CA file (PEM) for relays whose URL names none; null: the system's CAs. */
     readonly ca: string | null;
+    /**
+     * Each mail's own return path and the DSNs it asks for (CICSMAIL_BOUNCE_ADDRESS,
+     * CICSMAIL_DSN_NOTIFY); null: the program's sender is the envelope sender, no DSN asked.
+     */
+    readonly fate: FateSettings | null;
   };
 }
 
@@ -143,6 +151,26 @@ function tlsOf(env: NodeJS.ProcessEnv): RegionConfig['tls'] {
   return { cert: resolve(cert), key: resolve(key) };
 }
 
+/** CICSMAIL_BOUNCE_ADDRESS and CICSMAIL_DSN_NOTIFY; NOTIFY alone has nowhere to send its DSNs. */
+function fateOf(env: NodeJS.ProcessEnv): FateSettings | null {
+  const address = env.CICSMAIL_BOUNCE_ADDRESS?.trim();
+  const notifyText = env.CICSMAIL_DSN_NOTIFY?.trim();
+  if (!address) {
+    if (notifyText)
+      throw new ConfigError(
+        'CICSMAIL_DSN_NOTIFY',
+        "needs CICSMAIL_BOUNCE_ADDRESS: without it the DSNs would go to the programs' senders",
+      );
+    return null;
+  }
+  const returnPath = parseReturnPath(address);
+  if (!returnPath.ok) throw new ConfigError('CICSMAIL_BOUNCE_ADDRESS', returnPath.reason);
+  if (!notifyText) return { returnPath: returnPath.template, notify: DEFAULT_NOTIFY };
+  const notify = parseNotify(notifyText);
+  if (!notify.ok) throw new ConfigError('CICSMAIL_DSN_NOTIFY', notify.reason);
+  return { returnPath: returnPath.template, notify: notify.notify };
+}
+
 /** Settings from the environment and the region definition file (CICSMAIL_CONFIG), on the contract's defaults. */
 export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RegionConfig {
   const configFile = processEnv.CICSMAIL_CONFIG?.trim() ? resolve(processEnv.CICSMAIL_CONFIG.trim()) : null;
@@ -180,8 +208,7 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RegionC
     );
   }
   const sysid = (env.CICSMAIL_SYSID?.trim() || 'CICSMAIL').toUpperCase();
-  if (!/^[A-Z0-9@#$]{1,8}$/.test(sysid))
-    throw new ConfigError('CICSMAIL_SYSID', `'${sysid}' is not 1 to 8 characters of A-Z 0-9 @ # $`);
+  if (!NAME8.test(sysid)) throw new ConfigError('CICSMAIL_SYSID', `'${sysid}' is not ${NAME8_RULE}`);
   const systemName = osHostname();
   const hostname = env.CICSMAIL_HOSTNAME?.trim() || (HOSTNAME.test(systemName) ? systemName : 'localhost');
   if (!HOSTNAME.test(hostname)) throw new ConfigError('CICSMAIL_HOSTNAME', `'${hostname}' is not a host name`);
@@ -240,6 +267,7 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RegionC
       },
       starttls: choice(env, 'CICSMAIL_SMTP_STARTTLS', STARTTLS_MODES, 'opportunistic'),
       ca: smtpCa,
+      fate: fateOf(env),
     },
   };
 }

@@ -16,6 +16,7 @@ import { bareMessageId, keyValue, LAST_SEQ, RECORD_INDEXES } from './indexes.js'
 import type { Journal } from './journal.js';
 import type { JournalRecord } from './record.js';
 import type { MailState } from './states.js';
+import type { TaskEntry } from './task-log.js';
 
 export const MAIL_STATES: readonly MailState[] = ['ACCEPTED', 'SENT', 'DEFERRED', 'FAILED', 'DENIED'];
 
@@ -244,6 +245,33 @@ export async function* eachRecord(
   options: { readonly after?: number; readonly limit?: number } = {},
 ): AsyncGenerator<JournalRecord> {
   for await (const page of eachPage(journal, filter, options)) yield* page;
+}
+
+/** Fields of a filter that only a task's mails can answer. */
+const MAIL_FIELDS = ['state', 'recipient', 'messageId'] as const;
+
+/** Task entries the filter picks: by their own fields, or where it asks about mails, by their mails'. */
+export function findTasks(journal: Journal, filter: RecordFilter, limit: number): TaskEntry[] {
+  const byMail = MAIL_FIELDS.some((f) => filter[f] !== undefined);
+  const out: TaskEntry[] = [];
+  for (const task of journal.tasks.scan()) {
+    if (out.length >= limit) break;
+    if (filter.tranid && task.tranid !== filter.tranid.toUpperCase()) continue;
+    if (filter.userid && task.userid !== filter.userid.toUpperCase()) continue;
+    if (filter.jobname && task.jobname !== filter.jobname.toUpperCase()) continue;
+    if (filter.since && task.at < new Date(filter.since).toISOString()) continue;
+    if (filter.until && task.at >= new Date(filter.until).toISOString()) continue;
+    if (
+      byMail &&
+      !task.journalSeqs.some((seq) => {
+        const record = journal.get(seq);
+        return record !== undefined && matches(record, filter);
+      })
+    )
+      continue;
+    out.push(task);
+  }
+  return out;
 }
 
 export interface JournalStats {

@@ -10,14 +10,14 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import type { Clock } from '../cics/clock.js';
 import type { RegionConfig } from '../config/settings.js';
 import type { TransactionDefinition } from './definitions.js';
-import { answerClientError, callerWentAway } from './client-errors.js';
-import { refuseCrossSite } from './cross-site.js';
+import { answerClientError, callerWentAway } from './http/client-errors.js';
+import { refuseCrossSite } from './security/cross-site.js';
 import { cicsReplyOf, MediaTypeUnsupported, NotFound, RegionDraining } from './errors.js';
-import { jsonBodyParser } from './json-body.js';
+import { jsonBodyParser } from './http/json-body.js';
 import definitions from './plugins/definitions.js';
 import dispatcher from './plugins/dispatcher.js';
 import journal from './plugins/journal.js';
-import journalSpace from './plugins/journal-space.js';
+import room from './plugins/room.js';
 import metrics from './plugins/metrics.js';
 import relays from './plugins/relays.js';
 import retrySpool from './plugins/retry-spool.js';
@@ -109,7 +109,7 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     await app.register(definitions, { config, definitions: options.definitions });
     await app.register(journal, { config, clock: options.clock });
     await app.register(relays, { config });
-    await app.register(journalSpace, { config });
+    await app.register(room, { config });
     await app.register(security, { config, clock: options.clock });
     await app.register(retrySpool, { config, clock: options.clock });
     await app.register(dispatcher, { config });

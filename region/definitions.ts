@@ -1,6 +1,7 @@
 // The transaction definition table (CICS's PCT): which tranids exist, the program each
 // runs, and whether it is enabled.
 import { moduleUrl } from '../cics/paths.js';
+import { TRANID } from '../cics/names.js';
 
 export interface TransactionDefinition {
   readonly tranid: string;
@@ -17,9 +18,6 @@ export interface TransactionDefinition {
   readonly tranclass?: string;
   readonly description: string;
 }
-
-/** 1 to 4 characters of A-Z 0-9 @ # $ (lower case is folded to upper by the caller). */
-export const TRANID = /^[A-Z0-9@#$]{1,4}$/;
 
 export function defaultDefinitions(): TransactionDefinition[] {
   return [

@@ -44,7 +44,6 @@ export const RegionDraining = createError<[string]>(
   503,
 );
 /** The caller closed its connection before its request was read: nobody hears the answer. */
-export const ClientGone = createError('CICS_CLIENT_GONE', 'the caller went away before its request was read', 400);
 export const CredentialsMissing = createError(
   'CICS_NOTAUTH_NONE',
   'this region needs a user id and password (HTTP Basic)',
@@ -121,7 +120,6 @@ export const REPLIES: Readonly<Record<string, CicsReply>> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, resp: 'INVREQ', resp2: 4, abcode: null },
   CICS_NOTFND: { status: 404, resp: 'NOTFND', resp2: 0, abcode: null },
   CICS_SYSIDERR: { status: 503, resp: 'SYSIDERR', resp2: 0, abcode: null, retryAfter: 1 },
-  CICS_CLIENT_GONE: { status: 400, resp: 'INVREQ', resp2: 0, abcode: null },
   CICS_NOTAUTH_NONE: { status: 401, resp: 'NOTAUTH', resp2: 1, abcode: 'AEY7' },
   CICS_NOTAUTH: { status: 401, resp: 'NOTAUTH', resp2: 2, abcode: 'AEY7' },
   CICS_NOTAUTH_THROTTLED: { status: 429, resp: 'NOTAUTH', resp2: 3, abcode: 'AEY7', retryAfter: 60 },

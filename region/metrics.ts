@@ -2,7 +2,7 @@
 // and the counts CEMT INQUIRE shows. Counted as tasks end, in the main thread; what is
 // state (pool use, queue depth, journal backlog) is read when scraped.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Dispatcher } from './dispatcher.js';
+import type { Dispatcher } from './tasks/dispatcher.js';
 import type { Journal } from '../journal/journal.js';
 import { stateCounts } from '../journal/query.js';
 

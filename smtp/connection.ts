@@ -4,7 +4,8 @@ import type { Socket } from 'node:net';
 import { authenticate } from './auth.js';
 import { END_OF_DATA, writeMessage } from './data.js';
 import type { Delivery, RefusedRecipient, SmtpFailure } from './delivery.js';
-import { planEnvelope } from './envelope.js';
+import type { DsnRequest } from './dsn/request.js';
+import { planEnvelope, type EnvelopePlan } from './envelope.js';
 import { SmtpError, smtpError } from './errors.js';
 import { formatReply, ReplyParser, type SmtpReply } from './reply.js';
 import type { RelayTarget } from './relay-url.js';
@@ -40,6 +41,37 @@ interface Waiter {
   /** Unset until the wait is armed (the reply after the dot: once the message is written). */
   timer: NodeJS.Timeout | undefined;
   what: string;
+}
+
+/** What the relay said to MAIL, to each RCPT, and to DATA where it was sent. */
+interface EnvelopeReplies {
+  readonly mail: SmtpReply;
+  readonly rcpts: readonly SmtpReply[];
+  readonly data: SmtpReply | undefined;
+}
+
+type EnvelopeToSend = Extract<EnvelopePlan, { kind: 'send' }>;
+
+/** Waits for the next reply to the step named `what`. */
+type Expect = (what: string, timeout?: number) => Promise<SmtpReply>;
+
+/** The first recipient refused for now (4xx), whose refusal keeps the mail open. */
+function temporaryOf(rcpts: readonly SmtpReply[]): SmtpReply | undefined {
+  return rcpts.find((r) => r.code >= 400 && r.code < 500);
+}
+
+/** The mail's end: sent, or refused for now or for good with the reply that says so. */
+function ending(
+  relay: string,
+  refusal: SmtpReply | null,
+  reply: SmtpReply,
+  refused: readonly RefusedRecipient[] = [],
+  accepted: readonly string[] = [],
+): Delivery {
+  const text = formatReply(reply);
+  if (refusal === null) return { kind: 'sent', relay, reply: text, accepted, refused };
+  const failure: SmtpFailure = { kind: 'reply', reply: refusal, message: formatReply(refusal) };
+  return { kind: refusal.code >= 500 ? 'failed' : 'deferred', relay, reply: text, accepted, refused, failure };
 }
 
 export class SmtpConnection {
@@ -184,24 +216,30 @@ export class SmtpConnection {
   }
 
   /**
-   * Sends one mail. Resolves with what the relay answered; rejects with an SmtpError
-   * where the connection broke or timed out (the mail may or may not have arrived).
+   * Sends one mail; `dsn` asks for its DSNs where the relay offers them. Resolves with what
+   * the relay answered; rejects with an SmtpError where the connection broke or timed out
+   * (the mail may or may not have arrived).
    */
-  async send(from: string, recipients: readonly string[], message: Uint8Array): Promise<Delivery> {
+  async send(from: string, recipients: readonly string[], message: Uint8Array, dsn?: DsnRequest): Promise<Delivery> {
     if (this.#busy) throw new Error('SmtpConnection.send while a mail is under way (a bug in the pool)');
     if (this.#broken) throw new SmtpError(this.#broken, true);
     this.#busy = true;
     try {
-      return await this.#transaction(from, recipients, message);
+      return await this.#transaction(from, recipients, message, dsn);
     } finally {
       this.#busy = false;
       this.mails++;
     }
   }
 
-  async #transaction(from: string, all: readonly string[], message: Uint8Array): Promise<Delivery> {
+  async #transaction(
+    from: string,
+    all: readonly string[],
+    message: Uint8Array,
+    dsn: DsnRequest | undefined,
+  ): Promise<Delivery> {
     const relay = this.relay.label;
-    const envelope = planEnvelope(this.extensions, relay, from, all, message);
+    const envelope = planEnvelope(this.extensions, relay, from, all, message, dsn);
     if (envelope.kind === 'refuse') {
       return {
         kind: 'failed',
@@ -212,7 +250,7 @@ export class SmtpConnection {
         failure: { kind: 'unsendable', message: envelope.reply },
       };
     }
-    const delivery = await this.#mail(from, envelope.recipients, envelope.params, message);
+    const delivery = await this.#mail(from, envelope, message);
     if (envelope.refused.length === 0) return delivery;
     // Those the relay was not asked about join those it refused, in the mail's order.
     const refused = [...envelope.refused, ...delivery.refused];
@@ -220,114 +258,128 @@ export class SmtpConnection {
     return { ...delivery, refused: refused.sort((a, b) => order(a) - order(b)) };
   }
 
-  async #mail(from: string, recipients: readonly string[], params: string, message: Uint8Array): Promise<Delivery> {
-    const relay = this.relay.label;
-    const mailCmd = `MAIL FROM:<${from}>${params}\r\n`;
-    const rcptCmds = recipients.map((r) => `RCPT TO:<${r}>\r\n`);
+  /**
+   * One mail on the open session: the envelope (pipelined where offered), then the
+   * message where the relay lets it go, and what came of it.
+   */
+  async #mail(from: string, envelope: EnvelopeToSend, message: Uint8Array): Promise<Delivery> {
+    const { recipients, rcptParams } = envelope;
+    const mailCmd = `MAIL FROM:<${from}>${envelope.params}\r\n`;
+    const rcptCmds = recipients.map((r, i) => `RCPT TO:<${r}>${rcptParams[i] ?? ''}\r\n`);
+    const expect = this.#expectInMail();
+    const replies = this.extensions.has('PIPELINING')
+      ? await this.#pipelined(mailCmd, rcptCmds)
+      : await this.#serial(mailCmd, rcptCmds, expect);
+    if ('kind' in replies) return replies;
+    const closing = [replies.mail, ...replies.rcpts, replies.data].find((r) => r?.code === 421);
+    if (closing) return this.#closing(closing, false);
+    const refused: RefusedRecipient[] = [];
+    replies.rcpts.forEach((reply, i) => {
+      if (reply.code >= 300) refused.push({ recipient: recipients[i] ?? '', reply: formatReply(reply) });
+    });
+    return (
+      (await this.#refusal(replies, refused, recipients.length, expect)) ??
+      this.#data(message, recipients, replies, refused)
+    );
+  }
+
+  /**
+   * The wait for a reply within a mail, outside a pipelined batch: once the relay has
+   * answered anything of it, a failure is no longer safe to try again elsewhere.
+   */
+  #expectInMail(): Expect {
     let answered = false;
-    const expect = async (what: string, timeout?: number) => {
+    return async (what, timeout) => {
       const reply = await this.#expect(what, timeout).catch((err: SmtpError) => {
         throw new SmtpError(err.failure, !answered);
       });
       answered = true;
       return reply;
     };
+  }
 
-    let mailReply: SmtpReply;
-    const rcptReplies: SmtpReply[] = [];
-    let dataReply: SmtpReply | undefined;
-    if (this.extensions.has('PIPELINING')) {
-      this.#write(mailCmd + rcptCmds.join('') + 'DATA\r\n');
-      const pending = [
-        this.#expect('MAIL FROM'),
-        ...recipients.map(() => this.#expect('RCPT TO')),
-        this.#expect('DATA'),
-      ];
-      // Every reply is awaited (in order) so that none arrives unclaimed.
-      const settled = await Promise.allSettled(pending);
-      const first = settled[0];
-      // A relay that says 421 closes at once; the replies after it never come.
-      if (first?.status === 'fulfilled' && first.value.code === 421) return this.#closing(first.value, true);
-      const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-      if (failure) {
-        const closing = settled.find(
-          (s): s is PromiseFulfilledResult<SmtpReply> => s.status === 'fulfilled' && s.value.code === 421,
-        );
-        if (closing) return this.#closing(closing.value, false);
-        throw new SmtpError((failure.reason as SmtpError).failure, first?.status === 'rejected');
-      }
-      const replies = settled.map((s) => (s as PromiseFulfilledResult<SmtpReply>).value);
-      mailReply = replies[0] as SmtpReply;
-      rcptReplies.push(...replies.slice(1, 1 + recipients.length));
-      dataReply = replies[replies.length - 1];
-    } else {
-      this.#write(mailCmd);
-      mailReply = await expect('MAIL FROM');
-      if (mailReply.code === 421) return this.#closing(mailReply, true);
-      if (mailReply.code < 300) {
-        for (const cmd of rcptCmds) {
-          this.#write(cmd);
-          const reply = await expect('RCPT TO');
-          if (reply.code === 421) return this.#closing(reply, false);
-          rcptReplies.push(reply);
-        }
-        if (rcptReplies.some((r) => r.code < 300)) {
-          this.#write('DATA\r\n');
-          dataReply = await expect('DATA');
-        }
-      }
+  /** MAIL, every RCPT and DATA in one write (RFC 2920), and their replies in order. */
+  async #pipelined(mailCmd: string, rcptCmds: readonly string[]): Promise<EnvelopeReplies | Delivery> {
+    this.#write(mailCmd + rcptCmds.join('') + 'DATA\r\n');
+    const pending = [this.#expect('MAIL FROM'), ...rcptCmds.map(() => this.#expect('RCPT TO')), this.#expect('DATA')];
+    // Every reply is awaited (in order) so that none arrives unclaimed.
+    const settled = await Promise.allSettled(pending);
+    const first = settled[0];
+    // A relay that says 421 closes at once; the replies after it never come.
+    if (first?.status === 'fulfilled' && first.value.code === 421) return this.#closing(first.value, true);
+    const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failure) {
+      const closing = settled.find(
+        (s): s is PromiseFulfilledResult<SmtpReply> => s.status === 'fulfilled' && s.value.code === 421,
+      );
+      if (closing) return this.#closing(closing.value, false);
+      throw new SmtpError((failure.reason as SmtpError).failure, first?.status === 'rejected');
     }
-    const closing = [mailReply, ...rcptReplies, dataReply].find((r) => r?.code === 421);
-    if (closing) return this.#closing(closing, false);
+    const replies = settled.map((s) => (s as PromiseFulfilledResult<SmtpReply>).value);
+    return { mail: replies[0] as SmtpReply, rcpts: replies.slice(1, -1), data: replies.at(-1) };
+  }
 
-    /** The mail's end: sent, or refused for now or for good with the reply that says so. */
-    const done = (
-      refusal: SmtpReply | null,
-      reply: SmtpReply,
-      refused: readonly RefusedRecipient[] = [],
-      accepted: readonly string[] = [],
-    ): Delivery => {
-      const text = formatReply(reply);
-      if (refusal === null) return { kind: 'sent', relay, reply: text, accepted, refused };
-      const failure: SmtpFailure = { kind: 'reply', reply: refusal, message: formatReply(refusal) };
-      return { kind: refusal.code >= 500 ? 'failed' : 'deferred', relay, reply: text, accepted, refused, failure };
-    };
+  /** One command at a time: RCPT only after a taken MAIL, DATA only once a recipient is taken. */
+  async #serial(mailCmd: string, rcptCmds: readonly string[], expect: Expect): Promise<EnvelopeReplies | Delivery> {
+    this.#write(mailCmd);
+    const mail = await expect('MAIL FROM');
+    if (mail.code === 421) return this.#closing(mail, true);
+    const rcpts: SmtpReply[] = [];
+    if (mail.code >= 300) return { mail, rcpts, data: undefined };
+    for (const cmd of rcptCmds) {
+      this.#write(cmd);
+      const reply = await expect('RCPT TO');
+      if (reply.code === 421) return this.#closing(reply, false);
+      rcpts.push(reply);
+    }
+    if (!rcpts.some((r) => r.code < 300)) return { mail, rcpts, data: undefined };
+    this.#write('DATA\r\n');
+    return { mail, rcpts, data: await expect('DATA') };
+  }
 
-    if (mailReply.code >= 300) {
-      if (dataReply?.code === 354) await this.#abortData(expect);
+  /**
+   * The end of a mail whose message never went: MAIL refused, every recipient refused, or
+   * no 354 to DATA. The session is reset for the next mail. Null where the message may go.
+   */
+  async #refusal(
+    replies: EnvelopeReplies,
+    refused: readonly RefusedRecipient[],
+    recipients: number,
+    expect: Expect,
+  ): Promise<Delivery | null> {
+    const relay = this.relay.label;
+    const { mail, rcpts, data } = replies;
+    if (mail.code >= 300) {
+      if (data?.code === 354) await this.#abortData(expect);
       await this.#reset(expect);
       // After a refused MAIL the RCPT replies (503, bad sequence) say nothing of recipients.
-      return done(mailReply, mailReply);
+      return ending(relay, mail, mail);
     }
-    const refused: RefusedRecipient[] = [];
-    rcptReplies.forEach((reply, i) => {
-      if (reply.code >= 300) refused.push({ recipient: recipients[i] ?? '', reply: formatReply(reply) });
-    });
-    // A recipient refused for now (4xx) must get the mail later: the mail is not done.
-    const temporary = rcptReplies.find((r) => r.code >= 400 && r.code < 500);
-    if (refused.length === recipients.length) {
-      if (dataReply?.code === 354) await this.#abortData(expect);
+    if (refused.length === recipients) {
+      if (data?.code === 354) await this.#abortData(expect);
       await this.#reset(expect);
-      const refusal = temporary ?? (rcptReplies[0] as SmtpReply);
-      return done(refusal, refusal, refused);
+      const refusal = temporaryOf(rcpts) ?? rcpts[0]!;
+      return ending(relay, refusal, refusal, refused);
     }
-    if (!dataReply || dataReply.code !== 354) {
-      // Only 354 lets the message go; anything else, a 2xx too, means it did not.
-      await this.#reset(expect);
-      if (!dataReply) {
-        const message = `${relay} gave no reply to DATA`;
-        return {
-          kind: 'deferred',
-          relay,
-          reply: message,
-          accepted: [],
-          refused,
-          failure: { kind: 'protocol', message },
-        };
-      }
-      // Any other reply, a 2xx too, is a refusal: for good where it is 5xx, else for now.
-      return done(dataReply, dataReply, refused);
+    if (data?.code === 354) return null;
+    // Only 354 lets the message go; anything else, a 2xx too, means it did not.
+    await this.#reset(expect);
+    if (!data) {
+      const message = `${relay} gave no reply to DATA`;
+      return { kind: 'deferred', relay, reply: message, accepted: [], refused, failure: { kind: 'protocol', message } };
     }
+    // Any other reply, a 2xx too, is a refusal: for good where it is 5xx, else for now.
+    return ending(relay, data, data, refused);
+  }
+
+  /** The message after a 354, and the relay's reply after the dot. */
+  async #data(
+    message: Uint8Array,
+    recipients: readonly string[],
+    replies: EnvelopeReplies,
+    refused: readonly RefusedRecipient[],
+  ): Promise<Delivery> {
+    const relay = this.relay.label;
     // Waiting for the reply starts now (a fast relay's reply must find it), its clock
     // once the whole message has left: a large mail on a slow link takes its own time.
     const stall = this.options.timeouts.command;
@@ -341,9 +393,10 @@ export class SmtpConnection {
       throw new SmtpError(err.failure, false);
     });
     if (final.code === 421) return this.#closing(final, false);
-    if (final.code >= 300) return done(final, final, refused);
-    const taken = recipients.filter((_, i) => (rcptReplies[i]?.code ?? 500) < 300);
-    return done(temporary ?? null, final, refused, taken);
+    if (final.code >= 300) return ending(relay, final, final, refused);
+    const taken = recipients.filter((_, i) => (replies.rcpts[i]?.code ?? 500) < 300);
+    // A recipient refused for now (4xx) must get the mail later: the mail is not done.
+    return ending(relay, temporaryOf(replies.rcpts) ?? null, final, refused, taken);
   }
 
   /**
@@ -365,13 +418,13 @@ export class SmtpConnection {
   }
 
   /** After a 354 that came though no recipient was taken: end the empty message. */
-  async #abortData(expect: (what: string) => Promise<SmtpReply>): Promise<void> {
+  async #abortData(expect: Expect): Promise<void> {
     this.#socket.write(END_OF_DATA);
     await expect('end of empty data');
   }
 
   /** RSET after a refused mail, so the next one starts clean; a relay that refuses RSET is left. */
-  async #reset(expect: (what: string) => Promise<SmtpReply>): Promise<void> {
+  async #reset(expect: Expect): Promise<void> {
     if (this.#broken) return;
     this.#write('RSET\r\n');
     const reply = await expect('RSET');

@@ -1,7 +1,10 @@
-// What MAIL FROM says about a mail, and what cannot go to this relay at all, from the
-// relay's EHLO keywords: SIZE (RFC 1870), 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531).
+// What MAIL FROM and RCPT TO say about a mail, and what cannot go to this relay at all,
+// from the relay's EHLO keywords: SIZE (RFC 1870), 8BITMIME (RFC 6152), SMTPUTF8 (RFC
+// 6531), DSN (RFC 3461).
 import { isAscii } from 'node:buffer';
 import type { RefusedRecipient } from './delivery.js';
+import { ASCII, CONTROL } from '../cics/characters.js';
+import { dsnMailParams, dsnRcptParams, type DsnRequest } from './dsn/request.js';
 
 export type EnvelopePlan =
   | {
@@ -10,6 +13,8 @@ export type EnvelopePlan =
       readonly params: string;
       /** The recipients to name in RCPT TO. */
       readonly recipients: readonly string[];
+      /** Each recipient's RCPT TO parameters, each after a space (` NOTIFY=… ORCPT=…`); '' for none. */
+      readonly rcptParams: readonly string[];
       /** Recipients this relay cannot take, refused for good before it is asked. */
       readonly refused: readonly RefusedRecipient[];
     }
@@ -20,9 +25,7 @@ export type EnvelopePlan =
       readonly refused: readonly RefusedRecipient[];
     };
 
-const ASCII = /^[\x00-\x7f]*$/;
 // A CR or LF in an address would end the command and start another (command injection).
-const CONTROL = /[\x00-\x1f\x7f]/;
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
 
 export function planEnvelope(
@@ -31,6 +34,7 @@ export function planEnvelope(
   from: string,
   recipients: readonly string[],
   message: Uint8Array,
+  dsn?: DsnRequest,
 ): EnvelopePlan {
   const sizeLimit = Number(extensions.get('SIZE') ?? '0');
   if (sizeLimit > 0 && message.byteLength > sizeLimit) {
@@ -88,5 +92,12 @@ export function planEnvelope(
     if (!ASCII.test(from) || sendable.some((r) => !ASCII.test(r)) || (eightBit && !isAscii(header)))
       params += ' SMTPUTF8';
   }
-  return { kind: 'send', params, recipients: sendable, refused };
+  // RFC 3461 4: the parameters go only to a relay that offers DSN; one that does not
+  // would refuse them (555), and its bounces still come to the return path.
+  if (dsn === undefined || !extensions.has('DSN')) {
+    return { kind: 'send', params, recipients: sendable, rcptParams: sendable.map(() => ''), refused };
+  }
+  params += dsnMailParams(dsn);
+  const rcptParams = sendable.map((r) => dsnRcptParams(dsn, r));
+  return { kind: 'send', params, recipients: sendable, rcptParams, refused };
 }

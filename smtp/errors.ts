@@ -14,5 +14,5 @@ export class SmtpError extends Error {
 }
 
 export function smtpError<K extends Exclude<SmtpFailure['kind'], 'reply'>>(kind: K, message: string): SmtpError {
-  return new SmtpError({ kind, message } as SmtpFailure);
+  return new SmtpError({ kind, message });
 }

@@ -2,6 +2,7 @@
 // CSSMTP tries its target servers). One pool per worker thread.
 import { SmtpConnection, type ConnectionOptions } from './connection.js';
 import type { Delivery } from './delivery.js';
+import type { DsnRequest } from './dsn/request.js';
 import { SmtpError, smtpError } from './errors.js';
 import type { RelayTarget } from './relay-url.js';
 
@@ -34,11 +35,19 @@ export class SmtpPool {
   }
 
   /**
-   * Sends one mail. Never rejects for the relay's sake: a relay that cannot be reached,
-   * a connection lost mid-mail, or a `deadline` (epoch ms) passed, is a `deferred`
-   * delivery with its failure; only a bug rejects.
+   * Sends one mail from `from` (the envelope sender: the return path its bounces go to),
+   * asking for DSNs as `dsn` says where the relay offers them. Never rejects for the
+   * relay's sake: a relay that cannot be reached, a connection lost mid-mail, or a
+   * `deadline` (epoch ms) passed, is a `deferred` delivery with its failure; only a bug
+   * rejects.
    */
-  async send(from: string, recipients: readonly string[], message: Uint8Array, deadline = Infinity): Promise<Delivery> {
+  async send(
+    from: string,
+    recipients: readonly string[],
+    message: Uint8Array,
+    deadline = Infinity,
+    dsn?: DsnRequest,
+  ): Promise<Delivery> {
     const relays = this.options.relays.map((r) => r.label).join(',');
     for (let attempt = 0; ; attempt++) {
       let conn: SmtpConnection;
@@ -57,7 +66,7 @@ export class SmtpPool {
               Math.max(0, deadline - Date.now()),
             );
       try {
-        const delivery = await conn.send(from, recipients, message);
+        const delivery = await conn.send(from, recipients, message, dsn);
         this.#release(conn);
         return delivery;
       } catch (err) {

@@ -29,7 +29,7 @@ const docs = parseAllDocuments(read('deploy/kubernetes/cicsmail.yaml')).map((d) 
 const one = <K extends Kind>(kind: K, name?: string) => {
   const found = docs.filter((d) => d.kind === kind && (name === undefined || d.metadata.name === name));
   if (found.length !== 1) throw new Error(`${found.length} ${kind} ${name ?? ''}`);
-  return new MODELS[kind](found[0] as never) as InstanceType<(typeof MODELS)[K]>;
+  return new MODELS[kind](found[0]) as InstanceType<(typeof MODELS)[K]>;
 };
 
 const dockerfile = DockerfileParser.parse(read('deploy/Dockerfile'));
@@ -42,7 +42,7 @@ t.test('every manifest is valid against its Kubernetes schema', async (t) => {
   for (const doc of docs) {
     const Model = MODELS[doc.kind];
     t.ok(Model, `${doc.kind} is a kind this test knows`);
-    t.doesNotThrow(() => new Model(doc as never).validate(), `${doc.kind} ${doc.metadata.name}`);
+    t.doesNotThrow(() => new Model(doc).validate(), `${doc.kind} ${doc.metadata.name}`);
   }
   // The schemas catch a wrong type: a proof that they are applied.
   const set = docs.find((d) => d.kind === 'StatefulSet') as unknown as { spec: Record<string, unknown> };

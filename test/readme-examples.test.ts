@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { simpleParser } from 'mailparser';
 import { readMailResponse } from '../client/mailca.js';
-import { startRegion, writeUsers } from './helpers.js';
+import { startRegion } from './helpers/region.js';
+import { writeUsers } from './helpers/users.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const readme = readFileSync(join(root, 'README.md'), 'utf8');

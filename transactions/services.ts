@@ -7,6 +7,7 @@ import { SmtpPool } from '../smtp/pool.js';
 import type { SmtpTimeouts } from '../smtp/connection.js';
 import type { RelayTarget } from '../smtp/relay-url.js';
 import type { StartTlsMode } from '../smtp/relay-url.js';
+import type { FateSettings } from '../smtp/dsn/request.js';
 
 /** The settings a worker is started with; plain data, as it crosses a thread. */
 export interface WorkerConfig {
@@ -28,6 +29,8 @@ export interface WorkerConfig {
     readonly timeouts: SmtpTimeouts;
     readonly starttls: StartTlsMode;
     readonly ca: string | null;
+    /** Each mail's own return path and the DSNs it asks for; null or absent: neither. */
+    readonly fate?: FateSettings | null;
   };
 }
 

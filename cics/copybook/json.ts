@@ -7,6 +7,7 @@ import type { CodePage } from '../codepages.js';
 import { offsetOf, readNumber, readText, writeNumber, writeText } from './codec.js';
 import { FieldError } from './errors.js';
 import type { ElementaryItem, GroupItem, Item, RecordLayout } from './layout.js';
+import { NUMERIC_LITERAL } from './parse.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 type JsonObject = { [key: string]: JsonValue };
@@ -84,7 +85,7 @@ function fromDecimal(item: ElementaryItem, path: string, value: unknown): bigint
 }
 
 /** A JS number as plain decimal text (no exponent). */
-function numberText(value: number): string {
+export function numberText(value: number): string {
   const text = String(value);
   if (!/e/i.test(text)) return text;
   const [mantissa = '0', exp = '0'] = text.toLowerCase().split('e');
@@ -207,7 +208,10 @@ function fillDefaults(buf: Buffer, item: Item, index: number[], cp: CodePage): v
     if (item.kind === 'group') {
       for (const child of item.children) if (child.redefines === undefined) fillDefaults(buf, child, i, cp);
     } else if (item.picture.category === 'numeric') {
-      const v = typeof item.value === 'number' ? fromDecimal(item, item.name, item.value) : 0n;
+      const v =
+        typeof item.value === 'number' || (typeof item.value === 'string' && NUMERIC_LITERAL.test(item.value))
+          ? fromDecimal(item, item.name, item.value)
+          : 0n;
       writeNumber(buf, item, v, i);
     } else if (typeof item.value === 'string' && item.value.trim() !== '') {
       writeText(buf, item, item.value, cp, { index: i, truncate: true, substitute: true });
@@ -252,7 +256,11 @@ function objectToGroup(
     if (fromTable !== undefined) {
       if (v === undefined) v = fromTable;
       else if (Number(v) !== fromTable) {
-        throw new FieldError(item.name, 'out-of-range', `${itemPath} is ${String(v)} but its table holds ${fromTable}`);
+        throw new FieldError(
+          item.name,
+          'out-of-range',
+          `${itemPath} is ${JSON.stringify(v)} but its table holds ${fromTable}`,
+        );
       }
     }
     if (v === undefined) continue;

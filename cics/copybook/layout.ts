@@ -15,8 +15,11 @@ export interface Picture {
   readonly source: string;
 }
 
+/** A level-88 condition name: true where its item holds one of the values. */
 export interface Condition {
   readonly name: string;
+  /** Line of the copybook it is declared on (1-based). */
+  readonly line: number;
   /** The values that make the condition true (a THRU range as [from, to]). */
   readonly values: readonly (string | number | readonly [string | number, string | number])[];
 }
@@ -65,6 +68,8 @@ export interface ElementaryItem extends ItemBase {
 export interface GroupItem extends ItemBase {
   readonly kind: 'group';
   readonly children: readonly Item[];
+  /** Level-88 conditions on the group: compared with its bytes as one alphanumeric item. */
+  readonly conditions: readonly Condition[];
 }
 
 export type Item = ElementaryItem | GroupItem;

@@ -160,9 +160,14 @@ function literalValue(token: Token): string | number {
     case 'SPACES':
       return ' ';
     default:
-      return /^[+-]?\d*\.?\d+$/.test(token.text) ? Number(token.text) : token.text;
+      if (!NUMERIC_LITERAL.test(token.text)) return token.text;
+      // A number keeps every digit; one a JS number cannot hold exactly stays decimal text.
+      return token.text.replace(/[^0-9]/g, '').replace(/^0+/, '').length <= 15 ? Number(token.text) : token.text;
   }
 }
+
+/** A numeric literal as written (`-12.50`, `.5`); kept as text where it has more than 15 digits. */
+export const NUMERIC_LITERAL = /^[+-]?\d*\.?\d+$/;
 
 interface Draft {
   level: number;
@@ -282,10 +287,10 @@ function draftOf(entry: Entry, source: string): Draft {
         if (entry.level !== 88) break;
       }
       if (values.length === 0) fail(t, 'VALUE needs a literal');
-      if (entry.level === 88) draft.conditions.push({ name, values });
+      if (entry.level === 88) draft.conditions.push({ name, line: entry.at.line, values });
       else {
         const v = values[0];
-        draft.value = Array.isArray(v) ? v[0] : (v as string | number);
+        draft.value = typeof v === 'object' ? v[0] : v;
       }
     } else if (word === 'SIGN') {
       optional('IS');
@@ -416,7 +421,13 @@ function layOut(
     if (d.children.length > 0) {
       if (d.picture) throw new CopybookError(source, d.line, 1, `${d.name} has subordinate items and a PIC`);
       const inner = layOut(d.children, start, d.usage ?? parentUsage, source, items);
-      const group: GroupItem = { ...base, kind: 'group', size: inner.end - start, children: inner.items };
+      const group: GroupItem = {
+        ...base,
+        kind: 'group',
+        size: inner.end - start,
+        children: inner.items,
+        conditions: d.conditions,
+      };
       item = group;
     } else {
       if (!d.picture) throw new CopybookError(source, d.line, 1, `${d.name} has no PIC and no subordinate items`);
@@ -501,6 +512,7 @@ export function parseCopybook(text: string, source = 'copybook'): RecordLayout {
   const root = laid.items[0] as GroupItem;
   setDimensions(root, []);
   checkOccursDependingOn(root, items, source);
+  checkConditionNames(root, items, source);
   const minLength = minLengthOf(root);
   return { root, minLength, maxLength: laid.end, items };
 }
@@ -539,6 +551,20 @@ function checkOccursDependingOn(root: GroupItem, items: Map<string, Item>, sourc
       throw new CopybookError(source, item.line, 1, `${item.name}: DEPENDING ON ${dep} must come before the table`);
     }
   }
+}
+
+/** A condition name is a data name of its own: no item or other condition may have it. */
+function checkConditionNames(root: GroupItem, items: ReadonlyMap<string, Item>, source: string): void {
+  const seen = new Set<string>();
+  const walk = (item: Item) => {
+    for (const c of item.conditions) {
+      if (items.has(c.name) || seen.has(c.name))
+        throw new CopybookError(source, c.line, 1, `${c.name} is declared twice`);
+      seen.add(c.name);
+    }
+    if (item.kind === 'group') item.children.forEach(walk);
+  };
+  walk(root);
 }
 
 function minLengthOf(root: GroupItem): number {

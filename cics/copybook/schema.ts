@@ -23,9 +23,9 @@ function itemSchema(item: Item, countsOptional: ReadonlySet<string>): JsonSchema
   if (item.kind === 'group') {
     one = groupSchema(item.children, countsOptional, item.name);
   } else if (item.picture.category === 'alphanumeric') {
-    one = { type: 'string', maxLength: item.size, description: `${item.name}: PIC ${item.picture.source}` };
-    if (item.conditions.length > 0)
-      one.description += ` (88: ${item.conditions.map((c) => `${c.name} ${JSON.stringify(c.values)}`).join(', ')})`;
+    const conditions = item.conditions.map((c) => `${c.name} ${JSON.stringify(c.values)}`).join(', ');
+    const description = `${item.name}: PIC ${item.picture.source}${conditions ? ` (88: ${conditions})` : ''}`;
+    one = { type: 'string', maxLength: item.size, description };
   } else {
     const limit = 10 ** item.picture.length / 10 ** Math.max(0, item.picture.scale);
     const usage =

@@ -61,6 +61,7 @@ export function reconnectWithBackoff(
   timers: ReconnectTimers = systemTimers,
 ): Reconnect {
   const state = { waiting: false, failures: 0, afterError: false };
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- autocannon's own, called with this client below
   const connect = client._connect;
   // Called before autocannon's own listener, which reconnects at once (through _connect below).
   client.on('connError', (error) => {

@@ -108,6 +108,7 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
     const origin = performance.now() + 20;
     let slot = 0;
     pace = (c, reconnect) => {
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- autocannon's own, called with its client below
       const send = c._doRequest;
       if (typeof send !== 'function')
         throw new Error('this autocannon has no client._doRequest to pace: --rate cannot be kept');

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import fp from 'fastify-plugin';
 import type { RegionConfig } from '../../config/settings.js';
 import type { WorkerConfig } from '../../transactions/services.js';
-import { Dispatcher } from '../dispatcher.js';
+import { Dispatcher } from '../tasks/dispatcher.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

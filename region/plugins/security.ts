@@ -2,7 +2,7 @@
 import fp from 'fastify-plugin';
 import type { Clock } from '../../cics/clock.js';
 import type { RegionConfig } from '../../config/settings.js';
-import { RegionSecurity } from '../security.js';
+import { RegionSecurity } from '../security/region-security.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

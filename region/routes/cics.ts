@@ -8,11 +8,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptio
 import { copybook } from '../../cics/copybook/library.js';
 import { jsonSchemaOf } from '../../cics/copybook/schema.js';
 import { loggedRequest } from '../../journal/task-log.js';
-import { ownMemory, readBody } from '../body.js';
-import { jsonBodyParser } from '../json-body.js';
-import { pendingTaskOf, type PendingTask } from '../pending-task.js';
-import { limitPerUser } from '../rate-limits.js';
-import { recordTask } from '../task-record.js';
+import { redactRequest } from '../../transactions/report/secrets.js';
+import { ownMemory, readBody } from '../http/body.js';
+import { jsonBodyParser } from '../http/json-body.js';
+import { pendingTaskOf, type PendingTask } from '../tasks/pending-task.js';
+import { limitPerUser } from '../security/rate-limits.js';
+import { recordTask } from '../tasks/task-record.js';
 
 /** A whole channel: COMMAREA and containers (attachments) together. */
 export const MAX_CHANNEL = 32 * 1024 * 1024;
@@ -34,13 +35,13 @@ function tranidAsked(request: FastifyRequest): string {
 }
 
 export async function cicsRoutes(app: FastifyInstance): Promise<void> {
-  const { definitions, dispatcher, config, space, journal, security, metrics } = app;
-  const checks = { definitions, security, space, ccsid: config.ccsid };
+  const { definitions, dispatcher, config, room, journal, security, metrics } = app;
+  const checks = { definitions, security, room, ccsid: config.ccsid };
 
   // Every transaction has a user: credentials are checked before the body is read.
   app.addHook('onRequest', security.authenticateTask);
   // Tasks a minute per user.
-  await limitPerUser(app, security, {
+  await limitPerUser(app, security.audit, {
     max: (user) => security.rateLimitOf(user),
     what: 'tasks',
     tranid: (request) => tranidAsked(request).slice(0, 4).toUpperCase(),
@@ -62,8 +63,10 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
   async function run(request: FastifyRequest, reply: FastifyReply) {
     const task = request.task as PendingTask;
     const { commarea, containers, caller } = task;
-    // A channel too large for the task log moves to the worker (no copy); the log keeps its shape.
-    const logged = loggedRequest(commarea, containers, config.taskLogKeepBytes);
+    // A channel too large for the task log moves to the worker (no copy); the log keeps its
+    // shape. Report passwords are never kept: the log's copy reads *REDACTED* in their place.
+    const unsecret = redactRequest(commarea, containers, task.ccsid);
+    const logged = loggedRequest(unsecret.commarea, unsecret.containers, config.taskLogKeepBytes);
     const memory = !logged.kept && Buffer.isBuffer(request.body) ? ownMemory(request.body) : null;
     const startedAt = new Date();
     const { eib, result } = await dispatcher.run({
@@ -77,8 +80,9 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
       transfer: memory ? [memory] : [],
     });
     void reply.header('X-CICS-Taskn', String(eib.eibtaskn));
-    const failure = recordTask({ metrics, journal, space }, request, task, logged, { eib, result, startedAt });
-    if (failure || result.kind !== 'normal') throw failure;
+    const failure = recordTask({ metrics, journal, room }, request, task, logged, { eib, result, startedAt });
+    // recordTask returns the failure of every task that did not end normally.
+    if (result.kind !== 'normal') throw failure as Error;
     void reply.header('X-CICS-Resp', 'NORMAL');
     if (result.journalSeqs.length > 0) void reply.header('X-Journal-Seq', result.journalSeqs.join(','));
     if (result.mailRc !== undefined) void reply.header('X-Mail-RC', String(result.mailRc));

@@ -11,15 +11,16 @@ import { FieldError } from '../../cics/copybook/errors.js';
 import { jsonToRecord } from '../../cics/copybook/json.js';
 import { copybook } from '../../cics/copybook/library.js';
 import { jsonSchemaOf } from '../../cics/copybook/schema.js';
-import { commareaFields, hexOf, textLines } from '../commarea-fields.js';
-import { loadAssets, VENDOR } from '../console-assets.js';
+import { commareaFields, hexOf, lineFields } from '../views/commarea-fields.js';
+import { loadAssets, VENDOR } from '../views/console-assets.js';
 import { CcsidUnknown, NotFound, RequestInvalid, TransactionUnknown } from '../errors.js';
-import { attachmentBytes, downloadName, type ParsedMail } from '../mail-view.js';
-import { MailViews } from '../mail-views.js';
+import { attachmentBytes, downloadName, type ParsedMail } from '../views/mail-view.js';
+import { MailViews } from '../views/mail-views.js';
+import { TRANID_ANY_CASE } from '../../cics/names.js';
+import { MAX_COMMAREA } from '../../cics/task.js';
 
 const STATIC = '/console/static/';
 /** A tranid as a path gives it: any case (the routes take it upper case). */
-const TRANID_ANY_CASE = '^[A-Za-z0-9@#$]{1,4}$';
 
 /** The import map: the console's modules import the libraries by their package names. */
 const IMPORT_MAP = JSON.stringify({
@@ -134,7 +135,7 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
         schema: {
           tags,
           summary: "a transaction's COMMAREA: its copybook's JSON Schema and the region's code page",
-          params: { type: 'object', properties: { tranid: { type: 'string', pattern: TRANID_ANY_CASE } } },
+          params: { type: 'object', properties: { tranid: { type: 'string', pattern: TRANID_ANY_CASE.source } } },
         },
       },
       async (request) => {
@@ -170,7 +171,7 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
         schema: {
           tags,
           summary: 'a COMMAREA field by field: from its JSON view (json) or its bytes (hex), in the code page ccsid',
-          params: { type: 'object', properties: { tranid: { type: 'string', pattern: TRANID_ANY_CASE } } },
+          params: { type: 'object', properties: { tranid: { type: 'string', pattern: TRANID_ANY_CASE.source } } },
           body: {
             type: 'object',
             additionalProperties: false,
@@ -178,8 +179,8 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
             maxProperties: 2,
             properties: {
               json: { type: 'object' },
-              text: { type: 'string', maxLength: 32763 },
-              hex: { type: 'string', pattern: '^([0-9A-Fa-f]{2}){0,32763}$' },
+              text: { type: 'string', maxLength: MAX_COMMAREA },
+              hex: { type: 'string', pattern: `^([0-9A-Fa-f]{2}){0,${MAX_COMMAREA}}$` },
               ccsid: { type: 'string', pattern: '^[0-9]{1,5}$' },
             },
           },
@@ -198,7 +199,7 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
           if (json !== undefined) throw new RequestInvalid(`${definition.tranid} has no copybook: send its text`);
           const bytes =
             text !== undefined ? cp.encode(text.replace(/\r\n?/g, '\n')) : Buffer.from(hex as string, 'hex');
-          return { ccsid, length: bytes.length, hex: hexOf(bytes), fields: textLines(bytes, cp) };
+          return { ccsid, length: bytes.length, hex: hexOf(bytes), fields: lineFields(bytes, cp) };
         }
         if (text !== undefined)
           throw new RequestInvalid(`${definition.tranid} takes its copybook's JSON view, not text`);

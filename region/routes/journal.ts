@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { exportsEnded, exportStream } from '../../journal/export-thread.js';
 import {
   FilterError,
+  findTasks,
   journalStats,
   MAIL_STATES,
   parseFilter,
@@ -18,6 +19,7 @@ import { RegionClient } from '../../client/region-client.js';
 import { SmtpPool } from '../../smtp/pool.js';
 import { parseRelayUrls } from '../../smtp/relay-url.js';
 import { NotFound, RequestInvalid } from '../errors.js';
+import { TRANID_ANY_CASE } from '../../cics/names.js';
 
 // Query strings and path parameters are text; the region's ajv coerces nothing (a JSON
 // COMMAREA must not be bent), so numbers here are checked as digits and converted.
@@ -26,7 +28,7 @@ const DIGITS = { type: 'string', pattern: '^[0-9]{1,15}$' };
 const filterSchema = {
   state: { type: 'string', enum: [...MAIL_STATES] },
   user: { type: 'string', minLength: 1, maxLength: 64 },
-  tranid: { type: 'string', pattern: '^[A-Za-z0-9@#$]{1,4}$' },
+  tranid: { type: 'string', pattern: TRANID_ANY_CASE.source },
   jobname: { type: 'string', minLength: 1, maxLength: 8 },
   recipient: { type: 'string', minLength: 1, maxLength: 254 },
   messageId: { type: 'string', minLength: 1, maxLength: 998 },
@@ -107,10 +109,8 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
       if (typeof filter === 'string') throw new RequestInvalid(filter);
       if (body.mode === 'redrive') {
         if (body.seq !== undefined) throw new RequestInvalid('seq picks a record to redeliver; redrive runs tasks');
-        const report = await redrive(journal, {
+        const report = await redrive(findTasks(journal, filter, body.limit ?? 1000), {
           region: new RegionClient(body.url ?? ownUrl(app), request.headers.authorization),
-          filter,
-          limit: body.limit ?? 1000,
           speed: body.speed ?? null,
           concurrency: body.concurrency ?? (body.speed === undefined ? 8 : 64),
           dryRun: body.dryRun === true,
@@ -211,7 +211,7 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
       // Past its first page, read and written in a thread of its own as fast as the caller
       // reads: an export of millions of records neither holds the main thread nor the memory.
       const lines = exportStream(journal, {
-        filter: filter as RecordFilter,
+        filter,
         format: csv ? 'csv' : 'jsonl',
         owner: config.sysid,
       });

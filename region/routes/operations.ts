@@ -2,14 +2,12 @@
 // transactions, classes and the region), Prometheus metrics, and the health checks.
 import type { FastifyInstance } from 'fastify';
 import { stateCounts } from '../../journal/query.js';
-import { CLASS_LIMITS_SCHEMA, CLASS_NAME, type ClassLimits } from '../../config/region-file.js';
-import { TRANID } from '../definitions.js';
+import { CLASS_LIMITS_SCHEMA, type ClassLimits } from '../../config/region-file.js';
 import { TransactionUnknown } from '../errors.js';
-
-const CLASS = CLASS_NAME;
+import { NAME8, TRANID } from '../../cics/names.js';
 
 export async function operationsRoutes(app: FastifyInstance): Promise<void> {
-  const { definitions, dispatcher, journal, space, metrics, config, security } = app;
+  const { definitions, dispatcher, journal, room, metrics, config, security } = app;
   const tags = ['operations'];
 
   // Alive: the process answers.
@@ -21,7 +19,7 @@ export async function operationsRoutes(app: FastifyInstance): Promise<void> {
     '/ready',
     { schema: { tags, summary: 'ready for tasks: the journal can take mail and the region is not draining' } },
     async (_request, reply) => {
-      const noRoom = space.refusal;
+      const noRoom = room.refusal;
       const ready = !app.draining && noRoom === undefined;
       return reply.code(ready ? 200 : 503).send({
         status: ready ? 'ready' : 'not ready',
@@ -76,7 +74,7 @@ export async function operationsRoutes(app: FastifyInstance): Promise<void> {
             minProperties: 1,
             properties: {
               enabled: { type: 'boolean' },
-              class: { type: ['string', 'null'], pattern: CLASS },
+              class: { type: ['string', 'null'], pattern: NAME8.source },
               timeLimitMs: { type: 'integer', minimum: 10, maximum: 86_400_000 },
             },
           },
@@ -111,7 +109,7 @@ export async function operationsRoutes(app: FastifyInstance): Promise<void> {
         schema: {
           tags,
           summary: 'CEMT SET TRANCLASS: make or change a transaction class (MAXACTIVE, PURGETHRESH)',
-          params: { type: 'object', properties: { name: { type: 'string', pattern: CLASS } } },
+          params: { type: 'object', properties: { name: { type: 'string', pattern: NAME8.source } } },
           body: CLASS_LIMITS_SCHEMA,
         },
       },
@@ -152,7 +150,7 @@ export async function operationsRoutes(app: FastifyInstance): Promise<void> {
           },
           classes: usage.classes,
           journalBacklog: journal.backlog(),
-          journalSpace: space.refusal ?? 'ok',
+          journalSpace: room.refusal ?? 'ok',
         };
       },
     );

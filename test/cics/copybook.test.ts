@@ -51,9 +51,9 @@ t.test('MAILCA: offsets and sizes of every item, 4,378 bytes fixed and 28,378 fu
   ]);
   const importance = elementaryOf(layout, 'MC-IMPORTANCE');
   t.same(importance.conditions, [
-    { name: 'MC-IMPORTANCE-LOW', values: ['L'] },
-    { name: 'MC-IMPORTANCE-NORMAL', values: ['N', ' '] },
-    { name: 'MC-IMPORTANCE-HIGH', values: ['H'] },
+    { name: 'MC-IMPORTANCE-LOW', line: 23, values: ['L'] },
+    { name: 'MC-IMPORTANCE-NORMAL', line: 24, values: ['N', ' '] },
+    { name: 'MC-IMPORTANCE-HIGH', line: 25, values: ['H'] },
   ]);
   t.same(elementaryOf(layout, 'MC-BODY').occurs, { min: 0, max: 24000, dependingOn: 'MC-BODY-LEN' });
   t.equal(elementaryOf(layout, 'MC-JOURNAL-SEQ').jsonName, 'mc_journal_seq');

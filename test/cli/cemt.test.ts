@@ -6,7 +6,10 @@ import { createServer, type AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { defaultDefinitions } from '../../region/definitions.js';
 import { buildMailCommarea } from '../../client/mailca.js';
-import { cicsmail, startRegion, startRelay, TESTER } from '../helpers.js';
+import { cicsmail } from '../helpers/cli.js';
+import { startRegion } from '../helpers/region.js';
+import { startRelay } from '../helpers/relay.js';
+import { TESTER } from '../helpers/users.js';
 
 const PAUSE = new URL('../fixtures/programs/pause.ts', import.meta.url).href;
 const HOLD = new URL('../fixtures/programs/hold.ts', import.meta.url).href;

@@ -1,27 +1,19 @@
 // The command line as a user runs it: the compiled `cicsmail` (npm test builds it first),
 // a region started, used, read from another process and stopped with SIGTERM.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
-import { cicsmail as inProcess, cicsmailBytes as inProcessBytes } from '../helpers.js';
+import {
+  BIN,
+  cicsmail as inProcess,
+  cicsmailBytes as inProcessBytes,
+  cicsmailProcess,
+  type CommandRun,
+} from '../helpers/cli.js';
 
-const BIN = fileURLToPath(new URL('../../bin/cicsmail.js', import.meta.url));
-
-function cicsmail(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { ...process.env, ...env }, encoding: 'latin1' },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
+function cicsmail(args: string[], env: Record<string, string> = {}): Promise<CommandRun> {
+  return cicsmailProcess(args, env, { encoding: 'latin1' });
 }
 
 t.test('help and usage errors (the commands run in this process)', async (t) => {
@@ -183,7 +175,7 @@ t.test('start, send, read the journal from another process, drain on SIGTERM', a
   });
 
   // Redeliver from the command line, while the region runs, to a relay of the test's own.
-  const { startRelay } = await import('../helpers.js');
+  const { startRelay } = await import('../helpers/relay.js');
   const other = await startRelay(t);
   const dry = await inProcess(['journal', 'replay', '--dry-run', '--relay', other.url], { CICSMAIL_DATA: dir });
   t.match(dry, { code: 0, stdout: /^ {5}1 {2}<[^>]+> {2}dry-run {2}1 rcpt\n$/ });

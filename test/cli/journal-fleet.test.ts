@@ -6,7 +6,11 @@ import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import t from 'tap';
 import { parseRecordRef, regionUrls } from '../../client/fleet.js';
-import { cicsmail, cicsmailBytes, freshDir, startRegion, startRelay, TESTER } from '../helpers.js';
+import { cicsmail, cicsmailBytes } from '../helpers/cli.js';
+import { startRegion } from '../helpers/region.js';
+import { startRelay } from '../helpers/relay.js';
+import { freshDir } from '../helpers/test-like.js';
+import { TESTER } from '../helpers/users.js';
 
 const relay = await startRelay(t);
 const [a, b, c] = await Promise.all(

@@ -2,13 +2,11 @@
 // ends the command quietly with 0, in a process of its own; a list the limit cut says
 // where to go on; DENIED rows say why.
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { Journal } from '../../journal/journal.js';
 import type { MailOrigin } from '../../journal/record.js';
-import { cicsmail, freshDir, type TestLike } from '../helpers.js';
-
-const BIN = fileURLToPath(new URL('../../bin/cicsmail.js', import.meta.url));
+import { BIN, cicsmail } from '../helpers/cli.js';
+import { freshDir, type TestLike } from '../helpers/test-like.js';
 
 function origin(i: number, subject: string): MailOrigin {
   return {

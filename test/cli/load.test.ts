@@ -10,7 +10,11 @@ import { formatSummary, type LoadSummary } from '../../cli/load/summary.js';
 import { run as runCommand } from '../../cli/main.js';
 import type { RegionConfig } from '../../config/settings.js';
 import { buildRegion } from '../../region/app.js';
-import { cicsmail, freshDir, smtpError, startRegion, startRelay, TESTER, type TestLike } from '../helpers.js';
+import { cicsmail } from '../helpers/cli.js';
+import { startRegion } from '../helpers/region.js';
+import { smtpError, startRelay } from '../helpers/relay.js';
+import { freshDir, type TestLike } from '../helpers/test-like.js';
+import { TESTER } from '../helpers/users.js';
 
 const USER = `${TESTER.id}:${TESTER.password}`;
 

@@ -2,7 +2,9 @@
 // else 127.0.0.1 on CICSMAIL_PORT; CICSMAIL_URL set blank counts as unset, and an address
 // that is none is a usage error naming where it came from.
 import t from 'tap';
-import { cicsmail, startRegion, TESTER } from '../helpers.js';
+import { cicsmail } from '../helpers/cli.js';
+import { startRegion } from '../helpers/region.js';
+import { TESTER } from '../helpers/users.js';
 
 const region = await startRegion(t);
 const port = new URL(region.url).port;

@@ -1,16 +1,15 @@
 // cicsmail send as a job step: a file of statements (or a datastream) run on a region, the
 // report printed, the highest RC as the exit code. The command runs in this process against
 // a region and a real SMTP relay; the exit code is checked once as a process's.
-import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { simpleParser } from 'mailparser';
-import { cicsmail as run, startRegion, startRelay, smtpError, TESTER } from '../helpers.js';
-import { ebcdicLines } from '../ebcdic.js';
-
-const BIN = fileURLToPath(new URL('../../bin/cicsmail.js', import.meta.url));
+import { cicsmail as run, cicsmailProcess } from '../helpers/cli.js';
+import { startRegion } from '../helpers/region.js';
+import { startRelay, smtpError } from '../helpers/relay.js';
+import { TESTER } from '../helpers/users.js';
+import { ebcdicLines } from '../helpers/ebcdic.js';
 
 const relay = await startRelay(t, {
   rcptTo: (a) => {
@@ -150,13 +149,12 @@ t.test("&JOBNAME is the user id where --jobname is left out, as z/OS names a use
 });
 
 t.test('exit code 20 where the transaction did not run: above every RC', async (t) => {
-  const unreachable = await new Promise<Run>((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, 'send', '--url', 'http://127.0.0.1:9', file('x.txt', mail('ops@corp.example'))],
-      (err, stdout, stderr) => resolve({ code: Number((err as { code?: number } | null)?.code ?? 0), stdout, stderr }),
-    );
-  });
+  const unreachable = await cicsmailProcess([
+    'send',
+    '--url',
+    'http://127.0.0.1:9',
+    file('x.txt', mail('ops@corp.example')),
+  ]);
   t.equal(unreachable.code, 20);
   t.match(unreachable.stderr, /^cicsmail send: cannot reach the region at http:\/\/127\.0\.0\.1:9: /);
   const lacking = await cicsmail(['send', file('euro.txt', mail('ops@corp.example', 'price in €'))]);

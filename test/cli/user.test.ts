@@ -1,16 +1,16 @@
 // cicsmail user add | list | remove | passwd | set, run in this process (and once as the
 // compiled command in a process of its own) on a users file in a fresh data folder, and a
 // region that reads the same file and takes a change within a second.
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { verifyPassword, type UserRecord } from '../../security/users.js';
+import { verifyPassword, type UserRecord } from '../../users/users-file.js';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
-import { basicAuth, cicsmail, freshDir, startRegion, startRelay } from '../helpers.js';
-
-const BIN = fileURLToPath(new URL('../../bin/cicsmail.js', import.meta.url));
+import { cicsmail, cicsmailProcess } from '../helpers/cli.js';
+import { startRegion } from '../helpers/region.js';
+import { startRelay } from '../helpers/relay.js';
+import { freshDir } from '../helpers/test-like.js';
+import { basicAuth } from '../helpers/users.js';
 
 interface Run {
   code: number;
@@ -25,17 +25,7 @@ function user(dir: string, args: string[], input = ''): Promise<Run> {
 
 /** The same as the compiled command in a process of its own, its password piped in as a batch job would. */
 function userProcess(dir: string, args: string[], input = ''): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [BIN, 'user', ...args],
-      { env: { ...process.env, CICSMAIL_DATA: dir } },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-    child.stdin?.end(input);
-  });
+  return cicsmailProcess(['user', ...args], { CICSMAIL_DATA: dir }, { input });
 }
 
 const usersFile = (dir: string) => join(dir, 'users.json');

@@ -3,8 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { simpleParser } from 'mailparser';
-import { cicsmail as run, startRegion, startRelay, smtpError, TESTER } from '../helpers.js';
-import { ebcdicLines } from '../ebcdic.js';
+import { cicsmail as run } from '../helpers/cli.js';
+import { startRegion } from '../helpers/region.js';
+import { startRelay, smtpError } from '../helpers/relay.js';
+import { TESTER } from '../helpers/users.js';
+import { ebcdicLines } from '../helpers/ebcdic.js';
 import { buildMailCommarea } from '../../client/mailca.js';
 import type { RedriveReport } from '../../client/redrive.js';
 

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { startRegion } from '../helpers.js';
+import { startRegion } from '../helpers/region.js';
 
 const CHROMIUM = process.env.CICSMAIL_CHROMIUM ?? '/usr/bin/chromium';
 const WRITE = process.env.CONSOLE_SCREENSHOTS === 'write';
@@ -334,7 +334,7 @@ async function run(): Promise<void> {
         .first()
         .waitFor({ state: 'detached', timeout: WAIT });
       // A string: the test's own types know no DOM.
-      const width = (await small.evaluate('document.documentElement.scrollWidth')) as number;
+      const width = await small.evaluate<number>('document.documentElement.scrollWidth');
       t.ok(width <= PHONE.width, `${name}: ${width} px wide`);
       // The charts draw from the second reading of /metrics on.
       if (WRITE && name === 'region') await small.waitForTimeout(4500);

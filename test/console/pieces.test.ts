@@ -5,9 +5,9 @@ import type { FastifyRequest } from 'fastify';
 import { codePage } from '../../cics/codepages.js';
 import { jsonToRecord } from '../../cics/copybook/json.js';
 import { parseCopybook } from '../../cics/copybook/parse.js';
-import { commareaFields, textLines } from '../../region/commarea-fields.js';
-import { crossSiteReason } from '../../region/cross-site.js';
-import { downloadName, parseMail } from '../../region/mail-view.js';
+import { commareaFields, lineFields } from '../../region/views/commarea-fields.js';
+import { crossSiteReason } from '../../region/security/cross-site.js';
+import { downloadName, parseMail } from '../../region/views/mail-view.js';
 
 const cpy = (lines: string[]) => lines.map((l) => `       ${l}`).join('\n');
 const cp = codePage(37);
@@ -57,7 +57,7 @@ t.test('groups, a fixed table of groups, packed and binary numbers, REDEFINES le
 t.test('text a line at a time: NL or LF ends one, shown with its end; none after the last', async (t) => {
   const bytes = Buffer.from([0xc1, 0x15, 0xc2, 0xc3, 0x25, 0x25, 0xc4]);
   t.same(
-    textLines(bytes, cp).map((f) => [f.name, f.offset, f.size, f.value, f.hex]),
+    lineFields(bytes, cp).map((f) => [f.name, f.offset, f.size, f.value, f.hex]),
     [
       ['LINE 1', 0, 2, 'A', 'C115'],
       ['LINE 2', 2, 3, 'BC', 'C2C325'],
@@ -65,8 +65,8 @@ t.test('text a line at a time: NL or LF ends one, shown with its end; none after
       ['LINE 4', 6, 1, 'D', 'C4'],
     ],
   );
-  t.same(textLines(Buffer.from([0xc1, 0x15]), cp).length, 1, 'a last line end makes no empty line');
-  t.same(textLines(Buffer.alloc(0), cp), []);
+  t.same(lineFields(Buffer.from([0xc1, 0x15]), cp).length, 1, 'a last line end makes no empty line');
+  t.same(lineFields(Buffer.alloc(0), cp), []);
 });
 
 t.test('download names: no path, no quote, no control character, never empty', async (t) => {

@@ -6,7 +6,8 @@ import { connect } from 'node:net';
 import t from 'tap';
 import { codePage } from '../../cics/codepages.js';
 import { CONSOLE_CSP, MAIL_HTML_CSP } from '../../region/routes/console.js';
-import { basicAuth, startRegion } from '../helpers.js';
+import { startRegion } from '../helpers/region.js';
+import { basicAuth } from '../helpers/users.js';
 
 const OPER = { id: 'OPER1', password: 'oper1-password' };
 const oper = basicAuth(OPER.id, OPER.password);

@@ -5,11 +5,13 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { freshDir, startRegionProcess, writeUsers } from '../helpers.js';
+import { startRegionProcess } from '../helpers/cli.js';
+import { freshDir } from '../helpers/test-like.js';
+import { writeUsers } from '../helpers/users.js';
 import { steadyLoad } from './load.js';
 import { distProblem, TIME_LIMIT_MS } from './region.js';
 import { noSink, SinkRelay } from './sink-relay.js';
-import { cannotMount, smallDisk } from '../small-disk.js';
+import { cannotMount, smallDisk } from '../helpers/small-disk.js';
 import type { Check } from './table.js';
 
 const shutdownAfterFull: Check = {

@@ -12,7 +12,7 @@ import { probeMail, steadyLoad, Tally } from './load.js';
 import { reconcile } from './reconcile.js';
 import { faultRegion, states, waitDrained } from './region.js';
 import { noSink, SinkRelay } from './sink-relay.js';
-import { cannotMount, smallDisk } from '../small-disk.js';
+import { cannotMount, smallDisk } from '../helpers/small-disk.js';
 import { AFTER } from './steady-fault.js';
 import { rowOf, type Scenario } from './table.js';
 
@@ -90,7 +90,7 @@ const full: Scenario = {
     const sentTwice = records.filter((rec) => rec.state === 'ACCEPTED' && answered.has(rec.seq)).length;
 
     rmSync(join(dir, 'filler'));
-    await region.app.space.check();
+    await region.app.room.check();
     const cleared = performance.now();
     const [after, drainMs] = await Promise.all([
       steadyLoad(region.url, { requests: AFTER, seed: 2 }),

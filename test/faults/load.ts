@@ -5,7 +5,7 @@
 import { buildPayloads } from '../../cli/load/payloads.js';
 import { preflight, runLoad, type RunResult } from '../../cli/load/run.js';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
-import { basicAuth, TESTER } from '../helpers.js';
+import { basicAuth, TESTER } from '../helpers/users.js';
 import type { Answered } from './reconcile.js';
 
 const AUTHORIZATION = basicAuth(TESTER.id, TESTER.password);

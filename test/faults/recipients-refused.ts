@@ -6,7 +6,7 @@
 // says exactly who got it (the relay agrees) and who never will.
 import { performance } from 'node:perf_hooks';
 import type { MailState } from '../../journal/states.js';
-import { smtpError, startRelay } from '../helpers.js';
+import { smtpError, startRelay } from '../helpers/relay.js';
 import { probeMail, steadyLoad, Tally } from './load.js';
 import { reconcile, type FaultRelay } from './reconcile.js';
 import { answersVersusJournal, faultRegion, states, waitDrained } from './region.js';

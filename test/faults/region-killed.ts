@@ -6,7 +6,9 @@
 // same Message-ID.
 import { performance } from 'node:perf_hooks';
 import { Journal } from '../../journal/journal.js';
-import { freshDir, startRegionProcess, writeUsers } from '../helpers.js';
+import { startRegionProcess } from '../helpers/cli.js';
+import { freshDir } from '../helpers/test-like.js';
+import { writeUsers } from '../helpers/users.js';
 import { steadyLoad, Tally } from './load.js';
 import { reconcile } from './reconcile.js';
 import { answersVersusJournal, distProblem, FAULT_ENV, states, waitDrained } from './region.js';

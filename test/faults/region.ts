@@ -7,7 +7,8 @@ import type { Journal } from '../../journal/journal.js';
 import type { MailState } from '../../journal/states.js';
 import { defaultDefinitions } from '../../region/definitions.js';
 import { buildMailCommarea } from '../../client/mailca.js';
-import { startRegion, type TestLike, type TestRegion } from '../helpers.js';
+import { startRegion, type TestRegion } from '../helpers/region.js';
+import { type TestLike } from '../helpers/test-like.js';
 import type { Answered } from './reconcile.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -3,7 +3,8 @@
 // and a greeting or a reply after the dot that comes later than the region waits
 // (smtp-sink's -W and -w sleep, and every session waits with the one that sleeps). It
 // keeps each mail it read to the dot, answered or not, as a real MTA may.
-import { startScriptedSmtp, type ScriptedSession, type TestLike } from '../helpers.js';
+import { startScriptedSmtp, type ScriptedSession } from '../helpers/relay.js';
+import { type TestLike } from '../helpers/test-like.js';
 import type { FaultRelay, Received } from './reconcile.js';
 
 export type ScriptedFault =

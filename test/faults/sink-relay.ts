@@ -7,7 +7,7 @@ import { chmodSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { canConnect } from '../../bench/processes.js';
-import { freshDir, type TestLike } from '../helpers.js';
+import { freshDir, type TestLike } from '../helpers/test-like.js';
 import type { FaultRelay, Received } from './reconcile.js';
 
 export const SMTP_SINK = '/usr/sbin/smtp-sink';

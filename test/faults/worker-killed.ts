@@ -12,7 +12,7 @@
 // of the pool's public `threads` with Worker.terminate(). No production code changes.
 import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
-import { startRelay } from '../helpers.js';
+import { startRelay } from '../helpers/relay.js';
 import { probeMail, steadyLoad, Tally } from './load.js';
 import { reconcile, type Received } from './reconcile.js';
 import { answersVersusJournal, FAULT_ENV, faultRegion, states, waitDrained } from './region.js';
@@ -26,6 +26,7 @@ const killed: Scenario = {
   fault: '12. worker thread killed mid-task',
   async run(t) {
     const pools = new Set<Piscina>();
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- applied to each pool below, then put back
     const run = Piscina.prototype.run;
     Piscina.prototype.run = function (this: Piscina, ...args: Parameters<Piscina['run']>) {
       pools.add(this);

@@ -3,7 +3,9 @@
 // answered RC 0 or 4 must reach the relay; a duplicate must carry the same Message-ID.
 import t, { type Test } from 'tap';
 import { simpleParser } from 'mailparser';
-import { basicAuth, startRegionProcess, startRelay, TESTER, writeUsers } from '../helpers.js';
+import { startRegionProcess } from '../helpers/cli.js';
+import { startRelay } from '../helpers/relay.js';
+import { basicAuth, TESTER, writeUsers } from '../helpers/users.js';
 import { Journal } from '../../journal/journal.js';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 

@@ -5,13 +5,14 @@
 import { readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { startRegion, startRelay } from '../helpers.js';
-import { cannotMount, smallDisk } from '../small-disk.js';
+import { startRegion } from '../helpers/region.js';
+import { startRelay } from '../helpers/relay.js';
+import { cannotMount, smallDisk } from '../helpers/small-disk.js';
 import { Journal } from '../../journal/journal.js';
 import type { MailOrigin } from '../../journal/record.js';
 import { JournalError } from '../../journal/errors.js';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
-import { within } from '../within.js';
+import { within } from '../helpers/within.js';
 
 const noTmpfs = cannotMount;
 
@@ -263,7 +264,7 @@ t.test(
     t.equal(relay.mails.length, delivered.length, 'the relay got exactly the mails answered RC 0');
 
     rmSync(join(dir, 'filler'));
-    await region.app.space.check();
+    await region.app.room.check();
     const after = await region.post('MAIL', mail(9999));
     t.equal(after.status, 200, 'taken again once space is back');
     const last = readMailResponse(Buffer.from(await after.arrayBuffer()), 37);

@@ -7,7 +7,7 @@ import { sampleMessage, syntheticEntries } from '../../bench/journal-records.js'
 import { csvHeader, exportLines } from '../../journal/export.js';
 import { exportsEnded, exportsRunning, exportStream } from '../../journal/export-thread.js';
 import { Journal } from '../../journal/journal.js';
-import { eachRecord, type RecordFilter } from '../../journal/query.js';
+import { eachRecord } from '../../journal/query.js';
 
 const options = { start: Date.parse('2026-11-01T00:00:00Z'), stepMs: 1000, message: sampleMessage(300) };
 
@@ -28,7 +28,7 @@ t.test('the lines the main thread would make, while it turns', async (t) => {
     ['csv', { userid: 'NOBODY' }],
   ] as const) {
     const want = [];
-    for await (const r of eachRecord(journal, filter as RecordFilter)) want.push(r);
+    for await (const r of eachRecord(journal, filter)) want.push(r);
     let turns = 0;
     let reading = true;
     const spin = () => {

@@ -19,7 +19,7 @@ import {
 } from '../../journal/query.js';
 import type { JournalRecord, MailOrigin } from '../../journal/record.js';
 import { check, verify } from '../../journal/verify.js';
-import { legacyTask, writeLegacyJournal } from '../legacy-journal.js';
+import { legacyTask, writeLegacyJournal } from '../helpers/legacy-journal.js';
 
 const START = Date.parse('2026-11-01T00:00:00Z');
 const message = sampleMessage(300);

@@ -231,7 +231,7 @@ t.test('another process reads the journal while this one has it open', async (t)
 });
 
 t.test('a journal that cannot be opened says where', async (t) => {
-  const dir = t.testdir({ journal: 'a file, not a folder' } as never);
+  const dir = t.testdir({ journal: 'a file, not a folder' });
   const err = (() => {
     try {
       Journal.open(dir);

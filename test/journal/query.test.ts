@@ -1,8 +1,10 @@
 // The journal over HTTP: filters, paging, one record, its bytes, stats, and exports that
 // a spreadsheet opens (CSV quoting with commas, quotes and line ends).
 import t from 'tap';
-import { startRegion, startRelay, smtpError } from '../helpers.js';
+import { startRegion } from '../helpers/region.js';
+import { startRelay, smtpError } from '../helpers/relay.js';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
+import type { JournalRecord } from '../../journal/record.js';
 
 const relay = await startRelay(t, {
   rcptTo: (a) => (a.address.startsWith('nobody') ? smtpError(550, 'no such user') : undefined),
@@ -78,7 +80,7 @@ t.test('filters and paging', async (t) => {
     t.equal((await get(`/journal?${bad}`)).status, status, bad);
   }
   t.equal(
-    JSON.parse((await get('/journal?since=yesterday')).text).message,
+    (JSON.parse((await get('/journal?since=yesterday')).text) as { message: string }).message,
     "since 'yesterday' is not a time like 2026-11-28T13:00:00Z",
   );
 });
@@ -105,7 +107,10 @@ t.test('stats', async (t) => {
     records: 4,
     byState: { ACCEPTED: 0, SENT: 3, DEFERRED: 0, FAILED: 1, DENIED: 0 },
     byTranid: { MAIL: 4 },
-    bytes: JSON.parse((await get('/journal')).text).records.reduce((n: number, r: { size: number }) => n + r.size, 0),
+    bytes: (JSON.parse((await get('/journal')).text) as { records: { size: number }[] }).records.reduce(
+      (n: number, r: { size: number }) => n + r.size,
+      0,
+    ),
   });
 });
 
@@ -140,7 +145,7 @@ t.test('exports: CSV a spreadsheet opens, and JSON Lines', async (t) => {
 
 t.test('CSV quoting on its own: commas, quotes, CR and LF', async (t) => {
   const { csvLine } = await import('../../journal/export.js');
-  const record = JSON.parse((await get('/journal/1')).text);
+  const record = JSON.parse((await get('/journal/1')).text) as JournalRecord;
   const line = csvLine({ ...record, subject: 'a,b "c"\r\nd', relayReply: 'line1\nline2' });
   t.match(line, /,"a,b ""c""\r\nd",\d+,SENT,"line1\nline2",/);
   const { execFileSync } = await import('node:child_process');

@@ -1,7 +1,8 @@
 // Redeliver over HTTP: the stored bytes again, same Message-ID, to the configured relay or
 // another, each replay on its record; a dry run sends nothing.
 import t from 'tap';
-import { startRegion, startRelay } from '../helpers.js';
+import { startRegion } from '../helpers/region.js';
+import { startRelay } from '../helpers/relay.js';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 
 const relay = await startRelay(t);

@@ -10,7 +10,8 @@ import { OPERATOR_CALLS, type JournalShape } from '../../bench/journal-calls.js'
 import { sampleMessage, syntheticEntries, syntheticTask } from '../../bench/journal-records.js';
 import { Journal } from '../../journal/journal.js';
 import { PAGE_BUDGET } from '../../journal/query.js';
-import { freshDir, startRegion, type TestRegion } from '../helpers.js';
+import { startRegion, type TestRegion } from '../helpers/region.js';
+import { freshDir } from '../helpers/test-like.js';
 
 const START = Date.parse('2026-09-01T00:00:00Z');
 /** Two and a half a minute: 100,000 records span four weeks. */

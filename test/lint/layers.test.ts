@@ -1,8 +1,13 @@
 // The layer rule holds: for every pair of folders, an import from one to the other is an
 // error exactly where the table of eslint.config.js forbids it. Run on text that is never
 // written to disk, so the check cannot pass because the resolver found nothing.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import t from 'tap';
 import { ESLint } from 'eslint';
+import ts from 'typescript';
+import tseslint from 'typescript-eslint';
 // @ts-expect-error: the config is JavaScript, without types.
 import config, { LAYERS } from '../../eslint.config.js';
 
@@ -18,11 +23,16 @@ const TARGET: Record<string, string> = {
   config: 'config/errors.js',
   smtp: 'smtp/reply.js',
   journal: 'journal/errors.js',
-  security: 'security/users.js',
+  users: 'users/users-file.js',
   cics: 'cics/text-lines.js',
 };
 
-const eslint = new ESLint({ overrideConfigFile: true, overrideConfig: config as ESLint.Options['overrideConfig'] });
+// The probes are text no tsconfig holds: linted without type information.
+const probes = { files: ['**/layer-probe.ts'], ...tseslint.configs.disableTypeChecked };
+const eslint = new ESLint({
+  overrideConfigFile: true,
+  overrideConfig: [...(config as ESLint.ConfigData[]), probes] as ESLint.Options['overrideConfig'],
+});
 
 async function errors(from: string, target: string): Promise<string[]> {
   const code = `import * as probe from '../${target}';\nexport const x = probe;\n`;
@@ -64,4 +74,55 @@ t.test('the table has no circle: no folder reaches itself through the folders it
     return seen;
   };
   for (const from of Object.keys(layers)) t.notOk(reach(from).has(from), `${from} does not reach itself`);
+});
+
+const ROOT = join(import.meta.dirname, '../..');
+
+/** Every import between two layers that the production code makes, as `from -> to`. */
+function importsMade(): Set<string> {
+  const made = new Set<string>();
+  const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '*.ts'], { cwd: ROOT, encoding: 'utf8' })
+    .split('\n')
+    .filter((f) => f.split('/')[0]! in layers);
+  for (const file of files) {
+    const from = file.split('/')[0]!;
+    const { importedFiles } = ts.preProcessFile(readFileSync(join(ROOT, file), 'utf8'), true, true);
+    for (const { fileName } of importedFiles) {
+      if (!fileName.startsWith('.')) continue;
+      const to = relative(ROOT, join(ROOT, dirname(file), fileName)).split('/')[0]!;
+      if (to !== from && to in layers) made.add(`${from} -> ${to}`);
+    }
+  }
+  return made;
+}
+
+t.test('the table says what is: every pair it allows is an import some module makes', async (t) => {
+  const made = importsMade();
+  t.ok(made.size > 10, `imports found (${made.size} pairs)`);
+  for (const [from, below] of Object.entries(layers))
+    for (const to of below) t.ok(made.has(`${from} -> ${to}`), `${from} -> ${to} is used`);
+  // The one import against the table: the start command's (above).
+  const allowed = (pair: string) => {
+    const [from, to] = pair.split(' -> ') as [string, string];
+    return layers[from]?.includes(to) === true || pair === 'cli -> region';
+  };
+  t.same(
+    [...made].filter((pair) => !allowed(pair)),
+    [],
+    'no import outside the table',
+  );
+});
+
+t.test("docs/architecture.md's picture draws the table: one arrow a pair, no other", async (t) => {
+  const doc = readFileSync(join(ROOT, 'docs/architecture.md'), 'utf8');
+  const chart = /```mermaid\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
+  const drawn = new Set<string>();
+  for (const line of chart.split('\n')) {
+    const m = /^\s*(\w+)(?:\[[^\]]*\])?\s*-->(?:\|[^|]*\|)?\s*(\w+)/.exec(line);
+    if (m) drawn.add(`${m[1]} -> ${m[2]}`);
+  }
+  const table = new Set(Object.entries(layers).flatMap(([from, below]) => below.map((to) => `${from} -> ${to}`)));
+  table.add('cli -> region');
+  t.same([...drawn].sort(), [...table].sort());
+  t.notMatch(readFileSync(join(ROOT, 'README.md'), 'utf8'), /```mermaid/, 'the README links the one picture');
 });

@@ -8,11 +8,12 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
-import { freshDir, startRegion, startRegionProcess, writeUsers } from '../helpers.js';
+import { BIN, startRegionProcess } from '../helpers/cli.js';
+import { startRegion } from '../helpers/region.js';
+import { freshDir } from '../helpers/test-like.js';
+import { writeUsers } from '../helpers/users.js';
 
-const BIN = fileURLToPath(new URL('../../bin/cicsmail.js', import.meta.url));
 const RELAY = { CICSMAIL_RELAY: 'smtp://127.0.0.1:1' };
 
 t.test('a second region on the same folder is refused, and says who holds it', async (t) => {

@@ -11,8 +11,10 @@ import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 import { Journal } from '../../journal/journal.js';
 import { matches } from '../../journal/query.js';
 import { check, verify } from '../../journal/verify.js';
-import { freshDir, smtpError, startRegion, startRelay } from '../helpers.js';
-import { legacyTask, writeLegacyJournal } from '../legacy-journal.js';
+import { startRegion } from '../helpers/region.js';
+import { smtpError, startRelay } from '../helpers/relay.js';
+import { freshDir } from '../helpers/test-like.js';
+import { legacyTask, writeLegacyJournal } from '../helpers/legacy-journal.js';
 
 const DAY = 86_400_000;
 

@@ -3,10 +3,12 @@
 // the tasks run, health and readiness, the region definition file.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-// @ts-expect-error: the package ships no types; it returns an array of metric families.
-import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import parsePrometheusTextFormat, { type MetricFamily as Family } from 'parse-prometheus-text-format';
 import t from 'tap';
-import { basicAuth, freshDir, startRegion, startRelay } from '../helpers.js';
+import { startRegion } from '../helpers/region.js';
+import { startRelay } from '../helpers/relay.js';
+import { freshDir } from '../helpers/test-like.js';
+import { basicAuth } from '../helpers/users.js';
 import { defaultDefinitions, type TransactionDefinition } from '../../region/definitions.js';
 import { defaultWorkers, loadConfig } from '../../config/settings.js';
 import { buildMailCommarea } from '../../client/mailca.js';
@@ -65,16 +67,11 @@ async function holdTasks(n: number): Promise<{ state: string; user: string }[]> 
   }
 }
 
-interface Family {
-  name: string;
-  type: string;
-  metrics: { value?: string; labels?: Record<string, string>; buckets?: Record<string, string>; count?: string }[];
-}
 async function scrape(): Promise<Family[] & { text: string }> {
   const res = await region.fetch('/metrics');
   t.match(res.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
   const text = await res.text();
-  return Object.assign(parsePrometheusTextFormat(text) as Family[], { text });
+  return Object.assign(parsePrometheusTextFormat(text), { text });
 }
 /** A histogram's count by tranid: the parser keeps a histogram's buckets but not its labels. */
 const histogramCount = (families: { text: string }, tranid: string): number =>

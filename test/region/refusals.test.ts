@@ -8,7 +8,10 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import t from 'tap';
-import { basicAuth, freshDir, startRegion, startRelay } from '../helpers.js';
+import { startRegion } from '../helpers/region.js';
+import { startRelay } from '../helpers/relay.js';
+import { freshDir } from '../helpers/test-like.js';
+import { basicAuth } from '../helpers/users.js';
 import { defaultDefinitions } from '../../region/definitions.js';
 import { buildMailCommarea } from '../../client/mailca.js';
 
@@ -22,7 +25,11 @@ interface Answer {
 
 async function answerOf(res: Response): Promise<Answer> {
   const text = await res.text();
-  return { status: res.status, resp: res.headers.get('x-cics-resp'), body: text ? JSON.parse(text) : {} };
+  return {
+    status: res.status,
+    resp: res.headers.get('x-cics-resp'),
+    body: text ? (JSON.parse(text) as Answer['body']) : {},
+  };
 }
 
 /** Raw bytes to the region on a connection of their own; what came back, once it closed. */
@@ -46,7 +53,7 @@ function parseRaw(text: string): { status: number; headers: Record<string, strin
     const i = f.indexOf(':');
     headers[f.slice(0, i).toLowerCase()] = f.slice(i + 1).trim();
   }
-  return { status: Number(line.split(' ')[1]), headers, body: body ? JSON.parse(body) : {} };
+  return { status: Number(line.split(' ')[1]), headers, body: body ? (JSON.parse(body) as Answer['body']) : {} };
 }
 
 const mail = buildMailCommarea({ from: 'tester@corp.example', to: 'ops@corp.example', subject: 'refusals' }, 37);
@@ -293,12 +300,12 @@ t.test('a draining region: /ready says so at once, new requests get SYSIDERR', a
       'region CICSMAIL is draining (shutting down) and takes no new requests: send to another region, or again once it has restarted',
   });
   t.same(
-    r?.[1] && { ...r[1], body: JSON.parse(r[1].body) },
+    r?.[1] && { ...r[1], body: JSON.parse(r[1].body) as unknown },
     { status: 503, resp: null, body: { status: 'not ready', reason: 'the region is draining', journalBacklog: 0 } },
     '/ready: 503, draining',
   );
   t.same(
-    h?.[1] && { ...h[1], body: JSON.parse(h[1].body) },
+    h?.[1] && { ...h[1], body: JSON.parse(h[1].body) as unknown },
     { status: 200, resp: null, body: { status: 'alive' } },
     '/health: alive',
   );

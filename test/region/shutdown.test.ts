@@ -3,7 +3,10 @@
 // closes cleanly, and the next start finds nothing half-done: every journaled mail ends SENT.
 import t from 'tap';
 import { simpleParser } from 'mailparser';
-import { basicAuth, freshDir, startRegionProcess, startRelay, TESTER, writeUsers } from '../helpers.js';
+import { startRegionProcess } from '../helpers/cli.js';
+import { startRelay } from '../helpers/relay.js';
+import { freshDir } from '../helpers/test-like.js';
+import { basicAuth, TESTER, writeUsers } from '../helpers/users.js';
 import { Journal } from '../../journal/journal.js';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 

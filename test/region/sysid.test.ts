@@ -4,7 +4,11 @@
 // and the region's routes answer it as their own (its journal holds it).
 import t from 'tap';
 import { Journal } from '../../journal/journal.js';
-import { basicAuth, cicsmail, freshDir, startRegion, startRelay } from '../helpers.js';
+import { cicsmail } from '../helpers/cli.js';
+import { startRegion } from '../helpers/region.js';
+import { startRelay } from '../helpers/relay.js';
+import { freshDir } from '../helpers/test-like.js';
+import { basicAuth } from '../helpers/users.js';
 
 const relay = await startRelay(t);
 // A journal with a record from before SYSIDs were kept: opened without one (the region's

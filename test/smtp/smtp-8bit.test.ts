@@ -6,7 +6,9 @@ import { chmodSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
-import { freshDir, refusal, startRelay, type TestLike } from '../helpers.js';
+import { startRelay } from '../helpers/relay.js';
+import { refusal } from '../helpers/smtp.js';
+import { freshDir, type TestLike } from '../helpers/test-like.js';
 import { SmtpPool } from '../../smtp/pool.js';
 import { parseRelayUrls } from '../../smtp/relay-url.js';
 

@@ -1,15 +1,18 @@
 // STARTTLS (RFC 3207), certificate checks, a CA file, and AUTH PLAIN / LOGIN (RFC 4954)
 // against real servers: smtp-server, and a scripted server that can do TLS, with a CA and
-// certificates made here by openssl (test-only, in a fresh folder, never committed).
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+// certificates made by openssl (test/certs.ts).
+import { writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { TLSSocket } from 'node:tls';
 import t from 'tap';
 import type { SMTPServerAuthentication, SMTPServerOptions } from 'smtp-server';
-import { freshDir, startRegion, startRelay, type TestLike, testPool, unreachable } from '../helpers.js';
+import { startRegion } from '../helpers/region.js';
+import { startRelay } from '../helpers/relay.js';
+import { testPool, unreachable } from '../helpers/smtp.js';
+import { freshDir, type TestLike } from '../helpers/test-like.js';
+import { makeCerts } from '../helpers/certs.js';
 import { SmtpPool, type PoolOptions } from '../../smtp/pool.js';
 import { parseRelayUrls } from '../../smtp/relay-url.js';
 import { loadConfig } from '../../config/settings.js';
@@ -20,59 +23,6 @@ const pool = (t: TestLike, url: string, options: Partial<PoolOptions> = {}): Smt
 
 const message = Buffer.from('From: a@x.example\r\nTo: b@y.example\r\nSubject: t\r\n\r\nhello\r\n');
 const send = (p: SmtpPool) => p.send('a@x.example', ['b@y.example'], message);
-
-/** A test CA; a server certificate it signed for 127.0.0.1 and localhost; one for another name; one self-signed. */
-function makeCerts(dir: string) {
-  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  ssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=cicsmail test CA');
-  const signed = (name: string, san: string) => {
-    writeFileSync(
-      join(dir, `${name}.ext`),
-      `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`,
-    );
-    ssl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-    ssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      `${name}.pem`,
-      '-days',
-      '2',
-      '-extfile',
-      `${name}.ext`,
-    );
-  };
-  signed('server', 'IP:127.0.0.1,DNS:localhost');
-  signed('elsewhere', 'DNS:mx.elsewhere.example');
-  ssl(
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    'self.key',
-    '-out',
-    'self.pem',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-  );
-  const pair = (name: string) => ({
-    key: readFileSync(join(dir, `${name}.key`)),
-    cert: readFileSync(join(dir, `${name}.pem`)),
-  });
-  return { ca: join(dir, 'ca.pem'), server: pair('server'), elsewhere: pair('elsewhere'), self: pair('self') };
-}
 
 const certs = makeCerts(freshDir(t));
 

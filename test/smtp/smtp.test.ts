@@ -1,15 +1,9 @@
 // The SMTP client against real servers: smtp-server for the protocol, a scripted server
 // for the faults, with exact replies asserted.
 import t from 'tap';
-import {
-  refusal,
-  startRelay,
-  startScriptedSmtp,
-  type ScriptedSession,
-  testPool,
-  type TestLike,
-  unreachable,
-} from '../helpers.js';
+import { startRelay, startScriptedSmtp, type ScriptedSession } from '../helpers/relay.js';
+import { refusal, testPool, unreachable } from '../helpers/smtp.js';
+import { type TestLike } from '../helpers/test-like.js';
 import type { FailureKind } from '../../smtp/delivery.js';
 import { SmtpPool, type PoolOptions } from '../../smtp/pool.js';
 import { ReplyParser, formatReply, type SmtpReply } from '../../smtp/reply.js';

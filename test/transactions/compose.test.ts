@@ -16,7 +16,7 @@ import {
   type Body,
 } from '../../transactions/mail/compose-body.js';
 import { parseAddressList } from '../../cics/addresses.js';
-import { parseWithPython } from '../mail-check.js';
+import { parseWithPython } from '../helpers/mail-check.js';
 
 const base: MailContent = {
   from: { name: '', address: 'a@x.example' },

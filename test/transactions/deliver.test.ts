@@ -5,7 +5,9 @@ import t from 'tap';
 import type { ProgramContext } from '../../cics/task.js';
 import { Journal } from '../../journal/journal.js';
 import { journalAndSend, newMessageId, type DeliveryServices } from '../../transactions/mail/deliver.js';
-import { startRelay, testPool } from '../helpers.js';
+import { startRelay } from '../helpers/relay.js';
+import { testPool } from '../helpers/smtp.js';
+import { parseReturnPath } from '../../smtp/dsn/return-path.js';
 
 function context(
   services: DeliveryServices,
@@ -41,6 +43,9 @@ function context(
   };
 }
 
+/** A region without a bounce address: the program's sender goes as the envelope sender. */
+const NO_FATE: DeliveryServices['config'] = { sysid: 'TEST1', smtp: { fate: null } };
+
 function mail() {
   const messageId = newMessageId('region.test');
   const message = Buffer.from(`Message-ID: ${messageId}\r\nSubject: s\r\n\r\nbody\r\n`);
@@ -51,7 +56,7 @@ t.test('the answer waits for the journal to take the outcome', async (t) => {
   const relay = await startRelay(t);
   const journal = Journal.open(t.testdir());
   t.teardown(() => journal.close());
-  const services = { journal, smtp: testPool(t, relay.url) };
+  const services = { journal, smtp: testPool(t, relay.url), config: NO_FATE };
   // Committed once the relay has the mail, while the record still says ACCEPTED.
   const commits: { mails: number; state: string | undefined }[] = [];
   const onCommit = () => commits.push({ mails: relay.mails.length, state: journal.get(1)?.state });
@@ -79,7 +84,7 @@ t.test('a journal slow to settle: answered before the deadline with what the rel
   };
   // The deadline is near: the answer may wait for the settle only until 250 ms before it.
   const outcome = await journalAndSend(
-    context({ journal: slow, smtp: testPool(t, relay.url) }, Date.now() + 1500),
+    context({ journal: slow, smtp: testPool(t, relay.url), config: NO_FATE }, Date.now() + 1500),
     mail(),
   );
   t.equal(outcome.reason, 'SENT');
@@ -94,5 +99,36 @@ t.test('a journal slow to settle: answered before the deadline with what the rel
       return journal.get(outcome.seq ?? 0)?.state;
     })(),
     'SENT',
+  );
+});
+
+t.test('with a bounce address: the return path and ENVID name the record, the From header stays', async (t) => {
+  const relay = await startRelay(t, { options: { hideDSN: false } });
+  const journal = Journal.open(t.testdir(), { sysid: 'PRD@1' });
+  t.teardown(() => journal.close());
+  const template = parseReturnPath('bounce+{sysid}.{seq}@bounce.example');
+  if (!template.ok) throw new Error(template.reason);
+  const config: DeliveryServices['config'] = {
+    sysid: 'PRD@1',
+    smtp: { fate: { returnPath: template.template, notify: ['SUCCESS', 'FAILURE', 'DELAY'] } },
+  };
+  const sent = mail();
+  const outcome = await journalAndSend(
+    context({ journal, smtp: testPool(t, relay.url), config }, Date.now() + 60_000),
+    sent,
+  );
+  t.equal(outcome.seq, 1);
+  t.same(relay.commands, [
+    'EHLO client.test',
+    'MAIL FROM:<bounce+prd=1.1@bounce.example> RET=HDRS ENVID=PRD@1.1',
+    'RCPT TO:<b@y.example> NOTIFY=SUCCESS,FAILURE,DELAY ORCPT=rfc822;b@y.example',
+    'DATA',
+  ]);
+  t.equal(relay.mails[0]?.from, 'bounce+prd=1.1@bounce.example');
+  t.equal(relay.mails[0]?.message.toString('latin1'), sent.message.toString('latin1'), 'the message as composed');
+  t.same(
+    journal.get(1)?.envelope,
+    { from: 'a@x.example', to: ['b@y.example'] },
+    "the record keeps the program's sender",
   );
 });

@@ -7,10 +7,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { execFile, execFileSync } from 'node:child_process';
 import t, { type Test } from 'tap';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
-import { startRegion, type TestRegion, channelBody, type ChannelPart } from '../helpers.js';
-import { startPostfix, postfixUnavailable, type Postfix } from '../postfix.js';
-import { parseWithPython } from '../mail-check.js';
-import { ebcdicLines, fromEbcdic } from '../ebcdic.js';
+import { channelBody, type ChannelPart } from '../helpers/channel.js';
+import { startRegion, type TestRegion } from '../helpers/region.js';
+import { startPostfix, postfixUnavailable, type Postfix } from '../helpers/postfix.js';
+import { parseWithPython } from '../helpers/mail-check.js';
+import { ebcdicLines, fromEbcdic } from '../helpers/ebcdic.js';
 import { buildMailCommarea, readMailResponse, type MailResponse } from '../../client/mailca.js';
 import { pdfInfo, pdfPages, unzipOne } from './report/report-check.js';
 

@@ -3,9 +3,10 @@
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { simpleParser } from 'mailparser';
-import { startRegion, startRelay, smtpError } from '../helpers.js';
-import { ebcdicLines, fromEbcdic } from '../ebcdic.js';
-import { parseWithPython } from '../mail-check.js';
+import { startRegion } from '../helpers/region.js';
+import { startRelay, smtpError } from '../helpers/relay.js';
+import { ebcdicLines, fromEbcdic } from '../helpers/ebcdic.js';
+import { parseWithPython } from '../helpers/mail-check.js';
 
 let refuseData = false;
 const relay = await startRelay(t, {

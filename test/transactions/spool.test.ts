@@ -2,9 +2,10 @@
 // whole to a real SMTP relay: headers as written, only Message-ID added.
 import t from 'tap';
 import { simpleParser } from 'mailparser';
-import { startRegion, startRelay } from '../helpers.js';
-import { ebcdicLines, fromEbcdic } from '../ebcdic.js';
-import { parseWithPython } from '../mail-check.js';
+import { startRegion } from '../helpers/region.js';
+import { startRelay } from '../helpers/relay.js';
+import { ebcdicLines, fromEbcdic } from '../helpers/ebcdic.js';
+import { parseWithPython } from '../helpers/mail-check.js';
 
 const relay = await startRelay(t);
 const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
@@ -102,7 +103,9 @@ t.test('three mails in one stream, the second broken: RC 8 with its line, the ot
     relay.mails
       .slice(before)
       .every((m) =>
-        /\r\nDate: [A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d \+0000\r\n/.test(`\r\n${m.message}`),
+        /\r\nDate: [A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d \+0000\r\n/.test(
+          `\r\n${m.message.toString()}`,
+        ),
       ),
     'a Date added where the stream had none',
   );

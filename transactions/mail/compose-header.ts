@@ -3,6 +3,7 @@
 // wherever there is a place to fold, and never over 998 octets.
 import libmime from 'libmime';
 import type { Address } from '../../cics/addresses.js';
+import { CONTROL } from '../../cics/characters.js';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -20,7 +21,6 @@ export function rfc5322Date(date: Date): string {
 // RFC 5322 atext plus blanks: a phrase that needs no quotes.
 const PLAIN_PHRASE = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]*$/;
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
-const CONTROL = /[\x00-\x1f\x7f]/;
 // A header is folded only at blanks: a word longer than this would not fit a folded line
 // of 78, and a much longer one would break the 998 limit (RFC 5322 2.1.1). Encoded
 // words can be split anywhere, and readers join adjacent ones without a blank (RFC 2047 6.2).

@@ -8,6 +8,7 @@ import type { Reason } from '../errors.js';
 import type { Services } from '../services.js';
 import { attemptOf } from '../../journal/attempt.js';
 import { replyClassOf, type Delivery, type ReplyClass } from '../../smtp/delivery.js';
+import { fateEnvelope } from '../../smtp/dsn/request.js';
 import { auditRefusal, decideSender, recipientProblem, sizeProblem } from '../sender-check.js';
 import type { Address } from '../../cics/addresses.js';
 import { composeMessage, type MailContent } from './compose.js';
@@ -114,6 +115,7 @@ export async function refuse(
 export interface DeliveryServices {
   readonly journal: Pick<Services['journal'], 'accept' | 'settle'>;
   readonly smtp: Pick<Services['smtp'], 'send'>;
+  readonly config: { readonly sysid: string; readonly smtp: Pick<Services['config']['smtp'], 'fate'> };
 }
 
 export async function journalAndSend(ctx: ProgramContext<DeliveryServices>, mail: OutgoingMail): Promise<Outcome> {
@@ -133,7 +135,16 @@ export async function journalAndSend(ctx: ProgramContext<DeliveryServices>, mail
     },
     mail.message,
   );
-  const delivery = await services.smtp.send(mail.from, mail.to, mail.message, ctx.deadline - ANSWER_MARGIN_MS);
+  // With a bounce address the mail goes from its own return path and asks for DSNs, both
+  // naming the record: the far end's answers find it (the From header stays the program's).
+  const envelope = fateEnvelope(services.config.smtp.fate, services.config.sysid, seq, mail.from);
+  const delivery = await services.smtp.send(
+    envelope.from,
+    mail.to,
+    mail.message,
+    ctx.deadline - ANSWER_MARGIN_MS,
+    envelope.dsn,
+  );
   ctx.committed();
   // The relay has answered; only the record of it may fail (a full disk) or be slow (a disk
   // busy syncing). The record is ACCEPTED already: unsettled, the retry spool sends it again,

@@ -1,5 +1,6 @@
 // What can be wrong with a report: stable codes (they become the mail's reason, RC 8,
 // docs/reasons.md) and a message that names the option, record or byte at fault.
+import { CONTROL_OR_C1 } from '../../cics/characters.js';
 
 export const REPORT_CODES = {
   /** RECFM= or LRECL= is not a record format or length. */
@@ -8,8 +9,10 @@ export const REPORT_CODES = {
   BADRECS: 'the report data does not fit its RECFM and LRECL (length, RDW, record size, too many lines)',
   /** A carriage control character or byte that is not ASA or machine code. */
   BADCTL: 'a record whose carriage control is not ASA or machine code, as its RECFM says',
-  /** FORMAT= or one of its options (ORIENTATION, PAPER, FONTSIZE, MARGIN, SEPARATOR) is wrong. */
-  BADRPTOP: 'FORMAT= or a report option (ORIENTATION, PAPER, FONTSIZE, MARGIN, SEPARATOR) is wrong',
+  /** FORMAT= or one of its options (ORIENTATION, PAPER, FONTSIZE, MARGIN, SEPARATOR, INDEX) is wrong. */
+  BADRPTOP: 'FORMAT= or a report option (ORIENTATION, PAPER, FONTSIZE, MARGIN, SEPARATOR, INDEX) is wrong',
+  /** The rendered report would be larger than its data allows (render-limit.ts): 1 MiB and 16 bytes a byte of data. */
+  RPTSIZE: 'the rendered report is larger than its data allows (1 MiB and 16 bytes a byte of data)',
 } as const;
 
 export type ReportCode = keyof typeof REPORT_CODES;
@@ -26,6 +29,6 @@ export const isReportFailure = (value: unknown): value is ReportFailure =>
 
 /** Caller text quoted in a message, cut short and with controls shown as `?`. */
 export function shown(value: string, max = 20): string {
-  const clean = value.replace(/[\x00-\x1f\x7f-\x9f]/g, '?');
+  const clean = value.replace(new RegExp(CONTROL_OR_C1.source, 'g'), '?');
   return clean.length > max ? `${clean.slice(0, max)}...` : clean;
 }

@@ -10,10 +10,10 @@ import { journalAndSend, newMessageId, refuse } from '../mail/deliver.js';
 import { decideSender, recipientProblem, sizeProblem } from '../sender-check.js';
 import { outcomeLine, readTextInput, refusalLine, reportResult, type ReportLine } from '../text/request.js';
 import { parseDatastream, type SpoolMail } from './datastream.js';
+import { ASCII } from '../../cics/characters.js';
 
 const FIELD = /^[\x21-\x39\x3b-\x7e]+[ \t]*:/;
 const MIME_FIELD = /^(?:content-type|mime-version)[ \t]*:/im;
-const ASCII = /^[\x00-\x7f]*$/;
 
 /** The message's bytes: the stream's text with the headers the region adds. */
 function messageOf(mail: SpoolMail, messageId: string, now: Date): Buffer {

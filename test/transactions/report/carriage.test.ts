@@ -9,7 +9,7 @@ const asa = (line: string): ReportRecord => ({
     { ' ': 0x40, '0': 0xf0, '-': 0x60, '+': 0x4e, '1': 0xf1, '2': 0xf2, C: 0xc3, X: 0xe7 }[line[0] as string] ?? 0,
   text: line.slice(1),
 });
-const texts = (pages: Page[] | unknown) => (pages as Page[]).map((p) => p.map(merged));
+const texts = (pages: unknown) => (pages as Page[]).map((p) => p.map(merged));
 
 t.test('ASA: new page, single, double and triple space, overprint', async (t) => {
   const pages = paginate(['1TITLE', ' one', '0two', '-three', '+_____', '1NEXT', '2chan', 'Cnel'].map(asa), 'asa');
@@ -84,4 +84,16 @@ t.test('controls in a record print as blanks, SUB as U+FFFD; an overprint fills 
 t.test('hostile: triple spaces past the line limit are refused', async (t) => {
   const records = Array.from({ length: Math.ceil(MAX_LINES / 3) + 1 }, () => asa('-'));
   t.match(paginate(records, 'asa'), { code: 'BADRECS', message: /more than 2,000,000 lines/ });
+});
+
+t.test('hostile: overprints count toward the line limit, though they add no line', async (t) => {
+  const over = asa('+_____');
+  const records = Array<ReportRecord>(MAX_LINES + 1).fill(over);
+  t.match(paginate(records, 'asa'), {
+    code: 'BADRECS',
+    message: 'more than 2,000,000 lines once spaced, overprints counted',
+  });
+  const pages = paginate(Array<ReportRecord>(1000).fill(over), 'asa') as Page[];
+  t.equal(pages[0]?.length, 1, 'a thousand overprints are one line');
+  t.equal(pages[0]?.[0]?.over?.length, 999, 'with all the others over it');
 });

@@ -1,0 +1,192 @@
+// Who calls: HTTP Basic credentials checked against the users file. A password is verified
+// with scrypt once; the region then remembers that this user id and password go together
+// (keyed by an HMAC under a key of this process, so the memory never holds a password)
+// until the users file changes. An unknown user id costs a scrypt run all the same, so
+// that ids cannot be told apart by time. Credentials not proved yet wait their turn when
+// their user id or their address has been guessing (login-throttle.ts), and the hashes run a
+// few at a time (hash-gate.ts).
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Socket } from 'node:net';
+import type { FastifyRequest } from 'fastify';
+import { systemClock, type Clock } from '../../cics/clock.js';
+import { hashPasswordAsync, verifyPassword, type UserRecord, type UserStore } from '../../users/users-file.js';
+import { CredentialsInvalid, CredentialsMissing, LoginsThrottled } from '../errors.js';
+import { HashGate } from './hash-gate.js';
+import { KeyThrottle, WINDOW_MS } from './login-throttle.js';
+import { NAME8 } from '../../cics/names.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller, once authenticated. */
+    caller: UserRecord | null;
+  }
+}
+
+/** Remembered verifications at most; past it the memory starts again. */
+const CACHE_LIMIT = 10_000;
+/** The users file is read again at most this often. */
+const RELOAD_MS = 1000;
+
+export interface AuthRefusal {
+  /** The user id as claimed; '' where none was given. */
+  readonly userid: string;
+  readonly reason: 'NOCREDS' | 'BADCREDS' | 'THROTTLED';
+  readonly detail: string;
+}
+
+export interface AuthOptions {
+  /** Wrong credentials an address may send in a minute before its new ones are spaced out (0: no limit). */
+  readonly addressFailures: number;
+  /** Wrong passwords a user id may get in a minute before its new attempts are spaced out (0: no limit). */
+  readonly userFailures: number;
+  readonly clock?: Clock;
+  /** Password hashes at once; the cores where not given. */
+  readonly hashConcurrency?: number;
+}
+
+export class Authenticator {
+  readonly #store: UserStore;
+  readonly #key = randomBytes(32);
+  readonly #verified = new Map<string, string>();
+  readonly #clock: Clock;
+  readonly #gate: HashGate;
+  readonly #byUser: KeyThrottle;
+  readonly #byAddress: KeyThrottle;
+  /** Verifications under way, by credentials key. */
+  readonly #pending = new Map<string, Promise<boolean>>();
+  /** A hash of a random password with the users' parameters: what an unknown id is checked against. */
+  #decoy: Promise<string> | undefined;
+  #generation = -1;
+  #checkedAt = -Infinity;
+  /**
+   * The credentials a keep-alive connection last proved, so that its next request with the
+   * same header costs a comparison, not an HMAC. Compared in constant time: a proxy may
+   * carry several callers' requests over one connection.
+   */
+  readonly #bySocket = new WeakMap<Socket, { header: Buffer; generation: number; id: string }>();
+
+  constructor(store: UserStore, options: AuthOptions) {
+    this.#store = store;
+    this.#clock = options.clock ?? systemClock;
+    this.#gate = new HashGate(options.hashConcurrency);
+    this.#byUser = new KeyThrottle({ limit: options.userFailures, stepMs: 1000, maxWaitMs: 30_000 }, this.#clock);
+    this.#byAddress = new KeyThrottle(
+      { limit: options.addressFailures, stepMs: 250, maxWaitMs: Infinity },
+      this.#clock,
+    );
+  }
+
+  /** scrypt runs since start (each costs tens of milliseconds of CPU). */
+  get passwordChecks(): number {
+    return this.#gate.runs;
+  }
+
+  /** The user behind the request's credentials; throws NOTAUTH (401, 429) and reports the refusal. */
+  async authenticate(request: FastifyRequest, onRefused: (refusal: AuthRefusal) => void): Promise<UserRecord> {
+    const header = request.headers.authorization;
+    this.#refresh();
+    const socket = request.raw.socket;
+    const proven = header === undefined ? undefined : this.#bySocket.get(socket);
+    if (proven !== undefined && proven.generation === this.#generation && header !== undefined) {
+      const bytes = Buffer.from(header, 'latin1');
+      if (bytes.length === proven.header.length && timingSafeEqual(bytes, proven.header)) {
+        const user = this.#store.get(proven.id);
+        if (user) return user;
+      }
+    }
+    const basic = header === undefined ? null : /^Basic +([A-Za-z0-9+/=]{1,1000})$/i.exec(header);
+    if (!basic?.[1]) {
+      onRefused({
+        userid: '',
+        reason: 'NOCREDS',
+        detail: header === undefined ? 'no Authorization header' : 'an Authorization header that is not Basic',
+      });
+      throw new CredentialsMissing();
+    }
+    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const id = (colon < 0 ? decoded : decoded.slice(0, colon)).toUpperCase();
+    const password = colon < 0 ? '' : decoded.slice(colon + 1);
+    const claimed = NAME8.test(id) ? id : id.slice(0, 8).replace(/[^\x21-\x7e]/g, '?');
+    const key = createHmac('sha256', this.#key).update(id).update('\0').update(password).digest('base64');
+    const user = this.#store.get(id);
+    const prove = (u: UserRecord) => {
+      this.#bySocket.set(socket, {
+        header: Buffer.from(header as string, 'latin1'),
+        generation: this.#generation,
+        id: u.id,
+      });
+      return u;
+    };
+    if (user && this.#verified.get(key) === user.id) return prove(user);
+
+    // Not proved yet: wait for the turn the guessing of this user id and address leaves.
+    const address = request.ip;
+    const byUser = this.#byUser.admit(claimed);
+    if ('refusedForMs' in byUser) {
+      onRefused({
+        userid: claimed,
+        reason: 'THROTTLED',
+        detail: `${this.#byUser.failures(claimed)} wrong passwords for ${claimed} within ${WINDOW_MS / 1000} s`,
+      });
+      const seconds = Math.ceil(byUser.refusedForMs / 1000);
+      throw Object.assign(new LoginsThrottled(claimed, this.#byUser.failures(claimed), seconds), {
+        retryAfter: seconds,
+      });
+    }
+    const byAddress = this.#byAddress.admit(address);
+    const waitMs = Math.max(byUser.waitMs, 'waitMs' in byAddress ? byAddress.waitMs : 0);
+    if (waitMs > 0) await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, waitMs));
+
+    // Unknown user or wrong password: the same answer, and the same cost, so that a caller
+    // can tell neither which ids exist nor by how long an answer took.
+    const valid = NAME8.test(id) && (await this.#verifyOnce(key, password, user?.hash));
+    if (!user || !valid) {
+      onRefused({ userid: claimed, reason: 'BADCREDS', detail: user ? 'wrong password' : 'unknown user' });
+      this.#byUser.fail(claimed);
+      this.#byAddress.fail(address);
+      throw new CredentialsInvalid();
+    }
+    if (this.#verified.size >= CACHE_LIMIT) this.#verified.clear();
+    this.#verified.set(key, user.id);
+    return prove(user);
+  }
+
+  /**
+   * One scrypt run for many requests with the same credentials at once: a burst of first
+   * requests would otherwise each run one and stall the region. An unknown user's password
+   * is checked against the decoy, for the same cost.
+   */
+  #verifyOnce(key: string, password: string, hash: string | undefined): Promise<boolean> {
+    let pending = this.#pending.get(key);
+    if (!pending) {
+      pending = this.#gate
+        .run(async () => {
+          if (hash !== undefined) return verifyPassword(password, hash);
+          await verifyPassword(password, await this.#decoyHash());
+          return false;
+        })
+        .finally(() => this.#pending.delete(key));
+      this.#pending.set(key, pending);
+    }
+    return pending;
+  }
+
+  #decoyHash(): Promise<string> {
+    this.#decoy ??= hashPasswordAsync(randomBytes(24).toString('base64url'));
+    return this.#decoy;
+  }
+
+  /** Reads the users file again (at most once a second) where another process changed it. */
+  #refresh(): void {
+    const now = this.#clock.now();
+    if (now - this.#checkedAt >= RELOAD_MS) {
+      this.#checkedAt = now;
+      this.#store.reload();
+    }
+    if (this.#store.generation !== this.#generation) {
+      this.#generation = this.#store.generation;
+      this.#verified.clear();
+    }
+  }
+}

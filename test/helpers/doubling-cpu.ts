@@ -1,0 +1,42 @@
+// Work in proportion to input, for work that may await: the time of `work(n)` and of
+// `work(2n)` measured in the same test, as a ratio (about 2 where it is linear, about 4 where
+// it is quadratic). The sizes take turns, each run until it has taken a while, and the
+// fastest round of each counts. Rounds are timed in the process's CPU time, not the wall
+// clock's: on a busy machine preemption only ever adds wall time, and work that yields to
+// the event loop between its steps is the more exposed to it.
+
+/** The process's CPU time so far, in ms. */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+async function roundMs(work: (size: number) => unknown, size: number, minMs: number): Promise<number> {
+  let calls = 0;
+  const start = cpuMs();
+  let elapsed = 0;
+  do {
+    await work(size);
+    calls++;
+    elapsed = cpuMs() - start;
+  } while (elapsed < minMs);
+  return elapsed / calls;
+}
+
+/** How much longer `work` takes at twice `size`, in CPU time. */
+export async function cpuDoublingRatio(
+  work: (size: number) => unknown,
+  size: number,
+  minMs = 40,
+  rounds = 9,
+): Promise<number> {
+  await work(size); // warm the JIT on the shape of the work
+  await work(2 * size);
+  let small = Infinity;
+  let large = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    small = Math.min(small, await roundMs(work, size, minMs));
+    large = Math.min(large, await roundMs(work, 2 * size, minMs));
+  }
+  return large / small;
+}
