@@ -11,7 +11,7 @@
 // at a time, letting the event loop in between.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Dimension } from './counts.js';
-import { COUNTS } from './coverage.js';
+import { COUNTS, TASK_KEPT } from './coverage.js';
 import { bareMessageId, keyValue, LAST_SEQ, RECORD_INDEXES } from './indexes.js';
 import type { Journal } from './journal.js';
 import type { JournalRecord } from './record.js';
@@ -250,28 +250,61 @@ export async function* eachRecord(
 /** Fields of a filter that only a task's mails can answer. */
 const MAIL_FIELDS = ['state', 'recipient', 'messageId'] as const;
 
-/** Task entries the filter picks: by their own fields, or where it asks about mails, by their mails'. */
-export function findTasks(journal: Journal, filter: RecordFilter, limit: number): TaskEntry[] {
+/** Task log entries read between two turns of the event loop. */
+const TASK_SLICE = 500;
+
+/** Whether a task's own fields pass the filter. */
+function taskMatches(task: TaskEntry, filter: RecordFilter): boolean {
+  if (filter.tranid && task.tranid !== filter.tranid.toUpperCase()) return false;
+  if (filter.userid && task.userid !== filter.userid.toUpperCase()) return false;
+  if (filter.jobname && task.jobname !== filter.jobname.toUpperCase()) return false;
+  if (filter.since && task.at < new Date(filter.since).toISOString()) return false;
+  if (filter.until && task.at >= new Date(filter.until).toISOString()) return false;
+  return true;
+}
+
+/**
+ * Task entries the filter picks (`limit` at most): those whose own fields pass and, where it
+ * asks about mails, one of whose mails passes it whole. A filter on mails walks the records'
+ * indexes and finds each record's task by the task index (the tasks in the order of their
+ * first mail that passes); one on the tasks' own fields reads the log in order. Either goes
+ * a slice at a time, letting the event loop in between.
+ */
+export async function findTasks(journal: Journal, filter: RecordFilter, limit: number): Promise<TaskEntry[]> {
   const byMail = MAIL_FIELDS.some((f) => filter[f] !== undefined);
   const out: TaskEntry[] = [];
-  for (const task of journal.tasks.scan()) {
-    if (out.length >= limit) break;
-    if (filter.tranid && task.tranid !== filter.tranid.toUpperCase()) continue;
-    if (filter.userid && task.userid !== filter.userid.toUpperCase()) continue;
-    if (filter.jobname && task.jobname !== filter.jobname.toUpperCase()) continue;
-    if (filter.since && task.at < new Date(filter.since).toISOString()) continue;
-    if (filter.until && task.at >= new Date(filter.until).toISOString()) continue;
-    if (
-      byMail &&
-      !task.journalSeqs.some((seq) => {
-        const record = journal.get(seq);
-        return record !== undefined && matches(record, filter);
-      })
-    )
-      continue;
-    out.push(task);
+  if (byMail && journal.unindexed(TASK_KEPT) === null) {
+    const seen = new Set<number>();
+    for await (const page of eachPage(journal, filter)) {
+      for (const record of page) {
+        const task = journal.tasks.forRecord(record.seq);
+        if (typeof task !== 'object' || seen.has(task.id)) continue;
+        seen.add(task.id);
+        if (!taskMatches(task, filter)) continue;
+        out.push(task);
+        if (out.length >= limit) return out;
+      }
+    }
+    return out;
+  }
+  // A slice a read: no LMDB cursor is held across a turn of the event loop.
+  for (let after: number | undefined, read = TASK_SLICE; read === TASK_SLICE; await nextTurn()) {
+    read = 0;
+    for (const task of journal.tasks.scan(after)) {
+      after = task.id;
+      if (taskMatches(task, filter) && (!byMail || task.journalSeqs.some((seq) => mailMatches(journal, seq, filter)))) {
+        out.push(task);
+        if (out.length >= limit) return out;
+      }
+      if (++read === TASK_SLICE) break;
+    }
   }
   return out;
+}
+
+function mailMatches(journal: Journal, seq: number, filter: RecordFilter): boolean {
+  const record = journal.get(seq);
+  return record !== undefined && matches(record, filter);
 }
 
 export interface JournalStats {

@@ -109,7 +109,7 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
       if (typeof filter === 'string') throw new RequestInvalid(filter);
       if (body.mode === 'redrive') {
         if (body.seq !== undefined) throw new RequestInvalid('seq picks a record to redeliver; redrive runs tasks');
-        const report = await redrive(findTasks(journal, filter, body.limit ?? 1000), {
+        const report = await redrive(await findTasks(journal, filter, body.limit ?? 1000), {
           region: new RegionClient(body.url ?? ownUrl(app), request.headers.authorization),
           speed: body.speed ?? null,
           concurrency: body.concurrency ?? (body.speed === undefined ? 8 : 64),
