@@ -8,16 +8,16 @@ import { Journal } from '../journal/journal.js';
 import { fleetJournalCommand, fleetUrls } from './journal-fleet.js';
 import { recordLine } from './journal-line.js';
 import {
+  eachRecord,
   FilterError,
-  findRecords,
   findTasks,
   journalStats,
-  matches,
   parseFilter,
   type FilterText,
   type RecordFilter,
 } from '../journal/query.js';
 import { redeliver } from '../journal/replay.js';
+import { verify } from '../journal/verify.js';
 import { redrive } from '../client/redrive.js';
 import { loadConfig } from '../config/settings.js';
 import { SmtpPool } from '../smtp/pool.js';
@@ -32,6 +32,7 @@ const HELP = `usage: cicsmail journal list [FILTERS] [--after SEQ] [--limit N] [
        cicsmail journal replay [FILTERS] [--relay URL] [--dry-run] [--limit N]
        cicsmail journal replay --redrive [FILTERS] [--url URL] [--speed N] [--concurrency N]
                                [--auth U:P] [--dry-run] [--limit N] [--json]
+       cicsmail journal verify [--repair] [--json]
 
   list       one line a mail: sequence number, state, time, user, tranid, recipients, subject
              (DENIED: the reason, its detail, the address, and the count of a repeated
@@ -48,6 +49,10 @@ const HELP = `usage: cicsmail journal list [FILTERS] [--after SEQ] [--limit N] [
              --speed N times their recorded pace or, without it, as fast as --concurrency
              (8) allows; prints how the outcomes compare, RC by RC (exit 1 where any differ).
              Filters on state, recipient or Message-ID pick the tasks whose mails match.
+  verify     recount the counts by state, tranid, user, job name and day and check every index
+             key against the records and the task log (from one snapshot; a region may run);
+             with --repair, put right what differs; exit 1 where something was wrong and not
+             repaired
 
 Several regions (a fleet), over HTTP: with --url URL[,URL…] (or CICSMAIL_URL naming several),
   list, show, stats, export and replay read each region's journal and merge them by time;
@@ -172,13 +177,22 @@ export async function journalCommand(argv: readonly string[], io: CommandIo): Pr
       speed: { type: 'string' },
       concurrency: { type: 'string' },
       auth: { type: 'string' },
+      repair: { type: 'boolean' },
     },
     HELP,
   );
   if (!parsed) return 0;
   const [action, ...args] = parsed.positionals;
   const v = parsed.values as FilterValues &
-    ReplayValues & { after?: string; limit?: string; json?: boolean; message?: boolean; format?: string; out?: string };
+    ReplayValues & {
+      after?: string;
+      limit?: string;
+      json?: boolean;
+      message?: boolean;
+      format?: string;
+      out?: string;
+      repair?: boolean;
+    };
   // Over HTTP, from one region or several merged (--url A,B,C; CICSMAIL_URL naming several).
   const urls = action === undefined || (action === 'replay' && v.redrive) ? undefined : fleetUrls(io, v.url);
   if (urls !== undefined && ['list', 'show', 'stats', 'export', 'replay'].includes(action as string)) {
@@ -203,14 +217,22 @@ export async function journalCommand(argv: readonly string[], io: CommandIo): Pr
       const after = wholeNumber(v.after, '--after');
       const limit = wholeNumber(v.limit, '--limit') ?? 100;
       if (limit < 1) throw new UsageError('--limit is 1 or more');
-      await withJournal(io, (journal) => {
+      await withJournal(io, async (journal) => {
         // One more than is shown: whether the limit cut the list.
-        const found = findRecords(journal, filter, { limit: limit + 1, ...(after !== undefined ? { after } : {}) });
-        const shown = found.slice(0, limit);
-        for (const r of shown) out(io, v.json ? JSON.stringify(r) : recordLine(r, String(r.seq)));
-        // On standard error, so that the output stays one record a line (JSON Lines with --json).
-        const last = shown.at(-1);
-        if (found.length > limit && last) err(io, `… more records: use --after ${last.seq}`);
+        let shown = 0;
+        let last: number | undefined;
+        for await (const r of eachRecord(journal, filter, {
+          limit: limit + 1,
+          ...(after !== undefined ? { after } : {}),
+        })) {
+          if (shown === limit) {
+            // On standard error, so that the output stays one record a line (JSON Lines with --json).
+            err(io, `… more records: use --after ${last}`);
+            break;
+          }
+          out(io, v.json ? JSON.stringify(r) : recordLine(r, String(r.seq)));
+          [shown, last] = [shown + 1, r.seq];
+        }
       });
       return 0;
     }
@@ -227,7 +249,7 @@ export async function journalCommand(argv: readonly string[], io: CommandIo): Pr
     }
     case 'stats': {
       const filter = filterOf(v);
-      await withJournal(io, (journal) => out(io, JSON.stringify(journalStats(journal, filter), null, 2)));
+      await withJournal(io, async (journal) => out(io, JSON.stringify(await journalStats(journal, filter), null, 2)));
       return 0;
     }
     case 'export': {
@@ -237,9 +259,9 @@ export async function journalCommand(argv: readonly string[], io: CommandIo): Pr
       await withJournal(io, async (journal) => {
         // A record at a time, as fast as the reader takes them; a reader that stops
         // (`| head`) ends the export, quietly.
-        function* lines(): Generator<string> {
+        async function* lines(): AsyncGenerator<string> {
           if (format === 'csv') yield csvHeader();
-          for (const r of journal.scan()) if (matches(r, filter)) yield format === 'csv' ? csvLine(r) : jsonLine(r);
+          for await (const r of eachRecord(journal, filter)) yield format === 'csv' ? csvLine(r) : jsonLine(r);
         }
         const target = v.out ? createWriteStream(v.out) : io.stdout;
         await writeAll(Readable.from(lines()), target, target !== io.stdout);
@@ -295,10 +317,29 @@ export async function journalCommand(argv: readonly string[], io: CommandIo): Pr
         await journal.close();
       }
     }
+    case 'verify': {
+      // Read-write only to repair: a plain verify reads, also while a region runs.
+      const dataDir = resolve(io.env.CICSMAIL_DATA?.trim() || './data');
+      if (!existsSync(join(dataDir, 'journal'))) throw new Error(`no journal in ${dataDir} (set CICSMAIL_DATA)`);
+      const journal = Journal.open(dataDir, { readOnly: v.repair !== true });
+      try {
+        const report = await verify(journal, { repair: v.repair === true });
+        if (v.json) out(io, JSON.stringify(report));
+        else {
+          out(io, `${report.records} records and ${report.tasks} task log entries read`);
+          out(io, `counts: ${report.countRows === 0 ? 'right' : `${report.countRows} rows wrong`}`);
+          out(io, `index: ${report.missingKeys} keys missing, ${report.strayKeys} stray`);
+          if (v.repair) out(io, `repaired: ${report.countRows} rows of counts, ${report.repaired} index keys`);
+        }
+        return report.ok || v.repair ? 0 : 1;
+      } finally {
+        await journal.close();
+      }
+    }
     default:
       throw new UsageError(
         action === undefined
-          ? 'journal needs list, show, stats, export or replay; try --help'
+          ? 'journal needs list, show, stats, export, replay or verify; try --help'
           : `unknown journal action '${action}'`,
       );
   }

@@ -132,7 +132,8 @@ export class Fleet {
       }
       sysid = page.sysid;
       for (const record of page.records) yield { sysid: record.sysid ?? page.sysid, url: region.url, record };
-      if (page.next === null || page.records.length === 0) return;
+      // A page may hold fewer records than asked, even none, with more to come: only next says.
+      if (page.next === null || (after !== null && page.next <= after)) return;
       after = page.next;
     }
   }

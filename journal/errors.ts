@@ -8,7 +8,9 @@ export type JournalErrorCode =
   /** The disk (or quota) holding the journal is full: nothing was written. */
   | 'CICSMAIL_JOURNAL_FULL'
   /** A write failed for another reason (an I/O error): nothing was written. */
-  | 'CICSMAIL_JOURNAL_WRITE';
+  | 'CICSMAIL_JOURNAL_WRITE'
+  /** Verify was asked for while records written before the indexes are still being indexed. */
+  | 'CICSMAIL_JOURNAL_INDEXING';
 
 export class JournalError extends Error {
   constructor(

@@ -65,3 +65,13 @@ export function csvLine(r: JournalRecord, owner = ''): string {
 export function jsonLine(r: JournalRecord, owner = ''): string {
   return `${JSON.stringify(exportRow(r, owner))}\n`;
 }
+
+export type ExportFormat = 'csv' | 'jsonl';
+
+/** The lines of a page of records, as one string. */
+export function exportLines(records: readonly JournalRecord[], format: ExportFormat, owner = ''): string {
+  const line = format === 'csv' ? csvLine : jsonLine;
+  let text = '';
+  for (const r of records) text += line(r, owner);
+  return text;
+}

@@ -1,17 +1,51 @@
 // The journal: one LMDB environment under CICSMAIL_DATA/journal with a record per mail and
-// the exact bytes of its message (those of 1 MB and more in files beside it: message-files.ts). Every thread and process that opens the same folder
-// shares it (LMDB allows several), so workers write and the command line reads.
+// the exact bytes of its message (those of 1 MB and more in files beside it:
+// message-files.ts). Every thread and process that opens the same folder shares it (LMDB
+// allows several), so workers write and the command line reads.
+// Every write of a record goes through #store, in the transaction that writes it: its index
+// keys (indexes.ts) and its rows of counts (counts.ts) follow it there, so a query or a
+// count never sees a record without them. A journal written before the indexes (or before
+// one of them) has them added once (indexLegacy, a batch at a time: coverage.ts); until
+// then queries read the records that lack them one by one (query.ts).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { open, type Database, type RootDatabase } from 'lmdb';
+import { open, type Database, type PutOptions, type RootDatabase, type Transaction } from 'lmdb';
 import { journalWriteError } from './commit-failure.js';
 import { JournalError } from './errors.js';
+import { Counts, type Tally } from './counts.js';
+import { COUNTS, Coverage, RECORD_KEPT, TASK_KEPT, type Span } from './coverage.js';
+import { Indexes, LAST_SEQ, recordKeys, TASK_INDEX, type IndexKey, type ReadCounter } from './indexes.js';
 import { MESSAGE_FILE_BYTES, MessageFiles } from './message-files.js';
 import { ensureRoom } from './room.js';
 import { TaskLog, type TaskEntry } from './task-log.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry.js';
 import { afterAttempt, isFinal, type MailState } from './states.js';
 import type { Attempt, DeniedAttempt, Denial, JournalRecord, MailOrigin } from './record.js';
+
+/** Final states, as retention removes them: each walked in its index. */
+const FINAL_STATES: readonly MailState[] = ['SENT', 'FAILED', 'DENIED'];
+
+/** Records a retention transaction removes at most: a few milliseconds of the write lock. */
+export const PRUNE_BATCH = 500;
+
+/** A record written in a batch (appendBatch): accepted at `at`, then each attempt in turn. */
+export type BatchEntry =
+  | {
+      readonly origin: MailOrigin;
+      /** Under MESSAGE_FILE_BYTES: a batch keeps every message in LMDB. */
+      readonly message: Uint8Array;
+      /** Epoch ms. */
+      readonly at: number;
+      readonly attempts?: readonly Attempt[];
+    }
+  | { readonly denied: DeniedAttempt; readonly at: number };
+
+/** What one retention transaction removed. */
+export interface Pruned {
+  readonly records: number;
+  /** Whether more are due (the batch was full). */
+  readonly more: boolean;
+}
 
 export interface ListOptions {
   /** Start after this sequence number (paging). */
@@ -32,7 +66,7 @@ export interface JournalOptions {
 /** A due entry: when, and which record. Ordered so that the earliest comes first. */
 type DueKey = [number, number];
 
-export class Journal {
+export class Journal implements ReadCounter {
   readonly #root: RootDatabase;
   readonly #records: Database<JournalRecord, number>;
   readonly #messages: Database<Buffer, number>;
@@ -48,12 +82,27 @@ export class Journal {
   readonly path: string;
   /** Each task's request and answer, for redrive. */
   readonly tasks: TaskLog;
+  /** The secondary indexes (query.ts walks them). */
+  readonly index: Indexes;
+  /** The counts by state and tranid, overall, by user, job name and day. */
+  readonly counts: Counts;
+  /** LMDB entries read by queries, counts and checks since open: what a call costs (tests, the scale bench). */
+  reads = 0;
+  /** Which records and task entries have their index keys and counts. */
+  readonly #coverage: Coverage;
 
   readonly #now: () => number;
   /** What new records carry: `{ sysid }`, or nothing where the journal was opened without one. */
   readonly #owner: { readonly sysid?: string };
 
-  private constructor(root: RootDatabase, path: string, retry: RetryPolicy, now: () => number, sysid?: string) {
+  private constructor(
+    root: RootDatabase,
+    path: string,
+    retry: RetryPolicy,
+    now: () => number,
+    readOnly: boolean,
+    sysid?: string,
+  ) {
     this.#root = root;
     this.#owner = sysid === undefined ? {} : { sysid };
     this.path = path;
@@ -65,12 +114,72 @@ export class Journal {
     this.#files = new MessageFiles(join(path, 'messages'));
     this.#due = root.openDB<null, DueKey>({ name: 'due' });
     this.#meta = root.openDB<number, string>({ name: 'meta' });
+    // A reader of a journal that no indexing writer has opened finds neither database.
+    const has = readOnly ? new Set(root.getKeys({})) : undefined;
+    const optional = <V, K extends import('lmdb').Key>(name: string) =>
+      has === undefined || has.has(name) ? root.openDB<V, K>({ name }) : undefined;
+    this.index = new Indexes(optional<null, IndexKey>('index'), this);
+    this.counts = new Counts(optional<[number, number], import('./counts.js').CountKey>('counts'), this);
+    this.#coverage = new Coverage(this.#meta);
+    const tasks = root.openDB<TaskEntry, number>({ name: 'tasks' });
+    if (!readOnly) this.#startKeeping(tasks);
     this.tasks = new TaskLog(
-      root.openDB<TaskEntry, number>({ name: 'tasks' }),
+      tasks,
       (action) => this.#write(action),
       (err) => journalWriteError(err, path),
+      {
+        index: this.index,
+        indexed: (id) => this.#coverage.covers(TASK_INDEX, id),
+        unindexed: () => this.#coverage.union(TASK_KEPT),
+      },
       sysid,
     );
+  }
+
+  /**
+   * In a writer that knows an index (or the counts) the journal has never kept: it is kept
+   * for the records and task entries from the next number on, and added for those before by
+   * indexLegacy. Once for each: a journal written before the indexes, a new index later.
+   */
+  #startKeeping(tasks: Database<TaskEntry, number>): void {
+    if (this.#coverage.unstarted([...RECORD_KEPT, ...TASK_KEPT]).length === 0) return;
+    this.#root.transactionSync(() => {
+      let lastTask = 0;
+      for (const id of tasks.getKeys({ reverse: true, limit: 1 })) lastTask = id;
+      this.#coverage.start(RECORD_KEPT, this.#lastSeq() + 1);
+      this.#coverage.start(TASK_KEPT, lastTask + 1);
+    });
+  }
+
+  /** The highest sequence number given so far. */
+  #lastSeq(): number {
+    let last = this.#meta.get('lastSeq') ?? 0;
+    for (const key of this.#records.getKeys({ reverse: true, limit: 1 })) last = Math.max(last, key);
+    return last;
+  }
+
+  /**
+   * Records that lack some of `names` (every index and the counts where not given), as one
+   * span, or null where none does: a journal written before them, until indexLegacy is done.
+   */
+  unindexed(names: readonly string[] = RECORD_KEPT): Span | null {
+    return this.#coverage.union(names);
+  }
+
+  /** Whether record (or, for the task index, task entry) `n` has what `name` keeps. */
+  keeps(name: string, n: number): boolean {
+    return this.#coverage.covers(name, n);
+  }
+
+  /**
+   * Writes (or with `after` undefined, removes) a record, inside a write transaction; its
+   * index keys and rows of counts follow where it is indexed.
+   */
+  #store(seq: number, before: JournalRecord | undefined, after: JournalRecord | undefined): void {
+    if (after) void this.#records.put(seq, after);
+    else void this.#records.remove(seq);
+    this.index.follow(before, after, (name) => this.#coverage.covers(name, seq));
+    if (this.#coverage.covers(COUNTS, seq)) this.counts.follow(before, after);
   }
 
   /**
@@ -81,10 +190,27 @@ export class Journal {
   async #write<T>(action: () => T, bytes = 0): Promise<T> {
     ensureRoom(this.path, bytes, 'record');
     try {
-      return await this.#root.transaction(action);
+      return await this.#root.transaction(() => {
+        try {
+          const result = action();
+          this.#settleCounts();
+          return result;
+        } catch (err) {
+          this.counts.discard();
+          this.index.takeAdded();
+          throw err;
+        }
+      });
     } catch (err) {
       throw await journalWriteError(err, this.path);
     }
+  }
+
+  /** At the end of a write transaction: the rows of counts and the count of index entries it moved. */
+  #settleCounts(): void {
+    this.counts.flush();
+    const added = this.index.takeAdded();
+    if (added !== 0) void this.#meta.put('indexEntries', (this.#meta.get('indexEntries') ?? 0) + added);
   }
 
   /** Opens (creating where needed) the journal in `dataDir/journal`. */
@@ -99,10 +225,11 @@ export class Journal {
         // promise per write batch that it never settles where the batch fails (3.5.6,
         // write.js startWriting: only status 0 calls the flush resolvers), and `flushed` and
         // close() (_endWrites) wait for the last one: after a full disk, for good.
-        open({ path, maxDbs: 8, readOnly: options.readOnly === true, overlappingSync: false }),
+        open({ path, maxDbs: 12, readOnly: options.readOnly === true, overlappingSync: false }),
         path,
         options.retry ?? DEFAULT_RETRY,
         options.now ?? Date.now,
+        options.readOnly === true,
         options.sysid,
       );
     } catch (err) {
@@ -117,7 +244,6 @@ export class Journal {
    */
   async accept(origin: MailOrigin, message: Uint8Array): Promise<number> {
     const now = this.#now();
-    const at = new Date(now).toISOString();
     // Due once its task must be long over: if the task dies, the retry spool delivers it.
     const nextAttemptAt = now + this.retry.orphanMs;
     // A large message is on disk, synced, before the record that names it commits.
@@ -125,7 +251,7 @@ export class Journal {
     let seq: number;
     try {
       seq = await this.#write(
-        () => this.#putAccepted(origin, message, file, at, nextAttemptAt),
+        () => this.#putAccepted(origin, message, file, now, nextAttemptAt),
         file === null ? message.byteLength : 0,
       );
     } catch (err) {
@@ -133,7 +259,7 @@ export class Journal {
       // whose record is readable afterwards (LMDB makes a commit visible only once it is
       // synced). Then the mail is accepted (the retry spool would deliver it anyway); say
       // so rather than refuse a mail that will be sent.
-      const written = this.#lastWith(origin.messageId, at);
+      const written = this.#lastWith(origin.messageId, new Date(now).toISOString());
       if (written === undefined || !(err instanceof JournalError && err.code === 'CICSMAIL_JOURNAL_FULL')) {
         if (file !== null && written === undefined) this.#files.remove([file]);
         throw err;
@@ -144,10 +270,10 @@ export class Journal {
     return seq;
   }
 
-  /** The sequence number of a recent record with this Message-ID accepted at `at`, if there is one. */
+  /** The sequence number of a recent record with this Message-ID accepted at `at` or after, if there is one. */
   #lastWith(messageId: string, at: string): number | undefined {
     for (const { key, value } of this.#records.getRange({ reverse: true, limit: 16 })) {
-      if (value.messageId === messageId && value.acceptedAt === at && this.#storedSize(key) === value.size) return key;
+      if (value.messageId === messageId && value.acceptedAt >= at && this.#storedSize(key) === value.size) return key;
     }
     return undefined;
   }
@@ -159,21 +285,60 @@ export class Journal {
     return this.#messages.getBinary(seq)?.byteLength ?? -1;
   }
 
+  /**
+   * When a record taken now is accepted: never before the last one (inside a write
+   * transaction), so that acceptance times rise with sequence numbers and a time range is
+   * a range of sequence numbers (query.ts). Tasks take the time before they queue for the
+   * write lock, so that two a few milliseconds apart can commit the other way round.
+   */
+  #acceptedAt(now: number): string {
+    const at = Math.max(now, this.#meta.get('lastAt') ?? 0);
+    void this.#meta.put('lastAt', at);
+    return new Date(at).toISOString();
+  }
+
   #putAccepted(
     origin: MailOrigin,
     message: Uint8Array,
     file: string | null,
-    at: string,
+    now: number,
     nextAttemptAt: number,
   ): number {
-    const next = this.#nextSeq();
-    const record: JournalRecord = {
+    const seq = this.#nextSeq();
+    const record = this.#acceptedRecord(origin, seq, this.#acceptedAt(now), message.byteLength, nextAttemptAt);
+    this.#putNew(record, message, file);
+    return seq;
+  }
+
+  /** A new record written with its bytes (or the file that holds them) and its due entry, if not final. */
+  #putNew(record: JournalRecord, message: Uint8Array, file: string | null): void {
+    this.#store(record.seq, undefined, record);
+    if (file !== null) void this.#fileOf.put(record.seq, file);
+    else this.#putMessage(record.seq, Buffer.from(message.buffer, message.byteOffset, message.byteLength));
+    if (record.nextAttemptAt !== null) void this.#due.put([record.nextAttemptAt, record.seq], null);
+  }
+
+  /**
+   * A message's bytes, appended: sequence numbers only rise, and LMDB fills a page it
+   * appends to where an ordinary put splits it in half (two 2 KB mails a 4 KB page, not
+   * one). An append below a key already there writes nothing, without an error
+   * (lmdb-js 3.5.6): then the bytes are put the ordinary way.
+   */
+  #putMessage(seq: number, bytes: Buffer): void {
+    // lmdb-js's put takes options where its types say a version (write.js: versionOrOptions).
+    const put = this.#messages.put.bind(this.#messages) as (k: number, v: Buffer, o: PutOptions) => Promise<boolean>;
+    void put(seq, bytes, { append: true });
+    if (!this.#messages.doesExist(seq)) void this.#messages.put(seq, bytes);
+  }
+
+  #acceptedRecord(origin: MailOrigin, seq: number, at: string, size: number, nextAttemptAt: number): JournalRecord {
+    return {
       ...origin,
       ...this.#owner,
-      seq: next,
+      seq,
       acceptedAt: at,
       updatedAt: at,
-      size: message.byteLength,
+      size,
       state: 'ACCEPTED',
       pending: [...new Set(origin.envelope.to)],
       delivered: [],
@@ -182,38 +347,39 @@ export class Journal {
       relayReply: null,
       attempts: [],
     };
-    void this.#records.put(next, record);
-    if (file !== null) void this.#fileOf.put(next, file);
-    else void this.#messages.put(next, Buffer.from(message.buffer, message.byteOffset, message.byteLength));
-    void this.#due.put([nextAttemptAt, next], null);
-    return next;
+  }
+
+  #deniedRecord(attempt: DeniedAttempt, seq: number, at: string): JournalRecord {
+    return {
+      ...attempt,
+      ...this.#owner,
+      attachments: 0,
+      messageId: '',
+      seq,
+      acceptedAt: at,
+      updatedAt: at,
+      size: 0,
+      state: 'DENIED',
+      pending: [],
+      delivered: [],
+      failed: [],
+      nextAttemptAt: null,
+      relayReply: null,
+      attempts: [],
+    };
+  }
+
+  /** The record of a refused attempt (inside a write transaction). */
+  #putDenied(attempt: DeniedAttempt, now: number): number {
+    const seq = this.#nextSeq();
+    this.#store(seq, undefined, this.#deniedRecord(attempt, seq, this.#acceptedAt(now)));
+    return seq;
   }
 
   /** Records a refused attempt as DENIED: final at once, no message bytes, never sent. */
   async deny(attempt: DeniedAttempt): Promise<number> {
-    const at = new Date(this.#now()).toISOString();
-    return this.#write(() => {
-      const seq = this.#nextSeq();
-      const record: JournalRecord = {
-        ...attempt,
-        ...this.#owner,
-        attachments: 0,
-        messageId: '',
-        seq,
-        acceptedAt: at,
-        updatedAt: at,
-        size: 0,
-        state: 'DENIED',
-        pending: [],
-        delivered: [],
-        failed: [],
-        nextAttemptAt: null,
-        relayReply: null,
-        attempts: [],
-      };
-      void this.#records.put(seq, record);
-      return seq;
-    });
+    const now = this.#now();
+    return this.#write(() => this.#putDenied(attempt, now));
   }
 
   /** A DENIED record stands for `count` refusals now, the last at `lastAt` (epoch ms). */
@@ -222,15 +388,52 @@ export class Journal {
       const record = this.#records.get(seq);
       if (!record?.denial) throw new JournalError('CICSMAIL_JOURNAL_NO_RECORD', `no DENIED record ${seq}`);
       const denial: Denial = { ...record.denial, count, lastAt: new Date(lastAt).toISOString() };
-      void this.#records.put(seq, { ...record, denial, updatedAt: denial.lastAt ?? record.updatedAt });
+      this.#store(seq, record, { ...record, denial, updatedAt: denial.lastAt ?? record.updatedAt });
     });
   }
 
-  /** The next sequence number, taken (inside a write transaction). */
-  #nextSeq(): number {
+  /**
+   * Writes records in one transaction, each as accept and settle would leave it after its
+   * attempts, with its index keys and counts: for building a large journal at once (the
+   * scale test and bench), never for mail a caller waits on. Times must rise (they are
+   * kept as given, no earlier than the last record's). Resolves with the sequence numbers.
+   */
+  async appendBatch(entries: readonly BatchEntry[]): Promise<number[]> {
+    let bytes = 0;
+    for (const e of entries) {
+      if (!('denied' in e)) {
+        if (e.message.byteLength >= MESSAGE_FILE_BYTES)
+          throw new JournalError('CICSMAIL_JOURNAL_WRITE', 'a batch keeps messages under 1 MB only');
+        bytes += e.message.byteLength;
+      }
+    }
+    return this.#write(() => {
+      // The numbers and the last time taken once for the batch.
+      const first = this.#nextSeq(entries.length);
+      let last = this.#meta.get('lastAt') ?? 0;
+      const seqs = entries.map((e, i) => {
+        const seq = first + i;
+        last = Math.max(last, e.at);
+        const at = new Date(last).toISOString();
+        if ('denied' in e) {
+          this.#store(seq, undefined, this.#deniedRecord(e.denied, seq, at));
+          return seq;
+        }
+        let record = this.#acceptedRecord(e.origin, seq, at, e.message.byteLength, last + this.retry.orphanMs);
+        for (const attempt of e.attempts ?? []) record = this.#attempted(record, attempt);
+        this.#putNew(record, e.message, null);
+        return seq;
+      });
+      void this.#meta.put('lastAt', last);
+      return seqs;
+    }, bytes);
+  }
+
+  /** The next sequence number (the first of `count`), taken (inside a write transaction). */
+  #nextSeq(count = 1): number {
     let next = (this.#meta.get('lastSeq') ?? 0) + 1;
     for (const last of this.#records.getKeys({ reverse: true, limit: 1 })) next = Math.max(next, last + 1);
-    void this.#meta.put('lastSeq', next);
+    void this.#meta.put('lastSeq', next + count - 1);
     return next;
   }
 
@@ -243,35 +446,42 @@ export class Journal {
     return this.#write(() => {
       const record = this.#records.get(seq);
       if (!record) throw new JournalError('CICSMAIL_JOURNAL_NO_RECORD', `no journal record ${seq}`);
-      const now = Date.parse(attempt.at);
-      const expired = now - Date.parse(record.acceptedAt) >= this.retry.limitMs;
-      const moved = afterAttempt(
-        record,
-        { outcome: attempt.outcome, accepted: attempt.accepted, refused: attempt.refused ?? [] },
-        expired,
-      );
-      if (!moved) {
-        // Final already (the spool and a slow task both tried): keep the attempt on record.
-        const kept: JournalRecord = { ...record, attempts: [...record.attempts, attempt] };
-        void this.#records.put(seq, kept);
-        return kept;
-      }
-      const attempts = [...record.attempts, attempt];
-      const deferrals = attempts.filter((a) => a.outcome === 'deferred').length;
-      const nextAttemptAt = isFinal(moved.state) ? null : now + retryDelay(this.retry, deferrals);
-      const updated: JournalRecord = {
-        ...record,
-        ...moved,
-        nextAttemptAt,
-        relayReply: attempt.reply,
-        updatedAt: attempt.at,
-        attempts,
-      };
-      void this.#records.put(seq, updated);
-      if (record.nextAttemptAt !== null) void this.#due.remove([record.nextAttemptAt, seq]);
-      if (nextAttemptAt !== null) void this.#due.put([nextAttemptAt, seq], null);
-      return updated;
+      return this.#settled(record, attempt);
     });
+  }
+
+  /** A record after an attempt, written with its due entry (inside a write transaction). */
+  #settled(record: JournalRecord, attempt: Attempt): JournalRecord {
+    const updated = this.#attempted(record, attempt);
+    this.#store(record.seq, record, updated);
+    if (updated.nextAttemptAt !== record.nextAttemptAt) {
+      if (record.nextAttemptAt !== null) void this.#due.remove([record.nextAttemptAt, record.seq]);
+      if (updated.nextAttemptAt !== null) void this.#due.put([updated.nextAttemptAt, record.seq], null);
+    }
+    return updated;
+  }
+
+  /** A record after an attempt, as journal/states.ts moves it (not written). */
+  #attempted(record: JournalRecord, attempt: Attempt): JournalRecord {
+    const now = Date.parse(attempt.at);
+    const expired = now - Date.parse(record.acceptedAt) >= this.retry.limitMs;
+    const moved = afterAttempt(
+      record,
+      { outcome: attempt.outcome, accepted: attempt.accepted, refused: attempt.refused ?? [] },
+      expired,
+    );
+    // Final already (the spool and a slow task both tried): the attempt is kept on record.
+    if (!moved) return { ...record, attempts: [...record.attempts, attempt] };
+    const attempts = [...record.attempts, attempt];
+    const deferrals = attempts.filter((a) => a.outcome === 'deferred').length;
+    return {
+      ...record,
+      ...moved,
+      nextAttemptAt: isFinal(moved.state) ? null : now + retryDelay(this.retry, deferrals),
+      relayReply: attempt.reply,
+      updatedAt: attempt.at,
+      attempts,
+    };
   }
 
   /**
@@ -292,37 +502,121 @@ export class Journal {
       void this.#due.remove([at, seq]);
       void this.#due.put([nextAttemptAt, seq], null);
       const held = { ...record, nextAttemptAt };
-      void this.#records.put(seq, held);
+      this.#store(seq, record, held);
       return held;
     });
   }
 
   /**
-   * Removes records (and their bytes) accepted before `before` (epoch ms) that are final:
-   * SENT or FAILED. Mail not yet delivered is never pruned. Oldest first, `limit` at most.
+   * Removes final records (SENT, FAILED, DENIED) accepted before `before` (epoch ms), with
+   * their bytes, index keys and counts, PRUNE_BATCH a transaction, `limit` at most. Mail not
+   * yet delivered is never pruned. Oldest first in each state.
    */
-  async prune(before: number, limit = 10_000): Promise<number> {
+  async prune(before: number, limit = Number.MAX_SAFE_INTEGER): Promise<number> {
+    let n = 0;
+    for (;;) {
+      const batch = await this.pruneBatch(before, Math.min(PRUNE_BATCH, limit - n));
+      n += batch.records;
+      if (!batch.more || n >= limit) return n;
+    }
+  }
+
+  /**
+   * One transaction of prune: at most `max` final records accepted before `before`, found
+   * in the state index below the first sequence number accepted at `before`.
+   */
+  async pruneBatch(before: number, max = PRUNE_BATCH): Promise<Pruned> {
     const cutoff = new Date(before).toISOString();
+    // Records from `below` on were accepted at the cut-off or later, and so are all written after.
+    const below = this.firstSeqAt(cutoff);
+    // Nothing due, no transaction: a pass a second costs a few reads, not a commit.
+    if (!FINAL_STATES.some((state) => this.index.countUpTo('state', state, 0, below, 1) > 0))
+      return { records: 0, more: false };
     const files: string[] = [];
-    const n = await this.#write(() => {
+    const records = await this.#write(() => {
       let n = 0;
-      for (const { key, value } of this.#records.getRange({})) {
-        if (value.acceptedAt >= cutoff || n >= limit) break;
-        if (!isFinal(value.state)) continue;
-        void this.#records.remove(key);
-        void this.#messages.remove(key);
-        const file = this.#fileOf.get(key);
-        if (file !== undefined) {
-          void this.#fileOf.remove(key);
-          files.push(file);
+      for (const state of FINAL_STATES) {
+        // Read first, then removed: keys are not removed under a cursor that walks them.
+        const seqs = [...this.index.seqs('state', state, 0, below, max - n)];
+        for (const seq of seqs) {
+          const record = this.#records.get(seq);
+          // A journal written before acceptance times rose with sequence numbers may hold a later one below.
+          if (!record || record.acceptedAt >= cutoff) continue;
+          this.#store(seq, record, undefined);
+          // A DENIED record has no bytes; a message of 1 MB or more is a file (or, written before files, in LMDB).
+          const file = record.size >= MESSAGE_FILE_BYTES ? this.#fileOf.get(seq) : undefined;
+          if (file !== undefined) {
+            void this.#fileOf.remove(seq);
+            files.push(file);
+          } else if (record.state !== 'DENIED') void this.#messages.remove(seq);
+          n++;
         }
-        n++;
+        if (n >= max) break;
       }
       return n;
     });
     // Once no record names them.
     this.#files.remove(files);
-    return n;
+    return { records, more: records >= max && max > 0 };
+  }
+
+  /**
+   * The first sequence number of a record accepted at `at` (ISO 8601) or later (past the
+   * last record where none is). A search by halves over the records (acceptance
+   * times rise with sequence numbers: #acceptedAt), a few dozen reads however many there are.
+   */
+  firstSeqAt(at: string): number {
+    let lo = 0;
+    let hi = this.#lastSeq() + 1;
+    for (const key of this.#records.getKeys({ limit: 1 })) lo = key;
+    // Invariant: every record from hi on is at `at` or later; none below lo is (none exists).
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      let found: { key: number; value: JournalRecord } | undefined;
+      for (const entry of this.#records.getRange({ start: mid, limit: 1 })) found = entry;
+      this.reads++;
+      if (!found || found.value.acceptedAt >= at) hi = mid;
+      else lo = found.key + 1;
+    }
+    return hi;
+  }
+
+  /**
+   * Adds what is kept beside them (index keys, counts) to up to `max` records and task
+   * entries written before it was kept (oldest first, in one transaction): the records that
+   * lack the same things are read once. Resolves with whether any remain.
+   */
+  async indexLegacy(max = 1000): Promise<boolean> {
+    return this.#write(() => {
+      const groups = new Map<string, { span: Span; names: string[] }>();
+      for (const name of RECORD_KEPT) {
+        const span = this.#coverage.span(name);
+        if (!span) continue;
+        const id = `${span.from}-${span.to}`;
+        groups.set(id, { span, names: [...(groups.get(id)?.names ?? []), name] });
+      }
+      for (const { span, names } of groups.values()) {
+        const wanted = new Set(names);
+        let [done, n] = [span.from - 1, 0];
+        for (const { key, value } of this.#records.getRange({ start: span.from, end: span.to + 1, limit: max })) {
+          for (const k of recordKeys(value)) if (wanted.has(k[0])) this.index.put(k);
+          if (wanted.has(COUNTS)) this.counts.follow(undefined, value);
+          [done, n] = [key, n + 1];
+        }
+        // Fewer than asked: the rest of the span was pruned or never written.
+        for (const name of names) this.#coverage.advance(name, n < max ? span.to : done);
+      }
+      const tasks = this.#coverage.span(TASK_INDEX);
+      if (tasks) {
+        let [done, n] = [tasks.from - 1, 0];
+        for (const entry of this.tasks.committed(tasks.from, tasks.to + 1, max)) {
+          for (const seq of new Set(entry.journalSeqs)) this.index.put([TASK_INDEX, seq, entry.id]);
+          [done, n] = [entry.id, n + 1];
+        }
+        this.#coverage.advance(TASK_INDEX, n < max ? tasks.to : done);
+      }
+      return this.unindexed() !== null || this.unindexed(TASK_KEPT) !== null;
+    });
   }
 
   /**
@@ -341,7 +635,7 @@ export class Journal {
       const record = this.#records.get(seq);
       if (!record) throw new JournalError('CICSMAIL_JOURNAL_NO_RECORD', `no journal record ${seq}`);
       const updated: JournalRecord = { ...record, replays: [...(record.replays ?? []), replay] };
-      void this.#records.put(seq, updated);
+      this.#store(seq, record, updated);
       return updated;
     });
   }
@@ -377,7 +671,7 @@ export class Journal {
         if (record?.state !== 'ACCEPTED') continue;
         void this.#due.remove([at, seq]);
         void this.#due.put([now, seq], null);
-        void this.#records.put(seq, { ...record, nextAttemptAt: now });
+        this.#store(seq, record, { ...record, nextAttemptAt: now });
         n++;
       }
       return n;
@@ -385,11 +679,13 @@ export class Journal {
   }
 
   get(seq: number): JournalRecord | undefined {
+    this.reads++;
     return this.#records.get(seq);
   }
 
   /** The exact bytes of a journaled message. */
   message(seq: number): Buffer | undefined {
+    this.reads += 2;
     const file = this.#fileOf.get(seq);
     if (file !== undefined) return this.#files.read(file);
     return this.#messages.getBinary(seq) ?? undefined;
@@ -397,7 +693,55 @@ export class Journal {
 
   /** Every record after `after`, in sequence order, read lazily. */
   *scan(after?: number): Generator<JournalRecord> {
-    for (const { value } of this.#records.getRange(after !== undefined ? { start: after + 1 } : {})) yield value;
+    yield* this.range(after !== undefined ? after + 1 : 0);
+  }
+
+  /** The records from `from` to before `to`, in sequence order, read lazily (in `transaction` where given). */
+  *range(from: number, to = LAST_SEQ, transaction?: Transaction): Generator<JournalRecord> {
+    for (const { value } of this.#records.getRange({ start: from, end: to, ...(transaction ? { transaction } : {}) })) {
+      this.reads++;
+      yield value;
+    }
+  }
+
+  /** A read transaction: one state of the journal however long it is read (verify); call done() on it. */
+  snapshot(): Transaction {
+    return this.#root.useReadTransaction();
+  }
+
+  /**
+   * Repairs (verify): adds `counts` to the rows, puts the index keys that `wanted` says are
+   * missing and removes those it says are stray (each checked again in the transaction), and
+   * sets the count of index entries to what the index holds.
+   */
+  async repair(
+    counts: Tally,
+    keys: readonly { readonly key: IndexKey; readonly wanted: (key: IndexKey) => boolean }[],
+  ): Promise<number> {
+    return this.#write(() => {
+      this.counts.addTally(counts);
+      let n = 0;
+      for (const { key, wanted } of keys) {
+        const want = wanted(key);
+        if (want === this.index.has(key)) continue;
+        if (want) this.index.put(key);
+        else this.index.remove(key);
+        n++;
+      }
+      this.index.takeAdded();
+      void this.#meta.put('indexEntries', this.index.size());
+      return n;
+    });
+  }
+
+  /** Records held (LMDB's own count: no walk). */
+  size(): number {
+    return (this.#records.getStats() as { entryCount: number }).entryCount;
+  }
+
+  /** Index entries the writers have put and not removed (meta `indexEntries`): the index's size, where nothing went wrong. */
+  indexEntriesWritten(): number {
+    return this.#meta.get('indexEntries') ?? 0;
   }
 
   list(options: ListOptions = {}): JournalRecord[] {

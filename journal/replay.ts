@@ -4,7 +4,7 @@
 import { attemptOf } from './attempt.js';
 import type { Journal } from './journal.js';
 import type { Attempt } from './record.js';
-import { findRecords, matches, type RecordFilter } from './query.js';
+import { eachRecord, matches, type RecordFilter } from './query.js';
 import type { Send } from './spool.js';
 
 export interface RedeliverOptions {
@@ -31,11 +31,11 @@ export async function redeliver(journal: Journal, send: Send, options: Redeliver
   const one = options.seq === undefined ? undefined : journal.get(options.seq);
   const records =
     options.seq === undefined
-      ? findRecords(journal, options.filter, { limit: options.limit })
+      ? eachRecord(journal, options.filter, { limit: options.limit })
       : one && matches(one, options.filter)
         ? [one]
         : [];
-  for (const record of records) {
+  for await (const record of records) {
     // A refused attempt has no mail to send.
     if (record.state === 'DENIED') continue;
     const recipients = record.envelope.to;

@@ -8,8 +8,11 @@
 // reads (get, scan) see them from memory.
 // A channel larger than the region keeps (CICSMAIL_TASKLOG_KEEP_KB) is logged without its
 // containers' bytes: a log of 20 MB attachments would double the journal and the memory.
-import type { Database } from 'lmdb';
+// Each entry is found by the journal records its task made: [TASK_INDEX, seq, id] in the
+// journal's index, written with the entry and removed with it.
+import type { Database, Transaction } from 'lmdb';
 import type { CommareaInput, Container } from '../cics/task.js';
+import { LAST_SEQ, TASK_INDEX, type Indexes } from './indexes.js';
 
 /** What a task answered: the RC of its mails, or the RESP/abend that ended it. */
 export type LoggedOutcome =
@@ -74,6 +77,18 @@ export function containersNotKept(entry: TaskEntry): number {
 
 type Write = <T>(action: () => T) => Promise<T>;
 
+/** How the log keeps its entries' index keys (the journal's index, and which ids it holds). */
+export interface TaskIndexing {
+  readonly index: Indexes;
+  /** Whether an entry's keys are in the index (those written before it had them are added later). */
+  readonly indexed: (id: number) => boolean;
+  /** Ids of entries not indexed yet, or null where there are none. */
+  readonly unindexed: () => { readonly from: number; readonly to: number } | null;
+}
+
+/** Entries a retention transaction removes at most. */
+export const TASK_PRUNE_BATCH = 250;
+
 /** How long an entry waits for others to share its commit. */
 export const BATCH_MS = 20;
 /** Entries that make a commit at once. */
@@ -87,6 +102,7 @@ interface Waiting {
 
 export class TaskLog {
   readonly #db: Database<TaskEntry, number>;
+  readonly #indexing: TaskIndexing;
   readonly #write: Write;
   readonly #writeError: (err: unknown) => Promise<unknown>;
   /** The next id: read once from the log, then counted here (only the region's main thread adds). */
@@ -104,9 +120,11 @@ export class TaskLog {
     db: Database<TaskEntry, number>,
     write: Write,
     writeError: (err: unknown) => Promise<unknown>,
+    indexing: TaskIndexing,
     sysid?: string,
   ) {
     this.#db = db;
+    this.#indexing = indexing;
     this.#owner = sysid === undefined ? {} : { sysid };
     this.#write = write;
     this.#writeError = writeError;
@@ -137,7 +155,11 @@ export class TaskLog {
       this.#committing = batch;
       try {
         await this.#write(() => {
-          for (const { entry } of batch) void this.#db.put(entry.id, entry);
+          for (const { entry } of batch) {
+            void this.#db.put(entry.id, entry);
+            if (this.#indexing.indexed(entry.id))
+              for (const seq of new Set(entry.journalSeqs)) this.#indexing.index.put([TASK_INDEX, seq, entry.id]);
+          }
         });
         for (const w of batch) w.resolve(w.entry.id);
       } catch (err) {
@@ -169,17 +191,60 @@ export class TaskLog {
     return this.#committing.length === 0 ? this.#waiting : [...this.#committing, ...this.#waiting];
   }
 
-  /** Removes entries of tasks started before `before` (epoch ms), `limit` at most. */
-  prune(before: number, limit = 10_000): Promise<number> {
+  /** Committed entries from id `from` to before `to`, `limit` at most, oldest first (in `transaction` where given). */
+  *committed(from: number, to: number, limit?: number, transaction?: Transaction): Generator<TaskEntry> {
+    for (const { value } of this.#db.getRange({
+      start: from,
+      end: to,
+      ...(limit !== undefined ? { limit } : {}),
+      ...(transaction ? { transaction } : {}),
+    }))
+      yield value;
+  }
+
+  /**
+   * The entry of the task that made journal record `seq`: from the index, or among those
+   * waiting for their commit; 'indexing' where it may be among entries not indexed yet.
+   */
+  forRecord(seq: number): TaskEntry | undefined | 'indexing' {
+    for (const id of this.#indexing.index.seqs(TASK_INDEX, seq, 0, LAST_SEQ, 1)) {
+      const entry = this.#db.get(id);
+      if (entry) return entry;
+    }
+    const waiting = this.#uncommitted().find((w) => w.entry.journalSeqs.includes(seq));
+    if (waiting) return waiting.entry;
+    return this.#indexing.unindexed() ? 'indexing' : undefined;
+  }
+
+  /** Removes entries of tasks started before `before` (epoch ms), TASK_PRUNE_BATCH a transaction, `limit` at most. */
+  async prune(before: number, limit = Number.MAX_SAFE_INTEGER): Promise<number> {
+    let n = 0;
+    for (;;) {
+      const batch = await this.pruneBatch(before, Math.min(TASK_PRUNE_BATCH, limit - n));
+      n += batch.entries;
+      if (!batch.more || n >= limit) return n;
+    }
+  }
+
+  /** One transaction of prune: the oldest entries started before `before`, `max` at most. */
+  pruneBatch(before: number, max = TASK_PRUNE_BATCH): Promise<{ entries: number; more: boolean }> {
     const cutoff = new Date(before).toISOString();
+    // Nothing due, no transaction.
+    let first: TaskEntry | undefined;
+    for (const { value } of this.#db.getRange({ limit: 1 })) first = value;
+    if (!first || first.at >= cutoff) return Promise.resolve({ entries: 0, more: false });
     return this.#write(() => {
-      let n = 0;
-      for (const { key, value } of this.#db.getRange({})) {
-        if (value.at >= cutoff || n >= limit) break;
-        void this.#db.remove(key);
-        n++;
+      const gone: TaskEntry[] = [];
+      for (const { value } of this.#db.getRange({ limit: max })) {
+        if (value.at >= cutoff) break;
+        gone.push(value);
       }
-      return n;
+      for (const entry of gone) {
+        void this.#db.remove(entry.id);
+        if (this.#indexing.indexed(entry.id))
+          for (const seq of new Set(entry.journalSeqs)) this.#indexing.index.remove([TASK_INDEX, seq, entry.id]);
+      }
+      return { entries: gone.length, more: gone.length >= max && max > 0 };
     });
   }
 }

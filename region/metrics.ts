@@ -4,6 +4,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Dispatcher } from './tasks/dispatcher.js';
 import type { Journal } from '../journal/journal.js';
+import { stateCounts } from '../journal/query.js';
 
 export interface TaskEnd {
   readonly tranid: string;
@@ -85,6 +86,15 @@ export class RegionMetrics {
       registers,
       collect() {
         this.set(journal.backlog());
+      },
+    });
+    new Gauge({
+      name: 'cicsmail_journal_records',
+      help: 'Records the journal holds, by state (counted as they move, read without a scan).',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        for (const [state, n] of Object.entries(stateCounts(journal))) this.set({ state }, n);
       },
     });
     const usage = () => dispatcher.usage();

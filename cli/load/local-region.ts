@@ -32,6 +32,8 @@ export interface LocalRegionOptions {
   /** Arguments for node before the script (--cpu-prof). */
   readonly nodeArgs?: readonly string[];
   readonly startTimeoutMs?: number;
+  /** A data folder of the caller's (a journal built beforehand, without a users file); a fresh temp folder where not given. */
+  readonly dataDir?: string;
 }
 
 /** bin/cicsmail.js of this checkout: found upwards from here (cli/load/ or dist/cli/load/). */
@@ -59,9 +61,10 @@ function readStatus(pid: number): { rss: number; peak: number } | null {
 }
 
 export async function startLocalRegion(options: LocalRegionOptions): Promise<LocalRegion> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cicsmail-load-'));
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'cicsmail-load-'));
   const logFile = join(dataDir, 'region.log');
-  const out = openSync(logFile, 'a');
+  // A fresh log: what the region says now is read from it (a kept data folder holds the last run's).
+  const out = openSync(logFile, 'w');
   // Settings of the environment that would point the region elsewhere are left out.
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(

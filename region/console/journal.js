@@ -1,6 +1,7 @@
 // The journal: records by the journal's own filters (GET /journal), a page at a time, with
-// new records appended while the last page is open, and export links. A record's page is
-// record.js.
+// new records appended while the last page is open, and export links. A page reads a
+// bounded part of the journal, so it may come back short, or empty, with more to look at
+// (`next`): the page says so and offers to look further. A record's page is record.js.
 import { useEffect, useState } from 'preact/hooks';
 import { ErrorNote, getJson, html, StateBadge, when, Wide } from './ui.js';
 
@@ -61,7 +62,8 @@ export function JournalList({ query }) {
       (p) => {
         if (stop) return;
         records = p.records;
-        last = records.at(-1)?.seq ?? after;
+        // Where the page stopped looking: past its last record where it ran out of reads.
+        last = p.next ?? records.at(-1)?.seq ?? after;
         setPage({ records, next: p.next });
       },
       (e) => !stop && setError(e),
@@ -71,10 +73,12 @@ export function JournalList({ query }) {
       if (stop || records.length >= PAGE) return;
       try {
         const p = await getJson(url(last, PAGE - records.length));
-        if (stop || p.records.length === 0) return;
+        if (stop) return;
+        if (p.next !== null) last = p.next;
+        if (p.records.length === 0) return;
         records = [...records, ...p.records];
-        last = records.at(-1).seq;
-        setPage({ records, next: records.length >= PAGE ? last : null });
+        last = p.next ?? records.at(-1).seq;
+        setPage({ records, next: records.length >= PAGE ? last : p.next });
         setNews(`${p.records.length} new record${p.records.length === 1 ? '' : 's'}`);
       } catch {
         // The next tick tries again; the page keeps what it shows.
@@ -139,7 +143,16 @@ export function JournalList({ query }) {
     <${ErrorNote} error=${error} />
     <p class="sr-only" role="status" aria-live="polite">${news}</p>
     ${page === null && !error && html`<p role="status">Loading…</p>`}
-    ${page?.records.length === 0 && html`<p>No record matches${after ? ' after this point' : ''}.</p>`}
+    ${
+      page?.records.length === 0 &&
+      html`<p>
+        ${
+          page.next
+            ? 'No record found yet: this page looked at part of the journal only.'
+            : `No record matches${after ? ' after this point' : ''}.`
+        }
+      </p>`
+    }
     ${
       page?.records.length > 0 &&
       html`<${Wide} label="Journal records">
@@ -181,7 +194,7 @@ export function JournalList({ query }) {
     }
     <nav class="pager" aria-label="Journal pages">
       ${after && html`<a href=${`#/journal?${filter}`}>First page</a>`}
-      ${page?.next && html`<a href=${nextHref}>Next page</a>`}
+      ${page?.next && html`<a href=${nextHref}>${page.records.length === 0 ? 'Look further' : 'Next page'}</a>`}
     </nav>
   `;
 }

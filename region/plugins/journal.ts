@@ -1,10 +1,13 @@
 // The journal as the main thread holds it (the workers open their own handles): the data
 // folder locked for this region, what a crash left ACCEPTED made due for the retry spool,
-// message files no record names swept, and retention applied at start and hourly.
+// message files no record names swept; once listening, behind the tasks, a journal written
+// before the indexes indexed, the counts and index checked (and repaired where they fail),
+// and retention applied continuously (journal/upkeep.ts).
 import fp from 'fastify-plugin';
-import type { Clock } from '../../cics/clock.js';
+import { systemClock, type Clock } from '../../cics/clock.js';
 import type { RegionConfig } from '../../config/settings.js';
 import { Journal } from '../../journal/journal.js';
+import { bringUpToDate, Retention } from '../../journal/upkeep.js';
 import { lockDataDir } from '../data-lock.js';
 
 declare module 'fastify' {
@@ -12,10 +15,12 @@ declare module 'fastify' {
     readonly journal: Journal;
     /** Records found ACCEPTED at start, handed to the retry spool. */
     readonly orphans: number;
+    /** Retention, continuous. */
+    readonly retention: Retention;
+    /** Indexing a journal written before the indexes, and the check of counts and index: resolves once done. */
+    readonly upkeep: Promise<void>;
   }
 }
-
-const HOUR = 3_600_000;
 
 export default fp<{ config: RegionConfig; clock?: Clock | undefined }>(
   async (app, { config, clock }) => {
@@ -31,8 +36,11 @@ export default fp<{ config: RegionConfig; clock?: Clock | undefined }>(
       await unlock();
       throw err;
     }
+    // Set once the work behind the tasks starts (onReady): stopped before the journal closes.
+    let stopUpkeep = async () => {};
     // Registered at once: whatever fails after this point, the journal is closed and the folder given back.
     app.addHook('onClose', async () => {
+      await stopUpkeep();
       await journal.close();
       await unlock();
     });
@@ -47,22 +55,38 @@ export default fp<{ config: RegionConfig; clock?: Clock | undefined }>(
     app.decorate('journal', journal);
     app.decorate('orphans', orphans);
 
-    // Retention: once at start and then hourly, final records past their age go.
-    let pruning: NodeJS.Timeout | undefined;
-    const prune = () => {
-      if (config.retentionMs <= 0) return;
-      const before = Date.now() - config.retentionMs;
-      void journal.prune(before).catch((err: Error) => app.log.error({ err }, 'journal: pruning failed'));
-      void journal.tasks
-        .prune(before)
-        .catch((err: Error) => app.log.error({ err }, 'journal: pruning the task log failed'));
-    };
-    app.addHook('onReady', async () => {
-      prune();
-      pruning = setInterval(prune, HOUR);
-      pruning.unref();
+    const retention = new Retention(journal, {
+      retentionMs: config.retentionMs,
+      clock: clock ?? systemClock,
+      onError: (err) => app.log.error({ err }, 'journal: pruning failed'),
     });
-    app.addHook('onClose', async () => clearInterval(pruning));
+    app.decorate('retention', retention);
+    let upkeep: Promise<void> = Promise.resolve();
+    app.decorate('upkeep', {
+      getter: () => upkeep,
+    });
+    app.addHook('onReady', async () => {
+      let closing = false;
+      stopUpkeep = async () => {
+        closing = true;
+        await Promise.all([upkeep, retention.stop()]);
+      };
+      const indexing = journal.unindexed();
+      if (indexing)
+        app.log.warn({ from: indexing.from, to: indexing.to }, 'journal: indexing records written before the indexes');
+      upkeep = bringUpToDate(
+        journal,
+        {
+          indexed: (left) => {
+            if (!left) app.log.warn('journal: records written before the indexes are indexed');
+          },
+          repaired: (detail, report) =>
+            app.log.error({ detail, report }, 'journal: counts or index were wrong; repaired'),
+        },
+        () => closing,
+      ).catch((err: Error) => app.log.error({ err }, 'journal: indexing or checking failed'));
+      retention.start();
+    });
   },
   { name: 'journal' },
 );

@@ -14,7 +14,8 @@ import { jsonSchemaOf } from '../../cics/copybook/schema.js';
 import { commareaFields, hexOf, lineFields } from '../views/commarea-fields.js';
 import { loadAssets, VENDOR } from '../views/console-assets.js';
 import { CcsidUnknown, NotFound, RequestInvalid, TransactionUnknown } from '../errors.js';
-import { attachmentBytes, downloadName, parseMail } from '../views/mail-view.js';
+import { attachmentBytes, downloadName, type ParsedMail } from '../views/mail-view.js';
+import { MailViews } from '../views/mail-views.js';
 import { TRANID_ANY_CASE } from '../../cics/names.js';
 import { MAX_COMMAREA } from '../../cics/task.js';
 
@@ -89,6 +90,8 @@ const MAIL_PARAMS = {
 export async function consoleRoutes(app: FastifyInstance): Promise<void> {
   const { security, definitions, journal, config } = app;
   const assets = loadAssets();
+  const views = new MailViews();
+  app.addHook('onClose', () => views.close());
   const page = Buffer.from(shell(config.sysid));
   const tags = ['console'];
 
@@ -219,8 +222,8 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
       },
     );
 
-    // The task whose mail a record is: its request as the task log keeps it (a scan of the
-    // log, which keeps days, not years: fine for a page an operator opens).
+    // The task whose mail a record is: its request as the task log keeps it (found by the
+    // journal's index of the records each task made).
     api.get<{ Params: { seq: string } }>(
       '/console/api/journal/:seq/task',
       {
@@ -232,41 +235,46 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
       },
       async (request) => {
         const seq = Number(request.params.seq);
-        for (const entry of journal.tasks.scan()) {
-          if (!entry.journalSeqs.includes(seq)) continue;
-          const { commarea, containers, ...rest } = entry;
-          return {
-            ...rest,
-            commarea:
-              commarea.form === 'json'
-                ? commarea
-                : { form: 'bytes', hex: Buffer.from(commarea.bytes).toString('hex').toUpperCase() },
-            containers: containers.map((c) => ({
-              name: c.name,
-              kind: c.kind,
-              ccsid: c.ccsid,
-              contentType: c.contentType,
-              filename: c.filename,
-              length: c.data === null ? (c as { length: number }).length : c.data.byteLength,
-            })),
-          };
-        }
-        throw new NotFound(`no task on record made journal record ${seq}`);
+        const entry = journal.tasks.forRecord(seq);
+        if (entry === 'indexing')
+          throw new NotFound(
+            `no task found for journal record ${seq} yet: the task log is being indexed, try again shortly`,
+          );
+        if (!entry) throw new NotFound(`no task on record made journal record ${seq}`);
+        const { commarea, containers, ...rest } = entry;
+        return {
+          ...rest,
+          commarea:
+            commarea.form === 'json'
+              ? commarea
+              : { form: 'bytes', hex: Buffer.from(commarea.bytes).toString('hex').toUpperCase() },
+          containers: containers.map((c) => ({
+            name: c.name,
+            kind: c.kind,
+            ccsid: c.ccsid,
+            contentType: c.contentType,
+            filename: c.filename,
+            length: c.data === null ? (c as { length: number }).length : c.data.byteLength,
+          })),
+        };
       },
     );
 
-    async function mailOf(source: string, id: string): Promise<Uint8Array> {
+    /** The mail taken apart, in the parser's thread, once (a stored mail does not change). */
+    async function mailOf(source: string, id: string): Promise<ParsedMail> {
       const n = Number(id);
-      const bytes = source === 'journal' ? journal.message(n) : app.captureRelay?.get(n)?.message;
-      if (!bytes)
+      const parsed = views.get(`${source}:${n}`, () =>
+        source === 'journal' ? journal.message(n) : app.captureRelay?.get(n)?.message,
+      );
+      if (!parsed)
         throw new NotFound(`no ${source === 'journal' ? 'journal record' : 'captured mail'} ${id} with a mail`);
-      return bytes;
+      return parsed;
     }
 
     api.get<{ Params: { source: string; id: string } }>(
       '/console/api/mail/:source/:id',
       { schema: { tags, summary: 'a mail of the journal or the capture relay, taken apart', params: MAIL_PARAMS } },
-      async (request) => (await parseMail(await mailOf(request.params.source, request.params.id))).view,
+      async (request) => (await mailOf(request.params.source, request.params.id)).view,
     );
 
     api.get<{ Params: { source: string; id: string } }>(
@@ -275,7 +283,7 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
         schema: { tags, summary: "a mail's HTML part, sandboxed: no script, nothing loaded", params: MAIL_PARAMS },
       },
       async (request, reply) => {
-        const mail = await parseMail(await mailOf(request.params.source, request.params.id));
+        const mail = await mailOf(request.params.source, request.params.id);
         if (mail.html === null) throw new NotFound('the mail has no HTML part');
         return reply
           .header('Content-Security-Policy', MAIL_HTML_CSP)
@@ -301,7 +309,7 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
         },
       },
       async (request, reply) => {
-        const mail = await parseMail(await mailOf(request.params.source, request.params.id));
+        const mail = await mailOf(request.params.source, request.params.id);
         const n = Number(request.params.n);
         const found = mail.attachments[n];
         if (!found) throw new NotFound(`the mail has no attachment ${n}`);

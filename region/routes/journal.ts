@@ -1,16 +1,14 @@
 // GET /journal, /journal/{seq}, /journal/{seq}/message, /journal/export: the journal for
 // operators (who sent what, to whom, and what became of it).
 import type { FastifyInstance } from 'fastify';
-import { csvHeader, csvLine, jsonLine } from '../../journal/export.js';
-import { Readable } from 'node:stream';
+import { exportsEnded, exportStream } from '../../journal/export-thread.js';
 import {
   FilterError,
-  findRecords,
   findTasks,
   journalStats,
   MAIL_STATES,
-  matches,
   parseFilter,
+  queryRecords,
   type FilterText,
   type RecordFilter,
 } from '../../journal/query.js';
@@ -63,6 +61,8 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
   const tags = ['journal'];
   // The journal is the operators': who sent what to whom.
   await app.security.guardOperatorRoutes(app);
+  // An export's thread has the journal open: it ends (its caller gone) before the journal closes.
+  app.addHook('onClose', () => exportsEnded());
 
   app.post<{
     Body: {
@@ -109,7 +109,7 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
       if (typeof filter === 'string') throw new RequestInvalid(filter);
       if (body.mode === 'redrive') {
         if (body.seq !== undefined) throw new RequestInvalid('seq picks a record to redeliver; redrive runs tasks');
-        const report = await redrive(findTasks(journal, filter, body.limit ?? 1000), {
+        const report = await redrive(await findTasks(journal, filter, body.limit ?? 1000), {
           region: new RegionClient(body.url ?? ownUrl(app), request.headers.authorization),
           speed: body.speed ?? null,
           concurrency: body.concurrency ?? (body.speed === undefined ? 8 : 64),
@@ -149,7 +149,9 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
     {
       schema: {
         tags,
-        summary: 'records that match the filters, oldest first; page with after=<last seq>',
+        summary:
+          'records that match the filters, oldest first; go on with after=<next>: a page reads a bounded part of ' +
+          'the journal, so it may hold fewer than limit records (even none) with more to come; next is null at the end',
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -165,15 +167,11 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
       const filter = filterOf(request.query);
       if (typeof filter === 'string') throw new RequestInvalid(filter);
       const limit = Number(request.query.limit ?? 100);
-      const records = findRecords(journal, filter, {
+      const page = queryRecords(journal, filter, {
         limit,
         ...(request.query.after !== undefined ? { after: Number(request.query.after) } : {}),
       });
-      return {
-        sysid: config.sysid,
-        records: records.map(owned),
-        next: records.length === limit ? (records.at(-1)?.seq ?? null) : null,
-      };
+      return { sysid: config.sysid, records: page.records.map(owned), next: page.next };
     },
   );
 
@@ -210,17 +208,17 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
       const filter = filterOf(request.query);
       if (typeof filter === 'string') throw new RequestInvalid(filter);
       const csv = (request.query.format ?? 'csv') === 'csv';
-      // Streamed, a record at a time: a large journal neither builds one huge string nor
-      // holds the main thread for the whole scan.
-      function* lines(): Generator<string> {
-        if (csv) yield csvHeader();
-        for (const r of journal.scan())
-          if (matches(r, filter as RecordFilter)) yield csv ? csvLine(r, config.sysid) : jsonLine(r, config.sysid);
-      }
+      // Past its first page, read and written in a thread of its own as fast as the caller
+      // reads: an export of millions of records neither holds the main thread nor the memory.
+      const lines = exportStream(journal, {
+        filter,
+        format: csv ? 'csv' : 'jsonl',
+        owner: config.sysid,
+      });
       return reply
         .type(csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
         .header('Content-Disposition', `attachment; filename="journal.${csv ? 'csv' : 'jsonl'}"`)
-        .send(Readable.from(lines()));
+        .send(lines);
     },
   );
 

@@ -1,7 +1,7 @@
 // Operating a region: CEMT over HTTP for administrators (INQUIRE and SET of tasks,
 // transactions, classes and the region), Prometheus metrics, and the health checks.
 import type { FastifyInstance } from 'fastify';
-import { journalStats } from '../../journal/query.js';
+import { stateCounts } from '../../journal/query.js';
 import { CLASS_LIMITS_SCHEMA, type ClassLimits } from '../../config/region-file.js';
 import { TransactionUnknown } from '../errors.js';
 import { NAME8, TRANID } from '../../cics/names.js';
@@ -139,7 +139,7 @@ export async function operationsRoutes(app: FastifyInstance): Promise<void> {
           startedAt: metrics.startedAt.toISOString(),
           tasks: { run: metrics.tasksRun, byTranid: metrics.byTranid, now: dispatcher.active },
           abends: metrics.abends,
-          mails: journalStats(journal).byState,
+          mails: stateCounts(journal),
           maxTasks: usage.region.maxActive,
           maxQueued: usage.region.purgeThreshold,
           pool: {

@@ -3,6 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { BroadcastChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import { withoutHooks } from '../../cics/worker-entry.js';
 import type { TransactionDefinition } from '../definitions.js';
 import { moduleUrl } from '../../cics/paths.js';
 import {
@@ -110,19 +111,6 @@ function workerEntry(): { filename: string; execArgv?: string[] } {
     filename: new URL('../../transactions/worker-ts.mjs', import.meta.url).href,
     execArgv: withoutHooks(process.execArgv),
   };
-}
-
-/** Node flags less the module hooks (`--import`, `--require`, `--loader` and their values). */
-export function withoutHooks(argv: readonly string[]): string[] {
-  const hook = /^--(import|require|loader|experimental-loader)$|^-r$/;
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const name = arg.split('=', 1)[0]!;
-    if (!hook.test(name)) out.push(arg);
-    else if (!arg.includes('=')) i++;
-  }
-  return out;
 }
 
 export class Dispatcher {

@@ -267,3 +267,18 @@ t.test('retention: final records past their age go, undelivered ones stay, numbe
   await journal.prune(Date.now() + 1000);
   t.equal(await journal.accept(origin(5), Buffer.from('m5')), 5, 'the next number after the highest ever given');
 });
+
+t.test('message bytes are appended, and put the ordinary way where a higher key is there already', async (t) => {
+  const dir = t.testdir();
+  const journal = Journal.open(dir);
+  t.teardown(() => journal.close());
+  t.equal(await journal.accept(origin(1), Buffer.from('first')), 1);
+  // Another program left bytes under a number the journal has not given yet.
+  const { open } = await import('lmdb');
+  const raw = open({ path: join(dir, 'journal'), maxDbs: 12, overlappingSync: false });
+  await raw.openDB<Buffer, number>({ name: 'messages', encoding: 'binary' }).put(50, Buffer.from('stray'));
+  await raw.close();
+  t.equal(await journal.accept(origin(2), Buffer.from('second')), 2);
+  t.equal(journal.message(2)?.toString(), 'second', 'kept all the same');
+  t.equal(journal.message(1)?.toString(), 'first');
+});

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { startRegion } from '../../helpers/region.js';
 import { defaultDefinitions, type TransactionDefinition } from '../../../region/definitions.js';
-import { withoutHooks } from '../../../region/tasks/dispatcher.js';
+import { withoutHooks } from '../../../cics/worker-entry.js';
 
 const program = (name: string) => new URL(`../../fixtures/programs/${name}.ts`, import.meta.url).href;
 const define = (tranid: string, name: string, extra: Partial<TransactionDefinition> = {}): TransactionDefinition => ({

@@ -1,0 +1,69 @@
+// Exports in a thread of their own (journal/export-thread.ts): the same lines as read on
+// the main thread (the first page read there, the rest in the thread), the main thread
+// turning meanwhile, and a stop half-way that ends the thread and leaves the journal open
+// for the region.
+import t from 'tap';
+import { sampleMessage, syntheticEntries } from '../../bench/journal-records.js';
+import { csvHeader, exportLines } from '../../journal/export.js';
+import { exportsEnded, exportsRunning, exportStream } from '../../journal/export-thread.js';
+import { Journal } from '../../journal/journal.js';
+import { eachRecord } from '../../journal/query.js';
+
+const options = { start: Date.parse('2026-11-01T00:00:00Z'), stepMs: 1000, message: sampleMessage(300) };
+
+async function text(stream: NodeJS.ReadableStream): Promise<string> {
+  let out = '';
+  for await (const chunk of stream) out += String(chunk);
+  return out;
+}
+
+t.test('the lines the main thread would make, while it turns', async (t) => {
+  const dataDir = t.testdir();
+  const journal = Journal.open(dataDir);
+  t.teardown(() => journal.close());
+  await journal.appendBatch(syntheticEntries(0, 20_000, options));
+  for (const [format, filter] of [
+    ['csv', { state: 'SENT' }],
+    ['jsonl', { userid: 'USER3' }],
+    ['csv', { userid: 'NOBODY' }],
+  ] as const) {
+    const want = [];
+    for await (const r of eachRecord(journal, filter)) want.push(r);
+    let turns = 0;
+    let reading = true;
+    const spin = () => {
+      turns++;
+      if (reading) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const got = await text(exportStream(journal, { filter, format, owner: 'MVSA' })).finally(() => (reading = false));
+    t.equal(
+      got,
+      (format === 'csv' ? csvHeader() : '') + exportLines(want, format, 'MVSA'),
+      `${format} ${JSON.stringify(filter)}`,
+    );
+    if (want.length > 5000) t.ok(turns > 20, `the event loop turned ${turns} times meanwhile`);
+  }
+  await exportsEnded();
+  t.equal(exportsRunning(), 0, 'every thread ended');
+});
+
+t.test('a stop half-way ends the thread; the journal stays open for the region', async (t) => {
+  const dataDir = t.testdir();
+  const journal = Journal.open(dataDir);
+  t.teardown(() => journal.close());
+  await journal.appendBatch(syntheticEntries(0, 20_000, options));
+  const stream = exportStream(journal, { filter: {}, format: 'jsonl', owner: '' });
+  const chunks: string[] = [];
+  for await (const chunk of stream) {
+    chunks.push(String(chunk));
+    // The first page (the main thread's), then one of the thread's.
+    if (chunks.length === 2) break;
+  }
+  t.match(chunks[0], /^\{"seq":1,/);
+  t.match(chunks[1], /^\{"seq":51,/, 'the thread went on after the first page');
+  await exportsEnded();
+  t.equal(exportsRunning(), 0, 'the thread ended');
+  t.equal(journal.get(20_000)?.seq, 20_000, 'the region reads its journal as before');
+  t.equal(await journal.accept({ ...journal.get(1)!, taskn: 1 }, Buffer.from('more')), 20_001, 'and writes it');
+});
