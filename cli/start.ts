@@ -14,7 +14,9 @@ Starts a region in the foreground. Settings come from the environment:
   CICSMAIL_CCSID  default EBCDIC code page  (default 037)
   CICSMAIL_TLS_CERT, CICSMAIL_TLS_KEY   PEM files: HTTPS instead of HTTP
 More settings are in the README. The first start with no users file creates an
-administrator, ADMIN, and prints its password once.
+administrator, ADMIN, once the region listens, and prints its password once (a start
+that fails, the port taken, leaves no users file: the next one makes it).
+npm start builds the project first, then runs this.
 SIGTERM or SIGINT drains it and stops it with exit code 0.`;
 
 function isLoopback(host: string): boolean {
@@ -22,7 +24,7 @@ function isLoopback(host: string): boolean {
 }
 
 export async function startCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const parsed = parseCommand(io, argv, {}, HELP);
+  const parsed = parseCommand(io, argv, {}, HELP, { command: 'start' });
   if (!parsed) return 0;
   // A region outlives the reader of its standard output (`cicsmail start | head -1`).
   const say = (line: string) => {
@@ -39,7 +41,7 @@ export async function startCommand(argv: readonly string[], io: CommandIo): Prom
   // the handler is there would kill the process instead of draining it (a loaded run saw it).
   drainOnSignals(region, config, say);
   say(`region ${config.sysid} listening on ${region.url}`);
-  const admin = region.app.security.createdAdmin;
+  const admin = region.createdAdmin;
   if (admin) {
     say(
       `no users yet: administrator ${admin.id} created with password ${admin.password} (shown once; 'cicsmail user passwd ${admin.id}' changes it)`,

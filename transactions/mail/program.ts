@@ -17,6 +17,7 @@ import type { Attachment, Importance } from './compose.js';
 import { composeAndSend, type Outcome } from './deliver.js';
 import { contentTypeParams, makeReport, readReportOptions, REPORT_KEYS } from '../report/report.js';
 import { CONTROL_OR_C1 } from '../../cics/characters.js';
+import { notEbcdic } from '../../cics/not-ebcdic.js';
 
 const layout = copybook('MAILCA');
 const F = {
@@ -66,7 +67,20 @@ function invalid(reason: Reason, detail: string): Parsed {
 
 function parse(area: Uint8Array, cp: CodePage, bodyLen: number): Parsed {
   const version = readText(area, F.version, cp);
-  if (version !== '01') return invalid('VERSION', `MC-VERSION is '${version}', not '01'`);
+  if (version !== '01') {
+    // Bytes that read as ASCII or UTF-8 text: say so, not only that the version is wrong.
+    const looks = notEbcdic(area.subarray(F.version.offset, F.subject.offset + F.subject.size));
+    if (looks) {
+      const bytes = Buffer.from(area.subarray(F.version.offset, F.version.offset + F.version.size));
+      return invalid(
+        'ASCII',
+        `the COMMAREA looks like ${looks} text, not EBCDIC: MC-VERSION is x'${bytes.toString('hex').toUpperCase()}' ` +
+          `('${bytes.toString('latin1').replace(/[^\x20-\x7e]/g, '?')}' in ASCII); send its text in CCSID ${cp.ccsid} ` +
+          `(or the code page X-CICS-CCSID names), or send the JSON view (Content-Type: application/json)`,
+      );
+    }
+    return invalid('VERSION', `MC-VERSION is '${version}', not '01'`);
+  }
 
   const headerFields = [F.from, F.replyTo, F.to, F.cc, F.bcc, F.subject] as const;
   const text = new Map<string, string>();
@@ -232,6 +246,7 @@ export default async function mailProgram(ctx: ProgramContext<Services>): Promis
     commarea: out,
     journalSeqs: seqs,
     mailRc: REASONS[outcome.reason].rc,
+    mailReason: { code: outcome.reason, text: outcome.detail },
     smtpReplies: outcome.replyClass ? [outcome.replyClass] : [],
   };
 }
