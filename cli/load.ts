@@ -161,6 +161,8 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
   let connections = positiveInt('connections', values.connections) ?? 10;
   if (requests !== undefined && connections > requests) connections = requests;
   const timeoutS = positiveNumber('timeout', values.timeout) ?? 30;
+  // autocannon counts its time-out in whole seconds from 1.
+  if (timeoutS < 1) throw new UsageError(`--timeout is a number of seconds of at least 1, not '${values.timeout}'`);
   const reconnectS = positiveNumber('reconnect', values.reconnect) ?? RECONNECT_S;
   const warmupS = positiveNumber('warmup', values.warmup);
   const seed = positiveInt('seed', values.seed, 0) ?? 1;

@@ -102,9 +102,11 @@ export function reconnectWithBackoff(
       const lost = this.pipelinedRequests.size();
       if (lost > 0) {
         this.pipelinedRequests.clear();
-        resetParser(this);
         events.closed(lost);
       }
+      // A new connection starts a new answer: after autocannon's time-out the parser was
+      // in the middle of the old one, and read the next answer as its rest.
+      resetParser(this);
       return connect.call(this);
     }
     state.afterError = false;
