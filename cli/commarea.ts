@@ -9,7 +9,7 @@ import type { RecordLayout } from '../cics/copybook/layout.js';
 import { copybook } from '../cics/copybook/library.js';
 import { parseCopybook } from '../cics/copybook/parse.js';
 import { out, type CommandIo } from './io.js';
-import { parseCommand, UsageError } from './usage.js';
+import { helpHint, parseCommand, UsageError } from './usage.js';
 
 const HELP = `usage: cicsmail commarea FILE [--ccsid N] [--copybook FILE.cpy]
 
@@ -44,7 +44,7 @@ export async function commareaCommand(argv: readonly string[], io: CommandIo): P
   if (!parsed) return 0;
   const { values, positionals } = parsed;
   if (positionals.length !== 1)
-    throw new UsageError(`give one FILE, the COMMAREA's bytes; 'cicsmail commarea --help' says more`);
+    throw new UsageError(`give one FILE, the COMMAREA's bytes; ${helpHint('commarea')}`);
   const ccsid = parseCcsid(values.ccsid);
   if (ccsid === undefined)
     throw new UsageError(`--ccsid ${values.ccsid} is not a supported code page (${SUPPORTED_CCSIDS.join(', ')})`);

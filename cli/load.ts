@@ -25,7 +25,7 @@ import {
   type ReceivedSource,
 } from './load/verify.js';
 import { err, out, type CommandIo } from './io.js';
-import { parseCommand, requireCredentials, UsageError } from './usage.js';
+import { helpHint, parseCommand, requireCredentials, UsageError } from './usage.js';
 
 const HELP = `usage: cicsmail load URL|local [--tx MAIL|SEND|SPOL] [--connections N]
                       [--duration S | --requests N] [--rate R] [--ccsid N]
@@ -135,7 +135,7 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
   );
   if (!parsed) return 0;
   const { values, positionals } = parsed;
-  if (positionals.length !== 1) throw new UsageError(`give one URL (or 'local'); try 'cicsmail load --help'`);
+  if (positionals.length !== 1) throw new UsageError(`give one URL (or 'local'); ${helpHint('load')}`);
   const target = positionals[0] as string;
   const local = target === 'local';
   let base: string | undefined;

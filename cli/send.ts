@@ -8,7 +8,7 @@ import { textLines } from '../cics/text-lines.js';
 import { ebcdicLines, textTaskBody, UnmappableText } from '../client/text-input.js';
 import { err, out, OutputClosed, type CommandIo } from './io.js';
 import { explain } from './region-errors.js';
-import { parseCommand, regionOf, timeoutOf, UsageError } from './usage.js';
+import { helpHint, parseCommand, regionOf, timeoutOf, UsageError } from './usage.js';
 
 const HELP = `usage: cicsmail send [FILE] [--tx SEND|SPOL] [--url URL] [--user ID:PASSWORD]
                      [--ccsid N] [--binary] [--jobname NAME] [--timeout S]
@@ -101,7 +101,7 @@ async function send(argv: readonly string[], io: CommandIo): Promise<number> {
   const raw = await readInput(io, positionals[0]);
   if (raw.length === 0)
     throw new UsageError(
-      `nothing to send: ${positionals[0] === undefined || positionals[0] === '-' ? 'standard input' : positionals[0]} is empty; give a FILE of statements (cicsmail send FILE) or pipe them in`,
+      `nothing to send: ${positionals[0] === undefined || positionals[0] === '-' ? 'standard input' : positionals[0]} is empty; give a FILE of statements (cicsmail send FILE) or pipe them in; ${helpHint('send')}`,
     );
   let payload: Buffer;
   try {

@@ -2,7 +2,7 @@
 import { loadConfig } from '../config/settings.js';
 import { drainOnSignals, startRegion } from '../region/server.js';
 import { err, out, type CommandIo } from './io.js';
-import { parseCommand, UsageError } from './usage.js';
+import { helpHint, parseCommand, UsageError } from './usage.js';
 
 const HELP = `usage: cicsmail start
 
@@ -34,7 +34,10 @@ export async function startCommand(argv: readonly string[], io: CommandIo): Prom
       // Nobody reads these lines any more; the region goes on.
     }
   };
-  if (parsed.positionals.length > 0) throw new UsageError(`start takes no arguments (got '${parsed.positionals[0]}')`);
+  if (parsed.positionals.length > 0)
+    throw new UsageError(
+      `start takes no arguments (got '${parsed.positionals[0]}'): its settings are CICSMAIL_* variables; ${helpHint('start')}`,
+    );
   const config = loadConfig(io.env);
   const region = await startRegion(config);
   // Before the first line: a caller that reads it may signal at once, and a SIGTERM before
