@@ -13,6 +13,9 @@ export interface ReportRecord {
   readonly text: string;
 }
 
+/** The longest fixed record (and, less its RDW, variable one) a data set may hold. */
+export const MAX_LRECL = 32_760;
+
 /** More records than this (a 32 MB container of LRECL=1) is refused rather than laid out. */
 export const MAX_RECORDS = 1_000_000;
 
