@@ -6,13 +6,13 @@
 import { spawn } from 'node:child_process';
 import type { Test } from 'tap';
 
-interface Block {
+export interface Block {
   readonly lang: string;
   readonly lines: string[];
 }
 
 /** A document's fenced blocks, in order. */
-function fencedBlocks(text: string): Block[] {
+export function fencedBlocks(text: string): Block[] {
   return [...text.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => ({
     lang: m[1] ?? '',
     lines: (m[2] ?? '').replace(/\n$/, '').split('\n'),
@@ -99,6 +99,8 @@ export interface Check {
   readonly skip?: string;
   /** The command the test runs in its place. */
   readonly instead?: string;
+  /** For a command not run (`skip`): what the test checks of its text all the same. */
+  readonly inspect?: (t: Test, command: string) => void;
   /** Runs the command itself (one that does not end by itself: started, checked, stopped). */
   readonly run?: (t: Test, command: string) => Promise<Run>;
   readonly check?: (t: Test, run: Run) => Promise<void> | void;
@@ -128,6 +130,8 @@ export async function followDoc(t: Test, doc: Follow): Promise<void> {
     used.add(check);
     if (check.skip) {
       t.comment(`not run: ${first}: ${check.skip}`);
+      const inspect = check.inspect;
+      if (inspect) await t.test(`${first} (read, not run)`, async (t) => inspect(t, command));
       continue;
     }
     await t.test(first, async (t) => {
