@@ -89,6 +89,8 @@ export type TaskResult =
       readonly journalSeqs: readonly number[];
       /** The highest RC of the task's mails (X-Mail-RC), where it reports one. */
       readonly mailRc?: number;
+      /** MAIL's reason and what it says in words (X-Mail-Reason, X-Mail-Reason-Text): MC-REASON and MC-RELAY-REPLY. */
+      readonly mailReason?: { readonly code: string; readonly text: string };
       /** Reply classes (2xx, 4xx, 5xx, none) of the relay's answers to the task's mails, for the metrics. */
       readonly smtpReplies?: readonly string[];
     }

@@ -1,9 +1,10 @@
 // cicsmail cemt: CEMT from a shell. INQUIRE and SET of tasks, transactions, transaction
 // classes and the region, through the region's /cemt routes (an administrator's HTTP Basic
 // credentials), printed in aligned columns or, with --json, as the region answered.
+import { shapeOf, type Shape } from '../client/answer-shape.js';
 import type { RegionClient } from '../client/region-client.js';
 import { out, type CommandIo } from './io.js';
-import { parseCommand, regionOf, UsageError, wholeNumber } from './usage.js';
+import { helpHint, orList, parseCommand, regionOf, timeoutOf, unknownWord, UsageError, wholeNumber } from './usage.js';
 import { NAME8 } from '../cics/names.js';
 
 const HELP = `usage: cicsmail cemt inquire task|transaction [TRANID]|tranclass [NAME]|system
@@ -11,7 +12,7 @@ const HELP = `usage: cicsmail cemt inquire task|transaction [TRANID]|tranclass [
                                             [--time-limit MS]
        cicsmail cemt set tranclass NAME [--max-active N] [--purge-threshold N|none]
        cicsmail cemt set system [--max-tasks N] [--max-queued N]
-       options: [--url URL] [--user USER:PASSWORD] [--json]
+       options: [--url URL] [--user ID:PASSWORD] [--json] [--timeout S]
 
 CEMT from a shell, through the region's /cemt routes (for administrators).
 
@@ -34,8 +35,9 @@ Keywords may be cut short to a unique prefix, as in CEMT: 'cicsmail cemt i tas',
 
   --url URL    the region (default CICSMAIL_URL, else http://127.0.0.1:CICSMAIL_PORT,
                port 8080 where that is unset)
-  --user U:P   an administrator's HTTP Basic credentials (default CICSMAIL_USER)
+  --user ID:PW an administrator's HTTP Basic credentials (default CICSMAIL_USER)
   --json       print the region's JSON answer instead of columns
+  --timeout S  seconds to wait for the region's answer (default 60)
 
 Exit code: 0 done, 1 the region refused (its reason on standard error) or could not be
 reached, 2 bad usage.`;
@@ -84,6 +86,80 @@ interface RegionView {
   readonly journalSpace: string;
 }
 
+// The same answers' shapes, checked before a line is printed from them: a region of another
+// version or a proxy's page fails the command with what is wrong, not a TypeError.
+const int = { type: 'integer' } as const;
+const str = { type: 'string' } as const;
+const intOrNull = { type: ['integer', 'null'] } as const;
+const tally = { type: 'object', additionalProperties: { type: 'number' } } as const;
+const TRANSACTION_SCHEMA = {
+  type: 'object',
+  required: ['tranid', 'enabled', 'class', 'timeLimitMs'],
+  properties: { tranid: str, enabled: { type: 'boolean' }, class: { type: ['string', 'null'] }, timeLimitMs: int },
+} as const;
+const CLASS_SCHEMA = {
+  type: 'object',
+  required: ['maxActive', 'purgeThreshold'],
+  properties: { maxActive: int, purgeThreshold: intOrNull, active: int, queued: int },
+} as const;
+const TASKS = shapeOf<TaskView[]>('GET /cemt/tasks', {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['taskn', 'tranid', 'user', 'jobname', 'ageMs', 'state'],
+    properties: { taskn: int, tranid: str, user: str, jobname: str, ageMs: { type: 'number' }, state: str },
+  },
+});
+const TRANSACTIONS = shapeOf<TransactionView[]>('GET /cemt/transactions', { type: 'array', items: TRANSACTION_SCHEMA });
+const TRANSACTION = shapeOf<TransactionView>('PUT /cemt/transactions', TRANSACTION_SCHEMA);
+const CLASS = shapeOf<ClassView & { class: string }>('PUT /cemt/classes', {
+  ...CLASS_SCHEMA,
+  required: [...CLASS_SCHEMA.required, 'class'],
+  properties: { ...CLASS_SCHEMA.properties, class: str },
+});
+const SYSTEM = shapeOf<{ maxTasks: number; maxQueued: number | null }>('PUT /cemt/region', {
+  type: 'object',
+  required: ['maxTasks', 'maxQueued'],
+  properties: { maxTasks: int, maxQueued: intOrNull },
+});
+const REGION = shapeOf<RegionView>('GET /cemt/region', {
+  type: 'object',
+  required: [
+    'sysid',
+    'startedAt',
+    'tasks',
+    'abends',
+    'mails',
+    'maxTasks',
+    'maxQueued',
+    'pool',
+    'classes',
+    'journalBacklog',
+    'journalSpace',
+  ],
+  properties: {
+    sysid: str,
+    startedAt: str,
+    tasks: {
+      type: 'object',
+      required: ['run', 'byTranid', 'now'],
+      properties: { run: int, byTranid: tally, now: int },
+    },
+    abends: tally,
+    mails: tally,
+    maxTasks: int,
+    maxQueued: intOrNull,
+    pool: {
+      type: 'object',
+      required: ['workers', 'capacity', 'running', 'queued'],
+      properties: { workers: int, capacity: int, running: int, queued: int },
+    },
+    classes: { type: 'object', additionalProperties: CLASS_SCHEMA },
+    journalBacklog: int,
+    journalSpace: str,
+  },
+});
+
 const VERBS = ['inquire', 'set'] as const;
 const INQUIRE = ['task', 'transaction', 'tranclass', 'system'] as const;
 const SET = ['transaction', 'tranclass', 'system'] as const;
@@ -95,21 +171,18 @@ const OPTIONS: Readonly<Record<string, readonly string[]>> = {
   'set tranclass': ['max-active', 'purge-threshold'],
   'set system': ['max-tasks', 'max-queued'],
 };
-const COMMON = new Set(['url', 'user', 'json', 'help']);
-
-const orList = (words: readonly string[]) =>
-  words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
+const COMMON = new Set(['url', 'user', 'json', 'timeout', 'help']);
 
 /** The keyword `word` stands for: itself or a unique prefix of one, in any case (CEMT lets 'i tas'). */
 function keyword<K extends string>(word: string | undefined, choices: readonly K[], what: string): K {
-  if (word === undefined) throw new UsageError(`${what} needs ${orList(choices)}; try 'cicsmail cemt --help'`);
+  if (word === undefined) throw new UsageError(`${what} needs ${orList(choices)}; ${helpHint('cemt')}`);
   const w = word.toLowerCase();
   const hits = choices.filter((c) => c.startsWith(w));
   const exact = hits.find((c) => c === w);
   if (exact !== undefined) return exact;
   if (hits.length === 1 && hits[0] !== undefined) return hits[0];
-  if (hits.length > 1) throw new UsageError(`${what}: '${word}' could be ${orList(hits)}`);
-  throw new UsageError(`${what}: unknown keyword '${word}'; choose ${orList(choices)}`);
+  if (hits.length > 1) throw new UsageError(`${what}: '${word}' could be ${orList(hits)}; give more of it`);
+  throw unknownWord('keyword', word, choices, 'cemt', what);
 }
 
 function className(value: string, name: string): string {
@@ -206,18 +279,17 @@ class Cemt {
 
   constructor(
     readonly io: CommandIo,
-    url: string | undefined,
-    user: string | undefined,
+    options: { url: string | undefined; user: string | undefined; timeoutMs: number | undefined },
   ) {
-    this.#region = regionOf(io, { url, user });
+    this.#region = regionOf(io, options);
   }
 
   print(lines: readonly string[]): void {
     for (const l of lines) out(this.io, l);
   }
 
-  call<T>(method: 'GET' | 'PUT', path: string, body?: unknown): Promise<T> {
-    return this.#region.json<T>(method, `/cemt/${path}`, body);
+  call<T>(method: 'GET' | 'PUT', path: string, shape: Shape<T>, body?: unknown): Promise<T> {
+    return this.#region.json<T>(method, `/cemt/${path}`, body, shape);
   }
 }
 
@@ -235,13 +307,13 @@ async function inquire(
   }
   switch (resource) {
     case 'task': {
-      const tasks = await cemt.call<TaskView[]>('GET', 'tasks');
+      const tasks = await cemt.call('GET', 'tasks', TASKS);
       if (json) out(cemt.io, JSON.stringify(tasks));
       else cemt.print(taskLines(tasks));
       return;
     }
     case 'transaction': {
-      let list = await cemt.call<TransactionView[]>('GET', 'transactions');
+      let list = await cemt.call('GET', 'transactions', TRANSACTIONS);
       if (name !== undefined) {
         list = list.filter((d) => d.tranid === name.toUpperCase());
         if (list.length === 0) throw new Error(`transaction '${name.toUpperCase()}' is not defined in this region`);
@@ -251,7 +323,7 @@ async function inquire(
       return;
     }
     case 'tranclass': {
-      let { classes } = await cemt.call<RegionView>('GET', 'region');
+      let { classes } = await cemt.call('GET', 'region', REGION);
       if (name !== undefined) {
         const key = name.toUpperCase();
         const one = classes[key];
@@ -263,7 +335,7 @@ async function inquire(
       return;
     }
     case 'system': {
-      const region = await cemt.call<RegionView>('GET', 'region');
+      const region = await cemt.call('GET', 'region', REGION);
       if (json) out(cemt.io, JSON.stringify(region));
       else cemt.print(systemLines(region));
       return;
@@ -303,7 +375,7 @@ async function set(
       };
       if (Object.keys(body).length === 0)
         throw new UsageError('set transaction needs enabled, disabled, --class, --no-class or --time-limit');
-      const answer = await cemt.call<TransactionView>('PUT', `transactions/${encodeURIComponent(tranid)}`, body);
+      const answer = await cemt.call('PUT', `transactions/${encodeURIComponent(tranid)}`, TRANSACTION, body);
       if (json) out(cemt.io, JSON.stringify(answer));
       else cemt.print(transactionLines([answer], false));
       return;
@@ -325,13 +397,13 @@ async function set(
         throw new UsageError('set tranclass needs --max-active or --purge-threshold');
       // The region sets a class whole: a value left out is the one the class has now.
       if (maxActive === undefined || purgeThreshold === undefined) {
-        const now = (await cemt.call<RegionView>('GET', 'region')).classes[name];
+        const now = (await cemt.call('GET', 'region', REGION)).classes[name];
         if (maxActive === undefined && !now)
           throw new Error(`class ${name} is not defined in this region; give --max-active to make it`);
         maxActive ??= now?.maxActive;
         if (purgeThreshold === undefined) purgeThreshold = now?.purgeThreshold ?? null;
       }
-      const answer = await cemt.call<ClassView & { class: string }>('PUT', `classes/${encodeURIComponent(name)}`, {
+      const answer = await cemt.call('PUT', `classes/${encodeURIComponent(name)}`, CLASS, {
         maxActive,
         purgeThreshold,
       });
@@ -348,7 +420,7 @@ async function set(
       const maxQueued = wholeNumber(v['max-queued'], '--max-queued');
       if (maxTasks === undefined && maxQueued === undefined)
         throw new UsageError('set system needs --max-tasks or --max-queued');
-      const answer = await cemt.call<{ maxTasks: number; maxQueued: number | null }>('PUT', 'region', {
+      const answer = await cemt.call('PUT', 'region', SYSTEM, {
         ...(maxTasks !== undefined ? { maxTasks } : {}),
         ...(maxQueued !== undefined ? { maxQueued } : {}),
       });
@@ -380,8 +452,10 @@ export async function cemtCommand(argv: readonly string[], io: CommandIo): Promi
       'purge-threshold': { type: 'string' },
       'max-tasks': { type: 'string' },
       'max-queued': { type: 'string' },
+      timeout: { type: 'string' },
     },
     HELP,
+    { command: 'cemt', words: [...VERBS, ...INQUIRE, ...STATES] },
   );
   if (!parsed) return 0;
   const { values, positionals } = parsed;
@@ -390,10 +464,13 @@ export async function cemtCommand(argv: readonly string[], io: CommandIo): Promi
     const allowed = OPTIONS[command] ?? [];
     for (const [option, value] of Object.entries(values)) {
       if (value !== undefined && !COMMON.has(option) && !allowed.includes(option))
-        throw new UsageError(`--${option} is not an option of 'cemt ${command}'`);
+        throw new UsageError(
+          `--${option} is not an option of 'cemt ${command}'; ${allowed.length > 0 ? `it takes ${allowed.map((o) => `--${o}`).join(', ')}; ` : ''}${helpHint('cemt')}`,
+        );
     }
   };
-  const region = () => new Cemt(io, values.url, values.user);
+  const timeoutMs = timeoutOf(values.timeout);
+  const region = () => new Cemt(io, { url: values.url, user: values.user, timeoutMs });
   if (keyword(verbWord, VERBS, 'cemt') === 'inquire') {
     const resource = keyword(resourceWord, INQUIRE, 'cemt inquire');
     onlyFor(`inquire ${resource}`);

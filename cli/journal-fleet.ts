@@ -6,15 +6,19 @@
 // tell a partial view from a whole one.
 import { Readable } from 'node:stream';
 import { createWriteStream } from 'node:fs';
+import { REPLAY_SCHEMA, shapeOf } from '../client/answer-shape.js';
+import { RegionUrlInvalid } from '../client/errors.js';
 import { Fleet, parseRecordRef, regionUrls, type FleetRecord } from '../client/fleet.js';
+import { limitsOf } from '../client/http-request.js';
 import { basicAuthorization } from '../client/protocol.js';
-import { RegionUrlInvalid } from '../client/region-client.js';
+import { DEFAULT_LIMITS } from '../client/region-client.js';
 import { csvHeader, csvLine, jsonLine } from '../journal/export.js';
 import type { FilterText } from '../journal/query.js';
 import type { ReplayResult } from '../journal/replay.js';
 import { err, out, write, writeAll, type CommandIo } from './io.js';
 import { recordLine } from './journal-line.js';
-import { UsageError, wholeNumber } from './usage.js';
+import { explain } from './region-errors.js';
+import { requireCredentials, UsageError, wholeNumber } from './usage.js';
 
 /** The exit code of a view some region was missing from. */
 export const PARTIAL = 3;
@@ -29,8 +33,14 @@ export interface FleetValues {
   readonly out?: string | undefined;
   readonly relay?: string | undefined;
   readonly dryRun?: boolean | undefined;
-  readonly auth?: string | undefined;
+  /** `ID:PASSWORD`, from --user or CICSMAIL_USER. */
+  readonly user?: string | undefined;
+  /** --timeout: the limit of each call to a region. */
+  readonly timeoutMs?: number | undefined;
 }
+
+type Replayed = { sysid: string; results: ReplayResult[] };
+const REPLAYED = shapeOf<Replayed>('POST /journal/replay', REPLAY_SCHEMA);
 
 /**
  * The regions of a merged view, where the command asks for one: --url (one or several), or
@@ -62,7 +72,7 @@ function refOf(fleet: Fleet, text: string | undefined, action: string): { sysid:
 function verdict(io: CommandIo, fleet: Fleet, code = 0): number {
   for (const m of fleet.missing) {
     const name = m.sysid ? `region ${m.sysid} at ${m.url}` : `the region at ${m.url}`;
-    err(io, `cicsmail: WARNING: ${name} did not answer (${m.reason}); its records are not in this view`);
+    err(io, `cicsmail: WARNING: ${name} is left out of this view: ${m.reason}`);
   }
   return fleet.missing.length > 0 && code === 0 ? PARTIAL : code;
 }
@@ -76,10 +86,12 @@ export async function fleetJournalCommand(
   args: readonly string[],
   v: FleetValues,
 ): Promise<number> {
-  const user = v.auth ?? io.env.CICSMAIL_USER;
+  const user = requireCredentials(io, v.user);
+  const limits =
+    v.timeoutMs === undefined ? DEFAULT_LIMITS : { route: limitsOf(v.timeoutMs), task: limitsOf(v.timeoutMs) };
   let fleet: Fleet;
   try {
-    fleet = new Fleet(urls, user ? basicAuthorization(user) : undefined);
+    fleet = new Fleet(urls, basicAuthorization(user), limits, explain);
   } catch (error) {
     if (error instanceof RegionUrlInvalid) throw new UsageError(`--url ${error.message}`);
     throw error;
@@ -124,11 +136,19 @@ export async function fleetJournalCommand(
         verdict(io, fleet);
         throw new Error(`no region answered as ${sysid}`);
       }
-      const body = Buffer.from(await found.response.arrayBuffer());
-      if (found.response.status === 404) throw new Error(`no journal record ${name}`);
-      if (!found.response.ok) throw new Error(`${found.region.url}: HTTP ${found.response.status} ${body.toString()}`);
+      const { status, body } = found.response;
+      if (status === 404) throw new Error(`no journal record ${name}`);
+      if (status !== 200) throw found.region.refused(status, body.toString('utf8'));
       if (v.message) write(io, body);
-      else out(io, JSON.stringify(JSON.parse(body.toString('utf8')), null, 2));
+      else {
+        let record: unknown;
+        try {
+          record = JSON.parse(body.toString('utf8'));
+        } catch {
+          throw new Error(`${found.region.url} did not answer ${path} with JSON: is it a cicsmail region?`);
+        }
+        out(io, JSON.stringify(record, null, 2));
+      }
       return verdict(io, fleet);
     }
     case 'stats': {
@@ -159,7 +179,6 @@ export async function fleetJournalCommand(
         ...(v.relay !== undefined ? { relay: v.relay } : {}),
         ...(v.dryRun ? { dryRun: true } : {}),
       };
-      type Replayed = { sysid: string; results: ReplayResult[] };
       const answers: (Replayed | undefined)[] = [];
       if (args[0] !== undefined) {
         // One record: to the region that owns it, found by its SYSID.
@@ -169,16 +188,16 @@ export async function fleetJournalCommand(
           verdict(io, fleet);
           throw new Error(`no region answered as ${sysid}`);
         }
-        answers.push(await found.region.json<Replayed>('POST', '/journal/replay', { ...body, seq }));
+        answers.push(await found.region.json('POST', '/journal/replay', { ...body, seq }, REPLAYED));
       } else {
         // Records the filters pick: each region replays its own.
         answers.push(
           ...(await Promise.all(
             fleet.regions.map(async (region) => {
               try {
-                return await region.json<Replayed>('POST', '/journal/replay', body);
+                return await region.json('POST', '/journal/replay', body, REPLAYED);
               } catch (error) {
-                fleet.missing.push({ url: region.url, sysid: null, reason: (error as Error).message });
+                fleet.miss(region, null, error);
                 return undefined;
               }
             }),

@@ -19,11 +19,29 @@ import {
 import { redeliver } from '../journal/replay.js';
 import { verify } from '../journal/verify.js';
 import { redrive } from '../client/redrive.js';
+import { RegionUnreachable } from '../client/errors.js';
+import { RegionClient } from '../client/region-client.js';
 import { loadConfig } from '../config/settings.js';
 import { SmtpPool } from '../smtp/pool.js';
 import { parseRelayUrls } from '../smtp/relay-url.js';
 import { err, out, write, writeAll, type CommandIo } from './io.js';
-import { parseCommand, regionOf, UsageError, wholeNumber } from './usage.js';
+import { explain } from './region-errors.js';
+import {
+  credentialsOf,
+  helpHint,
+  orList,
+  parseCommand,
+  regionOf,
+  timeoutOf,
+  unknownWord,
+  UsageError,
+  wholeNumber,
+} from './usage.js';
+
+const ACTIONS = ['list', 'show', 'stats', 'export', 'replay', 'verify'] as const;
+
+type Action = (typeof ACTIONS)[number];
+const isAction = (word: string): word is Action => (ACTIONS as readonly string[]).includes(word);
 
 const HELP = `usage: cicsmail journal list [FILTERS] [--after SEQ] [--limit N] [--json]
        cicsmail journal show SEQ [--message]
@@ -31,7 +49,7 @@ const HELP = `usage: cicsmail journal list [FILTERS] [--after SEQ] [--limit N] [
        cicsmail journal export [FILTERS] [--format csv|jsonl] [--out FILE]
        cicsmail journal replay [FILTERS] [--relay URL] [--dry-run] [--limit N]
        cicsmail journal replay --redrive [FILTERS] [--url URL] [--speed N] [--concurrency N]
-                               [--auth U:P] [--dry-run] [--limit N] [--json]
+                               [--user ID:PASSWORD] [--dry-run] [--limit N] [--json]
        cicsmail journal verify [--repair] [--json]
 
   list       one line a mail: sequence number, state, time, user, tranid, recipients, subject
@@ -43,12 +61,16 @@ const HELP = `usage: cicsmail journal list [FILTERS] [--after SEQ] [--limit N] [
   export     the accounting fields (time, user, jobname, tranid, sender, recipients,
              attachments, subject, size, state, relay reply) as CSV (default) or JSON Lines
   replay     redeliver: send the stored bytes of the records the filters pick again (same
-             Message-ID) to --relay or CICSMAIL_RELAY; each replay is kept on its record
+             Message-ID) to --relay or CICSMAIL_RELAY; each replay is kept on its record.
+             A region with the capture relay (no CICSMAIL_RELAY) has it replay them to its
+             relay: replay --url URL (its address). --dry-run lists them and sends nothing.
              --redrive: run the recorded tasks again (tranid, COMMAREA or channel, CCSID,
              jobname) on the region at --url (CICSMAIL_URL, else http://127.0.0.1:CICSMAIL_PORT), at
              --speed N times their recorded pace or, without it, as fast as --concurrency
-             (8) allows; prints how the outcomes compare, RC by RC (exit 1 where any differ).
-             Filters on state, recipient or Message-ID pick the tasks whose mails match.
+             (8) allows, as an administrator (--user ID:PASSWORD or CICSMAIL_USER); prints
+             how the outcomes compare, RC by RC (exit 1 where any differ, or where the
+             region stops answering before the last task). Filters on state, recipient or
+             Message-ID pick the tasks whose mails match.
   verify     recount the counts by state, tranid, user, job name and day and check every index
              key against the records and the task log (from one snapshot; a region may run);
              with --repair, put right what differs; exit 1 where something was wrong and not
@@ -58,13 +80,17 @@ Several regions (a fleet), over HTTP: with --url URL[,URL…] (or CICSMAIL_URL n
   list, show, stats, export and replay read each region's journal and merge them by time;
   a record is SYSID:SEQ (a sequence number is one region's): show MVSA:12, replay MVSA:12
   goes to the region MVSA; replay with filters asks each region to replay its own. A region
-  that does not answer is named in a warning on standard error and left out: the others'
-  records are shown, and the exit code is 3. --auth USER:PASSWORD (or CICSMAIL_USER) must be
-  an operator on every region.
+  that does not answer (within --timeout S, 60 by default), answers more than 64 MiB or
+  answers what is not a journal is named in a warning on standard error and left out: the
+  others' records are shown, and the exit code is 3. --user ID:PASSWORD (or CICSMAIL_USER)
+  must be an operator on every region.
 
-FILTERS: --state STATE --user ID --tranid ID --jobname NAME --recipient ADDR
+FILTERS: --state STATE --userid ID --tranid ID --jobname NAME --recipient ADDR
          --message-id ID --since TIME --until TIME   (TIME: ISO 8601, e.g. 2026-11-28T13:00Z)
-Without --url, reads the journal in CICSMAIL_DATA (default ./data).`;
+Without --url, reads the journal in CICSMAIL_DATA (default ./data).
+--user is the credentials (ID:PASSWORD) here as in every command; the user id filter is
+--userid (--user ID without a password still filters, with a warning; --auth still gives
+the credentials, with a warning).`;
 
 function openJournal(io: CommandIo): Journal {
   const dataDir = resolve(io.env.CICSMAIL_DATA?.trim() || './data');
@@ -117,12 +143,16 @@ interface ReplayValues {
   url?: string;
   speed?: string;
   concurrency?: string;
-  auth?: string;
   limit?: string;
   json?: boolean;
+  timeout?: string;
 }
 
-async function redriveCommand(io: CommandIo, v: FilterValues & ReplayValues): Promise<number> {
+async function redriveCommand(
+  io: CommandIo,
+  v: FilterValues & ReplayValues,
+  credentials: string | undefined,
+): Promise<number> {
   const filter = filterOf(v);
   if (v.relay) throw new UsageError('--relay is for redeliver; redrive runs tasks on the region at --url');
   const speed = v.speed === undefined ? null : Number(v.speed);
@@ -130,10 +160,14 @@ async function redriveCommand(io: CommandIo, v: FilterValues & ReplayValues): Pr
     throw new UsageError(`--speed '${v.speed}' is not a number above 0 and at most 1000`);
   const concurrency = wholeNumber(v.concurrency, '--concurrency') ?? (speed === null ? 8 : 64);
   if (concurrency < 1 || concurrency > 256) throw new UsageError('--concurrency is 1 to 256');
-  const region = regionOf(io, { url: v.url, user: v.auth });
+  const dryRun = v['dry-run'] === true;
+  // A dry run reads only the journal: it needs no credentials.
+  const region = dryRun
+    ? RegionClient.from({ url: v.url }, io.env)
+    : regionOf(io, { url: v.url, user: credentials, timeoutMs: timeoutOf(v.timeout) });
   const limit = wholeNumber(v.limit, '--limit') ?? 1000;
   const tasks = await withJournal(io, (journal) => findTasks(journal, filter, limit));
-  const report = await redrive(tasks, { region, speed, concurrency, dryRun: v['dry-run'] === true });
+  const report = await redrive(tasks, { region, speed, concurrency, dryRun });
   if (v.json) {
     out(io, JSON.stringify(report));
   } else if (report.dryRun) {
@@ -148,6 +182,10 @@ async function redriveCommand(io: CommandIo, v: FilterValues & ReplayValues): Pr
     for (const t of report.differences)
       out(io, `  task ${t.id} ${t.tranid} of ${t.at}: was ${t.was}, now ${t.now ?? '?'}`);
   }
+  if (report.stopped !== null) {
+    err(io, `cicsmail: redrive stopped: ${explain(new RegionUnreachable(report.stopped))}`);
+    return 1;
+  }
   return report.different > 0 ? 1 : 0;
 }
 
@@ -157,6 +195,7 @@ export async function journalCommand(argv: readonly string[], io: CommandIo): Pr
     argv,
     {
       state: { type: 'string' },
+      userid: { type: 'string' },
       user: { type: 'string' },
       tranid: { type: 'string' },
       jobname: { type: 'string' },
@@ -178,27 +217,38 @@ export async function journalCommand(argv: readonly string[], io: CommandIo): Pr
       concurrency: { type: 'string' },
       auth: { type: 'string' },
       repair: { type: 'boolean' },
+      timeout: { type: 'string' },
     },
     HELP,
+    { command: 'journal', words: [...ACTIONS] },
   );
   if (!parsed) return 0;
   const [action, ...args] = parsed.positionals;
-  const v = parsed.values as FilterValues &
+  const given = parsed.values as Omit<FilterValues, 'user'> &
     ReplayValues & {
+      userid?: string;
+      user?: string;
+      auth?: string;
       after?: string;
-      limit?: string;
+      repair?: boolean;
       json?: boolean;
       message?: boolean;
       format?: string;
       out?: string;
-      repair?: boolean;
     };
+  const { credentials, userid } = credentialsAndUserid(io, given);
+  // The filters as the region names them (its query's `user`).
+  const v: FilterValues & typeof given = { ...given, user: userid };
+  if (action === undefined)
+    throw new UsageError(`journal needs an action: ${orList([...ACTIONS])}; ${helpHint('journal')}`);
+  if (!isAction(action)) throw unknownWord('journal action', action, ACTIONS, 'journal');
   // Over HTTP, from one region or several merged (--url A,B,C; CICSMAIL_URL naming several).
-  const urls = action === undefined || (action === 'replay' && v.redrive) ? undefined : fleetUrls(io, v.url);
-  if (urls !== undefined && ['list', 'show', 'stats', 'export', 'replay'].includes(action as string)) {
+  // verify reads the journal's own files: never over HTTP.
+  const urls = (action === 'replay' && v.redrive) || action === 'verify' ? undefined : fleetUrls(io, v.url);
+  if (urls !== undefined) {
     for (const key of ['speed', 'concurrency'] as const)
       if (v[key] !== undefined) throw new UsageError(`--${key} is for replay --redrive`);
-    return fleetJournalCommand(io, urls, action as string, args, {
+    return fleetJournalCommand(io, urls, action, args, {
       filter: filterText(v),
       after: v.after,
       limit: v.limit,
@@ -208,7 +258,8 @@ export async function journalCommand(argv: readonly string[], io: CommandIo): Pr
       out: v.out,
       relay: v.relay,
       dryRun: v['dry-run'],
-      auth: v.auth,
+      user: credentials,
+      timeoutMs: timeoutOf(v.timeout),
     });
   }
   switch (action) {
@@ -269,7 +320,7 @@ export async function journalCommand(argv: readonly string[], io: CommandIo): Pr
       return 0;
     }
     case 'replay': {
-      if (v.redrive) return redriveCommand(io, v);
+      if (v.redrive) return redriveCommand(io, v, credentials);
       const filter = filterOf(v);
       const limit = wholeNumber(v.limit, '--limit') ?? 1000;
       // The region's own settings (environment and CICSMAIL_CONFIG): its relays, STARTTLS, CA and timeouts.
@@ -282,8 +333,13 @@ export async function journalCommand(argv: readonly string[], io: CommandIo): Pr
           throw new UsageError((err as Error).message);
         }
       }
-      if (relays.length === 0)
-        throw new UsageError('journal replay needs --relay smtp://host:port (or CICSMAIL_RELAY)');
+      const dryRun = v['dry-run'] === true;
+      // A dry run sends nothing: it needs no relay.
+      if (relays.length === 0 && !dryRun)
+        throw new UsageError(
+          'journal replay needs a relay to send to: --relay smtp://host:port, or CICSMAIL_RELAY; ' +
+            "a region with the capture relay (no CICSMAIL_RELAY) replays to it with --url URL (the region's address)",
+        );
       if (!existsSync(join(config.dataDir, 'journal')))
         throw new Error(`no journal in ${config.dataDir} (set CICSMAIL_DATA)`);
       // Read-write: each replay is kept on its record (LMDB lets a running region share it).
@@ -299,7 +355,7 @@ export async function journalCommand(argv: readonly string[], io: CommandIo): Pr
         const results = await redeliver(journal, (from, to, message) => pool.send(from, to, message), {
           filter,
           limit,
-          dryRun: v['dry-run'] === true,
+          dryRun,
         });
         for (const r of results)
           out(
@@ -336,11 +392,33 @@ export async function journalCommand(argv: readonly string[], io: CommandIo): Pr
         await journal.close();
       }
     }
-    default:
-      throw new UsageError(
-        action === undefined
-          ? 'journal needs list, show, stats, export, replay or verify; try --help'
-          : `unknown journal action '${action}'`,
-      );
   }
+}
+
+/**
+ * The credentials (--user ID:PASSWORD, else CICSMAIL_USER) and the user id filter (--userid).
+ * The older spellings still work, with a warning: --user ID without a password (a filter
+ * before --user meant the credentials here as everywhere), and --auth ID:PASSWORD.
+ */
+function credentialsAndUserid(
+  io: CommandIo,
+  v: { user?: string; userid?: string; auth?: string },
+): { credentials: string | undefined; userid: string | undefined } {
+  let user = v.user;
+  let userid = v.userid;
+  if (user !== undefined && !user.includes(':')) {
+    if (userid !== undefined) throw new UsageError('give the user id filter once, as --userid ID');
+    err(
+      io,
+      `cicsmail: warning: --user ${user} as a filter is deprecated: write --userid ${user} (--user is the credentials, ID:PASSWORD, in every command)`,
+    );
+    userid = user;
+    user = undefined;
+  }
+  if (v.auth !== undefined) {
+    if (user !== undefined) throw new UsageError('--auth and --user both give credentials: give --user ID:PASSWORD');
+    err(io, 'cicsmail: warning: --auth is deprecated: write --user ID:PASSWORD, as every command does');
+    user = v.auth;
+  }
+  return { credentials: credentialsOf(io, user), userid };
 }

@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseCcsid, SUPPORTED_CCSIDS } from '../cics/codepages.js';
 import { basicAuthorization } from '../client/protocol.js';
+import { limitsOf } from '../client/http-request.js';
 import { RegionClient } from '../client/region-client.js';
 import { startLocalRegion, type LocalRegion } from './load/local-region.js';
 import { buildPayloads, LOAD_TXS, parseSize, type LoadTx } from './load/payloads.js';
@@ -24,11 +25,11 @@ import {
   type ReceivedSource,
 } from './load/verify.js';
 import { err, out, type CommandIo } from './io.js';
-import { parseCommand, UsageError } from './usage.js';
+import { helpHint, parseCommand, requireCredentials, UsageError } from './usage.js';
 
 const HELP = `usage: cicsmail load URL|local [--tx MAIL|SEND|SPOL] [--connections N]
                       [--duration S | --requests N] [--rate R] [--ccsid N]
-                      [--attachment SIZE] [--user USER:PASSWORD] [--from ADDRESS] [--warmup S]
+                      [--attachment SIZE] [--user ID:PASSWORD] [--from ADDRESS] [--warmup S]
                       [--json] [--report FILE.html] [--sink] [--sink-port N]
                       [--verify] [--data DIR] [--received DIR] [--answers FILE]
 
@@ -46,10 +47,11 @@ varied recipients, subjects, bodies and sizes), and prints tx/s, latency percent
   --ccsid N         the code page of the payloads (default 037)
   --attachment SIZE an attachment on every mail (10k, 10m): a BIT container on a channel
                     for MAIL, an ATTACH block (SEND) or MIME part (SPOL) in base64
-  --user U:P        HTTP Basic credentials (default CICSMAIL_USER)
+  --user ID:PW      HTTP Basic credentials (default CICSMAIL_USER)
   --from ADDRESS    the sender of every mail (default load@example.test): one the user may use
   --seed N          the payloads' seed (default 1): the same seed, the same mails
-  --timeout S       seconds to wait for an answer (default 30)
+  --timeout S       seconds to wait for an answer (default 30); an answer past it, or
+                    larger than 4 MiB, is counted an error and its connection made anew
   --reconnect S     seconds to go on without an answer while connections to the region
                     fail (refused, reset: a region restarting) before the run gives up
                     (default 30); each connection reconnects after 50 ms, doubling to 1 s,
@@ -129,10 +131,11 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
       answers: { type: 'string' },
     },
     HELP,
+    { command: 'load' },
   );
   if (!parsed) return 0;
   const { values, positionals } = parsed;
-  if (positionals.length !== 1) throw new UsageError(`give one URL (or 'local'); try 'cicsmail load --help'`);
+  if (positionals.length !== 1) throw new UsageError(`give one URL (or 'local'); ${helpHint('load')}`);
   const target = positionals[0] as string;
   const local = target === 'local';
   let base: string | undefined;
@@ -158,6 +161,8 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
   let connections = positiveInt('connections', values.connections) ?? 10;
   if (requests !== undefined && connections > requests) connections = requests;
   const timeoutS = positiveNumber('timeout', values.timeout) ?? 30;
+  // autocannon counts its time-out in whole seconds from 1.
+  if (timeoutS < 1) throw new UsageError(`--timeout is a number of seconds of at least 1, not '${values.timeout}'`);
   const reconnectS = positiveNumber('reconnect', values.reconnect) ?? RECONNECT_S;
   const warmupS = positiveNumber('warmup', values.warmup);
   const seed = positiveInt('seed', values.seed, 0) ?? 1;
@@ -174,9 +179,7 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
   if (local && (values.data || values.received))
     throw new UsageError("with local the run knows its region's journal and sink; leave out --data and --received");
   if (values.sink && values.received) throw new UsageError('give --sink or --received, not both');
-  const userText = local ? undefined : (values.user ?? io.env.CICSMAIL_USER);
-  if (!local && !userText)
-    throw new UsageError('give --user USER:PASSWORD (or set CICSMAIL_USER): every request needs a user');
+  const userText = local ? undefined : requireCredentials(io, values.user);
 
   const log = (line: string) => err(io, line);
   let sink: Sink | undefined;
@@ -196,9 +199,10 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
     const url = base as string;
     const user = region?.user ?? userText!;
     const authorization = basicAuthorization(user);
-    const client = new RegionClient(url, authorization);
+    const limits = limitsOf(timeoutS * 1000);
+    const client = new RegionClient(url, authorization, { route: limits, task: limits });
 
-    await preflight(url, authorization);
+    await preflight(url, authorization, client.limits);
     let journal: JournalSource | undefined;
     let received: ReceivedSource | undefined;
     if (values.verify) {
@@ -315,7 +319,6 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
 
 async function mustAnswer(region: RegionClient, path: string, why: string): Promise<void> {
   const res = await region.request(path);
-  await res.arrayBuffer();
   if (res.status !== 200)
     throw new UsageError(`${why} (HTTP ${res.status} from ${region.url}${path.replace(/\?.*$/, '')})`);
 }

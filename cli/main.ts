@@ -4,19 +4,27 @@
 // its web server, nor the load tester.
 import { dropOrphanCommitFailures } from '../journal/commit-failure.js';
 import { err, out, OutputClosed, processIo, watchOutput, type CommandIo } from './io.js';
-import { UsageError } from './usage.js';
+import { explain } from './region-errors.js';
+import { unknownWord, UsageError } from './usage.js';
+
+const COMMANDS = ['start', 'send', 'journal', 'user', 'cemt', 'load', 'commarea'] as const;
 
 const HELP = `usage: cicsmail <command> [options]
 
 commands:
-  start                     start a region in the foreground (what npm start does)
+  start                     run a region in the foreground (npm start builds the project,
+                            then runs this)
   send [FILE]               run a file of SEND statements (or --tx SPOL, a datastream) on a region
   journal list|show|stats|export|replay   the journal under CICSMAIL_DATA
   user add|list|remove|passwd|set   the region's users in CICSMAIL_DATA/users.json
   cemt inquire|set ...      CEMT from a shell: tasks, transactions, classes, the region (admins)
   load URL|local            load-test a region: many concurrent transactions, tx/s and latency
+  commarea FILE             a COMMAREA's bytes (a returned one) as its JSON view, field by field
 
-Run 'cicsmail <command> --help' for a command's options.`;
+Every command that talks to a region finds it at --url (else CICSMAIL_URL, else
+http://127.0.0.1:CICSMAIL_PORT, port 8080) and logs in with --user ID:PASSWORD (else
+CICSMAIL_USER). Run 'cicsmail <command> --help' (or 'cicsmail help <command>') for a
+command's options.`;
 
 /** The command line as the `cicsmail` process runs it: its own streams, and what a process of it must not die of. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -43,20 +51,25 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
         return await (await import('./send.js')).sendCommand(rest, io);
       case 'load':
         return await (await import('./load.js')).loadCommand(rest, io);
+      case 'commarea':
+        return await (await import('./commarea.js')).commareaCommand(rest, io);
+      case 'help':
+        // `cicsmail help journal` is `cicsmail journal --help`.
+        if (rest[0] !== undefined) return await run([rest[0], '--help'], io);
+        out(io, HELP);
+        return 0;
       case undefined:
       case '--help':
       case '-h':
-      case 'help':
         out(io, HELP);
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command '${command}'; try 'cicsmail --help'`);
+        throw unknownWord('command', command, COMMANDS, '');
     }
   } catch (error) {
     // Nobody reads any more: nothing to say, and nothing went wrong.
     if (error instanceof OutputClosed) return 0;
-    const e = error as Error & { code?: string };
-    err(io, `cicsmail: ${e.message}`);
-    return e instanceof UsageError ? 2 : 1;
+    err(io, `cicsmail: ${explain(error)}`);
+    return error instanceof UsageError ? 2 : 1;
   }
 }

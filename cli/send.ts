@@ -5,25 +5,27 @@ import { readFileSync } from 'node:fs';
 import { codePage, parseCcsid, SUPPORTED_CCSIDS } from '../cics/codepages.js';
 import { INPUT_CONTAINER } from '../cics/task.js';
 import { textLines } from '../cics/text-lines.js';
-import { refusalText } from '../client/protocol.js';
 import { ebcdicLines, textTaskBody, UnmappableText } from '../client/text-input.js';
 import { err, out, OutputClosed, type CommandIo } from './io.js';
-import { parseCommand, regionOf, UsageError } from './usage.js';
+import { explain } from './region-errors.js';
+import { helpHint, parseCommand, regionOf, timeoutOf, UsageError } from './usage.js';
 
-const HELP = `usage: cicsmail send [FILE] [--tx SEND|SPOL] [--url URL] [--user USER:PASSWORD]
-                     [--ccsid N] [--binary] [--jobname NAME]
+const HELP = `usage: cicsmail send [FILE] [--tx SEND|SPOL] [--url URL] [--user ID:PASSWORD]
+                     [--ccsid N] [--binary] [--jobname NAME] [--timeout S]
 
 Runs FILE (standard input where FILE is - or left out) as one SEND transaction (control
 statements) or, with --tx SPOL, as an SMTP datastream; prints the report, a line a mail.
 
   --url URL        the region (default CICSMAIL_URL, else http://127.0.0.1:CICSMAIL_PORT,
                    port 8080 where that is unset)
-  --user U:P       HTTP Basic credentials (default CICSMAIL_USER)
+  --user ID:PW     HTTP Basic credentials (default CICSMAIL_USER)
   --ccsid N        the EBCDIC code page to send in (default 037)
   --binary         FILE is EBCDIC already: sent as it is, in --ccsid
   --jobname NAME   the job's name, for the journal and &JOBNAME (X-CICS-Jobname);
                    default the user id of --user or CICSMAIL_USER, as z/OS names
                    a TSO or z/OS UNIX user's work after the user
+  --timeout S      seconds to wait for the report (default 600; a SEND of many mails
+                   answers when it is done); the connection within 10 s of it
 
 A UTF-8 FILE is translated to the code page, each line ending in NL (x'15'). Input longer
 than a COMMAREA (32,763 bytes) goes as container ${INPUT_CONTAINER} on a channel.
@@ -61,7 +63,7 @@ export async function sendCommand(argv: readonly string[], io: CommandIo): Promi
     return await send(argv, io);
   } catch (error) {
     if (error instanceof OutputClosed) throw error;
-    err(io, `cicsmail send: ${(error as Error).message}`);
+    err(io, `cicsmail send: ${explain(error)}`);
     return SEND_FAILED;
   }
 }
@@ -77,8 +79,10 @@ async function send(argv: readonly string[], io: CommandIo): Promise<number> {
       ccsid: { type: 'string', default: '037' },
       binary: { type: 'boolean', default: false },
       jobname: { type: 'string' },
+      timeout: { type: 'string' },
     },
     HELP,
+    { command: 'send' },
   );
   if (!parsed) return 0;
   const { values, positionals } = parsed;
@@ -88,9 +92,17 @@ async function send(argv: readonly string[], io: CommandIo): Promise<number> {
   const ccsid = parseCcsid(values.ccsid);
   if (ccsid === undefined)
     throw new UsageError(`--ccsid ${values.ccsid} is not a supported code page (${SUPPORTED_CCSIDS.join(', ')})`);
-  const region = regionOf(io, { url: values.url, user: values.user });
+  const region = regionOf(io, { url: values.url, user: values.user, timeoutMs: timeoutOf(values.timeout) });
   const jobname = values.jobname || jobnameOf(values.user ?? io.env.CICSMAIL_USER);
+  if ((positionals[0] === undefined || positionals[0] === '-') && io.stdin.isTTY)
+    throw new UsageError(
+      'cicsmail send needs a FILE of statements, or them piped in; ' + "'cicsmail send --help' says more",
+    );
   const raw = await readInput(io, positionals[0]);
+  if (raw.length === 0)
+    throw new UsageError(
+      `nothing to send: ${positionals[0] === undefined || positionals[0] === '-' ? 'standard input' : positionals[0]} is empty; give a FILE of statements (cicsmail send FILE) or pipe them in; ${helpHint('send')}`,
+    );
   let payload: Buffer;
   try {
     payload = values.binary ? raw : ebcdicLines(raw.toString('utf8'), ccsid);
@@ -102,7 +114,7 @@ async function send(argv: readonly string[], io: CommandIo): Promise<number> {
     ccsid,
     ...(jobname ? { jobname } : {}),
   });
-  if (answer.status !== 200) throw new Error(`HTTP ${answer.status} ${refusalText(body.toString('utf8'))}`);
+  if (answer.status !== 200) throw region.refused(answer.status, body.toString('utf8'));
   const report = textLines(codePage(ccsid).decode(body));
   if (report.at(-1) === '') report.pop();
   try {

@@ -2,7 +2,7 @@
 import { loadConfig } from '../config/settings.js';
 import { drainOnSignals, startRegion } from '../region/server.js';
 import { err, out, type CommandIo } from './io.js';
-import { parseCommand, UsageError } from './usage.js';
+import { helpHint, parseCommand, UsageError } from './usage.js';
 
 const HELP = `usage: cicsmail start
 
@@ -14,7 +14,9 @@ Starts a region in the foreground. Settings come from the environment:
   CICSMAIL_CCSID  default EBCDIC code page  (default 037)
   CICSMAIL_TLS_CERT, CICSMAIL_TLS_KEY   PEM files: HTTPS instead of HTTP
 More settings are in the README. The first start with no users file creates an
-administrator, ADMIN, and prints its password once.
+administrator, ADMIN, once the region listens, and prints its password once (a start
+that fails, the port taken, leaves no users file: the next one makes it).
+npm start builds the project first, then runs this.
 SIGTERM or SIGINT drains it and stops it with exit code 0.`;
 
 function isLoopback(host: string): boolean {
@@ -22,7 +24,7 @@ function isLoopback(host: string): boolean {
 }
 
 export async function startCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const parsed = parseCommand(io, argv, {}, HELP);
+  const parsed = parseCommand(io, argv, {}, HELP, { command: 'start' });
   if (!parsed) return 0;
   // A region outlives the reader of its standard output (`cicsmail start | head -1`).
   const say = (line: string) => {
@@ -32,14 +34,17 @@ export async function startCommand(argv: readonly string[], io: CommandIo): Prom
       // Nobody reads these lines any more; the region goes on.
     }
   };
-  if (parsed.positionals.length > 0) throw new UsageError(`start takes no arguments (got '${parsed.positionals[0]}')`);
+  if (parsed.positionals.length > 0)
+    throw new UsageError(
+      `start takes no arguments (got '${parsed.positionals[0]}'): its settings are CICSMAIL_* variables; ${helpHint('start')}`,
+    );
   const config = loadConfig(io.env);
   const region = await startRegion(config);
   // Before the first line: a caller that reads it may signal at once, and a SIGTERM before
   // the handler is there would kill the process instead of draining it (a loaded run saw it).
   drainOnSignals(region, config, say);
   say(`region ${config.sysid} listening on ${region.url}`);
-  const admin = region.app.security.createdAdmin;
+  const admin = region.createdAdmin;
   if (admin) {
     say(
       `no users yet: administrator ${admin.id} created with password ${admin.password} (shown once; 'cicsmail user passwd ${admin.id}' changes it)`,

@@ -15,7 +15,7 @@ import {
   type UserRecord,
 } from '../users/users-file.js';
 import { err, out, type CommandIo } from './io.js';
-import { parseCommand, UsageError } from './usage.js';
+import { helpHint, orList, parseCommand, unknownWord, UsageError } from './usage.js';
 import { NAME8, NAME8_RULE } from '../cics/names.js';
 
 const HELP = `usage: cicsmail user add NAME [--admin] [--transactions LIST] [--senders LIST]
@@ -94,7 +94,7 @@ function dataDir(io: CommandIo): string {
 }
 
 function userId(name: string | undefined, verb: Verb): string {
-  if (name === undefined) throw new UsageError(`user ${verb} needs a NAME`);
+  if (name === undefined) throw new UsageError(`user ${verb} needs a NAME: cicsmail user ${verb} NAME`);
   const id = name.toUpperCase();
   if (!NAME8.test(id)) throw new UsageError(`'${name}' is not a user id: ${NAME8_RULE}`);
   return id;
@@ -283,18 +283,20 @@ const noAdminNote = (store: UserStore) =>
   `note: ${store.file} has no administrator (the journal, replay and CEMT need one): 'cicsmail user set NAME --admin'`;
 
 export async function userCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const parsed = parseCommand(io, argv, OPTIONS, HELP);
+  const parsed = parseCommand(io, argv, OPTIONS, HELP, { command: 'user', words: Object.keys(VERBS) });
   if (!parsed) return 0;
   const [verbGiven, name, ...extra] = parsed.positionals;
-  if (verbGiven === undefined)
-    throw new UsageError("user needs add, list, remove, passwd or set; try 'cicsmail user --help'");
-  if (!Object.hasOwn(VERBS, verbGiven)) throw new UsageError(`'${verbGiven}' is not add, list, remove, passwd or set`);
+  const verbs = Object.keys(VERBS);
+  if (verbGiven === undefined) throw new UsageError(`user needs an action: ${orList(verbs)}; ${helpHint('user')}`);
+  if (!Object.hasOwn(VERBS, verbGiven)) throw unknownWord('user action', verbGiven, verbs, 'user');
   const verb = verbGiven as Verb;
   const values = parsed.values as Values;
   const allowed: readonly Option[] = VERBS[verb];
   for (const key of Object.keys(values)) {
     if (key !== 'help' && values[key as Option] !== undefined && !allowed.includes(key as Option))
-      throw new UsageError(`--${key} is not an option of user ${verb}`);
+      throw new UsageError(
+        `--${key} is not an option of user ${verb}; ${allowed.length > 0 ? `it takes ${allowed.map((o) => `--${o}`).join(', ')}; ` : ''}${helpHint('user')}`,
+      );
   }
   if (verb === 'list') {
     if (name !== undefined) throw new UsageError(`user list takes no NAME, not '${name}'`);

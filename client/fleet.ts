@@ -6,7 +6,10 @@
 import type { JournalRecord } from '../journal/record.js';
 import type { FilterText, JournalStats } from '../journal/query.js';
 import type { MailState } from '../journal/states.js';
-import { RegionClient, RegionRefused, RegionUnreachable, RegionUrlInvalid } from './region-client.js';
+import { JOURNAL_PAGE_SCHEMA, shapeOf, STATS_SCHEMA } from './answer-shape.js';
+import { RegionAnswerInvalid, RegionUrlInvalid } from './errors.js';
+import type { HttpAnswer } from './http-request.js';
+import { DEFAULT_LIMITS, RegionClient, type ClientLimits } from './region-client.js';
 import { NAME8_ANY_CASE } from '../cics/names.js';
 
 /** A record and the region whose journal holds it. */
@@ -55,8 +58,7 @@ export function parseRecordRef(text: string): RecordRef | undefined {
 
 /** Why a region is missing, in a line: its own words where it refused, the network's where it could not be reached. */
 function reasonOf(err: unknown): string {
-  if (err instanceof RegionUnreachable || err instanceof RegionRefused) return err.message;
-  return (err as Error).message ?? String(err);
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** The query string of a filter (the region's parameter names). */
@@ -67,14 +69,14 @@ function query(filter: FilterText, extra: Record<string, string> = {}): string {
   return text ? `?${text}` : '';
 }
 
-/** Whether a value from the wire is an array (without narrowing a typed one to any[]). */
-const isList = (value: unknown): boolean => Array.isArray(value);
-
 interface JournalPage {
   readonly sysid: string;
   readonly records: readonly JournalRecord[];
   readonly next: number | null;
 }
+
+const PAGE_SHAPE = shapeOf<JournalPage>('GET /journal', JOURNAL_PAGE_SCHEMA);
+const STATS_SHAPE = shapeOf<JournalStats>('GET /journal/stats', STATS_SCHEMA);
 
 /** Earlier first; at the same millisecond, by SYSID, then by sequence number: one order for every reader. */
 function before(a: FleetRecord, b: FleetRecord): boolean {
@@ -87,41 +89,60 @@ export class Fleet {
   readonly regions: readonly RegionClient[];
   /** Regions that did not answer, or stopped answering, in what has been read so far. */
   readonly missing: MissingRegion[] = [];
+  /** Whether to tell a failure's cause (a command adds its flags): the message as it is where not given. */
+  readonly #explain: (err: unknown) => string;
   /** The URL of each SYSID met so far: two regions of one name would make SYSID:seq ambiguous. */
   readonly #urlOf = new Map<string, string>();
 
-  constructor(urls: readonly string[], authorization?: string) {
-    this.regions = urls.map((url) => new RegionClient(url, authorization));
+  constructor(
+    urls: readonly string[],
+    authorization?: string,
+    limits: ClientLimits = DEFAULT_LIMITS,
+    explain: (err: unknown) => string = reasonOf,
+  ) {
+    this.regions = urls.map((url) => new RegionClient(url, authorization, limits));
+    this.#explain = explain;
   }
 
-  #miss(region: RegionClient, sysid: string | null, err: unknown): void {
-    this.missing.push({ url: region.url, sysid, reason: reasonOf(err) });
+  /** Leaves `region` out of the view, with why. */
+  miss(region: RegionClient, sysid: string | null, err: unknown): void {
+    this.missing.push({ url: region.url, sysid, reason: this.#explain(err) });
   }
 
-  /** One region's records that match, oldest first, a page at a time as they are read. */
+  /**
+   * One region's records that match, oldest first, a page at a time as they are read. A page
+   * must go on from where the last one ended: a `next` that does not move forward, or
+   * records out of order, end that region's part with a reason (a loop, else).
+   */
   async *#recordsOf(region: RegionClient, filter: FilterText, pageSize: number): AsyncGenerator<FleetRecord> {
     let after: number | null = null;
     let sysid: string | null = null;
     for (;;) {
       let page: JournalPage;
       try {
-        page = await region.json<JournalPage>(
+        page = await region.json(
           'GET',
           `/journal${query(filter, { limit: String(pageSize), ...(after !== null ? { after: String(after) } : {}) })}`,
+          undefined,
+          PAGE_SHAPE,
         );
-        if (typeof page.sysid !== 'string' || !isList(page.records))
-          throw new RegionRefused(
-            200,
-            `GET /journal did not answer a journal page: is ${region.url} a cicsmail region?`,
+        const behind = page.records.find((r, i) => r.seq <= (i === 0 ? (after ?? 0) : (page.records[i - 1]?.seq ?? 0)));
+        if (behind)
+          throw new RegionAnswerInvalid(
+            `GET /journal of the region at ${region.url} gave record ${behind.seq} after ${after ?? 0}: its pages do not move forward`,
+          );
+        if (page.next !== null && page.next <= (after ?? 0))
+          throw new RegionAnswerInvalid(
+            `GET /journal of the region at ${region.url} gave next ${page.next} after ${after ?? 0}: its pages do not move forward`,
           );
       } catch (err) {
-        this.#miss(region, sysid, err);
+        this.miss(region, sysid, err);
         return;
       }
       if (sysid === null) {
         const other = this.#urlOf.get(page.sysid);
         if (other !== undefined && other !== region.url) {
-          this.#miss(
+          this.miss(
             region,
             page.sysid,
             new Error(`it is SYSID ${page.sysid}, as ${other} is: each region needs its own`),
@@ -165,10 +186,15 @@ export class Fleet {
     const answers = await Promise.all(
       this.regions.map(async (region) => {
         try {
-          const { value, sysid } = await region.jsonFrom<JournalStats>('GET', `/journal/stats${query(filter)}`);
+          const { value, sysid } = await region.jsonFrom(
+            'GET',
+            `/journal/stats${query(filter)}`,
+            undefined,
+            STATS_SHAPE,
+          );
           return { sysid: sysid ?? region.url, stats: value };
         } catch (err) {
-          this.#miss(region, null, err);
+          this.miss(region, null, err);
           return undefined;
         }
       }),
@@ -195,23 +221,17 @@ export class Fleet {
    * answer names that SYSID (X-CICS-Sysid) is it. Resolves with the answer of that region,
    * or undefined where no region that answered has that SYSID (see `missing`).
    */
-  async owner(sysid: string, path: string): Promise<{ region: RegionClient; response: Response } | undefined> {
+  async owner(sysid: string, path: string): Promise<{ region: RegionClient; response: HttpAnswer } | undefined> {
     const answers = await Promise.all(
       this.regions.map(async (region) => {
         try {
           return { region, response: await region.request(path) };
         } catch (err) {
-          this.#miss(region, null, err);
+          this.miss(region, null, err);
           return undefined;
         }
       }),
     );
-    let found: { region: RegionClient; response: Response } | undefined;
-    for (const a of answers) {
-      if (!a) continue;
-      if (a.response.headers.get('x-cics-sysid') === sysid && !found) found = a;
-      else await a.response.body?.cancel();
-    }
-    return found;
+    return answers.find((a) => a?.response.headers.get('x-cics-sysid') === sysid);
   }
 }

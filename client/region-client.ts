@@ -1,7 +1,12 @@
 // A client of one region: its base URL and the caller's credentials, a task run as a
 // request and an answer, and the JSON routes (journal, CEMT, captured mail). Commands,
 // redrive and the example use it; a refusal is an error with the region's own words.
+// Every call has a time and a size limit (http-request.ts): a region that does not answer
+// fails the call, it never holds the caller.
 import type { ChannelBody } from './channel.js';
+import type { Shape } from './answer-shape.js';
+import { RegionAnswerInvalid, RegionRefused, RegionUrlInvalid } from './errors.js';
+import { httpRequestWithin, ROUTE_LIMITS, TASK_LIMITS, type AnswerLimits, type HttpAnswer } from './http-request.js';
 import {
   answerOf,
   basicAuthorization,
@@ -10,27 +15,6 @@ import {
   type TaskAnswer,
   type TaskOptions,
 } from './protocol.js';
-
-/** The region could not be reached (nothing listens, a reset, a name that does not resolve). */
-export class RegionUnreachable extends Error {
-  readonly code = 'CICSMAIL_REGION_UNREACHABLE';
-}
-
-/** The region answered with a refusal (4xx, 5xx) to a route that is not a task. */
-export class RegionRefused extends Error {
-  readonly code = 'CICSMAIL_REGION_REFUSED';
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** A URL that is not one. */
-export class RegionUrlInvalid extends Error {
-  readonly code = 'CICSMAIL_REGION_URL';
-}
 
 export interface TaskReply {
   readonly answer: TaskAnswer;
@@ -43,14 +27,27 @@ export interface ClientOptions {
   readonly url?: string | undefined;
   /** `ID:PASSWORD`; default CICSMAIL_USER. */
   readonly user?: string | undefined;
+  /** One limit for every call (a command's --timeout); the defaults where not given. */
+  readonly limits?: AnswerLimits | undefined;
 }
+
+/** The limits of a route that reads or sets, and of a call that runs something (a task, a replay). */
+export interface ClientLimits {
+  readonly route: AnswerLimits;
+  readonly task: AnswerLimits;
+}
+
+export const DEFAULT_LIMITS: ClientLimits = { route: ROUTE_LIMITS, task: TASK_LIMITS };
+
+type Method = 'GET' | 'PUT' | 'POST';
 
 export class RegionClient {
   /** The base URL, without a trailing slash. */
   readonly url: string;
   readonly authorization: string | undefined;
+  readonly limits: ClientLimits;
 
-  constructor(url: string, authorization?: string) {
+  constructor(url: string, authorization?: string, limits: ClientLimits = DEFAULT_LIMITS) {
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -61,6 +58,7 @@ export class RegionClient {
       throw new RegionUrlInvalid(`'${url}' is not an http:// or https:// URL`);
     this.url = url.replace(/\/+$/, '');
     this.authorization = authorization;
+    this.limits = limits;
   }
 
   /** The region the options name, or the environment's (CICSMAIL_URL or CICSMAIL_PORT, CICSMAIL_USER). */
@@ -71,21 +69,24 @@ export class RegionClient {
     if (url.includes(','))
       throw new RegionUrlInvalid(`'${url}' names several regions; this command talks to one (give --url URL)`);
     const user = options.user ?? env.CICSMAIL_USER;
-    return new RegionClient(url, user ? basicAuthorization(user) : undefined);
+    const limits = options.limits ? { route: options.limits, task: options.limits } : DEFAULT_LIMITS;
+    return new RegionClient(url, user ? basicAuthorization(user) : undefined, limits);
   }
 
-  /** fetch() on a path of the region, with the caller's credentials; rejects only where the region cannot be reached. */
-  async request(path: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (this.authorization && !headers.has('authorization')) headers.set('authorization', this.authorization);
-    try {
-      return await fetch(`${this.url}${path}`, { ...init, headers });
-    } catch (err) {
-      const cause = (err as Error & { cause?: Error }).cause;
-      throw new RegionUnreachable(
-        `cannot reach the region at ${this.url}: ${cause?.message ?? (err as Error).message}`,
-      );
-    }
+  /**
+   * A request on a path of the region, with the caller's credentials, read whole within the
+   * limits of `kind`. Resolves with any answer; rejects where the region cannot be reached,
+   * is too slow (RegionTimedOut) or answers too much (RegionAnswerTooLarge).
+   */
+  request(
+    path: string,
+    init: { method?: Method; headers?: Record<string, string>; body?: Uint8Array } = {},
+    kind: keyof ClientLimits = 'route',
+  ): Promise<HttpAnswer> {
+    const headers: Record<string, string> = { ...init.headers };
+    if (this.authorization && !Object.keys(headers).some((h) => h.toLowerCase() === 'authorization'))
+      headers.authorization = this.authorization;
+    return httpRequestWithin(`${this.url}${path}`, { ...init, headers }, this.limits[kind], this.url);
   }
 
   /** Runs a task: POST /cics/{tranid}. Resolves with any answer, RESP and abends included. */
@@ -96,44 +97,60 @@ export class RegionClient {
   ): Promise<TaskReply> {
     const headers = taskHeaders({ ...options, contentType: body.contentType });
     const payload = body.parts.length === 1 ? (body.parts[0] as Uint8Array) : Buffer.concat(body.parts);
-    const res = await this.request(`/cics/${encodeURIComponent(tranid)}`, { method: 'POST', headers, body: payload });
-    return { answer: answerOf(res.status, res.headers), body: Buffer.from(await res.arrayBuffer()) };
+    const res = await this.request(
+      `/cics/${encodeURIComponent(tranid)}`,
+      { method: 'POST', headers, body: payload },
+      'task',
+    );
+    return { answer: answerOf(res.status, res.headers), body: res.body };
   }
 
   /** A JSON route; a refusal rejects with RegionRefused and the region's reason. */
-  async json<T>(method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown): Promise<T> {
-    return (await this.jsonFrom<T>(method, path, body)).value;
+  async json<T>(method: Method, path: string, body?: unknown, shape?: Shape<T>): Promise<T> {
+    return (await this.jsonFrom<T>(method, path, body, shape)).value;
   }
 
-  /** As json(), with the SYSID of the region that answered (X-CICS-Sysid; null from a region before it was sent). */
+  /**
+   * As json(), with the SYSID of the region that answered (X-CICS-Sysid; null from a region
+   * before it was sent). With `shape`, the answer is checked against it. A POST runs
+   * something (a replay): it has the limits of a task.
+   */
   async jsonFrom<T>(
-    method: 'GET' | 'PUT' | 'POST',
+    method: Method,
     path: string,
     body?: unknown,
+    shape?: Shape<T>,
   ): Promise<{ value: T; sysid: string | null }> {
-    const res = await this.request(path, {
-      method,
-      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    if (!res.ok) throw this.#refused(method, path, res.status, text);
+    const res = await this.request(
+      path,
+      {
+        method,
+        ...(body === undefined
+          ? {}
+          : { headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body), 'utf8') }),
+      },
+      method === 'POST' ? 'task' : 'route',
+    );
+    const text = res.body.toString('utf8');
+    if (res.status < 200 || res.status > 299) throw this.refused(res.status, text);
+    let value: unknown;
     try {
-      return { value: JSON.parse(text) as T, sysid: res.headers.get('x-cics-sysid') };
+      value = JSON.parse(text);
     } catch {
-      throw new RegionRefused(res.status, `${method} ${path} did not answer JSON: is ${this.url} a cicsmail region?`);
+      throw new RegionAnswerInvalid(`${method} ${path} did not answer JSON: is ${this.url} a cicsmail region?`);
     }
+    return { value: shape ? shape.check(value, this.url) : (value as T), sysid: res.headers.get('x-cics-sysid') };
   }
 
   /** A route that answers bytes (a captured or journaled mail). */
   async bytes(path: string): Promise<Buffer> {
     const res = await this.request(path);
-    const body = Buffer.from(await res.arrayBuffer());
-    if (!res.ok) throw this.#refused('GET', path, res.status, body.toString('utf8'));
-    return body;
+    if (res.status < 200 || res.status > 299) throw this.refused(res.status, res.body.toString('utf8'));
+    return res.body;
   }
 
-  #refused(method: string, path: string, status: number, text: string): RegionRefused {
-    const hint = status === 401 && !this.authorization ? '; give --user USER:PASSWORD or set CICSMAIL_USER' : '';
-    return new RegionRefused(status, `HTTP ${status} ${refusalText(text)}${hint}`);
+  /** A refusal in the region's words, and whether the request had credentials. */
+  refused(status: number, text: string): RegionRefused {
+    return new RegionRefused(status, `HTTP ${status} ${refusalText(text)}`, this.authorization !== undefined);
   }
 }

@@ -14,6 +14,7 @@ import { answerClientError, callerWentAway } from './http/client-errors.js';
 import { refuseCrossSite } from './security/cross-site.js';
 import { cicsReplyOf, MediaTypeUnsupported, NotFound, RegionDraining } from './errors.js';
 import { jsonBodyParser } from './http/json-body.js';
+import { validationMessage } from './http/validation-message.js';
 import definitions from './plugins/definitions.js';
 import dispatcher from './plugins/dispatcher.js';
 import journal from './plugins/journal.js';
@@ -80,7 +81,9 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     // a channel may carry attachments.
     bodyLimit: MAX_CHANNEL,
     // A JSON view that does not fit is refused, never bent: no coercion, no dropped properties.
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // verbose: an error carries its schema, so that an unknown property's answer can name the ones there are.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, verbose: true } },
+    schemaErrorFormatter: validationMessage,
     // Refused with a RESP like every other refusal (below), not fastify's bare 503.
     return503OnClosing: false,
     clientErrorHandler: answerClientError,
@@ -158,7 +161,16 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // The page and the document need a user, as every route but the health checks and metrics:
+  // they list the region's transactions and their layouts.
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiHooks: {
+      onRequest: (request, reply, done) => {
+        app.security.authenticate(request, reply).then(() => done(), done);
+      },
+    },
+  });
   await app.register(cicsRoutes);
   await app.register(capturedRoutes);
   await app.register(journalRoutes);

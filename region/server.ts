@@ -6,6 +6,8 @@ import type { RegionConfig } from '../config/settings.js';
 export interface RunningRegion {
   readonly app: FastifyInstance;
   readonly url: string;
+  /** The administrator made at this, the first start, with the password to print once; null where there were users. */
+  readonly createdAdmin: { readonly id: string; readonly password: string } | null;
 }
 
 export async function startRegion(config: RegionConfig): Promise<RunningRegion> {
@@ -18,10 +20,18 @@ export async function startRegion(config: RegionConfig): Promise<RunningRegion> 
     await app.close();
     throw err;
   }
+  // Only now that it listens: a start that failed made no administrator nobody saw.
+  let createdAdmin;
+  try {
+    createdAdmin = app.security.createFirstAdmin();
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  return { app, url: `${config.tls ? 'https' : 'http'}://${host}:${port}` };
+  return { app, url: `${config.tls ? 'https' : 'http'}://${host}:${port}`, createdAdmin };
 }
 
 /**

@@ -3,7 +3,8 @@
 // capture relay received it, and where it is in the journal.
 import { buildMailCommarea, readMailResponse } from '../client/mailca.js';
 import { refusalText } from '../client/protocol.js';
-import { RegionClient, RegionUnreachable } from '../client/region-client.js';
+import { RegionUnreachable } from '../client/errors.js';
+import { RegionClient } from '../client/region-client.js';
 
 const ccsid = 37;
 // The administrator's id and password that the region printed at its first start.

@@ -205,3 +205,55 @@ t.test(
     t.notMatch(text, /^\s*[^#\s].*shutdown-sessions/m, 'a region taken out finishes its tasks');
   },
 );
+
+t.test('every CICSMAIL_ setting the deployment files name is one the README documents', async (t) => {
+  const documented = new Set([...read('README.md').matchAll(/^\| `(CICSMAIL_[A-Z0-9_]+)` \|/gm)].map((m) => m[1]));
+  t.ok(documented.size > 20, 'the settings table');
+  for (const file of ['deploy/haproxy/haproxy.cfg', 'deploy/Dockerfile', 'deploy/kubernetes/cicsmail.yaml']) {
+    // CICSMAIL_REGION1..n are HAProxy's own variables (a region's address), not the region's settings.
+    const named = [...new Set([...read(file).matchAll(/\bCICSMAIL_[A-Z0-9_]+/g)].map((m) => m[0]))].filter(
+      (name) => !/^CICSMAIL_REGION\d*$/.test(name),
+    );
+    t.same(
+      named.filter((name) => !documented.has(name)),
+      [],
+      `${file}: ${named.length} settings, each one a region has`,
+    );
+  }
+});
+
+t.test("HAProxy waits for a region longer than a task may take: docs/config.md's SEND and the hard stop", async (t) => {
+  const text = readFileSync(HAPROXY_CFG, 'utf8');
+  const [, seconds] = /^\s*timeout server "\$\{HAPROXY_SERVER_TIMEOUT-(\d+)s\}"$/m.exec(text) ?? [];
+  t.ok(seconds, 'the server time-out, settable');
+  const limits = [...read('docs/config.md').matchAll(/"timeLimitMs": (\d+)/g)].map((m) => Number(m[1]));
+  const longest = Math.max(120_000, ...limits);
+  t.equal(longest, 300_000, "SEND's 300 s in docs/config.md");
+  const grace = loadConfig({}).hardStopGraceMs;
+  t.ok(Number(seconds) * 1000 > longest + grace, `${seconds} s > ${longest / 1000} s + ${grace / 1000} s`);
+  t.match(read('docs/fleet.md'), `proxy_read_timeout ${seconds}s`, "nginx's example waits as long");
+});
+
+t.test('one image tag and one port mapping: the build command, the manifest, docs/fleet.md', async (t) => {
+  const { version } = JSON.parse(read('package.json')) as { version: string };
+  const image = `cicsmail:${version}`;
+  const dockerfileText = read('deploy/Dockerfile');
+  const fleet = read('docs/fleet.md');
+  const builds = [...`${dockerfileText}\n${fleet}`.matchAll(/docker build -f deploy\/Dockerfile -t (\S+) \./g)];
+  t.same(
+    builds.map((m) => m[1]),
+    [image, image],
+    'the Dockerfile and docs/fleet.md build the same tag',
+  );
+  t.same(
+    [...read('deploy/kubernetes/cicsmail.yaml').matchAll(/image: (\S+)/g)].map((m) => m[1]),
+    [image],
+    'the manifest runs it',
+  );
+  const runs = [...`${dockerfileText}\n${fleet}`.matchAll(/-p (\d+):(\d+) (\S+)/g)].map((m) => [m[1], m[2], m[3]]);
+  const port = dockerEnv().CICSMAIL_PORT;
+  t.same(runs, [
+    ['8081', port, image],
+    ['8081', port, image],
+  ]);
+});

@@ -40,3 +40,36 @@ t.test('the lockfile holds the versions the overrides ask for', async (t) => {
     }
   }
 });
+
+t.test("npm install builds tap's plugin set: a fresh clone's npm test finds its tests", async (t) => {
+  const scripts = (pkg as { scripts?: Record<string, string> }).scripts ?? {};
+  // tap runs with its default TypeScript plugin until its configured set (package.json
+  // "tap.plugin": @tapjs/tsx) is built; built by the test run itself, it comes too late for
+  // the first test files ("no tests found"). npm install (and npm ci) run `prepare`.
+  t.match(scripts.prepare, /(^|&&\s*)tap build(\s*&&|$)/, 'prepare runs tap build');
+  t.notMatch(scripts.test, /tap build/, 'not again at each npm test: it takes half a minute');
+});
+
+t.test(".ci/run runs the README's commands, and no step of its own", async (t) => {
+  const ci = readFileSync(new URL('../.ci/run', import.meta.url), 'utf8');
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  // What a newcomer types: the command lines of the README's shell blocks.
+  const typed = new Set(
+    [...readme.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].flatMap((m) =>
+      (m[1] ?? '').split('\n').map((l) => l.replace(/\s+#.*$/, '').trim()),
+    ),
+  );
+  // What CI runs of the project's: every npm, npx or node command line, as run() or bare.
+  const steps = ci
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^(run\s+)?(npm|npx|node)\s/.test(l))
+    .map((l) => l.replace(/^run\s+/, '').replace(/\s*\|\|.*$/, ''));
+  t.same(steps, ['npm ci', 'npm test', 'npm run test:faults', 'npm run test:fleet']);
+  for (const step of steps) {
+    // npm ci is npm install held to the lockfile, as the README says.
+    const asTyped = step === 'npm ci' ? 'npm install' : step;
+    t.ok(typed.has(asTyped), `the README has \`${asTyped}\``);
+  }
+  t.match(readme, /`npm ci`/, 'the README says what npm ci is');
+});

@@ -4,78 +4,23 @@
 // ADMIN as the first start makes), with CICSMAIL_URL and CICSMAIL_USER as the README exports
 // them. Each answer is checked exactly: HTTP status, X-CICS-Resp, RC, the mail that reached
 // the relay; an output the README shows after a command is what the command printed. An
-// example with no check here, or a check with no example, fails the test.
-import { spawn } from 'node:child_process';
+// example with no check here, or a check with no example, fails the test
+// (test/helpers/doc-examples.ts, which the docs' own tests use too).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { simpleParser } from 'mailparser';
+import { codePage } from '../cics/codepages.js';
+import { recordToJson } from '../cics/copybook/json.js';
+import { copybook } from '../cics/copybook/library.js';
 import { readMailResponse } from '../client/mailca.js';
+import { followDoc, type Check, type Run } from './helpers/doc-examples.js';
 import { startRegion } from './helpers/region.js';
 import { writeUsers } from './helpers/users.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
-
-interface Block {
-  readonly lang: string;
-  readonly lines: string[];
-}
-
-/** The README's fenced blocks, in order. */
-function fencedBlocks(text: string): Block[] {
-  return [...text.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => ({
-    lang: m[1] ?? '',
-    lines: (m[2] ?? '').replace(/\n$/, '').split('\n'),
-  }));
-}
-
-/** The command lines of a shell block: continuation lines and here-documents joined, comments left out. */
-function commandsOf(lines: readonly string[]): string[] {
-  const commands: string[] = [];
-  for (let i = 0; i < lines.length;) {
-    let command = lines[i++] as string;
-    while (command.endsWith('\\') && i < lines.length) command += `\n${lines[i++]}`;
-    const here = /<<'(\w+)'/.exec(command)?.[1];
-    if (here) {
-      while (i < lines.length) {
-        const line = lines[i++] as string;
-        command += `\n${line}`;
-        if (line === here) break;
-      }
-    }
-    if (command.trim() && !command.trimStart().startsWith('#')) commands.push(command);
-  }
-  return commands;
-}
-
-/** Each shell command, with the output block the README shows after its block, for its last command. */
-function examples(text: string): { command: string; shown?: string[] }[] {
-  const list: { command: string; shown?: string[] }[] = [];
-  for (const block of fencedBlocks(text)) {
-    if (block.lang === 'sh') list.push(...commandsOf(block.lines).map((command) => ({ command })));
-    else if (block.lang === '' && list.length > 0) (list.at(-1) as { shown?: string[] }).shown = block.lines;
-  }
-  return list;
-}
-
-/** Whether `printed` is what the README shows: `…` stands for any text, a line of it for any lines. */
-function shownMatches(shown: readonly string[], printed: readonly string[]): boolean {
-  const line = (pattern: string) =>
-    new RegExp(
-      `^${pattern
-        .split('…')
-        .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-        .join('.*')}$`,
-    );
-  const match = (i: number, j: number): boolean => {
-    if (i === shown.length) return j === printed.length;
-    if (shown[i] === '…') return [...Array(printed.length - j + 1).keys()].some((k) => match(i + 1, j + k));
-    return j < printed.length && line(shown[i] as string).test(printed[j] as string) && match(i + 1, j + 1);
-  };
-  return match(0, 0);
-}
 
 // The folder the README's commands run in, as the project folder: the fixture they name, and
 // the region's ./data. One call: t.testdir() empties its folder each time.
@@ -99,26 +44,6 @@ const env: NodeJS.ProcessEnv = {
   npm_config_update_notifier: 'false',
 };
 
-interface Run {
-  readonly code: number;
-  readonly stdout: Buffer;
-  readonly stderr: string;
-}
-
-function sh(command: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', command], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }),
-    );
-  });
-}
-
 const file = (name: string) => readFileSync(join(cwd, name));
 
 /** The mail the capture relay received as its `id`th, read, and its bytes. */
@@ -136,16 +61,6 @@ function headersOf(stdout: Buffer): { status: string; headers: Record<string, st
     lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
   );
   return { status, headers };
-}
-
-interface Check {
-  /** The README's command: its first line, from the start. */
-  readonly starts: string;
-  /** Why the test does not run it; or, for a variable the test sets, what it sets. */
-  readonly skip?: string;
-  /** The command the test runs in its place. */
-  readonly instead?: string;
-  readonly check?: (t: Test, run: Run) => Promise<void> | void;
 }
 
 const mailAnswer = (t: Test, run: Run, seq: number) => {
@@ -175,9 +90,24 @@ const CHECKS: Check[] = [
     starts: `curl -sS -u "$CICSMAIL_USER" -D - -o reply.bin -H 'Content-Type: application/octet-stream'`,
     check: async (t, run) => {
       mailAnswer(t, run, 2);
+      t.match(headersOf(run.stdout).headers, {
+        'x-mail-reason': 'SENT',
+        'x-mail-reason-text': '250 Ok: captured as 2',
+      });
       t.equal(region.journal().get(2)?.jobname, 'PAYROLL1');
       const mail = await captured(2);
       t.equal(mail.text, 'Please fix the bulb in the searchlight.\nVolume SYSRES is 97% full.\nGordon\n');
+    },
+  },
+  {
+    starts: 'npx cicsmail commarea reply.bin',
+    check: (t, run) => {
+      t.equal(run.code, 0, run.stderr);
+      t.same(
+        JSON.parse(run.stdout.toString('utf8')),
+        recordToJson(file('reply.bin'), copybook('MAILCA'), codePage(37)),
+        'the returned COMMAREA, field by field',
+      );
     },
   },
   {
@@ -202,11 +132,12 @@ const CHECKS: Check[] = [
     },
   },
   {
-    starts: 'npx cicsmail journal show 1 --message',
+    starts: 'npx cicsmail journal show 2 --message',
     check: async (t, run) => {
       t.equal(run.code, 0, run.stderr);
-      const journaled = Buffer.from(await (await region.fetch('/journal/1/message')).arrayBuffer());
+      const journaled = Buffer.from(await (await region.fetch('/journal/2/message')).arrayBuffer());
       t.ok(run.stdout.equals(journaled), 'the journaled bytes');
+      t.equal((await captured(2)).raw, run.stdout.toString('utf8'), "curl's mail, as the relay got it");
     },
   },
   {
@@ -323,32 +254,11 @@ const CHECKS: Check[] = [
 ];
 
 t.test('every shell example of the README runs as written and answers as the README says', async (t) => {
-  const used = new Set<Check>();
-  for (const { command, shown } of examples(readme)) {
-    const first = command.split('\n')[0] as string;
-    const check = CHECKS.find((c) => first.startsWith(c.starts) && !used.has(c));
-    if (!check) {
-      t.fail(`the README's \`${first}\` has no check here`);
-      continue;
-    }
-    used.add(check);
-    if (check.skip) {
-      t.comment(`not run: ${first}: ${check.skip}`);
-      continue;
-    }
-    await t.test(first, async (t) => {
-      const run = await sh(check.instead ?? command);
-      await check.check?.(t, run);
-      if (shown) {
-        const printed = run.stdout.toString('utf8').trimEnd().split('\n');
-        const expected = shown.map((l) => l.replaceAll('http://127.0.0.1:8080', region.url));
-        t.ok(shownMatches(expected, printed), 'the output the README shows', { printed, expected });
-      }
-    });
-  }
-  t.same(
-    CHECKS.filter((c) => !used.has(c)).map((c) => c.starts),
-    [],
-    'every check has its example in the README',
-  );
+  await followDoc(t, {
+    text: readme,
+    cwd,
+    env,
+    checks: CHECKS,
+    shownAs: (line) => line.replaceAll('http://127.0.0.1:8080', region.url),
+  });
 });

@@ -12,10 +12,26 @@ export interface ReconnectingClient {
   destroyed: boolean;
   reqsMade: number;
   readonly pipelinedRequests: { size(): number; clear(): void };
-  readonly parser: { readonly type?: unknown; initialize?(type: unknown): void };
+  readonly parser: Parser;
   _connect(this: ReconnectingClient): void;
   on(event: 'connError', listener: (err: NodeJS.ErrnoException) => void): unknown;
   on(event: 'response', listener: () => void): unknown;
+}
+
+interface Parser {
+  readonly type?: unknown;
+  initialize?(type: unknown): void;
+}
+
+/** The part of autocannon's client that limitAnswers uses (lib/httpClient.js, lib/pipelinedRequestsQueue.js). */
+export interface AnswerLimitedClient {
+  readonly destroyed: boolean;
+  /** The request whose answer is being read: its bytes so far. */
+  readonly pipelinedRequests: { peek(): { readonly bytes: number } | undefined };
+  readonly parser: Parser;
+  _connect(): void;
+  _destroyConnection(): void;
+  on(event: 'body', listener: () => void): unknown;
 }
 
 /** Connection errors after which the request never reached the region: it is made again. */
@@ -86,9 +102,11 @@ export function reconnectWithBackoff(
       const lost = this.pipelinedRequests.size();
       if (lost > 0) {
         this.pipelinedRequests.clear();
-        resetParser(this);
         events.closed(lost);
       }
+      // A new connection starts a new answer: after autocannon's time-out the parser was
+      // in the middle of the old one, and read the next answer as its rest.
+      resetParser(this);
       return connect.call(this);
     }
     state.afterError = false;
@@ -104,8 +122,33 @@ export function reconnectWithBackoff(
   return state;
 }
 
+/**
+ * Ends an answer larger than `maxBytes` on `client`: autocannon keeps each answer's body as
+ * a string until it is complete, so an answer without end (a broken region, or one that is
+ * not a region) would grow without bound. The connection is dropped and made anew, the
+ * next request goes on it, and `onTooLarge` counts the one that was cut off. Done a tick
+ * later, out of the HTTP parser's own callback, which goes on with the chunk it has.
+ */
+export function limitAnswers(client: AnswerLimitedClient, maxBytes: number, onTooLarge: () => void): void {
+  let due = false;
+  client.on('body', () => {
+    const head = client.pipelinedRequests.peek();
+    if (due || !head || head.bytes <= maxBytes) return;
+    due = true;
+    setImmediate(() => {
+      due = false;
+      // The answer ended meanwhile, or the client did: nothing to cut off.
+      if (client.destroyed || client.pipelinedRequests.peek() !== head) return;
+      onTooLarge();
+      client._destroyConnection();
+      resetParser(client);
+      client._connect();
+    });
+  });
+}
+
 /** A response cut off mid-way must not be read on into the next connection's. */
-function resetParser(client: ReconnectingClient): void {
+function resetParser(client: { readonly parser: Parser }): void {
   const { parser } = client;
   if (typeof parser.initialize === 'function') parser.initialize(parser.type);
 }

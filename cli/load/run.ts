@@ -14,9 +14,16 @@ import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import type { PayloadPool } from './payloads.js';
 import { answerOf, type TaskAnswer } from '../../client/protocol.js';
-import { RegionClient } from '../../client/region-client.js';
+import { RegionClient, type ClientLimits } from '../../client/region-client.js';
 import { Recorder } from './record.js';
-import { Outages, reconnectWithBackoff, type Reconnect, type ReconnectingClient } from './reconnect.js';
+import {
+  limitAnswers,
+  Outages,
+  reconnectWithBackoff,
+  type AnswerLimitedClient,
+  type Reconnect,
+  type ReconnectingClient,
+} from './reconnect.js';
 
 export interface RunOptions {
   /** The region's base URL (http://host:port). */
@@ -64,6 +71,12 @@ interface PacedClient {
 
 /** How long a run waits for a region that cannot be reached: longer than a restart takes. */
 export const RECONNECT_S = 30;
+
+/**
+ * The largest answer a load run takes (a COMMAREA is at most 32,763 bytes; a SEND report
+ * a line a mail): a larger one is cut off and counted an error.
+ */
+export const MAX_LOAD_ANSWER_BYTES = 4 * 1024 * 1024;
 
 export async function runLoad(options: RunOptions): Promise<RunResult> {
   const { pool, rate } = options;
@@ -139,6 +152,13 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
   }
   const setupClient = (client: autocannon.Client) => {
     const reconnect = reconnectWithBackoff(client as unknown as ReconnectingClient, connectionEvents);
+    limitAnswers(client as unknown as AnswerLimitedClient, MAX_LOAD_ANSWER_BYTES, () =>
+      recorder.error(
+        `an answer larger than ${MAX_LOAD_ANSWER_BYTES.toLocaleString('en')} bytes: cut off, not read on`,
+        false,
+        performance.now(),
+      ),
+    );
     pace?.(client as unknown as PacedClient, reconnect);
   };
 
@@ -235,10 +255,11 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
  * and the region has verified the password once (scrypt, slow on purpose) before the
  * connections start, instead of once for each of them at the same moment.
  */
-export async function preflight(url: string, authorization: string): Promise<void> {
-  const { answer } = await new RegionClient(url, authorization).runTask('LOAD-PREFLIGHT', {
+export async function preflight(url: string, authorization: string, limits?: ClientLimits): Promise<void> {
+  const region = new RegionClient(url, authorization, limits);
+  const { answer, body } = await region.runTask('LOAD-PREFLIGHT', {
     parts: [],
     contentType: 'application/octet-stream',
   });
-  if (answer.status === 401) throw new Error(`the region at ${url} does not take these credentials (401 NOTAUTH)`);
+  if (answer.status === 401) throw region.refused(answer.status, body.toString('utf8'));
 }

@@ -22,6 +22,8 @@ export interface LoadSummary {
     readonly answered: number;
     readonly errors: number;
     readonly timeouts: number;
+    /** Sent and neither answered nor failed when the run ended (a duration ends with requests on the way): sent = answered + errors + inFlight. */
+    readonly inFlight: number;
   };
   /** Answers a second (all answers, whatever their RESP or RC). */
   readonly txPerSec: number;
@@ -72,7 +74,13 @@ export function summaryOf(context: SummaryContext, run: RunResult, verify: Verif
     meanRequestBytes: context.meanRequestBytes,
     startedAt: run.startedAt.toISOString(),
     elapsedS: Math.round(run.elapsedS * 1000) / 1000,
-    requests: { sent: run.sent, answered: r.answered, errors: r.errors, timeouts: r.timeouts },
+    requests: {
+      sent: run.sent,
+      answered: r.answered,
+      errors: r.errors,
+      timeouts: r.timeouts,
+      inFlight: Math.max(0, run.sent - r.answered - r.errors),
+    },
     txPerSec: run.elapsedS > 0 ? Math.round((r.answered / run.elapsedS) * 10) / 10 : 0,
     latencyMs: summarize(r.histogram),
     byStatus: r.byStatus,
@@ -99,11 +107,12 @@ const n0 = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const n1 = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
 const n2 = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
 
+/** `200 ×50, 503 ×3`: each value, then how many times (never `200: 503`, which reads as a status). */
 function counts(c: Record<string, number>, sortNumeric = false): string {
   const entries = Object.entries(c);
   if (entries.length === 0) return 'none';
   entries.sort(([a], [b]) => (sortNumeric ? Number(a) - Number(b) : a.localeCompare(b)));
-  return entries.map(([k, v]) => `${k}: ${v}`).join(', ');
+  return entries.map(([k, v]) => `${k} ×${v}`).join(', ');
 }
 
 export function formatSummary(s: LoadSummary): string[] {
@@ -113,8 +122,9 @@ export function formatSummary(s: LoadSummary): string[] {
   const lines = [
     `${s.tx} on ${s.url}: ${how} over ${s.connections} connection(s) ${pace}, CCSID ` +
       `${String(s.ccsid).padStart(3, '0')}, requests of ${n0.format(s.meanRequestBytes)} bytes on average${s.attachmentBytes > 0 ? ` (attachment ${n0.format(s.attachmentBytes)} bytes)` : ''}`,
-    `  ${n1.format(s.txPerSec)} tx/s: ${s.requests.answered} answered in ${n2.format(s.elapsedS)} s, ` +
-      `${s.requests.sent} sent, ${s.requests.errors} without an answer (${s.requests.timeouts} timed out)`,
+    `  ${n1.format(s.txPerSec)} tx/s: ${s.requests.answered} answered in ${n2.format(s.elapsedS)} s; ` +
+      `${s.requests.sent} sent = ${s.requests.answered} answered + ${s.requests.errors} without an answer ` +
+      `(${s.requests.timeouts} timed out) + ${s.requests.inFlight} still on the way when the run ended`,
     `  latency ms: p50 ${n2.format(l.p50)}  p90 ${n2.format(l.p90)}  p99 ${n2.format(l.p99)}  p99.9 ` +
       `${n2.format(l.p999)}  max ${n2.format(l.max)}  (${s.rate !== null ? "from each request's due time" : "from each request's write"})`,
     `  HTTP   ${counts(s.byStatus, true)}`,

@@ -4,7 +4,7 @@
 // draws them: small, fast, no dependencies.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
-import { html } from './ui.js';
+import { html, regionUrl } from './ui.js';
 
 const POINTS = 90;
 const PERIOD_MS = 2000;
@@ -149,7 +149,7 @@ export function LiveCharts() {
     let prev = null;
     const read = async () => {
       try {
-        const res = await fetch('/metrics', { credentials: 'same-origin' });
+        const res = await fetch(regionUrl('/metrics'), { credentials: 'same-origin' });
         if (!res.ok) throw new Error(`GET /metrics: HTTP ${res.status}`);
         const samples = parseMetrics(await res.text());
         const now = Date.now() / 1000;

@@ -5,6 +5,15 @@ import htm from 'htm';
 
 export const html = htm.bind(h);
 
+/**
+ * A route of the region as a URL to fetch: on the page's origin, never on its address as
+ * typed, which may hold credentials (http://user:pw@host/console, a common way to sign in),
+ * and fetch() refuses a URL with credentials.
+ */
+export function regionUrl(path) {
+  return new URL(path, location.origin);
+}
+
 /** An answer of the region: ok, status, the body (JSON where it is JSON, else text) and headers. */
 export async function call(method, url, body, headers = {}) {
   const init = { method, headers: { accept: 'application/json', ...headers }, credentials: 'same-origin' };
@@ -14,7 +23,7 @@ export async function call(method, url, body, headers = {}) {
     init.body = JSON.stringify(body);
     init.headers['content-type'] = 'application/json';
   }
-  const res = await fetch(url, init);
+  const res = await fetch(regionUrl(url), init);
   const type = res.headers.get('content-type') ?? '';
   let data;
   if (type.includes('json')) data = await res.json();

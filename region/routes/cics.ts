@@ -29,6 +29,11 @@ declare module 'fastify' {
   }
 }
 
+/** Text as a header value: printable ASCII (anything else as `?`), at most 512 characters. */
+function headerText(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 512);
+}
+
 /** The tranid as the request gives it: the route's own, or the path's. */
 function tranidAsked(request: FastifyRequest): string {
   return request.routeOptions.config.tranid ?? (request.params as { tranid?: string }).tranid ?? '';
@@ -86,6 +91,11 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
     void reply.header('X-CICS-Resp', 'NORMAL');
     if (result.journalSeqs.length > 0) void reply.header('X-Journal-Seq', result.journalSeqs.join(','));
     if (result.mailRc !== undefined) void reply.header('X-Mail-RC', String(result.mailRc));
+    if (result.mailReason) {
+      // In the headers too: a caller that reads the answer as ASCII (or not at all) can read them.
+      void reply.header('X-Mail-Reason', headerText(result.mailReason.code));
+      void reply.header('X-Mail-Reason-Text', headerText(result.mailReason.text));
+    }
     if (commarea.form === 'json' && result.json) return reply.type('application/json').send(result.json);
     const out = result.commarea;
     return reply.type('application/octet-stream').send(Buffer.from(out.buffer, out.byteOffset, out.byteLength));

@@ -20,8 +20,6 @@ export class RegionSecurity {
   readonly #config: SecurityConfig;
   /** Refused attempts on record, one a user, address and reason a minute. */
   readonly trail: AuditTrail;
-  /** The administrator made at the first start, with the password to print once. */
-  readonly createdAdmin: { readonly id: string; readonly password: string } | null;
 
   constructor(
     dataDir: string,
@@ -38,15 +36,20 @@ export class RegionSecurity {
       userFailures: config.authUserFailures,
       clock,
     });
-    // No users yet: one administrator with a random password, so that a new region is
-    // usable at once and open to nobody who did not see the password.
-    if (!this.users.exists) {
-      const password = randomBytes(18).toString('base64url');
-      this.users.put(newUser({ id: 'ADMIN', password, admin: true, transactions: ['*'], senders: ['*'] }));
-      this.createdAdmin = { id: 'ADMIN', password };
-    } else {
-      this.createdAdmin = null;
-    }
+  }
+
+  /**
+   * Where the data folder has no users file yet: one administrator, ADMIN, with a random
+   * password to print once, so that a new region is usable at once and open to nobody who
+   * did not see the password. The start command calls it once the region listens: a start
+   * that fails before (the port taken) leaves no users file, and the next start makes the
+   * administrator and prints its password, rather than a password nobody was shown.
+   */
+  createFirstAdmin(): { readonly id: string; readonly password: string } | null {
+    if (this.users.exists) return null;
+    const password = randomBytes(18).toString('base64url');
+    this.users.put(newUser({ id: 'ADMIN', password, admin: true, transactions: ['*'], senders: ['*'] }));
+    return { id: 'ADMIN', password };
   }
 
   /** Password hashes checked since start (scrypt runs). */

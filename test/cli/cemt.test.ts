@@ -207,15 +207,38 @@ t.test('set system: MAXTASKS and the queue bound', async (t) => {
   t.match(tooMany.stderr, /^cicsmail: HTTP 400 INVREQ AEIP: .*maxTasks.*\n$/);
 });
 
+const HELP_HINT = "; 'cicsmail cemt --help' says more";
+
 t.test('usage errors exit 2 and name the choices', async (t) => {
   const cases: [string[], string][] = [
-    [['inquire', 'bogus'], "cemt inquire: unknown keyword 'bogus'; choose task, transaction, tranclass or system"],
-    [['i', 'tra'], "cemt inquire: 'tra' could be transaction or tranclass"],
-    [['perform', 'shutdown'], "cemt: unknown keyword 'perform'; choose inquire or set"],
-    [['set', 'task'], "cemt set: unknown keyword 'task'; choose transaction, tranclass or system"],
-    [['set', 'transaction', 'MAIL', 'off'], "set transaction: unknown keyword 'off'; choose enabled or disabled"],
+    [
+      ['inquire', 'bogus'],
+      "cemt inquire: unknown keyword 'bogus': choose task, transaction, tranclass or system" + HELP_HINT,
+    ],
+    [['i', 'tra'], "cemt inquire: 'tra' could be transaction or tranclass; give more of it"],
+    [['perform', 'shutdown'], "cemt: unknown keyword 'perform': choose inquire or set" + HELP_HINT],
+    [['set', 'task'], "cemt set: unknown keyword 'task': choose transaction, tranclass or system" + HELP_HINT],
+    [
+      ['set', 'transaction', 'MAIL', 'off'],
+      "set transaction: unknown keyword 'off': choose enabled or disabled" + HELP_HINT,
+    ],
+    [
+      ['set', 'transaction', 'MAIL', 'disbled'],
+      "set transaction: unknown keyword 'disbled' (did you mean disabled?): choose enabled or disabled" + HELP_HINT,
+    ],
+    [
+      ['set', 'transaction', 'MAIL', '--disabled'],
+      '--disabled is not an option of cicsmail cemt: write disabled without dashes',
+    ],
     [['set', 'transaction', 'MAIL'], 'set transaction needs enabled, disabled, --class, --no-class or --time-limit'],
-    [['set', 'transaction', 'MAIL', '--max-tasks', '3'], "--max-tasks is not an option of 'cemt set transaction'"],
+    [
+      ['set', 'transaction', 'MAIL', '--max-tasks', '3'],
+      "--max-tasks is not an option of 'cemt set transaction'; it takes --class, --no-class, --time-limit" + HELP_HINT,
+    ],
+    [
+      ['inquire', 'task', '--url'],
+      "--url needs a value (--url VALUE, or --url=VALUE for one that starts with '-')" + HELP_HINT,
+    ],
     [['set', 'tranclass', 'BATCH', '--max-active', 'four'], "--max-active 'four' is not a whole number"],
   ];
   const runs = await Promise.all([...cases.map(([args]) => cemt(args)), cemt(['--help'])]);
@@ -237,17 +260,23 @@ t.test('refusals exit 1 with the region reason', async (t) => {
     cemt(['set', 'transaction', 'NOPE', 'enabled']),
     cemt(['inquire', 'task'], { CICSMAIL_URL: `http://127.0.0.1:${port}` }),
   ]);
-  t.same(wrong, { code: 1, stdout: '', stderr: 'cicsmail: HTTP 401 NOTAUTH AEY7: user id or password not valid\n' });
-  t.same(none, {
+  t.same(wrong, {
     code: 1,
     stdout: '',
     stderr:
-      'cicsmail: HTTP 401 NOTAUTH AEY7: this region needs a user id and password (HTTP Basic); give --user USER:PASSWORD or set CICSMAIL_USER\n',
+      'cicsmail: HTTP 401 NOTAUTH AEY7: user id or password not valid; check the user id and password of --user (or CICSMAIL_USER)\n',
+  });
+  t.same(none, {
+    code: 2,
+    stdout: '',
+    stderr:
+      'cicsmail: no user to log in to the region with: give --user ID:PASSWORD or set CICSMAIL_USER (it takes no request without one)\n',
   });
   t.same(oper, {
     code: 1,
     stdout: '',
-    stderr: 'cicsmail: HTTP 403 NOTAUTH AEY7: user OPER1 is not an administrator of this region\n',
+    stderr:
+      'cicsmail: HTTP 403 NOTAUTH AEY7: user OPER1 is not an administrator of this region; --user (or CICSMAIL_USER) must name an administrator\n',
   });
   t.equal((await mail()).status, 200, 'MAIL is still enabled');
   t.match(flag, { code: 1, stderr: /not an administrator/ }, '--user over CICSMAIL_USER');
@@ -259,6 +288,8 @@ t.test('refusals exit 1 with the region reason', async (t) => {
   t.match(away, {
     code: 1,
     stdout: '',
-    stderr: new RegExp(`^cicsmail: cannot reach the region at http://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`),
+    stderr: new RegExp(
+      `^cicsmail: cannot reach the region at http://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED.*; is the region running, and is it the one --url \\(or CICSMAIL_URL\\) names\\?\\n$`,
+    ),
   });
 });

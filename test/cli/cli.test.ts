@@ -31,7 +31,8 @@ t.test('help and usage errors (the commands run in this process)', async (t) => 
   t.same(await inProcess(['bogus']), {
     code: 2,
     stdout: '',
-    stderr: "cicsmail: unknown command 'bogus'; try 'cicsmail --help'\n",
+    stderr:
+      "cicsmail: unknown command 'bogus': choose start, send, journal, user, cemt, load or commarea; 'cicsmail --help' says more\n",
   });
   t.same(await inProcess(['journal', 'list', '--state', 'LOST']), {
     code: 2,

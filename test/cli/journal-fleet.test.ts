@@ -216,13 +216,13 @@ t.test('a region that does not answer: the others shown, a warning naming it, ex
   t.match(
     run.stderr,
     new RegExp(
-      `^cicsmail: WARNING: the region at ${deadUrl} did not answer \\(cannot reach the region at ${deadUrl}: .+\\); its records are not in this view\\n$`,
+      `^cicsmail: WARNING: the region at ${deadUrl} is left out of this view: cannot reach the region at ${deadUrl}: .+; is the region running, and is it the one --url \\(or CICSMAIL_URL\\) names\\?\\n$`,
     ),
   );
   const stats = await journal(['stats', '--url', withDead]);
   t.equal(stats.code, 3);
   t.equal((JSON.parse(stats.stdout) as { records: number }).records, 5);
-  t.match(stats.stderr, `the region at ${deadUrl} did not answer`);
+  t.match(stats.stderr, `the region at ${deadUrl} is left out of this view`);
   const exported = await journal(['export', '--url', withDead]);
   t.equal(exported.code, 3);
   t.equal(exported.stdout.split('\r\n').length, 7, 'header, five rows, the last CRLF');
@@ -232,11 +232,17 @@ t.test('a region that does not answer: the others shown, a warning naming it, ex
   t.match(JSON.parse(shown.stdout), { sysid: 'MVSC' });
   const nobody = await journal(['list', '--url', deadUrl]);
   t.equal(nobody.code, 1);
-  t.match(nobody.stderr, /WARNING: the region at .+ did not answer .*\ncicsmail: no region answered \(http:/);
+  t.match(
+    nobody.stderr,
+    /WARNING: the region at .+ is left out of this view: .*\ncicsmail: no region answered \(http:/,
+  );
   // Credentials one region does not know: named as such.
   const wrong = await journal(['list', '--url', urls], { CICSMAIL_USER: 'TESTER:wrong' });
   t.equal(wrong.code, 1);
-  t.match(wrong.stderr, /region MVSA|the region at .+ did not answer \(HTTP 401 NOTAUTH/);
+  t.match(
+    wrong.stderr,
+    /the region at .+ is left out of this view: HTTP 401 NOTAUTH AEY7: user id or password not valid; check the user id and password of --user \(or CICSMAIL_USER\)/,
+  );
 });
 
 t.test('two URLs of one region: the second is left out, named', async (t) => {
@@ -246,7 +252,7 @@ t.test('two URLs of one region: the second is left out, named', async (t) => {
   t.equal(run.stdout.trimEnd().split('\n').length, 3);
   t.match(
     run.stderr,
-    /WARNING: region MVSA at http:\/\/localhost:\d+ did not answer \(it is SYSID MVSA, as http:\/\/127/,
+    /WARNING: region MVSA at http:\/\/localhost:\d+ is left out of this view: it is SYSID MVSA, as http:\/\/127/,
   );
 });
 

@@ -41,7 +41,7 @@ interface Summary {
   rate: number | null;
   requestsAsked: number | null;
   elapsedS: number;
-  requests: { sent: number; answered: number; errors: number; timeouts: number };
+  requests: { sent: number; answered: number; errors: number; timeouts: number; inFlight: number };
   txPerSec: number;
   latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number };
   byStatus: Record<string, number>;
@@ -178,12 +178,15 @@ t.test('the summary for a person', async (t) => {
     lines[0],
     /^MAIL on http:\/\/127\.0\.0\.1:\d+: 50 requests over 5 connection\(s\) as fast as they go, CCSID 037/,
   );
-  t.match(lines[1], /^ {2}[\d,.]+ tx\/s: 50 answered in [\d.]+ s, 50 sent, 0 without an answer \(0 timed out\)$/);
+  t.match(
+    lines[1],
+    /^ {2}[\d,.]+ tx\/s: 50 answered in [\d.]+ s; 50 sent = 50 answered \+ 0 without an answer \(0 timed out\) \+ 0 still on the way when the run ended$/,
+  );
   t.match(lines[2], /^ {2}latency ms: p50 [\d.,]+ {2}p90 [\d.,]+ {2}p99 [\d.,]+ {2}p99\.9 [\d.,]+ {2}max [\d.,]+/);
-  t.equal(lines[3], '  HTTP   200: 50');
-  t.equal(lines[4], '  RESP   NORMAL: 50');
+  t.equal(lines[3], '  HTTP   200 ×50');
+  t.equal(lines[4], '  RESP   NORMAL ×50');
   t.equal(lines[5], '  ABEND  none');
-  t.equal(lines[6], '  RC     0: 40, 4: 10');
+  t.equal(lines[6], '  RC     0 ×40, 4 ×10');
   t.match(lines[7], /^verify: PASSED: RC 0: 40, RC 4: 10; checked against the journal in .* and the folder /);
   t.match(run.stderr, /^MAIL: 50 requests to http:\S+ over 5 connection\(s\)$/m, 'progress on standard error');
 });
@@ -483,6 +486,6 @@ t.test('a region that does not come back: the run gives up after --reconnect, ex
   t.equal(conn.length, 1);
   t.match(
     conn[0],
-    /^ {2}CONN {3}ECONNREFUSED: \d+(, \w+: \d+)*; the region out of reach \d+ time\(s\), at most [\d.]+ s, then given up$/,
+    /^ {2}CONN {3}ECONNREFUSED ×\d+(, \w+ ×\d+)*; the region out of reach \d+ time\(s\), at most [\d.]+ s, then given up$/,
   );
 });

@@ -149,14 +149,15 @@ t.test("&JOBNAME is the user id where --jobname is left out, as z/OS names a use
 });
 
 t.test('exit code 20 where the transaction did not run: above every RC', async (t) => {
-  const unreachable = await cicsmailProcess([
-    'send',
-    '--url',
-    'http://127.0.0.1:9',
-    file('x.txt', mail('ops@corp.example')),
-  ]);
+  const unreachable = await cicsmailProcess(
+    ['send', '--url', 'http://127.0.0.1:9', file('x.txt', mail('ops@corp.example'))],
+    { CICSMAIL_USER: `${TESTER.id}:${TESTER.password}` },
+  );
   t.equal(unreachable.code, 20);
-  t.match(unreachable.stderr, /^cicsmail send: cannot reach the region at http:\/\/127\.0\.0\.1:9: /);
+  t.match(
+    unreachable.stderr,
+    /^cicsmail send: cannot reach the region at http:\/\/127\.0\.0\.1:9: .*; is the region running, and is it the one --url \(or CICSMAIL_URL\) names\?\n$/,
+  );
   const lacking = await cicsmail(['send', file('euro.txt', mail('ops@corp.example', 'price in €'))]);
   t.same(lacking, { code: 20, stdout: '', stderr: "cicsmail send: line 3: '€' has no place in code page 037\n" });
   const missing = await cicsmail(['send', join(dir, 'nope.txt')]);

@@ -41,12 +41,13 @@ t.test('help', async (t) => {
   t.same(await user(dir, []), {
     code: 2,
     stdout: '',
-    stderr: "cicsmail: user needs add, list, remove, passwd or set; try 'cicsmail user --help'\n",
+    stderr: "cicsmail: user needs an action: add, list, remove, passwd or set; 'cicsmail user --help' says more\n",
   });
   t.same(await user(dir, ['frob']), {
     code: 2,
     stdout: '',
-    stderr: "cicsmail: 'frob' is not add, list, remove, passwd or set\n",
+    stderr:
+      "cicsmail: unknown user action 'frob': choose add, list, remove, passwd or set; 'cicsmail user --help' says more\n",
   });
   t.same(await user(dir, ['list']), {
     code: 1,
@@ -138,7 +139,11 @@ t.test('add refuses an existing user, a bad id, a bad password, bad options', as
     stdout: '',
     stderr: "cicsmail: 'B-1' is not a user id: 1 to 8 characters of A-Z 0-9 @ # $\n",
   });
-  t.same(await user(dir, ['add']), { code: 2, stdout: '', stderr: 'cicsmail: user add needs a NAME\n' });
+  t.same(await user(dir, ['add']), {
+    code: 2,
+    stdout: '',
+    stderr: 'cicsmail: user add needs a NAME: cicsmail user add NAME\n',
+  });
   t.same(await user(dir, ['add', 'SHORT'], 'short\n'), {
     code: 1,
     stdout: '',
@@ -199,7 +204,8 @@ t.test('add refuses an existing user, a bad id, a bad password, bad options', as
   t.same(await user(dir, ['add', 'X1', '--no-admin'], 'good-password\n'), {
     code: 2,
     stdout: '',
-    stderr: 'cicsmail: --no-admin is not an option of user add\n',
+    stderr:
+      "cicsmail: --no-admin is not an option of user add; it takes --admin, --transactions, --senders, --default-sender, --policy, --rate; 'cicsmail user --help' says more\n",
   });
   t.same(await user(dir, ['add', 'X1', 'X2'], 'good-password\n'), {
     code: 2,
@@ -291,7 +297,7 @@ t.test('list: a line a user, or JSON; never the hash', async (t) => {
   t.same(await user(dir, ['list', '--admin']), {
     code: 2,
     stdout: '',
-    stderr: 'cicsmail: --admin is not an option of user list\n',
+    stderr: "cicsmail: --admin is not an option of user list; it takes --json; 'cicsmail user --help' says more\n",
   });
 });
 
@@ -441,7 +447,11 @@ t.test('remove: a user goes, the last administrator stays', async (t) => {
     users(dir).map((u) => u.id),
     ['OPS2'],
   );
-  t.same(await user(dir, ['remove']), { code: 2, stdout: '', stderr: 'cicsmail: user remove needs a NAME\n' });
+  t.same(await user(dir, ['remove']), {
+    code: 2,
+    stdout: '',
+    stderr: 'cicsmail: user remove needs a NAME: cicsmail user remove NAME\n',
+  });
 });
 
 t.test('a running region takes a new user, and a new password', async (t) => {

@@ -315,6 +315,24 @@ async function run(): Promise<void> {
     }
   });
 
+  await t.test('opened as http://user:password@host/console: its pages load what they show', async (t) => {
+    // A common way to give Basic credentials; the page's address then holds them, and
+    // fetch() refuses a URL that does: the console asks on its origin, never on its address.
+    const context = await browser.newContext({ viewport: DESKTOP });
+    t.teardown(() => context.close());
+    const signed = await context.newPage();
+    const errors: string[] = [];
+    signed.on('pageerror', (err) => errors.push(err.message));
+    const withCredentials = region.url.replace('http://', 'http://TESTER:tester-password@');
+    await signed.goto(`${withCredentials}/console#/journal`);
+    await signed.getByRole('cell', { name: subject }).waitFor({ timeout: WAIT });
+    await signed.goto(`${withCredentials}/console#/journal/${seq}`);
+    await signed.getByRole('heading', { level: 1, name: `Journal record ${seq}` }).waitFor({ timeout: WAIT });
+    await signed.locator('dl.pairs dd .badge').first().waitFor({ timeout: WAIT });
+    t.equal(await signed.getByRole('alert').count(), 0, 'no error shown');
+    t.same(errors, [], 'no error in the page');
+  });
+
   await t.test('on a phone: nothing wider than the screen', async (t) => {
     const phone: BrowserContext = await browser.newContext({
       viewport: PHONE,

@@ -17,6 +17,7 @@ import type { Attachment, Importance } from './compose.js';
 import { composeAndSend, type Outcome } from './deliver.js';
 import { contentTypeParams, makeReportAttachments, readReportOptions, REPORT_KEYS } from '../report/report.js';
 import { CONTROL_OR_C1 } from '../../cics/characters.js';
+import { notEbcdic } from '../../cics/not-ebcdic.js';
 
 const layout = copybook('MAILCA');
 const F = {
@@ -43,6 +44,25 @@ const IMPORTANCE: Record<string, Importance> = { L: 'low', N: 'normal', '': 'nor
 const FORMAT: Record<string, 'text' | 'html'> = { T: 'text', '': 'text', H: 'html' };
 
 // C0 and C1 controls and DEL: in a header field they could start a new header line.
+
+/**
+ * A COMMAREA whose MC-VERSION is not '01' in its code page and whose text fields read as
+ * ASCII or UTF-8: said so, before its binary fields (read as numbers they are nonsense) or
+ * its version are taken at their word. Undefined where it may well be EBCDIC.
+ */
+function notEbcdicOutcome(area: Uint8Array, cp: CodePage): Outcome | undefined {
+  if (readText(area, F.version, cp) === '01') return undefined;
+  const looks = notEbcdic(area.subarray(F.version.offset, F.subject.offset + F.subject.size));
+  if (!looks) return undefined;
+  const bytes = Buffer.from(area.subarray(F.version.offset, F.version.offset + F.version.size));
+  return {
+    reason: 'ASCII',
+    detail:
+      `the COMMAREA looks like ${looks} text, not EBCDIC: MC-VERSION is x'${bytes.toString('hex').toUpperCase()}' ` +
+      `('${bytes.toString('latin1').replace(/[^\x20-\x7e]/g, '?')}' in ASCII); send its text in CCSID ${cp.ccsid} ` +
+      `(or the code page X-CICS-CCSID names), or send the JSON view (Content-Type: application/json)`,
+  };
+}
 
 /** The request, decoded and checked, or the RC 8 outcome that says what is wrong. */
 type Parsed =
@@ -199,34 +219,36 @@ export default async function mailProgram(ctx: ProgramContext<Services>): Promis
     };
   }
   const cp = codePage(ctx.ccsid);
-  let outcome: Outcome;
   const out = Buffer.from(area);
-  try {
-    const bodyLen = Number(readNumber(area, F.bodyLen));
-    if (bodyLen < 0 || bodyLen > BODY_MAX) {
-      return {
-        kind: 'condition',
-        condition: 'INVREQ',
-        field: F.bodyLen.name,
-        message: `MC-BODY-LEN is ${bodyLen}, outside OCCURS 0 TO ${BODY_MAX}`,
-      };
+  let outcome = notEbcdicOutcome(area, cp);
+  if (outcome === undefined) {
+    try {
+      const bodyLen = Number(readNumber(area, F.bodyLen));
+      if (bodyLen < 0 || bodyLen > BODY_MAX) {
+        return {
+          kind: 'condition',
+          condition: 'INVREQ',
+          field: F.bodyLen.name,
+          message: `MC-BODY-LEN is ${bodyLen}, outside OCCURS 0 TO ${BODY_MAX}`,
+        };
+      }
+      if (F.body.offset + bodyLen > area.length) {
+        return {
+          kind: 'condition',
+          condition: 'LENGERR',
+          field: F.bodyLen.name,
+          message: `MC-BODY-LEN is ${bodyLen} but the COMMAREA holds ${area.length - F.body.offset} bytes of MC-BODY`,
+        };
+      }
+      // A packed output field can hold bytes that are no number (COBOL's S0C7): say so
+      // rather than echo them. A binary one cannot; MOVE SPACES leaves 16,448 in MC-RC.
+      readNumber(area, F.journalSeq);
+      const parsed = parse(area, cp, bodyLen);
+      outcome = parsed.ok ? await deliver(ctx, parsed) : parsed.outcome;
+    } catch (err) {
+      if (err instanceof FieldError) return fieldCondition(err);
+      throw err;
     }
-    if (F.body.offset + bodyLen > area.length) {
-      return {
-        kind: 'condition',
-        condition: 'LENGERR',
-        field: F.bodyLen.name,
-        message: `MC-BODY-LEN is ${bodyLen} but the COMMAREA holds ${area.length - F.body.offset} bytes of MC-BODY`,
-      };
-    }
-    // A packed output field can hold bytes that are no number (COBOL's S0C7): say so
-    // rather than echo them. A binary one cannot; MOVE SPACES leaves 16,448 in MC-RC.
-    readNumber(area, F.journalSeq);
-    const parsed = parse(area, cp, bodyLen);
-    outcome = parsed.ok ? await deliver(ctx, parsed) : parsed.outcome;
-  } catch (err) {
-    if (err instanceof FieldError) return fieldCondition(err);
-    throw err;
   }
   writeNumber(out, F.rc, REASONS[outcome.reason].rc);
   writeText(out, F.reason, outcome.reason, cp);
@@ -239,6 +261,7 @@ export default async function mailProgram(ctx: ProgramContext<Services>): Promis
     commarea: out,
     journalSeqs: seqs,
     mailRc: REASONS[outcome.reason].rc,
+    mailReason: { code: outcome.reason, text: outcome.detail },
     smtpReplies: outcome.replyClass ? [outcome.replyClass] : [],
   };
 }

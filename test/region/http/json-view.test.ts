@@ -87,7 +87,21 @@ t.test('the count of MC-BODY may be left out, or must agree', async (t) => {
 
 t.test('JSON that does not fit MAILCA: INVREQ naming the field and why', async (t) => {
   const cases: Array<[string, unknown, string]> = [
-    ['unknown property', { mc_version: '01', mc_colour: 'blue' }, 'body must NOT have additional properties'],
+    [
+      'unknown property',
+      { mc_version: '01', mc_colour: 'blue' },
+      'body has a property "mc_colour" that is not one of MAILCA (mc_version, mc_from, mc_reply_to, mc_to, mc_cc, mc_bcc, mc_subject, mc_importance, mc_body_format, mc_rc, mc_reason, mc_message_id, mc_journal_seq, mc_relay_reply, mc_body_len, mc_body)',
+    ],
+    [
+      'a COBOL name',
+      { mc_version: '01', 'MC-FROM': 'a@x.example' },
+      'body has a property "MC-FROM" that is not one of MAILCA: did you mean "mc_from"?',
+    ],
+    [
+      'a name without its prefix',
+      { mc_version: '01', from: 'a@x.example' },
+      'body has a property "from" that is not one of MAILCA: did you mean "mc_from"?',
+    ],
     ['wrong type', { mc_subject: 5 }, 'body/mc_subject must be string'],
     ['too long', { mc_from: 'x'.repeat(257) }, 'body/mc_from must NOT have more than 256 characters'],
     ['body too long', { mc_body: 'x'.repeat(24_001) }, 'body/mc_body must NOT have more than 24000 characters'],

@@ -71,7 +71,7 @@ t.test(
     });
     const app = await buildRegion(config, { logger: { level: 'trace', stream: log.stream } });
     t.teardown(() => app.close());
-    const admin = app.security.createdAdmin;
+    const admin = app.security.createFirstAdmin();
     if (!admin) throw new Error('no administrator was made');
     const res = await app.inject({
       method: 'GET',
