@@ -61,7 +61,7 @@ const KNOWN = new Set<string>([...REGION_SETTINGS, ...CLIENT_SETTINGS]);
 
 /** " (did you mean CICSMAIL_MAXTASKS?)" where a known name is a few letters away; else ''. */
 function suggestion(name: string, among: readonly string[]): string {
-  const near = closest(name, among as string[]);
+  const near = closest(name, among);
   return distance(name, near) <= 3 ? ` (did you mean ${near}?)` : '';
 }
 
