@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptio
 import { copybook } from '../../cics/copybook/library.js';
 import { jsonSchemaOf } from '../../cics/copybook/schema.js';
 import { loggedRequest } from '../../journal/task-log.js';
+import { redactRequest } from '../../transactions/report/secrets.js';
 import { ownMemory, readBody } from '../http/body.js';
 import { jsonBodyParser } from '../http/json-body.js';
 import { pendingTaskOf, type PendingTask } from '../tasks/pending-task.js';
@@ -62,8 +63,10 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
   async function run(request: FastifyRequest, reply: FastifyReply) {
     const task = request.task as PendingTask;
     const { commarea, containers, caller } = task;
-    // A channel too large for the task log moves to the worker (no copy); the log keeps its shape.
-    const logged = loggedRequest(commarea, containers, config.taskLogKeepBytes);
+    // A channel too large for the task log moves to the worker (no copy); the log keeps its
+    // shape. Report passwords are never kept: the log's copy reads *REDACTED* in their place.
+    const unsecret = redactRequest(commarea, containers, task.ccsid);
+    const logged = loggedRequest(unsecret.commarea, unsecret.containers, config.taskLogKeepBytes);
     const memory = !logged.kept && Buffer.isBuffer(request.body) ? ownMemory(request.body) : null;
     const startedAt = new Date();
     const { eib, result } = await dispatcher.run({

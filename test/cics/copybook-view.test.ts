@@ -7,7 +7,7 @@ import { CopybookError } from '../../cics/copybook/errors.js';
 import { jsonToRecord } from '../../cics/copybook/json.js';
 import { parseCopybook } from '../../cics/copybook/parse.js';
 import { recordView, viewShape, type ViewShape } from '../../cics/copybook/view.js';
-import { doublingRatio } from '../doubling.js';
+import { doublingRatio } from '../helpers/doubling-ratio.js';
 
 const cp = codePage(37);
 const cpy = (lines: string[]) => lines.map((l) => `       ${l}`).join('\n');

@@ -8,7 +8,15 @@ import { startRegion } from '../helpers/region.js';
 import { startRelay } from '../helpers/relay.js';
 import { ebcdicLines, fromEbcdic } from '../helpers/ebcdic.js';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
-import { fixedRecords, pdfInfo, pdfPages, unzipOne, variableRecords } from './report/report-check.js';
+import {
+  fixedRecords,
+  pdfInfo,
+  pdfOutline,
+  pdfPages,
+  unzipOne,
+  variableRecords,
+  xlsxSheet,
+} from './report/report-check.js';
 
 const relay = await startRelay(t);
 const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
@@ -53,7 +61,7 @@ t.test('SEND: an FBA report attached as a landscape PDF inside a ZIP', async (t)
     'TEXT',
     'The payroll report is attached.',
     'ENDTEXT',
-    'ATTACH NAME=PAYROLL.LST RECFM=FBA LRECL=133 FORMAT=ZIP/PDF ORIENTATION=LANDSCAPE PAPER=A4',
+    'ATTACH NAME=PAYROLL.LST RECFM=FBA LRECL=133 FORMAT=ZIP/PDF ORIENTATION=LANDSCAPE PAPER=A4 INDEX=1-40',
     ...records,
     'ENDATTACH',
   ]);
@@ -71,6 +79,11 @@ t.test('SEND: an FBA report attached as a landscape PDF inside a ZIP', async (t)
   t.match(pages[0]?.[0], /^WEEKLY PAYROLL\s+Lohnabrechnung Grüße\s+PAGE\s+1$/, 'the title on the first line');
   t.match(pages[0]?.join('\n'), /00000001\s+EMPLOYEE 1\s+10\.25/);
   t.match(pages[2]?.filter((l) => l !== '').at(-1), /^00000150\s+EMPLOYEE 150\s+1537\.50$/, 'the last record last');
+  t.same(
+    pdfOutline(inner.data),
+    [{ title: 'WEEKLY PAYROLL Lohnabrechnung Grüße', page: 1 }],
+    'INDEX=1-40: one bookmark, the title being the same on every page',
+  );
 });
 
 t.test('SEND: V records with their RDWs in base64, in code page 273', async (t) => {
@@ -129,6 +142,13 @@ t.test('SEND: wrong report options are RC 8 on the ATTACH line; the other mails 
   t.equal(html?.contentType, 'text/html');
 });
 
+/** `bytes` of ASA `1` records of LRECL=2 in EBCDIC: a page eject each, nothing printed. */
+function ejects(bytes: number): Buffer {
+  const data = Buffer.alloc(bytes, 0x40);
+  for (let i = 0; i < bytes; i += 2) data[i] = 0xf1;
+  return data;
+}
+
 async function mailWith(containers: ChannelPart[]): Promise<ReturnType<typeof readMailResponse>> {
   const area = buildMailCommarea(
     { from: 'batch@corp.example', to: 'ops@corp.example', subject: 'report', body: 'see attached' },
@@ -147,7 +167,7 @@ t.test('MAIL: a CHAR container in 273 with report parameters in its Content-Type
     {
       name: 'REPORT',
       filename: 'payroll.txt',
-      type: 'text/plain; charset=ibm-273; recfm=FBA; lrecl=133; format=pdf; orientation=landscape; fontsize=7',
+      type: 'text/plain; charset=ibm-273; recfm=FBA; lrecl=133; format=pdf; orientation=landscape; fontsize=7; index=title',
       data,
     },
     {
@@ -164,6 +184,11 @@ t.test('MAIL: a CHAR container in 273 with report parameters in its Content-Type
   t.equal(pdfInfo(pdf?.content ?? Buffer.alloc(0)).Pages, '2');
   const pages = pdfPages(pdf?.content ?? Buffer.alloc(0));
   t.match(pages[1]?.[0], /Grüße\s+PAGE\s+2$/);
+  t.same(
+    pdfOutline(pdf?.content ?? Buffer.alloc(0)).map((b) => b.title),
+    ['WEEKLY PAYROLL Lohnabrechnung Grüße PAGE 1', 'WEEKLY PAYROLL Lohnabrechnung Grüße PAGE 2'],
+    'index=title: a bookmark a page',
+  );
   t.equal(raw?.content.toString('utf8').trimEnd(), ' no report', 'a container without report parameters as before');
 });
 
@@ -195,6 +220,12 @@ t.test('MAIL: a BIT container of VB records as CSV; a broken one is RC 8 naming 
       'BADRECS',
       /^container R4: record 1 at byte 0: RDW x'FFFF0000' gives 65535 bytes, only 4 are left/,
     ],
+    [
+      // 40 KB of ASA page ejects: 20,000 empty pages, once a 12.7 MB mail.
+      { name: 'R5', type: 'application/octet-stream; recfm=FBA; lrecl=2; format=pdf', data: ejects(40_000) },
+      'RPTSIZE',
+      /^container R5: as PDF the report passes 1,688,576 bytes at page [\d,]+ of 20,000, the limit for 40,000 bytes/,
+    ],
   ];
   for (const [part, reason, detail] of cases) {
     const before = relay.mails.length;
@@ -204,4 +235,43 @@ t.test('MAIL: a BIT container of VB records as CSV; a broken one is RC 8 naming 
     t.match(answer.relayReply, detail, part.name);
     t.equal(relay.mails.length, before, 'nothing sent');
   }
+});
+
+t.test('XLSX through SEND and through a channel: a worksheet that openpyxl reads', async (t) => {
+  const lines = ['ACCOUNT;NAME;AMOUNT', '000001;Grüße GmbH;1,250.00', '000002;Smith;12.50-'];
+  let before = relay.mails.length;
+  const answer = await sendJob([
+    'FROM batch@corp.example',
+    'TO ops@corp.example',
+    'ATTACH NAME=LEDGER.CSV FORMAT=XLSX SEPARATOR=SEMICOLON',
+    ...lines,
+    'ENDATTACH',
+  ]);
+  t.equal(answer.rc, '0', answer.report.join('\n'));
+  const [sent] = await lastMailAttachments(before);
+  t.equal(sent?.filename, 'LEDGER.xlsx');
+  t.equal(sent?.contentType, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+  const expected = [
+    ['ACCOUNT', 'NAME', 'AMOUNT'],
+    ['000001', 'Grüße GmbH', 1250],
+    ['000002', 'Smith', -12.5],
+  ];
+  const values = (xlsx: Buffer | undefined) =>
+    xlsxSheet(xlsx ?? Buffer.alloc(0)).rows.map((r) => r.map((c) => c.value));
+  t.same(values(sent?.content), expected);
+
+  before = relay.mails.length;
+  const data = fixedRecords(lines, 40, 273);
+  const mailed = await mailWith([
+    {
+      name: 'LEDGER',
+      filename: 'ledger.dat',
+      type: 'text/plain; charset=ibm-273; recfm=FB; lrecl=40; format=xlsx; separator=";"',
+      data,
+    },
+  ]);
+  t.equal(mailed.rc, 0, mailed.relayReply);
+  const [channel] = await lastMailAttachments(before);
+  t.equal(channel?.filename, 'ledger.dat.xlsx');
+  t.same(values(channel?.content), expected);
 });

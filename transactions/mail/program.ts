@@ -15,7 +15,7 @@ import type { Services } from '../services.js';
 import { parseAddressList, type Address } from '../../cics/addresses.js';
 import type { Attachment, Importance } from './compose.js';
 import { composeAndSend, type Outcome } from './deliver.js';
-import { contentTypeParams, makeReport, readReportOptions, REPORT_KEYS } from '../report/report.js';
+import { contentTypeParams, makeReportAttachments, readReportOptions, REPORT_KEYS } from '../report/report.js';
 import { CONTROL_OR_C1 } from '../../cics/characters.js';
 
 const layout = copybook('MAILCA');
@@ -143,7 +143,7 @@ function parse(area: Uint8Array, cp: CodePage, bodyLen: number): Parsed {
  */
 const REPORT_PARAM = new RegExp(`;\\s*(${REPORT_KEYS.join('|')})\\s*=`, 'i');
 
-function attachmentsOf(containers: readonly Container[], now: Date): Attachment[] | Outcome {
+async function attachmentsOf(containers: readonly Container[], now: Date): Promise<Attachment[] | Outcome> {
   const attachments: Attachment[] = [];
   for (const c of containers) {
     const filename = c.filename ?? c.name;
@@ -154,12 +154,19 @@ function attachmentsOf(containers: readonly Container[], now: Date): Attachment[
     }
     const options = readReportOptions(params);
     if (options !== undefined) {
+      // A burst report's parts all go in this one mail: MAIL answers for one.
       const made =
         'code' in options
           ? options
-          : makeReport({ name: filename, input: { bytes: c.data }, options, cp: codePage(c.ccsid), date: now });
+          : await makeReportAttachments({
+              name: filename,
+              input: { bytes: c.data },
+              options,
+              cp: codePage(c.ccsid),
+              date: now,
+            });
       if ('code' in made) return { reason: made.code, detail: `container ${c.name}: ${made.message}` };
-      attachments.push(made);
+      attachments.push(...made);
     } else if (c.kind === 'char') {
       const text = textLines(codePage(c.ccsid).decode(c.data)).join('\n');
       attachments.push({ filename, contentType: 'text/plain', content: { text } });
@@ -176,7 +183,7 @@ function attachmentsOf(containers: readonly Container[], now: Date): Attachment[
 async function deliver(ctx: ProgramContext<Services>, mail: Extract<Parsed, { ok: true }>): Promise<Outcome> {
   const { ok: _ok, format, ...fields } = mail;
   const now = new Date();
-  const attachments = attachmentsOf(ctx.containers, now);
+  const attachments = await attachmentsOf(ctx.containers, now);
   if (!Array.isArray(attachments)) return attachments;
   return composeAndSend(ctx, { ...fields, bodyFormat: format, attachments, substitutions: ctx.substitutions }, now);
 }

@@ -2,8 +2,7 @@
 // (RECFM=..A) acts before its record is written, machine control (RECFM=..M) after it, or
 // at once without writing. Overprinted records are kept with the line they print over.
 import { reportFailure, type ReportFailure } from './errors.js';
-import type { Control } from './options.js';
-import type { ReportRecord } from './records.js';
+import type { Control, ReportRecord } from './records.js';
 
 export interface Line {
   readonly text: string;
@@ -14,10 +13,19 @@ export interface Line {
 /** A page: its lines from the top; a line skipped by spacing is blank. */
 export type Page = readonly Line[];
 
-/** Lines in all, blank ones made by spacing included, at most (the records' own limit is in records.ts). */
+/**
+ * Lines in all, blank ones made by spacing and overprints included, at most (the records'
+ * own limit is in records.ts): an overprint adds no line but is drawn all the same.
+ */
 export const MAX_LINES = 2_000_000;
 
-const BLANK: Line = { text: '' };
+/** A line being laid out: its overprints are added in place, not copied (a copy an overprint was quadratic). */
+interface OpenLine {
+  readonly text: string;
+  over?: string[];
+}
+
+const BLANK: Line = Object.freeze({ text: '' });
 
 // ASA, as EBCDIC bytes (these characters are alike in every EBCDIC code page).
 const ASA_SPACING: ReadonlyMap<number, number> = new Map([
@@ -65,7 +73,7 @@ const hex = (n: number) => n.toString(16).toUpperCase().padStart(2, '0');
 
 class Pages {
   readonly pages: Line[][] = [];
-  private page: (Line | undefined)[] = [];
+  private page: (OpenLine | undefined)[] = [];
   /** Where the next write goes; -1 before the first line of a page. */
   position: number;
   private lines = 0;
@@ -82,22 +90,17 @@ class Pages {
   write(text: string): boolean {
     const at = Math.max(this.position, 0);
     const line = this.page[at];
-    if (line === undefined) {
-      const added = at + 1 - this.page.length;
-      this.lines += Math.max(added, 0);
-      if (this.lines > MAX_LINES) return false;
-      this.page[at] = { text };
-    } else {
-      this.page[at] = { text: line.text, over: [...(line.over ?? []), text] };
-    }
+    this.lines += line === undefined ? Math.max(at + 1 - this.page.length, 0) : 1;
+    if (this.lines > MAX_LINES) return false;
+    if (line === undefined) this.page[at] = { text };
+    else (line.over ??= []).push(text);
     this.position = at;
     return true;
   }
 
   flush(): void {
-    const page = this.page;
-    for (let i = 0; i < page.length; i++) if (page[i] === undefined) page[i] = BLANK;
-    this.pages.push(page as Line[]);
+    // Array.from visits the holes that spacing left (map would skip them).
+    this.pages.push(Array.from(this.page, (line): Line => line ?? BLANK));
     this.page = [];
   }
 
@@ -107,7 +110,8 @@ class Pages {
   }
 }
 
-const tooLong = () => reportFailure('BADRECS', `more than ${MAX_LINES.toLocaleString('en-US')} lines once spaced`);
+const tooLong = () =>
+  reportFailure('BADRECS', `more than ${MAX_LINES.toLocaleString('en-US')} lines once spaced, overprints counted`);
 
 /** The pages the records print as. No carriage control: one page, a line a record. */
 export function paginate(records: readonly ReportRecord[], control: Control): Page[] | ReportFailure {

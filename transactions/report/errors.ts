@@ -9,8 +9,10 @@ export const REPORT_CODES = {
   BADRECS: 'the report data does not fit its RECFM and LRECL (length, RDW, record size, too many lines)',
   /** A carriage control character or byte that is not ASA or machine code. */
   BADCTL: 'a record whose carriage control is not ASA or machine code, as its RECFM says',
-  /** FORMAT= or one of its options (ORIENTATION, PAPER, FONTSIZE, MARGIN, SEPARATOR) is wrong. */
-  BADRPTOP: 'FORMAT= or a report option (ORIENTATION, PAPER, FONTSIZE, MARGIN, SEPARATOR) is wrong',
+  /** FORMAT= or one of its options (ORIENTATION, PAPER, FONTSIZE, MARGIN, SEPARATOR, INDEX) is wrong. */
+  BADRPTOP: 'FORMAT= or a report option (ORIENTATION, PAPER, FONTSIZE, MARGIN, SEPARATOR, INDEX) is wrong',
+  /** The rendered report would be larger than its data allows (render-limit.ts): 1 MiB and 16 bytes a byte of data. */
+  RPTSIZE: 'the rendered report is larger than its data allows (1 MiB and 16 bytes a byte of data)',
 } as const;
 
 export type ReportCode = keyof typeof REPORT_CODES;

@@ -2,20 +2,12 @@
 // or a channel part's Content-Type parameters (`text/plain; recfm=FBA; lrecl=133;
 // format=zip/pdf`) give them: checked once, every wrong one refused with what is wrong.
 import { reportFailure, shown, type ReportFailure } from './errors.js';
+import { MAX_LRECL, type Control, type RecordFormat } from './records.js';
+import { BURST_KEYS, readBurst, type Burst } from './burst.js';
+import { readKeySpec, type KeySpec } from './page-key.js';
+import { PROTECTION_KEYS, readProtection, type Protection } from './protection.js';
 
-export type Control = 'none' | 'asa' | 'machine';
-
-export interface RecordFormat {
-  /** As written, upper case: `FBA`. */
-  readonly recfm: string;
-  /** F: fixed records of LRECL bytes; V: each record after its 4-byte RDW. */
-  readonly kind: 'F' | 'V';
-  readonly control: Control;
-  /** F: the record length; V: the longest record, RDW included. None: F records are the data's lines. */
-  readonly lrecl?: number;
-}
-
-export type OutputFormat = 'txt' | 'html' | 'pdf' | 'csv';
+export type OutputFormat = 'txt' | 'html' | 'pdf' | 'csv' | 'xlsx';
 export type Orientation = 'portrait' | 'landscape';
 export type Paper = 'a4' | 'letter';
 
@@ -32,12 +24,30 @@ export interface ReportOptions {
   readonly fontSize?: number;
   /** Points, on every side. */
   readonly margin: number;
-  /** CSV: what separates the report's fields (and the CSV's). */
+  /** CSV and XLSX: what separates the report's fields (and the CSV's). */
   readonly separator: string;
+  /** PDF: bookmarks from each page's key, where the key changes. */
+  readonly index?: KeySpec;
+  /** Passwords and a PDF's permissions (protection.ts). */
+  readonly protection?: Protection;
+  /** Split into parts (burst.ts). */
+  readonly burst?: Burst;
 }
 
 /** The option keywords, in the order the docs list them. */
-export const REPORT_KEYS = ['RECFM', 'LRECL', 'FORMAT', 'ORIENTATION', 'PAPER', 'FONTSIZE', 'MARGIN', 'SEPARATOR'];
+export const REPORT_KEYS = [
+  'RECFM',
+  'LRECL',
+  'FORMAT',
+  'ORIENTATION',
+  'PAPER',
+  'FONTSIZE',
+  'MARGIN',
+  'SEPARATOR',
+  'INDEX',
+  ...PROTECTION_KEYS,
+  ...BURST_KEYS,
+];
 
 /** Width and height in points, portrait. */
 export const PAPER_SIZE: Readonly<Record<Paper, readonly [number, number]>> = {
@@ -46,7 +56,6 @@ export const PAPER_SIZE: Readonly<Record<Paper, readonly [number, number]>> = {
 };
 
 export const DEFAULT_MARGIN = 28.35; // 10 mm
-export const MAX_LRECL = 32_760;
 const SEPARATOR_NAMES: Readonly<Record<string, string>> = { TAB: '\t', COMMA: ',', SEMICOLON: ';', PIPE: '|' };
 const RECFM = /^([FV])(B?)([AM]?)$/;
 const FORMATS: Readonly<Record<string, OutputFormat>> = {
@@ -55,6 +64,7 @@ const FORMATS: Readonly<Record<string, OutputFormat>> = {
   HTML: 'html',
   PDF: 'pdf',
   CSV: 'csv',
+  XLSX: 'xlsx',
 };
 const PAGE_KEYS = ['ORIENTATION', 'PAPER', 'FONTSIZE', 'MARGIN'];
 
@@ -78,12 +88,13 @@ export function readReportOptions(params: ReadonlyMap<string, string>): ReportOp
   const inner = parts.length === 0 ? 'TXT' : parts.length === 1 ? (parts[0] as string) : '';
   const format = FORMATS[inner];
   if (format === undefined)
-    return bad(`FORMAT=${shown(formatText)} is not TXT, HTML, PDF, CSV, ZIP or ZIP/ with one of them`);
+    return bad(`FORMAT=${shown(formatText)} is not TXT, HTML, PDF, CSV, XLSX, ZIP or ZIP/ with one of them`);
 
   for (const key of PAGE_KEYS)
     if (params.has(key) && format !== 'pdf' && format !== 'html')
       return bad(`${key}= is for FORMAT=PDF or HTML, not ${upper(formatText)}`);
-  if (params.has('SEPARATOR') && format !== 'csv') return bad(`SEPARATOR= is for FORMAT=CSV, not ${upper(formatText)}`);
+  if (params.has('SEPARATOR') && format !== 'csv' && format !== 'xlsx')
+    return bad(`SEPARATOR= is for FORMAT=CSV or XLSX, not ${upper(formatText)}`);
 
   let orientation: Orientation | undefined;
   const orientationText = params.get('ORIENTATION');
@@ -125,6 +136,18 @@ export function readReportOptions(params: ReadonlyMap<string, string>): ReportOp
         `SEPARATOR=${shown(separatorText)} is not one printable character other than a quote, or TAB, COMMA, SEMICOLON, PIPE`,
       );
   }
+  let index: KeySpec | undefined;
+  const indexText = params.get('INDEX');
+  if (indexText !== undefined) {
+    if (format !== 'pdf') return bad(`INDEX= is for FORMAT=PDF, not ${upper(formatText)}`);
+    const spec = readKeySpec('INDEX', indexText);
+    if ('code' in spec) return spec;
+    index = spec;
+  }
+  const protection = readProtection(params, format, zip, upper(formatText));
+  if (protection !== undefined && 'code' in protection) return protection;
+  const burst = readBurst(params);
+  if (burst !== undefined && 'code' in burst) return burst;
   return {
     ...(records ? { records } : {}),
     format,
@@ -134,6 +157,9 @@ export function readReportOptions(params: ReadonlyMap<string, string>): ReportOp
     ...(fontSize !== undefined ? { fontSize } : {}),
     margin,
     separator,
+    ...(index ? { index } : {}),
+    ...(protection ? { protection } : {}),
+    ...(burst ? { burst } : {}),
   };
 }
 

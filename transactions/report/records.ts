@@ -4,7 +4,18 @@
 import type { CodePage } from '../../cics/codepages.js';
 import { textLines } from '../../cics/text-lines.js';
 import { reportFailure, type ReportFailure } from './errors.js';
-import type { RecordFormat } from './options.js';
+
+export type Control = 'none' | 'asa' | 'machine';
+
+export interface RecordFormat {
+  /** As written, upper case: `FBA`. */
+  readonly recfm: string;
+  /** F: fixed records of LRECL bytes; V: each record after its 4-byte RDW. */
+  readonly kind: 'F' | 'V';
+  readonly control: Control;
+  /** F: the record length; V: the longest record, RDW included. None: F records are the data's lines. */
+  readonly lrecl?: number;
+}
 
 export interface ReportRecord {
   /** The carriage control byte in EBCDIC (ASA `1` is x'F1'), or -1 where the format has none. */
@@ -12,6 +23,9 @@ export interface ReportRecord {
   /** The rest of the record, decoded, without trailing blanks. */
   readonly text: string;
 }
+
+/** The longest fixed record (and, less its RDW, variable one) a data set may hold. */
+export const MAX_LRECL = 32_760;
 
 /** More records than this (a 32 MB container of LRECL=1) is refused rather than laid out. */
 export const MAX_RECORDS = 1_000_000;

@@ -1,4 +1,4 @@
-// TXT and CSV: a report as text. Pages are kept in TXT by a form feed (x'0C') before each
+// TXT and CSV: a report as text; the CSV's rows are the XLSX's too. Pages are kept in TXT by a form feed (x'0C') before each
 // page but the first, as `pr` and line printers read it; CSV has no pages.
 import { merged, type Page } from './carriage.js';
 
@@ -15,10 +15,22 @@ export function renderText(pages: readonly Page[]): string {
 const NUMBER = /^[+-]?(\d[\d,.]*|[.,]\d+)%?$/;
 const FORMULA = /^[=+\-@\t]/;
 
-function csvField(raw: string, separator: string): string {
-  const value = raw.trim();
+function csvField(value: string, separator: string): string {
   const safe = FORMULA.test(value) && !NUMBER.test(value) ? `'${value}` : value;
   return safe.includes(separator) || safe.includes('"') || safe !== value ? `"${safe.replaceAll('"', '""')}"` : safe;
+}
+
+/** The report's fields: each non-blank line a row, split at `separator`, each field without its surrounding blanks. */
+export function csvRows(pages: readonly Page[], separator: string): string[][] {
+  const rows: string[][] = [];
+  for (const page of pages) {
+    for (const line of page) {
+      const text = merged(line);
+      if (text.trim() === '') continue;
+      rows.push(text.split(separator).map((f) => f.trim()));
+    }
+  }
+  return rows;
 }
 
 /**
@@ -29,18 +41,6 @@ function csvField(raw: string, separator: string): string {
  * to read UTF-8.
  */
 export function renderCsv(pages: readonly Page[], separator: string): string {
-  const rows: string[] = [];
-  for (const page of pages) {
-    for (const line of page) {
-      const text = merged(line);
-      if (text.trim() === '') continue;
-      rows.push(
-        text
-          .split(separator)
-          .map((f) => csvField(f, separator))
-          .join(separator),
-      );
-    }
-  }
+  const rows = csvRows(pages, separator).map((fields) => fields.map((f) => csvField(f, separator)).join(separator));
   return `\ufeff${rows.join('\n')}`;
 }

@@ -3,7 +3,15 @@
 import libmime from 'libmime';
 import type { CodePage } from '../../cics/codepages.js';
 import type { Attachment } from '../mail/compose.js';
-import { makeReport, readReportOptions, REPORT_KEYS, type ReportInput, type ReportOptions } from '../report/report.js';
+import {
+  prepareReport,
+  readReportOptions,
+  REPORT_KEYS,
+  type PreparedReport,
+  type ReportInput,
+  type ReportFailure,
+  type ReportOptions,
+} from '../report/report.js';
 import { asciiUpper, clip, codePoint, skipBlanks, type Failure } from './statement-text.js';
 
 /** What an ATTACH that makes a report needs: the code page of the input, the mail's date. */
@@ -11,6 +19,19 @@ export interface ReportEnv {
   readonly cp: CodePage;
   readonly now: Date;
 }
+
+/**
+ * A report ATTACH, its records read and laid out as the statement is read (so that a wrong
+ * one is the mail's RC 8 on its line at once); rendered when its mail is about to go.
+ */
+export interface ReportAttachment {
+  readonly report: PreparedReport;
+  /** The ATTACH statement's line. */
+  readonly line: number;
+}
+
+/** What an ATTACH makes: an attachment as it goes out, or a report still to render. */
+export type SendAttachment = Attachment | ReportAttachment;
 
 // RFC 6838 4.2 restricted names.
 const MIME_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$/;
@@ -75,7 +96,7 @@ export function makeAttachment(
   content: readonly string[],
   line: number,
   env: ReportEnv,
-): Attachment | Failure {
+): SendAttachment | Failure {
   const options = readReportOptions(report);
   if (options !== undefined && 'code' in options)
     return { line, reason: options.code, message: `ATTACH ${clip(name)}: ${options.message}` };
@@ -100,9 +121,14 @@ function reportOf(
   options: ReportOptions,
   line: number,
   { cp, now }: ReportEnv,
-): Attachment | Failure {
-  const made = makeReport({ name, input, options, cp, date: now, ...(type === undefined ? {} : { type }) });
-  return 'code' in made ? { line, reason: made.code, message: `ATTACH ${clip(name)}: ${made.message}` } : made;
+): ReportAttachment | Failure {
+  const made = prepareReport({ name, input, options, cp, date: now, ...(type === undefined ? {} : { type }) });
+  return 'code' in made ? reportLineFailure(name, line, made) : { report: made, line };
+}
+
+/** A report's failure as its ATTACH line's: `ATTACH payroll.lst: what is wrong`. */
+export function reportLineFailure(name: string, line: number, failure: ReportFailure): Failure {
+  return { line, reason: failure.code, message: `ATTACH ${clip(name)}: ${failure.message}` };
 }
 
 /** Strict base64 (RFC 4648 4): Buffer.from() would skip what is not base64 without a word. */

@@ -5,6 +5,10 @@ import type { ProgramContext, TaskResult } from '../../cics/task.js';
 import type { Services } from '../services.js';
 import { composeAndSend } from '../mail/deliver.js';
 import { outcomeLine, readTextInput, refusalLine, reportResult, type ReportLine } from '../text/request.js';
+import type { Attachment } from '../mail/compose.js';
+import { renderReport } from '../report/report.js';
+import { reportLineFailure, type ReportAttachment, type SendAttachment } from './attach.js';
+import { sendBurst } from './burst-mail.js';
 import { parseStatements, type SendMail } from './statements.js';
 import type { Symbols } from './symbols.js';
 
@@ -23,15 +27,37 @@ function symbolsOf(ctx: ProgramContext<Services>, now: Date): Symbols {
   };
 }
 
-async function sendOne(ctx: ProgramContext<Services>, mail: SendMail, line: number, now: Date): Promise<ReportLine> {
-  const { format, ...fields } = mail;
+/** The mail's attachments with its reports rendered, or the refusal of the first that cannot be. */
+async function rendered(attachments: readonly SendAttachment[]): Promise<Attachment[] | ReportLine> {
+  const out: Attachment[] = [];
+  for (const a of attachments) {
+    if (!('report' in a)) {
+      out.push(a);
+      continue;
+    }
+    const made = await renderReport(a.report);
+    if ('code' in made) {
+      const failure = reportLineFailure(a.report.name, a.line, made);
+      return refusalLine(failure.reason, failure.line, failure.message);
+    }
+    out.push(made);
+  }
+  return out;
+}
+
+async function sendOne(ctx: ProgramContext<Services>, mail: SendMail, line: number, now: Date): Promise<ReportLine[]> {
+  const { format, attachments: asked, keymail: _, ...fields } = mail;
+  const burst = asked.find((a): a is ReportAttachment => 'report' in a && a.report.parts !== undefined);
+  const attachments = await rendered(asked.filter((a) => a !== burst));
+  if (!Array.isArray(attachments)) return [attachments];
+  if (burst) return sendBurst(ctx, mail, burst, attachments, now);
   // SUB (x'3F') marks a character the code page could not hold: show it as U+FFFD.
   const outcome = await composeAndSend(
     ctx,
-    { ...fields, bodyFormat: format, body: mail.body.replaceAll('\u001a', '\ufffd') },
+    { ...fields, attachments, bodyFormat: format, body: mail.body.replaceAll('\u001a', '\ufffd') },
     now,
   );
-  return outcomeLine(outcome, line);
+  return [outcomeLine(outcome, line)];
 }
 
 export default async function sendProgram(ctx: ProgramContext<Services>): Promise<TaskResult> {
@@ -40,9 +66,8 @@ export default async function sendProgram(ctx: ProgramContext<Services>): Promis
   const now = new Date();
   const report: ReportLine[] = [];
   for (const item of parseStatements(input.lines, symbolsOf(ctx, now), { cp: input.cp, now })) {
-    report.push(
-      item.ok ? await sendOne(ctx, item.mail, item.line, now) : refusalLine(item.reason, item.line, item.message),
-    );
+    if (item.ok) report.push(...(await sendOne(ctx, item.mail, item.line, now)));
+    else report.push(refusalLine(item.reason, item.line, item.message));
   }
   return reportResult(input.cp, report);
 }

@@ -4,9 +4,9 @@
 // goes on with the next, as the contract wants.
 import { parseAddressList, type Address } from '../../cics/addresses.js';
 import { codePage } from '../../cics/codepages.js';
-import type { Attachment, Importance, Priority, Sensitivity } from '../mail/compose.js';
+import type { Importance, Priority, Sensitivity } from '../mail/compose.js';
 import type { Reason } from '../errors.js';
-import { makeAttachment, readAttachParams, type AttachParams, type ReportEnv } from './attach.js';
+import { makeAttachment, readAttachParams, type AttachParams, type ReportEnv, type SendAttachment } from './attach.js';
 import { asciiUpper, clip, codePoint, skipBlanks, trimBlanks, type Failure } from './statement-text.js';
 import { substituteSymbols, type Symbols } from './symbols.js';
 import { CONTROL_OR_C1 } from '../../cics/characters.js';
@@ -28,7 +28,10 @@ export interface SendMail {
   readonly format: 'text' | 'html';
   /** TEXT lines joined with '\n', symbols substituted; '' where no TEXT. */
   readonly body: string;
-  readonly attachments: readonly Attachment[];
+  /** Reports among them still to render (transactions/send/program.ts does, mail by mail). */
+  readonly attachments: readonly SendAttachment[];
+  /** KEYMAIL: a burst report's keys (upper case, blanks as one) and the recipients of their parts. */
+  readonly keymail?: ReadonlyMap<string, readonly Address[]>;
 }
 
 export type SendItem =
@@ -37,7 +40,7 @@ export type SendItem =
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** A mail being read: SendMail's fields as they fill, and what reading needs. */
-interface Draft extends Writable<Omit<SendMail, 'to' | 'cc' | 'bcc' | 'body' | 'attachments'>> {
+interface Draft extends Writable<Omit<SendMail, 'to' | 'cc' | 'bcc' | 'body' | 'attachments' | 'keymail'>> {
   /** The first statement line of the mail. */
   readonly line: number;
   failure?: Failure;
@@ -47,7 +50,8 @@ interface Draft extends Writable<Omit<SendMail, 'to' | 'cc' | 'bcc' | 'body' | '
   readonly cc: Address[];
   readonly bcc: Address[];
   readonly body: string[];
-  readonly attachments: Attachment[];
+  readonly attachments: SendAttachment[];
+  readonly keymail: Map<string, Address[]>;
 }
 
 const STATEMENTS = new Set([
@@ -66,6 +70,7 @@ const STATEMENTS = new Set([
   'ENDTEXT',
   'ATTACH',
   'ENDATTACH',
+  'KEYMAIL',
   'SEND',
 ]);
 const ONCE_A_MAIL = new Set([
@@ -159,17 +164,25 @@ function newDraft(line: number): Draft {
     format: 'text',
     body: [],
     attachments: [],
+    keymail: new Map(),
   };
 }
 
 function finish(draft: Draft): SendItem {
   if (draft.failure) return { ok: false, ...draft.failure };
-  if (draft.to.length + draft.cc.length + draft.bcc.length === 0) {
+  if (draft.to.length + draft.cc.length + draft.bcc.length + draft.keymail.size === 0) {
     return { ok: false, line: draft.line, reason: 'NORCPT', message: 'the mail has no TO, CC or BCC' };
   }
+  const bursts = draft.attachments.filter((a) => 'report' in a && a.report.parts !== undefined);
+  if (draft.keymail.size > 0 && bursts.length === 0)
+    return { ok: false, line: draft.line, reason: 'BADOPER', message: 'KEYMAIL without an ATTACH with BURST=' };
+  if (bursts.length > 1) {
+    const second = bursts[1] as { line: number };
+    return { ok: false, line: second.line, reason: 'BADOPER', message: 'a second ATTACH with BURST= in one mail' };
+  }
   // The optional fields are there only where a statement set them.
-  const { line, failure: _, seen: __, body, ...fields } = draft;
-  return { ok: true, line, mail: { ...fields, body: body.join('\n') } };
+  const { line, failure: _, seen: __, body, keymail, ...fields } = draft;
+  return { ok: true, line, mail: { ...fields, body: body.join('\n'), ...(keymail.size > 0 ? { keymail } : {}) } };
 }
 
 export function parseStatements(
@@ -256,6 +269,7 @@ function applyStatement(
     else mail.format = value as 'text' | 'html';
     return undefined;
   }
+  if (keyword === 'KEYMAIL') return keymail(mail, line, operand);
   if (keyword === 'SUBJECT') {
     mail.subject = substituteSymbols(operand, symbols);
     // A symbol's value comes from outside the statement: it must not break the header either.
@@ -276,6 +290,34 @@ function applyStatement(
   if (keyword === 'FROM') mail.from = first;
   else if (keyword === 'REPLYTO') mail.replyTo = first;
   else mail.receipt = first;
+  return undefined;
+}
+
+/** A burst report's key as KEYMAIL and the parts compare it: upper case, blanks as one. */
+export const keyOf = (key: string) => asciiUpper(key.trim().replace(/\s+/g, ' '));
+
+/** KEYMAIL key address...: the recipients of the parts with this key (`"BRANCH 0042"` in quotes where it holds blanks). */
+function keymail(mail: Draft, line: number, operand: string): Failure | undefined {
+  const failure = (message: string): Failure => ({ line, reason: 'BADOPER', message });
+  let key: string;
+  let rest: string;
+  if (operand.startsWith('"')) {
+    const close = operand.indexOf('"', 1);
+    if (close === -1) return failure('the quoted key of KEYMAIL is not closed');
+    key = operand.slice(1, close);
+    rest = operand.slice(close + 1);
+  } else {
+    const blank = operand.indexOf(' ');
+    key = blank === -1 ? operand : operand.slice(0, blank);
+    rest = blank === -1 ? '' : operand.slice(blank);
+  }
+  if (keyOf(key) === '') return failure('KEYMAIL needs a key');
+  const parsed = parseAddressList(trimBlanks(rest));
+  if (!parsed.ok) return { line, reason: 'BADTO', message: `KEYMAIL ${clip(key)}: ${clip(parsed.reason, 120)}` };
+  if (parsed.addresses.length === 0) return failure(`KEYMAIL ${clip(key)} holds no address`);
+  const list = mail.keymail.get(keyOf(key)) ?? [];
+  list.push(...parsed.addresses);
+  mail.keymail.set(keyOf(key), list);
   return undefined;
 }
 

@@ -46,22 +46,25 @@ export interface ReportLine {
 
 const rcText = (rc: number) => `RC=${String(rc).padStart(2, '0')}`;
 
-/** A mail that went to the journal (and maybe the relay): `RC=00 SEQ=n MSGID=<…> reply`. */
-export function outcomeLine(outcome: Outcome, line: number): ReportLine {
+/**
+ * A mail that went to the journal (and maybe the relay): `RC=00 SEQ=n MSGID=<…> reply`;
+ * `tag` goes before the reply (a burst report's part: `PART=2/50 KEY="0042" …`).
+ */
+export function outcomeLine(outcome: Outcome, line: number, tag?: string): ReportLine {
   const { rc } = REASONS[outcome.reason];
-  if (outcome.seq === undefined) return refusalLine(outcome.reason, line, outcome.detail);
+  if (outcome.seq === undefined) return refusalLine(outcome.reason, line, outcome.detail, tag);
   return {
     rc,
     seq: outcome.seq,
     ...(outcome.replyClass ? { reply: outcome.replyClass } : {}),
-    text: `${rcText(rc)} SEQ=${outcome.seq} MSGID=${outcome.messageId ?? ''} ${outcome.detail}`,
+    text: `${rcText(rc)} SEQ=${outcome.seq} MSGID=${outcome.messageId ?? ''} ${tag ? `${tag} ` : ''}${outcome.detail}`,
   };
 }
 
-/** A mail refused before it was sent: `RC=08 LINE=n what is wrong`. */
-export function refusalLine(reason: Reason, line: number, message: string): ReportLine {
+/** A mail refused before it was sent: `RC=08 LINE=n what is wrong` (`tag` before what is wrong). */
+export function refusalLine(reason: Reason, line: number, message: string, tag?: string): ReportLine {
   const { rc } = REASONS[reason];
-  return { rc, text: `${rcText(rc)} LINE=${line} ${message}` };
+  return { rc, text: `${rcText(rc)} LINE=${line} ${tag ? `${tag} ` : ''}${message}` };
 }
 
 /** NL (x'15'), the EBCDIC line end, whatever the code page maps it to. */

@@ -3,7 +3,6 @@
 // Authorization header or a mail body, whatever the task does: sent, refused, failed.
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import t from 'tap';
 import { startRegion } from '../../helpers/region.js';
 import { startRelay } from '../../helpers/relay.js';
@@ -15,59 +14,9 @@ import { defaultDefinitions } from '../../../region/definitions.js';
 import { loadConfig } from '../../../config/settings.js';
 import { USERS_FILE } from '../../../users/users-file.js';
 import { buildMailCommarea, readMailResponse } from '../../../client/mailca.js';
+import { leaks, memoryLog } from '../../helpers/secrets.js';
 
 const cp = codePage(37);
-
-/** A log that keeps every line the region writes. */
-function memoryLog(): { stream: Writable; text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer | string, _encoding, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return { stream, text: () => chunks.join('') };
-}
-
-/** The ways a secret could be written down: as it is, and as bytes in the encodings a log or a file might use. */
-function forms(secret: string): Map<string, string> {
-  const utf8 = Buffer.from(secret, 'utf8');
-  const out = new Map<string, string>([
-    ['plain', secret],
-    ['JSON-escaped', JSON.stringify(secret).slice(1, -1)],
-    ['base64', utf8.toString('base64').replace(/=+$/, '')],
-    ['base64url', utf8.toString('base64url')],
-    ['hex', utf8.toString('hex')],
-    ['HEX', utf8.toString('hex').toUpperCase()],
-    ['UTF-8 byte list', `${[...utf8].join(',')}`],
-  ]);
-  if (cp.firstUnmappable(secret) === undefined) {
-    const ebcdic = cp.encode(secret);
-    out.set('EBCDIC hex', ebcdic.toString('hex'));
-    out.set('EBCDIC base64', ebcdic.toString('base64').replace(/=+$/, ''));
-    out.set('EBCDIC byte list', [...ebcdic].join(','));
-    out.set('EBCDIC as latin1', ebcdic.toString('latin1'));
-  }
-  return out;
-}
-
-/** Where `text` holds a form of one of the secrets: `what (form)`; [] where none. */
-function leaks(text: string, secrets: Record<string, string>): string[] {
-  const found: string[] = [];
-  const lower = text.toLowerCase();
-  for (const [what, secret] of Object.entries(secrets)) {
-    for (const [form, value] of forms(secret)) {
-      // Hex and byte lists are compared without case; the rest as written.
-      const hit =
-        form.startsWith('hex') || form === 'HEX' || form.endsWith('hex')
-          ? lower.includes(value.toLowerCase())
-          : text.includes(value);
-      if (hit) found.push(`${what} (${form})`);
-    }
-  }
-  return found;
-}
 
 t.test('the users file holds hashes, never a password', async (t) => {
   const users = [

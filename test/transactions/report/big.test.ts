@@ -31,7 +31,7 @@ const [input, output, ccsid] = process.argv.slice(2);
 const bytes = readFileSync(input);
 const started = process.hrtime.bigint();
 const options = readReportOptions(new Map([['RECFM', 'FBA'], ['LRECL', '133'], ['FORMAT', 'PDF']]));
-const made = makeReport({ name: 'ledger.lst', input: { bytes }, options, cp: codePage(Number(ccsid)), date: new Date(0) });
+const made = await makeReport({ name: 'ledger.lst', input: { bytes }, options, cp: codePage(Number(ccsid)), date: new Date(0) });
 const ms = Number(process.hrtime.bigint() - started) / 1e6;
 writeFileSync(output, made.content.bytes);
 console.log(JSON.stringify({ ms, rssMB: process.resourceUsage().maxRSS / 1024, bytes: made.content.bytes.length, filename: made.filename }));
@@ -45,7 +45,7 @@ for (const [ccsid, PAGES] of [
     const dir = t.testdir();
     const input = join(dir, 'ledger.fba');
     const output = join(dir, 'ledger.pdf');
-    const script = join(dir, 'render.ts');
+    const script = join(dir, 'render.mts');
     writeFileSync(input, fixedRecords(records(PAGES), 133, ccsid));
     writeFileSync(script, CHILD);
     const tsx = new URL('../../../node_modules/tsx/dist/cli.mjs', import.meta.url).pathname;

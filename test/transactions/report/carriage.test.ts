@@ -85,3 +85,15 @@ t.test('hostile: triple spaces past the line limit are refused', async (t) => {
   const records = Array.from({ length: Math.ceil(MAX_LINES / 3) + 1 }, () => asa('-'));
   t.match(paginate(records, 'asa'), { code: 'BADRECS', message: /more than 2,000,000 lines/ });
 });
+
+t.test('hostile: overprints count toward the line limit, though they add no line', async (t) => {
+  const over = asa('+_____');
+  const records = Array<ReportRecord>(MAX_LINES + 1).fill(over);
+  t.match(paginate(records, 'asa'), {
+    code: 'BADRECS',
+    message: 'more than 2,000,000 lines once spaced, overprints counted',
+  });
+  const pages = paginate(Array<ReportRecord>(1000).fill(over), 'asa') as Page[];
+  t.equal(pages[0]?.length, 1, 'a thousand overprints are one line');
+  t.equal(pages[0]?.[0]?.over?.length, 999, 'with all the others over it');
+});

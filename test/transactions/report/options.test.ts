@@ -54,13 +54,13 @@ t.test('formats and their options', async (t) => {
   t.equal((read({ FORMAT: 'CSV', SEPARATOR: 'TAB' }) as { separator: string }).separator, '\t');
   t.equal((read({ FORMAT: 'CSV', SEPARATOR: ';' }) as { separator: string }).separator, ';');
   const refused: [Record<string, string>, RegExp][] = [
-    [{ FORMAT: 'XLS' }, /^FORMAT=XLS is not TXT, HTML, PDF, CSV, ZIP/],
+    [{ FORMAT: 'XLS' }, /^FORMAT=XLS is not TXT, HTML, PDF, CSV, XLSX, ZIP/],
     [{ FORMAT: 'ZIP/ZIP' }, /FORMAT=ZIP\/ZIP/],
     [{ FORMAT: 'PDF/ZIP' }, /FORMAT=PDF\/ZIP/],
     [{ FORMAT: 'ZIP/PDF/PDF' }, /FORMAT=ZIP\/PDF\/PDF/],
     [{ FORMAT: 'TXT', ORIENTATION: 'LANDSCAPE' }, /^ORIENTATION= is for FORMAT=PDF or HTML, not TXT$/],
     [{ FORMAT: 'CSV', FONTSIZE: '8' }, /^FONTSIZE= is for FORMAT=PDF or HTML/],
-    [{ FORMAT: 'PDF', SEPARATOR: ';' }, /^SEPARATOR= is for FORMAT=CSV, not PDF$/],
+    [{ FORMAT: 'PDF', SEPARATOR: ';' }, /^SEPARATOR= is for FORMAT=CSV or XLSX, not PDF$/],
     [{ FORMAT: 'PDF', ORIENTATION: 'SIDEWAYS' }, /^ORIENTATION=SIDEWAYS is not PORTRAIT or LANDSCAPE$/],
     [{ FORMAT: 'PDF', PAPER: 'A3' }, /^PAPER=A3 is not A4 or LETTER$/],
     [{ FORMAT: 'PDF', FONTSIZE: '0' }, /^FONTSIZE=0 is not a size of 4 to 36 points$/],

@@ -39,7 +39,7 @@ t.test('page 1 of a landscape A4 PDF looks as it did', async (t) => {
     ]),
   );
   if (options === undefined || 'code' in options) throw new Error(JSON.stringify(options));
-  const made = makeReport({
+  const made = await makeReport({
     name: 'PAYROLL.LST',
     input: { bytes: fixedRecords(payroll(), 133, 37) },
     options,

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PYTHON } from '../../helpers/python.js';
 
 const iconvName = (ccsid: number) => `IBM${String(ccsid).padStart(3, '0')}`;
 
@@ -75,7 +76,7 @@ export function unzipOne(zip: Uint8Array): { tested: string; name: string; utf8F
       'assert len(i) == 1, len(i)',
       'print(json.dumps({"name": i[0].filename, "flag": i[0].flag_bits, "data": z.read(i[0]).hex()}))',
     ].join('\n');
-    const out = JSON.parse(execFileSync('python3', ['-c', script, path], { maxBuffer: 1 << 28 }).toString('utf8')) as {
+    const out = JSON.parse(execFileSync(PYTHON, ['-c', script, path], { maxBuffer: 1 << 28 }).toString('utf8')) as {
       name: string;
       flag: number;
       data: string;
@@ -107,4 +108,55 @@ export function renderPage(
     pixels: pgm.subarray(header[0].length),
     pgm,
   };
+}
+
+/** A worksheet as openpyxl (Python's reader of XLSX) reads it: each cell's value, type and number format. */
+export interface XlsxSheet {
+  readonly sheets: string[];
+  readonly title: string;
+  readonly freeze: string | null;
+  readonly rows: {
+    readonly value: string | number | null;
+    readonly type: string;
+    readonly format: string;
+    readonly bold: boolean;
+  }[][];
+}
+
+/** The first worksheet of an XLSX, read by openpyxl under the system's Python (PYTHON: where openpyxl is). */
+export function xlsxSheet(xlsx: Uint8Array): XlsxSheet {
+  return withFile(xlsx, 'r.xlsx', (path) => {
+    const script = [
+      'import json, sys, openpyxl',
+      'wb = openpyxl.load_workbook(sys.argv[1])',
+      'ws = wb.worksheets[0]',
+      'rows = [[{"value": c.value, "type": c.data_type, "format": c.number_format, "bold": bool(c.font.b)} for c in r] for r in ws.iter_rows()]',
+      'print(json.dumps({"sheets": wb.sheetnames, "title": ws.title, "freeze": ws.freeze_panes, "rows": rows}))',
+    ].join('\n');
+    return JSON.parse(
+      execFileSync(PYTHON, ['-W', 'ignore', '-c', script, path], { maxBuffer: 1 << 28 }).toString('utf8'),
+    ) as XlsxSheet;
+  });
+}
+
+/** The PDF's outline (bookmarks) as poppler's pdftohtml reads it: each entry's title and the sheet it opens. */
+export function pdfOutline(pdf: Uint8Array, ownerPassword?: string): { title: string; page: number }[] {
+  return withFile(pdf, 'r.pdf', (path) => {
+    const password = ownerPassword === undefined ? [] : ['-opw', ownerPassword];
+    const xml = execFileSync('pdftohtml', ['-xml', '-i', '-stdout', '-q', ...password, path], {
+      maxBuffer: 1 << 28,
+    }).toString('utf8');
+    const outline = /<outline>([\s\S]*)<\/outline>/.exec(xml)?.[1] ?? '';
+    const unescape = (s: string) =>
+      s
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&quot;/g, '"')
+        .replace(/&#39;/g, "'")
+        .replace(/&amp;/g, '&');
+    return [...outline.matchAll(/<item page="(\d+)">([^<]*)<\/item>/g)].map((m) => ({
+      page: Number(m[1]),
+      title: unescape(m[2] as string),
+    }));
+  });
 }

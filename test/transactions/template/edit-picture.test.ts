@@ -3,7 +3,7 @@
 // what a reader needs.
 import t from 'tap';
 import { decimalOf, editNumber, parseEditPicture, type Decimal } from '../../../transactions/template/edit-picture.js';
-import { doublingRatio } from '../../doubling.js';
+import { doublingRatio } from '../../helpers/doubling-ratio.js';
 
 function edited(pic: string, value: number | string, move = false): string {
   const d = decimalOf(value);

@@ -4,7 +4,7 @@ import t from 'tap';
 import { cobolDate } from '../../../transactions/template/cobol-dates.js';
 import { createEngines } from '../../../transactions/template/engine.js';
 import { squishBlanks, trimBlanks } from '../../../transactions/template/filters.js';
-import { doublingRatio } from '../../doubling.js';
+import { doublingRatio } from '../../helpers/doubling-ratio.js';
 
 const { text } = createEngines();
 const render = (template: string, scope: object = {}): string => {

@@ -12,7 +12,7 @@ import type { MailTemplates, TemplateSource } from '../../../cics/mail-templates
 import { compileMail } from '../../../transactions/template/compile.js';
 import { createEngines, TEMPLATE_LIMITS, type Engines } from '../../../transactions/template/engine.js';
 import { renderMail, type RenderOutcome } from '../../../transactions/template/render.js';
-import { doublingRatio } from '../../doubling.js';
+import { doublingRatio } from '../../helpers/doubling-ratio.js';
 
 const cp = codePage(37);
 const fixture = (p: string) => new URL(`../../fixtures/${p}`, import.meta.url);
