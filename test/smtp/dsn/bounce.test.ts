@@ -9,7 +9,7 @@ import { readBounce, type BounceOptions, type BounceReading } from '../../../smt
 import { parseReturnPath } from '../../../smtp/dsn/return-path.js';
 import { readStatusBlocks } from '../../../smtp/dsn/status-fields.js';
 import { guessStatus } from '../../../smtp/dsn/heuristics.js';
-import { cpuDoublingRatio } from '../../helpers/doubling-cpu.js';
+import { doublingRatio } from '../../helpers/doubling.js';
 import { QMAIL_BOUNCE, reportMail, statusBody, textMail, type RecipientBlock } from './samples.js';
 import { pythonBlocks } from '../../helpers/dsn-check.js';
 
@@ -442,25 +442,17 @@ t.test('work in proportion to the input: doubling it about doubles the time', as
       () =>
         `Reporting-MTA: dns; x\r\n\r\nFinal-Recipient: rfc822; a@b\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; x${'\r\n y'.repeat(n)}\r\n`,
     );
-  const fields = await cpuDoublingRatio((n) => readStatusBlocks(blocks(n), 1_000_000), 2000);
-  const skipped = await cpuDoublingRatio((n) => readStatusBlocks(blocks(n), 10), 2000);
-  const folded = await cpuDoublingRatio((n) => readStatusBlocks(foldedText(n), 10), 50_000);
-  const whole = await cpuDoublingRatio(
+  const fields = await doublingRatio((n) => readStatusBlocks(blocks(n), 1_000_000), 2000);
+  const skipped = await doublingRatio((n) => readStatusBlocks(blocks(n), 10), 2000);
+  const folded = await doublingRatio((n) => readStatusBlocks(foldedText(n), 10), 50_000);
+  const whole = await doublingRatio(
     (n) => readBounce(report(n), TO, { ...options, maxRecipients: 1_000_000 }),
     500,
     40,
     9,
   );
-  const capped = await cpuDoublingRatio(
-    (n) => readBounce(report(n), TO, { ...options, maxRecipients: 100 }),
-    1000,
-    40,
-    9,
-  );
-  const guesses = await cpuDoublingRatio(
-    (n) => guessStatus(once(`text ${n}`, () => 'no code here\r\n'.repeat(n))),
-    2000,
-  );
+  const capped = await doublingRatio((n) => readBounce(report(n), TO, { ...options, maxRecipients: 100 }), 1000, 40, 9);
+  const guesses = await doublingRatio((n) => guessStatus(once(`text ${n}`, () => 'no code here\r\n'.repeat(n))), 2000);
   t.comment(
     `ratios at 2n: fields ${fields.toFixed(2)}, past the bound ${skipped.toFixed(2)}, folded ${folded.toFixed(2)}, report ${whole.toFixed(2)}, report past the bound ${capped.toFixed(2)}, guess ${guesses.toFixed(2)}`,
   );

@@ -1,9 +1,11 @@
-// Work in proportion to input, for work that may await: the time of `work(n)` and of
-// `work(2n)` measured in the same test, as a ratio (about 2 where it is linear, about 4 where
-// it is quadratic). The sizes take turns, each run until it has taken a while, and the
-// fastest round of each counts. Rounds are timed in the process's CPU time, not the wall
-// clock's: on a busy machine preemption only ever adds wall time, and work that yields to
-// the event loop between its steps is the more exposed to it.
+// Work in proportion to input: the time of `work(n)` and of `work(2n)` measured in the same
+// test, as a ratio (about 2 where it is linear, about 4 where it is quadratic). The verdict is
+// the ratio, never a time. The sizes take turns, each run until it has taken a while, and the
+// fastest round of each counts: a busy machine or a collection only ever adds time, so the
+// fastest rounds are the truest. Rounds are timed in the process's CPU time, not the wall
+// clock's: on a machine shared with other work, preemption only ever adds wall time, and work
+// that yields to the event loop between its steps is the more exposed to it. `work` may be
+// synchronous or return a promise (awaited either way).
 
 /** The process's CPU time so far, in ms. */
 function cpuMs(): number {
@@ -24,7 +26,7 @@ async function roundMs(work: (size: number) => unknown, size: number, minMs: num
 }
 
 /** How much longer `work` takes at twice `size`, in CPU time. */
-export async function cpuDoublingRatio(
+export async function doublingRatio(
   work: (size: number) => unknown,
   size: number,
   minMs = 40,
