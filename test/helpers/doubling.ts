@@ -42,3 +42,23 @@ export async function doublingRatio(
   }
   return large / small;
 }
+
+/** A long String.repeat or concatenation is a rope that V8 flattens on first use: made flat before the clock runs. */
+function flat<T>(value: T): T {
+  return (typeof value === 'string' ? Buffer.from(value, 'utf8').toString('utf8') : value) as T;
+}
+
+/**
+ * How much longer `work` takes on `make(2 * size)` than on `make(size)`, in CPU time; both
+ * inputs are made (and strings flattened) before any round, so only the work is timed.
+ */
+export async function inputDoublingRatio<T>(
+  make: (size: number) => T,
+  work: (input: T) => unknown,
+  size: number,
+  minMs?: number,
+  rounds?: number,
+): Promise<number> {
+  const inputs = new Map([size, 2 * size].map((n) => [n, flat(make(n))]));
+  return doublingRatio((n) => work(inputs.get(n) as T), size, minMs, rounds);
+}
