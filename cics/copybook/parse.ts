@@ -122,31 +122,57 @@ const USAGES: Record<string, Usage> = {
   'PACKED-DECIMAL': 'packed',
 };
 
-function parsePicture(text: string, at: Token, source: string): Picture {
-  let expanded = '';
+/** One symbol of a picture string and how many times it stands in a row (`X(3)X` is X 4). */
+interface Run {
+  readonly symbol: string;
+  count: number;
+}
+
+/** The runs of a picture string, adjacent repeats of one symbol merged; undefined where it cannot be read. */
+function runsOf(text: string, fail: (reason: string) => never): Run[] | undefined {
+  const runs: Run[] = [];
   const re = /(CR|DB|[AXSVPZB9.,+\-*$/0])(?:\((\d+)\))?/giy;
   let m: RegExpExecArray | null;
   let pos = 0;
   while (pos < text.length && ((re.lastIndex = pos), (m = re.exec(text)) !== null)) {
     const symbol = (m[1] ?? '').toUpperCase();
     const count = m[2] === undefined ? 1 : Number(m[2]);
-    if (count < 1) throw new CopybookError(source, at.line, at.column, `PIC ${text}: repeat count must be at least 1`);
-    expanded += symbol.repeat(count);
+    if (count < 1) fail(`PIC ${text}: repeat count must be at least 1`);
+    const last = runs.at(-1);
+    if (last?.symbol === symbol) last.count += count;
+    else runs.push({ symbol, count });
     pos = re.lastIndex;
   }
-  if (pos !== text.length || expanded === '')
-    throw new CopybookError(source, at.line, at.column, `PIC ${text} cannot be read`);
-  if (/^[XA]+$/.test(expanded))
-    return { category: 'alphanumeric', length: expanded.length, signed: false, scale: 0, source: text };
-  const numeric = /^(S?)(P*)(9*)(?:V(9*))?(P*)$/.exec(expanded);
-  if (!numeric)
-    throw new CopybookError(source, at.line, at.column, `PIC ${text}: edited and mixed pictures are not supported`);
-  const [, sign = '', leadP = '', intDigits = '', fracDigits = '', trailP = ''] = numeric;
-  const length = intDigits.length + fracDigits.length;
-  if (length === 0) throw new CopybookError(source, at.line, at.column, `PIC ${text} has no digit positions`);
-  if (length > 31) throw new CopybookError(source, at.line, at.column, `PIC ${text}: more than 31 digits`);
-  const scale = leadP.length > 0 ? leadP.length + length : fracDigits.length - trailP.length;
-  return { category: 'numeric', length, signed: sign === 'S', scale, source: text };
+  return pos === text.length && runs.length > 0 ? runs : undefined;
+}
+
+/**
+ * A picture string read as runs of symbols, never written out: `PIC X(999999999)` is one run,
+ * not a string of a billion X.
+ */
+function parsePicture(text: string, at: Token, source: string): Picture {
+  const fail = (reason: string): never => {
+    throw new CopybookError(source, at.line, at.column, reason);
+  };
+  const runs = runsOf(text, fail) ?? fail(`PIC ${text} cannot be read`);
+  const total = runs.reduce((sum, r) => sum + r.count, 0);
+  if (!Number.isSafeInteger(total)) fail(`PIC ${text} is too long`);
+  // One letter a run: the shapes of the expanded picture, with S and V at most once each.
+  const shape = runs.map((r) => r.symbol).join('');
+  if (/^[XA]+$/.test(shape)) return { category: 'alphanumeric', length: total, signed: false, scale: 0, source: text };
+  const numeric = /^(S?)(P?)(9?)(?:(V)(9?))?(P?)$/.exec(shape);
+  const once = runs.every((r) => (r.symbol !== 'S' && r.symbol !== 'V') || r.count === 1);
+  if (!numeric || !once) fail(`PIC ${text}: edited and mixed pictures are not supported`);
+  // The count of the run each group matched, in order (an empty group matched none).
+  const counts: number[] = [];
+  let k = 0;
+  for (const group of (numeric as RegExpExecArray).slice(1)) counts.push(group ? (runs[k++] as Run).count : 0);
+  const [sign = 0, leadP = 0, intDigits = 0, , fracDigits = 0, trailP = 0] = counts;
+  const length = intDigits + fracDigits;
+  if (length === 0) fail(`PIC ${text} has no digit positions`);
+  if (length > 31) fail(`PIC ${text}: more than 31 digits`);
+  const scale = leadP > 0 ? leadP + length : fracDigits - trailP;
+  return { category: 'numeric', length, signed: sign > 0, scale, source: text };
 }
 
 function literalValue(token: Token): string | number {
@@ -205,17 +231,17 @@ class Clauses {
     return this.entry.tokens[this.i++];
   }
 
-  /** Takes the next token where its text is `word` (a literal too, as the keywords are read). */
-  take(word: string): boolean {
-    if (this.peek()?.text !== word) return false;
-    this.i++;
-    return true;
+  /** Whether the next token is the keyword `word`: a literal never is one ('THRU' is a value). */
+  at(word: string): boolean {
+    const t = this.peek();
+    return t !== undefined && t.text === word && !t.literal;
   }
 
-  /** Skips a noise word (IS, ARE, TIMES, …) where it comes next. */
-  optional(word: string): void {
-    const t = this.peek();
-    if (t?.text === word && !t.literal) this.i++;
+  /** Takes the keyword `word` where it comes next (a noise word, IS, ARE, TIMES, or one that leads a phrase). */
+  take(word: string): boolean {
+    if (!this.at(word)) return false;
+    this.i++;
+    return true;
   }
 
   fail(token: Token | undefined, reason: string): never {
@@ -228,15 +254,16 @@ class Clauses {
 type Clause = (c: Clauses, draft: Draft, t: Token) => void;
 
 function pictureClause(c: Clauses, draft: Draft, t: Token): void {
-  c.optional('IS');
+  c.take('IS');
   const p = c.next() ?? c.fail(t, 'PIC without a picture string');
   draft.picture = parsePicture(p.text, p, c.source);
 }
 
 function usageClause(c: Clauses, draft: Draft): void {
-  c.optional('IS');
+  c.take('IS');
   const u = c.next();
-  draft.usage = (u ? USAGES[u.text] : undefined) ?? c.fail(u, `unsupported USAGE ${u?.text ?? ''}`);
+  const usage = u && !u.literal && Object.hasOwn(USAGES, u.text) ? USAGES[u.text] : undefined;
+  draft.usage = usage ?? c.fail(u, `unsupported USAGE ${u?.text ?? ''}`);
 }
 
 /** A count of OCCURS: digits. */
@@ -249,10 +276,10 @@ function countOf(c: Clauses, t: Token, reason: string): { token: Token; count: n
 function occursClause(c: Clauses, draft: Draft, t: Token): void {
   const { token: n, count: min } = countOf(c, t, 'OCCURS needs a count');
   const max = c.take('TO') ? countOf(c, t, 'OCCURS … TO needs a count').count : min;
-  c.optional('TIMES');
+  c.take('TIMES');
   let dependingOn: string | undefined;
   if (c.take('DEPENDING')) {
-    c.optional('ON');
+    c.take('ON');
     dependingOn = c.next()?.text || c.fail(t, 'DEPENDING ON needs a data name');
   }
   if (max < min) c.fail(n, `OCCURS ${min} TO ${max}: the maximum is below the minimum`);
@@ -265,11 +292,11 @@ const KEY_PHRASES = ['ASCENDING', 'DESCENDING', 'INDEXED'];
 
 /** KEY and INDEXED BY phrases name things this layout has no use for: skipped, names and all. */
 function skipKeyPhrases(c: Clauses): void {
-  while (KEY_PHRASES.includes(c.peek()?.text ?? '')) {
+  while (KEY_PHRASES.some((word) => c.at(word))) {
     c.next();
-    c.optional('KEY');
-    c.optional('IS');
-    c.optional('BY');
+    c.take('KEY');
+    c.take('IS');
+    c.take('BY');
     for (let t = c.peek(); t && !t.literal && !KEY_PHRASES.includes(t.text) && !(t.text in KEYWORDS); t = c.peek())
       c.next();
   }
@@ -288,8 +315,8 @@ function isValue(t: Token | undefined): t is Token {
 
 /** VALUE: one literal for a data item; a list of literals and THRU ranges for a level 88. */
 function valueClause(c: Clauses, draft: Draft, t: Token): void {
-  c.optional('IS');
-  c.optional('ARE');
+  c.take('IS');
+  c.take('ARE');
   const values: Condition['values'][number][] = [];
   for (let v = c.peek(); isValue(v); v = c.peek()) {
     const from = literalValue(c.next() as Token);
@@ -308,15 +335,16 @@ function valueClause(c: Clauses, draft: Draft, t: Token): void {
 function signPosition(c: Clauses, draft: Draft, position: 'LEADING' | 'TRAILING'): void {
   draft.signPosition = position === 'LEADING' ? 'leading' : 'trailing';
   if (c.take('SEPARATE')) {
-    c.optional('CHARACTER');
+    c.take('CHARACTER');
     draft.signSeparate = true;
   }
 }
 
 function signClause(c: Clauses, draft: Draft, t: Token): void {
-  c.optional('IS');
+  c.take('IS');
   const pos = c.next();
-  if (pos?.text !== 'LEADING' && pos?.text !== 'TRAILING') c.fail(pos ?? t, 'SIGN needs LEADING or TRAILING');
+  if (pos?.literal || (pos?.text !== 'LEADING' && pos?.text !== 'TRAILING'))
+    c.fail(pos ?? t, 'SIGN needs LEADING or TRAILING');
   signPosition(c, draft, pos.text);
 }
 
@@ -438,12 +466,14 @@ function layOut(
   items: Map<string, Item>,
 ): { items: Item[]; end: number } {
   const out: Item[] = [];
+  // The first item of each name at this level, for REDEFINES: a search of `out` each was quadratic.
+  const byName = new Map<string, Item>();
   let pos = offset;
   let maxEnd = offset;
   for (const d of drafts) {
     let start = pos;
     if (d.redefines) {
-      const target = out.find((o) => o.name === d.redefines);
+      const target = byName.get(d.redefines);
       if (!target)
         throw new CopybookError(source, d.line, 1, `REDEFINES ${d.redefines}: no such item just before at this level`);
       start = target.offset;
@@ -502,6 +532,7 @@ function layOut(
       items.set(d.name, item);
     }
     out.push(item);
+    if (!byName.has(item.name)) byName.set(item.name, item);
     const count = d.occurs ? d.occurs.max : 1;
     const end = start + item.size * count;
     if (!d.redefines) pos = end;
