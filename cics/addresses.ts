@@ -33,6 +33,9 @@ function shown(text: string): string {
   );
 }
 
+/** Caller text quoted in a reason, cut short: a name of a megabyte is no message. '...': EBCDIC has no ellipsis. */
+const quoted = (text: string) => (text.length > 60 ? `${text.slice(0, 60)}...` : text);
+
 /** Why an addr-spec is not valid, or undefined where it is. Lengths in octets, as RFC 5321 4.5.3.1 counts. */
 export function addrSpecProblem(spec: string): string | undefined {
   if (Buffer.byteLength(spec) > 254) return `'${spec.slice(0, 40)}…' is longer than 254 octets`;
@@ -55,14 +58,20 @@ interface Token {
 
 /** The end (index after the closing quote) of the quoted string at `i`, with its text unescaped; -1 where unclosed. */
 function quotedAt(text: string, i: number): { end: number; value: string } {
-  let value = '';
+  let escaped = false;
   for (let j = i + 1; j < text.length; j++) {
-    const c = text[j] as string;
-    if (c === '"') return { end: j + 1, value };
-    if (c === '\\' && j + 1 < text.length) j++;
-    value += text[j];
+    const c = text.charCodeAt(j);
+    if (c === 0x22 /* " */) {
+      const inside = text.slice(i + 1, j);
+      // Unescaped in one pass where it has any escape: built a character at a time, a long name cost far more.
+      return { end: j + 1, value: escaped ? inside.replace(/\\(.)/gs, '$1') : inside };
+    }
+    if (c === 0x5c /* \ */ && j + 1 < text.length) {
+      escaped = true;
+      j++;
+    }
   }
-  return { end: -1, value };
+  return { end: -1, value: '' };
 }
 
 /** The end of the comment at `i` (comments nest, RFC 5322 3.2.2); -1 where unclosed. */
@@ -143,6 +152,26 @@ function tokenize(text: string): Token[] | string {
   return tokens;
 }
 
+/** A token that may be part of a display name: a quoted string, a comment, a word without `@`. */
+const mayBeName = (t: Token) =>
+  t.kind === 'quoted' || t.kind === 'comment' || (t.kind === 'word' && !t.text.includes('@'));
+
+/**
+ * For each token, the kind of the first token after it that cannot be part of a display name
+ * (undefined where none follows): what a name's words run up to. One pass from the end, so
+ * that a name of many words costs one look, not one a word.
+ */
+function nextStructural(tokens: readonly Token[]): (Token['kind'] | undefined)[] {
+  const ahead = new Array<Token['kind'] | undefined>(tokens.length);
+  let next: Token['kind'] | undefined;
+  for (let i = tokens.length - 1; i >= 0; i--) {
+    ahead[i] = next;
+    const t = tokens[i] as Token;
+    if (!mayBeName(t)) next = t.kind;
+  }
+  return ahead;
+}
+
 /**
  * Parses an address list. A word with `@` outside brackets is a bare address; words and
  * quoted strings before `<…>` are its display name; anything else is an error naming it.
@@ -150,6 +179,7 @@ function tokenize(text: string): Token[] | string {
 export function parseAddressList(text: string): AddressListResult {
   const tokens = tokenize(text);
   if (typeof tokens === 'string') return { ok: false, reason: tokens };
+  const ahead = nextStructural(tokens);
   const addresses: Address[] = [];
   let nameParts: string[] = [];
   // The address a comment right after it may name (`a@b.example (Name)`), until the next token.
@@ -169,7 +199,7 @@ export function parseAddressList(text: string): AddressListResult {
       continue;
     }
     if (t.kind === 'comma') {
-      if (nameParts.length > 0) return { ok: false, reason: `'${nameParts.join(' ')}' is not an address` };
+      if (nameParts.length > 0) return { ok: false, reason: `'${quoted(nameParts.join(' '))}' is not an address` };
       continue;
     }
     if (t.kind === 'angle') {
@@ -182,25 +212,26 @@ export function parseAddressList(text: string): AddressListResult {
     // A word with @ outside brackets is always an address: never part of a name, or a
     // list like `x@y.example Bruce <b@y.example>` would lose x@y.example silently.
     if (t.kind === 'word' && t.text.includes('@')) {
-      if (nameParts.length > 0) return { ok: false, reason: `'${nameParts.join(' ')}' is not an address` };
+      if (nameParts.length > 0) return { ok: false, reason: `'${quoted(nameParts.join(' '))}' is not an address` };
       const problem = addrSpecProblem(t.text);
       if (problem) return { ok: false, reason: problem };
       bare = addresses.push({ name: '', address: t.text }) - 1;
       continue;
     }
-    const rest = tokens
-      .slice(i + 1)
-      .find((x) => x.kind !== 'quoted' && x.kind !== 'comment' && !(x.kind === 'word' && !x.text.includes('@')));
-    if (rest?.kind === 'angle' || rest?.kind === 'colon') {
+    const rest = ahead[i];
+    if (rest === 'angle' || rest === 'colon') {
       nameParts.push(t.text);
       continue;
     }
     return {
       ok: false,
       reason:
-        t.kind === 'quoted' ? `display name "${t.text}" is not followed by <address>` : `'${t.text}' is not an address`,
+        t.kind === 'quoted'
+          ? `display name "${quoted(t.text)}" is not followed by <address>`
+          : `'${quoted(t.text)}' is not an address`,
     };
   }
-  if (nameParts.length > 0) return { ok: false, reason: `'${nameParts.join(' ')}' is not followed by <address>` };
+  if (nameParts.length > 0)
+    return { ok: false, reason: `'${quoted(nameParts.join(' '))}' is not followed by <address>` };
   return { ok: true, addresses };
 }

@@ -1,5 +1,6 @@
 // cicsmail start: a region in the foreground, on the settings of the environment.
 import { loadConfig } from '../config/settings.js';
+import { unknownVariables } from '../config/setting-names.js';
 import { drainOnSignals, startRegion } from '../region/server.js';
 import { err, out, type CommandIo } from './io.js';
 import { helpHint, parseCommand, UsageError } from './usage.js';
@@ -38,6 +39,10 @@ export async function startCommand(argv: readonly string[], io: CommandIo): Prom
     throw new UsageError(
       `start takes no arguments (got '${parsed.positionals[0]}'): its settings are CICSMAIL_* variables; ${helpHint('start')}`,
     );
+  // A misspelled variable would otherwise leave its setting at the default without a word;
+  // said before the settings are checked, as it may be why one of them is refused.
+  for (const name of unknownVariables(io.env))
+    err(io, `WARNING: ${name} is not a setting of the region; it is ignored (README, "Settings")`);
   const config = loadConfig(io.env);
   const region = await startRegion(config);
   // Before the first line: a caller that reads it may signal at once, and a SIGTERM before

@@ -3,7 +3,7 @@
 // a schema at start. A bad file stops the start with the key and the reason; a fault in a
 // transaction of the shop's own (a copybook, a template file, an output field) with the
 // file, the line and the name too. Environment variables win over its settings.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser';
@@ -13,6 +13,8 @@ import { parseCopybook } from '../cics/copybook/parse.js';
 import { viewShape } from '../cics/copybook/view.js';
 import type { MailTemplates, OutputFields, TemplateSource } from '../cics/mail-templates.js';
 import { ConfigError } from './errors.js';
+import { regionSettingProblem } from './setting-names.js';
+import { readSmallFile } from '../cics/small-file.js';
 import { NAME8, TRANID } from '../cics/names.js';
 
 /** A transaction class's limits (TRANCLASS): MAXACTIVE and PURGETHRESH. */
@@ -198,25 +200,34 @@ function reasonOf(e: ErrorObject): string {
   }
 }
 
+/** A region file larger than this is refused: its templates inline are 1,000,000 characters at most each. */
+export const REGION_FILE_BYTES = 16 * 1024 * 1024;
+/** A copybook file of the shop's own, at most. */
+const COPYBOOK_BYTES = 1024 * 1024;
+/** A template file, at most: 1,000,000 characters, as a template written inline, of up to 4 bytes each in UTF-8. */
+const TEMPLATE_FILE_BYTES = 4_000_000;
+
 export function readRegionFile(file: string): RegionFile {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError('CICSMAIL_CONFIG', `cannot read ${file}: ${(err as Error).message}`);
-  }
+  const read = readSmallFile(file, REGION_FILE_BYTES);
+  if (!read.ok) throw new ConfigError('CICSMAIL_CONFIG', read.reason);
+  const text = read.bytes.toString('utf8');
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
     throw new ConfigError(`${file}`, `not JSON: ${(err as Error).message}`);
   }
+  // Before the schema: the schema sees only the last of a key given twice.
+  const where = new Locator(file, text);
+  where.refuseDuplicateKeys();
   if (!validate(data)) {
     const e = validate.errors?.[0];
     throw new ConfigError(e ? keyOf(file, e) : file, e ? reasonOf(e) : 'not valid');
   }
-  const where = new Locator(file, text);
-  where.refuseDuplicateKeys();
+  for (const key of Object.keys((data as { settings?: object }).settings ?? {})) {
+    const problem = regionSettingProblem(key);
+    if (problem) throw where.error(['settings', key], problem);
+  }
   const parsed = data as {
     settings?: RegionFile['settings'];
     classes?: Record<string, { maxActive: number; purgeThreshold?: number | null }>;
@@ -401,8 +412,10 @@ function fileBeside(base: string, name: string, path: (string | number)[], where
 function readCopybook(base: string, name: string, path: (string | number)[], where: Locator): DefinedCopybook {
   const file = fileBeside(base, name, path, where, 'copybook');
   const short = file.split(sep).pop() ?? name;
+  const read = readSmallFile(file, COPYBOOK_BYTES);
+  if (!read.ok) throw where.error(path, read.reason);
   try {
-    return { file, name: short, layout: parseCopybook(readFileSync(file, 'latin1'), short) };
+    return { file, name: short, layout: parseCopybook(read.bytes.toString('latin1'), short) };
   } catch (err) {
     // The copybook's own message names its line and column.
     if (err instanceof CopybookError)
@@ -430,12 +443,19 @@ function templateSource(base: string, raw: RawTemplate, path: (string | number)[
   const key = path.join('.');
   if (typeof raw === 'string') return { text: raw, file: where.file, key, inlineLine: where.line(path) };
   const file = fileBeside(base, raw.file, [...path, 'file'], where, 'template');
+  const read = readSmallFile(file, TEMPLATE_FILE_BYTES);
+  if (!read.ok) throw where.error([...path, 'file'], read.reason);
   let decoded: string;
   try {
-    decoded = new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(file));
+    decoded = new TextDecoder('utf-8', { fatal: true }).decode(read.bytes);
   } catch {
     throw where.error([...path, 'file'], `${raw.file} is not UTF-8`);
   }
+  if (decoded.length > TEMPLATE_SCHEMA.maxLength)
+    throw where.error(
+      [...path, 'file'],
+      `${raw.file} holds ${decoded.length} characters; a template holds at most ${TEMPLATE_SCHEMA.maxLength}`,
+    );
   return { text: decoded, file, key };
 }
 

@@ -1,9 +1,13 @@
 // The region's settings: the contract's environment variables (http.md), checked once at
 // start. A bad value stops the start with the variable's name and the reason.
-import { existsSync } from 'node:fs';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { availableParallelism, hostname as osHostname } from 'node:os';
 import { resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { pathToFileURL } from 'node:url';
+import { readSmallFile } from '../cics/small-file.js';
 import { parseCcsid, SUPPORTED_CCSIDS } from '../cics/codepages.js';
 import { parseRelayUrls, STARTTLS_MODES, type RelayTarget, type StartTlsMode } from '../smtp/relay-url.js';
 import { ConfigError } from './errors.js';
@@ -116,6 +120,14 @@ function integer(env: NodeJS.ProcessEnv, key: string, fallback: number, min: num
 
 // RFC 1035 labels: the EHLO name and the Message-ID domain must be one.
 const HOSTNAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+/** A host name's length in text at most (RFC 1035 2.3.4: 255 octets on the wire). */
+const HOSTNAME_MAX = 253;
+
+/** Why `name` is no host name (RFC 1035), or null where it is one. */
+function hostNameProblem(name: string): string | null {
+  if (name.length > HOSTNAME_MAX) return `is ${name.length} characters; a host name has at most ${HOSTNAME_MAX}`;
+  return HOSTNAME.test(name) ? null : `'${name}' is not a host name`;
+}
 
 function choice<T extends string>(env: NodeJS.ProcessEnv, key: string, values: readonly T[], fallback: T): T {
   const raw = env[key]?.trim().toLowerCase();
@@ -130,7 +142,15 @@ function senderExitOf(env: NodeJS.ProcessEnv): string | null {
   if (!file) return null;
   const path = resolve(file);
   if (!existsSync(path)) throw new ConfigError('CICSMAIL_SENDER_EXIT', `no module at ${path}`);
+  if (!statSync(path).isFile()) throw new ConfigError('CICSMAIL_SENDER_EXIT', `${path} is not a file`);
   return pathToFileURL(path).href;
+}
+
+/** A PEM file of the listener's: read (bounded), or the reason naming its variable. */
+function pemFile(name: string, file: string): Buffer {
+  const read = readSmallFile(resolve(file), PEM_FILE_BYTES);
+  if (!read.ok) throw new ConfigError(name, read.reason);
+  return read.bytes;
 }
 
 function tlsOf(env: NodeJS.ProcessEnv): RegionConfig['tls'] {
@@ -142,13 +162,114 @@ function tlsOf(env: NodeJS.ProcessEnv): RegionConfig['tls'] {
       cert ? 'CICSMAIL_TLS_KEY' : 'CICSMAIL_TLS_CERT',
       'HTTPS needs both CICSMAIL_TLS_CERT and CICSMAIL_TLS_KEY (PEM files)',
     );
-  for (const [name, file] of [
-    ['CICSMAIL_TLS_CERT', cert],
-    ['CICSMAIL_TLS_KEY', key],
-  ] as const) {
-    if (!existsSync(file)) throw new ConfigError(name, `no file at ${resolve(file)}`);
+  // Each read and parsed on its own, so that the error names the file at fault.
+  const certPem = pemFile('CICSMAIL_TLS_CERT', cert);
+  const keyPem = pemFile('CICSMAIL_TLS_KEY', key);
+  try {
+    new X509Certificate(certPem);
+  } catch (err) {
+    throw new ConfigError('CICSMAIL_TLS_CERT', `${resolve(cert)} holds no PEM certificate (${(err as Error).message})`);
+  }
+  try {
+    createPrivateKey(keyPem);
+  } catch (err) {
+    throw new ConfigError('CICSMAIL_TLS_KEY', `${resolve(key)} holds no PEM private key (${(err as Error).message})`);
+  }
+  try {
+    createSecureContext({ cert: certPem, key: keyPem });
+  } catch (err) {
+    throw new ConfigError(
+      'CICSMAIL_TLS_KEY',
+      `${resolve(key)} is not the key of the certificate in CICSMAIL_TLS_CERT (${(err as Error).message})`,
+    );
   }
   return { cert: resolve(cert), key: resolve(key) };
+}
+
+/** The data folder: a folder where it is there already (the region makes it where not). */
+function dataDirOf(env: NodeJS.ProcessEnv): string {
+  const dataDir = resolve(env.CICSMAIL_DATA?.trim() || './data');
+  let stat;
+  try {
+    stat = statSync(dataDir, { throwIfNoEntry: false });
+  } catch (err) {
+    throw new ConfigError(
+      'CICSMAIL_DATA',
+      `cannot use ${dataDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+  if (stat && !stat.isDirectory()) throw new ConfigError('CICSMAIL_DATA', `${dataDir} is not a folder`);
+  return dataDir;
+}
+
+/** CICSMAIL_HOST: an IP address or a host name. */
+function hostOf(env: NodeJS.ProcessEnv): string {
+  const host = env.CICSMAIL_HOST?.trim() || '127.0.0.1';
+  if (isIP(host) !== 0) return host;
+  const problem = hostNameProblem(host);
+  if (problem) throw new ConfigError('CICSMAIL_HOST', `${problem}, nor an IP address`);
+  return host;
+}
+
+/** The retry schedule, its parts in order: the first wait no longer than the longest, both shorter than giving up. */
+function retryOf(env: NodeJS.ProcessEnv): RetryPolicy {
+  const firstMs = integer(env, 'CICSMAIL_RETRY_FIRST_MS', DEFAULT_RETRY.firstMs, 10, 86_400_000);
+  const maxMs = integer(env, 'CICSMAIL_RETRY_MAX_MS', Math.max(DEFAULT_RETRY.maxMs, firstMs), 10, 7 * 86_400_000);
+  const limitMs = integer(env, 'CICSMAIL_RETRY_LIMIT_MS', DEFAULT_RETRY.limitMs, 10, 60 * 86_400_000);
+  const orphanMs = integer(env, 'CICSMAIL_RETRY_ORPHAN_MS', DEFAULT_RETRY.orphanMs, 1000, 86_400_000);
+  if (maxMs < firstMs)
+    throw new ConfigError(
+      'CICSMAIL_RETRY_MAX_MS',
+      `${maxMs} ms, the longest wait between retries, is shorter than the first wait, CICSMAIL_RETRY_FIRST_MS ${firstMs} ms`,
+    );
+  if (limitMs <= firstMs)
+    throw new ConfigError(
+      'CICSMAIL_RETRY_LIMIT_MS',
+      `${limitMs} ms: a mail would be given up before its first retry (CICSMAIL_RETRY_FIRST_MS ${firstMs} ms)`,
+    );
+  return { firstMs, maxMs, limitMs, orphanMs };
+}
+
+/** CICSMAIL_RECIPIENT_DOMAINS: domain names, `*` standing for any part (`*.corp.example`). */
+function recipientDomainsOf(env: NodeJS.ProcessEnv): string[] {
+  const domains = (env.CICSMAIL_RECIPIENT_DOMAINS ?? '')
+    .split(',')
+    .map((d) => d.trim().toLowerCase())
+    .filter((d) => d !== '');
+  for (const d of domains) {
+    if (d.length > HOSTNAME_MAX || !/^[a-z0-9*](?:[a-z0-9*.-]*[a-z0-9*])?$/.test(d))
+      throw new ConfigError(
+        'CICSMAIL_RECIPIENT_DOMAINS',
+        `'${d.slice(0, 100)}' is not a domain or a pattern of one (corp.example, *.corp.example)`,
+      );
+  }
+  return domains;
+}
+
+/** Workers, at most: four a core, as more only wait for a core (and 64 whatever the cores). */
+export function maxWorkers(cores = availableParallelism()): number {
+  return Math.min(MAX_WORKERS, cores * WORKERS_A_CORE);
+}
+
+/** CICSMAIL_WORKERS, CICSMAIL_TASKS_PER_WORKER and CICSMAIL_MAXTASKS, which must fit them. */
+function poolOf(env: NodeJS.ProcessEnv): { workers: number; tasksPerWorker: number; maxTasks: number | null } {
+  const cap = maxWorkers();
+  const workers = integer(env, 'CICSMAIL_WORKERS', defaultWorkers(), 1, MAX_WORKERS);
+  if (workers > cap)
+    throw new ConfigError(
+      'CICSMAIL_WORKERS',
+      `${workers} is more than this machine runs: at most ${cap} (${WORKERS_A_CORE} a core, ${availableParallelism()} cores)`,
+    );
+  const tasksPerWorker = integer(env, 'CICSMAIL_TASKS_PER_WORKER', 64, 1, 10_000);
+  const maxTasks = env.CICSMAIL_MAXTASKS ? integer(env, 'CICSMAIL_MAXTASKS', 0, 1, 100_000) : null;
+  // Tasks past what the workers run at once would wait in the pool's own queue, which no
+  // bound (CICSMAIL_MAXQUEUED) and no time limit covers.
+  if (maxTasks !== null && maxTasks > workers * tasksPerWorker)
+    throw new ConfigError(
+      'CICSMAIL_MAXTASKS',
+      `${maxTasks} is more than the workers run at once: CICSMAIL_WORKERS ${workers} × CICSMAIL_TASKS_PER_WORKER ${tasksPerWorker} = ${workers * tasksPerWorker}`,
+    );
+  return { workers, tasksPerWorker, maxTasks };
 }
 
 /** CICSMAIL_BOUNCE_ADDRESS and CICSMAIL_DSN_NOTIFY; NOTIFY alone has nowhere to send its DSNs. */
@@ -180,9 +301,9 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RegionC
     ...Object.fromEntries(Object.entries(file?.settings ?? {}).map(([k, v]) => [k, String(v)])),
     ...processEnv,
   };
-  const host = env.CICSMAIL_HOST?.trim() || '127.0.0.1';
+  const host = hostOf(env);
   const port = integer(env, 'CICSMAIL_PORT', 8080, 0, 65535);
-  const dataDir = resolve(env.CICSMAIL_DATA?.trim() || './data');
+  const dataDir = dataDirOf(env);
   let relays: RelayTarget[] = [];
   const relayText = env.CICSMAIL_RELAY?.trim();
   if (relayText) {
@@ -210,8 +331,10 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RegionC
   const sysid = (env.CICSMAIL_SYSID?.trim() || 'CICSMAIL').toUpperCase();
   if (!NAME8.test(sysid)) throw new ConfigError('CICSMAIL_SYSID', `'${sysid}' is not ${NAME8_RULE}`);
   const systemName = osHostname();
-  const hostname = env.CICSMAIL_HOSTNAME?.trim() || (HOSTNAME.test(systemName) ? systemName : 'localhost');
-  if (!HOSTNAME.test(hostname)) throw new ConfigError('CICSMAIL_HOSTNAME', `'${hostname}' is not a host name`);
+  const hostname = env.CICSMAIL_HOSTNAME?.trim() || (hostNameProblem(systemName) === null ? systemName : 'localhost');
+  const hostnameProblem = hostNameProblem(hostname);
+  if (hostnameProblem) throw new ConfigError('CICSMAIL_HOSTNAME', hostnameProblem);
+  const pool = poolOf(env);
   return {
     host,
     port,
@@ -221,20 +344,15 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RegionC
     configFile,
     classes: file?.classes ?? {},
     transactions: file?.transactions ?? {},
-    maxTasks: env.CICSMAIL_MAXTASKS ? integer(env, 'CICSMAIL_MAXTASKS', 0, 1, 100_000) : null,
+    maxTasks: pool.maxTasks,
     maxQueued: integer(env, 'CICSMAIL_MAXQUEUED', 10_000, 0, 1_000_000),
     sysid,
     hostname,
-    workers: integer(env, 'CICSMAIL_WORKERS', defaultWorkers(), 1, MAX_WORKERS),
-    tasksPerWorker: integer(env, 'CICSMAIL_TASKS_PER_WORKER', 64, 1, 10_000),
+    workers: pool.workers,
+    tasksPerWorker: pool.tasksPerWorker,
     drainTimeoutMs: integer(env, 'CICSMAIL_DRAIN_TIMEOUT_MS', 30_000, 0, 3_600_000),
     hardStopGraceMs: integer(env, 'CICSMAIL_HARD_STOP_GRACE_MS', 2000, 100, 3_600_000),
-    retry: {
-      firstMs: integer(env, 'CICSMAIL_RETRY_FIRST_MS', DEFAULT_RETRY.firstMs, 10, 86_400_000),
-      maxMs: integer(env, 'CICSMAIL_RETRY_MAX_MS', DEFAULT_RETRY.maxMs, 10, 7 * 86_400_000),
-      limitMs: integer(env, 'CICSMAIL_RETRY_LIMIT_MS', DEFAULT_RETRY.limitMs, 10, 60 * 86_400_000),
-      orphanMs: integer(env, 'CICSMAIL_RETRY_ORPHAN_MS', DEFAULT_RETRY.orphanMs, 1000, 86_400_000),
-    },
+    retry: retryOf(env),
     retryConcurrency: integer(env, 'CICSMAIL_RETRY_CONCURRENCY', 8, 1, 1000),
     retryPollMs: integer(env, 'CICSMAIL_RETRY_POLL_MS', 1000, 10, 600_000),
     retentionMs: integer(env, 'CICSMAIL_RETENTION_DAYS', 90, 0, 36_500) * 86_400_000,
@@ -244,10 +362,7 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RegionC
       senderExit: senderExitOf(env),
       maxMessageBytes: integer(env, 'CICSMAIL_MAX_MESSAGE_MB', 35, 1, 1024) * 1_048_576,
       maxRecipients: integer(env, 'CICSMAIL_MAX_RECIPIENTS', 100, 1, 100_000),
-      recipientDomains: (env.CICSMAIL_RECIPIENT_DOMAINS ?? '')
-        .split(',')
-        .map((d) => d.trim().toLowerCase())
-        .filter((d) => d !== ''),
+      recipientDomains: recipientDomainsOf(env),
       rateLimit: integer(env, 'CICSMAIL_RATE_LIMIT', 0, 0, 10_000_000),
       requestRateLimit: integer(env, 'CICSMAIL_REQUEST_RATE_LIMIT', 600, 0, 10_000_000),
       authFailures: integer(env, 'CICSMAIL_AUTH_FAILURES', 20, 0, 1_000_000),
@@ -273,6 +388,10 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RegionC
 }
 
 const MAX_WORKERS = 64;
+/** Workers a core at most: more only wait for a core. */
+const WORKERS_A_CORE = 4;
+/** A PEM file of the listener's, at most. */
+const PEM_FILE_BYTES = 1024 * 1024;
 
 /**
  * One worker a core, less the core the main thread needs for HTTP and the hand-offs (at

@@ -7,10 +7,10 @@
 // answers on is a dead holder's, taken over. `region.lock` beside it says who holds the
 // folder, for people; it decides nothing.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.js';
 
 const ABSTRACT = process.platform === 'linux';
@@ -43,10 +43,29 @@ function noteOf(file: string): string | null {
   }
 }
 
+/**
+ * Makes the folder and those above it that are missing, one at a time: Node's recursive
+ * mkdir loops for ever where the kernel answers ENOENT to a parent that is there (under
+ * /proc), and a start must end with the reason instead.
+ */
+function makeFolder(path: string): void {
+  const missing: string[] = [];
+  for (let p = resolve(path); !existsSync(p); p = dirname(p)) {
+    missing.push(p);
+    if (dirname(p) === p) break;
+  }
+  for (const p of missing.reverse()) mkdirSync(p);
+}
+
 /** Takes the data folder for this region; resolves with the function that gives it back. */
 export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
-  mkdirSync(dataDir, { recursive: true });
-  const real = realpathSync(dataDir);
+  let real: string;
+  try {
+    makeFolder(dataDir);
+    real = realpathSync(dataDir);
+  } catch (err) {
+    throw new ConfigError('CICSMAIL_DATA', `cannot make or use the folder ${dataDir}: ${(err as Error).message}`);
+  }
   const path = ABSTRACT
     ? `\0cicsmail-region-${createHash('sha256').update(real).digest('hex').slice(0, 32)}`
     : join(real, 'region.sock');
@@ -64,7 +83,12 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
   // The lock holds nothing open on its own: the region's other work does.
   server.unref();
   const note = join(real, 'region.lock');
-  writeFileSync(note, `pid ${process.pid} on ${hostname()} since ${new Date().toISOString()}\n`);
+  try {
+    writeFileSync(note, `pid ${process.pid} on ${hostname()} since ${new Date().toISOString()}\n`);
+  } catch (err) {
+    server.close();
+    throw new ConfigError('CICSMAIL_DATA', `cannot write in ${dataDir}: ${(err as Error).message}`);
+  }
   return () =>
     new Promise<void>((resolve) => {
       rmSync(note, { force: true });

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildRegion } from './app.js';
 import type { RegionConfig } from '../config/settings.js';
+import { ConfigError } from '../config/errors.js';
 
 export interface RunningRegion {
   readonly app: FastifyInstance;
@@ -18,7 +19,7 @@ export async function startRegion(config: RegionConfig): Promise<RunningRegion> 
     // The port is taken (or the address is not this machine's): give back the data folder,
     // the workers and the journal, so that the process ends with the reason, not hangs.
     await app.close();
-    throw err;
+    throw listenError(err as NodeJS.ErrnoException, config);
   }
   // Only now that it listens: a start that failed made no administrator nobody saw.
   let createdAdmin;
@@ -32,6 +33,27 @@ export async function startRegion(config: RegionConfig): Promise<RunningRegion> 
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   return { app, url: `${config.tls ? 'https' : 'http'}://${host}:${port}`, createdAdmin };
+}
+
+/** Why the listener could not start, naming the variable to change. */
+function listenError(err: NodeJS.ErrnoException, config: RegionConfig): Error {
+  const where = `${config.host}:${config.port}`;
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new ConfigError('CICSMAIL_PORT', `port ${config.port} on ${config.host} is taken (${err.message})`);
+    case 'EACCES':
+      return new ConfigError('CICSMAIL_PORT', `may not listen on ${where} (${err.message})`);
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+      return new ConfigError(
+        'CICSMAIL_HOST',
+        `cannot listen on ${where}: not an address of this machine (${err.message})`,
+      );
+    default:
+      return err;
+  }
 }
 
 /**

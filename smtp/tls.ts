@@ -1,11 +1,11 @@
 // Connections to a relay: TCP, TLS from the first byte (smtps), or TLS after STARTTLS
 // (RFC 3207). The certificate is always checked, against the system's CAs or a CA file
 // (PEM) for relays with a private CA.
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions as TlsOptions, type TLSSocket } from 'node:tls';
 import { smtpError } from './errors.js';
+import { readSmallFile } from '../cics/small-file.js';
 import type { RelayTarget, StartTlsMode } from './relay-url.js';
 
 /** The region-wide defaults (CICSMAIL_SMTP_STARTTLS, CICSMAIL_SMTP_CA) a relay URL may override. */
@@ -23,14 +23,16 @@ export function startTlsMode(relay: RelayTarget, defaults: TlsDefaults): { mode:
 
 /** Why a CA file cannot serve (for a start-up check), or null where it can. */
 export function caFileProblem(path: string): string | null {
-  let text: string;
-  try {
-    text = readFileSync(path, 'latin1');
-  } catch (err) {
-    return `cannot read the CA file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
-  }
-  return text.includes('-----BEGIN CERTIFICATE-----') ? null : `${path} holds no PEM certificate`;
+  // Bounded: a name that points at /dev/zero or a FIFO is refused, not read for ever.
+  const read = readSmallFile(path, CA_FILE_BYTES, 'the CA file');
+  if (!read.ok) return read.reason;
+  return read.bytes.toString('latin1').includes('-----BEGIN CERTIFICATE-----')
+    ? null
+    : `${path} holds no PEM certificate`;
 }
+
+/** A CA file, at most (a bundle of every public CA is about 200 KB). */
+const CA_FILE_BYTES = 4 * 1024 * 1024;
 
 /** A connection to the relay: TCP, or TLS for smtps. Rejects with the reason where it fails or takes longer than `timeout` ms. */
 export async function openSocket(relay: RelayTarget, defaults: TlsDefaults, timeout: number): Promise<Socket> {

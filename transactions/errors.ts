@@ -49,6 +49,11 @@ export const REASONS = {
   BADCMD: { rc: RC.INVALID, text: 'SPOL: a command that is not HELO, EHLO, MAIL, RCPT, DATA, RSET, NOOP or QUIT' },
   BADSEQ: { rc: RC.INVALID, text: 'SPOL: a command out of order (RCPT before MAIL FROM, DATA before RCPT TO)' },
   NODOT: { rc: RC.INVALID, text: 'SPOL: DATA without the line holding a single dot that ends it' },
+  HDR8BIT: {
+    rc: RC.INVALID,
+    text: 'SPOL: a header field holds text beyond ASCII that encoded words cannot carry (an address, a Message-ID)',
+  },
+  NULCHAR: { rc: RC.INVALID, text: "SPOL: the message holds a NUL (x'00'), which RFC 5322 does not allow" },
   LONGLINE: { rc: RC.INVALID, text: 'a line of the message is longer than 998 octets (RFC 5322 2.1.1)' },
   TOOMANY: { rc: RC.INVALID, text: 'more recipients than the region allows a mail (CICSMAIL_MAX_RECIPIENTS)' },
   RCPTDOM: { rc: RC.INVALID, text: 'a recipient outside the domains the region sends to (CICSMAIL_RECIPIENT_DOMAINS)' },

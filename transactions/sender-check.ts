@@ -155,8 +155,13 @@ export function sizeProblem(
     : undefined;
 }
 
-/** Keeps a refused mail on record as DENIED (who, from where, what, why). */
-export async function auditRefusal(
+/**
+ * Keeps a refused mail on record as DENIED (who, from where, what, why), through the
+ * worker's audit trail: the refusals of one user, address, reason and tranid within a minute
+ * are one record with a count, so that a stream of thousands of refused mails is one.
+ * Resolves once the record is there (the count follows a few seconds behind).
+ */
+export function auditRefusal(
   ctx: ProgramContext<Services>,
   envelope: { from: string; to: readonly string[] },
   subject: string,
@@ -164,7 +169,7 @@ export async function auditRefusal(
   detail: string,
 ): Promise<void> {
   const { eib } = ctx;
-  await ctx.services.journal.deny({
+  return ctx.services.trail.refuse({
     tranid: eib.eibtrnid,
     taskn: eib.eibtaskn,
     userid: eib.eibusrid,

@@ -2,6 +2,7 @@
 // the relay. Made once per worker from the region's settings (piscina's workerData).
 import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { Journal } from '../journal/journal.js';
+import { AuditTrail } from '../journal/audit-trail.js';
 import type { RetryPolicy } from '../journal/retry.js';
 import { SmtpPool } from '../smtp/pool.js';
 import type { SmtpTimeouts } from '../smtp/connection.js';
@@ -38,13 +39,18 @@ export interface Services {
   readonly config: WorkerConfig;
   readonly journal: Journal;
   readonly smtp: SmtpPool;
+  /** The mails this worker's programs refuse, on record: one record a kind a minute. */
+  readonly trail: AuditTrail;
 }
 
 export function createServices(config: WorkerConfig): Services {
+  const journal = Journal.open(config.dataDir, { retry: config.retry, sysid: config.sysid });
   return {
     config,
-    journal: Journal.open(config.dataDir, { retry: config.retry, sysid: config.sysid }),
+    journal,
     smtp: new SmtpPool({ ...config.smtp, relays: config.relays, clientName: config.hostname }),
+    // A record the disk cannot take is not the task's failure: the refusal stands all the same.
+    trail: new AuditTrail(journal, () => undefined),
   };
 }
 
@@ -70,10 +76,13 @@ export function closeOnShutdown(services: Services): void {
   channel.onmessage = (event) => {
     if (((event as MessageEvent).data as ShutdownMessage).kind !== 'close') return;
     services.smtp.close();
-    void services.journal.close().finally(() => {
-      say({ kind: 'closed', threadId });
-      channel.close();
-    });
+    void services.trail
+      .close()
+      .then(() => services.journal.close())
+      .finally(() => {
+        say({ kind: 'closed', threadId });
+        channel.close();
+      });
   };
   say({ kind: 'up', threadId });
 }

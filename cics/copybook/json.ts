@@ -44,6 +44,23 @@ function toDecimal(unscaled: bigint, scale: number): JsonValue {
     : text;
 }
 
+/** Caller text quoted in a message, cut short: a number of a megabyte is no message. */
+const clipped = (text: string) => (text.length > 40 ? `${text.slice(0, 40)}...` : text);
+
+/** `digits` without its leading zeros ('' where all are). */
+function significant(digits: string): string {
+  let i = 0;
+  while (digits.charCodeAt(i) === 0x30) i++;
+  return digits.slice(i);
+}
+
+/** `digits` without its trailing zeros: a loop, as /0+$/ retries at every zero (quadratic on a long run). */
+function withoutTrailingZeros(digits: string): string {
+  let end = digits.length;
+  while (end > 0 && digits.charCodeAt(end - 1) === 0x30) end--;
+  return digits.slice(0, end);
+}
+
 function fromDecimal(item: ElementaryItem, path: string, value: unknown): bigint {
   let text: string;
   if (typeof value === 'number') {
@@ -58,16 +75,23 @@ function fromDecimal(item: ElementaryItem, path: string, value: unknown): bigint
   if (!m || (m[2] === '' && (m[3] ?? '') === ''))
     throw new FieldError(item.name, 'bad-value', `${path} '${String(value).slice(0, 40)}' is not a number`);
   const [, sign = '', whole = '', fraction = ''] = m;
-  const scale = item.picture.scale;
+  const { scale, length, source } = item.picture;
+  if (scale >= 0 && withoutTrailingZeros(fraction).length > scale) {
+    throw new FieldError(item.name, 'out-of-range', `${path} ${clipped(text)} has more decimals than PIC ${source}`);
+  }
+  // Far too many digits is known from the text: BigInt() of a long one costs more than its
+  // length. 20 to spare: a COMP-5 item holds what its bytes hold (20 digits), whatever its PIC.
+  const integer = significant(whole);
+  if (integer.length > Math.max(0, length - scale) + 20) {
+    const unscaled = scale >= 0 ? integer + fraction.padEnd(scale, '0').slice(0, scale) : integer;
+    throw new FieldError(
+      item.name,
+      'out-of-range',
+      `${sign === '-' ? '-' : ''}${clipped(unscaled)} has more digits than PIC ${source}`,
+    );
+  }
   let unscaled: bigint;
   if (scale >= 0) {
-    if (fraction.replace(/0+$/, '').length > scale) {
-      throw new FieldError(
-        item.name,
-        'out-of-range',
-        `${path} ${text} has more decimals than PIC ${item.picture.source}`,
-      );
-    }
     unscaled = BigInt((whole || '0') + fraction.padEnd(scale, '0').slice(0, scale));
   } else {
     const factor = 10n ** BigInt(-scale);
@@ -76,7 +100,7 @@ function fromDecimal(item: ElementaryItem, path: string, value: unknown): bigint
       throw new FieldError(
         item.name,
         'out-of-range',
-        `${path} ${text} is not a multiple of ${factor} (PIC ${item.picture.source})`,
+        `${path} ${clipped(text)} is not a multiple of ${factor} (PIC ${source})`,
       );
     }
     unscaled = v / factor;

@@ -122,31 +122,57 @@ const USAGES: Record<string, Usage> = {
   'PACKED-DECIMAL': 'packed',
 };
 
-function parsePicture(text: string, at: Token, source: string): Picture {
-  let expanded = '';
+/** One symbol of a picture string and how many times it stands in a row (`X(3)X` is X 4). */
+interface Run {
+  readonly symbol: string;
+  count: number;
+}
+
+/** The runs of a picture string, adjacent repeats of one symbol merged; undefined where it cannot be read. */
+function runsOf(text: string, fail: (reason: string) => never): Run[] | undefined {
+  const runs: Run[] = [];
   const re = /(CR|DB|[AXSVPZB9.,+\-*$/0])(?:\((\d+)\))?/giy;
   let m: RegExpExecArray | null;
   let pos = 0;
   while (pos < text.length && ((re.lastIndex = pos), (m = re.exec(text)) !== null)) {
     const symbol = (m[1] ?? '').toUpperCase();
     const count = m[2] === undefined ? 1 : Number(m[2]);
-    if (count < 1) throw new CopybookError(source, at.line, at.column, `PIC ${text}: repeat count must be at least 1`);
-    expanded += symbol.repeat(count);
+    if (count < 1) fail(`PIC ${text}: repeat count must be at least 1`);
+    const last = runs.at(-1);
+    if (last?.symbol === symbol) last.count += count;
+    else runs.push({ symbol, count });
     pos = re.lastIndex;
   }
-  if (pos !== text.length || expanded === '')
-    throw new CopybookError(source, at.line, at.column, `PIC ${text} cannot be read`);
-  if (/^[XA]+$/.test(expanded))
-    return { category: 'alphanumeric', length: expanded.length, signed: false, scale: 0, source: text };
-  const numeric = /^(S?)(P*)(9*)(?:V(9*))?(P*)$/.exec(expanded);
-  if (!numeric)
-    throw new CopybookError(source, at.line, at.column, `PIC ${text}: edited and mixed pictures are not supported`);
-  const [, sign = '', leadP = '', intDigits = '', fracDigits = '', trailP = ''] = numeric;
-  const length = intDigits.length + fracDigits.length;
-  if (length === 0) throw new CopybookError(source, at.line, at.column, `PIC ${text} has no digit positions`);
-  if (length > 31) throw new CopybookError(source, at.line, at.column, `PIC ${text}: more than 31 digits`);
-  const scale = leadP.length > 0 ? leadP.length + length : fracDigits.length - trailP.length;
-  return { category: 'numeric', length, signed: sign === 'S', scale, source: text };
+  return pos === text.length && runs.length > 0 ? runs : undefined;
+}
+
+/**
+ * A picture string read as runs of symbols, never written out: `PIC X(999999999)` is one run,
+ * not a string of a billion X.
+ */
+function parsePicture(text: string, at: Token, source: string): Picture {
+  const fail = (reason: string): never => {
+    throw new CopybookError(source, at.line, at.column, reason);
+  };
+  const runs = runsOf(text, fail) ?? fail(`PIC ${text} cannot be read`);
+  const total = runs.reduce((sum, r) => sum + r.count, 0);
+  if (!Number.isSafeInteger(total)) fail(`PIC ${text} is too long`);
+  // One letter a run: the shapes of the expanded picture, with S and V at most once each.
+  const shape = runs.map((r) => r.symbol).join('');
+  if (/^[XA]+$/.test(shape)) return { category: 'alphanumeric', length: total, signed: false, scale: 0, source: text };
+  const numeric = /^(S?)(P?)(9?)(?:(V)(9?))?(P?)$/.exec(shape);
+  const once = runs.every((r) => (r.symbol !== 'S' && r.symbol !== 'V') || r.count === 1);
+  if (!numeric || !once) fail(`PIC ${text}: edited and mixed pictures are not supported`);
+  // The count of the run each group matched, in order (an empty group matched none).
+  const counts: number[] = [];
+  let k = 0;
+  for (const group of (numeric as RegExpExecArray).slice(1)) counts.push(group ? (runs[k++] as Run).count : 0);
+  const [sign = 0, leadP = 0, intDigits = 0, , fracDigits = 0, trailP = 0] = counts;
+  const length = intDigits + fracDigits;
+  if (length === 0) fail(`PIC ${text} has no digit positions`);
+  if (length > 31) fail(`PIC ${text}: more than 31 digits`);
+  const scale = leadP > 0 ? leadP + length : fracDigits - trailP;
+  return { category: 'numeric', length, signed: sign > 0, scale, source: text };
 }
 
 function literalValue(token: Token): string | number {
@@ -184,150 +210,192 @@ interface Draft {
   children: Draft[];
 }
 
-function draftOf(entry: Entry, source: string): Draft {
-  const toks = entry.tokens;
-  let i = 0;
-  const fail = (token: Token | undefined, reason: string): never => {
-    const t = token ?? entry.at;
-    throw new CopybookError(source, t.line, t.column, reason);
-  };
-  let name = 'FILLER';
-  const first = toks[0];
-  if (first?.text === 'FILLER' && !first.literal) {
-    i++;
-  } else if (first && !first.literal && /^[A-Z0-9][A-Z0-9-]*$/.test(first.text) && !(first.text in KEYWORDS)) {
-    name = first.text;
-    i++;
+/** The tokens of one entry, read left to right, and the error that names where one is wrong. */
+class Clauses {
+  private i = 0;
+
+  constructor(
+    readonly entry: Entry,
+    readonly source: string,
+  ) {}
+
+  get done(): boolean {
+    return this.i >= this.entry.tokens.length;
   }
-  const draft: Draft = { level: entry.level, name, line: entry.at.line, conditions: [], children: [] };
-  const next = () => toks[i++];
-  const optional = (word: string) => {
-    if (toks[i]?.text === word && !toks[i]?.literal) i++;
-  };
-  while (i < toks.length) {
-    const t = next() as Token;
-    const word = t.literal ? '' : t.text;
-    if (word === 'PIC' || word === 'PICTURE') {
-      optional('IS');
-      const p = next();
-      if (!p) fail(t, 'PIC without a picture string');
-      draft.picture = parsePicture((p as Token).text, p as Token, source);
-    } else if (word === 'USAGE') {
-      optional('IS');
-      const u = next();
-      const usage = u ? USAGES[u.text] : undefined;
-      if (!usage) fail(u, `unsupported USAGE ${u?.text ?? ''}`);
-      draft.usage = usage;
-    } else if (word in USAGES) {
-      draft.usage = USAGES[word];
-    } else if (word === 'COMP-1' || word === 'COMP-2' || word === 'POINTER' || word === 'INDEX') {
-      fail(t, `USAGE ${word} is not supported`);
-    } else if (word === 'OCCURS') {
-      const n = next();
-      if (!n || !/^\d+$/.test(n.text)) fail(n ?? t, 'OCCURS needs a count');
-      let min = Number((n as Token).text);
-      let max = min;
-      if (toks[i]?.text === 'TO') {
-        i++;
-        const m = next();
-        if (!m || !/^\d+$/.test(m.text)) fail(m ?? t, 'OCCURS … TO needs a count');
-        max = Number((m as Token).text);
-      } else {
-        min = max;
-      }
-      optional('TIMES');
-      let dependingOn: string | undefined;
-      if (toks[i]?.text === 'DEPENDING') {
-        i++;
-        optional('ON');
-        dependingOn = next()?.text;
-        if (!dependingOn) fail(t, 'DEPENDING ON needs a data name');
-      }
-      if (max < min) fail(n, `OCCURS ${min} TO ${max}: the maximum is below the minimum`);
-      if (max > min && !dependingOn) fail(n, 'OCCURS … TO needs DEPENDING ON');
-      draft.occurs = dependingOn ? { min, max, dependingOn } : { min, max };
-      // KEY and INDEXED BY phrases name things this layout has no use for.
-      const phrase = ['ASCENDING', 'DESCENDING', 'INDEXED'];
-      while (phrase.includes(toks[i]?.text ?? '')) {
-        i++;
-        optional('KEY');
-        optional('IS');
-        optional('BY');
-        while (
-          toks[i] &&
-          !toks[i]?.literal &&
-          !phrase.includes(toks[i]?.text ?? '') &&
-          !((toks[i]?.text ?? '') in KEYWORDS)
-        )
-          i++;
-      }
-    } else if (word === 'REDEFINES') {
-      const r = next();
-      if (!r) fail(t, 'REDEFINES needs a data name');
-      draft.redefines = (r as Token).text;
-    } else if (word === 'VALUE' || word === 'VALUES') {
-      optional('IS');
-      optional('ARE');
-      const values: Condition['values'][number][] = [];
-      while (
-        i < toks.length &&
-        (toks[i]?.literal ||
-          !((toks[i]?.text ?? '') in KEYWORDS) ||
-          ['ZERO', 'ZEROS', 'ZEROES', 'SPACE', 'SPACES'].includes(toks[i]?.text ?? ''))
-      ) {
-        const from = literalValue(next() as Token);
-        if (toks[i]?.text === 'THRU' || toks[i]?.text === 'THROUGH') {
-          i++;
-          const to = next();
-          if (!to) fail(t, 'THRU needs a value');
-          values.push([from, literalValue(to as Token)]);
-        } else {
-          values.push(from);
-        }
-        if (entry.level !== 88) break;
-      }
-      if (values.length === 0) fail(t, 'VALUE needs a literal');
-      if (entry.level === 88) draft.conditions.push({ name, line: entry.at.line, values });
-      else {
-        const v = values[0];
-        draft.value = typeof v === 'object' ? v[0] : v;
-      }
-    } else if (word === 'SIGN') {
-      optional('IS');
-      const pos = next();
-      if (pos?.text !== 'LEADING' && pos?.text !== 'TRAILING') fail(pos ?? t, 'SIGN needs LEADING or TRAILING');
-      draft.signPosition = (pos as Token).text === 'LEADING' ? 'leading' : 'trailing';
-      if (toks[i]?.text === 'SEPARATE') {
-        i++;
-        optional('CHARACTER');
-        draft.signSeparate = true;
-      }
-    } else if (word === 'LEADING' || word === 'TRAILING') {
-      draft.signPosition = word === 'LEADING' ? 'leading' : 'trailing';
-      if (toks[i]?.text === 'SEPARATE') {
-        i++;
-        optional('CHARACTER');
-        draft.signSeparate = true;
-      }
-    } else if (
-      [
-        'SYNC',
-        'SYNCHRONIZED',
-        'JUST',
-        'JUSTIFIED',
-        'RIGHT',
-        'BLANK',
-        'WHEN',
-        'ZERO',
-        'GLOBAL',
-        'EXTERNAL',
-        'IS',
-      ].includes(word)
-    ) {
-      // Accepted; they do not change the layout of an unaligned record.
-    } else {
-      fail(t, `unexpected '${t.text}'`);
-    }
+
+  peek(): Token | undefined {
+    return this.entry.tokens[this.i];
+  }
+
+  next(): Token | undefined {
+    return this.entry.tokens[this.i++];
+  }
+
+  /** Whether the next token is the keyword `word`: a literal never is one ('THRU' is a value). */
+  at(word: string): boolean {
+    const t = this.peek();
+    return t !== undefined && t.text === word && !t.literal;
+  }
+
+  /** Takes the keyword `word` where it comes next (a noise word, IS, ARE, TIMES, or one that leads a phrase). */
+  take(word: string): boolean {
+    if (!this.at(word)) return false;
+    this.i++;
+    return true;
+  }
+
+  fail(token: Token | undefined, reason: string): never {
+    const t = token ?? this.entry.at;
+    throw new CopybookError(this.source, t.line, t.column, reason);
+  }
+}
+
+/** A clause: what it reads after its keyword `t`, written into the draft. */
+type Clause = (c: Clauses, draft: Draft, t: Token) => void;
+
+function pictureClause(c: Clauses, draft: Draft, t: Token): void {
+  c.take('IS');
+  const p = c.next() ?? c.fail(t, 'PIC without a picture string');
+  draft.picture = parsePicture(p.text, p, c.source);
+}
+
+function usageClause(c: Clauses, draft: Draft): void {
+  c.take('IS');
+  const u = c.next();
+  const usage = u && !u.literal && Object.hasOwn(USAGES, u.text) ? USAGES[u.text] : undefined;
+  draft.usage = usage ?? c.fail(u, `unsupported USAGE ${u?.text ?? ''}`);
+}
+
+/** A count of OCCURS: digits. */
+function countOf(c: Clauses, t: Token, reason: string): { token: Token; count: number } {
+  const n = c.next();
+  if (!n || !/^\d+$/.test(n.text)) c.fail(n ?? t, reason);
+  return { token: n, count: Number(n.text) };
+}
+
+function occursClause(c: Clauses, draft: Draft, t: Token): void {
+  const { token: n, count: min } = countOf(c, t, 'OCCURS needs a count');
+  const max = c.take('TO') ? countOf(c, t, 'OCCURS … TO needs a count').count : min;
+  c.take('TIMES');
+  let dependingOn: string | undefined;
+  if (c.take('DEPENDING')) {
+    c.take('ON');
+    dependingOn = c.next()?.text || c.fail(t, 'DEPENDING ON needs a data name');
+  }
+  if (max < min) c.fail(n, `OCCURS ${min} TO ${max}: the maximum is below the minimum`);
+  if (max > min && !dependingOn) c.fail(n, 'OCCURS … TO needs DEPENDING ON');
+  draft.occurs = dependingOn ? { min, max, dependingOn } : { min, max };
+  skipKeyPhrases(c);
+}
+
+const KEY_PHRASES = ['ASCENDING', 'DESCENDING', 'INDEXED'];
+
+/** KEY and INDEXED BY phrases name things this layout has no use for: skipped, names and all. */
+function skipKeyPhrases(c: Clauses): void {
+  while (KEY_PHRASES.some((word) => c.at(word))) {
+    c.next();
+    c.take('KEY');
+    c.take('IS');
+    c.take('BY');
+    for (let t = c.peek(); t && !t.literal && !KEY_PHRASES.includes(t.text) && !(t.text in KEYWORDS); t = c.peek())
+      c.next();
+  }
+}
+
+function redefinesClause(c: Clauses, draft: Draft, t: Token): void {
+  draft.redefines = (c.next() ?? c.fail(t, 'REDEFINES needs a data name')).text;
+}
+
+const FIGURATIVE = ['ZERO', 'ZEROS', 'ZEROES', 'SPACE', 'SPACES'];
+
+/** A literal, or a word that is not a keyword (a figurative constant is one). */
+function isValue(t: Token | undefined): t is Token {
+  return t !== undefined && (t.literal === true || !(t.text in KEYWORDS) || FIGURATIVE.includes(t.text));
+}
+
+/** VALUE: one literal for a data item; a list of literals and THRU ranges for a level 88. */
+function valueClause(c: Clauses, draft: Draft, t: Token): void {
+  c.take('IS');
+  c.take('ARE');
+  const values: Condition['values'][number][] = [];
+  for (let v = c.peek(); isValue(v); v = c.peek()) {
+    const from = literalValue(c.next() as Token);
+    if (c.take('THRU') || c.take('THROUGH'))
+      values.push([from, literalValue(c.next() ?? c.fail(t, 'THRU needs a value'))]);
+    else values.push(from);
+    if (c.entry.level !== 88) break;
+  }
+  const [first] = values;
+  if (first === undefined) c.fail(t, 'VALUE needs a literal');
+  if (c.entry.level === 88) draft.conditions.push({ name: draft.name, line: c.entry.at.line, values });
+  else draft.value = typeof first === 'object' ? first[0] : first;
+}
+
+/** LEADING or TRAILING, and SEPARATE [CHARACTER] after it: with or without the word SIGN before. */
+function signPosition(c: Clauses, draft: Draft, position: 'LEADING' | 'TRAILING'): void {
+  draft.signPosition = position === 'LEADING' ? 'leading' : 'trailing';
+  if (c.take('SEPARATE')) {
+    c.take('CHARACTER');
+    draft.signSeparate = true;
+  }
+}
+
+function signClause(c: Clauses, draft: Draft, t: Token): void {
+  c.take('IS');
+  const pos = c.next();
+  if (pos?.literal || (pos?.text !== 'LEADING' && pos?.text !== 'TRAILING'))
+    c.fail(pos ?? t, 'SIGN needs LEADING or TRAILING');
+  signPosition(c, draft, pos.text);
+}
+
+function unsupportedUsage(c: Clauses, _draft: Draft, t: Token): void {
+  c.fail(t, `USAGE ${t.text} is not supported`);
+}
+
+/** Accepted; they do not change the layout of an unaligned record. */
+const noEffect: Clause = () => undefined;
+
+/** Each clause by its keyword. */
+const CLAUSES = new Map<string, Clause>([
+  ['PIC', pictureClause],
+  ['PICTURE', pictureClause],
+  ['USAGE', usageClause],
+  ...Object.entries(USAGES).map(([word, usage]): [string, Clause] => [word, (_c, draft) => (draft.usage = usage)]),
+  ...['COMP-1', 'COMP-2', 'POINTER', 'INDEX'].map((word): [string, Clause] => [word, unsupportedUsage]),
+  ['OCCURS', occursClause],
+  ['REDEFINES', redefinesClause],
+  ['VALUE', valueClause],
+  ['VALUES', valueClause],
+  ['SIGN', signClause],
+  ['LEADING', (c, draft) => signPosition(c, draft, 'LEADING')],
+  ['TRAILING', (c, draft) => signPosition(c, draft, 'TRAILING')],
+  ...['SYNC', 'SYNCHRONIZED', 'JUST', 'JUSTIFIED', 'RIGHT', 'BLANK', 'WHEN', 'ZERO', 'GLOBAL', 'EXTERNAL', 'IS'].map(
+    (word): [string, Clause] => [word, noEffect],
+  ),
+]);
+
+/** The data name an entry starts with: FILLER where it gives none. */
+function nameOf(c: Clauses): string {
+  const first = c.peek();
+  if (!first || first.literal) return 'FILLER';
+  if (first.text === 'FILLER') {
+    c.next();
+    return 'FILLER';
+  }
+  if (!/^[A-Z0-9][A-Z0-9-]*$/.test(first.text) || first.text in KEYWORDS) return 'FILLER';
+  c.next();
+  return first.text;
+}
+
+/** One entry as a draft: its name, then its clauses in any order. */
+function draftOf(entry: Entry, source: string): Draft {
+  const c: Clauses = new Clauses(entry, source);
+  const draft: Draft = { level: entry.level, name: nameOf(c), line: entry.at.line, conditions: [], children: [] };
+  while (!c.done) {
+    const t = c.next() as Token;
+    const clause = t.literal ? undefined : CLAUSES.get(t.text);
+    if (!clause) c.fail(t, `unexpected '${t.text}'`);
+    clause(c, draft, t);
   }
   return draft;
 }
@@ -398,12 +466,14 @@ function layOut(
   items: Map<string, Item>,
 ): { items: Item[]; end: number } {
   const out: Item[] = [];
+  // The first item of each name at this level, for REDEFINES: a search of `out` each was quadratic.
+  const byName = new Map<string, Item>();
   let pos = offset;
   let maxEnd = offset;
   for (const d of drafts) {
     let start = pos;
     if (d.redefines) {
-      const target = out.find((o) => o.name === d.redefines);
+      const target = byName.get(d.redefines);
       if (!target)
         throw new CopybookError(source, d.line, 1, `REDEFINES ${d.redefines}: no such item just before at this level`);
       start = target.offset;
@@ -462,6 +532,7 @@ function layOut(
       items.set(d.name, item);
     }
     out.push(item);
+    if (!byName.has(item.name)) byName.set(item.name, item);
     const count = d.occurs ? d.occurs.max : 1;
     const end = start + item.size * count;
     if (!d.redefines) pos = end;

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { stateCounts } from '../../journal/query.js';
 import { CLASS_LIMITS_SCHEMA, type ClassLimits } from '../../config/region-file.js';
-import { TransactionUnknown } from '../errors.js';
+import { RequestInvalid, TransactionUnknown } from '../errors.js';
 import { NAME8, TRANID } from '../../cics/names.js';
 
 export async function operationsRoutes(app: FastifyInstance): Promise<void> {
@@ -80,15 +80,13 @@ export async function operationsRoutes(app: FastifyInstance): Promise<void> {
           },
         },
       },
-      async (request, reply) => {
+      async (request) => {
         const tranid = request.params.tranid.toUpperCase();
         if (!TRANID.test(tranid) || !definitions.get(tranid)) throw new TransactionUnknown(tranid.slice(0, 8));
         const { class: tranclass, ...rest } = request.body;
-        if (typeof tranclass === 'string' && !dispatcher.hasClass(tranclass)) {
-          return reply
-            .code(400)
-            .send({ message: `class ${tranclass} is not defined; PUT /cemt/classes/${tranclass} first` });
-        }
+        // A refusal like every other: RESP and RESP2 in the body and headers.
+        if (typeof tranclass === 'string' && !dispatcher.hasClass(tranclass))
+          throw new RequestInvalid(`class ${tranclass} is not defined; PUT /cemt/classes/${tranclass} first`);
         const updated = definitions.update(tranid, {
           ...rest,
           ...(tranclass !== undefined ? { tranclass: tranclass ?? undefined } : {}),
@@ -173,6 +171,13 @@ export async function operationsRoutes(app: FastifyInstance): Promise<void> {
         },
       },
       async (request) => {
+        const { capacity } = dispatcher.usage();
+        // Past what the workers run at once, tasks would wait in the pool's own queue, outside
+        // the region's bound and its time limits.
+        if (request.body.maxTasks !== undefined && request.body.maxTasks > capacity)
+          throw new RequestInvalid(
+            `maxTasks ${request.body.maxTasks} is more than the workers run at once (${capacity}: CICSMAIL_WORKERS × CICSMAIL_TASKS_PER_WORKER)`,
+          );
         dispatcher.setRegionLimits({
           ...(request.body.maxTasks !== undefined ? { maxActive: request.body.maxTasks } : {}),
           ...(request.body.maxQueued !== undefined ? { purgeThreshold: request.body.maxQueued } : {}),

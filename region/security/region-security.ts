@@ -5,9 +5,10 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Journal } from '../../journal/journal.js';
 import { systemClock, type Clock } from '../../cics/clock.js';
-import { AuditTrail } from './audit-trail.js';
+import { AuditTrail } from '../../journal/audit-trail.js';
 import { limitPerUser, type AuditEntry } from './rate-limits.js';
 import { Authenticator } from './auth.js';
+import { networkOf } from './address-groups.js';
 import type { SecurityConfig } from '../../config/settings.js';
 import { AdminOnly, SurrogateNotAllowed, SurrogateUnknown, TransactionNotAllowed } from '../errors.js';
 import type { TaskSecurity } from '../../cics/task.js';
@@ -62,8 +63,17 @@ export class RegionSecurity {
     // A request with no credentials at all is no one's attempt (a browser asks first, a
     // scanner knocks): answered 401, not journaled. Wrong credentials are.
     request.caller = await this.#auth.authenticate(request, (d) => {
-      if (d.reason !== 'NOCREDS')
-        this.audit(request, { tranid: tranidOf(request), userid: d.userid, reason: d.reason, detail: d.detail });
+      if (d.reason === 'NOCREDS') return;
+      const entry = { tranid: tranidOf(request), userid: d.userid, reason: d.reason, detail: d.detail };
+      if (d.known) return this.audit(request, entry);
+      // Ids nobody has: one record a minute for the network they come from, whatever the
+      // ids, so that random ids cannot make a record each. It names the first id it counts.
+      const network = networkOf(request.ip);
+      this.audit(
+        request,
+        { ...entry, detail: `${d.detail} (counted with every unknown id from ${network} in the minute)` },
+        ['unknown', network, d.reason].join('\0'),
+      );
     });
   };
 
@@ -167,20 +177,23 @@ export class RegionSecurity {
    * Keeps a refused attempt on record (not awaited: the answer does not wait for the audit);
    * the same user, address and reason within a minute are one record with a count.
    */
-  readonly audit = (request: FastifyRequest, entry: AuditEntry): void => {
+  readonly audit = (request: FastifyRequest, entry: AuditEntry, group?: string): void => {
     const jobname = String(request.headers['x-cics-jobname'] ?? '')
       .slice(0, 8)
       .toUpperCase();
-    this.trail.refuse({
-      tranid: entry.tranid,
-      taskn: 0,
-      userid: entry.userid,
-      jobname,
-      ccsid: 0,
-      envelope: { from: '', to: [] },
-      subject: '',
-      denial: { reason: entry.reason, detail: entry.detail, remote: request.ip },
-    });
+    void this.trail.refuse(
+      {
+        tranid: entry.tranid,
+        taskn: 0,
+        userid: entry.userid,
+        jobname,
+        ccsid: 0,
+        envelope: { from: '', to: [] },
+        subject: '',
+        denial: { reason: entry.reason, detail: entry.detail, remote: request.ip },
+      },
+      group,
+    );
   };
 }
 

@@ -1,6 +1,5 @@
 // The dispatcher: gives each task its number and EIB and runs it in the worker pool under
 // its transaction's time limit.
-import { availableParallelism } from 'node:os';
 import { BroadcastChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { withoutHooks } from '../../cics/worker-entry.js';
@@ -69,8 +68,6 @@ export interface DispatchResult {
 const HARD_STOP_GRACE_MS = 2000;
 /** Tasks that may wait for a region slot, where CICSMAIL_MAXQUEUED does not say. */
 const DEFAULT_MAX_QUEUED = 10_000;
-/** Workers a core at most, whatever CICSMAIL_WORKERS asks. */
-const WORKERS_A_CORE = 4;
 
 /** The task's EIB. A JSON COMMAREA's length is known once the worker has laid it out. */
 function eibOf(taskn: number, input: TaskInput): Eib {
@@ -136,7 +133,8 @@ export class Dispatcher {
       const message = (event as MessageEvent).data as ShutdownMessage;
       if (message.kind === 'up') this.#up.add(message.threadId);
     };
-    const workers = Math.max(1, Math.min(options.workers, availableParallelism() * WORKERS_A_CORE));
+    // CICSMAIL_WORKERS is checked against the machine's cores at start (config/settings.ts).
+    const workers = Math.max(1, options.workers);
     this.#pool = new Piscina<TaskRequest, TaskResult>({
       ...workerEntry(),
       minThreads: workers,

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import addressparser from 'nodemailer/lib/addressparser/index.js';
 import t from 'tap';
 import { addrSpecProblem, parseAddressList } from '../../cics/addresses.js';
+import { doubling, doublingText, LINEAR_RATIO } from '../helpers/doubling.js';
 
 const ok = (text: string) => {
   const r = parseAddressList(text);
@@ -112,4 +113,36 @@ t.test('made-up lists parse to what they were made of, as nodemailer reads them 
     }),
     { numRuns: 300 },
   );
+});
+
+t.test('work in proportion to the list: doubling it about doubles the time, hostile shapes too', async (t) => {
+  const many = (n: number, one: (i: number) => string, sep = ', ') =>
+    Array.from({ length: n }, (_, i) => one(i)).join(sep);
+  const shapes: [string, (n: number) => string, number][] = [
+    ['bare addresses', (n) => many(n, (i) => `a${i}@b.example`), 2000],
+    ['named addresses', (n) => many(n, (i) => `"N ${i}" <a${i}@b.example>`), 2000],
+    // Each word of a name looked ahead to the end of the list for its <address>: quadratic.
+    ['a name of many words', (n) => `${many(n, () => 'w', ' ')} <a@b.example>`, 2000],
+    ['a name of words and comments', (n) => `${many(n, () => 'w (c)', ' ')} <a@b.example>`, 2000],
+    // The quoted name was built a character at a time.
+    ['a long quoted name', (n) => `"${'x'.repeat(n)}" <a@b.example>`, 50_000],
+    ['a quoted name of escapes', (n) => `"${'\\x'.repeat(n)}" <a@b.example>`, 50_000],
+    ['a group of many', (n) => `G: ${many(n, (i) => `a${i}@b.example`)};`, 2000],
+    ['many groups', (n) => many(n, (i) => `G${i}: a${i}@b.example;`, ' '), 2000],
+    ['nested comments', (n) => `${'('.repeat(n)}${')'.repeat(n)} a@b.example`, 20_000],
+    ['an unclosed quote', (n) => `"${'x'.repeat(n)}`, 50_000],
+    ['open brackets', (n) => 'a@[ '.repeat(n), 5000],
+    ['a long domain', (n) => `x@${'b.'.repeat(n)}c`, 50_000],
+  ];
+  for (const [shape, make, n] of shapes) {
+    const figures = await doubling(make, parseAddressList, { n, maxN: n });
+    t.ok(figures.ratio < LINEAR_RATIO, `${shape}: ${doublingText(figures)}`);
+  }
+});
+
+t.test('a reason quotes at most 60 characters of a name', async (t) => {
+  const r = parseAddressList('w'.repeat(100_000));
+  t.equal(r.ok ? '' : r.reason, `'${'w'.repeat(60)}...' is not an address`);
+  const q = parseAddressList(`"${'n'.repeat(100_000)}" x@y.example`);
+  t.equal(q.ok ? '' : q.reason, `display name "${'n'.repeat(60)}..." is not followed by <address>`);
 });

@@ -7,7 +7,7 @@ import { CopybookError } from '../../cics/copybook/errors.js';
 import { jsonToRecord } from '../../cics/copybook/json.js';
 import { parseCopybook } from '../../cics/copybook/parse.js';
 import { recordView, viewShape, type ViewShape } from '../../cics/copybook/view.js';
-import { doublingRatio } from '../helpers/doubling-ratio.js';
+import { doubling, doublingText, LINEAR_RATIO } from '../helpers/doubling.js';
 
 const cp = codePage(37);
 const cpy = (lines: string[]) => lines.map((l) => `       ${l}`).join('\n');
@@ -206,8 +206,6 @@ t.test('work grows in proportion to the record: a table twice as long takes abou
   );
   const record = (n: number) =>
     jsonToRecord({ t: Array.from({ length: n }, (_, i) => ({ k: i % 2 ? 'Y' : 'N', v: i - 5 })) }, layout, cp).bytes;
-  const small = record(2000);
-  const large = record(4000);
-  const ratio = doublingRatio((n) => recordView(n === 2000 ? small : large, layout, cp), 2000);
-  t.ok(ratio < 3, `time ratio at 4,000 entries to 2,000: ${ratio.toFixed(2)}`);
+  const figures = await doubling(record, (bytes) => recordView(bytes, layout, cp), { n: 2000, maxN: 2000 });
+  t.ok(figures.ratio < LINEAR_RATIO, `entries: ${doublingText(figures)}`);
 });

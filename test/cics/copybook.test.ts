@@ -8,6 +8,7 @@ import { offsetOf, readNumber, readText, writeNumber, writeText } from '../../ci
 import { CopybookError, FieldError } from '../../cics/copybook/errors.js';
 import { elementaryOf, type ElementaryItem } from '../../cics/copybook/layout.js';
 import { codePage } from '../../cics/codepages.js';
+import { doubling, doublingText, LINEAR_RATIO } from '../helpers/doubling.js';
 
 const cp037 = codePage(37);
 
@@ -267,4 +268,165 @@ t.test('fixed format: sequence numbers in 1-6, identification in 73-80, comments
     'VALUE clauses fill what the JSON leaves out',
   );
   t.same(recordToJson(bytes, layout, cp037), { d_code: 'INIT', d_count: -12, d_rate: 1.25, d_name: 'AB' });
+});
+
+t.test('work in proportion to the copybook: doubling it about doubles the time, hostile shapes too', async (t) => {
+  const many = (n: number, one: (i: number) => string) => Array.from({ length: n }, (_, i) => one(i));
+  const parse = (text: string) => parseCopybook(text, 't');
+  const shapes: [string, (n: number) => string, number][] = [
+    ['elementary items', (n) => cpy(['01 R.', ...many(n, (i) => `   05 F${i} PIC X(10).`)]), 2000],
+    [
+      'level 88 conditions',
+      (n) => cpy(['01 R.', '   05 F PIC X.', ...many(n, (i) => `      88 C${i} VALUE 'A'.`)]),
+      2000,
+    ],
+    // 500: past some thousands of ranges V8's collections cost more than the parse (a
+    // growing array of fresh pairs), whatever the parser does.
+    [
+      'one condition of many values',
+      (n) => cpy(['01 R.', '   05 F PIC X.', '      88 C VALUE', ...many(n, () => "'A' 'B' THRU 'C'"), '.']),
+      500,
+    ],
+    // Each REDEFINES searched the items before it at its level: quadratic.
+    [
+      'items redefining the last of many',
+      (n) =>
+        cpy([
+          '01 R.',
+          ...many(n, (i) => `   05 F${i} PIC X.`),
+          ...many(n, (i) => `   05 G${i} REDEFINES F${n - 1} PIC X.`),
+        ]),
+      1000,
+    ],
+    [
+      'chains of groups nested to level 49',
+      (n) =>
+        cpy([
+          '01 R.',
+          ...many(n, (c) =>
+            many(48, (k) => (k < 47 ? `   ${k + 2} G${c}-${k}.` : `   49 L${c} PIC X.`)).join('\n       '),
+          ),
+        ]),
+      50,
+    ],
+    ['comment lines', (n) => [...many(n, () => '      * comment'), cpy(['01 R PIC X.'])].join('\n'), 5000],
+    ['empty entries', (n) => cpy(['01 R.', '   05 F PIC X.', ...many(n, () => '. . . . . . . . . . .')]), 2000],
+    [
+      'KEY and INDEXED BY names',
+      (n) => cpy(['01 R.', '   05 T OCCURS 2 ASCENDING KEY IS', ...many(n, () => 'K K K K K K K K K K'), '  PIC X.']),
+      2000,
+    ],
+    // The picture was written out in full: PIC X(n) made a string of n characters.
+    ['a repeat count', (n) => cpy([`01 R PIC X(${n}).`]), 1_000_000],
+  ];
+  for (const [shape, make, n] of shapes) {
+    const figures = await doubling(make, parse, { n, maxN: n });
+    t.ok(figures.ratio < LINEAR_RATIO, `${shape}: ${doublingText(figures)}`);
+  }
+});
+
+t.test(
+  'work in proportion to the record: a table and its JSON view twice as long, values of hostile length',
+  async (t) => {
+    const layout = parseCopybook(
+      cpy([
+        '01 R.',
+        '   05 N PIC 9(5).',
+        '   05 T OCCURS 1 TO 16000 DEPENDING ON N.',
+        '      10 K PIC X(3).',
+        '      10 V PIC S9(5)V99 COMP-3.',
+      ]),
+      't',
+    );
+    const view = (n: number) => ({ t: Array.from({ length: n }, (_, i) => ({ k: 'abc', v: i - 5 })) });
+    const encode = await doubling(view, (v) => jsonToRecord(v, layout, cp037), { n: 4000, maxN: 4000 });
+    t.ok(encode.ratio < LINEAR_RATIO, `encoding entries: ${doublingText(encode)}`);
+    const decode = await doubling(
+      (n) => jsonToRecord(view(n), layout, cp037).bytes,
+      (b) => recordToJson(b, layout, cp037),
+      { n: 4000, maxN: 4000 },
+    );
+    t.ok(decode.ratio < LINEAR_RATIO, `decoding entries: ${doublingText(decode)}`);
+    const number = parseCopybook(cpy(['01 R.', '   05 N PIC 9(5)V9(5).', '   05 P PIC 9(3)PP.']), 't');
+    const refused = (value: Record<string, string>) => () => thrown(() => jsonToRecord(value, number, cp037));
+    const values: [string, (n: number) => Record<string, string>, number][] = [
+      // /0+$/ on the fraction retried at every zero: quadratic.
+      ['zeros in the fraction before a digit', (n) => ({ n: `1.${'0'.repeat(n)}1` }), 20_000],
+      ['zeros ending the fraction', (n) => ({ n: `1.${'0'.repeat(n)}` }), 20_000],
+      // BigInt() of a long digit string costs more than its length.
+      ['a long whole number', (n) => ({ n: '7'.repeat(n) }), 20_000],
+      ['leading zeros', (n) => ({ n: `${'0'.repeat(n)}1` }), 20_000],
+      ['a long number for P scaling', (n) => ({ p: '7'.repeat(n) }), 20_000],
+    ];
+    for (const [shape, make, n] of values) {
+      const figures = await doubling(make, (v) => refused(v)(), { n, maxN: n });
+      t.ok(figures.ratio < LINEAR_RATIO, `${shape}: ${doublingText(figures)}`);
+    }
+  },
+);
+
+t.test('a number too long for its item is refused in a message of bounded length', async (t) => {
+  const layout = parseCopybook(
+    cpy(['01 R.', '   05 N PIC 9(3).', '   05 D PIC 9V99.', '   05 B PIC 9(4) COMP-5.']),
+    't',
+  );
+  const err = (value: object) => (thrown(() => jsonToRecord(value, layout, cp037)) as FieldError).message;
+  t.equal(err({ n: '7'.repeat(100_000) }), `N: ${'7'.repeat(40)}... has more digits than PIC 9(3)`);
+  t.equal(err({ d: `1.${'0'.repeat(100_000)}1` }), `D: d 1.${'0'.repeat(38)}... has more decimals than PIC 9V99`);
+  t.equal(err({ n: '1234' }), 'N: 1234 has more digits than PIC 9(3)', 'as before for a number of usual length');
+  t.equal(err({ n: '-12' }), 'N: -12 is negative and PIC 9(3) has no sign');
+  t.equal(err({ b: '65536' }), 'B: 65536 does not fit 2 bytes of binary', 'COMP-5 holds what its bytes hold');
+  t.same(recordToJson(jsonToRecord({ b: '65535' }, layout, cp037).bytes, layout, cp037).b, 65535);
+});
+
+t.test('a picture is read as runs, never written out: PIC X(999999999) costs its text', async (t) => {
+  const layout = parseCopybook(cpy(['01 R.', '   05 BIG PIC X(999999999).', '   05 N PIC S9(3)V9(2).']), 't');
+  t.equal(layout.maxLength, 999_999_999 + 5, 'its size, counted');
+  t.match(
+    thrown(() => parseCopybook(cpy(['01 R PIC X(99999999999999999999).']), 't')),
+    {
+      message: 't:1:17: PIC X(99999999999999999999) is too long',
+    },
+  );
+  t.equal(elementaryOf(parseCopybook(cpy(['01 R PIC XX(3)A.']), 't'), 'R').picture.length, 5, 'runs of X and A add up');
+  t.match(
+    thrown(() => parseCopybook(cpy(['01 R PIC S(2)9.']), 't')),
+    {
+      message: 't:1:17: PIC S(2)9: edited and mixed pictures are not supported',
+    },
+  );
+});
+
+t.test('a literal is a value, never a keyword', async (t) => {
+  const layout = parseCopybook(
+    cpy(['01 R.', '   05 A PIC X(8).', "      88 C VALUE 'A' 'THRU' 'C'.", "      88 D VALUE 'A' THRU 'C'."]),
+    't',
+  );
+  t.same(
+    elementaryOf(layout, 'A').conditions.map((c) => c.values),
+    [['A', 'THRU', 'C'], [['A', 'C']]],
+    "'THRU' in quotes is one of the values; THRU makes a range",
+  );
+  t.match(
+    thrown(() => parseCopybook(cpy(["01 R PIC S9 SIGN 'LEADING'."]), 't')),
+    {
+      message: 't:1:25: SIGN needs LEADING or TRAILING',
+    },
+  );
+  t.match(
+    thrown(() => parseCopybook(cpy(["01 R PIC 9 USAGE 'COMP'."]), 't')),
+    { message: /unsupported USAGE COMP$/ },
+  );
+  t.match(
+    thrown(() => parseCopybook(cpy(['01 R PIC 9 USAGE constructor.']), 't')),
+    {
+      message: /unsupported USAGE CONSTRUCTOR$/,
+    },
+  );
+  t.match(
+    thrown(() => parseCopybook(cpy(["01 R PIC 9 USAGE 'toString'."]), 't')),
+    {
+      message: /unsupported USAGE toString$/,
+    },
+  );
 });

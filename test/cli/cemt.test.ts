@@ -183,7 +183,7 @@ t.test('set tranclass, then put a transaction in it; inquire tranclass', async (
   t.same(undefinedClass, {
     code: 1,
     stdout: '',
-    stderr: 'cicsmail: HTTP 400 class NOSUCH is not defined; PUT /cemt/classes/NOSUCH first\n',
+    stderr: 'cicsmail: HTTP 400 INVREQ AEIP: class NOSUCH is not defined; PUT /cemt/classes/NOSUCH first\n',
   });
   t.same(newWithoutMax, {
     code: 1,

@@ -1,11 +1,19 @@
-// Work in proportion to input, measured: the time of a piece of work on an input and on
-// the same input doubled, within one test, so the machine's speed (shared, busy) cancels
-// out. Linear work doubles; quadratic work quadruples. Never a wall-clock threshold.
-// Each time is the best of several runs taken in turn, so that a pause of the machine (a
-// busy one, shared) falls on both sizes alike, and the one run that no other process
-// interrupted counts. The heap is collected before each run, so that one run does not
-// pay for the garbage of another. Time on the clock, not the process's CPU time: that
-// counts the heap's helper threads too, which sweep after one run into the next.
+// Work in proportion to input, measured: the cost of a piece of work on an input and on the
+// same input doubled, within one test, so that the machine's speed (shared, busy) cancels
+// out. Linear work doubles; quadratic work quadruples. The verdict is the ratio, never a time.
+// The one measure every doubling test uses:
+// - CPU time of the process, not the wall clock's: on a machine shared with other work,
+//   preemption only ever adds wall time, and work that awaits between its steps (a relay, a
+//   stream) is the more exposed to it. The heap is collected before each round, so that one
+//   round does not pay for another's garbage.
+// - Rounds: each size runs until it has taken `minMs` of CPU (a call or many), the sizes
+//   take turns, and the fastest round of each counts: a pause only ever adds time.
+// - The input grows (n doubled, up to `maxN`) until one call takes `minMs`, so that fixed
+//   costs do not hide how the work grows; those first calls also have the JIT compile it.
+// - A ratio that looks too high (2.5 or more) is measured again, up to `attempts` times in
+//   all, the lowest counting: another process emptying the caches can spoil a measure, but
+//   work that grows faster than its input spoils every one (about 4 each time).
+// Inputs are made, and long strings flattened, before the clock runs.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -15,7 +23,7 @@ const collect = runInNewContext('gc') as () => void;
 export interface Doubling {
   /** The size of the smaller input, once grown to take long enough to time. */
   readonly n: number;
-  /** Best time on the input of size n and of size 2n, in milliseconds. */
+  /** Best CPU time a call on the input of size n and of size 2n, in milliseconds. */
   readonly small: number;
   readonly large: number;
   /** large / small: about 2 where the work grows in proportion. */
@@ -24,69 +32,91 @@ export interface Doubling {
 
 /** Below this a verdict on the ratio says "linear"; a quadratic cost gives 4. */
 export const LINEAR_RATIO = 3;
+/** A ratio this low passes any test here: it is not measured again. */
+const CLEARLY_LINEAR = 2.5;
 
 export interface DoublingOptions {
-  /** The smallest input to try. */
+  /** The size of the smallest input to try. */
   readonly n: number;
-  /** The input is doubled until a run takes this long (ms): below it, the heap's and the scheduler's steps are most of the time. */
-  readonly minMs?: number;
-  /** Runs of each size; the best counts. */
-  readonly rounds?: number;
-  /** Measurements at most, where the ratio comes out too high. */
-  readonly attempts?: number;
-  /** The input is never grown past this. */
+  /** The smaller input never grows past this (the default: 256 times n; n itself: no growth). */
   readonly maxN?: number;
+  /** A round runs calls until it has taken this much CPU time, and the input grows until one call does. */
+  readonly minMs?: number;
+  /** Rounds of each size; the fastest counts. */
+  readonly rounds?: number;
+  /** Measures at most, where the ratio comes out too high. */
+  readonly attempts?: number;
 }
 
-async function timeMs(work: () => unknown): Promise<number> {
+/** The process's CPU time so far (every thread of it), in ms. */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/** CPU time a call of `run(input)`, over a round of at least `minMs`. */
+async function roundMs<T>(run: (input: T) => unknown, input: T, minMs: number): Promise<number> {
   collect();
-  const started = process.hrtime.bigint();
-  await work();
-  return Number(process.hrtime.bigint() - started) / 1e6;
+  let calls = 0;
+  const start = cpuMs();
+  let elapsed = 0;
+  do {
+    await run(input);
+    calls++;
+    elapsed = cpuMs() - start;
+  } while (elapsed < minMs);
+  return elapsed / calls;
+}
+
+/** A long String.repeat or concatenation is a rope that V8 flattens on first use: flattened before the clock runs. */
+function flat<T>(value: T): T {
+  return (typeof value === 'string' ? Buffer.from(value, 'utf8').toString('utf8') : value) as T;
 }
 
 async function measure<T>(
-  make: (n: number) => T,
+  inputs: readonly [T, T],
   run: (input: T) => unknown,
   n: number,
-  rounds: number,
-): Promise<Doubling> {
-  const inputs = [make(n), make(2 * n)] as const;
-  const best = [Infinity, Infinity];
-  for (let r = 0; r < rounds; r++) {
-    for (const k of [0, 1] as const) best[k] = Math.min(best[k] as number, await timeMs(() => run(inputs[k])));
+  options: Required<DoublingOptions>,
+) {
+  let small = Infinity;
+  let large = Infinity;
+  for (let r = 0; r < options.rounds; r++) {
+    small = Math.min(small, await roundMs(run, inputs[0], options.minMs));
+    large = Math.min(large, await roundMs(run, inputs[1], options.minMs));
   }
-  const [small, large] = best as [number, number];
   return { n, small, large, ratio: large / small };
 }
 
 /**
- * The time `run` takes (and the promise it returns, where it returns one) on `make(n)` and on `make(2 * n)`, the best of `rounds` runs
- * each. The input grows (n doubled) until a run takes `minMs`; those first runs also have
- * the JIT compile the code before it is timed. Inputs are made before the clock starts.
- * Where the ratio comes out at LINEAR_RATIO or more it is measured again, up to
- * `attempts` times in all, and the best kept: a busy machine may spoil a measurement,
- * work that grows faster than its input spoils every one.
+ * The CPU time `run` takes (and the promise it returns, where it returns one) on `make(n)`
+ * and on `make(2 * n)`, as above.
  */
 export async function doubling<T>(
   make: (n: number) => T,
   run: (input: T) => unknown,
   options: DoublingOptions,
 ): Promise<Doubling> {
-  const { minMs = 25, rounds = 7, attempts = 3 } = options;
-  const maxN = options.maxN ?? options.n * 256;
-  let n = options.n;
+  const settled: Required<DoublingOptions> = { maxN: options.n * 256, minMs: 20, rounds: 7, attempts: 3, ...options };
+  let n = settled.n;
   for (;;) {
-    const input = make(n);
+    const input = flat(make(n));
     await run(input);
-    // The best of three: one slow run must not stop the input growing.
-    const ms = Math.min(await timeMs(() => run(input)), await timeMs(() => run(input)), await timeMs(() => run(input)));
-    if (ms >= minMs || 2 * n > maxN) break;
+    if (2 * n > settled.maxN) break;
+    // The best of three: one slow call must not stop the input growing.
+    const once = async () => {
+      const start = cpuMs();
+      await run(input);
+      return cpuMs() - start;
+    };
+    if (Math.min(await once(), await once(), await once()) >= settled.minMs) break;
     n *= 2;
   }
-  let best = await measure(make, run, n, rounds);
-  for (let attempt = 1; attempt < attempts && best.ratio >= LINEAR_RATIO; attempt++) {
-    const again = await measure(make, run, n, rounds);
+  const inputs = [flat(make(n)), flat(make(2 * n))] as const;
+  await run(inputs[1]); // the larger shape compiled too
+  let best = await measure(inputs, run, n, settled);
+  for (let attempt = 1; attempt < settled.attempts && best.ratio >= CLEARLY_LINEAR; attempt++) {
+    const again = await measure(inputs, run, n, settled);
     if (again.ratio < best.ratio) best = again;
   }
   return best;
@@ -94,4 +124,4 @@ export async function doubling<T>(
 
 /** The figures as a test names them: `n=10,000: 12.3 ms -> 24.1 ms (x1.96)`. */
 export const doublingText = ({ n, small, large, ratio }: Doubling) =>
-  `n=${n.toLocaleString('en-US')}: ${small.toFixed(1)} ms -> ${large.toFixed(1)} ms (x${ratio.toFixed(2)})`;
+  `n=${n.toLocaleString('en-US')}: ${small.toFixed(2)} ms -> ${large.toFixed(2)} ms (x${ratio.toFixed(2)})`;

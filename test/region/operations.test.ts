@@ -132,6 +132,28 @@ t.test('a class past PURGETHRESH purges new tasks: 503 AKCC with Retry-After', a
   await put('/transactions/HOLD', { class: null });
 });
 
+t.test('CEMT refusals carry RESP like every other: a class not defined, MAXTASKS past the workers', async (t) => {
+  const noClass = await put('/transactions/WAIT', { class: 'NOSUCH' });
+  t.equal(noClass.status, 400);
+  t.equal(noClass.headers.get('x-cics-resp'), 'INVREQ');
+  t.same(await noClass.json(), {
+    resp: 'INVREQ',
+    resp2: 1,
+    abcode: 'AEIP',
+    message: 'class NOSUCH is not defined; PUT /cemt/classes/NOSUCH first',
+  });
+  // Two workers of 64 tasks: 129 would wait in the pool's own queue, outside every bound.
+  const tooMany = await put('/region', { maxTasks: 129 });
+  t.equal(tooMany.status, 400);
+  t.same(await tooMany.json(), {
+    resp: 'INVREQ',
+    resp2: 1,
+    abcode: 'AEIP',
+    message: 'maxTasks 129 is more than the workers run at once (128: CICSMAIL_WORKERS × CICSMAIL_TASKS_PER_WORKER)',
+  });
+  t.match(await (await cemt('/region')).json(), { maxTasks: 128 }, 'unchanged');
+});
+
 t.test('MAXTASKS queues tasks past it; past the queue bound they are purged', async (t) => {
   t.same(await (await put('/region', { maxTasks: 1, maxQueued: 1 })).json(), { maxTasks: 1, maxQueued: 1 });
   const dir = freshDir(t);

@@ -5,6 +5,7 @@ import t, { type Test } from 'tap';
 import fc from 'fast-check';
 import { parseStatements, type SendItem, type SendMail } from '../../transactions/send/statements.js';
 import { substituteSymbols, type Symbols } from '../../transactions/send/symbols.js';
+import { doubling, doublingText, LINEAR_RATIO } from '../helpers/doubling.js';
 
 const symbols: Symbols = {
   date: '2026-03-04',
@@ -781,4 +782,47 @@ t.test('property: never throws, every line within the input', async (t) => {
     { numRuns: 2000 },
   );
   t.pass('held');
+});
+
+t.test('work in proportion to the input: doubling it about doubles the time, hostile shapes too', async (t) => {
+  const many = <T>(n: number, one: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => one(i));
+  const shapes: [string, (n: number) => string[], number][] = [
+    ['mails', (n) => many(n, () => ['TO a@x.example', 'SUBJECT x', 'TEXT', 'hi', 'ENDTEXT', 'SEND']).flat(), 500],
+    ['TO lines', (n) => many(n, (i) => `TO a${i}@x.example`), 2000],
+    ['one TO of many addresses', (n) => [`TO ${many(n, (i) => `a${i}@x.example`).join(', ')}`], 2000],
+    // Each word of the name looked ahead to the end of the line (cics/addresses.ts): quadratic.
+    ['a TO whose name has many words', (n) => [`TO ${many(n, () => 'w').join(' ')} <a@x.example>`], 2000],
+    ['TEXT lines', (n) => ['TO a@x.example', 'TEXT', ...many(n, () => 'x'.repeat(80)), 'ENDTEXT'], 10_000],
+    ['a TEXT that is never closed', (n) => ['TO a@x.example', 'TEXT', ...many(n, () => 'x')], 10_000],
+    ['TEXT after TEXT, none closed', (n) => many(n, () => 'TEXT'), 2000],
+    ['ATTACH after ATTACH, none closed', (n) => many(n, () => 'ATTACH NAME=a'), 2000],
+    ['SEND inside a TEXT', (n) => ['TO a@x.example', 'TEXT', ...many(n, () => 'SEND'), 'ENDTEXT'], 5000],
+    ['a SUBJECT of symbols', (n) => ['TO a@x.example', `SUBJECT ${'&DATE'.repeat(n)}`], 5000],
+    ['a SUBJECT of ampersands', (n) => ['TO a@x.example', `SUBJECT ${'&'.repeat(n)}`], 20_000],
+    ['unknown symbols in TEXT', (n) => ['TO a@x.example', 'TEXT', '&A'.repeat(n), 'ENDTEXT'], 20_000],
+    ['blank runs inside a statement', (n) => [`TO${' '.repeat(n)}a@x.example${' '.repeat(n)}x`], 50_000],
+    ['a long unknown keyword', (n) => ['X'.repeat(n)], 50_000],
+    ['a quoted NAME= of blanks', (n) => ['TO a@x.example', `ATTACH NAME="${' '.repeat(n)}x"`, 'ENDATTACH'], 50_000],
+    ['an unclosed quote in ATTACH', (n) => ['TO a@x.example', `ATTACH NAME="${' '.repeat(n)}`, 'ENDATTACH'], 50_000],
+    [
+      'BASE64 lines',
+      (n) => ['TO a@x.example', 'ATTACH NAME=a ENCODING=BASE64', ...many(n, () => 'QUJD'), 'ENDATTACH'],
+      5000,
+    ],
+    [
+      'one long BASE64 line',
+      (n) => ['TO a@x.example', 'ATTACH NAME=a ENCODING=BASE64', 'QUJD'.repeat(n), 'ENDATTACH'],
+      5000,
+    ],
+    [
+      'a run of = padding',
+      (n) => ['TO a@x.example', 'ATTACH NAME=a ENCODING=BASE64', `QQ${'='.repeat(n)}`, 'ENDATTACH'],
+      50_000,
+    ],
+    ['FROM again and again', (n) => many(n, () => 'FROM a@x.example'), 5000],
+  ];
+  for (const [shape, make, n] of shapes) {
+    const figures = await doubling(make, (lines) => parseStatements(lines, symbols), { n, maxN: n });
+    t.ok(figures.ratio < LINEAR_RATIO, `${shape}: ${doublingText(figures)}`);
+  }
 });

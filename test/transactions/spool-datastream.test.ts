@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import t from 'tap';
 import { textLines } from '../../cics/text-lines.js';
 import { parseDatastream, type SpoolItem, type SpoolMail } from '../../transactions/spool/datastream.js';
+import { doubling, doublingText, LINEAR_RATIO } from '../helpers/doubling.js';
 
 // contract/spool-datastream.md, as a job writes it.
 const FAQ = `HELO BAR.COM
@@ -602,4 +603,65 @@ t.test('property: stuffing a valid message and parsing it gives it back', async 
     { numRuns: 1000 },
   );
   t.pass('held');
+});
+
+t.test('work in proportion to the stream: doubling it about doubles the time, hostile shapes too', async (t) => {
+  const many = <T>(n: number, one: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => one(i));
+  const envelope = ['MAIL FROM:<a@b.example>', 'RCPT TO:<r@b.example>', 'DATA'];
+  const shapes: [string, (n: number) => string[], number][] = [
+    [
+      'mails',
+      (n) =>
+        many(n, (i) => [
+          'MAIL FROM:<a@b.example>',
+          `RCPT TO:<r${i}@b.example>`,
+          'DATA',
+          'From: a@b.example',
+          'Subject: x',
+          '',
+          'hi',
+          '.',
+        ]).flat(),
+      500,
+    ],
+    [
+      'recipients',
+      (n) => ['MAIL FROM:<a@b.example>', ...many(n, (i) => `RCPT TO:<r${i}@b.example>`), 'DATA', '.'],
+      2000,
+    ],
+    [
+      'one recipient again and again',
+      (n) => ['MAIL FROM:<a@b.example>', ...many(n, () => 'RCPT TO:<R@b.example>'), 'DATA', '.'],
+      2000,
+    ],
+    ['data lines', (n) => [...envelope, 'Subject: x', '', ...many(n, () => 'x'.repeat(60)), '.'], 10_000],
+    ['header lines', (n) => [...envelope, ...many(n, (i) => `X-H${i}: v`), '', 'x', '.'], 5000],
+    [
+      'a From folded over many lines',
+      (n) => [...envelope, 'From: a@b.example', ...many(n, (i) => ` , a${i}@b.example`), '', '.'],
+      2000,
+    ],
+    [
+      // Folded: a line of its own would be over 998 octets.
+      'a From whose name has many words',
+      (n) => [...envelope, 'From: w', ...many(n, () => ' w w w w w w w w w w'), ' <a@b.example>', '', '.'],
+      200,
+    ],
+    ['From headers', (n) => [...envelope, ...many(n, (i) => `From: a${i}@b.example`), '', '.'], 2000],
+    ['DATA that never ends', (n) => [...envelope, ...many(n, () => 'x')], 10_000],
+    ['DATA before MAIL, again and again', (n) => many(n, () => 'DATA'), 2000],
+    ['DATA and a dot, again and again', (n) => many(n, () => ['DATA', '.']).flat(), 2000],
+    ['unknown commands', (n) => many(n, () => 'FOO'), 5000],
+    ['MAIL FROM again and again', (n) => many(n, () => 'MAIL FROM:<a@b.example>'), 5000],
+    ['a run of blanks after MAIL FROM', (n) => [`MAIL FROM:<a@b.example>${' '.repeat(n)}!`], 50_000],
+    ['many parameters', (n) => [`MAIL FROM:<a@b.example>${' A'.repeat(n)}!`], 20_000],
+    ['a long field name', (n) => [...envelope, `${'X'.repeat(n)} `, '.'], 50_000],
+    ['blanks before a colon', (n) => [...envelope, `X${' '.repeat(n)}y`, '.'], 50_000],
+    ['a line too long', (n) => [...envelope, '', 'x'.repeat(n), '.'], 50_000],
+    ['lines after QUIT', (n) => ['QUIT', ...many(n, () => '')], 5000],
+  ];
+  for (const [shape, make, n] of shapes) {
+    const figures = await doubling(make, parseDatastream, { n, maxN: n });
+    t.ok(figures.ratio < LINEAR_RATIO, `${shape}: ${doublingText(figures)}`);
+  }
 });

@@ -9,6 +9,7 @@ import { binaryBody, textBody } from './compose-body.js';
 import { attachmentType, formatAddress, header, rfc5322Date, unstructured, paramHeader } from './compose-header.js';
 import { htmlToText } from './compose-html-text.js';
 import { writeMessage, type Part } from './compose-part.js';
+import { safeFileName } from './file-name.js';
 
 export { formatAddress, rfc5322Date } from './compose-header.js';
 
@@ -92,12 +93,13 @@ function bodyPart(mail: MailContent): Part {
 
 function attachmentPart(a: Attachment): Part {
   const isText = 'text' in a.content;
-  const type = attachmentType(a.contentType, a.filename, isText);
+  const filename = safeFileName(a.filename);
+  const type = attachmentType(a.contentType, filename, isText);
   // The name in both places: Content-Disposition for today's readers, the Content-Type
   // name for old ones. libmime writes RFC 2231 parameters where the name is not plain
   // ASCII or is long (continuations), and quotes it where it holds specials.
   const named = (params: Record<string, string>, key: string) =>
-    a.filename === '' ? params : { ...params, [key]: a.filename };
+    filename === '' ? params : { ...params, [key]: filename };
   const headers =
     paramHeader('Content-Type', type, named(isText ? { charset: 'utf-8' } : {}, 'name')) +
     paramHeader('Content-Disposition', 'attachment', named({}, 'filename'));

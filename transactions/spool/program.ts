@@ -10,6 +10,7 @@ import { journalAndSend, newMessageId, refuse } from '../mail/deliver.js';
 import { decideSender, recipientProblem, sizeProblem } from '../sender-check.js';
 import { outcomeLine, readTextInput, refusalLine, reportResult, type ReportLine } from '../text/request.js';
 import { parseDatastream, type SpoolMail } from './datastream.js';
+import { asciiHeader } from './ascii-header.js';
 import { ASCII } from '../../cics/characters.js';
 
 const FIELD = /^[\x21-\x39\x3b-\x7e]+[ \t]*:/;
@@ -78,10 +79,13 @@ async function relayOne(ctx: ProgramContext<Services>, mail: SpoolMail, line: nu
   const asked: Address = { name: '', address: mail.from };
   const sender = await decideSender(ctx, asked, mail.to, mail.authors);
   if (!sender.ok) return outcomeLine(await refuse(ctx, mail.from, mail.to, subject, sender), line);
-  const text =
+  const written =
     sender.from.address === mail.from && !sender.replaced
-      ? mail
-      : { ...mail, message: withSender(mail.message, sender.from, sender.replyTo) };
+      ? mail.message
+      : withSender(mail.message, sender.from, sender.replyTo);
+  const ascii = asciiHeader(written);
+  if (!ascii.ok) return refusalLine(ascii.reason, line, ascii.detail);
+  const text = { ...mail, message: ascii.message };
   const messageId = mail.messageId ?? newMessageId(ctx.services.config.hostname);
   const message = messageOf(text, messageId, now);
   const size = sizeProblem(ctx, message.byteLength);

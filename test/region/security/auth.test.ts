@@ -159,7 +159,7 @@ t.test('password hashes run as many at a time as asked; past the queue the regio
   let most = 0;
   const releases: Array<() => void> = [];
   const hash = () =>
-    gate.run(async () => {
+    gate.run({ trusted: false, source: '192.0.2.1', clean: false }, async () => {
       running++;
       most = Math.max(most, running);
       await new Promise<void>((resolve) => releases.push(resolve));
@@ -169,7 +169,7 @@ t.test('password hashes run as many at a time as asked; past the queue the regio
   const runs = Array.from({ length: 5 }, hash);
   await new Promise((resolve) => setImmediate(resolve));
   t.equal(gate.running, 2, 'two at once');
-  await t.rejects(hash(), { code: 'CICS_NOTAUTH_BUSY' }, 'a sixth: three wait already');
+  await t.rejects(hash(), { code: 'CICS_NOTAUTH_BUSY' }, 'a sixth from the same address: three of it wait already');
   while (releases.length > 0 || running > 0) {
     releases.shift()?.();
     await new Promise((resolve) => setImmediate(resolve));
@@ -178,3 +178,101 @@ t.test('password hashes run as many at a time as asked; past the queue the regio
   t.equal(most, 2, 'never more than two');
   t.equal(gate.runs, 5);
 });
+
+t.test('a change to the users file keeps what was proved, for every user whose hash it did not change', async (t) => {
+  const { store, fake, auth, attempt } = setUp(t);
+  t.same(await attempt('BATCH1', 'batch1-password').outcome, { ok: 'BATCH1' });
+  t.same(await attempt('BATCH2', 'batch2-password').outcome, { ok: 'BATCH2' });
+  const checks = auth.passwordChecks;
+  // Another process adds a user and changes BATCH2's password.
+  const other = new UserStore(store.file.replace(/\/users\.json$/, ''));
+  other.put(newUser({ id: 'NEWBIE', password: 'newbie-password' }));
+  other.put({ ...records[1]!, hash: newUser({ id: 'BATCH2', password: 'batch2-new-one' }).hash });
+  await fake.tickAsync(1000);
+  t.same(await attempt('BATCH1', 'batch1-password').outcome, { ok: 'BATCH1' });
+  t.equal(auth.passwordChecks, checks, "BATCH1's credentials cost no hash after another user's change");
+  t.same(
+    await attempt('BATCH2', 'batch2-password').outcome,
+    { refused: 'CICS_NOTAUTH', retryAfter: undefined },
+    "BATCH2's old password is no longer proved",
+  );
+  t.same(await attempt('BATCH2', 'batch2-new-one').outcome, { ok: 'BATCH2' });
+});
+
+t.test(
+  'waiting hashes: users who signed in lately first, then clean addresses, then guessing ones in turn; a full line refuses the newest of the longest queue',
+  async (t) => {
+    const gate = new HashGate(1, 5);
+    const order: string[] = [];
+    const releases: Array<() => void> = [];
+    const hash = (source: string, lane: 'trusted' | 'clean' | 'guessing') =>
+      gate.run(
+        lane === 'trusted' ? { trusted: true } : { trusted: false, source, clean: lane === 'clean' },
+        async () => {
+          order.push(source);
+          await new Promise<void>((resolve) => releases.push(resolve));
+          return source;
+        },
+      );
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+    const first = hash('flood-1', 'guessing');
+    await settle();
+    // Four from one guessing address and one from another fill the line; a clean one still gets in.
+    const flood = ['a', 'b', 'c', 'd'].map((n) =>
+      hash('flood-1', 'guessing').catch((e: { code: string }) => `${n}:${e.code}`),
+    );
+    const flood2 = hash('flood-2', 'guessing');
+    const clean = hash('192.0.2.7', 'clean');
+    const known = hash('known', 'trusted');
+    await settle();
+    t.equal(gate.waiting, 6, "the flood's newest gave way: five in the rotations, one trusted");
+    t.equal(await flood[3], 'd:CICS_NOTAUTH_BUSY', "the longest queue's newest was refused");
+    while (order.length < 7 || releases.length > 0) {
+      releases.shift()?.();
+      await settle();
+    }
+    await Promise.all([first, flood2, clean, known, ...flood]);
+    t.same(
+      order,
+      ['flood-1', 'known', '192.0.2.7', 'flood-1', 'flood-2', 'flood-1', 'flood-1'],
+      'the trusted lane, the clean address, then the guessing ones in turn',
+    );
+  },
+);
+
+t.test(
+  'a flood spread over many addresses, one waiting each, still gives way to a clean newcomer; a source that fails leaves the clean lane',
+  async (t) => {
+    const gate = new HashGate(1, 4);
+    const order: string[] = [];
+    const releases: Array<() => void> = [];
+    const hash = (source: string, clean: boolean) =>
+      gate
+        .run({ trusted: false, source, clean }, async () => {
+          order.push(source);
+          await new Promise<void>((resolve) => releases.push(resolve));
+          return source;
+        })
+        .catch((e: { code: string }) => `${source}:${e.code}`);
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+    const runs = [hash('flood-0', false)];
+    await settle();
+    // Four guessing sources, one waiting each, fill the line.
+    runs.push(...['flood-1', 'flood-2', 'flood-3', 'flood-4'].map((s) => hash(s, false)));
+    await settle();
+    t.equal(gate.waiting, 4);
+    t.equal(await hash('flood-5', false), 'flood-5:CICS_NOTAUTH_BUSY', 'another guessing source is refused');
+    // Two clean ones: each takes the place of a guessing one, though each of those has one only.
+    runs.push(hash('192.0.2.7', true), hash('192.0.2.8', true));
+    await settle();
+    t.same(await Promise.all([runs[4], runs[3]]), ['flood-4:CICS_NOTAUTH_BUSY', 'flood-3:CICS_NOTAUTH_BUSY']);
+    // 192.0.2.8 sends wrong credentials meanwhile: what it has waiting goes behind the guessing ones.
+    gate.demote('192.0.2.8');
+    while (order.length < 4 || releases.length > 0) {
+      releases.shift()?.();
+      await settle();
+    }
+    await Promise.all(runs);
+    t.same(order, ['flood-0', '192.0.2.7', 'flood-1', 'flood-2', '192.0.2.8']);
+  },
+);

@@ -696,7 +696,7 @@ t.test(
       .filter((r) => r.state === 'DENIED');
     t.same(
       denied.map((r) => [r.userid, r.denial?.reason, r.denial?.detail, r.denial?.count]),
-      [['NOSUCH', 'BADCREDS', 'unknown user', 4]],
+      [['NOSUCH', 'BADCREDS', 'unknown user (counted with every unknown id from 127.0.0.0/24 in the minute)', 4]],
       'on record once, with its count',
     );
   },

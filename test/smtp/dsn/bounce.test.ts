@@ -9,7 +9,7 @@ import { readBounce, type BounceOptions, type BounceReading } from '../../../smt
 import { parseReturnPath } from '../../../smtp/dsn/return-path.js';
 import { readStatusBlocks } from '../../../smtp/dsn/status-fields.js';
 import { guessStatus } from '../../../smtp/dsn/heuristics.js';
-import { cpuDoublingRatio } from '../../helpers/doubling-cpu.js';
+import { doubling, doublingText, LINEAR_RATIO } from '../../helpers/doubling.js';
 import { QMAIL_BOUNCE, reportMail, statusBody, textMail, type RecipientBlock } from './samples.js';
 import { pythonBlocks } from '../../helpers/dsn-check.js';
 
@@ -442,29 +442,24 @@ t.test('work in proportion to the input: doubling it about doubles the time', as
       () =>
         `Reporting-MTA: dns; x\r\n\r\nFinal-Recipient: rfc822; a@b\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; x${'\r\n y'.repeat(n)}\r\n`,
     );
-  const fields = await cpuDoublingRatio((n) => readStatusBlocks(blocks(n), 1_000_000), 2000);
-  const skipped = await cpuDoublingRatio((n) => readStatusBlocks(blocks(n), 10), 2000);
-  const folded = await cpuDoublingRatio((n) => readStatusBlocks(foldedText(n), 10), 50_000);
-  const whole = await cpuDoublingRatio(
-    (n) => readBounce(report(n), TO, { ...options, maxRecipients: 1_000_000 }),
-    500,
-    40,
-    9,
-  );
-  const capped = await cpuDoublingRatio(
-    (n) => readBounce(report(n), TO, { ...options, maxRecipients: 100 }),
-    1000,
-    40,
-    9,
-  );
-  const guesses = await cpuDoublingRatio(
-    (n) => guessStatus(once(`text ${n}`, () => 'no code here\r\n'.repeat(n))),
-    2000,
-  );
-  t.comment(
-    `ratios at 2n: fields ${fields.toFixed(2)}, past the bound ${skipped.toFixed(2)}, folded ${folded.toFixed(2)}, report ${whole.toFixed(2)}, report past the bound ${capped.toFixed(2)}, guess ${guesses.toFixed(2)}`,
-  );
-  for (const [name, ratio] of Object.entries({ fields, skipped, folded, whole, capped, guesses })) {
-    t.ok(ratio < 3, `${name}: ${ratio.toFixed(2)} (linear is 2, quadratic 4)`);
+  const fixed = (n: number) => ({ n, maxN: n });
+  const measures = {
+    fields: await doubling(blocks, (text) => readStatusBlocks(text, 1_000_000), fixed(2000)),
+    'past the bound': await doubling(blocks, (text) => readStatusBlocks(text, 10), fixed(2000)),
+    folded: await doubling(foldedText, (text) => readStatusBlocks(text, 10), fixed(50_000)),
+    report: await doubling(
+      report,
+      (mail) => readBounce(mail, TO, { ...options, maxRecipients: 1_000_000 }),
+      fixed(500),
+    ),
+    'report past the bound': await doubling(
+      report,
+      (mail) => readBounce(mail, TO, { ...options, maxRecipients: 100 }),
+      fixed(1000),
+    ),
+    guess: await doubling((n) => 'no code here\r\n'.repeat(n), guessStatus, fixed(2000)),
+  };
+  for (const [name, figures] of Object.entries(measures)) {
+    t.ok(figures.ratio < LINEAR_RATIO, `${name}: ${doublingText(figures)}`);
   }
 });

@@ -3,7 +3,7 @@
 // what a reader needs.
 import t from 'tap';
 import { decimalOf, editNumber, parseEditPicture, type Decimal } from '../../../transactions/template/edit-picture.js';
-import { doublingRatio } from '../../helpers/doubling-ratio.js';
+import { doubling, doublingText, LINEAR_RATIO } from '../../helpers/doubling.js';
 
 function edited(pic: string, value: number | string, move = false): string {
   const d = decimalOf(value);
@@ -167,10 +167,13 @@ t.test('pictures that are not numeric-edited pictures: the reason', async (t) =>
 
 t.test('work grows in proportion to the value: a value twice as long takes about twice as long', async (t) => {
   const pic = parseEditPicture('Z(20)9.9(9)-');
-  const ratio = doublingRatio((n) => {
-    const value = `-${'7'.repeat(n)}.${'3'.repeat(n)}`;
-    const d = decimalOf(value);
-    if (d) editNumber(d, pic, { move: true });
-  }, 20_000);
-  t.ok(ratio < 3, `time ratio at 40,000 digits to 20,000: ${ratio.toFixed(2)}`);
+  const figures = await doubling(
+    (n) => `-${'7'.repeat(n)}.${'3'.repeat(n)}`,
+    (value) => {
+      const d = decimalOf(value);
+      if (d) editNumber(d, pic, { move: true });
+    },
+    { n: 20_000, maxN: 20_000 },
+  );
+  t.ok(figures.ratio < LINEAR_RATIO, `digits: ${doublingText(figures)}`);
 });

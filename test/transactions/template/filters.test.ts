@@ -4,7 +4,7 @@ import t from 'tap';
 import { cobolDate } from '../../../transactions/template/cobol-dates.js';
 import { createEngines } from '../../../transactions/template/engine.js';
 import { squishBlanks, trimBlanks } from '../../../transactions/template/filters.js';
-import { doublingRatio } from '../../helpers/doubling-ratio.js';
+import { doubling, doublingText, LINEAR_RATIO } from '../../helpers/doubling.js';
 
 const { text } = createEngines();
 const render = (template: string, scope: object = {}): string => {
@@ -107,17 +107,15 @@ t.test('trim and squish: blanks and LOW-VALUES at the ends, runs of blanks insid
 });
 
 t.test('work grows in proportion to the value: trim, squish and dates on values twice as long', async (t) => {
-  // Inputs made before the clock runs, flat (a long String.repeat is a rope V8 flattens later).
-  const flat = (s: string) => Buffer.from(s, 'latin1').toString('latin1');
-  const inputs = (make: (n: number) => string, n: number) => new Map([n, 2 * n].map((k) => [k, flat(make(k))]));
   // The worst case for a pattern like / +$/: one long run of blanks before the end.
-  const runs = inputs((n) => `${' '.repeat(n)}x${' '.repeat(n)}y`, 100_000);
-  const trimRatio = doublingRatio((n) => trimBlanks(runs.get(n) ?? ''), 100_000);
-  t.ok(trimRatio < 3, `trim: time ratio at 200,000 blanks to 100,000: ${trimRatio.toFixed(2)}`);
-  const pairs = inputs((n) => 'a  '.repeat(n), 50_000);
-  const squishRatio = doublingRatio((n) => squishBlanks(pairs.get(n) ?? ''), 50_000);
-  t.ok(squishRatio < 3, `squish: time ratio at 100,000 runs to 50,000: ${squishRatio.toFixed(2)}`);
-  const digits = inputs((n) => '9'.repeat(n), 100_000);
-  const dateRatio = doublingRatio((n) => cobolDate(digits.get(n), 'YYYYMMDD'), 100_000);
-  t.ok(dateRatio < 3, `a date of 200,000 digits to one of 100,000 (refused): ${dateRatio.toFixed(2)}`);
+  const trim = await doubling((n) => `${' '.repeat(n)}x${' '.repeat(n)}y`, trimBlanks, { n: 100_000, maxN: 100_000 });
+  t.ok(trim.ratio < LINEAR_RATIO, `trim, blanks: ${doublingText(trim)}`);
+  const squish = await doubling((n) => 'a  '.repeat(n), squishBlanks, { n: 50_000, maxN: 50_000 });
+  t.ok(squish.ratio < LINEAR_RATIO, `squish, runs: ${doublingText(squish)}`);
+  const date = await doubling(
+    (n) => '9'.repeat(n),
+    (v) => cobolDate(v, 'YYYYMMDD'),
+    { n: 100_000, maxN: 100_000 },
+  );
+  t.ok(date.ratio < LINEAR_RATIO, `a date of many digits (refused): ${doublingText(date)}`);
 });

@@ -12,7 +12,7 @@ import type { MailTemplates, TemplateSource } from '../../../cics/mail-templates
 import { compileMail } from '../../../transactions/template/compile.js';
 import { createEngines, TEMPLATE_LIMITS, type Engines } from '../../../transactions/template/engine.js';
 import { renderMail, type RenderOutcome } from '../../../transactions/template/render.js';
-import { doublingRatio } from '../../helpers/doubling-ratio.js';
+import { doubling, doublingText, LINEAR_RATIO } from '../../helpers/doubling.js';
 
 const cp = codePage(37);
 const fixture = (p: string) => new URL(`../../fixtures/${p}`, import.meta.url);
@@ -448,6 +448,13 @@ t.test('work grows in proportion to the record: a table twice as long renders in
   const first = renderMail(compiled, views.get(600) ?? {}, engines);
   t.match(first, { ok: true, mail: { subject: '600 lines' } });
   // 1,200 entries of 25 bytes fill a COMMAREA (32,763 bytes).
-  const ratio = doublingRatio((n) => renderMail(compiled, views.get(n) ?? {}, engines), 600, 50, 15);
-  t.ok(ratio < 3, `time ratio at 1,200 entries to 600: ${ratio.toFixed(2)}`);
+  const figures = await doubling(
+    (n) => views.get(n) ?? {},
+    (view) => renderMail(compiled, view, engines),
+    {
+      n: 600,
+      maxN: 600,
+    },
+  );
+  t.ok(figures.ratio < LINEAR_RATIO, `entries: ${doublingText(figures)}`);
 });

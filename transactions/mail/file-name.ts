@@ -1,0 +1,25 @@
+// An attachment's name is the name the recipient's machine saves it under: every path that
+// names one (a channel's container, SEND's ATTACH, a report) goes through the composer, and
+// the composer writes it through here. MIME encoding keeps a control character from becoming
+// a header line, but not from reaching the file name: a name with LF, CR, NUL or ESC in it,
+// a path (`../../x`, `C:\x`), or one that a bidirectional override makes read backwards
+// (`invoice<U+202E>fdp.exe` shows as `invoiceexe.pdf`) is a name no one should save. Each
+// such character becomes `_`; the rest of the name, and so its extension, is kept.
+
+/** C0 and C1 controls, DEL, path separators, bidirectional marks and overrides. */
+const UNSAFE = /[\x00-\x1f\x7f-\x9f/\\\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+/** File systems hold 255 bytes a name: 120 characters of UTF-8 fit whatever they are. */
+const MOST = 120;
+/** What a shortened name keeps of its end: the extension, where it has one this short. */
+const EXTENSION = /\.[^.]{1,16}$/;
+
+/** `name` as a file name that is safe to save: unsafe characters `_`, at most 120 characters. */
+export function safeFileName(name: string): string {
+  let safe = name.replace(UNSAFE, '_');
+  // A name of dots only names a folder.
+  if (/^\.+$/.test(safe)) safe = safe.replaceAll('.', '_');
+  const chars = Array.from(safe);
+  if (chars.length <= MOST) return safe;
+  const extension = EXTENSION.exec(safe)?.[0] ?? '';
+  return chars.slice(0, MOST - extension.length).join('') + extension;
+}
