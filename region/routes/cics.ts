@@ -5,7 +5,7 @@
 // dispatches it, records its end (task-record.ts) and answers.
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
-import { copybook } from '../../cics/copybook/library.js';
+import { copybook, copybookName } from '../../cics/copybook/library.js';
 import { jsonSchemaOf } from '../../cics/copybook/schema.js';
 import { loggedRequest } from '../../journal/task-log.js';
 import { redactRequest } from '../../transactions/report/secrets.js';
@@ -102,7 +102,7 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
         summary: `run ${definition.tranid}: ${definition.description}`,
         tags: ['transactions'],
         description:
-          `The COMMAREA as application/octet-stream (${definition.copybook} in the request's CCSID), as its ` +
+          `The COMMAREA as application/octet-stream (${copybookName(definition.copybook)} in the request's CCSID), as its ` +
           `JSON view (below), or as multipart/form-data: a part DFHCOMMAREA and containers.`,
         // Only the JSON view is validated by schema; bytes and channels are checked by the copybook.
         body: { content: { 'application/json': { schema } } },

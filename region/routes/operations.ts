@@ -1,10 +1,13 @@
 // Operating a region: CEMT over HTTP for administrators (INQUIRE and SET of tasks,
-// transactions, classes and the region), Prometheus metrics, and the health checks.
+// transactions, programs, classes and the region), Prometheus metrics, and the health checks.
+import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { journalStats } from '../../journal/query.js';
 import { CLASS_LIMITS_SCHEMA, type ClassLimits } from '../../config/region-file.js';
-import { TransactionUnknown } from '../errors.js';
+import { ProgramUnknown, TransactionUnknown } from '../errors.js';
 import { NAME8, TRANID } from '../../cics/names.js';
+import { copybookName } from '../../cics/copybook/library.js';
+import { newCopy, programsOf } from '../programs.js';
 
 export async function operationsRoutes(app: FastifyInstance): Promise<void> {
   const { definitions, dispatcher, journal, room, metrics, config, security } = app;
@@ -58,8 +61,43 @@ export async function operationsRoutes(app: FastifyInstance): Promise<void> {
         enabled: d.enabled,
         class: d.tranclass ?? null,
         timeLimitMs: d.timeLimitMs,
+        program: d.programName ?? null,
+        copybook: d.copybook ? copybookName(d.copybook) : null,
         description: d.description,
       })),
+    );
+
+    const regionFolder = config.configFile ? dirname(config.configFile) : null;
+    cemt.get(
+      '/cemt/programs',
+      {
+        schema: { tags, summary: "CEMT INQUIRE PROGRAM: each program, its kind, its copy's version, its transactions" },
+      },
+      async () => programsOf(definitions, regionFolder),
+    );
+
+    cemt.put<{ Params: { name: string }; Body: { newcopy: true } }>(
+      '/cemt/programs/:name',
+      {
+        schema: {
+          tags,
+          summary:
+            "CEMT SET PROGRAM NEWCOPY: a template program's templates or a module read again, as a new version for the tasks that start from now on",
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['newcopy'],
+            properties: { newcopy: { const: true } },
+          },
+        },
+      },
+      async (request) => {
+        const name = request.params.name.toUpperCase();
+        if (!NAME8.test(name)) throw new ProgramUnknown(request.params.name.slice(0, 20));
+        const copy = newCopy(definitions, config.configFile, name);
+        request.log.warn({ program: name, version: copy.version, by: request.caller?.id }, 'cemt: program newcopy');
+        return programsOf(definitions, regionFolder).find((p) => p.program === name);
+      },
     );
 
     cemt.put<{ Params: { tranid: string }; Body: { enabled?: boolean; class?: string | null; timeLimitMs?: number } }>(
