@@ -31,24 +31,19 @@ export interface CopybookFile {
 }
 
 const byName = new Map<string, RecordLayout>();
-const byFile = new Map<string, CopybookFile>();
+const byPath = new Map<string, RecordLayout>();
 // Keyed by the text itself: the same text is the same layout, whoever carried it.
 const byText = new Map<string, RecordLayout>();
 
 /**
- * A copybook by the absolute path of its file, read (as Latin-1: a copybook is ASCII, and a
- * stray byte must not stop the read) and parsed once per thread; a CopybookError where it
- * cannot be parsed, the file system's error where it cannot be read.
+ * A copybook by the absolute path of its file, read now (as Latin-1: a copybook is ASCII,
+ * and a stray byte must not stop the read) and parsed; a CopybookError where it cannot be
+ * parsed, the file system's error where it cannot be read.
  */
 export function copybookFile(file: string): CopybookFile {
-  let found = byFile.get(file);
-  if (!found) {
-    const name = basename(file);
-    const text = readFileSync(file, 'latin1');
-    found = { file, name, text, layout: parseCopybook(text, name) };
-    byFile.set(file, found);
-  }
-  return found;
+  const name = basename(file);
+  const text = readFileSync(file, 'latin1');
+  return { file, name, text, layout: parseCopybook(text, name) };
 }
 
 /** The layout of a transaction's copybook (CopybookRef); a CopybookError where it cannot be read. */
@@ -58,7 +53,11 @@ export function copybook(ref: CopybookRef): RecordLayout {
     if (!layout) byText.set(ref.text, (layout = parseCopybook(ref.text, ref.name)));
     return layout;
   }
-  if (isAbsolute(ref)) return copybookFile(ref).layout;
+  if (isAbsolute(ref)) {
+    let layout = byPath.get(ref);
+    if (!layout) byPath.set(ref, (layout = copybookFile(ref).layout));
+    return layout;
+  }
   let layout = byName.get(ref);
   if (!layout) {
     const file = `${ref}.cpy`;
