@@ -1,14 +1,16 @@
-// cicsmail cemt: CEMT from a shell. INQUIRE and SET of tasks, transactions, transaction
-// classes and the region, through the region's /cemt routes (an administrator's HTTP Basic
-// credentials), printed in aligned columns or, with --json, as the region answered.
+// cicsmail cemt: CEMT from a shell. INQUIRE and SET of tasks, transactions, programs,
+// transaction classes and the region, through the region's /cemt routes (an administrator's
+// HTTP Basic credentials), printed in aligned columns or, with --json, as the region answered.
 import type { RegionClient } from '../client/region-client.js';
 import { out, type CommandIo } from './io.js';
 import { parseCommand, regionOf, UsageError, wholeNumber } from './usage.js';
 import { NAME8 } from '../cics/names.js';
 
-const HELP = `usage: cicsmail cemt inquire task|transaction [TRANID]|tranclass [NAME]|system
+const HELP = `usage: cicsmail cemt inquire task|transaction [TRANID]|program [NAME]|tranclass [NAME]
+                            |system
        cicsmail cemt set transaction TRANID [enabled|disabled] [--class NAME|--no-class]
                                             [--time-limit MS]
+       cicsmail cemt set program NAME --newcopy
        cicsmail cemt set tranclass NAME [--max-active N] [--purge-threshold N|none]
        cicsmail cemt set system [--max-tasks N] [--max-queued N]
        options: [--url URL] [--user USER:PASSWORD] [--json]
@@ -17,7 +19,10 @@ CEMT from a shell, through the region's /cemt routes (for administrators).
 
   inquire task         the tasks in the region now: task number, tranid, user, jobname,
                        age in seconds, running or queued
-  inquire transaction  each transaction (or TRANID): enabled or disabled, class, time limit
+  inquire transaction  each transaction (or TRANID): enabled or disabled, class, time
+                       limit, program and copybook
+  inquire program      each program (or NAME): built in, template or module, the version
+                       of its copy, the transactions that run it, a module's file
   inquire tranclass    each transaction class (or NAME): MAXACTIVE, PURGETHRESH, tasks
                        active and queued
   inquire system       tasks run (by tranid), abends by code, mails by state, MAXTASKS,
@@ -25,6 +30,10 @@ CEMT from a shell, through the region's /cemt routes (for administrators).
   set transaction      enable or disable TRANID (callers of a disabled one get 503
                        DISABLED), put it in a class (--no-class: in none), change its
                        time limit
+  set program --newcopy  read a template program's templates (from the region file as it
+                       is now) or a module's file again: tasks that start from now on run
+                       the new copy, tasks already running keep theirs; refused, the old
+                       copy kept, where the new one has a fault
   set tranclass        make or change a class; a value left out stays as it is (a new
                        class needs --max-active; its PURGETHRESH is none unless given)
   set system           MAXTASKS and the bound of the region's queue (--max-queued)
@@ -55,7 +64,17 @@ interface TransactionView {
   readonly enabled: boolean;
   readonly class: string | null;
   readonly timeLimitMs: number;
+  readonly program?: string | null;
+  readonly copybook?: string | null;
   readonly description?: string;
+}
+
+interface ProgramView {
+  readonly program: string;
+  readonly kind: string;
+  readonly version: number | null;
+  readonly transactions: readonly string[];
+  readonly file?: string;
 }
 
 interface ClassView {
@@ -85,13 +104,14 @@ interface RegionView {
 }
 
 const VERBS = ['inquire', 'set'] as const;
-const INQUIRE = ['task', 'transaction', 'tranclass', 'system'] as const;
-const SET = ['transaction', 'tranclass', 'system'] as const;
+const INQUIRE = ['task', 'transaction', 'program', 'tranclass', 'system'] as const;
+const SET = ['transaction', 'program', 'tranclass', 'system'] as const;
 const STATES = ['enabled', 'disabled'] as const;
 
 /** The options each command takes, past --url, --user and --json. */
 const OPTIONS: Readonly<Record<string, readonly string[]>> = {
   'set transaction': ['class', 'no-class', 'time-limit'],
+  'set program': ['newcopy'],
   'set tranclass': ['max-active', 'purge-threshold'],
   'set system': ['max-tasks', 'max-queued'],
 };
@@ -143,15 +163,27 @@ const counts = (byKey: Record<string, number>) => {
 const threshold = (n: number | null | undefined) => (n === null || n === undefined ? 'none' : String(n));
 
 function transactionLines(list: readonly TransactionView[], withDescription: boolean): string[] {
-  const head = ['TRAN', 'STATUS', 'CLASS', 'TIMELIMIT(MS)', ...(withDescription ? ['DESCRIPTION'] : [])];
+  const more = withDescription ? ['PROGRAM', 'COPYBOOK', 'DESCRIPTION'] : [];
+  const head = ['TRAN', 'STATUS', 'CLASS', 'TIMELIMIT(MS)', ...more];
   const rows = list.map((d) => [
     d.tranid,
     d.enabled ? 'enabled' : 'disabled',
     d.class ?? '-',
     String(d.timeLimitMs),
-    ...(withDescription ? [d.description ?? ''] : []),
+    ...(withDescription ? [d.program ?? '-', d.copybook ?? '-', d.description ?? ''] : []),
   ]);
   return table(head, rows, [3]);
+}
+
+function programLines(list: readonly ProgramView[]): string[] {
+  const rows = list.map((p) => [
+    p.program,
+    p.kind,
+    p.version === null ? '-' : String(p.version),
+    p.transactions.join(','),
+    p.file ?? '',
+  ]);
+  return table(['PROGRAM', 'KIND', 'VERSION', 'TRANSACTIONS', 'FILE'], rows, [2]);
 }
 
 function classLines(classes: Record<string, ClassView>): string[] {
@@ -229,8 +261,13 @@ async function inquire(
 ): Promise<void> {
   const [name, ...extra] = args;
   if (extra.length > 0 || (name !== undefined && (resource === 'task' || resource === 'system'))) {
+    const takes = {
+      transaction: 'one TRANID at most',
+      program: 'one program NAME at most',
+      tranclass: 'one class NAME at most',
+    };
     throw new UsageError(
-      `inquire ${resource} takes ${resource === 'transaction' ? 'one TRANID at most' : resource === 'tranclass' ? 'one class NAME at most' : 'no names'}`,
+      `inquire ${resource} takes ${resource in takes ? takes[resource as keyof typeof takes] : 'no names'}`,
     );
   }
   switch (resource) {
@@ -248,6 +285,16 @@ async function inquire(
       }
       if (json) out(cemt.io, JSON.stringify(list));
       else cemt.print(transactionLines(list, true));
+      return;
+    }
+    case 'program': {
+      let list = await cemt.call<ProgramView[]>('GET', 'programs');
+      if (name !== undefined) {
+        list = list.filter((p) => p.program === name.toUpperCase());
+        if (list.length === 0) throw new Error(`program '${name.toUpperCase()}' is not defined in this region`);
+      }
+      if (json) out(cemt.io, JSON.stringify(list));
+      else cemt.print(programLines(list));
       return;
     }
     case 'tranclass': {
@@ -272,6 +319,7 @@ async function inquire(
 }
 
 interface SetValues {
+  newcopy?: boolean | undefined;
   class?: string | undefined;
   'no-class'?: boolean | undefined;
   'time-limit'?: string | undefined;
@@ -306,6 +354,16 @@ async function set(
       const answer = await cemt.call<TransactionView>('PUT', `transactions/${encodeURIComponent(tranid)}`, body);
       if (json) out(cemt.io, JSON.stringify(answer));
       else cemt.print(transactionLines([answer], false));
+      return;
+    }
+    case 'program': {
+      const [name, ...extra] = args;
+      if (name === undefined) throw new UsageError('set program needs a program NAME');
+      if (extra.length > 0) throw new UsageError(`set program takes one program NAME, not '${args.join(' ')}'`);
+      if (!v.newcopy) throw new UsageError('set program needs --newcopy');
+      const answer = await cemt.call<ProgramView>('PUT', `programs/${encodeURIComponent(name)}`, { newcopy: true });
+      if (json) out(cemt.io, JSON.stringify(answer));
+      else cemt.print(programLines([answer]));
       return;
     }
     case 'tranclass': {
@@ -373,6 +431,7 @@ export async function cemtCommand(argv: readonly string[], io: CommandIo): Promi
       url: { type: 'string' },
       user: { type: 'string' },
       json: { type: 'boolean', default: false },
+      newcopy: { type: 'boolean' },
       class: { type: 'string' },
       'no-class': { type: 'boolean' },
       'time-limit': { type: 'string' },
