@@ -326,7 +326,6 @@ t.test('each fault of a definition stops the start with the file, the line and t
   t.equal(
     fault(
       {
-        NOTIFY: undefined,
         PAYS,
         NOTE: { program: 'programs/notify.mjs' },
         NOT2: { program: 'programs/sub/notify.mjs' },
