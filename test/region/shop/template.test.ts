@@ -272,3 +272,20 @@ t.test('a name the view does not have stops the start with the file, the line an
     message: `${file.dir}/templates/payslip.txt.liquid:2: transactions.PAYS.templates.text: column 4: constructor is not a field of PAYSLIP.cpy`,
   });
 });
+
+t.test('redrive runs the recorded PAYS tasks again, RC by RC, as it runs MAIL', async (t) => {
+  const before = relay.mails.length;
+  const res = await region.fetch('/journal/replay', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ mode: 'redrive', filter: { tranid: 'PAYS' }, concurrency: 1 }),
+  });
+  t.equal(res.status, 200);
+  const report = (await res.json()) as { tasks: number; different: number; transitions: object };
+  // The payslip from GnuCOBOL and the one as JSON sent again; the two CTLCHAR refused again.
+  t.same(report.transitions, { 'RC 0 -> RC 0': 2, 'RC 8 -> RC 8': 2 });
+  t.equal(report.different, 0);
+  const again = relay.mails.slice(before);
+  t.equal(again.length, 2);
+  for (const m of again) t.equal((await parseWithPython(m.message)).text, expectedText);
+});
