@@ -9,6 +9,7 @@ import { startRelay, smtpError } from '../helpers/relay.js';
 import { type TestLike } from '../helpers/test-like.js';
 import { Journal } from '../../journal/journal.js';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
+import { until } from '../helpers/until.js';
 
 const FAST_RETRY = {
   CICSMAIL_RETRY_FIRST_MS: '200',
@@ -16,14 +17,6 @@ const FAST_RETRY = {
   CICSMAIL_RETRY_POLL_MS: '50',
   CICSMAIL_SMTP_CONNECT_MS: '500',
 };
-
-async function until(what: string, test: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function send(region: Awaited<ReturnType<typeof startRegion>>, to: string, subject: string) {
   const res = await region.post('MAIL', buildMailCommarea({ from: 'batch@corp.example', to, subject }, 37));
