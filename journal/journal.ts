@@ -8,6 +8,7 @@ import { journalWriteError } from './commit-failure.js';
 import { JournalError } from './errors.js';
 import { MESSAGE_FILE_BYTES, MessageFiles } from './message-files.js';
 import { ensureRoom } from './room.js';
+import { StartLog, type StartEntry } from './starts.js';
 import { TaskLog, type TaskEntry } from './task-log.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry.js';
 import { afterAttempt, isFinal, type MailState } from './states.js';
@@ -48,6 +49,8 @@ export class Journal {
   readonly path: string;
   /** Each task's request and answer, for redrive. */
   readonly tasks: TaskLog;
+  /** START requests: transactions to run later. */
+  readonly starts: StartLog;
 
   readonly #now: () => number;
   /** What new records carry: `{ sysid }`, or nothing where the journal was opened without one. */
@@ -69,6 +72,13 @@ export class Journal {
       root.openDB<TaskEntry, number>({ name: 'tasks' }),
       (action) => this.#write(action),
       (err) => journalWriteError(err, path),
+      sysid,
+    );
+    this.starts = new StartLog(
+      root.openDB<StartEntry, string>({ name: 'starts' }),
+      root.openDB<null, [number, string]>({ name: 'start-due' }),
+      this.#meta,
+      (action) => this.#write(action),
       sysid,
     );
   }
@@ -99,7 +109,7 @@ export class Journal {
         // promise per write batch that it never settles where the batch fails (3.5.6,
         // write.js startWriting: only status 0 calls the flush resolvers), and `flushed` and
         // close() (_endWrites) wait for the last one: after a full disk, for good.
-        open({ path, maxDbs: 8, readOnly: options.readOnly === true, overlappingSync: false }),
+        open({ path, maxDbs: 12, readOnly: options.readOnly === true, overlappingSync: false }),
         path,
         options.retry ?? DEFAULT_RETRY,
         options.now ?? Date.now,

@@ -100,6 +100,12 @@ export const NewcopyRefused = createError<[string, string]>(
   'NEWCOPY of program %s refused, its copy kept: %s',
   409,
 );
+export const StartInvalid = createError<[string]>('CICS_START', '%s', 400);
+export const ReqidInUse = createError<[string]>(
+  'CICS_REQID_INUSE',
+  'a START of REQID %s waits or runs already: give another X-CICS-Reqid, or none for one of the region',
+  409,
+);
 
 export interface CicsReply {
   readonly status: number;
@@ -142,6 +148,8 @@ export const REPLIES: Readonly<Record<string, CicsReply>> = {
   CICS_ASRA: { status: 500, resp: 'INVREQ', resp2: 0, abcode: 'ASRA' },
   CICS_PGMIDERR: { status: 404, resp: 'PGMIDERR', resp2: 0, abcode: null },
   CICS_NEWCOPY: { status: 409, resp: 'INVREQ', resp2: 6, abcode: null },
+  CICS_START: { status: 400, resp: 'INVREQ', resp2: 7, abcode: null },
+  CICS_REQID_INUSE: { status: 409, resp: 'INVREQ', resp2: 8, abcode: null },
 };
 
 const UNEXPECTED: CicsReply = { status: 500, resp: 'INVREQ', resp2: 0, abcode: 'ASRA' };

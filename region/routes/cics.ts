@@ -14,6 +14,8 @@ import { jsonBodyParser } from '../http/json-body.js';
 import { pendingTaskOf, type PendingTask } from '../tasks/pending-task.js';
 import { limitPerUser } from '../security/rate-limits.js';
 import { recordTask } from '../tasks/task-record.js';
+import { dueAt, startAsked } from '../tasks/start-request.js';
+import { ReqidInUse } from '../errors.js';
 
 /** A whole channel: COMMAREA and containers (attachments) together. */
 export const MAX_CHANNEL = 32 * 1024 * 1024;
@@ -35,7 +37,7 @@ function tranidAsked(request: FastifyRequest): string {
 }
 
 export async function cicsRoutes(app: FastifyInstance): Promise<void> {
-  const { definitions, dispatcher, config, room, journal, security, metrics } = app;
+  const { definitions, dispatcher, config, room, journal, security, metrics, starts } = app;
   const checks = { definitions, security, room, ccsid: config.ccsid };
 
   // Every transaction has a user: credentials are checked before the body is read.
@@ -60,7 +62,44 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
     request.task = pendingTaskOf(request, reply, tranidAsked(request), checks);
   });
 
+  /** A START: the task kept in the journal (on disk before the answer) to run when due; 202 with its REQID. */
+  async function startLater(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    asked: NonNullable<ReturnType<typeof startAsked>>,
+  ) {
+    const task = request.task as PendingTask;
+    const now = starts.now();
+    const entry = await journal.starts.add(
+      {
+        tranid: task.definition.tranid,
+        userid: task.caller.id,
+        jobname: task.jobname,
+        ccsid: task.ccsid,
+        remote: request.ip,
+        commarea: task.commarea,
+        containers: task.containers,
+      },
+      dueAt(asked.when, now),
+      new Date(now),
+      asked.reqid,
+    );
+    if (entry === 'in use') throw new ReqidInUse(asked.reqid ?? '');
+    starts.added(entry);
+    request.log.info({ reqid: entry.reqid, tranid: entry.tranid, user: entry.userid, dueAt: entry.dueAt }, 'start');
+    void reply.code(202).header('X-CICS-Resp', 'NORMAL').header('X-CICS-Reqid', entry.reqid);
+    return reply.send({
+      reqid: entry.reqid,
+      tranid: entry.tranid,
+      state: entry.state,
+      dueAt: new Date(entry.dueAt).toISOString(),
+      requestedAt: entry.requestedAt,
+    });
+  }
+
   async function run(request: FastifyRequest, reply: FastifyReply) {
+    const asked = startAsked(request);
+    if (asked) return startLater(request, reply, asked);
     const task = request.task as PendingTask;
     const { commarea, containers, caller } = task;
     // A channel too large for the task log moves to the worker (no copy); the log keeps its
@@ -80,7 +119,7 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
       transfer: memory ? [memory] : [],
     });
     void reply.header('X-CICS-Taskn', String(eib.eibtaskn));
-    const failure = recordTask({ metrics, journal, room }, request, task, logged, { eib, result, startedAt });
+    const failure = recordTask({ metrics, journal, room }, request.log, task, logged, { eib, result, startedAt });
     // recordTask returns the failure of every task that did not end normally.
     if (result.kind !== 'normal') throw failure as Error;
     void reply.header('X-CICS-Resp', 'NORMAL');

@@ -4,10 +4,35 @@ import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { journalStats } from '../../journal/query.js';
 import { CLASS_LIMITS_SCHEMA, type ClassLimits } from '../../config/region-file.js';
-import { ProgramUnknown, TransactionUnknown } from '../errors.js';
-import { NAME8, TRANID } from '../../cics/names.js';
+import { NotFound, ProgramUnknown, TransactionUnknown } from '../errors.js';
+import { NAME8, NAME8_ANY_CASE, TRANID } from '../../cics/names.js';
 import { copybookName } from '../../cics/copybook/library.js';
 import { newCopy, programsOf } from '../programs.js';
+import type { StartEntry } from '../../journal/starts.js';
+import { outcomeText } from '../../journal/task-log.js';
+
+/** A START as CEMT shows it: never its COMMAREA or containers, only their size. */
+function startView(entry: StartEntry) {
+  return {
+    reqid: entry.reqid,
+    tranid: entry.tranid,
+    user: entry.userid,
+    jobname: entry.jobname,
+    state: entry.state,
+    dueAt: new Date(entry.dueAt).toISOString(),
+    requestedAt: entry.requestedAt,
+    commareaBytes: entry.commareaBytes,
+    containers: entry.containerCount,
+    ...(entry.endedAt !== undefined ? { endedAt: entry.endedAt } : {}),
+    ...(entry.taskn !== undefined ? { taskn: entry.taskn } : {}),
+    ...(entry.outcome !== undefined ? { outcome: outcomeText(entry.outcome) } : {}),
+    ...(entry.journalSeqs !== undefined ? { journalSeqs: entry.journalSeqs } : {}),
+    ...(entry.cancelledBy !== undefined ? { cancelledBy: entry.cancelledBy } : {}),
+  };
+}
+
+/** STARTs a listing gives at most. */
+const STARTS_LIMIT = 1000;
 
 export async function operationsRoutes(app: FastifyInstance): Promise<void> {
   const { definitions, dispatcher, journal, room, metrics, config, security } = app;
@@ -52,6 +77,61 @@ export async function operationsRoutes(app: FastifyInstance): Promise<void> {
           ageMs: now - t.startedAt,
           state: t.state,
         }));
+      },
+    );
+
+    cemt.get<{ Querystring: { all?: 'true' | 'false'; limit?: string; after?: string } }>(
+      '/cemt/starts',
+      {
+        schema: {
+          tags,
+          summary:
+            'INQUIRE START: the STARTs waiting, earliest due first; with all=true every START on record (those that ran, were cancelled or interrupted too), by REQID',
+          querystring: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              all: { type: 'string', enum: ['true', 'false'] },
+              limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$' },
+              after: { type: 'string', pattern: NAME8_ANY_CASE.source },
+            },
+          },
+        },
+      },
+      async (request) => {
+        const limit = Number(request.query.limit ?? STARTS_LIMIT);
+        const after = request.query.after?.toUpperCase();
+        if (request.query.all === 'true') return journal.starts.all(limit, after).map(startView);
+        const from = after === undefined ? undefined : journal.starts.get(after);
+        return journal.starts.waiting(limit, from && { dueAt: from.dueAt, reqid: from.reqid }).map(startView);
+      },
+    );
+
+    cemt.get<{ Params: { reqid: string } }>(
+      '/cemt/starts/:reqid',
+      { schema: { tags, summary: 'INQUIRE START: one START by its REQID, and what became of it' } },
+      async (request) => {
+        const reqid = request.params.reqid.toUpperCase();
+        const entry = NAME8.test(reqid) ? journal.starts.get(reqid) : undefined;
+        if (!entry) throw new NotFound(`no START of REQID ${reqid.slice(0, 8)}`);
+        return startView(entry);
+      },
+    );
+
+    cemt.delete<{ Params: { reqid: string } }>(
+      '/cemt/starts/:reqid',
+      { schema: { tags, summary: 'CANCEL REQID: a START that waits is CANCELLED and never runs' } },
+      async (request) => {
+        const reqid = request.params.reqid.toUpperCase();
+        const done = NAME8.test(reqid)
+          ? await journal.starts.cancel(reqid, request.caller?.id ?? '', new Date(app.starts.now()))
+          : undefined;
+        if (!done) throw new NotFound(`no START of REQID ${reqid.slice(0, 8)}`);
+        const { entry } = done;
+        // As CICS answers a CANCEL of a START that has expired already.
+        if (!done.cancelled) throw new NotFound(`START ${reqid} does not wait: it is ${entry.state}`);
+        request.log.warn({ reqid, tranid: entry.tranid, by: request.caller?.id }, 'cemt: start cancelled');
+        return startView(entry);
       },
     );
 
