@@ -1,5 +1,5 @@
 // cicsmail cemt: CEMT from a shell. INQUIRE and SET of tasks, transactions, programs,
-// transaction classes and the region, through the region's /cemt routes (an administrator's
+// transaction classes and the region, INQUIRE and CANCEL of STARTs, through the region's /cemt routes (an administrator's
 // HTTP Basic credentials), printed in aligned columns or, with --json, as the region answered.
 import type { RegionClient } from '../client/region-client.js';
 import { out, type CommandIo } from './io.js';
@@ -7,7 +7,8 @@ import { parseCommand, regionOf, UsageError, wholeNumber } from './usage.js';
 import { NAME8 } from '../cics/names.js';
 
 const HELP = `usage: cicsmail cemt inquire task|transaction [TRANID]|program [NAME]|tranclass [NAME]
-                            |system
+                            |system|start [REQID] [--all]
+       cicsmail cemt cancel start REQID
        cicsmail cemt set transaction TRANID [enabled|disabled] [--class NAME|--no-class]
                                             [--time-limit MS]
        cicsmail cemt set program NAME --newcopy
@@ -27,6 +28,10 @@ CEMT from a shell, through the region's /cemt routes (for administrators).
                        active and queued
   inquire system       tasks run (by tranid), abends by code, mails by state, MAXTASKS,
                        pool, queue and journal backlog
+  inquire start        the STARTs waiting (or REQID, or with --all every one on record):
+                       REQID, tranid, user, when due, state, and once ended the task, its
+                       outcome and its mails
+  cancel start         CANCEL REQID: a START that waits never runs
   set transaction      enable or disable TRANID (callers of a disabled one get 503
                        DISABLED), put it in a class (--no-class: in none), change its
                        time limit
@@ -39,7 +44,7 @@ CEMT from a shell, through the region's /cemt routes (for administrators).
   set system           MAXTASKS and the bound of the region's queue (--max-queued)
 
 Keywords may be cut short to a unique prefix, as in CEMT: 'cicsmail cemt i tas',
-'cicsmail cemt s trans MAIL dis'.
+'cicsmail cemt s trans MAIL dis', 'cicsmail cemt i st'.
 
   --url URL    the region (default CICSMAIL_URL, else http://127.0.0.1:CICSMAIL_PORT,
                port 8080 where that is unset)
@@ -103,8 +108,22 @@ interface RegionView {
   readonly journalSpace: string;
 }
 
-const VERBS = ['inquire', 'set'] as const;
-const INQUIRE = ['task', 'transaction', 'program', 'tranclass', 'system'] as const;
+interface StartView {
+  readonly reqid: string;
+  readonly tranid: string;
+  readonly user: string;
+  readonly jobname: string;
+  readonly state: string;
+  readonly dueAt: string;
+  readonly requestedAt: string;
+  readonly taskn?: number;
+  readonly outcome?: string;
+  readonly journalSeqs?: readonly number[];
+}
+
+const VERBS = ['inquire', 'set', 'cancel'] as const;
+const INQUIRE = ['task', 'transaction', 'program', 'tranclass', 'system', 'start'] as const;
+const CANCEL = ['start'] as const;
 const SET = ['transaction', 'program', 'tranclass', 'system'] as const;
 const STATES = ['enabled', 'disabled'] as const;
 
@@ -114,6 +133,7 @@ const OPTIONS: Readonly<Record<string, readonly string[]>> = {
   'set program': ['newcopy'],
   'set tranclass': ['max-active', 'purge-threshold'],
   'set system': ['max-tasks', 'max-queued'],
+  'inquire start': ['all'],
 };
 const COMMON = new Set(['url', 'user', 'json', 'help']);
 
@@ -232,6 +252,22 @@ function systemLines(r: RegionView): string[] {
   ]);
 }
 
+function startLines(starts: readonly StartView[]): string[] {
+  if (starts.length === 0) return ['no STARTs'];
+  const rows = starts.map((s) => [
+    s.reqid,
+    s.tranid,
+    s.user,
+    s.jobname || '-',
+    s.dueAt,
+    s.state,
+    s.taskn ? String(s.taskn) : '-',
+    s.outcome ?? '-',
+    s.journalSeqs?.join(',') || '-',
+  ]);
+  return table(['REQID', 'TRAN', 'USER', 'JOBNAME', 'DUE', 'STATE', 'TASK', 'OUTCOME', 'JOURNAL'], rows, [6]);
+}
+
 /** The region's /cemt routes, called as the user given (--user or CICSMAIL_USER). */
 class Cemt {
   readonly #region: RegionClient;
@@ -248,7 +284,7 @@ class Cemt {
     for (const l of lines) out(this.io, l);
   }
 
-  call<T>(method: 'GET' | 'PUT', path: string, body?: unknown): Promise<T> {
+  call<T>(method: 'GET' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
     return this.#region.json<T>(method, `/cemt/${path}`, body);
   }
 }
@@ -258,6 +294,7 @@ async function inquire(
   resource: (typeof INQUIRE)[number],
   args: readonly string[],
   json: boolean,
+  all = false,
 ): Promise<void> {
   const [name, ...extra] = args;
   if (extra.length > 0 || (name !== undefined && (resource === 'task' || resource === 'system'))) {
@@ -265,6 +302,7 @@ async function inquire(
       transaction: 'one TRANID at most',
       program: 'one program NAME at most',
       tranclass: 'one class NAME at most',
+      start: 'one REQID at most',
     };
     throw new UsageError(
       `inquire ${resource} takes ${resource in takes ? takes[resource as keyof typeof takes] : 'no names'}`,
@@ -315,7 +353,26 @@ async function inquire(
       else cemt.print(systemLines(region));
       return;
     }
+    case 'start': {
+      if (name !== undefined && all) throw new UsageError('inquire start takes a REQID or --all, not both');
+      const list =
+        name !== undefined
+          ? [await cemt.call<StartView>('GET', `starts/${encodeURIComponent(name)}`)]
+          : await cemt.call<StartView[]>('GET', all ? 'starts?all=true' : 'starts');
+      if (json) out(cemt.io, JSON.stringify(list));
+      else cemt.print(startLines(list));
+      return;
+    }
   }
+}
+
+async function cancel(cemt: Cemt, args: readonly string[], json: boolean): Promise<void> {
+  const [reqid, ...extra] = args;
+  if (reqid === undefined) throw new UsageError('cancel start needs a REQID');
+  if (extra.length > 0) throw new UsageError(`cancel start takes one REQID, not '${args.join(' ')}'`);
+  const answer = await cemt.call<StartView>('DELETE', `starts/${encodeURIComponent(reqid)}`);
+  if (json) out(cemt.io, JSON.stringify(answer));
+  else cemt.print(startLines([answer]));
 }
 
 interface SetValues {
@@ -439,6 +496,7 @@ export async function cemtCommand(argv: readonly string[], io: CommandIo): Promi
       'purge-threshold': { type: 'string' },
       'max-tasks': { type: 'string' },
       'max-queued': { type: 'string' },
+      all: { type: 'boolean' },
     },
     HELP,
   );
@@ -453,10 +511,15 @@ export async function cemtCommand(argv: readonly string[], io: CommandIo): Promi
     }
   };
   const region = () => new Cemt(io, values.url, values.user);
-  if (keyword(verbWord, VERBS, 'cemt') === 'inquire') {
+  const verb = keyword(verbWord, VERBS, 'cemt');
+  if (verb === 'inquire') {
     const resource = keyword(resourceWord, INQUIRE, 'cemt inquire');
     onlyFor(`inquire ${resource}`);
-    await inquire(region(), resource, args, values.json);
+    await inquire(region(), resource, args, values.json, values.all === true);
+  } else if (verb === 'cancel') {
+    keyword(resourceWord, CANCEL, 'cemt cancel');
+    onlyFor('cancel start');
+    await cancel(region(), args, values.json);
   } else {
     const resource = keyword(resourceWord, SET, 'cemt set');
     onlyFor(`set ${resource}`);

@@ -101,13 +101,13 @@ export class RegionClient {
   }
 
   /** A JSON route; a refusal rejects with RegionRefused and the region's reason. */
-  async json<T>(method: 'GET' | 'PUT' | 'POST', path: string, body?: unknown): Promise<T> {
+  async json<T>(method: 'GET' | 'PUT' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
     return (await this.jsonFrom<T>(method, path, body)).value;
   }
 
   /** As json(), with the SYSID of the region that answered (X-CICS-Sysid; null from a region before it was sent). */
   async jsonFrom<T>(
-    method: 'GET' | 'PUT' | 'POST',
+    method: 'GET' | 'PUT' | 'POST' | 'DELETE',
     path: string,
     body?: unknown,
   ): Promise<{ value: T; sysid: string | null }> {

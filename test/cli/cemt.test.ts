@@ -236,10 +236,10 @@ t.test('usage errors exit 2 and name the choices', async (t) => {
   const cases: [string[], string][] = [
     [
       ['inquire', 'bogus'],
-      "cemt inquire: unknown keyword 'bogus'; choose task, transaction, program, tranclass or system",
+      "cemt inquire: unknown keyword 'bogus'; choose task, transaction, program, tranclass, system or start",
     ],
     [['i', 'tra'], "cemt inquire: 'tra' could be transaction or tranclass"],
-    [['perform', 'shutdown'], "cemt: unknown keyword 'perform'; choose inquire or set"],
+    [['perform', 'shutdown'], "cemt: unknown keyword 'perform'; choose inquire, set or cancel"],
     [['set', 'task'], "cemt set: unknown keyword 'task'; choose transaction, program, tranclass or system"],
     [['set', 'transaction', 'MAIL', 'off'], "set transaction: unknown keyword 'off'; choose enabled or disabled"],
     [['set', 'transaction', 'MAIL'], 'set transaction needs enabled, disabled, --class, --no-class or --time-limit'],
@@ -332,4 +332,37 @@ t.test('inquire program and set program --newcopy: a module loaded again', async
     code: 1,
     stderr: "cicsmail: program 'NOPE' is not defined in this region\n",
   });
+});
+
+t.test('inquire start and cancel start: a START waiting, cancelled, then on record', async (t) => {
+  const start = await region.post(
+    'MAIL',
+    buildMailCommarea({ from: 'batch@corp.example', to: 'ops@corp.example', subject: 'tomorrow' }, 37),
+    { 'x-cics-start-interval': '240000', 'x-cics-reqid': 'nightly', 'x-cics-jobname': 'BATCH1' },
+  );
+  t.equal(start.status, 202);
+  const text = await ok(t, ['i', 'st']);
+  const [head, row, ...rest] = text.trimEnd().split('\n');
+  t.match(head, /^REQID\s+TRAN\s+USER\s+JOBNAME\s+DUE\s+STATE\s+TASK\s+OUTCOME\s+JOURNAL$/);
+  t.match(row, /^NIGHTLY\s+MAIL\s+TESTER\s+BATCH1\s+\S+Z\s+WAITING\s+-\s+-\s+-$/);
+  t.same(rest, []);
+  const [one] = await json<{ reqid: string; state: string; dueAt: string }[]>(t, ['inquire', 'start', 'nightly']);
+  t.match(one, { reqid: 'NIGHTLY', state: 'WAITING' });
+  t.match(await ok(t, ['cancel', 'start', 'NIGHTLY']), /^NIGHTLY\s+MAIL\s+TESTER\s+BATCH1\s+\S+\s+CANCELLED/m);
+  t.equal((await ok(t, ['inquire', 'start'])).trim(), 'no STARTs');
+  const all = await json<{ reqid: string; state: string }[]>(t, ['inquire', 'start', '--all']);
+  t.same(
+    all.filter((s) => s.reqid === 'NIGHTLY').map((s) => s.state),
+    ['CANCELLED'],
+  );
+  const again = await cemt(['cancel', 'start', 'NIGHTLY']);
+  t.equal(again.code, 1);
+  t.match(again.stderr, /START NIGHTLY does not wait: it is CANCELLED/);
+  t.match(await cemt(['cancel', 'start']), { code: 2, stderr: /cancel start needs a REQID/ });
+  t.match(await cemt(['inquire', 'start', 'X', '--all']), { code: 2, stderr: /a REQID or --all, not both/ });
+  t.match(await cemt(['inquire', 'system', '--all']), {
+    code: 2,
+    stderr: /--all is not an option of 'cemt inquire system'/,
+  });
+  t.match(await cemt(['i', 's']), { code: 2, stderr: /'s' could be system or start/ });
 });
