@@ -3,18 +3,17 @@
 // and RC; optionally a sink of its own, a region of its own (URL `local`), a reconciliation
 // with the journal and the relay (--verify) and an HTML report.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { parseCcsid, SUPPORTED_CCSIDS } from '../cics/codepages.js';
 import { basicAuthorization } from '../client/protocol.js';
 import { RegionClient } from '../client/region-client.js';
 import { startLocalRegion, type LocalRegion } from './load/local-region.js';
 import { FieldError } from '../cics/copybook/errors.js';
 import type { RecordLayout } from '../cics/copybook/layout.js';
-import { copybookFile } from '../cics/copybook/library.js';
 import { TRANID } from '../cics/names.js';
 import {
   buildPayloads,
   buildViewPayloads,
+  copybookLayout,
   LOAD_TXS,
   parseSize,
   type LoadTx,
@@ -365,7 +364,7 @@ function viewsOf(
     throw new UsageError(`--json-file ${file}: give a JSON object (a COMMAREA's view) or a list of them`);
   if (copybookFileName === undefined) return { views };
   try {
-    return { views, copybook: copybookFile(resolve(copybookFileName)).layout };
+    return { views, copybook: copybookLayout(copybookFileName) };
   } catch (e) {
     throw new UsageError(`--copybook ${copybookFileName}: ${(e as Error).message}`);
   }

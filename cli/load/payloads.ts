@@ -6,9 +6,11 @@
 // with a copybook, the shop's own too, takes COMMAREAs given as their JSON views: sent as
 // JSON, or laid out in EBCDIC through the copybook where it is given.
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { codePage } from '../../cics/codepages.js';
 import { jsonToRecord } from '../../cics/copybook/json.js';
 import type { RecordLayout } from '../../cics/copybook/layout.js';
+import { copybookFile } from '../../cics/copybook/library.js';
 import { byteLength, channelOf, type ChannelBody } from '../../client/channel.js';
 import { buildMailCommarea } from '../../client/mailca.js';
 import { ebcdicLines, textTaskBody } from '../../client/text-input.js';
@@ -361,6 +363,11 @@ export function buildViewPayloads(options: ViewPayloadOptions): PayloadPool {
     get: (i) => requests[i % requests.length] as LoadRequest,
     meanBytes: Math.round(requests.reduce((n, r) => n + r.bytes, 0) / requests.length),
   };
+}
+
+/** The record layout of a copybook file (--copybook, the bench's shop transaction). */
+export function copybookLayout(path: string): RecordLayout {
+  return copybookFile(resolve(path)).layout;
 }
 
 /** `10k`, `10m`, `2048`, `1.5MB`: bytes (k and m are 1024 and 1024²). */
