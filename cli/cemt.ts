@@ -105,6 +105,7 @@ interface RegionView {
   };
   readonly classes: Record<string, ClassView>;
   readonly journalBacklog: number;
+  readonly startsWaiting?: number;
   readonly journalSpace: string;
 }
 
@@ -247,6 +248,7 @@ function systemLines(r: RegionView): string[] {
     ['Pool', `${r.pool.workers} workers, capacity ${r.pool.capacity}, ${r.pool.running} running`],
     ['Queue', `${r.pool.queued} waiting`],
     ['Backlog', `${r.journalBacklog} mails due for retry`],
+    ['Starts', `${r.startsWaiting ?? 0} waiting`],
     ['Journal', r.journalSpace],
     ['Classes', Object.keys(r.classes).join(', ') || 'none'],
   ]);

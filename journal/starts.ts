@@ -212,6 +212,21 @@ export class StartLog {
     });
   }
 
+  /** Removes STARTs that ended (RAN, CANCELLED, INTERRUPTED) before `before` (epoch ms), `limit` at most. */
+  prune(before: number, limit = 10_000): Promise<number> {
+    const cutoff = new Date(before).toISOString();
+    return this.#write(() => {
+      let n = 0;
+      for (const { key, value } of this.#db.getRange({})) {
+        if (n >= limit) break;
+        if (value.endedAt === undefined || value.endedAt >= cutoff || live(value)) continue;
+        void this.#db.remove(key);
+        n++;
+      }
+      return n;
+    });
+  }
+
   /**
    * At start, before any START runs: those still RUNNING lost their task with the region
    * that ran it; INTERRUPTED, never run twice. Returns their REQIDs.

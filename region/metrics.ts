@@ -87,6 +87,14 @@ export class RegionMetrics {
         this.set(journal.backlog());
       },
     });
+    new Gauge({
+      name: 'cicsmail_starts_waiting',
+      help: 'START requests waiting for their time (the journal keeps them).',
+      registers,
+      collect() {
+        this.set(journal.starts.waitingCount());
+      },
+    });
     const usage = () => dispatcher.usage();
     new Gauge({
       name: 'cicsmail_tasks_active',

@@ -56,6 +56,9 @@ export default fp<{ config: RegionConfig; clock?: Clock | undefined }>(
       void journal.tasks
         .prune(before)
         .catch((err: Error) => app.log.error({ err }, 'journal: pruning the task log failed'));
+      void journal.starts
+        .prune(before)
+        .catch((err: Error) => app.log.error({ err }, 'journal: pruning the STARTs that ended failed'));
     };
     app.addHook('onReady', async () => {
       prune();

@@ -268,6 +268,7 @@ export async function operationsRoutes(app: FastifyInstance): Promise<void> {
           },
           classes: usage.classes,
           journalBacklog: journal.backlog(),
+          startsWaiting: journal.starts.waitingCount(),
           journalSpace: room.refusal ?? 'ok',
         };
       },

@@ -68,6 +68,7 @@ t.test('inquire system: counts in aligned lines, or the region JSON', async (t) 
   t.match(text, /^Pool {7}1 workers, capacity \d+, \d+ running$/m);
   t.match(text, /^Queue {6}\d+ waiting$/m);
   t.match(text, /^Backlog {4}0 mails due for retry$/m);
+  t.match(text, /^Starts {5}0 waiting$/m);
   t.match(text, /^Classes {4}none$/m);
   const fromRegion = (await (await region.fetch('/cemt/region')).json()) as { startedAt: string };
   t.same(answer, fromRegion, 'the JSON as the region answered');

@@ -153,3 +153,16 @@ t.test('paging through those waiting, and a REQID made for each', async (t) => {
   );
   t.equal(journal.starts.waitingCount(), 7);
 });
+
+t.test('pruning: STARTs that ended before the cut-off go; those that wait stay', async (t) => {
+  const { journal, add, fake } = await onAClock(t, async () => ENDED);
+  await add(1000, 'OLD');
+  await add(1000, 'WAITS');
+  await journal.starts.cancel('OLD', 'OPER', new Date(fake.now));
+  t.equal(await journal.starts.prune(fake.now), 0, 'ended at the cut-off: kept');
+  t.equal(await journal.starts.prune(fake.now + 1), 1);
+  t.same(
+    journal.starts.all(10).map((e) => [e.reqid, e.state]),
+    [['WAITS', 'WAITING']],
+  );
+});
