@@ -21,7 +21,7 @@ t.test(
   async (t) => {
     const file = JSON.parse(block('json', '"PAYS"')) as { transactions: Record<string, unknown> };
     // Its class and time limit besides.
-  t.same(file.transactions.PAYS, { ...PAYS, class: 'BATCH', timeLimitMs: 30000 });
+    t.same(file.transactions.PAYS, { ...PAYS, class: 'BATCH', timeLimitMs: 30000 });
     t.same(file.transactions.NOTE, { program: 'programs/notify.mjs', copybook: 'copybooks/NOTICE.cpy' });
   },
 );
