@@ -8,6 +8,8 @@ import { Journal } from '../../../journal/journal.js';
 import type { StartEnd, StartRequest } from '../../../journal/starts.js';
 import { dueAt, TIME_EXPIRED_MS } from '../../../region/tasks/start-request.js';
 import { StartScheduler } from '../../../region/tasks/start-scheduler.js';
+import { doubling, doublingText, LINEAR_RATIO } from '../../helpers/doubling.js';
+import { freshDir } from '../../helpers/test-like.js';
 
 const T0 = Date.parse('2026-12-01T09:00:00Z');
 const REQUEST: StartRequest = {
@@ -165,4 +167,30 @@ t.test('pruning: STARTs that ended before the cut-off go; those that wait stay',
     journal.starts.all(10).map((e) => [e.reqid, e.state]),
     [['WAITS', 'WAITING']],
   );
+});
+
+t.test('the scan at start and pruning: twice the STARTs on record, about twice the time', async (t) => {
+  const journals: Journal[] = [];
+  t.teardown(() => Promise.all(journals.map((j) => j.close())));
+  // n STARTs, half of them ended: the scans read every one, whatever its state. Large enough
+  // that the reading, not the commit's flush, is most of a run's time.
+  const make = async (n: number) => {
+    const journal = Journal.open(freshDir(t));
+    journals.push(journal);
+    const added = await Promise.all(
+      Array.from({ length: n }, (_, i) => journal.starts.add(REQUEST, T0 + i, new Date(T0))),
+    );
+    await Promise.all(
+      added.slice(0, n / 2).map((e) => journal.starts.cancel((e as { reqid: string }).reqid, 'OPER', new Date(T0))),
+    );
+    return journal;
+  };
+  for (const [name, scan] of [
+    ['interrupted', (j: Journal) => j.starts.interrupted(new Date(T0))],
+    // A cut-off before every end: nothing goes, every START is read.
+    ['prune', (j: Journal) => j.starts.prune(T0 - 1)],
+  ] as const) {
+    const d = await doubling(make, async (input) => scan(await input), { n: 2000, minMs: 150, maxN: 16_000, rounds: 5 });
+    t.ok(d.ratio < LINEAR_RATIO, `${name}: ${doublingText(d)}`);
+  }
 });
