@@ -142,7 +142,9 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
         tags: ['transactions'],
         description:
           `The COMMAREA as application/octet-stream (${copybookName(definition.copybook)} in the request's CCSID), as its ` +
-          `JSON view (below), or as multipart/form-data: a part DFHCOMMAREA and containers.`,
+          `JSON view (below), or as multipart/form-data: a part DFHCOMMAREA and containers. With ` +
+          `X-CICS-Start-Interval or X-CICS-Start-Time (hhmmss) and optionally X-CICS-Reqid, a START: ` +
+          `journaled and answered 202 with its REQID, run when due.`,
         // Only the JSON view is validated by schema; bytes and channels are checked by the copybook.
         body: { content: { 'application/json': { schema } } },
       },
