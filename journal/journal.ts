@@ -78,7 +78,7 @@ export class Journal {
       root.openDB<StartEntry, string>({ name: 'starts' }),
       root.openDB<null, [number, string]>({ name: 'start-due' }),
       this.#meta,
-      (action) => this.#write(action),
+      (action, bytes) => this.#write(action, bytes),
       sysid,
     );
   }

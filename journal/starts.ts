@@ -54,7 +54,8 @@ export interface StartEnd {
   readonly journalSeqs: readonly number[];
 }
 
-type Write = <T>(action: () => T) => Promise<T>;
+/** A write transaction of about `bytes` past what the index pages need (the journal refuses one the disk has no room for). */
+type Write = <T>(action: () => T, bytes?: number) => Promise<T>;
 /** A waiting START by when it falls due; the earliest first. */
 type DueKey = [number, string];
 
@@ -91,6 +92,8 @@ export class StartLog {
    * `in use` where a START of that REQID waits or runs (an ended one's record is replaced).
    */
   add(request: StartRequest, dueAt: number, at: Date, reqid?: string): Promise<StartEntry | 'in use'> {
+    let bytes = request.commarea.form === 'bytes' ? request.commarea.bytes.byteLength : 0;
+    for (const c of request.containers) bytes += c.data.byteLength;
     return this.#write(() => {
       let id = reqid;
       if (id === undefined) {
@@ -116,7 +119,7 @@ export class StartLog {
       void this.#db.put(id, entry);
       void this.#due.put([dueAt, id], null);
       return entry;
-    });
+    }, bytes);
   }
 
   get(reqid: string): StartEntry | undefined {

@@ -1,5 +1,6 @@
 // POST /cics/{TRANID}: a COMMAREA in (bytes, JSON view, or a channel of containers), a
-// task run, the COMMAREA out in the form it came (or a RESP). In steps, as fastify hooks:
+// task run, the COMMAREA out in the form it came (or a RESP); or, for a START, the task kept
+// in the journal to run later and 202 with its REQID. In steps, as fastify hooks:
 // onRequest authenticates the caller (before the body is read), preHandler applies the
 // caller's rate limit and then reads and checks the task (pending-task.ts); the handler
 // dispatches it, records its end (task-record.ts) and answers.
@@ -15,7 +16,8 @@ import { pendingTaskOf, type PendingTask } from '../tasks/pending-task.js';
 import { limitPerUser } from '../security/rate-limits.js';
 import { recordTask } from '../tasks/task-record.js';
 import { dueAt, startAsked } from '../tasks/start-request.js';
-import { ReqidInUse } from '../errors.js';
+import { JournalFull, ReqidInUse } from '../errors.js';
+import { JournalError } from '../../journal/errors.js';
 
 /** A whole channel: COMMAREA and containers (attachments) together. */
 export const MAX_CHANNEL = 32 * 1024 * 1024;
@@ -70,20 +72,26 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
   ) {
     const task = request.task as PendingTask;
     const now = starts.now();
-    const entry = await journal.starts.add(
-      {
-        tranid: task.definition.tranid,
-        userid: task.caller.id,
-        jobname: task.jobname,
-        ccsid: task.ccsid,
-        remote: request.ip,
-        commarea: task.commarea,
-        containers: task.containers,
-      },
-      dueAt(asked.when, now),
-      new Date(now),
-      asked.reqid,
-    );
+    const entry = await journal.starts
+      .add(
+        {
+          tranid: task.definition.tranid,
+          userid: task.caller.id,
+          jobname: task.jobname,
+          ccsid: task.ccsid,
+          remote: request.ip,
+          commarea: task.commarea,
+          containers: task.containers,
+        },
+        dueAt(asked.when, now),
+        new Date(now),
+        asked.reqid,
+      )
+      .catch((err: unknown) => {
+        // No room for it: nothing kept, and the caller hears so as for a task's mail.
+        if (err instanceof JournalError && err.code === 'CICSMAIL_JOURNAL_FULL') throw new JournalFull(err.message);
+        throw err;
+      });
     if (entry === 'in use') throw new ReqidInUse(asked.reqid ?? '');
     starts.added(entry);
     request.log.info({ reqid: entry.reqid, tranid: entry.tranid, user: entry.userid, dueAt: entry.dueAt }, 'start');
