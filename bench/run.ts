@@ -4,6 +4,7 @@
 //   (b) nodemailer, pooled, composing the same mail, to the same smtp-sink;
 //   (c) the HTTP ceiling: a fastify route that echoes the same request body;
 //   (d) the SMTP ceiling: smtp-source -d sending the mail as the region composed it;
+//   (e) a template program of the shop's own (the payslip) beside MAIL in one region;
 // then the ratios a/b, a/c, a/d, the p99 latency at a fixed rate of a/2 (latency from each
 // request's due time), and the peak RSS growth of a region while it sends 10 MB attachments.
 // Figures are printed, never asserted: they drift with the machine and what else runs on it.
@@ -24,6 +25,7 @@ import type { RunResult } from '../cli/load/run.js';
 import { auth, load, notOk, perSecond, regionFor, workersText } from './region-load.js';
 import { BENCH_MAIL } from './mail.js';
 import { FULL_PLAN, scalingLines, scalingTables, type ScalingPlan } from './scaling.js';
+import { shopBeside } from './shop.js';
 import { defaultWorkers } from '../config/settings.js';
 import { benchUnavailable, SMTP_SOURCE, startEchoServer, startSmtpSink } from './processes.js';
 
@@ -41,6 +43,8 @@ interface Size {
   readonly scaling: ScalingPlan;
   /** Seconds a fresh region idles before its RSS is read. */
   readonly idleS: number;
+  /** (e): the shop's PAYS and MAIL in turns, each run this long, this many rounds. */
+  readonly shop: { readonly warmupS: number; readonly runS: number; readonly rounds: number };
 }
 
 const FULL: Size = {
@@ -55,6 +59,7 @@ const FULL: Size = {
   attachments: 10,
   scaling: { ...FULL_PLAN, warmupS: 3, cellS: 8 },
   idleS: 15,
+  shop: { warmupS: 5, runS: 10, rounds: 3 },
 };
 const SMALL: Size = {
   name: 'small',
@@ -68,6 +73,7 @@ const SMALL: Size = {
   attachments: 3,
   scaling: { ...FULL_PLAN, warmupS: 1, cellS: 3 },
   idleS: 5,
+  shop: { warmupS: 1, runS: 3, rounds: 2 },
 };
 
 /** The test's size (test/bench.test.ts): every part runs and prints, in seconds; no figure to keep. */
@@ -83,6 +89,7 @@ const SMOKE: Size = {
   attachments: 1,
   scaling: { warmupS: 0, cellS: 0.3, connections: [1, 8], sizes: ['2 KB', '1 MB'], fixedConnections: 8 },
   idleS: 0,
+  shop: { warmupS: 0.3, runS: 1, rounds: 1 },
 };
 
 const ATTACHMENT_BYTES = 10 * 1024 * 1024;
@@ -235,6 +242,17 @@ async function main(): Promise<number> {
         `ms; achieved ${f0.format(perSecond(half))}/s; ${notOk(half)} not RC 0]`,
     );
     figures.halfRate = { rate: a / 2, achieved: perSecond(half), latencyMs: hl, notRc0: notOk(half) };
+
+    const shop = await shopBeside(sink.url, pool, { connections: size.connections, ...size.shop });
+    out(
+      `(e) a template program of the shop's own, PAYS (the payslip: 12 lines, text, HTML and CSV parts from an ` +
+        `EBCDIC PAYSLIP), beside MAIL in one region: ${f0.format(shop.pays.txPerSec)} tx/s against MAIL's ` +
+        `${f0.format(shop.mail.txPerSec)} (PAYS/MAIL ${f2.format(shop.ratio)})  [${size.connections} connections, ` +
+        `best of ${size.shop.rounds} turns of ${size.shop.runS} s each; p50 ${f2.format(shop.pays.p50)} ms against ` +
+        `${f2.format(shop.mail.p50)}, p99 ${f2.format(shop.pays.p99)} ms against ${f2.format(shop.mail.p99)}; ` +
+        `${shop.pays.notRc0 + shop.mail.notRc0} not RC 0]`,
+    );
+    figures.shop = shop;
 
     const scaling = await scalingTables(sink.url, size.scaling);
     for (const line of scalingLines(scaling, size.scaling)) out(line);

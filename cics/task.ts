@@ -1,6 +1,8 @@
 // What crosses the thread boundary between the region and the programs in its worker
 // pool. Expected outcomes travel as tagged results (errors lose their fields on the way,
 // piscina#141); a throw from a program is a bug and becomes ASRA.
+import type { CopybookRef } from './copybook/library.js';
+import type { ProgramCopy } from './program-copy.js';
 
 /** The largest COMMAREA CICS passes (32 KB less the 5 bytes of its own prefix). */
 export const MAX_COMMAREA = 32_763;
@@ -59,8 +61,8 @@ export interface TaskSecurity {
 export interface TaskRequest {
   /** URL of the program module the worker runs. */
   readonly program: string;
-  /** The copybook of the COMMAREA (copybooks/NAME.cpy), where the transaction has one. */
-  readonly copybook: string | null;
+  /** The copybook of the COMMAREA, where the transaction has one. */
+  readonly copybook: CopybookRef | null;
   /** Text items of the copybook where an unmappable character may become SUB. */
   readonly substitutable: readonly string[];
   readonly eib: Eib;
@@ -71,6 +73,8 @@ export interface TaskRequest {
   /** Milliseconds the task may run before it ends with AICA. */
   readonly timeLimitMs: number;
   readonly security: TaskSecurity;
+  /** A shop's program (templates, a module): the copy current when the task started. */
+  readonly copy?: ProgramCopy;
 }
 
 /**
@@ -120,6 +124,10 @@ export interface ProgramContext<Services> {
   readonly substitutions: number;
   readonly security: TaskSecurity;
   readonly services: Services;
+  /** A shop's program: the copy the task started with (templates, a module). */
+  readonly copy?: ProgramCopy;
+  /** The transaction's copybook, where it has one (a shop's program reads its COMMAREA through it). */
+  readonly copybook?: CopybookRef;
   /**
    * Says that the task has done what cannot be undone (the SMTP session of one of its mails
    * is over: sent, refused, or left to the retry spool) and now only records it and answers. From then on its time limit no longer ends

@@ -1,15 +1,18 @@
-// cicsmail cemt: CEMT from a shell. INQUIRE and SET of tasks, transactions, transaction
-// classes and the region, through the region's /cemt routes (an administrator's HTTP Basic
-// credentials), printed in aligned columns or, with --json, as the region answered.
+// cicsmail cemt: CEMT from a shell. INQUIRE and SET of tasks, transactions, programs,
+// transaction classes and the region, INQUIRE and CANCEL of STARTs, through the region's /cemt routes (an administrator's
+// HTTP Basic credentials), printed in aligned columns or, with --json, as the region answered.
 import { shapeOf, type Shape } from '../client/answer-shape.js';
 import type { RegionClient } from '../client/region-client.js';
 import { out, type CommandIo } from './io.js';
 import { helpHint, orList, parseCommand, regionOf, timeoutOf, unknownWord, UsageError, wholeNumber } from './usage.js';
 import { NAME8 } from '../cics/names.js';
 
-const HELP = `usage: cicsmail cemt inquire task|transaction [TRANID]|tranclass [NAME]|system
+const HELP = `usage: cicsmail cemt inquire task|transaction [TRANID]|program [NAME]|tranclass [NAME]
+                            |system|start [REQID] [--all]
+       cicsmail cemt cancel start REQID
        cicsmail cemt set transaction TRANID [enabled|disabled] [--class NAME|--no-class]
                                             [--time-limit MS]
+       cicsmail cemt set program NAME --newcopy
        cicsmail cemt set tranclass NAME [--max-active N] [--purge-threshold N|none]
        cicsmail cemt set system [--max-tasks N] [--max-queued N]
        options: [--url URL] [--user ID:PASSWORD] [--json] [--timeout S]
@@ -18,20 +21,31 @@ CEMT from a shell, through the region's /cemt routes (for administrators).
 
   inquire task         the tasks in the region now: task number, tranid, user, jobname,
                        age in seconds, running or queued
-  inquire transaction  each transaction (or TRANID): enabled or disabled, class, time limit
+  inquire transaction  each transaction (or TRANID): enabled or disabled, class, time
+                       limit, program and copybook
+  inquire program      each program (or NAME): built in, template or module, the version
+                       of its copy, the transactions that run it, a module's file
   inquire tranclass    each transaction class (or NAME): MAXACTIVE, PURGETHRESH, tasks
                        active and queued
   inquire system       tasks run (by tranid), abends by code, mails by state, MAXTASKS,
                        pool, queue and journal backlog
+  inquire start        the STARTs waiting (or REQID, or with --all every one on record):
+                       REQID, tranid, user, when due, state, and once ended the task, its
+                       outcome and its mails
+  cancel start         CANCEL REQID: a START that waits never runs
   set transaction      enable or disable TRANID (callers of a disabled one get 503
                        DISABLED), put it in a class (--no-class: in none), change its
                        time limit
+  set program --newcopy  read a template program's templates (from the region file as it
+                       is now) or a module's file again: tasks that start from now on run
+                       the new copy, tasks already running keep theirs; refused, the old
+                       copy kept, where the new one has a fault
   set tranclass        make or change a class; a value left out stays as it is (a new
                        class needs --max-active; its PURGETHRESH is none unless given)
   set system           MAXTASKS and the bound of the region's queue (--max-queued)
 
 Keywords may be cut short to a unique prefix, as in CEMT: 'cicsmail cemt i tas',
-'cicsmail cemt s trans MAIL dis'.
+'cicsmail cemt s trans MAIL dis', 'cicsmail cemt i st'.
 
   --url URL    the region (default CICSMAIL_URL, else http://127.0.0.1:CICSMAIL_PORT,
                port 8080 where that is unset)
@@ -57,7 +71,17 @@ interface TransactionView {
   readonly enabled: boolean;
   readonly class: string | null;
   readonly timeLimitMs: number;
+  readonly program?: string | null;
+  readonly copybook?: string | null;
   readonly description?: string;
+}
+
+interface ProgramView {
+  readonly program: string;
+  readonly kind: string;
+  readonly version: number | null;
+  readonly transactions: readonly string[];
+  readonly file?: string;
 }
 
 interface ClassView {
@@ -83,7 +107,21 @@ interface RegionView {
   };
   readonly classes: Record<string, ClassView>;
   readonly journalBacklog: number;
+  readonly startsWaiting?: number;
   readonly journalSpace: string;
+}
+
+interface StartView {
+  readonly reqid: string;
+  readonly tranid: string;
+  readonly user: string;
+  readonly jobname: string;
+  readonly state: string;
+  readonly dueAt: string;
+  readonly requestedAt: string;
+  readonly taskn?: number;
+  readonly outcome?: string;
+  readonly journalSeqs?: readonly number[];
 }
 
 // The same answers' shapes, checked before a line is printed from them: a region of another
@@ -160,16 +198,45 @@ const REGION = shapeOf<RegionView>('GET /cemt/region', {
   },
 });
 
-const VERBS = ['inquire', 'set'] as const;
-const INQUIRE = ['task', 'transaction', 'tranclass', 'system'] as const;
-const SET = ['transaction', 'tranclass', 'system'] as const;
+const PROGRAM_SCHEMA = {
+  type: 'object',
+  required: ['program', 'kind', 'version', 'transactions'],
+  properties: { program: str, kind: str, version: intOrNull, transactions: { type: 'array', items: str }, file: str },
+} as const;
+const PROGRAMS = shapeOf<ProgramView[]>('GET /cemt/programs', { type: 'array', items: PROGRAM_SCHEMA });
+const PROGRAM = shapeOf<ProgramView>('PUT /cemt/programs', PROGRAM_SCHEMA);
+const START_SCHEMA = {
+  type: 'object',
+  required: ['reqid', 'tranid', 'user', 'jobname', 'state', 'dueAt', 'requestedAt'],
+  properties: {
+    reqid: str,
+    tranid: str,
+    user: str,
+    jobname: str,
+    state: str,
+    dueAt: str,
+    requestedAt: str,
+    taskn: int,
+    outcome: str,
+    journalSeqs: { type: 'array', items: int },
+  },
+} as const;
+const START = shapeOf<StartView>('GET /cemt/starts/{reqid}', START_SCHEMA);
+const STARTS = shapeOf<StartView[]>('GET /cemt/starts', { type: 'array', items: START_SCHEMA });
+
+const VERBS = ['inquire', 'set', 'cancel'] as const;
+const INQUIRE = ['task', 'transaction', 'program', 'tranclass', 'system', 'start'] as const;
+const CANCEL = ['start'] as const;
+const SET = ['transaction', 'program', 'tranclass', 'system'] as const;
 const STATES = ['enabled', 'disabled'] as const;
 
 /** The options each command takes, past --url, --user and --json. */
 const OPTIONS: Readonly<Record<string, readonly string[]>> = {
   'set transaction': ['class', 'no-class', 'time-limit'],
+  'set program': ['newcopy'],
   'set tranclass': ['max-active', 'purge-threshold'],
   'set system': ['max-tasks', 'max-queued'],
+  'inquire start': ['all'],
 };
 const COMMON = new Set(['url', 'user', 'json', 'timeout', 'help']);
 
@@ -216,15 +283,27 @@ const counts = (byKey: Record<string, number>) => {
 const threshold = (n: number | null | undefined) => (n === null || n === undefined ? 'none' : String(n));
 
 function transactionLines(list: readonly TransactionView[], withDescription: boolean): string[] {
-  const head = ['TRAN', 'STATUS', 'CLASS', 'TIMELIMIT(MS)', ...(withDescription ? ['DESCRIPTION'] : [])];
+  const more = withDescription ? ['PROGRAM', 'COPYBOOK', 'DESCRIPTION'] : [];
+  const head = ['TRAN', 'STATUS', 'CLASS', 'TIMELIMIT(MS)', ...more];
   const rows = list.map((d) => [
     d.tranid,
     d.enabled ? 'enabled' : 'disabled',
     d.class ?? '-',
     String(d.timeLimitMs),
-    ...(withDescription ? [d.description ?? ''] : []),
+    ...(withDescription ? [d.program ?? '-', d.copybook ?? '-', d.description ?? ''] : []),
   ]);
   return table(head, rows, [3]);
+}
+
+function programLines(list: readonly ProgramView[]): string[] {
+  const rows = list.map((p) => [
+    p.program,
+    p.kind,
+    p.version === null ? '-' : String(p.version),
+    p.transactions.join(','),
+    p.file ?? '',
+  ]);
+  return table(['PROGRAM', 'KIND', 'VERSION', 'TRANSACTIONS', 'FILE'], rows, [2]);
 }
 
 function classLines(classes: Record<string, ClassView>): string[] {
@@ -268,9 +347,26 @@ function systemLines(r: RegionView): string[] {
     ['Pool', `${r.pool.workers} workers, capacity ${r.pool.capacity}, ${r.pool.running} running`],
     ['Queue', `${r.pool.queued} waiting`],
     ['Backlog', `${r.journalBacklog} mails due for retry`],
+    ['Starts', `${r.startsWaiting ?? 0} waiting`],
     ['Journal', r.journalSpace],
     ['Classes', Object.keys(r.classes).join(', ') || 'none'],
   ]);
+}
+
+function startLines(starts: readonly StartView[]): string[] {
+  if (starts.length === 0) return ['no STARTs'];
+  const rows = starts.map((s) => [
+    s.reqid,
+    s.tranid,
+    s.user,
+    s.jobname || '-',
+    s.dueAt,
+    s.state,
+    s.taskn ? String(s.taskn) : '-',
+    s.outcome ?? '-',
+    s.journalSeqs?.join(',') || '-',
+  ]);
+  return table(['REQID', 'TRAN', 'USER', 'JOBNAME', 'DUE', 'STATE', 'TASK', 'OUTCOME', 'JOURNAL'], rows, [6]);
 }
 
 /** The region's /cemt routes, called as the user given (--user or CICSMAIL_USER). */
@@ -288,7 +384,7 @@ class Cemt {
     for (const l of lines) out(this.io, l);
   }
 
-  call<T>(method: 'GET' | 'PUT', path: string, shape: Shape<T>, body?: unknown): Promise<T> {
+  call<T>(method: 'GET' | 'PUT' | 'DELETE', path: string, shape: Shape<T>, body?: unknown): Promise<T> {
     return this.#region.json<T>(method, `/cemt/${path}`, body, shape);
   }
 }
@@ -298,11 +394,18 @@ async function inquire(
   resource: (typeof INQUIRE)[number],
   args: readonly string[],
   json: boolean,
+  all = false,
 ): Promise<void> {
   const [name, ...extra] = args;
   if (extra.length > 0 || (name !== undefined && (resource === 'task' || resource === 'system'))) {
+    const takes = {
+      transaction: 'one TRANID at most',
+      program: 'one program NAME at most',
+      tranclass: 'one class NAME at most',
+      start: 'one REQID at most',
+    };
     throw new UsageError(
-      `inquire ${resource} takes ${resource === 'transaction' ? 'one TRANID at most' : resource === 'tranclass' ? 'one class NAME at most' : 'no names'}`,
+      `inquire ${resource} takes ${resource in takes ? takes[resource as keyof typeof takes] : 'no names'}`,
     );
   }
   switch (resource) {
@@ -320,6 +423,16 @@ async function inquire(
       }
       if (json) out(cemt.io, JSON.stringify(list));
       else cemt.print(transactionLines(list, true));
+      return;
+    }
+    case 'program': {
+      let list = await cemt.call('GET', 'programs', PROGRAMS);
+      if (name !== undefined) {
+        list = list.filter((p) => p.program === name.toUpperCase());
+        if (list.length === 0) throw new Error(`program '${name.toUpperCase()}' is not defined in this region`);
+      }
+      if (json) out(cemt.io, JSON.stringify(list));
+      else cemt.print(programLines(list));
       return;
     }
     case 'tranclass': {
@@ -340,10 +453,30 @@ async function inquire(
       else cemt.print(systemLines(region));
       return;
     }
+    case 'start': {
+      if (name !== undefined && all) throw new UsageError('inquire start takes a REQID or --all, not both');
+      const list =
+        name !== undefined
+          ? [await cemt.call('GET', `starts/${encodeURIComponent(name)}`, START)]
+          : await cemt.call('GET', all ? 'starts?all=true' : 'starts', STARTS);
+      if (json) out(cemt.io, JSON.stringify(list));
+      else cemt.print(startLines(list));
+      return;
+    }
   }
 }
 
+async function cancel(cemt: Cemt, args: readonly string[], json: boolean): Promise<void> {
+  const [reqid, ...extra] = args;
+  if (reqid === undefined) throw new UsageError('cancel start needs a REQID');
+  if (extra.length > 0) throw new UsageError(`cancel start takes one REQID, not '${args.join(' ')}'`);
+  const answer = await cemt.call('DELETE', `starts/${encodeURIComponent(reqid)}`, START);
+  if (json) out(cemt.io, JSON.stringify(answer));
+  else cemt.print(startLines([answer]));
+}
+
 interface SetValues {
+  newcopy?: boolean | undefined;
   class?: string | undefined;
   'no-class'?: boolean | undefined;
   'time-limit'?: string | undefined;
@@ -378,6 +511,16 @@ async function set(
       const answer = await cemt.call('PUT', `transactions/${encodeURIComponent(tranid)}`, TRANSACTION, body);
       if (json) out(cemt.io, JSON.stringify(answer));
       else cemt.print(transactionLines([answer], false));
+      return;
+    }
+    case 'program': {
+      const [name, ...extra] = args;
+      if (name === undefined) throw new UsageError('set program needs a program NAME');
+      if (extra.length > 0) throw new UsageError(`set program takes one program NAME, not '${args.join(' ')}'`);
+      if (!v.newcopy) throw new UsageError('set program needs --newcopy');
+      const answer = await cemt.call('PUT', `programs/${encodeURIComponent(name)}`, PROGRAM, { newcopy: true });
+      if (json) out(cemt.io, JSON.stringify(answer));
+      else cemt.print(programLines([answer]));
       return;
     }
     case 'tranclass': {
@@ -445,6 +588,7 @@ export async function cemtCommand(argv: readonly string[], io: CommandIo): Promi
       url: { type: 'string' },
       user: { type: 'string' },
       json: { type: 'boolean', default: false },
+      newcopy: { type: 'boolean' },
       class: { type: 'string' },
       'no-class': { type: 'boolean' },
       'time-limit': { type: 'string' },
@@ -453,6 +597,7 @@ export async function cemtCommand(argv: readonly string[], io: CommandIo): Promi
       'max-tasks': { type: 'string' },
       'max-queued': { type: 'string' },
       timeout: { type: 'string' },
+      all: { type: 'boolean' },
     },
     HELP,
     { command: 'cemt', words: [...VERBS, ...INQUIRE, ...STATES] },
@@ -471,10 +616,15 @@ export async function cemtCommand(argv: readonly string[], io: CommandIo): Promi
   };
   const timeoutMs = timeoutOf(values.timeout);
   const region = () => new Cemt(io, { url: values.url, user: values.user, timeoutMs });
-  if (keyword(verbWord, VERBS, 'cemt') === 'inquire') {
+  const verb = keyword(verbWord, VERBS, 'cemt');
+  if (verb === 'inquire') {
     const resource = keyword(resourceWord, INQUIRE, 'cemt inquire');
     onlyFor(`inquire ${resource}`);
-    await inquire(region(), resource, args, values.json);
+    await inquire(region(), resource, args, values.json, values.all === true);
+  } else if (verb === 'cancel') {
+    keyword(resourceWord, CANCEL, 'cemt cancel');
+    onlyFor('cancel start');
+    await cancel(region(), args, values.json);
   } else {
     const resource = keyword(resourceWord, SET, 'cemt set');
     onlyFor(`set ${resource}`);

@@ -2,13 +2,24 @@
 // HTTP), a summary with tx/s, latency percentiles (HdrHistogram) and counts by RESP, abend
 // and RC; optionally a sink of its own, a region of its own (URL `local`), a reconciliation
 // with the journal and the relay (--verify) and an HTML report.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseCcsid, SUPPORTED_CCSIDS } from '../cics/codepages.js';
 import { basicAuthorization } from '../client/protocol.js';
 import { limitsOf } from '../client/http-request.js';
 import { RegionClient } from '../client/region-client.js';
 import { startLocalRegion, type LocalRegion } from './load/local-region.js';
-import { buildPayloads, LOAD_TXS, parseSize, type LoadTx } from './load/payloads.js';
+import { FieldError } from '../cics/copybook/errors.js';
+import type { RecordLayout } from '../cics/copybook/layout.js';
+import { TRANID } from '../cics/names.js';
+import {
+  buildPayloads,
+  buildViewPayloads,
+  copybookLayout,
+  LOAD_TXS,
+  parseSize,
+  type LoadTx,
+  type PayloadPool,
+} from './load/payloads.js';
 import { reportHtml } from './load/report-html.js';
 import { preflight, RECONNECT_S, runLoad, type RunOptions } from './load/run.js';
 import { startSink, type Sink } from './load/sink.js';
@@ -27,7 +38,8 @@ import {
 import { err, out, type CommandIo } from './io.js';
 import { helpHint, parseCommand, requireCredentials, UsageError } from './usage.js';
 
-const HELP = `usage: cicsmail load URL|local [--tx MAIL|SEND|SPOL] [--connections N]
+const HELP = `usage: cicsmail load URL|local [--tx TRANID] [--json-file FILE [--copybook FILE]]
+                      [--connections N]
                       [--duration S | --requests N] [--rate R] [--ccsid N]
                       [--attachment SIZE] [--user ID:PASSWORD] [--from ADDRESS] [--warmup S]
                       [--json] [--report FILE.html] [--sink] [--sink-port N]
@@ -37,7 +49,13 @@ Sends many transactions to the region at URL at once, each a different mail (EBC
 varied recipients, subjects, bodies and sizes), and prints tx/s, latency percentiles
 (p50 p90 p99 p99.9 max) and the answers counted by HTTP status, RESP, abend and RC.
 
-  --tx T            MAIL (a MAILCA COMMAREA, default), SEND (statements) or SPOL (a datastream)
+  --tx T            MAIL (a MAILCA COMMAREA, default), SEND (statements) or SPOL (a datastream),
+                    or any tranid with a copybook (a transaction of the shop's own) with
+                    --json-file
+  --json-file FILE  the COMMAREAs to send, as their JSON views: one object, or a list of
+                    them sent in turn (docs/transactions.md); sent as JSON unless --copybook
+  --copybook FILE   lay each one out through this copybook and send its EBCDIC bytes, as
+                    a mainframe program would (in --ccsid)
   --connections N   requests in flight at once, each on a keep-alive connection (default 10)
   --duration S      seconds to run (default 10), or
   --requests N      this many requests in all
@@ -107,6 +125,8 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
     argv,
     {
       tx: { type: 'string', default: 'MAIL' },
+      'json-file': { type: 'string' },
+      copybook: { type: 'string' },
       connections: { type: 'string' },
       duration: { type: 'string' },
       requests: { type: 'string' },
@@ -148,11 +168,12 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
       throw new UsageError(`'${target}' is not an http:// URL (or 'local')`);
     }
   }
-  const tx = values.tx.toUpperCase() as LoadTx;
-  if (!LOAD_TXS.includes(tx)) throw new UsageError(`--tx is MAIL, SEND or SPOL, not '${values.tx}'`);
+  const tx = values.tx.toUpperCase();
+  if (!TRANID.test(tx)) throw new UsageError(`--tx is a tranid (1 to 4 of A-Z 0-9 @ # $), not '${values.tx}'`);
   const ccsid = parseCcsid(values.ccsid);
   if (ccsid === undefined)
     throw new UsageError(`--ccsid ${values.ccsid} is not a supported code page (${SUPPORTED_CCSIDS.join(', ')})`);
+  const views = viewsOf(tx, values['json-file'], values.copybook);
   if (values.duration !== undefined && values.requests !== undefined)
     throw new UsageError('give --duration or --requests, not both');
   const requests = positiveInt('requests', values.requests);
@@ -228,7 +249,9 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
       }
     }
 
-    const pool = buildPayloads({ tx, ccsid, from: values.from, seed, attachment, jobname: values.jobname });
+    const pool = views
+      ? viewPool(tx, views, ccsid, attachment, values.jobname)
+      : buildPayloads({ tx: tx as LoadTx, ccsid, from: values.from, seed, attachment, jobname: values.jobname });
     const onOutage: RunOptions['onOutage'] = (event) =>
       log(
         'error' in event
@@ -314,6 +337,63 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
       if (code !== 0) log(`the local region stopped with exit code ${code}; its log: ${region.logFile}`);
     }
     await sink?.close();
+  }
+}
+
+/**
+ * The COMMAREAs of --json-file (and the copybook of --copybook), checked before the run: a
+ * tranid that is not MAIL, SEND or SPOL needs them, SEND and SPOL take text instead.
+ */
+function viewsOf(
+  tx: string,
+  file: string | undefined,
+  copybookFileName: string | undefined,
+): { views: unknown[]; copybook?: RecordLayout } | undefined {
+  if (copybookFileName !== undefined && file === undefined) throw new UsageError('--copybook goes with --json-file');
+  if (file === undefined) {
+    if ((LOAD_TXS as readonly string[]).includes(tx)) return undefined;
+    throw new UsageError(
+      `--tx ${tx} is not MAIL, SEND or SPOL: give --json-file FILE, the COMMAREAs to send as JSON views`,
+    );
+  }
+  if (tx === 'SEND' || tx === 'SPOL') throw new UsageError(`${tx} takes text, not a COMMAREA: leave out --json-file`);
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--json-file ${file}: ${(e as Error).message}`);
+  }
+  const views = Array.isArray(data) ? data : [data];
+  if (views.length === 0 || views.some((v) => v === null || typeof v !== 'object' || Array.isArray(v)))
+    throw new UsageError(`--json-file ${file}: give a JSON object (a COMMAREA's view) or a list of them`);
+  if (copybookFileName === undefined) return { views };
+  try {
+    return { views, copybook: copybookLayout(copybookFileName) };
+  } catch (e) {
+    throw new UsageError(`--copybook ${copybookFileName}: ${(e as Error).message}`);
+  }
+}
+
+function viewPool(
+  tx: string,
+  given: { views: unknown[]; copybook?: RecordLayout },
+  ccsid: number,
+  attachment: number,
+  jobname: string,
+): PayloadPool {
+  try {
+    return buildViewPayloads({
+      tranid: tx,
+      ccsid,
+      views: given.views,
+      ...(given.copybook ? { copybook: given.copybook } : {}),
+      attachment,
+      jobname,
+    });
+  } catch (e) {
+    if (e instanceof FieldError)
+      throw new UsageError(`--json-file: a COMMAREA does not fit the copybook: ${e.message}`);
+    throw e;
   }
 }
 

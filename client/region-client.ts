@@ -39,7 +39,7 @@ export interface ClientLimits {
 
 export const DEFAULT_LIMITS: ClientLimits = { route: ROUTE_LIMITS, task: TASK_LIMITS };
 
-type Method = 'GET' | 'PUT' | 'POST';
+type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
 export class RegionClient {
   /** The base URL, without a trailing slash. */

@@ -15,7 +15,7 @@ import type { MailTemplates, OutputFields, TemplateSource } from '../cics/mail-t
 import { ConfigError } from './errors.js';
 import { regionSettingProblem } from './setting-names.js';
 import { readSmallFile } from '../cics/small-file.js';
-import { NAME8, TRANID } from '../cics/names.js';
+import { NAME8, NAME8_RULE, TRANID } from '../cics/names.js';
 
 /** A transaction class's limits (TRANCLASS): MAXACTIVE and PURGETHRESH. */
 export interface ClassLimits {
@@ -39,14 +39,16 @@ export type DefinedProgram =
   | { readonly kind: 'builtin'; readonly name: BuiltinProgram }
   /** A mail made from templates filled from the COMMAREA's view (transactions/template/). */
   | { readonly kind: 'template'; readonly templates: MailTemplates; readonly output: OutputFields }
-  /** A JavaScript module in the region's `programs/` folder: its path. */
-  | { readonly kind: 'module'; readonly file: string };
+  /** A JavaScript module in the region's `programs/` folder: its path, and its name (CEMT's PROGRAM). */
+  | { readonly kind: 'module'; readonly file: string; readonly name: string };
 
 export interface DefinedCopybook {
   /** The copybook's file. */
   readonly file: string;
   /** Its file name, for messages (`PAYSLIP.cpy`). */
   readonly name: string;
+  /** Its text as read: what the workers parse (they never read the file again). */
+  readonly text: string;
   readonly layout: RecordLayout;
 }
 
@@ -259,6 +261,7 @@ export function readRegionFile(file: string): RegionFile {
       defined.push(definedTransaction(tranid, t, where));
     }
   }
+  refuseProgramClashes(defined, where);
   return { settings: parsed.settings ?? {}, classes, transactions, defined };
 }
 
@@ -380,7 +383,7 @@ function definedTransaction(tranid: string, t: RawTransaction, where: Locator): 
       if (copybook) throw where.error([...at, 'copybook'], `${program} reads its own COMMAREA: give no copybook`);
       defined = { kind: 'builtin', name: program as BuiltinProgram };
     } else {
-      defined = { kind: 'module', file: programModule(base, program, [...at, 'program'], where) };
+      defined = programModule(base, program, [...at, 'program'], where);
     }
   }
   const what =
@@ -401,6 +404,24 @@ function definedTransaction(tranid: string, t: RawTransaction, where: Locator): 
   };
 }
 
+/**
+ * One name, one program (CEMT SET PROGRAM names it): a template program is named by its
+ * tranid, a module by its file; neither may take the name of a built-in program or another's.
+ */
+function refuseProgramClashes(defined: readonly DefinedTransaction[], where: Locator): void {
+  const owners = new Map<string, string>(BUILTIN_PROGRAMS.map((p) => [p, `the built-in program ${p}`]));
+  for (const d of defined) {
+    const p = d.program;
+    if (p.kind === 'builtin') continue;
+    const [name, owner] =
+      p.kind === 'template' ? [d.tranid, `the template program of ${d.tranid}`] : [p.name, `the module ${p.file}`];
+    const other = owners.get(name);
+    if (other !== undefined && other !== owner)
+      throw where.error(['transactions', d.tranid, 'program'], `program name ${name} is ${other} already`);
+    owners.set(name, owner);
+  }
+}
+
 /** A file the region file names, beside it: its full path, or the error that says why not. */
 function fileBeside(base: string, name: string, path: (string | number)[], where: Locator, what: string): string {
   const full = resolve(base, name);
@@ -414,8 +435,10 @@ function readCopybook(base: string, name: string, path: (string | number)[], whe
   const short = file.split(sep).pop() ?? name;
   const read = readSmallFile(file, COPYBOOK_BYTES);
   if (!read.ok) throw where.error(path, read.reason);
+  // Read bounded here (a copybook is small), then parsed as the library parses one.
+  const text = read.bytes.toString('latin1');
   try {
-    return { file, name: short, layout: parseCopybook(read.bytes.toString('latin1'), short) };
+    return { file, name: short, text, layout: parseCopybook(text, short) };
   } catch (err) {
     // The copybook's own message names its line and column.
     if (err instanceof CopybookError)
@@ -429,14 +452,27 @@ function reasonOfCopybook(err: CopybookError): string {
   return err.message.slice(`${err.source}:${err.line}:${err.column}: `.length);
 }
 
-/** A program module: a .js or .mjs file in the region's `programs/` folder, beside the region file. */
-function programModule(base: string, name: string, path: (string | number)[], where: Locator): string {
+/**
+ * A program module: a .js or .mjs file in the region's `programs/` folder, beside the region
+ * file. Its name (CEMT's PROGRAM) is its file's name without the extension, in upper case: a
+ * CICS program name.
+ */
+function programModule(
+  base: string,
+  name: string,
+  path: (string | number)[],
+  where: Locator,
+): Extract<DefinedProgram, { kind: 'module' }> {
   const folder = resolve(base, 'programs');
   const full = resolve(base, name);
   if (!full.startsWith(folder + sep))
     throw where.error(path, `"${name}" is not template, ${BUILTIN_PROGRAMS.join(', ')} or a module in ${folder}${sep}`);
-  if (!/\.m?js$/.test(full)) throw where.error(path, `${name}: a program module is a .js or .mjs file`);
-  return fileBeside(base, name, path, where, 'program module');
+  const m = /([^\\/]*)\.m?js$/.exec(full);
+  if (!m) throw where.error(path, `${name}: a program module is a .js or .mjs file`);
+  const program = (m[1] ?? '').toUpperCase();
+  if (!NAME8.test(program))
+    throw where.error(path, `${name}: a module's name is its program's name, ${NAME8_RULE}: ${program} is not`);
+  return { kind: 'module', file: fileBeside(base, name, path, where, 'program module'), name: program };
 }
 
 function templateSource(base: string, raw: RawTemplate, path: (string | number)[], where: Locator): TemplateSource {

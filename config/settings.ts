@@ -15,7 +15,7 @@ import { caFileProblem } from '../smtp/tls.js';
 import { DEFAULT_NOTIFY, parseNotify, type FateSettings } from '../smtp/dsn/request.js';
 import { parseReturnPath } from '../smtp/dsn/return-path.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../journal/retry.js';
-import { readRegionFile, type ClassLimits, type TransactionOverride } from './region-file.js';
+import { readRegionFile, type ClassLimits, type DefinedTransaction, type TransactionOverride } from './region-file.js';
 import { NAME8, NAME8_RULE } from '../cics/names.js';
 
 export interface RegionConfig {
@@ -30,6 +30,8 @@ export interface RegionConfig {
   readonly classes: Readonly<Record<string, ClassLimits>>;
   /** Changes to the defined transactions, from the definition file. */
   readonly transactions: Readonly<Record<string, TransactionOverride>>;
+  /** The shop's own transactions, from the definition file (docs/transactions.md). */
+  readonly defined: readonly DefinedTransaction[];
   /** MAXTASKS: tasks running at once; null: what the workers run at once. */
   readonly maxTasks: number | null;
   /** Tasks that may wait for a region slot before new ones are purged (AKCC). */
@@ -344,6 +346,7 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RegionC
     configFile,
     classes: file?.classes ?? {},
     transactions: file?.transactions ?? {},
+    defined: file?.defined ?? [],
     maxTasks: pool.maxTasks,
     maxQueued: integer(env, 'CICSMAIL_MAXQUEUED', 10_000, 0, 1_000_000),
     sysid,

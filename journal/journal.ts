@@ -17,6 +17,7 @@ import { COUNTS, Coverage, RECORD_KEPT, TASK_KEPT, type Span } from './coverage.
 import { Indexes, LAST_SEQ, recordKeys, TASK_INDEX, type IndexKey, type ReadCounter } from './indexes.js';
 import { MESSAGE_FILE_BYTES, MessageFiles } from './message-files.js';
 import { ensureRoom } from './room.js';
+import { StartLog, type StartEntry } from './starts.js';
 import { TaskLog, type TaskEntry } from './task-log.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry.js';
 import { afterAttempt, isFinal, type MailState } from './states.js';
@@ -90,6 +91,8 @@ export class Journal implements ReadCounter {
   reads = 0;
   /** Which records and task entries have their index keys and counts. */
   readonly #coverage: Coverage;
+  /** START requests: transactions to run later. */
+  readonly starts: StartLog;
 
   readonly #now: () => number;
   /** What new records carry: `{ sysid }`, or nothing where the journal was opened without one. */
@@ -132,6 +135,13 @@ export class Journal implements ReadCounter {
         indexed: (id) => this.#coverage.covers(TASK_INDEX, id),
         unindexed: () => this.#coverage.union(TASK_KEPT),
       },
+      sysid,
+    );
+    this.starts = new StartLog(
+      root.openDB<StartEntry, string>({ name: 'starts' }),
+      root.openDB<null, [number, string]>({ name: 'start-due' }),
+      this.#meta,
+      (action, bytes) => this.#write(action, bytes),
       sysid,
     );
   }

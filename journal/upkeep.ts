@@ -71,6 +71,8 @@ export class Retention {
       more = batch.more;
       if (more) await nextTurn();
     }
+    // STARTs that ended go with the records of their age (at most 10,000 a pass).
+    if (!this.#stopped) await this.#journal.starts.prune(before);
     this.records += records;
     this.tasks += tasks;
     return { records, tasks };

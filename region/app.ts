@@ -23,6 +23,7 @@ import metrics from './plugins/metrics.js';
 import relays from './plugins/relays.js';
 import retrySpool from './plugins/retry-spool.js';
 import security from './plugins/security.js';
+import starts from './plugins/starts.js';
 import { capturedRoutes } from './routes/captured.js';
 import { consoleRoutes } from './routes/console.js';
 import { cicsRoutes, MAX_CHANNEL } from './routes/cics.js';
@@ -33,7 +34,7 @@ export interface RegionOptions {
   /** The transaction definitions; the defaults (MAIL, SEND, SPOL) where not given. */
   readonly definitions?: readonly TransactionDefinition[];
   readonly logger?: FastifyServerOptions['logger'];
-  /** The clock of what acts on time (logins, the retry spool, the audit trail); the system's where not given. */
+  /** The clock of what acts on time (logins, the retry spool, the audit trail, STARTs); the system's where not given. */
   readonly clock?: Clock;
 }
 
@@ -117,6 +118,7 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     await app.register(retrySpool, { config, clock: options.clock });
     await app.register(dispatcher, { config });
     await app.register(metrics);
+    await app.register(starts, { clock: options.clock });
   } catch (err) {
     // What did open (the lock, the journal, the capture relay) is closed again.
     await app.close().catch(() => undefined);

@@ -2,14 +2,20 @@
 // runs, and whether it is enabled.
 import { moduleUrl } from '../cics/paths.js';
 import { TRANID } from '../cics/names.js';
+import type { ProgramCopy } from '../cics/program-copy.js';
+import type { CopybookRef } from '../cics/copybook/library.js';
 
 export interface TransactionDefinition {
   readonly tranid: string;
   /** URL of the program module the worker runs. */
   readonly program: string;
+  /** The program's name, as CEMT shows it (MAIL; a template program's tranid; a module's name). */
+  readonly programName?: string;
+  /** A shop's program: its templates or module as of its last NEWCOPY (region/programs.ts). */
+  readonly copy?: ProgramCopy;
   readonly enabled: boolean;
-  /** The COMMAREA's copybook (copybooks/NAME.cpy): the JSON view and its schema. */
-  readonly copybook?: string;
+  /** The COMMAREA's copybook (MAILCA; a shop's as the region read it): the JSON view and its schema. */
+  readonly copybook?: CopybookRef;
   /** Text items whose unmappable characters may become SUB (safe in a body, never in an address). */
   readonly substitutable?: readonly string[];
   /** A task running longer ends with AICA. */
@@ -23,6 +29,7 @@ export function defaultDefinitions(): TransactionDefinition[] {
   return [
     {
       tranid: 'MAIL',
+      programName: 'MAIL',
       program: moduleUrl(import.meta.url, '../transactions/mail/program'),
       enabled: true,
       copybook: 'MAILCA',
@@ -32,6 +39,7 @@ export function defaultDefinitions(): TransactionDefinition[] {
     },
     {
       tranid: 'SEND',
+      programName: 'SEND',
       program: moduleUrl(import.meta.url, '../transactions/send/program'),
       enabled: true,
       timeLimitMs: 120_000,
@@ -39,6 +47,7 @@ export function defaultDefinitions(): TransactionDefinition[] {
     },
     {
       tranid: 'SPOL',
+      programName: 'SPOL',
       program: moduleUrl(import.meta.url, '../transactions/spool/program'),
       enabled: true,
       timeLimitMs: 120_000,
@@ -73,6 +82,15 @@ export class DefinitionTable {
     const updated: TransactionDefinition = { ...old, ...change };
     this.#byTranid.set(tranid, updated);
     return updated;
+  }
+
+  /**
+   * A new copy of a shop's program for every transaction that runs it (CEMT SET PROGRAM
+   * NEWCOPY): tasks that start from now on carry it; tasks already started keep theirs.
+   */
+  newCopy(copy: ProgramCopy): void {
+    for (const [tranid, d] of this.#byTranid)
+      if (d.copy?.name === copy.name) this.#byTranid.set(tranid, { ...d, copy });
   }
 
   all(): TransactionDefinition[] {

@@ -94,6 +94,18 @@ export const JournalFull = createError<[string]>('CICS_NOSPACE', '%s', 503);
 export const TaskPurged = createError<[string]>('CICS_AKCC', '%s', 503);
 export const TaskTimedOut = createError<[string]>('CICS_AICA', '%s', 500);
 export const ProgramFailed = createError<[string]>('CICS_ASRA', '%s', 500);
+export const ProgramUnknown = createError<[string]>('CICS_PGMIDERR', "program '%s' is not defined in this region", 404);
+export const NewcopyRefused = createError<[string, string]>(
+  'CICS_NEWCOPY',
+  'NEWCOPY of program %s refused, its copy kept: %s',
+  409,
+);
+export const StartInvalid = createError<[string]>('CICS_START', '%s', 400);
+export const ReqidInUse = createError<[string]>(
+  'CICS_REQID_INUSE',
+  'a START of REQID %s waits or runs already: give another X-CICS-Reqid, or none for one of the region',
+  409,
+);
 
 export interface CicsReply {
   readonly status: number;
@@ -134,6 +146,10 @@ export const REPLIES: Readonly<Record<string, CicsReply>> = {
   CICS_AKCC: { status: 503, resp: 'INVREQ', resp2: 0, abcode: 'AKCC', retryAfter: 1 },
   CICS_AICA: { status: 500, resp: 'INVREQ', resp2: 0, abcode: 'AICA' },
   CICS_ASRA: { status: 500, resp: 'INVREQ', resp2: 0, abcode: 'ASRA' },
+  CICS_PGMIDERR: { status: 404, resp: 'PGMIDERR', resp2: 0, abcode: null },
+  CICS_NEWCOPY: { status: 409, resp: 'INVREQ', resp2: 6, abcode: null },
+  CICS_START: { status: 400, resp: 'INVREQ', resp2: 7, abcode: null },
+  CICS_REQID_INUSE: { status: 409, resp: 'INVREQ', resp2: 8, abcode: null },
 };
 
 const UNEXPECTED: CicsReply = { status: 500, resp: 'INVREQ', resp2: 0, abcode: 'ASRA' };

@@ -97,6 +97,14 @@ export class RegionMetrics {
         for (const [state, n] of Object.entries(stateCounts(journal))) this.set({ state }, n);
       },
     });
+    new Gauge({
+      name: 'cicsmail_starts_waiting',
+      help: 'START requests waiting for their time (the journal keeps them).',
+      registers,
+      collect() {
+        this.set(journal.starts.waitingCount());
+      },
+    });
     const usage = () => dispatcher.usage();
     new Gauge({
       name: 'cicsmail_tasks_active',

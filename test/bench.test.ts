@@ -33,6 +33,12 @@ t.test('the benchmark runs every part and prints every figure', { skip: benchUna
     ['(d)', new RegExp(`^\\(d\\) SMTP ceiling, smtp-source -d .*: ${NUMBER} msg/s`)],
     ['ratios', new RegExp(`^a/b ${NUMBER} {3}a/c ${NUMBER} {3}a/d ${NUMBER}$`)],
     ['p99 at half', new RegExp(`^p99 at half the highest rate \\(${NUMBER}/s fixed, .*\\): ${NUMBER} ms`)],
+    [
+      '(e)',
+      new RegExp(
+        `^\\(e\\) a template program of the shop's own, PAYS .*: ${NUMBER} tx/s against MAIL's ${NUMBER} \\(PAYS/MAIL ${NUMBER}\\)  \\[.*; 0 not RC 0\\]$`,
+      ),
+    ],
     ['scaling', /^how cost grows \(MAIL end to end; each cell /],
     ['idle RSS', new RegExp(`^RSS of a fresh region \\(\\d+ workers?, .*\\): ${NUMBER} MB$`)],
     [

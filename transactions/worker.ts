@@ -11,6 +11,7 @@ import { codePage } from '../cics/codepages.js';
 import { FieldError } from '../cics/copybook/errors.js';
 import { jsonToRecord, recordToJson } from '../cics/copybook/json.js';
 import { copybook } from '../cics/copybook/library.js';
+import type { RecordLayout } from '../cics/copybook/layout.js';
 import type { ProgramContext, TaskRequest, TaskResult } from '../cics/task.js';
 import { TaskSlots } from '../cics/task-slots.js';
 import { fieldCondition } from './errors.js';
@@ -45,10 +46,15 @@ function load(url: string): Promise<Program> {
   return program;
 }
 
+function layoutOf(request: TaskRequest): RecordLayout | null {
+  return request.copybook ? copybook(request.copybook) : null;
+}
+
 /** The COMMAREA's bytes, or the condition that says why the JSON does not fit. */
 function layOut(request: TaskRequest): { bytes: Uint8Array; substitutions: number } | TaskResult {
   if (request.commarea.form === 'bytes') return { bytes: request.commarea.bytes, substitutions: 0 };
-  if (!request.copybook) {
+  const layout = layoutOf(request);
+  if (!layout) {
     return {
       kind: 'condition',
       condition: 'INVREQ',
@@ -56,7 +62,7 @@ function layOut(request: TaskRequest): { bytes: Uint8Array; substitutions: numbe
     };
   }
   try {
-    return jsonToRecord(request.commarea.json, copybook(request.copybook), codePage(request.ccsid), {
+    return jsonToRecord(request.commarea.json, layout, codePage(request.ccsid), {
       substitutable: new Set(request.substitutable),
     });
   } catch (err) {
@@ -89,6 +95,8 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
   try {
     const area = layOut(request);
     if ('kind' in area) return area;
+    // Every program, the shop's own too, starts here: a check that must come before any
+    // program runs (a request key's) goes here.
     const program = await load(request.program);
     const ctx: ProgramContext<Services> = {
       eib: { ...request.eib, eibcalen: area.bytes.byteLength },
@@ -99,13 +107,16 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
       substitutions: area.substitutions,
       security: request.security,
       services,
+      ...(request.copy ? { copy: request.copy } : {}),
+      ...(request.copybook ? { copybook: request.copybook } : {}),
       committed: () => {
         committed = true;
       },
     };
     const result = await Promise.race([program(ctx), overtime]);
-    if (result.kind !== 'normal' || request.commarea.form !== 'json' || !request.copybook) return result;
-    return { ...result, json: recordToJson(result.commarea, copybook(request.copybook), codePage(request.ccsid)) };
+    const layout = result.kind === 'normal' && request.commarea.form === 'json' ? layoutOf(request) : null;
+    if (result.kind !== 'normal' || !layout) return result;
+    return { ...result, json: recordToJson(result.commarea, layout, codePage(request.ccsid)) };
   } catch (err) {
     if (err instanceof JournalError && err.code === 'CICSMAIL_JOURNAL_FULL') {
       return { kind: 'condition', condition: 'NOSPACE', message: err.message };

@@ -198,6 +198,12 @@ function itemToJson(buf: Uint8Array, item: Item, layout: RecordLayout, cp: CodeP
 export interface EncodeOptions {
   /** COBOL names of text items where a character the code page lacks may become SUB. */
   readonly substitutable?: ReadonlySet<string>;
+  /**
+   * A record to write the values over (a program's answer to the COMMAREA it was given):
+   * what the JSON leaves out keeps these bytes, not VALUE, blanks or zeros, and the record
+   * keeps its length unless a DEPENDING ON table is given.
+   */
+  readonly over?: Uint8Array;
 }
 
 export interface EncodedRecord {
@@ -207,9 +213,10 @@ export interface EncodedRecord {
 }
 
 /**
- * The record a JSON view describes. Missing properties are VALUE, blanks or zeros; an
- * unknown property, a wrong type or a value that does not fit is a FieldError naming the
- * item. A record with a DEPENDING ON table ends after its last occurrence in use.
+ * The record a JSON view describes. Missing properties are VALUE, blanks or zeros (or the
+ * bytes of `over`); an unknown property, a wrong type or a value that does not fit is a
+ * FieldError naming the item. A record with a DEPENDING ON table ends after its last
+ * occurrence in use.
  */
 export function jsonToRecord(
   value: unknown,
@@ -217,9 +224,10 @@ export function jsonToRecord(
   cp: CodePage,
   options: EncodeOptions = {},
 ): EncodedRecord {
-  const buf = Buffer.alloc(layout.maxLength, BLANK);
-  const state = { substitutions: 0, end: layout.maxLength };
-  fillDefaults(buf, layout.root, [], cp);
+  const buf = Buffer.alloc(Math.max(layout.maxLength, options.over?.length ?? 0), BLANK);
+  const state = { substitutions: 0, end: options.over?.length ?? layout.maxLength };
+  if (options.over) buf.set(options.over);
+  else fillDefaults(buf, layout.root, [], cp);
   objectToGroup(value, layout.root, layout, cp, buf, [], '', options, state);
   return { bytes: buf.subarray(0, state.end), substitutions: state.substitutions };
 }

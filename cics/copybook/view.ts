@@ -202,3 +202,21 @@ function decimalParts(v: unknown): { negative: boolean; int: string; frac: strin
   const frac = (m[3] ?? '').replace(/0+$/, '');
   return { negative: m[1] === '-' && (int !== '' || frac !== ''), int, frac };
 }
+
+/**
+ * A view as fields only, its condition names dropped: what a program answers with (its view,
+ * changed) encoded through its copybook. A name the view does not have is kept, for the
+ * encoder to refuse by name.
+ */
+export function fieldsOf(value: unknown, shape: ViewShape): unknown {
+  if (shape.kind === 'list') return Array.isArray(value) ? value.map((v) => fieldsOf(v, shape.of)) : value;
+  if (shape.kind !== 'object' || value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [name, v] of Object.entries(value)) {
+    const field = shape.fields.get(name);
+    const of = field?.kind === 'list' ? field.of : field;
+    if (of?.kind === 'condition') continue;
+    out[name] = field ? fieldsOf(v, field) : v;
+  }
+  return out;
+}

@@ -2,8 +2,15 @@
 // (control statements) and SPOL (an SMTP datastream), varied in recipients, subjects,
 // bodies and sizes, built once into a pool that the run rotates through (autocannon sends
 // them; nothing here talks HTTP). An attachment goes as a BIT container on a channel
-// (MAIL), or inside the text as base64 (SEND's ATTACH, SPOL's MIME part).
+// (MAIL), or inside the text as base64 (SEND's ATTACH, SPOL's MIME part). Any transaction
+// with a copybook, the shop's own too, takes COMMAREAs given as their JSON views: sent as
+// JSON, or laid out in EBCDIC through the copybook where it is given.
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { codePage } from '../../cics/codepages.js';
+import { jsonToRecord } from '../../cics/copybook/json.js';
+import type { RecordLayout } from '../../cics/copybook/layout.js';
+import { copybookFile } from '../../cics/copybook/library.js';
 import { byteLength, channelOf, type ChannelBody } from '../../client/channel.js';
 import { buildMailCommarea } from '../../client/mailca.js';
 import { ebcdicLines, textTaskBody } from '../../client/text-input.js';
@@ -52,7 +59,8 @@ export interface LoadRequest {
 }
 
 export interface PayloadPool {
-  readonly tx: LoadTx;
+  /** The tranid the requests run. */
+  readonly tx: string;
   readonly ccsid: number;
   readonly size: number;
   /** Headers every request carries (credentials are added by the run). */
@@ -309,6 +317,57 @@ export function buildPayloads(options: PayloadOptions): PayloadPool {
     get: (i) => requests[i % requests.length] as LoadRequest,
     meanBytes: Math.round(requests.reduce((n, r) => n + r.bytes, 0) / requests.length),
   };
+}
+
+export interface ViewPayloadOptions {
+  readonly tranid: string;
+  readonly ccsid: number;
+  /** The COMMAREAs as JSON views, sent in turn. */
+  readonly views: readonly unknown[];
+  /** Their copybook: each is sent as its EBCDIC bytes; absent: as JSON, which the region lays out. */
+  readonly copybook?: RecordLayout;
+  /** Bytes of an attachment on every request (0: none): a BIT container on a channel. */
+  readonly attachment?: number;
+  readonly jobname?: string;
+}
+
+/**
+ * Requests of any transaction with a copybook (MAIL, a transaction of the shop's own) from
+ * COMMAREAs given as JSON views. A view that does not fit the copybook is a FieldError naming
+ * its item, before anything is sent.
+ */
+export function buildViewPayloads(options: ViewPayloadOptions): PayloadPool {
+  const { tranid, ccsid, views, copybook } = options;
+  if (views.length === 0) throw new Error('no COMMAREAs to send');
+  const attachment = options.attachment && options.attachment > 0 ? randomBytes(options.attachment) : null;
+  const path = `/cics/${tranid}`;
+  const cp = codePage(ccsid);
+  const requests = views.map((view, i): LoadRequest => {
+    const commarea = copybook
+      ? { contentType: 'application/octet-stream', data: jsonToRecord(view, copybook, cp).bytes }
+      : { contentType: 'application/json', data: Buffer.from(JSON.stringify(view), 'utf8') };
+    if (!attachment) return request(path, { parts: [commarea.data], contentType: commarea.contentType });
+    return request(
+      path,
+      channelOf([
+        { name: 'DFHCOMMAREA', ...commarea },
+        { name: 'ATTACH', contentType: 'application/octet-stream', filename: `load-${i + 1}.bin`, data: attachment },
+      ]),
+    );
+  });
+  return {
+    tx: tranid,
+    ccsid,
+    size: requests.length,
+    headers: { 'x-cics-ccsid': String(ccsid), 'x-cics-jobname': options.jobname ?? 'CICSLOAD' },
+    get: (i) => requests[i % requests.length] as LoadRequest,
+    meanBytes: Math.round(requests.reduce((n, r) => n + r.bytes, 0) / requests.length),
+  };
+}
+
+/** The record layout of a copybook file (--copybook, the bench's shop transaction). */
+export function copybookLayout(path: string): RecordLayout {
+  return copybookFile(resolve(path)).layout;
 }
 
 /** `10k`, `10m`, `2048`, `1.5MB`: bytes (k and m are 1024 and 1024²). */

@@ -1,11 +1,10 @@
 // The summary of a load run: one object (what --json prints) and its text for a person.
-import type { LoadTx } from './payloads.js';
 import { binFloorMs, summarize, type LatencySummary, type TimelinePoint } from './record.js';
 import type { RunResult } from './run.js';
 import type { VerifyReport } from './verify.js';
 
 export interface LoadSummary {
-  readonly tx: LoadTx;
+  readonly tx: string;
   readonly url: string;
   readonly ccsid: number;
   readonly connections: number;
@@ -47,7 +46,7 @@ export interface LoadSummary {
 }
 
 export interface SummaryContext {
-  readonly tx: LoadTx;
+  readonly tx: string;
   readonly url: string;
   readonly ccsid: number;
   readonly connections: number;

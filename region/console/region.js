@@ -1,8 +1,8 @@
-// The region as CEMT shows it: tasks now, transactions (enable, disable, class, time limit),
-// classes, MAXTASKS, and live charts. Every change is a PUT to /cemt/..., the routes the
+// The region as CEMT shows it: tasks now, the STARTs waiting (cancel), transactions (enable,
+// disable, class, time limit), classes, MAXTASKS, and live charts. Every change is a PUT to /cemt/..., the routes the
 // command line uses, with their checks.
 import { useEffect, useState } from 'preact/hooks';
-import { call, ErrorNote, getJson, html, messageOf, Wide } from './ui.js';
+import { call, ErrorNote, getJson, html, messageOf, when, Wide } from './ui.js';
 import { LiveCharts } from './charts.js';
 
 function useLive(url, ms = 2000) {
@@ -34,14 +34,69 @@ function useLive(url, ms = 2000) {
 function useAction(after) {
   const [note, setNote] = useState('');
   const [error, setError] = useState(null);
-  const put = async (url, body, done) => {
+  const send = async (method, url, body, done) => {
     setError(null);
-    const r = await call('PUT', url, body);
+    const r = await call(method, url, body);
     if (!r.ok) return setError(new Error(messageOf(r)));
     setNote(done);
     after();
   };
-  return { note, error, put };
+  return { note, error, put: (url, body, done) => send('PUT', url, body, done), send };
+}
+
+/** The STARTs waiting, earliest due first, each with its CANCEL. */
+function Starts() {
+  const starts = useLive('/cemt/starts', 5000);
+  const action = useAction(starts.reload);
+  return html`<section aria-labelledby="starts-heading">
+    <h2 id="starts-heading">STARTs waiting</h2>
+    <${ErrorNote} error=${starts.error ?? action.error} />
+    <p class="sr-only" role="status" aria-live="polite">${action.note}</p>
+    ${starts.data?.length === 0 && html`<p>No START is waiting.</p>`}
+    ${
+      starts.data?.length > 0 &&
+      html`<${Wide} label="STARTs waiting">
+        <table class="list">
+          <thead>
+            <tr>
+              <th scope="col">REQID</th>
+              <th scope="col">Tran</th>
+              <th scope="col">User</th>
+              <th scope="col">Job</th>
+              <th scope="col">Due (UTC)</th>
+              <th scope="col">Asked (UTC)</th>
+              <th scope="col">COMMAREA</th>
+              <th scope="col"><span class="sr-only">Cancel</span></th>
+            </tr>
+          </thead>
+          <tbody>
+            ${starts.data.map(
+              (s) =>
+                html`<tr>
+                  <th scope="row">${s.reqid}</th>
+                  <td>${s.tranid}</td>
+                  <td>${s.user}</td>
+                  <td>${s.jobname}</td>
+                  <td class="nowrap">${when(s.dueAt)}</td>
+                  <td class="nowrap">${when(s.requestedAt)}</td>
+                  <td class="num">${s.commareaBytes} B${s.containers > 0 ? `, ${s.containers} containers` : ''}</td>
+                  <td>
+                    <button
+                      type="button"
+                      class="small"
+                      onClick=${() =>
+                        action.send('DELETE', `/cemt/starts/${s.reqid}`, undefined, `START ${s.reqid} cancelled`)}
+                    >
+                      Cancel ${s.reqid}
+                    </button>
+                  </td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+      <//>`
+    }
+  </section>`;
 }
 
 function Transactions({ classes }) {
@@ -283,6 +338,7 @@ export function RegionPage() {
         <//>`
       }
     </section>
+    <${Starts} />
     <${Transactions} classes=${Object.keys(r?.classes ?? {})} />
     ${r && html`<${Classes} region=${r} reload=${region.reload} />`}
   `;

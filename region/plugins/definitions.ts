@@ -1,9 +1,11 @@
 // The transaction definitions (CICS's PCT) as the region starts with them: the defaults or
-// the caller's, with the region file's changes. Checked before anything is opened.
+// the caller's, the region file's own transactions, and its changes. Checked before anything
+// is opened.
 import fp from 'fastify-plugin';
 import { ConfigError } from '../../config/errors.js';
 import type { RegionConfig } from '../../config/settings.js';
 import { DefinitionTable, defaultDefinitions, type TransactionDefinition } from '../definitions.js';
+import { shopDefinitions } from '../programs.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -19,7 +21,8 @@ export interface DefinitionsOptions {
 
 export default fp<DefinitionsOptions>(
   async (app, { config, definitions }) => {
-    const table = new DefinitionTable(definitions ?? defaultDefinitions());
+    // The shop's own beside them: a template that cannot be used stops the start here.
+    const table = new DefinitionTable([...(definitions ?? defaultDefinitions()), ...shopDefinitions(config.defined)]);
     for (const [tranid, change] of Object.entries(config.transactions)) {
       const { class: tranclass, ...rest } = change;
       if (!table.update(tranid, { ...rest, ...(tranclass !== undefined ? { tranclass } : {}) })) {

@@ -1,11 +1,12 @@
 // POST /cics/{TRANID}: a COMMAREA in (bytes, JSON view, or a channel of containers), a
-// task run, the COMMAREA out in the form it came (or a RESP). In steps, as fastify hooks:
+// task run, the COMMAREA out in the form it came (or a RESP); or, for a START, the task kept
+// in the journal to run later and 202 with its REQID. In steps, as fastify hooks:
 // onRequest authenticates the caller (before the body is read), preHandler applies the
 // caller's rate limit and then reads and checks the task (pending-task.ts); the handler
 // dispatches it, records its end (task-record.ts) and answers.
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
-import { copybook } from '../../cics/copybook/library.js';
+import { copybook, copybookName } from '../../cics/copybook/library.js';
 import { jsonSchemaOf } from '../../cics/copybook/schema.js';
 import { loggedRequest } from '../../journal/task-log.js';
 import { redactRequest } from '../../transactions/report/secrets.js';
@@ -14,6 +15,9 @@ import { jsonBodyParser } from '../http/json-body.js';
 import { pendingTaskOf, type PendingTask } from '../tasks/pending-task.js';
 import { limitPerUser } from '../security/rate-limits.js';
 import { recordTask } from '../tasks/task-record.js';
+import { dueAt, startAsked } from '../tasks/start-request.js';
+import { JournalFull, ReqidInUse } from '../errors.js';
+import { JournalError } from '../../journal/errors.js';
 
 /** A whole channel: COMMAREA and containers (attachments) together. */
 export const MAX_CHANNEL = 32 * 1024 * 1024;
@@ -40,7 +44,7 @@ function tranidAsked(request: FastifyRequest): string {
 }
 
 export async function cicsRoutes(app: FastifyInstance): Promise<void> {
-  const { definitions, dispatcher, config, room, journal, security, metrics } = app;
+  const { definitions, dispatcher, config, room, journal, security, metrics, starts } = app;
   const checks = { definitions, security, room, ccsid: config.ccsid };
 
   // Every transaction has a user: credentials are checked before the body is read.
@@ -65,7 +69,50 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
     request.task = pendingTaskOf(request, reply, tranidAsked(request), checks);
   });
 
+  /** A START: the task kept in the journal (on disk before the answer) to run when due; 202 with its REQID. */
+  async function startLater(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    asked: NonNullable<ReturnType<typeof startAsked>>,
+  ) {
+    const task = request.task as PendingTask;
+    const now = starts.now();
+    const entry = await journal.starts
+      .add(
+        {
+          tranid: task.definition.tranid,
+          userid: task.caller.id,
+          jobname: task.jobname,
+          ccsid: task.ccsid,
+          remote: request.ip,
+          commarea: task.commarea,
+          containers: task.containers,
+        },
+        dueAt(asked.when, now),
+        new Date(now),
+        asked.reqid,
+      )
+      .catch((err: unknown) => {
+        // No room for it: nothing kept, and the caller hears so as for a task's mail.
+        if (err instanceof JournalError && err.code === 'CICSMAIL_JOURNAL_FULL') throw new JournalFull(err.message);
+        throw err;
+      });
+    if (entry === 'in use') throw new ReqidInUse(asked.reqid ?? '');
+    starts.added(entry);
+    request.log.info({ reqid: entry.reqid, tranid: entry.tranid, user: entry.userid, dueAt: entry.dueAt }, 'start');
+    void reply.code(202).header('X-CICS-Resp', 'NORMAL').header('X-CICS-Reqid', entry.reqid);
+    return reply.send({
+      reqid: entry.reqid,
+      tranid: entry.tranid,
+      state: entry.state,
+      dueAt: new Date(entry.dueAt).toISOString(),
+      requestedAt: entry.requestedAt,
+    });
+  }
+
   async function run(request: FastifyRequest, reply: FastifyReply) {
+    const asked = startAsked(request);
+    if (asked) return startLater(request, reply, asked);
     const task = request.task as PendingTask;
     const { commarea, containers, caller } = task;
     // A channel too large for the task log moves to the worker (no copy); the log keeps its
@@ -85,7 +132,7 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
       transfer: memory ? [memory] : [],
     });
     void reply.header('X-CICS-Taskn', String(eib.eibtaskn));
-    const failure = recordTask({ metrics, journal, room }, request, task, logged, { eib, result, startedAt });
+    const failure = recordTask({ metrics, journal, room }, request.log, task, logged, { eib, result, startedAt });
     // recordTask returns the failure of every task that did not end normally.
     if (result.kind !== 'normal') throw failure as Error;
     void reply.header('X-CICS-Resp', 'NORMAL');
@@ -112,8 +159,10 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
         summary: `run ${definition.tranid}: ${definition.description}`,
         tags: ['transactions'],
         description:
-          `The COMMAREA as application/octet-stream (${definition.copybook} in the request's CCSID), as its ` +
-          `JSON view (below), or as multipart/form-data: a part DFHCOMMAREA and containers.`,
+          `The COMMAREA as application/octet-stream (${copybookName(definition.copybook)} in the request's CCSID), as its ` +
+          `JSON view (below), or as multipart/form-data: a part DFHCOMMAREA and containers. With ` +
+          `X-CICS-Start-Interval or X-CICS-Start-Time (hhmmss) and optionally X-CICS-Reqid, a START: ` +
+          `journaled and answered 202 with its REQID, run when due.`,
         // Only the JSON view is validated by schema; bytes and channels are checked by the copybook.
         body: { content: { 'application/json': { schema } } },
       },

@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { codePage, parseCcsid, SUPPORTED_CCSIDS } from '../../cics/codepages.js';
 import { FieldError } from '../../cics/copybook/errors.js';
 import { jsonToRecord } from '../../cics/copybook/json.js';
-import { copybook } from '../../cics/copybook/library.js';
+import { copybook, copybookName } from '../../cics/copybook/library.js';
 import { jsonSchemaOf } from '../../cics/copybook/schema.js';
 import { commareaFields, hexOf, lineFields } from '../views/commarea-fields.js';
 import { loadAssets, VENDOR } from '../views/console-assets.js';
@@ -154,7 +154,7 @@ export async function consoleRoutes(app: FastifyInstance): Promise<void> {
         return {
           description: definition.description,
           tranid: definition.tranid,
-          copybook: definition.copybook,
+          copybook: copybookName(definition.copybook),
           ccsid: config.ccsid,
           minLength: layout.minLength,
           maxLength: layout.maxLength,

@@ -1,10 +1,38 @@
 // Operating a region: CEMT over HTTP for administrators (INQUIRE and SET of tasks,
-// transactions, classes and the region), Prometheus metrics, and the health checks.
+// transactions, programs, classes and the region), Prometheus metrics, and the health checks.
+import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { stateCounts } from '../../journal/query.js';
 import { CLASS_LIMITS_SCHEMA, type ClassLimits } from '../../config/region-file.js';
-import { RequestInvalid, TransactionUnknown } from '../errors.js';
-import { NAME8, TRANID } from '../../cics/names.js';
+import { NotFound, ProgramUnknown, RequestInvalid, TransactionUnknown } from '../errors.js';
+import { NAME8, NAME8_ANY_CASE, TRANID } from '../../cics/names.js';
+import { copybookName } from '../../cics/copybook/library.js';
+import { newCopy, programsOf } from '../programs.js';
+import type { StartEntry } from '../../journal/starts.js';
+import { outcomeText } from '../../journal/task-log.js';
+
+/** A START as CEMT shows it: never its COMMAREA or containers, only their size. */
+function startView(entry: StartEntry) {
+  return {
+    reqid: entry.reqid,
+    tranid: entry.tranid,
+    user: entry.userid,
+    jobname: entry.jobname,
+    state: entry.state,
+    dueAt: new Date(entry.dueAt).toISOString(),
+    requestedAt: entry.requestedAt,
+    commareaBytes: entry.commareaBytes,
+    containers: entry.containerCount,
+    ...(entry.endedAt !== undefined ? { endedAt: entry.endedAt } : {}),
+    ...(entry.taskn !== undefined ? { taskn: entry.taskn } : {}),
+    ...(entry.outcome !== undefined ? { outcome: outcomeText(entry.outcome) } : {}),
+    ...(entry.journalSeqs !== undefined ? { journalSeqs: entry.journalSeqs } : {}),
+    ...(entry.cancelledBy !== undefined ? { cancelledBy: entry.cancelledBy } : {}),
+  };
+}
+
+/** STARTs a listing gives at most. */
+const STARTS_LIMIT = 1000;
 
 export async function operationsRoutes(app: FastifyInstance): Promise<void> {
   const { definitions, dispatcher, journal, room, metrics, config, security } = app;
@@ -52,14 +80,104 @@ export async function operationsRoutes(app: FastifyInstance): Promise<void> {
       },
     );
 
+    cemt.get<{ Querystring: { all?: 'true' | 'false'; limit?: string; after?: string } }>(
+      '/cemt/starts',
+      {
+        schema: {
+          tags,
+          summary:
+            'INQUIRE START: the STARTs waiting, earliest due first; with all=true every START on record (those that ran, were cancelled or interrupted too), by REQID',
+          querystring: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              all: { type: 'string', enum: ['true', 'false'] },
+              limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$' },
+              after: { type: 'string', pattern: NAME8_ANY_CASE.source },
+            },
+          },
+        },
+      },
+      async (request) => {
+        const limit = Number(request.query.limit ?? STARTS_LIMIT);
+        const after = request.query.after?.toUpperCase();
+        if (request.query.all === 'true') return journal.starts.all(limit, after).map(startView);
+        const from = after === undefined ? undefined : journal.starts.get(after);
+        return journal.starts.waiting(limit, from && { dueAt: from.dueAt, reqid: from.reqid }).map(startView);
+      },
+    );
+
+    cemt.get<{ Params: { reqid: string } }>(
+      '/cemt/starts/:reqid',
+      { schema: { tags, summary: 'INQUIRE START: one START by its REQID, and what became of it' } },
+      async (request) => {
+        const reqid = request.params.reqid.toUpperCase();
+        const entry = NAME8.test(reqid) ? journal.starts.get(reqid) : undefined;
+        if (!entry) throw new NotFound(`no START of REQID ${reqid.slice(0, 8)}`);
+        return startView(entry);
+      },
+    );
+
+    cemt.delete<{ Params: { reqid: string } }>(
+      '/cemt/starts/:reqid',
+      { schema: { tags, summary: 'CANCEL REQID: a START that waits is CANCELLED and never runs' } },
+      async (request) => {
+        const reqid = request.params.reqid.toUpperCase();
+        const done = NAME8.test(reqid)
+          ? await journal.starts.cancel(reqid, request.caller?.id ?? '', new Date(app.starts.now()))
+          : undefined;
+        if (!done) throw new NotFound(`no START of REQID ${reqid.slice(0, 8)}`);
+        const { entry } = done;
+        // As CICS answers a CANCEL of a START that has expired already.
+        if (!done.cancelled) throw new NotFound(`START ${reqid} does not wait: it is ${entry.state}`);
+        request.log.warn({ reqid, tranid: entry.tranid, by: request.caller?.id }, 'cemt: start cancelled');
+        return startView(entry);
+      },
+    );
+
     cemt.get('/cemt/transactions', { schema: { tags, summary: 'CEMT INQUIRE TRANSACTION' } }, async () =>
       definitions.all().map((d) => ({
         tranid: d.tranid,
         enabled: d.enabled,
         class: d.tranclass ?? null,
         timeLimitMs: d.timeLimitMs,
+        program: d.programName ?? null,
+        copybook: d.copybook ? copybookName(d.copybook) : null,
         description: d.description,
       })),
+    );
+
+    const regionFolder = config.configFile ? dirname(config.configFile) : null;
+    cemt.get(
+      '/cemt/programs',
+      {
+        schema: { tags, summary: "CEMT INQUIRE PROGRAM: each program, its kind, its copy's version, its transactions" },
+      },
+      async () => programsOf(definitions, regionFolder),
+    );
+
+    cemt.put<{ Params: { name: string }; Body: { newcopy: true } }>(
+      '/cemt/programs/:name',
+      {
+        schema: {
+          tags,
+          summary:
+            "CEMT SET PROGRAM NEWCOPY: a template program's templates or a module read again, as a new version for the tasks that start from now on",
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['newcopy'],
+            properties: { newcopy: { const: true } },
+          },
+        },
+      },
+      async (request) => {
+        const name = request.params.name.toUpperCase();
+        if (!NAME8.test(name)) throw new ProgramUnknown(request.params.name.slice(0, 20));
+        const copy = newCopy(definitions, config.configFile, name);
+        request.log.warn({ program: name, version: copy.version, by: request.caller?.id }, 'cemt: program newcopy');
+        return programsOf(definitions, regionFolder).find((p) => p.program === name);
+      },
     );
 
     cemt.put<{ Params: { tranid: string }; Body: { enabled?: boolean; class?: string | null; timeLimitMs?: number } }>(
@@ -148,6 +266,7 @@ export async function operationsRoutes(app: FastifyInstance): Promise<void> {
           },
           classes: usage.classes,
           journalBacklog: journal.backlog(),
+          startsWaiting: journal.starts.waitingCount(),
           journalSpace: room.refusal ?? 'ok',
         };
       },

@@ -94,6 +94,7 @@ function taskRequest(eib: Eib, input: TaskInput): TaskRequest {
     containers: input.containers ?? [],
     timeLimitMs: definition.timeLimitMs,
     security: input.security,
+    ...(definition.copy ? { copy: definition.copy } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 // The end of a task, on record: the metrics, one log line (who ran what and how it ended;
 // never a body or a password), the task log entry for redrive, and, where the journal had
 // no room for the task's mail, a tighter watch on its space.
-import type { FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Eib, TaskResult } from '../../cics/task.js';
 import type { Journal } from '../../journal/journal.js';
 import type { LoggedContainer } from '../../journal/task-log.js';
@@ -26,8 +26,9 @@ export interface LoggedInput {
 /** Records a task that ended; returns the error to answer with where it did not end normally. */
 export function recordTask(
   records: TaskRecords,
-  request: FastifyRequest,
-  task: PendingTask,
+  /** The request's logger, or the region's for a task no request waits for (a START's). */
+  log: FastifyBaseLogger,
+  task: Pick<PendingTask, 'definition' | 'caller' | 'ccsid' | 'jobname'>,
   logged: LoggedInput,
   ended: { readonly eib: Eib; readonly result: TaskResult; readonly startedAt: Date },
 ): (Error & { code: string }) | undefined {
@@ -45,7 +46,7 @@ export function recordTask(
     replies: result.kind === 'normal' ? (result.smtpReplies ?? []) : [],
     seconds: durationMs / 1000,
   });
-  request.log.info(
+  log.info(
     {
       taskn: eib.eibtaskn,
       tranid,
@@ -73,9 +74,9 @@ export function recordTask(
       journalSeqs: result.kind === 'normal' ? result.journalSeqs : [],
       durationMs,
     })
-    .catch((err: Error) => request.log.warn({ err }, 'journal: the task log could not keep a task'));
+    .catch((err: Error) => log.warn({ err }, 'journal: the task log could not keep a task'));
   if (result.kind === 'condition' && result.condition === 'NOSPACE') {
-    void records.room.exhausted().catch((err: Error) => request.log.error({ err }, 'journal: cannot read free space'));
+    void records.room.exhausted().catch((err: Error) => log.error({ err }, 'journal: cannot read free space'));
   }
   return failure;
 }

@@ -6,7 +6,7 @@ import { codePage } from '../../cics/codepages.js';
 import { CopybookError } from '../../cics/copybook/errors.js';
 import { jsonToRecord } from '../../cics/copybook/json.js';
 import { parseCopybook } from '../../cics/copybook/parse.js';
-import { recordView, viewShape, type ViewShape } from '../../cics/copybook/view.js';
+import { fieldsOf, recordView, viewShape, type ViewShape } from '../../cics/copybook/view.js';
 import { doubling, doublingText, LINEAR_RATIO } from '../helpers/doubling.js';
 
 const cp = codePage(37);
@@ -208,4 +208,43 @@ t.test('work grows in proportion to the record: a table twice as long takes abou
     jsonToRecord({ t: Array.from({ length: n }, (_, i) => ({ k: i % 2 ? 'Y' : 'N', v: i - 5 })) }, layout, cp).bytes;
   const figures = await doubling(record, (bytes) => recordView(bytes, layout, cp), { n: 2000, maxN: 2000 });
   t.ok(figures.ratio < LINEAR_RATIO, `entries: ${doublingText(figures)}`);
+});
+
+t.test("fieldsOf: a program's answer less its condition names, ready for the encoder", async (t) => {
+  const shape = viewShape(payslip, 'PAYSLIP.cpy');
+  const view = recordView(jsonToRecord(PAY, payslip, cp).bytes, payslip, cp);
+  const answer = { ...view, ps_rc: 4, ps_final: false, extra: 1 };
+  const fields = fieldsOf(answer, shape) as Record<string, unknown>;
+  t.notOk('ps_final' in fields || 'ps_provisional' in fields || 'ps_net_negative' in fields, 'conditions dropped');
+  t.same(
+    (fields.ps_lines as object[]).map((l) => Object.keys(l)),
+    [
+      ['ps_line_kind', 'ps_line_text', 'ps_line_amount'],
+      ['ps_line_kind', 'ps_line_text', 'ps_line_amount'],
+    ],
+    "a table's entries lose theirs too",
+  );
+  t.equal(fields.extra, 1, 'a name the view lacks is kept for the encoder to refuse');
+  t.throws(() => jsonToRecord(fields, payslip, cp), { message: 'PAYSLIP: extra is not an item of PAYSLIP' });
+  const { extra: _extra, ...known } = fields;
+  t.equal(jsonToRecord(known, payslip, cp).bytes.length, 291, 'the rest encodes');
+  t.equal(fieldsOf('text', shape), 'text', 'not an object: as it is');
+  // Twice the entries, about twice the time.
+  const layout = parseCopybook(
+    cpy([
+      '01  R.',
+      '    05  N       PIC S9(4) COMP.',
+      '    05  T OCCURS 0 TO 8000 TIMES DEPENDING ON N.',
+      '        10  K   PIC X.',
+      "            88  K-ON  VALUE 'Y'.",
+    ]),
+    'R.cpy',
+  );
+  const rShape = viewShape(layout, 'R.cpy');
+  const figures = await doubling(
+    (n) => ({ n, t: Array.from({ length: n }, (_, i) => ({ k: i % 2 ? 'Y' : 'N' })), k_on: [] }),
+    (view) => fieldsOf(view, rShape),
+    { n: 2000, maxN: 4000 },
+  );
+  t.ok(figures.ratio < LINEAR_RATIO, `entries doubled: ${doublingText(figures)}`);
 });

@@ -9,6 +9,7 @@ import { buildMailCommarea } from '../../client/mailca.js';
 import { cicsmail } from '../helpers/cli.js';
 import { startRegion } from '../helpers/region.js';
 import { startRelay } from '../helpers/relay.js';
+import { shopFolder } from '../helpers/shop.js';
 import { TESTER } from '../helpers/users.js';
 
 const PAUSE = new URL('../fixtures/programs/pause.ts', import.meta.url).href;
@@ -67,6 +68,7 @@ t.test('inquire system: counts in aligned lines, or the region JSON', async (t) 
   t.match(text, /^Pool {7}1 workers, capacity \d+, \d+ running$/m);
   t.match(text, /^Queue {6}\d+ waiting$/m);
   t.match(text, /^Backlog {4}0 mails due for retry$/m);
+  t.match(text, /^Starts {5}0 waiting$/m);
   t.match(text, /^Classes {4}none$/m);
   const fromRegion = (await (await region.fetch('/cemt/region')).json()) as { startedAt: string };
   t.same(answer, fromRegion, 'the JSON as the region answered');
@@ -86,17 +88,31 @@ t.test('inquire transaction: all, one, and as JSON', async (t) => {
     cemt(['inquire', 'transaction', 'NOPE']),
   ]);
   const lines = all.trimEnd().split('\n');
-  t.match(lines[0], /^TRAN {2}STATUS {3}CLASS {2}TIMELIMIT\(MS\) {2}DESCRIPTION$/);
+  t.match(lines[0], /^TRAN {2}STATUS {3}CLASS {2}TIMELIMIT\(MS\) {2}PROGRAM {2}COPYBOOK {2}DESCRIPTION$/);
   t.ok(
-    lines.some((l) => /^MAIL {2}enabled {2}- {6} +\d+ {2}\S/.test(l)),
+    lines.some((l) => /^MAIL {2}enabled {2}- {6} +\d+ {2}MAIL {5}MAILCA {4}\S/.test(l)),
     'MAIL enabled, in no class',
   );
   t.ok(
-    lines.some((l) => /^WAIT {2}enabled {2}- {6} +30000 {2}pause$/.test(l)),
+    lines.some((l) => /^WAIT {2}enabled {2}- {6} +30000 {2}- {8}- {9}pause$/.test(l)),
     'WAIT with its time limit',
   );
-  t.equal(one, 'TRAN  STATUS   CLASS  TIMELIMIT(MS)  DESCRIPTION\nWAIT  enabled  -              30000  pause\n');
-  t.same(oneJson, [{ tranid: 'WAIT', enabled: true, class: null, timeLimitMs: 30_000, description: 'pause' }]);
+  t.equal(
+    one,
+    'TRAN  STATUS   CLASS  TIMELIMIT(MS)  PROGRAM  COPYBOOK  DESCRIPTION\n' +
+      'WAIT  enabled  -              30000  -        -         pause\n',
+  );
+  t.same(oneJson, [
+    {
+      tranid: 'WAIT',
+      enabled: true,
+      class: null,
+      timeLimitMs: 30_000,
+      program: null,
+      copybook: null,
+      description: 'pause',
+    },
+  ]);
   t.same(allJson, await (await region.fetch('/cemt/transactions')).json(), 'the JSON as the region answered');
   t.same(none, { code: 1, stdout: '', stderr: "cicsmail: transaction 'NOPE' is not defined in this region\n" });
 });
@@ -167,7 +183,17 @@ t.test('set tranclass, then put a transaction in it; inquire tranclass', async (
     'TRAN  STATUS   CLASS  TIMELIMIT(MS)\nWAIT  enabled  BATCH          60000\n',
   );
   const [wait, system] = await Promise.all([json(t, ['inquire', 'transaction', 'WAIT']), ok(t, ['i', 'sys'])]);
-  t.same(wait, [{ tranid: 'WAIT', enabled: true, class: 'BATCH', timeLimitMs: 60_000, description: 'pause' }]);
+  t.same(wait, [
+    {
+      tranid: 'WAIT',
+      enabled: true,
+      class: 'BATCH',
+      timeLimitMs: 60_000,
+      program: null,
+      copybook: null,
+      description: 'pause',
+    },
+  ]);
   t.match(system, /^Classes {4}BATCH$/m);
   t.same(await json(t, ['set', 'transaction', 'WAIT', '--no-class', '--time-limit', '30000']), {
     tranid: 'WAIT',
@@ -213,11 +239,12 @@ t.test('usage errors exit 2 and name the choices', async (t) => {
   const cases: [string[], string][] = [
     [
       ['inquire', 'bogus'],
-      "cemt inquire: unknown keyword 'bogus': choose task, transaction, tranclass or system" + HELP_HINT,
+      "cemt inquire: unknown keyword 'bogus': choose task, transaction, program, tranclass, system or start" +
+        HELP_HINT,
     ],
     [['i', 'tra'], "cemt inquire: 'tra' could be transaction or tranclass; give more of it"],
-    [['perform', 'shutdown'], "cemt: unknown keyword 'perform': choose inquire or set" + HELP_HINT],
-    [['set', 'task'], "cemt set: unknown keyword 'task': choose transaction, tranclass or system" + HELP_HINT],
+    [['perform', 'shutdown'], "cemt: unknown keyword 'perform': choose inquire, set or cancel" + HELP_HINT],
+    [['set', 'task'], "cemt set: unknown keyword 'task': choose transaction, program, tranclass or system" + HELP_HINT],
     [
       ['set', 'transaction', 'MAIL', 'off'],
       "set transaction: unknown keyword 'off': choose enabled or disabled" + HELP_HINT,
@@ -292,4 +319,80 @@ t.test('refusals exit 1 with the region reason', async (t) => {
       `^cicsmail: cannot reach the region at http://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED.*; is the region running, and is it the one --url \\(or CICSMAIL_URL\\) names\\?\\n$`,
     ),
   });
+});
+
+t.test('inquire program and set program --newcopy: a module loaded again', async (t) => {
+  const shop = shopFolder(
+    t,
+    { transactions: { NOTE: { program: 'programs/notify.mjs' } } },
+    { 'programs/notify.mjs': 'export default async () => new Uint8Array([1]);\n' },
+  );
+  const other = await startRegion(t, { CICSMAIL_RELAY: relay.url, CICSMAIL_CONFIG: shop.config });
+  const run = (args: string[]) => cemt(args, { CICSMAIL_URL: other.url });
+  const listed = await run(['inquire', 'program']);
+  t.equal(listed.stderr, '');
+  t.equal(
+    listed.stdout,
+    'PROGRAM  KIND     VERSION  TRANSACTIONS  FILE\n' +
+      'MAIL     builtin        -  MAIL\n' +
+      'SEND     builtin        -  SEND\n' +
+      'SPOL     builtin        -  SPOL\n' +
+      'NOTIFY   module         1  NOTE          programs/notify.mjs\n',
+  );
+  shop.write('programs/notify.mjs', 'export default async () => new Uint8Array([2]);\n');
+  const loaded = await run(['s', 'prog', 'notify', '--newcopy']);
+  t.same(loaded, {
+    code: 0,
+    stdout:
+      'PROGRAM  KIND    VERSION  TRANSACTIONS  FILE\nNOTIFY   module        2  NOTE          programs/notify.mjs\n',
+    stderr: '',
+  });
+  t.same(Buffer.from(await (await other.post('NOTE', Buffer.alloc(0))).arrayBuffer()), Buffer.from([2]));
+  t.same(JSON.parse((await run(['inquire', 'program', 'NOTIFY', '--json'])).stdout), [
+    { program: 'NOTIFY', kind: 'module', version: 2, file: 'programs/notify.mjs', transactions: ['NOTE'] },
+  ]);
+  t.same(await run(['set', 'program', 'MAIL', '--newcopy']), {
+    code: 1,
+    stdout: '',
+    stderr:
+      'cicsmail: HTTP 409 INVREQ: NEWCOPY of program MAIL refused, its copy kept: MAIL is built in: it changes with the region, not by NEWCOPY\n',
+  });
+  t.match(await run(['set', 'program', 'NOTIFY']), { code: 2, stderr: /set program needs --newcopy/ });
+  t.match(await run(['inquire', 'program', 'NOPE']), {
+    code: 1,
+    stderr: "cicsmail: program 'NOPE' is not defined in this region\n",
+  });
+});
+
+t.test('inquire start and cancel start: a START waiting, cancelled, then on record', async (t) => {
+  const start = await region.post(
+    'MAIL',
+    buildMailCommarea({ from: 'batch@corp.example', to: 'ops@corp.example', subject: 'tomorrow' }, 37),
+    { 'x-cics-start-interval': '240000', 'x-cics-reqid': 'nightly', 'x-cics-jobname': 'BATCH1' },
+  );
+  t.equal(start.status, 202);
+  const text = await ok(t, ['i', 'st']);
+  const [head, row, ...rest] = text.trimEnd().split('\n');
+  t.match(head, /^REQID\s+TRAN\s+USER\s+JOBNAME\s+DUE\s+STATE\s+TASK\s+OUTCOME\s+JOURNAL$/);
+  t.match(row, /^NIGHTLY\s+MAIL\s+TESTER\s+BATCH1\s+\S+Z\s+WAITING\s+-\s+-\s+-$/);
+  t.same(rest, []);
+  const [one] = await json<{ reqid: string; state: string; dueAt: string }[]>(t, ['inquire', 'start', 'nightly']);
+  t.match(one, { reqid: 'NIGHTLY', state: 'WAITING' });
+  t.match(await ok(t, ['cancel', 'start', 'NIGHTLY']), /^NIGHTLY\s+MAIL\s+TESTER\s+BATCH1\s+\S+\s+CANCELLED/m);
+  t.equal((await ok(t, ['inquire', 'start'])).trim(), 'no STARTs');
+  const all = await json<{ reqid: string; state: string }[]>(t, ['inquire', 'start', '--all']);
+  t.same(
+    all.filter((s) => s.reqid === 'NIGHTLY').map((s) => s.state),
+    ['CANCELLED'],
+  );
+  const again = await cemt(['cancel', 'start', 'NIGHTLY']);
+  t.equal(again.code, 1);
+  t.match(again.stderr, /START NIGHTLY does not wait: it is CANCELLED/);
+  t.match(await cemt(['cancel', 'start']), { code: 2, stderr: /cancel start needs a REQID/ });
+  t.match(await cemt(['inquire', 'start', 'X', '--all']), { code: 2, stderr: /a REQID or --all, not both/ });
+  t.match(await cemt(['inquire', 'system', '--all']), {
+    code: 2,
+    stderr: /--all is not an option of 'cemt inquire system'/,
+  });
+  t.match(await cemt(['i', 's']), { code: 2, stderr: /'s' could be system or start/ });
 });

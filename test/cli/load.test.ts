@@ -14,6 +14,7 @@ import { cicsmail } from '../helpers/cli.js';
 import { startRegion } from '../helpers/region.js';
 import { smtpError, startRelay } from '../helpers/relay.js';
 import { freshDir, type TestLike } from '../helpers/test-like.js';
+import { PAY_VALUES, PAYS, PAYSLIP_FILES, shopFolder } from '../helpers/shop.js';
 import { TESTER } from '../helpers/users.js';
 
 const USER = `${TESTER.id}:${TESTER.password}`;
@@ -301,6 +302,61 @@ t.test('SEND and SPOL, and attachments on all three, in CCSID 273', async (t) =>
   }
 });
 
+t.test("a transaction of the shop's own: COMMAREAs from --json-file, in EBCDIC through --copybook", async (t) => {
+  const { relay, folder } = await relayWithFolder(t);
+  const shop = shopFolder(t, { transactions: { PAYS } }, PAYSLIP_FILES);
+  const region = await startRegion(t, { CICSMAIL_RELAY: relay.url, CICSMAIL_CONFIG: shop.config });
+  const views = join(shop.dir, 'payslips.json');
+  const joe = { ...PAY_VALUES, ps_employee: { ps_emp_no: 4712, ps_name: 'JOE', ps_email: 'joe@corp.example' } };
+  writeFileSync(views, JSON.stringify([PAY_VALUES, joe]));
+  const common = [region.url, '--user', USER, '--tx', 'pays', '--json-file', views, '--requests', '10'];
+  for (const form of [['--copybook', join(shop.dir, 'copybooks', 'PAYSLIP.cpy')], []]) {
+    const before = relay.mails.length;
+    const run = await load([
+      ...common,
+      ...form,
+      '--connections',
+      '2',
+      '--json',
+      '--verify',
+      '--data',
+      region.config.dataDir,
+      '--received',
+      folder,
+    ]);
+    t.equal(run.code, 0, run.stderr);
+    const s = JSON.parse(run.stdout) as Summary;
+    t.equal(s.tx, 'PAYS');
+    t.same(s.byRc, { '0': 10 }, form.length > 0 ? 'as EBCDIC bytes' : 'as JSON');
+    t.ok(s.verify?.passed, JSON.stringify(s.verify?.problems));
+    const to = relay.mails.slice(before).map((m) => m.to[0]);
+    t.same(
+      [to.filter((a) => a === 'jane@corp.example').length, to.filter((a) => a === 'joe@corp.example').length],
+      [5, 5],
+      'the two COMMAREAs in turn',
+    );
+  }
+  const tasks = region.journal().tasks.scan();
+  t.ok(
+    [...tasks].some((task) => task.tranid === 'PAYS' && task.commarea.form === 'bytes'),
+    'on record for redrive',
+  );
+  const misfit = join(shop.dir, 'misfit.json');
+  writeFileSync(misfit, JSON.stringify({ ps_nett: 1 }));
+  t.match(await load([...common.slice(0, 6), misfit, '--copybook', join(shop.dir, 'copybooks', 'PAYSLIP.cpy')]), {
+    code: 2,
+    stderr: /--json-file: a COMMAREA does not fit the copybook: PAYSLIP: ps_nett is not an item of PAYSLIP/,
+  });
+  t.match(await load([...common.slice(0, 3), '--tx', 'SEND', '--json-file', views]), {
+    code: 2,
+    stderr: /SEND takes text, not a COMMAREA/,
+  });
+  t.match(await load([region.url, '--user', USER, '--copybook', 'x.cpy']), {
+    code: 2,
+    stderr: /--copybook goes with --json-file/,
+  });
+});
+
 t.test('URL local: a region and a sink of its own, verified', async (t) => {
   const run = await load(['local', '--requests', '20', '--connections', '4', '--tx', 'SEND', '--json', '--verify']);
   t.equal(run.code, 0, run.stderr);
@@ -318,7 +374,8 @@ t.test('wrong usage and wrong credentials', async (t) => {
   t.match(none.stderr, /give one URL/);
   const tx = await load([region.url, '--user', USER, '--tx', 'XMIT']);
   t.equal(tx.code, 2);
-  t.match(tx.stderr, /--tx is MAIL, SEND or SPOL/);
+  t.match(tx.stderr, /--tx XMIT is not MAIL, SEND or SPOL: give --json-file FILE/);
+  t.match((await load([region.url, '--user', USER, '--tx', 'TOO-LONG'])).stderr, /--tx is a tranid/);
   const wrong = await load([region.url, '--user', `${TESTER.id}:not-the-password`, '--requests', '5']);
   t.equal(wrong.code, 1);
   t.match(wrong.stderr, /does not take these credentials \(401 NOTAUTH\)/);

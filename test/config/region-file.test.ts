@@ -1,7 +1,7 @@
 // The region definition file's transactions of the shop's own: a template program, a
 // built-in program under a tranid of its own, a program module; each fault with the file,
 // its line and the name (and the templates' own faults with their file and line).
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { readRegionFile, type DefinedTransaction } from '../../config/region-file.js';
@@ -139,7 +139,7 @@ t.test(
       description: 'program MAIL',
     });
     t.match(byTranid.get('NOTE'), {
-      program: { kind: 'module', file: join(file, '..', 'programs', 'notify.mjs') },
+      program: { kind: 'module', file: join(file, '..', 'programs', 'notify.mjs'), name: 'NOTIFY' },
       copybook: { name: 'PAYSLIP.cpy' },
       description: 'program programs/notify.mjs',
     });
@@ -310,6 +310,39 @@ t.test('each fault of a definition stops the start with the file, the line and t
   t.equal(
     fault({ NOTE: { program: 'programs/gone.mjs' } }, ['"NOTE"', '"program"']),
     'region.json:@: transactions.NOTE.program: no program module programs/gone.mjs (./programs/gone.mjs)',
+  );
+  t.equal(
+    fault({ NOTE: { program: 'programs/notify-payroll.mjs' } }, ['"NOTE"', '"program"'], (dir) =>
+      writeFileSync(join(dir, 'programs', 'notify-payroll.mjs'), 'export default () => undefined;\n'),
+    ),
+    "region.json:@: transactions.NOTE.program: programs/notify-payroll.mjs: a module's name is its program's name, 1 to 8 characters of A-Z 0-9 @ # $: NOTIFY-PAYROLL is not",
+  );
+  t.equal(
+    fault({ NOTE: { program: 'programs/mail.mjs' } }, ['"NOTE"', '"program"'], (dir) =>
+      writeFileSync(join(dir, 'programs', 'mail.mjs'), 'export default () => undefined;\n'),
+    ),
+    'region.json:@: transactions.NOTE.program: program name MAIL is the built-in program MAIL already',
+  );
+  t.equal(
+    fault(
+      {
+        PAYS,
+        NOTE: { program: 'programs/notify.mjs' },
+        NOT2: { program: 'programs/sub/notify.mjs' },
+      },
+      ['"NOT2"', '"program"'],
+      (dir) => {
+        mkdirSync(join(dir, 'programs', 'sub'));
+        writeFileSync(join(dir, 'programs', 'sub', 'notify.mjs'), 'export default () => undefined;\n');
+      },
+    ),
+    'region.json:@: transactions.NOT2.program: program name NOTIFY is the module ./programs/notify.mjs already',
+  );
+  t.equal(
+    fault({ PAYS, NOTE: { program: 'programs/pays.mjs' } }, ['"NOTE"', '"program"'], (dir) =>
+      writeFileSync(join(dir, 'programs', 'pays.mjs'), 'export default () => undefined;\n'),
+    ),
+    'region.json:@: transactions.NOTE.program: program name PAYS is the template program of PAYS already',
   );
   t.equal(
     fault({ PAYS: { ...PAYS, class: 'NONE' } }),

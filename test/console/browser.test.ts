@@ -271,6 +271,27 @@ async function run(): Promise<void> {
     t.equal(region.app.definitions.get('MAIL')?.enabled, true);
   });
 
+  await t.test('the STARTs waiting, and one cancelled from the page', async (t) => {
+    const start = await region.fetch('/cics/MAIL', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-cics-start-interval': '020000', 'x-cics-reqid': 'LATER1' },
+      body: JSON.stringify({
+        mc_version: '01',
+        mc_from: 'a@corp.example',
+        mc_to: 'b@corp.example',
+        mc_subject: 'later',
+      }),
+    });
+    t.equal(start.status, 202);
+    await open('region', /^Region /);
+    const row = page.getByRole('row', { name: /LATER1 MAIL TESTER/ });
+    await row.waitFor({ timeout: WAIT });
+    await axe(t, 'region with a START');
+    await page.getByRole('button', { name: 'Cancel LATER1' }).click();
+    await page.getByText('No START is waiting.').waitFor({ timeout: WAIT });
+    t.match(region.journal().starts.get('LATER1'), { state: 'CANCELLED', cancelledBy: 'TESTER' });
+  });
+
   await t.test('MAXTASKS and the queue bound, set from the page', async (t) => {
     await page.getByLabel('MAXTASKS').fill('32');
     await page.getByLabel('Queue bound').fill('500');

@@ -301,3 +301,34 @@ t.test('a reserve larger than the free space: tasks are refused before they run,
   // Reading the journal still works.
   t.equal((await region.fetch(`/journal`)).status, 200);
 });
+
+t.test(
+  'a START the full disk has no room for: 503 NOSPACE, nothing kept; the STARTs kept before are intact',
+  { skip: noTmpfs },
+  async (t) => {
+    const dir = smallDisk(t, 4);
+    const relay = await startRelay(t);
+    const region = await startRegion(t, {
+      CICSMAIL_DATA: dir,
+      CICSMAIL_RELAY: relay.url,
+      CICSMAIL_JOURNAL_RESERVE_MB: '0',
+    });
+    const start = (i: number) => region.post('MAIL', mail(i), { 'x-cics-start-interval': '010000' });
+    const kept = await start(1);
+    t.equal(kept.status, 202);
+    fillBut(dir, 400 * 1024);
+    const refused = await start(2);
+    t.equal(refused.status, 503);
+    t.equal(refused.headers.get('x-cics-resp'), 'NOSPACE');
+    t.match(((await refused.json()) as { message: string }).message, /^the journal cannot grow: /);
+    t.same(
+      region
+        .journal()
+        .starts.waiting(10)
+        .map((e) => e.reqid),
+      [kept.headers.get('x-cics-reqid')],
+      'only the one kept before waits',
+    );
+    rmSync(join(dir, 'filler'));
+  },
+);

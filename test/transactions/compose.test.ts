@@ -206,6 +206,24 @@ t.test('an HTML body: multipart/alternative, the text made from it first, then t
   t.same(py.defects, []);
 });
 
+t.test('an HTML body with a text part of its own: that text is the alternative, as written', async (t) => {
+  const html = '<p>Net pay <b>$265.50CR</b></p>\n';
+  const text = 'Net pay            $265.50CR\nColumns   line up\n';
+  const message = composeMessage({ ...base, body: html, bodyFormat: 'html', textAlternative: text });
+  checkWire(t, message, { delimiters: 3 });
+  const py = await parseWithPython(message);
+  t.same(py.multiparts, ['multipart/alternative']);
+  t.equal(py.text, text, 'not made from the HTML: blanks and columns as written');
+  t.equal(py.html, html);
+  const made = await parseWithPython(composeMessage({ ...base, body: html, bodyFormat: 'html' }));
+  t.equal(made.text, 'Net pay $265.50CR\n', 'without one, the text is made from the HTML, as before');
+  t.equal(
+    (await parseWithPython(composeMessage({ ...base, textAlternative: 'unused' }))).text,
+    'body\n',
+    'a text body has no alternative',
+  );
+});
+
 t.test('HTML with attachments: the alternative inside multipart/mixed, each with its own boundary', async (t) => {
   const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
   const message = composeMessage({

@@ -2,7 +2,7 @@
 // the text is not), UTF-8 text, CRLF line ends, no line over 998 octets, each part in the
 // transfer encoding it needs. The message is written into one Buffer of its exact size.
 //   text body:             text/plain
-//   HTML body:             multipart/alternative (text/plain made from it, text/html)
+//   HTML body:             multipart/alternative (text/plain given or made from it, text/html)
 //   with attachments:      multipart/mixed (the above, then each attachment)
 import type { Address } from '../../cics/addresses.js';
 import { binaryBody, textBody } from './compose-body.js';
@@ -32,8 +32,13 @@ export interface MailContent {
   readonly receipt?: Address;
   /** Lines joined by `\n`. */
   readonly body: string;
-  /** HTML goes with a text/plain alternative made from it. */
+  /** HTML goes with a text/plain alternative: `textAlternative`, or one made from it. */
   readonly bodyFormat: 'text' | 'html';
+  /**
+   * The text/plain alternative of an HTML body, as the program wrote it (a template
+   * program's text part); absent: made from the HTML. Lines joined by `\n`.
+   */
+  readonly textAlternative?: string;
   /** With its angle brackets. */
   readonly messageId: string;
   readonly date: Date;
@@ -88,7 +93,8 @@ function textPart(subtype: 'plain' | 'html', text: string): Part {
 function bodyPart(mail: MailContent): Part {
   if (mail.bodyFormat === 'text') return textPart('plain', mail.body);
   // Least preferred first (RFC 2046 5.1.4): a reader that shows HTML shows the last.
-  return { multipart: 'alternative', parts: [textPart('plain', htmlToText(mail.body)), textPart('html', mail.body)] };
+  const text = mail.textAlternative ?? htmlToText(mail.body);
+  return { multipart: 'alternative', parts: [textPart('plain', text), textPart('html', mail.body)] };
 }
 
 function attachmentPart(a: Attachment): Part {

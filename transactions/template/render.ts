@@ -12,7 +12,8 @@ import { parseAddressList, type Address } from '../../cics/addresses.js';
 import type { ViewShape } from '../../cics/copybook/view.js';
 import type { HeaderTemplate, MailPart } from '../../cics/mail-templates.js';
 import type { Reason } from '../errors.js';
-import type { Attachment } from '../mail/compose.js';
+import type { Attachment, Importance } from '../mail/compose.js';
+import type { MailDraft } from '../mail/deliver.js';
 import type { CompiledMail, CompiledTemplate } from './compile.js';
 import type { Engines } from './engine.js';
 import { TemplateValueError } from './errors.js';
@@ -214,4 +215,19 @@ function headerValue(text: string, t: CompiledTemplate): string {
     throw refusal('CTLCHAR', `${t.source.key}: the template's text holds control character U+${code}`, t.source.key);
   }
   return value;
+}
+
+/**
+ * The mail as MAIL's path takes it (composeAndSend): a text part alone is the body; an HTML
+ * part is the body with the text part, where there is one, as its text/plain alternative.
+ */
+export function draftOf(mail: RenderedMail, importance: Importance = 'normal'): MailDraft {
+  const { text, html, ...headers } = mail;
+  return {
+    ...headers,
+    importance,
+    ...(html === null
+      ? { body: text ?? '', bodyFormat: 'text' }
+      : { body: html, bodyFormat: 'html', ...(text !== null ? { textAlternative: text } : {}) }),
+  };
 }

@@ -1,0 +1,116 @@
+// START requests: the timer that runs them when they fall due, from the region's start
+// (where what a crash left running is ended and what fell due while the region was down
+// runs) to its close (which waits for those running). A START runs with its user's
+// authority as it is then: a user removed, or no longer allowed the transaction, ends it
+// without a task, on record as a refused attempt.
+import fp from 'fastify-plugin';
+import { systemClock, type Clock } from '../../cics/clock.js';
+import type { StartEnd } from '../../journal/starts.js';
+import { loggedRequest, type LoggedOutcome } from '../../journal/task-log.js';
+import { mayRun } from '../../users/users-file.js';
+import {
+  cicsReplyOf,
+  errorOfResult,
+  SurrogateUnknown,
+  TransactionDisabled,
+  TransactionNotAllowed,
+  TransactionUnknown,
+} from '../errors.js';
+import { StartScheduler, type WaitingStart } from '../tasks/start-scheduler.js';
+import { recordTask } from '../tasks/task-record.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    readonly starts: StartScheduler;
+  }
+}
+
+/** How often the timer looks even where nothing is due sooner. */
+const POLL_MS = 60_000;
+
+const refused = (err: { code?: string }): LoggedOutcome => {
+  const reply = cicsReplyOf(err);
+  return { kind: 'failed', resp: reply.resp, abcode: reply.abcode };
+};
+
+export default fp<{ clock?: Clock | undefined }>(
+  async (app, { clock }) => {
+    const { journal, dispatcher, definitions, security, metrics, room, config } = app;
+
+    async function run(entry: WaitingStart): Promise<StartEnd> {
+      const { request } = entry;
+      const { tranid, userid } = request;
+      const none = (err: Error & { code?: string }): StartEnd => {
+        app.log.warn({ reqid: entry.reqid, tranid, user: userid, err: err.message }, 'start: not run');
+        return { taskn: 0, outcome: refused(err), journalSeqs: [] };
+      };
+      const definition = definitions.get(tranid);
+      if (!definition) return none(new TransactionUnknown(tranid));
+      if (!definition.enabled) return none(new TransactionDisabled(tranid));
+      // The user as the users file has it now, not as when the START was asked for.
+      security.users.reload();
+      const user = security.users.get(userid);
+      if (!user) return none(new SurrogateUnknown(userid));
+      if (!mayRun(user, tranid)) {
+        const detail = `START ${entry.reqid}: transaction ${tranid} is not in the user's list`;
+        security.trail.refuse({
+          tranid,
+          taskn: 0,
+          userid,
+          jobname: request.jobname,
+          ccsid: request.ccsid,
+          envelope: { from: '', to: [] },
+          subject: '',
+          denial: { reason: 'NOTALLOWED', detail, remote: request.remote },
+        });
+        return none(new TransactionNotAllowed(userid, tranid));
+      }
+      const { commarea, containers, ccsid, jobname } = request;
+      const startedAt = new Date();
+      const ended = await dispatcher.run({
+        definition,
+        commarea,
+        containers,
+        ccsid,
+        userid,
+        jobname,
+        security: security.taskSecurity(user, request.remote),
+      });
+      recordTask(
+        { metrics, journal, room },
+        app.log.child({ reqid: entry.reqid }),
+        { definition, caller: user, ccsid, jobname },
+        loggedRequest(commarea, containers, config.taskLogKeepBytes),
+        { ...ended, startedAt },
+      );
+      const { eib, result } = ended;
+      if (result.kind === 'normal')
+        return {
+          taskn: eib.eibtaskn,
+          outcome: { kind: 'normal', rc: result.mailRc ?? null },
+          journalSeqs: result.journalSeqs,
+        };
+      return { taskn: eib.eibtaskn, outcome: refused(errorOfResult(result)), journalSeqs: [] };
+    }
+
+    const scheduler = new StartScheduler({
+      starts: journal.starts,
+      clock: clock ?? systemClock,
+      run,
+      concurrency: dispatcher.usage().capacity,
+      pollMs: POLL_MS,
+      onError: (reqid, err) => app.log.error({ err, reqid }, 'start: failed'),
+    });
+    app.decorate('starts', scheduler);
+    app.addHook('onReady', async () => {
+      const lost = await scheduler.start();
+      if (lost.length > 0)
+        app.log.warn(
+          { reqids: lost },
+          'start: STARTs that were running when the region stopped are INTERRUPTED, not run again',
+        );
+    });
+    app.addHook('onClose', () => scheduler.stop());
+  },
+  { name: 'starts', dependencies: ['journal', 'dispatcher', 'definitions', 'security', 'metrics', 'room'] },
+);
