@@ -1,6 +1,7 @@
 // What crosses the thread boundary between the region and the programs in its worker
 // pool. Expected outcomes travel as tagged results (errors lose their fields on the way,
 // piscina#141); a throw from a program is a bug and becomes ASRA.
+import type { RequestKeyRef, TaskKey } from './request-key.js';
 
 /** The largest COMMAREA CICS passes (32 KB less the 5 bytes of its own prefix). */
 export const MAX_COMMAREA = 32_763;
@@ -71,6 +72,8 @@ export interface TaskRequest {
   /** Milliseconds the task may run before it ends with AICA. */
   readonly timeLimitMs: number;
   readonly security: TaskSecurity;
+  /** The request's key, and the mails an earlier run under it journaled (request-key.ts). */
+  readonly requestKey?: { readonly ref: RequestKeyRef; readonly earlier: readonly number[] };
 }
 
 /**
@@ -125,6 +128,8 @@ export interface ProgramContext<Services> {
    * answers late instead. A thread that hangs is still ended by the region's hard stop.
    */
   readonly committed: () => void;
+  /** The request's key, where it came with one. */
+  readonly requestKey?: TaskKey;
 }
 
 /** 0CYYDDD and 0HHMMSS, as in the EIB. */

@@ -9,6 +9,8 @@ import { JournalError } from './errors.js';
 import { MESSAGE_FILE_BYTES, MessageFiles } from './message-files.js';
 import { ensureRoom } from './room.js';
 import { TaskLog, type TaskEntry } from './task-log.js';
+import { RequestKeys, type KeyRecord } from './request-keys.js';
+import type { RequestKeyRef } from '../cics/request-key.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry.js';
 import { afterAttempt, isFinal, type MailState } from './states.js';
 import type { Attempt, DeniedAttempt, Denial, JournalRecord, MailOrigin } from './record.js';
@@ -48,6 +50,8 @@ export class Journal {
   readonly path: string;
   /** Each task's request and answer, for redrive. */
   readonly tasks: TaskLog;
+  /** Request keys (request-keys.ts), each written with the first mail it journals. */
+  readonly keys: RequestKeys;
 
   readonly #now: () => number;
   /** What new records carry: `{ sysid }`, or nothing where the journal was opened without one. */
@@ -69,6 +73,12 @@ export class Journal {
       root.openDB<TaskEntry, number>({ name: 'tasks' }),
       (action) => this.#write(action),
       (err) => journalWriteError(err, path),
+      sysid,
+    );
+    this.keys = new RequestKeys(
+      root.openDB<KeyRecord, string>({ name: 'request-keys' }),
+      (action) => this.#write(action),
+      now,
       sysid,
     );
   }
@@ -99,7 +109,7 @@ export class Journal {
         // promise per write batch that it never settles where the batch fails (3.5.6,
         // write.js startWriting: only status 0 calls the flush resolvers), and `flushed` and
         // close() (_endWrites) wait for the last one: after a full disk, for good.
-        open({ path, maxDbs: 8, readOnly: options.readOnly === true, overlappingSync: false }),
+        open({ path, maxDbs: 12, readOnly: options.readOnly === true, overlappingSync: false }),
         path,
         options.retry ?? DEFAULT_RETRY,
         options.now ?? Date.now,
@@ -113,9 +123,10 @@ export class Journal {
   /**
    * Records a mail as ACCEPTED with its exact bytes and resolves with its sequence number
    * once both are on disk (design invariant 1): the message file is synced before the
-   * record commits, and a commit resolves once synced (see open).
+   * record commits, and a commit resolves once synced (see open). A request key, where
+   * the task has one, takes the mail in the same commit.
    */
-  async accept(origin: MailOrigin, message: Uint8Array): Promise<number> {
+  async accept(origin: MailOrigin, message: Uint8Array, key?: RequestKeyRef): Promise<number> {
     const now = this.#now();
     const at = new Date(now).toISOString();
     // Due once its task must be long over: if the task dies, the retry spool delivers it.
@@ -125,7 +136,11 @@ export class Journal {
     let seq: number;
     try {
       seq = await this.#write(
-        () => this.#putAccepted(origin, message, file, at, nextAttemptAt),
+        () => {
+          const next = this.#putAccepted(origin, message, file, at, nextAttemptAt);
+          if (key) this.keys.tookMail(key, origin, next, at);
+          return next;
+        },
         file === null ? message.byteLength : 0,
       );
     } catch (err) {

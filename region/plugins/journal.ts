@@ -50,6 +50,11 @@ export default fp<{ config: RegionConfig; clock?: Clock | undefined }>(
     // Retention: once at start and then hourly, final records past their age go.
     let pruning: NodeJS.Timeout | undefined;
     const prune = () => {
+      // Request keys by their own retention; one whose mail the spool still has stays.
+      const unfinished = (seq: number) => journal.get(seq)?.nextAttemptAt != null;
+      void journal.keys
+        .prune(Date.now() - config.keyRetentionMs, unfinished)
+        .catch((err: Error) => app.log.error({ err }, 'journal: pruning the request keys failed'));
       if (config.retentionMs <= 0) return;
       const before = Date.now() - config.retentionMs;
       void journal.prune(before).catch((err: Error) => app.log.error({ err }, 'journal: pruning failed'));
