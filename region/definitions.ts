@@ -19,6 +19,9 @@ export interface TransactionDefinition {
   readonly description: string;
 }
 
+/** The program of SEND: its input may name the request's key (a KEY statement). */
+export const sendProgram = () => moduleUrl(import.meta.url, '../transactions/send/program');
+
 export function defaultDefinitions(): TransactionDefinition[] {
   return [
     {
@@ -32,7 +35,7 @@ export function defaultDefinitions(): TransactionDefinition[] {
     },
     {
       tranid: 'SEND',
-      program: moduleUrl(import.meta.url, '../transactions/send/program'),
+      program: sendProgram(),
       enabled: true,
       timeLimitMs: 120_000,
       description: 'control statements, one or more mails (EBCDIC text, or container INPUT)',

@@ -24,6 +24,7 @@ import type { RegionSecurity } from '../security/region-security.js';
 import { TRANID } from '../../cics/names.js';
 import type { RequestKeyRef } from '../../cics/request-key.js';
 import { requestKeyOf } from './request-key.js';
+import { keyInBody } from './keys-in-body.js';
 
 /** A task as the request asks for it, checked and ready to dispatch. */
 export interface PendingTask {
@@ -79,7 +80,7 @@ export function pendingTaskOf(
   if (commarea.form === 'bytes' && commarea.bytes.length > MAX_COMMAREA)
     throw new CommareaTooLong(commarea.bytes.length);
   const asked = { tranid, userid: caller.id, ccsid, commarea, containers };
-  const requestKey = requestKeyOf(request, asked, undefined);
+  const requestKey = requestKeyOf(request, asked, keyInBody(definition, commarea, containers, ccsid));
   return { definition, caller, ccsid, jobname, commarea, containers, ...(requestKey ? { requestKey } : {}) };
 }
 

@@ -77,12 +77,15 @@ function part(hash: Hash, data: string | Uint8Array): void {
   hash.update(bytes);
 }
 
-/** JSON with every object's members in name order: the same view sent twice is the same request, whatever its order. */
+/**
+ * JSON with every object's members in name order: the same view sent twice is the same
+ * request, whatever its order. (Integer-like names come first, in number order, as the
+ * engine keeps them: the same for both.)
+ */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
+  return JSON.stringify(value, (_name, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }

@@ -11,6 +11,8 @@ import { startRelay } from '../../helpers/relay.js';
 import { freshDir } from '../../helpers/test-like.js';
 import { basicAuth, TESTER } from '../../helpers/users.js';
 import { doubling, doublingText, LINEAR_RATIO } from '../../helpers/doubling.js';
+import { ebcdicLines } from '../../helpers/ebcdic.js';
+import { requestKeyStatement } from '../../../transactions/send/statements.js';
 
 const mail = (subject: string) =>
   buildMailCommarea({ from: 'foo@bar.com', to: 'wayne@bar.com', subject, body: 'the searchlight\n' }, 37);
@@ -200,10 +202,78 @@ t.test('the digest reads its input once: twice the COMMAREA, twice the time', as
     tranid: 'SEND',
     userid: 'U',
     ccsid: 37,
-    commarea: { form: 'json' as const, json: { lines: Array.from({ length: n }, (_, i) => ({ [`k${i}`]: i })) } },
+    // An OCCURS table of records, as a JSON view holds one.
+    commarea: {
+      form: 'json' as const,
+      json: { rows: Array.from({ length: n }, (_, i) => ({ name: `row ${i}`, text: 'x'.repeat(200) })) },
+    },
     containers: [],
   });
   const d = await doubling(task, (input) => digestOf(input), { n: 2000 });
   t.ok(d.ratio < LINEAR_RATIO, `digest of a JSON view: ${doublingText(d)}`);
   t.equal(canonicalJson({ b: [1, { d: 1, c: 2 }], a: null }), '{"a":null,"b":[1,{"c":2,"d":1}]}');
+});
+
+t.test('SEND: a KEY statement is the request key of every mail in the input', async (t) => {
+  const relay = await startRelay(t);
+  const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
+  const statements = (key: string[], text = 'hello') =>
+    ebcdicLines(
+      [
+        ...key,
+        'FROM foo@bar.com',
+        'TO wayne@bar.com',
+        'SUBJECT first',
+        'TEXT',
+        text,
+        'ENDTEXT',
+        'SEND',
+        'FROM foo@bar.com',
+        'TO robin@bar.com',
+        'SUBJECT second',
+      ],
+      37,
+    );
+  const input = statements(['* the whole job once', 'key=job-42']);
+  const first = await region.post('SEND', input);
+  const firstText = Buffer.from(await first.arrayBuffer());
+  t.equal(first.headers.get('x-mail-rc'), '0');
+  t.equal(first.headers.get('x-journal-seq'), '1,2');
+  const again = await region.post('SEND', input);
+  t.equal(again.headers.get('idempotent-replayed'), 'true');
+  t.same(Buffer.from(await again.arrayBuffer()), firstText, 'the same report, byte for byte');
+  t.equal(relay.mails.length, 2, 'two mails, once each');
+  t.equal(region.journal().get(2)?.requestKey, 'job-42');
+  // The header may say it too, where it says the same.
+  const both = await region.post('SEND', input, { 'Idempotency-Key': 'job-42' });
+  t.equal(both.headers.get('idempotent-replayed'), 'true');
+
+  for (const [what, body, message] of [
+    ['twice', statements(['KEY a', 'KEY a']), /^SEND: a second KEY statement at line 2 \(the first is at line 1\)/],
+    ['no operand', statements(['KEY']), /^SEND: KEY at line 1 needs an operand/],
+    ['a blank in it', statements(['KEY two words']), /^request key 'two words' is not/],
+  ] as const) {
+    const res = await region.post('SEND', body);
+    t.equal(res.status, 400, what);
+    t.match(await res.json(), { resp: 'INVREQ', resp2: 6, message });
+  }
+  const differ = await region.post('SEND', input, { 'Idempotency-Key': 'job-43' });
+  t.equal(differ.status, 400);
+  t.match(await differ.json(), { message: /^Idempotency-Key 'job-43' and the request's own key 'job-42' differ/ });
+  // In a TEXT block, KEY is a line of the body: that request has no key, and runs each time.
+  const inText = statements([], 'KEY not-a-key');
+  await region.post('SEND', inText);
+  const second = await region.post('SEND', inText);
+  t.equal(second.headers.get('idempotent-replayed'), null);
+  t.equal(relay.mails.length, 6);
+});
+
+t.test('finding a KEY statement reads the input once: twice the lines, twice the time', async (t) => {
+  const lines = (n: number) => [
+    ...Array.from({ length: n }, (_, i) => (i % 50 === 0 ? 'TEXT' : i % 50 === 49 ? 'ENDTEXT' : 'TO a@b.example')),
+    'KEY last',
+  ];
+  const d = await doubling(lines, (input) => requestKeyStatement(input), { n: 20_000 });
+  t.ok(d.ratio < LINEAR_RATIO, `KEY statement search: ${doublingText(d)}`);
+  t.same(requestKeyStatement(lines(100)), { key: 'last' });
 });
