@@ -11,7 +11,7 @@ import { err, out, OutputClosed, type CommandIo } from './io.js';
 import { parseCommand, regionOf, UsageError } from './usage.js';
 
 const HELP = `usage: cicsmail send [FILE] [--tx SEND|SPOL] [--url URL] [--user USER:PASSWORD]
-                     [--ccsid N] [--binary] [--jobname NAME]
+                     [--ccsid N] [--binary] [--jobname NAME] [--key KEY]
 
 Runs FILE (standard input where FILE is - or left out) as one SEND transaction (control
 statements) or, with --tx SPOL, as an SMTP datastream; prints the report, a line a mail.
@@ -24,6 +24,8 @@ statements) or, with --tx SPOL, as an SMTP datastream; prints the report, a line
   --jobname NAME   the job's name, for the journal and &JOBNAME (X-CICS-Jobname);
                    default the user id of --user or CICSMAIL_USER, as z/OS names
                    a TSO or z/OS UNIX user's work after the user
+  --key KEY        the request key (Idempotency-Key): run the same FILE again with the
+                   same key and the region prints the first report again, sending nothing
 
 A UTF-8 FILE is translated to the code page, each line ending in NL (x'15'). Input longer
 than a COMMAREA (32,763 bytes) goes as container ${INPUT_CONTAINER} on a channel.
@@ -77,6 +79,7 @@ async function send(argv: readonly string[], io: CommandIo): Promise<number> {
       ccsid: { type: 'string', default: '037' },
       binary: { type: 'boolean', default: false },
       jobname: { type: 'string' },
+      key: { type: 'string' },
     },
     HELP,
   );
@@ -101,6 +104,7 @@ async function send(argv: readonly string[], io: CommandIo): Promise<number> {
   const { answer, body } = await region.runTask(tx, textTaskBody([payload], ccsid), {
     ccsid,
     ...(jobname ? { jobname } : {}),
+    ...(values.key !== undefined ? { key: values.key } : {}),
   });
   if (answer.status !== 200) throw new Error(`HTTP ${answer.status} ${refusalText(body.toString('utf8'))}`);
   const report = textLines(codePage(ccsid).decode(body));
