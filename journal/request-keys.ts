@@ -93,11 +93,6 @@ export class RequestKeys {
     };
   }
 
-  /** Every record with this key, whoever sent it. */
-  *withKey(key: string): Generator<KeyRecord> {
-    for (const { value } of this.#db.getRange({})) if (value.key === key) yield value;
-  }
-
   /**
    * Removes keys taken before `before` (epoch ms), `limit` at most. A key whose mail is
    * still in the retry spool stays: its repeat must not send it a second time.

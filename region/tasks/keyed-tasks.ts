@@ -25,11 +25,6 @@ export class KeyedTasks {
     this.#clock = clock;
   }
 
-  /** Keys whose task runs now. */
-  get running(): number {
-    return this.#running.size;
-  }
-
   /**
    * The answer for `ref`: stored, or from `start` (given the mails an earlier run journaled),
    * which resolves with the answer once stored, or throws where its task did not run to its

@@ -7,7 +7,7 @@ import { REQUEST_KEY, REQUEST_KEY_RULE, requestKeyId, type RequestKeyRef } from 
 import type { CommareaInput, Container } from '../../cics/task.js';
 import { KeyInvalid } from '../errors.js';
 
-export const KEY_HEADER = 'idempotency-key';
+const KEY_HEADER = 'idempotency-key';
 
 /** What the request asks, as the digest reads it. */
 export interface AskedTask {
