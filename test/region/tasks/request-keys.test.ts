@@ -277,3 +277,22 @@ t.test('finding a KEY statement reads the input once: twice the lines, twice the
   t.ok(d.ratio < LINEAR_RATIO, `KEY statement search: ${doublingText(d)}`);
   t.same(requestKeyStatement(lines(100)), { key: 'last' });
 });
+
+t.test("an operator's redelivery of the mail leaves its key as it was", async (t) => {
+  const relay = await startRelay(t);
+  const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
+  const first = await answerOf(await region.post('MAIL', mail('redelivered'), { 'Idempotency-Key': 'redo' }));
+  const replay = await region.fetch('/journal/replay', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ mode: 'redeliver', seq: 1 }),
+  });
+  t.equal(replay.status, 200, await replay.text());
+  t.equal(relay.mails.length, 2, 'the operator sent the stored bytes again');
+  t.equal(relay.mails[1]?.message.toString('latin1'), relay.mails[0]?.message.toString('latin1'), 'the same bytes');
+  const again = await region.post('MAIL', mail('redelivered'), { 'Idempotency-Key': 'redo' });
+  t.equal(again.headers.get('idempotent-replayed'), 'true');
+  t.same(await answerOf(again), first, 'the key still answers what it answered');
+  t.equal(relay.mails.length, 2, 'and sends nothing');
+  t.equal(region.journal().get(1)?.replays?.length, 1);
+});
