@@ -37,7 +37,7 @@ export async function load(
   url: string,
   pool: PayloadPool,
   authorization: string | undefined,
-  options: { connections: number; durationS?: number; requests?: number; rate?: number },
+  options: { connections: number; durationS?: number; requests?: number; rate?: number; keys?: string },
 ): Promise<RunResult> {
   return runLoad({
     url,
@@ -46,6 +46,7 @@ export async function load(
     connections: options.connections,
     ...(options.requests !== undefined ? { requests: options.requests } : { durationS: options.durationS ?? 5 }),
     ...(options.rate !== undefined ? { rate: options.rate } : {}),
+    ...(options.keys !== undefined ? { keys: options.keys } : {}),
     timeoutS: 60,
     keepMails: false,
   });

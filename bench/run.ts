@@ -176,6 +176,7 @@ async function main(): Promise<number> {
         durationS: size.halfRateS,
         rate: Math.max(1, a / 2),
       });
+      figures.keys = await keyCost(region.url, pool, auth(region), region.pid);
       const journal = Journal.open(region.dataDir, { readOnly: true });
       try {
         message = Buffer.from(journal.message(journal.list({ limit: 1 })[0]?.seq ?? 1) ?? Buffer.alloc(0));
@@ -343,6 +344,81 @@ async function smtpSource(port: number, file: string, messages: number, sessions
     );
   });
   return messages / ((performance.now() - t0) / 1000);
+}
+
+/** Rounds of each side in the cost of keys, taken in turn so that the machine's drift falls on both. */
+const KEY_ROUNDS = 3;
+
+/**
+ * The cost of a request key: (a) with a fresh key on every request against (a) without, on
+ * the same region, in interleaved rounds; the medians compared.
+ */
+async function keyCost(
+  url: string,
+  pool: PayloadPool,
+  authorization: string | undefined,
+  pid: number,
+): Promise<{
+  without: number;
+  withKeys: number;
+  cost: number;
+  cpuUsWithout: number;
+  cpuUsWithKeys: number;
+  notRc0: number;
+}> {
+  const seconds = Math.max(1, Math.round(size.regionS / 3));
+  const without: number[] = [];
+  const withKeys: number[] = [];
+  // The region's own CPU a mail: on a machine that others load, steadier than a rate.
+  const cpuWithout: number[] = [];
+  const cpuWithKeys: number[] = [];
+  let bad = 0;
+  const measured = async (keys: string | undefined, rates: number[], cpu: number[]) => {
+    const before = processCpuMs(pid);
+    const run = await load(url, pool, authorization, {
+      connections: size.connections,
+      durationS: seconds,
+      ...(keys !== undefined ? { keys } : {}),
+    });
+    const after = processCpuMs(pid);
+    rates.push(perSecond(run));
+    if (before !== null && after !== null && run.recorder.answered > 0)
+      cpu.push(((after - before) * 1000) / run.recorder.answered);
+    bad += notOk(run);
+  };
+  for (let round = 0; round < KEY_ROUNDS; round++) {
+    await measured(undefined, without, cpuWithout);
+    await measured(`bench-${process.pid}-${round}`, withKeys, cpuWithKeys);
+  }
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? 0;
+  const result = {
+    without: median(without),
+    withKeys: median(withKeys),
+    cost: 0,
+    cpuUsWithout: median(cpuWithout),
+    cpuUsWithKeys: median(cpuWithKeys),
+    notRc0: bad,
+  };
+  result.cost = result.without > 0 ? 1 - result.withKeys / result.without : 0;
+  out(
+    `(a) with a request key on every request: ${f0.format(result.withKeys)} tx/s against ${f0.format(result.without)} ` +
+      `without, a cost of ${f2.format(result.cost * 100)} %; region CPU a mail ${f0.format(result.cpuUsWithKeys)} µs ` +
+      `against ${f0.format(result.cpuUsWithout)} µs  [${KEY_ROUNDS} rounds of ${seconds} s each, in turn; medians; ` +
+      `${withKeys.map((x) => f0.format(x)).join(', ')} with, ${without.map((x) => f0.format(x)).join(', ')} without; ${bad} not RC 0]`,
+  );
+  return result;
+}
+
+/** CPU time a process has spent (user and system, ms), from /proc; null where there is none. */
+function processCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After the command name in parentheses: state is field 3, utime 14 and stime 15 (USER_HZ ticks, 100 a second).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
 }
 
 /** A figure against its target: `a/b 0.75 (≥ 3: not met)`. */

@@ -3,6 +3,7 @@
 // piscina#141); a throw from a program is a bug and becomes ASRA.
 import type { CopybookRef } from './copybook/library.js';
 import type { ProgramCopy } from './program-copy.js';
+import type { RequestKeyRef, TaskKey } from './request-key.js';
 
 /** The largest COMMAREA CICS passes (32 KB less the 5 bytes of its own prefix). */
 export const MAX_COMMAREA = 32_763;
@@ -75,6 +76,8 @@ export interface TaskRequest {
   readonly security: TaskSecurity;
   /** A shop's program (templates, a module): the copy current when the task started. */
   readonly copy?: ProgramCopy;
+  /** The request's key, and the mails an earlier run under it journaled (request-key.ts). */
+  readonly requestKey?: { readonly ref: RequestKeyRef; readonly earlier: readonly number[] };
 }
 
 /**
@@ -135,6 +138,8 @@ export interface ProgramContext<Services> {
    * answers late instead. A thread that hangs is still ended by the region's hard stop.
    */
   readonly committed: () => void;
+  /** The request's key, where it came with one. */
+  readonly requestKey?: TaskKey;
 }
 
 /** 0CYYDDD and 0HHMMSS, as in the EIB. */

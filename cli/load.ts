@@ -2,6 +2,7 @@
 // HTTP), a summary with tx/s, latency percentiles (HdrHistogram) and counts by RESP, abend
 // and RC; optionally a sink of its own, a region of its own (URL `local`), a reconciliation
 // with the journal and the relay (--verify) and an HTML report.
+import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseCcsid, SUPPORTED_CCSIDS } from '../cics/codepages.js';
 import { basicAuthorization } from '../client/protocol.js';
@@ -43,7 +44,7 @@ const HELP = `usage: cicsmail load URL|local [--tx TRANID] [--json-file FILE [--
                       [--duration S | --requests N] [--rate R] [--ccsid N]
                       [--attachment SIZE] [--user ID:PASSWORD] [--from ADDRESS] [--warmup S]
                       [--json] [--report FILE.html] [--sink] [--sink-port N]
-                      [--verify] [--data DIR] [--received DIR] [--answers FILE]
+                      [--verify] [--data DIR] [--received DIR] [--answers FILE] [--keys]
 
 Sends many transactions to the region at URL at once, each a different mail (EBCDIC,
 varied recipients, subjects, bodies and sizes), and prints tx/s, latency percentiles
@@ -78,6 +79,7 @@ varied recipients, subjects, bodies and sizes), and prints tx/s, latency percent
   --warmup S        run this long first, uncounted (a region just started is slower: workers,
                     JIT, SMTP connections); its mails are journaled and sent all the same
   --jobname NAME    X-CICS-Jobname of every request (default CICSLOAD)
+  --keys            a fresh request key (Idempotency-Key) on every request: what keys cost
   --json            the summary as one JSON object on standard output
   --report FILE     an HTML page with latency over time and a latency histogram
   --sink            start a sink of its own: an SMTP server on loopback that counts what
@@ -149,6 +151,7 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
       received: { type: 'string' },
       keep: { type: 'boolean', default: false },
       answers: { type: 'string' },
+      keys: { type: 'boolean', default: false },
     },
     HELP,
     { command: 'load' },
@@ -187,6 +190,8 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
   const reconnectS = positiveNumber('reconnect', values.reconnect) ?? RECONNECT_S;
   const warmupS = positiveNumber('warmup', values.warmup);
   const seed = positiveInt('seed', values.seed, 0) ?? 1;
+  // Keys of this run only: another run's would be replays.
+  const keyPrefix = `load-${randomUUID().slice(0, 8)}`;
   let attachment = 0;
   if (values.attachment !== undefined) {
     const size = parseSize(values.attachment);
@@ -267,6 +272,7 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
         connections,
         durationS: warmupS,
         ...(rate !== undefined ? { rate } : {}),
+        ...(values.keys ? { keys: `${keyPrefix}-warmup` } : {}),
         timeoutS,
         reconnectS,
         onOutage,
@@ -284,6 +290,7 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
       connections,
       ...(requests !== undefined ? { requests } : { durationS: durationS! }),
       ...(rate !== undefined ? { rate } : {}),
+      ...(values.keys ? { keys: keyPrefix } : {}),
       timeoutS,
       reconnectS,
       onOutage,

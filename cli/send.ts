@@ -12,6 +12,7 @@ import { helpHint, parseCommand, regionOf, timeoutOf, UsageError } from './usage
 
 const HELP = `usage: cicsmail send [FILE] [--tx SEND|SPOL] [--url URL] [--user ID:PASSWORD]
                      [--ccsid N] [--binary] [--jobname NAME] [--timeout S]
+                     [--key KEY]
 
 Runs FILE (standard input where FILE is - or left out) as one SEND transaction (control
 statements) or, with --tx SPOL, as an SMTP datastream; prints the report, a line a mail.
@@ -26,6 +27,8 @@ statements) or, with --tx SPOL, as an SMTP datastream; prints the report, a line
                    a TSO or z/OS UNIX user's work after the user
   --timeout S      seconds to wait for the report (default 600; a SEND of many mails
                    answers when it is done); the connection within 10 s of it
+  --key KEY        the request key (Idempotency-Key): run the same FILE again with the
+                   same key and the region prints the first report again, sending nothing
 
 A UTF-8 FILE is translated to the code page, each line ending in NL (x'15'). Input longer
 than a COMMAREA (32,763 bytes) goes as container ${INPUT_CONTAINER} on a channel.
@@ -80,6 +83,7 @@ async function send(argv: readonly string[], io: CommandIo): Promise<number> {
       binary: { type: 'boolean', default: false },
       jobname: { type: 'string' },
       timeout: { type: 'string' },
+      key: { type: 'string' },
     },
     HELP,
     { command: 'send' },
@@ -113,6 +117,7 @@ async function send(argv: readonly string[], io: CommandIo): Promise<number> {
   const { answer, body } = await region.runTask(tx, textTaskBody([payload], ccsid), {
     ccsid,
     ...(jobname ? { jobname } : {}),
+    ...(values.key !== undefined ? { key: values.key } : {}),
   });
   if (answer.status !== 200) throw region.refused(answer.status, body.toString('utf8'));
   const report = textLines(codePage(ccsid).decode(body));

@@ -29,6 +29,8 @@ export interface TaskOptions {
   /** Run the task as this user (the caller must be an administrator). */
   readonly userid?: string;
   readonly authorization?: string;
+  /** The request key (Idempotency-Key): a repeat with it hears the first answer and sends nothing. */
+  readonly key?: string;
 }
 
 export function taskHeaders(options: TaskOptions): Record<string, string> {
@@ -37,6 +39,7 @@ export function taskHeaders(options: TaskOptions): Record<string, string> {
   if (options.jobname) headers[HEADER.jobname] = options.jobname;
   if (options.userid) headers[HEADER.userid] = options.userid;
   if (options.authorization) headers.authorization = options.authorization;
+  if (options.key !== undefined) headers['idempotency-key'] = options.key;
   return headers;
 }
 

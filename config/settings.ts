@@ -58,6 +58,8 @@ export interface RegionConfig {
   readonly retryPollMs: number;
   /** SENT and FAILED records older than this are pruned (0: kept for ever); undelivered ones never. */
   readonly retentionMs: number;
+  /** How long a request key and its answer are kept: CICSMAIL_KEY_RETENTION hours, never less than the retry limit. */
+  readonly keyRetentionMs: number;
   /** The task log keeps a channel's containers up to this many bytes; a larger channel is logged without them. */
   readonly taskLogKeepBytes: number;
   readonly security: SecurityConfig;
@@ -359,6 +361,11 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RegionC
     retryConcurrency: integer(env, 'CICSMAIL_RETRY_CONCURRENCY', 8, 1, 1000),
     retryPollMs: integer(env, 'CICSMAIL_RETRY_POLL_MS', 1000, 10, 600_000),
     retentionMs: integer(env, 'CICSMAIL_RETENTION_DAYS', 90, 0, 36_500) * 86_400_000,
+    // A key must outlive the retry spool's hold on its mail: a repeat must find it.
+    keyRetentionMs: Math.max(
+      integer(env, 'CICSMAIL_KEY_RETENTION', 24, 1, 876_000) * 3_600_000,
+      integer(env, 'CICSMAIL_RETRY_LIMIT_MS', DEFAULT_RETRY.limitMs, 10, 60 * 86_400_000),
+    ),
     taskLogKeepBytes: integer(env, 'CICSMAIL_TASKLOG_KEEP_KB', 1024, 0, 1_048_576) * 1024,
     security: {
       senderPolicy: choice(env, 'CICSMAIL_SENDER_POLICY', ['verify', 'replace'] as const, 'verify'),

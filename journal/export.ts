@@ -18,6 +18,7 @@ export const EXPORT_COLUMNS = [
   'relayReply',
   'messageId',
   'sysid',
+  'requestKey',
 ] as const;
 
 export type ExportRow = Record<(typeof EXPORT_COLUMNS)[number], string | number>;
@@ -42,6 +43,7 @@ export function exportRow(r: JournalRecord, owner = ''): ExportRow {
     relayReply: r.denial ? `denied: ${r.denial.reason} ${r.denial.detail}` : (r.relayReply ?? ''),
     messageId: r.messageId,
     sysid: r.sysid ?? owner,
+    requestKey: r.requestKey ?? '',
   };
 }
 

@@ -19,6 +19,8 @@ import { MESSAGE_FILE_BYTES, MessageFiles } from './message-files.js';
 import { ensureRoom } from './room.js';
 import { StartLog, type StartEntry } from './starts.js';
 import { TaskLog, type TaskEntry } from './task-log.js';
+import { RequestKeys, type KeyRecord } from './request-keys.js';
+import type { RequestKeyRef } from '../cics/request-key.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry.js';
 import { afterAttempt, isFinal, type MailState } from './states.js';
 import type { Attempt, DeniedAttempt, Denial, JournalRecord, MailOrigin } from './record.js';
@@ -93,6 +95,8 @@ export class Journal implements ReadCounter {
   readonly #coverage: Coverage;
   /** START requests: transactions to run later. */
   readonly starts: StartLog;
+  /** Request keys (request-keys.ts), each written with the first mail it journals. */
+  readonly keys: RequestKeys;
 
   readonly #now: () => number;
   /** What new records carry: `{ sysid }`, or nothing where the journal was opened without one. */
@@ -142,6 +146,12 @@ export class Journal implements ReadCounter {
       root.openDB<null, [number, string]>({ name: 'start-due' }),
       this.#meta,
       (action, bytes) => this.#write(action, bytes),
+      sysid,
+    );
+    this.keys = new RequestKeys(
+      root.openDB<KeyRecord, string>({ name: 'request-keys' }),
+      (action) => this.#write(action),
+      now,
       sysid,
     );
   }
@@ -235,7 +245,7 @@ export class Journal implements ReadCounter {
         // promise per write batch that it never settles where the batch fails (3.5.6,
         // write.js startWriting: only status 0 calls the flush resolvers), and `flushed` and
         // close() (_endWrites) wait for the last one: after a full disk, for good.
-        open({ path, maxDbs: 12, readOnly: options.readOnly === true, overlappingSync: false }),
+        open({ path, maxDbs: 20, readOnly: options.readOnly === true, overlappingSync: false }),
         path,
         options.retry ?? DEFAULT_RETRY,
         options.now ?? Date.now,
@@ -250,9 +260,10 @@ export class Journal implements ReadCounter {
   /**
    * Records a mail as ACCEPTED with its exact bytes and resolves with its sequence number
    * once both are on disk (design invariant 1): the message file is synced before the
-   * record commits, and a commit resolves once synced (see open).
+   * record commits, and a commit resolves once synced (see open). A request key, where
+   * the task has one, takes the mail in the same commit.
    */
-  async accept(origin: MailOrigin, message: Uint8Array): Promise<number> {
+  async accept(origin: MailOrigin, message: Uint8Array, key?: RequestKeyRef): Promise<number> {
     const now = this.#now();
     // Due once its task must be long over: if the task dies, the retry spool delivers it.
     const nextAttemptAt = now + this.retry.orphanMs;
@@ -261,7 +272,11 @@ export class Journal implements ReadCounter {
     let seq: number;
     try {
       seq = await this.#write(
-        () => this.#putAccepted(origin, message, file, now, nextAttemptAt),
+        () => {
+          const next = this.#putAccepted(origin, message, file, now, nextAttemptAt);
+          if (key) this.keys.tookMail(key, origin, next, new Date(now).toISOString());
+          return next;
+        },
         file === null ? message.byteLength : 0,
       );
     } catch (err) {

@@ -20,6 +20,8 @@ export interface MailOrigin {
   /** Characters of the body written as SUB: the code page could not hold them. */
   readonly substitutions?: number;
   readonly messageId: string;
+  /** The request key (Idempotency-Key) the mail was sent under, where its request had one. */
+  readonly requestKey?: string;
 }
 
 export interface RecipientRefusal {

@@ -25,6 +25,9 @@ export interface TransactionDefinition {
   readonly description: string;
 }
 
+/** The program of SEND: its input may name the request's key (a KEY statement). */
+export const sendProgram = () => moduleUrl(import.meta.url, '../transactions/send/program');
+
 export function defaultDefinitions(): TransactionDefinition[] {
   return [
     {
@@ -40,7 +43,7 @@ export function defaultDefinitions(): TransactionDefinition[] {
     {
       tranid: 'SEND',
       programName: 'SEND',
-      program: moduleUrl(import.meta.url, '../transactions/send/program'),
+      program: sendProgram(),
       enabled: true,
       timeLimitMs: 120_000,
       description: 'control statements, one or more mails (EBCDIC text, or container INPUT)',

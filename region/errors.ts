@@ -37,6 +37,17 @@ export const MediaTypeUnsupported = createError<[string, string]>(
   "Content-Type '%s' is not accepted here: send %s",
   415,
 );
+export const KeyInvalid = createError<[string]>('CICS_KEY', '%s', 400);
+export const KeyMismatch = createError<[string]>(
+  'CICS_KEY_MISMATCH',
+  "request key '%s' was used for a different request (another body, code page or tranid): nothing was run or sent; a new request needs a new key",
+  422,
+);
+export const KeyBusy = createError<[string]>(
+  'CICS_KEY_BUSY',
+  "the first request with key '%s' is still running past its time limit: ask again with the same key later",
+  409,
+);
 export const NotFound = createError<[string]>('CICS_NOTFND', '%s', 404);
 export const RegionDraining = createError<[string]>(
   'CICS_SYSIDERR',
@@ -130,6 +141,9 @@ export const REPLIES: Readonly<Record<string, CicsReply>> = {
   CICS_JOBNAME: { status: 400, resp: 'INVREQ', resp2: 3, abcode: null },
   CICS_MEDIA_TYPE: { status: 415, resp: 'INVREQ', resp2: 4, abcode: null },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, resp: 'INVREQ', resp2: 4, abcode: null },
+  CICS_KEY: { status: 400, resp: 'INVREQ', resp2: 6, abcode: null },
+  CICS_KEY_MISMATCH: { status: 422, resp: 'INVREQ', resp2: 7, abcode: null },
+  CICS_KEY_BUSY: { status: 409, resp: 'INVREQ', resp2: 8, abcode: null, retryAfter: 1 },
   CICS_NOTFND: { status: 404, resp: 'NOTFND', resp2: 0, abcode: null },
   CICS_SYSIDERR: { status: 503, resp: 'SYSIDERR', resp2: 0, abcode: null, retryAfter: 1 },
   CICS_NOTAUTH_NONE: { status: 401, resp: 'NOTAUTH', resp2: 1, abcode: 'AEY7' },

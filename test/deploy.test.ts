@@ -196,12 +196,25 @@ t.test(
     const text = readFileSync(HAPROXY_CFG, 'utf8');
     t.match(text, /^\s+http-check send meth GET uri \/ready$/m);
     t.match(text, /^\s+http-check expect status 200$/m);
-    const retryOn = text.split('\n').filter((l) => /^\s*retry-on\b/.test(l));
+    // A POST that reached a region is sent again only with a key, and only to the region
+    // that owns the key: each backend that retries more has one server and no redispatch.
+    const sections = text.split(/\n(?=\S)/);
+    const defaults = sections.find((sec) => sec.startsWith('defaults')) ?? '';
     t.same(
-      retryOn.map((l) => l.trim()),
+      defaults
+        .split('\n')
+        .filter((l) => /^\s*retry-on\b/.test(l))
+        .map((l) => l.trim()),
       ['retry-on conn-failure'],
-      'a POST that reached a region is never sent again',
+      'a POST without a key that reached a region is never sent again',
     );
+    const broader = sections.filter((sec) => /^\s*retry-on .*empty-response/m.test(sec));
+    t.equal(broader.length, 3, 'the three key owners retry more');
+    for (const sec of broader) {
+      t.match(sec, /^backend key_owner\d\n/, 'only a key owner');
+      t.equal(sec.match(/^\s*server /gm)?.length, 1, 'with one region');
+      t.match(sec, /^\s*option redispatch 0$/m, 'never another');
+    }
     t.notMatch(text, /^\s*[^#\s].*shutdown-sessions/m, 'a region taken out finishes its tasks');
   },
 );

@@ -14,6 +14,7 @@ import { copybook } from '../cics/copybook/library.js';
 import type { RecordLayout } from '../cics/copybook/layout.js';
 import type { ProgramContext, TaskRequest, TaskResult } from '../cics/task.js';
 import { TaskSlots } from '../cics/task-slots.js';
+import type { TaskKey } from '../cics/request-key.js';
 import { fieldCondition } from './errors.js';
 import { dropOrphanCommitFailures } from '../journal/commit-failure.js';
 import { MemoryRelease } from './release-memory.js';
@@ -112,6 +113,7 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
       committed: () => {
         committed = true;
       },
+      ...(request.requestKey ? { requestKey: taskKey(request.requestKey) } : {}),
     };
     const result = await Promise.race([program(ctx), overtime]);
     const layout = result.kind === 'normal' && request.commarea.form === 'json' ? layoutOf(request) : null;
@@ -127,6 +129,12 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
     clearTimeout(timer);
     memory.afterTask(inputBytes(request));
   }
+}
+
+/** The task's key, handing out the mails of an earlier run one at a time, in order. */
+function taskKey(given: NonNullable<TaskRequest['requestKey']>): TaskKey {
+  let next = 0;
+  return { ref: given.ref, earlier: () => given.earlier[next++] };
 }
 
 function inputBytes(request: TaskRequest): number {

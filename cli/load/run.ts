@@ -39,6 +39,8 @@ export interface RunOptions {
   readonly rate?: number;
   /** Seconds to wait for an answer. */
   readonly timeoutS: number;
+  /** A fresh request key (Idempotency-Key) on every request, made from this prefix and a count. */
+  readonly keys?: string;
   /** Keep each answer's journal sequence numbers (for --verify). */
   readonly keepMails: boolean;
   /** Called every `tickMs` with the recorder (for a progress line). */
@@ -90,7 +92,11 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
 
   let next = 0;
   const first = pool.get(0);
-  const fixed = pool.size === 1 && first.parts.length === 1;
+  // With keys every request differs in its key header: none is built once.
+  const fixed = pool.size === 1 && first.parts.length === 1 && options.keys === undefined;
+  let keyCount = 0;
+  const keyed = (h: Record<string, string>) =>
+    options.keys === undefined ? h : { ...h, 'idempotency-key': `${options.keys}-${++keyCount}` };
   // onResponse (per request) sees the headers, the tracker's 'response' (per client) the
   // latency; autocannon calls them one after the other in the same tick, so the answer is
   // handed from one to the other here.
@@ -197,7 +203,7 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
                 return {
                   ...request,
                   path: payload.path,
-                  headers: { ...headers, 'content-type': payload.contentType },
+                  headers: keyed({ ...headers, 'content-type': payload.contentType }),
                   body,
                 };
               },

@@ -10,6 +10,8 @@ import { Journal } from '../../journal/journal.js';
 import { bringUpToDate, Retention } from '../../journal/upkeep.js';
 import { lockDataDir } from '../data-lock.js';
 
+const HOUR = 3_600_000;
+
 declare module 'fastify' {
   interface FastifyInstance {
     readonly journal: Journal;
@@ -65,10 +67,19 @@ export default fp<{ config: RegionConfig; clock?: Clock | undefined }>(
     app.decorate('upkeep', {
       getter: () => upkeep,
     });
+    // Request keys by their own retention, hourly; one whose mail the spool still has stays.
+    let keyPruning: NodeJS.Timeout | undefined;
+    const pruneKeys = () => {
+      const unfinished = (seq: number) => journal.get(seq)?.nextAttemptAt != null;
+      void journal.keys
+        .prune((clock ?? systemClock).now() - config.keyRetentionMs, unfinished)
+        .catch((err: Error) => app.log.error({ err }, 'journal: pruning the request keys failed'));
+    };
     app.addHook('onReady', async () => {
       let closing = false;
       stopUpkeep = async () => {
         closing = true;
+        clearInterval(keyPruning);
         await Promise.all([upkeep, retention.stop()]);
       };
       const indexing = journal.unindexed();
@@ -86,6 +97,9 @@ export default fp<{ config: RegionConfig; clock?: Clock | undefined }>(
         () => closing,
       ).catch((err: Error) => app.log.error({ err }, 'journal: indexing or checking failed'));
       retention.start();
+      pruneKeys();
+      keyPruning = setInterval(pruneKeys, HOUR);
+      keyPruning.unref();
     });
   },
   { name: 'journal' },

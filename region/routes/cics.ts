@@ -18,9 +18,14 @@ import { recordTask } from '../tasks/task-record.js';
 import { dueAt, startAsked } from '../tasks/start-request.js';
 import { JournalFull, ReqidInUse } from '../errors.js';
 import { JournalError } from '../../journal/errors.js';
+import { KeyedTasks } from '../tasks/keyed-tasks.js';
+import { systemClock } from '../../cics/clock.js';
+import type { StoredAnswer } from '../../journal/request-keys.js';
 
 /** A whole channel: COMMAREA and containers (attachments) together. */
 export const MAX_CHANNEL = 32 * 1024 * 1024;
+/** How much longer than the first's time limit a repeat of its key waits for its answer. */
+const KEY_WAIT_MARGIN_MS = 5000;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -110,10 +115,15 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
     });
   }
 
-  async function run(request: FastifyRequest, reply: FastifyReply) {
-    const asked = startAsked(request);
-    if (asked) return startLater(request, reply, asked);
-    const task = request.task as PendingTask;
+  const keyed = new KeyedTasks(journal.keys, systemClock);
+
+  /** Runs the task; resolves with its answer where it ran to its end, else throws what the caller hears. */
+  async function execute(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    task: PendingTask,
+    earlier?: readonly number[],
+  ): Promise<StoredAnswer> {
     const { commarea, containers, caller } = task;
     // A channel too large for the task log moves to the worker (no copy); the log keeps its
     // shape. Report passwords are never kept: the log's copy reads *REDACTED* in their place.
@@ -130,22 +140,54 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
       jobname: task.jobname,
       security: security.taskSecurity(caller, request.ip),
       transfer: memory ? [memory] : [],
+      ...(task.requestKey ? { requestKey: { ref: task.requestKey, earlier: earlier ?? [] } } : {}),
     });
     void reply.header('X-CICS-Taskn', String(eib.eibtaskn));
     const failure = recordTask({ metrics, journal, room }, request.log, task, logged, { eib, result, startedAt });
     // recordTask returns the failure of every task that did not end normally.
     if (result.kind !== 'normal') throw failure as Error;
-    void reply.header('X-CICS-Resp', 'NORMAL');
-    if (result.journalSeqs.length > 0) void reply.header('X-Journal-Seq', result.journalSeqs.join(','));
-    if (result.mailRc !== undefined) void reply.header('X-Mail-RC', String(result.mailRc));
+    const headers: Record<string, string> = {
+      'x-cics-tranid': task.definition.tranid,
+      'x-cics-taskn': String(eib.eibtaskn),
+      'x-cics-resp': 'NORMAL',
+    };
+    if (result.journalSeqs.length > 0) headers['x-journal-seq'] = result.journalSeqs.join(',');
+    if (result.mailRc !== undefined) headers['x-mail-rc'] = String(result.mailRc);
     if (result.mailReason) {
       // In the headers too: a caller that reads the answer as ASCII (or not at all) can read them.
-      void reply.header('X-Mail-Reason', headerText(result.mailReason.code));
-      void reply.header('X-Mail-Reason-Text', headerText(result.mailReason.text));
+      headers['x-mail-reason'] = headerText(result.mailReason.code);
+      headers['x-mail-reason-text'] = headerText(result.mailReason.text);
     }
-    if (commarea.form === 'json' && result.json) return reply.type('application/json').send(result.json);
+    if (commarea.form === 'json' && result.json) {
+      headers['content-type'] = 'application/json; charset=utf-8';
+      return { status: 200, headers, body: Buffer.from(JSON.stringify(result.json), 'utf8') };
+    }
+    headers['content-type'] = 'application/octet-stream';
     const out = result.commarea;
-    return reply.type('application/octet-stream').send(Buffer.from(out.buffer, out.byteOffset, out.byteLength));
+    return { status: 200, headers, body: Buffer.from(out.buffer, out.byteOffset, out.byteLength) };
+  }
+
+  async function run(request: FastifyRequest, reply: FastifyReply) {
+    const asked = startAsked(request);
+    if (asked) return startLater(request, reply, asked);
+    const task = request.task as PendingTask;
+    const ref = task.requestKey;
+    let answer: StoredAnswer;
+    if (ref === undefined) answer = await execute(request, reply, task);
+    else {
+      // A repeat waits for the first as long as the first may run, and a little more.
+      const keyedAnswer = await keyed.run(ref, task.definition.timeLimitMs + KEY_WAIT_MARGIN_MS, async (earlier) => {
+        const first = await execute(request, reply, task, earlier);
+        const taskn = Number(first.headers['x-cics-taskn']);
+        await journal.keys.answered(ref, { userid: task.caller.id, tranid: task.definition.tranid, taskn }, first);
+        return first;
+      });
+      answer = keyedAnswer.answer;
+      if (keyedAnswer.replayed) void reply.header('Idempotent-Replayed', 'true');
+    }
+    void reply.headers(answer.headers).code(answer.status);
+    const body = answer.body;
+    return reply.send(Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
   }
 
   // Transactions with a copybook get a route of their own, so that the JSON view is checked

@@ -42,6 +42,8 @@ export interface TaskInput {
   readonly security: TaskSecurity;
   /** Memory the task's input lies in that moves to the worker instead of being copied (the caller lets go of it). */
   readonly transfer?: readonly ArrayBuffer[];
+  /** The request's key, and the mails an earlier run under it journaled. */
+  readonly requestKey?: TaskRequest['requestKey'];
 }
 
 export interface TaskInfo {
@@ -95,6 +97,7 @@ function taskRequest(eib: Eib, input: TaskInput): TaskRequest {
     timeLimitMs: definition.timeLimitMs,
     security: input.security,
     ...(definition.copy ? { copy: definition.copy } : {}),
+    ...(input.requestKey ? { requestKey: input.requestKey } : {}),
   };
 }
 

@@ -22,6 +22,9 @@ import { boundaryOf, MultipartError, parseFormData } from '../http/multipart.js'
 import { parseJson } from '../http/json-body.js';
 import type { RegionSecurity } from '../security/region-security.js';
 import { TRANID } from '../../cics/names.js';
+import type { RequestKeyRef } from '../../cics/request-key.js';
+import { requestKeyOf } from './request-key.js';
+import { keyInBody } from './keys-in-body.js';
 
 /** A task as the request asks for it, checked and ready to dispatch. */
 export interface PendingTask {
@@ -33,6 +36,8 @@ export interface PendingTask {
   readonly jobname: string;
   readonly commarea: CommareaInput;
   readonly containers: readonly Container[];
+  /** The request key (Idempotency-Key), where the request has one. */
+  readonly requestKey?: RequestKeyRef;
 }
 
 /** What the checks read: the region's services. */
@@ -74,7 +79,9 @@ export function pendingTaskOf(
   const { commarea, containers } = commareaOf(request, ccsid);
   if (commarea.form === 'bytes' && commarea.bytes.length > MAX_COMMAREA)
     throw new CommareaTooLong(commarea.bytes.length);
-  return { definition, caller, ccsid, jobname, commarea, containers };
+  const asked = { tranid, userid: caller.id, ccsid, commarea, containers };
+  const requestKey = requestKeyOf(request, asked, keyInBody(definition, commarea, containers, ccsid));
+  return { definition, caller, ccsid, jobname, commarea, containers, ...(requestKey ? { requestKey } : {}) };
 }
 
 /** The body as the content type parsers left it: a buffer (bytes, or a channel to read), or parsed JSON. */

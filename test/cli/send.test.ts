@@ -57,6 +57,25 @@ t.test('exit code 0: sent; the report on standard output', async (t) => {
   );
 });
 
+t.test('--key: the same job step run again prints the first report and sends nothing', async (t) => {
+  const before = relay.mails.length;
+  const path = file('keyed.txt', mail('ops@corp.example', 'once a night'));
+  const first = await cicsmail(['send', path, '--key', 'NIGHTLY-2026-12-06']);
+  t.equal(first.code, 0, first.stderr);
+  const again = await cicsmail(['send', path, '--key', 'NIGHTLY-2026-12-06']);
+  t.equal(again.code, 0, again.stderr);
+  t.equal(again.stdout, first.stdout, 'the same report, the same journal sequence');
+  t.equal(relay.mails.length, before + 1, 'one mail');
+  const other = await cicsmail([
+    'send',
+    file('keyed2.txt', mail('ops@corp.example', 'other')),
+    '--key',
+    'NIGHTLY-2026-12-06',
+  ]);
+  t.equal(other.code, 20);
+  t.match(other.stderr, /HTTP 422 .*request key 'NIGHTLY-2026-12-06' was used for a different request/);
+});
+
 t.test('exit code 4: the relay said 4xx, the mail is kept for retry', async (t) => {
   const run = await cicsmail(['send', file('later.txt', mail('later@corp.example'))]);
   t.equal(run.code, 4);

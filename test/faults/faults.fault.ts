@@ -18,9 +18,10 @@ import { regionKilled } from './region-killed.js';
 import { journalFull } from './journal-full.js';
 import { journalFullAfter } from './journal-full-after.js';
 import { workerKilled } from './worker-killed.js';
+import { requestKeyFaults } from './request-keys.js';
 import { FaultTable, type Check, type Scenario } from './table.js';
 
-const checks: readonly Check[] = [...journalFullAfter];
+const checks: readonly Check[] = [...journalFullAfter, ...requestKeyFaults];
 const all: readonly Scenario[] = [
   ...relayDown,
   ...relayReplies,

@@ -75,6 +75,7 @@ t.test('a journal slow to settle: answered before the deadline with what the rel
   let settled = false;
   const slow: DeliveryServices['journal'] = {
     accept: (...args) => journal.accept(...args),
+    get: (seq) => journal.get(seq),
     settle: async (...args) => {
       await held;
       const record = await journal.settle(...args);

@@ -7,6 +7,7 @@ import type { ProgramContext } from '../../cics/task.js';
 import type { Reason } from '../errors.js';
 import type { Services } from '../services.js';
 import { attemptOf } from '../../journal/attempt.js';
+import type { JournalRecord } from '../../journal/record.js';
 import { replyClassOf, type Delivery, type ReplyClass } from '../../smtp/delivery.js';
 import { fateEnvelope } from '../../smtp/dsn/request.js';
 import { auditRefusal, decideSender, recipientProblem, sizeProblem } from '../sender-check.js';
@@ -113,13 +114,17 @@ export async function refuse(
 
 /** What sending a composed mail needs of a worker's services. */
 export interface DeliveryServices {
-  readonly journal: Pick<Services['journal'], 'accept' | 'settle'>;
+  readonly journal: Pick<Services['journal'], 'accept' | 'settle' | 'get'>;
   readonly smtp: Pick<Services['smtp'], 'send'>;
   readonly config: { readonly sysid: string; readonly smtp: Pick<Services['config']['smtp'], 'fate'> };
 }
 
 export async function journalAndSend(ctx: ProgramContext<DeliveryServices>, mail: OutgoingMail): Promise<Outcome> {
   const { eib, services } = ctx;
+  // An earlier run of this keyed request journaled this mail and was cut off before it
+  // answered: answer from its record; the mail is the retry spool's to send, never again.
+  const earlier = ctx.requestKey?.earlier();
+  if (earlier !== undefined) return outcomeOnRecord(services.journal.get(earlier), earlier);
   const seq = await services.journal.accept(
     {
       tranid: eib.eibtrnid,
@@ -132,8 +137,10 @@ export async function journalAndSend(ctx: ProgramContext<DeliveryServices>, mail
       attachments: mail.attachments,
       substitutions: mail.substitutions ?? 0,
       messageId: mail.messageId,
+      ...(ctx.requestKey ? { requestKey: ctx.requestKey.ref.key } : {}),
     },
     mail.message,
+    ctx.requestKey?.ref,
   );
   // With a bounce address the mail goes from its own return path and asks for DSNs, both
   // naming the record: the far end's answers find it (the From header stays the program's).
@@ -164,6 +171,23 @@ export async function journalAndSend(ctx: ProgramContext<DeliveryServices>, mail
       ? `${delivery.reply}; refused: ${delivery.refused.map((r) => `${r.recipient} ${r.reply}`).join('; ')}`
       : delivery.reply;
   return { reason, detail, messageId: mail.messageId, seq, replyClass: replyClassOf(delivery) };
+}
+
+/** What a mail's record says of it now, as the outcome its task would have answered. */
+export function outcomeOnRecord(record: JournalRecord | undefined, seq: number): Outcome {
+  if (!record)
+    return { reason: 'DEFERRED', detail: `journal record ${seq} is no longer kept (past its retention)`, seq };
+  const detail = record.relayReply ?? 'journaled; the retry spool sends it';
+  const known = { detail, messageId: record.messageId, seq };
+  switch (record.state) {
+    case 'SENT':
+      return { reason: record.failed.length > 0 ? 'PARTIAL' : 'SENT', ...known };
+    case 'FAILED':
+      return { reason: record.failed.length === record.envelope.to.length ? 'RCPTREJ' : 'REJECTED', ...known };
+    default:
+      // ACCEPTED or DEFERRED: the spool has it. A 4xx on record is the relay's; else none was reached yet.
+      return { reason: record.relayReply?.startsWith('4') ? 'DEFERRED' : 'NORELAY', ...known };
+  }
 }
 
 /** Waits for `work` until `by` (epoch ms) at the latest. */

@@ -199,6 +199,8 @@ export function parseStatements(
     const start = skipBlanks(raw, 0);
     if (start === raw.length || raw[start] === '*') continue;
     const { word, keyword, operand } = splitStatement(raw, start);
+    // The request's key is the region's to read (requestKeyOf), for the request as a whole.
+    if (keyOperand(keyword, word, operand) !== undefined) continue;
     if (keyword === 'SEND') {
       const problem =
         controlFailure(raw, line) ??
@@ -230,6 +232,40 @@ export function parseStatements(
   // Also where the input is nothing but bare SENDs: the report needs a line to say so.
   if (items.length === 0) return [{ ok: false, line: 1, reason: 'NOMAIL', message: 'the input holds no mail' }];
   return items;
+}
+
+/** The operand of a KEY statement (`KEY k` or `KEY=k`), or undefined where the line is another statement. */
+function keyOperand(keyword: string, word: string, operand: string): string | undefined {
+  if (keyword === 'KEY') return operand;
+  return keyword.startsWith('KEY=') ? word.slice(4) + (operand === '' ? '' : ` ${operand}`) : undefined;
+}
+
+/**
+ * The request key of a SEND input: the operand of its KEY statement, which may come once,
+ * anywhere outside TEXT and ATTACH blocks; `problem` says what is wrong with it.
+ */
+export function requestKeyStatement(
+  lines: readonly string[],
+): { readonly key: string } | { readonly problem: string } | undefined {
+  let found: { key: string; line: number } | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i] as string;
+    const start = skipBlanks(raw, 0);
+    if (start === raw.length || raw[start] === '*') continue;
+    const { word, keyword, operand } = splitStatement(raw, start);
+    if (keyword === 'TEXT' || keyword === 'ATTACH') {
+      const closer = `END${keyword}`;
+      while (i + 1 < lines.length && !isCloser(lines[i + 1] as string, closer)) i++;
+      i++;
+      continue;
+    }
+    const key = keyOperand(keyword, word, operand);
+    if (key === undefined) continue;
+    if (found) return { problem: `a second KEY statement at line ${i + 1} (the first is at line ${found.line})` };
+    if (key === '') return { problem: `KEY at line ${i + 1} needs an operand: the request key` };
+    found = { key, line: i + 1 };
+  }
+  return found && { key: found.key };
 }
 
 interface Statement {
