@@ -2,6 +2,7 @@
 // its blocks to hold the project's parser against.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { PYTHON } from './python.js';
 
 export interface PythonReading {
   readonly content_type: string;
@@ -13,7 +14,7 @@ const SCRIPT = fileURLToPath(new URL('../fixtures/read-dsn.py', import.meta.url)
 
 export function pythonBlocks(raw: Uint8Array): Promise<PythonReading> {
   return new Promise((resolve, reject) => {
-    const child = execFile('python3', [SCRIPT], (err, stdout, stderr) =>
+    const child = execFile(PYTHON, [SCRIPT], (err, stdout, stderr) =>
       err ? reject(new Error(stderr || err.message)) : resolve(JSON.parse(stdout) as PythonReading),
     );
     child.stdin?.end(raw);

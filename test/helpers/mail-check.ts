@@ -2,6 +2,7 @@
 // mailparser, so that the composer and one parser cannot share a mistake unnoticed.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { PYTHON } from './python.js';
 
 export interface PythonView {
   from: string;
@@ -41,7 +42,7 @@ const script = fileURLToPath(new URL('../fixtures/parse-mail.py', import.meta.ur
 
 export function parseWithPython(message: Buffer): Promise<PythonView> {
   return new Promise((resolve, reject) => {
-    const child = execFile('python3', [script], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    const child = execFile(PYTHON, [script], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`python3 failed: ${stderr || err.message}`));
       else resolve(JSON.parse(stdout) as PythonView);
     });

@@ -5,6 +5,7 @@ import { startRegion } from '../helpers/region.js';
 import { startRelay, smtpError } from '../helpers/relay.js';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 import type { JournalRecord } from '../../journal/record.js';
+import { PYTHON } from '../helpers/python.js';
 
 const relay = await startRelay(t, {
   rcptTo: (a) => (a.address.startsWith('nobody') ? smtpError(550, 'no such user') : undefined),
@@ -132,7 +133,7 @@ t.test('exports: CSV a spreadsheet opens, and JSON Lines', async (t) => {
   // Python's csv module reads it back to the same fields.
   const { execFileSync } = await import('node:child_process');
   const parsed = JSON.parse(
-    execFileSync('python3', ['-c', 'import csv,sys,json; print(json.dumps(list(csv.reader(sys.stdin))))'], {
+    execFileSync(PYTHON, ['-c', 'import csv,sys,json; print(json.dumps(list(csv.reader(sys.stdin))))'], {
       input: csv.text,
     }).toString(),
   ) as string[][];
@@ -150,11 +151,9 @@ t.test('CSV quoting on its own: commas, quotes, CR and LF', async (t) => {
   t.match(line, /,"a,b ""c""\r\nd",\d+,SENT,"line1\nline2",/);
   const { execFileSync } = await import('node:child_process');
   const fields = JSON.parse(
-    execFileSync(
-      'python3',
-      ['-c', 'import csv,sys,json; print(json.dumps(next(csv.reader(sys.stdin, strict=True))))'],
-      { input: line },
-    ).toString(),
+    execFileSync(PYTHON, ['-c', 'import csv,sys,json; print(json.dumps(next(csv.reader(sys.stdin, strict=True))))'], {
+      input: line,
+    }).toString(),
   ) as string[];
   t.equal(fields[8], 'a,b "c"\r\nd');
   t.equal(fields[11], 'line1\nline2');

@@ -78,23 +78,71 @@ t.test('the table has no circle: no folder reaches itself through the folders it
 
 const ROOT = join(import.meta.dirname, '../..');
 
-/** Every import between two layers that the production code makes, as `from -> to`. */
-function importsMade(): Set<string> {
-  const made = new Set<string>();
+/** Every relative import the production code makes, file to file (`a/b.ts` -> `a/c.ts`), type-only ones too. */
+function moduleImports(): Map<string, string[]> {
   const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '*.ts'], { cwd: ROOT, encoding: 'utf8' })
     .split('\n')
     .filter((f) => f.split('/')[0]! in layers);
+  const edges = new Map<string, string[]>();
   for (const file of files) {
-    const from = file.split('/')[0]!;
     const { importedFiles } = ts.preProcessFile(readFileSync(join(ROOT, file), 'utf8'), true, true);
-    for (const { fileName } of importedFiles) {
-      if (!fileName.startsWith('.')) continue;
-      const to = relative(ROOT, join(ROOT, dirname(file), fileName)).split('/')[0]!;
+    edges.set(
+      file,
+      importedFiles
+        .filter(({ fileName }) => fileName.startsWith('.'))
+        .map(({ fileName }) => relative(ROOT, join(ROOT, dirname(file), fileName)).replace(/\.js$/, '.ts')),
+    );
+  }
+  return edges;
+}
+
+/** Every import between two layers that the production code makes, as `from -> to`. */
+function importsMade(): Set<string> {
+  const made = new Set<string>();
+  for (const [file, targets] of moduleImports()) {
+    const from = file.split('/')[0]!;
+    for (const target of targets) {
+      const to = target.split('/')[0]!;
       if (to !== from && to in layers) made.add(`${from} -> ${to}`);
     }
   }
   return made;
 }
+
+/** The files that reach themselves through their imports: each circle once, as the path around it. */
+function circles(edges: ReadonlyMap<string, readonly string[]>): string[][] {
+  const found: string[][] = [];
+  const done = new Set<string>();
+  const path: string[] = [];
+  const visit = (file: string): void => {
+    const at = path.indexOf(file);
+    if (at >= 0) return void found.push([...path.slice(at), file]);
+    if (done.has(file)) return;
+    path.push(file);
+    for (const next of edges.get(file) ?? []) visit(next);
+    path.pop();
+    done.add(file);
+  };
+  for (const file of edges.keys()) visit(file);
+  return found;
+}
+
+t.test('no circle between files: no module reaches itself through its imports, type-only ones included', async (t) => {
+  const edges = moduleImports();
+  t.ok(edges.size > 100, `modules read (${edges.size})`);
+  t.same(circles(edges), []);
+  // The finder itself finds one.
+  t.same(
+    circles(
+      new Map([
+        ['a.ts', ['b.ts']],
+        ['b.ts', ['c.ts']],
+        ['c.ts', ['a.ts']],
+      ]),
+    ),
+    [['a.ts', 'b.ts', 'c.ts', 'a.ts']],
+  );
+});
 
 t.test('the table says what is: every pair it allows is an import some module makes', async (t) => {
   const made = importsMade();

@@ -14,6 +14,7 @@ import { parseWithPython } from '../helpers/mail-check.js';
 import { ebcdicLines, fromEbcdic } from '../helpers/ebcdic.js';
 import { buildMailCommarea, readMailResponse, type MailResponse } from '../../client/mailca.js';
 import { pdfInfo, pdfPages, unzipOne } from './report/report-check.js';
+import { PYTHON } from '../helpers/python.js';
 
 const unavailable = postfixUnavailable();
 let mta!: Postfix;
@@ -113,7 +114,7 @@ function pythonAttachments(message: Buffer): Promise<PyAttachment[]> {
     'print(json.dumps(out))',
   ].join('\n');
   return new Promise((resolve, reject) => {
-    const child = execFile('python3', ['-c', script], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    const child = execFile(PYTHON, ['-c', script], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`python3 failed: ${stderr || err.message}`));
       else resolve(JSON.parse(stdout) as PyAttachment[]);
     });

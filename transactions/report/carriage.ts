@@ -2,8 +2,7 @@
 // (RECFM=..A) acts before its record is written, machine control (RECFM=..M) after it, or
 // at once without writing. Overprinted records are kept with the line they print over.
 import { reportFailure, type ReportFailure } from './errors.js';
-import type { Control } from './options.js';
-import type { ReportRecord } from './records.js';
+import type { Control, ReportRecord } from './records.js';
 
 export interface Line {
   readonly text: string;

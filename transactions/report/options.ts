@@ -2,22 +2,10 @@
 // or a channel part's Content-Type parameters (`text/plain; recfm=FBA; lrecl=133;
 // format=zip/pdf`) give them: checked once, every wrong one refused with what is wrong.
 import { reportFailure, shown, type ReportFailure } from './errors.js';
-import { MAX_LRECL } from './records.js';
+import { MAX_LRECL, type Control, type RecordFormat } from './records.js';
 import { BURST_KEYS, readBurst, type Burst } from './burst.js';
 import { readKeySpec, type KeySpec } from './page-key.js';
 import { PROTECTION_KEYS, readProtection, type Protection } from './protection.js';
-
-export type Control = 'none' | 'asa' | 'machine';
-
-export interface RecordFormat {
-  /** As written, upper case: `FBA`. */
-  readonly recfm: string;
-  /** F: fixed records of LRECL bytes; V: each record after its 4-byte RDW. */
-  readonly kind: 'F' | 'V';
-  readonly control: Control;
-  /** F: the record length; V: the longest record, RDW included. None: F records are the data's lines. */
-  readonly lrecl?: number;
-}
 
 export type OutputFormat = 'txt' | 'html' | 'pdf' | 'csv' | 'xlsx';
 export type Orientation = 'portrait' | 'landscape';

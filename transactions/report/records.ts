@@ -4,7 +4,18 @@
 import type { CodePage } from '../../cics/codepages.js';
 import { textLines } from '../../cics/text-lines.js';
 import { reportFailure, type ReportFailure } from './errors.js';
-import type { RecordFormat } from './options.js';
+
+export type Control = 'none' | 'asa' | 'machine';
+
+export interface RecordFormat {
+  /** As written, upper case: `FBA`. */
+  readonly recfm: string;
+  /** F: fixed records of LRECL bytes; V: each record after its 4-byte RDW. */
+  readonly kind: 'F' | 'V';
+  readonly control: Control;
+  /** F: the record length; V: the longest record, RDW included. None: F records are the data's lines. */
+  readonly lrecl?: number;
+}
 
 export interface ReportRecord {
   /** The carriage control byte in EBCDIC (ASA `1` is x'F1'), or -1 where the format has none. */

@@ -9,7 +9,7 @@ import { codePage } from '../../../cics/codepages.js';
 import { paginate } from '../../../transactions/report/carriage.js';
 import { recordsOfBytes, recordsOfLines, type ReportRecord } from '../../../transactions/report/records.js';
 import { makeReport, readReportOptions, type ReportOptions } from '../../../transactions/report/report.js';
-import type { RecordFormat } from '../../../transactions/report/options.js';
+import type { RecordFormat } from '../../../transactions/report/records.js';
 import { doubling, doublingText, LINEAR_RATIO, type Doubling } from '../../helpers/doubling.js';
 
 const cp = codePage(37);

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { codePage } from '../../../cics/codepages.js';
 import { MAX_RECORDS, recordsOfBytes, recordsOfLines } from '../../../transactions/report/records.js';
-import type { RecordFormat } from '../../../transactions/report/options.js';
+import type { RecordFormat } from '../../../transactions/report/records.js';
 import { fixedRecords, variableRecords } from './report-check.js';
 
 const cp037 = codePage(37);

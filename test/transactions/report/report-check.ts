@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PYTHON } from '../../helpers/python.js';
 
 const iconvName = (ccsid: number) => `IBM${String(ccsid).padStart(3, '0')}`;
 
@@ -75,7 +76,7 @@ export function unzipOne(zip: Uint8Array): { tested: string; name: string; utf8F
       'assert len(i) == 1, len(i)',
       'print(json.dumps({"name": i[0].filename, "flag": i[0].flag_bits, "data": z.read(i[0]).hex()}))',
     ].join('\n');
-    const out = JSON.parse(execFileSync('python3', ['-c', script, path], { maxBuffer: 1 << 28 }).toString('utf8')) as {
+    const out = JSON.parse(execFileSync(PYTHON, ['-c', script, path], { maxBuffer: 1 << 28 }).toString('utf8')) as {
       name: string;
       flag: number;
       data: string;
@@ -122,7 +123,7 @@ export interface XlsxSheet {
   }[][];
 }
 
-/** The first worksheet of an XLSX, read by openpyxl under the system's Python (/usr/bin/python3, where openpyxl is). */
+/** The first worksheet of an XLSX, read by openpyxl under the system's Python (PYTHON: where openpyxl is). */
 export function xlsxSheet(xlsx: Uint8Array): XlsxSheet {
   return withFile(xlsx, 'r.xlsx', (path) => {
     const script = [
@@ -133,7 +134,7 @@ export function xlsxSheet(xlsx: Uint8Array): XlsxSheet {
       'print(json.dumps({"sheets": wb.sheetnames, "title": ws.title, "freeze": ws.freeze_panes, "rows": rows}))',
     ].join('\n');
     return JSON.parse(
-      execFileSync('/usr/bin/python3', ['-W', 'ignore', '-c', script, path], { maxBuffer: 1 << 28 }).toString('utf8'),
+      execFileSync(PYTHON, ['-W', 'ignore', '-c', script, path], { maxBuffer: 1 << 28 }).toString('utf8'),
     ) as XlsxSheet;
   });
 }
