@@ -13,8 +13,8 @@
 //      on a simulated clock for SCALE_STEADY_MINUTES (60) with a retention of
 //      SCALE_RETENTION_MINUTES (10), pruned every simulated second as the region does;
 //      the file's size each retention period, and the prune rate.
-// SCALE_DIR keeps the built journal (reused where its last record is SCALE_RECORDS: a
-// run's prune pass takes the first day it holds); SCALE_STEADY=0 leaves out part 5;
+// SCALE_DIR keeps the built journal (reused where it holds record SCALE_RECORDS: a run's
+// prune pass takes the first day it holds); SCALE_STEADY=0 leaves out part 5;
 // SCALE_MESSAGE_BYTES sets the made-up mails' size (2,001, the bench's). Figures are
 // printed, never asserted: they drift with the machine.
 import { spawn } from 'node:child_process';
@@ -78,11 +78,12 @@ async function build(dir: string, records: number): Promise<JournalShape> {
   if (existsSync(join(dir, 'journal'))) {
     const journal = Journal.open(dir, { readOnly: true });
     const held = journal.size();
-    const last = journal.latest();
+    const last = journal.get(records);
     await journal.close();
-    // A run before pruned its first day (part 4): the rest is kept, the calls ask about it.
-    if (last?.seq === records) {
-      out(`1. the journal in ${dir} holds records 1 to ${f0.format(records)} (${f0.format(held)} of them): kept`);
+    // A run before pruned its first day (part 4) and sent mail after the last (part 3): the
+    // made-up records are kept, and the calls ask about them.
+    if (last !== undefined) {
+      out(`1. the journal in ${dir} holds record ${f0.format(records)} (${f0.format(held)} records in all): kept`);
       return shapeFrom(Date.parse(last.acceptedAt) - (records - 1) * shapeFrom(0).stepMs);
     }
     rmSync(join(dir, 'journal'), { recursive: true, force: true });
