@@ -199,7 +199,9 @@ t.test('start, send, read the journal from another process, drain on SIGTERM', a
   t.same(await inProcess(['journal', 'replay'], { CICSMAIL_DATA: dir, CICSMAIL_RELAY: '' }), {
     code: 2,
     stdout: '',
-    stderr: 'cicsmail: journal replay needs --relay smtp://host:port (or CICSMAIL_RELAY)\n',
+    stderr:
+      'cicsmail: journal replay needs a relay to send to: --relay smtp://host:port, or CICSMAIL_RELAY; ' +
+      "a region with the capture relay (no CICSMAIL_RELAY) replays to it with --url URL (the region's address)\n",
   });
   t.match(JSON.parse((await inProcess(['journal', 'show', '1'], { CICSMAIL_DATA: dir })).stdout), {
     state: 'SENT',
