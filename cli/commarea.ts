@@ -43,8 +43,7 @@ export async function commareaCommand(argv: readonly string[], io: CommandIo): P
   );
   if (!parsed) return 0;
   const { values, positionals } = parsed;
-  if (positionals.length !== 1)
-    throw new UsageError(`give one FILE, the COMMAREA's bytes; ${helpHint('commarea')}`);
+  if (positionals.length !== 1) throw new UsageError(`give one FILE, the COMMAREA's bytes; ${helpHint('commarea')}`);
   const ccsid = parseCcsid(values.ccsid);
   if (ccsid === undefined)
     throw new UsageError(`--ccsid ${values.ccsid} is not a supported code page (${SUPPORTED_CCSIDS.join(', ')})`);

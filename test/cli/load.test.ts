@@ -123,7 +123,7 @@ t.test('50 requests: exact counts by RC, the --json shape, --verify passes, the 
   t.equal(s.requestsAsked, 50);
   t.equal(s.connections, 5);
   t.equal(s.rate, null);
-  t.same(s.requests, { sent: 50, answered: 50, errors: 0, timeouts: 0 });
+  t.same(s.requests, { sent: 50, answered: 50, errors: 0, timeouts: 0, inFlight: 0 });
   t.same(s.byStatus, { '200': 50 });
   t.same(s.byResp, { NORMAL: 50 });
   t.same(s.byAbend, {});
@@ -378,7 +378,10 @@ t.test('wrong usage and wrong credentials', async (t) => {
   t.match((await load([region.url, '--user', USER, '--tx', 'TOO-LONG'])).stderr, /--tx is a tranid/);
   const wrong = await load([region.url, '--user', `${TESTER.id}:not-the-password`, '--requests', '5']);
   t.equal(wrong.code, 1);
-  t.match(wrong.stderr, /does not take these credentials \(401 NOTAUTH\)/);
+  t.match(
+    wrong.stderr,
+    /^cicsmail: HTTP 401 NOTAUTH AEY7: .*; check the user id and password of --user \(or CICSMAIL_USER\)\n$/,
+  );
   const help = await load(['--help']);
   t.equal(help.code, 0);
   t.match(help.stdout, /usage: cicsmail load URL\|local/);
