@@ -10,6 +10,7 @@ import { ConfigError } from './errors.js';
 import { caFileProblem } from '../smtp/tls.js';
 import { DEFAULT_NOTIFY, parseNotify, type FateSettings } from '../smtp/dsn/request.js';
 import { parseReturnPath } from '../smtp/dsn/return-path.js';
+import { fateConfigOf, type FateConfig } from './fate.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../journal/retry.js';
 import { readRegionFile, type ClassLimits, type TransactionOverride } from './region-file.js';
 import { NAME8, NAME8_RULE } from '../cics/names.js';
@@ -61,6 +62,8 @@ export interface RegionConfig {
   readonly tls: { readonly cert: string; readonly key: string } | null;
   /** Free space below which new tasks are refused (503 NOSPACE), so the journal never fills mid-mail. */
   readonly journalReserveBytes: number;
+  /** What happens past the relay: the bounce listener, the fate window, suppression, webhooks (config/fate.ts). */
+  readonly fate: FateConfig;
   readonly smtp: {
     readonly maxConnections: number;
     readonly maxMailsPerConnection: number;
@@ -269,6 +272,7 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RegionC
       ca: smtpCa,
       fate: fateOf(env),
     },
+    fate: fateConfigOf(env, integer, Boolean(env.CICSMAIL_BOUNCE_ADDRESS?.trim())),
   };
 }
 

@@ -12,6 +12,9 @@ import { TaskLog, type TaskEntry } from './task-log.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry.js';
 import { afterAttempt, isFinal, type MailState } from './states.js';
 import type { Attempt, DeniedAttempt, Denial, JournalRecord, MailOrigin } from './record.js';
+import { FateBook } from './fate.js';
+import { Outbox, type OutboxEntry, type Subscriber, type WebhookEvent } from './outbox.js';
+import { SuppressionList, type Suppression, type SuppressionChange } from './suppression.js';
 
 export interface ListOptions {
   /** Start after this sequence number (paging). */
@@ -27,7 +30,12 @@ export interface JournalOptions {
   readonly now?: () => number;
   /** The SYSID written into each new record and task log entry; none where not given (a reader). */
   readonly sysid?: string;
+  /** Mail fate: who wants which webhook events (none: the outbox stays empty), and how long a bounce suppresses an address. */
+  readonly fate?: { readonly subscribers?: readonly Subscriber[]; readonly suppressDays?: number };
 }
+
+/** The webhook event a record's move to a state is, where it is one. */
+const STATE_EVENT: Partial<Record<MailState, WebhookEvent>> = { SENT: 'sent', DEFERRED: 'deferred', FAILED: 'failed' };
 
 /** A due entry: when, and which record. Ordered so that the earliest comes first. */
 type DueKey = [number, number];
@@ -48,12 +56,23 @@ export class Journal {
   readonly path: string;
   /** Each task's request and answer, for redrive. */
   readonly tasks: TaskLog;
+  /** Mail fate (journal/fate.ts, outbox.ts, suppression.ts): stores of their own in this environment. */
+  readonly fate: FateBook;
+  readonly outbox: Outbox;
+  readonly suppression: SuppressionList;
 
   readonly #now: () => number;
   /** What new records carry: `{ sysid }`, or nothing where the journal was opened without one. */
   readonly #owner: { readonly sysid?: string };
 
-  private constructor(root: RootDatabase, path: string, retry: RetryPolicy, now: () => number, sysid?: string) {
+  private constructor(
+    root: RootDatabase,
+    path: string,
+    retry: RetryPolicy,
+    now: () => number,
+    sysid?: string,
+    fate: JournalOptions['fate'] = {},
+  ) {
     this.#root = root;
     this.#owner = sysid === undefined ? {} : { sysid };
     this.path = path;
@@ -71,6 +90,28 @@ export class Journal {
       (err) => journalWriteError(err, path),
       sysid,
     );
+    const write = <T>(action: () => T, bytes = 0) => this.#write(action, bytes);
+    this.outbox = new Outbox(
+      root.openDB<OutboxEntry, number>({ name: 'outbox' }),
+      this.#meta,
+      fate.subscribers ?? [],
+      write,
+      sysid ?? '',
+    );
+    this.suppression = new SuppressionList(
+      root.openDB<Suppression, string>({ name: 'suppression' }),
+      root.openDB<SuppressionChange, number>({ name: 'suppression-log' }),
+      write,
+      now,
+      fate.suppressDays ?? 30,
+    );
+    this.fate = new FateBook({
+      records: this.#records,
+      bounces: root.openDB<Buffer, [number, number]>({ name: 'bounces', encoding: 'binary' }),
+      outbox: this.outbox,
+      suppression: this.suppression,
+      write,
+    });
   }
 
   /**
@@ -99,11 +140,12 @@ export class Journal {
         // promise per write batch that it never settles where the batch fails (3.5.6,
         // write.js startWriting: only status 0 calls the flush resolvers), and `flushed` and
         // close() (_endWrites) wait for the last one: after a full disk, for good.
-        open({ path, maxDbs: 8, readOnly: options.readOnly === true, overlappingSync: false }),
+        open({ path, maxDbs: 24, readOnly: options.readOnly === true, overlappingSync: false }),
         path,
         options.retry ?? DEFAULT_RETRY,
         options.now ?? Date.now,
         options.sysid,
+        options.fate,
       );
     } catch (err) {
       throw new JournalError('CICSMAIL_JOURNAL_OPEN', `cannot open the journal at ${path}: ${(err as Error).message}`);
@@ -268,10 +310,19 @@ export class Journal {
         attempts,
       };
       void this.#records.put(seq, updated);
+      this.#tell(record, updated, now);
       if (record.nextAttemptAt !== null) void this.#due.remove([record.nextAttemptAt, seq]);
       if (nextAttemptAt !== null) void this.#due.put([nextAttemptAt, seq], null);
       return updated;
     });
+  }
+
+  /** Inside settle's transaction: a move to SENT, DEFERRED or FAILED for the webhooks that want it. */
+  #tell(before: JournalRecord, after: JournalRecord, at: number): void {
+    const event = STATE_EVENT[after.state];
+    if (event === undefined || before.state === after.state || !this.outbox.wants(event)) return;
+    const { sysid = '', seq, messageId, state, relayReply } = after;
+    this.outbox.enqueueInTransaction(event, { sysid, seq, messageId, state, reply: relayReply ?? '' }, at);
   }
 
   /**
@@ -311,6 +362,7 @@ export class Journal {
         if (!isFinal(value.state)) continue;
         void this.#records.remove(key);
         void this.#messages.remove(key);
+        this.fate.forgetInTransaction(key);
         const file = this.#fileOf.get(key);
         if (file !== undefined) {
           void this.#fileOf.remove(key);

@@ -14,6 +14,7 @@ import { answerClientError, callerWentAway } from './http/client-errors.js';
 import { refuseCrossSite } from './security/cross-site.js';
 import { cicsReplyOf, MediaTypeUnsupported, NotFound, RegionDraining } from './errors.js';
 import { jsonBodyParser } from './http/json-body.js';
+import bounceListener from './plugins/bounce-listener.js';
 import definitions from './plugins/definitions.js';
 import dispatcher from './plugins/dispatcher.js';
 import journal from './plugins/journal.js';
@@ -114,6 +115,7 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     await app.register(retrySpool, { config, clock: options.clock });
     await app.register(dispatcher, { config });
     await app.register(metrics);
+    await app.register(bounceListener, { config, clock: options.clock });
   } catch (err) {
     // What did open (the lock, the journal, the capture relay) is closed again.
     await app.close().catch(() => undefined);

@@ -24,6 +24,10 @@ export default fp<{ config: RegionConfig }>(
       retry: config.retry,
       senderExit: config.security.senderExit,
       smtp: config.smtp,
+      fate: {
+        subscribers: config.fate.webhooks.map(({ name, events }) => ({ name, events })),
+        suppressDays: config.fate.suppressDays,
+      },
     };
     const dispatcher = new Dispatcher({
       workers: config.workers,
