@@ -20,6 +20,8 @@ export interface MailOrigin {
   /** Characters of the body written as SUB: the code page could not hold them. */
   readonly substitutions?: number;
   readonly messageId: string;
+  /** Recipients left out because they were on the suppression list when the mail was sent. */
+  readonly suppressed?: readonly string[];
 }
 
 export interface RecipientRefusal {
@@ -73,8 +75,6 @@ export interface JournalRecord extends MailOrigin {
   readonly fates?: readonly RecipientFate[];
   /** Bounces kept beside the record (their bytes in the journal's `bounces` store). */
   readonly bounces?: number;
-  /** Recipients left out because they were on the suppression list when the mail was sent. */
-  readonly suppressed?: readonly string[];
 }
 
 /** One recipient's fate as the last report that moved it said (journal/states.ts moves it). */

@@ -28,6 +28,7 @@ import { consoleRoutes } from './routes/console.js';
 import { cicsRoutes, MAX_CHANNEL } from './routes/cics.js';
 import { journalRoutes } from './routes/journal.js';
 import { operationsRoutes } from './routes/operations.js';
+import { fateRoutes } from './routes/fate.js';
 
 export interface RegionOptions {
   /** The transaction definitions; the defaults (MAIL, SEND, SPOL) where not given. */
@@ -165,6 +166,7 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
   await app.register(capturedRoutes);
   await app.register(journalRoutes);
   await app.register(operationsRoutes);
+  await app.register(fateRoutes);
   await app.register(consoleRoutes);
   return app;
 }

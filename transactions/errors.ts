@@ -64,6 +64,10 @@ export const REASONS = {
   EXITDENY: { rc: RC.SENDER, text: 'the sender verification exit refused the mail' },
   EXITFAIL: { rc: RC.SENDER, text: 'the sender verification exit failed or answered nonsense: refused, to be safe' },
   REJECTED: { rc: RC.REFUSED, text: 'the relay refused the mail for good (5xx)' },
+  SUPPRESS: {
+    rc: RC.REFUSED,
+    text: 'every recipient is on the suppression list (a hard bounce, or an operator): nothing was sent',
+  },
   RCPTREJ: { rc: RC.REFUSED, text: 'the relay refused every recipient for good (5xx)' },
 } as const satisfies Record<string, { rc: ReturnCode; text: string }>;
 

@@ -113,13 +113,19 @@ export async function refuse(
 
 /** What sending a composed mail needs of a worker's services. */
 export interface DeliveryServices {
-  readonly journal: Pick<Services['journal'], 'accept' | 'settle'>;
+  readonly journal: Pick<Services['journal'], 'accept' | 'settle'> & Partial<Pick<Services['journal'], 'suppression'>>;
   readonly smtp: Pick<Services['smtp'], 'send'>;
   readonly config: { readonly sysid: string; readonly smtp: Pick<Services['config']['smtp'], 'fate'> };
 }
 
 export async function journalAndSend(ctx: ProgramContext<DeliveryServices>, mail: OutgoingMail): Promise<Outcome> {
   const { eib, services } = ctx;
+  // Recipients on the suppression list (a hard bounce, an operator) are left out; where
+  // that is everyone, nothing is sent and nothing is journaled as a mail.
+  const suppressed = services.journal.suppression?.suppressed(mail.to) ?? [];
+  if (suppressed.length > 0 && suppressed.length === mail.to.length)
+    return { reason: 'SUPPRESS', detail: `every recipient is on the suppression list: ${suppressed.join(', ')}` };
+  const to = suppressed.length === 0 ? mail.to : mail.to.filter((r) => !suppressed.includes(r));
   const seq = await services.journal.accept(
     {
       tranid: eib.eibtrnid,
@@ -127,11 +133,12 @@ export async function journalAndSend(ctx: ProgramContext<DeliveryServices>, mail
       userid: eib.eibusrid,
       jobname: eib.eibjobnm,
       ccsid: ctx.ccsid,
-      envelope: { from: mail.from, to: mail.to },
+      envelope: { from: mail.from, to },
       subject: mail.subject,
       attachments: mail.attachments,
       substitutions: mail.substitutions ?? 0,
       messageId: mail.messageId,
+      ...(suppressed.length > 0 ? { suppressed } : {}),
     },
     mail.message,
   );
@@ -140,7 +147,7 @@ export async function journalAndSend(ctx: ProgramContext<DeliveryServices>, mail
   const envelope = fateEnvelope(services.config.smtp.fate, services.config.sysid, seq, mail.from);
   const delivery = await services.smtp.send(
     envelope.from,
-    mail.to,
+    to,
     mail.message,
     ctx.deadline - ANSWER_MARGIN_MS,
     envelope.dsn,
@@ -158,11 +165,13 @@ export async function journalAndSend(ctx: ProgramContext<DeliveryServices>, mail
     },
   );
   await settledBy(settled, ctx.deadline - ANSWER_RESERVE_MS);
-  const reason = reasonOf(delivery, mail.to.length);
-  const detail =
+  const relayReason = reasonOf(delivery, to.length);
+  const reason = relayReason === 'SENT' && suppressed.length > 0 ? 'PARTIAL' : relayReason;
+  const relayDetail =
     delivery.refused.length > 0 && !delivery.refused.every((r) => r.reply === delivery.reply)
       ? `${delivery.reply}; refused: ${delivery.refused.map((r) => `${r.recipient} ${r.reply}`).join('; ')}`
       : delivery.reply;
+  const detail = suppressed.length > 0 ? `${relayDetail}; suppressed: ${suppressed.join(', ')}` : relayDetail;
   return { reason, detail, messageId: mail.messageId, seq, replyClass: replyClassOf(delivery) };
 }
 
