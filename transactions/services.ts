@@ -24,7 +24,12 @@ export interface WorkerConfig {
   /** URL of the sender verification exit module (CICSMAIL_SENDER_EXIT), null where none. */
   readonly senderExit: string | null;
   /** Mail fate: who wants which webhook events (written to the outbox with the record), how long a bounce suppresses. */
-  readonly fate?: { readonly subscribers: readonly Subscriber[]; readonly suppressDays: number };
+  readonly fate?: {
+    readonly subscribers: readonly Subscriber[];
+    readonly suppressDays: number;
+    /** RELAYED or DELAYED this long after the relay took a mail reads EXPIRED (0: never). */
+    readonly windowMs: number;
+  };
   readonly smtp: {
     readonly maxConnections: number;
     readonly maxMailsPerConnection: number;

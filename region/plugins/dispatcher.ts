@@ -27,6 +27,7 @@ export default fp<{ config: RegionConfig }>(
       fate: {
         subscribers: config.fate.webhooks.map(({ name, events }) => ({ name, events })),
         suppressDays: config.fate.suppressDays,
+        windowMs: config.fate.windowMs,
       },
     };
     const dispatcher = new Dispatcher({
