@@ -16,6 +16,7 @@ import { cicsReplyOf, MediaTypeUnsupported, NotFound, RegionDraining } from './e
 import { jsonBodyParser } from './http/json-body.js';
 import bounceListener from './plugins/bounce-listener.js';
 import definitions from './plugins/definitions.js';
+import webhooks from './plugins/webhooks.js';
 import dispatcher from './plugins/dispatcher.js';
 import journal from './plugins/journal.js';
 import room from './plugins/room.js';
@@ -117,6 +118,7 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     await app.register(dispatcher, { config });
     await app.register(metrics);
     await app.register(bounceListener, { config, clock: options.clock });
+    await app.register(webhooks, { config, clock: options.clock });
   } catch (err) {
     // What did open (the lock, the journal, the capture relay) is closed again.
     await app.close().catch(() => undefined);

@@ -35,6 +35,44 @@ export async function fateRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
+  app.get(
+    '/cemt/webhooks',
+    { schema: { tags, summary: 'the webhooks: URL, events, paused, counts (never the secret)' } },
+    async () => app.webhooks.counts(),
+  );
+
+  app.put<{ Params: { name: string }; Body: { paused: boolean } }>(
+    '/cemt/webhooks/:name',
+    {
+      schema: {
+        tags,
+        summary: 'pause a webhook (its events wait in the outbox) or resume it',
+        params: { type: 'object', properties: { name: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,32}$' } } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['paused'],
+          properties: { paused: { type: 'boolean' } },
+        },
+      },
+    },
+    async (request) => {
+      const { name } = request.params;
+      if (!app.webhooks.pause(name, request.body.paused)) throw new NotFound(`no webhook ${name}`);
+      request.log.warn({ webhook: name, paused: request.body.paused, by: request.caller?.id }, 'cemt: webhook changed');
+      return app.webhooks.counts().find((w) => w.name === name);
+    },
+  );
+
+  app.get(
+    '/cemt/outbox',
+    { schema: { tags, summary: "the webhooks' outbox: events not yet taken by every subscriber, oldest first" } },
+    async () => ({
+      size: journal.outbox.size(),
+      events: journal.outbox.list(100),
+    }),
+  );
+
   app.get<{ Querystring: { after?: string; limit?: string } }>(
     '/cemt/suppression',
     {
