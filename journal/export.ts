@@ -18,6 +18,8 @@ export const EXPORT_COLUMNS = [
   'relayReply',
   'messageId',
   'sysid',
+  'fates',
+  'suppressed',
 ] as const;
 
 export type ExportRow = Record<(typeof EXPORT_COLUMNS)[number], string | number>;
@@ -42,6 +44,9 @@ export function exportRow(r: JournalRecord, owner = ''): ExportRow {
     relayReply: r.denial ? `denied: ${r.denial.reason} ${r.denial.detail}` : (r.relayReply ?? ''),
     messageId: r.messageId,
     sysid: r.sysid ?? owner,
+    // What the far end said, recipient by recipient (the others relayed are RELAYED).
+    fates: (r.fates ?? []).map((f) => `${f.recipient} ${f.fate} ${f.status}`.trim()).join('; '),
+    suppressed: (r.suppressed ?? []).join('; '),
   };
 }
 

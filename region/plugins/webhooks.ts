@@ -12,6 +12,7 @@ import { systemClock, type Clock } from '../../cics/clock.js';
 import type { WebhookTarget } from '../../config/fate.js';
 import type { RegionConfig } from '../../config/settings.js';
 import type { DeliveryState, Outbox, OutboxEntry } from '../../journal/outbox.js';
+import { registerFateMetrics } from '../fate-metrics.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -214,10 +215,15 @@ export default fp<{ config: RegionConfig; clock?: Clock | undefined }>(
       ...(clock ? { clock } : {}),
     });
     app.decorate('webhooks', sender);
+    registerFateMetrics(app.metrics.registry, {
+      journal: app.journal,
+      bounces: () => app.bounceCounts(),
+      webhooks: () => sender.counts(),
+    });
     // A bounce on record: its events go at once rather than at the next look.
     app.onFateRecorded(() => sender.wake());
     app.addHook('onReady', async () => sender.start());
     app.addHook('onClose', async () => sender.stop());
   },
-  { name: 'webhooks', dependencies: ['journal', 'bounce-listener'] },
+  { name: 'webhooks', dependencies: ['journal', 'bounce-listener', 'metrics'] },
 );

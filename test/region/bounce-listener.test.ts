@@ -186,6 +186,11 @@ t.test('hostile bounces change nothing and are counted by reason', async (t) => 
   // (so uncounted); a client that declares nothing is refused after the dot and counted
   // TOOLARGE (test/smtp/dsn/listener.test.ts).
   t.same(small.region.app.bounceCounts().refused, {});
+  const metrics = await (await region.fetch('/metrics')).text();
+  for (const reason of ['OTHERREGION', 'NOMAIL', 'NORECIPIENT', 'ENVIDMISMATCH'])
+    t.match(metrics, new RegExp(`^cicsmail_bounces\\{result="${reason}",sysid="PRD1"\\} 1$`, 'm'), reason);
+  t.match(metrics, /^cicsmail_suppressed_addresses\{sysid="PRD1"\} 0$/m);
+  t.match(metrics, /^cicsmail_outbox_events\{sysid="PRD1"\} 0$/m);
 });
 
 t.test('CICSMAIL_BOUNCE_LISTEN: checked at start', async (t) => {
