@@ -69,7 +69,8 @@ function webhookOf(item: unknown, index: number): WebhookTarget {
   if (events !== undefined) {
     if (!Array.isArray(events) || events.length === 0) throw fail('events is not a list of event names');
     const bad: unknown = (events as unknown[]).find((e) => !(WEBHOOK_EVENTS as readonly unknown[]).includes(e));
-    if (bad !== undefined) throw fail(`'${JSON.stringify(bad).slice(0, 40)}' is not one of ${WEBHOOK_EVENTS.join(', ')}`);
+    if (bad !== undefined)
+      throw fail(`'${JSON.stringify(bad).slice(0, 40)}' is not one of ${WEBHOOK_EVENTS.join(', ')}`);
     wanted = [...new Set(events as WebhookEvent[])];
   }
   const named = name ?? `hook${index + 1}`;
