@@ -10,6 +10,8 @@ export interface RegionOptions {
   readonly workers?: number;
   /** Where the region leaves its CPU profile (--cpu-prof), if anywhere. */
   readonly cpuProfDir?: string;
+  /** More settings for the region (the DSN on/off runs). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** A region in a process of its own, its password verified once (scrypt) before any load. */
@@ -19,6 +21,7 @@ export async function regionFor(relay: string, options: RegionOptions = {}): Pro
     env: {
       CICSMAIL_HOSTNAME: 'bench.test',
       ...(options.workers !== undefined ? { CICSMAIL_WORKERS: String(options.workers) } : {}),
+      ...options.env,
     },
     ...(options.cpuProfDir ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] } : {}),
   });

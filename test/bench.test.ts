@@ -27,6 +27,7 @@ t.test('the benchmark runs every part and prints every figure', { skip: benchUna
   const expect: [string, RegExp][] = [
     ['header', /^cicsmail bench \(smoke\): one run on one machine: \d+ cores/],
     ['(a)', new RegExp(`^\\(a\\) region, MAIL end to end .* to smtp-sink: ${NUMBER} tx/s`)],
+    ['fate', new RegExp(`^\\(a\\) with mail fate off / on .*: ${NUMBER} / ${NUMBER} tx/s \\(on/off ${NUMBER}\\)`)],
     ['the mail', new RegExp(`^ {4}the mail: ${NUMBER} bytes as the region composed it$`)],
     ['(b)', new RegExp(`^\\(b\\) nodemailer, pooled .*: ${NUMBER} msg/s`)],
     ['(c)', new RegExp(`^\\(c\\) HTTP ceiling, .*: ${NUMBER} req/s`)],
@@ -68,9 +69,27 @@ t.test('the benchmark runs every part and prints every figure', { skip: benchUna
     );
   }
   const figures = JSON.parse(lines.at(-1) ?? '{}') as Record<string, unknown>;
-  for (const key of ['a', 'b', 'c', 'd', 'ratios', 'halfRate', 'scaling', 'idleRssBytes', 'rss', 'rssOne', 'targets'])
+  for (const key of [
+    'a',
+    'fate',
+    'b',
+    'c',
+    'd',
+    'ratios',
+    'halfRate',
+    'scaling',
+    'idleRssBytes',
+    'rss',
+    'rssOne',
+    'targets',
+  ])
     t.ok(key in figures, `--json has ${key}`);
   // The region answered every mail of every part with RC 0: the figures are of mail sent.
+  t.same(
+    (figures.fate as { runs: { notRc0: number }[] }).runs.map((r) => r.notRc0),
+    [0, 0],
+    'fate off and on: RC 0',
+  );
   t.match(figures, { a: { notRc0: 0 }, halfRate: { notRc0: 0 }, rss: { notRc0: 0 }, rssOne: { notRc0: 0 } });
   const { defaultWorkers, ...scaling } = figures.scaling as { defaultWorkers: number } & Record<
     'connections' | 'sizes' | 'workers',
