@@ -64,12 +64,22 @@ export function isHardBounce(fate: Fate, status: string): boolean {
   return fate === 'BOUNCED' && status.startsWith('5.');
 }
 
-/** When the relay took the mail for `recipient` (epoch ms), or null where it never did. */
-function relayedAt(record: JournalRecord, recipient: string): number | null {
+/** When the relay took the mail for each recipient (epoch ms): the first attempt that did, in one pass. */
+function relayTimes(record: JournalRecord): Map<string, number> {
+  const at = new Map<string, number>();
   for (const attempt of record.attempts) {
-    if (attempt.outcome === 'sent' && attempt.accepted.includes(recipient)) return Date.parse(attempt.at);
+    if (attempt.outcome !== 'sent') continue;
+    const time = Date.parse(attempt.at);
+    for (const r of attempt.accepted) if (!at.has(r)) at.set(r, time);
   }
-  return null;
+  return at;
+}
+
+/** The last refusal of each recipient, in one pass. */
+function lastRefusals(record: JournalRecord): Map<string, string> {
+  const replies = new Map<string, string>();
+  for (const attempt of record.attempts) for (const r of attempt.refused ?? []) replies.set(r.recipient, r.reply);
+  return replies;
 }
 
 /** One recipient as an inquiry shows it: its fate now, or where it stands at the relay. */
@@ -86,30 +96,25 @@ export interface RecipientView {
 /** Every recipient of a record with its fate at `now` (EXPIRED past `windowMs`; 0: never). */
 export function recipientViews(record: JournalRecord, now: number, windowMs: number): RecipientView[] {
   const reported = new Map((record.fates ?? []).map((f) => [f.recipient, f]));
+  const times = relayTimes(record);
+  const delivered = new Set(record.delivered);
+  const failed = new Set(record.failed);
+  const refusals = failed.size > 0 ? lastRefusals(record) : new Map<string, string>();
   return [...new Set(record.envelope.to)].map((recipient): RecipientView => {
-    const taken = relayedAt(record, recipient);
+    const taken = times.get(recipient) ?? null;
     const fate = reported.get(recipient);
     if (fate) {
       const now_ = fateAt(fate.fate, taken ?? Date.parse(fate.at), now, windowMs);
       return { recipient, fate: now_, at: fate.at, status: fate.status, diagnostic: fate.diagnostic };
     }
-    if (record.delivered.includes(recipient)) {
+    if (delivered.has(recipient)) {
       const at = taken ?? Date.parse(record.updatedAt);
       const refusalFree = { recipient, at: new Date(at).toISOString(), status: '', diagnostic: '' };
       return { ...refusalFree, fate: fateAt('RELAYED', at, now, windowMs) };
     }
-    if (record.failed.includes(recipient)) {
-      const refusal = [...record.attempts]
-        .reverse()
-        .flatMap((a) => a.refused ?? [])
-        .find((r) => r.recipient === recipient);
-      return {
-        recipient,
-        fate: 'REFUSED',
-        at: record.updatedAt,
-        status: '',
-        diagnostic: refusal?.reply ?? record.relayReply ?? '',
-      };
+    if (failed.has(recipient)) {
+      const diagnostic = refusals.get(recipient) ?? record.relayReply ?? '';
+      return { recipient, fate: 'REFUSED', at: record.updatedAt, status: '', diagnostic };
     }
     return { recipient, fate: 'PENDING', at: '', status: '', diagnostic: '' };
   });
@@ -121,11 +126,17 @@ export function fatesNow(record: JournalRecord, now: number, windowMs: number): 
   return new Set(recipientViews(record, now, windowMs).map((v) => v.fate));
 }
 
-/** Which of the mail's relayed recipients a report's addresses name (case-blind), or undefined. */
-function matchRecipient(delivered: readonly string[], addresses: readonly string[]): string | undefined {
+/** The mail's relayed recipients by their lower-case form, for matching a report's addresses without regard to case. */
+function byLowerCase(delivered: readonly string[]): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const r of delivered) if (!map.has(r.toLowerCase())) map.set(r.toLowerCase(), r);
+  return map;
+}
+
+/** Which of the mail's relayed recipients a report's addresses name, or undefined. */
+function matchRecipient(delivered: ReadonlyMap<string, string>, addresses: readonly string[]): string | undefined {
   for (const address of addresses) {
-    const key = address.toLowerCase();
-    const found = delivered.find((r) => r.toLowerCase() === key);
+    const found = delivered.get(address.toLowerCase());
     if (found !== undefined) return found;
   }
   return undefined;
@@ -136,17 +147,18 @@ function reportedOf(
   report: FateReport,
   delivered: readonly string[],
 ): { matched: { recipient: string; action: ReportAction; status: string; diagnostic: string }[]; unmatched: number } {
+  const lower = byLowerCase(delivered);
   if (report.kind === 'dsn') {
     const matched = [];
     let unmatched = 0;
     for (const r of report.recipients) {
-      const recipient = matchRecipient(delivered, r.addresses);
+      const recipient = matchRecipient(lower, r.addresses);
       if (recipient === undefined) unmatched++;
       else matched.push({ recipient, action: r.action, status: r.status, diagnostic: r.diagnostic });
     }
     return { matched, unmatched };
   }
-  const named = delivered.filter((d) => report.addresses.some((a) => a.toLowerCase() === d.toLowerCase()));
+  const named = [...new Set(report.addresses.map((a) => lower.get(a.toLowerCase())).filter((r) => r !== undefined))];
   const who = named.length > 0 ? named : delivered.length === 1 ? delivered : [];
   const { action, status, diagnostic } = report;
   return { matched: who.map((recipient) => ({ recipient, action, status, diagnostic })), unmatched: 0 };

@@ -125,7 +125,8 @@ export async function journalAndSend(ctx: ProgramContext<DeliveryServices>, mail
   const suppressed = services.journal.suppression?.suppressed(mail.to) ?? [];
   if (suppressed.length > 0 && suppressed.length === mail.to.length)
     return { reason: 'SUPPRESS', detail: `every recipient is on the suppression list: ${suppressed.join(', ')}` };
-  const to = suppressed.length === 0 ? mail.to : mail.to.filter((r) => !suppressed.includes(r));
+  const left = new Set(suppressed);
+  const to = suppressed.length === 0 ? mail.to : mail.to.filter((r) => !left.has(r));
   const seq = await services.journal.accept(
     {
       tranid: eib.eibtrnid,
