@@ -193,6 +193,30 @@ t.test('hostile bounces change nothing and are counted by reason', async (t) => 
   t.match(metrics, /^cicsmail_outbox_events\{sysid="PRD1"\} 0$/m);
 });
 
+t.test('CICSMAIL_BOUNCE_KEY: return paths with a tag; a bounce to a guessed one is refused BADTAG', async (t) => {
+  const { relay, region, bounce } = await fateRegion(t, { CICSMAIL_BOUNCE_KEY: 'the-region-s-bounce-secret' });
+  await region.post('MAIL', MAIL_037);
+  const from = relay.mails[0]?.from ?? '';
+  t.match(from, /^bounce\+prd1\.1-[a-z2-7]{8}@bounce\.example$/);
+  t.match(relay.commands[1], new RegExp(`^MAIL FROM:<${from.replace(/[.+]/g, '\\$&')}> RET=HDRS ENVID=PRD1\\.1`));
+  const failed = { final: 'rfc822; wayne@bar.com', action: 'failed', status: '5.1.1' };
+  const report = reportMail({ envid: 'PRD1.1', recipients: [failed] });
+  t.match(await bounce('bounce+prd1.1@bounce.example', report), { kind: 'failed', reply: /^550 5\.1\.1 / });
+  t.match(await bounce('bounce+prd1.1-aaaaaaaa@bounce.example', report), { kind: 'failed', reply: /^550 5\.7\.1 / });
+  t.equal(region.journal().get(1)?.fates, undefined, 'nothing moved');
+  t.match(await bounce(from.toUpperCase(), report), { kind: 'sent' });
+  t.match(region.journal().get(1)?.fates, [{ recipient: 'wayne@bar.com', fate: 'BOUNCED' }]);
+  t.same(region.app.bounceCounts().refused, { NOTOURS: 1, BADTAG: 1 });
+  const { loadConfig } = await import('../../config/settings.js');
+  const load = (env: Record<string, string>) => () =>
+    loadConfig({ CICSMAIL_DATA: '/nonexistent', CICSMAIL_BOUNCE_ADDRESS: 'b+{sysid}.{seq}@b.example', ...env });
+  t.throws(load({ CICSMAIL_BOUNCE_KEY: 'short' }), { message: /CICSMAIL_BOUNCE_KEY: give at least 16 characters/ });
+  const long = `${'x'.repeat(30)}+{sysid}.{seq}@b.example`;
+  t.throws(load({ CICSMAIL_BOUNCE_ADDRESS: long, CICSMAIL_BOUNCE_KEY: 'k'.repeat(16) }), {
+    message: /CICSMAIL_BOUNCE_KEY: with the tag, .* is 64 octets, over 64|over 64/,
+  });
+});
+
 t.test('CICSMAIL_BOUNCE_LISTEN: checked at start', async (t) => {
   const { loadConfig } = await import('../../config/settings.js');
   const load = (env: Record<string, string>) => () => loadConfig({ CICSMAIL_DATA: '/nonexistent', ...env });
