@@ -67,16 +67,14 @@ function recordOf(n: number): JournalRecord {
         refused: half.map((recipient) => ({ recipient, reply: '550 no' })),
       },
     ],
-    fates: to
-      .slice(n / 2, (3 * n) / 4)
-      .map((recipient) => ({
-        recipient,
-        fate: 'BOUNCED',
-        at: '2026-12-01T00:00:01.000Z',
-        status: '5.1.1',
-        diagnostic: '',
-        bounce: 1,
-      })),
+    fates: to.slice(n / 2, (3 * n) / 4).map((recipient) => ({
+      recipient,
+      fate: 'BOUNCED',
+      at: '2026-12-01T00:00:01.000Z',
+      status: '5.1.1',
+      diagnostic: '',
+      bounce: 1,
+    })),
   };
 }
 
