@@ -9,6 +9,8 @@
 // request's due time), and the peak RSS growth of a region while it sends 10 MB attachments.
 // Figures are printed, never asserted: they drift with the machine and what else runs on it.
 //
+// After (a), (a) again with mail fate off and on (bench/fate.ts), alternated; --fate runs
+// only that.
 // BENCH_SIZE=small (or --small): a short run for CI; BENCH_SIZE=smoke: a second a part, for
 // the test that every part runs. BENCH_CPU_PROF=DIR: the region of (a)
 // runs with --cpu-prof and leaves its profile in DIR. --json: the figures as JSON, last line.
@@ -27,6 +29,7 @@ import { BENCH_MAIL } from './mail.js';
 import { FULL_PLAN, scalingLines, scalingTables, type ScalingPlan } from './scaling.js';
 import { shopBeside } from './shop.js';
 import { defaultWorkers } from '../config/settings.js';
+import { fateOnOff } from './fate.js';
 import { benchUnavailable, SMTP_SOURCE, startEchoServer, startSmtpSink } from './processes.js';
 
 interface Size {
@@ -105,6 +108,7 @@ const size =
       ? SMALL
       : FULL;
 const asJson = args.includes('--json');
+const fateOnly = args.includes('--fate');
 const cpuProfDir = process.env.BENCH_CPU_PROF;
 
 const f0 = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
@@ -129,6 +133,33 @@ async function machineBusy(ms: number): Promise<number | null> {
   return 1 - (b.idle - a.idle) / (b.total - a.total);
 }
 
+/** (a) with mail fate off and on, alternated: the rounds' medians and the ratio. */
+async function fatePart(relay: string, pool: PayloadPool, figures: Record<string, unknown>): Promise<void> {
+  const runs = await fateOnOff(relay, pool, {
+    rounds: size.name === 'full' ? 3 : 1,
+    connections: size.connections,
+    warmupS: size.warmupS,
+    runS: size.regionS,
+  });
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? 0;
+  const side = (dsn: boolean) => {
+    const mine = runs.filter((r) => r.dsn === dsn);
+    return {
+      txPerSec: median(mine.map((r) => r.txPerSec)),
+      p50: median(mine.map((r) => r.p50)),
+      p99: median(mine.map((r) => r.p99)),
+    };
+  };
+  const [off, on] = [side(false), side(true)];
+  out(
+    `(a) with mail fate off / on (a return path a mail, DSN asked, the bounce listener up, a webhook subscribed; ` +
+      `median of ${runs.length / 2} alternated runs each): ${f0.format(off.txPerSec)} / ${f0.format(on.txPerSec)} tx/s ` +
+      `(on/off ${f2.format(off.txPerSec > 0 ? on.txPerSec / off.txPerSec : 0)}), p50 ${f2.format(off.p50)} / ${f2.format(on.p50)} ms, ` +
+      `p99 ${f2.format(off.p99)} / ${f2.format(on.p99)} ms; each run: ${runs.map((r) => `${r.dsn ? 'on' : 'off'} ${f0.format(r.txPerSec)}`).join(', ')}`,
+  );
+  figures.fate = { off, on, runs };
+}
+
 async function main(): Promise<number> {
   const why = benchUnavailable();
   if (why) {
@@ -151,6 +182,8 @@ async function main(): Promise<number> {
   const workers = workersText(defaultWorkers());
   const figures: Record<string, unknown> = { size: size.name, cores: cpus().length, node: process.version, busyBefore };
   try {
+    await fatePart(sink.url, pool, figures);
+    if (fateOnly) return 0;
     // (a) The region, end to end, as fast as `connections` go; then at a fixed a/2.
     const region = await regionFor(sink.url, cpuProfDir ? { cpuProfDir } : {});
     let a: number;

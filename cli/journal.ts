@@ -23,6 +23,7 @@ import { RegionUnreachable } from '../client/errors.js';
 import { RegionClient } from '../client/region-client.js';
 import { loadConfig } from '../config/settings.js';
 import { SmtpPool } from '../smtp/pool.js';
+import { sendWithFate } from '../smtp/dsn/request.js';
 import { parseRelayUrls } from '../smtp/relay-url.js';
 import { err, out, write, writeAll, type CommandIo } from './io.js';
 import { explain } from './region-errors.js';
@@ -85,8 +86,10 @@ Several regions (a fleet), over HTTP: with --url URL[,URL…] (or CICSMAIL_URL n
   others' records are shown, and the exit code is 3. --user ID:PASSWORD (or CICSMAIL_USER)
   must be an operator on every region.
 
-FILTERS: --state STATE --userid ID --tranid ID --jobname NAME --recipient ADDR
+FILTERS: --state STATE --fate FATE --userid ID --tranid ID --jobname NAME --recipient ADDR
          --message-id ID --since TIME --until TIME   (TIME: ISO 8601, e.g. 2026-11-28T13:00Z)
+         --fate: a recipient's fate now, RELAYED DELIVERED DELAYED BOUNCED EXPIRED (EXPIRED after
+         CICSMAIL_FATE_WINDOW hours, 120 where unset)
 Without --url, reads the journal in CICSMAIL_DATA (default ./data).
 --user is the credentials (ID:PASSWORD) here as in every command; the user id filter is
 --userid (--user ID without a password still filters, with a warning; --auth still gives
@@ -100,6 +103,7 @@ function openJournal(io: CommandIo): Journal {
 
 interface FilterValues {
   state?: string | undefined;
+  fate?: string | undefined;
   user?: string | undefined;
   tranid?: string | undefined;
   jobname?: string | undefined;
@@ -112,14 +116,17 @@ interface FilterValues {
 /** The filters as given, checked (a usage error names a wrong one): what a region is sent. */
 function filterText(v: FilterValues): FilterText {
   filterOf(v);
-  const { state, user, tranid, jobname, recipient, since, until } = v;
-  return { state, user, tranid, jobname, recipient, messageId: v['message-id'], since, until };
+  const { state, fate, user, tranid, jobname, recipient, since, until } = v;
+  return { state, fate, user, tranid, jobname, recipient, messageId: v['message-id'], since, until };
 }
 
 /** The filter the options ask for (the region's parser: one meaning for the same words). */
 function filterOf(v: FilterValues): RecordFilter {
   try {
-    return parseFilter({ ...v, messageId: v['message-id'] });
+    // EXPIRED as the region reads it: its window, now.
+    const hours = Number(process.env.CICSMAIL_FATE_WINDOW?.trim() || '120');
+    const windowMs = Number.isFinite(hours) && hours >= 0 ? hours * 3_600_000 : 0;
+    return parseFilter({ ...v, messageId: v['message-id'] }, { now: Date.now(), windowMs });
   } catch (err) {
     if (err instanceof FilterError)
       throw new UsageError(`--${err.key === 'messageId' ? 'message-id' : err.key} ${err.message}`);
@@ -196,6 +203,7 @@ export async function journalCommand(argv: readonly string[], io: CommandIo): Pr
     {
       state: { type: 'string' },
       userid: { type: 'string' },
+      fate: { type: 'string' },
       user: { type: 'string' },
       tranid: { type: 'string' },
       jobname: { type: 'string' },
@@ -352,11 +360,15 @@ export async function journalCommand(argv: readonly string[], io: CommandIo): Pr
         idleTimeout: 1000,
       });
       try {
-        const results = await redeliver(journal, (from, to, message) => pool.send(from, to, message), {
-          filter,
-          limit,
-          dryRun,
-        });
+        const results = await redeliver(
+          journal,
+          sendWithFate(config.smtp.fate, config.sysid, (...args) => pool.send(...args)),
+          {
+            filter,
+            limit,
+            dryRun,
+          },
+        );
         for (const r of results)
           out(
             io,

@@ -17,6 +17,7 @@ commands:
   send [FILE]               run a file of SEND statements (or --tx SPOL, a datastream) on a region
   journal list|show|stats|export|replay   the journal under CICSMAIL_DATA
   user add|list|remove|passwd|set   the region's users in CICSMAIL_DATA/users.json
+  suppress list|add|remove|log   the region's suppression list (bounced addresses)
   cemt inquire|set ...      CEMT from a shell: tasks, transactions, classes, the region (admins)
   load URL|local            load-test a region: many concurrent transactions, tx/s and latency
   commarea FILE             a COMMAREA's bytes (a returned one) as its JSON view, field by field
@@ -45,6 +46,8 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
         return await (await import('./journal.js')).journalCommand(rest, io);
       case 'user':
         return await (await import('./user.js')).userCommand(rest, io);
+      case 'suppress':
+        return await (await import('./suppress.js')).suppressCommand(rest, io);
       case 'cemt':
         return await (await import('./cemt.js')).cemtCommand(rest, io);
       case 'send':

@@ -13,7 +13,8 @@ import { parseRelayUrls, STARTTLS_MODES, type RelayTarget, type StartTlsMode } f
 import { ConfigError } from './errors.js';
 import { caFileProblem } from '../smtp/tls.js';
 import { DEFAULT_NOTIFY, parseNotify, type FateSettings } from '../smtp/dsn/request.js';
-import { parseReturnPath } from '../smtp/dsn/return-path.js';
+import { parseReturnPath, TAG_OCTETS, type ReturnPathTemplate } from '../smtp/dsn/return-path.js';
+import { fateConfigOf, type FateConfig } from './fate.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../journal/retry.js';
 import { readRegionFile, type ClassLimits, type DefinedTransaction, type TransactionOverride } from './region-file.js';
 import { NAME8, NAME8_RULE } from '../cics/names.js';
@@ -69,6 +70,8 @@ export interface RegionConfig {
   readonly tls: { readonly cert: string; readonly key: string } | null;
   /** Free space below which new tasks are refused (503 NOSPACE), so the journal never fills mid-mail. */
   readonly journalReserveBytes: number;
+  /** What happens past the relay: the bounce listener, the fate window, suppression, webhooks (config/fate.ts). */
+  readonly fate: FateConfig;
   readonly smtp: {
     readonly maxConnections: number;
     readonly maxMailsPerConnection: number;
@@ -288,12 +291,26 @@ function fateOf(env: NodeJS.ProcessEnv): FateSettings | null {
       );
     return null;
   }
-  const returnPath = parseReturnPath(address);
-  if (!returnPath.ok) throw new ConfigError('CICSMAIL_BOUNCE_ADDRESS', returnPath.reason);
-  if (!notifyText) return { returnPath: returnPath.template, notify: DEFAULT_NOTIFY };
+  const parsed = parseReturnPath(address);
+  if (!parsed.ok) throw new ConfigError('CICSMAIL_BOUNCE_ADDRESS', parsed.reason);
+  const returnPath = signedReturnPath(parsed.template, env.CICSMAIL_BOUNCE_KEY?.trim());
+  if (!notifyText) return { returnPath, notify: DEFAULT_NOTIFY };
   const notify = parseNotify(notifyText);
   if (!notify.ok) throw new ConfigError('CICSMAIL_DSN_NOTIFY', notify.reason);
-  return { returnPath: returnPath.template, notify: notify.notify };
+  return { returnPath, notify: notify.notify };
+}
+
+/** CICSMAIL_BOUNCE_KEY: return paths with a tag of this key; the local part must still fit 64 octets. */
+function signedReturnPath(template: ReturnPathTemplate, key: string | undefined): ReturnPathTemplate {
+  if (!key) return template;
+  if (key.length < 16) throw new ConfigError('CICSMAIL_BOUNCE_KEY', 'give at least 16 characters (a random secret)');
+  const longest = template.before.length + template.between.length + template.after.length + 8 + 16 + TAG_OCTETS;
+  if (longest > 64)
+    throw new ConfigError(
+      'CICSMAIL_BOUNCE_KEY',
+      `with the tag, an 8-character SYSID and a 16-digit sequence the local part of ${template.text} is ${longest} octets, over 64`,
+    );
+  return { ...template, key };
 }
 
 /** Settings from the environment and the region definition file (CICSMAIL_CONFIG), on the contract's defaults. */
@@ -394,6 +411,7 @@ export function loadConfig(processEnv: NodeJS.ProcessEnv = process.env): RegionC
       ca: smtpCa,
       fate: fateOf(env),
     },
+    fate: fateConfigOf(env, integer, Boolean(env.CICSMAIL_BOUNCE_ADDRESS?.trim())),
   };
 }
 

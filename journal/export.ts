@@ -19,6 +19,8 @@ export const EXPORT_COLUMNS = [
   'messageId',
   'sysid',
   'requestKey',
+  'fates',
+  'suppressed',
 ] as const;
 
 export type ExportRow = Record<(typeof EXPORT_COLUMNS)[number], string | number>;
@@ -44,6 +46,9 @@ export function exportRow(r: JournalRecord, owner = ''): ExportRow {
     messageId: r.messageId,
     sysid: r.sysid ?? owner,
     requestKey: r.requestKey ?? '',
+    // What the far end said, recipient by recipient (the others relayed are RELAYED).
+    fates: (r.fates ?? []).map((f) => `${f.recipient} ${f.fate} ${f.status}`.trim()).join('; '),
+    suppressed: (r.suppressed ?? []).join('; '),
   };
 }
 

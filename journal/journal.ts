@@ -24,6 +24,9 @@ import type { RequestKeyRef } from '../cics/request-key.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry.js';
 import { afterAttempt, isFinal, type MailState } from './states.js';
 import type { Attempt, DeniedAttempt, Denial, JournalRecord, MailOrigin } from './record.js';
+import { FateBook } from './fate.js';
+import { Outbox, type OutboxEntry, type Subscriber, type WebhookEvent } from './outbox.js';
+import { SuppressionList, type Suppression, type SuppressionChange } from './suppression.js';
 
 /** Final states, as retention removes them: each walked in its index. */
 const FINAL_STATES: readonly MailState[] = ['SENT', 'FAILED', 'DENIED'];
@@ -64,7 +67,12 @@ export interface JournalOptions {
   readonly now?: () => number;
   /** The SYSID written into each new record and task log entry; none where not given (a reader). */
   readonly sysid?: string;
+  /** Mail fate: who wants which webhook events (none: the outbox stays empty), and how long a bounce suppresses an address. */
+  readonly fate?: { readonly subscribers?: readonly Subscriber[]; readonly suppressDays?: number };
 }
+
+/** The webhook event a record's move to a state is, where it is one. */
+const STATE_EVENT: Partial<Record<MailState, WebhookEvent>> = { SENT: 'sent', DEFERRED: 'deferred', FAILED: 'failed' };
 
 /** A due entry: when, and which record. Ordered so that the earliest comes first. */
 type DueKey = [number, number];
@@ -97,6 +105,10 @@ export class Journal implements ReadCounter {
   readonly starts: StartLog;
   /** Request keys (request-keys.ts), each written with the first mail it journals. */
   readonly keys: RequestKeys;
+  /** Mail fate (journal/fate.ts, outbox.ts, suppression.ts): stores of their own in this environment. */
+  readonly fate: FateBook;
+  readonly outbox: Outbox;
+  readonly suppression: SuppressionList;
 
   readonly #now: () => number;
   /** What new records carry: `{ sysid }`, or nothing where the journal was opened without one. */
@@ -109,6 +121,7 @@ export class Journal implements ReadCounter {
     now: () => number,
     readOnly: boolean,
     sysid?: string,
+    fate: JournalOptions['fate'] = {},
   ) {
     this.#root = root;
     this.#owner = sysid === undefined ? {} : { sysid };
@@ -154,6 +167,28 @@ export class Journal implements ReadCounter {
       now,
       sysid,
     );
+    const write = <T>(action: () => T, bytes = 0) => this.#write(action, bytes);
+    this.outbox = new Outbox(
+      root.openDB<OutboxEntry, number>({ name: 'outbox' }),
+      this.#meta,
+      fate.subscribers ?? [],
+      write,
+      sysid ?? '',
+    );
+    this.suppression = new SuppressionList(
+      root.openDB<Suppression, string>({ name: 'suppression' }),
+      root.openDB<SuppressionChange, number>({ name: 'suppression-log' }),
+      write,
+      now,
+      fate.suppressDays ?? 30,
+    );
+    this.fate = new FateBook({
+      records: this.#records,
+      bounces: root.openDB<Buffer, [number, number]>({ name: 'bounces', encoding: 'binary' }),
+      outbox: this.outbox,
+      suppression: this.suppression,
+      write,
+    });
   }
 
   /**
@@ -245,12 +280,13 @@ export class Journal implements ReadCounter {
         // promise per write batch that it never settles where the batch fails (3.5.6,
         // write.js startWriting: only status 0 calls the flush resolvers), and `flushed` and
         // close() (_endWrites) wait for the last one: after a full disk, for good.
-        open({ path, maxDbs: 20, readOnly: options.readOnly === true, overlappingSync: false }),
+        open({ path, maxDbs: 24, readOnly: options.readOnly === true, overlappingSync: false }),
         path,
         options.retry ?? DEFAULT_RETRY,
         options.now ?? Date.now,
         options.readOnly === true,
         options.sysid,
+        options.fate,
       );
     } catch (err) {
       throw new JournalError('CICSMAIL_JOURNAL_OPEN', `cannot open the journal at ${path}: ${(err as Error).message}`);
@@ -479,6 +515,7 @@ export class Journal implements ReadCounter {
   #settled(record: JournalRecord, attempt: Attempt): JournalRecord {
     const updated = this.#attempted(record, attempt);
     this.#store(record.seq, record, updated);
+    this.#tell(record, updated, Date.parse(attempt.at));
     if (updated.nextAttemptAt !== record.nextAttemptAt) {
       if (record.nextAttemptAt !== null) void this.#due.remove([record.nextAttemptAt, record.seq]);
       if (updated.nextAttemptAt !== null) void this.#due.put([updated.nextAttemptAt, record.seq], null);
@@ -507,6 +544,14 @@ export class Journal implements ReadCounter {
       updatedAt: attempt.at,
       attempts,
     };
+  }
+
+  /** Inside settle's transaction: a move to SENT, DEFERRED or FAILED for the webhooks that want it. */
+  #tell(before: JournalRecord, after: JournalRecord, at: number): void {
+    const event = STATE_EVENT[after.state];
+    if (event === undefined || before.state === after.state || !this.outbox.wants(event)) return;
+    const { sysid = '', seq, messageId, state, relayReply } = after;
+    this.outbox.enqueueInTransaction(event, { sysid, seq, messageId, state, reply: relayReply ?? '' }, at);
   }
 
   /**
@@ -568,6 +613,7 @@ export class Journal implements ReadCounter {
           // A journal written before acceptance times rose with sequence numbers may hold a later one below.
           if (!record || record.acceptedAt >= cutoff) continue;
           this.#store(seq, record, undefined);
+          this.fate.forgetInTransaction(seq);
           // A DENIED record has no bytes; a message of 1 MB or more is a file (or, written before files, in LMDB).
           const file = record.size >= MESSAGE_FILE_BYTES ? this.#fileOf.get(seq) : undefined;
           if (file !== undefined) {

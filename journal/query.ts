@@ -15,7 +15,8 @@ import { COUNTS, TASK_KEPT } from './coverage.js';
 import { bareMessageId, keyValue, LAST_SEQ, RECORD_INDEXES } from './indexes.js';
 import type { Journal } from './journal.js';
 import type { JournalRecord } from './record.js';
-import type { MailState } from './states.js';
+import { FATES, type Fate, type MailState } from './states.js';
+import { fatesNow } from './fate.js';
 import type { TaskEntry } from './task-log.js';
 
 export const MAIL_STATES: readonly MailState[] = ['ACCEPTED', 'SENT', 'DEFERRED', 'FAILED', 'DENIED'];
@@ -32,6 +33,9 @@ export interface RecordFilter {
   readonly since?: string;
   /** Accepted before (ISO 8601). */
   readonly until?: string;
+  /** A recipient has this fate now (at `fateAt.now`, EXPIRED past `fateAt.windowMs`). */
+  readonly fate?: Fate;
+  readonly fateAt?: { readonly now: number; readonly windowMs: number };
 }
 
 /** The filters as people give them: a query string, command-line options. */
@@ -44,6 +48,7 @@ export interface FilterText {
   readonly messageId?: string | undefined;
   readonly since?: string | undefined;
   readonly until?: string | undefined;
+  readonly fate?: string | undefined;
 }
 
 /** A filter value that cannot be used: `key` is the filter's name, the message says why. */
@@ -58,7 +63,13 @@ export class FilterError extends Error {
 }
 
 /** The filter the text asks for; a state in any case; throws FilterError for a state or time that is none. */
-export function parseFilter(text: FilterText): RecordFilter {
+export function parseFilter(
+  text: FilterText,
+  fateAt: { readonly now: number; readonly windowMs: number } = { now: Date.now(), windowMs: 0 },
+): RecordFilter {
+  const fate = text.fate?.toUpperCase();
+  if (fate !== undefined && !(FATES as readonly string[]).includes(fate))
+    throw new FilterError('fate', `'${text.fate}' is not one of ${FATES.join(', ')}`);
   const state = text.state?.toUpperCase();
   if (state !== undefined && !MAIL_STATES.includes(state as MailState))
     throw new FilterError('state', `'${text.state}' is not one of ${MAIL_STATES.join(', ')}`);
@@ -76,6 +87,7 @@ export function parseFilter(text: FilterText): RecordFilter {
     ...(text.messageId ? { messageId: text.messageId } : {}),
     ...(text.since ? { since: text.since } : {}),
     ...(text.until ? { until: text.until } : {}),
+    ...(fate ? { fate: fate as Fate, fateAt } : {}),
   };
 }
 
@@ -110,6 +122,10 @@ export function matches(r: JournalRecord, f: RecordFilter): boolean {
   }
   if (f.since && r.acceptedAt < new Date(f.since).toISOString()) return false;
   if (f.until && r.acceptedAt >= new Date(f.until).toISOString()) return false;
+  if (f.fate) {
+    const { now, windowMs } = f.fateAt ?? { now: Date.now(), windowMs: 0 };
+    if (!fatesNow(r, now, windowMs).has(f.fate)) return false;
+  }
   return true;
 }
 

@@ -1,6 +1,6 @@
 // The shape of a journal record: what a mail came with, each attempt to deliver it, the
 // state it is in, and why a refused attempt was refused (DENIED).
-import type { AttemptOutcome, MailState } from './states.js';
+import type { AttemptOutcome, Fate, MailState } from './states.js';
 
 export interface Envelope {
   readonly from: string;
@@ -22,6 +22,8 @@ export interface MailOrigin {
   readonly messageId: string;
   /** The request key (Idempotency-Key) the mail was sent under, where its request had one. */
   readonly requestKey?: string;
+  /** Recipients left out because they were on the suppression list when the mail was sent. */
+  readonly suppressed?: readonly string[];
 }
 
 export interface RecipientRefusal {
@@ -71,6 +73,23 @@ export interface JournalRecord extends MailOrigin {
   readonly replays?: readonly Attempt[];
   /** Why a DENIED record was refused, and from where the attempt came. */
   readonly denial?: Denial;
+  /** What the far end said of each recipient that a report named (journal/fate.ts); the others relayed are RELAYED. */
+  readonly fates?: readonly RecipientFate[];
+  /** Bounces kept beside the record (their bytes in the journal's `bounces` store). */
+  readonly bounces?: number;
+}
+
+/** One recipient's fate as the last report that moved it said (journal/states.ts moves it). */
+export interface RecipientFate {
+  readonly recipient: string;
+  readonly fate: Fate;
+  /** When the report came (ISO 8601). */
+  readonly at: string;
+  /** RFC 3463 status, `5.1.1`. */
+  readonly status: string;
+  readonly diagnostic: string;
+  /** Which kept bounce said it (1, 2 … of the record's `bounces`). */
+  readonly bounce: number;
 }
 
 /** A refused attempt, for the audit trail (state DENIED). */

@@ -44,7 +44,7 @@ export async function redeliver(journal: Journal, send: Send, options: Redeliver
       results.push({ seq: record.seq, messageId: record.messageId, recipients });
       continue;
     }
-    const attempt = attemptOf(await send(record.envelope.from, recipients, message), 'replay');
+    const attempt = attemptOf(await send(record.envelope.from, recipients, message, record), 'replay');
     await journal.recordReplay(record.seq, attempt);
     results.push({
       seq: record.seq,

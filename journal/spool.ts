@@ -8,8 +8,17 @@ import { systemClock, type Clock } from '../cics/clock.js';
 import { attemptOf, type DeliveryReport } from './attempt.js';
 import type { Journal } from './journal.js';
 
-/** Sends the journaled bytes to the given recipients and says what became of them (a relay client's send). */
-export type Send = (from: string, to: readonly string[], message: Uint8Array) => Promise<DeliveryReport>;
+/**
+ * Sends the journaled bytes to the given recipients and says what became of them (a relay
+ * client's send). `mail` names the record, so that every attempt goes from the same return
+ * path (a region with a bounce address: the mail's own VERP, whoever sends it).
+ */
+export type Send = (
+  from: string,
+  to: readonly string[],
+  message: Uint8Array,
+  mail: { readonly seq: number; readonly sysid?: string | undefined },
+) => Promise<DeliveryReport>;
 
 export interface SpoolOptions {
   readonly journal: Journal;
@@ -98,7 +107,7 @@ export class RetrySpool {
       const record = await journal.claim(seq, holdMs);
       const message = record ? journal.message(seq) : undefined;
       if (!record || !message) return;
-      const report = await send(record.envelope.from, record.pending, message);
+      const report = await send(record.envelope.from, record.pending, message, record);
       this.attempts++;
       await journal.settle(seq, attemptOf(report, 'retry', new Date(this.#clock.now())));
     } catch (err) {

@@ -60,3 +60,48 @@ export function afterAttempt(
   if (pending.length > 0) return { state: 'DEFERRED', pending, delivered, failed };
   return { state: delivered.length > 0 ? 'SENT' : 'FAILED', pending, delivered, failed };
 }
+
+// ---- A recipient's fate after the relay (what the far end said, or that nothing came) ----
+
+/**
+ * RELAYED: the smart host took it; DELIVERED: a success DSN; DELAYED: a delay DSN (still
+ * open); BOUNCED: a failure DSN or bounce; EXPIRED: relayed or delayed, and nothing final
+ * came within the fate window.
+ */
+export const FATES = ['RELAYED', 'DELIVERED', 'DELAYED', 'BOUNCED', 'EXPIRED'] as const;
+export type Fate = (typeof FATES)[number];
+
+/** What a report says of one recipient (RFC 3464 2.3.3's actions). */
+export type ReportAction = 'delivered' | 'delayed' | 'failed' | 'relayed' | 'expanded';
+
+/**
+ * The fate a report moves a recipient to, or undefined where it changes nothing.
+ * DELIVERED and BOUNCED are final: a later report (a late delay, a duplicate) is kept on
+ * record but moves nothing. `relayed` and `expanded` (passed on to a system without DSN, or
+ * to a list) say nothing final: the fate stays. A delay after a delay is news (its status
+ * and time), so it moves DELAYED to DELAYED.
+ */
+export function afterReport(current: Fate, action: ReportAction): Fate | undefined {
+  if (current === 'DELIVERED' || current === 'BOUNCED') return undefined;
+  switch (action) {
+    case 'delivered':
+      return 'DELIVERED';
+    case 'failed':
+      return 'BOUNCED';
+    case 'delayed':
+      return 'DELAYED';
+    case 'relayed':
+    case 'expanded':
+      return undefined;
+  }
+}
+
+/**
+ * A fate as it stands at `now`: RELAYED or DELAYED past the window from when the relay took
+ * the mail is EXPIRED (a report that comes later still moves it: the record keeps the open
+ * fate, and this reads it). A window of 0 never expires.
+ */
+export function fateAt(fate: Fate, relayedAt: number, now: number, windowMs: number): Fate {
+  if (windowMs > 0 && (fate === 'RELAYED' || fate === 'DELAYED') && now - relayedAt >= windowMs) return 'EXPIRED';
+  return fate;
+}

@@ -15,7 +15,9 @@ import { refuseCrossSite } from './security/cross-site.js';
 import { cicsReplyOf, MediaTypeUnsupported, NotFound, RegionDraining } from './errors.js';
 import { jsonBodyParser } from './http/json-body.js';
 import { validationMessage } from './http/validation-message.js';
+import bounceListener from './plugins/bounce-listener.js';
 import definitions from './plugins/definitions.js';
+import webhooks from './plugins/webhooks.js';
 import dispatcher from './plugins/dispatcher.js';
 import journal from './plugins/journal.js';
 import room from './plugins/room.js';
@@ -29,6 +31,7 @@ import { consoleRoutes } from './routes/console.js';
 import { cicsRoutes, MAX_CHANNEL } from './routes/cics.js';
 import { journalRoutes } from './routes/journal.js';
 import { operationsRoutes } from './routes/operations.js';
+import { fateRoutes } from './routes/fate.js';
 
 export interface RegionOptions {
   /** The transaction definitions; the defaults (MAIL, SEND, SPOL) where not given. */
@@ -119,6 +122,8 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     await app.register(dispatcher, { config });
     await app.register(metrics);
     await app.register(starts, { clock: options.clock });
+    await app.register(bounceListener, { config, clock: options.clock });
+    await app.register(webhooks, { config, clock: options.clock });
   } catch (err) {
     // What did open (the lock, the journal, the capture relay) is closed again.
     await app.close().catch(() => undefined);
@@ -177,6 +182,7 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
   await app.register(capturedRoutes);
   await app.register(journalRoutes);
   await app.register(operationsRoutes);
+  await app.register(fateRoutes);
   await app.register(consoleRoutes);
   return app;
 }

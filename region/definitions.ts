@@ -41,6 +41,14 @@ export function defaultDefinitions(): TransactionDefinition[] {
       description: 'compose and send one mail (copybooks/MAILCA.cpy)',
     },
     {
+      tranid: 'MINQ',
+      program: moduleUrl(import.meta.url, '../transactions/inquiry/program'),
+      enabled: true,
+      copybook: 'MINQCA',
+      timeLimitMs: 10_000,
+      description: 'what became of a mail, recipient by recipient (copybooks/MINQCA.cpy)',
+    },
+    {
       tranid: 'SEND',
       programName: 'SEND',
       program: sendProgram(),

@@ -33,6 +33,7 @@ t.test('the benchmark runs every part and prints every figure', { skip: benchUna
         `^\\(a\\) with a request key on every request: ${NUMBER} tx/s against ${NUMBER} without, a cost of -?${NUMBER} %`,
       ),
     ],
+    ['fate', new RegExp(`^\\(a\\) with mail fate off / on .*: ${NUMBER} / ${NUMBER} tx/s \\(on/off ${NUMBER}\\)`)],
     ['the mail', new RegExp(`^ {4}the mail: ${NUMBER} bytes as the region composed it$`)],
     ['(b)', new RegExp(`^\\(b\\) nodemailer, pooled .*: ${NUMBER} msg/s`)],
     ['(c)', new RegExp(`^\\(c\\) HTTP ceiling, .*: ${NUMBER} req/s`)],
@@ -83,6 +84,7 @@ t.test('the benchmark runs every part and prints every figure', { skip: benchUna
   for (const key of [
     'a',
     'keys',
+    'fate',
     'b',
     'c',
     'd',
@@ -96,6 +98,11 @@ t.test('the benchmark runs every part and prints every figure', { skip: benchUna
   ])
     t.ok(key in figures, `--json has ${key}`);
   // The region answered every mail of every part with RC 0: the figures are of mail sent.
+  t.same(
+    (figures.fate as { runs: { notRc0: number }[] }).runs.map((r) => r.notRc0),
+    [0, 0],
+    'fate off and on: RC 0',
+  );
   t.match(figures, {
     a: { notRc0: 0 },
     keys: { notRc0: 0 },

@@ -70,6 +70,18 @@ export const REASONS = {
   EXITDENY: { rc: RC.SENDER, text: 'the sender verification exit refused the mail' },
   EXITFAIL: { rc: RC.SENDER, text: 'the sender verification exit failed or answered nonsense: refused, to be safe' },
   REJECTED: { rc: RC.REFUSED, text: 'the relay refused the mail for good (5xx)' },
+  FOUND: { rc: RC.OK, text: 'MINQ: the mail was found; its state and each recipient are in the answer' },
+  NOTFOUND: {
+    rc: RC.INVALID,
+    text: 'MINQ: no mail with that journal sequence or Message-ID (or only a refused attempt)',
+  },
+  NOQUERY: { rc: RC.INVALID, text: 'MINQ: MQ-JOURNAL-SEQ is 0 and MQ-MESSAGE-ID and MQ-REQUEST-KEY are blank' },
+  NOKEYS: { rc: RC.INVALID, text: 'MINQ: this region keeps no request keys to look a mail up by' },
+  NOTYOURS: { rc: RC.SENDER, text: "MINQ: the mail is another user's; only the user that sent it may ask" },
+  SUPPRESS: {
+    rc: RC.REFUSED,
+    text: 'every recipient is on the suppression list (a hard bounce, or an operator): nothing was sent',
+  },
   RCPTREJ: { rc: RC.REFUSED, text: 'the relay refused every recipient for good (5xx)' },
 } as const satisfies Record<string, { rc: ReturnCode; text: string }>;
 

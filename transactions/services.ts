@@ -9,6 +9,7 @@ import type { SmtpTimeouts } from '../smtp/connection.js';
 import type { RelayTarget } from '../smtp/relay-url.js';
 import type { StartTlsMode } from '../smtp/relay-url.js';
 import type { FateSettings } from '../smtp/dsn/request.js';
+import type { Subscriber } from '../journal/outbox.js';
 
 /** The settings a worker is started with; plain data, as it crosses a thread. */
 export interface WorkerConfig {
@@ -23,6 +24,13 @@ export interface WorkerConfig {
   readonly retry: RetryPolicy;
   /** URL of the sender verification exit module (CICSMAIL_SENDER_EXIT), null where none. */
   readonly senderExit: string | null;
+  /** Mail fate: who wants which webhook events (written to the outbox with the record), how long a bounce suppresses. */
+  readonly fate?: {
+    readonly subscribers: readonly Subscriber[];
+    readonly suppressDays: number;
+    /** RELAYED or DELAYED this long after the relay took a mail reads EXPIRED (0: never). */
+    readonly windowMs: number;
+  };
   readonly smtp: {
     readonly maxConnections: number;
     readonly maxMailsPerConnection: number;
@@ -44,7 +52,11 @@ export interface Services {
 }
 
 export function createServices(config: WorkerConfig): Services {
-  const journal = Journal.open(config.dataDir, { retry: config.retry, sysid: config.sysid });
+  const journal = Journal.open(config.dataDir, {
+    retry: config.retry,
+    sysid: config.sysid,
+    ...(config.fate ? { fate: config.fate } : {}),
+  });
   return {
     config,
     journal,

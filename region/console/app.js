@@ -9,11 +9,13 @@ import { JournalRecord } from './record.js';
 import { CapturedList, CapturedMail } from './captured.js';
 import { RegionPage } from './region.js';
 import { TryPage } from './try.js';
+import { FatePage } from './fate.js';
 
 const PAGES = [
   { path: 'journal', label: 'Journal' },
   { path: 'captured', label: 'Captured mail' },
   { path: 'region', label: 'Region' },
+  { path: 'fate', label: 'Mail fate' },
   { path: 'try', label: 'Try a transaction' },
 ];
 
@@ -30,6 +32,7 @@ function View({ r }) {
   if (page === 'captured' && arg) return html`<${CapturedMail} id=${arg} />`;
   if (page === 'captured') return html`<${CapturedList} />`;
   if (page === 'region') return html`<${RegionPage} />`;
+  if (page === 'fate') return html`<${FatePage} />`;
   if (page === 'try') return html`<${TryPage} query=${r.query} />`;
   return html`<h1 tabindex="-1">Not found</h1>
     <p>No page <code>${page}</code>. <a href="#/journal">Go to the journal</a>.</p>`;

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { call, ErrorNote, getJson, html, messageOf, spacedHex, StateBadge, when, Wide } from './ui.js';
 import { MailView } from './mail.js';
 import { Fields } from './fields.js';
+import { RecipientFates } from './fate.js';
 
 function Envelope({ r }) {
   const rows = [
@@ -218,6 +219,7 @@ export function JournalRecord({ seq }) {
           </section>
           ${record.state !== 'DENIED' && html`<${Replay} record=${record} />`}
         </div>
+        <${RecipientFates} seq=${seq} />
         <${Attempts} title="Attempts" attempts=${record.attempts} />
         <${Attempts} title="Replays" attempts=${record.replays} />
         <${TaskRequest} seq=${seq} />

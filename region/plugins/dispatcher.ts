@@ -24,6 +24,11 @@ export default fp<{ config: RegionConfig }>(
       retry: config.retry,
       senderExit: config.security.senderExit,
       smtp: config.smtp,
+      fate: {
+        subscribers: config.fate.webhooks.map(({ name, events }) => ({ name, events })),
+        suppressDays: config.fate.suppressDays,
+        windowMs: config.fate.windowMs,
+      },
     };
     const dispatcher = new Dispatcher({
       workers: config.workers,

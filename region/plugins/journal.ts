@@ -32,6 +32,10 @@ export default fp<{ config: RegionConfig; clock?: Clock | undefined }>(
       journal = Journal.open(config.dataDir, {
         retry: config.retry,
         sysid: config.sysid,
+        fate: {
+          subscribers: config.fate.webhooks.map(({ name, events }) => ({ name, events })),
+          suppressDays: config.fate.suppressDays,
+        },
         ...(clock ? { now: () => clock.now() } : {}),
       });
     } catch (err) {

@@ -5,6 +5,7 @@ import type { Clock } from '../../cics/clock.js';
 import type { RegionConfig } from '../../config/settings.js';
 import { RetrySpool } from '../../journal/spool.js';
 import { SmtpPool } from '../../smtp/pool.js';
+import { sendWithFate } from '../../smtp/dsn/request.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -27,7 +28,8 @@ export default fp<{ config: RegionConfig; clock?: Clock | undefined }>(
       // A try holds its record as long as a task may run: a slow relay cannot make it due twice.
       holdMs: config.retry.orphanMs,
       onError: (seq, err) => app.log.error({ err, seq }, 'retry spool: a try failed'),
-      send: (from, to, message) => pool.send(from, to, message),
+      // Every attempt from the mail's own return path, with the DSN its first one asked for.
+      send: sendWithFate(config.smtp.fate, config.sysid, (...args) => pool.send(...args)),
       ...(clock ? { clock } : {}),
     });
     app.decorate('spool', spool);

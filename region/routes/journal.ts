@@ -17,9 +17,11 @@ import { redeliver } from '../../journal/replay.js';
 import { redrive } from '../../client/redrive.js';
 import { RegionClient } from '../../client/region-client.js';
 import { SmtpPool } from '../../smtp/pool.js';
+import { sendWithFate } from '../../smtp/dsn/request.js';
 import { parseRelayUrls } from '../../smtp/relay-url.js';
 import { NotFound, RequestInvalid } from '../errors.js';
 import { TRANID_ANY_CASE } from '../../cics/names.js';
+import { FATES } from '../../journal/states.js';
 
 // Query strings and path parameters are text; the region's ajv coerces nothing (a JSON
 // COMMAREA must not be bent), so numbers here are checked as digits and converted.
@@ -27,6 +29,7 @@ const DIGITS = { type: 'string', pattern: '^[0-9]{1,15}$' };
 
 const filterSchema = {
   state: { type: 'string', enum: [...MAIL_STATES] },
+  fate: { type: 'string', enum: [...FATES] },
   user: { type: 'string', minLength: 1, maxLength: 64 },
   tranid: { type: 'string', pattern: TRANID_ANY_CASE.source },
   jobname: { type: 'string', minLength: 1, maxLength: 8 },
@@ -37,9 +40,9 @@ const filterSchema = {
 };
 
 /** The query's filter, or why it cannot be one (a 400 with the reason). */
-function filterOf(q: FilterText): RecordFilter | string {
+function filterOf(q: FilterText, fateAt?: { readonly now: number; readonly windowMs: number }): RecordFilter | string {
   try {
-    return parseFilter(q);
+    return parseFilter(q, fateAt);
   } catch (err) {
     if (err instanceof FilterError) return `${err.key} ${err.message}`;
     throw err;
@@ -105,7 +108,7 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const body = request.body;
-      const filter = filterOf(body.filter ?? {});
+      const filter = filterOf(body.filter ?? {}, { now: Date.now(), windowMs: config.fate.windowMs });
       if (typeof filter === 'string') throw new RequestInvalid(filter);
       if (body.mode === 'redrive') {
         if (body.seq !== undefined) throw new RequestInvalid('seq picks a record to redeliver; redrive runs tasks');
@@ -125,12 +128,16 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
       }
       const pool = new SmtpPool({ ...config.smtp, relays, clientName: config.hostname });
       try {
-        const results = await redeliver(journal, (from, to, message) => pool.send(from, to, message), {
-          filter,
-          limit: body.limit ?? 1000,
-          dryRun: body.dryRun === true,
-          ...(body.seq !== undefined ? { seq: body.seq } : {}),
-        });
+        const results = await redeliver(
+          journal,
+          sendWithFate(config.smtp.fate, config.sysid, (...args) => pool.send(...args)),
+          {
+            filter,
+            limit: body.limit ?? 1000,
+            dryRun: body.dryRun === true,
+            ...(body.seq !== undefined ? { seq: body.seq } : {}),
+          },
+        );
         return {
           mode: 'redeliver',
           sysid: config.sysid,
@@ -164,7 +171,7 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const filter = filterOf(request.query);
+      const filter = filterOf(request.query, { now: Date.now(), windowMs: config.fate.windowMs });
       if (typeof filter === 'string') throw new RequestInvalid(filter);
       const limit = Number(request.query.limit ?? 100);
       const page = queryRecords(journal, filter, {
@@ -185,7 +192,7 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const filter = filterOf(request.query);
+      const filter = filterOf(request.query, { now: Date.now(), windowMs: config.fate.windowMs });
       if (typeof filter === 'string') throw new RequestInvalid(filter);
       return journalStats(journal, filter);
     },
@@ -205,7 +212,7 @@ export async function journalRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const filter = filterOf(request.query);
+      const filter = filterOf(request.query, { now: Date.now(), windowMs: config.fate.windowMs });
       if (typeof filter === 'string') throw new RequestInvalid(filter);
       const csv = (request.query.format ?? 'csv') === 'csv';
       // Past its first page, read and written in a thread of its own as fast as the caller

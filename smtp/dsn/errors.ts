@@ -5,6 +5,10 @@
 export const BOUNCE_REFUSALS = {
   NOTOURS: { reply: '550 5.1.1', text: "the RCPT is no return path of this region's bounce address: no relay" },
   OTHERREGION: { reply: '550 5.1.1', text: "the RCPT is a return path of another SYSID's" },
+  BADTAG: {
+    reply: '550 5.7.1',
+    text: "the RCPT has the shape of a return path, but its tag is not the mail's (CICSMAIL_BOUNCE_KEY): a forgery",
+  },
   TOOMANYRCPT: {
     reply: '452 4.5.3',
     text: 'a second RCPT in one transaction: a bounce has one return path (the client sends it again in a transaction of its own)',

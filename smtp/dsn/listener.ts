@@ -188,6 +188,7 @@ export class BounceListener {
       return this.#refuse('TOOMANYRCPT', 'one return path a bounce; send the next in a transaction of its own');
     }
     const mail = decodeReturnPath(this.#options.returnPath, address);
+    if (!mail.ok && mail.forged) return this.#refuse('BADTAG', mail.reason);
     if (!mail.ok) {
       return this.#refuse('NOTOURS', `<${address}> is no return path here, and this host relays nothing`);
     }

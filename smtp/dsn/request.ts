@@ -5,6 +5,7 @@
 import { isAscii } from 'node:buffer';
 import { returnPathOf, type ReturnPathTemplate } from './return-path.js';
 import { utf8AddrXtext, xtext } from './xtext.js';
+import type { Delivery } from '../delivery.js';
 
 /** The events a recipient's DSN is asked for, in the order RFC 3461 4.1 writes them. */
 const NOTIFY_EVENTS = ['SUCCESS', 'FAILURE', 'DELAY'] as const;
@@ -95,4 +96,30 @@ export function dsnRcptParams(dsn: DsnRequest, address: string): string {
   const notify = dsn.notify === 'NEVER' ? 'NEVER' : dsn.notify.join(',');
   const orcpt = isAscii(Buffer.from(address, 'utf8')) ? `rfc822;${xtext(address)}` : `utf-8;${utf8AddrXtext(address)}`;
   return ` NOTIFY=${notify}${orcpt.length <= ORCPT_MAX ? ` ORCPT=${orcpt}` : ''}`;
+}
+
+/**
+ * A relay client's send for a journaled mail sent again (the retry spool, a replay): the
+ * same return path and DSN as its first attempt, from the record's SYSID and sequence.
+ */
+export function sendWithFate(
+  settings: FateSettings | null | undefined,
+  ownSysid: string,
+  send: (
+    from: string,
+    to: readonly string[],
+    message: Uint8Array,
+    deadline?: number,
+    dsn?: DsnRequest,
+  ) => Promise<Delivery>,
+): (
+  from: string,
+  to: readonly string[],
+  message: Uint8Array,
+  mail: { readonly seq: number; readonly sysid?: string | undefined },
+) => Promise<Delivery> {
+  return (from, to, message, mail) => {
+    const envelope = fateEnvelope(settings, mail.sysid ?? ownSysid, mail.seq, from);
+    return send(envelope.from, to, message, Infinity, envelope.dsn);
+  };
 }

@@ -3,7 +3,11 @@
 // the region's SYSID and the mail's journal sequence in it. A bounce comes back to it, so
 // the address alone says which mail bounced, whatever the bounce's text (many are not
 // RFC 3464). Checked strictly once at start; decoded strictly: an address this template
-// could not have made is no bounce of this region's.
+// could not have made is no bounce of this region's. With a key (CICSMAIL_BOUNCE_KEY) the
+// sequence carries a tag, an HMAC of the SYSID and sequence: a return path can then not be
+// made from the template and a sequence, so a forged bounce for one of the region's mails
+// is refused before it is read.
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** A checked template, as plain data (it crosses to the worker threads). */
 export interface ReturnPathTemplate {
@@ -17,6 +21,8 @@ export interface ReturnPathTemplate {
   readonly first: 'sysid' | 'seq';
   /** The domain, in lower case. */
   readonly domain: string;
+  /** The key the tag after `{seq}` is made with; none: no tag. */
+  readonly key?: string;
 }
 
 export type TemplateResult =
@@ -79,15 +85,35 @@ function sysidText(sysid: string): string {
   return sysid.toLowerCase().replaceAll('@', '=');
 }
 
-/** A mail's return path: the template with the region's SYSID and the mail's sequence. */
+/** What a tag adds to the local part: `-` and 8 characters. */
+export const TAG_OCTETS = 9;
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/**
+ * A mail's tag: the first 40 bits of HMAC-SHA256(key, `SYSID.seq`) in lower-case base32
+ * (RFC 4648's alphabet; eight characters of 5 bits, a few lines where node has no base32):
+ * letters and digits that every MTA passes and that case folding cannot change.
+ */
+export function returnPathTag(key: string, sysid: string, seq: number): string {
+  const mac = createHmac('sha256', key).update(`${sysid}.${seq}`).digest();
+  let bits = 0n;
+  for (const byte of mac.subarray(0, 5)) bits = (bits << 8n) | BigInt(byte);
+  let tag = '';
+  for (let i = 7; i >= 0; i--) tag += BASE32[Number((bits >> BigInt(i * 5)) & 31n)];
+  return tag;
+}
+
+/** A mail's return path: the template with the region's SYSID and the mail's sequence (and its tag, with a key). */
 export function returnPathOf(template: ReturnPathTemplate, sysid: string, seq: number): string {
-  const [first, second] =
-    template.first === 'sysid' ? [sysidText(sysid), String(seq)] : [String(seq), sysidText(sysid)];
+  const seqText = template.key === undefined ? String(seq) : `${seq}-${returnPathTag(template.key, sysid, seq)}`;
+  const [first, second] = template.first === 'sysid' ? [sysidText(sysid), seqText] : [seqText, sysidText(sysid)];
   return `${template.before}${first}${template.between}${second}${template.after}@${template.domain}`;
 }
 
 export type ReturnPathMatch =
-  { readonly ok: true; readonly sysid: string; readonly seq: number } | { readonly ok: false; readonly reason: string };
+  | { readonly ok: true; readonly sysid: string; readonly seq: number }
+  /** `forged`: the template's shape with a tag that is not the mail's. */
+  | { readonly ok: false; readonly reason: string; readonly forged?: true };
 
 const escape = (text: string) => text.replace(/[.+*?^$()[\]{}|\\-]/g, '\\$&');
 
@@ -98,17 +124,23 @@ const escape = (text: string) => text.replace(/[.+*?^$()[\]{}|\\-]/g, '\\$&');
  */
 export function decodeReturnPath(template: ReturnPathTemplate, address: string): ReturnPathMatch {
   if (address.length > 254) return { ok: false, reason: 'the address is longer than 254 octets' };
-  const sysid = `([a-z0-9=#$]{1,${SYSID_MAX}})`;
-  const seq = `([1-9][0-9]{0,${SEQ_MAX_DIGITS - 1}})`;
+  const sysid = `(?<sysid>[a-z0-9=#$]{1,${SYSID_MAX}})`;
+  const seq = `(?<seq>[1-9][0-9]{0,${SEQ_MAX_DIGITS - 1}})${template.key === undefined ? '' : '-(?<tag>[a-z2-7]{8})'}`;
   const [first, second] = template.first === 'sysid' ? [sysid, seq] : [seq, sysid];
   const pattern = new RegExp(
     `^${escape(template.before)}${first}${escape(template.between)}${second}${escape(template.after)}@${escape(template.domain)}$`,
     'i',
   );
   const m = pattern.exec(address);
-  if (!m) return { ok: false, reason: `<${address}> is not a return path of ${template.text}` };
-  const [sysidPart, seqPart] = template.first === 'sysid' ? [m[1], m[2]] : [m[2], m[1]];
-  const n = Number(seqPart);
+  if (!m?.groups) return { ok: false, reason: `<${address}> is not a return path of ${template.text}` };
+  const n = Number(m.groups.seq);
   if (!Number.isSafeInteger(n)) return { ok: false, reason: `<${address}>: the sequence is out of range` };
-  return { ok: true, sysid: (sysidPart ?? '').toUpperCase().replaceAll('=', '@'), seq: n };
+  const found = (m.groups.sysid ?? '').toUpperCase().replaceAll('=', '@');
+  if (template.key !== undefined) {
+    const want = Buffer.from(returnPathTag(template.key, found, n));
+    const got = Buffer.from((m.groups.tag ?? '').toLowerCase());
+    if (got.length !== want.length || !timingSafeEqual(got, want))
+      return { ok: false, reason: `<${address}>: the tag is not the one of mail ${found}.${n}`, forged: true };
+  }
+  return { ok: true, sysid: found, seq: n };
 }

@@ -158,7 +158,7 @@ t.test('start, send, read the journal from another process, drain on SIGTERM', a
   const { readFileSync } = await import('node:fs');
   t.match(
     readFileSync(csvFile, 'utf8'),
-    /^\ufeffseq,acceptedAt,userid,jobname,tranid,sender,recipients,attachments,subject,size,state,relayReply,messageId,sysid,requestKey\r\n1,[^,]+,ADMIN,CLITEST,MAIL,batch@corp\.example,1,0,from the command line test,\d+,SENT,250 Ok: captured as 1,<[^>]+>,CICSMAIL,\r\n$/,
+    /^\ufeffseq,acceptedAt,userid,jobname,tranid,sender,recipients,attachments,subject,size,state,relayReply,messageId,sysid,requestKey,fates,suppressed\r\n1,[^,]+,ADMIN,CLITEST,MAIL,batch@corp\.example,1,0,from the command line test,\d+,SENT,250 Ok: captured as 1,<[^>]+>,CICSMAIL,,,\r\n$/,
   );
   t.match(
     (await inProcess(['journal', 'export', '--format', 'jsonl'], { CICSMAIL_DATA: dir })).stdout,

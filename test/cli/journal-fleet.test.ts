@@ -137,9 +137,9 @@ t.test('export: one CSV in time order, with each record its region', async (t) =
   const run = await journal(['export', '--url', urls]);
   t.equal(run.code, 0);
   const rows = run.stdout.split('\r\n');
-  t.match(rows[0], /^\ufeffseq,acceptedAt,.*,messageId,sysid,requestKey$/);
+  t.match(rows[0], /^\ufeffseq,acceptedAt,.*,messageId,sysid,requestKey,fates,suppressed$/);
   t.same(
-    rows.slice(1, -1).map((r) => `${r.split(',').at(-2)}:${r.split(',')[0]}`),
+    rows.slice(1, -1).map((r) => `${r.split(',').at(-4)}:${r.split(',')[0]}`),
     refs,
   );
   const jsonl = (await journal(['export', '--url', urls, '--format', 'jsonl'])).stdout.trimEnd().split('\n');

@@ -142,6 +142,24 @@ async function run(): Promise<void> {
     await shoot('record', `journal/${seq}`);
   });
 
+  await t.test("mail fate: the record's recipients, the suppression list managed from its page", async (t) => {
+    await open(`journal/${seq}`, `Journal record ${seq}`);
+    const fates = page.getByRole('table', { name: 'Fate' });
+    await fates.waitFor({ timeout: WAIT });
+    t.match(await fates.innerText(), /RELAYED/);
+    await open('fate', 'Mail fate');
+    await page.getByLabel('Address').fill('gone@corp.example');
+    await page.getByRole('button', { name: 'Suppress' }).click();
+    await page.getByRole('cell', { name: 'gone@corp.example' }).waitFor({ timeout: WAIT });
+    t.match(region.app.journal.suppression.get('gone@corp.example'), { reason: 'MANUAL', by: 'TESTER' });
+    await axe(t, 'mail fate');
+    await page.getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('cell', { name: 'gone@corp.example' }).waitFor({ state: 'detached', timeout: WAIT });
+    t.equal(region.app.journal.suppression.get('gone@corp.example'), undefined);
+    // Back where the next part starts.
+    await open(`journal/${seq}`, `Journal record ${seq}`);
+  });
+
   await t.test('redeliver: a dry run first, then for real', async (t) => {
     const redeliver = page.getByRole('button', { name: 'Redeliver now' });
     t.equal(await redeliver.isDisabled(), true, 'not before a preview');

@@ -121,12 +121,12 @@ t.test('exports: CSV a spreadsheet opens, and JSON Lines', async (t) => {
   const rows = csv.text.split('\r\n');
   t.equal(
     rows[0],
-    '\ufeffseq,acceptedAt,userid,jobname,tranid,sender,recipients,attachments,subject,size,state,relayReply,messageId,sysid,requestKey',
+    '\ufeffseq,acceptedAt,userid,jobname,tranid,sender,recipients,attachments,subject,size,state,relayReply,messageId,sysid,requestKey,fates,suppressed',
   );
   t.equal(rows.length, 6, 'header, 4 rows, and the last CRLF');
   t.match(
     rows[3],
-    /^3,[^,]+,TESTER,BILLING,MAIL,batch@corp\.example,2,0,"Totals, ""final"" and more",\d+,SENT,250 Ok: queued as 2,<[^>]+>,CICSMAIL,$/,
+    /^3,[^,]+,TESTER,BILLING,MAIL,batch@corp\.example,2,0,"Totals, ""final"" and more",\d+,SENT,250 Ok: queued as 2,<[^>]+>,CICSMAIL,,,$/,
   );
   t.match(rows[4], /,"'=SUM\(A1:A9\)",/, 'a formula is quoted as text');
   t.match(rows[2], /,FAILED,550 no such user,/);

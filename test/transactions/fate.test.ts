@@ -5,8 +5,9 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { startRegion } from '../helpers/region.js';
-import { startRelay } from '../helpers/relay.js';
-import { readMailResponse } from '../../client/mailca.js';
+import { smtpError, startRelay } from '../helpers/relay.js';
+import { until } from '../helpers/until.js';
+import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 
 t.test('MAIL with CICSMAIL_BOUNCE_ADDRESS: the return path and DSN on the wire', async (t) => {
   const relay = await startRelay(t, { options: { hideDSN: false } });
@@ -34,4 +35,43 @@ t.test('MAIL with CICSMAIL_BOUNCE_ADDRESS: the return path and DSN on the wire',
     "the From header is the program's",
   );
   t.equal(region.journal().get(1)?.envelope.from, 'foo@bar.com', "the record keeps the program's sender");
+});
+
+t.test("the retry spool's attempt and a replay go from the same return path, with the same DSN", async (t) => {
+  let refusals = 0;
+  const relay = await startRelay(t, {
+    options: { hideDSN: false },
+    // The first attempt is deferred: the retry spool sends the next.
+    rcptTo: () => (refusals++ === 0 ? smtpError(451, '4.3.0 try again') : undefined),
+  });
+  const region = await startRegion(t, {
+    CICSMAIL_RELAY: relay.url,
+    CICSMAIL_SYSID: 'PRD1',
+    CICSMAIL_BOUNCE_ADDRESS: 'bounce+{sysid}.{seq}@bounce.example',
+    CICSMAIL_RETRY_FIRST_MS: '10',
+    CICSMAIL_RETRY_POLL_MS: '10',
+  });
+  const request = buildMailCommarea({ from: 'foo@bar.com', to: 'wayne@bar.com', subject: 'retry', body: 'hi' }, 37);
+  const res = await region.post('MAIL', request);
+  t.equal(readMailResponse(Buffer.from(await res.arrayBuffer()), 37).reason, 'DEFERRED');
+  await until('the retry', () => region.journal().get(1)?.state === 'SENT');
+  const replay = await region.fetch('/journal/replay', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ mode: 'redeliver', seq: 1 }),
+  });
+  t.equal(replay.status, 200);
+  const mailFrom = relay.commands.filter((c) => c.startsWith('MAIL FROM'));
+  t.same(mailFrom, Array(3).fill('MAIL FROM:<bounce+prd1.1@bounce.example> RET=HDRS ENVID=PRD1.1'));
+  t.same(
+    relay.mails.map((m) => m.from),
+    ['bounce+prd1.1@bounce.example', 'bounce+prd1.1@bounce.example'],
+  );
+  t.same(
+    region
+      .journal()
+      .get(1)
+      ?.attempts.map((a) => a.via),
+    ['task', 'retry'],
+  );
 });

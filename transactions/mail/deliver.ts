@@ -114,7 +114,8 @@ export async function refuse(
 
 /** What sending a composed mail needs of a worker's services. */
 export interface DeliveryServices {
-  readonly journal: Pick<Services['journal'], 'accept' | 'settle' | 'get'>;
+  readonly journal: Pick<Services['journal'], 'accept' | 'settle' | 'get'> &
+    Partial<Pick<Services['journal'], 'suppression'>>;
   readonly smtp: Pick<Services['smtp'], 'send'>;
   readonly config: { readonly sysid: string; readonly smtp: Pick<Services['config']['smtp'], 'fate'> };
 }
@@ -125,6 +126,13 @@ export async function journalAndSend(ctx: ProgramContext<DeliveryServices>, mail
   // answered: answer from its record; the mail is the retry spool's to send, never again.
   const earlier = ctx.requestKey?.earlier();
   if (earlier !== undefined) return outcomeOnRecord(services.journal.get(earlier), earlier);
+  // Recipients on the suppression list (a hard bounce, an operator) are left out; where
+  // that is everyone, nothing is sent and nothing is journaled as a mail.
+  const suppressed = services.journal.suppression?.suppressed(mail.to) ?? [];
+  if (suppressed.length > 0 && suppressed.length === mail.to.length)
+    return { reason: 'SUPPRESS', detail: `every recipient is on the suppression list: ${suppressed.join(', ')}` };
+  const left = new Set(suppressed);
+  const to = suppressed.length === 0 ? mail.to : mail.to.filter((r) => !left.has(r));
   const seq = await services.journal.accept(
     {
       tranid: eib.eibtrnid,
@@ -132,12 +140,13 @@ export async function journalAndSend(ctx: ProgramContext<DeliveryServices>, mail
       userid: eib.eibusrid,
       jobname: eib.eibjobnm,
       ccsid: ctx.ccsid,
-      envelope: { from: mail.from, to: mail.to },
+      envelope: { from: mail.from, to },
       subject: mail.subject,
       attachments: mail.attachments,
       substitutions: mail.substitutions ?? 0,
       messageId: mail.messageId,
       ...(ctx.requestKey ? { requestKey: ctx.requestKey.ref.key } : {}),
+      ...(suppressed.length > 0 ? { suppressed } : {}),
     },
     mail.message,
     ctx.requestKey?.ref,
@@ -147,7 +156,7 @@ export async function journalAndSend(ctx: ProgramContext<DeliveryServices>, mail
   const envelope = fateEnvelope(services.config.smtp.fate, services.config.sysid, seq, mail.from);
   const delivery = await services.smtp.send(
     envelope.from,
-    mail.to,
+    to,
     mail.message,
     ctx.deadline - ANSWER_MARGIN_MS,
     envelope.dsn,
@@ -165,11 +174,13 @@ export async function journalAndSend(ctx: ProgramContext<DeliveryServices>, mail
     },
   );
   await settledBy(settled, ctx.deadline - ANSWER_RESERVE_MS);
-  const reason = reasonOf(delivery, mail.to.length);
-  const detail =
+  const relayReason = reasonOf(delivery, to.length);
+  const reason = relayReason === 'SENT' && suppressed.length > 0 ? 'PARTIAL' : relayReason;
+  const relayDetail =
     delivery.refused.length > 0 && !delivery.refused.every((r) => r.reply === delivery.reply)
       ? `${delivery.reply}; refused: ${delivery.refused.map((r) => `${r.recipient} ${r.reply}`).join('; ')}`
       : delivery.reply;
+  const detail = suppressed.length > 0 ? `${relayDetail}; suppressed: ${suppressed.join(', ')}` : relayDetail;
   return { reason, detail, messageId: mail.messageId, seq, replyClass: replyClassOf(delivery) };
 }
 

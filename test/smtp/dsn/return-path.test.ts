@@ -6,6 +6,7 @@ import {
   decodeReturnPath,
   parseReturnPath,
   returnPathOf,
+  returnPathTag,
   type ReturnPathTemplate,
 } from '../../../smtp/dsn/return-path.js';
 
@@ -159,5 +160,27 @@ t.test('every SYSID and sequence comes back from its return path, whatever the t
         return decoded.ok && decoded.sysid === id && decoded.seq === seq;
       },
     ),
+  );
+});
+
+t.test('with a key: the sequence carries its tag; only the right tag decodes, in any case', async (t) => {
+  const plain = parseReturnPath('bounce+{sysid}.{seq}@bounce.example');
+  if (!plain.ok) throw new Error(plain.reason);
+  const template = { ...plain.template, key: 'a-secret-of-the-region' };
+  const tag = returnPathTag(template.key, 'PRD1', 42);
+  t.match(tag, /^[a-z2-7]{8}$/);
+  t.not(tag, returnPathTag(template.key, 'PRD1', 43), 'another mail, another tag');
+  t.not(tag, returnPathTag('another-key-entirely', 'PRD1', 42), 'another key, another tag');
+  const address = returnPathOf(template, 'PRD1', 42);
+  t.equal(address, `bounce+prd1.42-${tag}@bounce.example`);
+  t.same(decodeReturnPath(template, address), { ok: true, sysid: 'PRD1', seq: 42 });
+  t.same(decodeReturnPath(template, address.toUpperCase()), { ok: true, sysid: 'PRD1', seq: 42 });
+  const wrong = tag.replace(/^./, (c) => (c === 'a' ? 'b' : 'a'));
+  t.match(decodeReturnPath(template, `bounce+prd1.42-${wrong}@bounce.example`), { ok: false, forged: true });
+  t.match(decodeReturnPath(template, `bounce+prd1.43-${tag}@bounce.example`), { ok: false, forged: true });
+  t.match(decodeReturnPath(template, 'bounce+prd1.42@bounce.example'), { ok: false, reason: /is not a return path/ });
+  t.notOk(
+    'forged' in decodeReturnPath(template, 'bounce+prd1.42@bounce.example'),
+    'no tag: no return path, no forgery',
   );
 });
