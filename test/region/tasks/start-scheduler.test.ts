@@ -190,7 +190,12 @@ t.test('the scan at start and pruning: twice the STARTs on record, about twice t
     // A cut-off before every end: nothing goes, every START is read.
     ['prune', (j: Journal) => j.starts.prune(T0 - 1)],
   ] as const) {
-    const d = await doubling(make, async (input) => scan(await input), { n: 2000, minMs: 150, maxN: 16_000, rounds: 5 });
+    const d = await doubling(make, async (input) => scan(await input), {
+      n: 2000,
+      minMs: 150,
+      maxN: 16_000,
+      rounds: 5,
+    });
     t.ok(d.ratio < LINEAR_RATIO, `${name}: ${doublingText(d)}`);
   }
 });
