@@ -42,6 +42,7 @@ export function defaultDefinitions(): TransactionDefinition[] {
     },
     {
       tranid: 'MINQ',
+      programName: 'MINQ',
       program: moduleUrl(import.meta.url, '../transactions/inquiry/program'),
       enabled: true,
       copybook: 'MINQCA',

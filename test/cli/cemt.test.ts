@@ -335,6 +335,7 @@ t.test('inquire program and set program --newcopy: a module loaded again', async
     listed.stdout,
     'PROGRAM  KIND     VERSION  TRANSACTIONS  FILE\n' +
       'MAIL     builtin        -  MAIL\n' +
+      'MINQ     builtin        -  MINQ\n' +
       'SEND     builtin        -  SEND\n' +
       'SPOL     builtin        -  SPOL\n' +
       'NOTIFY   module         1  NOTE          programs/notify.mjs\n',

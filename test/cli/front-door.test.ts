@@ -37,14 +37,14 @@ t.test('each command with no arguments says what it needs', async (t) => {
     [
       ['journal'],
       2,
-      /^cicsmail: journal needs an action: list, show, stats, export or replay; 'cicsmail journal --help' says more\n$/,
+      /^cicsmail: journal needs an action: list, show, stats, export, replay or verify; 'cicsmail journal --help' says more\n$/,
     ],
     [
       ['user'],
       2,
       /^cicsmail: user needs an action: add, list, remove, passwd or set; 'cicsmail user --help' says more\n$/,
     ],
-    [['cemt'], 2, /^cicsmail: cemt needs inquire or set; 'cicsmail cemt --help' says more\n$/],
+    [['cemt'], 2, /^cicsmail: cemt needs inquire, set or cancel; 'cicsmail cemt --help' says more\n$/],
     [['load'], 2, /^cicsmail: give one URL \(or 'local'\); 'cicsmail load --help' says more\n$/],
     [['commarea'], 2, /^cicsmail: give one FILE, the COMMAREA's bytes; 'cicsmail commarea --help' says more\n$/],
   ];
@@ -66,7 +66,7 @@ t.test('a wrong action or option: the known ones listed, the closest named', asy
     ],
     [
       ['journal', 'lst'],
-      "cicsmail: unknown journal action 'lst' (did you mean list?): choose list, show, stats, export or replay; 'cicsmail journal --help' says more",
+      "cicsmail: unknown journal action 'lst' (did you mean list?): choose list, show, stats, export, replay or verify; 'cicsmail journal --help' says more",
     ],
     [
       ['user', 'ad', 'BATCH1'],
@@ -74,7 +74,7 @@ t.test('a wrong action or option: the known ones listed, the closest named', asy
     ],
     [
       ['cemt', 'inquire', 'tsk'],
-      "cicsmail: cemt inquire: unknown keyword 'tsk' (did you mean task?): choose task, transaction, tranclass or system; 'cicsmail cemt --help' says more",
+      "cicsmail: cemt inquire: unknown keyword 'tsk' (did you mean task?): choose task, transaction, program, tranclass, system or start; 'cicsmail cemt --help' says more",
     ],
     [
       ['cemt', 'set', 'transaction', 'MAIL', '--disabled'],
@@ -82,13 +82,16 @@ t.test('a wrong action or option: the known ones listed, the closest named', asy
     ],
     [
       ['journal', 'list', '--stat', 'SENT'],
-      "cicsmail: --stat is not an option of cicsmail journal (did you mean --state?): its options are --state --userid --user --tranid --jobname --recipient --message-id --since --until --after --limit --json --message --format --out --relay --dry-run --redrive --url --speed --concurrency --auth --timeout --help; 'cicsmail journal --help' says more",
+      "cicsmail: --stat is not an option of cicsmail journal (did you mean --state?): its options are --state --userid --fate --user --tranid --jobname --recipient --message-id --since --until --after --limit --json --message --format --out --relay --dry-run --redrive --url --speed --concurrency --auth --repair --timeout --help; 'cicsmail journal --help' says more",
     ],
     [
       ['send', '--url'],
       "cicsmail send: --url needs a value (--url VALUE, or --url=VALUE for one that starts with '-'); 'cicsmail send --help' says more",
     ],
-    [['load', AWAY, '--tx', 'XMIT'], "cicsmail: --tx is MAIL, SEND or SPOL, not 'XMIT'"],
+    [
+      ['load', AWAY, '--tx', 'XMIT'],
+      'cicsmail: --tx XMIT is not MAIL, SEND or SPOL: give --json-file FILE, the COMMAREAs to send as JSON views',
+    ],
   ];
   for (const [args, message] of cases) {
     const run = await cicsmail(args, { CICSMAIL_USER: USER, ...HERE });
