@@ -4,7 +4,20 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { Journal } from '../journal/journal.js';
 import type { ListenerCounts } from '../smtp/dsn/listener.js';
-import type { WebhookCounts } from './plugins/webhooks.js';
+
+/** A webhook's counts, as the metrics and /cemt/webhooks show them. */
+export interface WebhookCounts {
+  readonly name: string;
+  readonly url: string;
+  readonly events: readonly string[];
+  readonly paused: boolean;
+  /** Events it took (2xx). */
+  readonly delivered: number;
+  /** Tries that failed (not 2xx, no answer). */
+  readonly failedTries: number;
+  /** Events given up at their expiry. */
+  readonly expired: number;
+}
 
 export interface FateSources {
   readonly journal: Journal;

@@ -12,7 +12,7 @@ import { systemClock, type Clock } from '../../cics/clock.js';
 import type { WebhookTarget } from '../../config/fate.js';
 import type { RegionConfig } from '../../config/settings.js';
 import type { DeliveryState, Outbox, OutboxEntry } from '../../journal/outbox.js';
-import { registerFateMetrics } from '../fate-metrics.js';
+import { registerFateMetrics, type WebhookCounts } from '../fate-metrics.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -26,19 +26,6 @@ const BACKOFF_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000
 const TIMEOUT_MS = 10_000;
 /** Tries under way at once, over all subscribers. */
 const CONCURRENCY = 8;
-
-export interface WebhookCounts {
-  readonly name: string;
-  readonly url: string;
-  readonly events: readonly string[];
-  readonly paused: boolean;
-  /** Events it took (2xx). */
-  readonly delivered: number;
-  /** Tries that failed (not 2xx, no answer). */
-  readonly failedTries: number;
-  /** Events given up at their expiry. */
-  readonly expired: number;
-}
 
 export interface WebhookSenderOptions {
   readonly outbox: Outbox;

@@ -21,8 +21,9 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const doc = readFileSync(join(root, 'docs/transactions.md'), 'utf8');
 const fixture = (p: string) => join(root, 'test/fixtures', p);
 const blocks = fencedBlocks(doc);
-const block = (lang: string) => {
-  const found = blocks.filter((b) => b.lang === lang);
+/** The one block of `lang` (of those that start with `first`, where given). */
+const block = (lang: string, first?: string) => {
+  const found = blocks.filter((b) => b.lang === lang && (first === undefined || b.lines[0] === first));
   if (found.length !== 1) throw new Error(`${found.length} ${lang} blocks`);
   return (found[0] as { lines: string[] }).lines;
 };
@@ -85,7 +86,7 @@ t.test("the page's region file: the transactions it says, as a region reads them
 t.test('the copybook the page shows is the one the payslip is made with', async (t) => {
   const file = readFileSync(fixture('cobol/PAYSLIP.cpy'), 'latin1');
   t.same(
-    block('cobol'),
+    block('cobol', '       01  PAYSLIP.'),
     file.slice(file.indexOf('       01  PAYSLIP.')).trimEnd().split('\n'),
     'line for line from its 01',
   );
