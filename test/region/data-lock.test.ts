@@ -77,7 +77,12 @@ t.test('a port that is taken: the start ends with one line and exit code 1, and 
     );
   });
   t.equal(run.code, 1, 'exit code 1: it did not hang');
-  t.match(run.stderr, new RegExp(`^cicsmail: listen EADDRINUSE: address already in use 127\\.0\\.0\\.1:${port}\\n$`));
+  t.match(
+    run.stderr,
+    new RegExp(
+      `^cicsmail: CICSMAIL_PORT: port ${port} on 127\\.0\\.0\\.1 is taken \\(listen EADDRINUSE: address already in use 127\\.0\\.0\\.1:${port}\\)\\n$`,
+    ),
+  );
   const region = await startRegion(t, { ...RELAY, CICSMAIL_DATA: dir });
   t.equal((await region.fetch('/health')).status, 200, 'the folder was given back');
 });

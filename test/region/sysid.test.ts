@@ -91,9 +91,9 @@ t.test("the routes answer an old record as this region's", async (t) => {
   t.equal(list.sysid, 'MVSA');
   t.match(list.records, [{ seq: 1, sysid: 'MVSA' }]);
   const csv = (await (await region.fetch('/journal/export')).text()).split('\r\n');
-  t.match(csv[0], /,messageId,sysid,fates,suppressed$/);
-  t.match(csv[1], /^1,.*,<old@region\.test>,MVSA,,$/);
-  t.match(csv[2], /^2,.*,MVSA,,$/);
+  t.match(csv[0], /,messageId,sysid,requestKey,fates,suppressed$/);
+  t.match(csv[1], /^1,.*,<old@region\.test>,MVSA,,,$/);
+  t.match(csv[2], /^2,.*,MVSA,,,$/);
   // Read from the folder, with no region to ask, an old record has no SYSID: the field is empty.
   const local = await cicsmail(['journal', 'export', '--jobname', 'OLDJOB'], { CICSMAIL_DATA: dataDir });
   t.match(local.stdout.split('\r\n')[1], /^1,.*,<old@region\.test>,,,$/);

@@ -207,6 +207,7 @@ t.test('NEWCOPY of a built-in program or of none', async (t) => {
   const programs = (await (await region.fetch('/cemt/programs')).json()) as object[];
   t.match(programs, [
     { program: 'MAIL', kind: 'builtin', version: null, transactions: ['MAIL'] },
+    { program: 'MINQ', kind: 'builtin', transactions: ['MINQ'] },
     { program: 'SEND', kind: 'builtin' },
     { program: 'SPOL', kind: 'builtin' },
     { program: 'VERSION', kind: 'module', version: 2, transactions: ['VERS'] },
