@@ -10,16 +10,18 @@ import type { ElementaryItem, GroupItem, Item, RecordLayout } from './layout.js'
 import { NUMERIC_LITERAL } from './parse.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-type JsonObject = { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
 
-const BLANK = 0x40;
+/** An EBCDIC blank: what a field's unused bytes hold. */
+export const BLANK = 0x40;
 
-function shown(item: Item): boolean {
+/** Whether an item has a member of its own in the JSON view (not FILLER, not a REDEFINES). */
+export function shown(item: Item): boolean {
   return item.name !== 'FILLER' && item.redefines === undefined;
 }
 
 /** A PIC X (one character) table with DEPENDING ON: one string in JSON. */
-function isCharTable(item: Item): boolean {
+export function isCharTable(item: Item): boolean {
   return (
     item.kind === 'elementary' &&
     item.occurs?.dependingOn !== undefined &&

@@ -8,27 +8,9 @@
 // collating sequence (EBCDIC: `'A' THRU 'Z'` holds the bytes between x'C1' and x'E9').
 import type { CodePage } from '../codepages.js';
 import { CopybookError } from './errors.js';
-import { numberText, recordToJson, type JsonValue } from './json.js';
+import { BLANK, isCharTable, numberText, recordToJson, shown, type JsonObject, type JsonValue } from './json.js';
 import type { Condition, ElementaryItem, GroupItem, Item, RecordLayout } from './layout.js';
 import { jsonNameOf } from './layout.js';
-
-type JsonObject = { [key: string]: JsonValue };
-
-const BLANK = 0x40;
-
-function shown(item: Item): boolean {
-  return item.name !== 'FILLER' && item.redefines === undefined;
-}
-
-/** A PIC X OCCURS … DEPENDING ON table: one string in the JSON view. */
-function isCharTable(item: Item): boolean {
-  return (
-    item.kind === 'elementary' &&
-    item.occurs?.dependingOn !== undefined &&
-    item.picture.category === 'alphanumeric' &&
-    item.size === 1
-  );
-}
 
 // ---- shape ------------------------------------------------------------------------------
 
