@@ -29,7 +29,7 @@ export function hexOf(bytes: Uint8Array, from = 0, size = bytes.length - from): 
 }
 
 /** Lines a view shows one by one at most; the rest is one field that says how many. */
-export const MAX_LINE_FIELDS = 1000;
+const MAX_LINE_FIELDS = 1000;
 
 /**
  * EBCDIC text (SEND, SPOL) a line at a time: a line ends at NL (x'15') or LF (x'25'), shown
