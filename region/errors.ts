@@ -49,6 +49,12 @@ export const KeyBusy = createError<[string]>(
   409,
 );
 export const NotFound = createError<[string]>('CICS_NOTFND', '%s', 404);
+/** A mail the console's MIME parser will not take apart (past its limits); the journal keeps it whole. */
+export const MailNotShown = createError<[string]>(
+  'CICS_NOTSHOWN',
+  'the console does not take this mail apart: %s; its bytes are whole in the journal (cicsmail journal export)',
+  422,
+);
 export const RegionDraining = createError<[string]>(
   'CICS_SYSIDERR',
   'region %s is draining (shutting down) and takes no new requests: send to another region, or again once it has restarted',
@@ -145,6 +151,7 @@ export const REPLIES: Readonly<Record<string, CicsReply>> = {
   CICS_KEY_MISMATCH: { status: 422, resp: 'INVREQ', resp2: 7, abcode: null },
   CICS_KEY_BUSY: { status: 409, resp: 'INVREQ', resp2: 8, abcode: null, retryAfter: 1 },
   CICS_NOTFND: { status: 404, resp: 'NOTFND', resp2: 0, abcode: null },
+  CICS_NOTSHOWN: { status: 422, resp: 'INVREQ', resp2: 6, abcode: null },
   CICS_SYSIDERR: { status: 503, resp: 'SYSIDERR', resp2: 0, abcode: null, retryAfter: 1 },
   CICS_NOTAUTH_NONE: { status: 401, resp: 'NOTAUTH', resp2: 1, abcode: 'AEY7' },
   CICS_NOTAUTH: { status: 401, resp: 'NOTAUTH', resp2: 2, abcode: 'AEY7' },

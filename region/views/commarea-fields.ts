@@ -28,28 +28,58 @@ export function hexOf(bytes: Uint8Array, from = 0, size = bytes.length - from): 
     .toUpperCase();
 }
 
-/** EBCDIC text (SEND, SPOL) a line at a time: a line ends at NL (x'15') or LF (x'25'), shown with its end. */
+/** Lines a view shows one by one at most; the rest is one field that says how many. */
+const MAX_LINE_FIELDS = 1000;
+
+/**
+ * EBCDIC text (SEND, SPOL) a line at a time: a line ends at NL (x'15') or LF (x'25'), shown
+ * with its end. A run of empty lines is one field (`LINES 4-9`), and past MAX_LINE_FIELDS
+ * fields the rest is one: a COMMAREA of 32,763 NLs made a view of 3.4 MB, a field a line.
+ */
 export function lineFields(bytes: Uint8Array, cp: CodePage): CommareaField[] {
   const out: CommareaField[] = [];
+  const field = (name: string, offset: number, size: number, value: string, hex: string): CommareaField => ({
+    name,
+    depth: 0,
+    offset,
+    size,
+    picture: '',
+    usage: '',
+    value,
+    hex,
+  });
   let start = 0;
+  let line = 0;
   for (let i = 0; i <= bytes.length; i++) {
     if (i < bytes.length && bytes[i] !== 0x15 && bytes[i] !== 0x25) continue;
     if (i === bytes.length && start === i) break;
+    line++;
+    if (out.length === MAX_LINE_FIELDS) {
+      const total = linesIn(bytes);
+      const more = `(${total - line + 1} more lines, not shown)`;
+      out.push(field(`LINES ${line}-${total}`, start, bytes.length - start, more, ''));
+      break;
+    }
     const size = Math.min(i + 1, bytes.length) - start;
-    const value = cp.decode(bytes.subarray(start, i));
-    out.push({
-      name: `LINE ${out.length + 1}`,
-      depth: 0,
-      offset: start,
-      size,
-      picture: '',
-      usage: '',
-      value,
-      hex: hexOf(bytes, start, size),
-    });
+    const previous = out.at(-1);
+    if (i === start && previous?.value === '' && previous.offset + previous.size === start) {
+      // One more empty line in a run of them.
+      const first = /^LINES? (\d+)/.exec(previous.name)?.[1] ?? String(line);
+      out[out.length - 1] = { ...previous, name: `LINES ${first}-${line}`, size: previous.size + size, hex: '' };
+    } else {
+      out.push(field(`LINE ${line}`, start, size, cp.decode(bytes.subarray(start, i)), hexOf(bytes, start, size)));
+    }
     start = i + 1;
   }
   return out;
+}
+
+/** Lines in EBCDIC text: each line end, and the text after the last one. */
+function linesIn(bytes: Uint8Array): number {
+  let lines = 0;
+  for (const byte of bytes) if (byte === 0x15 || byte === 0x25) lines++;
+  const last = bytes.at(-1);
+  return last === undefined || last === 0x15 || last === 0x25 ? lines : lines + 1;
 }
 
 function shown(item: Item): boolean {

@@ -3,6 +3,7 @@
 // without dependencies), so that the page receives plain data and the HTML only ever
 // reaches the browser from a route that forbids it scripts and remote loads.
 import PostalMime, { type Attachment } from 'postal-mime';
+import { MailNotShown } from '../errors.js';
 
 export interface MailAttachment {
   readonly index: number;
@@ -33,8 +34,16 @@ function bytesOf(content: Attachment['content']): Uint8Array {
   return content instanceof Uint8Array ? content : new Uint8Array(content);
 }
 
+/** postal-mime's codes for a mail past its limits: the mail's shape, not the region's fault. */
+const PAST_LIMITS = new Set(['EMAXNESTINGDEPTH', 'EMAXHEADERSIZE', 'EMAXPARTCOUNT', 'EMAXFORWARDEDADDRESSES']);
+
+/** The mail taken apart; a mail past the parser's limits is refused by name (MailNotShown), not ASRA. */
 export async function parseMail(message: Uint8Array): Promise<ParsedMail> {
-  const mail = await PostalMime.parse(message, { attachmentEncoding: 'arraybuffer' });
+  const mail = await PostalMime.parse(message, { attachmentEncoding: 'arraybuffer' }).catch((err: unknown) => {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && PAST_LIMITS.has(code)) throw new MailNotShown((err as Error).message);
+    throw err;
+  });
   return {
     html: mail.html ?? null,
     attachments: mail.attachments,

@@ -8,6 +8,7 @@ import { parseCopybook } from '../../cics/copybook/parse.js';
 import { commareaFields, lineFields } from '../../region/views/commarea-fields.js';
 import { crossSiteReason } from '../../region/security/cross-site.js';
 import { downloadName, parseMail } from '../../region/views/mail-view.js';
+import { cicsReplyOf } from '../../region/errors.js';
 
 const cpy = (lines: string[]) => lines.map((l) => `       ${l}`).join('\n');
 const cp = codePage(37);
@@ -145,4 +146,58 @@ t.test('cross-site: which requests are refused, and why', async (t) => {
     'Origin '.length + 100 + " is not this region's".length,
     'a long origin is cut in the answer',
   );
+});
+
+t.test(
+  'a field view of bounded size: runs of empty lines are one field, past 1,000 fields the rest is one',
+  async (t) => {
+    const blanks = Buffer.alloc(32_763, 0x15);
+    t.same(
+      lineFields(blanks, cp).map((f) => [f.name, f.offset, f.size, f.value, f.hex]),
+      [['LINES 1-32763', 0, 32_763, '', '']],
+      '32,763 NLs: one field, not 32,763 (3.4 MB of view before)',
+    );
+    const text = Buffer.from(Array.from({ length: 5000 }, () => [0xc1, 0x15]).flat());
+    const fields = lineFields(text, cp);
+    t.equal(fields.length, 1001);
+    t.same(fields.at(-1), {
+      name: 'LINES 1001-5000',
+      depth: 0,
+      offset: 2000,
+      size: 8000,
+      picture: '',
+      usage: '',
+      value: '(4000 more lines, not shown)',
+      hex: '',
+    });
+    // About 100 characters a field, and 3 a byte of text (its value and its hex).
+    t.ok(
+      JSON.stringify(fields).length < 1001 * 100 + 3 * text.length,
+      `${JSON.stringify(fields).length} characters of JSON`,
+    );
+    t.same(
+      lineFields(Buffer.from([0xc1, 0x15, 0x15, 0x15, 0xc2]), cp).map((f) => [f.name, f.offset, f.size, f.value]),
+      [
+        ['LINE 1', 0, 2, 'A'],
+        ['LINES 2-3', 2, 2, ''],
+        ['LINE 4', 4, 1, 'B'],
+      ],
+    );
+  },
+);
+
+t.test('a mail past the MIME parser limits is refused by name, not ASRA', async (t) => {
+  const nested =
+    'From: a@x.example\r\nSubject: deep\r\n' +
+    Array.from({ length: 300 }, (_, i) => `Content-Type: multipart/mixed; boundary="b${i}"\r\n\r\n--b${i}\r\n`).join(
+      '',
+    ) +
+    'Content-Type: text/plain\r\n\r\nx\r\n';
+  await t.rejects(parseMail(Buffer.from(nested)), { code: 'CICS_NOTSHOWN', statusCode: 422 }, 'nested 300 deep');
+  const many =
+    'From: a@x.example\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n' +
+    '--b\r\nContent-Type: text/plain\r\n\r\nx\r\n'.repeat(10_001) +
+    '--b--\r\n';
+  await t.rejects(parseMail(Buffer.from(many)), { code: 'CICS_NOTSHOWN', message: /MIME part count/ }, '10,001 parts');
+  t.same(cicsReplyOf({ code: 'CICS_NOTSHOWN' }), { status: 422, resp: 'INVREQ', resp2: 6, abcode: null });
 });

@@ -8,18 +8,12 @@
 
 /** C0 and C1 controls, DEL, path separators, bidirectional marks and overrides. */
 const UNSAFE = /[\x00-\x1f\x7f-\x9f/\\\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-/** File systems hold 255 bytes a name: 120 characters of UTF-8 fit whatever they are. */
-const MOST = 120;
-/** What a shortened name keeps of its end: the extension, where it has one this short. */
-const EXTENSION = /\.[^.]{1,16}$/;
-
-/** `name` as a file name that is safe to save: unsafe characters `_`, at most 120 characters. */
+/**
+ * `name` as a file name that is safe to save: unsafe characters `_`. Its length is left to
+ * the reader, which knows its file system (a long name is folded in the header, RFC 2231).
+ */
 export function safeFileName(name: string): string {
-  let safe = name.replace(UNSAFE, '_');
+  const safe = name.replace(UNSAFE, '_');
   // A name of dots only names a folder.
-  if (/^\.+$/.test(safe)) safe = safe.replaceAll('.', '_');
-  const chars = Array.from(safe);
-  if (chars.length <= MOST) return safe;
-  const extension = EXTENSION.exec(safe)?.[0] ?? '';
-  return chars.slice(0, MOST - extension.length).join('') + extension;
+  return /^\.+$/.test(safe) ? safe.replaceAll('.', '_') : safe;
 }
