@@ -27,7 +27,12 @@ t.test('the benchmark runs every part and prints every figure', { skip: benchUna
   const expect: [string, RegExp][] = [
     ['header', /^cicsmail bench \(smoke\): one run on one machine: \d+ cores/],
     ['(a)', new RegExp(`^\\(a\\) region, MAIL end to end .* to smtp-sink: ${NUMBER} tx/s`)],
-    ['fate', new RegExp(`^\\(a\\) with mail fate off / on .*: ${NUMBER} / ${NUMBER} tx/s \\(on/off ${NUMBER}\\)`)],
+    [
+      'fate',
+      new RegExp(
+        `^\\(a\\) with mail fate off / DSN .*: ${NUMBER} / ${NUMBER} / ${NUMBER} tx/s \\(DSN/off ${NUMBER}, webhook/off ${NUMBER}\\)`,
+      ),
+    ],
     ['the mail', new RegExp(`^ {4}the mail: ${NUMBER} bytes as the region composed it$`)],
     ['(b)', new RegExp(`^\\(b\\) nodemailer, pooled .*: ${NUMBER} msg/s`)],
     ['(c)', new RegExp(`^\\(c\\) HTTP ceiling, .*: ${NUMBER} req/s`)],
@@ -87,8 +92,8 @@ t.test('the benchmark runs every part and prints every figure', { skip: benchUna
   // The region answered every mail of every part with RC 0: the figures are of mail sent.
   t.same(
     (figures.fate as { runs: { notRc0: number }[] }).runs.map((r) => r.notRc0),
-    [0, 0],
-    'fate off and on: RC 0',
+    [0, 0, 0],
+    'fate off, DSN, DSN and a webhook: RC 0',
   );
   t.match(figures, { a: { notRc0: 0 }, halfRate: { notRc0: 0 }, rss: { notRc0: 0 }, rssOne: { notRc0: 0 } });
   const { defaultWorkers, ...scaling } = figures.scaling as { defaultWorkers: number } & Record<
