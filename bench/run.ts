@@ -29,7 +29,7 @@ import { BENCH_MAIL } from './mail.js';
 import { FULL_PLAN, scalingLines, scalingTables, type ScalingPlan } from './scaling.js';
 import { shopBeside } from './shop.js';
 import { defaultWorkers } from '../config/settings.js';
-import { fateOnOff } from './fate.js';
+import { fateOnOff, type FateVariant } from './fate.js';
 import { benchUnavailable, SMTP_SOURCE, startEchoServer, startSmtpSink } from './processes.js';
 
 interface Size {
@@ -136,28 +136,31 @@ async function machineBusy(ms: number): Promise<number | null> {
 /** (a) with mail fate off and on, alternated: the rounds' medians and the ratio. */
 async function fatePart(relay: string, pool: PayloadPool, figures: Record<string, unknown>): Promise<void> {
   const runs = await fateOnOff(relay, pool, {
-    rounds: size.name === 'full' ? 3 : 1,
+    rounds: size.name === 'full' ? 2 : 1,
     connections: size.connections,
     warmupS: size.warmupS,
     runS: size.regionS,
   });
   const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? 0;
-  const side = (dsn: boolean) => {
-    const mine = runs.filter((r) => r.dsn === dsn);
+  const side = (variant: FateVariant) => {
+    const mine = runs.filter((r) => r.variant === variant);
     return {
       txPerSec: median(mine.map((r) => r.txPerSec)),
       p50: median(mine.map((r) => r.p50)),
       p99: median(mine.map((r) => r.p99)),
     };
   };
-  const [off, on] = [side(false), side(true)];
+  const [off, dsn, webhook] = [side('off'), side('dsn'), side('webhook')];
+  const ratio = (x: number) => f2.format(off.txPerSec > 0 ? x / off.txPerSec : 0);
   out(
-    `(a) with mail fate off / on (a return path a mail, DSN asked, the bounce listener up, a webhook subscribed; ` +
-      `median of ${runs.length / 2} alternated runs each): ${f0.format(off.txPerSec)} / ${f0.format(on.txPerSec)} tx/s ` +
-      `(on/off ${f2.format(off.txPerSec > 0 ? on.txPerSec / off.txPerSec : 0)}), p50 ${f2.format(off.p50)} / ${f2.format(on.p50)} ms, ` +
-      `p99 ${f2.format(off.p99)} / ${f2.format(on.p99)} ms; each run: ${runs.map((r) => `${r.dsn ? 'on' : 'off'} ${f0.format(r.txPerSec)}`).join(', ')}`,
+    `(a) with mail fate off / DSN (a return path a mail, DSN asked, the bounce listener up) / DSN and a webhook ` +
+      `(its receiver down; median of ${runs.length / 3} alternated runs each): ${f0.format(off.txPerSec)} / ` +
+      `${f0.format(dsn.txPerSec)} / ${f0.format(webhook.txPerSec)} tx/s (DSN/off ${ratio(dsn.txPerSec)}, ` +
+      `webhook/off ${ratio(webhook.txPerSec)}), p50 ${[off, dsn, webhook].map((v) => f2.format(v.p50)).join(' / ')} ms, ` +
+      `p99 ${[off, dsn, webhook].map((v) => f2.format(v.p99)).join(' / ')} ms; each run: ` +
+      runs.map((r) => `${r.variant} ${f0.format(r.txPerSec)}`).join(', '),
   );
-  figures.fate = { off, on, runs };
+  figures.fate = { off, dsn, webhook, runs };
 }
 
 async function main(): Promise<number> {

@@ -33,7 +33,12 @@ t.test('the benchmark runs every part and prints every figure', { skip: benchUna
         `^\\(a\\) with a request key on every request: ${NUMBER} tx/s against ${NUMBER} without, a cost of -?${NUMBER} %`,
       ),
     ],
-    ['fate', new RegExp(`^\\(a\\) with mail fate off / on .*: ${NUMBER} / ${NUMBER} tx/s \\(on/off ${NUMBER}\\)`)],
+    [
+      'fate',
+      new RegExp(
+        `^\\(a\\) with mail fate off / DSN .*: ${NUMBER} / ${NUMBER} / ${NUMBER} tx/s \\(DSN/off ${NUMBER}, webhook/off ${NUMBER}\\)`,
+      ),
+    ],
     ['the mail', new RegExp(`^ {4}the mail: ${NUMBER} bytes as the region composed it$`)],
     ['(b)', new RegExp(`^\\(b\\) nodemailer, pooled .*: ${NUMBER} msg/s`)],
     ['(c)', new RegExp(`^\\(c\\) HTTP ceiling, .*: ${NUMBER} req/s`)],
@@ -100,8 +105,8 @@ t.test('the benchmark runs every part and prints every figure', { skip: benchUna
   // The region answered every mail of every part with RC 0: the figures are of mail sent.
   t.same(
     (figures.fate as { runs: { notRc0: number }[] }).runs.map((r) => r.notRc0),
-    [0, 0],
-    'fate off and on: RC 0',
+    [0, 0, 0],
+    'fate off, DSN, DSN and a webhook: RC 0',
   );
   t.match(figures, {
     a: { notRc0: 0 },
