@@ -53,7 +53,7 @@ export default fp<{ clock?: Clock | undefined }>(
       if (!user) return none(new SurrogateUnknown(userid));
       if (!mayRun(user, tranid)) {
         const detail = `START ${entry.reqid}: transaction ${tranid} is not in the user's list`;
-        security.trail.refuse({
+        void security.trail.refuse({
           tranid,
           taskn: 0,
           userid,
