@@ -1,7 +1,7 @@
 // The region as CEMT shows it: tasks now, the STARTs waiting (cancel), transactions (enable,
 // disable, class, time limit), classes, MAXTASKS, and live charts. Every change is a PUT to /cemt/..., the routes the
 // command line uses, with their checks.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { call, ErrorNote, formText, getJson, html, messageOf, when } from './ui.js';
 import { Table } from './table.js';
 import { LiveCharts } from './charts.js';
