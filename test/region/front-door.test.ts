@@ -25,7 +25,11 @@ t.test('a start that fails makes no administrator; the next start makes one and 
   t.teardown(() => new Promise((resolve) => taken.close(resolve)));
   const env = { CICSMAIL_DATA: dataDir, CICSMAIL_WORKERS: '1', CICSMAIL_LOG_LEVEL: 'silent' };
   const port = String((taken.address() as AddressInfo).port);
-  await t.rejects(startRegionForReal(loadConfig({ ...env, CICSMAIL_PORT: port })), { code: 'EADDRINUSE' });
+  await t.rejects(startRegionForReal(loadConfig({ ...env, CICSMAIL_PORT: port })), {
+    code: 'CICSMAIL_CONFIG',
+    key: 'CICSMAIL_PORT',
+    message: new RegExp(`^CICSMAIL_PORT: port ${port} on 127\\.0\\.0\\.1 is taken \\(listen EADDRINUSE`),
+  });
   t.notOk(existsSync(join(dataDir, USERS_FILE)), 'no users file: nobody was made whose password nobody saw');
 
   const first = await startRegionForReal(loadConfig({ ...env, CICSMAIL_PORT: '0' }));

@@ -568,7 +568,7 @@ t.test('the journal export shows who was refused and why', async (t) => {
   const csv = await (await region.fetch('/journal/export?state=DENIED')).text();
   t.match(
     csv,
-    /,BATCH1,PAYROLL,MAIL,ceo@corp\.example,1,0,urgent wire transfer,0,DENIED,denied: SENDER user BATCH1 may not send as ceo@corp\.example,,CICSMAIL\r\n/,
+    /,BATCH1,PAYROLL,MAIL,ceo@corp\.example,1,0,urgent wire transfer,0,DENIED,denied: SENDER user BATCH1 may not send as ceo@corp\.example,,CICSMAIL,,,\r\n/,
   );
 });
 
@@ -777,11 +777,22 @@ t.test(
     );
     const denied = await deniedAfter(before);
     t.same(
-      denied.map((r) => [r.userid, r.denial?.reason]),
-      [
-        ['BATCH1', 'NOTSURROGATE'],
-        ['BATCH1', 'SENDER'],
-      ],
+      denied.filter((r) => r.denial?.reason === 'NOTSURROGATE').map((r) => r.userid),
+      ['BATCH1'],
+    );
+    t.same(
+      denied.filter((r) => r.userid !== 'BATCH1'),
+      [],
+      "the surrogate's refusals are BATCH1's, none TESTER's",
+    );
+    // A worker keeps one DENIED record a user, reason and tranid a minute: the surrogate's
+    // SENDER refusal may be counted on the export test's record rather than written anew.
+    t.ok(
+      region
+        .journal()
+        .list({ limit: 100_000 })
+        .some((r) => r.state === 'DENIED' && r.userid === 'BATCH1' && r.denial?.reason === 'SENDER'),
+      "the sender refusal is on record as BATCH1's",
     );
 
     // Redrive runs BATCH1's recorded tasks as BATCH1: the refused sender stays refused.
