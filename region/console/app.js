@@ -19,19 +19,12 @@ const PAGES = [
   { path: 'try', label: 'Try a transaction' },
 ];
 
-/**
- * Where the fragment points: the path's parts, its query, and the whole as a key.
- * @typedef {{ parts: string[], query: URLSearchParams, key: string }} Route
- */
-
-/** @returns {Route} */
 function route() {
   const hash = location.hash.replace(/^#\/?/, '') || 'journal';
-  const [path = '', query = ''] = hash.split('?');
+  const [path, query = ''] = hash.split('?');
   return { parts: path.split('/').filter(Boolean), query: new URLSearchParams(query), key: hash };
 }
 
-/** @param {{ r: Route }} props */
 function View({ r }) {
   const [page, arg] = r.parts;
   if (page === 'journal' && arg) return html`<${JournalRecord} seq=${arg} />`;
@@ -47,7 +40,7 @@ function View({ r }) {
 
 function App() {
   const [r, setR] = useState(route());
-  const main = useRef(/** @type {HTMLElement | null} */ (null));
+  const main = useRef(null);
   const first = useRef(true);
   useEffect(() => {
     const on = () => setR(route());
@@ -60,10 +53,10 @@ function App() {
       first.current = false;
       return;
     }
-    main.current?.querySelector('h1')?.focus();
+    const heading = main.current?.querySelector('h1');
+    heading?.focus();
   }, [r.key]);
   const current = r.parts[0] ?? 'journal';
-  /** @param {MouseEvent} e */
   const skip = (e) => {
     e.preventDefault();
     main.current?.querySelector('h1')?.focus();
@@ -89,5 +82,4 @@ function App() {
   `;
 }
 
-const root = document.getElementById('app');
-if (root) render(html`<${App} />`, root);
+render(html`<${App} />`, document.getElementById('app'));
