@@ -19,12 +19,19 @@ const PAGES = [
   { path: 'try', label: 'Try a transaction' },
 ];
 
+/**
+ * Where the fragment points: the path's parts, its query, and the whole as a key.
+ * @typedef {{ parts: string[], query: URLSearchParams, key: string }} Route
+ */
+
+/** @returns {Route} */
 function route() {
   const hash = location.hash.replace(/^#\/?/, '') || 'journal';
-  const [path, query = ''] = hash.split('?');
+  const [path = '', query = ''] = hash.split('?');
   return { parts: path.split('/').filter(Boolean), query: new URLSearchParams(query), key: hash };
 }
 
+/** @param {{ r: Route }} props */
 function View({ r }) {
   const [page, arg] = r.parts;
   if (page === 'journal' && arg) return html`<${JournalRecord} seq=${arg} />`;
@@ -40,7 +47,7 @@ function View({ r }) {
 
 function App() {
   const [r, setR] = useState(route());
-  const main = useRef(null);
+  const main = useRef(/** @type {HTMLElement | null} */ (null));
   const first = useRef(true);
   useEffect(() => {
     const on = () => setR(route());
@@ -53,10 +60,10 @@ function App() {
       first.current = false;
       return;
     }
-    const heading = main.current?.querySelector('h1');
-    heading?.focus();
+    main.current?.querySelector('h1')?.focus();
   }, [r.key]);
   const current = r.parts[0] ?? 'journal';
+  /** @param {MouseEvent} e */
   const skip = (e) => {
     e.preventDefault();
     main.current?.querySelector('h1')?.focus();
@@ -82,4 +89,5 @@ function App() {
   `;
 }
 
-render(html`<${App} />`, document.getElementById('app'));
+const root = document.getElementById('app');
+if (root) render(html`<${App} />`, root);

@@ -2,32 +2,53 @@
 // tasks a second, task latency percentiles (from the histogram's buckets, as PromQL's
 // histogram_quantile estimates them), mail RCs a second, and the journal backlog. uPlot
 // draws them: small, fast, no dependencies.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
-import { html, regionUrl } from './ui.js';
+import { ErrorNote, html, regionUrl } from './ui.js';
+import { usePoll } from './poll.js';
 
 const POINTS = 90;
 const PERIOD_MS = 2000;
 
-/** `name{labels} value` lines into samples. */
+/** @typedef {{ name: string, labels: Record<string, string>, value: number }} Sample */
+/** @typedef {(labels: Record<string, string>) => boolean} LabelPick */
+/** @typedef {{ le: number, count: number }} Bucket */
+
+/**
+ * `name{labels} value` lines into samples.
+ * @param {string} text
+ * @returns {Sample[]}
+ */
 export function parseMetrics(text) {
+  /** @type {Sample[]} */
   const out = [];
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('#')) continue;
     const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
     if (!m) continue;
+    /** @type {Record<string, string>} */
     const labels = {};
-    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2];
-    out.push({ name: m[1], labels, value: Number(m[3]) });
+    for (const [, key = '', value = ''] of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[key] = value;
+    out.push({ name: m[1] ?? '', labels, value: Number(m[3]) });
   }
   return out;
 }
 
+/**
+ * @param {Sample[]} samples
+ * @param {string} name
+ * @param {LabelPick} [pick]
+ */
 function sum(samples, name, pick = () => true) {
   return samples.filter((s) => s.name === name && pick(s.labels)).reduce((a, s) => a + s.value, 0);
 }
 
-/** Quantile q of the tasks that ended between two readings of the duration histogram. */
+/**
+ * Quantile q of the tasks that ended between two readings of the duration histogram.
+ * @param {number} q
+ * @param {Bucket[]} buckets
+ * @returns {number | null}
+ */
 function quantile(q, buckets) {
   const total = buckets.at(-1)?.count ?? 0;
   if (total <= 0) return null;
@@ -46,7 +67,12 @@ function quantile(q, buckets) {
   return prevLe;
 }
 
+/**
+ * @param {Sample[]} samples
+ * @returns {Bucket[]}
+ */
 function bucketsOf(samples) {
+  /** @type {Map<number, number>} */
   const byLe = new Map();
   for (const s of samples) {
     if (s.name !== 'cicsmail_task_duration_seconds_bucket') continue;
@@ -56,11 +82,33 @@ function bucketsOf(samples) {
   return [...byLe.entries()].sort((a, b) => a[0] - b[0]).map(([le, count]) => ({ le, count }));
 }
 
-/** One reading against the one before: the rates and percentiles of the interval. */
+/**
+ * What the charts draw of an interval.
+ * @typedef {{
+ *   tasks: number,
+ *   p50: number | null,
+ *   p95: number | null,
+ *   p99: number | null,
+ *   rc0: number,
+ *   rc4: number,
+ *   rc8: number,
+ *   backlog: number,
+ * }} Point
+ */
+
+/**
+ * One reading against the one before: the rates and percentiles of the interval.
+ * @param {Sample[]} prev
+ * @param {Sample[]} cur
+ * @param {number} seconds
+ * @returns {Point}
+ */
 export function pointOf(prev, cur, seconds) {
+  /** @type {(name: string, pick?: LabelPick) => number} */
   const rate = (name, pick) => Math.max(0, sum(cur, name, pick) - sum(prev, name, pick)) / seconds;
   const before = new Map(bucketsOf(prev).map((b) => [b.le, b.count]));
   const delta = bucketsOf(cur).map((b) => ({ le: b.le, count: b.count - (before.get(b.le) ?? 0) }));
+  /** @param {number} q */
   const ms = (q) => {
     const v = quantile(q, delta);
     return v === null ? null : v * 1000;
@@ -77,6 +125,9 @@ export function pointOf(prev, cur, seconds) {
   };
 }
 
+/** @typedef {{ id: string, title: string, series: { key: keyof Point, label: string, stroke: string }[] }} ChartSpec */
+
+/** @type {ChartSpec[]} */
 const CHARTS = [
   { id: 'tasks', title: 'Tasks a second', series: [{ key: 'tasks', label: 'tasks/s', stroke: '#2563eb' }] },
   {
@@ -104,11 +155,14 @@ const CHARTS = [
   },
 ];
 
+/** @param {{ chart: ChartSpec, data: uPlot.AlignedData }} props */
 function Chart({ chart, data }) {
-  const box = useRef(null);
-  const plot = useRef(null);
+  const box = useRef(/** @type {HTMLDivElement | null} */ (null));
+  const plot = useRef(/** @type {uPlot | null} */ (null));
   useEffect(() => {
-    const width = Math.max(240, box.current.clientWidth);
+    const el = box.current;
+    if (!el) return;
+    const width = Math.max(240, el.clientWidth);
     plot.current = new uPlot(
       {
         width,
@@ -120,9 +174,9 @@ function Chart({ chart, data }) {
         axes: [{}, { size: 50 }],
       },
       data,
-      box.current,
+      el,
     );
-    const resize = () => plot.current?.setSize({ width: Math.max(240, box.current.clientWidth), height: 160 });
+    const resize = () => plot.current?.setSize({ width: Math.max(240, el.clientWidth), height: 160 });
     addEventListener('resize', resize);
     return () => {
       removeEventListener('resize', resize);
@@ -137,42 +191,37 @@ function Chart({ chart, data }) {
   </figure>`;
 }
 
+/** @param {number | null | undefined} v */
 function format(v) {
   return v === null || v === undefined ? 'none' : Number(v).toFixed(v < 10 ? 2 : 0);
 }
 
+/**
+ * The readings so far: the last one's samples and time, and a point for each interval.
+ * @typedef {{ samples: Sample[], at: number, t: number[], points: Point[] }} Readings
+ */
+
+/**
+ * @param {Readings | null} prev
+ * @param {AbortSignal} signal
+ * @returns {Promise<Readings>}
+ */
+async function readMetrics(prev, signal) {
+  const res = await fetch(regionUrl('/metrics'), { credentials: 'same-origin', signal });
+  if (!res.ok) throw new Error(`GET /metrics: HTTP ${res.status}`);
+  const samples = parseMetrics(await res.text());
+  const at = Date.now() / 1000;
+  if (!prev) return { samples, at, t: [], points: [] };
+  const p = pointOf(prev.samples, samples, Math.max(0.001, at - prev.at));
+  return { samples, at, t: [...prev.t, at].slice(-POINTS), points: [...prev.points, p].slice(-POINTS) };
+}
+
 export function LiveCharts() {
-  const [series, setSeries] = useState(() => ({ t: [], points: [] }));
-  const [error, setError] = useState(null);
-  useEffect(() => {
-    let stop = false;
-    let prev = null;
-    const read = async () => {
-      try {
-        const res = await fetch(regionUrl('/metrics'), { credentials: 'same-origin' });
-        if (!res.ok) throw new Error(`GET /metrics: HTTP ${res.status}`);
-        const samples = parseMetrics(await res.text());
-        const now = Date.now() / 1000;
-        if (prev && !stop) {
-          const p = pointOf(prev.samples, samples, Math.max(0.001, now - prev.at));
-          setSeries((s) => ({ t: [...s.t, now].slice(-POINTS), points: [...s.points, p].slice(-POINTS) }));
-        }
-        prev = { samples, at: now };
-        setError(null);
-      } catch (e) {
-        if (!stop) setError(e);
-      }
-    };
-    read();
-    const timer = setInterval(read, PERIOD_MS);
-    return () => {
-      stop = true;
-      clearInterval(timer);
-    };
-  }, []);
+  const { data, error } = usePoll(readMetrics, { every: PERIOD_MS });
+  const series = data ?? { t: [], points: [] };
   return html`<section aria-labelledby="charts-heading">
     <h2 id="charts-heading">Live</h2>
-    ${error && html`<p class="error" role="alert">${error.message}</p>`}
+    <${ErrorNote} error=${error} />
     <div class="charts">
       ${CHARTS.map(
         (c) =>

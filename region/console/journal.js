@@ -2,8 +2,24 @@
 // new records appended while the last page is open, and export links. A page reads a
 // bounded part of the journal, so it may come back short, or empty, with more to look at
 // (`next`): the page says so and offers to look further. A record's page is record.js.
-import { useEffect, useState } from 'preact/hooks';
-import { ErrorNote, getJson, html, StateBadge, when, Wide } from './ui.js';
+import { ErrorNote, formText, getJson, html, StateBadge, when } from './ui.js';
+import { Table } from './table.js';
+import { usePoll } from './poll.js';
+
+/** @import { JournalRecordJson } from './record.js' */
+/** @import { Poll } from './poll.js' */
+/** @import { Column } from './table.js' */
+
+/**
+ * A page of GET /journal: the records, and the seq to go on after where there are more.
+ * @typedef {{ records: JournalRecordJson[], next: number | null }} JournalPage
+ */
+
+/**
+ * What the page shows: its records so far, where it stopped looking (`last`: the journal's
+ * pages may end before a record when they run out of reads), and how many the last read added.
+ * @typedef {JournalPage & { last: string | number | null, added: number }} ShownPage
+ */
 
 const STATES = ['ACCEPTED', 'SENT', 'DEFERRED', 'FAILED', 'DENIED'];
 const FILTERS = [
@@ -17,18 +33,40 @@ const FILTERS = [
 ];
 
 /** An ISO time as a datetime-local field shows it (local time), and back. */
+/** @param {string | null} iso */
 function localOf(iso) {
   const d = new Date(iso ?? '');
   if (Number.isNaN(d.getTime())) return '';
   return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 }
+/** @param {string} local */
 function isoOf(local) {
   const d = new Date(local);
   return Number.isNaN(d.getTime()) ? local : d.toISOString();
 }
 const PAGE = 50;
 
-/** The filter part of the page's query: what /journal takes. */
+/** @type {Column<JournalRecordJson>[]} */
+const COLUMNS = [
+  {
+    title: 'Seq',
+    cell: (r) => html`<a href=${`#/journal/${r.seq}`} aria-label=${`Record ${r.seq}`}>${r.seq}</a>`,
+    class: 'num',
+  },
+  { title: 'Accepted', cell: (r) => when(r.acceptedAt), class: 'nowrap' },
+  { title: 'State', cell: (r) => html`<${StateBadge} state=${r.state} />` },
+  { title: 'Tran', cell: (r) => r.tranid },
+  { title: 'User', cell: (r) => r.userid },
+  { title: 'Job', cell: (r) => r.jobname },
+  { title: 'From', cell: (r) => r.envelope.from },
+  { title: 'To', cell: (r) => r.envelope.to.join(', ') },
+  { title: 'Subject', cell: (r) => r.subject },
+];
+
+/**
+ * The filter part of the page's query: what /journal takes.
+ * @param {URLSearchParams} query
+ */
 function filterOf(query) {
   const out = new URLSearchParams();
   for (const key of ['state', ...FILTERS.map((f) => f.key)]) {
@@ -38,63 +76,50 @@ function filterOf(query) {
   return out;
 }
 
+/** @param {{ query: URLSearchParams }} props */
 export function JournalList({ query }) {
   const filter = filterOf(query);
   const after = query.get('after');
-  const [page, setPage] = useState(null);
-  const [error, setError] = useState(null);
-  const [news, setNews] = useState('');
   const filterText = filter.toString();
-
-  useEffect(() => {
-    let stop = false;
-    let records = [];
-    let last = after;
-    const url = (from, limit) => {
-      const q = new URLSearchParams(filter);
-      q.set('limit', String(limit));
-      if (from) q.set('after', from);
-      return `/journal?${q}`;
-    };
-    setPage(null);
-    setError(null);
-    getJson(url(after, PAGE)).then(
-      (p) => {
-        if (stop) return;
-        records = p.records;
+  /**
+   * @param {string | number | null} from
+   * @param {number} limit
+   */
+  const url = (from, limit) => {
+    const q = new URLSearchParams(filter);
+    q.set('limit', String(limit));
+    if (from) q.set('after', String(from));
+    return `/journal?${q}`;
+  };
+  /** @type {Poll<ShownPage>} */
+  const { data: page, error } = usePoll(
+    async (shown, signal) => {
+      if (shown === null) {
+        /** @type {JournalPage} */
+        const first = await getJson(url(after, PAGE), signal);
         // Where the page stopped looking: past its last record where it ran out of reads.
-        last = p.next ?? records.at(-1)?.seq ?? after;
-        setPage({ records, next: p.next });
-      },
-      (e) => !stop && setError(e),
-    );
-    // On the last page, new records come in as they are journaled (they come last: seq order).
-    const timer = setInterval(async () => {
-      if (stop || records.length >= PAGE) return;
-      try {
-        const p = await getJson(url(last, PAGE - records.length));
-        if (stop) return;
-        if (p.next !== null) last = p.next;
-        if (p.records.length === 0) return;
-        records = [...records, ...p.records];
-        last = p.next ?? records.at(-1).seq;
-        setPage({ records, next: records.length >= PAGE ? last : p.next });
-        setNews(`${p.records.length} new record${p.records.length === 1 ? '' : 's'}`);
-      } catch {
-        // The next tick tries again; the page keeps what it shows.
+        return { ...first, last: first.next ?? first.records.at(-1)?.seq ?? after, added: 0 };
       }
-    }, 2000);
-    return () => {
-      stop = true;
-      clearInterval(timer);
-    };
-  }, [filterText, after]);
+      // On the last page, new records come in as they are journaled (they come last: seq order).
+      if (shown.records.length >= PAGE) return shown;
+      /** @type {JournalPage} */
+      const more = await getJson(url(shown.last, PAGE - shown.records.length), signal);
+      const looked = more.next ?? shown.last;
+      if (more.records.length === 0) return looked === shown.last ? shown : { ...shown, last: looked, added: 0 };
+      const records = [...shown.records, ...more.records];
+      const last = more.next ?? records.at(-1)?.seq ?? null;
+      return { records, next: records.length >= PAGE ? last : more.next, last, added: more.records.length };
+    },
+    { every: 2000, key: [filterText, after] },
+  );
+  const news = page?.added ? `${page.added} new record${page.added === 1 ? '' : 's'}` : '';
 
+  /** @param {SubmitEvent & { currentTarget: HTMLFormElement }} e */
   const submit = (e) => {
     e.preventDefault();
     const q = new URLSearchParams();
     for (const [k, v] of new FormData(e.currentTarget)) {
-      const text = String(v).trim();
+      const text = formText(v).trim();
       if (text) q.set(k, k === 'since' || k === 'until' ? isoOf(text) : text);
     }
     location.hash = `#/journal${q.size ? `?${q}` : ''}`;
@@ -144,53 +169,20 @@ export function JournalList({ query }) {
     <p class="sr-only" role="status" aria-live="polite">${news}</p>
     ${page === null && !error && html`<p role="status">Loading…</p>`}
     ${
-      page?.records.length === 0 &&
-      html`<p>
-        ${
+      page &&
+      html`<${Table}
+        label="Journal records"
+        caption="Journal records, oldest first"
+        captionHidden
+        empty=${
           page.next
             ? 'No record found yet: this page looked at part of the journal only.'
             : `No record matches${after ? ' after this point' : ''}.`
         }
-      </p>`
-    }
-    ${
-      page?.records.length > 0 &&
-      html`<${Wide} label="Journal records">
-        <table class="list">
-          <caption class="sr-only">
-            Journal records, oldest first
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">Seq</th>
-              <th scope="col">Accepted</th>
-              <th scope="col">State</th>
-              <th scope="col">Tran</th>
-              <th scope="col">User</th>
-              <th scope="col">Job</th>
-              <th scope="col">From</th>
-              <th scope="col">To</th>
-              <th scope="col">Subject</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${page.records.map(
-              (r) =>
-                html`<tr>
-                  <td class="num"><a href=${`#/journal/${r.seq}`} aria-label=${`Record ${r.seq}`}>${r.seq}</a></td>
-                  <td class="nowrap">${when(r.acceptedAt)}</td>
-                  <td><${StateBadge} state=${r.state} /></td>
-                  <td>${r.tranid}</td>
-                  <td>${r.userid}</td>
-                  <td>${r.jobname}</td>
-                  <td>${r.envelope.from}</td>
-                  <td>${r.envelope.to.join(', ')}</td>
-                  <td>${r.subject}</td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>
-      <//>`
+        columns=${COLUMNS}
+        rows=${page.records}
+        rowKey=${(/** @type {JournalRecordJson} */ r) => r.seq}
+      />`
     }
     <nav class="pager" aria-label="Journal pages">
       ${after && html`<a href=${`#/journal?${filter}`}>First page</a>`}

@@ -2,14 +2,45 @@
 // sandboxed frame (the route forbids it scripts and remote loads, and so does the frame),
 // attachments to download and the raw bytes.
 import { useEffect, useState } from 'preact/hooks';
-import { bytes, ErrorNote, getJson, html, Wide } from './ui.js';
+import { bytes, ErrorNote, getJson, html } from './ui.js';
+import { Table } from './table.js';
 
+/** @import { Column } from './table.js' */
+
+/**
+ * A mail as GET /console/api/mail/{source}/{id} takes it apart (region/views/mail-view.ts).
+ * @typedef {{
+ *   headers: { name: string, value: string }[],
+ *   subject: string,
+ *   text: string | null,
+ *   hasHtml: boolean,
+ *   size: number,
+ *   attachments: { index: number, filename: string, mimeType: string, size: number, inline: boolean }[],
+ * }} Mail
+ */
+
+/** @type {Column<Mail['headers'][number]>[]} */
+const HEADER_COLUMNS = [
+  { title: 'Name', cell: (h) => h.name, rowHeader: true },
+  { title: 'Value', cell: (h) => h.value },
+];
+
+/**
+ * @param {{
+ *   source: 'journal' | 'captured',
+ *   id: string,
+ *   rawUrl: string,
+ *   headingLevel?: number,
+ * }} props
+ */
 export function MailView({ source, id, rawUrl, headingLevel = 2 }) {
-  const [mail, setMail] = useState(null);
-  const [error, setError] = useState(null);
+  const [mail, setMail] = useState(/** @type {Mail | null} */ (null));
+  const [error, setError] = useState(/** @type {unknown} */ (null));
   const base = `/console/api/mail/${source}/${id}`;
   useEffect(() => {
-    getJson(base).then(setMail, setError);
+    /** @type {Promise<Mail>} */
+    const read = getJson(base);
+    read.then(setMail, setError);
   }, [base]);
   const H = `h${headingLevel}`;
   const H3 = `h${headingLevel + 1}`;
@@ -31,20 +62,7 @@ export function MailView({ source, id, rawUrl, headingLevel = 2 }) {
       </dl>
       <details>
         <summary>Headers (${mail.headers.length})</summary>
-        <${Wide} label="Headers">
-          <table class="headers">
-            <thead><tr><th scope="col">Name</th><th scope="col">Value</th></tr></thead>
-            <tbody>
-              ${mail.headers.map(
-                (h) =>
-                  html`<tr>
-                    <th scope="row">${h.name}</th>
-                    <td>${h.value}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>
-        <//>
+        <${Table} label="Headers" class="headers" columns=${HEADER_COLUMNS} rows=${mail.headers} />
       </details>
       ${
         mail.hasHtml &&

@@ -2,11 +2,73 @@
 // request (field by field where the bytes have a copybook), the mail, and redeliver or
 // redrive, previewed with a dry run first.
 import { useEffect, useState } from 'preact/hooks';
-import { call, ErrorNote, getJson, html, messageOf, spacedHex, StateBadge, when, Wide } from './ui.js';
+import { call, ErrorNote, getJson, html, messageOf, spacedHex, StateBadge, when } from './ui.js';
+import { Table } from './table.js';
 import { MailView } from './mail.js';
 import { Fields } from './fields.js';
 import { RecipientFates } from './fate.js';
+import { usePoll } from './poll.js';
 
+/** @import { Commarea, CommareaField } from './fields.js' */
+/** @import { Answer } from './ui.js' */
+/** @import { Poll } from './poll.js' */
+/** @import { Column } from './table.js' */
+
+/**
+ * A delivery attempt or replay (journal/record.ts).
+ * @typedef {{
+ *   at: string,
+ *   relay: string,
+ *   outcome: string,
+ *   reply: string,
+ *   via: string,
+ *   accepted: string[],
+ *   refused?: { recipient: string, reply: string }[],
+ * }} Attempt
+ */
+
+/**
+ * A journal record as GET /journal and GET /journal/{seq} answer it (journal/record.ts).
+ * @typedef {{
+ *   seq: number,
+ *   acceptedAt: string,
+ *   updatedAt: string,
+ *   state: string,
+ *   tranid: string,
+ *   taskn: number,
+ *   userid: string,
+ *   jobname: string,
+ *   ccsid: number,
+ *   envelope: { from: string, to: string[] },
+ *   subject: string,
+ *   messageId: string,
+ *   size: number,
+ *   pending: string[],
+ *   delivered: string[],
+ *   failed: string[],
+ *   relayReply: string | null,
+ *   attempts: Attempt[],
+ *   replays?: Attempt[],
+ *   denial?: { reason: string, detail: string, remote: string },
+ * }} JournalRecordJson
+ */
+
+/**
+ * The task that made a record, as the task log keeps it: GET /console/api/journal/{seq}/task.
+ * @typedef {{
+ *   at: string,
+ *   taskn: number,
+ *   tranid: string,
+ *   userid: string,
+ *   ccsid: number,
+ *   durationMs: number,
+ *   outcome: { kind: 'normal', rc: number | null } | { kind: 'failed', resp: string, abcode: string | null },
+ *   commarea: { form: 'json', json: unknown } | { form: 'bytes', hex: string },
+ *   containers: { name: string, kind: string, contentType: string, length: number }[],
+ * }} TaskJson
+ */
+
+/** @param {{ r: JournalRecordJson }} props */
 function Envelope({ r }) {
   const rows = [
     ['State', html`<${StateBadge} state=${r.state} />`],
@@ -36,59 +98,46 @@ function Envelope({ r }) {
   </dl>`;
 }
 
+/** @type {Column<Attempt>[]} */
+const ATTEMPT_COLUMNS = [
+  { title: 'At', cell: (a) => when(a.at), class: 'nowrap' },
+  { title: 'Via', cell: (a) => a.via },
+  { title: 'Relay', cell: (a) => a.relay },
+  { title: 'Outcome', cell: (a) => a.outcome },
+  { title: 'Reply', cell: (a) => html`<code>${a.reply}</code>` },
+  { title: 'Accepted', cell: (a) => a.accepted.join(', ') },
+  { title: 'Refused', cell: (a) => (a.refused ?? []).map((x) => `${x.recipient}: ${x.reply}`).join('; ') },
+];
+
+/** @param {{ title: string, attempts: Attempt[] | undefined }} props */
 function Attempts({ title, attempts }) {
   if (!attempts?.length) return null;
   return html`<h2>${title}</h2>
-    <${Wide} label=${title}>
-      <table class="list">
-        <thead>
-          <tr>
-            <th scope="col">At</th>
-            <th scope="col">Via</th>
-            <th scope="col">Relay</th>
-            <th scope="col">Outcome</th>
-            <th scope="col">Reply</th>
-            <th scope="col">Accepted</th>
-            <th scope="col">Refused</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${attempts.map(
-            (a) =>
-              html`<tr>
-                <td class="nowrap">${when(a.at)}</td>
-                <td>${a.via}</td>
-                <td>${a.relay}</td>
-                <td>${a.outcome}</td>
-                <td><code>${a.reply}</code></td>
-                <td>${a.accepted.join(', ')}</td>
-                <td>${(a.refused ?? []).map((x) => `${x.recipient}: ${x.reply}`).join('; ')}</td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>
-    <//>`;
+    <${Table} label=${title} columns=${ATTEMPT_COLUMNS} rows=${attempts} />`;
 }
 
+/** @param {{ seq: string }} props */
 function TaskRequest({ seq }) {
-  const [task, setTask] = useState(null);
-  const [error, setError] = useState(null);
-  const [fields, setFields] = useState(null);
+  const [task, setTask] = useState(/** @type {TaskJson | null} */ (null));
+  const [error, setError] = useState(/** @type {unknown} */ (null));
+  const [fields, setFields] = useState(/** @type {CommareaField[] | null} */ (null));
   useEffect(() => {
-    getJson(`/console/api/journal/${seq}/task`).then(async (t) => {
+    /** @type {Promise<TaskJson>} */
+    const read = getJson(`/console/api/journal/${seq}/task`);
+    read.then((t) => {
       setTask(t);
-      // Bytes are shown field by field where the transaction has a copybook (or text lines).
+      // Bytes are shown field by field where the transaction has a copybook (or text lines);
+      // where they cannot be, the hex stays.
       if (t.commarea.form !== 'bytes') return;
-      const r = await call('POST', `/console/api/commarea/${t.tranid}`, {
-        hex: t.commarea.hex,
-        ccsid: String(t.ccsid),
-      });
-      if (r.ok) setFields(r.data.fields);
+      call('POST', `/console/api/commarea/${t.tranid}`, { hex: t.commarea.hex, ccsid: String(t.ccsid) }).then(
+        (r) => r.ok && setFields(/** @type {Commarea} */ (r.data).fields),
+        () => undefined,
+      );
     }, setError);
   }, [seq]);
   return html`<section aria-labelledby="task-heading">
     <h2 id="task-heading">The task's request</h2>
-    ${error && html`<p class="muted">${String(error.message)}</p>`}
+    ${error instanceof Error && html`<p class="muted">${error.message}</p>`}
     ${
       task &&
       html`<p>
@@ -120,18 +169,29 @@ ${spacedHex(task.commarea.hex)}</pre>`
 }
 
 /** Redeliver (the stored bytes again) or redrive (the task again), always previewed with a dry run first. */
+/** @param {{ record: JournalRecordJson }} props */
 function Replay({ record }) {
-  const [mode, setMode] = useState('redeliver');
-  const [preview, setPreview] = useState(null);
-  const [result, setResult] = useState(null);
+  const [mode, setMode] = useState(/** @type {'redeliver' | 'redrive'} */ ('redeliver'));
+  const [preview, setPreview] = useState(/** @type {unknown} */ (null));
+  const [result, setResult] = useState(/** @type {unknown} */ (null));
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(null);
+  const [error, setError] = useState(/** @type {unknown} */ (null));
+  /** @param {boolean} dryRun */
   const body = (dryRun) => ({ mode, filter: { messageId: record.messageId }, dryRun, limit: 1 });
+  /** @param {boolean} dryRun */
   const run = async (dryRun) => {
     setBusy(true);
     setError(null);
-    const r = await call('POST', '/journal/replay', body(dryRun));
-    setBusy(false);
+    /** @type {Answer} */
+    let r;
+    try {
+      r = await call('POST', '/journal/replay', body(dryRun));
+    } catch (e) {
+      // No answer (the region gone): said, and the buttons work again.
+      return setError(e);
+    } finally {
+      setBusy(false);
+    }
     if (!r.ok) return setError(new Error(messageOf(r)));
     if (dryRun) {
       setPreview(r.data);
@@ -167,8 +227,8 @@ function Replay({ record }) {
       >
     </fieldset>
     <div class="actions">
-      <button type="button" onClick=${() => run(true)} disabled=${busy}>Preview (dry run)</button>
-      <button type="button" class="danger" onClick=${() => run(false)} disabled=${busy || !preview}>
+      <button type="button" onClick=${() => void run(true)} disabled=${busy}>Preview (dry run)</button>
+      <button type="button" class="danger" onClick=${() => void run(false)} disabled=${busy || !preview}>
         ${mode === 'redeliver' ? 'Redeliver now' : 'Redrive now'}
       </button>
     </div>
@@ -188,24 +248,14 @@ function Replay({ record }) {
   </section>`;
 }
 
+/** @param {{ seq: string }} props */
 export function JournalRecord({ seq }) {
-  const [record, setRecord] = useState(null);
-  const [error, setError] = useState(null);
-  useEffect(() => {
-    let stop = false;
-    const load = () =>
-      getJson(`/journal/${seq}`).then(
-        (r) => !stop && setRecord(r),
-        (e) => !stop && setError(e),
-      );
-    load();
-    // A record moves on (DEFERRED to SENT, replays): it is read again while open.
-    const timer = setInterval(load, 3000);
-    return () => {
-      stop = true;
-      clearInterval(timer);
-    };
-  }, [seq]);
+  // A record moves on (DEFERRED to SENT, replays): it is read again while open.
+  /** @type {Poll<JournalRecordJson>} */
+  const { data: record, error } = usePoll((_, signal) => getJson(`/journal/${seq}`, signal), {
+    every: 3000,
+    key: [seq],
+  });
   return html`
     <p><a href="#/journal">← Journal</a></p>
     <h1 tabindex="-1">Journal record ${seq}</h1>

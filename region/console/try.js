@@ -3,10 +3,48 @@
 // EBCDIC bytes by the region (POST /console/api/commarea), sent to POST /cics/{TRANID} as
 // bytes like a program sends them, and the answer shown field by field beside its bytes.
 import { useEffect, useState } from 'preact/hooks';
-import { bytesToHex, call, ErrorNote, getJson, hexToBytes, html, messageOf } from './ui.js';
+import { bytesToHex, call, ErrorNote, formText, getJson, hexToBytes, html, messageOf } from './ui.js';
 import { Fields } from './fields.js';
 
-const SAMPLES = {
+/** @import { Commarea } from './fields.js' */
+
+/**
+ * A transaction's COMMAREA: GET /console/api/transactions/{tranid}/layout. A copybook's
+ * transaction has its JSON Schema; SEND and SPOL take text and have none.
+ * @typedef {{
+ *   tranid: string,
+ *   description: string,
+ *   copybook: string,
+ *   ccsid: number,
+ *   minLength: number,
+ *   maxLength: number,
+ *   schema: { properties?: Record<string, FieldSchema> },
+ * }} CopybookLayout
+ * @typedef {{ tranid: string, description: string, copybook: null, ccsid: number, schema?: undefined }} TextLayout
+ * @typedef {CopybookLayout | TextLayout} Layout
+ * @typedef {{ description?: string, maxLength?: number, anyOf?: unknown[] }} FieldSchema
+ */
+
+/**
+ * What the region answered a run, and the COMMAREA both ways field by field.
+ * @typedef {{
+ *   status: number,
+ *   resp: string,
+ *   abcode: string | null,
+ *   rc: string | null,
+ *   taskn: string | null,
+ *   seqs: string[],
+ *   sent: Commarea,
+ *   message: string | null,
+ *   received: Commarea | null,
+ * }} RunAnswer
+ */
+
+/** @typedef {(input: { json: Record<string, string> } | { text: string }, jobname: string) => Promise<void>} OnRun */
+/** @typedef {SubmitEvent & { currentTarget: HTMLFormElement }} FormSubmit */
+
+/** @type {Record<string, Record<string, string>>} */
+const COPYBOOK_SAMPLES = {
   MAIL: {
     mc_version: '01',
     mc_from: 'console@example.com',
@@ -15,6 +53,10 @@ const SAMPLES = {
     mc_body_format: 'T',
     mc_body: 'Sent from the cicsmail console.',
   },
+};
+
+/** @type {Record<string, string>} */
+const TEXT_SAMPLES = {
   SEND: [
     'FROM console@example.com',
     'TO someone@example.com',
@@ -38,22 +80,26 @@ const SAMPLES = {
   ].join('\n'),
 };
 
+/** @param {string | undefined} description */
 function hintOf(description) {
   const m = /\(88: (.*)\)$/.exec(description ?? '');
   return m ? `values: ${m[1]}` : '';
 }
 
+/** @param {{ layout: CopybookLayout, onRun: OnRun, busy: boolean }} props */
 function CopybookForm({ layout, onRun, busy }) {
   const props = Object.entries(layout.schema.properties ?? {});
-  const sample = SAMPLES[layout.tranid] ?? {};
+  const sample = COPYBOOK_SAMPLES[layout.tranid] ?? {};
+  /** @param {FormSubmit} e */
   const submit = (e) => {
     e.preventDefault();
+    /** @type {Record<string, string>} */
     const json = {};
     for (const [k, v] of new FormData(e.currentTarget)) {
       if (k === 'jobname') continue;
-      if (String(v) !== '') json[k] = String(v);
+      if (formText(v) !== '') json[k] = formText(v);
     }
-    onRun({ json }, String(new FormData(e.currentTarget).get('jobname') ?? ''));
+    void onRun({ json }, formText(new FormData(e.currentTarget).get('jobname')));
   };
   return html`<form class="try" onSubmit=${submit} aria-label=${`COMMAREA of ${layout.tranid}`}>
     <p class="muted">
@@ -73,7 +119,7 @@ function CopybookForm({ layout, onRun, busy }) {
         };
         return html`<div class=${`field ${long ? 'span' : ''}`}>
           <label for=${id}
-            >${name}<span class="muted"> ${p.description?.split(' (88')[0].replace(/^[^:]*: /, '') ?? ''}</span></label
+            >${name}<span class="muted"> ${p.description?.split(' (88')[0]?.replace(/^[^:]*: /, '') ?? ''}</span></label
           >
           ${
             long
@@ -92,17 +138,19 @@ function CopybookForm({ layout, onRun, busy }) {
   </form>`;
 }
 
+/** @param {{ layout: TextLayout, onRun: OnRun, busy: boolean }} props */
 function TextForm({ layout, onRun, busy }) {
+  /** @param {FormSubmit} e */
   const submit = (e) => {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
-    onRun({ text: String(f.get('text')) }, String(f.get('jobname') ?? ''));
+    void onRun({ text: formText(f.get('text')) }, formText(f.get('jobname')));
   };
   return html`<form class="try" onSubmit=${submit} aria-label=${`Input of ${layout.tranid}`}>
     <p class="muted">${layout.description}; EBCDIC text in CCSID ${layout.ccsid}, a line a statement.</p>
     <div class="field span">
       <label for="t-text">Text</label>
-      <textarea id="t-text" name="text" rows="12" defaultValue=${SAMPLES[layout.tranid] ?? ''}></textarea>
+      <textarea id="t-text" name="text" rows="12" defaultValue=${TEXT_SAMPLES[layout.tranid] ?? ''}></textarea>
     </div>
     <div class="field">
       <label for="c-jobname">Job name (X-CICS-Jobname)</label>
@@ -112,23 +160,29 @@ function TextForm({ layout, onRun, busy }) {
   </form>`;
 }
 
+/** @param {{ query: URLSearchParams }} props */
 export function TryPage({ query }) {
-  const [tranids, setTranids] = useState([]);
+  const [tranids, setTranids] = useState(/** @type {string[]} */ ([]));
   const tranid = (query.get('tranid') ?? 'MAIL').toUpperCase();
-  const [layout, setLayout] = useState(null);
-  const [error, setError] = useState(null);
+  const [layout, setLayout] = useState(/** @type {Layout | null} */ (null));
+  const [error, setError] = useState(/** @type {unknown} */ (null));
   const [busy, setBusy] = useState(false);
-  const [out, setOut] = useState(null);
+  const [out, setOut] = useState(/** @type {RunAnswer | null} */ (null));
 
   useEffect(() => {
-    getJson('/cemt/transactions').then((t) => setTranids(t.map((d) => d.tranid)), setError);
+    /** @type {Promise<{ tranid: string }[]>} */
+    const read = getJson('/cemt/transactions');
+    read.then((t) => setTranids(t.map((d) => d.tranid)), setError);
   }, []);
   useEffect(() => {
     setLayout(null);
     setOut(null);
-    getJson(`/console/api/transactions/${encodeURIComponent(tranid)}/layout`).then(setLayout, setError);
+    /** @type {Promise<Layout>} */
+    const read = getJson(`/console/api/transactions/${encodeURIComponent(tranid)}/layout`);
+    read.then(setLayout, setError);
   }, [tranid]);
 
+  /** @type {OnRun} */
   const run = async (input, jobname) => {
     setBusy(true);
     setError(null);
@@ -136,9 +190,12 @@ export function TryPage({ query }) {
     try {
       const made = await call('POST', `/console/api/commarea/${tranid}`, input);
       if (!made.ok) throw new Error(messageOf(made));
+      const sent = /** @type {Commarea} */ (made.data);
+      /** @type {Record<string, string>} */
       const headers = { 'content-type': 'application/octet-stream', accept: 'application/octet-stream' };
       if (jobname.trim()) headers['x-cics-jobname'] = jobname.trim();
-      const r = await call('POST', `/cics/${tranid}`, hexToBytes(made.data.hex), headers);
+      const r = await call('POST', `/cics/${tranid}`, hexToBytes(sent.hex), headers);
+      /** @type {RunAnswer} */
       const answer = {
         status: r.status,
         resp: r.headers.get('x-cics-resp') ?? '',
@@ -146,13 +203,13 @@ export function TryPage({ query }) {
         rc: r.headers.get('x-mail-rc'),
         taskn: r.headers.get('x-cics-taskn'),
         seqs: (r.headers.get('x-journal-seq') ?? '').split(',').filter(Boolean),
-        sent: made.data,
+        sent,
         message: r.ok ? null : messageOf(r),
         received: null,
       };
       if (r.ok && r.data instanceof Uint8Array) {
         const back = await call('POST', `/console/api/commarea/${tranid}`, { hex: bytesToHex(r.data) });
-        answer.received = back.ok ? back.data : null;
+        answer.received = back.ok ? /** @type {Commarea} */ (back.data) : null;
         if (!back.ok) answer.message = messageOf(back);
       }
       setOut(answer);
@@ -163,6 +220,7 @@ export function TryPage({ query }) {
     }
   };
 
+  /** @param {Event & { currentTarget: HTMLSelectElement }} e */
   const choose = (e) => {
     location.hash = `#/try?tranid=${encodeURIComponent(e.currentTarget.value)}`;
   };

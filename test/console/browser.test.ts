@@ -65,6 +65,13 @@ async function run(): Promise<void> {
     await page.getByRole('heading', { level: 1, name: heading }).waitFor({ timeout: WAIT });
   }
 
+  /** A request the test made fail: the browser logs it, expected there and only there. */
+  function expectLogged(t: Test, text: string): void {
+    const at = pageErrors.findIndex((e) => e.includes(text));
+    t.ok(at >= 0, `the browser logged ${text}`);
+    if (at >= 0) pageErrors.splice(at, 1);
+  }
+
   async function axe(t: Test, name: string): Promise<void> {
     // The mail's own HTML is the sender's, not the console's: its frame is left out.
     const result = await new AxeBuilder({ page }).exclude('iframe.mail-html').analyze();
@@ -180,6 +187,15 @@ async function run(): Promise<void> {
     t.match(await page.locator('pre.code').last().textContent(), /"mode": "redrive"/);
   });
 
+  await t.test('a replay with the region out of reach says so, and its buttons work again', async (t) => {
+    await page.route('**/journal/replay', (route) => route.abort());
+    await page.getByRole('button', { name: 'Preview (dry run)' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Failed to fetch' }).waitFor({ timeout: WAIT });
+    t.equal(await page.getByRole('button', { name: 'Preview (dry run)' }).isDisabled(), false, 'not left busy');
+    await page.unroute('**/journal/replay');
+    expectLogged(t, 'ERR_FAILED');
+  });
+
   await t.test('the journal list: filters, and a new record appears while it is open', async (t) => {
     await open('journal', 'Journal');
     await page.getByRole('cell', { name: subject }).waitFor({ timeout: WAIT });
@@ -214,6 +230,14 @@ async function run(): Promise<void> {
     await page.waitForURL(/tranid=SPOL$/);
     const csv = page.getByRole('link', { name: 'CSV' });
     t.equal(await csv.getAttribute('href'), '/journal/export?tranid=SPOL&format=csv');
+  });
+
+  await t.test("the journal's table links each record to its page", async (t) => {
+    await open('journal', 'Journal');
+    await page.getByRole('link', { name: `Record ${seq}`, exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: `Journal record ${seq}` }).waitFor({ timeout: WAIT });
+    await page.getByRole('heading', { name: 'Envelope and state' }).waitFor({ timeout: WAIT });
+    t.match(page.url(), new RegExp(`#/journal/${seq}$`));
   });
 
   await t.test('the keyboard: a skip link first, and it lands on the page', async (t) => {
@@ -334,6 +358,108 @@ async function run(): Promise<void> {
       await page.waitForTimeout(50);
     t.match(region.app.definitions.get('SEND'), { tranclass: 'BATCH', timeLimitMs: 60000 });
   });
+
+  await t.test('a CEMT change with the region out of reach says so', async (t) => {
+    await page.route('**/cemt/transactions/MAIL', (route) => route.abort());
+    await page.getByRole('button', { name: 'Disable MAIL' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Failed to fetch' }).waitFor({ timeout: WAIT });
+    await page.unroute('**/cemt/transactions/MAIL');
+    t.equal(region.app.definitions.get('MAIL')?.enabled, true, 'nothing changed');
+    expectLogged(t, 'ERR_FAILED');
+  });
+
+  await t.test(
+    'polling: again and again while shown, none while hidden or once left, slower after failures',
+    async (t) => {
+      const context = await browser.newContext({
+        viewport: DESKTOP,
+        httpCredentials: { username: 'TESTER', password: 'tester-password', origin: region.url },
+      });
+      t.teardown(() => context.close());
+      const p = await context.newPage();
+      // The page's clock is the test's: the verdicts count reads and waits, never real time.
+      await p.clock.install();
+      // What the page fetches, and every wait of a second or more it sets: usePoll's (the
+      // page's other timers, a frame's, are shorter). Strings: the test's own types know no DOM.
+      await p.addInitScript(`
+      window.__reads = [];
+      window.__waits = [];
+      const realFetch = window.fetch.bind(window);
+      window.fetch = (input, init) => {
+        window.__reads.push(new URL(typeof input === 'string' ? input : input.url, location.href).pathname);
+        return realFetch(input, init);
+      };
+      const realSetTimeout = window.setTimeout;
+      window.setTimeout = (fn, ms, ...args) => {
+        if (ms >= 1000) window.__waits.push(ms);
+        return realSetTimeout(fn, ms, ...args);
+      };
+    `);
+      const reads = () => p.evaluate<number>(`window.__reads.filter((r) => r === '/captured').length`);
+      const waits = () => p.evaluate<number[]>('window.__waits');
+      const lastWait = async () => (await waits()).at(-1) ?? 0;
+      // The n-th wait is set once the read before it has ended.
+      async function settled(n: number): Promise<void> {
+        const end = Date.now() + WAIT;
+        while ((await waits()).length < n) {
+          if (Date.now() > end) throw new Error(`usePoll set no wait number ${n}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+      const visibility = (hidden: boolean) =>
+        p.evaluate(`
+        Object.defineProperty(document, 'hidden', { value: ${hidden}, configurable: true });
+        Object.defineProperty(document, 'visibilityState', { value: '${hidden ? 'hidden' : 'visible'}', configurable: true });
+        document.dispatchEvent(new Event('visibilitychange'));
+      `);
+
+      await p.goto(`${region.url}/console#/captured`);
+      // Effects run after a frame: the page's clock moves for them.
+      await p.clock.runFor(100);
+      await p.getByRole('link', { name: subject }).first().waitFor({ timeout: WAIT });
+      await settled(1);
+      t.same([await reads(), await waits()], [1, [2000]], 'one read, the next in 2 s');
+      await p.clock.runFor(2000);
+      t.equal(await reads(), 2, 'read again after 2 s');
+      await settled(2);
+
+      await visibility(true);
+      await p.clock.runFor(60_000);
+      t.equal(await reads(), 2, 'no read while the tab is hidden');
+      await visibility(false);
+      t.equal(await reads(), 3, 'one at once when it shows again');
+      await settled(3);
+
+      await p.route('**/captured?limit=200', (route) =>
+        route.fulfill({
+          status: 503,
+          contentType: 'application/json',
+          body: JSON.stringify({ resp: 'NOTAVAIL', message: 'the relay is away' }),
+        }),
+      );
+      const backoff: number[] = [];
+      for (let n = 4; n <= 8; n++) {
+        await p.clock.runFor(await lastWait());
+        await settled(n);
+        backoff.push(await lastWait());
+      }
+      t.same(backoff, [4000, 8000, 16000, 30000, 30000], 'twice as long after each failure, up to 30 s');
+      t.equal(await reads(), 8);
+      await p.getByRole('alert').filter({ hasText: 'NOTAVAIL: the relay is away' }).waitFor({ timeout: WAIT });
+      t.ok(await p.getByRole('link', { name: subject }).first().isVisible(), 'the page keeps what it showed');
+      await p.unroute('**/captured?limit=200');
+      await p.clock.runFor(30_000);
+      await settled(9);
+      t.equal(await lastWait(), 2000, 'every 2 s again once a read works');
+      await p.getByRole('alert').waitFor({ state: 'detached', timeout: WAIT });
+
+      await p.getByRole('link', { name: 'Journal', exact: true }).click();
+      await p.getByRole('heading', { level: 1, name: 'Journal' }).waitFor({ timeout: WAIT });
+      const left = await reads();
+      await p.clock.runFor(60_000);
+      t.equal(await reads(), left, 'no read once the page is left');
+    },
+  );
 
   await t.test('a user who is not an administrator, and nobody, see nothing of it', async (t) => {
     for (const [who, credentials, status] of [
