@@ -157,11 +157,12 @@ async function run(): Promise<void> {
     await open('fate', 'Mail fate');
     await page.getByLabel('Address').fill('gone@corp.example');
     await page.getByRole('button', { name: 'Suppress' }).click();
-    await page.getByRole('cell', { name: 'gone@corp.example' }).waitFor({ timeout: WAIT });
+    // The address names its row: a row header (table.js's rowHeader), not a plain cell.
+    await page.getByRole('rowheader', { name: 'gone@corp.example' }).waitFor({ timeout: WAIT });
     t.match(region.app.journal.suppression.get('gone@corp.example'), { reason: 'MANUAL', by: 'TESTER' });
     await axe(t, 'mail fate');
     await page.getByRole('button', { name: 'Remove' }).click();
-    await page.getByRole('cell', { name: 'gone@corp.example' }).waitFor({ state: 'detached', timeout: WAIT });
+    await page.getByRole('rowheader', { name: 'gone@corp.example' }).waitFor({ state: 'detached', timeout: WAIT });
     t.equal(region.app.journal.suppression.get('gone@corp.example'), undefined);
     // Back where the next part starts.
     await open(`journal/${seq}`, `Journal record ${seq}`);
@@ -379,14 +380,15 @@ async function run(): Promise<void> {
       const p = await context.newPage();
       // The page's clock is the test's: the verdicts count reads and waits, never real time.
       await p.clock.install();
-      // What the page fetches, and every wait of a second or more it sets: usePoll's (the
-      // page's other timers, a frame's, are shorter). Strings: the test's own types know no DOM.
+      // What the page fetches (a URL, as the console's call() gives it, a string or a Request),
+      // and every wait of a second or more it sets: usePoll's (the page's other timers, a
+      // frame's, are shorter). Strings: the test's own types know no DOM.
       await p.addInitScript(`
       window.__reads = [];
       window.__waits = [];
       const realFetch = window.fetch.bind(window);
       window.fetch = (input, init) => {
-        window.__reads.push(new URL(typeof input === 'string' ? input : input.url, location.href).pathname);
+        window.__reads.push(new URL(input instanceof Request ? input.url : String(input), location.href).pathname);
         return realFetch(input, init);
       };
       const realSetTimeout = window.setTimeout;
