@@ -18,7 +18,7 @@ export const REASONS = {
     rc: RC.DEFERRED,
     text: 'no relay could be reached, or the connection broke; the mail is journaled and kept for retry',
   },
-  VERSION: { rc: RC.INVALID, text: "MC-VERSION is not '01'" },
+  VERSION: { rc: RC.INVALID, text: "MC-VERSION is not '01' or '02' (MINQ: MQ-VERSION is not '01')" },
   ASCII: { rc: RC.INVALID, text: 'the COMMAREA looks like ASCII or UTF-8 text, not EBCDIC' },
   NOFROM: { rc: RC.INVALID, text: 'MC-FROM is blank' },
   BADFROM: { rc: RC.INVALID, text: 'MC-FROM is not one valid address' },
