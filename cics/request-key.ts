@@ -6,6 +6,11 @@
 export const REQUEST_KEY = /^[\x21-\x7e]{1,64}$/;
 export const REQUEST_KEY_RULE = '1 to 64 printable ASCII characters (x21 to x7E)';
 
+/** At most 64 characters of a refused key, its controls shown as `?`: it goes into an answer and a log. */
+export function printableKey(key: string): string {
+  return key.slice(0, 64).replace(/[^\x20-\x7e]/g, '?');
+}
+
 export interface RequestKeyRef {
   /** The key's identity in the store: user, tranid and key. */
   readonly id: string;

@@ -6,7 +6,7 @@ import { codePage, parseCcsid, SUPPORTED_CCSIDS } from '../cics/codepages.js';
 import { FieldError } from '../cics/copybook/errors.js';
 import { recordToJson } from '../cics/copybook/json.js';
 import type { RecordLayout } from '../cics/copybook/layout.js';
-import { copybook } from '../cics/copybook/library.js';
+import { mailcaLayout, mailcaVersion } from '../cics/mailca.js';
 import { parseCopybook } from '../cics/copybook/parse.js';
 import { out, type CommandIo } from './io.js';
 import { helpHint, parseCommand, UsageError } from './usage.js';
@@ -15,15 +15,16 @@ const HELP = `usage: cicsmail commarea FILE [--ccsid N] [--copybook FILE.cpy]
 
 Prints the COMMAREA in FILE (its bytes as a program lays them out, e.g. the answer curl
 saved with -o reply.bin) as its JSON view, field by field through its copybook: MAILCA
-unless --copybook names another (a fixed-format COBOL copybook). Reads nothing but FILE.
+(version 02, MAILCA2, where its MC-VERSION says 02) unless --copybook names another (a
+fixed-format COBOL copybook). Reads nothing but FILE.
 
   --ccsid N           the EBCDIC code page of its text (default 037)
   --copybook FILE     the layout (default copybooks/MAILCA.cpy)
 
 Exit code: 0, 1 where FILE cannot be read or does not fit the layout, 2 for wrong usage.`;
 
-function layoutOf(file: string | undefined): RecordLayout {
-  if (file === undefined) return copybook('MAILCA');
+function layoutOf(file: string | undefined, bytes: Buffer, ccsid: number): RecordLayout {
+  if (file === undefined) return mailcaLayout(mailcaVersion(bytes, codePage(ccsid)) ?? '01');
   let text: string;
   try {
     text = readFileSync(file, 'latin1');
@@ -54,7 +55,7 @@ export async function commareaCommand(argv: readonly string[], io: CommandIo): P
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
   }
-  const layout = layoutOf(values.copybook);
+  const layout = layoutOf(values.copybook, bytes, ccsid);
   try {
     out(io, JSON.stringify(recordToJson(bytes, layout, codePage(ccsid)), null, 2));
   } catch (error) {

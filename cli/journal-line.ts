@@ -1,6 +1,6 @@
 // A journal record as one line of `cicsmail journal list`: its reference (a sequence number,
-// or SYSID:seq in a merged view), state, time, user, tranid, recipients, subject, and why a
-// DENIED one was refused.
+// or SYSID:seq in a merged view), state, time, user, tranid, recipients, subject, the request
+// key it was sent under, and why a DENIED one was refused.
 import type { Denial, JournalRecord } from '../journal/record.js';
 
 /** Why a DENIED record was refused: reason, detail, the caller's address, and how often within its minute. */
@@ -19,6 +19,7 @@ export function recordLine(r: JournalRecord, ref: string): string {
     r.tranid.padEnd(4),
     `${r.envelope.to.length} rcpt`,
     JSON.stringify(r.subject),
+    ...(r.requestKey !== undefined ? [`key ${r.requestKey}`] : []),
     ...(r.denial ? [denialText(r.denial)] : []),
   ].join('  ');
 }

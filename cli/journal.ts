@@ -87,7 +87,8 @@ Several regions (a fleet), over HTTP: with --url URL[,URL…] (or CICSMAIL_URL n
   must be an operator on every region.
 
 FILTERS: --state STATE --fate FATE --userid ID --tranid ID --jobname NAME --recipient ADDR
-         --message-id ID --since TIME --until TIME   (TIME: ISO 8601, e.g. 2026-11-28T13:00Z)
+         --message-id ID --key KEY --since TIME --until TIME   (TIME: ISO 8601, e.g. 2026-11-28T13:00Z)
+         --key: the request key (Idempotency-Key) the mail was sent under, as sent
          --fate: a recipient's fate now, RELAYED DELIVERED DELAYED BOUNCED EXPIRED (EXPIRED after
          CICSMAIL_FATE_WINDOW hours, 120 where unset)
 Without --url, reads the journal in CICSMAIL_DATA (default ./data).
@@ -109,6 +110,7 @@ interface FilterValues {
   jobname?: string | undefined;
   recipient?: string | undefined;
   'message-id'?: string | undefined;
+  key?: string | undefined;
   since?: string | undefined;
   until?: string | undefined;
 }
@@ -116,8 +118,8 @@ interface FilterValues {
 /** The filters as given, checked (a usage error names a wrong one): what a region is sent. */
 function filterText(v: FilterValues): FilterText {
   filterOf(v);
-  const { state, fate, user, tranid, jobname, recipient, since, until } = v;
-  return { state, fate, user, tranid, jobname, recipient, messageId: v['message-id'], since, until };
+  const { state, fate, user, tranid, jobname, recipient, key, since, until } = v;
+  return { state, fate, user, tranid, jobname, recipient, messageId: v['message-id'], key, since, until };
 }
 
 /** The filter the options ask for (the region's parser: one meaning for the same words). */
@@ -209,6 +211,7 @@ export async function journalCommand(argv: readonly string[], io: CommandIo): Pr
       jobname: { type: 'string' },
       recipient: { type: 'string' },
       'message-id': { type: 'string' },
+      key: { type: 'string' },
       since: { type: 'string' },
       until: { type: 'string' },
       after: { type: 'string' },

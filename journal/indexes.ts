@@ -14,7 +14,7 @@ import type { JournalRecord } from './record.js';
 export type IndexKey = [string, string | number, number];
 
 /** The filters an index may answer (query.ts's RecordFilter fields). */
-export type IndexedFilter = 'state' | 'userid' | 'tranid' | 'jobname' | 'recipient' | 'messageId';
+export type IndexedFilter = 'state' | 'userid' | 'tranid' | 'jobname' | 'recipient' | 'messageId' | 'requestKey';
 
 export interface RecordIndex {
   /** Its name in the keys: stored, so never renamed. */
@@ -55,6 +55,9 @@ export const RECORD_INDEXES: readonly RecordIndex[] = [
     values: (r) => [...new Set(r.envelope.to.map(lower))],
     valueOf: lower,
   },
+  // A request key as sent (keys are opaque: case counts); the same key of two users or two
+  // tranids finds both, and query.ts's other filters tell them apart.
+  { name: 'key', filter: 'requestKey', values: (r) => (r.requestKey ? [r.requestKey] : []), valueOf: (text) => text },
   { name: 'job', filter: 'jobname', values: (r) => [r.jobname], valueOf: upper },
   { name: 'user', filter: 'userid', values: (r) => [r.userid], valueOf: upper },
   { name: 'tranid', filter: 'tranid', values: (r) => [r.tranid], valueOf: upper },

@@ -17,6 +17,7 @@ import type { Journal } from './journal.js';
 import type { JournalRecord } from './record.js';
 import { FATES, type Fate, type MailState } from './states.js';
 import { fatesNow } from './fate.js';
+import { printableKey, REQUEST_KEY, REQUEST_KEY_RULE } from '../cics/request-key.js';
 import type { TaskEntry } from './task-log.js';
 
 export const MAIL_STATES: readonly MailState[] = ['ACCEPTED', 'SENT', 'DEFERRED', 'FAILED', 'DENIED'];
@@ -29,6 +30,8 @@ export interface RecordFilter {
   /** An envelope recipient, compared without regard to case. */
   readonly recipient?: string;
   readonly messageId?: string;
+  /** The request key (Idempotency-Key) the mail was sent under, as sent. */
+  readonly requestKey?: string;
   /** Accepted at or after (ISO 8601). */
   readonly since?: string;
   /** Accepted before (ISO 8601). */
@@ -46,6 +49,7 @@ export interface FilterText {
   readonly jobname?: string | undefined;
   readonly recipient?: string | undefined;
   readonly messageId?: string | undefined;
+  readonly key?: string | undefined;
   readonly since?: string | undefined;
   readonly until?: string | undefined;
   readonly fate?: string | undefined;
@@ -73,6 +77,8 @@ export function parseFilter(
   const state = text.state?.toUpperCase();
   if (state !== undefined && !MAIL_STATES.includes(state as MailState))
     throw new FilterError('state', `'${text.state}' is not one of ${MAIL_STATES.join(', ')}`);
+  if (text.key && !REQUEST_KEY.test(text.key))
+    throw new FilterError('key', `'${printableKey(text.key)}' is not a request key: ${REQUEST_KEY_RULE}`);
   for (const key of ['since', 'until'] as const) {
     const value = text[key];
     if (value !== undefined && !isTime(value))
@@ -85,6 +91,7 @@ export function parseFilter(
     ...(text.jobname ? { jobname: text.jobname } : {}),
     ...(text.recipient ? { recipient: text.recipient } : {}),
     ...(text.messageId ? { messageId: text.messageId } : {}),
+    ...(text.key ? { requestKey: text.key } : {}),
     ...(text.since ? { since: text.since } : {}),
     ...(text.until ? { until: text.until } : {}),
     ...(fate ? { fate: fate as Fate, fateAt } : {}),
@@ -116,6 +123,7 @@ export function matches(r: JournalRecord, f: RecordFilter): boolean {
   if (f.tranid && r.tranid !== f.tranid.toUpperCase()) return false;
   if (f.jobname && r.jobname !== f.jobname.toUpperCase()) return false;
   if (f.messageId && bareMessageId(r.messageId) !== bareMessageId(f.messageId)) return false;
+  if (f.requestKey && r.requestKey !== f.requestKey) return false;
   if (f.recipient) {
     const want = f.recipient.toLowerCase();
     if (!r.envelope.to.some((to) => to.toLowerCase() === want)) return false;

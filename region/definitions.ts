@@ -25,15 +25,17 @@ export interface TransactionDefinition {
   readonly description: string;
 }
 
-/** The program of SEND: its input may name the request's key (a KEY statement). */
+/** The programs whose request may hold its own key (tasks/keys-in-body.ts): MC-KEY, a KEY statement, a header line. */
+export const mailProgram = () => moduleUrl(import.meta.url, '../transactions/mail/program');
 export const sendProgram = () => moduleUrl(import.meta.url, '../transactions/send/program');
+export const spoolProgram = () => moduleUrl(import.meta.url, '../transactions/spool/program');
 
 export function defaultDefinitions(): TransactionDefinition[] {
   return [
     {
       tranid: 'MAIL',
       programName: 'MAIL',
-      program: moduleUrl(import.meta.url, '../transactions/mail/program'),
+      program: mailProgram(),
       enabled: true,
       copybook: 'MAILCA',
       substitutable: ['MC-BODY'],
@@ -60,7 +62,7 @@ export function defaultDefinitions(): TransactionDefinition[] {
     {
       tranid: 'SPOL',
       programName: 'SPOL',
-      program: moduleUrl(import.meta.url, '../transactions/spool/program'),
+      program: spoolProgram(),
       enabled: true,
       timeLimitMs: 120_000,
       description: 'an SMTP datastream relayed whole (EBCDIC text, or container INPUT)',

@@ -46,6 +46,21 @@ t.test('docs/mailca.md gives every item of MAILCA with the offset and PIC the co
   );
 });
 
+t.test('docs/mailca.md gives MAILCA version 02: MC-KEY and the fields it moves, at their offsets', async (t) => {
+  const text = doc('mailca.md').split('## Version 02')[1] ?? '';
+  const layout = copybook('MAILCA2');
+  for (const name of ['MC-VERSION', 'MC-KEY', 'MC-BODY-LEN', 'MC-BODY']) {
+    const item = layout.items.get(name);
+    t.match(text, new RegExp(`^\\| \`${name}\` \\| \`[^\`]+\` \\| ${item?.offset} \\| in \\|`, 'm'), name);
+  }
+  t.match(
+    text,
+    new RegExp(`It is ${layout.minLength.toLocaleString('en')} bytes before \`MC-BODY\``),
+    'the fixed length',
+  );
+  t.match(doc('mailca.md'), `| \`02\` | [\`copybooks/MAILCA2.cpy\`](../copybooks/MAILCA2.cpy) | 4,442 bytes |`);
+});
+
 t.test('every link between the docs and from the README leads to a file of the repository', async (t) => {
   const root = new URL('../', import.meta.url);
   for (const file of [

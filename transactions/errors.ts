@@ -18,7 +18,7 @@ export const REASONS = {
     rc: RC.DEFERRED,
     text: 'no relay could be reached, or the connection broke; the mail is journaled and kept for retry',
   },
-  VERSION: { rc: RC.INVALID, text: "MC-VERSION is not '01'" },
+  VERSION: { rc: RC.INVALID, text: "MC-VERSION is not '01' or '02' (MINQ: MQ-VERSION is not '01')" },
   ASCII: { rc: RC.INVALID, text: 'the COMMAREA looks like ASCII or UTF-8 text, not EBCDIC' },
   NOFROM: { rc: RC.INVALID, text: 'MC-FROM is blank' },
   BADFROM: { rc: RC.INVALID, text: 'MC-FROM is not one valid address' },
@@ -73,10 +73,13 @@ export const REASONS = {
   FOUND: { rc: RC.OK, text: 'MINQ: the mail was found; its state and each recipient are in the answer' },
   NOTFOUND: {
     rc: RC.INVALID,
-    text: 'MINQ: no mail with that journal sequence or Message-ID (or only a refused attempt)',
+    text: 'MINQ: no mail with that journal sequence, Message-ID or request key (or only a refused attempt)',
   },
   NOQUERY: { rc: RC.INVALID, text: 'MINQ: MQ-JOURNAL-SEQ is 0 and MQ-MESSAGE-ID and MQ-REQUEST-KEY are blank' },
-  NOKEYS: { rc: RC.INVALID, text: 'MINQ: this region keeps no request keys to look a mail up by' },
+  BADKEY: {
+    rc: RC.INVALID,
+    text: 'MINQ: MQ-REQUEST-KEY is not a request key (1 to 64 printable ASCII characters, no blanks)',
+  },
   NOTYOURS: { rc: RC.SENDER, text: "MINQ: the mail is another user's; only the user that sent it may ask" },
   SUPPRESS: {
     rc: RC.REFUSED,

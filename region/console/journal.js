@@ -28,6 +28,7 @@ const FILTERS = [
   { key: 'jobname', label: 'Job name' },
   { key: 'recipient', label: 'Recipient' },
   { key: 'messageId', label: 'Message-ID' },
+  { key: 'key', label: 'Request key' },
   { key: 'since', label: 'Accepted since', time: true },
   { key: 'until', label: 'Accepted until', time: true },
 ];

@@ -42,6 +42,7 @@ import { usePoll } from './poll.js';
  *   envelope: { from: string, to: string[] },
  *   subject: string,
  *   messageId: string,
+ *   requestKey?: string,
  *   size: number,
  *   pending: string[],
  *   delivered: string[],
@@ -82,6 +83,14 @@ function Envelope({ r }) {
     ['To', r.envelope.to.join(', ')],
     ['Subject', r.subject],
     ['Message-ID', r.messageId],
+    // The key as the caller sent it; its link lists every record under it (a SEND or SPOL
+    // request's several mails, another user's or tranid's request under the same key).
+    [
+      'Request key',
+      r.requestKey === undefined
+        ? '—'
+        : html`<a href=${`#/journal?${new URLSearchParams({ key: r.requestKey })}`}>${r.requestKey}</a>`,
+    ],
     ['Size', `${r.size} bytes`],
     ['Delivered to', r.delivered?.join(', ') || '—'],
     ['Pending', r.pending?.join(', ') || '—'],

@@ -35,6 +35,8 @@ const filterSchema = {
   jobname: { type: 'string', minLength: 1, maxLength: 8 },
   recipient: { type: 'string', minLength: 1, maxLength: 254 },
   messageId: { type: 'string', minLength: 1, maxLength: 998 },
+  // Longer than a key may be: parseFilter says what is wrong with it, in words.
+  key: { type: 'string', minLength: 1, maxLength: 1000 },
   since: { type: 'string', minLength: 1, maxLength: 40 },
   until: { type: 'string', minLength: 1, maxLength: 40 },
 };

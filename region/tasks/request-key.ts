@@ -3,7 +3,13 @@
 // a repeat can be told from a different request under the same key.
 import { createHash, type Hash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { REQUEST_KEY, REQUEST_KEY_RULE, requestKeyId, type RequestKeyRef } from '../../cics/request-key.js';
+import {
+  printableKey,
+  REQUEST_KEY,
+  REQUEST_KEY_RULE,
+  requestKeyId,
+  type RequestKeyRef,
+} from '../../cics/request-key.js';
 import type { CommareaInput, Container } from '../../cics/task.js';
 import { KeyInvalid } from '../errors.js';
 
@@ -36,18 +42,13 @@ export function requestKeyOf(
     throw new KeyInvalid(`Idempotency-Key '${fromHeader.slice(0, 64)}' and the request's own key '${inBody}' differ`);
   const key = fromHeader ?? inBody;
   if (key === undefined) return undefined;
-  if (!REQUEST_KEY.test(key)) throw new KeyInvalid(`request key '${printable(key)}' is not ${REQUEST_KEY_RULE}`);
+  if (!REQUEST_KEY.test(key)) throw new KeyInvalid(`request key '${printableKey(key)}' is not ${REQUEST_KEY_RULE}`);
   return { id: requestKeyId(task.userid, task.tranid, key), key, digest: digestOf(task) };
 }
 
 function unquoted(value: string): string {
   const trimmed = value.trim();
   return trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"') ? trimmed.slice(1, -1) : trimmed;
-}
-
-/** At most 64 characters of a refused key, its controls shown as `?`: it goes into an answer and a log. */
-function printable(key: string): string {
-  return key.slice(0, 64).replace(/[^\x20-\x7e]/g, '?');
 }
 
 /** SHA-256 over the tranid, the code page, the COMMAREA and every container, each part length-prefixed. */

@@ -13,6 +13,7 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const cp = codePage(37);
 const rich = parseCopybook(readFileSync(here('../fixtures/cobol/RICH.cpy'), 'latin1'), 'RICH.cpy');
 const mailca = copybook('MAILCA');
+const mailca2 = copybook('MAILCA2');
 
 const RICH_VALUES = {
   r_name: 'GORDON',
@@ -70,6 +71,25 @@ t.test("MAILCA: the contract's layout as GnuCOBOL lays it out", async (t) => {
   t.equal(record.length, 4390, 'GnuCOBOL: FUNCTION LENGTH(MAILCA) = 4378 + MC-BODY-LEN');
   t.same(recordToJson(record, mailca, cp), MAIL_VALUES);
   t.equal(jsonToRecord(MAIL_VALUES, mailca, cp).bytes.toString('hex'), record.toString('hex'));
+});
+
+t.test('MAILCA version 02: MC-KEY after MC-RELAY-REPLY, as GnuCOBOL lays it out', async (t) => {
+  const record = asIbm(readFileSync(here('../fixtures/cobol/mailca2.bin')), mailca2);
+  t.equal(record.length, 4454, 'GnuCOBOL: FUNCTION LENGTH(MAILCA) of MAILCA2 = 4442 + MC-BODY-LEN');
+  const values = { ...MAIL_VALUES, mc_version: '02', mc_key: 'PAYROLL-2026-12-06' };
+  t.same(recordToJson(record, mailca2, cp), values);
+  t.equal(jsonToRecord(values, mailca2, cp).bytes.toString('hex'), record.toString('hex'));
+  const v01 = asIbm(readFileSync(here('../fixtures/cobol/mailca.bin')), mailca);
+  t.same(record.subarray(2, 4374), v01.subarray(2, 4374), 'every field of version 01 at its offset, with its bytes');
+});
+
+t.test('GnuCOBOL still writes MAILCA version 02', { skip: NO_COBC }, async (t) => {
+  const dir = t.testdir();
+  const out = runCobol(dir, here('../fixtures/cobol/writemc2.cbl'), [here('../../copybooks')], {
+    MAILFILE: `${dir}/mailca2.bin`,
+  });
+  t.match(out, /^MAILCA2 0*4454$/m);
+  t.same(readFileSync(`${dir}/mailca2.bin`), readFileSync(here('../fixtures/cobol/mailca2.bin')));
 });
 
 t.test('GnuCOBOL still writes these records', { skip: NO_COBC }, async (t) => {

@@ -82,7 +82,7 @@ t.test('a wrong action or option: the known ones listed, the closest named', asy
     ],
     [
       ['journal', 'list', '--stat', 'SENT'],
-      "cicsmail: --stat is not an option of cicsmail journal (did you mean --state?): its options are --state --userid --fate --user --tranid --jobname --recipient --message-id --since --until --after --limit --json --message --format --out --relay --dry-run --redrive --url --speed --concurrency --auth --repair --timeout --help; 'cicsmail journal --help' says more",
+      "cicsmail: --stat is not an option of cicsmail journal (did you mean --state?): its options are --state --userid --fate --user --tranid --jobname --recipient --message-id --key --since --until --after --limit --json --message --format --out --relay --dry-run --redrive --url --speed --concurrency --auth --repair --timeout --help; 'cicsmail journal --help' says more",
     ],
     [
       ['send', '--url'],
@@ -255,6 +255,15 @@ t.test('commarea: a returned COMMAREA read from a file', async (t) => {
   const run = await cicsmail(['commarea', join(dir, 'reply.bin')]);
   t.equal(run.code, 0, run.stderr);
   t.match(JSON.parse(run.stdout), { mc_version: '01', mc_rc: 0, mc_reason: 'SENT', mc_relay_reply: /^250 / });
+  // Version 02 is read through MAILCA2, its key and body where they lie.
+  const keyed = await region.post(
+    'MAIL',
+    buildMailCommarea({ from: 'a@corp.example', to: 'b@corp.example', body: 'hi', key: 'reply-02' }, 37),
+  );
+  writeFileSync(join(dir, 'reply2.bin'), Buffer.from(await keyed.arrayBuffer()));
+  const two = await cicsmail(['commarea', join(dir, 'reply2.bin')]);
+  t.equal(two.code, 0, two.stderr);
+  t.match(JSON.parse(two.stdout), { mc_version: '02', mc_rc: 0, mc_key: 'reply-02', mc_body_len: 2, mc_body: 'hi' });
   const missing = join(dir, 'nope.bin');
   t.same(await cicsmail(['commarea', missing]), {
     code: 2,

@@ -241,6 +241,38 @@ async function run(): Promise<void> {
     t.match(page.url(), new RegExp(`#/journal/${seq}$`));
   });
 
+  await t.test("a keyed request's record shows its key, linked to the journal filtered by it", async (t) => {
+    const key = 'console-order-7';
+    const res = await region.fetch('/cics/MAIL', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify({
+        mc_version: '01',
+        mc_from: 'a@corp.example',
+        mc_to: 'c@corp.example',
+        mc_subject: 'keyed',
+      }),
+    });
+    t.equal(res.status, 200);
+    const keyed = Number(res.headers.get('x-journal-seq'));
+    await open(`journal/${keyed}`, `Journal record ${keyed}`);
+    const shown = page.locator('dt', { hasText: 'Request key' }).locator('xpath=following-sibling::dd[1]');
+    t.equal(await shown.innerText(), key);
+    await open(`journal/${seq}`, `Journal record ${seq}`);
+    t.equal(
+      await page.locator('dt', { hasText: 'Request key' }).locator('xpath=following-sibling::dd[1]').innerText(),
+      '—',
+      'an unkeyed record says so',
+    );
+    await open(`journal/${keyed}`, `Journal record ${keyed}`);
+    await page.getByRole('link', { name: key }).click();
+    await page.getByRole('heading', { level: 1, name: 'Journal' }).waitFor({ timeout: WAIT });
+    t.match(page.url(), new RegExp(`#/journal\\?key=${key}$`));
+    t.equal(await page.getByLabel('Request key').inputValue(), key, 'the filter shows the key');
+    await page.getByRole('link', { name: `Record ${keyed}`, exact: true }).waitFor({ timeout: WAIT });
+    t.equal(await page.getByRole('link', { name: /^Record \d+$/ }).count(), 1, 'only the keyed record');
+  });
+
   await t.test('the keyboard: a skip link first, and it lands on the page', async (t) => {
     await open('journal', 'Journal');
     // A fresh load: focus starts at the top of the document.

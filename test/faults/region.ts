@@ -60,7 +60,7 @@ export const FAULT_ENV: Readonly<Record<string, string>> = {
 
 /**
  * A region in this process (test/helpers.ts: one worker), its relay the scenario's, its
- * worker warmed up: a MAIL with MC-VERSION '02' (RC 8: nothing journaled, nothing sent)
+ * worker warmed up: a MAIL with MC-VERSION '09' (RC 8: nothing journaled, nothing sent)
  * loads the MAIL program, so that the scenario's first mail does not pay for it.
  */
 export async function faultRegion(
@@ -73,7 +73,7 @@ export async function faultRegion(
     { CICSMAIL_RELAY: relayUrl, ...FAULT_ENV, ...env },
     { definitions: defaultDefinitions().map((d) => ({ ...d, timeLimitMs: TIME_LIMIT_MS })) },
   );
-  const warm = buildMailCommarea({ version: '02', from: 'warm@corp.example', to: 'up@corp.example' }, 37);
+  const warm = buildMailCommarea({ version: '09', from: 'warm@corp.example', to: 'up@corp.example' }, 37);
   for (let i = 0; ; i++) {
     const res = await region.post('MAIL', warm);
     await res.arrayBuffer();

@@ -1,6 +1,7 @@
 // MINQ: the program that sent a mail asks what became of it. From a COMMAREA that GnuCOBOL
-// built (by journal sequence and by Message-ID), from the JSON view, and every refusal with
-// its RC: unknown, another user's, nothing asked, a request key (no keys kept here).
+// built (by journal sequence, Message-ID and request key), from the JSON view, and every
+// refusal with its RC: unknown, another user's, nothing asked, a key that is no key. By
+// request key: the caller's own mail under it, whichever tranid, the first by sequence.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +9,9 @@ import t, { type Test } from 'tap';
 import { codePage } from '../../cics/codepages.js';
 import { jsonToRecord, recordToJson } from '../../cics/copybook/json.js';
 import { copybook } from '../../cics/copybook/library.js';
+import { elementaryOf } from '../../cics/copybook/layout.js';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
+import { ebcdicLines } from '../helpers/ebcdic.js';
 import { asIbm } from '../helpers/gnucobol.js';
 import { startRegion, type TestRegion } from '../helpers/region.js';
 import { startRelay } from '../helpers/relay.js';
@@ -19,7 +22,7 @@ const cp = codePage(37);
 const minqca = copybook('MINQCA');
 const OTHER = { id: 'OTHER', password: 'other-password-1', transactions: ['MAIL', 'MINQ'], senders: ['*'] };
 
-/** A region with mail 1 to three recipients: wayne delivered, robin bounced 5.1.1, alfred relayed. */
+/** A region with mail 1 (request key order-42) to three recipients: wayne delivered, robin bounced 5.1.1, alfred relayed. */
 async function regionWithFates(t: Test): Promise<{ region: TestRegion; messageId: string }> {
   const relay = await startRelay(t);
   const region = await startRegion(t, { CICSMAIL_RELAY: relay.url, CICSMAIL_SYSID: 'PRD1' }, { users: [OTHER] });
@@ -27,7 +30,8 @@ async function regionWithFates(t: Test): Promise<{ region: TestRegion; messageId
     { from: 'foo@bar.com', to: 'wayne@bar.com, robin@bar.com, alfred@bar.com', subject: 's', body: 'hi' },
     37,
   );
-  const sent = readMailResponse(Buffer.from(await (await region.post('MAIL', request)).arrayBuffer()), 37);
+  const answer = await region.post('MAIL', request, { 'Idempotency-Key': 'order-42' });
+  const sent = readMailResponse(Buffer.from(await answer.arrayBuffer()), 37);
   const recipient = (address: string, action: 'delivered' | 'failed', status: string, diagnostic: string) => ({
     addresses: [address],
     action,
@@ -122,14 +126,9 @@ t.test('refusals, each with its RC and reason', async (t) => {
     return [view.mq_rc, view.mq_reason, view.mq_rcpt_count, view.mq_relay_reply];
   };
   t.same(await ask({ mq_journal_seq: 99 }), [8, 'NOTFOUND', 0, 'no mail with journal sequence 99']);
+  t.same(await ask({ mq_request_key: 'never-sent' }), [8, 'NOTFOUND', 0, 'no mail with request key never-sent']);
   t.same(await ask({ mq_message_id: '<nope@x>' }), [8, 'NOTFOUND', 0, 'no mail with Message-ID <nope@x>']);
   t.same(await ask({}), [8, 'NOQUERY', 0, 'MQ-JOURNAL-SEQ is 0 and MQ-MESSAGE-ID and MQ-REQUEST-KEY are blank']);
-  t.same(await ask({ mq_request_key: 'ORDER-42' }), [
-    8,
-    'NOKEYS',
-    0,
-    'this region keeps no request keys to look a mail up by',
-  ]);
   t.same(await ask({ mq_version: '02', mq_journal_seq: 1 }), [8, 'VERSION', 0, "MQ-VERSION is '02', not '01'"]);
   const other = basicAuth(OTHER.id, OTHER.password);
   t.same(await ask({ mq_journal_seq: 1 }, other), [
@@ -142,6 +141,91 @@ t.test('refusals, each with its RC and reason', async (t) => {
   t.equal(short.headers.get('x-cics-resp'), 'LENGERR');
 });
 
+t.test("by request key: the caller's own mail under it, whichever tranid, else whose it is", async (t) => {
+  const { region } = await regionWithFates(t);
+  const other = basicAuth(OTHER.id, OTHER.password);
+  const mailOf = (to: string) => buildMailCommarea({ from: 'foo@bar.com', to, subject: 'k', body: 'k' }, 37);
+  const sendOf = (...to: string[]) =>
+    ebcdicLines(
+      to.flatMap((address) => ['FROM foo@bar.com', `TO ${address}`, 'SUBJECT k', 'SEND']),
+      37,
+    );
+  const longest = `${'K'.repeat(63)}~`;
+  // 2: OTHER's order-42 (a key is its user's own); 3: OTHER's theirs-1; 4 and 5: TESTER's
+  // SEND under batch-7, 6: TESTER's MAIL under batch-7 too (another tranid, another key
+  // to the region); 7: TESTER's under the longest key.
+  for (const [tranid, body, headers] of [
+    ['MAIL', mailOf('a@bar.com'), { 'Idempotency-Key': 'order-42', authorization: other }],
+    ['MAIL', mailOf('b@bar.com'), { 'Idempotency-Key': 'theirs-1', authorization: other }],
+    ['SEND', sendOf('c@bar.com', 'd@bar.com'), { 'Idempotency-Key': 'batch-7' }],
+    ['MAIL', mailOf('e@bar.com'), { 'Idempotency-Key': 'batch-7' }],
+    ['MAIL', mailOf('f@bar.com'), { 'Idempotency-Key': longest }],
+  ] as const)
+    t.equal((await region.post(tranid, body, headers)).status, 200, `${tranid} ${headers['Idempotency-Key']}`);
+  t.same(
+    [2, 3, 4, 5, 6, 7].map((seq) => [region.journal().get(seq)?.userid, region.journal().get(seq)?.requestKey]),
+    [
+      ['OTHER', 'order-42'],
+      ['OTHER', 'theirs-1'],
+      ['TESTER', 'batch-7'],
+      ['TESTER', 'batch-7'],
+      ['TESTER', 'batch-7'],
+      ['TESTER', longest],
+    ],
+  );
+  const ask = async (key: string | Buffer, auth?: string) => {
+    const area = request({});
+    const field = elementaryOf(minqca, 'MQ-REQUEST-KEY');
+    if (typeof key === 'string')
+      area.write(cp.encode(key.padEnd(field.size)).toString('latin1'), field.offset, 'latin1');
+    else key.copy(area, field.offset);
+    const { view } = await minq(region, area, auth);
+    const first = (view.mq_rcpt as Record<string, string>[])[0];
+    return [view.mq_rc, view.mq_reason, view.mq_found_seq, first?.mq_address ?? view.mq_relay_reply];
+  };
+  t.same(await ask('order-42'), [0, 'FOUND', 1, 'wayne@bar.com'], "TESTER's own order-42, not OTHER's");
+  t.same(await ask('order-42', other), [0, 'FOUND', 2, 'a@bar.com'], "OTHER's own order-42");
+  t.same(await ask('   order-42'), [0, 'FOUND', 1, 'wayne@bar.com'], 'blanks pad the field, before as after');
+  t.same(await ask('batch-7'), [0, 'FOUND', 4, 'c@bar.com'], "the request's first mail, of SEND before MAIL");
+  t.same(await ask(longest), [0, 'FOUND', 7, 'f@bar.com'], 'a key of 64 characters fills the field');
+  t.same(await ask('theirs-1'), [16, 'NOTYOURS', 0, "the mail with request key theirs-1 is another user's"]);
+  t.same(await ask('batch-7', other), [16, 'NOTYOURS', 0, "the mail with request key batch-7 is another user's"]);
+  t.same(await ask('ORDER-42'), [8, 'NOTFOUND', 0, 'no mail with request key ORDER-42'], 'a key as sent: case counts');
+  const rule = 'is not a request key: 1 to 64 printable ASCII characters (x21 to x7E)';
+  t.same(await ask('order 42'), [8, 'BADKEY', 0, `MQ-REQUEST-KEY 'order 42' ${rule}`], 'a blank inside');
+  t.same(await ask('clé'), [8, 'BADKEY', 0, `MQ-REQUEST-KEY 'cl?' ${rule}`], 'beyond ASCII');
+  // EBCDIC HT (x'05') and NL (x'15'): a tab and a line end in the key.
+  t.same(
+    await ask(Buffer.from([0x96, 0x05, 0x15, 0x96])),
+    [8, 'BADKEY', 0, `MQ-REQUEST-KEY 'o??o' ${rule}`],
+    'control characters',
+  );
+  t.same(
+    await ask(Buffer.alloc(64, 0x00)),
+    [8, 'BADKEY', 0, `MQ-REQUEST-KEY '${'?'.repeat(64)}' ${rule}`],
+    'hostile: 64 NULs (LOW-VALUES)',
+  );
+  t.same(
+    await ask(Buffer.alloc(64, 0xff)),
+    [8, 'BADKEY', 0, `MQ-REQUEST-KEY '${'?'.repeat(64)}' ${rule}`],
+    "hostile: 64 x'FF' (HIGH-VALUES)",
+  );
+  // A key the JSON view cannot hold (more than MQ-REQUEST-KEY's 64) is the view's to refuse.
+  const long = await region.fetch('/cics/MINQ', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ mq_version: '01', mq_request_key: 'k'.repeat(65) }),
+  });
+  t.equal(long.status, 400);
+  t.match(await long.json(), { resp: 'INVREQ', message: 'body/mq_request_key must NOT have more than 64 characters' });
+  const byJson = await region.fetch('/cics/MINQ', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ mq_version: '01', mq_request_key: 'batch-7' }),
+  });
+  t.match(await byJson.json(), { mq_rc: 0, mq_reason: 'FOUND', mq_found_seq: 4, mq_rcpt_count: 1 });
+});
+
 let cobc = true;
 try {
   execFileSync('cobc', ['--version'], { stdio: 'ignore' });
@@ -149,7 +233,7 @@ try {
   cobc = false;
 }
 t.test(
-  'a COMMAREA built by GnuCOBOL: by sequence and by Message-ID',
+  'a COMMAREA built by GnuCOBOL: by sequence, by Message-ID and by request key',
   { skip: cobc ? false : 'cobc is not installed (Debian gnucobol3; .ci/run installs it)' },
   async (t) => {
     const { region, messageId } = await regionWithFates(t);
@@ -164,11 +248,18 @@ t.test(
       here('../fixtures/cobol/minqreq.cbl'),
     ]);
     const shown = execFileSync(`${dir}/minqreq`, {
-      env: { ...process.env, SEQFILE: `${dir}/seq.bin`, MIDFILE: `${dir}/mid.bin`, MESSAGEID: messageId },
+      env: {
+        ...process.env,
+        SEQFILE: `${dir}/seq.bin`,
+        MIDFILE: `${dir}/mid.bin`,
+        MESSAGEID: messageId,
+        KEYFILE: `${dir}/key.bin`,
+        REQKEY: 'order-42',
+      },
       encoding: 'latin1',
     });
     t.match(shown, /^MINQCA 0*874$/m, 'GnuCOBOL: FUNCTION LENGTH(MINQCA) with no entries = 874');
-    for (const file of ['seq.bin', 'mid.bin']) {
+    for (const file of ['seq.bin', 'mid.bin', 'key.bin']) {
       const area = asIbm(readFileSync(`${dir}/${file}`), minqca);
       const { view } = await minq(region, area);
       t.match(view, { mq_rc: 0, mq_reason: 'FOUND', mq_found_seq: 1, mq_rcpt_count: 3 }, file);

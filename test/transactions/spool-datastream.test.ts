@@ -116,6 +116,21 @@ t.test('a broken mail between two good ones: [ok, its error, ok]', async (t) => 
 });
 
 /** The one item of a stream that must fail. */
+t.test(
+  'Idempotency-Key header lines: each value, unfolded and trimmed, in any case; a body line is none',
+  async (t) => {
+    const keysOf = (data: string[]) =>
+      mailOf(parseDatastream(mail('a@b.example', ['c@d.example'], data))[0]).requestKeys;
+    t.same(keysOf(['Subject: s', 'Idempotency-Key: k-1', '', 'body']), ['k-1']);
+    t.same(keysOf(['IDEMPOTENCY-key :\t k-2 ', 'Subject: s']), ['k-2'], 'blanks before the colon and around the value');
+    t.same(keysOf(['Idempotency-Key:', ' k-3']), ['k-3'], 'folded');
+    t.same(keysOf(['Idempotency-Key: a', 'Idempotency-Key: b']), ['a', 'b'], 'each line, for the region to judge');
+    t.same(keysOf(['Subject: s', '', 'Idempotency-Key: in-the-body']), [], 'after the blank line it is body text');
+    t.same(keysOf(['X-Idempotency-Key: x', 'Idempotency-Keys: y']), [], 'other names');
+    t.same(keysOf(['Idempotency-Key: two words']), ['two words'], "as written: the key rule is the region's");
+  },
+);
+
 function failure(lines: string[]) {
   const items = parseDatastream(lines);
   return items.length === 1 && items[0] && !items[0].ok
@@ -179,6 +194,7 @@ t.test('BADCMD: unknown commands, HELO without a domain, operands where none bel
         messageId: null,
         hasDate: false,
         subject: '',
+        requestKeys: [],
       },
     },
   ]);

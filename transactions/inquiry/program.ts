@@ -2,7 +2,8 @@
 // (copybooks/MINQCA.cpy). In: a journal sequence, a Message-ID or a request key; out: the
 // mail's state and each recipient's address, fate, status, diagnostic and time, from the
 // journal (journal/fate.ts). Only the user that sent a mail may ask about it: another
-// user's mail is answered as such (RC 16), and says nothing of itself.
+// user's mail is answered as such (RC 16), and says nothing of itself. A request key finds
+// the first mail the caller sent under it, to any tranid (docs/bounces.md says why).
 import { codePage, type CodePage } from '../../cics/codepages.js';
 import { readNumber, readText, writeNumber, writeText } from '../../cics/copybook/codec.js';
 import { FieldError } from '../../cics/copybook/errors.js';
@@ -11,6 +12,7 @@ import { copybook } from '../../cics/copybook/library.js';
 import type { ProgramContext, TaskResult } from '../../cics/task.js';
 import { recipientViews } from '../../journal/fate.js';
 import { queryRecords } from '../../journal/query.js';
+import { printableKey, REQUEST_KEY, REQUEST_KEY_RULE } from '../../cics/request-key.js';
 import type { JournalRecord } from '../../journal/record.js';
 import { fieldCondition, REASONS, type Reason } from '../errors.js';
 import type { Services } from '../services.js';
@@ -49,7 +51,8 @@ function find(area: Uint8Array, cp: CodePage, services: Services, userid: string
   if (version !== '01') return { ok: false, reason: 'VERSION', detail: `MQ-VERSION is '${version}', not '01'` };
   const seq = Number(readNumber(area, F.seq));
   const messageId = readText(area, F.messageId, cp).trim();
-  const requestKey = readText(area, F.requestKey, cp).trim();
+  // Blanks pad the field; any other character is the key's, and the key rule judges it.
+  const requestKey = readText(area, F.requestKey, cp).replace(/^ +| +$/g, '');
   let record: JournalRecord | undefined;
   let asked: string;
   if (seq > 0) {
@@ -60,7 +63,19 @@ function find(area: Uint8Array, cp: CodePage, services: Services, userid: string
     record = queryRecords(services.journal, { messageId }, { limit: 1 }).records[0];
     asked = `Message-ID ${messageId}`;
   } else if (requestKey !== '') {
-    return { ok: false, reason: 'NOKEYS', detail: 'this region keeps no request keys to look a mail up by' };
+    if (!REQUEST_KEY.test(requestKey))
+      return {
+        ok: false,
+        reason: 'BADKEY',
+        detail: `MQ-REQUEST-KEY '${printableKey(requestKey)}' is not a request key: ${REQUEST_KEY_RULE}`,
+      };
+    // A key is the caller's own: its mails under the key first, whichever tranid they were
+    // sent to (MINQCA names no tranid), the first by sequence. Another user's only where
+    // the caller has none, to say it is theirs. Both through the journal's key index.
+    record =
+      queryRecords(services.journal, { requestKey, userid }, { limit: 1 }).records[0] ??
+      queryRecords(services.journal, { requestKey }, { limit: 1 }).records[0];
+    asked = `request key ${requestKey}`;
   } else {
     return {
       ok: false,

@@ -1,4 +1,5 @@
-// Program of transaction MAIL: one mail from a MAILCA COMMAREA (copybooks/MAILCA.cpy).
+// Program of transaction MAIL: one mail from a MAILCA COMMAREA (copybooks/MAILCA.cpy, or
+// version 02, MAILCA2.cpy, whose MC-KEY the region has read before the task: cics/mailca.ts).
 // Reads the input fields, composes the mail, journals it, sends it, and returns the
 // COMMAREA as received with MC-RC, MC-REASON, MC-MESSAGE-ID, MC-JOURNAL-SEQ and
 // MC-RELAY-REPLY filled in.
@@ -6,7 +7,8 @@ import { codePage, type CodePage } from '../../cics/codepages.js';
 import { readNumber, readText, writeNumber, writeText } from '../../cics/copybook/codec.js';
 import { FieldError } from '../../cics/copybook/errors.js';
 import { elementaryOf } from '../../cics/copybook/layout.js';
-import { copybook } from '../../cics/copybook/library.js';
+import type { RecordLayout } from '../../cics/copybook/layout.js';
+import { mailcaLayout, mailcaVersion, type MailcaVersion } from '../../cics/mailca.js';
 import type { Container, ProgramContext, TaskResult } from '../../cics/task.js';
 import libmime from 'libmime';
 import { textLines } from '../../cics/text-lines.js';
@@ -19,25 +21,34 @@ import { contentTypeParams, makeReportAttachments, readReportOptions, REPORT_KEY
 import { CONTROL_OR_C1 } from '../../cics/characters.js';
 import { notEbcdic } from '../../cics/not-ebcdic.js';
 
-const layout = copybook('MAILCA');
-const F = {
-  version: elementaryOf(layout, 'MC-VERSION'),
-  from: elementaryOf(layout, 'MC-FROM'),
-  replyTo: elementaryOf(layout, 'MC-REPLY-TO'),
-  to: elementaryOf(layout, 'MC-TO'),
-  cc: elementaryOf(layout, 'MC-CC'),
-  bcc: elementaryOf(layout, 'MC-BCC'),
-  subject: elementaryOf(layout, 'MC-SUBJECT'),
-  importance: elementaryOf(layout, 'MC-IMPORTANCE'),
-  bodyFormat: elementaryOf(layout, 'MC-BODY-FORMAT'),
-  rc: elementaryOf(layout, 'MC-RC'),
-  reason: elementaryOf(layout, 'MC-REASON'),
-  messageId: elementaryOf(layout, 'MC-MESSAGE-ID'),
-  journalSeq: elementaryOf(layout, 'MC-JOURNAL-SEQ'),
-  relayReply: elementaryOf(layout, 'MC-RELAY-REPLY'),
-  bodyLen: elementaryOf(layout, 'MC-BODY-LEN'),
-  body: elementaryOf(layout, 'MC-BODY'),
+/** The items of one version's layout (version 02 adds MC-KEY, which the region reads). */
+function fieldsOf(layout: RecordLayout) {
+  return {
+    layout,
+    version: elementaryOf(layout, 'MC-VERSION'),
+    from: elementaryOf(layout, 'MC-FROM'),
+    replyTo: elementaryOf(layout, 'MC-REPLY-TO'),
+    to: elementaryOf(layout, 'MC-TO'),
+    cc: elementaryOf(layout, 'MC-CC'),
+    bcc: elementaryOf(layout, 'MC-BCC'),
+    subject: elementaryOf(layout, 'MC-SUBJECT'),
+    importance: elementaryOf(layout, 'MC-IMPORTANCE'),
+    bodyFormat: elementaryOf(layout, 'MC-BODY-FORMAT'),
+    rc: elementaryOf(layout, 'MC-RC'),
+    reason: elementaryOf(layout, 'MC-REASON'),
+    messageId: elementaryOf(layout, 'MC-MESSAGE-ID'),
+    journalSeq: elementaryOf(layout, 'MC-JOURNAL-SEQ'),
+    relayReply: elementaryOf(layout, 'MC-RELAY-REPLY'),
+    bodyLen: elementaryOf(layout, 'MC-BODY-LEN'),
+    body: elementaryOf(layout, 'MC-BODY'),
+  };
+}
+type Fields = ReturnType<typeof fieldsOf>;
+const VERSIONS: Readonly<Record<MailcaVersion, Fields>> = {
+  '01': fieldsOf(mailcaLayout('01')),
+  '02': fieldsOf(mailcaLayout('02')),
 };
+const F = VERSIONS['01'];
 const BODY_MAX = F.body.occurs?.max ?? 0;
 
 const IMPORTANCE: Record<string, Importance> = { L: 'low', N: 'normal', '': 'normal', H: 'high' };
@@ -46,12 +57,12 @@ const FORMAT: Record<string, 'text' | 'html'> = { T: 'text', '': 'text', H: 'htm
 // C0 and C1 controls and DEL: in a header field they could start a new header line.
 
 /**
- * A COMMAREA whose MC-VERSION is not '01' in its code page and whose text fields read as
+ * A COMMAREA whose MC-VERSION is not '01' or '02' in its code page and whose text fields read as
  * ASCII or UTF-8: said so, before its binary fields (read as numbers they are nonsense) or
  * its version are taken at their word. Undefined where it may well be EBCDIC.
  */
 function notEbcdicOutcome(area: Uint8Array, cp: CodePage): Outcome | undefined {
-  if (readText(area, F.version, cp) === '01') return undefined;
+  if (mailcaVersion(area, cp) !== undefined) return undefined;
   const looks = notEbcdic(area.subarray(F.version.offset, F.subject.offset + F.subject.size));
   if (!looks) return undefined;
   const bytes = Buffer.from(area.subarray(F.version.offset, F.version.offset + F.version.size));
@@ -84,10 +95,7 @@ function invalid(reason: Reason, detail: string): Parsed {
   return { ok: false, outcome: { reason, detail } };
 }
 
-function parse(area: Uint8Array, cp: CodePage, bodyLen: number): Parsed {
-  const version = readText(area, F.version, cp);
-  if (version !== '01') return invalid('VERSION', `MC-VERSION is '${version}', not '01'`);
-
+function parse(area: Uint8Array, cp: CodePage, bodyLen: number, F: Fields): Parsed {
   const headerFields = [F.from, F.replyTo, F.to, F.cc, F.bcc, F.subject] as const;
   const text = new Map<string, string>();
   for (const field of headerFields) {
@@ -210,51 +218,56 @@ async function deliver(ctx: ProgramContext<Services>, mail: Extract<Parsed, { ok
 
 export default async function mailProgram(ctx: ProgramContext<Services>): Promise<TaskResult> {
   const area = ctx.commarea;
-  if (area.length < layout.minLength) {
-    return {
-      kind: 'condition',
-      condition: 'LENGERR',
-      field: 'MAILCA',
-      message: `COMMAREA of ${area.length} bytes is shorter than the ${layout.minLength} bytes of MAILCA before MC-BODY`,
-    };
-  }
+  const short = (layout: RecordLayout, name: string): TaskResult => ({
+    kind: 'condition',
+    condition: 'LENGERR',
+    field: 'MAILCA',
+    message: `COMMAREA of ${area.length} bytes is shorter than the ${layout.minLength} bytes of ${name} before MC-BODY`,
+  });
+  if (area.length < F.layout.minLength) return short(F.layout, 'MAILCA');
   const cp = codePage(ctx.ccsid);
+  const version = mailcaVersion(area, cp);
+  const f = VERSIONS[version ?? '01'];
+  if (area.length < f.layout.minLength) return short(f.layout, `MAILCA version ${version}`);
   const out = Buffer.from(area);
   let outcome = notEbcdicOutcome(area, cp);
+  if (outcome === undefined && version === undefined) {
+    outcome = { reason: 'VERSION', detail: `MC-VERSION is '${readText(area, f.version, cp)}', not '01' or '02'` };
+  }
   if (outcome === undefined) {
     try {
-      const bodyLen = Number(readNumber(area, F.bodyLen));
+      const bodyLen = Number(readNumber(area, f.bodyLen));
       if (bodyLen < 0 || bodyLen > BODY_MAX) {
         return {
           kind: 'condition',
           condition: 'INVREQ',
-          field: F.bodyLen.name,
+          field: f.bodyLen.name,
           message: `MC-BODY-LEN is ${bodyLen}, outside OCCURS 0 TO ${BODY_MAX}`,
         };
       }
-      if (F.body.offset + bodyLen > area.length) {
+      if (f.body.offset + bodyLen > area.length) {
         return {
           kind: 'condition',
           condition: 'LENGERR',
-          field: F.bodyLen.name,
-          message: `MC-BODY-LEN is ${bodyLen} but the COMMAREA holds ${area.length - F.body.offset} bytes of MC-BODY`,
+          field: f.bodyLen.name,
+          message: `MC-BODY-LEN is ${bodyLen} but the COMMAREA holds ${area.length - f.body.offset} bytes of MC-BODY`,
         };
       }
       // A packed output field can hold bytes that are no number (COBOL's S0C7): say so
       // rather than echo them. A binary one cannot; MOVE SPACES leaves 16,448 in MC-RC.
-      readNumber(area, F.journalSeq);
-      const parsed = parse(area, cp, bodyLen);
+      readNumber(area, f.journalSeq);
+      const parsed = parse(area, cp, bodyLen, f);
       outcome = parsed.ok ? await deliver(ctx, parsed) : parsed.outcome;
     } catch (err) {
       if (err instanceof FieldError) return fieldCondition(err);
       throw err;
     }
   }
-  writeNumber(out, F.rc, REASONS[outcome.reason].rc);
-  writeText(out, F.reason, outcome.reason, cp);
-  writeText(out, F.messageId, outcome.messageId ?? '', cp, { truncate: true, substitute: true });
-  writeNumber(out, F.journalSeq, outcome.seq ?? 0);
-  writeText(out, F.relayReply, outcome.detail, cp, { truncate: true, substitute: true });
+  writeNumber(out, f.rc, REASONS[outcome.reason].rc);
+  writeText(out, f.reason, outcome.reason, cp);
+  writeText(out, f.messageId, outcome.messageId ?? '', cp, { truncate: true, substitute: true });
+  writeNumber(out, f.journalSeq, outcome.seq ?? 0);
+  writeText(out, f.relayReply, outcome.detail, cp, { truncate: true, substitute: true });
   const seqs = outcome.seq !== undefined ? [outcome.seq] : [];
   return {
     kind: 'normal',

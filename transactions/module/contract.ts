@@ -9,6 +9,7 @@ import { codePage } from '../../cics/codepages.js';
 import { FieldError } from '../../cics/copybook/errors.js';
 import { jsonToRecord, recordToJson } from '../../cics/copybook/json.js';
 import { copybook } from '../../cics/copybook/library.js';
+import { viewVersionProblem } from '../../cics/mailca.js';
 import type { Container, Eib, ProgramContext, TaskResult } from '../../cics/task.js';
 import { REASONS, type Reason } from '../errors.js';
 import mailProgram from '../mail/program.js';
@@ -106,6 +107,9 @@ export function moduleContext(
       throw new LinkError('PGMIDERR', `link: program ${String(program)} cannot be linked to; MAIL can`);
     const layout = copybook('MAILCA');
     const cp = codePage(ctx.ccsid);
+    // The fields are MAILCA version 01's: a module's mail has its task's key, if any.
+    const versionProblem = viewVersionProblem(fields);
+    if (versionProblem) throw new LinkError('INVREQ', `link: MAIL: ${versionProblem}`, 'MC-VERSION');
     let encoded;
     try {
       encoded = jsonToRecord(fields, layout, cp, { substitutable: new Set(['MC-BODY']) });

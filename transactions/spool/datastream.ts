@@ -24,6 +24,8 @@ export interface SpoolMail {
   readonly hasDate: boolean;
   /** The Subject header's value as written (unfolded, trimmed; RFC 2047 words left encoded), '' where there is none. */
   readonly subject: string;
+  /** Each Idempotency-Key header's value (unfolded, trimmed): the request key, which the region reads. */
+  readonly requestKeys: readonly string[];
 }
 
 export type SpoolItem =
@@ -195,6 +197,7 @@ function readHeaders(header: readonly string[]): Omit<Content, 'message'> {
     messageId: fields.find((f) => f.name === 'message-id')?.value.trim() ?? null,
     hasDate: fields.some((f) => f.name === 'date'),
     subject: fields.find((f) => f.name === 'subject')?.value.trim() ?? '',
+    requestKeys: fields.filter((f) => f.name === 'idempotency-key').map((f) => f.value.trim()),
   };
 }
 

@@ -274,10 +274,10 @@ t.test('requests the program refuses: RC 8 with a reason, nothing sent or journa
       /the local part is longer than 64 octets$/,
     ],
     [
-      'version 02',
-      { from: 'a@x.example', to: 'b@y.example', version: '02' },
+      'version 09',
+      { from: 'a@x.example', to: 'b@y.example', version: '09' },
       'VERSION',
-      "MC-VERSION is '02', not '01'",
+      "MC-VERSION is '09', not '01' or '02'",
     ],
     [
       'importance X',

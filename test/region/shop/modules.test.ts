@@ -258,3 +258,38 @@ t.test('a module whose answer does not fit its copybook is ASRA naming the field
       'program NODFLT version 1 cannot be loaded: NODFLT version 1 has no default export function: export default async function (ctx) {…}',
   });
 });
+
+t.test(
+  "a module's link to MAIL is MAILCA version 01: mc_version '02' is a LinkError INVREQ, nothing sent",
+  async (t) => {
+    const other = shopFolder(
+      t,
+      { transactions: { VER2: module('programs/ver2.mjs') } },
+      {
+        'copybooks/NOTICE.cpy': NOTICE,
+        'programs/ver2.mjs': `
+export default async function ver2(ctx) {
+  try {
+    await ctx.link('MAIL', { mc_version: '02', mc_from: 'a@corp.example', mc_to: 'ops@corp.example' });
+    return { nt_note: 'sent' };
+  } catch (err) {
+    return { nt_note: err.resp + ' ' + err.field + ' ' + err.message };
+  }
+}`,
+      },
+    );
+    const r = await startRegion(t, { CICSMAIL_RELAY: relay.url, CICSMAIL_CONFIG: other.config });
+    const before = relay.mails.length;
+    const res = await r.fetch('/cics/VER2', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    t.equal(res.status, 200);
+    t.match(await res.json(), {
+      nt_note:
+        "INVREQ MC-VERSION link: MAIL: mc_version '02' in MAILCA's JSON view: the view is version 01, which has no MC-KEY; send mc_version '01' and the request key as the Idempotency-Key header",
+    });
+    t.equal(relay.mails.length, before, 'nothing sent');
+  },
+);
