@@ -2,6 +2,7 @@
 // own code: what a relayed mail may hold (envelope, From, recipients, header fields) for the
 // fuzz test's users (senders batch@corp.example and *@jobs.corp.example, recipients in
 // corp.example only), and what it must not.
+import libmime from 'libmime';
 import type { ReceivedMail } from '../../helpers/relay.js';
 
 /** The user's senders: batch@corp.example, *@jobs.corp.example (case does not matter). */
@@ -202,7 +203,7 @@ export function spooledProblems(mail: ReceivedMail, requestLines: readonly strin
   const unstuffed = requestLines.map((l) => (l.startsWith('.') ? l.slice(1) : l));
   const requestText = `${unstuffed.join('\r\n')}\r\n`;
   const problems = envelopeProblems(mail, requestText);
-  const text = mail.message.toString('utf8');
+  const text = asWritten(mail.message.toString('utf8'), unstuffed);
   let rest = text;
   for (;;) {
     const nl = rest.indexOf('\r\n');
@@ -222,4 +223,40 @@ export function spooledProblems(mail: ReceivedMail, requestLines: readonly strin
   }
   problems.push(...fromProblems(fields));
   return problems;
+}
+
+/** Quotes, backslashes and runs of blanks left out: how a display name is written is no matter. */
+const loosely = (value: string) => value.replace(/["\\]/g, '').replace(/\s+/g, ' ').trim();
+
+/**
+ * The message with each field SPOL wrote in RFC 2047 encoded words (a field that held text
+ * beyond ASCII) put back as the stream wrote it, where it says the same: the same name and,
+ * decoded (libmime, not the region's code), the same text. A field that says anything else
+ * stays encoded, and the checks after find it a line the stream did not have.
+ */
+function asWritten(message: string, streamLines: readonly string[]): string {
+  // A message that is all header (no empty line) ends with its last field's CRLF.
+  const blank = message.indexOf('\r\n\r\n');
+  const end = blank === -1 ? message.length - (message.endsWith('\r\n') ? 2 : 0) : blank;
+  if (!message.slice(0, end).includes('=?')) return message;
+  // Any line of the stream may begin a field (a stream holds several mails): each with its continuations.
+  const stream: Field[] = [];
+  let open: Field | undefined;
+  for (const line of streamLines) {
+    const m = /^([^\s:]+)[ \t]*:/.exec(line);
+    if (m) stream.push((open = { name: (m[1] ?? '').toLowerCase(), lines: [line], value: line.slice(m[0].length) }));
+    else if (open && /^[ \t]/.test(line)) {
+      open.lines.push(line);
+      open.value += line;
+    } else open = undefined;
+  }
+  const { fields, strays } = headerOf(message.slice(0, end));
+  if (strays.length > 0) return message;
+  const lines = fields.map((f) => {
+    if (!f.value.includes('=?')) return f.lines.join('\r\n');
+    const decoded = loosely(libmime.decodeWords(f.value));
+    const same = stream.find((w) => w.name === f.name && /[^\x00-\x7f]/.test(w.value) && loosely(w.value) === decoded);
+    return same ? same.lines.join('\r\n') : f.lines.join('\r\n');
+  });
+  return `${lines.join('\r\n')}${message.slice(end)}`;
 }

@@ -444,6 +444,24 @@ t.test('the checks themselves catch what they are for', async (t) => {
     0,
     'a From with no address',
   );
+  // SPOL writes a field beyond ASCII in encoded words: the same text passes, other text does not.
+  const umlaut = [...stream.slice(0, 3), 'From: Jörg <batch@corp.example>', ...stream.slice(4)];
+  t.same(
+    spooledProblems(
+      spooled(`${added}From: =?UTF-8?Q?J=C3=B6rg?= <batch@corp.example>\r\nSubject: s\r\n\r\nbody\r\n`),
+      umlaut,
+    ),
+    [],
+    'a display name in an encoded word, as the stream wrote it',
+  );
+  t.not(
+    spooledProblems(
+      spooled(`${added}From: =?UTF-8?Q?J=C3=B6rn?= <batch@corp.example>\r\nSubject: s\r\n\r\nbody\r\n`),
+      umlaut,
+    ).length,
+    0,
+    'an encoded word that says another name',
+  );
 });
 
 // ---------------------------------------------------------------- MAIL
@@ -950,6 +968,33 @@ t.test('SPOL: an empty From beside a good one is refused, not relayed with two F
     );
     t.equal(relay.mails.length, before, 'nothing relayed');
   }
+});
+
+t.test('SPOL: a display name beyond ASCII goes in an encoded word, the next mail of the stream refused', async (t) => {
+  // Found by the SPOL property (seed -1929200810, shrunk): the oracle read the encoded From
+  // as a header line the stream did not have. SPOL writes such fields in RFC 2047 words.
+  const lines = [
+    'MAIL FROM:<batch@corp.example>',
+    'RCPT TO:<ops@corp.example>',
+    'DATA',
+    'From: Jörg <batch@corp.example>',
+    '',
+    '.',
+    'MAIL FROM:<>',
+    'RCPT TO:<x@sub.corp.example>',
+    'DATA',
+    '',
+    '.',
+  ];
+  const input = textBytes(lines, '\u0085');
+  await run('SPOL', input, 'FUZZ1', (mail) => spooledProblems(mail, decodedLines(input)));
+  // Seed 1216891599: the same From in the stream's second mail, after a refused first.
+  const second = textBytes([...lines.slice(6), ...lines.slice(0, 6)], '\u0085');
+  await run('SPOL', second, 'FUZZ1', (mail) => spooledProblems(mail, decodedLines(second)));
+  // Seed 508389040: a mail that is all header, its one field beyond ASCII.
+  const allHeader = textBytes([...lines.slice(0, 3), 'X-A: é', '.'], '\u0085');
+  await run('SPOL', allHeader, 'FUZZ1', (mail) => spooledProblems(mail, decodedLines(allHeader)));
+  t.pass('answered as defined, nothing forbidden relayed');
 });
 
 t.test('the size limit (1 MB here) holds for SEND and SPOL through container INPUT too', async (t) => {
