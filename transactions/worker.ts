@@ -22,6 +22,12 @@ import { closeOnShutdown, createServices, type Services, type WorkerConfig } fro
 
 export type Program = (ctx: ProgramContext<Services>) => Promise<TaskResult>;
 
+/**
+ * How often a committed task's thread notes that it still yields (TaskSlots.beat); the
+ * region's hard stop takes a note older than its grace for a thread that hangs.
+ */
+const BEAT_MS = 200;
+
 // This thread's own choices, as the entry of a worker: lmdb-js's unheld rejections after a
 // failed commit do not end it, and gc() is there for the collection after a large task (the
 // flag only adds the function, taken from a new context as the `expose-gc` package does).
@@ -80,12 +86,16 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
   const deadline = Date.now() + request.timeLimitMs;
   let timer: NodeJS.Timeout | undefined;
   let committed = false;
+  // The time limit answered AICA: the program, which runs on, may journal nothing.
+  let ended = false;
+  let beating: NodeJS.Timeout | undefined;
   // The time limit where the program awaits; a program that never yields is ended by the
   // region, which terminates this thread. A committed task is past it: on a starved
   // thread the limit's timer can come due in the same turn as the relay's answer.
   const overtime = new Promise<TaskResult>((resolve) => {
     timer = setTimeout(() => {
       if (committed) return;
+      ended = true;
       resolve({
         kind: 'abend',
         abcode: 'AICA',
@@ -111,9 +121,18 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
       ...(request.copy ? { copy: request.copy } : {}),
       ...(request.copybook ? { copybook: request.copybook } : {}),
       committed: () => {
+        if (ended) return false;
+        if (committed) return true;
         committed = true;
+        const taskn = request.eib.eibtaskn;
+        slots.beat(taskn);
+        beating = setInterval(() => slots.beat(taskn), BEAT_MS);
+        beating.unref();
+        return true;
       },
+      now: Date.now,
       ...(request.requestKey ? { requestKey: taskKey(request.requestKey) } : {}),
+      ...(request.fromMail !== undefined ? { fromMail: request.fromMail } : {}),
     };
     const result = await Promise.race([program(ctx), overtime]);
     const layout = result.kind === 'normal' && request.commarea.form === 'json' ? layoutOf(request) : null;
@@ -127,6 +146,7 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
     return { kind: 'abend', abcode: 'ASRA', message: `program failed: ${e?.message ?? String(err)}` };
   } finally {
     clearTimeout(timer);
+    clearInterval(beating);
     memory.afterTask(inputBytes(request));
   }
 }
