@@ -7,7 +7,7 @@ import { INPUT_CONTAINER, type ProgramContext, type TaskResult } from '../../cic
 export { INPUT_CONTAINER };
 import { textLines } from '../../cics/text-lines.js';
 import { REASONS, type Reason, type ReturnCode } from '../errors.js';
-import type { Outcome } from '../mail/deliver.js';
+import { pastTaking, type Outcome } from '../mail/deliver.js';
 
 export type TextInput =
   | { readonly ok: true; readonly lines: string[]; readonly cp: CodePage }
@@ -67,11 +67,51 @@ export function refusalLine(reason: Reason, line: number, message: string, tag?:
   return { rc, text: `${rcText(rc)} LINE=${line} ${tag ? `${tag} ` : ''}${message}` };
 }
 
+/** What a text transaction did with its input's mails: a report line or more each, and where it stopped. */
+export interface TakenMails {
+  readonly lines: ReportLine[];
+  /** The first mail not taken (1 the input's first), where the time limit stopped the task. */
+  readonly fromMail?: number;
+}
+
+/**
+ * Takes the input's mails (`items`, one a mail, as the parser read them) in order, from
+ * mail `ctx.fromMail` (X-Mail-From-Mail), each with `take`. Between mails it looks at the
+ * time: where only the time kept back to answer is left, it takes no more and ends the
+ * report with a NOTTAKEN line naming the first mail not taken, the restart point.
+ */
+export async function takeMails<T extends { readonly line: number }>(
+  ctx: ProgramContext<unknown>,
+  items: readonly T[],
+  take: (item: T) => Promise<readonly ReportLine[]>,
+): Promise<TakenMails> {
+  const first = ctx.fromMail ?? 1;
+  if (first > items.length) {
+    const holds = items.length === 1 ? '1 mail' : `${items.length} mails`;
+    return { lines: [refusalLine('NOMAIL', 1, `X-Mail-From-Mail ${first}: the input holds ${holds}`)] };
+  }
+  const lines: ReportLine[] = [];
+  for (let i = first - 1; i < items.length; i++) {
+    const item = items[i] as T;
+    if (pastTaking(ctx)) {
+      const mail = i + 1;
+      const left = items.length - i;
+      const message =
+        `MAIL=${mail} ${left === 1 ? 'this mail was' : `this mail and the ${left - 1} after it were`} not taken: ` +
+        `the time limit ran out; go on from mail ${mail} (X-Mail-From-Mail: ${mail}, cicsmail send --from-mail ${mail})`;
+      lines.push(refusalLine('NOTTAKEN', item.line, message));
+      return { lines, fromMail: mail };
+    }
+    lines.push(...(await take(item)));
+  }
+  return { lines };
+}
+
 /** NL (x'15'), the EBCDIC line end, whatever the code page maps it to. */
 const NL = 0x15;
 
 /** The report as the returned COMMAREA, in the input's code page, with the highest RC. */
-export function reportResult(cp: CodePage, lines: readonly ReportLine[]): TaskResult {
+export function reportResult(cp: CodePage, lines: readonly ReportLine[], fromMail?: number): TaskResult {
   const parts: Buffer[] = [];
   for (const line of lines) parts.push(cp.encode(line.text), Buffer.of(NL));
   return {
@@ -80,5 +120,6 @@ export function reportResult(cp: CodePage, lines: readonly ReportLine[]): TaskRe
     journalSeqs: lines.flatMap((l) => (l.seq === undefined ? [] : [l.seq])),
     mailRc: lines.reduce((max, l) => Math.max(max, l.rc), 0),
     smtpReplies: lines.flatMap((l) => (l.reply === undefined ? [] : [l.reply])),
+    ...(fromMail !== undefined ? { fromMail } : {}),
   };
 }
