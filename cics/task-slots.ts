@@ -10,6 +10,13 @@
 import type { Worker } from 'node:worker_threads';
 
 const SLOTS = 65_536;
+/** How often a committed task's worker notes that its thread yields (beat). */
+export const BEAT_MS = 200;
+/**
+ * A note older than this says the thread hangs: five beats, so that a worker busy with other
+ * tasks (a loaded machine) is not taken for one that hangs.
+ */
+export const BEAT_STALE_MS = 5 * BEAT_MS;
 const PENDING = 0;
 const CANCELLED = -1;
 

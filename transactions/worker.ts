@@ -13,7 +13,7 @@ import { jsonToRecord, recordToJson } from '../cics/copybook/json.js';
 import { copybook } from '../cics/copybook/library.js';
 import type { RecordLayout } from '../cics/copybook/layout.js';
 import type { ProgramContext, TaskRequest, TaskResult } from '../cics/task.js';
-import { TaskSlots } from '../cics/task-slots.js';
+import { BEAT_MS, TaskSlots } from '../cics/task-slots.js';
 import type { TaskKey } from '../cics/request-key.js';
 import { fieldCondition } from './errors.js';
 import { dropOrphanCommitFailures } from '../journal/commit-failure.js';
@@ -21,12 +21,6 @@ import { MemoryRelease } from './release-memory.js';
 import { closeOnShutdown, createServices, type Services, type WorkerConfig } from './services.js';
 
 export type Program = (ctx: ProgramContext<Services>) => Promise<TaskResult>;
-
-/**
- * How often a committed task's thread notes that it still yields (TaskSlots.beat); the
- * region's hard stop takes a note older than its grace for a thread that hangs.
- */
-const BEAT_MS = 200;
 
 // This thread's own choices, as the entry of a worker: lmdb-js's unheld rejections after a
 // failed commit do not end it, and gc() is there for the collection after a large task (the

@@ -14,7 +14,7 @@ import {
   type TaskResult,
   type TaskSecurity,
 } from '../../cics/task.js';
-import { TaskSlots } from '../../cics/task-slots.js';
+import { BEAT_STALE_MS, TaskSlots } from '../../cics/task-slots.js';
 import { admit, Gate, type Admission } from './admission.js';
 import type { ClassLimits } from '../../config/region-file.js';
 import type { ShutdownMessage, WorkerConfig } from '../../transactions/services.js';
@@ -288,11 +288,12 @@ export class Dispatcher {
           if (rest > 0) return stopAt(rest);
           const beat = this.#slots.lastBeat(taskn);
           const late = takenAt === undefined ? 0 : takenAt + limit + this.#grace + this.#late - now;
-          if (beat !== undefined && now - beat < this.#grace && late > 0) return stopAt(Math.min(this.#grace, late));
+          const yields = beat !== undefined && now - beat < Math.max(this.#grace, BEAT_STALE_MS);
+          if (yields && late > 0) return stopAt(Math.min(this.#grace, late));
           stopped = aica(
             beat === undefined
               ? `ran past its time limit of ${limit} ms and did not yield; its worker was ended`
-              : `journaled a mail and then ${now - beat < this.#grace ? `ran ${this.#late} ms past its hard stop` : 'did not yield'}; its worker was ended (the retry spool has the mail)`,
+              : `journaled a mail and then ${yields ? `ran ${this.#late} ms past its hard stop` : 'did not yield'}; its worker was ended (the retry spool has the mail)`,
           );
           void this.#slots.stop(taskn, this.#pool.threads).then((outcome) => {
             if (outcome === 'cancelled')
