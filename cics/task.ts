@@ -80,6 +80,8 @@ export interface TaskRequest {
   readonly requestKey?: { readonly ref: RequestKeyRef; readonly earlier: readonly number[] };
   /** X-Mail-From-Mail: a text transaction (SEND, SPOL) starts at this mail of its input (1 the first). */
   readonly fromMail?: number;
+  /** The user's rate limit, where they have one: their slot in the shared counts (user-rate.ts) and the most a minute. */
+  readonly rate?: { readonly slot: number; readonly max: number };
 }
 
 /**
@@ -155,6 +157,11 @@ export interface ProgramContext<Services> {
   readonly requestKey?: TaskKey;
   /** X-Mail-From-Mail: a text transaction starts at this mail of its input (1 the first); undefined: at the first. */
   readonly fromMail?: number;
+  /**
+   * Counts one more mail of the task's input against the user's rate limit (the task's
+   * request counted its first); false where the user's minute is used up: take it no more.
+   */
+  readonly takeMail: () => boolean;
 }
 
 /** 0CYYDDD and 0HHMMSS, as in the EIB. */

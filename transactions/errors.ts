@@ -85,6 +85,10 @@ export const REASONS = {
     text: 'every recipient is on the suppression list (a hard bounce, or an operator): nothing was sent',
   },
   RCPTREJ: { rc: RC.REFUSED, text: 'the relay refused every recipient for good (5xx)' },
+  MAILRATE: {
+    rc: RC.PARTLY,
+    text: "SEND, SPOL: the user's tasks and mails a minute (CICSMAIL_RATE_LIMIT) are used up; the mails from this one on were not taken: go on from it once the minute is over",
+  },
   NOTTAKEN: {
     rc: RC.PARTLY,
     text: "SEND, SPOL: the task's time limit ran out; the mails from this one on were not taken: go on from it",

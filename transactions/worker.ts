@@ -14,6 +14,7 @@ import { copybook } from '../cics/copybook/library.js';
 import type { RecordLayout } from '../cics/copybook/layout.js';
 import type { ProgramContext, TaskRequest, TaskResult } from '../cics/task.js';
 import { BEAT_MS, TaskSlots } from '../cics/task-slots.js';
+import { RATE_WINDOW_MS, UserRate } from '../cics/user-rate.js';
 import type { TaskKey } from '../cics/request-key.js';
 import { fieldCondition } from './errors.js';
 import { dropOrphanCommitFailures } from '../journal/commit-failure.js';
@@ -29,10 +30,11 @@ dropOrphanCommitFailures();
 setFlagsFromString('--expose-gc');
 const memory = new MemoryRelease(runInNewContext('gc') as () => void);
 
-const config = workerData as WorkerConfig & { taskSlots: SharedArrayBuffer };
+const config = workerData as WorkerConfig & { taskSlots: SharedArrayBuffer; userRate: SharedArrayBuffer };
 const services = createServices(config);
 closeOnShutdown(services);
 const slots = new TaskSlots(config.taskSlots);
+const userRate = new UserRate(config.userRate);
 const programs = new Map<string, Promise<Program>>();
 
 function load(url: string): Promise<Program> {
@@ -125,6 +127,10 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
         return true;
       },
       now: Date.now,
+      takeMail: () => {
+        const rate = request.rate;
+        return rate === undefined || userRate.take(rate.slot, rate.max, RATE_WINDOW_MS, Date.now());
+      },
       ...(request.requestKey ? { requestKey: taskKey(request.requestKey) } : {}),
       ...(request.fromMail !== undefined ? { fromMail: request.fromMail } : {}),
     };

@@ -59,8 +59,9 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
   // Tasks a minute per user.
   await limitPerUser(app, security.audit, {
     max: (user) => security.rateLimitOf(user),
-    what: 'tasks',
+    what: 'tasks and mails',
     tranid: (request) => tranidAsked(request).slice(0, 4).toUpperCase(),
+    shared: dispatcher.userRate,
   });
 
   app.removeAllContentTypeParsers();
@@ -144,6 +145,7 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
       transfer: memory ? [memory] : [],
       ...(task.requestKey ? { requestKey: { ref: task.requestKey, earlier: earlier ?? [] } } : {}),
       ...(task.fromMail !== undefined ? { fromMail: task.fromMail } : {}),
+      rateLimit: security.rateLimitOf(caller),
     });
     void reply.header('X-CICS-Taskn', String(eib.eibtaskn));
     const failure = recordTask({ metrics, journal, room }, request.log, task, logged, { eib, result, startedAt });

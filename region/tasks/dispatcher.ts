@@ -15,6 +15,7 @@ import {
   type TaskSecurity,
 } from '../../cics/task.js';
 import { BEAT_STALE_MS, TaskSlots } from '../../cics/task-slots.js';
+import { UserRate } from '../../cics/user-rate.js';
 import { admit, Gate, type Admission } from './admission.js';
 import type { ClassLimits } from '../../config/region-file.js';
 import type { ShutdownMessage, WorkerConfig } from '../../transactions/services.js';
@@ -46,6 +47,8 @@ export interface TaskInput {
   readonly requestKey?: TaskRequest['requestKey'];
   /** X-Mail-From-Mail: where a text transaction starts in its input. */
   readonly fromMail?: number;
+  /** The user's tasks and mails a minute; 0 or undefined: no limit. */
+  readonly rateLimit?: number;
 }
 
 export interface TaskInfo {
@@ -86,7 +89,7 @@ function eibOf(taskn: number, input: TaskInput): Eib {
 }
 
 /** What goes to the worker. */
-function taskRequest(eib: Eib, input: TaskInput): TaskRequest {
+function taskRequest(eib: Eib, input: TaskInput, rate: UserRate): TaskRequest {
   const definition = input.definition;
   return {
     program: definition.program,
@@ -101,6 +104,7 @@ function taskRequest(eib: Eib, input: TaskInput): TaskRequest {
     ...(definition.copy ? { copy: definition.copy } : {}),
     ...(input.requestKey ? { requestKey: input.requestKey } : {}),
     ...(input.fromMail !== undefined ? { fromMail: input.fromMail } : {}),
+    ...(input.rateLimit ? { rate: { slot: rate.slotOf(input.userid), max: input.rateLimit } } : {}),
   };
 }
 
@@ -133,6 +137,8 @@ export class Dispatcher {
   readonly #capacity: number;
   /** Which thread runs which task: written by the workers, read for a hard stop. */
   readonly #slots = new TaskSlots();
+  /** Each user's tasks and mails this minute: the rate limit's store counts tasks, the workers mails. */
+  readonly userRate = new UserRate();
   /** The shutdown channel (transactions/services.ts), and the workers that said they are up on it. */
   readonly #channel: BroadcastChannel;
   readonly #up = new Set<number>();
@@ -158,7 +164,7 @@ export class Dispatcher {
       // Atomics.wait (piscina's default), or replies and flushes wait for the next task.
       atomics: 'async',
       idleTimeout: Infinity,
-      workerData: { ...options.workerConfig, taskSlots: this.#slots.buffer },
+      workerData: { ...options.workerConfig, taskSlots: this.#slots.buffer, userRate: this.userRate.buffer },
     });
     this.#capacity = workers * options.tasksPerWorker;
     this.#region = new Gate({
@@ -228,7 +234,7 @@ export class Dispatcher {
       info.state = 'running';
       this.#slots.open(taskn);
       return this.#pool
-        .run(taskRequest(eib, input), {
+        .run(taskRequest(eib, input, this.userRate), {
           transferList: input.transfer && input.transfer.length > 0 ? [...input.transfer] : undefined,
         })
         .catch(

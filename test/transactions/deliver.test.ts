@@ -41,6 +41,7 @@ function context(
     services,
     committed: onCommit,
     now: Date.now,
+    takeMail: () => true,
   };
 }
 

@@ -77,8 +77,9 @@ export interface TakenMails {
 /**
  * Takes the input's mails (`items`, one a mail, as the parser read them) in order, from
  * mail `ctx.fromMail` (X-Mail-From-Mail), each with `take`. Between mails it looks at the
- * time: where only the time kept back to answer is left, it takes no more and ends the
- * report with a NOTTAKEN line naming the first mail not taken, the restart point.
+ * time and the user's rate limit: where only the time kept back to answer is left
+ * (NOTTAKEN), or the user's minute is used up (MAILRATE), it takes no more and ends the
+ * report with a line naming the first mail not taken, the restart point.
  */
 export async function takeMails<T extends { readonly line: number }>(
   ctx: ProgramContext<unknown>,
@@ -93,13 +94,19 @@ export async function takeMails<T extends { readonly line: number }>(
   const lines: ReportLine[] = [];
   for (let i = first - 1; i < items.length; i++) {
     const item = items[i] as T;
-    if (pastTaking(ctx)) {
+    // The task's request counted its first mail against the user's rate limit; each other counts here.
+    const stop = pastTaking(ctx)
+      ? ({ reason: 'NOTTAKEN', why: 'the time limit ran out' } as const)
+      : i > first - 1 && !ctx.takeMail()
+        ? ({ reason: 'MAILRATE', why: "the user's tasks and mails a minute are used up" } as const)
+        : undefined;
+    if (stop) {
       const mail = i + 1;
       const left = items.length - i;
       const message =
         `MAIL=${mail} ${left === 1 ? 'this mail was' : `this mail and the ${left - 1} after it were`} not taken: ` +
-        `the time limit ran out; go on from mail ${mail} (X-Mail-From-Mail: ${mail}, cicsmail send --from-mail ${mail})`;
-      lines.push(refusalLine('NOTTAKEN', item.line, message));
+        `${stop.why}; go on from mail ${mail} (X-Mail-From-Mail: ${mail}, cicsmail send --from-mail ${mail})`;
+      lines.push(refusalLine(stop.reason, item.line, message));
       return { lines, fromMail: mail };
     }
     lines.push(...(await take(item)));

@@ -1,0 +1,97 @@
+// The rate limit counts mails, not only tasks: a user held to N a minute sends N mails a
+// minute however they come, one a task or thousands in one SEND or SPOL. A task's request
+// counts its first mail; each other mail of its input counts as the task takes it, in counts
+// the region and its workers share; past the limit the task stops with RC 24 MAILRATE and
+// the restart point. The window itself is checked with the clock passed in.
+import t from 'tap';
+import { UserRate } from '../../../cics/user-rate.js';
+import { buildMailCommarea } from '../../../client/mailca.js';
+import { ebcdicLines, fromEbcdic } from '../../helpers/ebcdic.js';
+import { startRegion } from '../../helpers/region.js';
+import { startRelay } from '../../helpers/relay.js';
+import { basicAuth } from '../../helpers/users.js';
+
+const LIMIT = 5;
+const relay = await startRelay(t);
+const region = await startRegion(
+  t,
+  { CICSMAIL_RELAY: relay.url },
+  {
+    users: [
+      { id: 'HELD', password: 'held-password', transactions: ['*'], senders: ['*'], rateLimit: LIMIT },
+      { id: 'HELD2', password: 'held2-password', transactions: ['*'], senders: ['*'], rateLimit: LIMIT },
+      { id: 'FREE', password: 'free-password', transactions: ['*'], senders: ['*'] },
+    ],
+  },
+);
+const as = (id: string) => ({ authorization: basicAuth(id, `${id.toLowerCase()}-password`) });
+
+function statements(prefix: string, n: number): Buffer {
+  const lines: string[] = [];
+  for (let i = 1; i <= n; i++)
+    lines.push('FROM batch@corp.example', 'TO ops@corp.example', `SUBJECT ${prefix} ${i}`, 'SEND');
+  return ebcdicLines(lines, 37);
+}
+
+async function report(res: Response): Promise<string[]> {
+  return fromEbcdic(Buffer.from(await res.arrayBuffer()), 37)
+    .split('\u0085')
+    .slice(0, -1);
+}
+
+const sentOf = (prefix: string) =>
+  relay.mails.filter((m) => m.message.toString('latin1').includes(`Subject: ${prefix} `)).length;
+
+t.test('one SEND of 12 mails by a user held to 5 a minute: 5 sent, then MAILRATE', async (t) => {
+  const res = await region.post('SEND', statements('HELD', 12), as('HELD'));
+  t.equal(res.status, 200);
+  t.equal(res.headers.get('x-mail-rc'), '24');
+  t.equal(res.headers.get('x-mail-from-mail'), '6');
+  const lines = await report(res);
+  t.equal(lines.length, 6);
+  for (const line of lines.slice(0, 5)) t.match(line, /^RC=00 SEQ=\d+ /);
+  t.equal(
+    lines[5],
+    "RC=24 LINE=21 MAIL=6 this mail and the 6 after it were not taken: the user's tasks and mails a minute are used up; go on from mail 6 (X-Mail-From-Mail: 6, cicsmail send --from-mail 6)",
+  );
+  t.equal(sentOf('HELD'), LIMIT, 'the relay got 5');
+  // The minute is used up by mails: the next task is refused at the door.
+  const next = await region.post(
+    'MAIL',
+    buildMailCommarea({ from: 'a@corp.example', to: 'b@corp.example' }, 37),
+    as('HELD'),
+  );
+  t.equal(next.status, 429);
+  t.match(await next.json(), { message: /^user HELD has made 5 tasks and mails this minute, the most allowed/ });
+  const other = await region.post('SEND', statements('FREE', 12), as('FREE'));
+  t.equal(other.headers.get('x-mail-rc'), '0', 'a user without a limit is not held');
+  t.equal(sentOf('FREE'), 12);
+});
+
+t.test('two SENDs at once share the user’s minute: 5 mails in all', async (t) => {
+  const [a, b] = await Promise.all([
+    region.post('SEND', statements('TWO-A', 10), as('HELD2')),
+    region.post('SEND', statements('TWO-B', 10), as('HELD2')),
+  ]);
+  const lines = [...(await report(a)), ...(await report(b))];
+  t.equal(lines.filter((l) => l.startsWith('RC=00 ')).length, LIMIT, 'five taken between them');
+  t.equal(lines.filter((l) => / MAIL=\d+ .*used up/.test(l)).length, 2, 'each stopped with its restart point');
+  t.equal(sentOf('TWO-A') + sentOf('TWO-B'), LIMIT);
+});
+
+t.test('the window: counted up to the limit, begun again once the minute is over', async (t) => {
+  const rate = new UserRate();
+  const slot = rate.slotOf('U1');
+  t.equal(rate.slotOf('U1'), slot, 'one slot a user');
+  t.not(rate.slotOf('U2'), slot, 'another user, another slot');
+  const start = 1_000_000;
+  t.same(rate.add(slot, 60_000, start), { current: 1, endsAt: start + 60_000 });
+  t.same(
+    [1, 2, 3, 4, 5].map((i) => rate.take(slot, 3, 60_000, start + i)),
+    [true, true, false, false, false],
+    'a task and two mails of three',
+  );
+  t.same(rate.add(slot, 60_000, start + 59_999), { current: 4, endsAt: start + 60_000 }, 'the request past it counts');
+  t.equal(rate.take(slot, 3, 60_000, start + 60_000), true, 'a new minute');
+  t.same(rate.add(slot, 60_000, start + 60_001), { current: 2, endsAt: start + 120_000 });
+});
