@@ -162,6 +162,12 @@ export interface ProgramContext<Services> {
    * request counted its first); false where the user's minute is used up: take it no more.
    */
   readonly takeMail: () => boolean;
+  /**
+   * Asked before each mail is journaled, where a program that sends mail after mail (a shop's
+   * module) set it: a refusal (RC 24: the time limit all but over, the user's minute used
+   * up) is answered instead, and the mail is not taken.
+   */
+  readonly mailGate?: () => { readonly reason: 'NOTTAKEN' | 'MAILRATE'; readonly detail: string } | undefined;
 }
 
 /** 0CYYDDD and 0HHMMSS, as in the EIB. */

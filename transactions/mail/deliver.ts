@@ -51,6 +51,23 @@ export function pastTaking(ctx: Pick<ProgramContext<unknown>, 'now' | 'deadline'
   return ctx.now() >= ctx.deadline - ANSWER_MARGIN_MS;
 }
 
+/**
+ * The gate of a program that sends mail after mail as it pleases (a shop's module,
+ * ProgramContext.mailGate): the task's request counted its first mail; each later one is
+ * not taken where the time limit is all but over or the user's minute is used up.
+ */
+export function laterMailsGate(ctx: ProgramContext<unknown>): NonNullable<ProgramContext<unknown>['mailGate']> {
+  let mails = 0;
+  return () => {
+    if (mails++ === 0) return undefined;
+    if (pastTaking(ctx))
+      return { reason: 'NOTTAKEN', detail: "the task's time limit is all but over: the mail was not taken" };
+    if (!ctx.takeMail())
+      return { reason: 'MAILRATE', detail: "the user's tasks and mails a minute are used up: the mail was not taken" };
+    return undefined;
+  };
+}
+
 export function newMessageId(hostname: string): string {
   return `<${randomUUID()}@${hostname}>`;
 }
@@ -142,6 +159,8 @@ export async function journalAndSend(ctx: ProgramContext<DeliveryServices>, mail
     return { reason: 'SUPPRESS', detail: `every recipient is on the suppression list: ${suppressed.join(', ')}` };
   const left = new Set(suppressed);
   const to = suppressed.length === 0 ? mail.to : mail.to.filter((r) => !left.has(r));
+  const gated = ctx.mailGate?.();
+  if (gated) return gated;
   // From the journal's commit on, the mail is the retry spool's whatever becomes of the
   // task: the task must answer what became of it, never AICA. Where the time limit ended
   // the task first, it has been answered AICA already, and nothing may be journaled.

@@ -10,17 +10,50 @@ import { ebcdicLines, fromEbcdic } from '../../helpers/ebcdic.js';
 import { startRegion } from '../../helpers/region.js';
 import { startRelay } from '../../helpers/relay.js';
 import { basicAuth } from '../../helpers/users.js';
+import { shopFolder } from '../../helpers/shop.js';
 
 const LIMIT = 5;
 const relay = await startRelay(t);
+// A module of the shop's own that sends as many mails as it is asked, by sendMail or LINK.
+const shop = shopFolder(
+  t,
+  {
+    transactions: {
+      MANY: { program: 'programs/many.mjs', copybook: 'copybooks/MANY.cpy' },
+    },
+  },
+  {
+    'copybooks/MANY.cpy': `       01  MANY.
+           05  MN-COUNT                PIC 9(4).
+           05  MN-LINK                 PIC X.
+           05  MN-NOTE                 PIC X(400).
+`,
+    'programs/many.mjs': `
+export default async function many(ctx) {
+  const answers = [];
+  for (let i = 1; i <= ctx.commarea.mn_count; i++) {
+    if (ctx.commarea.mn_link === 'Y') {
+      const a = await ctx.link('MAIL', { mc_version: '01', mc_from: 'batch@corp.example', mc_to: 'ops@corp.example', mc_subject: 'MODULE ' + i });
+      answers.push(a.mc_rc + ' ' + a.mc_reason);
+    } else {
+      const a = await ctx.sendMail({ from: 'batch@corp.example', to: ['ops@corp.example'], subject: 'MODULE ' + i, text: 'x' });
+      answers.push(a.rc + ' ' + a.reason);
+    }
+  }
+  return { ...ctx.commarea, mn_note: answers.join(',') };
+}`,
+  },
+);
 const region = await startRegion(
   t,
-  { CICSMAIL_RELAY: relay.url },
+  { CICSMAIL_RELAY: relay.url, CICSMAIL_CONFIG: shop.config },
   {
     users: [
       { id: 'HELD', password: 'held-password', transactions: ['*'], senders: ['*'], rateLimit: LIMIT },
       { id: 'HELD2', password: 'held2-password', transactions: ['*'], senders: ['*'], rateLimit: LIMIT },
       { id: 'FREE', password: 'free-password', transactions: ['*'], senders: ['*'] },
+      { id: 'SHOP', password: 'shop-password', transactions: ['*'], senders: ['*'], rateLimit: 3 },
+      { id: 'SHOP2', password: 'shop2-password', transactions: ['*'], senders: ['*'], rateLimit: 3 },
     ],
   },
 );
@@ -77,6 +110,25 @@ t.test('two SENDs at once share the user’s minute: 5 mails in all', async (t) 
   t.equal(lines.filter((l) => l.startsWith('RC=00 ')).length, LIMIT, 'five taken between them');
   t.equal(lines.filter((l) => / MAIL=\d+ .*used up/.test(l)).length, 2, 'each stopped with its restart point');
   t.equal(sentOf('TWO-A') + sentOf('TWO-B'), LIMIT);
+});
+
+t.test("a module's mails count too, by sendMail and by LINK to MAIL", async (t) => {
+  for (const [user, link] of [
+    ['SHOP', ' '],
+    ['SHOP2', 'Y'],
+  ] as const) {
+    const before = relay.mails.length;
+    const res = await region.fetch('/cics/MANY', {
+      method: 'POST',
+      headers: { ...as(user), 'content-type': 'application/json' },
+      body: JSON.stringify({ mn_count: 6, mn_link: link }),
+    });
+    t.equal(res.status, 200);
+    t.equal(res.headers.get('x-mail-rc'), '24');
+    const { mn_note } = (await res.json()) as { mn_note: string };
+    t.equal(mn_note, '0 SENT,0 SENT,0 SENT,24 MAILRATE,24 MAILRATE,24 MAILRATE', user);
+    t.equal(relay.mails.length - before, 3, 'three sent');
+  }
 });
 
 t.test('the window: counted up to the limit, begun again once the minute is over', async (t) => {

@@ -1,0 +1,125 @@
+// Where a program of many mails stops, on a clock the test moves: SEND's and SPOL's loop
+// (takeMails) and a module's gate (laterMailsGate) take no more once only the second kept
+// back to answer is left, or once the user's minute is used up, and say from which mail to
+// go on. Each mail "takes" 300 ms of the fake clock.
+import t from 'tap';
+import type { ProgramContext } from '../../cics/task.js';
+import { laterMailsGate } from '../../transactions/mail/deliver.js';
+import { takeMails } from '../../transactions/text/request.js';
+
+const DEADLINE = 10_000;
+
+function context(clock: { now: number }, more: Partial<ProgramContext<unknown>> = {}): ProgramContext<unknown> {
+  return {
+    eib: {
+      eibtrnid: 'SEND',
+      eibtaskn: 1,
+      eibcalen: 0,
+      eibdate: 126338,
+      eibtime: 120000,
+      eibusrid: 'TESTER',
+      eibjobnm: 'NIGHTLY',
+    },
+    deadline: DEADLINE,
+    ccsid: 37,
+    commarea: new Uint8Array(0),
+    containers: [],
+    substitutions: 0,
+    security: {
+      senders: ['*'],
+      defaultSender: null,
+      policy: 'verify',
+      maxMessageBytes: 1 << 20,
+      maxRecipients: 10,
+      recipientDomains: [],
+      remote: '127.0.0.1',
+    },
+    services: {},
+    committed: () => true,
+    now: () => clock.now,
+    takeMail: () => true,
+    ...more,
+  };
+}
+
+const items = (n: number) => Array.from({ length: n }, (_, i) => ({ line: 10 * i + 1, n: i + 1 }));
+
+t.test('the time limit: mails taken until a second before it, then the restart point', async (t) => {
+  const clock = { now: 7_000 };
+  const taken: number[] = [];
+  const result = await takeMails(context(clock), items(20), async (item) => {
+    taken.push(item.n);
+    clock.now += 300;
+    return [{ rc: 0, text: `mail ${item.n}` }];
+  });
+  // Taken while the clock is before the deadline less a second (9,000 ms).
+  t.same(taken, [1, 2, 3, 4, 5, 6, 7], 'taken at 7,000 to 8,800 ms');
+  t.equal(result.fromMail, 8);
+  t.same(result.lines.at(-1), {
+    rc: 24,
+    text: 'RC=24 LINE=71 MAIL=8 this mail and the 12 after it were not taken: the time limit ran out; go on from mail 8 (X-Mail-From-Mail: 8, cicsmail send --from-mail 8)',
+  });
+  t.equal(result.lines.length, 8);
+});
+
+t.test('from a restart point: the mails before it are not taken again', async (t) => {
+  const clock = { now: 0 };
+  const taken: number[] = [];
+  const result = await takeMails(context(clock, { fromMail: 18 }), items(20), async (item) => {
+    taken.push(item.n);
+    return [];
+  });
+  t.same(taken, [18, 19, 20]);
+  t.equal(result.fromMail, undefined, 'done');
+  const past = await takeMails(context(clock, { fromMail: 21 }), items(20), async () => []);
+  t.same(past.lines, [{ rc: 8, text: 'RC=08 LINE=1 X-Mail-From-Mail 21: the input holds 20 mails' }]);
+});
+
+t.test('the last mail not taken, and a limit already past: nothing taken', async (t) => {
+  const clock = { now: 8_999 };
+  const one = await takeMails(context(clock, { fromMail: 20 }), items(20), async () => {
+    clock.now += 1;
+    return [];
+  });
+  t.equal(one.fromMail, undefined, 'the one mail was taken at 8,999');
+  const late = await takeMails(context({ now: 9_000 }, { fromMail: 20 }), items(20), async () => []);
+  t.same(late, {
+    lines: [
+      {
+        rc: 24,
+        text: 'RC=24 LINE=191 MAIL=20 this mail was not taken: the time limit ran out; go on from mail 20 (X-Mail-From-Mail: 20, cicsmail send --from-mail 20)',
+      },
+    ],
+    fromMail: 20,
+  });
+});
+
+t.test("the user's rate limit: each mail past the run's first counts", async (t) => {
+  let left = 2;
+  const ctx = context({ now: 0 }, { takeMail: () => left-- > 0, fromMail: 4 });
+  const taken: number[] = [];
+  const result = await takeMails(ctx, items(10), async (item) => {
+    taken.push(item.n);
+    return [];
+  });
+  t.same(taken, [4, 5, 6], "the request's own, then two counted");
+  t.equal(result.fromMail, 7);
+  t.match(result.lines.at(-1)?.text, /^RC=24 LINE=61 MAIL=7 .*: the user's tasks and mails a minute are used up; /);
+});
+
+t.test("a module's gate: its first mail free, the others held to the time and the rate", async (t) => {
+  const clock = { now: 0 };
+  let rate = true;
+  const gate = laterMailsGate(context(clock, { takeMail: () => rate }));
+  clock.now = 9_500;
+  t.equal(gate(), undefined, 'the first mail is the task’s own, whatever the time');
+  clock.now = 8_999;
+  t.equal(gate(), undefined);
+  rate = false;
+  t.same(gate(), {
+    reason: 'MAILRATE',
+    detail: "the user's tasks and mails a minute are used up: the mail was not taken",
+  });
+  clock.now = 9_000;
+  t.same(gate(), { reason: 'NOTTAKEN', detail: "the task's time limit is all but over: the mail was not taken" });
+});
