@@ -57,6 +57,7 @@ t.test('the time limit: mails taken until a second before it, then the restart p
   t.equal(result.fromMail, 8);
   t.same(result.lines.at(-1), {
     rc: 24,
+    reason: 'NOTTAKEN',
     text: 'RC=24 LINE=71 MAIL=8 this mail and the 12 after it were not taken: the time limit ran out; go on from mail 8 (X-Mail-From-Mail: 8, cicsmail send --from-mail 8)',
   });
   t.equal(result.lines.length, 8);
@@ -72,7 +73,7 @@ t.test('from a restart point: the mails before it are not taken again', async (t
   t.same(taken, [18, 19, 20]);
   t.equal(result.fromMail, undefined, 'done');
   const past = await takeMails(context(clock, { fromMail: 21 }), items(20), async () => []);
-  t.same(past.lines, [{ rc: 8, text: 'RC=08 LINE=1 X-Mail-From-Mail 21: the input holds 20 mails' }]);
+  t.same(past.lines, [{ rc: 8, reason: 'NOMAIL', text: 'RC=08 LINE=1 X-Mail-From-Mail 21: the input holds 20 mails' }]);
 });
 
 t.test('the last mail not taken, and a limit already past: nothing taken', async (t) => {
@@ -87,6 +88,7 @@ t.test('the last mail not taken, and a limit already past: nothing taken', async
     lines: [
       {
         rc: 24,
+        reason: 'NOTTAKEN',
         text: 'RC=24 LINE=191 MAIL=20 this mail was not taken: the time limit ran out; go on from mail 20 (X-Mail-From-Mail: 20, cicsmail send --from-mail 20)',
       },
     ],
@@ -122,4 +124,22 @@ t.test("a module's gate: its first mail free, the others held to the time and th
   });
   clock.now = 9_000;
   t.same(gate(), { reason: 'NOTTAKEN', detail: "the task's time limit is all but over: the mail was not taken" });
+});
+
+t.test('a mail taken in part (a burst its limit cut): the report goes on from it', async (t) => {
+  const result = await takeMails(context({ now: 0 }), items(3), async (item) =>
+    item.n === 2
+      ? [
+          { rc: 0, text: 'RC=00 SEQ=7 MSGID=<a@b> PART=1/2 …' },
+          { rc: 24, reason: 'NOTTAKEN', text: 'RC=24 LINE=11 PART=2/2 … not taken: the time limit ran out' },
+        ]
+      : [{ rc: 0, text: `mail ${item.n}` }],
+  );
+  t.equal(result.fromMail, 2);
+  t.same(result.lines.at(-1), {
+    rc: 24,
+    reason: 'NOTTAKEN',
+    text: 'RC=24 LINE=11 MAIL=2 this mail was taken in part (its lines above) and the 1 after it not at all; go on from mail 2 (X-Mail-From-Mail: 2: its parts sent go again; the same request under its key sends only the others)',
+  });
+  t.equal(result.lines.length, 4, 'mail 1, the two lines of mail 2, the restart point');
 });

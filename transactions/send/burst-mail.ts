@@ -6,7 +6,7 @@
 import type { Address } from '../../cics/addresses.js';
 import type { ProgramContext } from '../../cics/task.js';
 import type { Attachment } from '../mail/compose.js';
-import { composeAndSend } from '../mail/deliver.js';
+import { composeAndSend, pastTaking } from '../mail/deliver.js';
 import { renderReport, type BurstPart } from '../report/report.js';
 import type { Services } from '../services.js';
 import { outcomeLine, refusalLine, type ReportLine } from '../text/request.js';
@@ -72,7 +72,23 @@ export async function sendBurst(
       if (burst.report.options.burst?.combine) groups.set(id, fresh);
     }
   }
-  for (const { recipients, parts: these } of order) {
+  // The burst is one mail of the input, counted as SEND takes it; each other mail it makes
+  // is held to the time limit and the user's rate limit too: past either, the parts left
+  // are answered RC 24 and not sent (the report then goes on from this mail).
+  let stop: { reason: 'NOTTAKEN' | 'MAILRATE'; why: string } | undefined;
+  for (const [i, { recipients, parts: these }] of order.entries()) {
+    if (i > 0 && stop === undefined) {
+      if (pastTaking(ctx)) stop = { reason: 'NOTTAKEN', why: 'the time limit ran out' };
+      else if (!ctx.takeMail()) stop = { reason: 'MAILRATE', why: "the user's tasks and mails a minute are used up" };
+    }
+    if (stop) {
+      for (const p of these)
+        lines.set(
+          p.index,
+          refusalLine(stop.reason, burst.line, `not taken: ${stop.why}`, partTag(p, parts.length, recipients)),
+        );
+      continue;
+    }
     const attachments: Attachment[] = [...others];
     let failed = false;
     for (const part of these) {

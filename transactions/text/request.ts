@@ -6,7 +6,7 @@ import { INPUT_CONTAINER, type ProgramContext, type TaskResult } from '../../cic
 
 export { INPUT_CONTAINER };
 import { textLines } from '../../cics/text-lines.js';
-import { REASONS, type Reason, type ReturnCode } from '../errors.js';
+import { RC, REASONS, type Reason, type ReturnCode } from '../errors.js';
 import { pastTaking, type Outcome } from '../mail/deliver.js';
 
 export type TextInput =
@@ -38,6 +38,8 @@ function invalid(message: string): TextInput {
 /** One line of the report. */
 export interface ReportLine {
   readonly rc: ReturnCode;
+  /** The reason, where the line is a refusal. */
+  readonly reason?: Reason;
   readonly text: string;
   readonly seq?: number;
   /** The class of the relay's reply, where the mail was sent. */
@@ -64,7 +66,7 @@ export function outcomeLine(outcome: Outcome, line: number, tag?: string): Repor
 /** A mail refused before it was sent: `RC=08 LINE=n what is wrong` (`tag` before what is wrong). */
 export function refusalLine(reason: Reason, line: number, message: string, tag?: string): ReportLine {
   const { rc } = REASONS[reason];
-  return { rc, text: `${rcText(rc)} LINE=${line} ${tag ? `${tag} ` : ''}${message}` };
+  return { rc, reason, text: `${rcText(rc)} LINE=${line} ${tag ? `${tag} ` : ''}${message}` };
 }
 
 /** What a text transaction did with its input's mails: a report line or more each, and where it stopped. */
@@ -109,7 +111,20 @@ export async function takeMails<T extends { readonly line: number }>(
       lines.push(refusalLine(stop.reason, item.line, message));
       return { lines, fromMail: mail };
     }
-    lines.push(...(await take(item)));
+    const made = await take(item);
+    lines.push(...made);
+    // A mail that makes mails of its own (a burst report's parts) stopped within itself: go
+    // on from it. Its parts sent are on the lines above; a request key's run sends only the others.
+    if (made.some((l) => l.rc === RC.PARTLY)) {
+      const mail = i + 1;
+      const after = items.length - i - 1;
+      const message =
+        `MAIL=${mail} this mail was taken in part (its lines above)${after === 0 ? '' : ` and the ${after} after it not at all`}; ` +
+        `go on from mail ${mail} (X-Mail-From-Mail: ${mail}: its parts sent go again; the same request under its key sends only the others)`;
+      const reason = made.find((l) => l.rc === RC.PARTLY && l.reason === 'MAILRATE') ? 'MAILRATE' : 'NOTTAKEN';
+      lines.push(refusalLine(reason, item.line, message));
+      return { lines, fromMail: mail };
+    }
   }
   return { lines };
 }

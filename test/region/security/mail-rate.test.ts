@@ -54,6 +54,7 @@ const region = await startRegion(
       { id: 'FREE', password: 'free-password', transactions: ['*'], senders: ['*'] },
       { id: 'SHOP', password: 'shop-password', transactions: ['*'], senders: ['*'], rateLimit: 3 },
       { id: 'SHOP2', password: 'shop2-password', transactions: ['*'], senders: ['*'], rateLimit: 3 },
+      { id: 'BURST', password: 'burst-password', transactions: ['*'], senders: ['*'], rateLimit: 3 },
     ],
   },
 );
@@ -129,6 +130,42 @@ t.test("a module's mails count too, by sendMail and by LINK to MAIL", async (t) 
     t.equal(mn_note, '0 SENT,0 SENT,0 SENT,24 MAILRATE,24 MAILRATE,24 MAILRATE', user);
     t.equal(relay.mails.length - before, 3, 'three sent');
   }
+});
+
+t.test("a burst report's parts count too: the mail is taken in part, and goes on from itself", async (t) => {
+  const pages = Array.from({ length: 8 }, (_, i) => [`1PAGE ${i + 1}`, ` LINE OF PAGE ${i + 1}`]).flat();
+  const input = ebcdicLines(
+    [
+      'FROM batch@corp.example',
+      'TO ops@corp.example',
+      'SUBJECT BURSTY',
+      'ATTACH NAME=R RECFM=FBA FORMAT=TXT BURST=PAGES(1)',
+      ...pages,
+      'ENDATTACH',
+      'SEND',
+      'FROM batch@corp.example',
+      'TO ops@corp.example',
+      'SUBJECT AFTER',
+    ],
+    37,
+  );
+  const before = relay.mails.length;
+  const res = await region.post('SEND', input, as('BURST'));
+  t.equal(res.headers.get('x-mail-rc'), '24');
+  t.equal(res.headers.get('x-mail-from-mail'), '1');
+  const lines = await report(res);
+  t.equal(lines.length, 9);
+  for (const line of lines.slice(0, 3)) t.match(line, /^RC=00 SEQ=\d+ MSGID=<[^>]+> PART=\d\/8 /);
+  for (const [i, line] of lines.slice(3, 8).entries())
+    t.equal(
+      line,
+      `RC=24 LINE=4 PART=${i + 4}/8 KEY="${i + 4}" PAGES=${i + 4} TO=ops@corp.example not taken: the user's tasks and mails a minute are used up`,
+    );
+  t.equal(
+    lines[8],
+    'RC=24 LINE=1 MAIL=1 this mail was taken in part (its lines above) and the 1 after it not at all; go on from mail 1 (X-Mail-From-Mail: 1: its parts sent go again; the same request under its key sends only the others)',
+  );
+  t.equal(relay.mails.length - before, 3, 'three parts sent, no more');
 });
 
 t.test('the window: counted up to the limit, begun again once the minute is over', async (t) => {
