@@ -152,3 +152,32 @@ t.test('with a bounce address: the return path and ENVID name the record, the Fr
     "the record keeps the program's sender",
   );
 });
+
+t.test('the mail gate: asked for a new mail only, not for one an earlier keyed run journaled', async (t) => {
+  const relay = await startRelay(t);
+  const journal = Journal.open(t.testdir());
+  t.teardown(() => journal.close());
+  const services = { journal, smtp: testPool(t, relay.url), config: NO_FATE };
+  const first = await journalAndSend(context(services, Date.now() + 60_000), mail());
+  t.equal(first.reason, 'SENT');
+  // A run again under the key: its first mail is on record, its second is new and the gate
+  // (the user's minute used up) refuses it.
+  const earlier = [first.seq as number];
+  const asked: string[] = [];
+  const ctx: ProgramContext<DeliveryServices> = {
+    ...context(services, Date.now() + 60_000),
+    requestKey: { ref: { id: 'TESTER\0SEND\0K', key: 'K', digest: 'd' }, earlier: () => earlier.shift() },
+    mailGate: () => {
+      asked.push('asked');
+      return { reason: 'MAILRATE', detail: "not taken: the user's tasks and mails a minute are used up" };
+    },
+  };
+  const again = await journalAndSend(ctx, mail());
+  t.match(again, { reason: 'SENT', seq: first.seq }, 'answered from its record');
+  t.same(asked, [], 'counted nothing');
+  const next = await journalAndSend(ctx, mail());
+  t.same(next, { reason: 'MAILRATE', detail: "not taken: the user's tasks and mails a minute are used up" });
+  t.same(asked, ['asked']);
+  t.equal(relay.mails.length, 1, 'the mail went once, the refused one never');
+  t.equal(journal.get((first.seq as number) + 1), undefined, 'the refused mail is not on record');
+});

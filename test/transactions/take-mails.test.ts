@@ -96,34 +96,59 @@ t.test('the last mail not taken, and a limit already past: nothing taken', async
   });
 });
 
-t.test("the user's rate limit: each mail past the run's first counts", async (t) => {
-  let left = 2;
-  const ctx = context({ now: 0 }, { takeMail: () => left-- > 0, fromMail: 4 });
+t.test("a mail the gate refused (the user's rate limit): the report goes on from it", async (t) => {
   const taken: number[] = [];
-  const result = await takeMails(ctx, items(10), async (item) => {
+  const result = await takeMails(context({ now: 0 }, { fromMail: 4 }), items(10), async (item) => {
     taken.push(item.n);
-    return [];
+    return item.n < 7
+      ? [{ rc: 0, text: `mail ${item.n}` }]
+      : [
+          {
+            rc: 24,
+            reason: 'MAILRATE',
+            text: "RC=24 LINE=61 not taken: the user's tasks and mails a minute are used up",
+          },
+        ];
   });
-  t.same(taken, [4, 5, 6], "the request's own, then two counted");
+  t.same(taken, [4, 5, 6, 7]);
   t.equal(result.fromMail, 7);
-  t.match(result.lines.at(-1)?.text, /^RC=24 LINE=61 MAIL=7 .*: the user's tasks and mails a minute are used up; /);
+  t.same(
+    result.lines.map((l) => l.text),
+    [
+      'mail 4',
+      'mail 5',
+      'mail 6',
+      "RC=24 LINE=61 MAIL=7 this mail and the 3 after it were not taken: the user's tasks and mails a minute are used up; go on from mail 7 (X-Mail-From-Mail: 7, cicsmail send --from-mail 7)",
+    ],
+    "the refused mail's own line gives way to the restart point",
+  );
 });
 
-t.test("a module's gate: its first mail free, the others held to the time and the rate", async (t) => {
+t.test('the gate: the first mail journaled free, the others held to the time and the rate, then none', async (t) => {
   const clock = { now: 0 };
   let rate = true;
-  const gate = laterMailsGate(context(clock, { takeMail: () => rate }));
+  const counted: boolean[] = [];
+  const gate = laterMailsGate(
+    context(clock, {
+      takeMail: () => {
+        counted.push(rate);
+        return rate;
+      },
+    }),
+  );
   clock.now = 9_500;
   t.equal(gate(), undefined, 'the first mail is the task’s own, whatever the time');
   clock.now = 8_999;
   t.equal(gate(), undefined);
   rate = false;
-  t.same(gate(), {
-    reason: 'MAILRATE',
-    detail: "the user's tasks and mails a minute are used up: the mail was not taken",
-  });
-  clock.now = 9_000;
-  t.same(gate(), { reason: 'NOTTAKEN', detail: "the task's time limit is all but over: the mail was not taken" });
+  const refused = { reason: 'MAILRATE', detail: "not taken: the user's tasks and mails a minute are used up" };
+  t.same(gate(), refused);
+  rate = true;
+  t.same(gate(), refused, 'once refused, no mail after it goes: no hole in the report');
+  t.same(counted, [true, false], 'counted once a mail, not after the refusal');
+  const timed = laterMailsGate(context({ now: 9_000 }));
+  t.equal(timed(), undefined);
+  t.same(timed(), { reason: 'NOTTAKEN', detail: 'not taken: the time limit ran out' });
 });
 
 t.test('a mail taken in part (a burst its limit cut): the report goes on from it', async (t) => {

@@ -51,20 +51,27 @@ export function pastTaking(ctx: Pick<ProgramContext<unknown>, 'now' | 'deadline'
   return ctx.now() >= ctx.deadline - ANSWER_MARGIN_MS;
 }
 
+/** Why a mail was not taken, as a report line says it. */
+export const NOT_TAKEN_WHY = {
+  NOTTAKEN: 'the time limit ran out',
+  MAILRATE: "the user's tasks and mails a minute are used up",
+} as const;
+
 /**
- * The gate of a program that sends mail after mail as it pleases (a shop's module,
- * ProgramContext.mailGate): the task's request counted its first mail; each later one is
- * not taken where the time limit is all but over or the user's minute is used up.
+ * The gate of a program that sends mail after mail (SEND, SPOL, a shop's module:
+ * ProgramContext.mailGate): the task's request counted the first mail it journals; each
+ * later one is not taken where the time limit is all but over or the user's minute is used
+ * up, nor any after it. A mail an earlier run under the request's key journaled is answered
+ * from its record before the gate is asked, and counts nothing.
  */
 export function laterMailsGate(ctx: ProgramContext<unknown>): NonNullable<ProgramContext<unknown>['mailGate']> {
   let mails = 0;
+  let stopped: 'NOTTAKEN' | 'MAILRATE' | undefined;
   return () => {
     if (mails++ === 0) return undefined;
-    if (pastTaking(ctx))
-      return { reason: 'NOTTAKEN', detail: "the task's time limit is all but over: the mail was not taken" };
-    if (!ctx.takeMail())
-      return { reason: 'MAILRATE', detail: "the user's tasks and mails a minute are used up: the mail was not taken" };
-    return undefined;
+    if (stopped === undefined && pastTaking(ctx)) stopped = 'NOTTAKEN';
+    if (stopped === undefined && !ctx.takeMail()) stopped = 'MAILRATE';
+    return stopped && { reason: stopped, detail: `not taken: ${NOT_TAKEN_WHY[stopped]}` };
   };
 }
 

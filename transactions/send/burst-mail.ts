@@ -6,7 +6,7 @@
 import type { Address } from '../../cics/addresses.js';
 import type { ProgramContext } from '../../cics/task.js';
 import type { Attachment } from '../mail/compose.js';
-import { composeAndSend, pastTaking } from '../mail/deliver.js';
+import { composeAndSend, type Outcome } from '../mail/deliver.js';
 import { renderReport, type BurstPart } from '../report/report.js';
 import type { Services } from '../services.js';
 import { outcomeLine, refusalLine, type ReportLine } from '../text/request.js';
@@ -72,21 +72,12 @@ export async function sendBurst(
       if (burst.report.options.burst?.combine) groups.set(id, fresh);
     }
   }
-  // The burst is one mail of the input, counted as SEND takes it; each other mail it makes
-  // is held to the time limit and the user's rate limit too: past either, the parts left
-  // are answered RC 24 and not sent (the report then goes on from this mail).
-  let stop: { reason: 'NOTTAKEN' | 'MAILRATE'; why: string } | undefined;
-  for (const [i, { recipients, parts: these }] of order.entries()) {
-    if (i > 0 && stop === undefined) {
-      if (pastTaking(ctx)) stop = { reason: 'NOTTAKEN', why: 'the time limit ran out' };
-      else if (!ctx.takeMail()) stop = { reason: 'MAILRATE', why: "the user's tasks and mails a minute are used up" };
-    }
+  // Each mail past the task's first is held to the time and rate limits (the task's mail
+  // gate); once one is refused the parts left are answered the same, unrendered.
+  let stop: Outcome | undefined;
+  for (const { recipients, parts: these } of order) {
     if (stop) {
-      for (const p of these)
-        lines.set(
-          p.index,
-          refusalLine(stop.reason, burst.line, `not taken: ${stop.why}`, partTag(p, parts.length, recipients)),
-        );
+      for (const p of these) lines.set(p.index, outcomeLine(stop, burst.line, partTag(p, parts.length, recipients)));
       continue;
     }
     const attachments: Attachment[] = [...others];
@@ -117,6 +108,7 @@ export async function sendBurst(
       },
       now,
     );
+    if (outcome.reason === 'NOTTAKEN' || outcome.reason === 'MAILRATE') stop = outcome;
     these.forEach((part, i) => {
       const line = outcomeLine(outcome, burst.line, partTag(part, parts.length, recipients));
       // One mail, however many parts it holds: its record and the relay's reply count once

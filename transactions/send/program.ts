@@ -3,7 +3,7 @@
 // answer is the report, a line a mail, and X-Mail-RC the highest RC.
 import type { ProgramContext, TaskResult } from '../../cics/task.js';
 import type { Services } from '../services.js';
-import { composeAndSend } from '../mail/deliver.js';
+import { composeAndSend, laterMailsGate } from '../mail/deliver.js';
 import { outcomeLine, readTextInput, refusalLine, reportResult, takeMails, type ReportLine } from '../text/request.js';
 import type { Attachment } from '../mail/compose.js';
 import { renderReport } from '../report/report.js';
@@ -65,8 +65,9 @@ export default async function sendProgram(ctx: ProgramContext<Services>): Promis
   if (!input.ok) return input.result;
   const now = new Date();
   const items = parseStatements(input.lines, symbolsOf(ctx, now), { cp: input.cp, now });
-  const taken = await takeMails(ctx, items, async (item) =>
-    item.ok ? sendOne(ctx, item.mail, item.line, now) : [refusalLine(item.reason, item.line, item.message)],
+  const gated = { ...ctx, mailGate: laterMailsGate(ctx) };
+  const taken = await takeMails(gated, items, async (item) =>
+    item.ok ? sendOne(gated, item.mail, item.line, now) : [refusalLine(item.reason, item.line, item.message)],
   );
   return reportResult(input.cp, taken.lines, taken.fromMail);
 }

@@ -7,7 +7,7 @@ import { INPUT_CONTAINER, type ProgramContext, type TaskResult } from '../../cic
 export { INPUT_CONTAINER };
 import { textLines } from '../../cics/text-lines.js';
 import { RC, REASONS, type Reason, type ReturnCode } from '../errors.js';
-import { pastTaking, type Outcome } from '../mail/deliver.js';
+import { NOT_TAKEN_WHY, pastTaking, type Outcome } from '../mail/deliver.js';
 
 export type TextInput =
   | { readonly ok: true; readonly lines: string[]; readonly cp: CodePage }
@@ -78,10 +78,11 @@ export interface TakenMails {
 
 /**
  * Takes the input's mails (`items`, one a mail, as the parser read them) in order, from
- * mail `ctx.fromMail` (X-Mail-From-Mail), each with `take`. Between mails it looks at the
- * time and the user's rate limit: where only the time kept back to answer is left
- * (NOTTAKEN), or the user's minute is used up (MAILRATE), it takes no more and ends the
- * report with a line naming the first mail not taken, the restart point.
+ * mail `ctx.fromMail` (X-Mail-From-Mail), each with `take`, which sends through `ctx`'s
+ * mail gate (laterMailsGate: the time limit and the user's rate limit, mail by mail).
+ * Before each mail it looks at the time: where only the time kept back to answer is left,
+ * it takes no more; where the gate refused a mail, it stops there. Either way the report
+ * ends with a line naming the first mail not taken (or taken in part), the restart point.
  */
 export async function takeMails<T extends { readonly line: number }>(
   ctx: ProgramContext<unknown>,
@@ -94,37 +95,28 @@ export async function takeMails<T extends { readonly line: number }>(
     return { lines: [refusalLine('NOMAIL', 1, `X-Mail-From-Mail ${first}: the input holds ${holds}`)] };
   }
   const lines: ReportLine[] = [];
-  for (let i = first - 1; i < items.length; i++) {
+  const restart = (i: number, reason: 'NOTTAKEN' | 'MAILRATE', inPart: boolean): TakenMails => {
+    const mail = i + 1;
     const item = items[i] as T;
-    // The task's request counted its first mail against the user's rate limit; each other counts here.
-    const stop = pastTaking(ctx)
-      ? ({ reason: 'NOTTAKEN', why: 'the time limit ran out' } as const)
-      : i > first - 1 && !ctx.takeMail()
-        ? ({ reason: 'MAILRATE', why: "the user's tasks and mails a minute are used up" } as const)
-        : undefined;
-    if (stop) {
-      const mail = i + 1;
-      const left = items.length - i;
-      const message =
-        `MAIL=${mail} ${left === 1 ? 'this mail was' : `this mail and the ${left - 1} after it were`} not taken: ` +
-        `${stop.why}; go on from mail ${mail} (X-Mail-From-Mail: ${mail}, cicsmail send --from-mail ${mail})`;
-      lines.push(refusalLine(stop.reason, item.line, message));
-      return { lines, fromMail: mail };
-    }
-    const made = await take(item);
+    const left = items.length - i;
+    const message = inPart
+      ? `MAIL=${mail} this mail was taken in part (its lines above)${left === 1 ? '' : ` and the ${left - 1} after it not at all`}; ` +
+        `go on from mail ${mail} (X-Mail-From-Mail: ${mail}: its parts sent go again; the same request under its key sends only the others)`
+      : `MAIL=${mail} ${left === 1 ? 'this mail was' : `this mail and the ${left - 1} after it were`} not taken: ` +
+        `${NOT_TAKEN_WHY[reason]}; go on from mail ${mail} (X-Mail-From-Mail: ${mail}, cicsmail send --from-mail ${mail})`;
+    lines.push(refusalLine(reason, item.line, message));
+    return { lines, fromMail: mail };
+  };
+  for (let i = first - 1; i < items.length; i++) {
+    if (pastTaking(ctx)) return restart(i, 'NOTTAKEN', false);
+    const made = await take(items[i] as T);
+    const stopped = made.filter((l) => l.rc === RC.PARTLY);
+    const reason = stopped.some((l) => l.reason === 'MAILRATE') ? 'MAILRATE' : 'NOTTAKEN';
+    // The gate refused the mail: none of it went.
+    if (stopped.length > 0 && stopped.length === made.length) return restart(i, reason, false);
     lines.push(...made);
-    // A mail that makes mails of its own (a burst report's parts) stopped within itself: go
-    // on from it. Its parts sent are on the lines above; a request key's run sends only the others.
-    if (made.some((l) => l.rc === RC.PARTLY)) {
-      const mail = i + 1;
-      const after = items.length - i - 1;
-      const message =
-        `MAIL=${mail} this mail was taken in part (its lines above)${after === 0 ? '' : ` and the ${after} after it not at all`}; ` +
-        `go on from mail ${mail} (X-Mail-From-Mail: ${mail}: its parts sent go again; the same request under its key sends only the others)`;
-      const reason = made.find((l) => l.rc === RC.PARTLY && l.reason === 'MAILRATE') ? 'MAILRATE' : 'NOTTAKEN';
-      lines.push(refusalLine(reason, item.line, message));
-      return { lines, fromMail: mail };
-    }
+    // A mail that makes mails of its own (a burst report's parts) stopped within itself.
+    if (stopped.length > 0) return restart(i, reason, true);
   }
   return { lines };
 }
