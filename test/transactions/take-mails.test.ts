@@ -6,6 +6,7 @@ import t from 'tap';
 import type { ProgramContext } from '../../cics/task.js';
 import { laterMailsGate } from '../../transactions/mail/deliver.js';
 import { takeMails } from '../../transactions/text/request.js';
+import { doubling, doublingText, LINEAR_RATIO } from '../helpers/doubling.js';
 
 const DEADLINE = 10_000;
 
@@ -167,4 +168,19 @@ t.test('a mail taken in part (a burst its limit cut): the report goes on from it
     text: 'RC=24 LINE=11 MAIL=2 this mail was taken in part (its lines above) and the 1 after it not at all; go on from mail 2 (X-Mail-From-Mail: 2: its parts sent go again; the same request under its key sends only the others)',
   });
   t.equal(result.lines.length, 4, 'mail 1, the two lines of mail 2, the restart point');
+});
+
+t.test('the work grows in proportion to the mails, taken all or stopped at the last', async (t) => {
+  // Stopped at the last mail: the restart line counts those after it, so both ways are measured.
+  for (const stopAt of ['never', 'last'] as const) {
+    const run = async (list: readonly { line: number; n: number }[]) => {
+      const clock = { now: 0 };
+      return takeMails(context(clock), list, async (item) => {
+        if (stopAt === 'last' && item.n === list.length - 1) clock.now = DEADLINE;
+        return [{ rc: 0, text: 'taken' }];
+      });
+    };
+    const figures = await doubling(items, run, { n: 20_000, maxN: 20_000 });
+    t.ok(figures.ratio < LINEAR_RATIO, `stopped ${stopAt}: ${doublingText(figures)}`);
+  }
 });
