@@ -4,8 +4,9 @@
 // journaled mail; and no mail reaches the relay twice. The relay answers each dot 2 s late,
 // past the 1.5 s limit and past the region's hard stop (100 ms after it): the task waits
 // for it, the session is not cut after its dot. Two rounds: the first leaves the worker
-// connections to the relay that the second's mails find open. Where each request lands
-// depends on the machine's speed; what is asserted holds for every one.
+// connections to the relay that the second's mails find open. Then a round of MAIL with a
+// 10 ms limit (MTNY), most of them ended before their mail was journaled. Where each request
+// lands depends on the machine's speed; what is asserted holds for every one.
 import t, { type Test } from 'tap';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 import { defaultDefinitions } from '../../region/definitions.js';
@@ -25,17 +26,24 @@ const region = await startRegion(
     CICSMAIL_RETRY_FIRST_MS: '100',
     CICSMAIL_RETRY_POLL_MS: '50',
   },
-  { definitions: defaultDefinitions().map((d) => (d.tranid === 'MAIL' ? { ...d, timeLimitMs: LIMIT_MS } : d)) },
+  {
+    definitions: [
+      ...defaultDefinitions().map((d) => (d.tranid === 'MAIL' ? { ...d, timeLimitMs: LIMIT_MS } : d)),
+      ...defaultDefinitions()
+        .filter((d) => d.tranid === 'MAIL')
+        .map((d) => ({ ...d, tranid: 'MTNY', timeLimitMs: 10 })),
+    ],
+  },
 );
 
 const subjectOf = (m: ReceivedMail) => /^Subject: (.*)$/m.exec(m.message.toString('latin1'))?.[1] ?? '';
 
-async function round(t: Test, label: string): Promise<{ journaled: string[]; refused: string[] }> {
+async function round(t: Test, label: string, tranid = 'MAIL'): Promise<{ journaled: string[]; refused: string[] }> {
   const answers = await Promise.all(
     Array.from({ length: REQUESTS }, async (_, i) => {
       const subject = `${label} ${i + 1}`;
       const area = buildMailCommarea({ from: 'batch@corp.example', to: 'ops@corp.example', subject }, 37);
-      const res = await region.post('MAIL', area);
+      const res = await region.post(tranid, area);
       const body = Buffer.from(await res.arrayBuffer());
       return { subject, status: res.status, abcode: res.headers.get('x-cics-abcode'), body };
     }),
@@ -71,7 +79,8 @@ async function round(t: Test, label: string): Promise<{ journaled: string[]; ref
 t.test('no AICA for a journaled mail, no mail twice', async (t) => {
   const first = await round(t, 'FIRST');
   const second = await round(t, 'SECOND');
-  const journaled = [...first.journaled, ...second.journaled];
+  const tiny = await round(t, 'TINY', 'MTNY');
+  const journaled = [...first.journaled, ...second.journaled, ...tiny.journaled];
   // The spool sends what the sessions cut before their dot left; then nothing is left to send.
   await until(
     'the retry spool has sent every mail',
@@ -80,7 +89,7 @@ t.test('no AICA for a journaled mail, no mail twice', async (t) => {
   );
   const subjects = relay.mails.map(subjectOf).sort();
   t.same(subjects, journaled.sort(), 'every journaled mail delivered exactly once');
-  for (const subject of [...first.refused, ...second.refused])
+  for (const subject of [...first.refused, ...second.refused, ...tiny.refused])
     t.notOk(subjects.includes(subject), `${subject} never sent`);
   const ids = relay.mails.map((m) => /^Message-ID: (.*)$/im.exec(m.message.toString('latin1'))?.[1]);
   t.equal(new Set(ids).size, relay.mails.length, 'one Message-ID a mail');
