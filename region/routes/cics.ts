@@ -16,7 +16,7 @@ import { pendingTaskOf, type PendingTask } from '../tasks/pending-task.js';
 import { limitPerUser } from '../security/rate-limits.js';
 import { recordTask } from '../tasks/task-record.js';
 import { dueAt, startAsked } from '../tasks/start-request.js';
-import { JournalFull, ReqidInUse } from '../errors.js';
+import { JournalFull, ReqidInUse, RequestInvalid } from '../errors.js';
 import { JournalError } from '../../journal/errors.js';
 import { KeyedTasks } from '../tasks/keyed-tasks.js';
 import { systemClock } from '../../cics/clock.js';
@@ -84,6 +84,11 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
     asked: NonNullable<ReturnType<typeof startAsked>>,
   ) {
     const task = request.task as PendingTask;
+    // A START keeps the request's input, not its headers: it would run from the first mail.
+    if (task.fromMail !== undefined)
+      throw new RequestInvalid(
+        'X-Mail-From-Mail goes on a task that runs now, not on a START: send the job again from its restart point when it is due',
+      );
     const now = starts.now();
     const entry = await journal.starts
       .add(

@@ -162,6 +162,15 @@ t.test('a restart point past the input, or not a number', async (t) => {
     resp: 'INVREQ',
     message: "X-Mail-From-Mail '0' is not a mail's number (1 the input's first)",
   });
+  const start = await region.post('SEND', ebcdicLines(['FROM a@x.example'], 37), {
+    'x-mail-from-mail': '2',
+    'x-cics-start-interval': '000100',
+  });
+  t.equal(start.status, 400, 'not on a START, which would run from the first mail');
+  t.match(await start.json(), {
+    resp: 'INVREQ',
+    message: /^X-Mail-From-Mail goes on a task that runs now, not on a START/,
+  });
   const both = await cicsmail(['send', path, '--from-mail', '2', '--key', 'K1'], env);
   t.equal(both.code, 20);
   t.match(both.stderr, /--from-mail and --key/);
