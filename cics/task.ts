@@ -78,6 +78,10 @@ export interface TaskRequest {
   readonly copy?: ProgramCopy;
   /** The request's key, and the mails an earlier run under it journaled (request-key.ts). */
   readonly requestKey?: { readonly ref: RequestKeyRef; readonly earlier: readonly number[] };
+  /** X-Mail-From-Mail: a text transaction (SEND, SPOL) starts at this mail of its input (1 the first). */
+  readonly fromMail?: number;
+  /** The user's rate limit, where they have one: their slot in the shared counts (user-rate.ts) and the most a minute. */
+  readonly rate?: { readonly slot: number; readonly max: number };
 }
 
 /**
@@ -100,6 +104,12 @@ export type TaskResult =
       readonly mailReason?: { readonly code: string; readonly text: string };
       /** Reply classes (2xx, 4xx, 5xx, none) of the relay's answers to the task's mails, for the metrics. */
       readonly smtpReplies?: readonly string[];
+      /**
+       * The task's time limit stopped it between mails: the first mail of its input it did not
+       * take (X-Mail-From-Mail of the answer). Such an answer is partly done: a request key
+       * does not keep it, so that the same request goes on where it stopped.
+       */
+      readonly fromMail?: number;
     }
   | {
       readonly kind: 'condition';
@@ -132,14 +142,32 @@ export interface ProgramContext<Services> {
   /** The transaction's copybook, where it has one (a shop's program reads its COMMAREA through it). */
   readonly copybook?: CopybookRef;
   /**
-   * Says that the task has done what cannot be undone (the SMTP session of one of its mails
-   * is over: sent, refused, or left to the retry spool) and now only records it and answers. From then on its time limit no longer ends
-   * it AICA, which would have the caller send the mail again under a new Message-ID; it
-   * answers late instead. A thread that hangs is still ended by the region's hard stop.
+   * Says that the task is about to do what cannot be undone: journal a mail (the retry spool
+   * delivers it from then on, whatever becomes of the task). From then on its time limit no
+   * longer ends it AICA, which would have the caller send the mail again under a new
+   * Message-ID; it answers what became of the mail, late if need be. The region's hard stop
+   * waits for it too as long as its thread yields; a thread that hangs is still ended.
+   * False where the time limit ended the task first (it has been answered AICA): then the
+   * program must journal nothing.
    */
-  readonly committed: () => void;
+  readonly committed: () => boolean;
+  /** The task's clock (epoch ms), against `deadline`. */
+  readonly now: () => number;
   /** The request's key, where it came with one. */
   readonly requestKey?: TaskKey;
+  /** X-Mail-From-Mail: a text transaction starts at this mail of its input (1 the first); undefined: at the first. */
+  readonly fromMail?: number;
+  /**
+   * Counts one more mail of the task's input against the user's rate limit (the task's
+   * request counted its first); false where the user's minute is used up: take it no more.
+   */
+  readonly takeMail: () => boolean;
+  /**
+   * Asked before each mail is journaled, where a program that sends mail after mail (a shop's
+   * module) set it: a refusal (RC 24: the time limit all but over, the user's minute used
+   * up) is answered instead, and the mail is not taken.
+   */
+  readonly mailGate?: () => { readonly reason: 'NOTTAKEN' | 'MAILRATE'; readonly detail: string } | undefined;
 }
 
 /** 0CYYDDD and 0HHMMSS, as in the EIB. */

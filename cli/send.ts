@@ -12,7 +12,7 @@ import { helpHint, parseCommand, regionOf, timeoutOf, UsageError } from './usage
 
 const HELP = `usage: cicsmail send [FILE] [--tx SEND|SPOL] [--url URL] [--user ID:PASSWORD]
                      [--ccsid N] [--binary] [--jobname NAME] [--timeout S]
-                     [--key KEY]
+                     [--key KEY] [--from-mail N]
 
 Runs FILE (standard input where FILE is - or left out) as one SEND transaction (control
 statements) or, with --tx SPOL, as an SMTP datastream; prints the report, a line a mail.
@@ -28,14 +28,19 @@ statements) or, with --tx SPOL, as an SMTP datastream; prints the report, a line
   --timeout S      seconds to wait for the report (default 600; a SEND of many mails
                    answers when it is done); the connection within 10 s of it
   --key KEY        the request key (Idempotency-Key): run the same FILE again with the
-                   same key and the region prints the first report again, sending nothing
+                   same key and the region prints the first report again, sending nothing;
+                   where the time limit stopped it (RC 24), it goes on where it stopped
+  --from-mail N    start at mail N of FILE (1 the first), the restart point of a run the
+                   time limit stopped (its last line: RC=24 ... MAIL=N); the mails before
+                   N are not sent again. Without --key: a keyed run goes on by itself
 
 A UTF-8 FILE is translated to the code page, each line ending in NL (x'15'). Input longer
 than a COMMAREA (32,763 bytes) goes as container ${INPUT_CONTAINER} on a channel.
 
 Exit code: the highest RC of the report (0 sent, 4 kept for retry, 8 refused as written,
-12 refused by the relay, 16 sender not allowed), or 20 where the transaction did not run
-(the region unreachable or answering with a RESP, an unreadable FILE, bad options).`;
+12 refused by the relay, 16 sender not allowed, 24 partly done: the time limit stopped it,
+go on with --from-mail), or 20 where the transaction did not run (the region unreachable
+or answering with a RESP, an unreadable FILE, bad options): run it again whole.`;
 
 /** The exit code where no report came back: above every RC, so no scheduler takes it for a warning. */
 export const SEND_FAILED = 20;
@@ -48,6 +53,14 @@ export const SEND_FAILED = 20;
 function jobnameOf(user: string | undefined): string | undefined {
   const id = user?.split(':')[0]?.trim().toUpperCase();
   return id && /^[\x21-\x7e]{1,8}$/.test(id) ? id : undefined;
+}
+
+/** --from-mail N: a mail's number, 1 the input's first. */
+function fromMailOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[1-9]\d{0,8}$/.test(text.trim()))
+    throw new UsageError(`--from-mail ${text.slice(0, 20)} is not a mail's number (1 the first mail of FILE)`);
+  return Number(text.trim());
 }
 
 async function readInput(io: CommandIo, file: string | undefined): Promise<Buffer> {
@@ -84,6 +97,7 @@ async function send(argv: readonly string[], io: CommandIo): Promise<number> {
       jobname: { type: 'string' },
       timeout: { type: 'string' },
       key: { type: 'string' },
+      'from-mail': { type: 'string' },
     },
     HELP,
     { command: 'send' },
@@ -96,6 +110,11 @@ async function send(argv: readonly string[], io: CommandIo): Promise<number> {
   const ccsid = parseCcsid(values.ccsid);
   if (ccsid === undefined)
     throw new UsageError(`--ccsid ${values.ccsid} is not a supported code page (${SUPPORTED_CCSIDS.join(', ')})`);
+  const fromMail = fromMailOf(values['from-mail']);
+  if (fromMail !== undefined && values.key !== undefined)
+    throw new UsageError(
+      '--from-mail and --key: run the same command again with the same key, and the region goes on where it stopped by itself',
+    );
   const region = regionOf(io, { url: values.url, user: values.user, timeoutMs: timeoutOf(values.timeout) });
   const jobname = values.jobname || jobnameOf(values.user ?? io.env.CICSMAIL_USER);
   if ((positionals[0] === undefined || positionals[0] === '-') && io.stdin.isTTY)
@@ -118,6 +137,7 @@ async function send(argv: readonly string[], io: CommandIo): Promise<number> {
     ccsid,
     ...(jobname ? { jobname } : {}),
     ...(values.key !== undefined ? { key: values.key } : {}),
+    ...(fromMail !== undefined ? { fromMail } : {}),
   });
   if (answer.status !== 200) throw region.refused(answer.status, body.toString('utf8'));
   const report = textLines(codePage(ccsid).decode(body));

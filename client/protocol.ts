@@ -14,6 +14,8 @@ export const HEADER = {
   mailRc: 'x-mail-rc',
   journalSeq: 'x-journal-seq',
   sysid: 'x-cics-sysid',
+  /** SEND, SPOL: the mail of the input to start at; on an answer, the first mail its time limit left. */
+  fromMail: 'x-mail-from-mail',
 } as const;
 
 /** HTTP Basic credentials from `ID:PASSWORD`. */
@@ -31,6 +33,8 @@ export interface TaskOptions {
   readonly authorization?: string;
   /** The request key (Idempotency-Key): a repeat with it hears the first answer and sends nothing. */
   readonly key?: string;
+  /** SEND, SPOL: start at this mail of the input (1 the first): where an earlier run stopped. */
+  readonly fromMail?: number;
 }
 
 export function taskHeaders(options: TaskOptions): Record<string, string> {
@@ -40,6 +44,7 @@ export function taskHeaders(options: TaskOptions): Record<string, string> {
   if (options.userid) headers[HEADER.userid] = options.userid;
   if (options.authorization) headers.authorization = options.authorization;
   if (options.key !== undefined) headers['idempotency-key'] = options.key;
+  if (options.fromMail !== undefined) headers[HEADER.fromMail] = String(options.fromMail);
   return headers;
 }
 

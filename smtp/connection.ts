@@ -90,6 +90,8 @@ export class SmtpConnection {
   /** Why the connection can carry no more mail: the first failure it met. */
   #broken: SmtpFailure | null = null;
   #busy = false;
+  /** The mail's final dot is written and its reply awaited: a deadline no longer cuts it (abort). */
+  #afterDot = false;
   readonly #peer: string | undefined;
 
   private constructor(
@@ -383,15 +385,22 @@ export class SmtpConnection {
     // Waiting for the reply starts now (a fast relay's reply must find it), its clock
     // once the whole message has left: a large mail on a slow link takes its own time.
     const stall = this.options.timeouts.command;
-    const written = writeMessage(this.#socket, message, stall, (sent) =>
-      this.#fail({
-        kind: 'timeout',
-        message: `${relay} took none of the message for ${stall} ms (${sent} bytes sent)`,
-      }),
+    const written = writeMessage(
+      this.#socket,
+      message,
+      stall,
+      (sent) =>
+        this.#fail({
+          kind: 'timeout',
+          message: `${relay} took none of the message for ${stall} ms (${sent} bytes sent)`,
+        }),
+      () => (this.#afterDot = true),
     );
-    const final = await this.#expect('end of data', this.options.timeouts.final, written).catch((err: SmtpError) => {
-      throw new SmtpError(err.failure, false);
-    });
+    const final = await this.#expect('end of data', this.options.timeouts.final, written)
+      .catch((err: SmtpError) => {
+        throw new SmtpError(err.failure, false);
+      })
+      .finally(() => (this.#afterDot = false));
     if (final.code === 421) return this.#closing(final, false);
     if (final.code >= 300) return ending(relay, final, final, refused);
     const taken = recipients.filter((_, i) => (replies.rcpts[i]?.code ?? 500) < 300);
@@ -412,8 +421,14 @@ export class SmtpConnection {
     return { kind: 'deferred', relay: this.relay.label, reply: text, accepted: [], refused: [], failure };
   }
 
-  /** Ends the connection now (a task's deadline passed); the mail under way is lost to it. */
+  /**
+   * Ends the connection now (a task's deadline passed); the mail under way is lost to it.
+   * Not once its final dot is written: the relay may have taken it, and a mail cut off then
+   * would be on record as not sent and sent again by the retry spool. Its reply has the
+   * final time-out of its own.
+   */
   abort(reason: string): void {
+    if (this.#afterDot) return;
     this.#fail({ kind: 'timeout', message: reason });
   }
 

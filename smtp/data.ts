@@ -28,13 +28,15 @@ function* pieces(bytes: Buffer): Generator<Buffer> {
  * Writes the message and the end of data; resolves once the last byte went to the OS. A
  * small message goes in one corked write. Where the relay takes none of it for `stallMs`
  * (the data block time-out), `onStall` is called with the bytes that did leave, and
- * writing stops; the caller ends the connection.
+ * writing stops; the caller ends the connection. `onEnd` is called as the final dot is
+ * written: from then on the relay may have the mail.
  */
 export async function writeMessage(
   socket: Socket,
   message: Uint8Array,
   stallMs: number,
   onStall: (sent: number) => void,
+  onEnd?: () => void,
 ): Promise<void> {
   const bytes = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
   let queued = 0;
@@ -69,6 +71,7 @@ export async function writeMessage(
     }
   }
   queued += END_OF_DATA.length;
+  onEnd?.();
   const written = new Promise<void>((resolve) => socket.write(END_OF_DATA, () => resolve()));
   socket.uncork();
   await progress(written);

@@ -4,7 +4,9 @@ import { FieldError } from '../cics/copybook/errors.js';
 import type { TaskResult } from '../cics/task.js';
 import { REPORT_CODES } from './report/errors.js';
 
-export const RC = { OK: 0, DEFERRED: 4, INVALID: 8, REFUSED: 12, SENDER: 16 } as const;
+// 24: partly done. Above every RC of a mail, so that the job's highest RC says it; not 20,
+// which `cicsmail send` gives where the transaction did not run at all (run it again whole).
+export const RC = { OK: 0, DEFERRED: 4, INVALID: 8, REFUSED: 12, SENDER: 16, PARTLY: 24 } as const;
 export type ReturnCode = (typeof RC)[keyof typeof RC];
 
 export const REASONS = {
@@ -86,6 +88,14 @@ export const REASONS = {
     text: 'every recipient is on the suppression list (a hard bounce, or an operator): nothing was sent',
   },
   RCPTREJ: { rc: RC.REFUSED, text: 'the relay refused every recipient for good (5xx)' },
+  MAILRATE: {
+    rc: RC.PARTLY,
+    text: "SEND, SPOL: the user's tasks and mails a minute (CICSMAIL_RATE_LIMIT) are used up; the mails from this one on were not taken: go on from it once the minute is over",
+  },
+  NOTTAKEN: {
+    rc: RC.PARTLY,
+    text: "SEND, SPOL: the task's time limit ran out; the mails from this one on were not taken: go on from it",
+  },
 } as const satisfies Record<string, { rc: ReturnCode; text: string }>;
 
 export type Reason = keyof typeof REASONS;

@@ -13,7 +13,8 @@ import { jsonToRecord, recordToJson } from '../cics/copybook/json.js';
 import { copybook } from '../cics/copybook/library.js';
 import type { RecordLayout } from '../cics/copybook/layout.js';
 import type { ProgramContext, TaskRequest, TaskResult } from '../cics/task.js';
-import { TaskSlots } from '../cics/task-slots.js';
+import { BEAT_MS, TaskSlots } from '../cics/task-slots.js';
+import { RATE_WINDOW_MS, UserRate } from '../cics/user-rate.js';
 import type { TaskKey } from '../cics/request-key.js';
 import { fieldCondition } from './errors.js';
 import { dropOrphanCommitFailures } from '../journal/commit-failure.js';
@@ -29,10 +30,11 @@ dropOrphanCommitFailures();
 setFlagsFromString('--expose-gc');
 const memory = new MemoryRelease(runInNewContext('gc') as () => void);
 
-const config = workerData as WorkerConfig & { taskSlots: SharedArrayBuffer };
+const config = workerData as WorkerConfig & { taskSlots: SharedArrayBuffer; userRate: SharedArrayBuffer };
 const services = createServices(config);
 closeOnShutdown(services);
 const slots = new TaskSlots(config.taskSlots);
+const userRate = new UserRate(config.userRate);
 const programs = new Map<string, Promise<Program>>();
 
 function load(url: string): Promise<Program> {
@@ -80,12 +82,16 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
   const deadline = Date.now() + request.timeLimitMs;
   let timer: NodeJS.Timeout | undefined;
   let committed = false;
+  // The time limit answered AICA: the program, which runs on, may journal nothing.
+  let ended = false;
+  let beating: NodeJS.Timeout | undefined;
   // The time limit where the program awaits; a program that never yields is ended by the
   // region, which terminates this thread. A committed task is past it: on a starved
   // thread the limit's timer can come due in the same turn as the relay's answer.
   const overtime = new Promise<TaskResult>((resolve) => {
     timer = setTimeout(() => {
       if (committed) return;
+      ended = true;
       resolve({
         kind: 'abend',
         abcode: 'AICA',
@@ -111,9 +117,22 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
       ...(request.copy ? { copy: request.copy } : {}),
       ...(request.copybook ? { copybook: request.copybook } : {}),
       committed: () => {
+        if (ended) return false;
+        if (committed) return true;
         committed = true;
+        const taskn = request.eib.eibtaskn;
+        slots.beat(taskn);
+        beating = setInterval(() => slots.beat(taskn), BEAT_MS);
+        beating.unref();
+        return true;
+      },
+      now: Date.now,
+      takeMail: () => {
+        const rate = request.rate;
+        return rate === undefined || userRate.take(rate.slot, rate.max, RATE_WINDOW_MS, Date.now());
       },
       ...(request.requestKey ? { requestKey: taskKey(request.requestKey) } : {}),
+      ...(request.fromMail !== undefined ? { fromMail: request.fromMail } : {}),
     };
     const result = await Promise.race([program(ctx), overtime]);
     const layout = result.kind === 'normal' && request.commarea.form === 'json' ? layoutOf(request) : null;
@@ -127,6 +146,7 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
     return { kind: 'abend', abcode: 'ASRA', message: `program failed: ${e?.message ?? String(err)}` };
   } finally {
     clearTimeout(timer);
+    clearInterval(beating);
     memory.afterTask(inputBytes(request));
   }
 }

@@ -75,6 +75,8 @@ export default fp<{ clock?: Clock | undefined }>(
         userid,
         jobname,
         security: security.taskSecurity(user, request.remote),
+        // Its request was counted when it was asked for; a SEND's other mails count as it runs.
+        rateLimit: security.rateLimitOf(user),
       });
       recordTask(
         { metrics, journal, room },

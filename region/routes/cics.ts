@@ -16,7 +16,7 @@ import { pendingTaskOf, type PendingTask } from '../tasks/pending-task.js';
 import { limitPerUser } from '../security/rate-limits.js';
 import { recordTask } from '../tasks/task-record.js';
 import { dueAt, startAsked } from '../tasks/start-request.js';
-import { JournalFull, ReqidInUse } from '../errors.js';
+import { JournalFull, ReqidInUse, RequestInvalid } from '../errors.js';
 import { JournalError } from '../../journal/errors.js';
 import { KeyedTasks } from '../tasks/keyed-tasks.js';
 import { systemClock } from '../../cics/clock.js';
@@ -24,6 +24,8 @@ import type { StoredAnswer } from '../../journal/request-keys.js';
 
 /** A whole channel: COMMAREA and containers (attachments) together. */
 export const MAX_CHANNEL = 32 * 1024 * 1024;
+/** On the answer of a SEND or SPOL its time limit stopped: the first mail not taken, the restart point. */
+const FROM_MAIL_HEADER = 'x-mail-from-mail';
 /** How much longer than the first's time limit a repeat of its key waits for its answer. */
 const KEY_WAIT_MARGIN_MS = 5000;
 
@@ -57,8 +59,9 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
   // Tasks a minute per user.
   await limitPerUser(app, security.audit, {
     max: (user) => security.rateLimitOf(user),
-    what: 'tasks',
+    what: 'tasks and mails',
     tranid: (request) => tranidAsked(request).slice(0, 4).toUpperCase(),
+    shared: dispatcher.userRate,
   });
 
   app.removeAllContentTypeParsers();
@@ -81,6 +84,11 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
     asked: NonNullable<ReturnType<typeof startAsked>>,
   ) {
     const task = request.task as PendingTask;
+    // A START keeps the request's input, not its headers: it would run from the first mail.
+    if (task.fromMail !== undefined)
+      throw new RequestInvalid(
+        'X-Mail-From-Mail goes on a task that runs now, not on a START: send the job again from its restart point when it is due',
+      );
     const now = starts.now();
     const entry = await journal.starts
       .add(
@@ -141,6 +149,8 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
       security: security.taskSecurity(caller, request.ip),
       transfer: memory ? [memory] : [],
       ...(task.requestKey ? { requestKey: { ref: task.requestKey, earlier: earlier ?? [] } } : {}),
+      ...(task.fromMail !== undefined ? { fromMail: task.fromMail } : {}),
+      rateLimit: security.rateLimitOf(caller),
     });
     void reply.header('X-CICS-Taskn', String(eib.eibtaskn));
     const failure = recordTask({ metrics, journal, room }, request.log, task, logged, { eib, result, startedAt });
@@ -153,6 +163,7 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
     };
     if (result.journalSeqs.length > 0) headers['x-journal-seq'] = result.journalSeqs.join(',');
     if (result.mailRc !== undefined) headers['x-mail-rc'] = String(result.mailRc);
+    if (result.fromMail !== undefined) headers[FROM_MAIL_HEADER] = String(result.fromMail);
     if (result.mailReason) {
       // In the headers too: a caller that reads the answer as ASCII (or not at all) can read them.
       headers['x-mail-reason'] = headerText(result.mailReason.code);
@@ -178,6 +189,10 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
       // A repeat waits for the first as long as the first may run, and a little more.
       const keyedAnswer = await keyed.run(ref, task.definition.timeLimitMs + KEY_WAIT_MARGIN_MS, async (earlier) => {
         const first = await execute(request, reply, task, earlier);
+        // A task its time limit stopped between mails is partly done: no answer is kept for
+        // the key, so that the same request again goes on where it stopped (the mails it
+        // journaled answered from their records, the others taken now).
+        if (first.headers[FROM_MAIL_HEADER] !== undefined) return first;
         const taskn = Number(first.headers['x-cics-taskn']);
         await journal.keys.answered(ref, { userid: task.caller.id, tranid: task.definition.tranid, taskn }, first);
         return first;

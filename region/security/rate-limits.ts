@@ -1,11 +1,13 @@
 // A user's requests a minute, counted per user (after authentication: the key is the user,
-// not the address): tasks on /cics (CICSMAIL_RATE_LIMIT or the user's own), and requests on
+// not the address): tasks on /cics and the mails of SEND and SPOL past a task's first
+// (CICSMAIL_RATE_LIMIT or the user's own: the workers count those), and requests on
 // the operators' routes (CICSMAIL_REQUEST_RATE_LIMIT). Past it, 429 with Retry-After and one
 // DENIED record a minute (the audit trail counts the rest).
 import rateLimit, { type RateLimitPluginOptions } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { UserRecord } from '../../users/users-file.js';
 import { RateLimited } from '../errors.js';
+import { RATE_WINDOW_MS, type UserRate } from '../../cics/user-rate.js';
 
 /** What a refusal puts on the audit trail. */
 export interface AuditEntry {
@@ -25,6 +27,23 @@ export interface UserLimit {
   readonly what: string;
   /** The tranid a refused request asked for, where it names one. */
   readonly tranid: (request: FastifyRequest) => string;
+  /** Counts kept where the workers count too (tasks' mails, cics/user-rate.ts); else the plugin's own. */
+  readonly shared?: UserRate;
+}
+
+/** @fastify/rate-limit's store (its `incr`) over the counts the workers share. */
+function sharedStore(rate: UserRate, now: () => number) {
+  return class SharedStore {
+    incr(key: string, done: (err: Error | null, res: { current: number; ttl: number }) => void): void {
+      const at = now();
+      const { current, endsAt } = rate.add(rate.slotOf(key), RATE_WINDOW_MS, at);
+      done(null, { current, ttl: endsAt - at });
+    }
+
+    child(): SharedStore {
+      return this;
+    }
+  };
 }
 
 /**
@@ -36,10 +55,11 @@ export async function limitPerUser(app: FastifyInstance, audit: Audit, limit: Us
   const none = { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false } as const;
   const options: RateLimitPluginOptions = {
     hook: 'onRequest',
-    timeWindow: 60_000,
+    timeWindow: RATE_WINDOW_MS,
     keyGenerator: (request) => caller(request).id,
     allowList: (request) => limit.max(caller(request)) === 0,
     max: (request) => limit.max(caller(request)),
+    ...(limit.shared ? { store: sharedStore(limit.shared, Date.now) } : {}),
     addHeadersOnExceeding: none,
     addHeaders: { ...none, 'retry-after': true },
     onExceeded: (request) => {

@@ -14,7 +14,8 @@ import {
   type TaskResult,
   type TaskSecurity,
 } from '../../cics/task.js';
-import { TaskSlots } from '../../cics/task-slots.js';
+import { BEAT_STALE_MS, TaskSlots } from '../../cics/task-slots.js';
+import { UserRate } from '../../cics/user-rate.js';
 import { admit, Gate, type Admission } from './admission.js';
 import type { ClassLimits } from '../../config/region-file.js';
 import type { ShutdownMessage, WorkerConfig } from '../../transactions/services.js';
@@ -44,6 +45,10 @@ export interface TaskInput {
   readonly transfer?: readonly ArrayBuffer[];
   /** The request's key, and the mails an earlier run under it journaled. */
   readonly requestKey?: TaskRequest['requestKey'];
+  /** X-Mail-From-Mail: where a text transaction starts in its input. */
+  readonly fromMail?: number;
+  /** The user's tasks and mails a minute; 0 or undefined: no limit. */
+  readonly rateLimit?: number;
 }
 
 export interface TaskInfo {
@@ -84,7 +89,7 @@ function eibOf(taskn: number, input: TaskInput): Eib {
 }
 
 /** What goes to the worker. */
-function taskRequest(eib: Eib, input: TaskInput): TaskRequest {
+function taskRequest(eib: Eib, input: TaskInput, rate: UserRate): TaskRequest {
   const definition = input.definition;
   return {
     program: definition.program,
@@ -98,6 +103,8 @@ function taskRequest(eib: Eib, input: TaskInput): TaskRequest {
     security: input.security,
     ...(definition.copy ? { copy: definition.copy } : {}),
     ...(input.requestKey ? { requestKey: input.requestKey } : {}),
+    ...(input.fromMail !== undefined ? { fromMail: input.fromMail } : {}),
+    ...(input.rateLimit ? { rate: { slot: rate.slotOf(input.userid), max: input.rateLimit } } : {}),
   };
 }
 
@@ -117,6 +124,11 @@ function workerEntry(): { filename: string; execArgv?: string[] } {
 export class Dispatcher {
   readonly #pool: Piscina<TaskRequest, TaskResult>;
   readonly #grace: number;
+  /**
+   * How long past its hard stop a committed task whose thread yields may run on: the mail
+   * under way has its relay's reply after the dot and one more reply to wait for.
+   */
+  readonly #late: number;
   #taskn = 0;
   readonly #tasks = new Map<number, TaskInfo>();
   readonly #region: Gate;
@@ -125,12 +137,16 @@ export class Dispatcher {
   readonly #capacity: number;
   /** Which thread runs which task: written by the workers, read for a hard stop. */
   readonly #slots = new TaskSlots();
+  /** Each user's tasks and mails this minute: the rate limit's store counts tasks, the workers mails. */
+  readonly userRate = new UserRate();
   /** The shutdown channel (transactions/services.ts), and the workers that said they are up on it. */
   readonly #channel: BroadcastChannel;
   readonly #up = new Set<number>();
 
   constructor(options: DispatcherOptions) {
     this.#grace = options.hardStopGraceMs ?? HARD_STOP_GRACE_MS;
+    const { timeouts } = options.workerConfig.smtp;
+    this.#late = timeouts.final + timeouts.command;
     this.#channel = new BroadcastChannel(options.workerConfig.shutdownChannel);
     this.#channel.unref();
     this.#channel.onmessage = (event) => {
@@ -148,7 +164,7 @@ export class Dispatcher {
       // Atomics.wait (piscina's default), or replies and flushes wait for the next task.
       atomics: 'async',
       idleTimeout: Infinity,
-      workerData: { ...options.workerConfig, taskSlots: this.#slots.buffer },
+      workerData: { ...options.workerConfig, taskSlots: this.#slots.buffer, userRate: this.userRate.buffer },
     });
     this.#capacity = workers * options.tasksPerWorker;
     this.#region = new Gate({
@@ -218,7 +234,7 @@ export class Dispatcher {
       info.state = 'running';
       this.#slots.open(taskn);
       return this.#pool
-        .run(taskRequest(eib, input), {
+        .run(taskRequest(eib, input, this.userRate), {
           transferList: input.transfer && input.transfer.length > 0 ? [...input.transfer] : undefined,
         })
         .catch(
@@ -240,8 +256,12 @@ export class Dispatcher {
   /**
    * The task's hard limit, its time limit and the grace after it (no AbortSignal goes to
    * piscina: it runs a task that has one alone on its worker). A task still queued then
-   * leaves the queue; one that runs and does not yield has its worker ended. `overtime`
-   * resolves with the abend; `stopped` says it where the pool's own rejection comes first.
+   * leaves the queue; one that runs and does not yield has its worker ended. A task that has
+   * journaled a mail and whose thread still yields is waited for (its worker answers what
+   * became of the mail), up to the relay's time-outs of one more mail; ended mid-session, it
+   * could leave a mail the relay took on record as not sent, for the retry spool to send
+   * again. `overtime` resolves with the abend; `stopped` says it where the pool's own
+   * rejection comes first.
    */
   #watch(
     info: TaskInfo,
@@ -269,9 +289,18 @@ export class Dispatcher {
           // The limit counts from when a worker took the task: one a busy worker took late
           // has the rest of its time (the worker ends it with AICA at its own limit).
           const takenAt = this.#slots.takenAt(taskn);
-          const rest = takenAt === undefined ? 0 : takenAt + limit + this.#grace - Date.now();
+          const now = Date.now();
+          const rest = takenAt === undefined ? 0 : takenAt + limit + this.#grace - now;
           if (rest > 0) return stopAt(rest);
-          stopped = aica(`ran past its time limit of ${limit} ms and did not yield; its worker was ended`);
+          const beat = this.#slots.lastBeat(taskn);
+          const late = takenAt === undefined ? 0 : takenAt + limit + this.#grace + this.#late - now;
+          const yields = beat !== undefined && now - beat < Math.max(this.#grace, BEAT_STALE_MS);
+          if (yields && late > 0) return stopAt(Math.min(this.#grace, late));
+          stopped = aica(
+            beat === undefined
+              ? `ran past its time limit of ${limit} ms and did not yield; its worker was ended`
+              : `journaled a mail and then ${yields ? `ran ${this.#late} ms past its hard stop` : 'did not yield'}; its worker was ended (the retry spool has the mail)`,
+          );
           void this.#slots.stop(taskn, this.#pool.threads).then((outcome) => {
             if (outcome === 'cancelled')
               stopped = aica(`waited past its time limit of ${limit} ms for a worker; it did not run`);

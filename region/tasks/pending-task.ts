@@ -38,6 +38,8 @@ export interface PendingTask {
   readonly containers: readonly Container[];
   /** The request key (Idempotency-Key), where the request has one. */
   readonly requestKey?: RequestKeyRef;
+  /** X-Mail-From-Mail: the mail of its input a text transaction (SEND, SPOL) starts at. */
+  readonly fromMail?: number;
 }
 
 /** What the checks read: the region's services. */
@@ -50,6 +52,10 @@ export interface TaskChecks {
 }
 
 const JOBNAME = /^[\x21-\x7e]{1,8}$/;
+/** The header that says where a SEND or SPOL goes on (its answer's restart point). */
+const FROM_MAIL = 'x-mail-from-mail';
+/** A whole number from 1, no longer than any input could make it. */
+const MAIL_NUMBER = /^[1-9]\d{0,8}$/;
 // CICS container names: 1 to 16 characters.
 const CONTAINER = /^[\x21-\x7e]{1,16}$/;
 
@@ -79,9 +85,32 @@ export function pendingTaskOf(
   const { commarea, containers } = commareaOf(request, ccsid);
   if (commarea.form === 'bytes' && commarea.bytes.length > MAX_COMMAREA)
     throw new CommareaTooLong(commarea.bytes.length);
-  const asked = { tranid, userid: caller.id, ccsid, commarea, containers };
+  const fromMail = fromMailOf(request);
+  const asked = { tranid, userid: caller.id, ccsid, commarea, containers, ...(fromMail ? { fromMail } : {}) };
   const requestKey = requestKeyOf(request, asked, keyInBody(definition, commarea, containers, ccsid));
-  return { definition, caller, ccsid, jobname, commarea, containers, ...(requestKey ? { requestKey } : {}) };
+  return {
+    definition,
+    caller,
+    ccsid,
+    jobname,
+    commarea,
+    containers,
+    ...(requestKey ? { requestKey } : {}),
+    ...(fromMail ? { fromMail } : {}),
+  };
+}
+
+/** X-Mail-From-Mail, where given: 1 (the input's first mail) or more; 1 is as if not given. */
+function fromMailOf(request: FastifyRequest): number | undefined {
+  const header = request.headers[FROM_MAIL];
+  if (header === undefined) return undefined;
+  const text = String(header).trim();
+  if (!MAIL_NUMBER.test(text))
+    throw new RequestInvalid(
+      `X-Mail-From-Mail '${text.slice(0, 20).replace(/[^\x20-\x7e]/g, '?')}' is not a mail's number (1 the input's first)`,
+    );
+  const n = Number(text);
+  return n === 1 ? undefined : n;
 }
 
 /** The body as the content type parsers left it: a buffer (bytes, or a channel to read), or parsed JSON. */

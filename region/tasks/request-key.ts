@@ -22,6 +22,8 @@ export interface AskedTask {
   readonly ccsid: number;
   readonly commarea: CommareaInput;
   readonly containers: readonly Container[];
+  /** X-Mail-From-Mail: a request that starts further on in its input asks something else. */
+  readonly fromMail?: number;
 }
 
 /**
@@ -67,6 +69,8 @@ export function digestOf(task: AskedTask): string {
     for (const text of [c.name, c.kind, String(c.ccsid), c.contentType, c.filename ?? '']) part(hash, text);
     part(hash, c.data);
   }
+  // Only where given, so that the digests of requests without it stay as they were.
+  if (task.fromMail !== undefined) part(hash, `from mail ${task.fromMail}`);
   return hash.digest('hex');
 }
 

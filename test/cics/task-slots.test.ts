@@ -32,3 +32,19 @@ t.test('a slot reused 65,536 tasks later belongs to the newer task', async (t) =
   t.equal(worker.claim(1 + 65_536, 4, 200), true);
   t.equal(region.takenAt(1 + 65_536), 200);
 });
+
+t.test("a committed task's beat: the region sees when its thread last yielded, for its own task only", async (t) => {
+  const region = new TaskSlots();
+  const worker = new TaskSlots(region.buffer);
+  region.open(11);
+  worker.claim(11, 3, 100);
+  t.equal(region.lastBeat(11), undefined, 'not committed: the hard stop may end it');
+  worker.beat(11, 150);
+  worker.beat(11, 350);
+  t.equal(region.lastBeat(11), 350);
+  worker.beat(12, 400);
+  t.equal(region.lastBeat(12), undefined, 'no beat for a task the slot is not open for');
+  region.open(11 + 65_536);
+  t.equal(region.lastBeat(11 + 65_536), undefined, 'a new task in the slot starts uncommitted');
+  t.equal(region.lastBeat(11), undefined, 'the older task is no longer known');
+});

@@ -29,6 +29,8 @@ export interface RelayFaults {
   readonly rcptTo?: Hook<SMTPServerAddress>;
   /** Called with the whole message once received; an error refuses it after the dot. */
   readonly data?: Hook<Buffer>;
+  /** Milliseconds to wait after the final dot before the reply (a slow relay); asked mail by mail. */
+  readonly delayMs?: () => number;
   readonly options?: Partial<SMTPServerOptions>;
 }
 
@@ -84,7 +86,11 @@ export async function startRelay(t: TestLike, faults: RelayFaults = {}): Promise
           to: session.envelope.rcptTo.map((r) => r.address),
           message,
         });
-        cb(null, `Ok: queued as ${mails.length}`);
+        // Kept as soon as the dot came, as a relay that queues it and is slow to say so.
+        const reply = `Ok: queued as ${mails.length}`;
+        const delay = faults.delayMs?.() ?? 0;
+        if (delay > 0) setTimeout(() => cb(null, reply), delay);
+        else cb(null, reply);
       });
     },
     ...faults.options,

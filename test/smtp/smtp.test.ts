@@ -361,7 +361,8 @@ t.test('recipients refused for now: the mail reaches the others and stays deferr
 });
 
 t.test('a deadline ends a mail the relay does not finish, and a wait for a busy pool', async (t) => {
-  const server = await faulty(t, (line) => (line === '.' ? null : undefined));
+  // No 354: the message never went, so the mail is the retry spool's to send.
+  const server = await faulty(t, (line) => (line === 'DATA' ? null : undefined));
   // The SMTP time-outs are a minute: the replies below can only come from the deadlines.
   const p = pool(t, server.url, { maxConnections: 1, timeouts: { connect: 60_000, command: 60_000, final: 60_000 } });
   const [first, second] = await Promise.all([
@@ -374,6 +375,22 @@ t.test('a deadline ends a mail the relay does not finish, and a wait for a busy 
     unreachable('timeout', server.url, "no connection to the relay was free within the task's time limit"),
   );
   t.equal(p.openConnections, 0);
+});
+
+t.test('a deadline does not cut a mail after its final dot: the relay may have it', async (t) => {
+  // The reply to the dot comes only once the deadline has passed (its timer came first):
+  // cut then, the mail would be on record as not sent and go out a second time.
+  let deadline = 0;
+  const server = await faulty(t, (line, session) => {
+    if (line !== '.') return undefined;
+    setTimeout(() => session.socket.write('250 2.0.0 queued late\r\n'), Math.max(0, deadline - Date.now()) + 100);
+    return null;
+  });
+  const p = pool(t, server.url, { timeouts: { connect: 60_000, command: 60_000, final: 60_000 } });
+  deadline = Date.now() + 300;
+  const d = await p.send('a@x.example', ['b@y.example'], message('x\r\n'), deadline);
+  t.ok(Date.now() > deadline, 'answered after the deadline');
+  t.match(d, { kind: 'sent', reply: '250 2.0.0 queued late', accepted: ['b@y.example'] });
 });
 
 t.test('a multi-line refusal with enhanced codes reaches the journal as one line', async (t) => {

@@ -12,7 +12,7 @@ import { parseReturnPath } from '../../smtp/dsn/return-path.js';
 function context(
   services: DeliveryServices,
   deadline: number,
-  onCommit: () => void = () => undefined,
+  onCommit: () => boolean = () => true,
 ): ProgramContext<DeliveryServices> {
   return {
     eib: {
@@ -40,6 +40,8 @@ function context(
     },
     services,
     committed: onCommit,
+    now: Date.now,
+    takeMail: () => true,
   };
 }
 
@@ -57,13 +59,30 @@ t.test('the answer waits for the journal to take the outcome', async (t) => {
   const journal = Journal.open(t.testdir());
   t.teardown(() => journal.close());
   const services = { journal, smtp: testPool(t, relay.url), config: NO_FATE };
-  // Committed once the relay has the mail, while the record still says ACCEPTED.
+  // Committed before the journal takes the mail: from its commit on the mail is the retry
+  // spool's, so the task must answer what became of it, never AICA.
   const commits: { mails: number; state: string | undefined }[] = [];
-  const onCommit = () => commits.push({ mails: relay.mails.length, state: journal.get(1)?.state });
+  const onCommit = () => commits.push({ mails: relay.mails.length, state: journal.get(1)?.state }) > 0;
   const outcome = await journalAndSend(context(services, Date.now() + 60_000, onCommit), mail());
   t.equal(outcome.reason, 'SENT');
   t.equal(journal.get(outcome.seq ?? 0)?.state, 'SENT', 'settled before the answer');
-  t.same(commits, [{ mails: 1, state: 'ACCEPTED' }]);
+  t.same(commits, [{ mails: 0, state: undefined }]);
+});
+
+t.test('a task its time limit ended first journals and sends nothing', async (t) => {
+  const relay = await startRelay(t);
+  const journal = Journal.open(t.testdir());
+  t.teardown(() => journal.close());
+  const services = { journal, smtp: testPool(t, relay.url), config: NO_FATE };
+  // The worker answered AICA already (committed() says so): the program runs on, but its
+  // mail must not be journaled, or the caller that sends again would make it twice.
+  const outcome = await journalAndSend(
+    context(services, Date.now() + 60_000, () => false),
+    mail(),
+  );
+  t.same(outcome, { reason: 'NOTTAKEN', detail: "the task's time limit ran out before the mail was journaled" });
+  t.equal(journal.get(1), undefined, 'nothing journaled');
+  t.equal(relay.mails.length, 0, 'nothing sent');
 });
 
 t.test('a journal slow to settle: answered before the deadline with what the relay said, settled after', async (t) => {
@@ -132,4 +151,33 @@ t.test('with a bounce address: the return path and ENVID name the record, the Fr
     { from: 'a@x.example', to: ['b@y.example'] },
     "the record keeps the program's sender",
   );
+});
+
+t.test('the mail gate: asked for a new mail only, not for one an earlier keyed run journaled', async (t) => {
+  const relay = await startRelay(t);
+  const journal = Journal.open(t.testdir());
+  t.teardown(() => journal.close());
+  const services = { journal, smtp: testPool(t, relay.url), config: NO_FATE };
+  const first = await journalAndSend(context(services, Date.now() + 60_000), mail());
+  t.equal(first.reason, 'SENT');
+  // A run again under the key: its first mail is on record, its second is new and the gate
+  // (the user's minute used up) refuses it.
+  const earlier = [first.seq as number];
+  const asked: string[] = [];
+  const ctx: ProgramContext<DeliveryServices> = {
+    ...context(services, Date.now() + 60_000),
+    requestKey: { ref: { id: 'TESTER\0SEND\0K', key: 'K', digest: 'd' }, earlier: () => earlier.shift() },
+    mailGate: () => {
+      asked.push('asked');
+      return { reason: 'MAILRATE', detail: "not taken: the user's tasks and mails a minute are used up" };
+    },
+  };
+  const again = await journalAndSend(ctx, mail());
+  t.match(again, { reason: 'SENT', seq: first.seq }, 'answered from its record');
+  t.same(asked, [], 'counted nothing');
+  const next = await journalAndSend(ctx, mail());
+  t.same(next, { reason: 'MAILRATE', detail: "not taken: the user's tasks and mails a minute are used up" });
+  t.same(asked, ['asked']);
+  t.equal(relay.mails.length, 1, 'the mail went once, the refused one never');
+  t.equal(journal.get((first.seq as number) + 1), undefined, 'the refused mail is not on record');
 });

@@ -42,6 +42,39 @@ const ANSWER_MARGIN_MS = 1000;
 /** Time kept back from the deadline to answer where the journal is slow to take the outcome. */
 const ANSWER_RESERVE_MS = 250;
 
+/**
+ * Whether a program of many mails (SEND, SPOL) should take no more: the time kept back to
+ * answer is all that is left of its time limit. A mail taken before then has its SMTP
+ * session up to the same point (the session is not cut after its final dot).
+ */
+export function pastTaking(ctx: Pick<ProgramContext<unknown>, 'now' | 'deadline'>): boolean {
+  return ctx.now() >= ctx.deadline - ANSWER_MARGIN_MS;
+}
+
+/** Why a mail was not taken, as a report line says it. */
+export const NOT_TAKEN_WHY = {
+  NOTTAKEN: 'the time limit ran out',
+  MAILRATE: "the user's tasks and mails a minute are used up",
+} as const;
+
+/**
+ * The gate of a program that sends mail after mail (SEND, SPOL, a shop's module:
+ * ProgramContext.mailGate): the task's request counted the first mail it journals; each
+ * later one is not taken where the time limit is all but over or the user's minute is used
+ * up, nor any after it. A mail an earlier run under the request's key journaled is answered
+ * from its record before the gate is asked, and counts nothing.
+ */
+export function laterMailsGate(ctx: ProgramContext<unknown>): NonNullable<ProgramContext<unknown>['mailGate']> {
+  let mails = 0;
+  let stopped: 'NOTTAKEN' | 'MAILRATE' | undefined;
+  return () => {
+    if (mails++ === 0) return undefined;
+    if (stopped === undefined && pastTaking(ctx)) stopped = 'NOTTAKEN';
+    if (stopped === undefined && !ctx.takeMail()) stopped = 'MAILRATE';
+    return stopped && { reason: stopped, detail: `not taken: ${NOT_TAKEN_WHY[stopped]}` };
+  };
+}
+
 export function newMessageId(hostname: string): string {
   return `<${randomUUID()}@${hostname}>`;
 }
@@ -133,6 +166,13 @@ export async function journalAndSend(ctx: ProgramContext<DeliveryServices>, mail
     return { reason: 'SUPPRESS', detail: `every recipient is on the suppression list: ${suppressed.join(', ')}` };
   const left = new Set(suppressed);
   const to = suppressed.length === 0 ? mail.to : mail.to.filter((r) => !left.has(r));
+  const gated = ctx.mailGate?.();
+  if (gated) return gated;
+  // From the journal's commit on, the mail is the retry spool's whatever becomes of the
+  // task: the task must answer what became of it, never AICA. Where the time limit ended
+  // the task first, it has been answered AICA already, and nothing may be journaled.
+  if (!ctx.committed())
+    return { reason: 'NOTTAKEN', detail: `the task's time limit ran out before the mail was journaled` };
   const seq = await services.journal.accept(
     {
       tranid: eib.eibtrnid,
@@ -161,7 +201,6 @@ export async function journalAndSend(ctx: ProgramContext<DeliveryServices>, mail
     ctx.deadline - ANSWER_MARGIN_MS,
     envelope.dsn,
   );
-  ctx.committed();
   // The relay has answered; only the record of it may fail (a full disk) or be slow (a disk
   // busy syncing). The record is ACCEPTED already: unsettled, the retry spool sends it again,
   // same Message-ID, once it is an orphan: at least once, never lost. So the caller hears

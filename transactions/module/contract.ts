@@ -13,7 +13,7 @@ import { viewVersionProblem } from '../../cics/mailca.js';
 import type { Container, Eib, ProgramContext, TaskResult } from '../../cics/task.js';
 import { REASONS, type Reason } from '../errors.js';
 import mailProgram from '../mail/program.js';
-import { composeAndSend, type Outcome } from '../mail/deliver.js';
+import { composeAndSend, laterMailsGate, type Outcome } from '../mail/deliver.js';
 import type { Services } from '../services.js';
 import { draftOf } from '../template/render.js';
 import { readModuleMail } from './mail.js';
@@ -92,6 +92,9 @@ export function moduleContext(
   sent: Sent,
 ): { readonly context: ModuleContext; readonly end: () => void } {
   let ended = false;
+  // The module's mails, however it sends them: past the first, each is held to the time
+  // limit and the user's rate limit (RC 24), as SEND's are.
+  const gated: ProgramContext<Services> = { ...ctx, mailGate: laterMailsGate(ctx) };
   const live = (what: string) => {
     if (ended) throw new Error(`${what}: task ${ctx.eib.eibtaskn} has ended`);
   };
@@ -121,7 +124,7 @@ export function moduleContext(
     const containers = options.containers ?? [];
     if (!Array.isArray(containers)) throw new TypeError('link: containers must be a list');
     const result = await mailProgram({
-      ...ctx,
+      ...gated,
       eib: { ...ctx.eib, eibcalen: encoded.bytes.length },
       commarea: encoded.bytes,
       containers,
@@ -135,7 +138,9 @@ export function moduleContext(
   const sendMail = async (spec: unknown): Promise<MailAnswer> => {
     live('sendMail');
     const read = readModuleMail(spec);
-    const outcome = read.ok ? await composeAndSend(ctx, draftOf(read.mail, read.importance), new Date()) : read.outcome;
+    const outcome = read.ok
+      ? await composeAndSend(gated, draftOf(read.mail, read.importance), new Date())
+      : read.outcome;
     const answer = answerOf(outcome);
     record(outcome.seq !== undefined ? [outcome.seq] : [], answer.rc, outcome.replyClass ? [outcome.replyClass] : []);
     return Object.freeze(answer);

@@ -6,7 +6,7 @@
 import type { Address } from '../../cics/addresses.js';
 import type { ProgramContext } from '../../cics/task.js';
 import type { Attachment } from '../mail/compose.js';
-import { composeAndSend } from '../mail/deliver.js';
+import { composeAndSend, type Outcome } from '../mail/deliver.js';
 import { renderReport, type BurstPart } from '../report/report.js';
 import type { Services } from '../services.js';
 import { outcomeLine, refusalLine, type ReportLine } from '../text/request.js';
@@ -72,7 +72,14 @@ export async function sendBurst(
       if (burst.report.options.burst?.combine) groups.set(id, fresh);
     }
   }
+  // Each mail past the task's first is held to the time and rate limits (the task's mail
+  // gate); once one is refused the parts left are answered the same, unrendered.
+  let stop: Outcome | undefined;
   for (const { recipients, parts: these } of order) {
+    if (stop) {
+      for (const p of these) lines.set(p.index, outcomeLine(stop, burst.line, partTag(p, parts.length, recipients)));
+      continue;
+    }
     const attachments: Attachment[] = [...others];
     let failed = false;
     for (const part of these) {
@@ -101,6 +108,7 @@ export async function sendBurst(
       },
       now,
     );
+    if (outcome.reason === 'NOTTAKEN' || outcome.reason === 'MAILRATE') stop = outcome;
     these.forEach((part, i) => {
       const line = outcomeLine(outcome, burst.line, partTag(part, parts.length, recipients));
       // One mail, however many parts it holds: its record and the relay's reply count once

@@ -3,8 +3,8 @@
 // answer is the report, a line a mail, and X-Mail-RC the highest RC.
 import type { ProgramContext, TaskResult } from '../../cics/task.js';
 import type { Services } from '../services.js';
-import { composeAndSend } from '../mail/deliver.js';
-import { outcomeLine, readTextInput, refusalLine, reportResult, type ReportLine } from '../text/request.js';
+import { composeAndSend, laterMailsGate } from '../mail/deliver.js';
+import { outcomeLine, readTextInput, refusalLine, reportResult, takeMails, type ReportLine } from '../text/request.js';
 import type { Attachment } from '../mail/compose.js';
 import { renderReport } from '../report/report.js';
 import { reportLineFailure, type ReportAttachment, type SendAttachment } from './attach.js';
@@ -64,10 +64,10 @@ export default async function sendProgram(ctx: ProgramContext<Services>): Promis
   const input = readTextInput(ctx);
   if (!input.ok) return input.result;
   const now = new Date();
-  const report: ReportLine[] = [];
-  for (const item of parseStatements(input.lines, symbolsOf(ctx, now), { cp: input.cp, now })) {
-    if (item.ok) report.push(...(await sendOne(ctx, item.mail, item.line, now)));
-    else report.push(refusalLine(item.reason, item.line, item.message));
-  }
-  return reportResult(input.cp, report);
+  const items = parseStatements(input.lines, symbolsOf(ctx, now), { cp: input.cp, now });
+  const gated = { ...ctx, mailGate: laterMailsGate(ctx) };
+  const taken = await takeMails(gated, items, async (item) =>
+    item.ok ? sendOne(gated, item.mail, item.line, now) : [refusalLine(item.reason, item.line, item.message)],
+  );
+  return reportResult(input.cp, taken.lines, taken.fromMail);
 }

@@ -6,9 +6,9 @@ import type { ProgramContext, TaskResult } from '../../cics/task.js';
 import type { Services } from '../services.js';
 import type { Address } from '../../cics/addresses.js';
 import { formatAddress, rfc5322Date } from '../mail/compose.js';
-import { journalAndSend, newMessageId, refuse } from '../mail/deliver.js';
+import { journalAndSend, laterMailsGate, newMessageId, refuse } from '../mail/deliver.js';
 import { decideSender, recipientProblem, sizeProblem } from '../sender-check.js';
-import { outcomeLine, readTextInput, refusalLine, reportResult, type ReportLine } from '../text/request.js';
+import { outcomeLine, readTextInput, refusalLine, reportResult, takeMails, type ReportLine } from '../text/request.js';
 import { parseDatastream, type SpoolMail } from './datastream.js';
 import { asciiHeader } from './ascii-header.js';
 import { ASCII } from '../../cics/characters.js';
@@ -105,11 +105,9 @@ export default async function spoolProgram(ctx: ProgramContext<Services>): Promi
   const input = readTextInput(ctx);
   if (!input.ok) return input.result;
   const now = new Date();
-  const report: ReportLine[] = [];
-  for (const item of parseDatastream(input.lines)) {
-    report.push(
-      item.ok ? await relayOne(ctx, item.mail, item.line, now) : refusalLine(item.reason, item.line, item.message),
-    );
-  }
-  return reportResult(input.cp, report);
+  const gated = { ...ctx, mailGate: laterMailsGate(ctx) };
+  const taken = await takeMails(gated, parseDatastream(input.lines), async (item) => [
+    item.ok ? await relayOne(gated, item.mail, item.line, now) : refusalLine(item.reason, item.line, item.message),
+  ]);
+  return reportResult(input.cp, taken.lines, taken.fromMail);
 }

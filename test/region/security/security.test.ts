@@ -551,7 +551,8 @@ t.test("rate limit: 429 with Retry-After past the user's tasks a minute", async 
     body: {
       resp: 'INVREQ',
       resp2: 5,
-      message: /^user RATE1 has made 3 tasks this minute, the most allowed; retry in (\d+ seconds?|1 minute)$/,
+      message:
+        /^user RATE1 has made 3 tasks and mails this minute, the most allowed; retry in (\d+ seconds?|1 minute)$/,
     },
   });
   t.equal(
@@ -560,7 +561,7 @@ t.test("rate limit: 429 with Retry-After past the user's tasks a minute", async 
     'other users are not held back',
   );
   t.match(await deniedAfter(before), [
-    { userid: 'RATE1', tranid: 'MAIL', denial: { reason: 'RATE', detail: 'more than 3 tasks a minute' } },
+    { userid: 'RATE1', tranid: 'MAIL', denial: { reason: 'RATE', detail: 'more than 3 tasks and mails a minute' } },
   ]);
 });
 

@@ -63,6 +63,29 @@ t.test('a task committed before its limit answers late rather than AICA', async 
   t.same(Buffer.from(await res.arrayBuffer()), Buffer.from('1500'));
 });
 
+t.test("a committed task is waited for past the region's hard stop while its thread yields", async (t) => {
+  // The hard stop 100 ms after the limit: the task answers at 1.5 s, five times the limit.
+  // Ended then, a mail the relay had taken would be on record as not sent.
+  const strict = await startRegion(
+    t,
+    { CICSMAIL_HARD_STOP_GRACE_MS: '100' },
+    { definitions: [define('CMIT', 'commit', { timeLimitMs: 300 }), define('ECHO', 'echo')] },
+  );
+  t.equal((await strict.post('ECHO', Buffer.from([1]))).status, 200, 'the worker is up');
+  const res = await strict.post('CMIT', Buffer.from('1500'));
+  t.equal(res.status, 200);
+  t.same(Buffer.from(await res.arrayBuffer()), Buffer.from('1500'));
+  // A committed task whose thread does not yield is ended all the same.
+  const spin = await strict.post('CMIT', Buffer.from('spin'));
+  t.equal(spin.status, 500);
+  t.equal(spin.headers.get('x-cics-abcode'), 'AICA');
+  t.match(
+    ((await spin.json()) as { message: string }).message,
+    /journaled a mail and then did not yield; its worker was ended \(the retry spool has the mail\)$/,
+  );
+  t.equal((await strict.post('ECHO', Buffer.from([1]))).status, 200, 'the region serves on');
+});
+
 t.test('a runaway loop is ended too: AICA, and its worker is replaced', async (t) => {
   // A loop never yields, whatever the machine's load: the region's hard stop ends it. The
   // worker is up first (ECHO), so that the loop has started long before the stop.
