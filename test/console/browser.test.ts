@@ -14,7 +14,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { AxeBuilder } from '@axe-core/playwright';
 import { startRegion } from '../helpers/region.js';
 
-const CHROMIUM = process.env.CICSMAIL_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.TEST_CHROMIUM ?? '/usr/bin/chromium';
 const WRITE = process.env.CONSOLE_SCREENSHOTS === 'write';
 const IMAGES = new URL('../../docs/images/', import.meta.url);
 const PHONE = { width: 390, height: 844 };
@@ -23,8 +23,8 @@ const DESKTOP = { width: 1280, height: 900 };
 const WAIT = 20_000;
 
 if (!existsSync(CHROMIUM)) {
-  // CI installs it (.ci/run sets CICSMAIL_NEED_CHROMIUM): there, its absence is a failure, not a skip.
-  if (process.env.CICSMAIL_NEED_CHROMIUM)
+  // CI installs it (.ci/run sets TEST_NEED_CHROMIUM): there, its absence is a failure, not a skip.
+  if (process.env.TEST_NEED_CHROMIUM)
     t.fail(`no Chromium at ${CHROMIUM}: .ci/run installs the Debian package chromium`);
   else t.plan(0, `no Chromium at ${CHROMIUM} (apt-get install chromium): the console's browser tests are skipped`);
 } else {
