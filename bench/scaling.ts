@@ -72,29 +72,31 @@ async function cell(
 ): Promise<ScalingCell> {
   if (times.warmupS > 0) await load(region.url, pool, auth(region), { connections, durationS: times.warmupS });
   const journal = Journal.open(region.dataDir, { readOnly: true });
+  let cellFigures: Omit<ScalingCell, 'mailBytes'>;
   try {
     const before = journal.commits();
     const run = await load(region.url, pool, auth(region), { connections, durationS: times.cellS });
     const commits = journal.commits() - before;
     const sent = run.recorder.byRc['0'] ?? 0;
     const l = summarize(run.recorder.histogram);
-    return {
+    cellFigures = {
       label,
       txPerSec: perSecond(run),
       p50Ms: l.p50,
       p99Ms: l.p99,
       mailsPerFlush: commits > 0 ? sent / commits : null,
-      mailBytes: await latestSize(region.dataDir),
       notRc0: notOk(run),
     };
   } finally {
     await journal.close();
   }
+  return { ...cellFigures, mailBytes: await latestSize(region.dataDir) };
 }
 
 /**
- * The size of the region's newest mail, read through a journal opened now: one opened before
- * the run may read from its first snapshot (in CI a cell read the cell before's mail, the
+ * The size of the region's newest mail, read through a journal opened after the one the cell
+ * counted commits with is closed: LMDB shares an open environment within a process, and the
+ * cell's kept reading its first snapshot (in CI a cell read the cell before's mail, the
  * first none).
  */
 async function latestSize(dataDir: string): Promise<number> {
