@@ -16,7 +16,7 @@ import type { TaskKey } from '../cics/request-key.js';
 import { fieldCondition } from './errors.js';
 import { dropOrphanCommitFailures } from '../journal/commit-failure.js';
 import { MemoryRelease } from './release-memory.js';
-import { collector } from '../cics/collect.js';
+import { exposeCollector } from '../cics/collect.js';
 import { closeOnShutdown, createServices, type Services, type WorkerConfig } from './services.js';
 
 export type Program = (ctx: ProgramContext<Services>) => Promise<TaskResult>;
@@ -24,7 +24,7 @@ export type Program = (ctx: ProgramContext<Services>) => Promise<TaskResult>;
 // This thread's own choices, as the entry of a worker: lmdb-js's unheld rejections after a
 // failed commit do not end it, and gc() is there for the collection after a large task.
 dropOrphanCommitFailures();
-const collect = collector();
+const collect = exposeCollector();
 const memory = new MemoryRelease(() => collect());
 
 const config = workerData as WorkerConfig & { taskSlots: SharedArrayBuffer };

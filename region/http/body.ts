@@ -9,10 +9,11 @@
 // (peak RSS growth with 10 MB attachments 36 MB; with a scavenge after each such body, 22).
 // So a body of LARGE_TASK_BYTES or more is followed by one collection of the young
 // generation only (a scavenge: a few ms, where a full collection of the main thread's heap
-// takes tens), bodies ending together sharing it.
+// takes tens), bodies ending together sharing it; where the process's entry turned gc() on
+// (cli/start.ts).
 import type { IncomingMessage } from 'node:http';
 import { errorCodes, type FastifyRequest } from 'fastify';
-import { collector } from '../../cics/collect.js';
+import { exposedCollector } from '../../cics/collect.js';
 import { MemoryRelease } from '../../transactions/release-memory.js';
 
 let chunksRelease: MemoryRelease | undefined;
@@ -20,7 +21,8 @@ let chunksRelease: MemoryRelease | undefined;
 /** After a large body: its chunks' memory back now. */
 function releaseChunks(bytes: number): void {
   if (!chunksRelease) {
-    const collect = collector();
+    const collect = exposedCollector();
+    if (!collect) return;
     chunksRelease = new MemoryRelease(() => collect({ type: 'minor' }));
   }
   chunksRelease.afterTask(bytes);
