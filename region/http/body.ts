@@ -9,12 +9,13 @@
 // (peak RSS growth with 10 MB attachments 36 MB; with a scavenge after each such body, 22).
 // So a body of LARGE_TASK_BYTES or more is followed by one collection of the young
 // generation only (a scavenge: a few ms, where a full collection of the main thread's heap
-// takes tens), bodies ending together sharing it; where the process's entry turned gc() on
-// (cli/start.ts).
+// takes tens), and has one each LARGE_TASK_BYTES while it comes in, so that its chunks are
+// never all held at once beside it; bodies ending together share one. Only where the
+// process's entry turned gc() on (cli/start.ts).
 import type { IncomingMessage } from 'node:http';
 import { errorCodes, type FastifyRequest } from 'fastify';
 import { exposedCollector } from '../../cics/collect.js';
-import { MemoryRelease } from '../../transactions/release-memory.js';
+import { LARGE_TASK_BYTES, MemoryRelease } from '../../transactions/release-memory.js';
 
 let chunksRelease: MemoryRelease | undefined;
 
@@ -38,6 +39,8 @@ export function readBody(request: FastifyRequest, payload: IncomingMessage, limi
     const body = known ? Buffer.allocUnsafeSlow(declared) : null;
     const chunks: Buffer[] = [];
     let received = 0;
+    // Where the last scavenge was asked for: one every LARGE_TASK_BYTES while a body comes.
+    let released = 0;
     const finish = (err: Error | null, result?: Buffer) => {
       payload.removeListener('data', onData);
       payload.removeListener('end', onEnd);
@@ -55,6 +58,10 @@ export function readBody(request: FastifyRequest, payload: IncomingMessage, limi
         chunks.push(chunk);
       }
       received = end;
+      if (body && received - released >= LARGE_TASK_BYTES) {
+        released = received;
+        releaseChunks(LARGE_TASK_BYTES);
+      }
     };
     const onEnd = () => {
       if (body) {
