@@ -2,6 +2,7 @@
 import { loadConfig } from '../config/settings.js';
 import { unknownVariables } from '../config/setting-names.js';
 import { drainOnSignals, startRegion } from '../region/server.js';
+import { exposeCollector } from '../cics/collect.js';
 import { err, out, type CommandIo } from './io.js';
 import { helpHint, parseCommand, UsageError } from './usage.js';
 
@@ -44,6 +45,8 @@ export async function startCommand(argv: readonly string[], io: CommandIo): Prom
   for (const name of unknownVariables(io.env))
     err(io, `WARNING: ${name} is not a setting of the region; it is ignored (README, "Settings")`);
   const config = loadConfig(io.env);
+  // gc() for the scavenge after a large request body (region/http/body.ts).
+  exposeCollector();
   const region = await startRegion(config);
   // Before the first line: a caller that reads it may signal at once, and a SIGTERM before
   // the handler is there would kill the process instead of draining it (a loaded run saw it).

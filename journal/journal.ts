@@ -16,6 +16,7 @@ import { Counts, type Tally } from './counts.js';
 import { COUNTS, Coverage, RECORD_KEPT, TASK_KEPT, type Span } from './coverage.js';
 import { Indexes, LAST_SEQ, recordKeys, TASK_INDEX, type IndexKey, type ReadCounter } from './indexes.js';
 import { MESSAGE_FILE_BYTES, MessageFiles } from './message-files.js';
+import { wholeMessage, type MessageBytes } from '../cics/message-chunks.js';
 import { ensureRoom } from './room.js';
 import { StartLog, type StartEntry } from './starts.js';
 import { TaskLog, type TaskEntry } from './task-log.js';
@@ -299,17 +300,20 @@ export class Journal implements ReadCounter {
    * record commits, and a commit resolves once synced (see open). A request key, where
    * the task has one, takes the mail in the same commit.
    */
-  async accept(origin: MailOrigin, message: Uint8Array, key?: RequestKeyRef): Promise<number> {
+  async accept(origin: MailOrigin, given: MessageBytes, key?: RequestKeyRef): Promise<number> {
     const now = this.#now();
     // Due once its task must be long over: if the task dies, the retry spool delivers it.
     const nextAttemptAt = now + this.retry.orphanMs;
-    // A large message is on disk, synced, before the record that names it commits.
-    const file = message.byteLength >= MESSAGE_FILE_BYTES ? await this.#files.write(message) : null;
+    // A large message is on disk, synced, before the record that names it commits; one in
+    // chunks goes to its file chunk by chunk. A small one in chunks is joined for LMDB.
+    const large = given.byteLength >= MESSAGE_FILE_BYTES;
+    const file = large ? await this.#files.write(given) : null;
+    const message = large ? new Uint8Array(0) : await wholeMessage(given);
     let seq: number;
     try {
       seq = await this.#write(
         () => {
-          const next = this.#putAccepted(origin, message, file, now, nextAttemptAt);
+          const next = this.#putAccepted(origin, message, given.byteLength, file, now, nextAttemptAt);
           if (key) this.keys.tookMail(key, origin, next, new Date(now).toISOString());
           return next;
         },
@@ -361,12 +365,13 @@ export class Journal implements ReadCounter {
   #putAccepted(
     origin: MailOrigin,
     message: Uint8Array,
+    size: number,
     file: string | null,
     now: number,
     nextAttemptAt: number,
   ): number {
     const seq = this.#nextSeq();
-    const record = this.#acceptedRecord(origin, seq, this.#acceptedAt(now), message.byteLength, nextAttemptAt);
+    const record = this.#acceptedRecord(origin, seq, this.#acceptedAt(now), size, nextAttemptAt);
     this.#putNew(record, message, file);
     return seq;
   }
@@ -752,6 +757,20 @@ export class Journal implements ReadCounter {
   get(seq: number): JournalRecord | undefined {
     this.reads++;
     return this.#records.get(seq);
+  }
+
+  /**
+   * The exact bytes of a journaled message in chunks, each valid until the next is asked
+   * for: a large one is read from its file a chunk at a time (a mail sent from its file).
+   */
+  async *messageChunks(seq: number): AsyncGenerator<Uint8Array> {
+    this.reads += 2;
+    const file = this.#fileOf.get(seq);
+    if (file !== undefined) yield* this.#files.chunks(file);
+    else {
+      const bytes = this.#messages.getBinary(seq);
+      if (bytes) yield bytes;
+    }
   }
 
   /** The exact bytes of a journaled message. */

@@ -1,5 +1,6 @@
 // One SMTP client connection to a relay (RFC 5321), reused for many mails. With PIPELINING
 // (RFC 2920) a mail's MAIL, RCPT and DATA commands go out in one write.
+import type { MessageBytes } from '../cics/message-chunks.js';
 import type { Socket } from 'node:net';
 import { authenticate } from './auth.js';
 import { END_OF_DATA, writeMessage } from './data.js';
@@ -222,7 +223,7 @@ export class SmtpConnection {
    * the relay answered; rejects with an SmtpError where the connection broke or timed out
    * (the mail may or may not have arrived).
    */
-  async send(from: string, recipients: readonly string[], message: Uint8Array, dsn?: DsnRequest): Promise<Delivery> {
+  async send(from: string, recipients: readonly string[], message: MessageBytes, dsn?: DsnRequest): Promise<Delivery> {
     if (this.#busy) throw new Error('SmtpConnection.send while a mail is under way (a bug in the pool)');
     if (this.#broken) throw new SmtpError(this.#broken, true);
     this.#busy = true;
@@ -237,7 +238,7 @@ export class SmtpConnection {
   async #transaction(
     from: string,
     all: readonly string[],
-    message: Uint8Array,
+    message: MessageBytes,
     dsn: DsnRequest | undefined,
   ): Promise<Delivery> {
     const relay = this.relay.label;
@@ -264,7 +265,7 @@ export class SmtpConnection {
    * One mail on the open session: the envelope (pipelined where offered), then the
    * message where the relay lets it go, and what came of it.
    */
-  async #mail(from: string, envelope: EnvelopeToSend, message: Uint8Array): Promise<Delivery> {
+  async #mail(from: string, envelope: EnvelopeToSend, message: MessageBytes): Promise<Delivery> {
     const { recipients, rcptParams } = envelope;
     const mailCmd = `MAIL FROM:<${from}>${envelope.params}\r\n`;
     const rcptCmds = recipients.map((r, i) => `RCPT TO:<${r}>${rcptParams[i] ?? ''}\r\n`);
@@ -376,7 +377,7 @@ export class SmtpConnection {
 
   /** The message after a 354, and the relay's reply after the dot. */
   async #data(
-    message: Uint8Array,
+    message: MessageBytes,
     recipients: readonly string[],
     replies: EnvelopeReplies,
     refused: readonly RefusedRecipient[],

@@ -3,6 +3,7 @@
 // 6531), DSN (RFC 3461).
 import { isAscii } from 'node:buffer';
 import type { RefusedRecipient } from './delivery.js';
+import { isChunked, type MessageBytes } from '../cics/message-chunks.js';
 import { ASCII, CONTROL } from '../cics/characters.js';
 import { dsnMailParams, dsnRcptParams, type DsnRequest } from './dsn/request.js';
 
@@ -33,7 +34,7 @@ export function planEnvelope(
   relay: string,
   from: string,
   recipients: readonly string[],
-  message: Uint8Array,
+  message: MessageBytes,
   dsn?: DsnRequest,
 ): EnvelopePlan {
   const sizeLimit = Number(extensions.get('SIZE') ?? '0');
@@ -46,7 +47,7 @@ export function planEnvelope(
   }
   let params = extensions.has('SIZE') ? ` SIZE=${message.byteLength}` : '';
 
-  const eightBit = !isAscii(message);
+  const eightBit = isChunked(message) ? !message.ascii : !isAscii(message);
   if (eightBit) {
     // RFC 6152 3: to a server without 8BITMIME the client "MUST NOT, under any
     // circumstances" send octets above 127; it may convert the message to 7-bit MIME or
@@ -85,11 +86,7 @@ export function planEnvelope(
     // RFC 6531 3.4: SMTPUTF8 goes with a mail that needs it, which UTF-8 in the header
     // section (RFC 6532) does as much as an address. Without the extension such a header
     // still goes as 8-bit data, as it did before: the addresses are what cannot.
-    const headerEnd = eightBit
-      ? Buffer.from(message.buffer, message.byteOffset, message.byteLength).indexOf(CRLF_CRLF)
-      : 0;
-    const header = headerEnd === -1 ? message : message.subarray(0, headerEnd);
-    if (!ASCII.test(from) || sendable.some((r) => !ASCII.test(r)) || (eightBit && !isAscii(header)))
+    if (!ASCII.test(from) || sendable.some((r) => !ASCII.test(r)) || (eightBit && !headerAscii(message)))
       params += ' SMTPUTF8';
   }
   // RFC 3461 4: the parameters go only to a relay that offers DSN; one that does not
@@ -100,4 +97,11 @@ export function planEnvelope(
   params += dsnMailParams(dsn);
   const rcptParams = sendable.map((r) => dsnRcptParams(dsn, r));
   return { kind: 'send', params, recipients: sendable, rcptParams, refused };
+}
+
+/** Whether the header section (up to the first blank line) is all ASCII. */
+function headerAscii(message: MessageBytes): boolean {
+  if (isChunked(message)) return message.headerAscii;
+  const headerEnd = Buffer.from(message.buffer, message.byteOffset, message.byteLength).indexOf(CRLF_CRLF);
+  return isAscii(headerEnd === -1 ? message : message.subarray(0, headerEnd));
 }

@@ -1,5 +1,6 @@
 // A bounded pool of reused SMTP connections to the smart hosts, tried in order (as z/OS
 // CSSMTP tries its target servers). One pool per worker thread.
+import type { MessageBytes } from '../cics/message-chunks.js';
 import { SmtpConnection, type ConnectionOptions } from './connection.js';
 import type { Delivery } from './delivery.js';
 import type { DsnRequest } from './dsn/request.js';
@@ -44,7 +45,7 @@ export class SmtpPool {
   async send(
     from: string,
     recipients: readonly string[],
-    message: Uint8Array,
+    message: MessageBytes,
     deadline = Infinity,
     dsn?: DsnRequest,
   ): Promise<Delivery> {

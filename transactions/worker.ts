@@ -2,8 +2,6 @@
 // export takes a ProgramContext and resolves with a TaskResult; each is loaded once. A
 // COMMAREA sent as JSON is laid out through the transaction's copybook here, and the
 // program's answer turned back into JSON, so programs only ever see bytes.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { threadId } from 'node:worker_threads';
 import { workerData } from 'piscina';
 import { JournalError } from '../journal/errors.js';
@@ -19,16 +17,16 @@ import type { TaskKey } from '../cics/request-key.js';
 import { fieldCondition } from './errors.js';
 import { dropOrphanCommitFailures } from '../journal/commit-failure.js';
 import { MemoryRelease } from './release-memory.js';
+import { exposeCollector } from '../cics/collect.js';
 import { closeOnShutdown, createServices, type Services, type WorkerConfig } from './services.js';
 
 export type Program = (ctx: ProgramContext<Services>) => Promise<TaskResult>;
 
 // This thread's own choices, as the entry of a worker: lmdb-js's unheld rejections after a
-// failed commit do not end it, and gc() is there for the collection after a large task (the
-// flag only adds the function, taken from a new context as the `expose-gc` package does).
+// failed commit do not end it, and gc() is there for the collection after a large task.
 dropOrphanCommitFailures();
-setFlagsFromString('--expose-gc');
-const memory = new MemoryRelease(runInNewContext('gc') as () => void);
+const collect = exposeCollector();
+const memory = new MemoryRelease(() => collect());
 
 const config = workerData as WorkerConfig & { taskSlots: SharedArrayBuffer; userRate: SharedArrayBuffer };
 const services = createServices(config);

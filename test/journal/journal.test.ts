@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { MESSAGE_FILE_BYTES } from '../../journal/message-files.js';
 import { Journal } from '../../journal/journal.js';
+import type { MessageChunks } from '../../cics/message-chunks.js';
 import type { MailOrigin } from '../../journal/record.js';
 import { JournalError } from '../../journal/errors.js';
 import { afterAttempt, isFinal } from '../../journal/states.js';
@@ -156,6 +157,56 @@ t.test('accept, settle, list, message bytes', async (t) => {
     [2, 3],
   );
 });
+
+/** A message given in chunks of one buffer overwritten for each (as the composer gives a large one). */
+function inChunks(bytes: Buffer, size: number): MessageChunks {
+  return {
+    byteLength: bytes.length,
+    ascii: false,
+    headerAscii: true,
+    *chunks() {
+      const scratch = Buffer.alloc(size);
+      for (let at = 0; at < bytes.length; at += size) {
+        yield scratch.subarray(0, bytes.copy(scratch, 0, at, at + size));
+        scratch.fill(0);
+      }
+    },
+  };
+}
+
+t.test(
+  'a message given in chunks is kept as the same bytes, in its file or in LMDB, and read back in chunks',
+  async (t) => {
+    const dir = t.testdir();
+    const journal = Journal.open(dir);
+    t.teardown(() => journal.close());
+    const big = randomBytes(3 * MESSAGE_FILE_BYTES + 5);
+    const small = randomBytes(1000);
+    const b = await journal.accept(origin(1), inChunks(big, 256 * 1024));
+    const a = await journal.accept(origin(2), inChunks(small, 300));
+    t.ok(journal.message(b)?.equals(big), 'the large one: its file holds the exact bytes');
+    t.match(journal.get(b), { size: big.length });
+    t.ok(journal.message(a)?.equals(small), 'the small one: joined, in LMDB');
+    t.match(journal.get(a), { size: small.length });
+    for (const [seq, bytes] of [
+      [b, big],
+      [a, small],
+    ] as const) {
+      const copies: Buffer[] = [];
+      let largest = 0;
+      for await (const chunk of journal.messageChunks(seq)) {
+        copies.push(Buffer.from(chunk));
+        largest = Math.max(largest, chunk.byteLength);
+      }
+      t.ok(Buffer.concat(copies).equals(bytes), `message ${seq} read back in ${copies.length} chunks`);
+      if (seq === b) t.ok(largest <= 256 * 1024, `no chunk of its file over 256 KiB (${largest})`);
+    }
+    // A message whose chunks come to other than its size is refused, and leaves no file behind.
+    const short: MessageChunks = { ...inChunks(big, 256 * 1024), byteLength: big.length + 1 };
+    await t.rejects(journal.accept(origin(3), short), { code: 'CICSMAIL_JOURNAL_WRITE' });
+    t.equal(readdirSync(join(dir, 'journal', 'messages')).length, 1, "only the first one's file");
+  },
+);
 
 t.test(
   'a message of 1 MB or more is kept as a file: synced before its record, read back exact, pruned with it, swept if no record names it',

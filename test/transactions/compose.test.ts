@@ -6,7 +6,13 @@ import t, { type Test } from 'tap';
 import fc from 'fast-check';
 import { decode as qpDecode } from 'libqp';
 import { simpleParser } from 'mailparser';
-import { composeMessage, rfc5322Date, type MailContent } from '../../transactions/mail/compose.js';
+import {
+  composedMessage,
+  composeMessage,
+  rfc5322Date,
+  type ComposedMessage,
+  type MailContent,
+} from '../../transactions/mail/compose.js';
 import {
   base64Size,
   binaryBody,
@@ -893,4 +899,78 @@ t.test('the text made from HTML is at most four times as long as the HTML', asyn
   t.ok((await textOf(rules)).length <= 4 * rules.length + 1100, 'rules too');
   const real = '<h1>Job report</h1><p>PAYROLL1 ended.</p><ul><li>SYSRES</li></ul>';
   t.equal(await textOf(real), 'JOB REPORT\n\nPAYROLL1 ended.\n\n * SYSRES\n', 'a usual body as before');
+});
+
+/** A composed message's chunks joined, each copied as it comes (its memory is the next one's). */
+function joinedChunks(composed: ComposedMessage): { joined: Buffer; chunks: number; largest: number } {
+  const copies: Buffer[] = [];
+  let largest = 0;
+  for (const chunk of composed.chunks()) {
+    copies.push(Buffer.from(chunk));
+    largest = Math.max(largest, chunk.byteLength);
+  }
+  return { joined: Buffer.concat(copies), chunks: copies.length, largest };
+}
+
+t.test('a large mail in chunks is the same bytes as the mail written whole, in every encoding', async (t) => {
+  const block = 57 * 1024;
+  const shapes: Record<string, MailContent['attachments']> = {
+    'no attachment': [],
+    'an empty attachment': [{ filename: 'e.bin', contentType: '', content: { bytes: new Uint8Array(0) } }],
+    'binary at block and chunk edges': [block - 1, block, block + 1, 256 * 1024, 3 * 1024 * 1024 + 7].map((n, i) => ({
+      filename: `b${i}.bin`,
+      contentType: '',
+      content: { bytes: randomBytes(n) },
+    })),
+    '7bit text': [{ filename: 't.txt', contentType: '', content: { text: 'plain line\n'.repeat(200_000) } }],
+    'quoted-printable text, lines longer than a chunk': [
+      {
+        filename: 'q.txt',
+        contentType: '',
+        content: { text: `${'café = thé\n'.repeat(100_000)}${'x'.repeat(300_000)}` },
+      },
+    ],
+    'base64 text': [{ filename: 'c.txt', contentType: '', content: { text: 'жжжжж\n'.repeat(300_000) } }],
+  };
+  for (const [shape, attachments] of Object.entries(shapes)) {
+    const mail = { ...base, from: { name: 'Jörg', address: 'j@x.example' }, attachments };
+    const composed = composedMessage(mail);
+    const whole = composed.toBuffer();
+    // The same layout (its boundaries made once) written both ways.
+    const { joined, chunks, largest } = joinedChunks(composed);
+    t.equal(composed.byteLength, whole.length, `${shape}: its size`);
+    t.ok(joined.equals(whole), `${shape}: ${chunks} chunks, the same ${whole.length} bytes`);
+    t.ok(largest <= 256 * 1024, `${shape}: no chunk over 256 KiB (${largest})`);
+    t.ok(composed.ascii && composed.headerAscii, `${shape}: all ASCII (the name is an encoded word)`);
+  }
+  // A mail read back by mailparser from its chunks: the attachment's bytes, exactly.
+  const bytes = randomBytes(2 * 1024 * 1024 + 3);
+  const parsed = await simpleParser(
+    joinedChunks(
+      composedMessage({ ...base, attachments: [{ filename: 'a.bin', contentType: '', content: { bytes } }] }),
+    ).joined,
+  );
+  t.ok(parsed.attachments[0]?.content.equals(bytes), 'mailparser reads the attachment back whole');
+});
+
+t.test('a message in chunks says where its octets are not ASCII', async (t) => {
+  // An address that is not ASCII goes in UTF-8 (RFC 6532): 8-bit octets in the header section.
+  const utf8 = composedMessage({ ...base, to: [{ name: '', address: 'jörg@x.example' }] });
+  t.notOk(utf8.ascii);
+  t.notOk(utf8.headerAscii);
+  t.ok(composedMessage(base).ascii);
+});
+
+t.test('writing a mail in chunks grows in proportion to its attachment', async (t) => {
+  const make = (n: number): MailContent => ({
+    ...base,
+    attachments: [{ filename: 'a.bin', contentType: '', content: { bytes: randomBytes(n) } }],
+  });
+  const drain = (mail: MailContent) => {
+    let octets = 0;
+    for (const chunk of composedMessage(mail).chunks()) octets += chunk.byteLength;
+    return octets;
+  };
+  const figures = await doubling(make, drain, { n: 256 * 1024, maxN: 4 * 1024 * 1024 });
+  t.ok(figures.ratio < LINEAR_RATIO, doublingText(figures));
 });

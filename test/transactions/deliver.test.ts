@@ -95,6 +95,7 @@ t.test('a journal slow to settle: answered before the deadline with what the rel
   const slow: DeliveryServices['journal'] = {
     accept: (...args) => journal.accept(...args),
     get: (seq) => journal.get(seq),
+    messageChunks: (seq) => journal.messageChunks(seq),
     settle: async (...args) => {
       await held;
       const record = await journal.settle(...args);

@@ -1,7 +1,8 @@
 // Part bodies in their Content-Transfer-Encoding, written straight into the message
-// buffer. Each body knows its exact size before it is written, so the composer can
-// allocate the message once: a 20 MB attachment costs its own bytes and the 27 MB of
-// the message, and no whole-message string, base64 string or intermediate Buffer.
+// buffer, or in runs of at most a few hundred KiB for a message written in chunks. Each
+// body knows its exact size before it is written, so the composer can allocate a small
+// message once, and a large one is never whole in memory: a 20 MB attachment costs its
+// own bytes and a run, and no whole-message string, base64 string or intermediate Buffer.
 import { encode as qpEncode, wrap as qpWrap } from 'libqp';
 
 export type TransferEncoding = '7bit' | 'quoted-printable' | 'base64';
@@ -11,6 +12,8 @@ export interface Piece {
   readonly size: number;
   /** Writes exactly `size` octets into `out` at `at`; returns `at + size`. */
   write(out: Buffer, at: number): number;
+  /** The same octets in runs; a run is valid only until the next is asked for. */
+  runs(): Iterable<Uint8Array>;
 }
 
 export interface Body extends Piece {
@@ -22,6 +25,9 @@ export function octets(text: string): Piece {
   return {
     size: Buffer.byteLength(text, 'utf8'),
     write: (out, at) => at + out.write(text, at, 'utf8'),
+    *runs() {
+      yield Buffer.from(text, 'utf8');
+    },
   };
 }
 
@@ -48,7 +54,7 @@ class Base64Writer {
 
   constructor(
     private readonly out: Buffer,
-    private at: number,
+    public at: number,
   ) {}
 
   push(bytes: Uint8Array): void {
@@ -66,6 +72,14 @@ class Base64Writer {
       this.lines(bytes, start, Math.min(start + BLOCK_OCTETS, whole));
     this.carry.set(bytes.subarray(whole), 0);
     this.carried = bytes.length - whole;
+  }
+
+  /** The same writer, its carry kept, writing into `out` from now on. */
+  movedTo(out: Buffer): Base64Writer {
+    const moved = new Base64Writer(out, 0);
+    moved.carry.set(this.carry.subarray(0, this.carried));
+    moved.carried = this.carried;
+    return moved;
   }
 
   /** Writes the last, short line; returns the offset after it. */
@@ -96,6 +110,34 @@ class Base64Writer {
   }
 }
 
+/**
+ * Blocks of octets in base64 lines, a run for each block of at most BLOCK_OCTETS, written
+ * into one scratch buffer used again for every run.
+ */
+function* base64Runs(blocks: Iterable<Uint8Array>): Generator<Uint8Array> {
+  let scratch = Buffer.allocUnsafe(0);
+  let writer = new Base64Writer(scratch, 0);
+  for (const block of blocks) {
+    for (let start = 0; start < block.length; start += BLOCK_OCTETS) {
+      const part = block.subarray(start, start + BLOCK_OCTETS);
+      // The carry (a line at most) and this part, as whole lines: never more.
+      const needed = base64Size(part.length + LINE_OCTETS);
+      if (scratch.length < needed) {
+        const grown = Buffer.allocUnsafe(needed);
+        writer = writer.movedTo(grown);
+        scratch = grown;
+      }
+      writer.at = 0;
+      writer.push(part);
+      if (writer.at > 0) yield scratch.subarray(0, writer.at);
+    }
+  }
+  if (scratch.length < LINE_CHARS + 2) writer = writer.movedTo((scratch = Buffer.allocUnsafe(LINE_CHARS + 2)));
+  writer.at = 0;
+  const end = writer.end();
+  if (end > 0) yield scratch.subarray(0, end);
+}
+
 /** Octets as they are, in base64: for anything that is not text. */
 export function binaryBody(bytes: Uint8Array): Body {
   return {
@@ -106,6 +148,7 @@ export function binaryBody(bytes: Uint8Array): Body {
       writer.push(bytes);
       return writer.end();
     },
+    runs: () => base64Runs([bytes]),
   };
 }
 
@@ -256,6 +299,9 @@ export function textBody(text: string, chunk = TEXT_CHUNK): Body {
         for (const piece of textChunks(text, chunk)) at += out.write(piece.text, at, 'latin1');
         return at;
       },
+      *runs() {
+        for (const piece of textChunks(text, chunk)) yield Buffer.from(piece.text, 'latin1');
+      },
     };
   }
   if (encoding === 'base64') {
@@ -267,6 +313,7 @@ export function textBody(text: string, chunk = TEXT_CHUNK): Body {
         for (const piece of textChunks(text, chunk)) writer.push(Buffer.from(piece.text, 'utf8'));
         return writer.end();
       },
+      runs: () => base64Runs(mapped(textChunks(text, chunk), (piece) => Buffer.from(piece.text, 'utf8'))),
     };
   }
   // The size of quoted-printable is known only by encoding it. A text of one chunk (any
@@ -274,7 +321,14 @@ export function textBody(text: string, chunk = TEXT_CHUNK): Body {
   // rather than held encoded.
   if (text.length < chunk) {
     const encoded = [...textChunks(text, chunk)].map(qpChunk).join('');
-    return { encoding, size: encoded.length, write: (out, at) => at + out.write(encoded, at, 'latin1') };
+    return {
+      encoding,
+      size: encoded.length,
+      write: (out, at) => at + out.write(encoded, at, 'latin1'),
+      *runs() {
+        yield Buffer.from(encoded, 'latin1');
+      },
+    };
   }
   let size = 0;
   for (const piece of textChunks(text, chunk)) size += qpChunk(piece).length;
@@ -285,5 +339,12 @@ export function textBody(text: string, chunk = TEXT_CHUNK): Body {
       for (const piece of textChunks(text, chunk)) at += out.write(qpChunk(piece), at, 'latin1');
       return at;
     },
+    *runs() {
+      for (const piece of textChunks(text, chunk)) yield Buffer.from(qpChunk(piece), 'latin1');
+    },
   };
+}
+
+function* mapped<T, U>(items: Iterable<T>, f: (item: T) => U): Generator<U> {
+  for (const item of items) yield f(item);
 }

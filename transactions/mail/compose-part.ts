@@ -1,6 +1,9 @@
 // MIME parts and multiparts, laid out as pieces of known size and written into one Buffer
-// of the whole message, allocated once.
+// of the whole message, allocated once, or, for a large message, in chunks of one buffer
+// used again for each (the journal writes them to the message's file).
+import { isAscii } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
+import type { MessageChunks } from '../../cics/message-chunks.js';
 import { octets, type Body, type Piece } from './compose-body.js';
 
 export type Part =
@@ -30,6 +33,8 @@ function newBoundary(): string {
 /** Pieces in order; adjacent text is joined into one piece. */
 class Layout {
   readonly pieces: Piece[] = [];
+  /** The text of each text piece. */
+  readonly texts: string[] = [];
   private text = '';
 
   add(text: string): void {
@@ -42,7 +47,10 @@ class Layout {
   }
 
   flush(): void {
-    if (this.text !== '') this.pieces.push(octets(this.text));
+    if (this.text !== '') {
+      this.pieces.push(octets(this.text));
+      this.texts.push(this.text);
+    }
     this.text = '';
   }
 
@@ -66,21 +74,68 @@ class Layout {
   }
 }
 
-/** The message: its header fields (each with its CRLF), then the root part's. */
-export function writeMessage(headers: string, root: Part): Buffer {
-  const layout = new Layout();
-  layout.add(headers);
-  layout.part(root);
-  layout.flush();
-  let size = 0;
-  for (const piece of layout.pieces) size += piece.size;
-  const out = Buffer.allocUnsafe(size);
-  let at = 0;
-  for (const piece of layout.pieces) {
-    const end = piece.write(out, at);
-    // allocUnsafe: a piece that wrote other than it said would leave old memory in the mail.
-    if (end !== at + piece.size) throw new Error(`a piece of ${piece.size} octets wrote ${end - at}`);
-    at = end;
+/** Octets in a chunk of a message written in chunks: a few writes to a file a megabyte. */
+const CHUNK_BYTES = 256 * 1024;
+
+/** A message laid out: its size known, its bytes written whole or in chunks, the same either way. */
+export class ComposedMessage implements MessageChunks {
+  readonly byteLength: number;
+  readonly ascii: boolean;
+  readonly headerAscii: boolean;
+  readonly #pieces: readonly Piece[];
+
+  constructor(headers: string, root: Part) {
+    const layout = new Layout();
+    layout.add(headers);
+    layout.part(root);
+    layout.flush();
+    this.#pieces = layout.pieces;
+    let size = 0;
+    for (const piece of layout.pieces) size += piece.size;
+    this.byteLength = size;
+    // Bodies go in 7bit, quoted-printable or base64: only the header fields and the parts'
+    // headers (text pieces) can hold other octets, and they are a few pieces of their own.
+    this.ascii = layout.texts.every((text) => isAscii(Buffer.from(text, 'utf8')));
+    this.headerAscii = isAscii(Buffer.from(headers, 'utf8'));
   }
-  return out;
+
+  /** The whole message in one Buffer of its size. */
+  toBuffer(): Buffer {
+    const out = Buffer.allocUnsafe(this.byteLength);
+    let at = 0;
+    for (const piece of this.#pieces) {
+      const end = piece.write(out, at);
+      // allocUnsafe: a piece that wrote other than it said would leave old memory in the mail.
+      if (end !== at + piece.size) throw new Error(`a piece of ${piece.size} octets wrote ${end - at}`);
+      at = end;
+    }
+    return out;
+  }
+
+  /** The message in chunks of CHUNK_BYTES (the last shorter), each in the same buffer. */
+  *chunks(): Generator<Uint8Array> {
+    const out = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, this.byteLength));
+    let filled = 0;
+    let total = 0;
+    for (const piece of this.#pieces) {
+      let wrote = 0;
+      for (const run of piece.runs()) {
+        wrote += run.byteLength;
+        for (let from = 0; from < run.byteLength;) {
+          const n = Math.min(out.length - filled, run.byteLength - from);
+          out.set(run.subarray(from, from + n), filled);
+          filled += n;
+          from += n;
+          if (filled === out.length) {
+            total += filled;
+            if (total > this.byteLength) throw new Error(`a message of ${this.byteLength} octets wrote more`);
+            yield out;
+            filled = 0;
+          }
+        }
+      }
+      if (wrote !== piece.size) throw new Error(`a piece of ${piece.size} octets wrote ${wrote}`);
+    }
+    if (filled > 0) yield out.subarray(0, filled);
+  }
 }

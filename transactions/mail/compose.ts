@@ -8,7 +8,7 @@ import type { Address } from '../../cics/addresses.js';
 import { binaryBody, textBody } from './compose-body.js';
 import { attachmentType, formatAddress, header, rfc5322Date, unstructured, paramHeader } from './compose-header.js';
 import { htmlToText } from './compose-html-text.js';
-import { writeMessage, type Part } from './compose-part.js';
+import { ComposedMessage, type Part } from './compose-part.js';
 import { safeFileName } from './file-name.js';
 
 export { formatAddress, rfc5322Date } from './compose-header.js';
@@ -112,11 +112,18 @@ function attachmentPart(a: Attachment): Part {
   return { headers, body: 'text' in a.content ? textBody(a.content.text) : binaryBody(a.content.bytes) };
 }
 
-/** The whole message, as it is journaled and sent. */
-export function composeMessage(mail: MailContent): Buffer {
+export { ComposedMessage } from './compose-part.js';
+
+/** The message laid out, its size known: written whole (toBuffer) or in chunks, the same bytes. */
+export function composedMessage(mail: MailContent): ComposedMessage {
   const attachments = mail.attachments ?? [];
   const body = bodyPart(mail);
   const root: Part =
     attachments.length === 0 ? body : { multipart: 'mixed', parts: [body, ...attachments.map(attachmentPart)] };
-  return writeMessage(messageHeaders(mail), root);
+  return new ComposedMessage(messageHeaders(mail), root);
+}
+
+/** The whole message, as it is journaled and sent. */
+export function composeMessage(mail: MailContent): Buffer {
+  return composedMessage(mail).toBuffer();
 }

@@ -12,7 +12,9 @@ import { replyClassOf, type Delivery, type ReplyClass } from '../../smtp/deliver
 import { fateEnvelope } from '../../smtp/dsn/request.js';
 import { auditRefusal, decideSender, recipientProblem, sizeProblem } from '../sender-check.js';
 import type { Address } from '../../cics/addresses.js';
-import { composeMessage, type MailContent } from './compose.js';
+import { composedMessage, type MailContent } from './compose.js';
+import { MESSAGE_FILE_BYTES } from '../../journal/message-files.js';
+import { isChunked, type MessageBytes, type MessageChunks } from '../../cics/message-chunks.js';
 
 export interface Outcome {
   readonly reason: Reason;
@@ -27,7 +29,8 @@ export interface Outcome {
 export interface OutgoingMail {
   readonly from: string;
   readonly to: readonly string[];
-  readonly message: Uint8Array;
+  /** Whole, or in chunks (a large mail: journaled to its file chunk by chunk, then sent from the file). */
+  readonly message: MessageBytes;
   /** With its angle brackets, as in the message's Message-ID header. */
   readonly messageId: string;
   /** For the journal: the subject as a person reads it. */
@@ -115,7 +118,10 @@ export async function composeAndSend(ctx: ProgramContext<Services>, draft: MailD
   const { bcc: _bcc, substitutions, ...content } = draft;
   const replyTo = sender.replyTo ?? draft.replyTo;
   const messageId = newMessageId(ctx.services.config.hostname);
-  const message = composeMessage({ ...content, from: sender.from, ...(replyTo ? { replyTo } : {}), messageId, date });
+  const composed = composedMessage({ ...content, from: sender.from, ...(replyTo ? { replyTo } : {}), messageId, date });
+  // A mail that goes to a file of its own is never whole in memory: written to the file
+  // in chunks, then sent from it. A smaller one is written once into a buffer of its size.
+  const message = composed.byteLength >= MESSAGE_FILE_BYTES ? composed : composed.toBuffer();
   const size = sizeProblem(ctx, message.byteLength);
   if (size) return refuse(ctx, sender.from.address, to, draft.subject, size);
   const attachments = draft.attachments?.length ?? 0;
@@ -147,7 +153,7 @@ export async function refuse(
 
 /** What sending a composed mail needs of a worker's services. */
 export interface DeliveryServices {
-  readonly journal: Pick<Services['journal'], 'accept' | 'settle' | 'get'> &
+  readonly journal: Pick<Services['journal'], 'accept' | 'settle' | 'get' | 'messageChunks'> &
     Partial<Pick<Services['journal'], 'suppression'>>;
   readonly smtp: Pick<Services['smtp'], 'send'>;
   readonly config: { readonly sysid: string; readonly smtp: Pick<Services['config']['smtp'], 'fate'> };
@@ -197,7 +203,7 @@ export async function journalAndSend(ctx: ProgramContext<DeliveryServices>, mail
   const delivery = await services.smtp.send(
     envelope.from,
     to,
-    mail.message,
+    isChunked(mail.message) ? fromJournal(mail.message, () => services.journal.messageChunks(seq)) : mail.message,
     ctx.deadline - ANSWER_MARGIN_MS,
     envelope.dsn,
   );
@@ -221,6 +227,11 @@ export async function journalAndSend(ctx: ProgramContext<DeliveryServices>, mail
       : delivery.reply;
   const detail = suppressed.length > 0 ? `${relayDetail}; suppressed: ${suppressed.join(', ')}` : relayDetail;
   return { reason, detail, messageId: mail.messageId, seq, replyClass: replyClassOf(delivery) };
+}
+
+/** A message in chunks sent as the journal holds it: its bytes read back a chunk at a time. */
+function fromJournal(message: MessageChunks, chunks: () => AsyncIterable<Uint8Array>): MessageChunks {
+  return { byteLength: message.byteLength, ascii: message.ascii, headerAscii: message.headerAscii, chunks };
 }
 
 /** What a mail's record says of it now, as the outcome its task would have answered. */
