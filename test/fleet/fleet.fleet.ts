@@ -7,6 +7,8 @@
 // RC 0 or 4 was delivered, duplicates only with the same Message-ID, none lost. Printed:
 // requests that failed during the switch, seconds until HAProxy took the dead region out
 // (its own log line), seconds until it took the restarted one back, mail lost.
+// The same kill with a key on every request (--keys): every key answered, one mail and one
+// Message-ID a key across the regions, received once, 0 keys ended without an answer.
 // The schedule is the test's nature; the verdicts are events and counts, with limits far
 // above what they need. FLEET_FIGURES=1 also measures the same load through one region
 // and through three (printed, not judged).
