@@ -88,7 +88,7 @@ interface ClientKeys {
 }
 
 /** How many times a key is sent again at most. */
-export const KEY_RETRIES = 30;
+const KEY_RETRIES = 30;
 
 /** The part of autocannon's client that pacing wraps (lib/httpClient.js; not in its types). */
 interface PacedClient {
