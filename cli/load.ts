@@ -44,7 +44,7 @@ const HELP = `usage: cicsmail load URL|local [--tx TRANID] [--json-file FILE [--
                       [--duration S | --requests N] [--rate R] [--ccsid N]
                       [--attachment SIZE] [--user ID:PASSWORD] [--from ADDRESS] [--warmup S]
                       [--json] [--report FILE.html] [--sink] [--sink-port N]
-                      [--verify] [--data DIR] [--received DIR] [--answers FILE] [--keys]
+                      [--verify] [--data DIR] [--received DIR] [--answers FILE] [--keys [--key-retries N]]
 
 Sends many transactions to the region at URL at once, each a different mail (EBCDIC,
 varied recipients, subjects, bodies and sizes), and prints tx/s, latency percentiles
@@ -79,7 +79,14 @@ varied recipients, subjects, bodies and sizes), and prints tx/s, latency percent
   --warmup S        run this long first, uncounted (a region just started is slower: workers,
                     JIT, SMTP connections); its mails are journaled and sent all the same
   --jobname NAME    X-CICS-Jobname of every request (default CICSLOAD)
-  --keys            a fresh request key (Idempotency-Key) on every request: what keys cost
+  --keys            a fresh request key (Idempotency-Key) on every request: what keys cost;
+                    a request whose answer was lost (a broken connection, a time-out, a
+                    load balancer's 502, 503 or 504) is sent again with its key and body
+                    until a region answers it (after its Retry-After, else 50 ms doubling
+                    to 1 s): the region answers a repeat from its journal, never a second
+                    mail. A key is given up after --key-retries retries or --timeout plus
+                    --reconnect seconds; the summary counts keys answered, retried, given up
+  --key-retries N   times a key is sent again at most (default 30)
   --json            the summary as one JSON object on standard output
   --report FILE     an HTML page with latency over time and a latency histogram
   --sink            start a sink of its own: an SMTP server on loopback that counts what
@@ -104,8 +111,8 @@ it afterwards. Without --sink or --received, --verify asks the region's capture 
 
 Progress goes to standard error: a line that updates each second on a terminal, a line
 every 5 seconds otherwise; a line where the region stops answering and where it answers
-again. Exit code: 0; 1 where --verify found a problem, nothing was answered or the run
-gave up on a region it could not reach; 2 for wrong usage.`;
+again. Exit code: 0; 1 where --verify found a problem, nothing was answered, the run
+gave up on a region it could not reach or (--keys) gave up a key; 2 for wrong usage.`;
 
 function positiveInt(name: string, value: string | undefined, min = 1): number | undefined {
   if (value === undefined) return undefined;
@@ -152,6 +159,7 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
       keep: { type: 'boolean', default: false },
       answers: { type: 'string' },
       keys: { type: 'boolean', default: false },
+      'key-retries': { type: 'string' },
     },
     HELP,
     { command: 'load' },
@@ -190,6 +198,8 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
   const reconnectS = positiveNumber('reconnect', values.reconnect) ?? RECONNECT_S;
   const warmupS = positiveNumber('warmup', values.warmup);
   const seed = positiveInt('seed', values.seed, 0) ?? 1;
+  const keyRetries = positiveInt('key-retries', values['key-retries'], 0);
+  if (keyRetries !== undefined && !values.keys) throw new UsageError('--key-retries goes with --keys');
   // Keys of this run only: another run's would be replays.
   const keyPrefix = `load-${randomUUID().slice(0, 8)}`;
   let attachment = 0;
@@ -291,6 +301,7 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
       ...(requests !== undefined ? { requests } : { durationS: durationS! }),
       ...(rate !== undefined ? { rate } : {}),
       ...(values.keys ? { keys: keyPrefix } : {}),
+      ...(keyRetries !== undefined ? { keyRetries } : {}),
       timeoutS,
       reconnectS,
       onOutage,
@@ -336,6 +347,8 @@ export async function loadCommand(argv: readonly string[], io: CommandIo): Promi
       log(`report written to ${values.report}`);
     }
     if (verify && !verify.passed) return 1;
+    // A key given up is a request that ended without an answer: its mail's fate unknown to the run.
+    if (run.keys && run.keys.gaveUp > 0) return 1;
     return run.recorder.answered === 0 || run.outages.gaveUp ? 1 : 0;
   } finally {
     if (region) {

@@ -31,6 +31,8 @@ export interface AnsweredMail {
   readonly sysid?: string | null;
   /** When the answer came, ms from the start of the run. */
   readonly atMs?: number;
+  /** Its request key (Idempotency-Key), with --keys. */
+  readonly key?: string;
 }
 
 function bump(counts: Record<string, number>, key: string): void {
@@ -112,7 +114,7 @@ export class Recorder {
   }
 
   /** `latencyUs` of an answer that completed at `now` (performance.now()). */
-  answer(answer: TaskAnswer, latencyUs: number, now: number): void {
+  answer(answer: TaskAnswer, latencyUs: number, now: number, key?: string): void {
     this.#roll(now);
     this.answered++;
     this.histogram.recordValue(Math.max(1, Math.round(latencyUs)));
@@ -125,7 +127,8 @@ export class Recorder {
     if (answer.rc !== null) bump(this.byRc, String(answer.rc));
     if (this.#keepMails && answer.rc !== null) {
       const atMs = Math.round(now - this.#start);
-      for (const seq of answer.seqs) this.mails.push({ rc: answer.rc, seq, sysid: answer.sysid, atMs });
+      for (const seq of answer.seqs)
+        this.mails.push({ rc: answer.rc, seq, sysid: answer.sysid, atMs, ...(key !== undefined ? { key } : {}) });
     }
     if (answer.sysid !== null) bump(this.bySysid, answer.sysid);
   }

@@ -15,6 +15,7 @@ import autocannon from 'autocannon';
 import type { PayloadPool } from './payloads.js';
 import { answerOf, type TaskAnswer } from '../../client/protocol.js';
 import { RegionClient, type ClientLimits } from '../../client/region-client.js';
+import { isLostAnswer, KeyRetries, retryWaitMs, type KeyedRequest, type KeyFigures } from './key-retry.js';
 import { Recorder } from './record.js';
 import {
   limitAnswers,
@@ -39,8 +40,13 @@ export interface RunOptions {
   readonly rate?: number;
   /** Seconds to wait for an answer. */
   readonly timeoutS: number;
-  /** A fresh request key (Idempotency-Key) on every request, made from this prefix and a count. */
+  /**
+   * A fresh request key (Idempotency-Key) on every request, made from this prefix and a
+   * count; a request whose answer was lost is sent again with its key until it is answered.
+   */
   readonly keys?: string;
+  /** Times a key is sent again at most (default KEY_RETRIES); it is retried for at most timeoutS + reconnectS. */
+  readonly keyRetries?: number;
   /** Keep each answer's journal sequence numbers (for --verify). */
   readonly keepMails: boolean;
   /** Called every `tickMs` with the recorder (for a progress line). */
@@ -61,7 +67,28 @@ export interface RunResult {
   readonly sent: number;
   /** Times the region could not be reached, and whether the run gave up on it. */
   readonly outages: Outages;
+  /** With keys: keys sent, retried, answered, given up. */
+  readonly keys: KeyFigures | null;
 }
+
+/** The part of autocannon's client that retrying a key uses (lib/httpClient.js). */
+interface KeyedClient {
+  destroyed: boolean;
+  reqsMade: number;
+  readonly requestIterator: { rebuildRequest(): unknown };
+  _doRequest(this: KeyedClient): void;
+  on(event: 'response', listener: () => void): unknown;
+}
+
+/** A connection's keyed request: the one on the way, and the one to send again. */
+interface ClientKeys {
+  inFlight?: KeyedRequest;
+  retrying?: KeyedRequest;
+  waiting: boolean;
+}
+
+/** How many times a key is sent again at most. */
+const KEY_RETRIES = 30;
 
 /** The part of autocannon's client that pacing wraps (lib/httpClient.js; not in its types). */
 interface PacedClient {
@@ -94,13 +121,23 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
   const first = pool.get(0);
   // With keys every request differs in its key header: none is built once.
   const fixed = pool.size === 1 && first.parts.length === 1 && options.keys === undefined;
-  let keyCount = 0;
-  const keyed = (h: Record<string, string>) =>
-    options.keys === undefined ? h : { ...h, 'idempotency-key': `${options.keys}-${++keyCount}` };
+  // A key is retried while a request could still be answered, or its region come back.
+  const keys =
+    options.keys !== undefined
+      ? new KeyRetries(options.keys, {
+          maxRetries: options.keyRetries ?? KEY_RETRIES,
+          maxAgeMs: (options.timeoutS + (options.reconnectS ?? RECONNECT_S)) * 1000,
+        })
+      : undefined;
+  // The connection whose request autocannon builds now (setupRequest is called inside its
+  // _doRequest, which knows the client; setupRequest does not).
+  let building: { readonly client: KeyedClient; readonly state: ClientKeys } | undefined;
   // onResponse (per request) sees the headers, the tracker's 'response' (per client) the
   // latency; autocannon calls them one after the other in the same tick, so the answer is
   // handed from one to the other here.
   let handed: TaskAnswer | undefined;
+  let handedRetryAfter: string | undefined;
+  let handedKey: string | undefined;
   const due = new WeakMap<object, number>();
 
   const outages = new Outages((options.reconnectS ?? RECONNECT_S) * 1000);
@@ -157,6 +194,7 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
     };
   }
   const setupClient = (client: autocannon.Client) => {
+    const keyedClient = keys ? keyRetrying(client as unknown as KeyedClient, keys) : undefined;
     const reconnect = reconnectWithBackoff(client as unknown as ReconnectingClient, connectionEvents);
     limitAnswers(client as unknown as AnswerLimitedClient, MAX_LOAD_ANSWER_BYTES, () =>
       recorder.error(
@@ -166,7 +204,79 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
       ),
     );
     pace?.(client as unknown as PacedClient, reconnect);
+    keyedClient?.();
   };
+
+  /**
+   * A connection that sends a request whose answer was lost again, with its key: the
+   * innermost wrap of _doRequest says which connection builds (and keeps autocannon's count
+   * of requests made at the key's first send, so --requests counts keys); the outermost,
+   * put on after pacing, decides between a retry, a wait and giving up.
+   */
+  function keyRetrying(c: KeyedClient, k: KeyRetries): () => void {
+    const state: ClientKeys = { waiting: false };
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- autocannon's own, called with its client below
+    const send = c._doRequest;
+    c._doRequest = function buildKeyed(this: KeyedClient) {
+      if (state.retrying) this.reqsMade = state.retrying.madeBefore;
+      building = { client: this, state };
+      try {
+        send.call(this);
+        if (state.inFlight) state.inFlight.sends++;
+      } finally {
+        building = undefined;
+        state.retrying = undefined;
+      }
+    };
+    // The first request was built with the client, before it was known: built again as this connection's.
+    building = { client: c, state };
+    try {
+      c.requestIterator.rebuildRequest();
+    } finally {
+      building = undefined;
+    }
+    c.on('response', () => {
+      const r = state.inFlight;
+      if (!r) return;
+      if (handed && isLostAnswer(handed.status)) {
+        r.notBefore = performance.now() + retryWaitMs(handedRetryAfter, r.retries + 1);
+        return;
+      }
+      handedKey = r.key;
+      state.inFlight = undefined;
+      k.answered(r);
+    });
+    return () => {
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- as above
+      const next = c._doRequest;
+      c._doRequest = function retryKeyed(this: KeyedClient) {
+        if (this.destroyed || state.waiting) return;
+        // One built and not yet written (the client's first) is no retry.
+        const r = state.inFlight;
+        if (r && r.sends > 0) {
+          const now = performance.now();
+          const decision = k.decide(r, now);
+          if (decision.kind === 'wait') {
+            state.waiting = true;
+            setTimeout(() => {
+              state.waiting = false;
+              if (!this.destroyed) this._doRequest();
+            }, decision.ms);
+            return;
+          }
+          if (decision.kind === 'retry') {
+            k.retry(r);
+            state.retrying = r;
+          } else {
+            // Counted apart (its last send was counted already, as an error or an answer).
+            k.gaveUp(r, decision.why);
+            state.inFlight = undefined;
+          }
+        }
+        next.call(this);
+      };
+    };
+  }
 
   // A paced connection may wait connections/rate seconds for its slot: autocannon's answer
   // timer runs from the last write, so it must be longer than that.
@@ -198,12 +308,28 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
           ? { body: first.parts[0] as Buffer }
           : {
               setupRequest: (request: autocannon.Request) => {
-                const payload = pool.get(next++);
+                let key: string | undefined;
+                let index: number;
+                if (!keys) index = next++;
+                else if (!building)
+                  index = 0; // the client's first, built again once it is known
+                else if (building.state.retrying) ({ key, index } = building.state.retrying);
+                else {
+                  index = next++;
+                  const r = keys.fresh(index, performance.now(), building.client.reqsMade);
+                  building.state.inFlight = r;
+                  key = r.key;
+                }
+                const payload = pool.get(index);
                 const body = payload.parts.length === 1 ? (payload.parts[0] as Buffer) : Buffer.concat(payload.parts);
                 return {
                   ...request,
                   path: payload.path,
-                  headers: keyed({ ...headers, 'content-type': payload.contentType }),
+                  headers: {
+                    ...headers,
+                    'content-type': payload.contentType,
+                    ...(key !== undefined ? { 'idempotency-key': key } : {}),
+                  },
                   body,
                 };
               },
@@ -215,6 +341,7 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
           responseHeaders: IncomingHttpHeaders | undefined,
         ) => {
           handed = answerOf(status, responseHeaders ?? {});
+          handedRetryAfter = responseHeaders?.['retry-after'];
         },
       },
     ],
@@ -228,8 +355,10 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
     const now = performance.now();
     const answer = handed ?? answerOf(statusCode, {});
     handed = undefined;
+    const key = handedKey;
+    handedKey = undefined;
     const from = rate !== undefined ? due.get(client) : undefined;
-    recorder.answer(answer, from !== undefined ? (now - from) * 1000 : responseTimeMs * 1000, now);
+    recorder.answer(answer, from !== undefined ? (now - from) * 1000 : responseTimeMs * 1000, now, key);
     const lastedMs = outages.answered(now);
     if (lastedMs !== null) options.onOutage?.({ lastedMs });
   });
@@ -252,7 +381,14 @@ export async function runLoad(options: RunOptions): Promise<RunResult> {
   }
   const end = performance.now();
   recorder.finish(end);
-  return { recorder, elapsedS: (end - start) / 1000, startedAt, sent: result.requests.sent - resent, outages };
+  return {
+    recorder,
+    elapsedS: (end - start) / 1000,
+    startedAt,
+    sent: result.requests.sent - resent,
+    outages,
+    keys: keys?.figures ?? null,
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 // The summary of a load run: one object (what --json prints) and its text for a person.
 import { binFloorMs, summarize, type LatencySummary, type TimelinePoint } from './record.js';
+import type { KeyFigures } from './key-retry.js';
 import type { RunResult } from './run.js';
 import type { VerifyReport } from './verify.js';
 
@@ -39,6 +40,8 @@ export interface LoadSummary {
   /** Times the region could not be reached (connections failing, no answer), the longest, and whether the run gave up. */
   readonly outages: { readonly count: number; readonly longestS: number; readonly gaveUp: boolean };
   readonly errorSamples: readonly string[];
+  /** With --keys: keys sent, sent again after a lost answer, answered, given up; null without. */
+  readonly keys: KeyFigures | null;
   readonly timeline: readonly TimelinePoint[];
   /** Answers by latency, ten bins a decade (empty bins left out). */
   readonly latencyBins: readonly { readonly fromMs: number; readonly toMs: number; readonly count: number }[];
@@ -94,6 +97,7 @@ export function summaryOf(context: SummaryContext, run: RunResult, verify: Verif
       gaveUp: run.outages.gaveUp,
     },
     errorSamples: r.errorSamples,
+    keys: run.keys,
     timeline: r.timeline,
     latencyBins: r.bins.flatMap((count, i) =>
       count > 0 ? [{ fromMs: round3(binFloorMs(i)), toMs: round3(binFloorMs(i + 1)), count }] : [],
@@ -140,6 +144,14 @@ export function formatSummary(s: LoadSummary): string[] {
       `  CONN   ${counts(s.connectionErrors)}; the region out of reach ${o.count} time(s), at most ${n1.format(o.longestS)} s` +
         (o.gaveUp ? ', then given up' : ''),
     );
+  }
+  const k = s.keys;
+  if (k) {
+    lines.push(
+      `  KEYS   ${k.used} keys: ${k.answered} answered, ${k.retried} of them sent again (${k.retries} retries), ` +
+        `${k.gaveUp} given up, ${k.unfinished} unanswered when the run ended`,
+    );
+    for (const e of k.gaveUpSamples) lines.push(`  error: ${e}`);
   }
   for (const e of s.errorSamples) lines.push(`  error: ${e}`);
   return lines;

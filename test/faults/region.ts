@@ -28,7 +28,9 @@ function newest(dir: string): number {
 export function distProblem(): string | false {
   let built: number;
   try {
-    built = statSync(join(ROOT, 'dist/region/app.js')).mtimeMs;
+    statSync(join(ROOT, 'dist/region/app.js'));
+    // The build is incremental: it rewrites only what changed, and its build info each time.
+    built = statSync(join(ROOT, 'dist/.tsbuildinfo')).mtimeMs;
   } catch {
     return 'dist/ is missing: run npm run build (npm run test:faults does)';
   }

@@ -7,11 +7,15 @@
 // RC 0 or 4 was delivered, duplicates only with the same Message-ID, none lost. Printed:
 // requests that failed during the switch, seconds until HAProxy took the dead region out
 // (its own log line), seconds until it took the restarted one back, mail lost.
+// The same kill with a key on every request (--keys): every key answered, one mail and one
+// Message-ID a key across the regions, each received (twice only where the killed region had
+// given it to the relay before its SIGKILL), 0 keys ended without an answer.
 // The schedule is the test's nature; the verdicts are events and counts, with limits far
 // above what they need. FLEET_FIGURES=1 also measures the same load through one region
 // and through three (printed, not judged).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import t, { type Test } from 'tap';
@@ -104,6 +108,7 @@ function runLoad(
   url: string,
   seconds: number,
   answersFile: string,
+  how: readonly string[] = ['--duration', String(seconds), '--jobname', 'FLEET'],
 ): { started: Promise<number>; done: Promise<LoadRun> } {
   const child = spawn(
     process.execPath,
@@ -111,8 +116,7 @@ function runLoad(
       BIN,
       'load',
       url,
-      '--duration',
-      String(seconds),
+      ...how,
       '--connections',
       String(CONNECTIONS),
       '--user',
@@ -120,8 +124,6 @@ function runLoad(
       '--json',
       '--answers',
       answersFile,
-      '--jobname',
-      'FLEET',
     ],
     { env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -133,7 +135,7 @@ function runLoad(
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     stderr += d;
-    if (/^MAIL: \d+ s to /m.test(stderr)) began(performance.now());
+    if (/^MAIL: \d+ (s|requests) to /m.test(stderr)) began(performance.now());
   });
   const done = new Promise<LoadRun>((resolve, reject) => {
     child.once('exit', (code) => {
@@ -159,6 +161,7 @@ interface Exported {
   readonly state: string;
   readonly messageId: string;
   readonly jobname: string;
+  readonly requestKey: string;
 }
 
 /**
@@ -240,7 +243,7 @@ async function reconcileFleet(t: Test, run: LoadRun, urls: string, sink: Sink, s
     unanswered <= failed + CONNECTIONS,
     `journaled without an answer: ${unanswered}, at most the ${failed} failed and ${CONNECTIONS} in flight at the end`,
   );
-  return { owed, lost, duplicates, unanswered, failed };
+  return { owed, lost, duplicates, unanswered, failed, records };
 }
 
 const stale = distProblem();
@@ -250,7 +253,7 @@ const why = noHaproxy() || stale;
  * A sink, three warmed regions and HAProxy in front; the load through HAProxy for
  * `loadS` seconds, resolved at KILL_AT_S into it, with region 2 (the victim) watched.
  */
-async function fleetUnderLoad(t: Test, loadS: number) {
+async function fleetUnderLoad(t: Test, loadS: number, how?: readonly string[]) {
   const sink = await startSink();
   t.teardown(() => sink.close());
   const regions = await Promise.all(SYSIDS.map((s) => startFleetRegion(t, s, sink)));
@@ -263,7 +266,7 @@ async function fleetUnderLoad(t: Test, loadS: number) {
   const victim = regions[1] as Region;
   const watched = haproxy.watch('regions/region2');
   t.teardown(() => watched.stop());
-  const load = runLoad(t, haproxy.url, loadS, join(freshDir(t), 'answers.jsonl'));
+  const load = runLoad(t, haproxy.url, loadS, join(freshDir(t), 'answers.jsonl'), how);
   const t0 = await load.started;
   await sleepUntil(t0 + KILL_AT_S * 1000);
   return { sink, regions, haproxy, victim, watched, load, t0 };
@@ -319,6 +322,158 @@ t.test('three regions behind HAProxy: one killed under load and restarted on its
   ];
   console.log(`\n${figures.join('\n')}\n`);
 });
+
+// The same SIGKILL with a key on every request (cicsmail load --keys at a fixed rate, a
+// number of keys rather than a duration, so that the run ends when every key is answered).
+// HAProxy sends a key only to the region its CRC-32 names; while region 2 is down its keys
+// hear HAProxy's 503 with Retry-After and the load sends them again, with their keys, until
+// region 2, restarted on its journal, answers them (from its journal where it had taken the
+// key before the kill). Then: every key answered, one journal record a key across the
+// regions (one Message-ID a key), each received by the sink (a second time only where the
+// killed region had given it to the relay and not marked it SENT: its spool sends it again,
+// at least once as without a key), no key ended without an answer; and a key of region 2's sent by hand while it is down is refused by HAProxy (503,
+// Retry-After, no region's SYSID) and sends nothing, until region 2 answers it.
+const KEYED_REQUESTS = 1000;
+const KEYED_RATE = 50;
+/** Region 2's slot: HAProxy's crc32 of the key modulo three, plus one, is 2. */
+const ownerOf = (key: string) => SYSIDS[crc32(key) % SYSIDS.length] as string;
+
+async function probe(url: string, key: string): Promise<{ status: number; headers: Headers; body: string }> {
+  const res = await fetch(`${url}/cics/MAIL`, {
+    method: 'POST',
+    headers: {
+      authorization: basicAuth(TESTER.id, TESTER.password),
+      'content-type': 'application/json',
+      'x-cics-jobname': 'PROBE',
+      'idempotency-key': key,
+    },
+    body: JSON.stringify({ mc_version: '01', mc_from: 'probe@fleet.test', mc_to: 'ops@fleet.test', mc_subject: key }),
+  });
+  return { status: res.status, headers: res.headers, body: await res.text() };
+}
+
+t.test(
+  'three regions behind HAProxy, a key on every request: one killed, every key answered once',
+  { skip: why },
+  async (t) => {
+    const how = ['--requests', String(KEYED_REQUESTS), '--rate', String(KEYED_RATE), '--keys', '--key-retries', '120'];
+    const { sink, regions, haproxy, victim, watched, load, t0 } = await fleetUnderLoad(t, LOAD_S, [
+      ...how,
+      '--jobname',
+      'FLEETK',
+    ]);
+    const urls = regions.map((r) => r.url).join(',');
+    await killAndWait(victim.child);
+    const killedAt = performance.now();
+
+    // While region 2 is down: HAProxy's own 503 for its key, and nothing sent anywhere.
+    let probeKey = '';
+    for (let i = 0; ownerOf(probeKey) !== victim.sysid; i++) probeKey = `probe-${i}`;
+    for (const started = performance.now(); !watched.changes.some((c) => c.at >= killedAt && /^DOWN/.test(c.status));) {
+      if (performance.now() - started > 30_000)
+        throw new Error(`region 2 never DOWN: ${JSON.stringify(watched.changes)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const whileDown = await probe(haproxy.url, probeKey);
+    t.equal(whileDown.status, 503, `a key of region 2's while it is down: 503 (${whileDown.body.slice(0, 80)})`);
+    t.equal(whileDown.headers.get('retry-after'), '1', 'with Retry-After: 1');
+    t.equal(whileDown.headers.get('x-cics-sysid'), null, "HAProxy's answer, no region's");
+
+    await sleepUntil(t0 + RESTART_AT_S * 1000);
+    const restartBegan = performance.now();
+    const again = await startRegionProcess(victim.dir, regionEnv(victim.sysid, victim.port, sink));
+    victim.child = again.child;
+    const restartedAt = performance.now();
+    const run = await load.done;
+    watched.stop();
+    t.equal(run.code, 0, `the load ran to its end, every key answered: ${run.stderr.slice(-600)}`);
+
+    // Region 2 back: the probe's key is answered by region 2, its first run (the 503 ran nothing).
+    let back = await probe(haproxy.url, probeKey);
+    for (const started = performance.now(); back.status === 503 && performance.now() - started < 60_000;) {
+      await new Promise((r) => setTimeout(r, 1000));
+      back = await probe(haproxy.url, probeKey);
+    }
+    t.equal(back.status, 200, `region 2 answers the key once it is back: ${back.body.slice(0, 200)}`);
+    t.equal(back.headers.get('x-cics-sysid'), victim.sysid, 'region 2 itself');
+    t.equal(back.headers.get('idempotent-replayed'), null, 'its first run: nothing ran while it was down');
+
+    const s = run.summary;
+    const k = s.keys;
+    t.ok(k, 'the summary counts keys');
+    if (!k) return;
+    t.equal(k.used, KEYED_REQUESTS, `${KEYED_REQUESTS} requests, a key each`);
+    t.equal(k.answered, k.used, 'every key answered');
+    t.equal(k.gaveUp + k.unfinished, 0, 'requests that ended without an answer: 0');
+    t.ok(k.retried > 0, `keys sent again after a lost answer: ${k.retried}`);
+
+    const { records, owed, lost, duplicates } = await reconcileFleet(t, run, urls, sink);
+    // One record a key across the regions: one Message-ID a key, no key twice.
+    const keyed = records.filter((r) => r.jobname === 'FLEETK');
+    const byKey = new Map<string, Exported[]>();
+    for (const r of keyed) byKey.set(r.requestKey, [...(byKey.get(r.requestKey) ?? []), r]);
+    t.equal(byKey.size, k.used, 'a journal record for every key');
+    t.same(
+      [...byKey]
+        .filter(([, rs]) => rs.length !== 1)
+        .map(([key, rs]) => `${key}: ${rs.map((r) => `${r.sysid}:${r.seq}`).join(' ')}`),
+      [],
+      'one record, one Message-ID a key, across the regions',
+    );
+    t.same(
+      keyed.filter((r) => r.sysid !== ownerOf(r.requestKey)).map((r) => `${r.requestKey} at ${r.sysid}`),
+      [],
+      'every key journaled by the region its CRC-32 names, none by another',
+    );
+    const probed = records.filter((r) => r.requestKey === probeKey);
+    t.same(
+      probed.map((r) => r.sysid),
+      [victim.sysid],
+      "the probe's key: one mail, region 2's",
+    );
+    // Every key's answer names its record; the sink received each key's mail once.
+    const answerOfKey = new Map(run.answers.filter((a) => a.key !== undefined).map((a) => [a.key as string, a]));
+    t.equal(answerOfKey.size, k.used, 'an answer with a mail for every key');
+    t.same(
+      [...answerOfKey].filter(([key, a]) => {
+        const r = byKey.get(key)?.[0];
+        return !r || r.sysid !== a.sysid || r.seq !== a.seq;
+      }),
+      [],
+      "each key's answer names its key's record",
+    );
+    const received = keyed.map((r) => ({ r, n: sink.messageIds.get(r.messageId.trim().toLowerCase()) ?? 0 }));
+    t.same(
+      received.filter(({ n }) => n === 0).map(({ r }) => `${r.requestKey} ${r.messageId}`),
+      [],
+      "each key's mail received",
+    );
+    // A second receipt, the same Message-ID: only a mail the killed region had given the relay
+    // and not yet marked SENT, which its retry spool sends again (at least once, as without a
+    // key; the key adds no second mail). At most one a connection in flight at the kill.
+    const twice = received.filter(({ n }) => n > 1);
+    t.same(
+      twice.filter(({ r }) => r.sysid !== victim.sysid).map(({ r }) => `${r.requestKey} ${r.messageId}`),
+      [],
+      'a mail received twice is one the killed region had in flight',
+    );
+    t.ok(twice.length <= CONNECTIONS, `received twice: ${twice.length}, at most one a connection`);
+    const mailsPerKey = [...byKey.values()].map((rs) => rs.length);
+    const replayedAfterRestart = run.answers.filter(
+      (a) => a.sysid === victim.sysid && (a.atMs ?? 0) > restartedAt - t0,
+    ).length;
+    const figures = [
+      `keyed fleet: ${k.used} requests (a key each) at ${KEYED_RATE}/s in ${s.elapsedS.toFixed(1)} s, by region ${JSON.stringify(s.bySysid)}`,
+      `  HTTP answers ${JSON.stringify(s.byStatus)}; ${s.requests.errors} sends without an answer; connections ${JSON.stringify(s.connectionErrors)}`,
+      `  keys retried: ${k.retried} (${k.retries} retries); answered: ${k.answered}; ended without an answer: ${k.gaveUp + k.unfinished}`,
+      `  mails a key: ${Math.min(...mailsPerKey)}..${Math.max(...mailsPerKey)} (${keyed.length} records for ${byKey.size} keys); received a key: ${Math.min(...received.map(({ n }) => n))}..${Math.max(...received.map(({ n }) => n))} (twice: ${twice.length})`,
+      `  region 2 killed at ${((killedAt - t0) / 1000).toFixed(1)} s, listening again ${((restartedAt - restartBegan) / 1000).toFixed(2)} s after its restart; its answers after that: ${replayedAfterRestart}`,
+      `  a key of region 2's while it was down: ${whileDown.status} Retry-After ${whileDown.headers.get('retry-after')}; once back: ${back.status} from ${back.headers.get('x-cics-sysid')}`,
+      `  all mails answered RC 0/4: ${owed.length}; mail lost: ${lost.length}; received twice (same Message-ID): ${duplicates}`,
+    ];
+    console.log(`\n${figures.join('\n')}\n`);
+  },
+);
 
 // A planned stop: SIGTERM to region 2 under load. /ready answers 503 from the first moment
 // of the drain, HAProxy takes the region out at its next checks, the region finishes its
