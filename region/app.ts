@@ -32,6 +32,7 @@ import { cicsRoutes, MAX_CHANNEL } from './routes/cics.js';
 import { journalRoutes } from './routes/journal.js';
 import { operationsRoutes } from './routes/operations.js';
 import { fateRoutes } from './routes/fate.js';
+import { keyMapRoutes } from './routes/keymaps.js';
 
 export interface RegionOptions {
   /** The transaction definitions; the defaults (MAIL, SEND, SPOL) where not given. */
@@ -183,6 +184,7 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
   await app.register(journalRoutes);
   await app.register(operationsRoutes);
   await app.register(fateRoutes);
+  await app.register(keyMapRoutes);
   await app.register(consoleRoutes);
   return app;
 }
