@@ -7,7 +7,7 @@ import { err, out, OutputClosed, processIo, watchOutput, type CommandIo } from '
 import { explain } from './region-errors.js';
 import { unknownWord, UsageError } from './usage.js';
 
-const COMMANDS = ['start', 'send', 'journal', 'user', 'cemt', 'load', 'commarea', 'keymap'] as const;
+const COMMANDS = ['start', 'send', 'journal', 'user', 'cemt', 'load', 'commarea'] as const;
 
 const HELP = `usage: cicsmail <command> [options]
 

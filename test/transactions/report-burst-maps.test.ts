@@ -234,6 +234,12 @@ t.test('CEMT and cicsmail keymap: list, show, refusals, remove, the log', async 
   });
   t.match(await cicsmail(['keymap', 'show', 'A', 'B'], env), { code: 2, stderr: /'B' is one argument too many/ });
   t.match(await cicsmail(['keymap', 'drop'], env), { code: 2 });
+  t.match(await cicsmail(['keymap', '--help']), { code: 0, stdout: /^usage: cicsmail keymap list/ });
+  t.match(await cicsmail(['help', 'keymap']), { code: 0, stdout: /^usage: cicsmail keymap list/ });
+  t.match(await cicsmail(['--help']), {
+    code: 0,
+    stdout: /\n {2}keymap list\|show\|set\|remove\|log +the region's key maps/,
+  });
   t.same(await cicsmail(['keymap', 'remove', 'payroll'], env), {
     code: 0,
     stdout: 'PAYROLL removed (1 keys)\n',
