@@ -25,13 +25,31 @@ export function requestKeyId(userid: string, tranid: string, key: string): strin
   return `${userid}\u0000${tranid}\u0000${key}`;
 }
 
+/**
+ * The key a burst report's part `index` (1-based) is journaled under: the request's key, a
+ * slash and the index (`PAYROLL-2026-12-06/7`). It is looked for only among the mails of
+ * its own request's key, so a request key that happens to read the same is no clash.
+ */
+export function partKey(key: string, index: number): string {
+  return `${key}/${index}`;
+}
+
 /** What a task knows of its key: the key, and the mails an earlier run of it journaled. */
 export interface TaskKey {
   readonly ref: RequestKeyRef;
+  /** The key the mail's journal record names: the request's (`ref.key`), or a burst part's (partKey). */
+  readonly recordKey: string;
   /**
    * The journal sequence of the next mail an earlier run of this request journaled (it was
    * cut off before it answered), in the order that run made them; undefined: this mail is
    * new. A program asks once a mail, so that the same mail is never journaled or sent twice.
    */
   readonly earlier: () => number | undefined;
+  /**
+   * The key of a burst report's part: its mail is journaled under partKey, and the mail an
+   * earlier run journaled for it is found by that key, not by its place among the request's
+   * mails: a part suppressed or sent nowhere in one run may go in the next (the list, a
+   * key map changed), and the parts after it must still find their own.
+   */
+  readonly part: (index: number) => TaskKey;
 }

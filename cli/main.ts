@@ -18,6 +18,7 @@ commands:
   journal list|show|stats|export|replay   the journal under CICSMAIL_DATA
   user add|list|remove|passwd|set   the region's users in CICSMAIL_DATA/users.json
   suppress list|add|remove|log   the region's suppression list (bounced addresses)
+  keymap list|show|set|remove|log   the region's key maps for burst reports
   cemt inquire|set ...      CEMT from a shell: tasks, transactions, classes, the region (admins)
   load URL|local            load-test a region: many concurrent transactions, tx/s and latency
   commarea FILE             a COMMAREA's bytes (a returned one) as its JSON view, field by field
@@ -48,6 +49,8 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
         return await (await import('./user.js')).userCommand(rest, io);
       case 'suppress':
         return await (await import('./suppress.js')).suppressCommand(rest, io);
+      case 'keymap':
+        return await (await import('./keymap.js')).keymapCommand(rest, io);
       case 'cemt':
         return await (await import('./cemt.js')).cemtCommand(rest, io);
       case 'send':

@@ -28,6 +28,7 @@ import type { Attempt, DeniedAttempt, Denial, JournalRecord, MailOrigin } from '
 import { FateBook } from './fate.js';
 import { Outbox, type OutboxEntry, type Subscriber, type WebhookEvent } from './outbox.js';
 import { SuppressionList, type Suppression, type SuppressionChange } from './suppression.js';
+import { KeyMaps, type KeyMapChange, type KeyMapEntry } from './key-maps.js';
 
 /** Final states, as retention removes them: each walked in its index. */
 const FINAL_STATES: readonly MailState[] = ['SENT', 'FAILED', 'DENIED'];
@@ -110,6 +111,8 @@ export class Journal implements ReadCounter {
   readonly fate: FateBook;
   readonly outbox: Outbox;
   readonly suppression: SuppressionList;
+  /** Burst reports' key maps kept by the region (key-maps.ts). */
+  readonly keyMaps: KeyMaps;
 
   readonly #now: () => number;
   /** What new records carry: `{ sysid }`, or nothing where the journal was opened without one. */
@@ -182,6 +185,12 @@ export class Journal implements ReadCounter {
       write,
       now,
       fate.suppressDays ?? 30,
+    );
+    this.keyMaps = new KeyMaps(
+      optional<Omit<KeyMapEntry, 'map' | 'key'>, [string, string]>('key-maps'),
+      optional<KeyMapChange, number>('key-map-log'),
+      write,
+      now,
     );
     this.fate = new FateBook({
       records: this.#records,

@@ -32,6 +32,7 @@ import { cicsRoutes, MAX_CHANNEL } from './routes/cics.js';
 import { journalRoutes } from './routes/journal.js';
 import { operationsRoutes } from './routes/operations.js';
 import { fateRoutes } from './routes/fate.js';
+import { keyMapRoutes } from './routes/keymaps.js';
 
 export interface RegionOptions {
   /** The transaction definitions; the defaults (MAIL, SEND, SPOL) where not given. */
@@ -84,6 +85,10 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     // Bodies past the COMMAREA limit are read far enough to answer LENGERR with their size;
     // a channel may carry attachments.
     bodyLimit: MAX_CHANNEL,
+    // A path parameter as long as what it names may be (find-my-way's default is 100): an
+    // address to suppress (254 octets), a burst key (120 characters, each up to three
+    // bytes as %XX), a map's name. Longer is answered 414.
+    routerOptions: { maxParamLength: 768 },
     // A JSON view that does not fit is refused, never bent: no coercion, no dropped properties.
     // verbose: an error carries its schema, so that an unknown property's answer can name the ones there are.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, verbose: true } },
@@ -183,6 +188,7 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
   await app.register(journalRoutes);
   await app.register(operationsRoutes);
   await app.register(fateRoutes);
+  await app.register(keyMapRoutes);
   await app.register(consoleRoutes);
   return app;
 }

@@ -43,6 +43,7 @@ export const REASONS = {
     rc: RC.INVALID,
     text: 'SEND: a burst part whose key is in no KEYMAIL, and the mail has no TO, CC or BCC to take it',
   },
+  NOMAP: { rc: RC.INVALID, text: 'SEND: KEYMAP names a key map the region does not keep' },
   BADRECFM: { rc: RC.INVALID, text: REPORT_CODES.BADRECFM },
   BADRECS: { rc: RC.INVALID, text: REPORT_CODES.BADRECS },
   BADCTL: { rc: RC.INVALID, text: REPORT_CODES.BADCTL },

@@ -13,7 +13,7 @@ import type { RecordLayout } from '../cics/copybook/layout.js';
 import type { ProgramContext, TaskRequest, TaskResult } from '../cics/task.js';
 import { BEAT_MS, TaskSlots } from '../cics/task-slots.js';
 import { RATE_WINDOW_MS, UserRate } from '../cics/user-rate.js';
-import type { TaskKey } from '../cics/request-key.js';
+import { partKey, type TaskKey } from '../cics/request-key.js';
 import { fieldCondition } from './errors.js';
 import { dropOrphanCommitFailures } from '../journal/commit-failure.js';
 import { MemoryRelease } from './release-memory.js';
@@ -129,7 +129,7 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
         const rate = request.rate;
         return rate === undefined || userRate.take(rate.slot, rate.max, RATE_WINDOW_MS, Date.now());
       },
-      ...(request.requestKey ? { requestKey: taskKey(request.requestKey) } : {}),
+      ...(request.requestKey ? { requestKey: taskKey(request.requestKey, services.journal) } : {}),
       ...(request.fromMail !== undefined ? { fromMail: request.fromMail } : {}),
     };
     const result = await Promise.race([program(ctx), overtime]);
@@ -149,10 +149,33 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
   }
 }
 
-/** The task's key, handing out the mails of an earlier run one at a time, in order. */
-function taskKey(given: NonNullable<TaskRequest['requestKey']>): TaskKey {
-  let next = 0;
-  return { ref: given.ref, earlier: () => given.earlier[next++] };
+/**
+ * The task's key, handing out the mails of an earlier run one at a time: those journaled
+ * under the request's key in order, a burst part's by its part key (partKey).
+ */
+function taskKey(given: NonNullable<TaskRequest['requestKey']>, journal: Pick<Services['journal'], 'get'>): TaskKey {
+  let byKey: Map<string, number[]> | undefined;
+  const take = (key: string): number | undefined => {
+    // Read once, at the first ask, and only where there was an earlier run: one read a mail.
+    if (byKey === undefined) {
+      byKey = new Map();
+      for (const seq of given.earlier) {
+        // A record no longer kept counts as the request's own: its place in the order is all there is.
+        const k = journal.get(seq)?.requestKey ?? given.ref.key;
+        const list = byKey.get(k);
+        if (list) list.push(seq);
+        else byKey.set(k, [seq]);
+      }
+    }
+    return byKey.get(key)?.shift();
+  };
+  const keyed = (recordKey: string): TaskKey => ({
+    ref: given.ref,
+    recordKey,
+    earlier: () => (given.earlier.length === 0 ? undefined : take(recordKey)),
+    part: (index) => keyed(partKey(given.ref.key, index)),
+  });
+  return keyed(given.ref.key);
 }
 
 function inputBytes(request: TaskRequest): number {

@@ -92,13 +92,36 @@ const CHECKS: Check[] = [
       t.equal(new Set(parts.map((m) => m.messageId)).size, 3, 'a Message-ID a part');
     },
   },
+  { starts: 'npx cicsmail keymap set LEDGER "BRANCH 0042"', check: ok },
+  { starts: 'npx cicsmail keymap set LEDGER "branch 0043"', check: ok },
+  { starts: "cat > ledger-map.txt <<'END'", check: ok },
+  {
+    starts: 'npx cicsmail send ledger-map.txt',
+    check: async (t, run) => {
+      ok(t, run);
+      const parts = await mails(3, 3);
+      t.same(
+        parts.map((m) => [m.to, attachment(m).filename]),
+        [
+          [['b0042@corp.example'], 'LEDGER.BRANCH_0042.txt'],
+          [['b0043@corp.example', 'audit@corp.example'], 'LEDGER.BRANCH_0043.txt'],
+          [['controller@corp.example'], 'LEDGER.BRANCH_0099.txt'],
+        ],
+        "the map's keys to its recipients, the KEYMAIL's to its",
+      );
+      t.match(
+        attachment(parts[1]!).content.toString('utf8'),
+        /^BRANCH 0043 +GENERAL LEDGER\r\n1000 CASH +250\.00\r\n$/,
+      );
+    },
+  },
   { starts: "cat > payroll.txt <<'END'", check: ok },
   {
     starts: 'npx cicsmail send payroll.txt',
     check: async (t, run) => {
       ok(t, run);
-      t.match(run.stdout.toString('utf8'), /^RC=00 SEQ=4 MSGID=<[^>]+@myhost> 250 /);
-      const [mail] = await mails(3, 1);
+      t.match(run.stdout.toString('utf8'), /^RC=00 SEQ=7 MSGID=<[^>]+@myhost> 250 /);
+      const [mail] = await mails(6, 1);
       const zip = attachment(mail!);
       t.equal(zip.filename, 'payroll.zip');
       const inside = unzipOne(zip.content);
@@ -120,7 +143,7 @@ const CHECKS: Check[] = [
     starts: 'curl -sS -u "$CICSMAIL_USER" -o /dev/null',
     check: async (t, run) => {
       ok(t, run);
-      const [mail] = await mails(4, 1);
+      const [mail] = await mails(7, 1);
       const zip = attachment(mail!);
       t.match(zip.filename, /\.zip$/);
       const inside = unzipOne(zip.content);

@@ -167,7 +167,14 @@ t.test('the mail gate: asked for a new mail only, not for one an earlier keyed r
   const asked: string[] = [];
   const ctx: ProgramContext<DeliveryServices> = {
     ...context(services, Date.now() + 60_000),
-    requestKey: { ref: { id: 'TESTER\0SEND\0K', key: 'K', digest: 'd' }, earlier: () => earlier.shift() },
+    requestKey: {
+      ref: { id: 'TESTER\0SEND\0K', key: 'K', digest: 'd' },
+      recordKey: 'K',
+      earlier: () => earlier.shift(),
+      part: () => {
+        throw new Error('no burst here');
+      },
+    },
     mailGate: () => {
       asked.push('asked');
       return { reason: 'MAILRATE', detail: "not taken: the user's tasks and mails a minute are used up" };

@@ -552,7 +552,7 @@ const reasons: Array<[string, string[], { line: number; reason: string; message:
       line: 2,
       reason: 'BADOPER',
       message:
-        'ATTACH has no parameter SIZE= (only NAME=, TYPE=, ENCODING=, RECFM=, LRECL=, FORMAT=, ORIENTATION=, PAPER=, FONTSIZE=, MARGIN=, SEPARATOR=, INDEX=, PASSWORD=, OWNERPW=, PERMIT=, BURST=, KEY=, COMBINE=)',
+        'ATTACH has no parameter SIZE= (only NAME=, TYPE=, ENCODING=, RECFM=, LRECL=, FORMAT=, ORIENTATION=, PAPER=, FONTSIZE=, MARGIN=, SEPARATOR=, INDEX=, PASSWORD=, OWNERPW=, PERMIT=, BURST=, KEY=, MATCH=, MATCHCOL=, COMBINE=)',
     },
   ],
   [

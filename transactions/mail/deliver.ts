@@ -191,7 +191,7 @@ export async function journalAndSend(ctx: ProgramContext<DeliveryServices>, mail
       attachments: mail.attachments,
       substitutions: mail.substitutions ?? 0,
       messageId: mail.messageId,
-      ...(ctx.requestKey ? { requestKey: ctx.requestKey.ref.key } : {}),
+      ...(ctx.requestKey ? { requestKey: ctx.requestKey.recordKey } : {}),
       ...(suppressed.length > 0 ? { suppressed } : {}),
     },
     mail.message,

@@ -43,6 +43,11 @@ export function readKeySpec(option: string, text: string): KeySpec | ReportFailu
 // Blanks inside a key count as one: `BRANCH   0042` and `BRANCH 0042` are one key.
 const tidy = (s: string) => s.trim().replace(/\s+/g, ' ').slice(0, MAX_KEY);
 
+/** The key a matching line gives its part (BURST=MATCH): the line, or its columns `from`-`to`. */
+export function lineKey(text: string, columns?: { readonly from: number; readonly to: number }): string {
+  return tidy(columns ? text.slice(columns.from - 1, columns.to) : text);
+}
+
 /** The key of a page: '' where the page has none (no line that is not blank, or nothing in the columns). */
 export function pageKey(page: Page, spec: KeySpec): string {
   if (spec.kind === 'title') {

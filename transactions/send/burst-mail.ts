@@ -1,8 +1,9 @@
 // A SEND mail whose ATTACH bursts its report (BURST=): a mail a part, to the recipients
-// KEYMAIL gives the part's key, or to the mail's TO, CC and BCC where it gives none; with
-// COMBINE=YES, one mail for all the parts that go to the same recipients. Every part is in
-// the answer, one line each (its key, pages and recipients): sent, or why not. A part
-// that has nowhere to go is answered RC 8 NOROUTE, never dropped.
+// KEYMAIL gives the part's key, else the region's key map that KEYMAP names, else the
+// mail's TO, CC and BCC; with COMBINE=YES, one mail for all the parts that go to the same
+// recipients. Every part is in the answer, one line each (its key, pages and recipients):
+// sent, or why not. A part that has nowhere to go is answered RC 8 NOROUTE, one whose
+// recipients are all suppressed RC 12 SUPPRESS: never dropped.
 import type { Address } from '../../cics/addresses.js';
 import type { ProgramContext } from '../../cics/task.js';
 import type { Attachment } from '../mail/compose.js';
@@ -11,7 +12,8 @@ import { renderReport, type BurstPart } from '../report/report.js';
 import type { Services } from '../services.js';
 import { outcomeLine, refusalLine, type ReportLine } from '../text/request.js';
 import { reportLineFailure, type ReportAttachment } from './attach.js';
-import { keyOf, type SendMail } from './statements.js';
+import { burstKey } from '../../cics/burst-key.js';
+import type { SendMail } from './statements.js';
 
 interface Recipients {
   readonly to: readonly Address[];
@@ -28,10 +30,10 @@ function partTag(part: BurstPart, parts: number, to: Recipients | undefined): st
 
 /**
  * Sends the parts; `others` (the mail's other attachments, rendered) go with each. Each
- * mail is one of its own in the journal, with its own Message-ID. Where the request has a
- * request key (the exactly-once issue), each mail sent here takes `${key}/${part.index}`
- * (the first part's index for a combined mail), so that a request sent again finds which
- * parts went.
+ * mail is one of its own in the journal, with its own Message-ID, and the suppression list
+ * applies to each (journalAndSend). Where the request has a request key, each mail sent
+ * here is journaled under its part's key, `KEY/n` (cics/request-key.ts partKey; a combined
+ * mail the first part's n), so that a request sent again finds which parts went.
  */
 export async function sendBurst(
   ctx: ProgramContext<Services>,
@@ -41,7 +43,19 @@ export async function sendBurst(
   now: Date,
 ): Promise<ReportLine[]> {
   const parts = burst.report.parts ?? [];
-  const { format, attachments: _, keymail, to, cc, bcc, ...fields } = mail;
+  const { format, attachments: _, keymail, keymap, to, cc, bcc, ...fields } = mail;
+  const maps = ctx.services.journal.keyMaps;
+  // Looked for once, before any part goes: a map that is not there is the whole mail's error.
+  if (keymap && !maps.has(keymap.name))
+    return [
+      refusalLine(
+        'NOMAP',
+        keymap.line,
+        `KEYMAP ${keymap.name}: the region keeps no key map of that name (cicsmail keymap list)`,
+      ),
+    ];
+  const fromMap = (key: string): readonly Address[] | undefined =>
+    keymap ? maps.recipients(keymap.name, key)?.map((address) => ({ name: '', address })) : undefined;
   const fallback: Recipients | undefined = to.length + cc.length + bcc.length > 0 ? { to, cc, bcc } : undefined;
   // By part: the answer lists them in the report's order, however they were sent.
   const lines = new Map<number, ReportLine>();
@@ -49,7 +63,7 @@ export async function sendBurst(
   const groups = new Map<string, { recipients: Recipients; parts: BurstPart[] }>();
   const order: { recipients: Recipients; parts: BurstPart[] }[] = [];
   for (const part of parts) {
-    const mapped = keymail?.get(keyOf(part.key));
+    const mapped = keymail?.get(burstKey(part.key)) ?? fromMap(part.key);
     const recipients = mapped ? { to: mapped, cc: [], bcc: [] } : fallback;
     if (recipients === undefined) {
       lines.set(
@@ -57,7 +71,7 @@ export async function sendBurst(
         refusalLine(
           'NOROUTE',
           burst.line,
-          `the key is in no KEYMAIL, and the mail has no TO, CC or BCC to take it`,
+          `the key is in no KEYMAIL${keymap ? ` nor key map ${keymap.name}` : ''}, and the mail has no TO, CC or BCC to take it`,
           partTag(part, parts.length, undefined),
         ),
       );
@@ -97,8 +111,11 @@ export async function sendBurst(
       attachments.push(made);
     }
     if (failed) continue;
+    // Its own request key where the request has one: a rerun finds which parts went by them.
+    const first = these[0] as BurstPart;
+    const partCtx = ctx.requestKey ? { ...ctx, requestKey: ctx.requestKey.part(first.index) } : ctx;
     const outcome = await composeAndSend(
-      ctx,
+      partCtx,
       {
         ...fields,
         ...recipients,

@@ -10,6 +10,8 @@ import { makeAttachment, readAttachParams, type AttachParams, type ReportEnv, ty
 import { asciiUpper, clip, codePoint, skipBlanks, trimBlanks, type Failure } from './statement-text.js';
 import { substituteSymbols, type Symbols } from './symbols.js';
 import { CONTROL_OR_C1 } from '../../cics/characters.js';
+import { burstKey } from '../../cics/burst-key.js';
+import { mapName } from '../../journal/key-maps.js';
 
 export interface SendMail {
   /** null: no FROM statement (the caller decides: default sender or NOFROM). */
@@ -32,6 +34,8 @@ export interface SendMail {
   readonly attachments: readonly SendAttachment[];
   /** KEYMAIL: a burst report's keys (upper case, blanks as one) and the recipients of their parts. */
   readonly keymail?: ReadonlyMap<string, readonly Address[]>;
+  /** KEYMAP: the name (upper case) of a key map the region keeps, for the keys KEYMAIL does not give, and its line. */
+  readonly keymap?: { readonly name: string; readonly line: number };
 }
 
 export type SendItem =
@@ -71,6 +75,7 @@ const STATEMENTS = new Set([
   'ATTACH',
   'ENDATTACH',
   'KEYMAIL',
+  'KEYMAP',
   'SEND',
 ]);
 const ONCE_A_MAIL = new Set([
@@ -82,6 +87,7 @@ const ONCE_A_MAIL = new Set([
   'SENSITIVITY',
   'RECEIPT',
   'FORMAT',
+  'KEYMAP',
 ]);
 const CHOICES: ReadonlyMap<string, ReadonlyMap<string, string>> = new Map([
   [
@@ -170,12 +176,14 @@ function newDraft(line: number): Draft {
 
 function finish(draft: Draft): SendItem {
   if (draft.failure) return { ok: false, ...draft.failure };
-  if (draft.to.length + draft.cc.length + draft.bcc.length + draft.keymail.size === 0) {
+  if (draft.to.length + draft.cc.length + draft.bcc.length + draft.keymail.size === 0 && !draft.keymap) {
     return { ok: false, line: draft.line, reason: 'NORCPT', message: 'the mail has no TO, CC or BCC' };
   }
   const bursts = draft.attachments.filter((a) => 'report' in a && a.report.parts !== undefined);
   if (draft.keymail.size > 0 && bursts.length === 0)
     return { ok: false, line: draft.line, reason: 'BADOPER', message: 'KEYMAIL without an ATTACH with BURST=' };
+  if (draft.keymap && bursts.length === 0)
+    return { ok: false, line: draft.keymap.line, reason: 'BADOPER', message: 'KEYMAP without an ATTACH with BURST=' };
   if (bursts.length > 1) {
     const second = bursts[1] as { line: number };
     return { ok: false, line: second.line, reason: 'BADOPER', message: 'a second ATTACH with BURST= in one mail' };
@@ -306,6 +314,12 @@ function applyStatement(
     return undefined;
   }
   if (keyword === 'KEYMAIL') return keymail(mail, line, operand);
+  if (keyword === 'KEYMAP') {
+    const name = mapName(operand);
+    if (typeof name !== 'string') return failure('BADOPER', `KEYMAP: ${name.message}`);
+    mail.keymap = { name, line };
+    return undefined;
+  }
   if (keyword === 'SUBJECT') {
     mail.subject = substituteSymbols(operand, symbols);
     // A symbol's value comes from outside the statement: it must not break the header either.
@@ -329,9 +343,6 @@ function applyStatement(
   return undefined;
 }
 
-/** A burst report's key as KEYMAIL and the parts compare it: upper case, blanks as one. */
-export const keyOf = (key: string) => asciiUpper(key.trim().replace(/\s+/g, ' '));
-
 /** KEYMAIL key address...: the recipients of the parts with this key (`"BRANCH 0042"` in quotes where it holds blanks). */
 function keymail(mail: Draft, line: number, operand: string): Failure | undefined {
   const failure = (message: string): Failure => ({ line, reason: 'BADOPER', message });
@@ -347,13 +358,13 @@ function keymail(mail: Draft, line: number, operand: string): Failure | undefine
     key = blank === -1 ? operand : operand.slice(0, blank);
     rest = blank === -1 ? '' : operand.slice(blank);
   }
-  if (keyOf(key) === '') return failure('KEYMAIL needs a key');
+  if (burstKey(key) === '') return failure('KEYMAIL needs a key');
   const parsed = parseAddressList(trimBlanks(rest));
   if (!parsed.ok) return { line, reason: 'BADTO', message: `KEYMAIL ${clip(key)}: ${clip(parsed.reason, 120)}` };
   if (parsed.addresses.length === 0) return failure(`KEYMAIL ${clip(key)} holds no address`);
-  const list = mail.keymail.get(keyOf(key)) ?? [];
+  const list = mail.keymail.get(burstKey(key)) ?? [];
   list.push(...parsed.addresses);
-  mail.keymail.set(keyOf(key), list);
+  mail.keymail.set(burstKey(key), list);
   return undefined;
 }
 
