@@ -250,13 +250,30 @@ function asWritten(message: string, streamLines: readonly string[]): string {
       open.value += line;
     } else open = undefined;
   }
-  const { fields, strays } = headerOf(message.slice(0, end));
-  if (strays.length > 0) return message;
-  const lines = fields.map((f) => {
-    if (!f.value.includes('=?')) return f.lines.join('\r\n');
-    const decoded = loosely(libmime.decodeWords(f.value));
-    const same = stream.find((w) => w.name === f.name && /[^\x00-\x7f]/.test(w.value) && loosely(w.value) === decoded);
-    return same ? same.lines.join('\r\n') : f.lines.join('\r\n');
-  });
+  // Line by line, so that lines that are no field (a reader's strays) keep their place.
+  const lines: string[] = [];
+  let field: string[] = [];
+  const flush = () => {
+    if (field.length === 0) return;
+    const value = field.join('').replace(/^[^\s:]+[ \t]*:/, '');
+    const name = (/^([^\s:]+)[ \t]*:/.exec(field[0] ?? '')?.[1] ?? '').toLowerCase();
+    const decoded = loosely(libmime.decodeWords(value));
+    const same = value.includes('=?')
+      ? stream.find((w) => w.name === name && /[^\x00-\x7f]/.test(w.value) && loosely(w.value) === decoded)
+      : undefined;
+    lines.push(...(same ? same.lines : field));
+    field = [];
+  };
+  for (const line of message.slice(0, end).split('\r\n')) {
+    if (/^[ \t]/.test(line) && field.length > 0) field.push(line);
+    else if (/^[^\s:]+[ \t]*:/.test(line)) {
+      flush();
+      field = [line];
+    } else {
+      flush();
+      lines.push(line);
+    }
+  }
+  flush();
   return `${lines.join('\r\n')}${message.slice(end)}`;
 }

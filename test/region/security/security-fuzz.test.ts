@@ -994,6 +994,9 @@ t.test('SPOL: a display name beyond ASCII goes in an encoded word, the next mail
   // Seed 508389040: a mail that is all header, its one field beyond ASCII.
   const allHeader = textBytes([...lines.slice(0, 3), 'X-A: é', '.'], '\u0085');
   await run('SPOL', allHeader, 'FUZZ1', (mail) => spooledProblems(mail, decodedLines(allHeader)));
+  // Seed 429088700: a field beyond ASCII, then a line that is no field (a dot-stuffed '.').
+  const stray = textBytes([...lines.slice(0, 3), 'X-A: é', '..', '.'], '\u0085');
+  await run('SPOL', stray, 'FUZZ1', (mail) => spooledProblems(mail, decodedLines(stray)));
   t.pass('answered as defined, nothing forbidden relayed');
 });
 
