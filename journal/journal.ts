@@ -79,6 +79,9 @@ const STATE_EVENT: Partial<Record<MailState, WebhookEvent>> = { SENT: 'sent', DE
 /** A due entry: when, and which record. Ordered so that the earliest comes first. */
 type DueKey = [number, number];
 
+/** Named databases the journal's LMDB environment may hold; a program that opens it beside the journal opens it with as many. */
+export const MAX_DBS = 24;
+
 export class Journal implements ReadCounter {
   readonly #root: RootDatabase;
   readonly #records: Database<JournalRecord, number>;
@@ -290,7 +293,7 @@ export class Journal implements ReadCounter {
         // promise per write batch that it never settles where the batch fails (3.5.6,
         // write.js startWriting: only status 0 calls the flush resolvers), and `flushed` and
         // close() (_endWrites) wait for the last one: after a full disk, for good.
-        open({ path, maxDbs: 24, readOnly: options.readOnly === true, overlappingSync: false }),
+        open({ path, maxDbs: MAX_DBS, readOnly: options.readOnly === true, overlappingSync: false }),
         path,
         options.retry ?? DEFAULT_RETRY,
         options.now ?? Date.now,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { open } from 'lmdb';
 import t, { type Test } from 'tap';
 import { sampleMessage, syntheticEntries, syntheticRecipient } from '../../bench/journal-records.js';
-import { Journal } from '../../journal/journal.js';
+import { Journal, MAX_DBS } from '../../journal/journal.js';
 import {
   countedStats,
   eachRecord,
@@ -299,7 +299,7 @@ t.test('verify finds counts and keys gone wrong, and repairs them', async (t) =>
     durationMs: 1,
   });
   // Another program writes to the journal's databases behind its back.
-  const raw = open({ path: `${dir}/journal`, maxDbs: 12, overlappingSync: false });
+  const raw = open({ path: `${dir}/journal`, maxDbs: MAX_DBS, overlappingSync: false });
   const counts = raw.openDB<[number, number], (string | number)[]>({ name: 'counts' });
   const index = raw.openDB<null, (string | number)[]>({ name: 'index' });
   const first = journal.get(1) as JournalRecord;
@@ -332,7 +332,7 @@ t.test(
     await journal.appendBatch(syntheticEntries(0, 700, options));
     await journal.close();
     // As a journal written by a version without the Message-ID index: no keys, never started.
-    const raw = open({ path: `${dir}/journal`, maxDbs: 12, overlappingSync: false });
+    const raw = open({ path: `${dir}/journal`, maxDbs: MAX_DBS, overlappingSync: false });
     const index = raw.openDB<null, (string | number)[]>({ name: 'index' });
     const meta = raw.openDB<number, string>({ name: 'meta' });
     await raw.transaction(() => {
