@@ -3,7 +3,7 @@
 // byte for byte: test/fixtures), its COMMAREA sent as EBCDIC bytes as MAIL's is, and MAIL's
 // 2 KB mail. The two take turns, each `rounds` times, and each one's best run counts: on a
 // shared machine a slow stretch falls on one run, not on one transaction.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,28 +28,6 @@ const FILES = {
   'templates/payslip.txt.liquid': 'templates/payslip.txt.liquid',
   'templates/payslip.html.liquid': 'templates/payslip.html.liquid',
   'templates/payslip.csv.liquid': 'templates/payslip.csv.liquid',
-};
-
-/** PAYS as docs/transactions.md defines it. */
-const PAYS = {
-  program: 'template',
-  copybook: 'copybooks/PAYSLIP.cpy',
-  templates: {
-    from: 'Payroll <payroll@corp.example>',
-    to: '"{{ ps_employee.ps_name | squish }}" <{{ ps_employee.ps_email }}>',
-    bcc: 'payroll-archive@corp.example',
-    subject: "Payslip {{ ps_period | pic: '9999/99' }}",
-    text: { file: 'templates/payslip.txt.liquid' },
-    html: { file: 'templates/payslip.html.liquid' },
-    attachments: [
-      {
-        name: 'payslip-{{ ps_employee.ps_emp_no }}.csv',
-        body: { file: 'templates/payslip.csv.liquid' },
-        contentType: 'text/csv',
-      },
-    ],
-  },
-  output: { rc: 'PS-RC', reason: 'PS-REASON', messageId: 'PS-MESSAGE-ID', journalSeq: 'PS-JOURNAL-SEQ' },
 };
 
 /** Twelve payslip lines: the most the table holds, each a loop turn and two PIC edits. */
@@ -94,6 +72,8 @@ export async function shopBeside(
       copyFileSync(join(fixtures, from), join(folder, to));
     }
     const config = join(folder, 'region.json');
+    // PAYS as docs/transactions.md defines it: the region file's entry the tests use.
+    const PAYS: unknown = JSON.parse(readFileSync(join(fixtures, 'shop', 'pays.json'), 'utf8'));
     writeFileSync(config, JSON.stringify({ transactions: { PAYS } }));
     const pays = buildViewPayloads({
       tranid: 'PAYS',

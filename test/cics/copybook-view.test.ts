@@ -8,6 +8,7 @@ import { jsonToRecord } from '../../cics/copybook/json.js';
 import { parseCopybook } from '../../cics/copybook/parse.js';
 import { fieldsOf, recordView, viewShape, type ViewShape } from '../../cics/copybook/view.js';
 import { doubling, doublingText, LINEAR_RATIO } from '../helpers/doubling.js';
+import { PAY_VALUES } from '../helpers/shop.js';
 
 const cp = codePage(37);
 const cpy = (lines: string[]) => lines.map((l) => `       ${l}`).join('\n');
@@ -16,20 +17,7 @@ const payslip = parseCopybook(
   'PAYSLIP.cpy',
 );
 
-const PAY = {
-  ps_employee: { ps_emp_no: 4711, ps_name: 'JANE Q. PUBLIC', ps_email: 'jane@corp.example' },
-  ps_period: 202601,
-  ps_pay_date: 20260130,
-  ps_hire_date: 19032,
-  ps_status: 'F',
-  ps_gross: 1234.5,
-  ps_deductions: 1500,
-  ps_net: -265.5,
-  ps_lines: [
-    { ps_line_kind: 'E', ps_line_text: 'SALARY', ps_line_amount: 1234.5 },
-    { ps_line_kind: 'D', ps_line_text: 'ADVANCE REPAID', ps_line_amount: -1500 },
-  ],
-};
+const PAY = { ...PAY_VALUES, ps_employee: { ...PAY_VALUES.ps_employee, ps_name: 'JANE Q. PUBLIC' } };
 
 t.test('PAYSLIP: conditions beside their items, in the table as lists of the entries', async (t) => {
   const record = jsonToRecord(PAY, payslip, cp).bytes;

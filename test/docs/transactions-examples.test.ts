@@ -16,6 +16,7 @@ import { compileTemplateProgram } from '../../transactions/template/compile.js';
 import { createEngines } from '../../transactions/template/engine.js';
 import { renderMail } from '../../transactions/template/render.js';
 import { fencedBlocks } from '../helpers/doc-examples.js';
+import { PAY_VALUES } from '../helpers/shop.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const doc = readFileSync(join(root, 'docs/transactions.md'), 'utf8');
@@ -29,20 +30,7 @@ const block = (lang: string, first?: string) => {
 };
 
 // The payslip the page shows: Jane's, negative net pay.
-const PAY = {
-  ps_employee: { ps_emp_no: 4711, ps_name: 'JANE   Q. <PUBLIC> & CO', ps_email: 'jane@corp.example' },
-  ps_period: 202601,
-  ps_pay_date: 20260130,
-  ps_hire_date: 19032,
-  ps_status: 'F',
-  ps_gross: 1234.5,
-  ps_deductions: 1500,
-  ps_net: -265.5,
-  ps_lines: [
-    { ps_line_kind: 'E', ps_line_text: 'SALARY', ps_line_amount: 1234.5 },
-    { ps_line_kind: 'D', ps_line_text: 'ADVANCE REPAID', ps_line_amount: -1500 },
-  ],
-};
+const PAY = PAY_VALUES;
 
 /** A region folder holding the page's region file, its template and the files it names. */
 function regionFolder(): string {

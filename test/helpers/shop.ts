@@ -15,28 +15,11 @@ export const PAYSLIP_FILES: Readonly<Record<string, Uint8Array>> = {
   'templates/payslip.csv.liquid': fixture('templates/payslip.csv.liquid'),
 };
 
-/** The payslip as docs/transactions.md defines it (the region file's entry). */
-export const PAYS = {
-  program: 'template',
-  copybook: 'copybooks/PAYSLIP.cpy',
-  description: "one employee's payslip",
-  templates: {
-    from: 'Payroll <payroll@corp.example>',
-    to: '"{{ ps_employee.ps_name | squish }}" <{{ ps_employee.ps_email }}>',
-    bcc: 'payroll-archive@corp.example',
-    subject: "Payslip {{ ps_period | pic: '9999/99' }}",
-    text: { file: 'templates/payslip.txt.liquid' },
-    html: { file: 'templates/payslip.html.liquid' },
-    attachments: [
-      {
-        name: 'payslip-{{ ps_employee.ps_emp_no }}.csv',
-        body: { file: 'templates/payslip.csv.liquid' },
-        contentType: 'text/csv',
-      },
-    ],
-  },
-  output: { rc: 'PS-RC', reason: 'PS-REASON', messageId: 'PS-MESSAGE-ID', journalSeq: 'PS-JOURNAL-SEQ' },
-} as const;
+/** The payslip as docs/transactions.md defines it (the region file's entry): the bench sends it too. */
+export const PAYS = JSON.parse(fixture('shop/pays.json').toString('utf8')) as {
+  readonly templates: Readonly<Record<string, unknown>>;
+  readonly [field: string]: unknown;
+};
 
 /** The payslip's values as the JSON view (those GnuCOBOL's payslip.cbl moves). */
 export const PAY_VALUES = {

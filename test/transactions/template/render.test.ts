@@ -13,6 +13,7 @@ import { compileMail } from '../../../transactions/template/compile.js';
 import { createEngines, TEMPLATE_LIMITS, type Engines } from '../../../transactions/template/engine.js';
 import { renderMail, type RenderOutcome } from '../../../transactions/template/render.js';
 import { doubling, doublingText, LINEAR_RATIO } from '../../helpers/doubling.js';
+import { PAY_VALUES } from '../../helpers/shop.js';
 
 const cp = codePage(37);
 const fixture = (p: string) => new URL(`../../fixtures/${p}`, import.meta.url);
@@ -46,20 +47,7 @@ const PAYSLIP_TEMPLATES: MailTemplates = {
   ],
 };
 
-const PAY = {
-  ps_employee: { ps_emp_no: 4711, ps_name: 'JANE   Q. <PUBLIC> & CO', ps_email: 'jane@corp.example' },
-  ps_period: 202601,
-  ps_pay_date: 20260130,
-  ps_hire_date: 19032,
-  ps_status: 'F',
-  ps_gross: 1234.5,
-  ps_deductions: 1500,
-  ps_net: -265.5,
-  ps_lines: [
-    { ps_line_kind: 'E', ps_line_text: 'SALARY', ps_line_amount: 1234.5 },
-    { ps_line_kind: 'D', ps_line_text: 'ADVANCE REPAID', ps_line_amount: -1500 },
-  ],
-};
+const PAY = PAY_VALUES;
 
 /** The view of a PAYSLIP record made from JSON values, through its EBCDIC bytes. */
 const viewOf = (values: object) => recordView(jsonToRecord({ ...PAY, ...values }, payslip, cp).bytes, payslip, cp);
