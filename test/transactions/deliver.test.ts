@@ -7,6 +7,7 @@ import { Journal } from '../../journal/journal.js';
 import { journalAndSend, newMessageId, type DeliveryServices } from '../../transactions/mail/deliver.js';
 import { startRelay } from '../helpers/relay.js';
 import { testPool } from '../helpers/smtp.js';
+import { programContext } from '../helpers/program-context.js';
 import { parseReturnPath } from '../../smtp/dsn/return-path.js';
 
 function context(
@@ -14,35 +15,7 @@ function context(
   deadline: number,
   onCommit: () => boolean = () => true,
 ): ProgramContext<DeliveryServices> {
-  return {
-    eib: {
-      eibtrnid: 'MAIL',
-      eibtaskn: 1,
-      eibcalen: 0,
-      eibdate: 126338,
-      eibtime: 120000,
-      eibusrid: 'TESTER',
-      eibjobnm: 'PAYROLL',
-    },
-    deadline,
-    ccsid: 37,
-    commarea: new Uint8Array(0),
-    containers: [],
-    substitutions: 0,
-    security: {
-      senders: ['*'],
-      defaultSender: null,
-      policy: 'verify',
-      maxMessageBytes: 1 << 20,
-      maxRecipients: 10,
-      recipientDomains: [],
-      remote: '127.0.0.1',
-    },
-    services,
-    committed: onCommit,
-    now: Date.now,
-    takeMail: () => true,
-  };
+  return programContext(services, { deadline, committed: onCommit });
 }
 
 /** A region without a bounce address: the program's sender goes as the envelope sender. */

@@ -7,40 +7,20 @@ import type { ProgramContext } from '../../cics/task.js';
 import { laterMailsGate } from '../../transactions/mail/deliver.js';
 import { takeMails } from '../../transactions/text/request.js';
 import { doubling, doublingText, LINEAR_RATIO } from '../helpers/doubling.js';
+import { programContext } from '../helpers/program-context.js';
 
 const DEADLINE = 10_000;
 
 function context(clock: { now: number }, more: Partial<ProgramContext<unknown>> = {}): ProgramContext<unknown> {
-  return {
-    eib: {
-      eibtrnid: 'SEND',
-      eibtaskn: 1,
-      eibcalen: 0,
-      eibdate: 126338,
-      eibtime: 120000,
-      eibusrid: 'TESTER',
-      eibjobnm: 'NIGHTLY',
+  return programContext<unknown>(
+    {},
+    {
+      eib: { eibtrnid: 'SEND', eibjobnm: 'NIGHTLY' },
+      deadline: DEADLINE,
+      now: () => clock.now,
+      ...more,
     },
-    deadline: DEADLINE,
-    ccsid: 37,
-    commarea: new Uint8Array(0),
-    containers: [],
-    substitutions: 0,
-    security: {
-      senders: ['*'],
-      defaultSender: null,
-      policy: 'verify',
-      maxMessageBytes: 1 << 20,
-      maxRecipients: 10,
-      recipientDomains: [],
-      remote: '127.0.0.1',
-    },
-    services: {},
-    committed: () => true,
-    now: () => clock.now,
-    takeMail: () => true,
-    ...more,
-  };
+  );
 }
 
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ line: 10 * i + 1, n: i + 1 }));
