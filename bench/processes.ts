@@ -1,10 +1,13 @@
 // The processes the benchmark runs beside itself: Postfix's smtp-sink (the relay every
-// sender sends to) and the fastify echo server (the HTTP ceiling), each in a process of its
-// own so that they do not share the load generator's event loop.
+// sender sends to), the fastify echo server (the HTTP ceiling) and Postfix's smtp-source
+// (the SMTP ceilings), each in a process of its own so that they do not share the load
+// generator's event loop.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { BENCH_MAIL } from './mail.js';
 
 export const SMTP_SINK = '/usr/sbin/smtp-sink';
 export const SMTP_SOURCE = '/usr/sbin/smtp-source';
@@ -95,4 +98,41 @@ export async function startEchoServer(): Promise<Child & { url: string }> {
     child.once('exit', (code) => reject(new Error(`the echo server exited with ${code}: ${out}`)));
   });
   return { child, url, stop: stopper(child) };
+}
+
+/**
+ * smtp-source -d: `messages` over `sessions` connections kept open, to smtp-sink on `port`;
+ * messages a second, wall clock. The message is a file's (`-F`, LF line ends) or a payload
+ * of `length` bytes that smtp-source makes up (`-l`, its few headers besides).
+ */
+export async function smtpSource(
+  port: number,
+  message: { readonly file: string } | { readonly length: number },
+  messages: number,
+  sessions: number,
+): Promise<number> {
+  const argv = [
+    '-d',
+    '-s',
+    String(sessions),
+    '-m',
+    String(messages),
+    ...('file' in message ? ['-F', message.file] : ['-l', String(message.length)]),
+    '-f',
+    BENCH_MAIL.from,
+    '-t',
+    BENCH_MAIL.to[0] as string,
+    `127.0.0.1:${port}`,
+  ];
+  const t0 = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(SMTP_SOURCE, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`smtp-source exited with ${code}: ${stderr.trim()}`)),
+    );
+  });
+  return messages / ((performance.now() - t0) / 1000);
 }

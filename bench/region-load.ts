@@ -66,3 +66,8 @@ export function notOk(run: RunResult): number {
 export function workersText(n: number): string {
   return `${n} worker${n === 1 ? '' : 's'}`;
 }
+
+/** The middle of the figures (the upper one of an even count); 0 where there are none. */
+export function median(xs: readonly number[]): number {
+  return [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? 0;
+}

@@ -5,12 +5,16 @@
 //   (c) the HTTP ceiling: a fastify route that echoes the same request body;
 //   (d) the SMTP ceiling: smtp-source -d sending the mail as the region composed it;
 //   (e) a template program of the shop's own (the payslip) beside MAIL in one region;
-// then the ratios a/b, a/c, a/d, the p99 latency at a fixed rate of a/2 (latency from each
-// request's due time), and the peak RSS growth of a region while it sends 10 MB attachments.
-// Figures are printed, never asserted: they drift with the machine and what else runs on it.
+// then the ratios a/b, a/c, a/d, the region's CPU a mail beside the HTTP and SMTP floors
+// (bench/cpu.ts), the p99 latency at a fixed rate of a/2 (latency from each request's due
+// time), how cost grows (bench/scaling.ts), 64 KB and 1 MB mails against their SMTP wire and
+// disk ceilings (bench/ceilings.ts), and the peak RSS growth of a region while it sends
+// 10 MB attachments; last, each figure against its target. Figures are printed, never
+// asserted: they drift with the machine and what else runs on it.
 //
-// After (a), (a) again with mail fate off and on (bench/fate.ts), alternated; --fate runs
-// only that. --rss runs only the RSS part: the idle RSS of a fresh region and its peak RSS
+// Before (a), (a) with mail fate off and on (bench/fate.ts), alternated; --fate runs only
+// that. After (a), (a) with and without a request key on every request (bench/keys.ts), in
+// turns. --rss runs only the RSS part: the idle RSS of a fresh region and its peak RSS
 // growth with 10 MB attachments and with one of 20 MB.
 // BENCH_SIZE=small (or --small): a short run for CI; BENCH_SIZE=smoke: a second a part, for
 // the test that every part runs. BENCH_CPU_PROF=DIR: the region of (a)
@@ -19,19 +23,22 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { spawn } from 'node:child_process';
 import nodemailer from 'nodemailer';
 import { Journal } from '../journal/journal.js';
 import { buildPayloads, type PayloadPool } from '../cli/load/payloads.js';
 import { summarize } from '../cli/load/record.js';
 import type { RunResult } from '../cli/load/run.js';
-import { auth, load, notOk, perSecond, regionFor, workersText } from './region-load.js';
+import type { LocalRegion } from '../cli/load/local-region.js';
+import { auth, load, median, notOk, perSecond, regionFor, workersText } from './region-load.js';
 import { BENCH_MAIL } from './mail.js';
 import { FULL_PLAN, scalingLines, scalingTables, type ScalingPlan } from './scaling.js';
 import { shopBeside } from './shop.js';
 import { defaultWorkers } from '../config/settings.js';
 import { fateOnOff, type FateVariant } from './fate.js';
-import { benchUnavailable, SMTP_SOURCE, startEchoServer, startSmtpSink } from './processes.js';
+import { benchUnavailable, smtpSource, startEchoServer, startSmtpSink } from './processes.js';
+import { cpuEach, smtpFloor } from './cpu.js';
+import { keyCost, type KeyFigures } from './keys.js';
+import { bigMailCeilings, ceilingLines, type CeilingPlan } from './ceilings.js';
 
 interface Size {
   readonly name: 'full' | 'small' | 'smoke';
@@ -49,6 +56,8 @@ interface Size {
   readonly idleS: number;
   /** (e): the shop's PAYS and MAIL in turns, each run this long, this many rounds. */
   readonly shop: { readonly warmupS: number; readonly runS: number; readonly rounds: number };
+  /** 64 KB and 1 MB mails' ceilings: smtp-source's messages, seconds of synced writes. */
+  readonly ceilings: CeilingPlan;
 }
 
 const FULL: Size = {
@@ -64,6 +73,7 @@ const FULL: Size = {
   scaling: { ...FULL_PLAN, warmupS: 3, cellS: 8 },
   idleS: 15,
   shop: { warmupS: 5, runS: 10, rounds: 3 },
+  ceilings: { wireMessages: { '64 KB': 20_000, '1 MB': 2_000 }, diskS: 5 },
 };
 const SMALL: Size = {
   name: 'small',
@@ -78,6 +88,7 @@ const SMALL: Size = {
   scaling: { ...FULL_PLAN, warmupS: 1, cellS: 3 },
   idleS: 5,
   shop: { warmupS: 1, runS: 3, rounds: 2 },
+  ceilings: { wireMessages: { '64 KB': 4_000, '1 MB': 400 }, diskS: 2 },
 };
 
 /** The test's size (test/bench.test.ts): every part runs and prints, in seconds; no figure to keep. */
@@ -93,15 +104,27 @@ const SMOKE: Size = {
   attachments: 1,
   // A cell long enough for a 1 MB mail on a busy machine: at 0.3 s and a load of 10 the
   // 1 MB cell answered none, and the size table read the 2 KB cell's mail.
-  scaling: { warmupS: 0, cellS: 1.5, connections: [1, 8], sizes: ['2 KB', '1 MB'], fixedConnections: 8 },
+  scaling: {
+    warmupS: 0,
+    cellS: 1.5,
+    connections: [1, 8],
+    sizes: ['2 KB', '64 KB', '1 MB'],
+    fixedConnections: 8,
+  },
   idleS: 0,
   shop: { warmupS: 0.3, runS: 1, rounds: 1 },
+  ceilings: { wireMessages: { '64 KB': 200, '1 MB': 40 }, diskS: 0.5 },
 };
 
 const ATTACHMENT_BYTES = 10 * 1024 * 1024;
 /** The SMTP issue's figure: one 20 MB attachment. */
 const BIG_ATTACHMENT_BYTES = 20 * 1024 * 1024;
 const MB = 1024 * 1024;
+/** Rounds of each side in the cost of keys, taken in turn so that the machine's drift falls on both. */
+const KEY_ROUNDS = 3;
+
+/** The SMTP floor's connections: the region's own pool to its relay (CICSMAIL_SMTP_CONNECTIONS). */
+const SMTP_FLOOR_CONNECTIONS = 8;
 
 const args = process.argv.slice(2);
 const size =
@@ -137,16 +160,25 @@ async function machineBusy(ms: number): Promise<number | null> {
   return 1 - (b.idle - a.idle) / (b.total - a.total);
 }
 
+interface FateSide {
+  readonly txPerSec: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
 /** (a) with mail fate off and on, alternated: the rounds' medians and the ratio. */
-async function fatePart(relay: string, pool: PayloadPool, figures: Record<string, unknown>): Promise<void> {
+async function fatePart(
+  relay: string,
+  pool: PayloadPool,
+  figures: Record<string, unknown>,
+): Promise<Record<FateVariant, FateSide>> {
   const runs = await fateOnOff(relay, pool, {
     rounds: size.name === 'full' ? 2 : 1,
     connections: size.connections,
     warmupS: size.warmupS,
     runS: size.regionS,
   });
-  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? 0;
-  const side = (variant: FateVariant) => {
+  const side = (variant: FateVariant): FateSide => {
     const mine = runs.filter((r) => r.variant === variant);
     return {
       txPerSec: median(mine.map((r) => r.txPerSec)),
@@ -165,6 +197,27 @@ async function fatePart(relay: string, pool: PayloadPool, figures: Record<string
       runs.map((r) => `${r.variant} ${f0.format(r.txPerSec)}`).join(', '),
   );
   figures.fate = { off, dsn, webhook, runs };
+  return { off, dsn, webhook };
+}
+
+/** (a) with a fresh request key on every request and without, in turns on the same region: the medians. */
+async function keysPart(region: LocalRegion, pool: PayloadPool, figures: Record<string, unknown>): Promise<KeyFigures> {
+  const runS = Math.max(1, Math.round(size.regionS / 3));
+  const keys = await keyCost(region, pool, auth(region), { rounds: KEY_ROUNDS, connections: size.connections, runS });
+  const each = (xs: readonly number[]) => xs.map((x) => f0.format(x)).join(', ');
+  out(
+    `(a) with a request key on every request: ${f0.format(keys.withKeys)} tx/s against ${f0.format(keys.without)} ` +
+      `without, a cost of ${f2.format(keys.cost * 100)} %; region CPU a mail ${f0.format(keys.cpuUsWithKeys)} µs ` +
+      `against ${f0.format(keys.cpuUsWithout)} µs  [${KEY_ROUNDS} rounds of ${runS} s each, in turn; medians; ` +
+      `${each(keys.roundsWithKeys)} with, ${each(keys.roundsWithout)} without; ${keys.notRc0} not RC 0]`,
+  );
+  figures.keys = keys;
+  return keys;
+}
+
+/** DSN asked on every mail against plain MAIL (fate off): within 5 % of its rate. */
+function dsnTarget(fate: Record<FateVariant, FateSide>): Target {
+  return target('DSN/plain MAIL', fate.off.txPerSec > 0 ? fate.dsn.txPerSec / fate.off.txPerSec : 0, '≥', 0.95, f2);
 }
 
 async function main(): Promise<number> {
@@ -196,19 +249,30 @@ async function main(): Promise<number> {
       figures.targets = Object.fromEntries(targets.map((t) => [t.name, t.met]));
       return 0;
     }
-    await fatePart(sink.url, pool, figures);
-    if (fateOnly) return 0;
+    const fate = await fatePart(sink.url, pool, figures);
+    if (fateOnly) {
+      const targets = [dsnTarget(fate)];
+      out(`targets: ${targets.map((t) => t.text).join('; ')}`);
+      figures.targets = Object.fromEntries(targets.map((t) => [t.name, t.met]));
+      return 0;
+    }
     // (a) The region, end to end, as fast as `connections` go; then at a fixed a/2.
     const region = await regionFor(sink.url, cpuProfDir ? { cpuProfDir } : {});
     let a: number;
+    let regionCpuUs: number | null;
     let half: RunResult;
+    let keys: KeyFigures;
     let message: Buffer;
     try {
       await load(region.url, pool, auth(region), { connections: size.connections, durationS: size.warmupS });
-      const run = await load(region.url, pool, auth(region), {
-        connections: size.connections,
-        durationS: size.regionS,
-      });
+      // The region's own CPU over the measured run: its process, every thread.
+      const measured = await cpuEach(
+        region.pid,
+        () => load(region.url, pool, auth(region), { connections: size.connections, durationS: size.regionS }),
+        (r) => r.recorder.answered,
+      );
+      const run = measured.result;
+      regionCpuUs = measured.cpuUs;
       a = perSecond(run);
       const l = summarize(run.recorder.histogram);
       out(
@@ -223,7 +287,7 @@ async function main(): Promise<number> {
         durationS: size.halfRateS,
         rate: Math.max(1, a / 2),
       });
-      figures.keys = await keyCost(region.url, pool, auth(region), region.pid);
+      keys = await keysPart(region, pool, figures);
       const journal = Journal.open(region.dataDir, { readOnly: true });
       try {
         message = Buffer.from(journal.message(journal.list({ limit: 1 })[0]?.seq ?? 1) ?? Buffer.alloc(0));
@@ -264,17 +328,22 @@ async function main(): Promise<number> {
 
     // (c) The HTTP ceiling: the same request body, echoed.
     await load(echo.url, pool, undefined, { connections: size.connections, durationS: 1 });
-    const echoRun = await load(echo.url, pool, undefined, { connections: size.connections, durationS: size.echoS });
-    const c = perSecond(echoRun);
+    // Its process's CPU over the run: the HTTP floor of a request.
+    const echoed = await cpuEach(
+      echo.child.pid,
+      () => load(echo.url, pool, undefined, { connections: size.connections, durationS: size.echoS }),
+      (r) => r.recorder.answered,
+    );
+    const c = perSecond(echoed.result);
     out(
       `(c) HTTP ceiling, a fastify route echoing the same ${f0.format(pool.meanBytes)}-byte body: ${f0.format(c)} req/s  [${size.connections} connections, ${size.echoS} s]`,
     );
-    figures.c = { reqPerSec: c };
+    figures.c = { reqPerSec: c, cpuUsPerRequest: echoed.cpuUs };
 
     // (d) The SMTP ceiling: smtp-source sends the region's message, connections kept (-d).
     const file = join(work, 'mail.eml');
     writeFileSync(file, message.toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
-    const d = await smtpSource(sink.port, file, size.smtpSourceMessages, 20);
+    const d = await smtpSource(sink.port, { file }, size.smtpSourceMessages, 20);
     out(
       `(d) SMTP ceiling, smtp-source -d (20 sessions) sending the same mail to smtp-sink: ${f0.format(d)} msg/s  [${f0.format(size.smtpSourceMessages)} messages]`,
     );
@@ -283,13 +352,44 @@ async function main(): Promise<number> {
     out(`a/b ${f2.format(a / b)}   a/c ${f2.format(a / c)}   a/d ${f2.format(a / d)}`);
     figures.ratios = { ab: a / b, ac: a / c, ad: a / d };
 
+    // The SMTP floor: a minimal pipelining client of the bench's own, the same message.
+    const floor = await smtpFloor(sink.port, file, {
+      connections: SMTP_FLOOR_CONNECTIONS,
+      warmupS: 1,
+      runS: size.echoS,
+    });
+    const floors = (echoed.cpuUs ?? 0) + floor.cpuUsPerMail;
+    const cpuRatio = regionCpuUs !== null && floors > 0 ? regionCpuUs / floors : null;
+    out(
+      `CPU a 2 KB mail: the region ${regionCpuUs === null ? '?' : f0.format(regionCpuUs)} µs (its process over (a)'s ` +
+        `run); HTTP floor ${echoed.cpuUs === null ? '?' : f0.format(echoed.cpuUs)} µs (the echo server's process over ` +
+        `(c)'s run, a request); SMTP floor ${f0.format(floor.cpuUsPerMail)} µs (a client of the bench's own pipelining ` +
+        `MAIL, RCPT and DATA over ${SMTP_FLOOR_CONNECTIONS} connections to smtp-sink, the same message; its process, ` +
+        `${f0.format(floor.mailsPerSec)} msg/s over ${size.echoS} s); region / (HTTP + SMTP) ` +
+        `${cpuRatio === null ? '?' : f2.format(cpuRatio)}`,
+    );
+    figures.cpu = {
+      regionUsPerMail: regionCpuUs,
+      httpFloorUs: echoed.cpuUs,
+      smtpFloorUs: floor.cpuUsPerMail,
+      smtpFloorMsgPerSec: floor.mailsPerSec,
+      ratio: cpuRatio,
+    };
+
     const hl = summarize(half.recorder.histogram);
+    const spread = hl.p50 > 0 ? hl.p99 / hl.p50 : 0;
     out(
       `p99 at half the highest rate (${f0.format(a / 2)}/s fixed, ${size.halfRateS} s, latency from each ` +
-        `request's due time): ${f2.format(hl.p99)} ms  [p50 ${f2.format(hl.p50)} ms, max ${f2.format(hl.max)} ` +
-        `ms; achieved ${f0.format(perSecond(half))}/s; ${notOk(half)} not RC 0]`,
+        `request's due time): ${f2.format(hl.p99)} ms  [p50 ${f2.format(hl.p50)} ms, p99/p50 ${f2.format(spread)}, ` +
+        `max ${f2.format(hl.max)} ms; achieved ${f0.format(perSecond(half))}/s; ${notOk(half)} not RC 0]`,
     );
-    figures.halfRate = { rate: a / 2, achieved: perSecond(half), latencyMs: hl, notRc0: notOk(half) };
+    figures.halfRate = {
+      rate: a / 2,
+      achieved: perSecond(half),
+      latencyMs: hl,
+      p99OverP50: spread,
+      notRc0: notOk(half),
+    };
 
     const shop = await shopBeside(sink.url, pool, { connections: size.connections, ...size.shop });
     out(
@@ -306,11 +406,21 @@ async function main(): Promise<number> {
     for (const line of scalingLines(scaling, size.scaling)) out(line);
     figures.scaling = scaling;
 
+    const ceilings = await bigMailCeilings(sink.port, work, scaling.sizes, size.ceilings);
+    for (const line of ceilingLines(ceilings)) out(line);
+    figures.ceilings = ceilings;
+    const big = ceilings.find((x) => x.size === '1 MB');
+
     const rss = await rssPart(sink.url, pool, workers, figures);
     const targets = [
       target('a/b', a / b, '≥', 3, f2),
       target('a/c', a / c, '≥', 0.25, f2),
-      target('p99 at a/2', hl.p99, '≤', 25, f2, ' ms'),
+      target('p99 at a/2', hl.p99, '≤', 20, f2, ' ms', `p99/p50 ${f2.format(spread)}`),
+      ...(big ? [target('1 MB mails / the lower ceiling', big.ofLower, '≥', 0.6, f2)] : []),
+      ...(cpuRatio !== null ? [target('region CPU a mail / (HTTP + SMTP floors)', cpuRatio, '≤', 2, f2)] : []),
+      target('keyed/plain MAIL', keys.without > 0 ? keys.withKeys / keys.without : 0, '≥', 0.95, f2),
+      dsnTarget(fate),
+      target('PAYS/MAIL', shop.ratio, '≥', 0.95, f2),
       ...rssTargets(rss),
     ];
     out(`targets: ${targets.map((t) => t.text).join('; ')}`);
@@ -382,7 +492,7 @@ async function rssPart(
 }
 
 /** The RSS figures against their targets. */
-function rssTargets(rss: RssFigures): ReturnType<typeof target>[] {
+function rssTargets(rss: RssFigures): Target[] {
   return [
     target('idle RSS', rss.idle / MB, '≤', 130, f0, ' MB'),
     target('RSS growth, 10 MB attachments', rss.growth / MB, '≤', 25, f0, ' MB'),
@@ -390,111 +500,13 @@ function rssTargets(rss: RssFigures): ReturnType<typeof target>[] {
   ];
 }
 
-/** smtp-source -d: `messages` over `sessions` connections; messages a second, wall clock. */
-async function smtpSource(port: number, file: string, messages: number, sessions: number): Promise<number> {
-  const argv = [
-    '-d',
-    '-s',
-    String(sessions),
-    '-m',
-    String(messages),
-    '-F',
-    file,
-    '-f',
-    BENCH_MAIL.from,
-    '-t',
-    BENCH_MAIL.to[0] as string,
-    `127.0.0.1:${port}`,
-  ];
-  const t0 = performance.now();
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(SMTP_SOURCE, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.once('error', reject);
-    child.once('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`smtp-source exited with ${code}: ${stderr.trim()}`)),
-    );
-  });
-  return messages / ((performance.now() - t0) / 1000);
+interface Target {
+  readonly name: string;
+  readonly met: boolean;
+  readonly text: string;
 }
 
-/** Rounds of each side in the cost of keys, taken in turn so that the machine's drift falls on both. */
-const KEY_ROUNDS = 3;
-
-/**
- * The cost of a request key: (a) with a fresh key on every request against (a) without, on
- * the same region, in interleaved rounds; the medians compared.
- */
-async function keyCost(
-  url: string,
-  pool: PayloadPool,
-  authorization: string | undefined,
-  pid: number,
-): Promise<{
-  without: number;
-  withKeys: number;
-  cost: number;
-  cpuUsWithout: number;
-  cpuUsWithKeys: number;
-  notRc0: number;
-}> {
-  const seconds = Math.max(1, Math.round(size.regionS / 3));
-  const without: number[] = [];
-  const withKeys: number[] = [];
-  // The region's own CPU a mail: on a machine that others load, steadier than a rate.
-  const cpuWithout: number[] = [];
-  const cpuWithKeys: number[] = [];
-  let bad = 0;
-  const measured = async (keys: string | undefined, rates: number[], cpu: number[]) => {
-    const before = processCpuMs(pid);
-    const run = await load(url, pool, authorization, {
-      connections: size.connections,
-      durationS: seconds,
-      ...(keys !== undefined ? { keys } : {}),
-    });
-    const after = processCpuMs(pid);
-    rates.push(perSecond(run));
-    if (before !== null && after !== null && run.recorder.answered > 0)
-      cpu.push(((after - before) * 1000) / run.recorder.answered);
-    bad += notOk(run);
-  };
-  for (let round = 0; round < KEY_ROUNDS; round++) {
-    await measured(undefined, without, cpuWithout);
-    await measured(`bench-${process.pid}-${round}`, withKeys, cpuWithKeys);
-  }
-  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? 0;
-  const result = {
-    without: median(without),
-    withKeys: median(withKeys),
-    cost: 0,
-    cpuUsWithout: median(cpuWithout),
-    cpuUsWithKeys: median(cpuWithKeys),
-    notRc0: bad,
-  };
-  result.cost = result.without > 0 ? 1 - result.withKeys / result.without : 0;
-  out(
-    `(a) with a request key on every request: ${f0.format(result.withKeys)} tx/s against ${f0.format(result.without)} ` +
-      `without, a cost of ${f2.format(result.cost * 100)} %; region CPU a mail ${f0.format(result.cpuUsWithKeys)} µs ` +
-      `against ${f0.format(result.cpuUsWithout)} µs  [${KEY_ROUNDS} rounds of ${seconds} s each, in turn; medians; ` +
-      `${withKeys.map((x) => f0.format(x)).join(', ')} with, ${without.map((x) => f0.format(x)).join(', ')} without; ${bad} not RC 0]`,
-  );
-  return result;
-}
-
-/** CPU time a process has spent (user and system, ms), from /proc; null where there is none. */
-function processCpuMs(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // After the command name in parentheses: state is field 3, utime 14 and stime 15 (USER_HZ ticks, 100 a second).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return null;
-  }
-}
-
-/** A figure against its target: `a/b 0.75 (≥ 3: not met)`. */
+/** A figure against its target: `a/b 0.75 (≥ 3: not met)`, and a figure printed beside it where given. */
 function target(
   name: string,
   value: number,
@@ -502,12 +514,13 @@ function target(
   goal: number,
   format: Intl.NumberFormat,
   unit = '',
-): { name: string; met: boolean; text: string } {
+  beside = '',
+): Target {
   const met = sense === '≥' ? value >= goal : value <= goal;
   return {
     name,
     met,
-    text: `${name} ${format.format(value)}${unit} (${sense} ${goal}${unit}: ${met ? 'met' : 'not met'})`,
+    text: `${name} ${format.format(value)}${unit} (${sense} ${goal}${unit}: ${met ? 'met' : 'not met'}${beside ? `; ${beside}` : ''})`,
   };
 }
 

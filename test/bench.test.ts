@@ -44,7 +44,18 @@ t.test('the benchmark runs every part and prints every figure', { skip: benchUna
     ['(c)', new RegExp(`^\\(c\\) HTTP ceiling, .*: ${NUMBER} req/s`)],
     ['(d)', new RegExp(`^\\(d\\) SMTP ceiling, smtp-source -d .*: ${NUMBER} msg/s`)],
     ['ratios', new RegExp(`^a/b ${NUMBER} {3}a/c ${NUMBER} {3}a/d ${NUMBER}$`)],
-    ['p99 at half', new RegExp(`^p99 at half the highest rate \\(${NUMBER}/s fixed, .*\\): ${NUMBER} ms`)],
+    [
+      'CPU a mail',
+      new RegExp(
+        `^CPU a 2 KB mail: the region ${NUMBER} µs \\(.*\\); HTTP floor ${NUMBER} µs \\(.*\\); SMTP floor ${NUMBER} µs \\(.*, ${NUMBER} msg/s over .*\\); region / \\(HTTP \\+ SMTP\\) ${NUMBER}$`,
+      ),
+    ],
+    [
+      'p99 at half',
+      new RegExp(
+        `^p99 at half the highest rate \\(${NUMBER}/s fixed, .*\\): ${NUMBER} ms  \\[p50 ${NUMBER} ms, p99/p50 ${NUMBER}, `,
+      ),
+    ],
     [
       '(e)',
       new RegExp(
@@ -52,10 +63,34 @@ t.test('the benchmark runs every part and prints every figure', { skip: benchUna
       ),
     ],
     ['scaling', /^how cost grows \(MAIL end to end; each cell /],
+    ...(['64 KB', '1 MB'] as const).map((label): [string, RegExp] => [
+      `${label} ceilings`,
+      new RegExp(
+        `^${label} mails against their ceilings: the region ${NUMBER} mails/s \\(${NUMBER} MB/s; .*\\); SMTP wire, ` +
+          `smtp-source -d -s 20 -l \\d+ to smtp-sink: ${NUMBER} msg/s; synced writes of ${NUMBER} bytes \\(.*\\): ` +
+          `${NUMBER}/s; region / SMTP wire ${NUMBER}, region / synced writes ${NUMBER}, region / the lower ${NUMBER}$`,
+      ),
+    ]),
     ['idle RSS', new RegExp(`^RSS of a fresh region \\(\\d+ workers?, .*\\): ${NUMBER} MB$`)],
     [
       'targets',
-      /^targets: a\/b .* \(≥ 3: (not )?met\); a\/c .*; p99 at a\/2 .*; idle RSS .*; RSS growth, 10 MB attachments .* MB \(≤ 25 MB: (not )?met\); RSS growth, one 20 MB attachment .* MB \(≤ 40 MB: (not )?met\)$/,
+      new RegExp(
+        '^targets: ' +
+          [
+            `a/b ${NUMBER} \\(≥ 3: (not )?met\\)`,
+            `a/c ${NUMBER} \\(≥ 0.25: (not )?met\\)`,
+            `p99 at a/2 ${NUMBER} ms \\(≤ 20 ms: (not )?met; p99/p50 ${NUMBER}\\)`,
+            `1 MB mails / the lower ceiling ${NUMBER} \\(≥ 0.6: (not )?met\\)`,
+            `region CPU a mail / \\(HTTP \\+ SMTP floors\\) ${NUMBER} \\(≤ 2: (not )?met\\)`,
+            `keyed/plain MAIL ${NUMBER} \\(≥ 0.95: (not )?met\\)`,
+            `DSN/plain MAIL ${NUMBER} \\(≥ 0.95: (not )?met\\)`,
+            `PAYS/MAIL ${NUMBER} \\(≥ 0.95: (not )?met\\)`,
+            `idle RSS ${NUMBER} MB \\(≤ 130 MB: (not )?met\\)`,
+            `RSS growth, 10 MB attachments -?${NUMBER} MB \\(≤ 25 MB: (not )?met\\)`,
+            `RSS growth, one 20 MB attachment -?${NUMBER} MB \\(≤ 40 MB: (not )?met\\)`,
+          ].join('; ') +
+          '$',
+      ),
     ],
     ['RSS', new RegExp(`^peak RSS growth of the region sending 10 MB attachments: -?${NUMBER} MB`)],
     ['RSS one', new RegExp(`^peak RSS growth of the region sending one 20 MB attachment: -?${NUMBER} MB`)],
@@ -72,7 +107,7 @@ t.test('the benchmark runs every part and prints every figure', { skip: benchUna
     new RegExp(`^ +${label} +${NUMBER} +${NUMBER} +${NUMBER} +(?:${NUMBER}|-) +${NUMBER}$`);
   for (const [title, labels] of [
     ['connections', ['1', '8']],
-    ['mail size', ['2 KB', '1 MB']],
+    ['mail size', ['2 KB', '64 KB', '1 MB']],
     ['workers', ['1', '2']],
   ] as const) {
     const at = lines.findIndex((l) =>
@@ -94,8 +129,10 @@ t.test('the benchmark runs every part and prints every figure', { skip: benchUna
     'c',
     'd',
     'ratios',
+    'cpu',
     'halfRate',
     'scaling',
+    'ceilings',
     'idleRssBytes',
     'rss',
     'rssOne',
@@ -122,8 +159,25 @@ t.test('the benchmark runs every part and prints every figure', { skip: benchUna
   t.equal(defaultWorkers, regionDefault(), "the tables ran on the region's default workers");
   t.same(Object.keys(scaling).sort(), ['connections', 'sizes', 'workers']);
   for (const cells of Object.values(scaling)) for (const c of cells) t.equal(c.notRc0, 0, 'every scaling cell: RC 0');
-  // The mails of the size table are of the sizes named: 2 KB, about 1 MB.
+  // The mails of the size table are of the sizes named: 2 KB, about 64 KB, about 1 MB.
   const bytes = (scaling.sizes ?? []).map((c) => c.mailBytes);
   t.ok(bytes[0]! > 1_500 && bytes[0]! < 2_500, `a 2 KB mail: ${bytes[0]}`);
-  t.ok(bytes[1]! > 1_000_000 && bytes[1]! < 1_100_000, `a 1 MB mail: ${bytes[1]}`);
+  t.ok(bytes[1]! > 60_000 && bytes[1]! < 70_000, `a 64 KB mail: ${bytes[1]}`);
+  t.ok(bytes[2]! > 1_000_000 && bytes[2]! < 1_100_000, `a 1 MB mail: ${bytes[2]}`);
+  // The new figures are numbers, each ratio of two measured in the same run.
+  const positive = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x > 0;
+  const cpu = figures.cpu as Record<string, unknown>;
+  for (const key of ['regionUsPerMail', 'httpFloorUs', 'smtpFloorUs', 'smtpFloorMsgPerSec', 'ratio'])
+    t.ok(positive(cpu[key]), `cpu.${key} is a number: ${String(cpu[key])}`);
+  t.ok(positive((figures.halfRate as { p99OverP50: unknown }).p99OverP50), 'halfRate.p99OverP50 is a number');
+  const ceilings = figures.ceilings as { size: string; mailBytes: number; [k: string]: unknown }[];
+  t.same(
+    ceilings.map((c) => c.size),
+    ['64 KB', '1 MB'],
+    'a line of ceilings for 64 KB and for 1 MB mails',
+  );
+  for (const c of ceilings) {
+    t.equal(c.mailBytes, bytes[c.size === '1 MB' ? 2 : 1], `${c.size}: the size table's mail`);
+    for (const key of ['region', 'wire', 'disk', 'ofLower']) t.ok(positive(c[key]), `${c.size} ${key} is a number`);
+  }
 });
