@@ -3,8 +3,8 @@
 // bound the region answers that it is busy instead of queueing without end. A flood of
 // logins then costs the region a bounded share of its CPU, whoever sends it, and locks no
 // one else out. The waiting hashes go in three lanes, each served before the next: users who
-// signed in lately; then addresses with no wrong credentials this minute; then the
-// addresses that have some, which take turns (one address, or an IPv6 /64, is one queue
+// signed in lately; then addresses with no wrong credentials this minute and no other check
+// waiting; then the others, which take turns (one address, or an IPv6 /64, is one queue
 // among the others, not the whole line). Once the bound is reached, the newest of the
 // longest queue gives way to a newcomer from elsewhere.
 import { availableParallelism } from 'node:os';
@@ -92,14 +92,19 @@ export class HashGate {
       this.#trusted.push(waiter);
       return;
     }
-    const rotation = lane.clean ? this.#clean : this.#guessing;
+    // A source with a check waiting already is trying several credentials at once (the same
+    // credentials share one check): a person signing in has one, a flood's first burst many,
+    // which came before any of its guesses could fail. It waits with the guessing sources.
+    const clean = lane.clean && !this.#clean.has(lane.source) && !this.#guessing.has(lane.source);
+    if (lane.clean && !clean) this.demote(lane.source);
+    const rotation = clean ? this.#clean : this.#guessing;
     const queue = rotation.get(lane.source) ?? [];
     if (this.#waiting >= this.#maxWaiting) {
       // Full: a clean newcomer takes the place of the newest of the longest guessing queue,
       // however short (a flood from many addresses has one or two waiting each). Otherwise
       // the longest queue of the newcomer's own lane gives up its newest, unless the
       // newcomer's is about that long itself.
-      const guessing = lane.clean ? longestOf(this.#guessing) : undefined;
+      const guessing = clean ? longestOf(this.#guessing) : undefined;
       const longest = guessing ?? longestOf(rotation);
       const fair = guessing !== undefined || (longest !== undefined && longest.waiters.length > queue.length + 1);
       if (longest === undefined || longest.waiters === queue || !fair) return waiter.refuse(new PasswordChecksBusy());

@@ -276,3 +276,42 @@ t.test(
     t.same(order, ['flood-0', '192.0.2.7', 'flood-1', 'flood-2', '192.0.2.8']);
   },
 );
+
+t.test(
+  "a flood's first burst, before any of its guesses failed, waits behind a clean newcomer that came after it",
+  async (t) => {
+    // The flood test (flood.test.ts) found it: 100 addresses, three checks waiting each, all
+    // still clean, and a user's first sign-in taking turns with each of them (85 s).
+    const gate = new HashGate(1, 16);
+    const order: string[] = [];
+    const releases: Array<() => void> = [];
+    const hash = (source: string) =>
+      gate.run({ trusted: false, source, clean: true }, async () => {
+        order.push(source);
+        await new Promise<void>((resolve) => releases.push(resolve));
+      });
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+    const runs = [hash('busy')];
+    await settle();
+    // Three sources, three checks each, in before anyone else: the first of each came clean.
+    for (let i = 0; i < 3; i++) for (const source of ['flood-1', 'flood-2', 'flood-3']) runs.push(hash(source));
+    await settle();
+    runs.push(hash('192.0.2.7'));
+    await settle();
+    while (releases.length > 0) {
+      releases.shift()?.();
+      await settle();
+    }
+    await Promise.all(runs);
+    t.same(
+      order.slice(0, 2),
+      ['busy', '192.0.2.7'],
+      'the newcomer first: each flood source had a second check waiting',
+    );
+    t.same(
+      order.slice(2),
+      ['flood-1', 'flood-2', 'flood-3', 'flood-1', 'flood-2', 'flood-3', 'flood-1', 'flood-2', 'flood-3'],
+      'the flood sources take turns behind it',
+    );
+  },
+);
