@@ -74,7 +74,16 @@ export class TaskSlots {
     return Atomics.compareExchange(this.#view, i + 1, PENDING, threadId) !== CANCELLED;
   }
 
-  /** In the region: when a worker took the task, or undefined where none has (or the slot is another's). */
+  /**
+   * In the worker: the task's program is loaded and its time limit starts now. Loading is the
+   * region's cost, not the task's (a thread's first task of a program, or one after NEWCOPY).
+   */
+  started(taskn: number, now = Date.now()): void {
+    if (Atomics.load(this.#view, (taskn % SLOTS) * 2) !== (taskn | 0)) return;
+    Atomics.store(this.#takenAt, taskn % SLOTS, BigInt(now));
+  }
+
+  /** In the region: when a worker took the task (its limit counts from then), or undefined where none has (or the slot is another's). */
   takenAt(taskn: number): number | undefined {
     const i = (taskn % SLOTS) * 2;
     if (Atomics.load(this.#view, i) !== (taskn | 0)) return undefined;

@@ -77,32 +77,35 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
     // The region gave up on it while it queued, and has answered AICA: do not run it.
     return { kind: 'abend', abcode: 'AICA', message: `task ${request.eib.eibtaskn} was cancelled before it started` };
   }
-  const deadline = Date.now() + request.timeLimitMs;
   let timer: NodeJS.Timeout | undefined;
   let committed = false;
   // The time limit answered AICA: the program, which runs on, may journal nothing.
   let ended = false;
   let beating: NodeJS.Timeout | undefined;
-  // The time limit where the program awaits; a program that never yields is ended by the
-  // region, which terminates this thread. A committed task is past it: on a starved
-  // thread the limit's timer can come due in the same turn as the relay's answer.
-  const overtime = new Promise<TaskResult>((resolve) => {
-    timer = setTimeout(() => {
-      if (committed) return;
-      ended = true;
-      resolve({
-        kind: 'abend',
-        abcode: 'AICA',
-        message: `task ${request.eib.eibtaskn} ran past its time limit of ${request.timeLimitMs} ms`,
-      });
-    }, request.timeLimitMs);
-  });
   try {
     const area = layOut(request);
     if ('kind' in area) return area;
     // Every program, the shop's own too, starts here: a check that must come before any
     // program runs (a request key's) goes here.
     const program = await load(request.program);
+    // The limit counts from here, in the region too: a thread's first load of a program took
+    // most of a 2 s limit on a busy machine, and SEND then took no mail at all.
+    slots.started(request.eib.eibtaskn);
+    const deadline = Date.now() + request.timeLimitMs;
+    // The time limit where the program awaits; a program that never yields is ended by the
+    // region, which terminates this thread. A committed task is past it: on a starved
+    // thread the limit's timer can come due in the same turn as the relay's answer.
+    const overtime = new Promise<TaskResult>((resolve) => {
+      timer = setTimeout(() => {
+        if (committed) return;
+        ended = true;
+        resolve({
+          kind: 'abend',
+          abcode: 'AICA',
+          message: `task ${request.eib.eibtaskn} ran past its time limit of ${request.timeLimitMs} ms`,
+        });
+      }, request.timeLimitMs);
+    });
     const ctx: ProgramContext<Services> = {
       eib: { ...request.eib, eibcalen: area.bytes.byteLength },
       deadline,

@@ -12,6 +12,18 @@ t.test('a task taken by a worker: by which thread, and when', async (t) => {
   t.equal(region.takenAt(8), undefined, 'another task: nothing');
 });
 
+t.test("a task's limit counts from when its program is loaded, not from the claim", async (t) => {
+  const region = new TaskSlots();
+  const worker = new TaskSlots(region.buffer);
+  region.open(7);
+  worker.claim(7, 3, 1_000);
+  worker.started(7, 2_500); // a first load of the program took 1.5 s
+  t.equal(region.takenAt(7), 2_500, 'the region counts from the start too');
+  region.open(7 + 65_536);
+  worker.started(7, 9_000); // the older task's word about a reused slot
+  t.equal(region.takenAt(7 + 65_536), undefined, 'changes nothing of the newer task');
+});
+
 t.test('a task the region cancelled before a worker took it: not run, no time', async (t) => {
   const region = new TaskSlots();
   const worker = new TaskSlots(region.buffer);
