@@ -4,8 +4,8 @@
 import type { FastifyInstance } from 'fastify';
 import { recipientViews } from '../../journal/fate.js';
 import { NotFound } from '../errors.js';
+import { DIGITS } from './schemas.js';
 
-const DIGITS = { type: 'string', pattern: '^[0-9]{1,15}$' };
 const ADDRESS = { type: 'string', minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' };
 
 export async function fateRoutes(app: FastifyInstance): Promise<void> {
