@@ -56,7 +56,7 @@ Keywords may be cut short to a unique prefix, as in CEMT: 'cicsmail cemt i tas',
 Exit code: 0 done, 1 the region refused (its reason on standard error) or could not be
 reached, 2 bad usage.`;
 
-// The region's answers (region/routes/operations.ts), as they come over the wire.
+// The region's answers (region/routes/cemt.ts), as they come over the wire.
 interface TaskView {
   readonly taskn: number;
   readonly tranid: string;

@@ -77,7 +77,25 @@ function callerGone(err: { code?: string }, raw: { aborted?: boolean; destroyed?
 }
 
 export async function buildRegion(config: RegionConfig, options: RegionOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({
+  const app = Fastify(fastifyOptions(config, options));
+  app.decorate('config', config);
+  frontHooks(app, config);
+  await registerServices(app, config, options);
+  errorAnswers(app);
+  await documentation(app, config);
+  await app.register(cicsRoutes);
+  await app.register(capturedRoutes);
+  await app.register(journalRoutes);
+  await app.register(operationsRoutes);
+  await app.register(fateRoutes);
+  await app.register(keyMapRoutes);
+  await app.register(consoleRoutes);
+  return app;
+}
+
+/** fastify as the region runs it: each setting that differs from the default says why. */
+function fastifyOptions(config: RegionConfig, options: RegionOptions): FastifyServerOptions {
+  return {
     ...(config.tls ? { https: { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } } : {}),
     logger: withSysid(options.logger ?? false, config.sysid),
     // No line per request: the hot path logs nothing it need not.
@@ -96,8 +114,11 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     // Refused with a RESP like every other refusal (below), not fastify's bare 503.
     return503OnClosing: false,
     clientErrorHandler: answerClientError,
-  });
-  app.decorate('config', config);
+  };
+}
+
+/** Before any route's own: the drain, the region's name on every answer, the cross-site rule, JSON bodies. */
+function frontHooks(app: FastifyInstance, config: RegionConfig): void {
   let draining = false;
   app.decorate('draining', {
     getter: () => draining,
@@ -117,6 +138,10 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
   // Operators' JSON bodies are read as the transactions' are (no key twice).
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, jsonBodyParser);
+}
+
+/** The services, in the order they start (they close in reverse). */
+async function registerServices(app: FastifyInstance, config: RegionConfig, options: RegionOptions): Promise<void> {
   try {
     await app.register(definitions, { config, definitions: options.definitions });
     await app.register(journal, { config, clock: options.clock });
@@ -134,7 +159,10 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
     await app.close().catch(() => undefined);
     throw err;
   }
+}
 
+/** Every refusal as a RESP (body and headers), and an unknown route as NOTFND. */
+function errorAnswers(app: FastifyInstance): void {
   app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, request, reply) => {
     if (callerGone(err, request.raw)) {
       callerWentAway(app, request.raw.socket, { url: request.url.slice(0, 100) });
@@ -161,7 +189,9 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
       `no route ${request.method} ${request.url.slice(0, 100)}; transactions run as POST /cics/{TRANID}`,
     );
   });
+}
 
+async function documentation(app: FastifyInstance, config: RegionConfig): Promise<void> {
   // The OpenAPI document (GET /docs/json) and its page (GET /docs): every transaction with
   // a copybook, with the JSON Schema of its COMMAREA.
   await app.register(swagger, {
@@ -183,12 +213,4 @@ export async function buildRegion(config: RegionConfig, options: RegionOptions =
       },
     },
   });
-  await app.register(cicsRoutes);
-  await app.register(capturedRoutes);
-  await app.register(journalRoutes);
-  await app.register(operationsRoutes);
-  await app.register(fateRoutes);
-  await app.register(keyMapRoutes);
-  await app.register(consoleRoutes);
-  return app;
 }

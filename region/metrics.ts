@@ -80,85 +80,8 @@ export class RegionMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120],
       registers,
     });
-    new Gauge({
-      name: 'cicsmail_journal_backlog',
-      help: 'Mails not delivered yet (ACCEPTED or DEFERRED): the retry spool has them.',
-      registers,
-      collect() {
-        this.set(journal.backlog());
-      },
-    });
-    new Gauge({
-      name: 'cicsmail_journal_records',
-      help: 'Records the journal holds, by state (counted as they move, read without a scan).',
-      labelNames: ['state'],
-      registers,
-      collect() {
-        for (const [state, n] of Object.entries(stateCounts(journal))) this.set({ state }, n);
-      },
-    });
-    new Gauge({
-      name: 'cicsmail_starts_waiting',
-      help: 'START requests waiting for their time (the journal keeps them).',
-      registers,
-      collect() {
-        this.set(journal.starts.waitingCount());
-      },
-    });
-    const usage = () => dispatcher.usage();
-    new Gauge({
-      name: 'cicsmail_tasks_active',
-      help: 'Tasks running now (MAXTASKS bounds it).',
-      registers,
-      collect() {
-        this.set(usage().region.active);
-      },
-    });
-    new Gauge({
-      name: 'cicsmail_tasks_queued',
-      help: 'Tasks waiting for a slot in the region.',
-      registers,
-      collect() {
-        this.set(usage().region.queued);
-      },
-    });
-    new Gauge({
-      name: 'cicsmail_tasks_max',
-      help: 'MAXTASKS.',
-      registers,
-      collect() {
-        this.set(usage().region.maxActive);
-      },
-    });
-    new Gauge({
-      name: 'cicsmail_pool_capacity',
-      help: 'Tasks the worker pool runs at once (workers times tasks per worker).',
-      registers,
-      collect() {
-        this.set(usage().capacity);
-      },
-    });
-    new Gauge({
-      name: 'cicsmail_pool_utilisation',
-      help: 'Running tasks over the pool capacity (0 to 1).',
-      registers,
-      collect() {
-        const u = usage();
-        this.set(u.capacity > 0 ? Math.min(1, u.region.active / u.capacity) : 0);
-      },
-    });
-    new Gauge({
-      name: 'cicsmail_class_tasks',
-      help: 'Tasks of a transaction class, running or queued.',
-      labelNames: ['class', 'state'],
-      registers,
-      collect() {
-        for (const [name, c] of Object.entries(usage().classes)) {
-          this.set({ class: name, state: 'running' }, c.active);
-          this.set({ class: name, state: 'queued' }, c.queued);
-        }
-      },
-    });
+    journalGauges(registers, journal);
+    poolGauges(registers, dispatcher);
   }
 
   /** A request refused before a task ran. */
@@ -182,4 +105,91 @@ export class RegionMetrics {
     for (const reply of end.replies) this.#replies.inc({ class: reply });
     this.#duration.observe({ tranid: end.tranid }, end.seconds);
   }
+}
+
+/** What the journal holds, read when scraped. */
+function journalGauges(registers: Registry[], journal: Journal): void {
+  new Gauge({
+    name: 'cicsmail_journal_backlog',
+    help: 'Mails not delivered yet (ACCEPTED or DEFERRED): the retry spool has them.',
+    registers,
+    collect() {
+      this.set(journal.backlog());
+    },
+  });
+  new Gauge({
+    name: 'cicsmail_journal_records',
+    help: 'Records the journal holds, by state (counted as they move, read without a scan).',
+    labelNames: ['state'],
+    registers,
+    collect() {
+      for (const [state, n] of Object.entries(stateCounts(journal))) this.set({ state }, n);
+    },
+  });
+  new Gauge({
+    name: 'cicsmail_starts_waiting',
+    help: 'START requests waiting for their time (the journal keeps them).',
+    registers,
+    collect() {
+      this.set(journal.starts.waitingCount());
+    },
+  });
+}
+
+/** The pool's and the classes' use, read when scraped. */
+function poolGauges(registers: Registry[], dispatcher: Dispatcher): void {
+  const usage = () => dispatcher.usage();
+  new Gauge({
+    name: 'cicsmail_tasks_active',
+    help: 'Tasks running now (MAXTASKS bounds it).',
+    registers,
+    collect() {
+      this.set(usage().region.active);
+    },
+  });
+  new Gauge({
+    name: 'cicsmail_tasks_queued',
+    help: 'Tasks waiting for a slot in the region.',
+    registers,
+    collect() {
+      this.set(usage().region.queued);
+    },
+  });
+  new Gauge({
+    name: 'cicsmail_tasks_max',
+    help: 'MAXTASKS.',
+    registers,
+    collect() {
+      this.set(usage().region.maxActive);
+    },
+  });
+  new Gauge({
+    name: 'cicsmail_pool_capacity',
+    help: 'Tasks the worker pool runs at once (workers times tasks per worker).',
+    registers,
+    collect() {
+      this.set(usage().capacity);
+    },
+  });
+  new Gauge({
+    name: 'cicsmail_pool_utilisation',
+    help: 'Running tasks over the pool capacity (0 to 1).',
+    registers,
+    collect() {
+      const u = usage();
+      this.set(u.capacity > 0 ? Math.min(1, u.region.active / u.capacity) : 0);
+    },
+  });
+  new Gauge({
+    name: 'cicsmail_class_tasks',
+    help: 'Tasks of a transaction class, running or queued.',
+    labelNames: ['class', 'state'],
+    registers,
+    collect() {
+      for (const [name, c] of Object.entries(usage().classes)) {
+        this.set({ class: name, state: 'running' }, c.active);
+        this.set({ class: name, state: 'queued' }, c.queued);
+      }
+    },
+  });
 }

@@ -3,6 +3,7 @@
 // message files no record names swept; once listening, behind the tasks, a journal written
 // before the indexes indexed, the counts and index checked (and repaired where they fail),
 // and retention applied continuously (journal/upkeep.ts).
+import type { FastifyBaseLogger } from 'fastify';
 import fp from 'fastify-plugin';
 import { systemClock, type Clock } from '../../cics/clock.js';
 import type { RegionConfig } from '../../config/settings.js';
@@ -29,15 +30,7 @@ export default fp<{ config: RegionConfig; clock?: Clock | undefined }>(
     const unlock = await lockDataDir(config.dataDir);
     let journal: Journal;
     try {
-      journal = Journal.open(config.dataDir, {
-        retry: config.retry,
-        sysid: config.sysid,
-        fate: {
-          subscribers: config.fate.webhooks.map(({ name, events }) => ({ name, events })),
-          suppressDays: config.fate.suppressDays,
-        },
-        ...(clock ? { now: () => clock.now() } : {}),
-      });
+      journal = openJournal(config, clock);
     } catch (err) {
       await unlock();
       throw err;
@@ -71,40 +64,68 @@ export default fp<{ config: RegionConfig; clock?: Clock | undefined }>(
     app.decorate('upkeep', {
       getter: () => upkeep,
     });
-    // Request keys by their own retention, hourly; one whose mail the spool still has stays.
-    let keyPruning: NodeJS.Timeout | undefined;
-    const pruneKeys = () => {
-      const unfinished = (seq: number) => journal.get(seq)?.nextAttemptAt != null;
-      void journal.keys
-        .prune((clock ?? systemClock).now() - config.keyRetentionMs, unfinished)
-        .catch((err: Error) => app.log.error({ err }, 'journal: pruning the request keys failed'));
-    };
     app.addHook('onReady', async () => {
-      let closing = false;
-      stopUpkeep = async () => {
-        closing = true;
-        clearInterval(keyPruning);
-        await Promise.all([upkeep, retention.stop()]);
-      };
-      const indexing = journal.unindexed();
-      if (indexing)
-        app.log.warn({ from: indexing.from, to: indexing.to }, 'journal: indexing records written before the indexes');
-      upkeep = bringUpToDate(
-        journal,
-        {
-          indexed: (left) => {
-            if (!left) app.log.warn('journal: records written before the indexes are indexed');
-          },
-          repaired: (detail, report) =>
-            app.log.error({ detail, report }, 'journal: counts or index were wrong; repaired'),
-        },
-        () => closing,
-      ).catch((err: Error) => app.log.error({ err }, 'journal: indexing or checking failed'));
-      retention.start();
-      pruneKeys();
-      keyPruning = setInterval(pruneKeys, HOUR);
-      keyPruning.unref();
+      const started = startUpkeep(app.log, journal, retention, config.keyRetentionMs, clock ?? systemClock);
+      upkeep = started.done;
+      stopUpkeep = started.stop;
     });
   },
   { name: 'journal' },
 );
+
+/** The journal with the region's settings, on the region's clock where one is given. */
+function openJournal(config: RegionConfig, clock: Clock | undefined): Journal {
+  return Journal.open(config.dataDir, {
+    retry: config.retry,
+    sysid: config.sysid,
+    fate: {
+      subscribers: config.fate.webhooks.map(({ name, events }) => ({ name, events })),
+      suppressDays: config.fate.suppressDays,
+    },
+    ...(clock ? { now: () => clock.now() } : {}),
+  });
+}
+
+/**
+ * The work behind the tasks, once the region listens: a journal written before the indexes
+ * indexed, the counts and index checked, retention, and the request keys pruned hourly by
+ * their own retention (one whose mail the spool still has stays). Its end, and its stop.
+ */
+function startUpkeep(
+  log: FastifyBaseLogger,
+  journal: Journal,
+  retention: Retention,
+  keyRetentionMs: number,
+  clock: Clock,
+): { done: Promise<void>; stop: () => Promise<void> } {
+  let closing = false;
+  const indexing = journal.unindexed();
+  if (indexing)
+    log.warn({ from: indexing.from, to: indexing.to }, 'journal: indexing records written before the indexes');
+  const done = bringUpToDate(
+    journal,
+    {
+      indexed: (left) => {
+        if (!left) log.warn('journal: records written before the indexes are indexed');
+      },
+      repaired: (detail, report) => log.error({ detail, report }, 'journal: counts or index were wrong; repaired'),
+    },
+    () => closing,
+  ).catch((err: Error) => log.error({ err }, 'journal: indexing or checking failed'));
+  retention.start();
+  const pruneKeys = () => {
+    const unfinished = (seq: number) => journal.get(seq)?.nextAttemptAt != null;
+    void journal.keys
+      .prune(clock.now() - keyRetentionMs, unfinished)
+      .catch((err: Error) => log.error({ err }, 'journal: pruning the request keys failed'));
+  };
+  pruneKeys();
+  const keyPruning = setInterval(pruneKeys, HOUR);
+  keyPruning.unref();
+  const stop = async () => {
+    closing = true;
+    clearInterval(keyPruning);
+    await Promise.all([done, retention.stop()]);
+  };
+  return { done, stop };
+}

@@ -6,7 +6,7 @@
 // dispatches it, records its end (task-record.ts) and answers.
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
-import { copybook, copybookName } from '../../cics/copybook/library.js';
+import { copybook, copybookName, type CopybookRef } from '../../cics/copybook/library.js';
 import { jsonSchemaOf } from '../../cics/copybook/schema.js';
 import { loggedRequest } from '../../journal/task-log.js';
 import { redactRequest } from '../../transactions/report/secrets.js';
@@ -21,6 +21,8 @@ import { JournalError } from '../../journal/errors.js';
 import { KeyedTasks } from '../tasks/keyed-tasks.js';
 import { systemClock } from '../../cics/clock.js';
 import type { StoredAnswer } from '../../journal/request-keys.js';
+import type { TaskResult } from '../../cics/task.js';
+import type { TransactionDefinition } from '../definitions.js';
 
 /** A whole channel: COMMAREA and containers (attachments) together. */
 export const MAX_CHANNEL = 32 * 1024 * 1024;
@@ -28,6 +30,9 @@ export const MAX_CHANNEL = 32 * 1024 * 1024;
 const FROM_MAIL_HEADER = 'x-mail-from-mail';
 /** How much longer than the first's time limit a repeat of its key waits for its answer. */
 const KEY_WAIT_MARGIN_MS = 5000;
+
+/** A task that ran to its end: what its answer is made of. */
+type NormalResult = Extract<TaskResult, { kind: 'normal' }>;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -51,7 +56,20 @@ function tranidAsked(request: FastifyRequest): string {
 }
 
 export async function cicsRoutes(app: FastifyInstance): Promise<void> {
-  const { definitions, dispatcher, config, room, journal, security, metrics, starts } = app;
+  await taskHooks(app);
+  const run = taskRunner(app);
+  // Transactions with a copybook get a route of their own, so that the JSON view is checked
+  // against its schema and the OpenAPI document shows it.
+  for (const definition of app.definitions.all()) {
+    if (!definition.copybook) continue;
+    app.post(`/cics/${definition.tranid}`, transactionRoute(definition, definition.copybook), run);
+  }
+  app.post('/cics/:tranid', { schema: { hide: true } }, run);
+}
+
+/** The steps before the handler: the caller, their rate, the body, the task checked. */
+async function taskHooks(app: FastifyInstance): Promise<void> {
+  const { definitions, dispatcher, config, room, security } = app;
   const checks = { definitions, security, room, ccsid: config.ccsid };
 
   // Every transaction has a user: credentials are checked before the body is read.
@@ -76,119 +94,42 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
   app.addHook('preHandler', async (request, reply) => {
     request.task = pendingTaskOf(request, reply, tranidAsked(request), checks);
   });
+}
 
-  /** A START: the task kept in the journal (on disk before the answer) to run when due; 202 with its REQID. */
-  async function startLater(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    asked: NonNullable<ReturnType<typeof startAsked>>,
-  ) {
-    const task = request.task as PendingTask;
-    // A START keeps the request's input, not its headers: it would run from the first mail.
-    if (task.fromMail !== undefined)
-      throw new RequestInvalid(
-        'X-Mail-From-Mail goes on a task that runs now, not on a START: send the job again from its restart point when it is due',
-      );
-    const now = starts.now();
-    const entry = await journal.starts
-      .add(
-        {
-          tranid: task.definition.tranid,
-          userid: task.caller.id,
-          jobname: task.jobname,
-          ccsid: task.ccsid,
-          remote: request.ip,
-          commarea: task.commarea,
-          containers: task.containers,
-        },
-        dueAt(asked.when, now),
-        new Date(now),
-        asked.reqid,
-      )
-      .catch((err: unknown) => {
-        // No room for it: nothing kept, and the caller hears so as for a task's mail.
-        if (err instanceof JournalError && err.code === 'CICSMAIL_JOURNAL_FULL') throw new JournalFull(err.message);
-        throw err;
-      });
-    if (entry === 'in use') throw new ReqidInUse(asked.reqid ?? '');
-    starts.added(entry);
-    request.log.info({ reqid: entry.reqid, tranid: entry.tranid, user: entry.userid, dueAt: entry.dueAt }, 'start');
-    void reply.code(202).header('X-CICS-Resp', 'NORMAL').header('X-CICS-Reqid', entry.reqid);
-    return reply.send({
-      reqid: entry.reqid,
-      tranid: entry.tranid,
-      state: entry.state,
-      dueAt: new Date(entry.dueAt).toISOString(),
-      requestedAt: entry.requestedAt,
-    });
-  }
+/** The route of a transaction with a copybook: its tranid, and its JSON view's schema. */
+function transactionRoute(definition: TransactionDefinition, ref: CopybookRef): RouteShorthandOptions {
+  const schema = jsonSchemaOf(copybook(ref));
+  return {
+    config: { tranid: definition.tranid },
+    schema: {
+      summary: `run ${definition.tranid}: ${definition.description}`,
+      tags: ['transactions'],
+      description:
+        `The COMMAREA as application/octet-stream (${copybookName(ref)} in the request's CCSID), as its ` +
+        `JSON view (below), or as multipart/form-data: a part DFHCOMMAREA and containers. With ` +
+        `X-CICS-Start-Interval or X-CICS-Start-Time (hhmmss) and optionally X-CICS-Reqid, a START: ` +
+        `journaled and answered 202 with its REQID, run when due.`,
+      // Only the JSON view is validated by schema; bytes and channels are checked by the copybook.
+      body: { content: { 'application/json': { schema } } },
+    },
+  };
+}
 
+/** The handler: a START kept for later, or the task run now (a repeat of a request key answered as the first). */
+function taskRunner(app: FastifyInstance) {
+  const { journal } = app;
   const keyed = new KeyedTasks(journal.keys, systemClock);
-
-  /** Runs the task; resolves with its answer where it ran to its end, else throws what the caller hears. */
-  async function execute(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    task: PendingTask,
-    earlier?: readonly number[],
-  ): Promise<StoredAnswer> {
-    const { commarea, containers, caller } = task;
-    // A channel too large for the task log moves to the worker (no copy); the log keeps its
-    // shape. Report passwords are never kept: the log's copy reads *REDACTED* in their place.
-    const unsecret = redactRequest(commarea, containers, task.ccsid);
-    const logged = loggedRequest(unsecret.commarea, unsecret.containers, config.taskLogKeepBytes);
-    const memory = !logged.kept && Buffer.isBuffer(request.body) ? ownMemory(request.body) : null;
-    const startedAt = new Date();
-    const { eib, result } = await dispatcher.run({
-      definition: task.definition,
-      commarea,
-      containers,
-      ccsid: task.ccsid,
-      userid: caller.id,
-      jobname: task.jobname,
-      security: security.taskSecurity(caller, request.ip),
-      transfer: memory ? [memory] : [],
-      ...(task.requestKey ? { requestKey: { ref: task.requestKey, earlier: earlier ?? [] } } : {}),
-      ...(task.fromMail !== undefined ? { fromMail: task.fromMail } : {}),
-      rateLimit: security.rateLimitOf(caller),
-    });
-    void reply.header('X-CICS-Taskn', String(eib.eibtaskn));
-    const failure = recordTask({ metrics, journal, room }, request.log, task, logged, { eib, result, startedAt });
-    // recordTask returns the failure of every task that did not end normally.
-    if (result.kind !== 'normal') throw failure as Error;
-    const headers: Record<string, string> = {
-      'x-cics-tranid': task.definition.tranid,
-      'x-cics-taskn': String(eib.eibtaskn),
-      'x-cics-resp': 'NORMAL',
-    };
-    if (result.journalSeqs.length > 0) headers['x-journal-seq'] = result.journalSeqs.join(',');
-    if (result.mailRc !== undefined) headers['x-mail-rc'] = String(result.mailRc);
-    if (result.fromMail !== undefined) headers[FROM_MAIL_HEADER] = String(result.fromMail);
-    if (result.mailReason) {
-      // In the headers too: a caller that reads the answer as ASCII (or not at all) can read them.
-      headers['x-mail-reason'] = headerText(result.mailReason.code);
-      headers['x-mail-reason-text'] = headerText(result.mailReason.text);
-    }
-    if (commarea.form === 'json' && result.json) {
-      headers['content-type'] = 'application/json; charset=utf-8';
-      return { status: 200, headers, body: Buffer.from(JSON.stringify(result.json), 'utf8') };
-    }
-    headers['content-type'] = 'application/octet-stream';
-    const out = result.commarea;
-    return { status: 200, headers, body: Buffer.from(out.buffer, out.byteOffset, out.byteLength) };
-  }
-
-  async function run(request: FastifyRequest, reply: FastifyReply) {
+  return async function run(request: FastifyRequest, reply: FastifyReply) {
     const asked = startAsked(request);
-    if (asked) return startLater(request, reply, asked);
+    if (asked) return startLater(app, request, reply, asked);
     const task = request.task as PendingTask;
     const ref = task.requestKey;
     let answer: StoredAnswer;
-    if (ref === undefined) answer = await execute(request, reply, task);
+    if (ref === undefined) answer = await execute(app, request, reply, task);
     else {
       // A repeat waits for the first as long as the first may run, and a little more.
       const keyedAnswer = await keyed.run(ref, task.definition.timeLimitMs + KEY_WAIT_MARGIN_MS, async (earlier) => {
-        const first = await execute(request, reply, task, earlier);
+        const first = await execute(app, request, reply, task, earlier);
         // A task its time limit stopped between mails is partly done: no answer is kept for
         // the key, so that the same request again goes on where it stopped (the mails it
         // journaled answered from their records, the others taken now).
@@ -203,28 +144,113 @@ export async function cicsRoutes(app: FastifyInstance): Promise<void> {
     void reply.headers(answer.headers).code(answer.status);
     const body = answer.body;
     return reply.send(Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
-  }
+  };
+}
 
-  // Transactions with a copybook get a route of their own, so that the JSON view is checked
-  // against its schema and the OpenAPI document shows it.
-  for (const definition of definitions.all()) {
-    if (!definition.copybook) continue;
-    const schema = jsonSchemaOf(copybook(definition.copybook));
-    const options: RouteShorthandOptions = {
-      config: { tranid: definition.tranid },
-      schema: {
-        summary: `run ${definition.tranid}: ${definition.description}`,
-        tags: ['transactions'],
-        description:
-          `The COMMAREA as application/octet-stream (${copybookName(definition.copybook)} in the request's CCSID), as its ` +
-          `JSON view (below), or as multipart/form-data: a part DFHCOMMAREA and containers. With ` +
-          `X-CICS-Start-Interval or X-CICS-Start-Time (hhmmss) and optionally X-CICS-Reqid, a START: ` +
-          `journaled and answered 202 with its REQID, run when due.`,
-        // Only the JSON view is validated by schema; bytes and channels are checked by the copybook.
-        body: { content: { 'application/json': { schema } } },
+/** A START: the task kept in the journal (on disk before the answer) to run when due; 202 with its REQID. */
+async function startLater(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  asked: NonNullable<ReturnType<typeof startAsked>>,
+) {
+  const { journal, starts } = app;
+  const task = request.task as PendingTask;
+  // A START keeps the request's input, not its headers: it would run from the first mail.
+  if (task.fromMail !== undefined)
+    throw new RequestInvalid(
+      'X-Mail-From-Mail goes on a task that runs now, not on a START: send the job again from its restart point when it is due',
+    );
+  const now = starts.now();
+  const entry = await journal.starts
+    .add(
+      {
+        tranid: task.definition.tranid,
+        userid: task.caller.id,
+        jobname: task.jobname,
+        ccsid: task.ccsid,
+        remote: request.ip,
+        commarea: task.commarea,
+        containers: task.containers,
       },
-    };
-    app.post(`/cics/${definition.tranid}`, options, run);
+      dueAt(asked.when, now),
+      new Date(now),
+      asked.reqid,
+    )
+    .catch((err: unknown) => {
+      // No room for it: nothing kept, and the caller hears so as for a task's mail.
+      if (err instanceof JournalError && err.code === 'CICSMAIL_JOURNAL_FULL') throw new JournalFull(err.message);
+      throw err;
+    });
+  if (entry === 'in use') throw new ReqidInUse(asked.reqid ?? '');
+  starts.added(entry);
+  request.log.info({ reqid: entry.reqid, tranid: entry.tranid, user: entry.userid, dueAt: entry.dueAt }, 'start');
+  void reply.code(202).header('X-CICS-Resp', 'NORMAL').header('X-CICS-Reqid', entry.reqid);
+  return reply.send({
+    reqid: entry.reqid,
+    tranid: entry.tranid,
+    state: entry.state,
+    dueAt: new Date(entry.dueAt).toISOString(),
+    requestedAt: entry.requestedAt,
+  });
+}
+
+/** Runs the task; resolves with its answer where it ran to its end, else throws what the caller hears. */
+async function execute(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  task: PendingTask,
+  earlier?: readonly number[],
+): Promise<StoredAnswer> {
+  const { dispatcher, config, room, journal, security, metrics } = app;
+  const { commarea, containers, caller } = task;
+  // A channel too large for the task log moves to the worker (no copy); the log keeps its
+  // shape. Report passwords are never kept: the log's copy reads *REDACTED* in their place.
+  const unsecret = redactRequest(commarea, containers, task.ccsid);
+  const logged = loggedRequest(unsecret.commarea, unsecret.containers, config.taskLogKeepBytes);
+  const memory = !logged.kept && Buffer.isBuffer(request.body) ? ownMemory(request.body) : null;
+  const startedAt = new Date();
+  const { eib, result } = await dispatcher.run({
+    definition: task.definition,
+    commarea,
+    containers,
+    ccsid: task.ccsid,
+    userid: caller.id,
+    jobname: task.jobname,
+    security: security.taskSecurity(caller, request.ip),
+    transfer: memory ? [memory] : [],
+    ...(task.requestKey ? { requestKey: { ref: task.requestKey, earlier: earlier ?? [] } } : {}),
+    ...(task.fromMail !== undefined ? { fromMail: task.fromMail } : {}),
+    rateLimit: security.rateLimitOf(caller),
+  });
+  void reply.header('X-CICS-Taskn', String(eib.eibtaskn));
+  const failure = recordTask({ metrics, journal, room }, request.log, task, logged, { eib, result, startedAt });
+  // recordTask returns the failure of every task that did not end normally.
+  if (result.kind !== 'normal') throw failure as Error;
+  return answerOf(task, eib.eibtaskn, result);
+}
+
+/** A task's normal end as the caller hears it: the EIB and the mail's outcome in headers, the COMMAREA in the form it came. */
+function answerOf(task: PendingTask, taskn: number, result: NormalResult): StoredAnswer {
+  const headers: Record<string, string> = {
+    'x-cics-tranid': task.definition.tranid,
+    'x-cics-taskn': String(taskn),
+    'x-cics-resp': 'NORMAL',
+  };
+  if (result.journalSeqs.length > 0) headers['x-journal-seq'] = result.journalSeqs.join(',');
+  if (result.mailRc !== undefined) headers['x-mail-rc'] = String(result.mailRc);
+  if (result.fromMail !== undefined) headers[FROM_MAIL_HEADER] = String(result.fromMail);
+  if (result.mailReason) {
+    // In the headers too: a caller that reads the answer as ASCII (or not at all) can read them.
+    headers['x-mail-reason'] = headerText(result.mailReason.code);
+    headers['x-mail-reason-text'] = headerText(result.mailReason.text);
   }
-  app.post('/cics/:tranid', { schema: { hide: true } }, run);
+  if (task.commarea.form === 'json' && result.json) {
+    headers['content-type'] = 'application/json; charset=utf-8';
+    return { status: 200, headers, body: Buffer.from(JSON.stringify(result.json), 'utf8') };
+  }
+  headers['content-type'] = 'application/octet-stream';
+  const out = result.commarea;
+  return { status: 200, headers, body: Buffer.from(out.buffer, out.byteOffset, out.byteLength) };
 }

@@ -4,15 +4,21 @@
 import type { FastifyInstance } from 'fastify';
 import { recipientViews } from '../../journal/fate.js';
 import { NotFound } from '../errors.js';
+import { DIGITS } from './schemas.js';
 
-const DIGITS = { type: 'string', pattern: '^[0-9]{1,15}$' };
+const tags = ['fate'];
 const ADDRESS = { type: 'string', minLength: 3, maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+$' };
 
 export async function fateRoutes(app: FastifyInstance): Promise<void> {
-  const { journal, config } = app;
-  const tags = ['fate'];
   await app.security.guardOperatorRoutes(app);
+  recordFateRoute(app);
+  webhookRoutes(app);
+  suppressionListRoutes(app);
+  suppressionChangeRoutes(app);
+}
 
+function recordFateRoute(app: FastifyInstance): void {
+  const { journal, config } = app;
   app.get<{ Params: { seq: string } }>(
     '/journal/:seq/fate',
     {
@@ -34,7 +40,11 @@ export async function fateRoutes(app: FastifyInstance): Promise<void> {
       };
     },
   );
+}
 
+/** The webhooks (each paused or resumed) and the outbox of their events. */
+function webhookRoutes(app: FastifyInstance): void {
+  const { journal } = app;
   app.get(
     '/cemt/webhooks',
     { schema: { tags, summary: 'the webhooks: URL, events, paused, counts (never the secret)' } },
@@ -72,7 +82,11 @@ export async function fateRoutes(app: FastifyInstance): Promise<void> {
       events: journal.outbox.list(100),
     }),
   );
+}
 
+/** The suppression list and its log. */
+function suppressionListRoutes(app: FastifyInstance): void {
+  const { journal } = app;
   app.get<{ Querystring: { after?: string; limit?: string } }>(
     '/cemt/suppression',
     {
@@ -97,7 +111,11 @@ export async function fateRoutes(app: FastifyInstance): Promise<void> {
     { schema: { tags, summary: "the suppression list's changes, newest first" } },
     async () => journal.suppression.changes(1000),
   );
+}
 
+/** An address put on the suppression list, or taken off it. */
+function suppressionChangeRoutes(app: FastifyInstance): void {
+  const { journal } = app;
   app.put<{ Params: { address: string }; Body: { days?: number; detail?: string } }>(
     '/cemt/suppression/:address',
     {

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { MAP_NAME, MAX_KEY_RECIPIENTS, MAX_MAP_KEY, type KeyMapRefusal } from '../../journal/key-maps.js';
 import { NotFound, RequestInvalid } from '../errors.js';
 
+const tags = ['keymaps'];
 const NAME = { type: 'string', pattern: MAP_NAME.source };
 const KEY = { type: 'string', minLength: 1, maxLength: MAX_MAP_KEY };
 
@@ -13,10 +14,15 @@ function refused(refusal: KeyMapRefusal): Error {
 }
 
 export async function keyMapRoutes(app: FastifyInstance): Promise<void> {
-  const { journal } = app;
-  const tags = ['keymaps'];
   await app.security.guardOperatorRoutes(app);
+  inquireRoutes(app);
+  setKeyRoute(app);
+  removeRoutes(app);
+}
 
+/** The maps, their log, a map's keys. */
+function inquireRoutes(app: FastifyInstance): void {
+  const { journal } = app;
   app.get('/cemt/keymaps', { schema: { tags, summary: 'the key maps: name, keys, last change' } }, async () =>
     journal.keyMaps.list(),
   );
@@ -46,7 +52,10 @@ export async function keyMapRoutes(app: FastifyInstance): Promise<void> {
       return journal.keyMaps.show(map, { ...(request.query.after ? { after: request.query.after } : {}), limit });
     },
   );
+}
 
+function setKeyRoute(app: FastifyInstance): void {
+  const { journal } = app;
   app.put<{ Params: { map: string; key: string }; Body: { recipients: string[] } }>(
     '/cemt/keymaps/:map/:key',
     {
@@ -78,7 +87,11 @@ export async function keyMapRoutes(app: FastifyInstance): Promise<void> {
       return entry;
     },
   );
+}
 
+/** A key taken out of a map, or a whole map removed. */
+function removeRoutes(app: FastifyInstance): void {
+  const { journal } = app;
   app.delete<{ Params: { map: string; key: string } }>(
     '/cemt/keymaps/:map/:key',
     {

@@ -98,29 +98,9 @@ export class Authenticator {
     const header = request.headers.authorization;
     this.#refresh();
     const socket = request.raw.socket;
-    const proven = header === undefined ? undefined : this.#bySocket.get(socket);
-    if (proven !== undefined && header !== undefined) {
-      const bytes = Buffer.from(header, 'latin1');
-      if (bytes.length === proven.header.length && timingSafeEqual(bytes, proven.header)) {
-        const user = this.#store.get(proven.id);
-        if (user?.hash === proven.hash) return user;
-      }
-    }
-    const basic = header === undefined ? null : /^Basic +([A-Za-z0-9+/=]{1,1000})$/i.exec(header);
-    if (!basic?.[1]) {
-      onRefused({
-        userid: '',
-        known: false,
-        reason: 'NOCREDS',
-        detail: header === undefined ? 'no Authorization header' : 'an Authorization header that is not Basic',
-      });
-      throw new CredentialsMissing();
-    }
-    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    const id = (colon < 0 ? decoded : decoded.slice(0, colon)).toUpperCase();
-    const password = colon < 0 ? '' : decoded.slice(colon + 1);
-    const claimed = NAME8.test(id) ? id : id.slice(0, 8).replace(/[^\x21-\x7e]/g, '?');
+    const again = header === undefined ? undefined : this.#provenOn(socket, header);
+    if (again) return again;
+    const { id, password, claimed } = credentialsOf(header, onRefused);
     const key = createHmac('sha256', this.#key).update(id).update('\0').update(password).digest('base64');
     const user = this.#store.get(id);
     const prove = (u: UserRecord) => {
@@ -133,24 +113,7 @@ export class Authenticator {
     // Not proved yet: wait for the turn the guessing of this user id and address leaves.
     const address = request.ip;
     const known = user !== undefined;
-    const byUser = this.#byUser.admit(claimed);
-    if ('refusedForMs' in byUser) {
-      onRefused({
-        userid: claimed,
-        known,
-        reason: 'THROTTLED',
-        detail: `${this.#byUser.failures(claimed)} wrong passwords for ${claimed} within ${WINDOW_MS / 1000} s`,
-      });
-      const seconds = Math.ceil(byUser.refusedForMs / 1000);
-      throw Object.assign(new LoginsThrottled(claimed, this.#byUser.failures(claimed), seconds), {
-        retryAfter: seconds,
-      });
-    }
-    // A user who signed in lately: its user id's spacing is guard enough, not its address's.
-    const trusted = user !== undefined && this.#clock.now() - (this.#signedIn.get(user.id) ?? -Infinity) < TRUST_MS;
-    const byAddress = trusted ? { waitMs: 0 } : this.#byAddress.admit(address);
-    const waitMs = Math.max(byUser.waitMs, 'waitMs' in byAddress ? byAddress.waitMs : 0);
-    if (waitMs > 0) await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, waitMs));
+    const trusted = await this.#turn(claimed, user, address, onRefused);
 
     // Unknown user or wrong password: the same answer, and the same cost, so that a caller
     // can tell neither which ids exist nor by how long an answer took.
@@ -177,6 +140,47 @@ export class Authenticator {
     if (this.#signedIn.size >= CACHE_LIMIT) this.#signedIn.clear();
     this.#signedIn.set(user.id, this.#clock.now());
     return prove(user);
+  }
+
+  /** The user whose credentials this connection proved last, where it sends the same header and their hash is the same. */
+  #provenOn(socket: Socket, header: string): UserRecord | undefined {
+    const proven = this.#bySocket.get(socket);
+    if (proven === undefined) return undefined;
+    const bytes = Buffer.from(header, 'latin1');
+    if (bytes.length !== proven.header.length || !timingSafeEqual(bytes, proven.header)) return undefined;
+    const user = this.#store.get(proven.id);
+    return user?.hash === proven.hash ? user : undefined;
+  }
+
+  /**
+   * Waits for the turn the guessing of this user id and address leaves; throws NOTAUTH (429)
+   * where the user id is throttled. Whether the user signed in lately (the trusted lane).
+   */
+  async #turn(
+    claimed: string,
+    user: UserRecord | undefined,
+    address: string,
+    onRefused: (refusal: AuthRefusal) => void,
+  ): Promise<boolean> {
+    const byUser = this.#byUser.admit(claimed);
+    if ('refusedForMs' in byUser) {
+      onRefused({
+        userid: claimed,
+        known: user !== undefined,
+        reason: 'THROTTLED',
+        detail: `${this.#byUser.failures(claimed)} wrong passwords for ${claimed} within ${WINDOW_MS / 1000} s`,
+      });
+      const seconds = Math.ceil(byUser.refusedForMs / 1000);
+      throw Object.assign(new LoginsThrottled(claimed, this.#byUser.failures(claimed), seconds), {
+        retryAfter: seconds,
+      });
+    }
+    // A user who signed in lately: its user id's spacing is guard enough, not its address's.
+    const trusted = user !== undefined && this.#clock.now() - (this.#signedIn.get(user.id) ?? -Infinity) < TRUST_MS;
+    const byAddress = trusted ? { waitMs: 0 } : this.#byAddress.admit(address);
+    const waitMs = Math.max(byUser.waitMs, 'waitMs' in byAddress ? byAddress.waitMs : 0);
+    if (waitMs > 0) await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, waitMs));
+    return trusted;
   }
 
   /**
@@ -221,4 +225,27 @@ export class Authenticator {
       this.#store.reload();
     }
   }
+}
+
+/** The user id (upper case), password and user id as a refusal may name it, from a Basic header; else NOTAUTH (401), reported. */
+function credentialsOf(
+  header: string | undefined,
+  onRefused: (refusal: AuthRefusal) => void,
+): { id: string; password: string; claimed: string } {
+  const basic = header === undefined ? null : /^Basic +([A-Za-z0-9+/=]{1,1000})$/i.exec(header);
+  if (!basic?.[1]) {
+    onRefused({
+      userid: '',
+      known: false,
+      reason: 'NOCREDS',
+      detail: header === undefined ? 'no Authorization header' : 'an Authorization header that is not Basic',
+    });
+    throw new CredentialsMissing();
+  }
+  const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  const id = (colon < 0 ? decoded : decoded.slice(0, colon)).toUpperCase();
+  const password = colon < 0 ? '' : decoded.slice(colon + 1);
+  const claimed = NAME8.test(id) ? id : id.slice(0, 8).replace(/[^\x21-\x7e]/g, '?');
+  return { id, password, claimed };
 }

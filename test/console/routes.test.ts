@@ -5,7 +5,8 @@
 import { connect } from 'node:net';
 import t from 'tap';
 import { codePage } from '../../cics/codepages.js';
-import { CONSOLE_CSP, MAIL_HTML_CSP } from '../../region/routes/console.js';
+import { CONSOLE_CSP } from '../../region/routes/console.js';
+import { MAIL_HTML_CSP } from '../../region/routes/console-mail.js';
 import { startRegion } from '../helpers/region.js';
 import { basicAuth } from '../helpers/users.js';
 
