@@ -79,8 +79,8 @@ const STATE_EVENT: Partial<Record<MailState, WebhookEvent>> = { SENT: 'sent', DE
 /** A due entry: when, and which record. Ordered so that the earliest comes first. */
 type DueKey = [number, number];
 
-/** Named databases the journal's LMDB environment may hold; a program that opens it beside the journal opens it with as many. */
-export const MAX_DBS = 24;
+/** Named databases the journal's LMDB environment may hold. */
+const MAX_DBS = 24;
 
 /**
  * The LMDB environment's options. Without overlapping sync, LMDB syncs the data and writes
@@ -88,9 +88,11 @@ export const MAX_DBS = 24;
  * No read-ahead (MDB_NORDAHEAD, which lmdb-js takes but its types do not name): a journal
  * larger than the memory is read at random, an index entry here and a record there, and
  * the kernel's read-ahead of each page fault read 650 MB/s at ten million records (34 GB
- * on a machine of 24 GB), evicting the pages in use.
+ * on a machine of 24 GB), evicting the pages in use. A program that opens the environment
+ * beside a journal of its own process opens it with these: LMDB takes one set of flags a
+ * process, and a second set opened it anew (raw writes a test made went unseen).
  */
-function environmentOptions(path: string, readOnly: boolean) {
+export function environmentOptions(path: string, readOnly = false) {
   return { path, maxDbs: MAX_DBS, readOnly, overlappingSync: false, noReadAhead: true };
 }
 

@@ -2,6 +2,7 @@
 // message bytes, the last sequence number, and task log entries; no `index`, `counts` or
 // the meta keys that say what is indexed. For the tests of opening (and indexing) one.
 import { open } from 'lmdb';
+import { environmentOptions } from '../../journal/journal.js';
 import type { JournalRecord } from '../../journal/record.js';
 import type { TaskEntry } from '../../journal/task-log.js';
 
@@ -29,7 +30,7 @@ export async function writeLegacyJournal(
   message: Uint8Array,
   tasks: readonly TaskEntry[] = [],
 ): Promise<void> {
-  const root = open({ path: `${dataDir}/journal`, maxDbs: 8, overlappingSync: false });
+  const root = open(environmentOptions(`${dataDir}/journal`));
   const db = root.openDB<JournalRecord, number>({ name: 'records' });
   const bytes = root.openDB<Buffer, number>({ name: 'messages', encoding: 'binary' });
   const log = root.openDB<object, number>({ name: 'tasks' });

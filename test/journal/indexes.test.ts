@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { open } from 'lmdb';
 import t, { type Test } from 'tap';
 import { sampleMessage, syntheticEntries, syntheticRecipient } from '../../bench/journal-records.js';
-import { Journal, MAX_DBS } from '../../journal/journal.js';
+import { environmentOptions, Journal } from '../../journal/journal.js';
 import {
   countedStats,
   eachRecord,
@@ -282,10 +282,9 @@ t.test('a journal written before the indexes: read right at once, indexed a batc
 
 t.test('verify finds counts and keys gone wrong, and repairs them', async (t) => {
   const dir = t.testdir();
-  const journal = Journal.open(dir);
-  t.teardown(() => journal.close());
-  await journal.appendBatch(syntheticEntries(0, 300, options));
-  await journal.tasks.add({
+  const writer = Journal.open(dir);
+  await writer.appendBatch(syntheticEntries(0, 300, options));
+  await writer.tasks.add({
     at: new Date(START).toISOString(),
     taskn: 1,
     tranid: 'MAIL',
@@ -298,11 +297,13 @@ t.test('verify finds counts and keys gone wrong, and repairs them', async (t) =>
     journalSeqs: [4],
     durationMs: 1,
   });
-  // Another program writes to the journal's databases behind its back.
-  const raw = open({ path: `${dir}/journal`, maxDbs: MAX_DBS, overlappingSync: false });
+  const first = writer.get(1) as JournalRecord;
+  await writer.close();
+  // Another program writes to the journal's databases behind its back. Closed first: an
+  // environment opened twice in one process missed what the other wrote in 2 runs of 5.
+  const raw = open(environmentOptions(`${dir}/journal`));
   const counts = raw.openDB<[number, number], (string | number)[]>({ name: 'counts' });
   const index = raw.openDB<null, (string | number)[]>({ name: 'index' });
-  const first = journal.get(1) as JournalRecord;
   await raw.transaction(() => {
     void counts.put(['all', '', 'SENT', 'MAIL'], [1, 1]);
     void counts.put(['user', 'GHOST', 'SENT', 'MAIL'], [5, 10]);
@@ -312,6 +313,8 @@ t.test('verify finds counts and keys gone wrong, and repairs them', async (t) =>
     void index.put(['state', 'SENT', 99_999], null);
   });
   await raw.close();
+  const journal = Journal.open(dir);
+  t.teardown(() => journal.close());
   const quick = check(journal);
   t.equal(quick.ok, false);
   t.match(quick.detail, /the counts say \d+ records, the journal holds 300/);
@@ -332,7 +335,7 @@ t.test(
     await journal.appendBatch(syntheticEntries(0, 700, options));
     await journal.close();
     // As a journal written by a version without the Message-ID index: no keys, never started.
-    const raw = open({ path: `${dir}/journal`, maxDbs: MAX_DBS, overlappingSync: false });
+    const raw = open(environmentOptions(`${dir}/journal`));
     const index = raw.openDB<null, (string | number)[]>({ name: 'index' });
     const meta = raw.openDB<number, string>({ name: 'meta' });
     await raw.transaction(() => {

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { MESSAGE_FILE_BYTES } from '../../journal/message-files.js';
-import { Journal, MAX_DBS } from '../../journal/journal.js';
+import { environmentOptions, Journal } from '../../journal/journal.js';
 import type { MessageChunks } from '../../cics/message-chunks.js';
 import type { MailOrigin } from '../../journal/record.js';
 import { JournalError } from '../../journal/errors.js';
@@ -326,7 +326,7 @@ t.test('message bytes are appended, and put the ordinary way where a higher key 
   t.equal(await journal.accept(origin(1), Buffer.from('first')), 1);
   // Another program left bytes under a number the journal has not given yet.
   const { open } = await import('lmdb');
-  const raw = open({ path: join(dir, 'journal'), maxDbs: MAX_DBS, overlappingSync: false });
+  const raw = open(environmentOptions(join(dir, 'journal')));
   await raw.openDB<Buffer, number>({ name: 'messages', encoding: 'binary' }).put(50, Buffer.from('stray'));
   await raw.close();
   t.equal(await journal.accept(origin(2), Buffer.from('second')), 2);

@@ -8,7 +8,7 @@ import { open } from 'lmdb';
 import t from 'tap';
 import { sampleMessage, syntheticEntries } from '../../bench/journal-records.js';
 import type { BatchEntry } from '../../journal/journal.js';
-import { Journal, MAX_DBS } from '../../journal/journal.js';
+import { environmentOptions, Journal } from '../../journal/journal.js';
 import { FilterError, matches, parseFilter, queryRecords, type RecordFilter } from '../../journal/query.js';
 import type { IndexKey } from '../../journal/indexes.js';
 import { verify } from '../../journal/verify.js';
@@ -86,7 +86,7 @@ t.test('a journal written before the key index: read right at once, indexed a ba
   await first.close();
   // As the journal was before this index: every other index and the counts, no `key` entries
   // and no word of where they start.
-  const root = open({ path: join(dir, 'journal'), maxDbs: MAX_DBS, overlappingSync: false });
+  const root = open(environmentOptions(join(dir, 'journal')));
   const index = root.openDB<null, IndexKey>({ name: 'index' });
   const meta = root.openDB<number, string>({ name: 'meta' });
   let removed = 0;

@@ -8,7 +8,7 @@ import t from 'tap';
 import { sampleMessage, syntheticEntries } from '../../bench/journal-records.js';
 import type { Clock } from '../../cics/clock.js';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
-import { Journal } from '../../journal/journal.js';
+import { environmentOptions, Journal } from '../../journal/journal.js';
 import { matches } from '../../journal/query.js';
 import { check, verify } from '../../journal/verify.js';
 import { startRegion } from '../helpers/region.js';
@@ -112,7 +112,7 @@ t.test('counts gone wrong are repaired at start', async (t) => {
     syntheticEntries(0, 500, { start: Date.parse('2026-11-01T00:00:00Z'), stepMs: 1000, message: sampleMessage(200) }),
   );
   await made.close();
-  const raw = open({ path: `${dir}/journal`, maxDbs: 12, overlappingSync: false });
+  const raw = open(environmentOptions(`${dir}/journal`));
   await raw.openDB<[number, number], (string | number)[]>({ name: 'counts' }).put(['all', '', 'SENT', 'MAIL'], [7, 7]);
   await raw.close();
   const region = await startRegion(t, { CICSMAIL_DATA: dir, CICSMAIL_RETENTION_DAYS: '0' });

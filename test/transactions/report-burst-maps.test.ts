@@ -14,6 +14,7 @@ import { ebcdicLines, fromEbcdic } from '../helpers/ebcdic.js';
 import { startRegion, type TestRegion } from '../helpers/region.js';
 import { startRelay } from '../helpers/relay.js';
 import type { KeyRecord } from '../../journal/request-keys.js';
+import { environmentOptions } from '../../journal/journal.js';
 
 const relay = await startRelay(t);
 const region = await startRegion(t, { CICSMAIL_RELAY: relay.url });
@@ -333,7 +334,7 @@ t.test("each part's mail under its own request key; a rerun after a cut-off send
   // As if the region had died after it journaled the parts and before it answered: the key
   // keeps its mails and no answer. Meanwhile b2 comes off the list.
   await first.app.close();
-  const env = open({ path: join(dataDir, 'journal'), maxDbs: 24, overlappingSync: false });
+  const env = open(environmentOptions(join(dataDir, 'journal')));
   const keys = env.openDB<KeyRecord, string>({ name: 'request-keys' });
   let cut = 0;
   for (const { key, value } of keys.getRange({}))
