@@ -66,6 +66,7 @@ export function exportStream(journal: Journal, request: ExportRequest): Readable
   if (first.next === null) return Readable.from([head], { objectMode: false });
   const job: ExportJob = { ...request, dataDir: dirname(journal.path), after: first.next };
   let worker: Worker | undefined;
+  let starting = false;
   let done = false;
   const start = (): Worker => {
     const entry = workerEntry(import.meta.url, './export-worker');
@@ -102,8 +103,18 @@ export function exportStream(journal: Journal, request: ExportRequest): Readable
       paced = setTimeout(ask, 1000 - (now - since));
       return;
     }
-    worker ??= start();
-    worker.postMessage({ kind: 'more', chunks: 1 } satisfies ToExport);
+    if (worker) worker.postMessage({ kind: 'more', chunks: 1 } satisfies ToExport);
+    // The first ask comes while the first page's bytes still wait for the socket (the
+    // response writes them on the next tick): a thread started now held them back by its
+    // start, 12-24 ms at ten million records. Started after them, it costs the caller nothing.
+    else if (!starting) {
+      starting = true;
+      setImmediate(() => {
+        if (done) return;
+        worker = start();
+        worker.postMessage({ kind: 'more', chunks: 1 } satisfies ToExport);
+      });
+    }
   };
   const stream = new Readable({
     // A page of text at a time; one page asked for ahead of the reader.

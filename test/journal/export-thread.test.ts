@@ -67,3 +67,18 @@ t.test('a stop half-way ends the thread; the journal stays open for the region',
   t.equal(journal.get(20_000)?.seq, 20_000, 'the region reads its journal as before');
   t.equal(await journal.accept({ ...journal.get(1)!, taskn: 1 }, Buffer.from('more')), 20_001, 'and writes it');
 });
+
+t.test('a caller gone after the first page costs no thread: it starts after those bytes go out', async (t) => {
+  const dataDir = t.testdir();
+  const journal = Journal.open(dataDir);
+  t.teardown(() => journal.close());
+  await journal.appendBatch(syntheticEntries(0, 200, options));
+  const stream = exportStream(journal, { filter: {}, format: 'jsonl', owner: '' });
+  const first = await new Promise<string>((resolve) => stream.once('data', (chunk) => resolve(String(chunk))));
+  // The stream has asked for the next page by now; the thread waits for the next turn.
+  stream.destroy();
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+  t.match(first, /^\{"seq":1,/);
+  t.equal(exportsRunning(), 0, 'no thread started');
+});
