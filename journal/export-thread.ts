@@ -1,10 +1,10 @@
-// An export of any size without the region's main thread: the first page (the header and
-// 50 records) is read at once, so that the first bytes go out in a millisecond or two, and
-// the rest is read and its lines made in a thread of its own (export-worker.ts) at the
-// lowest CPU priority, a page at a time as the stream is read (one page ahead): an
-// operator's export of ten million records neither holds the event loop nor fills the
-// memory, and takes only the CPU the tasks leave; at most EXPORT_BYTES_PER_SECOND. The stream's end or its destruction
-// (the caller went away) stops the thread between two pages.
+// An export of any size without the region's main thread: the CSV header goes out at once,
+// the first page (FIRST_PAGE records) is read on the main thread a turn later, and the rest
+// is read and its lines made in a thread of its own (export-worker.ts) at the lowest CPU
+// priority, a page at a time as the stream is read (one page ahead): an operator's export
+// of ten million records neither holds the event loop nor fills the memory, and takes only
+// the CPU the tasks leave; at most EXPORT_BYTES_PER_SECOND. The stream's end or its
+// destruction (the caller went away) stops the thread between two pages.
 import { dirname } from 'node:path';
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
@@ -27,8 +27,12 @@ export interface ExportJob {
 /** What an export is asked for. */
 export type ExportRequest = Omit<ExportJob, 'dataDir' | 'after'>;
 
-/** Records of the first page, read on the main thread. */
-const FIRST_PAGE = 50;
+/**
+ * Records of the first page, read on the main thread: few, as each may be a read from the
+ * disk where the journal is larger than the memory (the oldest records, where most exports
+ * begin, are the least likely to be in it).
+ */
+export const FIRST_PAGE = 10;
 
 /**
  * Bytes an export sends a second at most: the main thread copies every byte to the socket
@@ -60,15 +64,12 @@ export async function exportsEnded(): Promise<void> {
 
 /** The lines of the records `request.filter` picks (CSV with its header, or JSON Lines). */
 export function exportStream(journal: Journal, request: ExportRequest): Readable {
-  const first = queryRecords(journal, request.filter, { limit: FIRST_PAGE });
-  const head =
-    (request.format === 'csv' ? csvHeader() : '') + exportLines(first.records, request.format, request.owner);
-  if (first.next === null) return Readable.from([head], { objectMode: false });
-  const job: ExportJob = { ...request, dataDir: dirname(journal.path), after: first.next };
+  let job: ExportJob | undefined;
   let worker: Worker | undefined;
-  let starting = false;
+  let step: 'header' | 'first page' | 'thread' = request.format === 'csv' ? 'header' : 'first page';
+  let waiting = false;
   let done = false;
-  const start = (): Worker => {
+  const start = (job: ExportJob): Worker => {
     const entry = workerEntry(import.meta.url, './export-worker');
     const w = new Worker(new URL(entry.filename), {
       ...(entry.execArgv ? { execArgv: entry.execArgv } : {}),
@@ -89,30 +90,53 @@ export function exportStream(journal: Journal, request: ExportRequest): Readable
     w.on('error', (err) => stream.destroy(err));
     return w;
   };
-  let headSent = false;
+  // What may wait on the disk or the system (the first page, a thread's start) waits for the
+  // next turn: the response writes what was pushed on the next tick, and done in the same
+  // turn they held those bytes back. At ten million records, more than the memory holds, the
+  // first page's records are a disk read each: 20-30 ms before the first bytes, the CSV
+  // header included, when the page was read at once.
+  const later = (next: () => void) => {
+    waiting = true;
+    setImmediate(() => {
+      waiting = false;
+      if (!done) next();
+    });
+  };
+  const firstPage = () => {
+    const first = queryRecords(journal, request.filter, { limit: FIRST_PAGE });
+    const lines = exportLines(first.records, request.format, request.owner);
+    if (first.next === null) {
+      done = true;
+      if (lines !== '') stream.push(lines);
+      stream.push(null);
+      return;
+    }
+    job = { ...request, dataDir: dirname(journal.path), after: first.next };
+    step = 'thread';
+    // A page that read its budget without a match: on to the thread.
+    if (lines !== '') stream.push(lines);
+    else ask();
+  };
   // The bytes pushed since `since`: past the rate, the next page is asked for later.
   let since = performance.now();
   let sent = 0;
   let paced: NodeJS.Timeout | undefined;
   const ask = () => {
     paced = undefined;
-    if (done) return;
+    if (done || waiting || job === undefined) return;
     const now = performance.now();
     if (now - since >= 1000) [since, sent] = [now, 0];
     if (sent >= EXPORT_BYTES_PER_SECOND) {
       paced = setTimeout(ask, 1000 - (now - since));
       return;
     }
-    if (worker) worker.postMessage({ kind: 'more', chunks: 1 } satisfies ToExport);
-    // The first ask comes while the first page's bytes still wait for the socket (the
-    // response writes them on the next tick): a thread started now held them back by its
-    // start, 12-24 ms at ten million records. Started after them, it costs the caller nothing.
-    else if (!starting) {
-      starting = true;
-      setImmediate(() => {
-        if (done) return;
-        worker = start();
-        worker.postMessage({ kind: 'more', chunks: 1 } satisfies ToExport);
+    const more = { kind: 'more', chunks: 1 } satisfies ToExport;
+    if (worker) worker.postMessage(more);
+    else {
+      const given = job;
+      later(() => {
+        worker = start(given);
+        worker.postMessage(more);
       });
     }
   };
@@ -120,13 +144,13 @@ export function exportStream(journal: Journal, request: ExportRequest): Readable
     // A page of text at a time; one page asked for ahead of the reader.
     highWaterMark: 1,
     read() {
-      if (!headSent) {
-        headSent = true;
-        this.push(head);
-        return;
-      }
+      if (waiting) return;
+      if (step === 'header') {
+        step = 'first page';
+        this.push(csvHeader());
+      } else if (step === 'first page') later(firstPage);
       // The thread starts once the first page is read, and is asked for a page at a time.
-      if (paced === undefined) ask();
+      else if (paced === undefined) ask();
     },
     destroy(err, callback) {
       clearTimeout(paced);
