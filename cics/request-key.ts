@@ -52,4 +52,12 @@ export interface TaskKey {
    * key map changed), and the parts after it must still find their own.
    */
   readonly part: (index: number) => TaskKey;
+  /**
+   * A journaled mail's settle (its relay's answer on record), left to the task's end: the
+   * worker keeps the key's answer in a write it submits after every settle on the same
+   * thread, and lmdb-js commits a thread's writes in the order submitted, so that commit
+   * is the task's one wait for the disk (transactions/worker.ts). The promise never
+   * rejects for a full disk: the record then stays ACCEPTED, the retry spool's.
+   */
+  readonly settling: (settled: Promise<void>) => void;
 }

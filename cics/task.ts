@@ -110,6 +110,12 @@ export type TaskResult =
        * does not keep it, so that the same request goes on where it stopped.
        */
       readonly fromMail?: number;
+      /**
+       * A task with a request key that kept its answer (no fromMail): the worker wrote it for
+       * the key, or could not (the journal's error, its code and message; the mails stand).
+       */
+      readonly keyAnswer?:
+        { readonly kept: true } | { readonly kept: false; readonly code: string; readonly message: string };
     }
   | {
       readonly kind: 'condition';

@@ -905,6 +905,15 @@ export class Journal implements ReadCounter {
     return (this.#root.getStats() as { lastTxnId: number }).lastTxnId;
   }
 
+  /**
+   * Reads from here on see what other threads (the workers) committed before now: lmdb-js
+   * keeps a thread's read snapshot until its next turn of timers, renewed at once only
+   * after the thread's own commits.
+   */
+  sawOtherThreads(): void {
+    this.#root.resetReadTxn();
+  }
+
   async close(): Promise<void> {
     await this.tasks.flush();
     await this.#root.close();

@@ -3,17 +3,11 @@
 // answer the caller heard, byte for byte. An LMDB database of its own in the journal's
 // environment: the key is written in the same commit as the first mail it journals
 // (journal.ts accept), so a mail is never on record without its key, nor a key without
-// its mail. The answer follows in a commit of its own before the caller hears it.
+// its mail. The answer follows before the caller hears it, written by the task's worker
+// after its mails' settles (transactions/worker.ts).
 import type { Database } from 'lmdb';
 import type { RequestKeyRef } from '../cics/request-key.js';
-
-/** The answer of a task that ran to its end: what a repeat of its key hears again. */
-export interface StoredAnswer {
-  readonly status: number;
-  /** Header names in lower case. */
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: Uint8Array;
-}
+import type { StoredAnswer } from '../cics/task-answer.js';
 
 export interface KeyRecord {
   readonly key: string;

@@ -13,12 +13,14 @@ import type { RecordLayout } from '../cics/copybook/layout.js';
 import type { ProgramContext, TaskRequest, TaskResult } from '../cics/task.js';
 import { BEAT_MS, TaskSlots } from '../cics/task-slots.js';
 import { RATE_WINDOW_MS, UserRate } from '../cics/user-rate.js';
-import { partKey, type TaskKey } from '../cics/request-key.js';
+import { partKey, type RequestKeyRef, type TaskKey } from '../cics/request-key.js';
 import { fieldCondition } from './errors.js';
 import { dropOrphanCommitFailures } from '../journal/commit-failure.js';
 import { MemoryRelease } from './release-memory.js';
 import { exposeCollector } from '../cics/collect.js';
 import { closeOnShutdown, createServices, type Services, type WorkerConfig } from './services.js';
+import { settlesBy } from './mail/deliver.js';
+import { normalAnswer } from '../cics/task-answer.js';
 
 export type Program = (ctx: ProgramContext<Services>) => Promise<TaskResult>;
 
@@ -82,6 +84,15 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
   // The time limit answered AICA: the program, which runs on, may journal nothing.
   let ended = false;
   let beating: NodeJS.Timeout | undefined;
+  const beat = () => {
+    if (beating !== undefined) return;
+    const taskn = request.eib.eibtaskn;
+    slots.beat(taskn);
+    beating = setInterval(() => slots.beat(taskn), BEAT_MS);
+    beating.unref();
+  };
+  // The settles of a keyed task's mails, left to its end (TaskKey.settling).
+  const settles: Promise<void>[] = [];
   try {
     const area = layOut(request);
     if ('kind' in area) return area;
@@ -121,10 +132,7 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
         if (ended) return false;
         if (committed) return true;
         committed = true;
-        const taskn = request.eib.eibtaskn;
-        slots.beat(taskn);
-        beating = setInterval(() => slots.beat(taskn), BEAT_MS);
-        beating.unref();
+        beat();
         return true;
       },
       now: Date.now,
@@ -132,13 +140,19 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
         const rate = request.rate;
         return rate === undefined || userRate.take(rate.slot, rate.max, RATE_WINDOW_MS, Date.now());
       },
-      ...(request.requestKey ? { requestKey: taskKey(request.requestKey, services.journal) } : {}),
+      ...(request.requestKey ? { requestKey: taskKey(request.requestKey, services.journal, settles) } : {}),
       ...(request.fromMail !== undefined ? { fromMail: request.fromMail } : {}),
     };
     const result = await Promise.race([program(ctx), overtime]);
     const layout = result.kind === 'normal' && request.commarea.form === 'json' ? layoutOf(request) : null;
-    if (result.kind !== 'normal' || !layout) return result;
-    return { ...result, json: recordToJson(result.commarea, layout, codePage(request.ccsid)) };
+    const final =
+      result.kind !== 'normal' || !layout
+        ? result
+        : { ...result, json: recordToJson(result.commarea, layout, codePage(request.ccsid)) };
+    if (!request.requestKey) return final;
+    // The region waits for the key's answer as for a mail under way: this thread beats.
+    beat();
+    return await keyedEnd(request, request.requestKey.ref, final, settles, deadline);
   } catch (err) {
     if (err instanceof JournalError && err.code === 'CICSMAIL_JOURNAL_FULL') {
       return { kind: 'condition', condition: 'NOSPACE', message: err.message };
@@ -153,10 +167,50 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
 }
 
 /**
+ * The end of a task with a request key. One that ran to its end keeps its answer for the
+ * key, the bytes the region answers (normalAnswer), written from here, after its mails'
+ * settles: lmdb-js commits one thread's writes in the order they were submitted and
+ * resolves a write only once its commit is synced, so that commit is the task's one wait
+ * for the disk, and the caller never hears an answer whose mail is not settled on disk.
+ * A task its time limit stopped between mails keeps no answer (it goes on where it
+ * stopped). The settles are waited for after it in any case, as a mail without a key waits
+ * for its own: done already where the answer was written.
+ */
+async function keyedEnd(
+  request: TaskRequest,
+  ref: RequestKeyRef,
+  result: TaskResult,
+  settles: readonly Promise<void>[],
+  deadline: number,
+): Promise<TaskResult> {
+  let keyAnswer: Extract<TaskResult, { kind: 'normal' }>['keyAnswer'];
+  if (result.kind === 'normal' && result.fromMail === undefined) {
+    const { eib } = request;
+    const answer = normalAnswer({ tranid: eib.eibtrnid, taskn: eib.eibtaskn, form: request.commarea.form }, result);
+    keyAnswer = await services.journal.keys
+      .answered(ref, { userid: eib.eibusrid, tranid: eib.eibtrnid, taskn: eib.eibtaskn }, answer)
+      .then(
+        () => ({ kept: true }) as const,
+        // The mails stand, settled or the retry spool's: the region says what failed.
+        (err: unknown) => {
+          if (!(err instanceof JournalError)) throw err;
+          return { kept: false, code: err.code, message: err.message } as const;
+        },
+      );
+  }
+  await settlesBy(settles, deadline);
+  return keyAnswer && result.kind === 'normal' ? { ...result, keyAnswer } : result;
+}
+
+/**
  * The task's key, handing out the mails of an earlier run one at a time: those journaled
  * under the request's key in order, a burst part's by its part key (partKey).
  */
-function taskKey(given: NonNullable<TaskRequest['requestKey']>, journal: Pick<Services['journal'], 'get'>): TaskKey {
+function taskKey(
+  given: NonNullable<TaskRequest['requestKey']>,
+  journal: Pick<Services['journal'], 'get'>,
+  settles: Promise<void>[],
+): TaskKey {
   let byKey: Map<string, number[]> | undefined;
   const take = (key: string): number | undefined => {
     // Read once, at the first ask, and only where there was an earlier run: one read a mail.
@@ -177,6 +231,11 @@ function taskKey(given: NonNullable<TaskRequest['requestKey']>, journal: Pick<Se
     recordKey,
     earlier: () => (given.earlier.length === 0 ? undefined : take(recordKey)),
     part: (index) => keyed(partKey(given.ref.key, index)),
+    settling: (settled) => {
+      // Waited for at the task's end; held now, so that a failure is not unhandled meanwhile.
+      settled.catch(() => undefined);
+      settles.push(settled);
+    },
   });
   return keyed(given.ref.key);
 }

@@ -17,22 +17,16 @@ import { limitPerUser } from '../security/rate-limits.js';
 import { recordTask } from '../tasks/task-record.js';
 import { dueAt, startAsked } from '../tasks/start-request.js';
 import { JournalFull, ReqidInUse, RequestInvalid } from '../errors.js';
-import { JournalError } from '../../journal/errors.js';
+import { JournalError, type JournalErrorCode } from '../../journal/errors.js';
 import { KeyedTasks } from '../tasks/keyed-tasks.js';
 import { systemClock } from '../../cics/clock.js';
-import type { StoredAnswer } from '../../journal/request-keys.js';
-import type { TaskResult } from '../../cics/task.js';
+import { normalAnswer, type StoredAnswer } from '../../cics/task-answer.js';
 import type { TransactionDefinition } from '../definitions.js';
 
 /** A whole channel: COMMAREA and containers (attachments) together. */
 export const MAX_CHANNEL = 32 * 1024 * 1024;
-/** On the answer of a SEND or SPOL its time limit stopped: the first mail not taken, the restart point. */
-const FROM_MAIL_HEADER = 'x-mail-from-mail';
 /** How much longer than the first's time limit a repeat of its key waits for its answer. */
 const KEY_WAIT_MARGIN_MS = 5000;
-
-/** A task that ran to its end: what its answer is made of. */
-type NormalResult = Extract<TaskResult, { kind: 'normal' }>;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -43,11 +37,6 @@ declare module 'fastify' {
     /** The tranid a route runs; the catch-all route takes it from its path. */
     tranid?: string;
   }
-}
-
-/** Text as a header value: printable ASCII (anything else as `?`), at most 512 characters. */
-function headerText(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 512);
 }
 
 /** The tranid as the request gives it: the route's own, or the path's. */
@@ -128,16 +117,12 @@ function taskRunner(app: FastifyInstance) {
     if (ref === undefined) answer = await execute(app, request, reply, task);
     else {
       // A repeat waits for the first as long as the first may run, and a little more.
-      const keyedAnswer = await keyed.run(ref, task.definition.timeLimitMs + KEY_WAIT_MARGIN_MS, async (earlier) => {
-        const first = await execute(app, request, reply, task, earlier);
-        // A task its time limit stopped between mails is partly done: no answer is kept for
-        // the key, so that the same request again goes on where it stopped (the mails it
-        // journaled answered from their records, the others taken now).
-        if (first.headers[FROM_MAIL_HEADER] !== undefined) return first;
-        const taskn = Number(first.headers['x-cics-taskn']);
-        await journal.keys.answered(ref, { userid: task.caller.id, tranid: task.definition.tranid, taskn }, first);
-        return first;
-      });
+      // The first's worker keeps its answer for the key (transactions/worker.ts), except
+      // where its time limit stopped it between mails: partly done, the same request again
+      // goes on where it stopped (the mails it journaled answered from their records).
+      const keyedAnswer = await keyed.run(ref, task.definition.timeLimitMs + KEY_WAIT_MARGIN_MS, (earlier) =>
+        execute(app, request, reply, task, earlier),
+      );
       answer = keyedAnswer.answer;
       if (keyedAnswer.replayed) void reply.header('Idempotent-Replayed', 'true');
     }
@@ -228,29 +213,12 @@ async function execute(
   const failure = recordTask({ metrics, journal, room }, request.log, task, logged, { eib, result, startedAt });
   // recordTask returns the failure of every task that did not end normally.
   if (result.kind !== 'normal') throw failure as Error;
-  return answerOf(task, eib.eibtaskn, result);
-}
-
-/** A task's normal end as the caller hears it: the EIB and the mail's outcome in headers, the COMMAREA in the form it came. */
-function answerOf(task: PendingTask, taskn: number, result: NormalResult): StoredAnswer {
-  const headers: Record<string, string> = {
-    'x-cics-tranid': task.definition.tranid,
-    'x-cics-taskn': String(taskn),
-    'x-cics-resp': 'NORMAL',
-  };
-  if (result.journalSeqs.length > 0) headers['x-journal-seq'] = result.journalSeqs.join(',');
-  if (result.mailRc !== undefined) headers['x-mail-rc'] = String(result.mailRc);
-  if (result.fromMail !== undefined) headers[FROM_MAIL_HEADER] = String(result.fromMail);
-  if (result.mailReason) {
-    // In the headers too: a caller that reads the answer as ASCII (or not at all) can read them.
-    headers['x-mail-reason'] = headerText(result.mailReason.code);
-    headers['x-mail-reason-text'] = headerText(result.mailReason.text);
+  if (result.keyAnswer) {
+    // The worker could not keep the answer for the key (a full disk): the caller hears so.
+    if (!result.keyAnswer.kept)
+      throw new JournalError(result.keyAnswer.code as JournalErrorCode, result.keyAnswer.message);
+    // Kept by a worker's thread: reads here see it from now on (a repeat that waited for it).
+    journal.sawOtherThreads();
   }
-  if (task.commarea.form === 'json' && result.json) {
-    headers['content-type'] = 'application/json; charset=utf-8';
-    return { status: 200, headers, body: Buffer.from(JSON.stringify(result.json), 'utf8') };
-  }
-  headers['content-type'] = 'application/octet-stream';
-  const out = result.commarea;
-  return { status: 200, headers, body: Buffer.from(out.buffer, out.byteOffset, out.byteLength) };
+  return normalAnswer({ tranid: task.definition.tranid, taskn: eib.eibtaskn, form: task.commarea.form }, result);
 }

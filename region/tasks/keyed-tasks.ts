@@ -5,7 +5,8 @@
 // answered (or journaled by a run cut off by a crash) is the journal's (request-keys.ts).
 import type { Clock } from '../../cics/clock.js';
 import type { RequestKeyRef } from '../../cics/request-key.js';
-import type { RequestKeys, StoredAnswer } from '../../journal/request-keys.js';
+import type { StoredAnswer } from '../../cics/task-answer.js';
+import type { RequestKeys } from '../../journal/request-keys.js';
 import { KeyBusy, KeyMismatch } from '../errors.js';
 
 export type KeyedAnswer = { readonly answer: StoredAnswer; readonly replayed: boolean };

@@ -13,6 +13,8 @@ import type { MailOrigin } from '../../journal/record.js';
 import { JournalError } from '../../journal/errors.js';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 import { within } from '../helpers/within.js';
+import { requestKeyId } from '../../cics/request-key.js';
+import { TESTER } from '../helpers/users.js';
 
 const noTmpfs = cannotMount;
 
@@ -330,5 +332,50 @@ t.test(
       'only the one kept before waits',
     );
     rmSync(join(dir, 'filler'));
+  },
+);
+
+t.test(
+  "a keyed MAIL whose disk fills while the relay takes it: the key keeps no answer, the caller hears the journal's failure, the retry answers from the record",
+  { skip: noTmpfs },
+  async (t) => {
+    const dir = smallDisk(t, 4);
+    // The disk fills once the relay has the mail: the settle and the key's answer both meet it.
+    const relay = await startRelay(t, {
+      data: () => {
+        fillBut(dir, 0);
+        return undefined;
+      },
+    });
+    const region = await startRegion(t, {
+      CICSMAIL_DATA: dir,
+      CICSMAIL_RELAY: relay.url,
+      CICSMAIL_JOURNAL_RESERVE_MB: '0',
+    });
+    const res = await region.post('MAIL', mail(1), { 'Idempotency-Key': 'full' });
+    t.equal(res.status, 500);
+    t.equal(res.headers.get('x-cics-resp'), 'INVREQ');
+    t.equal(res.headers.get('x-cics-abcode'), 'ASRA');
+    t.equal(relay.mails.length, 1, 'the relay has the mail');
+    const journal = region.journal();
+    journal.sawOtherThreads();
+    t.equal(journal.get(1)?.state, 'ACCEPTED', 'the record stays ACCEPTED: the retry spool sends it again');
+    const key = journal.keys.get(requestKeyId(TESTER.id, 'MAIL', 'full'));
+    t.same(key?.seqs, [1], 'the key has its mail');
+    t.equal(key?.answer, null, 'and no answer');
+
+    rmSync(join(dir, 'filler'));
+    await region.app.room.check();
+    const again = await region.post('MAIL', mail(1), { 'Idempotency-Key': 'full' });
+    t.equal(again.status, 200);
+    t.equal(again.headers.get('idempotent-replayed'), null, 'run again, not a replay');
+    const answer = readMailResponse(Buffer.from(await again.arrayBuffer()), 37);
+    t.equal(answer.journalSeq, 1, 'answered from the record of the first run');
+    t.equal(relay.mails.length, 1, 'nothing sent a second time by the task');
+    t.not(
+      region.journal().keys.get(requestKeyId(TESTER.id, 'MAIL', 'full'))?.answer,
+      null,
+      'the key keeps this answer',
+    );
   },
 );

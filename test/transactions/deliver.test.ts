@@ -147,6 +147,7 @@ t.test('the mail gate: asked for a new mail only, not for one an earlier keyed r
       part: () => {
         throw new Error('no burst here');
       },
+      settling: () => undefined,
     },
     mailGate: () => {
       asked.push('asked');

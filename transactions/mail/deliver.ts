@@ -218,7 +218,10 @@ export async function journalAndSend(ctx: ProgramContext<DeliveryServices>, mail
       if (!(err instanceof JournalError)) throw err;
     },
   );
-  await settledBy(settled, ctx.deadline - ANSWER_RESERVE_MS);
+  // A task with a request key leaves the wait to its end, where the key's answer is written
+  // after this settle on the same thread: one commit to wait for (TaskKey.settling).
+  if (ctx.requestKey) ctx.requestKey.settling(settled);
+  else await settledBy(settled, ctx.deadline - ANSWER_RESERVE_MS);
   const relayReason = reasonOf(delivery, to.length);
   const reason = relayReason === 'SENT' && suppressed.length > 0 ? 'PARTIAL' : relayReason;
   const relayDetail =
@@ -249,6 +252,14 @@ export function outcomeOnRecord(record: JournalRecord | undefined, seq: number):
       // ACCEPTED or DEFERRED: the spool has it. A 4xx on record is the relay's; else none was reached yet.
       return { reason: record.relayReply?.startsWith('4') ? 'DEFERRED' : 'NORELAY', ...known };
   }
+}
+
+/** The settles a task with a request key left to its end, waited for as each mail's own would be. */
+export function settlesBy(settles: readonly Promise<void>[], deadline: number): Promise<void> {
+  return settledBy(
+    Promise.all(settles).then(() => undefined),
+    deadline - ANSWER_RESERVE_MS,
+  );
 }
 
 /** Waits for `work` until `by` (epoch ms) at the latest. */

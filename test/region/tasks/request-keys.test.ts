@@ -6,6 +6,7 @@ import t from 'tap';
 import { buildMailCommarea, readMailResponse } from '../../../client/mailca.js';
 import { canonicalJson, digestOf } from '../../../region/tasks/request-key.js';
 import { requestKeyId } from '../../../cics/request-key.js';
+import { Journal } from '../../../journal/journal.js';
 import { startRegion } from '../../helpers/region.js';
 import { startRelay } from '../../helpers/relay.js';
 import { freshDir } from '../../helpers/test-like.js';
@@ -195,6 +196,59 @@ t.test('a key outlives a restart of its region', async (t) => {
   t.equal(again.headers.get('idempotent-replayed'), 'true');
   t.same(await answerOf(again), first, 'the answer of the first run, task number and all');
   t.equal(relay.mails.length, 1);
+});
+
+t.test("the worker keeps the key's answer after the mail's settle: on disk as the caller heard it", async (t) => {
+  const relay = await startRelay(t);
+  const dir = freshDir(t);
+  const region = await startRegion(t, { CICSMAIL_RELAY: relay.url, CICSMAIL_DATA: dir });
+  // The region's main thread writes nothing for a key's answer: its worker does.
+  const keys = region.journal().keys;
+  const answered = keys.answered.bind(keys);
+  let mainThreadAnswers = 0;
+  keys.answered = (...args) => {
+    mainThreadAnswers++;
+    return answered(...args);
+  };
+  const heard: { headers: Headers; body: Buffer }[] = [];
+  const records: (string | undefined)[] = [];
+  for (const [i, key] of ['k-a', 'k-b', 'k-c'].entries()) {
+    const res = await region.post('MAIL', mail(`settled ${i}`), { 'Idempotency-Key': key });
+    t.equal(res.status, 200);
+    heard.push({ headers: res.headers, body: Buffer.from(await res.arrayBuffer()) });
+    // Right after the answer, on the region's main thread: the record is settled.
+    records.push(region.journal().get(i + 1)?.state);
+  }
+  t.same(records, ['SENT', 'SENT', 'SENT'], 'each record SENT as its answer came');
+  t.equal(mainThreadAnswers, 0, "the region's main thread kept no answer itself");
+  await region.app.close();
+
+  const journal = Journal.open(dir);
+  t.teardown(() => journal.close());
+  for (const [i, key] of ['k-a', 'k-b', 'k-c'].entries()) {
+    const stored = journal.keys.get(requestKeyId(TESTER.id, 'MAIL', key));
+    const got = heard[i] as { headers: Headers; body: Buffer };
+    t.equal(journal.get(i + 1)?.state, 'SENT', `record ${i + 1} SENT on disk`);
+    t.equal(stored?.answer?.status, 200);
+    t.same(Object.keys(stored?.answer?.headers ?? {}).sort(), [
+      'content-type',
+      'x-cics-resp',
+      'x-cics-taskn',
+      'x-cics-tranid',
+      'x-journal-seq',
+      'x-mail-rc',
+      'x-mail-reason',
+      'x-mail-reason-text',
+    ]);
+    for (const [name, value] of Object.entries(stored?.answer?.headers ?? {}))
+      t.equal(got.headers.get(name), value, `${key}: ${name} as heard`);
+    t.equal(
+      Buffer.from(stored?.answer?.body ?? []).toString('hex'),
+      got.body.toString('hex'),
+      `${key}: the COMMAREA byte for byte`,
+    );
+    t.equal(stored?.taskn, i + 1);
+  }
 });
 
 t.test('the digest reads its input once: twice the COMMAREA, twice the time', async (t) => {
