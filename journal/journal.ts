@@ -83,37 +83,17 @@ type DueKey = [number, number];
 const MAX_DBS = 24;
 
 /**
- * Free pages lmdb-js keeps in memory to reuse: it loads the free list up to the first and
- * drops it at a commit past the second. Each page a commit frees is merged into that list
- * one at a time, and an insertion shifts up to a quarter of it; lmdb-js's 50,000 and
- * 75,000 made the merge the writer's whole time at ten million records, where the pages
- * freed lie all over the file and join no run (MAIL at 200 a second answered 63-95 a second,
- * p50 7-9 s; with these, all 200, p50 8-16 ms; docs/bench.md 2026-12-07). Pages past the
- * list stay in LMDB's free database and are loaded as the list empties.
- */
-const FREE_PAGES_LOADED = 2_000;
-const FREE_PAGES_KEPT = 4_000;
-
-/**
  * The LMDB environment's options. Without overlapping sync, LMDB syncs the data and writes
  * the meta page through its O_DSYNC descriptor before a commit returns (see Journal.open).
  * No read-ahead (MDB_NORDAHEAD, which lmdb-js takes but its types do not name): a journal
  * larger than the memory is read at random, an index entry here and a record there, and
  * the kernel's read-ahead of each page fault read 650 MB/s at ten million records (34 GB
- * on a machine of 24 GB), evicting the pages in use. A free list kept short (above). A program that opens the environment
+ * on a machine of 24 GB), evicting the pages in use. A program that opens the environment
  * beside a journal of its own process opens it with these: LMDB takes one set of flags a
  * process, and a second set opened it anew (raw writes a test made went unseen).
  */
 export function environmentOptions(path: string, readOnly = false) {
-  return {
-    path,
-    maxDbs: MAX_DBS,
-    readOnly,
-    overlappingSync: false,
-    noReadAhead: true,
-    maxFreeSpaceToLoad: FREE_PAGES_LOADED,
-    maxFreeSpaceToRetain: FREE_PAGES_KEPT,
-  };
+  return { path, maxDbs: MAX_DBS, readOnly, overlappingSync: false, noReadAhead: true };
 }
 
 export class Journal implements ReadCounter {
