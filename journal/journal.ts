@@ -88,9 +88,15 @@ const MAX_DBS = 24;
  * No read-ahead (MDB_NORDAHEAD, which lmdb-js takes but its types do not name): a journal
  * larger than the memory is read at random, an index entry here and a record there, and
  * the kernel's read-ahead of each page fault read 650 MB/s at ten million records (34 GB
- * on a machine of 24 GB), evicting the pages in use. A program that opens the environment
- * beside a journal of its own process opens it with these: LMDB takes one set of flags a
- * process, and a second set opened it anew (raw writes a test made went unseen).
+ * on a machine of 24 GB), evicting the pages in use. lmdb-js's free list stays as it comes
+ * (50,000 pages loaded, 75,000 kept): kept to 2,000 and 4,000, MAIL at ten million records
+ * went from 63-199 to 200 a second (its commits merge each freed page into that list, an
+ * insertion shifting up to a quarter of it), but a value of more than one page then finds
+ * no run of free pages: with 6,000-byte mails at a steady state the file grew from 861 to
+ * 1,593 MB in 30 minutes where the default's stayed at 946 (docs/bench.md, 2026-12-07).
+ * A program that opens the environment beside a journal of its own process opens it with
+ * these: LMDB takes one set of flags a process, and a second set opened it anew (raw writes
+ * a test made went unseen).
  */
 export function environmentOptions(path: string, readOnly = false) {
   return { path, maxDbs: MAX_DBS, readOnly, overlappingSync: false, noReadAhead: true };
