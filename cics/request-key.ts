@@ -53,11 +53,11 @@ export interface TaskKey {
    */
   readonly part: (index: number) => TaskKey;
   /**
-   * A journaled mail's settle (its relay's answer on record), left to the task's end: the
-   * worker keeps the key's answer in a write it submits after every settle on the same
-   * thread, and lmdb-js commits a thread's writes in the order submitted, so that commit
-   * is the task's one wait for the disk (transactions/worker.ts). The promise never
-   * rejects for a full disk: the record then stays ACCEPTED, the retry spool's.
+   * A journaled mail's settle (its relay's answer on record), handed over unwritten: the
+   * worker writes it when the task's next mail is settled, or at the task's end in the same
+   * turn as the key's answer, so that both go in one commit, the task's one wait for the
+   * disk (transactions/worker.ts). `submit` writes it and never rejects for a full disk:
+   * the record then stays ACCEPTED, the retry spool's.
    */
-  readonly settling: (settled: Promise<void>) => void;
+  readonly settling: (submit: () => Promise<void>) => void;
 }

@@ -91,8 +91,8 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
     beating = setInterval(() => slots.beat(taskn), BEAT_MS);
     beating.unref();
   };
-  // The settles of a keyed task's mails, left to its end (TaskKey.settling).
-  const settles: Promise<void>[] = [];
+  // The settles of a keyed task's mails: written, and the last one held (TaskKey.settling).
+  const settles: Settles = { written: [], held: undefined };
   try {
     const area = layOut(request);
     if ('kind' in area) return area;
@@ -166,23 +166,41 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
   }
 }
 
+/** A keyed task's settles: those written (each waited for at its end), and the last one, held. */
+interface Settles {
+  readonly written: Promise<void>[];
+  held: (() => Promise<void>) | undefined;
+}
+
+/** Writes the held settle, if any (a later mail's comes, or the task ends without an answer to keep). */
+function writeHeld(settles: Settles): void {
+  const submit = settles.held;
+  settles.held = undefined;
+  if (!submit) return;
+  const written = submit();
+  // Waited for at the task's end; handled now, so that a failure is not unhandled meanwhile.
+  written.catch(() => undefined);
+  settles.written.push(written);
+}
+
 /**
  * The end of a task with a request key. One that ran to its end keeps its answer for the
- * key, the bytes the region answers (normalAnswer), written from here, after its mails'
- * settles: lmdb-js commits one thread's writes in the order they were submitted and
- * resolves a write only once its commit is synced, so that commit is the task's one wait
- * for the disk, and the caller never hears an answer whose mail is not settled on disk.
- * A task its time limit stopped between mails keeps no answer (it goes on where it
- * stopped). The settles are waited for after it in any case, as a mail without a key waits
- * for its own: done already where the answer was written.
+ * key, the bytes the region answers (normalAnswer), written from here in the same turn as
+ * its last mail's settle: lmdb-js puts the writes of one turn in one commit, commits one
+ * thread's writes in the order submitted and resolves a write only once its commit is
+ * synced, so that commit is the task's one wait for the disk, and the caller never hears
+ * an answer whose mail is not settled on disk. A task its time limit stopped between mails
+ * keeps no answer (it goes on where it stopped). The settles are waited for after it in any
+ * case, as a mail without a key waits for its own: done already where the answer was written.
  */
 async function keyedEnd(
   request: TaskRequest,
   ref: RequestKeyRef,
   result: TaskResult,
-  settles: readonly Promise<void>[],
+  settles: Settles,
   deadline: number,
 ): Promise<TaskResult> {
+  writeHeld(settles);
   let keyAnswer: Extract<TaskResult, { kind: 'normal' }>['keyAnswer'];
   if (result.kind === 'normal' && result.fromMail === undefined) {
     const { eib } = request;
@@ -198,7 +216,7 @@ async function keyedEnd(
         },
       );
   }
-  await settlesBy(settles, deadline);
+  await settlesBy(settles.written, deadline);
   return keyAnswer && result.kind === 'normal' ? { ...result, keyAnswer } : result;
 }
 
@@ -209,7 +227,7 @@ async function keyedEnd(
 function taskKey(
   given: NonNullable<TaskRequest['requestKey']>,
   journal: Pick<Services['journal'], 'get'>,
-  settles: Promise<void>[],
+  settles: Settles,
 ): TaskKey {
   let byKey: Map<string, number[]> | undefined;
   const take = (key: string): number | undefined => {
@@ -231,10 +249,10 @@ function taskKey(
     recordKey,
     earlier: () => (given.earlier.length === 0 ? undefined : take(recordKey)),
     part: (index) => keyed(partKey(given.ref.key, index)),
-    settling: (settled) => {
-      // Waited for at the task's end; held now, so that a failure is not unhandled meanwhile.
-      settled.catch(() => undefined);
-      settles.push(settled);
+    settling: (submit) => {
+      // The mail before goes to disk now: at most one mail of a task is unsettled at a time.
+      writeHeld(settles);
+      settles.held = submit;
     },
   });
   return keyed(given.ref.key);

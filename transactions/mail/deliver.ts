@@ -212,16 +212,17 @@ export async function journalAndSend(ctx: ProgramContext<DeliveryServices>, mail
   // same Message-ID, once it is an orphan: at least once, never lost. So the caller hears
   // what the relay said in time, not an AICA or a 503 that would make it send the mail a
   // second time under a new Message-ID; the settle goes on after the answer.
-  const settled = services.journal.settle(seq, attemptOf(delivery, 'task')).then(
-    () => undefined,
-    (err: unknown) => {
-      if (!(err instanceof JournalError)) throw err;
-    },
-  );
-  // A task with a request key leaves the wait to its end, where the key's answer is written
-  // after this settle on the same thread: one commit to wait for (TaskKey.settling).
-  if (ctx.requestKey) ctx.requestKey.settling(settled);
-  else await settledBy(settled, ctx.deadline - ANSWER_RESERVE_MS);
+  const settle = () =>
+    services.journal.settle(seq, attemptOf(delivery, 'task')).then(
+      () => undefined,
+      (err: unknown) => {
+        if (!(err instanceof JournalError)) throw err;
+      },
+    );
+  // A task with a request key hands the settle over, to be written with the key's answer
+  // at its end (or with its next mail's): one commit to wait for (TaskKey.settling).
+  if (ctx.requestKey) ctx.requestKey.settling(settle);
+  else await settledBy(settle(), ctx.deadline - ANSWER_RESERVE_MS);
   const relayReason = reasonOf(delivery, to.length);
   const reason = relayReason === 'SENT' && suppressed.length > 0 ? 'PARTIAL' : relayReason;
   const relayDetail =

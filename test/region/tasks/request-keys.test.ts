@@ -350,3 +350,29 @@ t.test("an operator's redelivery of the mail leaves its key as it was", async (t
   t.equal(relay.mails.length, 2, 'and sends nothing');
   t.equal(region.journal().get(1)?.replays?.length, 1);
 });
+
+t.test(
+  "a keyed MAIL's settle and its key's answer go to disk in one commit: as many commits as a MAIL without a key",
+  async (t) => {
+    const relay = await startRelay(t);
+    const region = await startRegion(t, { CICSMAIL_RELAY: relay.url, CICSMAIL_DATA: freshDir(t) });
+    const journal = region.journal();
+    // Commits a MAIL made, its task log entry's included (flushed, not left to its timer).
+    const commitsOf = async (headers: Record<string, string>, i: number): Promise<number> => {
+      const before = journal.commits();
+      const res = await region.post('MAIL', mail(`commits ${i}`), headers);
+      t.equal(res.status, 200);
+      await journal.tasks.flush();
+      return journal.commits() - before;
+    };
+    const plain: number[] = [];
+    const keyed: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      plain.push(await commitsOf({}, i));
+      keyed.push(await commitsOf({ 'Idempotency-Key': `one-commit-${i}` }, i));
+    }
+    // Accept (with the key's record), settle (with the key's answer), the task log.
+    t.same(plain, [3, 3, 3, 3, 3], 'a MAIL without a key: accept, settle, task log');
+    t.same(keyed, [3, 3, 3, 3, 3], 'a keyed MAIL: the same three');
+  },
+);
