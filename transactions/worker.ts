@@ -160,6 +160,9 @@ export default async function runTask(request: TaskRequest): Promise<TaskResult>
     const e = err as Error;
     return { kind: 'abend', abcode: 'ASRA', message: `program failed: ${e?.message ?? String(err)}` };
   } finally {
+    // A task that ended otherwise (a throw, a full disk at its next mail) still writes its
+    // last mail's settle: the relay has that mail, and unsettled the retry spool sends it again.
+    writeHeld(settles);
     clearTimeout(timer);
     clearInterval(beating);
     memory.afterTask(inputBytes(request));
