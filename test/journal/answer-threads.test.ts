@@ -5,6 +5,7 @@
 // main thread, blocked meanwhile, reads what it wrote.
 import { Worker } from 'node:worker_threads';
 import t from 'tap';
+import { mailOrigin } from '../helpers/mail-origin.js';
 import { Journal } from '../../journal/journal.js';
 import { requestKeyId, type RequestKeyRef } from '../../cics/request-key.js';
 
@@ -87,17 +88,7 @@ t.test(
         ref,
         owner: { userid: 'CICSUSER', tranid: 'MAIL', taskn: round },
         answer,
-        origin: {
-          tranid: 'MAIL',
-          taskn: round,
-          userid: 'CICSUSER',
-          jobname: '',
-          ccsid: 37,
-          envelope: { from: 'a@b.example', to: ['c@d.example'] },
-          subject: 's',
-          attachments: 0,
-          messageId: `<m${round}@x>`,
-        },
+        origin: mailOrigin(round),
         attempt: {
           at: new Date().toISOString(),
           relay: 'smtp://relay',

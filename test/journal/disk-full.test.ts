@@ -9,7 +9,7 @@ import { startRegion } from '../helpers/region.js';
 import { startRelay } from '../helpers/relay.js';
 import { cannotMount, smallDisk } from '../helpers/small-disk.js';
 import { Journal } from '../../journal/journal.js';
-import type { MailOrigin } from '../../journal/record.js';
+import { mailOrigin } from '../helpers/mail-origin.js';
 import { JournalError } from '../../journal/errors.js';
 import { buildMailCommarea, readMailResponse } from '../../client/mailca.js';
 import { within } from '../helpers/within.js';
@@ -120,18 +120,6 @@ t.test(
   },
 );
 
-const originOf = (n: number): MailOrigin => ({
-  tranid: 'MAIL',
-  taskn: n,
-  userid: 'CICSUSER',
-  jobname: '',
-  ccsid: 37,
-  envelope: { from: 'a@b.example', to: ['c@d.example'] },
-  subject: 's',
-  attachments: 0,
-  messageId: `<m${n}@x>`,
-});
-
 /** Fills the disk of `dir` but for `room` bytes. */
 function fillBut(dir: string, room: number): void {
   const s = statfsSync(dir);
@@ -150,13 +138,13 @@ t.test(
       const dir = smallDisk(t, 3);
       const journal = Journal.open(dir);
       t.equal(
-        await within(journal.accept(originOf(1), Buffer.alloc(1000, 0x41)), ACCEPT_BOUND_MS),
+        await within(journal.accept(mailOrigin(1), Buffer.alloc(1000, 0x41)), ACCEPT_BOUND_MS),
         'settled',
         'a mail accepted',
       );
       fillBut(dir, 400 * 1024);
       t.match(
-        await within(journal.accept(originOf(2), Buffer.alloc(600_000, 0x41)), ACCEPT_BOUND_MS),
+        await within(journal.accept(mailOrigin(2), Buffer.alloc(600_000, 0x41)), ACCEPT_BOUND_MS),
         /^rejected: the journal cannot grow: /,
         'a mail the disk has no room for: refused',
       );
@@ -181,7 +169,7 @@ t.test(
   async (t) => {
     const dir = smallDisk(t, 3);
     const journal = Journal.open(dir);
-    t.equal(await within(journal.accept(originOf(1), Buffer.alloc(1000, 0x41)), ACCEPT_BOUND_MS), 'settled');
+    t.equal(await within(journal.accept(mailOrigin(1), Buffer.alloc(1000, 0x41)), ACCEPT_BOUND_MS), 'settled');
     // Room for a small record past the journal's floor, not for a 600 KB one.
     fillBut(dir, 700 * 1024);
     // The second accept starts while the first is in its write transaction (the record is made
@@ -190,14 +178,14 @@ t.test(
     let firstSettled = false;
     let secondStartedEarly = false;
     let second: Promise<string> | undefined;
-    const first = originOf(2);
+    const first = mailOrigin(2);
     Object.defineProperty(first, 'subject', {
       enumerable: true,
       get: () => {
         second ??= within(
           new Promise((resolve) => setImmediate(resolve)).then(() => {
             secondStartedEarly = !firstSettled;
-            return journal.accept(originOf(3), Buffer.alloc(600_000, 0x41));
+            return journal.accept(mailOrigin(3), Buffer.alloc(600_000, 0x41));
           }),
           ACCEPT_BOUND_MS,
         );
