@@ -18,9 +18,10 @@ import { Indexes, LAST_SEQ, recordKeys, TASK_INDEX, type IndexKey, type ReadCoun
 import { MESSAGE_FILE_BYTES, MessageFiles } from './message-files.js';
 import { wholeMessage, type MessageBytes } from '../cics/message-chunks.js';
 import { ensureRoom } from './room.js';
+import { PAGE_VALUE_BYTES, pageParts } from './page-fit.js';
 import { StartLog, type StartEntry } from './starts.js';
-import { TaskLog, type TaskEntry } from './task-log.js';
-import { RequestKeys, type KeyRecord } from './request-keys.js';
+import { TaskLog, type StoredTaskEntry } from './task-log.js';
+import { RequestKeys, type KeptKeyRecord } from './request-keys.js';
 import type { RequestKeyRef } from '../cics/request-key.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry.js';
 import { afterAttempt, isFinal, type MailState } from './states.js';
@@ -76,6 +77,9 @@ export interface JournalOptions {
 /** The webhook event a record's move to a state is, where it is one. */
 const STATE_EVENT: Partial<Record<MailState, WebhookEvent>> = { SENT: 'sent', DEFERRED: 'deferred', FAILED: 'failed' };
 
+/** A message's part in the `message-parts` store: the record's sequence number, then 0, 1 … */
+type MessagePart = [number, number];
+
 /** A due entry: when, and which record. Ordered so that the earliest comes first. */
 type DueKey = [number, number];
 
@@ -99,13 +103,33 @@ const MAX_DBS = 24;
  * a test made went unseen).
  */
 export function environmentOptions(path: string, readOnly = false) {
-  return { path, maxDbs: MAX_DBS, readOnly, overlappingSync: false, noReadAhead: true };
+  return {
+    path,
+    maxDbs: MAX_DBS,
+    readOnly,
+    overlappingSync: false,
+    noReadAhead: true,
+  };
+}
+
+/**
+ * Puts a value under a key above every key there, appended (see Journal.#putMessage);
+ * inside a write transaction.
+ */
+function appendOrPut<K extends import('lmdb').Key>(db: Database<Buffer, K>, key: K, bytes: Buffer): void {
+  // lmdb-js's put takes options where its types say a version (write.js: versionOrOptions).
+  const put = db.put.bind(db) as (k: K, v: Buffer, o: PutOptions) => Promise<boolean>;
+  void put(key, bytes, { append: true });
+  if (!db.doesExist(key)) void db.put(key, bytes);
 }
 
 export class Journal implements ReadCounter {
   readonly #root: RootDatabase;
   readonly #records: Database<JournalRecord, number>;
+  /** Messages of one page (PAGE_VALUE_BYTES) at most, and any written before parts. */
   readonly #messages: Database<Buffer, number>;
+  /** Longer messages below MESSAGE_FILE_BYTES, a page a part ([seq, part]): see page-fit.ts. */
+  readonly #parts: Database<Buffer, MessagePart>;
   /** The file of each message kept as one (seq -> file name). */
   readonly #fileOf: Database<string, number>;
   readonly #files: MessageFiles;
@@ -157,6 +181,7 @@ export class Journal implements ReadCounter {
     this.#now = now;
     this.#records = root.openDB<JournalRecord, number>({ name: 'records' });
     this.#messages = root.openDB<Buffer, number>({ name: 'messages', encoding: 'binary' });
+    this.#parts = root.openDB<Buffer, MessagePart>({ name: 'message-parts', encoding: 'binary' });
     this.#fileOf = root.openDB<string, number>({ name: 'message-files' });
     this.#files = new MessageFiles(join(path, 'messages'));
     this.#due = root.openDB<null, DueKey>({ name: 'due' });
@@ -168,7 +193,7 @@ export class Journal implements ReadCounter {
     this.index = new Indexes(optional<null, IndexKey>('index'), this);
     this.counts = new Counts(optional<[number, number], import('./counts.js').CountKey>('counts'), this);
     this.#coverage = new Coverage(this.#meta);
-    const tasks = root.openDB<TaskEntry, number>({ name: 'tasks' });
+    const tasks = root.openDB<StoredTaskEntry, number>({ name: 'tasks' });
     if (!readOnly) this.#startKeeping(tasks);
     this.tasks = new TaskLog(
       tasks,
@@ -189,7 +214,7 @@ export class Journal implements ReadCounter {
       sysid,
     );
     this.keys = new RequestKeys(
-      root.openDB<KeyRecord, string>({ name: 'request-keys' }),
+      root.openDB<KeptKeyRecord, string>({ name: 'request-keys' }),
       (action) => this.#write(action),
       now,
       sysid,
@@ -229,7 +254,7 @@ export class Journal implements ReadCounter {
    * for the records and task entries from the next number on, and added for those before by
    * indexLegacy. Once for each: a journal written before the indexes, a new index later.
    */
-  #startKeeping(tasks: Database<TaskEntry, number>): void {
+  #startKeeping(tasks: Database<StoredTaskEntry, number>): void {
     if (this.#coverage.unstarted([...RECORD_KEPT, ...TASK_KEPT]).length === 0) return;
     this.#root.transactionSync(() => {
       let lastTask = 0;
@@ -379,7 +404,16 @@ export class Journal implements ReadCounter {
   #storedSize(seq: number): number {
     const file = this.#fileOf.get(seq);
     if (file !== undefined) return this.#files.size(file);
-    return this.#messages.getBinary(seq)?.byteLength ?? -1;
+    const whole = this.#messages.getBinary(seq);
+    if (whole) return whole.byteLength;
+    let size = -1;
+    for (const part of this.#partsOf(seq)) size = Math.max(size, 0) + part.byteLength;
+    return size;
+  }
+
+  /** The parts of a message kept in parts, in order (none where it is not). */
+  *#partsOf(seq: number): Generator<Buffer> {
+    for (const { value } of this.#parts.getRange({ start: [seq, 0], end: [seq + 1, 0] })) yield value;
   }
 
   /**
@@ -412,21 +446,30 @@ export class Journal implements ReadCounter {
   #putNew(record: JournalRecord, message: Uint8Array, file: string | null): void {
     this.#store(record.seq, undefined, record);
     if (file !== null) void this.#fileOf.put(record.seq, file);
-    else this.#putMessage(record.seq, Buffer.from(message.buffer, message.byteOffset, message.byteLength));
+    else this.#putMessage(record.seq, message);
     if (record.nextAttemptAt !== null) void this.#due.put([record.nextAttemptAt, record.seq], null);
   }
 
   /**
-   * A message's bytes, appended: sequence numbers only rise, and LMDB fills a page it
-   * appends to where an ordinary put splits it in half (two 2 KB mails a 4 KB page, not
-   * one). An append below a key already there writes nothing, without an error
-   * (lmdb-js 3.5.6): then the bytes are put the ordinary way.
+   * A message's bytes, whole where they fit a page, else in parts that each do (page-fit.ts),
+   * appended: sequence numbers only rise, and LMDB fills a page it appends to where an
+   * ordinary put splits it in half (two 2 KB mails a 4 KB page, not one). An append below
+   * a key already there writes nothing, without an error (lmdb-js 3.5.6): then the bytes
+   * are put the ordinary way.
    */
-  #putMessage(seq: number, bytes: Buffer): void {
-    // lmdb-js's put takes options where its types say a version (write.js: versionOrOptions).
-    const put = this.#messages.put.bind(this.#messages) as (k: number, v: Buffer, o: PutOptions) => Promise<boolean>;
-    void put(seq, bytes, { append: true });
-    if (!this.#messages.doesExist(seq)) void this.#messages.put(seq, bytes);
+  #putMessage(seq: number, message: Uint8Array): void {
+    const bytes = Buffer.from(message.buffer, message.byteOffset, message.byteLength);
+    if (bytes.byteLength <= PAGE_VALUE_BYTES) {
+      appendOrPut(this.#messages, seq, bytes);
+      return;
+    }
+    pageParts(bytes).forEach((part, n) => appendOrPut(this.#parts, [seq, n], part as Buffer));
+  }
+
+  /** Removes a message kept in LMDB (whole, or in parts): inside a write transaction. */
+  #removeMessage(seq: number, size: number): void {
+    if (size <= PAGE_VALUE_BYTES || this.#messages.doesExist(seq)) void this.#messages.remove(seq);
+    else for (let n = 0; n * PAGE_VALUE_BYTES < size; n++) void this.#parts.remove([seq, n]);
   }
 
   #acceptedRecord(origin: MailOrigin, seq: number, at: string, size: number, nextAttemptAt: number): JournalRecord {
@@ -656,7 +699,7 @@ export class Journal implements ReadCounter {
           if (file !== undefined) {
             void this.#fileOf.remove(seq);
             files.push(file);
-          } else if (record.state !== 'DENIED') void this.#messages.remove(seq);
+          } else if (record.state !== 'DENIED') this.#removeMessage(seq, record.size);
           n++;
         }
         if (n >= max) break;
@@ -802,6 +845,7 @@ export class Journal implements ReadCounter {
     else {
       const bytes = this.#messages.getBinary(seq);
       if (bytes) yield bytes;
+      else yield* this.#partsOf(seq);
     }
   }
 
@@ -810,7 +854,10 @@ export class Journal implements ReadCounter {
     this.reads += 2;
     const file = this.#fileOf.get(seq);
     if (file !== undefined) return this.#files.read(file);
-    return this.#messages.getBinary(seq) ?? undefined;
+    const whole = this.#messages.getBinary(seq);
+    if (whole) return whole;
+    const parts = [...this.#partsOf(seq)];
+    return parts.length > 0 ? Buffer.concat(parts) : undefined;
   }
 
   /** Every record after `after`, in sequence order, read lazily. */

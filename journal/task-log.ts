@@ -13,6 +13,7 @@
 import type { Database, Transaction } from 'lmdb';
 import type { CommareaInput, Container } from '../cics/task.js';
 import { LAST_SEQ, TASK_INDEX, type Indexes } from './indexes.js';
+import { trimRun, untrimRun, type TrimmedBytes } from './page-fit.js';
 
 /** What a task answered: the RC of its mails, or the RESP/abend that ended it. */
 export type LoggedOutcome =
@@ -42,6 +43,29 @@ export interface TaskEntry {
 }
 
 export type NewTaskEntry = Omit<TaskEntry, 'id' | 'sysid'>;
+
+/**
+ * An entry as the log keeps it: a COMMAREA that ends in a run of one octet without the run
+ * (page-fit.ts), so that a MAILCA's entry takes one page; entries written before are as
+ * they came.
+ */
+export type StoredTaskEntry = Omit<TaskEntry, 'commarea'> & {
+  readonly commarea: CommareaInput | ({ readonly form: 'trimmed' } & TrimmedBytes);
+};
+
+export function storedEntry(entry: TaskEntry): StoredTaskEntry {
+  if (entry.commarea.form !== 'bytes') return entry;
+  const trimmed = trimRun(entry.commarea.bytes);
+  return trimmed === null ? entry : { ...entry, commarea: { form: 'trimmed', ...trimmed } };
+}
+
+function entryOf(stored: StoredTaskEntry): TaskEntry {
+  const { commarea } = stored;
+  return {
+    ...stored,
+    commarea: commarea.form === 'trimmed' ? { form: 'bytes', bytes: untrimRun(commarea) } : commarea,
+  };
+}
 
 /** The outcome as people compare it: `RC 0`, `NORMAL` (no RC), `INVREQ AICA`. */
 export function outcomeText(outcome: LoggedOutcome): string {
@@ -101,7 +125,7 @@ interface Waiting {
 }
 
 export class TaskLog {
-  readonly #db: Database<TaskEntry, number>;
+  readonly #db: Database<StoredTaskEntry, number>;
   readonly #indexing: TaskIndexing;
   readonly #write: Write;
   readonly #writeError: (err: unknown) => Promise<unknown>;
@@ -117,7 +141,7 @@ export class TaskLog {
   #commit: Promise<void> = Promise.resolve();
 
   constructor(
-    db: Database<TaskEntry, number>,
+    db: Database<StoredTaskEntry, number>,
     write: Write,
     writeError: (err: unknown) => Promise<unknown>,
     indexing: TaskIndexing,
@@ -156,7 +180,7 @@ export class TaskLog {
       try {
         await this.#write(() => {
           for (const { entry } of batch) {
-            void this.#db.put(entry.id, entry);
+            void this.#db.put(entry.id, storedEntry(entry));
             if (this.#indexing.indexed(entry.id))
               for (const seq of new Set(entry.journalSeqs)) this.#indexing.index.put([TASK_INDEX, seq, entry.id]);
           }
@@ -173,7 +197,8 @@ export class TaskLog {
   }
 
   get(id: number): TaskEntry | undefined {
-    return this.#db.get(id) ?? this.#uncommitted().find((w) => w.entry.id === id)?.entry;
+    const stored = this.#db.get(id);
+    return stored ? entryOf(stored) : this.#uncommitted().find((w) => w.entry.id === id)?.entry;
   }
 
   /** Every entry after `after`, oldest first, read lazily: those committed, then those waiting for their commit. */
@@ -181,7 +206,7 @@ export class TaskLog {
     let last = after ?? 0;
     for (const { value } of this.#db.getRange(after !== undefined ? { start: after + 1 } : {})) {
       last = value.id;
-      yield value;
+      yield entryOf(value);
     }
     // Ids count up, and batches commit in order: what is not committed comes after all that is.
     for (const { entry } of this.#uncommitted()) if (entry.id > last) yield entry;
@@ -199,7 +224,7 @@ export class TaskLog {
       ...(limit !== undefined ? { limit } : {}),
       ...(transaction ? { transaction } : {}),
     }))
-      yield value;
+      yield entryOf(value);
   }
 
   /**
@@ -209,7 +234,7 @@ export class TaskLog {
   forRecord(seq: number): TaskEntry | undefined | 'indexing' {
     for (const id of this.#indexing.index.seqs(TASK_INDEX, seq, 0, LAST_SEQ, 1)) {
       const entry = this.#db.get(id);
-      if (entry) return entry;
+      if (entry) return entryOf(entry);
     }
     const waiting = this.#uncommitted().find((w) => w.entry.journalSeqs.includes(seq));
     if (waiting) return waiting.entry;
@@ -230,11 +255,11 @@ export class TaskLog {
   pruneBatch(before: number, max = TASK_PRUNE_BATCH): Promise<{ entries: number; more: boolean }> {
     const cutoff = new Date(before).toISOString();
     // Nothing due, no transaction.
-    let first: TaskEntry | undefined;
+    let first: StoredTaskEntry | undefined;
     for (const { value } of this.#db.getRange({ limit: 1 })) first = value;
     if (!first || first.at >= cutoff) return Promise.resolve({ entries: 0, more: false });
     return this.#write(() => {
-      const gone: TaskEntry[] = [];
+      const gone: StoredTaskEntry[] = [];
       for (const { value } of this.#db.getRange({ limit: max })) {
         if (value.at >= cutoff) break;
         gone.push(value);
