@@ -20,8 +20,8 @@ import { wholeMessage, type MessageBytes } from '../cics/message-chunks.js';
 import { ensureRoom } from './room.js';
 import { PAGE_VALUE_BYTES, pageParts } from './page-fit.js';
 import { StartLog, type StartEntry } from './starts.js';
-import { TaskLog, type StoredTaskEntry } from './task-log.js';
-import { RequestKeys, type KeptKeyRecord } from './request-keys.js';
+import { TaskLog, type TaskEntry } from './task-log.js';
+import { RequestKeys, type KeyRecord } from './request-keys.js';
 import type { RequestKeyRef } from '../cics/request-key.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry.js';
 import { afterAttempt, isFinal, type MailState } from './states.js';
@@ -193,7 +193,8 @@ export class Journal implements ReadCounter {
     this.index = new Indexes(optional<null, IndexKey>('index'), this);
     this.counts = new Counts(optional<[number, number], import('./counts.js').CountKey>('counts'), this);
     this.#coverage = new Coverage(this.#meta);
-    const tasks = root.openDB<StoredTaskEntry, number>({ name: 'tasks' });
+    // Compressed, to fit a page (page-fit.ts); entries written before are read as they are.
+    const tasks = root.openDB<TaskEntry, number>({ name: 'tasks', compression: true });
     if (!readOnly) this.#startKeeping(tasks);
     this.tasks = new TaskLog(
       tasks,
@@ -214,7 +215,7 @@ export class Journal implements ReadCounter {
       sysid,
     );
     this.keys = new RequestKeys(
-      root.openDB<KeptKeyRecord, string>({ name: 'request-keys' }),
+      root.openDB<KeyRecord, string>({ name: 'request-keys', compression: true }),
       (action) => this.#write(action),
       now,
       sysid,
@@ -254,7 +255,7 @@ export class Journal implements ReadCounter {
    * for the records and task entries from the next number on, and added for those before by
    * indexLegacy. Once for each: a journal written before the indexes, a new index later.
    */
-  #startKeeping(tasks: Database<StoredTaskEntry, number>): void {
+  #startKeeping(tasks: Database<TaskEntry, number>): void {
     if (this.#coverage.unstarted([...RECORD_KEPT, ...TASK_KEPT]).length === 0) return;
     this.#root.transactionSync(() => {
       let lastTask = 0;

@@ -8,7 +8,6 @@
 import type { Database } from 'lmdb';
 import type { RequestKeyRef } from '../cics/request-key.js';
 import type { StoredAnswer } from '../cics/task-answer.js';
-import { trimRun, untrimRun, type TrimmedBytes } from './page-fit.js';
 
 export interface KeyRecord {
   readonly key: string;
@@ -36,33 +35,13 @@ export interface KeyOwner {
 
 type Write = <T>(action: () => T) => Promise<T>;
 
-/** An answer as the key keeps it: a body (a COMMAREA) that ends in a run of one octet without the run, to fit a page (page-fit.ts). */
-type KeptAnswer = StoredAnswer | (Omit<StoredAnswer, 'body'> & { readonly trimmed: TrimmedBytes });
-
-/** A key as the database holds it. */
-export type KeptKeyRecord = Omit<KeyRecord, 'answer'> & { readonly answer: KeptAnswer | null };
-
-function kept(answer: StoredAnswer): KeptAnswer {
-  const trimmed = trimRun(answer.body);
-  if (trimmed === null) return answer;
-  const { body: _, ...rest } = answer;
-  return { ...rest, trimmed };
-}
-
-function recordOf(stored: KeptKeyRecord): KeyRecord {
-  const { answer } = stored;
-  if (answer === null || 'body' in answer) return { ...stored, answer };
-  const { trimmed, ...rest } = answer;
-  return { ...stored, answer: { ...rest, body: untrimRun(trimmed) } };
-}
-
 export class RequestKeys {
-  readonly #db: Database<KeptKeyRecord, string>;
+  readonly #db: Database<KeyRecord, string>;
   readonly #write: Write;
   readonly #now: () => number;
   readonly #owner: { readonly sysid?: string };
 
-  constructor(db: Database<KeptKeyRecord, string>, write: Write, now: () => number, sysid?: string) {
+  constructor(db: Database<KeyRecord, string>, write: Write, now: () => number, sysid?: string) {
     this.#db = db;
     this.#write = write;
     this.#now = now;
@@ -70,8 +49,7 @@ export class RequestKeys {
   }
 
   get(id: string): KeyRecord | undefined {
-    const stored = this.#db.get(id);
-    return stored && recordOf(stored);
+    return this.#db.get(id);
   }
 
   /**
@@ -89,11 +67,11 @@ export class RequestKeys {
     const at = new Date(this.#now()).toISOString();
     await this.#write(() => {
       const record = this.#db.get(ref.id) ?? this.#fresh(ref, owner, [], at);
-      void this.#db.put(ref.id, { ...record, answer: kept(answer), answeredAt: at });
+      void this.#db.put(ref.id, { ...record, answer, answeredAt: at });
     });
   }
 
-  #fresh(ref: RequestKeyRef, owner: KeyOwner, seqs: readonly number[], at: string): KeptKeyRecord {
+  #fresh(ref: RequestKeyRef, owner: KeyOwner, seqs: readonly number[], at: string): KeyRecord {
     const [userid, tranid] = [owner.userid, owner.tranid];
     return {
       key: ref.key,

@@ -13,7 +13,6 @@
 import type { Database, Transaction } from 'lmdb';
 import type { CommareaInput, Container } from '../cics/task.js';
 import { LAST_SEQ, TASK_INDEX, type Indexes } from './indexes.js';
-import { trimRun, untrimRun, type TrimmedBytes } from './page-fit.js';
 
 /** What a task answered: the RC of its mails, or the RESP/abend that ended it. */
 export type LoggedOutcome =
@@ -43,29 +42,6 @@ export interface TaskEntry {
 }
 
 export type NewTaskEntry = Omit<TaskEntry, 'id' | 'sysid'>;
-
-/**
- * An entry as the log keeps it: a COMMAREA that ends in a run of one octet without the run
- * (page-fit.ts), so that a MAILCA's entry takes one page; entries written before are as
- * they came.
- */
-export type StoredTaskEntry = Omit<TaskEntry, 'commarea'> & {
-  readonly commarea: CommareaInput | ({ readonly form: 'trimmed' } & TrimmedBytes);
-};
-
-export function storedEntry(entry: TaskEntry): StoredTaskEntry {
-  if (entry.commarea.form !== 'bytes') return entry;
-  const trimmed = trimRun(entry.commarea.bytes);
-  return trimmed === null ? entry : { ...entry, commarea: { form: 'trimmed', ...trimmed } };
-}
-
-function entryOf(stored: StoredTaskEntry): TaskEntry {
-  const { commarea } = stored;
-  return {
-    ...stored,
-    commarea: commarea.form === 'trimmed' ? { form: 'bytes', bytes: untrimRun(commarea) } : commarea,
-  };
-}
 
 /** The outcome as people compare it: `RC 0`, `NORMAL` (no RC), `INVREQ AICA`. */
 export function outcomeText(outcome: LoggedOutcome): string {
@@ -125,7 +101,7 @@ interface Waiting {
 }
 
 export class TaskLog {
-  readonly #db: Database<StoredTaskEntry, number>;
+  readonly #db: Database<TaskEntry, number>;
   readonly #indexing: TaskIndexing;
   readonly #write: Write;
   readonly #writeError: (err: unknown) => Promise<unknown>;
@@ -141,7 +117,7 @@ export class TaskLog {
   #commit: Promise<void> = Promise.resolve();
 
   constructor(
-    db: Database<StoredTaskEntry, number>,
+    db: Database<TaskEntry, number>,
     write: Write,
     writeError: (err: unknown) => Promise<unknown>,
     indexing: TaskIndexing,
@@ -180,7 +156,7 @@ export class TaskLog {
       try {
         await this.#write(() => {
           for (const { entry } of batch) {
-            void this.#db.put(entry.id, storedEntry(entry));
+            void this.#db.put(entry.id, entry);
             if (this.#indexing.indexed(entry.id))
               for (const seq of new Set(entry.journalSeqs)) this.#indexing.index.put([TASK_INDEX, seq, entry.id]);
           }
@@ -197,8 +173,7 @@ export class TaskLog {
   }
 
   get(id: number): TaskEntry | undefined {
-    const stored = this.#db.get(id);
-    return stored ? entryOf(stored) : this.#uncommitted().find((w) => w.entry.id === id)?.entry;
+    return this.#db.get(id) ?? this.#uncommitted().find((w) => w.entry.id === id)?.entry;
   }
 
   /** Every entry after `after`, oldest first, read lazily: those committed, then those waiting for their commit. */
@@ -206,7 +181,7 @@ export class TaskLog {
     let last = after ?? 0;
     for (const { value } of this.#db.getRange(after !== undefined ? { start: after + 1 } : {})) {
       last = value.id;
-      yield entryOf(value);
+      yield value;
     }
     // Ids count up, and batches commit in order: what is not committed comes after all that is.
     for (const { entry } of this.#uncommitted()) if (entry.id > last) yield entry;
@@ -224,7 +199,7 @@ export class TaskLog {
       ...(limit !== undefined ? { limit } : {}),
       ...(transaction ? { transaction } : {}),
     }))
-      yield entryOf(value);
+      yield value;
   }
 
   /**
@@ -234,7 +209,7 @@ export class TaskLog {
   forRecord(seq: number): TaskEntry | undefined | 'indexing' {
     for (const id of this.#indexing.index.seqs(TASK_INDEX, seq, 0, LAST_SEQ, 1)) {
       const entry = this.#db.get(id);
-      if (entry) return entryOf(entry);
+      if (entry) return entry;
     }
     const waiting = this.#uncommitted().find((w) => w.entry.journalSeqs.includes(seq));
     if (waiting) return waiting.entry;
@@ -255,11 +230,11 @@ export class TaskLog {
   pruneBatch(before: number, max = TASK_PRUNE_BATCH): Promise<{ entries: number; more: boolean }> {
     const cutoff = new Date(before).toISOString();
     // Nothing due, no transaction.
-    let first: StoredTaskEntry | undefined;
+    let first: TaskEntry | undefined;
     for (const { value } of this.#db.getRange({ limit: 1 })) first = value;
     if (!first || first.at >= cutoff) return Promise.resolve({ entries: 0, more: false });
     return this.#write(() => {
-      const gone: StoredTaskEntry[] = [];
+      const gone: TaskEntry[] = [];
       for (const { value } of this.#db.getRange({ limit: max })) {
         if (value.at >= cutoff) break;
         gone.push(value);
