@@ -83,6 +83,10 @@ type MessagePart = [number, number];
 /** A due entry: when, and which record. Ordered so that the earliest comes first. */
 type DueKey = [number, number];
 
+/** Free pages lmdb-js loads into memory, and keeps there, at most (environmentOptions). */
+const FREE_PAGES_LOADED = 2000;
+const FREE_PAGES_KEPT = 4000;
+
 /** Named databases the journal's LMDB environment may hold. */
 const MAX_DBS = 24;
 
@@ -92,12 +96,14 @@ const MAX_DBS = 24;
  * No read-ahead (MDB_NORDAHEAD, which lmdb-js takes but its types do not name): a journal
  * larger than the memory is read at random, an index entry here and a record there, and
  * the kernel's read-ahead of each page fault read 650 MB/s at ten million records (34 GB
- * on a machine of 24 GB), evicting the pages in use. lmdb-js's free list stays as it comes
- * (50,000 pages loaded, 75,000 kept): kept to 2,000 and 4,000, MAIL at ten million records
- * went from 63-199 to 200 a second (its commits merge each freed page into that list, an
- * insertion shifting up to a quarter of it), but a value of more than one page then finds
- * no run of free pages: with 6,000-byte mails at a steady state the file grew from 861 to
- * 1,593 MB in 30 minutes where the default's stayed at 946 (docs/bench.md, 2026-12-07).
+ * on a machine of 24 GB), evicting the pages in use. lmdb-js's free pages kept in memory
+ * are kept short (2,000 loaded, 4,000 kept; lmdb-js's are 50,000 and 75,000): each commit
+ * merges the pages it frees into that list, an insertion shifting up to a quarter of it,
+ * and with the long list MAIL at ten million records answered 43-199 a second of 200
+ * (p50 0.13-9.5 s); with this one, 200 (p50 5.3-12.3 ms). A short list holds few runs of
+ * free pages side by side, which a value of more than one page needs (else the file
+ * grows: 8 KB a MAIL while the task log's entries took two pages), so what a mail writes
+ * fits a page (page-fit.ts; docs/bench.md, 2026-12-07).
  * A program that opens the environment beside a journal of its own process opens it with
  * these: LMDB takes one set of flags a process, and a second set opened it anew (raw writes
  * a test made went unseen).
@@ -109,6 +115,8 @@ export function environmentOptions(path: string, readOnly = false) {
     readOnly,
     overlappingSync: false,
     noReadAhead: true,
+    maxFreeSpaceToLoad: FREE_PAGES_LOADED,
+    maxFreeSpaceToRetain: FREE_PAGES_KEPT,
   };
 }
 

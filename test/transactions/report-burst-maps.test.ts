@@ -335,7 +335,7 @@ t.test("each part's mail under its own request key; a rerun after a cut-off send
   // keeps its mails and no answer. Meanwhile b2 comes off the list.
   await first.app.close();
   const env = open(environmentOptions(join(dataDir, 'journal')));
-  const keys = env.openDB<KeyRecord, string>({ name: 'request-keys' });
+  const keys = env.openDB<KeyRecord, string>({ name: 'request-keys', compression: true });
   let cut = 0;
   for (const { key, value } of keys.getRange({}))
     if (value.key === 'LEDGER-2026-12-07') {
