@@ -21,7 +21,7 @@ import { ensureRoom } from './room.js';
 import { PAGE_VALUE_BYTES, pageParts } from './page-fit.js';
 import { StartLog, type StartEntry } from './starts.js';
 import { TaskLog, type TaskEntry } from './task-log.js';
-import { RequestKeys, type KeyRecord } from './request-keys.js';
+import { RequestKeys, type KeyRecord, type KeyTime } from './request-keys.js';
 import type { RequestKeyRef } from '../cics/request-key.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry.js';
 import { afterAttempt, isFinal, type MailState } from './states.js';
@@ -224,6 +224,7 @@ export class Journal implements ReadCounter {
     );
     this.keys = new RequestKeys(
       root.openDB<KeyRecord, string>({ name: 'request-keys', compression: true }),
+      root.openDB<null, KeyTime>({ name: 'request-key-times' }),
       (action) => this.#write(action),
       now,
       sysid,

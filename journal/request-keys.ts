@@ -5,6 +5,9 @@
 // (journal.ts accept), so a mail is never on record without its key, nor a key without
 // its mail. The answer follows before the caller hears it, written by the task's worker
 // after its mails' settles (transactions/worker.ts).
+// Each key is also in a store of its own by when it was taken ([ms, id]), so that its
+// retention walks the keys due and nothing else, a few hundred a transaction, whatever the
+// store holds. Keys written before that store are added to it in batches as retention runs.
 import type { Database } from 'lmdb';
 import type { RequestKeyRef } from '../cics/request-key.js';
 import type { StoredAnswer } from '../cics/task-answer.js';
@@ -35,14 +38,44 @@ export interface KeyOwner {
 
 type Write = <T>(action: () => T) => Promise<T>;
 
+/** A key by when it was taken: epoch ms, then the key's id. */
+export type KeyTime = [number, string];
+
+/** Keys a retention transaction walks at most (removed or kept for their unfinished mail). */
+export const KEY_PRUNE_BATCH = 500;
+
+/** Keys written before the store by time, added to it a transaction at a time. */
+const KEY_TIME_BACKFILL = 2000;
+
+/** The entries of a store, from LMDB's own count (getCount walks them). */
+function entries(db: { getStats(): object }): number {
+  return (db.getStats() as { entryCount: number }).entryCount;
+}
+
+/** One retention transaction's work: keys removed, and where the next goes on (null: none due). */
+export interface KeyPruned {
+  readonly keys: number;
+  readonly next: KeyTime | null;
+}
+
 export class RequestKeys {
   readonly #db: Database<KeyRecord, string>;
+  readonly #byTime: Database<null, KeyTime>;
+  /** The last key given a time entry by the backfill (ids in order), while it runs. */
+  #backfilledTo: string | undefined;
   readonly #write: Write;
   readonly #now: () => number;
   readonly #owner: { readonly sysid?: string };
 
-  constructor(db: Database<KeyRecord, string>, write: Write, now: () => number, sysid?: string) {
+  constructor(
+    db: Database<KeyRecord, string>,
+    byTime: Database<null, KeyTime>,
+    write: Write,
+    now: () => number,
+    sysid?: string,
+  ) {
     this.#db = db;
+    this.#byTime = byTime;
     this.#write = write;
     this.#now = now;
     this.#owner = sysid === undefined ? {} : { sysid };
@@ -59,14 +92,21 @@ export class RequestKeys {
   tookMail(ref: RequestKeyRef, owner: KeyOwner, seq: number, at: string): void {
     const record = this.#db.get(ref.id);
     const seqs = record ? [...record.seqs, seq] : [seq];
-    void this.#db.put(ref.id, record ? { ...record, seqs } : this.#fresh(ref, owner, seqs, at));
+    void this.#db.put(ref.id, record ? { ...record, seqs } : this.#putFresh(ref, owner, seqs, at));
+  }
+
+  /** A new key's record, with its entry by time: inside a write transaction. */
+  #putFresh(ref: RequestKeyRef, owner: KeyOwner, seqs: readonly number[], at: string): KeyRecord {
+    const record = this.#fresh(ref, owner, seqs, at);
+    void this.#byTime.put([Date.parse(at), ref.id], null);
+    return record;
   }
 
   /** Keeps the answer of the key's task; resolves once it is on disk. */
   async answered(ref: RequestKeyRef, owner: KeyOwner, answer: StoredAnswer): Promise<void> {
     const at = new Date(this.#now()).toISOString();
     await this.#write(() => {
-      const record = this.#db.get(ref.id) ?? this.#fresh(ref, owner, [], at);
+      const record = this.#db.get(ref.id) ?? this.#putFresh(ref, owner, [], at);
       void this.#db.put(ref.id, { ...record, answer, answeredAt: at });
     });
   }
@@ -88,20 +128,47 @@ export class RequestKeys {
   }
 
   /**
-   * Removes keys taken before `before` (epoch ms), `limit` at most. A key whose mail is
-   * still in the retry spool stays: its repeat must not send it a second time.
+   * One retention transaction: keys taken before `before` (epoch ms), oldest first from
+   * after `after`, KEY_PRUNE_BATCH walked at most. A key whose mail is still in the retry
+   * spool (`unfinished`) stays: its repeat must not send it a second time; the walk goes on
+   * past it. Keys written before the store by time get their entries first, a batch at a time.
    */
-  async prune(before: number, unfinished: (seq: number) => boolean, limit = 10_000): Promise<number> {
-    const cutoff = new Date(before).toISOString();
+  async pruneBatch(before: number, unfinished: (seq: number) => boolean, after?: KeyTime): Promise<KeyPruned> {
+    if (entries(this.#byTime) < entries(this.#db)) await this.#backfill();
+    const due = (limit: number) =>
+      this.#byTime.getKeys({ ...(after ? { start: after, exclusiveStart: true } : {}), end: [before], limit });
+    // Nothing due, no transaction.
+    if ([...due(1)].length === 0) return { keys: 0, next: null };
     return this.#write(() => {
-      let n = 0;
-      for (const { key, value } of this.#db.getRange({})) {
-        if (n >= limit) break;
-        if (value.takenAt >= cutoff || value.seqs.some(unfinished)) continue;
-        void this.#db.remove(key);
-        n++;
+      const walked = [...due(KEY_PRUNE_BATCH)];
+      let keys = 0;
+      for (const time of walked) {
+        const record = this.#db.get(time[1]);
+        if (record?.seqs.some(unfinished)) continue;
+        if (record) {
+          void this.#db.remove(time[1]);
+          keys++;
+        }
+        void this.#byTime.remove(time);
       }
-      return n;
+      return { keys, next: walked.length === KEY_PRUNE_BATCH ? (walked.at(-1) ?? null) : null };
+    });
+  }
+
+  /** Time entries for keys written before the store by time, KEY_TIME_BACKFILL a transaction. */
+  async #backfill(): Promise<void> {
+    const from = this.#backfilledTo;
+    await this.#write(() => {
+      let last: string | undefined;
+      for (const { key, value } of this.#db.getRange({
+        ...(from !== undefined ? { start: from, exclusiveStart: true } : {}),
+        limit: KEY_TIME_BACKFILL,
+      })) {
+        void this.#byTime.put([Date.parse(value.takenAt), key], null);
+        last = key;
+      }
+      // Past the last key: from the start again next time, should any still lack an entry.
+      this.#backfilledTo = last;
     });
   }
 

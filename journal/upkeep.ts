@@ -2,7 +2,8 @@
 // event loop let in between, so that none holds the main thread or LMDB's write lock for
 // more than a few milliseconds:
 // - retention: final records past their age go (with their bytes, index keys and counts),
-//   and task log entries with them, continuously: every pass removes all that is due, then
+//   and task log entries with them, and request keys past theirs (each walked by time),
+//   continuously: every pass removes all that is due, then
 //   the next comes a second later, so that pruning keeps up with any rate the region
 //   reaches (a pass removes tens of thousands of records a second);
 // - a journal written before the indexes gets them, once (Journal.indexLegacy);
@@ -11,11 +12,14 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { systemClock, type Clock } from '../cics/clock.js';
 import { TASK_KEPT } from './coverage.js';
 import type { Journal } from './journal.js';
+import type { KeyTime } from './request-keys.js';
 import { check, verify, type VerifyReport } from './verify.js';
 
 export interface RetentionOptions {
   /** Final records older than this go; 0: none ever does. */
   readonly retentionMs: number;
+  /** Request keys taken longer ago than this go (one whose mail the spool still has stays); 0 or absent: none does. */
+  readonly keyRetentionMs?: number;
   /** Between passes. */
   readonly pollMs?: number;
   /** The system's clock where not given. */
@@ -29,6 +33,7 @@ export const RETENTION_POLL_MS = 1000;
 export interface PassResult {
   readonly records: number;
   readonly tasks: number;
+  readonly keys: number;
 }
 
 /** Removes what is past its retention, continuously, a small transaction at a time. */
@@ -42,6 +47,7 @@ export class Retention {
   /** Removed since start (the operators' view and tests). */
   records = 0;
   tasks = 0;
+  keys = 0;
 
   constructor(journal: Journal, options: RetentionOptions) {
     this.#journal = journal;
@@ -50,13 +56,19 @@ export class Retention {
   }
 
   start(): void {
-    if (this.#options.retentionMs <= 0) return;
+    if (this.#options.retentionMs <= 0 && (this.#options.keyRetentionMs ?? 0) <= 0) return;
     this.#schedule(0);
   }
 
   /** Removes everything due now: batch after batch until none is left. */
   async pass(): Promise<PassResult> {
-    const before = this.#clock.now() - this.#options.retentionMs;
+    const now = this.#clock.now();
+    const keys = await this.#pruneKeys(now);
+    if (this.#options.retentionMs <= 0) {
+      this.keys += keys;
+      return { records: 0, tasks: 0, keys };
+    }
+    const before = now - this.#options.retentionMs;
     let records = 0;
     let tasks = 0;
     for (let more = true; more && !this.#stopped;) {
@@ -75,7 +87,24 @@ export class Retention {
     if (!this.#stopped) await this.#journal.starts.prune(before);
     this.records += records;
     this.tasks += tasks;
-    return { records, tasks };
+    this.keys += keys;
+    return { records, tasks, keys };
+  }
+
+  /** Request keys past their retention, a transaction at a time; how many went. */
+  async #pruneKeys(now: number): Promise<number> {
+    const keyRetentionMs = this.#options.keyRetentionMs ?? 0;
+    if (keyRetentionMs <= 0) return 0;
+    const unfinished = (seq: number) => this.#journal.get(seq)?.nextAttemptAt != null;
+    let keys = 0;
+    for (let after: KeyTime | undefined; !this.#stopped;) {
+      const batch = await this.#journal.keys.pruneBatch(now - keyRetentionMs, unfinished, after);
+      keys += batch.keys;
+      if (batch.next === null) break;
+      after = batch.next;
+      await nextTurn();
+    }
+    return keys;
   }
 
   /** Resolves once the pass under way, if any, is over (a test moves its clock in between). */

@@ -11,8 +11,6 @@ import { Journal } from '../../journal/journal.js';
 import { bringUpToDate, Retention } from '../../journal/upkeep.js';
 import { lockDataDir } from '../data-lock.js';
 
-const HOUR = 3_600_000;
-
 declare module 'fastify' {
   interface FastifyInstance {
     readonly journal: Journal;
@@ -56,6 +54,7 @@ export default fp<{ config: RegionConfig; clock?: Clock | undefined }>(
 
     const retention = new Retention(journal, {
       retentionMs: config.retentionMs,
+      keyRetentionMs: config.keyRetentionMs,
       clock: clock ?? systemClock,
       onError: (err) => app.log.error({ err }, 'journal: pruning failed'),
     });
@@ -65,7 +64,7 @@ export default fp<{ config: RegionConfig; clock?: Clock | undefined }>(
       getter: () => upkeep,
     });
     app.addHook('onReady', async () => {
-      const started = startUpkeep(app.log, journal, retention, config.keyRetentionMs, clock ?? systemClock);
+      const started = startUpkeep(app.log, journal, retention);
       upkeep = started.done;
       stopUpkeep = started.stop;
     });
@@ -88,15 +87,13 @@ function openJournal(config: RegionConfig, clock: Clock | undefined): Journal {
 
 /**
  * The work behind the tasks, once the region listens: a journal written before the indexes
- * indexed, the counts and index checked, retention, and the request keys pruned hourly by
- * their own retention (one whose mail the spool still has stays). Its end, and its stop.
+ * indexed, the counts and index checked, and retention (records, task log entries and
+ * request keys, each by its own age). Its end, and its stop.
  */
 function startUpkeep(
   log: FastifyBaseLogger,
   journal: Journal,
   retention: Retention,
-  keyRetentionMs: number,
-  clock: Clock,
 ): { done: Promise<void>; stop: () => Promise<void> } {
   let closing = false;
   const indexing = journal.unindexed();
@@ -113,18 +110,8 @@ function startUpkeep(
     () => closing,
   ).catch((err: Error) => log.error({ err }, 'journal: indexing or checking failed'));
   retention.start();
-  const pruneKeys = () => {
-    const unfinished = (seq: number) => journal.get(seq)?.nextAttemptAt != null;
-    void journal.keys
-      .prune(clock.now() - keyRetentionMs, unfinished)
-      .catch((err: Error) => log.error({ err }, 'journal: pruning the request keys failed'));
-  };
-  pruneKeys();
-  const keyPruning = setInterval(pruneKeys, HOUR);
-  keyPruning.unref();
   const stop = async () => {
     closing = true;
-    clearInterval(keyPruning);
     await Promise.all([done, retention.stop()]);
   };
   return { done, stop };

@@ -73,6 +73,44 @@ t.test('retention: on the region clock, every second, final records and task log
   t.match(metrics, /^cicsmail_journal_records\{state="SENT",sysid="CICSMAIL"\} 0$/m);
 });
 
+t.test('request keys go by their own age on the region clock, with the retention passes', async (t) => {
+  const relay = await startRelay(t);
+  const fake = FakeTimers.createClock(Date.now());
+  const clock: Clock = {
+    now: () => fake.now,
+    setTimeout: (fn, ms) => fake.setTimeout(fn, ms),
+    clearTimeout: (id) => fake.clearTimeout(id as never),
+  };
+  // Keys an hour, mails given up after a minute: a key is kept an hour.
+  const region = await startRegion(
+    t,
+    {
+      CICSMAIL_RELAY: relay.url,
+      CICSMAIL_KEY_RETENTION: '1',
+      CICSMAIL_RETRY_FIRST_MS: '1000',
+      CICSMAIL_RETRY_LIMIT_MS: '60000',
+    },
+    { clock },
+  );
+  const mail = buildMailCommarea({ from: 'batch@corp.example', to: 'ops@corp.example', subject: 'keyed' }, 37);
+  for (const key of ['order-1', 'order-2'])
+    t.equal((await region.post('MAIL', mail, { 'Idempotency-Key': key })).status, 200);
+  const journal = region.journal();
+  t.equal(journal.keys.count(), 2);
+
+  fake.setSystemTime(fake.now + 30 * 60_000);
+  await fake.tickAsync(1000);
+  await region.app.retention.whenIdle();
+  t.equal(journal.keys.count(), 2, 'half an hour on: kept');
+
+  fake.setSystemTime(fake.now + 31 * 60_000);
+  await fake.tickAsync(1000);
+  await region.app.retention.whenIdle();
+  t.equal(journal.keys.count(), 0, 'past the hour: gone');
+  t.equal(region.app.retention.keys, 2);
+  t.equal([...journal.scan()].length, 2, 'their records stay for their own retention');
+});
+
 t.test('a journal written before the indexes: answered at once, indexed behind the tasks', async (t) => {
   const dir = freshDir(t);
   const message = sampleMessage(200);
