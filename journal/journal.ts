@@ -30,6 +30,7 @@ import { FateBook } from './fate.js';
 import { Outbox, type OutboxEntry, type Subscriber, type WebhookEvent } from './outbox.js';
 import { SuppressionList, type Suppression, type SuppressionChange } from './suppression.js';
 import { KeyMaps, type KeyMapChange, type KeyMapEntry } from './key-maps.js';
+import { entryCount } from './entry-count.js';
 
 /** Final states, as retention removes them: each walked in its index. */
 const FINAL_STATES: readonly MailState[] = ['SENT', 'FAILED', 'DENIED'];
@@ -810,7 +811,7 @@ export class Journal implements ReadCounter {
 
   /** Mails not delivered yet: every record the retry spool has (ACCEPTED or DEFERRED). */
   backlog(): number {
-    return this.#due.getCount();
+    return entryCount(this.#due);
   }
 
   /** When the next record falls due (epoch ms), or null where none waits. */

@@ -5,6 +5,7 @@
 // own schedule, until a 2xx or the event's expiry. An event's id never changes, however
 // often it is sent: a receiver drops what it has seen. Nobody subscribed: nothing written.
 import type { Database } from 'lmdb';
+import { entryCount } from './entry-count.js';
 
 export const WEBHOOK_EVENTS = ['sent', 'deferred', 'failed', 'delivered', 'delayed', 'bounced', 'suppressed'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
@@ -111,7 +112,7 @@ export class Outbox {
   }
 
   size(): number {
-    return this.#db.getCount();
+    return entryCount(this.#db);
   }
 
   /**

@@ -11,6 +11,7 @@
 import type { Database } from 'lmdb';
 import type { RequestKeyRef } from '../cics/request-key.js';
 import type { StoredAnswer } from '../cics/task-answer.js';
+import { entryCount } from './entry-count.js';
 
 export interface KeyRecord {
   readonly key: string;
@@ -46,11 +47,6 @@ export const KEY_PRUNE_BATCH = 500;
 
 /** Keys written before the store by time, added to it a transaction at a time. */
 const KEY_TIME_BACKFILL = 2000;
-
-/** The entries of a store, from LMDB's own count (getCount walks them). */
-function entries(db: { getStats(): object }): number {
-  return (db.getStats() as { entryCount: number }).entryCount;
-}
 
 /** One retention transaction's work: keys removed, and where the next goes on (null: none due). */
 export interface KeyPruned {
@@ -134,7 +130,7 @@ export class RequestKeys {
    * past it. Keys written before the store by time get their entries first, a batch at a time.
    */
   async pruneBatch(before: number, unfinished: (seq: number) => boolean, after?: KeyTime): Promise<KeyPruned> {
-    if (entries(this.#byTime) < entries(this.#db)) await this.#backfill();
+    if (entryCount(this.#byTime) < entryCount(this.#db)) await this.#backfill();
     const due = (limit: number) =>
       this.#byTime.getKeys({ ...(after ? { start: after, exclusiveStart: true } : {}), end: [before], limit });
     // Nothing due, no transaction.
@@ -173,6 +169,6 @@ export class RequestKeys {
   }
 
   count(): number {
-    return this.#db.getCount();
+    return entryCount(this.#db);
   }
 }

@@ -7,6 +7,7 @@
 import type { Database } from 'lmdb';
 import type { CommareaInput, Container } from '../cics/task.js';
 import type { LoggedOutcome } from './task-log.js';
+import { entryCount } from './entry-count.js';
 
 export type StartState = 'WAITING' | 'RUNNING' | 'RAN' | 'CANCELLED' | 'INTERRUPTED';
 
@@ -152,7 +153,7 @@ export class StartLog {
 
   /** How many wait. */
   waitingCount(): number {
-    return this.#due.getCount();
+    return entryCount(this.#due);
   }
 
   /** REQIDs of the STARTs due by `now`, earliest first, `limit` at most. */

@@ -4,6 +4,7 @@
 // CICSMAIL_SUPPRESS_DAYS (0: never). Every change, and who made it, is kept in a log of its
 // own that the list's changes cannot rewrite.
 import type { Database } from 'lmdb';
+import { entryCount } from './entry-count.js';
 
 export interface Suppression {
   /** As first seen; the key is its lower-case form. */
@@ -162,6 +163,6 @@ export class SuppressionList {
   }
 
   size(): number {
-    return this.#db.getCount();
+    return entryCount(this.#db);
   }
 }
