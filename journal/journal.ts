@@ -138,9 +138,9 @@ export class Journal implements ReadCounter {
   /** Messages of one page (PAGE_VALUE_BYTES) at most, and any written before parts. */
   readonly #messages: Database<Buffer, number>;
   /** Longer messages below MESSAGE_FILE_BYTES, a page a part ([seq, part]): see page-fit.ts. */
-  readonly #parts: Database<Buffer, MessagePart>;
+  readonly #parts: Database<Buffer, MessagePart> | undefined;
   /** The file of each message kept as one (seq -> file name). */
-  readonly #fileOf: Database<string, number>;
+  readonly #fileOf: Database<string, number> | undefined;
   readonly #files: MessageFiles;
   /** Every record not final yet, by when the retry spool should take it up. */
   readonly #due: Database<null, DueKey>;
@@ -190,15 +190,18 @@ export class Journal implements ReadCounter {
     this.#now = now;
     this.#records = root.openDB<JournalRecord, number>({ name: 'records' });
     this.#messages = root.openDB<Buffer, number>({ name: 'messages', encoding: 'binary' });
-    this.#parts = root.openDB<Buffer, MessagePart>({ name: 'message-parts', encoding: 'binary' });
-    this.#fileOf = root.openDB<string, number>({ name: 'message-files' });
     this.#files = new MessageFiles(join(path, 'messages'));
     this.#due = root.openDB<null, DueKey>({ name: 'due' });
     this.#meta = root.openDB<number, string>({ name: 'meta' });
-    // A reader of a journal that no indexing writer has opened finds neither database.
+    // A reader of a journal that no writer of this version has opened finds none of these
+    // databases (lmdb-js opens a missing one as undefined).
     const has = readOnly ? new Set(root.getKeys({})) : undefined;
-    const optional = <V, K extends import('lmdb').Key>(name: string) =>
-      has === undefined || has.has(name) ? root.openDB<V, K>({ name }) : undefined;
+    const optional = <V, K extends import('lmdb').Key>(
+      name: string,
+      options: { encoding?: 'binary'; compression?: true } = {},
+    ) => (has === undefined || has.has(name) ? root.openDB<V, K>({ name, ...options }) : undefined);
+    this.#parts = optional<Buffer, MessagePart>('message-parts', { encoding: 'binary' });
+    this.#fileOf = optional<string, number>('message-files');
     this.index = new Indexes(optional<null, IndexKey>('index'), this);
     this.counts = new Counts(optional<[number, number], import('./counts.js').CountKey>('counts'), this);
     this.#coverage = new Coverage(this.#meta);
@@ -224,8 +227,8 @@ export class Journal implements ReadCounter {
       sysid,
     );
     this.keys = new RequestKeys(
-      root.openDB<KeyRecord, string>({ name: 'request-keys', compression: true }),
-      root.openDB<null, KeyTime>({ name: 'request-key-times' }),
+      optional<KeyRecord, string>('request-keys', { compression: true }),
+      optional<null, KeyTime>('request-key-times'),
       (action) => this.#write(action),
       now,
       sysid,
@@ -413,7 +416,7 @@ export class Journal implements ReadCounter {
 
   /** The length of the bytes kept for a record, or -1 where none are. */
   #storedSize(seq: number): number {
-    const file = this.#fileOf.get(seq);
+    const file = this.#fileOf?.get(seq);
     if (file !== undefined) return this.#files.size(file);
     const whole = this.#messages.getBinary(seq);
     if (whole) return whole.byteLength;
@@ -424,6 +427,7 @@ export class Journal implements ReadCounter {
 
   /** The parts of a message kept in parts, in order (none where it is not). */
   *#partsOf(seq: number): Generator<Buffer> {
+    if (!this.#parts) return;
     for (const { value } of this.#parts.getRange({ start: [seq, 0], end: [seq + 1, 0] })) yield value;
   }
 
@@ -456,9 +460,15 @@ export class Journal implements ReadCounter {
   /** A new record written with its bytes (or the file that holds them) and its due entry, if not final. */
   #putNew(record: JournalRecord, message: Uint8Array, file: string | null): void {
     this.#store(record.seq, undefined, record);
-    if (file !== null) void this.#fileOf.put(record.seq, file);
+    if (file !== null) void this.#writable(this.#fileOf).put(record.seq, file);
     else this.#putMessage(record.seq, message);
     if (record.nextAttemptAt !== null) void this.#due.put([record.nextAttemptAt, record.seq], null);
+  }
+
+  /** A database a writer always has (optional ones are missing only to a reader). */
+  #writable<D>(db: D | undefined): D {
+    if (db === undefined) throw new Error('a journal opened to read was asked to write');
+    return db;
   }
 
   /**
@@ -474,13 +484,14 @@ export class Journal implements ReadCounter {
       appendOrPut(this.#messages, seq, bytes);
       return;
     }
-    pageParts(bytes).forEach((part, n) => appendOrPut(this.#parts, [seq, n], part as Buffer));
+    const parts = this.#writable(this.#parts);
+    pageParts(bytes).forEach((part, n) => appendOrPut(parts, [seq, n], part as Buffer));
   }
 
   /** Removes a message kept in LMDB (whole, or in parts): inside a write transaction. */
   #removeMessage(seq: number, size: number): void {
     if (size <= PAGE_VALUE_BYTES || this.#messages.doesExist(seq)) void this.#messages.remove(seq);
-    else for (let n = 0; n * PAGE_VALUE_BYTES < size; n++) void this.#parts.remove([seq, n]);
+    else for (let n = 0; n * PAGE_VALUE_BYTES < size; n++) void this.#writable(this.#parts).remove([seq, n]);
   }
 
   #acceptedRecord(origin: MailOrigin, seq: number, at: string, size: number, nextAttemptAt: number): JournalRecord {
@@ -706,9 +717,9 @@ export class Journal implements ReadCounter {
           this.#store(seq, record, undefined);
           this.fate.forgetInTransaction(seq);
           // A DENIED record has no bytes; a message of 1 MB or more is a file (or, written before files, in LMDB).
-          const file = record.size >= MESSAGE_FILE_BYTES ? this.#fileOf.get(seq) : undefined;
+          const file = record.size >= MESSAGE_FILE_BYTES ? this.#fileOf?.get(seq) : undefined;
           if (file !== undefined) {
-            void this.#fileOf.remove(seq);
+            void this.#writable(this.#fileOf).remove(seq);
             files.push(file);
           } else if (record.state !== 'DENIED') this.#removeMessage(seq, record.size);
           n++;
@@ -787,7 +798,7 @@ export class Journal implements ReadCounter {
    */
   sweepMessageFiles(): number {
     const named = new Set<string>();
-    for (const { value } of this.#fileOf.getRange({})) named.add(value);
+    for (const { value } of this.#fileOf?.getRange({}) ?? []) named.add(value);
     return this.#files.sweep((name) => named.has(name));
   }
 
@@ -851,7 +862,7 @@ export class Journal implements ReadCounter {
    */
   async *messageChunks(seq: number): AsyncGenerator<Uint8Array> {
     this.reads += 2;
-    const file = this.#fileOf.get(seq);
+    const file = this.#fileOf?.get(seq);
     if (file !== undefined) yield* this.#files.chunks(file);
     else {
       const bytes = this.#messages.getBinary(seq);
@@ -863,7 +874,7 @@ export class Journal implements ReadCounter {
   /** The exact bytes of a journaled message. */
   message(seq: number): Buffer | undefined {
     this.reads += 2;
-    const file = this.#fileOf.get(seq);
+    const file = this.#fileOf?.get(seq);
     if (file !== undefined) return this.#files.read(file);
     const whole = this.#messages.getBinary(seq);
     if (whole) return whole;

@@ -55,8 +55,9 @@ export interface KeyPruned {
 }
 
 export class RequestKeys {
-  readonly #db: Database<KeyRecord, string>;
-  readonly #byTime: Database<null, KeyTime>;
+  /** Both missing only to a reader of a journal no writer of this version has opened. */
+  readonly #db: Database<KeyRecord, string> | undefined;
+  readonly #byTime: Database<null, KeyTime> | undefined;
   /** The last key given a time entry by the backfill (ids in order), while it runs. */
   #backfilledTo: string | undefined;
   readonly #write: Write;
@@ -64,8 +65,8 @@ export class RequestKeys {
   readonly #owner: { readonly sysid?: string };
 
   constructor(
-    db: Database<KeyRecord, string>,
-    byTime: Database<null, KeyTime>,
+    db: Database<KeyRecord, string> | undefined,
+    byTime: Database<null, KeyTime> | undefined,
     write: Write,
     now: () => number,
     sysid?: string,
@@ -78,7 +79,7 @@ export class RequestKeys {
   }
 
   get(id: string): KeyRecord | undefined {
-    return this.#db.get(id);
+    return this.#db?.get(id);
   }
 
   /**
@@ -86,15 +87,16 @@ export class RequestKeys {
    * first mail makes the record; a later one of the same task (SEND, SPOL) adds to it.
    */
   tookMail(ref: RequestKeyRef, owner: KeyOwner, seq: number, at: string): void {
-    const record = this.#db.get(ref.id);
+    const db = this.#writable();
+    const record = db.get(ref.id);
     const seqs = record ? [...record.seqs, seq] : [seq];
-    void this.#db.put(ref.id, record ? { ...record, seqs } : this.#putFresh(ref, owner, seqs, at));
+    void db.put(ref.id, record ? { ...record, seqs } : this.#putFresh(ref, owner, seqs, at));
   }
 
   /** A new key's record, with its entry by time: inside a write transaction. */
   #putFresh(ref: RequestKeyRef, owner: KeyOwner, seqs: readonly number[], at: string): KeyRecord {
     const record = this.#fresh(ref, owner, seqs, at);
-    void this.#byTime.put([Date.parse(at), ref.id], null);
+    void this.#byTime?.put([Date.parse(at), ref.id], null);
     return record;
   }
 
@@ -102,8 +104,9 @@ export class RequestKeys {
   async answered(ref: RequestKeyRef, owner: KeyOwner, answer: StoredAnswer): Promise<void> {
     const at = new Date(this.#now()).toISOString();
     await this.#write(() => {
-      const record = this.#db.get(ref.id) ?? this.#putFresh(ref, owner, [], at);
-      void this.#db.put(ref.id, { ...record, answer, answeredAt: at });
+      const db = this.#writable();
+      const record = db.get(ref.id) ?? this.#putFresh(ref, owner, [], at);
+      void db.put(ref.id, { ...record, answer, answeredAt: at });
     });
   }
 
@@ -130,37 +133,39 @@ export class RequestKeys {
    * past it. Keys written before the store by time get their entries first, a batch at a time.
    */
   async pruneBatch(before: number, unfinished: (seq: number) => boolean, after?: KeyTime): Promise<KeyPruned> {
-    if (entryCount(this.#byTime) < entryCount(this.#db)) await this.#backfill();
+    const [db, byTime] = [this.#db, this.#byTime];
+    if (db === undefined || byTime === undefined) return { keys: 0, next: null };
+    if (entryCount(byTime) < entryCount(db)) await this.#backfill(db, byTime);
     const due = (limit: number) =>
-      this.#byTime.getKeys({ ...(after ? { start: after, exclusiveStart: true } : {}), end: [before], limit });
+      byTime.getKeys({ ...(after ? { start: after, exclusiveStart: true } : {}), end: [before], limit });
     // Nothing due, no transaction.
     if ([...due(1)].length === 0) return { keys: 0, next: null };
     return this.#write(() => {
       const walked = [...due(KEY_PRUNE_BATCH)];
       let keys = 0;
       for (const time of walked) {
-        const record = this.#db.get(time[1]);
+        const record = db.get(time[1]);
         if (record?.seqs.some(unfinished)) continue;
         if (record) {
-          void this.#db.remove(time[1]);
+          void db.remove(time[1]);
           keys++;
         }
-        void this.#byTime.remove(time);
+        void byTime.remove(time);
       }
       return { keys, next: walked.length === KEY_PRUNE_BATCH ? (walked.at(-1) ?? null) : null };
     });
   }
 
   /** Time entries for keys written before the store by time, KEY_TIME_BACKFILL a transaction. */
-  async #backfill(): Promise<void> {
+  async #backfill(db: Database<KeyRecord, string>, byTime: Database<null, KeyTime>): Promise<void> {
     const from = this.#backfilledTo;
     await this.#write(() => {
       let last: string | undefined;
-      for (const { key, value } of this.#db.getRange({
+      for (const { key, value } of db.getRange({
         ...(from !== undefined ? { start: from, exclusiveStart: true } : {}),
         limit: KEY_TIME_BACKFILL,
       })) {
-        void this.#byTime.put([Date.parse(value.takenAt), key], null);
+        void byTime.put([Date.parse(value.takenAt), key], null);
         last = key;
       }
       // Past the last key: from the start again next time, should any still lack an entry.
@@ -169,6 +174,12 @@ export class RequestKeys {
   }
 
   count(): number {
-    return entryCount(this.#db);
+    return this.#db ? entryCount(this.#db) : 0;
+  }
+
+  /** The keys' store, which a writer always has. */
+  #writable(): Database<KeyRecord, string> {
+    if (this.#db === undefined) throw new Error('a journal opened to read was asked to write a request key');
+    return this.#db;
   }
 }

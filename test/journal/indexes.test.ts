@@ -256,6 +256,10 @@ t.test('a journal written before the indexes: read right at once, indexed a batc
     records.filter((r) => r.state === 'FAILED').map((r) => r.seq),
   );
   t.same(await journalStats(reader), bruteStats(reader, {}));
+  // Nor the stores of later versions (a message's parts, keys by time): read all the same.
+  t.ok(reader.message(records[0]!.seq)?.equals(message), 'a message read');
+  t.equal(reader.message(999_999), undefined, 'none where none is kept, without a store of parts');
+  t.equal(reader.keys.get('any'), undefined);
   await reader.close();
 
   const journal = Journal.open(dir, { now: () => START + 700 * 60_000 });
