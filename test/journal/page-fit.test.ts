@@ -176,7 +176,7 @@ t.test(
     // An entry written before the log compressed: read as it is.
     await raw.openDB<object, number>({ name: 'tasks' }).put(99, { ...entry(area, 7), id: 99 });
     t.ok(valueLengths(raw, 'tasks')[2]! > area.length, 'written uncompressed');
-  t.ok(bytesOf(journal.tasks.get(99))?.equals(area), 'an entry written uncompressed is read');
+    t.ok(bytesOf(journal.tasks.get(99))?.equals(area), 'an entry written uncompressed is read');
   },
 );
 
