@@ -69,6 +69,11 @@ export interface Postfix {
   mailbox(address: string, options?: { count?: number; timeoutMs?: number }): Promise<Buffer[]>;
   /** Postfix's log so far (maillog_file). */
   log(): string;
+  /**
+   * Postfix's log once it matches `pattern`, or as it is after `timeoutMs`: postlogd writes
+   * a delivery's line a little after the mail is in its maildir.
+   */
+  logged(pattern: RegExp, timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -385,7 +390,16 @@ export async function startPostfix(t: TestLike, options: PostfixOptions = {}): P
     }
   };
 
-  return { url: `smtp://127.0.0.1:${port}`, port, domains, dir, mailbox, log, stop };
+  const logged = async (pattern: RegExp, timeoutMs = 10_000): Promise<string> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const text = log();
+      if (pattern.test(text) || Date.now() > deadline) return text;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+
+  return { url: `smtp://127.0.0.1:${port}`, port, domains, dir, mailbox, log, logged, stop };
 }
 
 const PREFIX = 'cicsmail-postfix-';

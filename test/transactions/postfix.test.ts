@@ -79,16 +79,12 @@ function checkAsJournaled(t: Test, delivered: Buffer, journaled: Buffer | undefi
 }
 
 /** Postfix's log says the queue id went to each recipient, status=sent. */
-function checkLogged(t: Test, queueId: string | undefined, recipients: readonly string[]): void {
-  const log = mta.log();
+async function checkLogged(t: Test, queueId: string | undefined, recipients: readonly string[]): Promise<void> {
   for (const r of recipients) {
-    t.match(
-      log,
-      new RegExp(
-        `postfix/virtual\\[\\d+\\]: ${queueId}: to=<${r.replace(/[.+]/g, '\\$&')}>, .*status=sent \\(delivered to maildir\\)`,
-      ),
-      `Postfix logged ${r} as delivered`,
+    const line = new RegExp(
+      `postfix/virtual\\[\\d+\\]: ${queueId}: to=<${r.replace(/[.+]/g, '\\$&')}>, .*status=sent \\(delivered to maildir\\)`,
     );
+    t.match(await mta.logged(line), line, `Postfix logged ${r} as delivered`);
   }
 }
 
@@ -155,7 +151,7 @@ t.test('plain text: delivered to To and Cc, parsed alike by mailparser and Pytho
 
   const [toCopy] = await mta.mailbox('ops@example.test');
   const [ccCopy] = await mta.mailbox('audit@corp.example');
-  checkLogged(t, queueId, ['ops@example.test', 'audit@corp.example']);
+  await checkLogged(t, queueId, ['ops@example.test', 'audit@corp.example']);
   checkAsJournaled(t, toCopy!, region.journal().message(response.journalSeq), 'To copy');
   checkAsJournaled(t, ccCopy!, region.journal().message(response.journalSeq), 'Cc copy');
   t.match(headOf(toCopy!), /^Return-Path: <batch@corp\.example>$/m, 'the envelope sender as Return-Path');
@@ -336,7 +332,7 @@ t.test('a Bcc recipient gets the mail; no copy names it', { skip }, async (t) =>
     ...(await mta.mailbox('secret@corp.example')),
   ];
   t.equal(copies.length, 3, 'one copy each');
-  checkLogged(t, queueId, ['seen@example.test', 'hidden@example.test', 'secret@corp.example']);
+  await checkLogged(t, queueId, ['seen@example.test', 'hidden@example.test', 'secret@corp.example']);
   for (const [k, copy] of copies.entries()) {
     checkAsJournaled(t, copy, journaled, `copy ${k + 1}`);
     const parsed = await simpleParser(copy);
@@ -508,7 +504,7 @@ t.test("SPOL: the FAQ's datastream in CCSID 037, relayed with its headers as wri
   t.ok(sent, report[0] ?? '');
   const [wayne] = await mta.mailbox('wayne@example.test');
   const [robin] = await mta.mailbox('robin@corp.example');
-  checkLogged(t, sent?.[3], ['wayne@example.test', 'robin@corp.example']);
+  await checkLogged(t, sent?.[3], ['wayne@example.test', 'robin@corp.example']);
   const journaled = region.journal().message(Number(sent?.[1]));
   checkAsJournaled(t, wayne!, journaled, 'wayne');
   checkAsJournaled(t, robin!, journaled, 'robin');
