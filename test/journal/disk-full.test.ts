@@ -34,17 +34,7 @@ t.test(
     t.teardown(() => journal.close());
     writeFileSync(join(dir, 'filler'), Buffer.alloc(2 * 1_048_576));
     const message = Buffer.alloc(8000, 0x41);
-    const origin = {
-      tranid: 'MAIL',
-      taskn: 1,
-      userid: 'CICSUSER',
-      jobname: '',
-      ccsid: 37,
-      envelope: { from: 'a@b.example', to: ['c@d.example'] },
-      subject: 's',
-      attachments: 0,
-      messageId: '<m@x>',
-    };
+    const origin = mailOrigin(1);
     const seqs: number[] = [];
     let failure: unknown;
     for (let i = 0; i < 1000 && failure === undefined; i++) {

@@ -9,7 +9,7 @@ import { requestKeyId, type RequestKeyRef } from '../../cics/request-key.js';
 import { environmentOptions, Journal } from '../../journal/journal.js';
 import { KEY_PRUNE_BATCH, type KeyRecord } from '../../journal/request-keys.js';
 import { Retention } from '../../journal/upkeep.js';
-import { mailOrigin } from '../helpers/mail-origin.js';
+import { mailOrigin, sentAttempt } from '../helpers/mail-origin.js';
 
 const HOUR = 3_600_000;
 const owner = { userid: 'CICSUSER', tranid: 'MAIL', taskn: 1 };
@@ -49,15 +49,7 @@ t.test('keys go by age, past those whose mail the spool still has', async (t) =>
   t.equal(journal.keys.count(), waiting + 5);
 
   // Delivered: the next pass takes them.
-  for (let seq = 1; seq <= waiting; seq++)
-    await journal.settle(seq, {
-      at: new Date(clock.at).toISOString(),
-      relay: 'smtp://r',
-      outcome: 'sent',
-      reply: '250 ok',
-      via: 'task',
-      accepted: ['c@d.example'],
-    });
+  for (let seq = 1; seq <= waiting; seq++) await journal.settle(seq, sentAttempt(new Date(clock.at)));
   t.equal((await retention.pass()).keys, waiting);
   t.equal(journal.keys.count(), 5, 'the young ones only');
 });

@@ -11,7 +11,7 @@ import { environmentOptions, Journal } from '../../journal/journal.js';
 import { MESSAGE_FILE_BYTES } from '../../journal/message-files.js';
 import { PAGE_VALUE_BYTES, pageParts } from '../../journal/page-fit.js';
 import type { NewTaskEntry, TaskEntry } from '../../journal/task-log.js';
-import { mailOrigin } from '../helpers/mail-origin.js';
+import { mailOrigin, sentAttempt } from '../helpers/mail-origin.js';
 
 /**
  * A MAILCA as a program fills it: its fields of 4,442 bytes, each padded with blanks
@@ -87,15 +87,7 @@ t.test('messages up to a file: whole within a page, in parts past it, read and p
   const stats = raw.openDB({ name: 'message-parts', encoding: 'binary' }).getStats() as { overflowPages: number };
   t.ok(stats.overflowPages <= partCount, `one overflow page a part at most (${stats.overflowPages} for ${partCount})`);
 
-  for (const seq of seqs)
-    await journal.settle(seq, {
-      at: new Date().toISOString(),
-      relay: 'smtp://r',
-      outcome: 'sent',
-      reply: '250 ok',
-      via: 'task',
-      accepted: ['c@d.example'],
-    });
+  for (const seq of seqs) await journal.settle(seq, sentAttempt());
   t.equal(await journal.prune(Date.now() + 1000), seqs.length);
   t.same(valueLengths(raw, 'message-parts'), [], 'pruned: every part gone');
   t.same(valueLengths(raw, 'messages'), [], 'and every whole one');
@@ -114,14 +106,7 @@ t.test('a message longer than a page written whole before parts is read and prun
   await raw.openDB<Buffer, number>({ name: 'messages', encoding: 'binary' }).put(seq, bytes);
   t.ok(journal.message(seq)?.equals(bytes), 'read whole');
   t.ok((await collect(journal.messageChunks(seq))).equals(bytes));
-  await journal.settle(seq, {
-    at: new Date().toISOString(),
-    relay: 'smtp://r',
-    outcome: 'sent',
-    reply: '250 ok',
-    via: 'task',
-    accepted: ['c@d.example'],
-  });
+  await journal.settle(seq, sentAttempt());
   t.equal(await journal.prune(Date.now() + 1000), 1);
   t.same(valueLengths(raw, 'messages'), [], 'pruned with its record');
 });
