@@ -88,10 +88,13 @@ t.test("a flood of wrong passwords from 100 addresses locks out none of the regi
   ]);
   // Their checks go before the flood's: a user's first sign-in once took turns with each of
   // the flood's addresses, whose first checks came clean (85 s, 90 checks ahead of it).
+  // The count also takes the flood's checks that started before the users' requests reached
+  // the line, as many as the main thread's turns allow: 13 on an idle machine, 16 in a fresh
+  // clone's full run. The bound stays far under the 85 or more of a user taking turns.
   const firstChecks = region.app.security.passwordChecks - checksBefore;
   const users = KNOWN.length + 1;
   t.ok(
-    firstChecks <= users + 8,
+    firstChecks <= users + 30,
     `${firstChecks} password checks until the ${users} users' first sign-ins were answered (theirs and the few under way)`,
   );
   // Another user's change to the users file: what was proved stays proved, also from an

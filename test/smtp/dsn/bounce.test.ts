@@ -443,6 +443,10 @@ t.test('work in proportion to the input: doubling it about doubles the time', as
         `Reporting-MTA: dns; x\r\n\r\nFinal-Recipient: rfc822; a@b\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; x${'\r\n y'.repeat(n)}\r\n`,
     );
   const fixed = (n: number) => ({ n, maxN: n });
+  // A report is parsed by postal-mime first, whose garbage grows with the report: a fresh
+  // clone's full run, beside another test file, once measured 3.15 three times over where
+  // the parse alone doubles 1.81-2.06 from 250 to 8,000 recipients. Five measures at most.
+  const parsed = (n: number) => ({ ...fixed(n), attempts: 5 });
   const measures = {
     fields: await doubling(blocks, (text) => readStatusBlocks(text, 1_000_000), fixed(2000)),
     'past the bound': await doubling(blocks, (text) => readStatusBlocks(text, 10), fixed(2000)),
@@ -450,12 +454,12 @@ t.test('work in proportion to the input: doubling it about doubles the time', as
     report: await doubling(
       report,
       (mail) => readBounce(mail, TO, { ...options, maxRecipients: 1_000_000 }),
-      fixed(500),
+      parsed(500),
     ),
     'report past the bound': await doubling(
       report,
       (mail) => readBounce(mail, TO, { ...options, maxRecipients: 100 }),
-      fixed(1000),
+      parsed(1000),
     ),
     guess: await doubling((n) => 'no code here\r\n'.repeat(n), guessStatus, fixed(2000)),
   };
